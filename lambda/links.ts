@@ -1,0 +1,28 @@
+/**
+ * Console links an alert offers. Built from ids, never from free text, and every id is URI-encoded, so an
+ * event cannot make a link point elsewhere.
+ */
+const enc = encodeURIComponent;
+
+export function macieJobLink(region: string, jobId: string): string {
+  return `https://${enc(region)}.console.aws.amazon.com/macie/home?region=${enc(region)}#/jobs?search=${enc(jobId)}`;
+}
+
+export function macieFindingLink(region: string, findingId: string): string {
+  return `https://${enc(region)}.console.aws.amazon.com/macie/home?region=${enc(region)}#/findings?search=id%3D${enc(findingId)}&macros=current`;
+}
+
+export function macieSummaryLink(region: string): string {
+  return `https://${enc(region)}.console.aws.amazon.com/macie/home?region=${enc(region)}#/summary`;
+}
+
+/** Macie writes one log stream per job, named after the job id, in /aws/macie/classificationjobs. */
+export function jobLogStreamLink(region: string, jobId: string): string {
+  // The CloudWatch console escapes '/' in the hash as $252F ('%2F' escaped once more).
+  const group = '/aws/macie/classificationjobs'.replace(/\//g, '$252F');
+  return `https://${enc(region)}.console.aws.amazon.com/cloudwatch/home?region=${enc(region)}#logsV2:log-groups/log-group/${group}/log-events/${enc(jobId)}`;
+}
+
+export function cloudTrailEventLink(region: string, eventId: string): string {
+  return `https://${enc(region)}.console.aws.amazon.com/cloudtrail/home?region=${enc(region)}#/events/${enc(eventId)}`;
+}

@@ -1,0 +1,34 @@
+import type { DeliveryDeps } from './delivery';
+import type { AlertPublisher } from './publisher';
+import type { PipelineSettings } from './settings';
+import type { StateStore } from './store';
+import type { Telemetry } from './telemetry';
+
+/**
+ * Everything a pipeline needs from outside, passed in: handlers build it once per container
+ * (runtime.ts), the replay CLI and the tests build it with DynamoDB Local and a recording publisher.
+ */
+export interface PipelineDeps {
+  readonly store: StateStore;
+  readonly publisher: AlertPublisher;
+  readonly settings: PipelineSettings;
+  readonly telemetry: Telemetry;
+  /** Region the pipeline runs in (AWS_REGION in Lambda): job log events do not carry one. */
+  readonly region: string;
+  /** Wall clock: only for TTLs and the sweeper. Grouping windows use event time, never this. */
+  readonly now: () => Date;
+  readonly remainingMs?: () => number;
+  /** Fault-injection seam for the reliability tests (see delivery.ts). */
+  readonly afterStep?: DeliveryDeps['afterStep'];
+}
+
+export function deliveryDeps(deps: PipelineDeps): DeliveryDeps {
+  return {
+    store: deps.store,
+    publisher: deps.publisher,
+    now: deps.now,
+    retentionDays: deps.settings.stateRetentionDays,
+    remainingMs: deps.remainingMs,
+    afterStep: deps.afterStep,
+  };
+}

@@ -1,0 +1,143 @@
+import { isSeverity, type Severity } from './severity';
+
+/**
+ * What the pipeline's behaviour depends on. The construct turns its props into these environment
+ * variables (settingsToEnv), handlers read them once per container (settingsFromEnv), and the replay CLI
+ * builds the same object from a config file: one definition, three users.
+ */
+export interface PipelineSettings {
+  /** Findings below this severity are not alerted (the EventBridge pattern filters them first). */
+  readonly minFindingSeverity: Severity;
+  /** A growing group gets at most one "still occurring" alert per this many minutes of event time. */
+  readonly repeatIntervalMinutes: number;
+  /** A recurring policy finding alerts at most once per this many hours. */
+  readonly policyFindingRepeatHours: number;
+  /** The sweeper reports a run RUNNING (or PAUSED by quota) longer than this. */
+  readonly longRunningRunHours: number;
+  /** State items expire (DynamoDB TTL) this many days after their last update. */
+  readonly stateRetentionDays: number;
+  /** Severity per Macie job event type, replacing the default of the classification table. */
+  readonly severityOverrides: Readonly<Record<string, Severity>>;
+}
+
+export const DEFAULT_SETTINGS: PipelineSettings = {
+  minFindingSeverity: 'LOW',
+  repeatIntervalMinutes: 60,
+  policyFindingRepeatHours: 24,
+  longRunningRunHours: 24,
+  stateRetentionDays: 90,
+  severityOverrides: {},
+};
+
+/** Environment variable names set by the construct and read by the handlers. */
+export const ENV = {
+  tableName: 'STATE_TABLE_NAME',
+  topicArn: 'ALERT_TOPIC_ARN',
+  minFindingSeverity: 'MIN_FINDING_SEVERITY',
+  repeatIntervalMinutes: 'REPEAT_INTERVAL_MINUTES',
+  policyFindingRepeatHours: 'POLICY_FINDING_REPEAT_HOURS',
+  longRunningRunHours: 'LONG_RUNNING_RUN_HOURS',
+  stateRetentionDays: 'STATE_RETENTION_DAYS',
+  severityOverrides: 'SEVERITY_OVERRIDES',
+} as const;
+
+export class SettingsError extends Error {
+  constructor(
+    readonly setting: string,
+    readonly value: unknown,
+    reason: string,
+  ) {
+    super(`Invalid setting ${setting}=${JSON.stringify(value)}: ${reason}`);
+    this.name = 'SettingsError';
+  }
+}
+
+function positiveNumber(setting: string, value: unknown, max: number): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n <= 0 || n > max) {
+    throw new SettingsError(setting, value, `expected a number greater than 0 and at most ${max}`);
+  }
+  return n;
+}
+
+function severity(setting: string, value: unknown): Severity {
+  if (!isSeverity(value)) throw new SettingsError(setting, value, 'expected one of INFO, LOW, MEDIUM, HIGH');
+  return value;
+}
+
+/** Accepts an object {EVENT_TYPE: SEVERITY}, its JSON, or "EVENT_TYPE=SEVERITY,..." (handy with `-c`). */
+export function parseSeverityOverrides(setting: string, value: unknown): Record<string, Severity> {
+  if (value === undefined || value === null || value === '') return {};
+  let entries: [string, unknown][];
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (text.startsWith('{')) {
+      try {
+        return parseSeverityOverrides(setting, JSON.parse(text));
+      } catch (error) {
+        if (error instanceof SettingsError) throw error;
+        throw new SettingsError(setting, value, 'not valid JSON');
+      }
+    }
+    entries = text.split(',').map((pair) => {
+      const [key, sev] = pair.split('=').map((s) => s.trim());
+      return [key, sev];
+    });
+  } else if (typeof value === 'object' && !Array.isArray(value)) {
+    entries = Object.entries(value as Record<string, unknown>);
+  } else {
+    throw new SettingsError(setting, value, 'expected {"EVENT_TYPE": "SEVERITY"} or "EVENT_TYPE=SEVERITY,..."');
+  }
+  const result: Record<string, Severity> = Object.create(null);
+  for (const [key, sev] of entries) {
+    if (!/^[A-Z][A-Z0-9_]{1,63}$/.test(key ?? '')) {
+      throw new SettingsError(setting, value, `"${key}" is not an event type (UPPER_SNAKE_CASE)`);
+    }
+    result[key] = severity(`${setting}.${key}`, sev);
+  }
+  return { ...result };
+}
+
+/**
+ * Validates and completes partial settings (from props, context or a config file). Every error names the
+ * setting and the bad value.
+ */
+export function resolveSettings(input: Partial<Record<keyof PipelineSettings, unknown>> = {}): PipelineSettings {
+  const d = DEFAULT_SETTINGS;
+  return {
+    minFindingSeverity: input.minFindingSeverity === undefined ? d.minFindingSeverity : severity('minFindingSeverity', input.minFindingSeverity),
+    repeatIntervalMinutes: input.repeatIntervalMinutes === undefined ? d.repeatIntervalMinutes : positiveNumber('repeatIntervalMinutes', input.repeatIntervalMinutes, 7 * 24 * 60),
+    policyFindingRepeatHours: input.policyFindingRepeatHours === undefined ? d.policyFindingRepeatHours : positiveNumber('policyFindingRepeatHours', input.policyFindingRepeatHours, 24 * 30),
+    longRunningRunHours: input.longRunningRunHours === undefined ? d.longRunningRunHours : positiveNumber('longRunningRunHours', input.longRunningRunHours, 24 * 60),
+    stateRetentionDays: input.stateRetentionDays === undefined ? d.stateRetentionDays : positiveNumber('stateRetentionDays', input.stateRetentionDays, 3650),
+    severityOverrides: parseSeverityOverrides('severityOverrides', input.severityOverrides),
+  };
+}
+
+export function settingsToEnv(settings: PipelineSettings): Record<string, string> {
+  return {
+    [ENV.minFindingSeverity]: settings.minFindingSeverity,
+    [ENV.repeatIntervalMinutes]: String(settings.repeatIntervalMinutes),
+    [ENV.policyFindingRepeatHours]: String(settings.policyFindingRepeatHours),
+    [ENV.longRunningRunHours]: String(settings.longRunningRunHours),
+    [ENV.stateRetentionDays]: String(settings.stateRetentionDays),
+    [ENV.severityOverrides]: JSON.stringify(settings.severityOverrides),
+  };
+}
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv): PipelineSettings {
+  return resolveSettings({
+    minFindingSeverity: env[ENV.minFindingSeverity],
+    repeatIntervalMinutes: env[ENV.repeatIntervalMinutes],
+    policyFindingRepeatHours: env[ENV.policyFindingRepeatHours],
+    longRunningRunHours: env[ENV.longRunningRunHours],
+    stateRetentionDays: env[ENV.stateRetentionDays],
+    severityOverrides: env[ENV.severityOverrides],
+  });
+}
+
+export function requiredEnv(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new SettingsError(name, value, 'environment variable is not set (the MacieAlerts construct sets it)');
+  return value;
+}

@@ -1,0 +1,268 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { GSI1, TABLE_KEYS, type ItemKey } from './table';
+
+export type Item = Record<string, unknown>;
+
+export interface Condition {
+  readonly expression: string;
+  readonly names?: Record<string, string>;
+  readonly values?: Record<string, unknown>;
+}
+
+/** One write of an atomic group: a whole-item put or an update expression, each optionally conditional. */
+export type WriteOp =
+  | { readonly kind: 'put'; readonly item: Item; readonly condition?: Condition }
+  | {
+      readonly kind: 'update';
+      readonly key: ItemKey;
+      readonly expression: string;
+      readonly names?: Record<string, string>;
+      readonly values?: Record<string, unknown>;
+      readonly condition?: Condition;
+    };
+
+/** A conditional write lost (another invocation wrote first, or the item already exists). */
+export class ConditionalWriteConflict extends Error {
+  /**
+   * @param failedIndexes the ops whose condition failed
+   * @param contention true when a concurrent transaction, not a condition, cancelled the write (retry as is)
+   */
+  constructor(
+    readonly failedIndexes: readonly number[],
+    readonly contention = false,
+  ) {
+    super(contention ? 'write cancelled by a concurrent transaction' : `conditional write failed for operation(s) ${failedIndexes.join(', ')}`);
+    this.name = 'ConditionalWriteConflict';
+  }
+}
+
+export const notExists: Condition = { expression: 'attribute_not_exists(pk)' };
+
+/** The item must still be at the version we read (or must not exist yet when we read nothing). */
+export function atVersion(version: number | undefined): Condition {
+  return version === undefined
+    ? notExists
+    : { expression: '#version = :expectedVersion', names: { '#version': 'version' }, values: { ':expectedVersion': version } };
+}
+
+const keyString = (k: ItemKey) => `${k.pk}\u0000${k.sk}`;
+
+/**
+ * The only code that talks to DynamoDB. Reads are strongly consistent (state decisions depend on them);
+ * items past their TTL are treated as absent because DynamoDB deletes them only eventually.
+ */
+export class StateStore {
+  /** Requests made, by kind: the bench and the cost tests read these. */
+  readonly requests = { reads: 0, writes: 0 };
+
+  constructor(
+    readonly doc: DynamoDBDocumentClient,
+    readonly tableName: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** A client with the SDK's default configuration, so AWS_ENDPOINT_URL_DYNAMODB can point it elsewhere. */
+  static fromDefaults(tableName: string, client = new DynamoDBClient({})): StateStore {
+    return new StateStore(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), tableName);
+  }
+
+  private live(item: Item | undefined): Item | undefined {
+    if (!item) return undefined;
+    const ttl = item[TABLE_KEYS.ttlAttribute];
+    return typeof ttl === 'number' && ttl * 1000 < this.now().getTime() ? undefined : item;
+  }
+
+  async get(key: ItemKey): Promise<Item | undefined> {
+    return (await this.getMany([key])).get(keyString(key));
+  }
+
+  /** Reads up to 100 items in one request (more in several), retrying unprocessed keys. */
+  async getMany(itemKeys: readonly ItemKey[]): Promise<Map<string, Item>> {
+    const found = new Map<string, Item>();
+    const unique = [...new Map(itemKeys.map((k) => [keyString(k), { pk: k.pk, sk: k.sk }])).values()];
+    for (let i = 0; i < unique.length; i += 100) {
+      let pending: Item[] | undefined = unique.slice(i, i + 100);
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
+        this.requests.reads++;
+        const out = await this.doc.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        for (const item of out.Responses?.[this.tableName] ?? []) {
+          const liveItem = this.live(item);
+          if (liveItem) found.set(keyString(item as ItemKey), liveItem);
+        }
+        pending = out.UnprocessedKeys?.[this.tableName]?.Keys as Item[] | undefined;
+      }
+    }
+    return found;
+  }
+
+  lookup(found: Map<string, Item>, key: ItemKey): Item | undefined {
+    return found.get(keyString(key));
+  }
+
+  /** Items of the sparse index gsi1 under one partition (OPEN_RUN, PENDING_ALERT, PERIODIC_JOB). */
+  async listIndex(partition: (typeof GSI1)[keyof typeof GSI1], sortKeyBefore?: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    const { gsi1 } = TABLE_KEYS;
+    do {
+      this.requests.reads++;
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: gsi1.indexName,
+          KeyConditionExpression: sortKeyBefore === undefined ? '#p = :p' : '#p = :p AND #s < :s',
+          ExpressionAttributeNames: sortKeyBefore === undefined ? { '#p': gsi1.partitionKey } : { '#p': gsi1.partitionKey, '#s': gsi1.sortKey },
+          ExpressionAttributeValues: sortKeyBefore === undefined ? { ':p': partition } : { ':p': partition, ':s': sortKeyBefore },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const liveItem = this.live(item);
+        if (liveItem) items.push(liveItem);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /** Items of one partition whose sort key starts with a prefix (e.g. a run's findings groups). */
+  async listPrefix(pk: string, skPrefix: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      this.requests.reads++;
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const liveItem = this.live(item);
+        if (liveItem) items.push(liveItem);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /**
+   * Applies the writes atomically: one plain write when there is one op (half the cost of a transaction),
+   * else one TransactWriteItems. A lost condition becomes ConditionalWriteConflict naming the ops.
+   */
+  async write(ops: readonly WriteOp[]): Promise<void> {
+    if (ops.length === 0) return;
+    if (ops.length > 100) throw new Error(`one atomic write holds at most 100 operations, got ${ops.length}`);
+    this.requests.writes++;
+    try {
+      if (ops.length === 1) {
+        const command = this.single(ops[0]);
+        if (command instanceof PutCommand) await this.doc.send(command);
+        else await this.doc.send(command);
+      } else {
+        await this.doc.send(new TransactWriteCommand({ TransactItems: ops.map((op) => this.transactItem(op)) }));
+      }
+    } catch (error) {
+      throw translateWriteError(error, ops.length);
+    }
+  }
+
+  private single(op: WriteOp): PutCommand | UpdateCommand {
+    if (op.kind === 'put') {
+      return new PutCommand({
+        TableName: this.tableName,
+        Item: op.item,
+        ConditionExpression: op.condition?.expression,
+        ExpressionAttributeNames: op.condition?.names,
+        ExpressionAttributeValues: op.condition?.values,
+      });
+    }
+    const merged = mergeExpressionParts(op);
+    return new UpdateCommand({
+      TableName: this.tableName,
+      Key: { pk: op.key.pk, sk: op.key.sk },
+      UpdateExpression: op.expression,
+      ConditionExpression: op.condition?.expression,
+      ...merged,
+    });
+  }
+
+  private transactItem(op: WriteOp): NonNullable<TransactWriteCommandInput['TransactItems']>[number] {
+    if (op.kind === 'put') {
+      return {
+        Put: {
+          TableName: this.tableName,
+          Item: op.item,
+          ConditionExpression: op.condition?.expression,
+          ExpressionAttributeNames: op.condition?.names,
+          ExpressionAttributeValues: op.condition?.values,
+        },
+      };
+    }
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: { pk: op.key.pk, sk: op.key.sk },
+        UpdateExpression: op.expression,
+        ConditionExpression: op.condition?.expression,
+        ...mergeExpressionParts(op),
+      },
+    };
+  }
+}
+
+function mergeExpressionParts(op: Extract<WriteOp, { kind: 'update' }>) {
+  const names = { ...op.names, ...op.condition?.names };
+  const values = { ...op.values, ...op.condition?.values };
+  return {
+    ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+    ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
+  };
+}
+
+function translateWriteError(error: unknown, opCount: number): unknown {
+  const name = (error as { name?: string })?.name;
+  if (name === 'ConditionalCheckFailedException') return new ConditionalWriteConflict([0]);
+  if (name === 'TransactionCanceledException') {
+    const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+    const failed = reasons.flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : []));
+    // A transaction also cancels on a conflict with a concurrent transaction: retrying is right for both.
+    if (failed.length > 0) return new ConditionalWriteConflict(failed);
+    if (reasons.some((r) => r.Code === 'TransactionConflict')) return new ConditionalWriteConflict([...Array(opCount).keys()], true);
+  }
+  return error;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Runs read-compute-write until the write wins: the optimistic concurrency that lets two invocations for
+ * the same run proceed without losing an update. Gives up (throws) after `attempts`, so Lambda retries.
+ */
+export async function withOptimisticRetry<T>(attempt: () => Promise<T>, attempts = 12): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof ConditionalWriteConflict) || i >= attempts) throw error;
+      await sleep(Math.random() * Math.min(500, 10 * 2 ** i));
+    }
+  }
+}

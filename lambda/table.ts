@@ -1,0 +1,85 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+/**
+ * The one state table's layout, shared by the CDK construct, the handlers, the tests and the replay CLI so
+ * that they cannot drift apart.
+ *
+ * Items (pk / sk):
+ *   JOB#<jobId> / JOB                   job record: name, kind, current run, recent run starts
+ *   JOB#<jobId> / RUN#<runDate>         run record: status, counts, groups, applied batches, pending alerts
+ *   ALERT#<alertId> / ALERT             outbox: the alert, PENDING until claimed for publishing, then SENT
+ *   EVENT#<eventId> / EVENT             an EventBridge event already applied (dedupe of redeliveries)
+ *   JOB#<jobId> / FGROUP#<runDate>#<bucket>#<type>      sensitive-data findings of one run, bucket and type
+ *   AUTOMATED#<accountId> / FGROUP#<bucket>#<type>       the same for automated sensitive data discovery
+ *   FINDING#<findingId> / FINDING       a policy finding: last count and last alert time
+ *   PRINCIPAL#<arn> / REVEALS           reveals of sensitive data by one principal: the current window
+ * The sparse index gsi1 lists what the sweeper must look at: OPEN_RUN (running or paused runs),
+ * PENDING_ALERT (alerts not yet claimed) and PERIODIC_JOB (jobs with scheduled runs).
+ */
+export const TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+  gsi1: { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+} as const;
+
+export const GSI1 = {
+  openRun: 'OPEN_RUN',
+  pendingAlert: 'PENDING_ALERT',
+  periodicJob: 'PERIODIC_JOB',
+} as const;
+
+export const keys = {
+  job: (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' }),
+  run: (jobId: string, runDate: string) => ({ pk: `JOB#${jobId}`, sk: `RUN#${runDate}` }),
+  alert: (alertId: string) => ({ pk: `ALERT#${alertId}`, sk: 'ALERT' }),
+  event: (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' }),
+  /** Under the job's partition, so the run summary lists a run's findings with one query (runFindingsPrefix). */
+  findingGroup: (jobId: string, runDate: string, bucket: string, findingType: string) => ({
+    pk: `JOB#${jobId}`,
+    sk: `FGROUP#${runDate}#${bucket}#${findingType}`,
+  }),
+  runFindingsPrefix: (runDate: string) => `FGROUP#${runDate}#`,
+  automatedFindingGroup: (accountId: string, bucket: string, findingType: string) => ({
+    pk: `AUTOMATED#${accountId}`,
+    sk: `FGROUP#${bucket}#${findingType}`,
+  }),
+  policyFinding: (findingId: string) => ({ pk: `FINDING#${findingId}`, sk: 'FINDING' }),
+  principalReveals: (principalArn: string) => ({ pk: `PRINCIPAL#${principalArn}`, sk: 'REVEALS' }),
+};
+
+export type ItemKey = { pk: string; sk: string };
+
+/** The table as DynamoDB Local needs it (tests, replay); the construct declares the same keys in CDK. */
+export function createTableInput(tableName: string): CreateTableCommandInput {
+  const { partitionKey, sortKey, gsi1 } = TABLE_KEYS;
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: partitionKey, AttributeType: 'S' },
+      { AttributeName: sortKey, AttributeType: 'S' },
+      { AttributeName: gsi1.partitionKey, AttributeType: 'S' },
+      { AttributeName: gsi1.sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: partitionKey, KeyType: 'HASH' },
+      { AttributeName: sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: gsi1.indexName,
+        KeySchema: [
+          { AttributeName: gsi1.partitionKey, KeyType: 'HASH' },
+          { AttributeName: gsi1.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  };
+}
+
+/** TTL value (epoch seconds) for an item last touched at `at`. */
+export function expiresAt(at: Date, retentionDays: number): number {
+  return Math.floor(at.getTime() / 1000) + Math.round(retentionDays * 86400);
+}

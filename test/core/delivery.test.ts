@@ -1,0 +1,76 @@
+import { DeliveryFailed, deliverPending, outboxWrites, pendingIds, withPending, type DeliveryDeps } from '../../lambda/delivery';
+import type { StateStore } from '../../lambda/store';
+import { keys } from '../../lambda/table';
+import { FakePublisher, testAlert } from '../support/alerts';
+import { freshStore } from '../support/dynamodb';
+
+const owner = keys.run('job1', '2024-04-14T17:09:30Z');
+const at = new Date(); // TTLs are wall-clock: an event-time date would read as already expired
+
+async function writeAggregateWithAlerts(store: StateStore, ids: string[]) {
+  const alerts = ids.map((id) => testAlert(id));
+  await store.write([
+    { kind: 'put', item: { ...owner, version: 1, pendingAlerts: withPending(undefined, ids) } },
+    ...outboxWrites(alerts, owner, at, 90),
+  ]);
+  return alerts;
+}
+
+function deps(store: StateStore, publisher: FakePublisher, extra: Partial<DeliveryDeps> = {}): DeliveryDeps {
+  return { store, publisher, now: () => at, retentionDays: 90, ...extra };
+}
+
+describe('outbox delivery', () => {
+  test('publishes pending alerts once, then a second delivery finds nothing to send', async () => {
+    const store = await freshStore();
+    const publisher = new FakePublisher();
+    const alerts = await writeAggregateWithAlerts(store, ['a1', 'a2']);
+    const first = await deliverPending(deps(store, publisher), [{ owner, alertIds: ['a1', 'a2'] }], new Map(alerts.map((a) => [a.id, a])));
+    expect(first.published.map((a) => a.id)).toEqual(['a1', 'a2']);
+    const second = await deliverPending(deps(store, publisher), [{ owner, alertIds: ['a1', 'a2'] }]);
+    expect(second.published).toEqual([]);
+    expect(second.alreadySent).toBe(2);
+    expect(publisher.calls.flat().map((a) => a.id)).toEqual(['a1', 'a2']);
+    expect(pendingIds(await store.get(owner))).toEqual([]);
+  });
+
+  test('a failed entry is released, the invocation fails, and the retry publishes only that entry', async () => {
+    const store = await freshStore();
+    const publisher = new FakePublisher();
+    await writeAggregateWithAlerts(store, ['a1', 'a2', 'a3']);
+    publisher.failIds = new Set(['a2']);
+    await expect(deliverPending(deps(store, publisher), [{ owner, alertIds: ['a1', 'a2', 'a3'] }])).rejects.toBeInstanceOf(DeliveryFailed);
+    expect(pendingIds(await store.get(owner))).toEqual(['a2']);
+    publisher.failIds = new Set();
+    const retry = await deliverPending(deps(store, publisher), [{ owner, alertIds: pendingIds(await store.get(owner)) }]);
+    expect(retry.published.map((a) => a.id)).toEqual(['a2']);
+    expect(publisher.calls.map((c) => c.map((a) => a.id))).toEqual([['a1', 'a2', 'a3'], ['a2']]);
+  });
+
+  test('a crash after publishing does not re-publish on retry', async () => {
+    const store = await freshStore();
+    const publisher = new FakePublisher();
+    await writeAggregateWithAlerts(store, ['a1']);
+    const crash = deps(store, publisher, {
+      afterStep: (step) => {
+        if (step === 'publish') throw new Error('crash');
+      },
+    });
+    await expect(deliverPending(crash, [{ owner, alertIds: ['a1'] }])).rejects.toThrow('crash');
+    const retry = await deliverPending(deps(store, publisher), [{ owner, alertIds: ['a1'] }]);
+    expect(retry.published).toEqual([]);
+    expect(publisher.calls.flat().map((a) => a.id)).toEqual(['a1']);
+  });
+
+  test('two concurrent deliveries of the same alerts publish each exactly once', async () => {
+    const store = await freshStore();
+    const publisher = new FakePublisher();
+    const ids = Array.from({ length: 25 }, (_, i) => `c${String(i).padStart(2, '0')}`);
+    await writeAggregateWithAlerts(store, ids);
+    await Promise.all([
+      deliverPending(deps(store, publisher), [{ owner, alertIds: ids }]),
+      deliverPending(deps(store, publisher), [{ owner, alertIds: ids }]),
+    ]);
+    expect(publisher.calls.flat().map((a) => a.id).sort()).toEqual(ids);
+  });
+});

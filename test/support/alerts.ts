@@ -1,0 +1,50 @@
+import type { Alert } from '../../lambda/alert';
+import type { AlertPublisher, PublishFailure } from '../../lambda/publisher';
+
+/** A minimal alert for tests of mechanisms that do not care about its content. */
+export function testAlert(id: string, overrides: Partial<Alert> = {}): Alert {
+  return {
+    id,
+    severity: 'HIGH',
+    category: 'BUCKET_ERROR',
+    eventType: 'BUCKET_ACCESS_DENIED',
+    accountId: '123456789012',
+    region: 'us-east-1',
+    headline: `test alert ${id}`,
+    whatHappened: 'something happened',
+    whatItMeans: 'it means something',
+    whatToDo: 'do something',
+    details: [],
+    affected: [],
+    count: 1,
+    links: [],
+    sample: false,
+    occurredAt: '2024-04-14T17:11:30.574Z',
+    threadId: 'thread',
+    ...overrides,
+  };
+}
+
+/** Records what it was asked to publish; `failNext` makes the next calls report chosen alerts as failed. */
+export class FakePublisher implements AlertPublisher {
+  readonly calls: Alert[][] = [];
+  failIds = new Set<string>();
+  failWholeCalls = 0;
+
+  get published(): Alert[] {
+    return this.calls.flat().filter((a) => !this.lastFailed.has(a));
+  }
+  private lastFailed = new Set<Alert>();
+
+  async publish(alerts: readonly Alert[]): Promise<{ failed: PublishFailure[] }> {
+    this.calls.push([...alerts]);
+    if (this.failWholeCalls > 0) {
+      this.failWholeCalls--;
+      alerts.forEach((a) => this.lastFailed.add(a));
+      return { failed: alerts.map((a) => ({ alertId: a.id, reason: 'injected: whole call failed' })) };
+    }
+    const failed = alerts.filter((a) => this.failIds.has(a.id));
+    failed.forEach((a) => this.lastFailed.add(a));
+    return { failed: failed.map((a) => ({ alertId: a.id, reason: 'injected: entry failed' })) };
+  }
+}
