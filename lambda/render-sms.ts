@@ -1,0 +1,36 @@
+import type { Alert } from './alert';
+import { cleanLine, gsm7Length, toGsm7, truncateGsm7 } from './sanitize';
+
+/** One SMS segment in GSM-7. Everything is transliterated to GSM-7 so the budget never drops to 70. */
+export const SMS_MAX_SEPTETS = 160;
+
+/**
+ * One line, severity first, then what (the headline) and where (account, Region, first affected resource):
+ *   `HIGH SAMPLE: Macie job My_Job: bucket access denied | bucket my-bucket +2 | 123456789012 us-east-1`
+ * When it does not fit, the least useful parts go first (affected, then where), and the headline is cut at a
+ * word boundary. The result is always GSM-7 and at most 160 septets (extension characters count 2).
+ */
+export function renderSms(alert: Alert): string {
+  const sms = (s: string, max: number) => toGsm7(cleanLine(s, max)).trim();
+  const prefix = `${alert.severity}${alert.sample ? ' SAMPLE' : ''}: `;
+  const headline = sms(alert.headline, 300) || sms(alert.eventType, 80) || 'Macie alert';
+  const countNote = alert.count > 1 ? ` (x${alert.count})` : '';
+  const where = [sms(alert.accountId, 20), sms(alert.region, 20)].filter(Boolean).join(' ');
+  const first = alert.affected.find((a) => a.items.length > 0);
+  const affected = first
+    ? `${first.kind} ${sms(first.items[0], 63)}${first.total > 1 ? ` +${first.total - 1}` : ''}`
+    : '';
+
+  const join = (...parts: string[]) => parts.filter(Boolean).join(' | ');
+  const candidates = [
+    join(prefix + headline + countNote, affected, where),
+    join(prefix + headline + countNote, where),
+  ];
+  for (const line of candidates) if (gsm7Length(line) <= SMS_MAX_SEPTETS) return line;
+
+  // The headline itself is too long: keep where it happened if the headline can still say something useful.
+  const tail = where ? ` | ${where}` : '';
+  const headBudget = SMS_MAX_SEPTETS - gsm7Length(prefix) - gsm7Length(countNote) - gsm7Length(tail);
+  if (headBudget >= 60) return prefix + truncateGsm7(headline, headBudget) + countNote + tail;
+  return truncateGsm7(prefix + headline + countNote, SMS_MAX_SEPTETS);
+}

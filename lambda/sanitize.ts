@@ -1,0 +1,208 @@
+/**
+ * Making untrusted text safe to show. Every string in an Alert may come from an event (bucket names, object
+ * keys, job names, principals, user agents, descriptions), so renderers pass each one through these helpers
+ * instead of trusting what the pipelines put there. Pipelines reuse them too (e.g. for log fields).
+ */
+
+const ELLIPSIS = '…';
+
+/**
+ * Characters that are never shown: C0/C1 controls, format characters (bidi overrides and isolates, zero-width
+ * spaces and joiners, BOM, soft hyphen, tag characters), lone surrogates and non-characters. Bidi controls can
+ * make a name read differently from what it is ("Trojan Source"); zero-width characters can hide a mention or
+ * a link from our own escaping. Line and paragraph separators are handled as line breaks.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\uFFFE\uFFFF]/gu;
+const LINE_BREAKS = /\r\n|[\n\r\u2028\u2029\u0085\v\f]/g;
+
+const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/** Removes control, bidi and zero-width characters. Tabs and line breaks become spaces unless `keepNewlines`. */
+export function stripUnsafeChars(text: string, options: { keepNewlines?: boolean } = {}): string {
+  const normalised = String(text ?? '')
+    .replace(LINE_BREAKS, options.keepNewlines ? '\n' : ' ')
+    .replace(/\t/g, ' ');
+  if (!options.keepNewlines) return normalised.replace(INVISIBLE, '');
+  return normalised
+    .split('\n')
+    .map((line) => line.replace(INVISIBLE, ''))
+    .join('\n');
+}
+
+/**
+ * Cuts `text` to at most `max` UTF-16 units, ending with an ellipsis. Never splits a grapheme (emoji, accented
+ * letter, surrogate pair); cuts at the last space when there is one in the last fifth of the budget, so a word
+ * is not cut in half unless it is very long on its own.
+ */
+export function truncateText(text: string, max: number, ellipsis = ELLIPSIS): string {
+  if (text.length <= max) return text;
+  const budget = max - ellipsis.length;
+  if (budget <= 0) return ellipsis.slice(0, Math.max(0, max));
+  let cut = '';
+  for (const { segment } of segmenter.segment(text)) {
+    if (cut.length + segment.length > budget) break;
+    cut += segment;
+  }
+  const space = cut.lastIndexOf(' ');
+  if (space > 0 && space >= budget * 0.8) cut = cut.slice(0, space);
+  return cut.trimEnd() + ellipsis;
+}
+
+/** An untrusted value on one line: invisible characters removed, whitespace collapsed, length capped. */
+export function cleanLine(text: string, max: number): string {
+  return truncateText(stripUnsafeChars(text).replace(/\s+/g, ' ').trim(), max);
+}
+
+/** Untrusted prose that may keep its line breaks (at most one blank line in a row), length capped. */
+export function cleanParagraph(text: string, max: number): string {
+  const stripped = stripUnsafeChars(text, { keepNewlines: true })
+    .split('\n')
+    .map((line) => line.replace(/[^\S\n]+/g, ' ').trim())
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+  return truncateText(stripped, max);
+}
+
+/**
+ * Neutralises chat markup in an untrusted value for Amazon Q Developer `client-markdown`, which is rendered
+ * with the target client's own markdown (Slack mrkdwn, Teams markdown). Slack mrkdwn has no escape character,
+ * so backslashes would show up literally; instead the characters that open markup are replaced by look-alikes
+ * that no client interprets:
+ *   < >  (Slack links and mentions such as <!here>, <@U123>, <http://x|label>)  -> ‹ ›
+ *   [ ]  (markdown links)                                                        -> ［ ］
+ *   * ~ ` |  (emphasis, strike, code, table / Slack link label separator)      -> ∗ ∼ ˋ ∣
+ *   _    at a word edge (emphasis); kept inside words (My_Macie_Job)            -> ＿
+ *   @    at the start of a word (@channel, @here, @everyone, @user)             -> ＠
+ *   # >  at the start of the value (heading, quote)                            -> ＃ ›
+ *   http(s)://  (bare URLs that clients turn into links)                        -> hxxp(s)://
+ * The value stays readable, and nothing in it can mention people, create a link or change the layout.
+ * Apply it after cleanLine/cleanParagraph (which remove the zero-width characters that could hide markup).
+ */
+export function escapeChatMarkdown(text: string): string {
+  return text
+    .replace(/\bh(ttps?):\/\//gi, (_m, rest: string) => `hxx${rest.slice(2)}://`)
+    .replace(/</g, '‹')
+    .replace(/>/g, '›')
+    .replace(/\[/g, '［')
+    .replace(/\]/g, '］')
+    .replace(/\*/g, '∗')
+    .replace(/~/g, '∼')
+    .replace(/`/g, 'ˋ')
+    .replace(/\|/g, '∣')
+    .replace(/_/g, (m, offset: number, whole: string) =>
+      /[\p{L}\p{N}]/u.test(whole[offset - 1] ?? '') && /[\p{L}\p{N}]/u.test(whole[offset + 1] ?? '') ? m : '＿',
+    )
+    .replace(/(^|[^\p{L}\p{N}._%+-])@/gu, '$1＠')
+    .replace(/^(\s*)#/gm, '$1＃');
+}
+
+/** The one-call form for chat: clean to one line, cap, then neutralise markup. */
+export function chatSafeLine(text: string, max: number): string {
+  return escapeChatMarkdown(cleanLine(text, max));
+}
+
+/** Multi-line chat text (description): clean, cap, then neutralise markup. */
+export function chatSafeParagraph(text: string, max: number): string {
+  return escapeChatMarkdown(cleanParagraph(text, max));
+}
+
+/**
+ * Links are built from ids by links.ts, but an Alert is data that could have been stored and read back, so
+ * renderers only show a link that is https, to an AWS console host (*.aws.amazon.com), with no credentials or
+ * port, and no characters that could break out of the line it sits on.
+ */
+export function isSafeConsoleUrl(url: string): boolean {
+  if (typeof url !== 'string' || url.length > 2000 || /[\s<>"'`\\|\p{Cc}\p{Cf}]/u.test(url)) return false;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.protocol !== 'https:' || parsed.username !== '' || parsed.password !== '' || parsed.port !== '') return false;
+  const host = parsed.hostname.toLowerCase();
+  return host === 'aws.amazon.com' || host.endsWith('.aws.amazon.com');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// SMS: GSM 03.38. A message that is all GSM-7 fits 160 characters in one segment; one other character turns
+// the whole message into UCS-2 (70 characters). Extension-table characters take two septets (an escape + the
+// character), so they count as 2.
+
+const GSM7_BASIC =
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+const GSM7_EXTENSION = '^{}\\[~]|€\f';
+const GSM7_BASIC_SET = new Set(GSM7_BASIC);
+const GSM7_EXTENSION_SET = new Set(GSM7_EXTENSION);
+
+export function isGsm7(text: string): boolean {
+  for (const ch of text) if (!GSM7_BASIC_SET.has(ch) && !GSM7_EXTENSION_SET.has(ch)) return false;
+  return true;
+}
+
+/** Septets the text takes in GSM-7 (extension characters count 2); only meaningful when isGsm7(text). */
+export function gsm7Length(text: string): number {
+  let n = 0;
+  for (const ch of text) n += GSM7_EXTENSION_SET.has(ch) ? 2 : 1;
+  return n;
+}
+
+/** How an SMS text is encoded and how much of its one-segment budget it uses. */
+export function smsSize(text: string): { encoding: 'GSM-7' | 'UCS-2'; units: number; limit: 160 | 70 } {
+  if (isGsm7(text)) return { encoding: 'GSM-7', units: gsm7Length(text), limit: 160 };
+  // UCS-2 counts UTF-16 units: an emoji outside the BMP takes two.
+  return { encoding: 'UCS-2', units: text.length, limit: 70 };
+}
+
+const TRANSLITERATIONS: Record<string, string> = {
+  '‘': "'", '’': "'", '‚': "'", '‛': "'", '′': "'", '´': "'", '`': "'",
+  '“': '"', '”': '"', '„': '"', '″': '"', '«': '"', '»': '"', '‹': '<', '›': '>',
+  '–': '-', '—': '-', '‐': '-', '‑': '-', '−': '-', '…': '...', '•': '*', '·': '.',
+  '\u00a0': ' ', '\u2009': ' ', '\u202f': ' ', '\u3000': ' ',
+  '×': 'x', '÷': '/', '≤': '<=', '≥': '>=', '→': '->', '←': '<-', '©': '(c)', '®': '(R)', '™': 'TM',
+  'ł': 'l', 'Ł': 'L', 'đ': 'd', 'Đ': 'D', 'œ': 'oe', 'Œ': 'OE', 'þ': 'th', 'Þ': 'Th', 'ð': 'd',
+};
+
+/**
+ * Rewrites text into the GSM-7 alphabet so an SMS keeps its 160-character segment: typographic punctuation
+ * becomes ASCII, accented letters lose accents GSM-7 lacks (é stays, ê becomes e), and anything else (emoji,
+ * CJK, symbols) is dropped, because one such character would cut the budget to 70 for the whole message.
+ */
+export function toGsm7(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    if (GSM7_BASIC_SET.has(ch) || GSM7_EXTENSION_SET.has(ch)) {
+      out += ch === '\n' || ch === '\r' || ch === '\f' ? ' ' : ch;
+      continue;
+    }
+    const mapped = TRANSLITERATIONS[ch];
+    if (mapped !== undefined) {
+      out += mapped;
+      continue;
+    }
+    const base = ch.normalize('NFD').replace(/\p{M}/gu, '');
+    if (base.length > 0 && [...base].every((c) => GSM7_BASIC_SET.has(c))) out += base;
+    // anything else is dropped
+  }
+  return out.replace(/ {2,}/g, ' ');
+}
+
+/** Cuts GSM-7 text to `maxSeptets` at a word boundary where possible, ending with "...". */
+export function truncateGsm7(text: string, maxSeptets: number): string {
+  if (gsm7Length(text) <= maxSeptets) return text;
+  const ellipsis = '...';
+  const budget = maxSeptets - ellipsis.length;
+  if (budget <= 0) return ellipsis.slice(0, Math.max(0, maxSeptets));
+  let cut = '';
+  let used = 0;
+  for (const ch of text) {
+    const cost = GSM7_EXTENSION_SET.has(ch) ? 2 : 1;
+    if (used + cost > budget) break;
+    cut += ch;
+    used += cost;
+  }
+  const space = cut.lastIndexOf(' ');
+  if (space > 0 && space >= budget * 0.6) cut = cut.slice(0, space);
+  return cut.replace(/[\s,;:|-]+$/, '') + ellipsis;
+}
