@@ -1,0 +1,21 @@
+import type { Context } from 'aws-lambda';
+import { createRuntime, forInvocation } from '../runtime';
+import { sweep, type SweepReport } from '../sweeper';
+
+const runtime = createRuntime('sweeper');
+
+/**
+ * Invoked on a schedule (the construct's sweeper rate). A sweep that could not finish a check or a delivery
+ * fails the invocation, so the failure shows in the function's Errors metric; the next sweep retries anyway.
+ */
+export async function handler(_event: unknown, context: Context): Promise<SweepReport> {
+  try {
+    const report = await sweep(forInvocation(runtime, context));
+    if (report.failures.length > 0) {
+      throw new Error(`sweeper: ${report.failures.length} check(s) or deliveries failed: ${report.failures.map((f) => `${f.key} (${f.reason})`).join('; ')}`);
+    }
+    return report;
+  } finally {
+    runtime.telemetry.flush();
+  }
+}
