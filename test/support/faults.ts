@@ -1,0 +1,140 @@
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Alert } from '../../lambda/alert';
+import type { AlertPublisher, PublishFailure } from '../../lambda/publisher';
+import { StateStore, type WriteOp } from '../../lambda/store';
+import { testDynamoClient } from './dynamodb';
+
+/**
+ * Fault-injecting wrappers for the reliability suite. Faults are chosen by call number (1-based, counted per
+ * wrapper), so a test says exactly where the fault lands and a re-run lands it in the same place.
+ */
+
+/** A crash of the Lambda process at a chosen point: nothing after it runs in this invocation. */
+export class InjectedCrash extends Error {
+  constructor(readonly where: string) {
+    super(`injected crash ${where}`);
+    this.name = 'InjectedCrash';
+  }
+}
+
+/** The error DynamoDB returns when a table or index is throttled (after the SDK's own retries ran out). */
+export function throughputExceeded(): Error {
+  return Object.assign(new Error('The level of configured provisioned throughput for the table was exceeded (injected)'), {
+    name: 'ProvisionedThroughputExceededException',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+  });
+}
+
+export interface DynamoFaultPlan {
+  /** Return an error to fail this command (it never reaches DynamoDB), or undefined to let it through. */
+  (commandName: string, callNumber: number, input: unknown): Error | undefined;
+}
+
+/**
+ * The same table through a DynamoDB client of its own, with a middleware that fails chosen commands before
+ * they are sent. Its own client, so the fault never leaks into other stores of the same worker. The
+ * middleware sits in the initialize step, above the SDK's retry: the injected error is what the caller sees
+ * once the SDK's retries ran out.
+ */
+export function throttledStore(store: StateStore, plan: DynamoFaultPlan, now?: () => Date): { store: StateStore; calls: string[] } {
+  const client = testDynamoClient();
+  const calls: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = (context as { commandName?: string }).commandName ?? 'unknown';
+      calls.push(name);
+      const fault = plan(name, calls.length, args.input);
+      if (fault) throw fault;
+      return next(args);
+    },
+    { step: 'initialize', name: 'injectDynamoFaults' },
+  );
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return { store: new StateStore(doc, store.tableName, now), calls };
+}
+
+/** Throttles the n-th DynamoDB command (any kind), once. */
+export function throttleCall(n: number): DynamoFaultPlan {
+  return (_name, call) => (call === n ? throughputExceeded() : undefined);
+}
+
+/** Throttles the n-th command of one kind (e.g. the 2nd TransactWriteItemsCommand), once. */
+export function throttleNth(commandName: string, n: number): DynamoFaultPlan {
+  let seen = 0;
+  return (name) => (name === commandName && ++seen === n ? throughputExceeded() : undefined);
+}
+
+/**
+ * A store whose n-th write crashes the process, `before` it is sent (the state is untouched) or `after` it
+ * was applied (the state is written, nothing after it runs).
+ */
+export function crashingStore(store: StateStore, n: number, when: 'before' | 'after'): StateStore & { writes: number } {
+  const wrapped = Object.create(store) as StateStore & { writes: number };
+  wrapped.writes = 0;
+  wrapped.write = async (ops: readonly WriteOp[]) => {
+    wrapped.writes++;
+    if (wrapped.writes === n && when === 'before') throw new InjectedCrash(`before write ${n}`);
+    await store.write(ops);
+    if (wrapped.writes === n && when === 'after') throw new InjectedCrash(`after write ${n}`);
+  };
+  return wrapped;
+}
+
+export type PublishFault =
+  /** The call reports every alert failed (what SnsAlertPublisher returns when SNS kept throttling or erroring). */
+  | { kind: 'fail-call' }
+  /** The call reports these alerts failed, the others published (a partial PublishBatch failure). */
+  | { kind: 'fail-ids'; ids: ReadonlySet<string> }
+  /** The process dies after SNS took the call but before the answer is seen: the residual window. */
+  | { kind: 'crash-after-send' }
+  /** The process dies before the call is made. */
+  | { kind: 'crash-before-send' };
+
+/**
+ * Wraps a publisher (usually a RecordingPublisher or FakePublisher) and applies a fault on chosen calls.
+ * `delivered` is what reached SNS, in order: the ground truth for "exactly once".
+ */
+export class FaultyPublisher implements AlertPublisher {
+  readonly delivered: Alert[] = [];
+  calls = 0;
+
+  constructor(private readonly faults: ReadonlyMap<number, PublishFault> = new Map()) {}
+
+  async publish(alerts: readonly Alert[]): Promise<{ readonly failed: readonly PublishFailure[] }> {
+    this.calls++;
+    const fault = this.faults.get(this.calls);
+    if (fault?.kind === 'crash-before-send') throw new InjectedCrash(`before publish call ${this.calls}`);
+    if (fault?.kind === 'fail-call') return { failed: alerts.map((a) => ({ alertId: a.id, reason: 'injected: call failed' })) };
+    const failedIds = fault?.kind === 'fail-ids' ? fault.ids : new Set<string>();
+    const sent = alerts.filter((a) => !failedIds.has(a.id));
+    this.delivered.push(...sent);
+    if (fault?.kind === 'crash-after-send') throw new InjectedCrash(`after publish call ${this.calls}`);
+    return { failed: alerts.filter((a) => failedIds.has(a.id)).map((a) => ({ alertId: a.id, reason: 'injected: entry failed' })) };
+  }
+
+  deliveredIds(): string[] {
+    return this.delivered.map((a) => a.id);
+  }
+}
+
+/**
+ * Runs an invocation as Lambda's asynchronous invoke does: on a throw, again with the same event, up to
+ * `retries` more times. Returns how many attempts ran and whether the last one still failed (the event then
+ * goes to the on-failure destination / DLQ).
+ */
+export async function invokeWithRetries(
+  invoke: (attempt: number) => Promise<unknown>,
+  retries = 2,
+): Promise<{ attempts: number; toDlq: boolean; errors: unknown[] }> {
+  const errors: unknown[] = [];
+  for (let attempt = 1; attempt <= retries + 1; attempt++) {
+    try {
+      await invoke(attempt);
+      return { attempts: attempt, toDlq: false, errors };
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  return { attempts: retries + 1, toDlq: true, errors };
+}
