@@ -1,0 +1,24 @@
+import { gunzipSync } from 'node:zlib';
+import type { Invocation } from './scenarios';
+
+/**
+ * The decode floor: the work no design can skip. A log delivery must be base64-decoded, gunzipped and
+ * parsed, and each Macie message in it parsed again; an EventBridge event must be parsed (the Lambda
+ * runtime does it before the handler). Returns how many events it decoded so the work cannot be optimised
+ * away and the caller can check it saw the whole scenario.
+ */
+export function decodeFloor(invocation: Invocation): number {
+  if (invocation.kind === 'finding') {
+    const event = JSON.parse(invocation.raw) as { detail?: unknown };
+    return event.detail ? 1 : 0;
+  }
+  const payload = JSON.parse(gunzipSync(Buffer.from(invocation.event.awslogs.data, 'base64')).toString('utf8')) as {
+    logEvents: { message: string }[];
+  };
+  let decoded = 0;
+  for (const logEvent of payload.logEvents) {
+    const message = JSON.parse(logEvent.message) as { eventType?: unknown };
+    if (message.eventType) decoded++;
+  }
+  return decoded;
+}

@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CloudWatchLogsEvent } from 'aws-lambda';
+import type { PipelineDeps } from '../lambda/pipeline-deps';
+import { DEFAULT_SETTINGS } from '../lambda/settings';
+import { SnsAlertPublisher } from '../lambda/sns-publisher';
+import { StateStore } from '../lambda/store';
+import type { MetricName, Telemetry } from '../lambda/telemetry';
+import { createStateTable } from '../src/local/dynamodb-local';
+import { emptyDynamoCounts, meterDynamoDb, type DynamoCounts } from './dynamo-metering';
+import { decodeFloor } from './floor';
+import { processNaive } from './naive';
+import { recordingSnsClient, type SnsCounts } from './recording-sns';
+import { REGION, type Invocation, type Scenario } from './scenarios';
+
+/**
+ * One pass of a scenario through each design, with what it cost. Time is measured around the handler
+ * calls only (process.cpuUsage and a monotonic clock), never around setup such as creating the table.
+ */
+export interface PassResult {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly events: number;
+  readonly dynamo: DynamoCounts;
+  readonly sns: SnsCounts;
+}
+
+/** The two handlers under test, injected so that the test can drive the bench code with the same ones. */
+export interface Pipelines {
+  logs(event: CloudWatchLogsEvent, deps: PipelineDeps): Promise<unknown>;
+  finding(event: unknown, deps: PipelineDeps): Promise<unknown>;
+}
+
+export const TOPIC_ARN = `arn:aws:sns:${REGION}:123456789012:macie-alerts`;
+
+/**
+ * Lambda logs through Powertools to stdout; the bench counts lines instead of printing them, so the
+ * figures exclude log serialisation and the terminal stays readable.
+ */
+export class CountingTelemetry implements Telemetry {
+  lines = 0;
+  warnings = 0;
+  readonly counters: Partial<Record<MetricName, number>> = {};
+  info(): void {
+    this.lines++;
+  }
+  warn(): void {
+    this.lines++;
+    this.warnings++;
+  }
+  error(): void {
+    this.lines++;
+    this.warnings++;
+  }
+  count(metric: MetricName, value = 1): void {
+    this.counters[metric] = (this.counters[metric] ?? 0) + value;
+  }
+}
+
+function cpuNowMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+async function freshTable(client: DynamoDBClient): Promise<string> {
+  const tableName = `bench-${randomUUID()}`;
+  await createStateTable(client, tableName);
+  return tableName;
+}
+
+/** What the Lambda runtime hands the handler: a parsed event (its JSON.parse is the floor's, not ours). */
+function handlerInput(invocation: Invocation): { kind: 'logs'; event: CloudWatchLogsEvent } | { kind: 'finding'; event: unknown } {
+  return invocation.kind === 'logs' ? { kind: 'logs', event: invocation.event } : { kind: 'finding', event: JSON.parse(invocation.raw) };
+}
+
+export interface OursPass extends PassResult {
+  readonly telemetry: CountingTelemetry;
+  /** Invocations whose handler threw (Lambda would retry them): should be 0. */
+  readonly failedInvocations: number;
+}
+
+/** Our pipeline: a fresh state table, the real SnsAlertPublisher on a recording client, default settings. */
+export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClient, pipelines: Pipelines): Promise<OursPass> {
+  const client = newClient();
+  const tableName = await freshTable(client);
+  const dynamo = emptyDynamoCounts();
+  const metered = meterDynamoDb(client, dynamo);
+  const { client: snsClient, counts: sns } = recordingSnsClient();
+  const telemetry = new CountingTelemetry();
+  const deps: PipelineDeps = {
+    store: new StateStore(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), tableName),
+    publisher: new SnsAlertPublisher({ client: snsClient, topicArn: TOPIC_ARN, telemetry }),
+    settings: DEFAULT_SETTINGS,
+    telemetry,
+    region: REGION,
+    now: () => new Date(),
+  };
+  const inputs = scenario.invocations.map(handlerInput);
+  let wallMs = 0;
+  let cpuMs = 0;
+  let failedInvocations = 0;
+  for (const input of inputs) {
+    const cpu0 = cpuNowMs();
+    const t0 = performance.now();
+    try {
+      if (input.kind === 'logs') await pipelines.logs(input.event, deps);
+      else await pipelines.finding(input.event, deps);
+    } catch {
+      failedInvocations++;
+    }
+    wallMs += performance.now() - t0;
+    cpuMs += cpuNowMs() - cpu0;
+  }
+  client.destroy();
+  return { wallMs, cpuMs, events: scenario.eventCount, dynamo: { ...metered }, sns: { ...sns }, telemetry, failedInvocations };
+}
+
+/** The decode floor over the same payloads; throws if it did not decode every event (a broken generator). */
+export function runFloor(scenario: Scenario): PassResult {
+  const cpu0 = cpuNowMs();
+  const t0 = performance.now();
+  let decoded = 0;
+  for (const invocation of scenario.invocations) decoded += decodeFloor(invocation);
+  const wallMs = performance.now() - t0;
+  const cpuMs = cpuNowMs() - cpu0;
+  if (decoded !== scenario.eventCount) throw new Error(`floor decoded ${decoded} of ${scenario.eventCount} events of ${scenario.name}`);
+  return { wallMs, cpuMs, events: decoded, dynamo: emptyDynamoCounts(), sns: { calls: 0, messages: 0, bytes: 0 } };
+}
+
+/** The naive design against the same DynamoDB (its own fresh table) and a recording SNS client. */
+export async function runNaive(scenario: Scenario, newClient: () => DynamoDBClient, concurrency = 8): Promise<PassResult> {
+  const client = newClient();
+  const tableName = await freshTable(client);
+  const dynamo = meterDynamoDb(client, emptyDynamoCounts());
+  const { client: sns, counts } = recordingSnsClient();
+  const cpu0 = cpuNowMs();
+  const t0 = performance.now();
+  let events = 0;
+  for (const invocation of scenario.invocations) {
+    events += await processNaive(invocation, { client, tableName, sns, topicArn: TOPIC_ARN, concurrency });
+  }
+  const wallMs = performance.now() - t0;
+  const cpuMs = cpuNowMs() - cpu0;
+  client.destroy();
+  return { wallMs, cpuMs, events, dynamo: { ...dynamo }, sns: { ...counts } };
+}

@@ -1,0 +1,420 @@
+import type { CloudWatchLogsEvent } from 'aws-lambda';
+import { Prng } from './prng';
+import { logEventId, subscriptionEvent, type LogEventInput } from './subscription-payload';
+
+/**
+ * The four loads of issue 7, generated from a seed. Shapes follow the seed documents (Macie job log
+ * events, Macie finding EventBridge events); names, ids and times are made up but realistic.
+ */
+export type Invocation =
+  /** One CloudWatch Logs subscription delivery (gzip + base64), as the job-log Lambda receives it. */
+  | { readonly kind: 'logs'; readonly event: CloudWatchLogsEvent; readonly events: number }
+  /** One EventBridge event as raw JSON: the Lambda runtime parses it before the handler runs. */
+  | { readonly kind: 'finding'; readonly raw: string; readonly events: 1 };
+
+export interface Scenario {
+  readonly name: 'storm' | 'fleet' | 'findings' | 'replay';
+  readonly title: string;
+  readonly invocations: readonly Invocation[];
+  /** Log events plus findings: the unit of every "per 1,000 events" figure. */
+  readonly eventCount: number;
+}
+
+export interface ScenarioSizes {
+  readonly stormEvents: number;
+  readonly stormBuckets: number;
+  readonly stormBatchSize: number;
+  readonly fleetJobs: number;
+  readonly fleetMatchedPerJob: number;
+  readonly findings: number;
+  readonly findingBuckets: number;
+  readonly policyFindings: number;
+}
+
+export const FULL_SIZES: ScenarioSizes = {
+  stormEvents: 10_000,
+  stormBuckets: 2_000,
+  stormBatchSize: 1_000,
+  fleetJobs: 200,
+  fleetMatchedPerJob: 50,
+  findings: 5_000,
+  findingBuckets: 20,
+  policyFindings: 50,
+};
+
+export const ADMIN_ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+
+const BUCKET_ERRORS = ['BUCKET_ACCESS_DENIED', 'BUCKET_DOES_NOT_EXIST', 'BUCKET_DETAILS_UNAVAILABLE', 'BUCKET_IN_DIFFERENT_REGION', 'BUCKET_OWNER_CHANGED'];
+const ACCOUNT_ERRORS = ['ACCOUNT_ACCESS_DENIED', 'ACCOUNT_SUSPENDED', 'ACCOUNT_DISABLED', 'ACCOUNT_REGION_DISABLED'];
+const DESCRIPTIONS: Record<string, string> = {
+  ONE_TIME_JOB_STARTED: 'The job started running.',
+  SCHEDULED_RUN_STARTED: 'The scheduled job run started running.',
+  BUCKET_MATCHED_THE_CRITERIA: 'The affected bucket matched the bucket criteria for the job.',
+  JOB_COMPLETED: 'The job finished running.',
+  SCHEDULED_RUN_COMPLETED: 'The scheduled job run finished running.',
+  BUCKET_ACCESS_DENIED: 'Macie doesn’t have permission to access the affected S3 bucket.',
+  BUCKET_DOES_NOT_EXIST: 'The affected S3 bucket doesn’t exist anymore.',
+  BUCKET_DETAILS_UNAVAILABLE: 'A temporary issue prevented Macie from retrieving details about the bucket and the bucket’s objects.',
+  BUCKET_IN_DIFFERENT_REGION: 'The affected S3 bucket was moved to a different AWS Region.',
+  BUCKET_OWNER_CHANGED: 'The owner of the affected S3 bucket changed. Macie doesn’t have permission to access the bucket anymore.',
+  ACCOUNT_ACCESS_DENIED: 'Macie doesn’t have permission to access S3 bucket data for the affected account.',
+  ACCOUNT_SUSPENDED: 'The job was cancelled or skipped resources that are owned by the affected account. Macie was suspended for the account.',
+  ACCOUNT_DISABLED: 'The job skipped resources that are owned by the affected account. Macie was disabled for the account.',
+  ACCOUNT_REGION_DISABLED: 'The job skipped resources that are owned by the affected account. The AWS account isn’t active in the current AWS Region.',
+};
+const S3_OPERATIONS = ['ListObjectsV2', 'GetBucketLocation', 'GetBucketPolicy', 'GetBucketEncryption', 'GetObject'];
+
+/** Macie writes times with microseconds: "2024-04-14T17:11:30.574809Z". */
+function macieTime(ms: number, micros: number): string {
+  return new Date(ms).toISOString().replace('Z', `${String(micros).padStart(3, '0')}Z`);
+}
+
+interface JobEventInput {
+  readonly jobId: string;
+  readonly jobName: string;
+  readonly eventType: string;
+  readonly atMs: number;
+  readonly runDate?: string;
+  readonly operation?: string;
+  readonly affectedAccount?: string;
+  readonly bucket?: string;
+}
+
+class LogBuilder {
+  private sequence = 0;
+  constructor(private readonly prng: Prng) {}
+
+  event(input: JobEventInput): LogEventInput {
+    const message: Record<string, unknown> = {
+      adminAccountId: ADMIN_ACCOUNT,
+      jobId: input.jobId,
+      eventType: input.eventType,
+      occurredAt: macieTime(input.atMs, this.prng.int(0, 999)),
+      description: DESCRIPTIONS[input.eventType] ?? 'Event.',
+      jobName: input.jobName,
+    };
+    if (input.operation) message.operation = input.operation;
+    if (input.runDate) message.runDate = input.runDate;
+    if (input.affectedAccount) message.affectedAccount = input.affectedAccount;
+    if (input.bucket) message.affectedResource = { type: 'S3_BUCKET_NAME', value: input.bucket };
+    // CloudWatch Logs stamps ingestion a little after the event.
+    const timestamp = input.atMs + this.prng.int(50, 900);
+    return { id: logEventId(timestamp, this.sequence++), timestamp, message: JSON.stringify(message) };
+  }
+}
+
+function accounts(prng: Prng, n: number): string[] {
+  return Array.from({ length: n }, () => String(prng.int(100_000_000_000, 999_999_999_999)));
+}
+
+/** 1. One periodic run hitting a wall of access-denied buckets: the alert storm the grouping exists for. */
+export function stormScenario(seed: number, sizes: ScenarioSizes = FULL_SIZES): Scenario {
+  const prng = new Prng(seed);
+  const log = new LogBuilder(prng);
+  const jobId = `${prng.hex(27)}example`.slice(0, 32);
+  const jobName = 'Nightly_PII_Scan';
+  const owners = accounts(prng, 25);
+  const buckets = Array.from({ length: sizes.stormBuckets }, (_, i) => ({
+    name: `corp-${prng.pick(['data', 'logs', 'exports', 'backup', 'analytics'])}-${String(i).padStart(4, '0')}-${prng.hex(6)}`,
+    account: prng.pick(owners),
+  }));
+  const start = Date.UTC(2024, 3, 14, 17, 9, 30, 574);
+  const runDate = macieTime(start, 809);
+  const invocations: Invocation[] = [];
+  invocations.push(logs(jobId, [log.event({ jobId, jobName, eventType: 'SCHEDULED_RUN_STARTED', atMs: start, runDate })]));
+
+  // Every bucket fails at least once, then the rest of the events hit random buckets (several operations each).
+  const order = [...prng.shuffle(buckets), ...Array.from({ length: Math.max(0, sizes.stormEvents - buckets.length) }, () => prng.pick(buckets))];
+  const spacingMs = 120; // 10,000 events over 20 minutes of event time
+  let batch: LogEventInput[] = [];
+  order.slice(0, sizes.stormEvents).forEach((bucket, i) => {
+    batch.push(
+      log.event({
+        jobId,
+        jobName,
+        eventType: 'BUCKET_ACCESS_DENIED',
+        atMs: start + 5_000 + i * spacingMs,
+        runDate,
+        operation: prng.pick(S3_OPERATIONS),
+        affectedAccount: bucket.account,
+        bucket: bucket.name,
+      }),
+    );
+    if (batch.length === sizes.stormBatchSize) {
+      invocations.push(logs(jobId, batch));
+      batch = [];
+    }
+  });
+  if (batch.length > 0) invocations.push(logs(jobId, batch));
+  const end = start + 5_000 + sizes.stormEvents * spacingMs + 60_000;
+  invocations.push(logs(jobId, [log.event({ jobId, jobName, eventType: 'SCHEDULED_RUN_COMPLETED', atMs: end, runDate })]));
+  return scenario('storm', 'Storm: one run, access denied on every bucket', invocations);
+}
+
+/** 2. A fleet of healthy jobs, a few errors each: the everyday load. */
+export function fleetScenario(seed: number, sizes: ScenarioSizes = FULL_SIZES): Scenario {
+  const prng = new Prng(seed + 1);
+  const log = new LogBuilder(prng);
+  const owners = accounts(prng, 40);
+  const invocations: Invocation[] = [];
+  const day = Date.UTC(2024, 3, 15, 0, 0, 0, 0);
+  for (let j = 0; j < sizes.fleetJobs; j++) {
+    const jobId = prng.hex(32);
+    const periodic = prng.next() < 0.6;
+    const jobName = `${periodic ? 'Daily' : 'Adhoc'}_${prng.pick(['PII', 'Finance', 'HR', 'Secrets', 'Backups'])}_${j}`;
+    const start = day + prng.int(0, 23 * 3600) * 1000;
+    const runDate = macieTime(start, prng.int(0, 999));
+    const events: LogEventInput[] = [
+      log.event({ jobId, jobName, eventType: periodic ? 'SCHEDULED_RUN_STARTED' : 'ONE_TIME_JOB_STARTED', atMs: start, runDate }),
+    ];
+    const steps: JobEventInput[] = [];
+    for (let b = 0; b < sizes.fleetMatchedPerJob; b++) {
+      steps.push({ jobId, jobName, eventType: 'BUCKET_MATCHED_THE_CRITERIA', atMs: 0, runDate, affectedAccount: prng.pick(owners), bucket: `bucket-${j}-${b}-${prng.hex(4)}` });
+    }
+    const errorCount = prng.int(0, 5);
+    for (let e = 0; e < errorCount; e++) {
+      const accountLevel = prng.next() < 0.25;
+      steps.splice(prng.int(0, steps.length), 0, {
+        jobId,
+        jobName,
+        eventType: accountLevel ? prng.pick(ACCOUNT_ERRORS) : prng.pick(BUCKET_ERRORS),
+        atMs: 0,
+        runDate,
+        operation: accountLevel ? 'ListBuckets' : prng.pick(S3_OPERATIONS),
+        affectedAccount: prng.pick(owners),
+        bucket: accountLevel ? undefined : `bucket-${j}-err-${e}-${prng.hex(4)}`,
+      });
+    }
+    steps.forEach((step, i) => events.push(log.event({ ...step, atMs: start + 2_000 + i * 700 })));
+    const end = start + 2_000 + steps.length * 700 + prng.int(30, 600) * 1000;
+    events.push(log.event({ jobId, jobName, eventType: periodic ? 'SCHEDULED_RUN_COMPLETED' : 'JOB_COMPLETED', atMs: end, runDate }));
+    invocations.push(logs(jobId, events));
+  }
+  return scenario('fleet', 'Fleet: 200 job runs, 0-5 errors each', invocations);
+}
+
+const SENSITIVE_TYPES: readonly (readonly [string, number])[] = [
+  ['SensitiveData:S3Object/Personal', 45],
+  ['SensitiveData:S3Object/Financial', 20],
+  ['SensitiveData:S3Object/Multiple', 20],
+  ['SensitiveData:S3Object/Credentials', 10],
+  ['SensitiveData:S3Object/CustomIdentifier', 5],
+];
+const POLICY_TYPES: readonly (readonly [string, number, string])[] = [
+  ['Policy:IAMUser/S3BlockPublicAccessDisabled', 3, 'Block public access settings are disabled for the S3 bucket'],
+  ['Policy:IAMUser/S3BucketEncryptionDisabled', 1, 'Default encryption is disabled for the S3 bucket'],
+  ['Policy:IAMUser/S3BucketPublic', 3, 'The S3 bucket is publicly accessible'],
+  ['Policy:IAMUser/S3BucketReplicatedExternally', 3, 'The S3 bucket is replicated to an external AWS account'],
+  ['Policy:IAMUser/S3BucketSharedExternally', 3, 'The S3 bucket is shared with an external AWS account'],
+  ['Policy:IAMUser/S3BucketSharedWithCloudFront', 2, 'The S3 bucket is shared with a CloudFront distribution'],
+];
+const DATA_TYPES: Record<string, readonly (readonly [string, string])[]> = {
+  'SensitiveData:S3Object/Personal': [['PERSONAL_INFORMATION', 'USA_SOCIAL_SECURITY_NUMBER'], ['PERSONAL_INFORMATION', 'NAME'], ['PERSONAL_INFORMATION', 'ADDRESS']],
+  'SensitiveData:S3Object/Financial': [['FINANCIAL_INFORMATION', 'CREDIT_CARD_NUMBER'], ['FINANCIAL_INFORMATION', 'BANK_ACCOUNT_NUMBER']],
+  'SensitiveData:S3Object/Multiple': [['PERSONAL_INFORMATION', 'NAME'], ['FINANCIAL_INFORMATION', 'CREDIT_CARD_NUMBER']],
+  'SensitiveData:S3Object/Credentials': [['CREDENTIALS', 'AWS_CREDENTIALS'], ['CREDENTIALS', 'OPENSSH_PRIVATE_KEY']],
+  'SensitiveData:S3Object/CustomIdentifier': [['CUSTOM_IDENTIFIER', 'EMPLOYEE_ID']],
+};
+const SEVERITY_NAMES = ['', 'Low', 'Medium', 'High'];
+
+function s3Bucket(name: string, prng: Prng) {
+  return {
+    arn: `arn:aws:s3:::${name}`,
+    name,
+    createdAt: '2020-05-15T20:46:56.000Z',
+    owner: { displayName: 'datateam', id: `${prng.hex(56)}example` },
+    tags: [{ key: 'Division', value: prng.pick(['HR', 'Finance', 'Sales']) }],
+    defaultServerSideEncryption: { encryptionType: 'aws:kms', kmsMasterKeyId: `arn:aws:kms:${REGION}:${ADMIN_ACCOUNT}:key/${prng.uuid()}` },
+    publicAccess: {
+      permissionConfiguration: {
+        bucketLevelPermissions: {
+          accessControlList: { allowsPublicReadAccess: false, allowsPublicWriteAccess: false },
+          bucketPolicy: { allowsPublicReadAccess: false, allowsPublicWriteAccess: false },
+          blockPublicAccess: { ignorePublicAcls: true, restrictPublicBuckets: true, blockPublicAcls: true, blockPublicPolicy: true },
+        },
+        accountLevelPermissions: { blockPublicAccess: { ignorePublicAcls: false, restrictPublicBuckets: false, blockPublicAcls: false, blockPublicPolicy: false } },
+      },
+      effectivePermission: 'NOT_PUBLIC',
+    },
+    allowsUnencryptedObjectUploads: 'TRUE',
+  };
+}
+
+function findingEvent(prng: Prng, time: string, detail: Record<string, unknown>): string {
+  return JSON.stringify({
+    version: '0',
+    id: prng.uuid(),
+    'detail-type': 'Macie Finding',
+    source: 'aws.macie',
+    account: ADMIN_ACCOUNT,
+    time,
+    region: REGION,
+    resources: [],
+    detail,
+  });
+}
+
+/** 3. One job finding sensitive data in thousands of objects within minutes, plus recurring policy findings. */
+export function findingsScenario(seed: number, sizes: ScenarioSizes = FULL_SIZES): Scenario {
+  const prng = new Prng(seed + 2);
+  const jobId = prng.hex(32);
+  const buckets = Array.from({ length: sizes.findingBuckets }, (_, i) => s3Bucket(`customer-exports-${i}-${prng.hex(6)}`, prng));
+  const start = Date.UTC(2024, 3, 20, 8, 0, 0, 0);
+  const spacingMs = 360; // 5,000 findings over 30 minutes
+  const timed: { at: number; raw: string }[] = [];
+
+  for (let i = 0; i < sizes.findings; i++) {
+    const at = start + i * spacingMs;
+    const time = new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const bucket = prng.pick(buckets);
+    const type = prng.weighted(SENSITIVE_TYPES);
+    const score = type.endsWith('Credentials') || type.endsWith('Multiple') ? 3 : prng.int(1, 3);
+    const key = `exports/2024/04/${prng.pick(['customers', 'payroll', 'orders', 'tickets'])}-${String(i).padStart(5, '0')}.csv`;
+    const detections = (DATA_TYPES[type] ?? []).map(([category, dataType]) => ({ category, dataType, count: prng.int(1, 400) }));
+    timed.push({
+      at,
+      raw: findingEvent(prng, time, {
+        schemaVersion: '1.0',
+        id: prng.uuid(),
+        accountId: ADMIN_ACCOUNT,
+        partition: 'aws',
+        region: REGION,
+        type,
+        title: 'The S3 object contains sensitive information',
+        description: 'The S3 object contains sensitive information.',
+        severity: { score, description: SEVERITY_NAMES[score] },
+        createdAt: time,
+        updatedAt: time,
+        count: 1,
+        resourcesAffected: {
+          s3Bucket: bucket,
+          s3Object: {
+            bucketArn: bucket.arn,
+            key,
+            path: `${bucket.name}/${key}`,
+            extension: 'csv',
+            lastModified: '2024-04-19T22:08:25.000Z',
+            versionId: '',
+            serverSideEncryption: { encryptionType: 'aws:kms', kmsMasterKeyId: bucket.defaultServerSideEncryption.kmsMasterKeyId },
+            size: prng.int(1_000, 5_000_000),
+            storageClass: 'STANDARD',
+            tags: [],
+            publicAccess: false,
+            etag: prng.hex(32),
+          },
+        },
+        category: 'CLASSIFICATION',
+        classificationDetails: {
+          jobArn: `arn:aws:macie2:${REGION}:${ADMIN_ACCOUNT}:classification-job/${jobId}`,
+          jobId,
+          result: {
+            status: { code: 'COMPLETE', reason: null },
+            sizeClassified: prng.int(1_000, 5_000_000),
+            mimeType: 'text/csv',
+            additionalOccurrences: true,
+            sensitiveData: groupDetections(detections),
+            customDataIdentifiers: { totalCount: 0, detections: [] },
+          },
+          detailedResultsLocation: `s3://macie-discovery-results/AWSLogs/${ADMIN_ACCOUNT}/Macie/${REGION}/${jobId}/${prng.uuid()}.jsonl.gz`,
+          originType: 'SENSITIVE_DATA_DISCOVERY_JOB',
+        },
+        policyDetails: null,
+        sample: false,
+        archived: false,
+      }),
+    });
+  }
+
+  // Policy findings recur (same id, count + 1) at the account's publishing frequency (15 minutes here).
+  const burstEnd = start + sizes.findings * spacingMs;
+  for (let p = 0; p < sizes.policyFindings; p++) {
+    const [type, score, title] = prng.pick(POLICY_TYPES);
+    const id = prng.uuid();
+    const bucket = s3Bucket(`team-share-${p}-${prng.hex(6)}`, prng);
+    const createdMs = start + prng.int(0, Math.max(1, burstEnd - start - 1));
+    const occurrences = prng.int(1, 4);
+    for (let n = 1; n <= occurrences; n++) {
+      const at = createdMs + (n - 1) * 15 * 60_000;
+      const time = new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      timed.push({
+        at,
+        raw: findingEvent(prng, time, {
+          schemaVersion: '1.0',
+          id,
+          accountId: ADMIN_ACCOUNT,
+          partition: 'aws',
+          region: REGION,
+          type,
+          title,
+          description: `${title}.`,
+          severity: { score, description: SEVERITY_NAMES[score] },
+          createdAt: new Date(createdMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          updatedAt: time,
+          count: n,
+          resourcesAffected: { s3Bucket: bucket, s3Object: null },
+          category: 'POLICY',
+          classificationDetails: null,
+          policyDetails: {
+            action: { actionType: 'AWS_API_CALL', apiCallDetails: { api: 'PutBucketPolicy', apiServiceName: 's3.amazonaws.com', firstSeen: time, lastSeen: time } },
+            actor: {
+              userIdentity: {
+                type: 'AssumedRole',
+                assumedRole: {
+                  principalId: `AROA${prng.hex(16).toUpperCase()}:session`,
+                  arn: `arn:aws:sts::${ADMIN_ACCOUNT}:assumed-role/DataEngineer/session-${p}`,
+                  accountId: ADMIN_ACCOUNT,
+                  accessKeyId: `ASIA${prng.hex(16).toUpperCase()}`,
+                  sessionContext: { attributes: { mfaAuthenticated: false, creationDate: time }, sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLE', arn: `arn:aws:iam::${ADMIN_ACCOUNT}:role/DataEngineer`, accountId: ADMIN_ACCOUNT, userName: 'DataEngineer' } },
+                },
+                root: null,
+                iamUser: null,
+                federatedUser: null,
+                awsAccount: null,
+                awsService: null,
+              },
+              ipAddressDetails: { ipAddressV4: `198.51.100.${prng.int(1, 254)}`, ipOwner: { asn: '-1', asnOrg: 'ExampleOrg', isp: 'ExampleISP', org: 'ExampleOrg' }, ipCountry: { code: 'US', name: 'United States' }, ipCity: { name: 'Ashburn' }, ipGeoLocation: { lat: 39.0481, lon: -77.4728 } },
+              domainDetails: null,
+            },
+          },
+          sample: false,
+          archived: false,
+        }),
+      });
+    }
+  }
+  timed.sort((a, b) => a.at - b.at);
+  return scenario(
+    'findings',
+    'Findings burst: one job, 20 buckets, plus recurring policy findings',
+    timed.map(({ raw }) => ({ kind: 'finding' as const, raw, events: 1 as const })),
+  );
+}
+
+function groupDetections(detections: { category: string; dataType: string; count: number }[]) {
+  const byCategory = new Map<string, { type: string; count: number }[]>();
+  for (const d of detections) byCategory.set(d.category, [...(byCategory.get(d.category) ?? []), { type: d.dataType, count: d.count }]);
+  return [...byCategory.entries()].map(([category, list]) => ({
+    category,
+    totalCount: list.reduce((s, d) => s + d.count, 0),
+    detections: list.map((d) => ({ type: d.type, count: d.count, occurrences: { lineRanges: null, offsetRanges: null, pages: null, records: null, cells: [{ row: 2, column: 1, columnName: 'col', cellReference: null }] } })),
+  }));
+}
+
+/** 4. The storm delivered twice: CloudWatch Logs and Lambda deliver at least once. */
+export function replayScenario(seed: number, sizes: ScenarioSizes = FULL_SIZES): Scenario {
+  const storm = stormScenario(seed, sizes);
+  return scenario('replay', 'Replay: the storm delivered twice', [...storm.invocations, ...storm.invocations]);
+}
+
+export function allScenarios(seed: number, sizes: ScenarioSizes = FULL_SIZES): Scenario[] {
+  return [stormScenario(seed, sizes), fleetScenario(seed, sizes), findingsScenario(seed, sizes), replayScenario(seed, sizes)];
+}
+
+function logs(logStream: string, events: readonly LogEventInput[]): Invocation {
+  return { kind: 'logs', event: subscriptionEvent(ADMIN_ACCOUNT, logStream, events), events: events.length };
+}
+
+function scenario(name: Scenario['name'], title: string, invocations: Invocation[]): Scenario {
+  return { name, title, invocations, eventCount: invocations.reduce((n, inv) => n + inv.events, 0) };
+}
