@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PipelineDeps } from '../../lambda/pipeline-deps';
+import { RecordingPublisher } from '../../lambda/recording-publisher';
+import { resolveSettings, type PipelineSettings } from '../../lambda/settings';
+import type { StateStore } from '../../lambda/store';
+import { RecordingTelemetry } from '../../lambda/telemetry';
+import { freshStore } from '../support/dynamodb';
+
+/** Shared by the findings and API-call suites: fixtures and pipeline deps on DynamoDB Local. */
+export const FIXTURES = join(__dirname, '..', 'fixtures');
+
+export function fixture<T = Record<string, any>>(path: string): T {
+  return JSON.parse(readFileSync(join(FIXTURES, path), 'utf8')) as T;
+}
+
+export interface TestDeps extends PipelineDeps {
+  readonly store: StateStore;
+  readonly publisher: RecordingPublisher;
+  readonly telemetry: RecordingTelemetry;
+}
+
+export async function testDeps(settings: Partial<Record<keyof PipelineSettings, unknown>> = {}, extra: Partial<PipelineDeps> = {}): Promise<TestDeps> {
+  return {
+    // TTLs use the wall clock, as in Lambda: event times in fixtures are years old.
+    store: await freshStore(),
+    publisher: new RecordingPublisher(),
+    settings: resolveSettings(settings),
+    telemetry: new RecordingTelemetry(),
+    region: 'us-east-1',
+    now: () => new Date(),
+    ...extra,
+  } as TestDeps;
+}
+
+/** A deep copy with changes, so one fixture can stand for many events. */
+export function clone<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** The finding event with its EventBridge id, finding id, times and anything else replaced. */
+export function findingEvent(base: Record<string, any>, changes: { eventId?: string; detail?: Record<string, any> } = {}): Record<string, any> {
+  const event = clone(base);
+  if (changes.eventId) event.id = changes.eventId;
+  Object.assign(event.detail, changes.detail ?? {});
+  return event;
+}
+
+/** A CloudTrail record as EventBridge delivers it (detail-type "AWS API Call via CloudTrail", source aws.macie2). */
+export function cloudTrailEvent(record: Record<string, any>, eventBridgeId = `eb-${record.eventID}`): Record<string, any> {
+  return {
+    version: '0',
+    id: eventBridgeId,
+    'detail-type': 'AWS API Call via CloudTrail',
+    source: 'aws.macie2',
+    account: record.recipientAccountId,
+    time: record.eventTime,
+    region: record.awsRegion,
+    resources: [],
+    detail: record,
+  };
+}
