@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { DEFAULT_SETTINGS, resolveSettings, SettingsError, type PipelineSettings } from '../../lambda/settings';
+
+/** A --config file that cannot be used: the message names the file and the setting. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const SETTING_NAMES = Object.keys(DEFAULT_SETTINGS) as (keyof PipelineSettings)[];
+
+/**
+ * Settings for the replay from a JSON file: either the settings object itself ({"repeatIntervalMinutes": 30,
+ * ...}), where an unknown key is an error (a typo must not silently fall back to a default), or a cdk.json,
+ * whose `context` holds the same keys among CDK's own flags.
+ */
+export function loadConfig(file: string): PipelineSettings {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(`--config ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(error)})`}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`--config ${file}: not JSON: ${(error as Error).message}`);
+  }
+  return settingsFromConfig(file, parsed);
+}
+
+export function settingsFromConfig(file: string, parsed: unknown): PipelineSettings {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`--config ${file}: expected a JSON object of settings (${SETTING_NAMES.join(', ')})`);
+  }
+  const record = parsed as Record<string, unknown>;
+  let input: Record<string, unknown>;
+  if (typeof record.context === 'object' && record.context !== null && !Array.isArray(record.context)) {
+    const context = record.context as Record<string, unknown>;
+    input = Object.fromEntries(SETTING_NAMES.filter((k) => k in context).map((k) => [k, context[k]]));
+  } else {
+    const unknown = Object.keys(record).filter((k) => !(SETTING_NAMES as string[]).includes(k));
+    if (unknown.length > 0) {
+      throw new ConfigError(`--config ${file}: unknown setting ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${SETTING_NAMES.join(', ')})`);
+    }
+    input = record;
+  }
+  try {
+    return resolveSettings(input);
+  } catch (error) {
+    if (error instanceof SettingsError) throw new ConfigError(`--config ${file}: ${error.message}`);
+    throw error;
+  }
+}

@@ -1,0 +1,198 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PipelineDeps } from '../../lambda/pipeline-deps';
+import { RecordingPublisher } from '../../lambda/recording-publisher';
+import { resolveSettings, type PipelineSettings } from '../../lambda/settings';
+import { atLeast } from '../../lambda/severity';
+import { StateStore } from '../../lambda/store';
+import { RecordingTelemetry } from '../../lambda/telemetry';
+import { createStateTable, JavaMissingError, localDynamoClient, startDynamoDbLocal, type LocalDynamoDb } from '../local/dynamodb-local';
+import { parseArgs, USAGE, UsageError, type ReplayOptions } from './args';
+import { ConfigError, loadConfig } from './config';
+import { readInputs } from './inputs';
+import { jsonLine, summaryText, textBlock, type PublishedAlert } from './output';
+import { replayPipelines } from './pipelines';
+import { problemLine, replayUnits, type ReplayProgress } from './replay';
+
+/** Exit statuses: everything understood / some input or option not understood / the replay itself failed. */
+export const EXIT = { ok: 0, failed: 1, notUnderstood: 2 } as const;
+
+export interface CliIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
+  readonly stdin?: () => string;
+}
+
+/** Resources to release however the process ends (normal exit, error, Ctrl-C). */
+const cleanups = new Set<() => Promise<void>>();
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let command;
+  try {
+    command = parseArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`macie-alerts: ${error.message}\nRun \`macie-alerts replay --help\` for usage.\n`);
+    return EXIT.notUnderstood;
+  }
+  if (command.kind === 'help') {
+    io.stdout.write(USAGE);
+    return EXIT.ok;
+  }
+  if (command.kind === 'version') {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    io.stdout.write(`${pkg.version}\n`);
+    return EXIT.ok;
+  }
+  return replayCommand(command.options, io);
+}
+
+async function replayCommand(options: ReplayOptions, io: CliIo): Promise<number> {
+  let settings: PipelineSettings;
+  try {
+    settings = options.configFile ? loadConfig(options.configFile) : resolveSettings({});
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr.write(`macie-alerts: ${error.message}\n`);
+    return EXIT.notUnderstood;
+  }
+
+  const read = readInputs(options.inputs, { stdin: io.stdin });
+  for (const problem of read.problems) io.stderr.write(`macie-alerts: skipped ${problemLine(problem)}\n`);
+
+  let state: { store: StateStore; close: () => Promise<void> };
+  try {
+    state = await openState(options);
+  } catch (error) {
+    io.stderr.write(`macie-alerts: ${(error as Error).message}\n`);
+    return EXIT.failed;
+  }
+
+  try {
+    const telemetry = new RecordingTelemetry();
+    const publisher = new RecordingPublisher();
+    const deps: PipelineDeps & { telemetry: RecordingTelemetry } = {
+      store: state.store,
+      publisher,
+      settings,
+      telemetry,
+      region: options.region,
+      // Only TTLs read the wall clock; grouping follows event time, so the output does not depend on it.
+      now: () => new Date(),
+    };
+    const tally = await replayUnits(read.units, deps, replayPipelines, io.stderr.isTTY ? ttyProgress(io.stderr) : undefined);
+    for (const problem of [...tally.rejected, ...tally.failures]) io.stderr.write(`macie-alerts: ${problemLine(problem)}\n`);
+
+    const published: PublishedAlert[] = publisher.records.map((r) => ({ alert: r.alert, message: r.message }));
+    const shown = published.filter((p) => atLeast(p.alert.severity, options.minSeverity));
+    const summary = summaryText({
+      files: read.files.length,
+      values: read.values,
+      problems: read.problems.length + tally.rejected.length,
+      tally,
+      published,
+      minSeverity: options.minSeverity,
+    });
+    if (options.format === 'json') {
+      io.stdout.write(shown.map((p) => `${jsonLine(p)}\n`).join(''));
+      io.stderr.write(summary);
+    } else {
+      io.stdout.write(shown.map((p, i) => textBlock(p, i + 1)).join('\n'));
+      io.stdout.write(summary);
+    }
+    if (tally.failures.length > 0) return EXIT.failed;
+    return read.problems.length > 0 || tally.rejected.length > 0 ? EXIT.notUnderstood : EXIT.ok;
+  } finally {
+    await state.close();
+  }
+}
+
+/** The state table: a fresh one in an embedded DynamoDB Local, or the one named by --endpoint/--table. */
+async function openState(options: ReplayOptions): Promise<{ store: StateStore; close: () => Promise<void> }> {
+  const toStore = (client: DynamoDBClient, table: string) =>
+    new StateStore(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), table);
+
+  if (options.endpoint && options.table) {
+    const client = endpointClient(options.endpoint, options.region);
+    try {
+      await client.send(new DescribeTableCommand({ TableName: options.table }));
+    } catch (error) {
+      client.destroy();
+      const name = (error as { name?: string }).name;
+      throw new Error(
+        name === 'ResourceNotFoundException'
+          ? `table "${options.table}" does not exist at ${options.endpoint} (create it with the state table layout, or omit --endpoint/--table for an embedded DynamoDB)`
+          : `cannot reach DynamoDB at ${options.endpoint}: ${(error as Error).message}`,
+      );
+    }
+    return { store: toStore(client, options.table), close: async () => client.destroy() };
+  }
+
+  let local: LocalDynamoDb;
+  try {
+    local = await startDynamoDbLocal();
+  } catch (error) {
+    if (error instanceof JavaMissingError) throw error;
+    throw new Error(`the embedded DynamoDB Local did not start: ${(error as Error).message}`);
+  }
+  const stop = () => local.stop();
+  cleanups.add(stop);
+  const client = localDynamoClient(local.endpoint);
+  const close = async () => {
+    client.destroy();
+    cleanups.delete(stop);
+    await local.stop();
+  };
+  try {
+    await createStateTable(client, 'macie-alerts-replay');
+  } catch (error) {
+    await close();
+    throw new Error(`could not create the state table in the embedded DynamoDB Local: ${(error as Error).message}`);
+  }
+  return { store: toStore(client, 'macie-alerts-replay'), close };
+}
+
+/** Loopback endpoints (another DynamoDB Local) take any credentials; real ones use the SDK's default chain. */
+function endpointClient(endpoint: string, region: string): DynamoDBClient {
+  const host = new URL(endpoint).hostname;
+  if (host === 'localhost' || host === '127.0.0.1' || host === '[::1]' || host === '::1') return localDynamoClient(endpoint);
+  return new DynamoDBClient({ endpoint, region });
+}
+
+/** "replaying: 120/412 events" on one terminal line, redrawn at most every 100 ms, erased at the end. */
+function ttyProgress(stderr: CliIo['stderr']): ReplayProgress {
+  let last = 0;
+  return (processed, total) => {
+    const now = Date.now();
+    if (processed < total && processed > 0 && now - last < 100) return;
+    last = now;
+    stderr.write(processed >= total ? '\r\x1b[K' : `\r\x1b[Kreplaying: ${processed}/${total} events`);
+  };
+}
+
+/** Entry point for bin/macie-alerts-cli.js: runs main, releases DynamoDB Local on every way out. */
+export function run(argv: readonly string[]): void {
+  const releaseAll = () => Promise.allSettled([...cleanups].map((c) => c()));
+  const onSignal = (signal: NodeJS.Signals, code: number) => {
+    process.stderr.write(`\nmacie-alerts: ${signal}: stopping the embedded DynamoDB\n`);
+    void releaseAll().finally(() => process.exit(code));
+  };
+  process.once('SIGINT', () => onSignal('SIGINT', 130));
+  process.once('SIGTERM', () => onSignal('SIGTERM', 143));
+  // Last resort: stop() signals the child synchronously, so even process.exit from elsewhere reaps it.
+  process.once('exit', () => void releaseAll());
+
+  main(argv, { stdout: process.stdout, stderr: process.stderr })
+    .catch(async (error: unknown) => {
+      process.stderr.write(`macie-alerts: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+      await releaseAll();
+      return EXIT.failed;
+    })
+    .then((code) => {
+      process.exitCode = code;
+      // Pending SDK sockets must not keep the process alive once the output is written.
+      process.stdout.write('', () => process.exit(code));
+    });
+}

@@ -1,0 +1,150 @@
+import type { Alert } from '../../lambda/alert';
+import { SEVERITIES, atLeast, severityScore, type Severity } from '../../lambda/severity';
+import type { ReplayTally } from './replay';
+
+/** What SNS would be asked to publish for one alert (buildSnsMessage's result, as the CLI reads it). */
+export interface SnsMessageLike {
+  readonly Message: string;
+  readonly Subject?: string;
+  readonly MessageAttributes?: Record<string, { DataType?: string; StringValue?: string }>;
+}
+
+export interface PublishedAlert {
+  readonly alert: Alert;
+  readonly message: SnsMessageLike;
+}
+
+/** One --format json line: what a subscriber would receive, every channel, plus the fields people filter on. */
+export interface AlertLine {
+  readonly severity: Severity;
+  readonly severityScore: number;
+  readonly category: string;
+  readonly eventType: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly jobId?: string;
+  readonly jobName?: string;
+  readonly runDate?: string;
+  readonly findingId?: string;
+  readonly count: number;
+  readonly sample: boolean;
+  readonly occurredAt: string;
+  readonly id: string;
+  readonly subject: string;
+  readonly sms: string;
+  readonly email: string;
+  readonly chat: unknown;
+  readonly attributes: Record<string, string>;
+}
+
+export function alertLine({ alert, message }: PublishedAlert): AlertLine {
+  const channels = parseChannels(message.Message);
+  const attributes = Object.fromEntries(
+    Object.entries(message.MessageAttributes ?? {})
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, value]) => [name, String(value.StringValue ?? '')]),
+  );
+  let chat: unknown = channels.https ?? null;
+  if (typeof chat === 'string') {
+    try {
+      chat = JSON.parse(chat);
+    } catch {
+      // Keep the text: a chat form that is not JSON is a bug the user should see, not hide.
+    }
+  }
+  // Key order is fixed here (not taken from the alert) so the lines are byte-stable.
+  return {
+    severity: alert.severity,
+    severityScore: severityScore(alert.severity),
+    category: alert.category,
+    eventType: alert.eventType,
+    accountId: alert.accountId,
+    region: alert.region,
+    ...(alert.job?.id !== undefined ? { jobId: alert.job.id } : {}),
+    ...(alert.job?.name !== undefined ? { jobName: alert.job.name } : {}),
+    ...(alert.job?.runDate !== undefined ? { runDate: alert.job.runDate } : {}),
+    ...(alert.findingId !== undefined ? { findingId: alert.findingId } : {}),
+    count: alert.count,
+    sample: alert.sample,
+    occurredAt: alert.occurredAt,
+    id: alert.id,
+    subject: message.Subject ?? '',
+    sms: stringChannel(channels.sms),
+    email: stringChannel(channels.email),
+    chat,
+    attributes,
+  };
+}
+
+function parseChannels(text: string): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return { default: text };
+  }
+}
+
+function stringChannel(value: unknown): string {
+  return typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value);
+}
+
+export function jsonLine(published: PublishedAlert): string {
+  return JSON.stringify(alertLine(published));
+}
+
+const RULE = '='.repeat(78);
+
+/** One alert as a person sees it: the subject line, the SMS text, then the email body. */
+export function textBlock(published: PublishedAlert, ordinal: number): string {
+  const line = alertLine(published);
+  const body = line.email.replace(/\s+$/, '');
+  return [
+    RULE,
+    `#${ordinal}  ${line.severity}  ${line.category}  ${line.eventType}${line.count > 1 ? `  (${line.count} events)` : ''}`,
+    `Subject: ${line.subject}`,
+    `SMS:     ${line.sms}`,
+    '',
+    body,
+    '',
+  ].join('\n');
+}
+
+export interface SummaryInput {
+  readonly files: number;
+  readonly values: number;
+  readonly problems: number;
+  readonly tally: ReplayTally;
+  readonly published: readonly PublishedAlert[];
+  readonly minSeverity: Severity;
+}
+
+const OUTCOME_ORDER = ['alerted', 'grouped', 'duplicate', 'ignored', 'below-threshold', 'bad'];
+
+export function summaryText(input: SummaryInput): string {
+  const { tally, published, minSeverity } = input;
+  const bySeverity = [...SEVERITIES].reverse().map((s) => [s, published.filter((p) => p.alert.severity === s).length] as const);
+  const shown = published.filter((p) => atLeast(p.alert.severity, minSeverity)).length;
+  const e = tally.events;
+  const outcomes = Object.entries(tally.outcomes).sort(
+    ([a], [b]) => (OUTCOME_ORDER.indexOf(a) + 1 || 99) - (OUTCOME_ORDER.indexOf(b) + 1 || 99) || (a < b ? -1 : 1),
+  );
+  const lines = [
+    RULE,
+    'Replay summary',
+    `  inputs read:      ${plural(input.files, 'file')}, ${plural(input.values, 'JSON value')}${input.problems > 0 ? `; ${input.problems} not understood (see the messages above)` : ''}`,
+    `  events:           ${plural(e.jobLogEvents, 'job log event')}, ${plural(e.findings, 'finding')}, ${plural(e.apiCalls, 'API call')}`,
+    `  alerts published: ${published.length}${published.length > 0 ? ` (${bySeverity.map(([s, n]) => `${s} ${n}`).join(', ')})` : ''}`,
+  ];
+  if (minSeverity !== 'INFO') lines.push(`  alerts shown:     ${shown} at or above ${minSeverity} (--min-severity); ${published.length - shown} below not shown`);
+  if (outcomes.length > 0) lines.push(`  event outcomes:   ${outcomes.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  const grouped = tally.outcomes.grouped ?? 0;
+  const suppressed = (tally.outcomes.duplicate ?? 0) + (tally.outcomes.ignored ?? 0) + (tally.outcomes['below-threshold'] ?? 0);
+  lines.push(`  without an alert: ${grouped} grouped (counted in an earlier alert or a run summary), ${suppressed} suppressed (duplicate, ignored or below threshold)`);
+  if (tally.failures.length > 0) lines.push(`  pipeline errors:  ${tally.failures.length} (see the messages above)`);
+  return `${lines.join('\n')}\n`;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,114 @@
+import type { PipelineDeps } from '../../lambda/pipeline-deps';
+import type { MetricName, RecordedLine, RecordingTelemetry } from '../../lambda/telemetry';
+import { describeOrigin, eventCount, type EventBridgeEvent, type InputProblem, type LogsPayload, type ReplayUnit } from './inputs';
+
+/**
+ * The replay engine: hands each unit to the pipeline Lambda would run for it, in input order, one at a time
+ * (as a single Lambda container would), and keeps score. Pipelines are passed in so the engine does not
+ * care which handler code is current, and so the engine can be driven without DynamoDB.
+ */
+export interface Pipelines {
+  subscriptionEvent(event: { awslogs: { data: string } }, deps: PipelineDeps): Promise<unknown>;
+  logsPayload(payload: LogsPayload, deps: PipelineDeps): Promise<unknown>;
+  finding(event: EventBridgeEvent, deps: PipelineDeps): Promise<unknown>;
+  apiCall(event: EventBridgeEvent, deps: PipelineDeps): Promise<unknown>;
+}
+
+export type EventSource = 'jobLogEvents' | 'findings' | 'apiCalls';
+
+export interface ReplayTally {
+  readonly events: Record<EventSource, number>;
+  /** Outcomes reported by the pipelines (alerted, grouped, duplicate, ignored, bad, below-threshold, ...). */
+  readonly outcomes: Record<string, number>;
+  /** Inputs the pipeline could not process (an exception): replay goes on with the next one. */
+  readonly failures: InputProblem[];
+  /** Records the pipeline rejected as malformed (its BadRecords metric), attributed to their input. */
+  readonly rejected: InputProblem[];
+}
+
+export interface ReplayProgress {
+  (processed: number, total: number): void;
+}
+
+const COUNTED_METRICS: readonly MetricName[] = ['BadRecords'];
+
+export async function replayUnits(
+  units: readonly ReplayUnit[],
+  deps: PipelineDeps & { readonly telemetry: RecordingTelemetry },
+  pipelines: Pipelines,
+  progress?: ReplayProgress,
+): Promise<ReplayTally> {
+  const tally: ReplayTally = {
+    events: { jobLogEvents: 0, findings: 0, apiCalls: 0 },
+    outcomes: {},
+    failures: [],
+    rejected: [],
+  };
+  const total = units.reduce((n, u) => n + eventCount(u), 0);
+  let processed = 0;
+  progress?.(0, total);
+  for (const unit of units) {
+    const linesBefore = deps.telemetry.lines.length;
+    const countersBefore = Object.fromEntries(COUNTED_METRICS.map((m) => [m, deps.telemetry.counters[m] ?? 0]));
+    try {
+      const report = await runUnit(unit, deps, pipelines);
+      for (const outcome of outcomesOf(report)) tally.outcomes[outcome] = (tally.outcomes[outcome] ?? 0) + 1;
+    } catch (error) {
+      tally.failures.push({ origin: unit.origin, reason: `the pipeline failed: ${(error as Error)?.message ?? String(error)}` });
+    }
+    const source: EventSource = unit.kind === 'finding' ? 'findings' : unit.kind === 'api-call' ? 'apiCalls' : 'jobLogEvents';
+    tally.events[source] += eventCount(unit);
+
+    const bad = (deps.telemetry.counters.BadRecords ?? 0) - countersBefore.BadRecords;
+    if (bad > 0) {
+      const warnings = deps.telemetry.lines.slice(linesBefore).filter((l) => l.level === 'warn');
+      tally.rejected.push({ origin: unit.origin, reason: rejectionReason(bad, warnings) });
+    }
+    processed += eventCount(unit);
+    progress?.(processed, total);
+  }
+  return tally;
+}
+
+function runUnit(unit: ReplayUnit, deps: PipelineDeps, pipelines: Pipelines): Promise<unknown> {
+  switch (unit.kind) {
+    case 'subscription-event':
+      return pipelines.subscriptionEvent(unit.event, deps);
+    case 'logs-payload':
+      return pipelines.logsPayload(unit.payload, deps);
+    case 'finding':
+      return pipelines.finding(unit.event, deps);
+    case 'api-call':
+      return pipelines.apiCall(unit.event, deps);
+  }
+}
+
+/**
+ * Outcomes in a pipeline report: an EventBridge report has one `outcome`; a job log batch report lists its
+ * events' outcomes (`events[].outcome`) or counts them (`outcomes: {grouped: 3}`). Anything else counts nothing.
+ */
+export function outcomesOf(report: unknown): string[] {
+  if (typeof report !== 'object' || report === null) return [];
+  const r = report as { outcome?: unknown; events?: unknown; outcomes?: unknown; records?: unknown };
+  if (typeof r.outcome === 'string') return [r.outcome];
+  for (const list of [r.events, r.records]) {
+    if (Array.isArray(list)) {
+      return list.flatMap((e) => (typeof e === 'object' && e !== null && typeof (e as { outcome?: unknown }).outcome === 'string' ? [(e as { outcome: string }).outcome] : []));
+    }
+  }
+  if (typeof r.outcomes === 'object' && r.outcomes !== null) {
+    return Object.entries(r.outcomes as Record<string, unknown>).flatMap(([k, v]) => (typeof v === 'number' ? Array<string>(v).fill(k) : []));
+  }
+  return [];
+}
+
+function rejectionReason(bad: number, warnings: readonly RecordedLine[]): string {
+  const reasons = [...new Set(warnings.map((w) => [w.message, w.fields.reason].filter((x) => typeof x === 'string' && x !== '').join(': ')))];
+  const shown = reasons.slice(0, 3).join('; ');
+  const more = reasons.length > 3 ? `; and ${reasons.length - 3} more reasons` : '';
+  return `${bad} record(s) rejected by the pipeline${shown ? `: ${shown}${more}` : ''}`;
+}
+
+export function problemLine(problem: InputProblem): string {
+  return `${describeOrigin(problem.origin)}: ${problem.reason}`;
+}
