@@ -62,14 +62,13 @@ export function renderChat(alert: Alert): ChatNotification {
 function build(alert: Alert, budget: Budget): ChatNotification {
   const headline = chatSafeLine(alert.headline, 200) || chatSafeLine(alert.eventType, 80) || 'Macie alert';
   const sample = alert.sample ? ' [SAMPLE]' : '';
-  const count = alert.count > 1 ? ` (x${alert.count})` : '';
-  const title = `${SEVERITY_MARK[alert.severity] ?? ''} ${alert.severity}${sample}: ${headline}${count}`.trim();
+  const title = `${SEVERITY_MARK[alert.severity] ?? ''} ${alert.severity}${sample}: ${headline}`.trim();
 
   const paragraphs = [
     alert.sample ? 'SAMPLE: this alert comes from a sample finding, not from your data.' : '',
     chatSafeParagraph(alert.whatHappened, budget.description / 2),
     chatSafeParagraph(alert.whatItMeans, budget.description / 4),
-    where(alert),
+    where(alert) + (alert.count > 1 ? ` (${alert.count} events)` : ''),
   ].filter(Boolean);
   const description = paragraphs.join('\n\n');
 

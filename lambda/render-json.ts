@@ -9,7 +9,7 @@ export const ALERT_JSON_SCHEMA_VERSION = 1;
  * Upper bound of the JSON form. It goes into the SNS message four times (default, sqs, lambda, email-json)
  * next to the email and chat forms, and SNS caps a message at 256 KB.
  */
-export const JSON_MAX_BYTES = 48 * 1024;
+export const JSON_MAX_BYTES = 40 * 1024;
 
 interface Caps {
   text: number;
@@ -67,7 +67,7 @@ function toJsonAlert(alert: Alert, caps: Caps): Record<string, unknown> {
     whatItMeans: prose(alert.whatItMeans),
     whatToDo: prose(alert.whatToDo),
     details: alert.details.slice(0, caps.details).map((d) => ({ label: text(d.label), value: text(d.value) })),
-    affected: alert.affected.map((a) => ({
+    affected: alert.affected.slice(0, 10).map((a) => ({
       kind: a.kind,
       items: a.items.slice(0, caps.items).map(text),
       total: Math.max(a.total, a.items.length),

@@ -1,5 +1,5 @@
 import type { Alert } from './alert';
-import { cleanLine, gsm7Length, toGsm7, truncateGsm7 } from './sanitize';
+import { gsm7Length, plainSafeLine, toGsm7, truncateGsm7 } from './sanitize';
 
 /** One SMS segment in GSM-7. Everything is transliterated to GSM-7 so the budget never drops to 70. */
 export const SMS_MAX_SEPTETS = 160;
@@ -11,12 +11,14 @@ export const SMS_MAX_SEPTETS = 160;
  * word boundary. The result is always GSM-7 and at most 160 septets (extension characters count 2).
  */
 export function renderSms(alert: Alert): string {
-  const sms = (s: string, max: number) => toGsm7(cleanLine(s, max)).trim();
+  const sms = (s: string, max: number) => toGsm7(plainSafeLine(s, max)).trim();
   const prefix = `${alert.severity}${alert.sample ? ' SAMPLE' : ''}: `;
   const headline = sms(alert.headline, 300) || sms(alert.eventType, 80) || 'Macie alert';
-  const countNote = alert.count > 1 ? ` (x${alert.count})` : '';
+  // Headlines already say "seen 5 times" where a count matters; a second count would only cost characters.
+  const countNote = '';
   const where = [sms(alert.accountId, 20), sms(alert.region, 20)].filter(Boolean).join(' ');
-  const first = alert.affected.find((a) => a.items.length > 0);
+  // The account is already in `where`; name the first other resource.
+  const first = alert.affected.find((a) => a.items.length > 0 && !(a.kind === 'account' && a.items[0] === alert.accountId && a.total <= 1));
   const affected = first
     ? `${first.kind} ${sms(first.items[0], 63)}${first.total > 1 ? ` +${first.total - 1}` : ''}`
     : '';

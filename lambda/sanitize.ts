@@ -75,13 +75,12 @@ export function cleanParagraph(text: string, max: number): string {
  *   _    at a word edge (emphasis); kept inside words (My_Macie_Job)            -> ＿
  *   @    at the start of a word (@channel, @here, @everyone, @user)             -> ＠
  *   # >  at the start of the value (heading, quote)                            -> ＃ ›
- *   http(s)://  (bare URLs that clients turn into links)                        -> hxxp(s)://
+ *   http(s)://  (bare URLs that clients turn into links, see defangUrls)        -> hxxp(s)://
  * The value stays readable, and nothing in it can mention people, create a link or change the layout.
  * Apply it after cleanLine/cleanParagraph (which remove the zero-width characters that could hide markup).
  */
 export function escapeChatMarkdown(text: string): string {
-  return text
-    .replace(/\bh(ttps?):\/\//gi, (_m, rest: string) => `hxx${rest.slice(2)}://`)
+  return defangUrls(text)
     .replace(/</g, '‹')
     .replace(/>/g, '›')
     .replace(/\[/g, '［')
@@ -95,6 +94,26 @@ export function escapeChatMarkdown(text: string): string {
     )
     .replace(/(^|[^\p{L}\p{N}._%+-])@/gu, '$1＠')
     .replace(/^(\s*)#/gm, '$1＃');
+}
+
+/**
+ * Email clients, phones and chat clients turn a URL in plain text into a link, so an object key or a job
+ * name holding "https://evil.example/login" would become a clickable link in our alert. URLs in untrusted
+ * text are defanged (http -> hxxp: still readable, no longer a link) unless they are AWS console or docs
+ * links (isSafeConsoleUrl), which pipelines may legitimately quote.
+ */
+export function defangUrls(text: string): string {
+  return text.replace(/\bhttps?:\/\/[^\s<>"'`]*/gi, (url) => (isSafeConsoleUrl(url) ? url : url.replace(/^http/i, 'hxxp')));
+}
+
+/** One untrusted line for plain-text forms (email, SMS): cleaned, capped, URLs defanged. */
+export function plainSafeLine(text: string, max: number): string {
+  return defangUrls(cleanLine(text, max));
+}
+
+/** Untrusted prose for plain-text forms (email): cleaned, capped, URLs defanged. */
+export function plainSafeParagraph(text: string, max: number): string {
+  return defangUrls(cleanParagraph(text, max));
 }
 
 /** The one-call form for chat: clean to one line, cap, then neutralise markup. */

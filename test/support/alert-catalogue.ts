@@ -1,0 +1,335 @@
+import type { Alert } from '../../lambda/alert';
+import { cloudTrailEventLink, jobLogStreamLink, macieFindingLink, macieJobLink, macieSummaryLink } from '../../lambda/links';
+
+/**
+ * Example alerts of every category and shape, for renderer tests and for the README examples
+ * (scripts/render-examples.ts). The hostile ones carry what an attacker can put into event data.
+ */
+
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+const JOB_ID = '85a55dc0fa6ed0be5939d0408example';
+const JOB_NAME = 'My_Macie_Job';
+const RUN = '2024-04-14T17:08:30.345Z';
+
+/** Hostile strings, each aimed at one way of changing what a message says. */
+export const HOSTILE = {
+  markdownLink: '[Click here to fix access](https://evil.example/login)',
+  slackLink: '<https://evil.example/login|AWS console>',
+  atChannel: '@channel urgent: rotate keys now',
+  slackHere: '<!here> <!channel> <@U012AB3CD>',
+  controlChars: 'bucket\u0000with\u0007bell\r\nSubject: forged\u001b[31mred',
+  bidi: 'invoice\u202Egpj.exe\u202C and \u2066isolate\u2069 \u200Bzero\u200Dwidth',
+  long: `very-long-${'x'.repeat(1990)}`,
+  emoji: 'données-clients-🔥-日本語-“quoted”—dash…',
+  markdownMarkup: '*bold* _italic_ ~strike~ `code` # heading > quote | pipe',
+} as const;
+
+const base = {
+  accountId: ACCOUNT,
+  region: REGION,
+  count: 1,
+  sample: false,
+  occurredAt: '2024-04-14T17:11:30.574Z',
+} as const;
+
+const jobLinks = [
+  { label: 'Macie job', url: macieJobLink(REGION, JOB_ID) },
+  { label: 'Job log stream', url: jobLogStreamLink(REGION, JOB_ID) },
+];
+
+export const quotaPaused: Alert = {
+  ...base,
+  id: `run:${JOB_ID}:${RUN}:JOB_PAUSED_BY_MACIE_SERVICE_QUOTA_MET`,
+  severity: 'HIGH',
+  category: 'JOB_STATUS',
+  eventType: 'JOB_PAUSED_BY_MACIE_SERVICE_QUOTA_MET',
+  job: { id: JOB_ID, name: JOB_NAME, runDate: RUN },
+  headline: `Macie job ${JOB_NAME}: paused, the monthly sensitive data discovery quota is used up`,
+  whatHappened: 'Macie paused the job because the account reached its monthly quota for sensitive data discovery.',
+  whatItMeans: 'No more objects are analysed until the quota is raised or the month ends; the run stays incomplete.',
+  whatToDo: 'Raise the quota in Service Quotas (Amazon Macie, sensitive data discovery per month) or wait for the next month; the job resumes by itself when the quota is lifted.',
+  details: [
+    { label: 'Paused at', value: '2024-04-14T17:11:30.574Z' },
+    { label: 'Buckets matched', value: '12' },
+  ],
+  affected: [{ kind: 'account', items: [ACCOUNT], total: 1 }],
+  links: jobLinks,
+  threadId: JOB_ID,
+};
+
+export const resumedByUser: Alert = {
+  ...base,
+  id: `run:${JOB_ID}:${RUN}:JOB_RESUMED_BY_USER`,
+  severity: 'LOW',
+  category: 'JOB_STATUS',
+  eventType: 'JOB_RESUMED_BY_USER',
+  job: { id: JOB_ID, name: JOB_NAME, runDate: RUN },
+  headline: `Macie job ${JOB_NAME}: resumed`,
+  whatHappened: 'Someone resumed the job after pausing it.',
+  whatItMeans: 'The run continues; the earlier pause is resolved.',
+  whatToDo: 'Nothing to do.',
+  details: [],
+  affected: [],
+  links: jobLinks,
+  threadId: JOB_ID,
+};
+
+export const noBucketsMatched: Alert = {
+  ...base,
+  id: `run:${JOB_ID}:${RUN}:NO_BUCKETS_MATCHED_THE_CRITERIA`,
+  severity: 'MEDIUM',
+  category: 'JOB_STATUS',
+  eventType: 'NO_BUCKETS_MATCHED_THE_CRITERIA',
+  job: { id: JOB_ID, name: JOB_NAME, runDate: RUN },
+  headline: `Macie job ${JOB_NAME}: no bucket matched the criteria, nothing was analysed`,
+  whatHappened: 'The run started, but no S3 bucket matched the job’s bucket criteria.',
+  whatItMeans: 'This run analysed nothing. The criteria are probably wrong (a tag, a name, an account).',
+  whatToDo: 'Check the job’s bucket criteria in the Macie console and copy the job with corrected criteria.',
+  details: [],
+  affected: [],
+  links: jobLinks,
+  threadId: JOB_ID,
+};
+
+const manyBuckets = Array.from({ length: 14 }, (_, i) => `customer-data-${String(i + 1).padStart(2, '0')}`);
+
+export const runSummary: Alert = {
+  ...base,
+  id: `run:${JOB_ID}:${RUN}:summary`,
+  severity: 'HIGH',
+  category: 'JOB_RUN_SUMMARY',
+  eventType: 'JOB_COMPLETED',
+  job: { id: JOB_ID, name: JOB_NAME, runDate: RUN },
+  count: 31,
+  headline: `Macie job ${JOB_NAME}: run completed with errors (2 error types, 31 events)`,
+  whatHappened: 'The run finished. Macie could not analyse some buckets and accounts.',
+  whatItMeans: 'Data in the affected buckets was not checked for sensitive data in this run.',
+  whatToDo:
+    'For BUCKET_ACCESS_DENIED: let the Macie service-linked role read the bucket (bucket policy, KMS key policy).\nFor ACCOUNT_ACCESS_DENIED: check the organization SCPs for the member account.',
+  details: [
+    { label: 'Started', value: RUN },
+    { label: 'Ended', value: '2024-04-14T18:40:02.000Z' },
+    { label: 'Duration', value: '1 h 31 min' },
+    { label: 'Buckets matched', value: '120' },
+    { label: 'BUCKET_ACCESS_DENIED', value: '29' },
+    { label: 'ACCOUNT_ACCESS_DENIED', value: '2' },
+    { label: 'Findings (HIGH)', value: '3 SensitiveData:S3Object/Credentials' },
+    { label: 'Findings (MEDIUM)', value: '17 SensitiveData:S3Object/Personal' },
+  ],
+  affected: [
+    { kind: 'bucket', items: manyBuckets, total: 29 },
+    { kind: 'account', items: ['111122223333', '444455556666'], total: 2 },
+  ],
+  links: [...jobLinks, { label: 'Macie summary', url: macieSummaryLink(REGION) }],
+  threadId: JOB_ID,
+};
+
+export const accountAccessDenied: Alert = {
+  ...base,
+  id: `run:${JOB_ID}:${RUN}:ACCOUNT_ACCESS_DENIED:first`,
+  severity: 'HIGH',
+  category: 'ACCOUNT_ERROR',
+  eventType: 'ACCOUNT_ACCESS_DENIED',
+  job: { id: JOB_ID, name: JOB_NAME, runDate: RUN },
+  headline: `Macie job ${JOB_NAME}: access denied to account 111122223333`,
+  whatHappened: 'Macie could not analyse any bucket in account 111122223333: access was denied.',
+  whatItMeans: 'None of that account’s buckets are covered by this run.',
+  whatToDo: 'Check service control policies and the member account’s Macie association.',
+  details: [{ label: 'Operation', value: 'ListBuckets' }],
+  affected: [{ kind: 'account', items: ['111122223333'], total: 1 }],
+  links: jobLinks,
+  threadId: JOB_ID,
+};
+
+/** Bucket names here are impossible in S3 but possible in an alert: the renderers must not trust the model. */
+export const hostileBucketError: Alert = {
+  ...base,
+  id: `run:${JOB_ID}:${RUN}:BUCKET_ACCESS_DENIED:first`,
+  severity: 'HIGH',
+  category: 'BUCKET_ERROR',
+  eventType: 'BUCKET_ACCESS_DENIED',
+  job: { id: JOB_ID, name: HOSTILE.atChannel, runDate: RUN },
+  count: 4,
+  headline: `Macie job ${HOSTILE.atChannel}: bucket access denied for ${HOSTILE.markdownLink}`,
+  whatHappened: `Macie was denied access to bucket ${HOSTILE.slackLink} ${HOSTILE.slackHere}.`,
+  whatItMeans: `Objects in ${HOSTILE.controlChars} were not analysed. ${HOSTILE.bidi}`,
+  whatToDo: `Let the Macie service-linked role read ${HOSTILE.markdownMarkup}.`,
+  details: [
+    { label: 'Bucket', value: HOSTILE.markdownLink },
+    { label: 'Description', value: HOSTILE.long },
+  ],
+  affected: [{ kind: 'bucket', items: [HOSTILE.markdownLink, HOSTILE.slackHere, HOSTILE.bidi, HOSTILE.long], total: 4 }],
+  links: [
+    ...jobLinks,
+    { label: 'Fix it here', url: 'https://evil.example/login' },
+    { label: 'Look-alike host', url: 'https://console.aws.amazon.com.evil.example/macie' },
+    { label: 'Plain http', url: 'http://us-east-1.console.aws.amazon.com/macie/home' },
+    { label: 'Credentials in URL', url: 'https://user:pass@us-east-1.console.aws.amazon.com/macie/home' },
+  ],
+  threadId: JOB_ID,
+};
+
+export const unknownEvent: Alert = {
+  ...base,
+  id: `run:${JOB_ID}:${RUN}:BUCKET_TOO_SHINY:first`,
+  severity: 'MEDIUM',
+  category: 'UNKNOWN_EVENT',
+  eventType: 'BUCKET_TOO_SHINY',
+  job: { id: JOB_ID },
+  headline: 'Macie job 85a55dc0fa6ed0be5939d0408example: event type BUCKET_TOO_SHINY (not known to this version)',
+  whatHappened: 'Macie logged an event type this version of macie-alerts does not know.',
+  whatItMeans: 'It may be an error that affects the run. The description from Macie is in the details.',
+  whatToDo: 'Read the event in the job log stream; update macie-alerts if the type is new.',
+  details: [{ label: 'Description', value: 'A new kind of event.' }],
+  affected: [{ kind: 'bucket', items: ['shiny-bucket'], total: 1 }],
+  links: [{ label: 'Job log stream', url: jobLogStreamLink(REGION, JOB_ID) }],
+  threadId: JOB_ID,
+};
+
+const POLICY_FINDING_ID = '36ca8ba0-caf1-4fc6-b3ed-8a7d9ee0example';
+
+export const policyFindingRecurring: Alert = {
+  ...base,
+  id: `finding:${POLICY_FINDING_ID}:5`,
+  severity: 'HIGH',
+  category: 'POLICY_FINDING',
+  eventType: 'Policy:IAMUser/S3BlockPublicAccessDisabled',
+  accountId: '111122223333',
+  findingId: POLICY_FINDING_ID,
+  count: 5,
+  headline: 'Policy finding: block public access disabled for bucket amzn-s3-demo-bucket (seen 5 times)',
+  whatHappened: 'Block public access settings were disabled for the bucket.',
+  whatItMeans: 'The bucket can now be made public by a bucket policy or an ACL.',
+  whatToDo: 'Turn block public access back on unless the bucket must be public; find out who changed it.',
+  details: [
+    { label: 'Bucket', value: 'amzn-s3-demo-bucket' },
+    { label: 'Owner', value: 'example-owner' },
+    { label: 'Public access', value: 'NOT_PUBLIC' },
+    { label: 'Encryption', value: 'AES256' },
+    { label: 'Actor', value: 'arn:aws:iam::111122223333:user/ExampleUser' },
+    { label: 'IP address', value: '198.51.100.1' },
+  ],
+  affected: [{ kind: 'bucket', items: ['amzn-s3-demo-bucket'], total: 1 }],
+  links: [{ label: 'Finding', url: macieFindingLink(REGION, POLICY_FINDING_ID) }],
+  threadId: POLICY_FINDING_ID,
+};
+
+const SAMPLE_FINDING_ID = '64b917aa-3843-4ad8-bd2b-ac6a5example';
+
+export const sampleSensitiveData: Alert = {
+  ...base,
+  id: `findings-group:automated discovery:données-clients:SensitiveData:S3Object/Personal:first`,
+  severity: 'MEDIUM',
+  category: 'SENSITIVE_DATA_FINDING',
+  eventType: 'SensitiveData:S3Object/Personal',
+  findingId: SAMPLE_FINDING_ID,
+  sample: true,
+  headline: `Sensitive data (personal) in ${HOSTILE.emoji}`,
+  whatHappened: `Macie found personal information in object ${HOSTILE.emoji}/export 2024 🔥.csv.`,
+  whatItMeans: 'The object holds names and addresses; anyone who can read the bucket can read them.',
+  whatToDo: 'Check who can read the object and whether it must be kept; restrict or delete it.',
+  details: [
+    { label: 'Object key', value: 'exports/2024/клиенты.csv' },
+    { label: 'Data types', value: 'NAME: 1204, ADDRESS: 877' },
+  ],
+  affected: [
+    { kind: 'bucket', items: [HOSTILE.emoji], total: 1 },
+    { kind: 'object', items: ['exports/2024/клиенты.csv'], total: 1 },
+  ],
+  links: [{ label: 'Finding', url: macieFindingLink(REGION, SAMPLE_FINDING_ID) }],
+  threadId: SAMPLE_FINDING_ID,
+};
+
+export const revealApiCall: Alert = {
+  ...base,
+  id: 'api:6f0e58b8-2d0f-4b8e-9a9f-0e4bexample',
+  severity: 'HIGH',
+  category: 'API_CALL',
+  eventType: 'GetSensitiveDataOccurrences',
+  headline: 'Sensitive data samples revealed by assumed-role/Admin/alice',
+  whatHappened: 'Someone retrieved the sensitive data Macie found in an object (reveal samples).',
+  whatItMeans: 'The actual values (for example card numbers) were shown to that person.',
+  whatToDo: 'Confirm the person was allowed to see them; if not, revoke the role and review the reveal configuration.',
+  details: [
+    { label: 'Principal', value: 'arn:aws:sts::123456789012:assumed-role/Admin/alice' },
+    { label: 'Source IP', value: '203.0.113.7' },
+    { label: 'User agent', value: `${HOSTILE.slackHere} aws-cli/2.15 ${HOSTILE.controlChars}` },
+    { label: 'Finding id', value: POLICY_FINDING_ID },
+  ],
+  affected: [{ kind: 'principal', items: ['arn:aws:sts::123456789012:assumed-role/Admin/alice'], total: 1 }],
+  links: [{ label: 'CloudTrail event', url: cloudTrailEventLink(REGION, '6f0e58b8-2d0f-4b8e-9a9f-0e4bexample') }],
+  threadId: 'arn:aws:sts::123456789012:assumed-role/Admin/alice',
+};
+
+export const stuckRun: Alert = {
+  ...base,
+  id: `stuck:${JOB_ID}:${RUN}`,
+  severity: 'MEDIUM',
+  category: 'STUCK_RUN',
+  eventType: 'STUCK_RUN',
+  job: { id: JOB_ID, name: JOB_NAME, runDate: RUN },
+  headline: `Macie job ${JOB_NAME}: no event for 6 hours, the run may be stuck`,
+  whatHappened: 'The run started but Macie has logged nothing for it for 6 hours.',
+  whatItMeans: 'The run may be stuck, or the log subscription may be broken.',
+  whatToDo: 'Check the job status in the Macie console and the job log stream.',
+  details: [{ label: 'Last event', value: '2024-04-14T11:11:30.574Z' }],
+  affected: [],
+  links: jobLinks,
+  threadId: JOB_ID,
+};
+
+export const pipelineProblem: Alert = {
+  ...base,
+  id: 'pipeline:bad-records:2024-04-14T17',
+  severity: 'LOW',
+  category: 'PIPELINE',
+  eventType: 'BAD_RECORDS',
+  headline: 'macie-alerts: 3 log events could not be read',
+  whatHappened: 'Three job log events were not valid JSON and were skipped.',
+  whatItMeans: 'Alerts for those events may be missing.',
+  whatToDo: 'Look for "bad record" in the function logs.',
+  details: [],
+  affected: [],
+  links: [],
+  threadId: 'pipeline',
+};
+
+/** A huge alert: everything at its longest, to prove the caps hold. */
+export const oversized: Alert = {
+  ...base,
+  id: `run:${JOB_ID}:${RUN}:${'X'.repeat(200)}`,
+  severity: 'HIGH',
+  category: 'BUCKET_ERROR',
+  eventType: 'BUCKET_ACCESS_DENIED',
+  job: { id: JOB_ID, name: HOSTILE.long, runDate: RUN },
+  count: 100000,
+  headline: `${'Ω€ '.repeat(400)}`,
+  whatHappened: HOSTILE.long.repeat(5),
+  whatItMeans: 'word '.repeat(3000),
+  whatToDo: `${HOSTILE.markdownMarkup}\n`.repeat(200),
+  details: Array.from({ length: 300 }, (_, i) => ({ label: `label ${i} ${HOSTILE.atChannel}`, value: HOSTILE.long })),
+  affected: (['bucket', 'account', 'object', 'principal', 'finding'] as const).map((kind) => ({
+    kind,
+    items: Array.from({ length: 500 }, (_, i) => `${kind}-${i}-${HOSTILE.long}`),
+    total: 10000,
+  })),
+  links: Array.from({ length: 50 }, (_, i) => ({ label: `link ${i}`, url: macieJobLink(REGION, `${JOB_ID}-${i}`) })),
+  threadId: HOSTILE.long,
+};
+
+export const CATALOGUE: readonly { readonly name: string; readonly alert: Alert }[] = [
+  { name: 'job paused by quota (JOB_STATUS, HIGH)', alert: quotaPaused },
+  { name: 'job resumed by user (JOB_STATUS, LOW)', alert: resumedByUser },
+  { name: 'no buckets matched (JOB_STATUS, MEDIUM)', alert: noBucketsMatched },
+  { name: 'run summary with errors (JOB_RUN_SUMMARY)', alert: runSummary },
+  { name: 'account access denied (ACCOUNT_ERROR)', alert: accountAccessDenied },
+  { name: 'hostile bucket error (BUCKET_ERROR)', alert: hostileBucketError },
+  { name: 'unknown event type (UNKNOWN_EVENT)', alert: unknownEvent },
+  { name: 'recurring policy finding (POLICY_FINDING)', alert: policyFindingRecurring },
+  { name: 'sample sensitive data finding, non-GSM names (SENSITIVE_DATA_FINDING)', alert: sampleSensitiveData },
+  { name: 'reveal samples API call (API_CALL)', alert: revealApiCall },
+  { name: 'stuck run (STUCK_RUN)', alert: stuckRun },
+  { name: 'pipeline problem (PIPELINE)', alert: pipelineProblem },
+  { name: 'oversized alert, every field at its longest', alert: oversized },
+];
