@@ -1,5 +1,5 @@
 import type { Alert } from './alert';
-import { deliverPending, outboxWrites, pendingIds } from './delivery';
+import { deliverPending, outboxWrites, pendingIds, withPending } from './delivery';
 import type { EventReport } from './event-report';
 import { deliveryDeps, type PipelineDeps } from './pipeline-deps';
 import { ConditionalWriteConflict, notExists, withOptimisticRetry, type WriteOp } from './store';
@@ -7,8 +7,11 @@ import { expiresAt, keys, type ItemKey } from './table';
 
 /** What one event does to its aggregate (findings group, policy finding, principal's reveals, single call). */
 export interface Decision {
-  /** The aggregate item that owns the new alerts (its `pendingAlerts` lists them until they are published). */
-  readonly owner: ItemKey;
+  /**
+   * The aggregate item that owns the new alerts (its `pendingAlerts` lists them until they are published).
+   * Undefined for an event with no aggregate of its own (a single API call): the EVENT item owns them then.
+   */
+  readonly owner?: ItemKey;
   /** The aggregate's write, conditioned on the version that was read (optimistic concurrency). */
   readonly stateOps: readonly WriteOp[];
   readonly alerts: readonly Alert[];
@@ -40,12 +43,19 @@ export async function applyEventOnce(
     const d = await decide(existing);
     const now = deps.now();
     const retention = deps.settings.stateRetentionDays;
+    const ownsAlerts = d.owner === undefined;
     const eventOp: WriteOp = {
       kind: 'put',
-      item: { ...keys.event(eventId), kind, appliedAt: now.toISOString(), expiresAt: expiresAt(now, retention) },
+      item: {
+        ...keys.event(eventId),
+        kind,
+        appliedAt: now.toISOString(),
+        expiresAt: expiresAt(now, retention),
+        ...(ownsAlerts ? { version: 1, pendingAlerts: withPending(undefined, d.alerts.map((a) => a.id)) } : {}),
+      },
       condition: notExists,
     };
-    const outbox = outboxWrites(d.alerts, d.owner, now, retention);
+    const outbox = outboxWrites(d.alerts, d.owner ?? keys.event(eventId), now, retention);
     const ops = [eventOp, ...d.stateOps, ...outbox];
     try {
       await deps.store.write(ops);
@@ -63,11 +73,12 @@ export async function applyEventOnce(
   });
 
   const delivery = deliveryDeps(deps);
+  const owner = decision.owner ?? keys.event(eventId);
   if (duplicate) {
     deps.telemetry.info('Event already applied: delivering its pending alerts only', { eventId, kind });
     deps.telemetry.count('EventsDuplicate');
-    const owner = await deps.store.get(decision.owner);
-    const delivered = await deliverPending(delivery, [{ owner: decision.owner, alertIds: pendingIds(owner) }]);
+    const ownerItem = await deps.store.get(owner);
+    const delivered = await deliverPending(delivery, [{ owner, alertIds: pendingIds(ownerItem) }]);
     countDelivery(deps, delivered.published.length, delivered.alreadySent);
     return { outcome: 'duplicate', published: delivered.published, reason: `event ${eventId} was already applied` };
   }
@@ -75,7 +86,7 @@ export async function applyEventOnce(
   deps.telemetry.count('EventsProcessed');
   if (decision.alerts.length === 0) deps.telemetry.count('AlertsSuppressed');
   const known = new Map(decision.alerts.map((a) => [a.id, a]));
-  const delivered = await deliverPending(delivery, [{ owner: decision.owner, alertIds: decision.pending }], known);
+  const delivered = await deliverPending(delivery, [{ owner, alertIds: decision.pending }], known);
   countDelivery(deps, delivered.published.length, delivered.alreadySent);
   return {
     outcome: decision.alerts.length > 0 ? 'alerted' : 'grouped',
