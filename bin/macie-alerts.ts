@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { CONTEXT_KEYS, parseSettings } from '../lib/context-settings';
+import { MacieAlertsStack } from '../lib/macie-alerts-stack';
+import { SettingsError } from '../lambda/settings';
+
+// The only place that reads CDK context (cdk.json or `-c key=value`) and the CLI's account and Region.
+const app = new App();
+const context = Object.fromEntries(CONTEXT_KEYS.map((key) => [key, app.node.tryGetContext(key)]));
+
+let settings;
+try {
+  settings = parseSettings(context);
+} catch (error) {
+  if (error instanceof SettingsError) {
+    console.error(`macie-alerts: ${error.message}`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const { regions, ...alerts } = settings;
+const account = process.env.CDK_DEFAULT_ACCOUNT;
+const targetRegions = regions.length > 0 ? regions : process.env.CDK_DEFAULT_REGION ? [process.env.CDK_DEFAULT_REGION] : [];
+
+if (targetRegions.length === 0) {
+  // No Region known (offline synth without AWS config): an environment-agnostic stack still synthesizes.
+  new MacieAlertsStack(app, 'MacieAlerts', { alerts });
+} else {
+  for (const region of targetRegions) {
+    new MacieAlertsStack(app, `MacieAlerts-${region}`, { env: { account, region }, alerts });
+  }
+}
+
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

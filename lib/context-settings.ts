@@ -1,0 +1,306 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { ALERT_CATEGORIES, type AlertCategory } from '../lambda/alert';
+import { isSeverity, type Severity } from '../lambda/severity';
+import { parseSeverityOverrides, resolveSettings, SettingsError, type PipelineSettings } from '../lambda/settings';
+
+/**
+ * Turns plain settings (CDK context, or the replay CLI's --config file) into MacieAlerts props. Pure: an
+ * object in, props out, no CDK app. Every error is a SettingsError naming the setting and the bad value,
+ * so `cdk synth` fails with a message a user can act on.
+ */
+
+/** One email address, phone number or HTTPS URL, and what it wants to receive. */
+export interface Subscriber {
+  /** Email address, E.164 phone number or https:// URL. */
+  readonly endpoint: string;
+  /**
+   * Alerts below this severity are not delivered to this subscriber.
+   * @default 'INFO' (everything)
+   */
+  readonly minSeverity?: Severity;
+  /**
+   * Only alerts of these categories are delivered (PIPELINE is always added: a broken pipeline concerns
+   * everyone who relies on it).
+   * @default - every category
+   */
+  readonly categories?: readonly AlertCategory[];
+}
+
+export type SubscriberKind = 'email' | 'sms' | 'https';
+
+/** Every context key the app reads; the README documents each. */
+export const CONTEXT_KEYS = [
+  'alertEmails',
+  'alertSmsNumbers',
+  'alertHttpsEndpoints',
+  'slackWorkspaceId',
+  'slackChannelId',
+  'teamsTenantId',
+  'teamsTeamId',
+  'teamsChannelId',
+  'chatMinSeverity',
+  'minFindingSeverity',
+  'repeatIntervalMinutes',
+  'policyFindingRepeatHours',
+  'longRunningRunHours',
+  'stateRetentionDays',
+  'severityOverrides',
+  'sweeperRateMinutes',
+  'apiCallAlerts',
+  'regions',
+  'removalPolicy',
+  'logRetentionDays',
+  'logLevel',
+] as const;
+export type ContextKey = (typeof CONTEXT_KEYS)[number];
+
+/** What the settings describe; the construct's props are built from it (see MacieAlertsProps). */
+export interface ParsedSettings {
+  readonly pipelineSettings: PipelineSettings;
+  readonly emailSubscribers: readonly Subscriber[];
+  readonly smsSubscribers: readonly Subscriber[];
+  readonly httpsSubscribers: readonly Subscriber[];
+  readonly slack?: { readonly workspaceId: string; readonly channelId: string };
+  readonly teams?: { readonly tenantId: string; readonly teamId: string; readonly channelId: string };
+  readonly chatMinSeverity: Severity;
+  readonly sweeperRateMinutes: number;
+  readonly apiCallAlerts: boolean;
+  readonly removalPolicy: RemovalPolicy;
+  readonly logRetentionDays: number;
+  readonly logLevel: LogLevel;
+  /** Regions to deploy to (one stack each); empty means the CLI's default Region. */
+  readonly regions: readonly string[];
+}
+
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Retention values CloudWatch Logs accepts (days). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+export const DEFAULT_SWEEPER_RATE_MINUTES = 60;
+export const DEFAULT_LOG_RETENTION_DAYS = 30;
+
+const EMAIL = /^[^\s@:,]+@[^\s@:,]+\.[^\s@:,]+$/;
+const E164 = /^\+[1-9][0-9]{6,14}$/;
+const SLACK_WORKSPACE = /^[0-9A-Z]{1,255}$/;
+const SLACK_CHANNEL = /^[A-Za-z0-9]+$/;
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$/;
+
+/** Validates one endpoint for its kind; the construct uses it too, so props and context agree. */
+export function validateEndpoint(setting: string, kind: SubscriberKind, endpoint: string): void {
+  const ok =
+    kind === 'email'
+      ? EMAIL.test(endpoint)
+      : kind === 'sms'
+        ? E164.test(endpoint)
+        : isHttpsUrl(endpoint);
+  if (!ok) {
+    const expected = kind === 'email' ? 'an email address' : kind === 'sms' ? 'a phone number in E.164 form (+12065550100)' : 'an https:// URL';
+    throw new SettingsError(setting, endpoint, `expected ${expected}`);
+  }
+}
+
+function isHttpsUrl(text: string): boolean {
+  try {
+    return new URL(text).protocol === 'https:' && !/\s/.test(text);
+  } catch {
+    return false;
+  }
+}
+
+function isCategory(value: unknown): value is AlertCategory {
+  return typeof value === 'string' && (ALERT_CATEGORIES as readonly string[]).includes(value);
+}
+
+function categoriesOf(setting: string, value: unknown): AlertCategory[] | undefined {
+  if (value === undefined) return undefined;
+  const list = typeof value === 'string' ? value.split('|').map((s) => s.trim()) : value;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new SettingsError(setting, value, `expected a non-empty list of categories (${ALERT_CATEGORIES.join(', ')})`);
+  }
+  for (const c of list) {
+    if (!isCategory(c)) throw new SettingsError(setting, value, `"${String(c)}" is not a category (${ALERT_CATEGORIES.join(', ')})`);
+  }
+  return [...new Set(list as AlertCategory[])];
+}
+
+/**
+ * Short form for `-c`: "a@x.com:MEDIUM,b@y.com" and, with categories, "a@x.com:HIGH:API_CALL|POLICY_FINDING".
+ * Suffixes are read from the right and must be UPPER_CASE, so ports and paths of URLs are left alone.
+ */
+function parseShortForm(setting: string, text: string): Subscriber[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((entry) => {
+      const parts = entry.split(':');
+      const suffixes: string[] = [];
+      while (parts.length > 1 && suffixes.length < 2 && /^[A-Z_|]+$/.test(parts[parts.length - 1])) {
+        suffixes.unshift(parts.pop() as string);
+      }
+      const endpoint = parts.join(':');
+      const [severityText, categoryText] = suffixes;
+      if (severityText !== undefined && !isSeverity(severityText)) {
+        throw new SettingsError(setting, entry, `"${severityText}" is not a severity (INFO, LOW, MEDIUM, HIGH)`);
+      }
+      return {
+        endpoint,
+        ...(severityText !== undefined ? { minSeverity: severityText as Severity } : {}),
+        ...(categoryText !== undefined ? { categories: categoriesOf(setting, categoryText) } : {}),
+      };
+    });
+}
+
+/** Accepts an array of {endpoint, minSeverity?, categories?} (or its JSON), or the short form. */
+export function parseSubscribers(setting: string, kind: SubscriberKind, value: unknown): Subscriber[] {
+  if (value === undefined || value === null || value === '') return [];
+  let list: Subscriber[];
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (text.startsWith('[')) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new SettingsError(setting, value, 'not valid JSON');
+      }
+      return parseSubscribers(setting, kind, parsed);
+    }
+    list = parseShortForm(setting, text);
+  } else if (Array.isArray(value)) {
+    list = value.map((item, i) => {
+      if (typeof item === 'string') return parseShortForm(`${setting}[${i}]`, item)[0] ?? { endpoint: '' };
+      if (typeof item !== 'object' || item === null || typeof (item as { endpoint?: unknown }).endpoint !== 'string') {
+        throw new SettingsError(`${setting}[${i}]`, item, 'expected {"endpoint": "...", "minSeverity"?: "...", "categories"?: [...]}');
+      }
+      const { endpoint, minSeverity, categories, ...rest } = item as Record<string, unknown>;
+      const unknownKeys = Object.keys(rest);
+      if (unknownKeys.length > 0) throw new SettingsError(`${setting}[${i}]`, item, `unknown field ${unknownKeys[0]}`);
+      if (minSeverity !== undefined && !isSeverity(minSeverity)) {
+        throw new SettingsError(`${setting}[${i}].minSeverity`, minSeverity, 'expected one of INFO, LOW, MEDIUM, HIGH');
+      }
+      return {
+        endpoint: endpoint as string,
+        ...(minSeverity !== undefined ? { minSeverity: minSeverity as Severity } : {}),
+        ...(categories !== undefined ? { categories: categoriesOf(`${setting}[${i}].categories`, categories) } : {}),
+      };
+    });
+  } else {
+    throw new SettingsError(setting, value, 'expected a JSON array of {endpoint, minSeverity?, categories?} or "endpoint[:SEVERITY],..."');
+  }
+  const seen = new Set<string>();
+  for (const s of list) {
+    validateEndpoint(setting, kind, s.endpoint);
+    if (seen.has(s.endpoint)) throw new SettingsError(setting, s.endpoint, 'listed twice');
+    seen.add(s.endpoint);
+  }
+  return list;
+}
+
+function optionalId(setting: string, value: unknown, pattern: RegExp, expected: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  // `-c slackChannelId=C0123` arrives as a string, but a numeric-looking id from cdk.json may be a number.
+  const text = typeof value === 'number' ? String(value) : value;
+  if (typeof text !== 'string' || !pattern.test(text)) throw new SettingsError(setting, value, `expected ${expected}`);
+  return text;
+}
+
+function optionalSeverity(setting: string, value: unknown, fallback: Severity): Severity {
+  if (value === undefined || value === '') return fallback;
+  if (!isSeverity(value)) throw new SettingsError(setting, value, 'expected one of INFO, LOW, MEDIUM, HIGH');
+  return value;
+}
+
+function bool(setting: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new SettingsError(setting, value, 'expected true or false');
+}
+
+function integerIn(setting: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw new SettingsError(setting, value, `expected a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function removalPolicy(value: unknown): RemovalPolicy {
+  if (value === undefined || value === '' || value === 'retain') return RemovalPolicy.RETAIN;
+  if (value === 'destroy') return RemovalPolicy.DESTROY;
+  throw new SettingsError('removalPolicy', value, 'expected retain or destroy');
+}
+
+function regions(value: unknown): string[] {
+  if (value === undefined || value === null || value === '') return [];
+  const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s !== '') : value;
+  if (!Array.isArray(list)) throw new SettingsError('regions', value, 'expected a comma-separated list of Regions (us-east-1,eu-west-1)');
+  for (const r of list) {
+    if (typeof r !== 'string' || !REGION.test(r)) throw new SettingsError('regions', value, `"${String(r)}" is not a Region name`);
+  }
+  return [...new Set(list as string[])];
+}
+
+export function parseSettings(input: Readonly<Record<string, unknown>>): ParsedSettings {
+  const slackWorkspaceId = optionalId('slackWorkspaceId', input.slackWorkspaceId, SLACK_WORKSPACE, 'a Slack workspace id (e.g. T01ABCDEF)');
+  const slackChannelId = optionalId('slackChannelId', input.slackChannelId, SLACK_CHANNEL, 'a Slack channel id (e.g. C01ABCDEF)');
+  if ((slackWorkspaceId === undefined) !== (slackChannelId === undefined)) {
+    const missing = slackWorkspaceId === undefined ? 'slackWorkspaceId' : 'slackChannelId';
+    throw new SettingsError(missing, undefined, 'Slack needs both slackWorkspaceId and slackChannelId');
+  }
+  const teamsTenantId = optionalId('teamsTenantId', input.teamsTenantId, UUID, 'a Microsoft Teams tenant id (a UUID)');
+  const teamsTeamId = optionalId('teamsTeamId', input.teamsTeamId, UUID, 'a Microsoft Teams team id (a UUID)');
+  const teamsChannelId = teamsChannel(input.teamsChannelId);
+  const teamsGiven = [teamsTenantId, teamsTeamId, teamsChannelId].filter((v) => v !== undefined).length;
+  if (teamsGiven !== 0 && teamsGiven !== 3) {
+    const missing = teamsTenantId === undefined ? 'teamsTenantId' : teamsTeamId === undefined ? 'teamsTeamId' : 'teamsChannelId';
+    throw new SettingsError(missing, undefined, 'Microsoft Teams needs teamsTenantId, teamsTeamId and teamsChannelId');
+  }
+  const logRetentionDays = integerIn('logRetentionDays', input.logRetentionDays, DEFAULT_LOG_RETENTION_DAYS, 1, 3653);
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
+    throw new SettingsError('logRetentionDays', input.logRetentionDays, `expected one of ${LOG_RETENTION_DAYS.join(', ')}`);
+  }
+  const logLevel = input.logLevel === undefined || input.logLevel === '' ? 'INFO' : input.logLevel;
+  if (!(LOG_LEVELS as readonly unknown[]).includes(logLevel)) {
+    throw new SettingsError('logLevel', input.logLevel, `expected one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return {
+    pipelineSettings: resolveSettings({
+      minFindingSeverity: emptyToUndefined(input.minFindingSeverity),
+      repeatIntervalMinutes: emptyToUndefined(input.repeatIntervalMinutes),
+      policyFindingRepeatHours: emptyToUndefined(input.policyFindingRepeatHours),
+      longRunningRunHours: emptyToUndefined(input.longRunningRunHours),
+      stateRetentionDays: emptyToUndefined(input.stateRetentionDays),
+      severityOverrides: parseSeverityOverrides('severityOverrides', input.severityOverrides),
+    }),
+    emailSubscribers: parseSubscribers('alertEmails', 'email', input.alertEmails),
+    smsSubscribers: parseSubscribers('alertSmsNumbers', 'sms', input.alertSmsNumbers),
+    httpsSubscribers: parseSubscribers('alertHttpsEndpoints', 'https', input.alertHttpsEndpoints),
+    ...(slackWorkspaceId && slackChannelId ? { slack: { workspaceId: slackWorkspaceId, channelId: slackChannelId } } : {}),
+    ...(teamsTenantId && teamsTeamId && teamsChannelId ? { teams: { tenantId: teamsTenantId, teamId: teamsTeamId, channelId: teamsChannelId } } : {}),
+    chatMinSeverity: optionalSeverity('chatMinSeverity', input.chatMinSeverity, 'INFO'),
+    sweeperRateMinutes: integerIn('sweeperRateMinutes', input.sweeperRateMinutes, DEFAULT_SWEEPER_RATE_MINUTES, 1, 1440),
+    apiCallAlerts: bool('apiCallAlerts', input.apiCallAlerts, true),
+    removalPolicy: removalPolicy(input.removalPolicy),
+    logRetentionDays,
+    logLevel: logLevel as LogLevel,
+    regions: regions(input.regions),
+  };
+}
+
+/** CloudFormation wants the channel id URL-encoded (19%3A...%40thread.tacv2); Teams shows it decoded. */
+export const TEAMS_CHANNEL_ID = /^[a-zA-Z0-9\-_=+/.,]*%3[aA][a-zA-Z0-9\-_=+/.,]*%40[a-zA-Z0-9\-_=+/.,]*$/;
+
+function teamsChannel(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const encoded = typeof value === 'string' ? (value.includes(':') || value.includes('@') ? encodeURIComponent(value) : value) : '';
+  if (!TEAMS_CHANNEL_ID.test(encoded)) throw new SettingsError('teamsChannelId', value, 'expected a Microsoft Teams channel id (19:...@thread.tacv2)');
+  return encoded;
+}
+
+function emptyToUndefined(value: unknown): unknown {
+  return value === '' || value === null ? undefined : value;
+}

@@ -1,0 +1,565 @@
+import * as path from 'node:path';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as chatbot from 'aws-cdk-lib/aws-chatbot';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { ENV, resolveSettings, SettingsError, settingsToEnv, type PipelineSettings } from '../lambda/settings';
+import { isSeverity, severityScore, type Severity } from '../lambda/severity';
+import { TABLE_KEYS } from '../lambda/table';
+import { METRICS_NAMESPACE } from '../lambda/telemetry';
+import {
+  DEFAULT_LOG_RETENTION_DAYS,
+  DEFAULT_SWEEPER_RATE_MINUTES,
+  LOG_LEVELS,
+  LOG_RETENTION_DAYS,
+  TEAMS_CHANNEL_ID,
+  validateEndpoint,
+  type LogLevel,
+  type Subscriber,
+  type SubscriberKind,
+} from './context-settings';
+import { alertFilterPolicy } from './subscription-filters';
+
+/** Macie writes every classification job's events here (one group per Region, created by Macie or by us). */
+export const MACIE_JOB_LOG_GROUP = '/aws/macie/classificationjobs';
+
+/** Handlers publish alerts only at or above this severity to chat (they omit the chat rendering otherwise). */
+export const CHAT_MIN_SEVERITY_ENV = 'CHAT_MIN_SEVERITY';
+
+/** The Macie API calls worth an alert (see the spec's table); CloudTrail delivers them through EventBridge. */
+export const MACIE_API_CALLS = [
+  'GetSensitiveDataOccurrences',
+  'DisableMacie',
+  'UpdateMacieSession',
+  'DisableOrganizationAdminAccount',
+  'DisassociateFromAdministratorAccount',
+  'DisassociateFromMasterAccount',
+  'DisassociateMember',
+  'DeleteMember',
+  'CreateFindingsFilter',
+  'UpdateFindingsFilter',
+  'UpdateClassificationJob',
+  'DeleteFindingsFilter',
+  'DeleteAllowList',
+  'DeleteCustomDataIdentifier',
+  'UpdateRevealConfiguration',
+  'PutClassificationExportConfiguration',
+] as const;
+
+export interface SlackChannel {
+  /** Slack workspace id (T...), from the Amazon Q Developer console after authorising the workspace. */
+  readonly workspaceId: string;
+  /** Slack channel id (C...). */
+  readonly channelId: string;
+}
+
+export interface TeamsChannel {
+  readonly tenantId: string;
+  readonly teamId: string;
+  readonly channelId: string;
+}
+
+export interface MacieAlertsProps {
+  /**
+   * Pipeline behaviour (thresholds, repeat intervals, retention, severity overrides); validated with
+   * resolveSettings and passed to the handlers as environment variables.
+   * @default DEFAULT_SETTINGS
+   */
+  readonly pipelineSettings?: Partial<Record<keyof PipelineSettings, unknown>>;
+  /**
+   * Email recipients, each with its own minimum severity and categories.
+   * @default - none
+   */
+  readonly emailSubscribers?: readonly Subscriber[];
+  /**
+   * SMS recipients (E.164 numbers). They never receive sample findings.
+   * @default - none
+   */
+  readonly smsSubscribers?: readonly Subscriber[];
+  /**
+   * HTTPS endpoints (they must confirm the SNS subscription).
+   * @default - none
+   */
+  readonly httpsSubscribers?: readonly Subscriber[];
+  /**
+   * Slack channel for Amazon Q Developer in chat applications (the workspace must be authorised first).
+   * @default - no Slack
+   */
+  readonly slack?: SlackChannel;
+  /**
+   * Microsoft Teams channel for Amazon Q Developer in chat applications (the team must be authorised first).
+   * @default - no Teams
+   */
+  readonly teams?: TeamsChannel;
+  /**
+   * Alerts below this severity are not posted to chat: the handlers leave the chat rendering out, and
+   * chat ignores messages that are not chat notifications.
+   * @default 'INFO'
+   */
+  readonly chatMinSeverity?: Severity;
+  /**
+   * How often the sweeper looks for stuck runs and undelivered alerts, in minutes (1 to 1440).
+   * @default 60
+   */
+  readonly sweeperRateMinutes?: number;
+  /**
+   * Alert on security-relevant Macie API calls (CloudTrail, including read-only reveals).
+   * @default true
+   */
+  readonly apiCallAlerts?: boolean;
+  /**
+   * What `cdk destroy` does with the state table and the topic key. Macie's job log group is never deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Retention of the handlers' own log groups, in days (a value CloudWatch Logs accepts).
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Log level of the handlers.
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
+}
+
+interface HandlerSpec {
+  readonly id: string;
+  readonly entry: string;
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+}
+
+/**
+ * Everything the pipeline needs in one Region: Macie job log subscription, finding and API-call rules, the
+ * sweeper, the state table, the alert topic with per-subscriber filter policies, chat, and alarms on the
+ * pipeline itself.
+ */
+export class MacieAlerts extends Construct {
+  /** Alerts from the handlers (MessageStructure json, with message attributes for filtering). */
+  readonly alertTopic: sns.Topic;
+  /**
+   * CloudWatch alarms on the pipeline. Separate from alertTopic because alarm notifications carry no message
+   * attributes, and SNS filter policies (even `exists: false`) never match a message without attributes.
+   */
+  readonly alarmTopic: sns.Topic;
+  readonly topicKey: kms.Key;
+  readonly table: dynamodb.TableV2;
+  readonly jobLogHandler: nodejs.NodejsFunction;
+  readonly findingsHandler: nodejs.NodejsFunction;
+  readonly apiCallHandler?: nodejs.NodejsFunction;
+  readonly sweeper: nodejs.NodejsFunction;
+  readonly settings: PipelineSettings;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  private readonly removalPolicy: RemovalPolicy;
+  private readonly logRetention: logs.RetentionDays;
+  private readonly baseEnv: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: MacieAlertsProps = {}) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.settings = resolveSettings(props.pipelineSettings ?? {});
+    const chatMinSeverity = props.chatMinSeverity ?? 'INFO';
+    if (!isSeverity(chatMinSeverity)) throw new SettingsError('chatMinSeverity', chatMinSeverity, 'expected one of INFO, LOW, MEDIUM, HIGH');
+    const sweeperRateMinutes = props.sweeperRateMinutes ?? DEFAULT_SWEEPER_RATE_MINUTES;
+    if (!Number.isInteger(sweeperRateMinutes) || sweeperRateMinutes < 1 || sweeperRateMinutes > 1440) {
+      throw new SettingsError('sweeperRateMinutes', sweeperRateMinutes, 'expected a whole number from 1 to 1440');
+    }
+    const logRetentionDays = props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
+    if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
+      throw new SettingsError('logRetentionDays', logRetentionDays, `expected one of ${LOG_RETENTION_DAYS.join(', ')}`);
+    }
+    const logLevel = props.logLevel ?? 'INFO';
+    if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new SettingsError('logLevel', logLevel, `expected one of ${LOG_LEVELS.join(', ')}`);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    if (removalPolicy !== RemovalPolicy.RETAIN && removalPolicy !== RemovalPolicy.DESTROY) {
+      throw new SettingsError('removalPolicy', removalPolicy, 'expected RETAIN or DESTROY');
+    }
+    const subscribers: [SubscriberKind, string, readonly Subscriber[]][] = [
+      ['email', 'emailSubscribers', props.emailSubscribers ?? []],
+      ['sms', 'smsSubscribers', props.smsSubscribers ?? []],
+      ['https', 'httpsSubscribers', props.httpsSubscribers ?? []],
+    ];
+    for (const [kind, setting, list] of subscribers) {
+      for (const s of list) {
+        validateEndpoint(setting, kind, s.endpoint);
+        if (s.minSeverity !== undefined && !isSeverity(s.minSeverity)) {
+          throw new SettingsError(`${setting}.minSeverity`, s.minSeverity, 'expected one of INFO, LOW, MEDIUM, HIGH');
+        }
+      }
+    }
+    if (props.teams && !TEAMS_CHANNEL_ID.test(props.teams.channelId)) {
+      throw new SettingsError('teams.channelId', props.teams.channelId, 'expected the URL-encoded channel id (19%3A...%40thread.tacv2)');
+    }
+    this.removalPolicy = removalPolicy;
+    this.logRetention = logRetentionDays as logs.RetentionDays;
+
+    // --- Alert and alarm topics: one customer key, usable by CloudWatch for alarm notifications.
+    this.topicKey = new kms.Key(this, 'TopicKey', {
+      description: 'Encrypts the Macie alerts topics',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    this.topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+    this.alertTopic = new sns.Topic(this, 'AlertTopic', { displayName: 'Macie alerts', masterKey: this.topicKey, enforceSSL: true });
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'Macie alerts pipeline alarms', masterKey: this.topicKey, enforceSSL: true });
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+          StringEquals: { 'aws:SourceAccount': stack.account },
+        },
+      }),
+    );
+
+    // --- State table (layout shared with the handlers through lambda/table.ts).
+    const { partitionKey, sortKey, ttlAttribute, gsi1 } = TABLE_KEYS;
+    this.table = new dynamodb.TableV2(this, 'StateTable', {
+      partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: sortKey, type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      timeToLiveAttribute: ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      globalSecondaryIndexes: [
+        {
+          indexName: gsi1.indexName,
+          partitionKey: { name: gsi1.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: gsi1.sortKey, type: dynamodb.AttributeType.STRING },
+          projectionType: dynamodb.ProjectionType.ALL,
+        },
+      ],
+      removalPolicy,
+    });
+
+    this.baseEnv = {
+      ...settingsToEnv(this.settings),
+      [ENV.tableName]: this.table.tableName,
+      [ENV.topicArn]: this.alertTopic.topicArn,
+      [CHAT_MIN_SEVERITY_ENV]: chatMinSeverity,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      POWERTOOLS_LOG_LEVEL: logLevel,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+
+    // --- Job log events: subscription filter on Macie's log group, which must survive `cdk destroy`.
+    this.jobLogHandler = this.handler({
+      id: 'JobLogHandler',
+      entry: 'job-log.ts',
+      description: 'Macie classification job log events -> run state and alerts',
+      memorySize: 512,
+      timeout: Duration.minutes(5),
+    });
+    const jobLogGroupArn = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: MACIE_JOB_LOG_GROUP, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const ensureJobLogGroup = new cr.AwsCustomResource(this, 'EnsureMacieJobLogGroup', {
+      // Create only: the group may already exist (Macie made it), and deleting it would delete Macie's data.
+      onCreate: {
+        service: 'CloudWatchLogs',
+        action: 'CreateLogGroup',
+        parameters: { logGroupName: MACIE_JOB_LOG_GROUP },
+        physicalResourceId: cr.PhysicalResourceId.of(MACIE_JOB_LOG_GROUP),
+        ignoreErrorCodesMatching: 'ResourceAlreadyExistsException',
+      },
+      policy: cr.AwsCustomResourcePolicy.fromStatements([new iam.PolicyStatement({ actions: ['logs:CreateLogGroup'], resources: [jobLogGroupArn] })]),
+      installLatestAwsSdk: false,
+      logGroup: new logs.LogGroup(this, 'EnsureMacieJobLogGroupLogs', { retention: this.logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+    });
+    const macieJobLogGroup = logs.LogGroup.fromLogGroupName(this, 'MacieJobLogGroup', MACIE_JOB_LOG_GROUP);
+    const jobLogFilter = new logs.SubscriptionFilter(this, 'JobLogSubscription', {
+      logGroup: macieJobLogGroup,
+      destination: new LambdaDestination(this.jobLogHandler),
+      filterPattern: logs.FilterPattern.allEvents(),
+      filterName: 'macie-alerts-job-log',
+    });
+    jobLogFilter.node.addDependency(ensureJobLogGroup);
+
+    // --- Findings: filtered in the pattern (free) rather than in Lambda (an invocation each).
+    this.findingsHandler = this.handler({
+      id: 'FindingsHandler',
+      entry: 'findings.ts',
+      description: 'Macie findings (EventBridge) -> grouped alerts',
+      memorySize: 256,
+      timeout: Duration.minutes(1),
+    });
+    const minScore = Math.max(1, severityScore(this.settings.minFindingSeverity));
+    new events.Rule(this, 'FindingRule', {
+      description: 'Macie findings, not archived, at or above the minimum severity',
+      eventPattern: {
+        source: ['aws.macie'],
+        detailType: ['Macie Finding'],
+        detail: { archived: [false], severity: { score: events.Match.greaterThanOrEqual(minScore) } },
+      },
+      targets: [this.ruleTarget('FindingRule', this.findingsHandler)],
+    });
+
+    // --- Macie API calls through CloudTrail (read-only calls need the rule state below).
+    if (props.apiCallAlerts ?? true) {
+      this.apiCallHandler = this.handler({
+        id: 'ApiCallHandler',
+        entry: 'api-calls.ts',
+        description: 'Security-relevant Macie API calls (CloudTrail) -> alerts',
+        memorySize: 256,
+        timeout: Duration.minutes(1),
+      });
+      const apiRule = new events.Rule(this, 'ApiCallRule', {
+        description: 'Security-relevant Macie API calls, including read-only reveals of sensitive data',
+        eventPattern: {
+          source: ['aws.macie2'],
+          detailType: ['AWS API Call via CloudTrail'],
+          detail: { eventSource: ['macie2.amazonaws.com'], eventName: [...MACIE_API_CALLS] },
+        },
+        targets: [this.ruleTarget('ApiCallRule', this.apiCallHandler)],
+      });
+      // Without this state EventBridge drops read-only calls, and GetSensitiveDataOccurrences is one.
+      (apiRule.node.defaultChild as events.CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
+    }
+
+    // --- Sweeper: the clock-driven checks and the outbox safety net.
+    this.sweeper = this.handler({
+      id: 'Sweeper',
+      entry: 'sweeper.ts',
+      description: 'Scheduled: stuck runs, missed periodic runs, undelivered alerts',
+      memorySize: 256,
+      timeout: Duration.minutes(5),
+      queriesIndex: true,
+    });
+    new events.Rule(this, 'SweeperSchedule', {
+      description: 'Runs the Macie alerts sweeper',
+      schedule: events.Schedule.rate(Duration.minutes(sweeperRateMinutes)),
+      targets: [this.ruleTarget('SweeperSchedule', this.sweeper)],
+    });
+
+    // --- Subscriptions: filtered on the alert topic, unfiltered on the alarm topic.
+    for (const [kind, , list] of subscribers) {
+      for (const subscriber of list) this.subscribe(kind, subscriber);
+    }
+
+    // --- Chat (Amazon Q Developer in chat applications), notifications only.
+    if (props.slack || props.teams) this.chat(props.slack, props.teams);
+
+    // --- Alarms on the pipeline itself.
+    this.alarm('JobLogDeliveryErrors', 'The job log subscription failed to deliver events to the handler', this.logsMetric('DeliveryErrors'));
+    this.alarm('JobLogDeliveryThrottling', 'The job log subscription was throttled delivering to the handler', this.logsMetric('DeliveryThrottling'));
+    this.alarm(
+      'AlertNotificationsFailed',
+      'SNS failed to deliver alerts to a subscriber',
+      this.alertTopic.metricNumberOfNotificationsFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+    );
+
+    new CfnOutput(this, 'AlertTopicArn', { value: this.alertTopic.topicArn, description: 'Alerts (subscribe more endpoints here)' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Alarms on the pipeline itself' });
+    new CfnOutput(this, 'StateTableName', { value: this.table.tableName });
+
+    this.acknowledgeNagFindings();
+  }
+
+  private handler(spec: HandlerSpec & { queriesIndex?: boolean }): nodejs.NodejsFunction {
+    const role = new iam.Role(this, `${spec.id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${spec.description} (logs, state table, publish alerts)`,
+    });
+    const logGroup = new logs.LogGroup(this, `${spec.id}Logs`, { retention: this.logRetention, removalPolicy: this.removalPolicy });
+    logGroup.grantWrite(role);
+    const onFailure = this.queue(`${spec.id}Failures`, `${spec.id} failed after its retries (invocation records)`);
+    const fn = new nodejs.NodejsFunction(this, spec.id, {
+      entry: path.join(__dirname, '..', 'lambda', 'handlers', spec.entry),
+      handler: 'handler',
+      description: spec.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: spec.memorySize,
+      timeout: spec.timeout,
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      environment: { ...this.baseEnv, POWERTOOLS_SERVICE_NAME: `macie-alerts-${spec.entry.replace(/\.ts$/, '')}` },
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(onFailure),
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        // Pin the SDK clients we tested with instead of the runtime's.
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+      },
+    });
+    this.grantState(role, spec.queriesIndex ?? false);
+    this.grantPublishAlerts(role);
+    this.alarm(`${spec.id}Errors`, `${spec.id} threw (each error is retried, then lands in its failure queue)`, fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }));
+    return fn;
+  }
+
+  /** Item-level access only; the index only for the sweeper (it lists open runs and pending alerts). */
+  private grantState(role: iam.Role, queriesIndex: boolean): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:Query',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:BatchWriteItem',
+        ],
+        resources: [this.table.tableArn],
+      }),
+    );
+    if (queriesIndex) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${TABLE_KEYS.gsi1.indexName}`] }),
+      );
+    }
+  }
+
+  /** sns:Publish on the alert topic and the two key actions SNS needs to encrypt the message (no wildcard). */
+  private grantPublishAlerts(role: iam.Role): void {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertTopic.topicArn] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [this.topicKey.keyArn] }));
+  }
+
+  private queue(id: string, description: string): sqs.Queue {
+    const queue = new sqs.Queue(this, id, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself a dead-letter / on-failure queue; its messages are inspected by hand after its alarm fires.',
+    });
+    this.alarm(
+      `${id}Visible`,
+      `Messages in ${id}: ${description}`,
+      queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+    );
+    return queue;
+  }
+
+  private ruleTarget(ruleId: string, fn: lambda.IFunction): targets.LambdaFunction {
+    return new targets.LambdaFunction(fn, {
+      retryAttempts: 24,
+      maxEventAge: Duration.hours(12),
+      deadLetterQueue: this.queue(`${ruleId}DeadLetters`, `events EventBridge could not deliver to ${fn.node.id}`),
+    });
+  }
+
+  private alarm(id: string, description: string, metric: cloudwatch.IMetric): void {
+    const alarm = new cloudwatch.Alarm(this, `${id}Alarm`, {
+      alarmDescription: `Macie alerts pipeline (category PIPELINE): ${description}`,
+      metric,
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new SnsAction(this.alarmTopic));
+    this.alarms.push(alarm);
+  }
+
+  private logsMetric(metricName: 'DeliveryErrors' | 'DeliveryThrottling'): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/Logs',
+      metricName,
+      dimensionsMap: { LogGroupName: MACIE_JOB_LOG_GROUP, DestinationType: 'Lambda', FilterName: 'macie-alerts-job-log' },
+      period: Duration.minutes(5),
+      statistic: 'Sum',
+    });
+  }
+
+  private subscribe(kind: SubscriberKind, subscriber: Subscriber): void {
+    const json = alertFilterPolicy(subscriber, kind);
+    const filterPolicy = json ? Object.fromEntries(Object.entries(json).map(([k, v]) => [k, new sns.SubscriptionFilter(v)])) : undefined;
+    const make = (options: { filterPolicy?: Record<string, sns.SubscriptionFilter> }): sns.ITopicSubscription =>
+      kind === 'email'
+        ? new subs.EmailSubscription(subscriber.endpoint, options)
+        : kind === 'sms'
+          ? new subs.SmsSubscription(subscriber.endpoint, options)
+          : new subs.UrlSubscription(subscriber.endpoint, { ...options, protocol: sns.SubscriptionProtocol.HTTPS });
+    this.alertTopic.addSubscription(make(filterPolicy ? { filterPolicy } : {}));
+    this.alarmTopic.addSubscription(make({}));
+  }
+
+  private chat(slack: SlackChannel | undefined, teams: TeamsChannel | undefined): void {
+    const stack = Stack.of(this);
+    // Notifications only: the channel role may do nothing, and the guardrail caps channel members at nothing.
+    const role = new iam.Role(this, 'ChatRole', {
+      assumedBy: new iam.ServicePrincipal('chatbot.amazonaws.com'),
+      description: 'Amazon Q Developer in chat applications: posts Macie alerts, no other permissions',
+    });
+    const guardrail = new iam.ManagedPolicy(this, 'ChatGuardrail', {
+      description: 'Caps what chat channel members can do through Amazon Q Developer: nothing (notifications only)',
+      statements: [new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['*'], resources: ['*'] })],
+    });
+    const topics = [this.alertTopic, this.alarmTopic];
+    const baseName = Token.isUnresolved(stack.stackName) ? 'MacieAlerts' : stack.stackName.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 100);
+    if (slack) {
+      new chatbot.SlackChannelConfiguration(this, 'SlackChannel', {
+        slackChannelConfigurationName: `${baseName}-slack`,
+        slackWorkspaceId: slack.workspaceId,
+        slackChannelId: slack.channelId,
+        role,
+        guardrailPolicies: [guardrail],
+        notificationTopics: topics,
+        loggingLevel: chatbot.LoggingLevel.ERROR,
+      });
+    }
+    if (teams) {
+      new chatbot.CfnMicrosoftTeamsChannelConfiguration(this, 'TeamsChannel', {
+        configurationName: `${baseName}-teams`,
+        iamRoleArn: role.roleArn,
+        teamsTenantId: teams.tenantId,
+        teamId: teams.teamId,
+        teamsChannelId: teams.channelId,
+        guardrailPolicies: [guardrail.managedPolicyArn],
+        snsTopicArns: topics.map((t) => t.topicArn),
+        loggingLevel: 'ERROR',
+      });
+    }
+  }
+
+  private acknowledgeNagFindings(): void {
+    // The AwsCustomResource provider is a CDK singleton function at the stack root.
+    const provider = Stack.of(this).node.tryFindChild('AWS679f53fac002430cb0da5b7982bd2287');
+    if (provider) {
+      Validations.of(provider).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'The CDK AwsCustomResource provider (creates the Macie job log group once) writes its own logs with the basic execution role; its only other permission is logs:CreateLogGroup on that one group.',
+      });
+    }
+  }
+}
