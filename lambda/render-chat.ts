@@ -61,7 +61,7 @@ export function renderChat(alert: Alert): ChatNotification {
 
 function build(alert: Alert, budget: Budget): ChatNotification {
   const headline = chatSafeLine(alert.headline, 200) || chatSafeLine(alert.eventType, 80) || 'Macie alert';
-  const sample = alert.sample ? ' [SAMPLE]' : '';
+  const sample = alert.sample ? ' SAMPLE' : '';
   const title = `${SEVERITY_MARK[alert.severity] ?? ''} ${alert.severity}${sample}: ${headline}`.trim();
 
   const paragraphs = [
