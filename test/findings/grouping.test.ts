@@ -1,0 +1,150 @@
+import { processFindingEvent, sampleFindingGroupKey } from '../../lambda/findings-pipeline';
+import type { StateStore } from '../../lambda/store';
+import { keys } from '../../lambda/table';
+import { findingEvent, fixture, testDeps } from './kit';
+
+const base = fixture('findings/sensitive-Financial.json');
+const jobId = base.detail.classificationDetails.jobId as string;
+const RUN = '2024-04-14T17:09:30.000Z';
+
+async function setCurrentRun(store: StateStore, runDate: string) {
+  await store.write([{ kind: 'put', item: { ...keys.job(jobId), currentRunDate: runDate, expiresAt: Math.floor(Date.now() / 1000) + 86400 } }]);
+}
+
+function finding(n: number, opts: { bucket?: string; type?: string; at?: string; severity?: 'Low' | 'Medium' | 'High'; sample?: boolean } = {}) {
+  const bucket = opts.bucket ?? 'bucket-a';
+  const at = opts.at ?? '2024-04-14T17:11:30.000Z';
+  const severity = opts.severity ?? 'High';
+  const event = findingEvent(base, {
+    eventId: `event-${n}`,
+    detail: {
+      id: `finding-${n}`,
+      type: opts.type ?? base.detail.type,
+      createdAt: at,
+      updatedAt: at,
+      severity: { score: { Low: 1, Medium: 2, High: 3 }[severity], description: severity },
+      sample: opts.sample ?? false,
+    },
+  });
+  event.detail.resourcesAffected.s3Bucket.name = bucket;
+  event.detail.resourcesAffected.s3Object.key = `objects/${n}.csv`;
+  return event;
+}
+
+const minutesAfter = (start: string, minutes: number) => new Date(Date.parse(start) + minutes * 60_000).toISOString();
+
+async function inParallel<T>(items: readonly T[], width: number, fn: (item: T) => Promise<unknown>) {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}
+
+describe('sensitive-data findings are grouped per (job run, bucket, type)', () => {
+  test('the first finding of a group alerts; the rest are counted on the job run with their severities', async () => {
+    const deps = await testDeps();
+    await setCurrentRun(deps.store, RUN);
+    const outcomes = [];
+    outcomes.push((await processFindingEvent(finding(1, { severity: 'High' }), deps)).outcome);
+    outcomes.push((await processFindingEvent(finding(2, { severity: 'Medium' }), deps)).outcome);
+    outcomes.push((await processFindingEvent(finding(3, { severity: 'Medium' }), deps)).outcome);
+    expect(outcomes).toEqual(['alerted', 'grouped', 'grouped']);
+    expect(deps.publisher.alerts).toHaveLength(1);
+    expect(deps.publisher.alerts[0].job).toEqual({ id: jobId, runDate: RUN });
+    const group = await deps.store.get(keys.findingGroup(jobId, RUN, 'bucket-a', base.detail.type));
+    expect(group).toMatchObject({
+      findingType: base.detail.type,
+      bucket: 'bucket-a',
+      jobId,
+      runDate: RUN,
+      count: 3,
+      bySeverity: { HIGH: 1, MEDIUM: 2 },
+      alerts: 1,
+      firstAt: '2024-04-14T17:11:30.000Z',
+      lastAt: '2024-04-14T17:11:30.000Z',
+      lastAlertAt: '2024-04-14T17:11:30.000Z',
+    });
+    expect(group?.pendingAlerts).toBeUndefined();
+    expect(typeof group?.expiresAt).toBe('number');
+    // The job-log run summary lists the run's findings with one query.
+    expect(await deps.store.listPrefix(`JOB#${jobId}`, keys.runFindingsPrefix(RUN))).toHaveLength(1);
+  });
+
+  test('a new run of the job starts new groups; a job the job-log pipeline has not seen goes to run UNKNOWN', async () => {
+    const deps = await testDeps();
+    expect((await processFindingEvent(finding(1), deps)).outcome).toBe('alerted');
+    await setCurrentRun(deps.store, RUN);
+    expect((await processFindingEvent(finding(2), deps)).outcome).toBe('alerted');
+    expect((await processFindingEvent(finding(3), deps)).outcome).toBe('grouped');
+    const nextRun = '2024-04-15T17:09:30.000Z';
+    await setCurrentRun(deps.store, nextRun);
+    expect((await processFindingEvent(finding(4), deps)).outcome).toBe('alerted');
+    expect(deps.publisher.alerts.map((a) => a.job?.runDate)).toEqual(['UNKNOWN', RUN, nextRun]);
+    expect((await deps.store.get(keys.findingGroup(jobId, RUN, 'bucket-a', base.detail.type)))?.count).toBe(2);
+  });
+
+  test('a growing group gets one "still occurring" alert per repeat interval of event time', async () => {
+    const deps = await testDeps({ repeatIntervalMinutes: 60 });
+    await setCurrentRun(deps.store, RUN);
+    const t0 = '2024-04-14T18:00:00.000Z';
+    const offsets = [0, 10, 59, 60, 61, 119, 130, 131];
+    const outcomes = [];
+    for (const [i, minutes] of offsets.entries()) outcomes.push((await processFindingEvent(finding(i, { at: minutesAfter(t0, minutes) }), deps)).outcome);
+    expect(outcomes).toEqual(['alerted', 'grouped', 'grouped', 'alerted', 'grouped', 'grouped', 'alerted', 'grouped']);
+    const [, still1, still2] = deps.publisher.alerts;
+    expect(still1.headline).toContain('Still occurring: 4 findings');
+    expect(still1.count).toBe(4);
+    expect(still2.headline).toContain('Still occurring: 7 findings');
+    expect(still2.whatHappened).toContain(`first at ${t0}`);
+  });
+
+  test('automated discovery findings group per (account, bucket, type); sample findings stay out of job runs', async () => {
+    const deps = await testDeps();
+    await setCurrentRun(deps.store, RUN);
+    const automated = fixture('findings/sensitive-automated-discovery.json');
+    expect((await processFindingEvent(automated, deps)).outcome).toBe('alerted');
+    expect((await processFindingEvent(findingEvent(automated, { eventId: 'automated-2', detail: { id: 'automated-2' } }), deps)).outcome).toBe('grouped');
+    const bucket = automated.detail.resourcesAffected.s3Bucket.name;
+    expect(await deps.store.get(keys.automatedFindingGroup(automated.detail.accountId, bucket, automated.detail.type))).toMatchObject({ count: 2, alerts: 1 });
+    expect(deps.publisher.alerts[0].threadId).toBe(bucket);
+    expect(deps.publisher.alerts[0].whatHappened).toContain('Automated sensitive data discovery');
+
+    const sample = await processFindingEvent(finding(9, { sample: true }), deps);
+    expect(sample.outcome).toBe('alerted');
+    expect(sample.published[0]).toMatchObject({ sample: true });
+    expect(sample.published[0].headline).toMatch(/^SAMPLE: /);
+    expect(await deps.store.get(sampleFindingGroupKey(base.detail.accountId, 'bucket-a', base.detail.type))).toMatchObject({ count: 1, sample: true });
+    expect(await deps.store.listPrefix(`JOB#${jobId}`, keys.runFindingsPrefix(RUN))).toEqual([]);
+  });
+
+  test('a burst of 5,000 findings from one job across 20 buckets: one alert per (bucket, type), every finding counted', async () => {
+    const deps = await testDeps();
+    await setCurrentRun(deps.store, RUN);
+    const types = ['SensitiveData:S3Object/Financial', 'SensitiveData:S3Object/Personal'];
+    const severities = ['High', 'Medium', 'Low'] as const;
+    const events = Array.from({ length: 5000 }, (_, n) =>
+      finding(n, {
+        bucket: `bucket-${String(n % 20).padStart(2, '0')}`,
+        type: types[Math.floor(n / 20) % 2],
+        severity: severities[n % 3],
+        at: minutesAfter('2024-04-14T18:00:00.000Z', (n / 5000) * 30),
+      }),
+    );
+    const outcomes: Record<string, number> = {};
+    await inParallel(events, 16, async (event) => {
+      const { outcome } = await processFindingEvent(event, deps);
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    });
+    expect(outcomes).toEqual({ alerted: 40, grouped: 4960 });
+    const alerts = deps.publisher.alerts;
+    expect(alerts).toHaveLength(40);
+    expect(new Set(alerts.map((a) => a.id)).size).toBe(40);
+    const groups = await deps.store.listPrefix(`JOB#${jobId}`, keys.runFindingsPrefix(RUN));
+    expect(groups).toHaveLength(40);
+    expect(groups.reduce((sum, g) => sum + (g.count as number), 0)).toBe(5000);
+    const bySeverity = { HIGH: 0, MEDIUM: 0, LOW: 0 } as Record<string, number>;
+    for (const g of groups) for (const [s, n] of Object.entries(g.bySeverity as Record<string, number>)) bySeverity[s] += n;
+    expect(bySeverity).toEqual({ HIGH: 1667, MEDIUM: 1667, LOW: 1666 });
+    expect(groups.every((g) => g.alerts === 1 && g.pendingAlerts === undefined)).toBe(true);
+  }, 600_000);
+});
