@@ -427,14 +427,12 @@ export class MacieAlerts extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: [
+          // What StateStore does: reads, queries within a partition, puts and updates (also inside transactions).
           'dynamodb:GetItem',
           'dynamodb:BatchGetItem',
           'dynamodb:Query',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:ConditionCheckItem',
-          'dynamodb:BatchWriteItem',
         ],
         resources: [this.table.tableArn],
       }),

@@ -1,0 +1,336 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { DEFAULT_SETTINGS, ENV } from '../../lambda/settings';
+import { MACIE_API_CALLS, MACIE_JOB_LOG_GROUP } from '../../lib/macie-alerts';
+import { buildStack } from './stack-fixture';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+
+const { template } = buildStack({});
+const resources = template.toJSON().Resources as Resources;
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const functionId = (prefix: string) => {
+  const found = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith(`MacieAlerts${prefix}`) && !id.includes('Role'));
+  if (!found) throw new Error(`no function ${prefix}`);
+  return found[0];
+};
+
+describe('state table', () => {
+  it('has the keys, index and TTL of lambda/table.ts, on demand, PITR, KMS encryption, retained', () => {
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+    template.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: Match.arrayWith([
+          { AttributeName: 'gsi1pk', AttributeType: 'S' },
+          { AttributeName: 'gsi1sk', AttributeType: 'S' },
+        ]),
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'gsi1',
+            KeySchema: [
+              { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+        Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+      },
+    });
+  });
+
+  it('is deleted on destroy only when asked (removalPolicy destroy)', () => {
+    const destroy = buildStack({ removalPolicy: RemovalPolicy.DESTROY }).template;
+    destroy.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
+    destroy.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+  });
+});
+
+describe('topics and key', () => {
+  it('makes two standard topics encrypted with the rotating customer key', () => {
+    const topics = ofType('AWS::SNS::Topic');
+    expect(topics).toHaveLength(2);
+    const keyId = ofType('AWS::KMS::Key')[0][0];
+    for (const [, topic] of topics) {
+      expect(topic.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+      expect(topic.Properties.FifoTopic).toBeUndefined();
+    }
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('lets CloudWatch (this account only) use the key, for alarm notifications', () => {
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'AllowCloudWatchAlarmsToPublish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } },
+          },
+        ]),
+      },
+    });
+  });
+
+  it('denies publishing without TLS on both topics, and lets only CloudWatch alarms of this account publish to the alarm topic', () => {
+    const policies = ofType('AWS::SNS::TopicPolicy').map(([, p]) => p.Properties.PolicyDocument.Statement as any[]);
+    expect(policies).toHaveLength(2);
+    for (const statements of policies) {
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+    const allows = policies.flat().filter((s) => s.Effect === 'Allow');
+    expect(allows).toHaveLength(1);
+    expect(allows[0].Principal).toEqual({ Service: 'cloudwatch.amazonaws.com' });
+    expect(allows[0].Condition.StringEquals).toEqual({ 'aws:SourceAccount': '111122223333' });
+    expect(JSON.stringify(allows[0].Condition.ArnLike)).toContain(':cloudwatch:eu-west-1:111122223333:alarm:*');
+  });
+});
+
+describe('handlers', () => {
+  const expected: Record<string, { entry: string; memory: number; timeout: number }> = {
+    JobLogHandler: { entry: 'job-log', memory: 512, timeout: 300 },
+    FindingsHandler: { entry: 'findings', memory: 256, timeout: 60 },
+    ApiCallHandler: { entry: 'api-calls', memory: 256, timeout: 60 },
+    Sweeper: { entry: 'sweeper', memory: 256, timeout: 300 },
+  };
+
+  it.each(Object.entries(expected))('%s: arm64, Node.js 24, JSON logs, memory and timeout for its work', (id, spec) => {
+    const fn = resources[functionId(id)].Properties;
+    expect(fn.Architectures).toEqual(['arm64']);
+    expect(fn.Runtime).toBe('nodejs24.x');
+    expect(fn.MemorySize).toBe(spec.memory);
+    expect(fn.Timeout).toBe(spec.timeout);
+    expect(fn.Handler).toBe('index.handler');
+    expect(fn.LoggingConfig).toEqual({ LogFormat: 'JSON', SystemLogLevel: 'WARN', LogGroup: { Ref: expect.stringMatching(new RegExp(`^MacieAlerts${id}Logs`)) } });
+  });
+
+  it.each(Object.keys(expected))('%s: environment carries every pipeline setting, the table, the topic and Powertools config', (id) => {
+    const env = resources[functionId(id)].Properties.Environment.Variables;
+    expect(env).toEqual({
+      [ENV.minFindingSeverity]: DEFAULT_SETTINGS.minFindingSeverity,
+      [ENV.repeatIntervalMinutes]: String(DEFAULT_SETTINGS.repeatIntervalMinutes),
+      [ENV.policyFindingRepeatHours]: String(DEFAULT_SETTINGS.policyFindingRepeatHours),
+      [ENV.longRunningRunHours]: String(DEFAULT_SETTINGS.longRunningRunHours),
+      [ENV.stateRetentionDays]: String(DEFAULT_SETTINGS.stateRetentionDays),
+      [ENV.severityOverrides]: '{}',
+      [ENV.tableName]: { Ref: expect.stringMatching(/^MacieAlertsStateTable/) },
+      [ENV.topicArn]: { Ref: expect.stringMatching(/^MacieAlertsAlertTopic/) },
+      CHAT_MIN_SEVERITY: 'INFO',
+      POWERTOOLS_SERVICE_NAME: `macie-alerts-${expected[id].entry}`,
+      POWERTOOLS_METRICS_NAMESPACE: 'MacieAlerts',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+  });
+
+  it('gives every function its own log group with 30 days retention', () => {
+    const groups = ofType('AWS::Logs::LogGroup');
+    expect(groups).toHaveLength(5); // four handlers + the custom resource provider
+    for (const [, g] of groups) expect(g.Properties.RetentionInDays).toBe(30);
+    expect(buildStack({ logRetentionDays: 365 }).template.findResources('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 365 } })).not.toEqual({});
+  });
+
+  it.each(Object.keys(expected))('%s: async invocation retried twice, then recorded in its own encrypted, TLS-only queue', (id) => {
+    const fnId = functionId(id);
+    const config = ofType('AWS::Lambda::EventInvokeConfig').find(([, c]) => c.Properties.FunctionName.Ref === fnId);
+    expect(config).toBeDefined();
+    expect(config![1].Properties.MaximumRetryAttempts).toBe(2);
+    expect(config![1].Properties.MaximumEventAgeInSeconds).toBe(6 * 3600);
+    const queueId = config![1].Properties.DestinationConfig.OnFailure.Destination['Fn::GetAtt'][0];
+    expect(queueId).toMatch(new RegExp(`^MacieAlerts${id}Failures`));
+    expect(resources[queueId].Properties.SqsManagedSseEnabled).toBe(true);
+    const queuePolicy = ofType('AWS::SQS::QueuePolicy').find(([, p]) => p.Properties.Queues[0].Ref === queueId);
+    expect(queuePolicy![1].Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+});
+
+describe('Macie job log group', () => {
+  it('is never a CloudFormation-managed log group (so destroy cannot delete it)', () => {
+    const managed = ofType('AWS::Logs::LogGroup').filter(([, g]) => g.Properties.LogGroupName === MACIE_JOB_LOG_GROUP);
+    expect(managed).toEqual([]);
+  });
+
+  it('is created if missing by a create-only custom resource that ignores "already exists" and does nothing on delete', () => {
+    const [[, cr]] = ofType('Custom::AWS');
+    expect(JSON.parse(cr.Properties.Create)).toEqual({
+      service: 'CloudWatchLogs',
+      action: 'CreateLogGroup',
+      parameters: { logGroupName: MACIE_JOB_LOG_GROUP },
+      physicalResourceId: { id: MACIE_JOB_LOG_GROUP },
+      ignoreErrorCodesMatching: 'ResourceAlreadyExistsException',
+    });
+    expect(cr.Properties.Update).toBeUndefined();
+    expect(cr.Properties.Delete).toBeUndefined();
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'logs:CreateLogGroup',
+            Effect: 'Allow',
+            Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:eu-west-1:111122223333:log-group:${MACIE_JOB_LOG_GROUP}`]] },
+          },
+        ],
+      },
+    });
+  });
+
+  it('is subscribed to the job-log handler after it exists, and only its log group may invoke it', () => {
+    const [[filterId, filter]] = ofType('AWS::Logs::SubscriptionFilter');
+    expect(filter.Properties).toEqual({
+      LogGroupName: MACIE_JOB_LOG_GROUP,
+      FilterName: 'macie-alerts-job-log',
+      FilterPattern: '',
+      DestinationArn: { 'Fn::GetAtt': [functionId('JobLogHandler'), 'Arn'] },
+    });
+    const deps = (template.toJSON().Resources[filterId].DependsOn ?? []) as string[];
+    expect(deps.some((d) => d.startsWith('MacieAlertsEnsureMacieJobLogGroup'))).toBe(true);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      FunctionName: { 'Fn::GetAtt': [functionId('JobLogHandler'), 'Arn'] },
+      Principal: 'logs.amazonaws.com',
+      SourceArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:eu-west-1:111122223333:log-group:${MACIE_JOB_LOG_GROUP}:*`]] },
+    });
+  });
+});
+
+describe('EventBridge rules', () => {
+  const rule = (predicate: (p: Record<string, any>) => boolean) => ofType('AWS::Events::Rule').map(([id, r]) => [id, r.Properties] as const).find(([, p]) => predicate(p))!;
+
+  it('filters findings in the pattern: not archived, score >= minimum (LOW by default)', () => {
+    const [, finding] = rule((p) => p.EventPattern?.source?.[0] === 'aws.macie');
+    expect(finding.EventPattern).toEqual({
+      source: ['aws.macie'],
+      'detail-type': ['Macie Finding'],
+      detail: { archived: [false], severity: { score: [{ numeric: ['>=', 1] }] } },
+    });
+    const high = buildStack({ pipelineSettings: { minFindingSeverity: 'HIGH' } }).template;
+    high.hasResourceProperties('AWS::Events::Rule', { EventPattern: { detail: { severity: { score: [{ numeric: ['>=', 3] }] } } } });
+  });
+
+  it('sends Macie API calls including read-only ones (rule state), with the spec list of calls', () => {
+    const [, api] = rule((p) => p.EventPattern?.source?.[0] === 'aws.macie2');
+    expect(api.State).toBe('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
+    expect(api.EventPattern).toEqual({
+      source: ['aws.macie2'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: { eventSource: ['macie2.amazonaws.com'], eventName: [...MACIE_API_CALLS] },
+    });
+    expect(MACIE_API_CALLS).toHaveLength(16);
+  });
+
+  it('drops the API-call rule and handler when apiCallAlerts is false', () => {
+    const off = buildStack({ apiCallAlerts: false }).template;
+    expect(JSON.stringify(off.toJSON())).not.toContain('aws.macie2');
+    off.resourceCountIs('AWS::Lambda::Function', 4); // three handlers + custom resource provider
+  });
+
+  it('runs the sweeper at the configured rate (60 minutes by default)', () => {
+    expect(rule((p) => p.ScheduleExpression !== undefined)[1].ScheduleExpression).toBe('rate(1 hour)');
+    buildStack({ sweeperRateMinutes: 15 }).template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+  });
+
+  it.each([
+    ['aws.macie', 'FindingsHandler'],
+    ['aws.macie2', 'ApiCallHandler'],
+    ['schedule', 'Sweeper'],
+  ])('%s rule: retry policy, its own encrypted DLQ, and an invoke permission scoped to the rule', (source, fn) => {
+    const [ruleId, props] = rule((p) => (source === 'schedule' ? p.ScheduleExpression !== undefined : p.EventPattern?.source?.[0] === source));
+    expect(props.Targets).toHaveLength(1);
+    const target = props.Targets[0];
+    expect(target.Arn).toEqual({ 'Fn::GetAtt': [functionId(fn), 'Arn'] });
+    expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 24, MaximumEventAgeInSeconds: 12 * 3600 });
+    const dlqId = target.DeadLetterConfig.Arn['Fn::GetAtt'][0];
+    expect(resources[dlqId].Type).toBe('AWS::SQS::Queue');
+    expect(resources[dlqId].Properties.SqsManagedSseEnabled).toBe(true);
+    expect(resources[dlqId].Properties.FifoQueue).toBeUndefined();
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      FunctionName: { 'Fn::GetAtt': [functionId(fn), 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+    });
+  });
+});
+
+describe('IAM', () => {
+  const statements = (roleIdPrefix: string) => {
+    const policy = ofType('AWS::IAM::Policy').find(([, p]) => p.Properties.Roles[0].Ref.startsWith(`MacieAlerts${roleIdPrefix}Role`));
+    return policy![1].Properties.PolicyDocument.Statement as any[];
+  };
+  const tableArn = { 'Fn::GetAtt': [expect.stringMatching(/^MacieAlertsStateTable/), 'Arn'] };
+
+  it.each(['JobLogHandler', 'FindingsHandler', 'ApiCallHandler'])('%s: item access to the table, publish to the alert topic, nothing else', (id) => {
+    expect(statements(id)).toEqual([
+      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^MacieAlerts${id}Logs`)), 'Arn'] } },
+      { Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^MacieAlerts${id}Failures`)), 'Arn'] } },
+      { Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Effect: 'Allow', Resource: tableArn },
+      { Action: 'sns:Publish', Effect: 'Allow', Resource: { Ref: expect.stringMatching(/^MacieAlertsAlertTopic/) } },
+      { Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^MacieAlertsTopicKey/), 'Arn'] } },
+    ]);
+  });
+
+  it('sweeper: the same plus Query on the gsi1 index only', () => {
+    expect(statements('Sweeper')).toContainEqual({ Action: 'dynamodb:Query', Effect: 'Allow', Resource: { 'Fn::Join': ['', [tableArn, '/index/gsi1']] } });
+    expect(statements('Sweeper')).toHaveLength(6);
+  });
+
+  it('has no wildcard action anywhere, and a wildcard resource only where the service requires it', () => {
+    const all = ofType('AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement as any[]);
+    const actions = all.flatMap((s) => [s.Action].flat());
+    expect(actions.filter((a: string) => a.includes('*'))).toEqual([]);
+    // A resource ending in :* is a log group's own ARN attribute (its streams); no bare "*".
+    expect(all.filter((s) => s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*')))).toEqual([]);
+    // The roles carry no managed policy except the CDK custom resource provider's basic execution role.
+    const managed = ofType('AWS::IAM::Role').flatMap(([, r]) => r.Properties.ManagedPolicyArns ?? []);
+    expect(JSON.stringify(managed)).toBe(JSON.stringify([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']] }]));
+  });
+});
+
+describe('alarms', () => {
+  const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+
+  it('all notify the alarm topic when > 0, and treat missing data as fine', () => {
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const a of alarms) {
+      expect(a.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^MacieAlertsAlarmTopic/) }]);
+      expect(a.Threshold).toBe(0);
+      expect(a.ComparisonOperator).toBe('GreaterThanThreshold');
+      expect(a.TreatMissingData).toBe('notBreaching');
+      expect(a.AlarmDescription).toMatch(/^Macie alerts pipeline \(category PIPELINE\): /);
+    }
+  });
+
+  it('cover each handler error, each queue, the subscription filter deliveries and failed notifications', () => {
+    const byMetric = (ns: string, name: string) => alarms.filter((a) => a.Namespace === ns && a.MetricName === name);
+    expect(byMetric('AWS/Lambda', 'Errors')).toHaveLength(4);
+    expect(byMetric('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toHaveLength(7);
+    for (const name of ['DeliveryErrors', 'DeliveryThrottling']) {
+      const [a] = byMetric('AWS/Logs', name);
+      expect(a.Dimensions).toEqual(
+        expect.arrayContaining([
+          { Name: 'LogGroupName', Value: MACIE_JOB_LOG_GROUP },
+          { Name: 'DestinationType', Value: 'Lambda' },
+          { Name: 'FilterName', Value: 'macie-alerts-job-log' },
+        ]),
+      );
+    }
+    const [failed] = byMetric('AWS/SNS', 'NumberOfNotificationsFailed');
+    expect(failed.Dimensions).toEqual([{ Name: 'TopicName', Value: { 'Fn::GetAtt': [expect.stringMatching(/^MacieAlertsAlertTopic/), 'TopicName'] } }]);
+    expect(alarms).toHaveLength(4 + 7 + 2 + 1);
+  });
+});
