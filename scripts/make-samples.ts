@@ -226,10 +226,9 @@ function cancelledJob(): void {
       ev({ ...common, eventType: 'BUCKET_MATCHED_THE_CRITERIA', occurredAt: macieTime(start + 2_400, 91), affectedAccount: ADMIN, bucket: 'amzn-s3-demo-finance-archive' }),
       ev({ ...common, eventType: 'BUCKET_ACCESS_DENIED', occurredAt: macieTime(start + 4 * MINUTE, 300), operation: 'ListObjectsV2', affectedAccount: ADMIN, bucket: 'amzn-s3-demo-finance-archive' }),
     ],
-    [
-      ev({ ...common, eventType: 'JOB_PAUSED_BY_USER', occurredAt: macieTime(start + 40 * MINUTE, 512) }),
-      ev({ ...common, eventType: 'JOB_CANCELLED', occurredAt: macieTime(start + 55 * MINUTE, 650) }),
-    ],
+    // Paused by a user, then cancelled a quarter of an hour later: two deliveries, as they would be.
+    [ev({ ...common, eventType: 'JOB_PAUSED_BY_USER', occurredAt: macieTime(start + 40 * MINUTE, 512) })],
+    [ev({ ...common, eventType: 'JOB_CANCELLED', occurredAt: macieTime(start + 55 * MINUTE, 650) })],
   ];
   const lambdaEvents = batches.map((b) => ({ awslogs: { data: gzipSync(Buffer.from(JSON.stringify(payload(jobId, b))), { level: 9 }).toString('base64') } }));
   write('03-cancelled-job.lambda-events.jsonl', jsonl(lambdaEvents));

@@ -76,10 +76,12 @@ export const MACIE_LOG_GROUP = '/aws/macie/classificationjobs';
 /** What the replay puts in subscriptionFilters of the payloads it builds, so they are recognisable. */
 export const REPLAY_FILTER_NAME = 'macie-alerts-replay';
 /**
- * filter-log-events output is split into payloads of at most this many log events per stream: about what a
- * busy subscription delivers per invocation, and it keeps each replayed batch the size Lambda would see.
+ * filter-log-events output is cut into the batches a subscription would have delivered: per stream, at most
+ * this many log events, and never across a pause longer than BATCH_GAP_MS (a subscription delivers within
+ * seconds, so a pause and its resume days later are never one batch).
  */
 export const MAX_EVENTS_PER_PAYLOAD = 100;
+export const BATCH_GAP_MS = 60_000;
 
 const LINE_EXTENSIONS = ['.jsonl', '.ndjson'];
 const INPUT_EXTENSIONS = ['.json', ...LINE_EXTENSIONS];
@@ -298,8 +300,8 @@ export function syntheticLogEventId(message: string): string {
 }
 
 /**
- * `aws logs filter-log-events` output: events of several streams, in time order. They become one payload
- * per stream (one stream per job) and chunk of MAX_EVENTS_PER_PAYLOAD, the way a subscription batches them.
+ * `aws logs filter-log-events` output: events of several streams, in time order. They become payloads per
+ * stream (one stream per job), cut the way a subscription batches them (subscriptionBatches).
  */
 function fromFilterLogEvents(events: unknown[]): { units: UnitWithoutOrigin[] } | { reason: string } {
   const byStream = new Map<string, LogEvent[]>();
@@ -318,7 +320,7 @@ function fromFilterLogEvents(events: unknown[]): { units: UnitWithoutOrigin[] } 
   }
   const units: UnitWithoutOrigin[] = [];
   for (const [logStream, logEvents] of byStream) {
-    for (let i = 0; i < logEvents.length; i += MAX_EVENTS_PER_PAYLOAD) {
+    for (const batch of subscriptionBatches(logEvents)) {
       units.push({
         kind: 'logs-payload',
         payload: {
@@ -327,12 +329,27 @@ function fromFilterLogEvents(events: unknown[]): { units: UnitWithoutOrigin[] } 
           logGroup: MACIE_LOG_GROUP,
           logStream,
           subscriptionFilters: [REPLAY_FILTER_NAME],
-          logEvents: logEvents.slice(i, i + MAX_EVENTS_PER_PAYLOAD),
+          logEvents: batch,
         },
       });
     }
   }
   return { units };
+}
+
+function subscriptionBatches(logEvents: readonly LogEvent[]): LogEvent[][] {
+  const batches: LogEvent[][] = [];
+  let current: LogEvent[] = [];
+  for (const e of logEvents) {
+    const previous = current[current.length - 1];
+    if (current.length >= MAX_EVENTS_PER_PAYLOAD || (previous && Math.abs(e.timestamp - previous.timestamp) > BATCH_GAP_MS)) {
+      batches.push(current);
+      current = [];
+    }
+    current.push(e);
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }
 
 /** The admin account that owns the log group: the event's adminAccountId, when the message is a Macie event. */

@@ -119,16 +119,11 @@ export interface SummaryInput {
   readonly minSeverity: Severity;
 }
 
-const OUTCOME_ORDER = ['alerted', 'grouped', 'duplicate', 'ignored', 'below-threshold', 'bad'];
-
 export function summaryText(input: SummaryInput): string {
   const { tally, published, minSeverity } = input;
   const bySeverity = [...SEVERITIES].reverse().map((s) => [s, published.filter((p) => p.alert.severity === s).length] as const);
   const shown = published.filter((p) => atLeast(p.alert.severity, minSeverity)).length;
   const e = tally.events;
-  const outcomes = Object.entries(tally.outcomes).sort(
-    ([a], [b]) => (OUTCOME_ORDER.indexOf(a) + 1 || 99) - (OUTCOME_ORDER.indexOf(b) + 1 || 99) || (a < b ? -1 : 1),
-  );
   const lines = [
     RULE,
     'Replay summary',
@@ -137,10 +132,11 @@ export function summaryText(input: SummaryInput): string {
     `  alerts published: ${published.length}${published.length > 0 ? ` (${bySeverity.map(([s, n]) => `${s} ${n}`).join(', ')})` : ''}`,
   ];
   if (minSeverity !== 'INFO') lines.push(`  alerts shown:     ${shown} at or above ${minSeverity} (--min-severity); ${published.length - shown} below not shown`);
-  if (outcomes.length > 0) lines.push(`  event outcomes:   ${outcomes.map(([k, n]) => `${k} ${n}`).join(', ')}`);
-  const grouped = tally.outcomes.grouped ?? 0;
-  const suppressed = (tally.outcomes.duplicate ?? 0) + (tally.outcomes.ignored ?? 0) + (tally.outcomes['below-threshold'] ?? 0);
-  lines.push(`  without an alert: ${grouped} grouped (counted in an earlier alert or a run summary), ${suppressed} suppressed (duplicate, ignored or below threshold)`);
+  const o = (k: string) => tally.outcomes[k] ?? 0;
+  const inhibited = o('inhibited') > 0 ? ` (${o('inhibited')} of them inhibited by an account-level error)` : '';
+  lines.push(`  grouped:          ${plural(o('grouped'), 'event')} counted into an earlier alert or a run summary${inhibited}`);
+  lines.push(`  suppressed:       ${o('duplicate')} duplicate, ${o('ignored')} ignored, ${o('below-threshold')} below the finding threshold`);
+  if (o('bad') > 0) lines.push(`  rejected:         ${plural(o('bad'), 'event')} the pipeline could not read (see the messages above)`);
   if (tally.failures.length > 0) lines.push(`  pipeline errors:  ${tally.failures.length} (see the messages above)`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,22 +1,14 @@
-import type { PipelineDeps } from '../../lambda/pipeline-deps';
+import type { CloudWatchLogsDecodedData } from 'aws-lambda';
+import { processApiCallEvent } from '../../lambda/api-calls-pipeline';
+import { processFindingEvent } from '../../lambda/findings-pipeline';
+import { processLogsPayload, processSubscriptionEvent } from '../../lambda/job-log-pipeline';
 import type { Pipelines } from './replay';
 
-/**
- * The Lambda pipelines, resolved when first used. TEMPORARY: the job log and API call pipelines are still
- * being written; this becomes static imports when they land.
- */
-function load<T>(module: string, name: string): (input: unknown, deps: PipelineDeps) => Promise<T> {
-  return (input, deps) => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(module) as Record<string, (input: unknown, deps: PipelineDeps) => Promise<T>>;
-    if (typeof mod[name] !== 'function') throw new Error(`${module} has no ${name}`);
-    return mod[name](input, deps);
-  };
-}
-
+/** The same pipeline functions the Lambda handlers call: replay exercises the deployed code paths. */
 export const replayPipelines: Pipelines = {
-  subscriptionEvent: load('../../lambda/job-log-pipeline', 'processSubscriptionEvent'),
-  logsPayload: load('../../lambda/job-log-pipeline', 'processLogsPayload'),
-  finding: load('../../lambda/findings-pipeline', 'processFindingEvent'),
-  apiCall: load('../../lambda/api-calls-pipeline', 'processApiCallEvent'),
+  subscriptionEvent: (event, deps) => processSubscriptionEvent(event, deps),
+  // The reader only builds payloads from validated JSON; the pipeline re-validates every log event anyway.
+  logsPayload: (payload, deps) => processLogsPayload(payload as unknown as CloudWatchLogsDecodedData, deps),
+  finding: (event, deps) => processFindingEvent(event, deps),
+  apiCall: (event, deps) => processApiCallEvent(event, deps),
 };

@@ -18,7 +18,11 @@ export type EventSource = 'jobLogEvents' | 'findings' | 'apiCalls';
 
 export interface ReplayTally {
   readonly events: Record<EventSource, number>;
-  /** Outcomes reported by the pipelines (alerted, grouped, duplicate, ignored, bad, below-threshold, ...). */
+  /**
+   * Events by what the pipelines did with them: alerted, grouped (counted into an earlier alert or a run
+   * summary), inhibited (grouped because an account-level error covers the bucket), duplicate, ignored,
+   * below-threshold, bad.
+   */
   readonly outcomes: Record<string, number>;
   /** Inputs the pipeline could not process (an exception): replay goes on with the next one. */
   readonly failures: InputProblem[];
@@ -30,7 +34,8 @@ export interface ReplayProgress {
   (processed: number, total: number): void;
 }
 
-const COUNTED_METRICS: readonly MetricName[] = ['BadRecords'];
+/** What the pipelines count when they reject input (a record, or a whole undecodable batch). */
+const REJECTION_METRICS: readonly MetricName[] = ['BadRecords', 'BadBatches'];
 
 export async function replayUnits(
   units: readonly ReplayUnit[],
@@ -49,19 +54,19 @@ export async function replayUnits(
   progress?.(0, total);
   for (const unit of units) {
     const linesBefore = deps.telemetry.lines.length;
-    const countersBefore = Object.fromEntries(COUNTED_METRICS.map((m) => [m, deps.telemetry.counters[m] ?? 0]));
+    const rejectedBefore = rejections(deps.telemetry);
     try {
       const report = await runUnit(unit, deps, pipelines);
-      for (const outcome of outcomesOf(report)) tally.outcomes[outcome] = (tally.outcomes[outcome] ?? 0) + 1;
+      for (const [outcome, n] of Object.entries(outcomesOf(report))) tally.outcomes[outcome] = (tally.outcomes[outcome] ?? 0) + n;
     } catch (error) {
       tally.failures.push({ origin: unit.origin, reason: `the pipeline failed: ${(error as Error)?.message ?? String(error)}` });
     }
     const source: EventSource = unit.kind === 'finding' ? 'findings' : unit.kind === 'api-call' ? 'apiCalls' : 'jobLogEvents';
     tally.events[source] += eventCount(unit);
 
-    const bad = (deps.telemetry.counters.BadRecords ?? 0) - countersBefore.BadRecords;
+    const bad = rejections(deps.telemetry) - rejectedBefore;
     if (bad > 0) {
-      const warnings = deps.telemetry.lines.slice(linesBefore).filter((l) => l.level === 'warn');
+      const warnings = deps.telemetry.lines.slice(linesBefore).filter((l) => l.level === 'warn' || l.level === 'error');
       tally.rejected.push({ origin: unit.origin, reason: rejectionReason(bad, warnings) });
     }
     processed += eventCount(unit);
@@ -83,23 +88,26 @@ function runUnit(unit: ReplayUnit, deps: PipelineDeps, pipelines: Pipelines): Pr
   }
 }
 
+function rejections(telemetry: RecordingTelemetry): number {
+  return REJECTION_METRICS.reduce((n, m) => n + (telemetry.counters[m] ?? 0), 0);
+}
+
 /**
- * Outcomes in a pipeline report: an EventBridge report has one `outcome`; a job log batch report lists its
- * events' outcomes (`events[].outcome`) or counts them (`outcomes: {grouped: 3}`). Anything else counts nothing.
+ * Event outcomes in a pipeline report: an EventBridge report (EventReport) has one `outcome`; a job log
+ * batch report (JobLogReport) counts its events: suppressed (grouped, of which inhibited), duplicates, bad.
  */
-export function outcomesOf(report: unknown): string[] {
-  if (typeof report !== 'object' || report === null) return [];
-  const r = report as { outcome?: unknown; events?: unknown; outcomes?: unknown; records?: unknown };
-  if (typeof r.outcome === 'string') return [r.outcome];
-  for (const list of [r.events, r.records]) {
-    if (Array.isArray(list)) {
-      return list.flatMap((e) => (typeof e === 'object' && e !== null && typeof (e as { outcome?: unknown }).outcome === 'string' ? [(e as { outcome: string }).outcome] : []));
-    }
-  }
-  if (typeof r.outcomes === 'object' && r.outcomes !== null) {
-    return Object.entries(r.outcomes as Record<string, unknown>).flatMap(([k, v]) => (typeof v === 'number' ? Array<string>(v).fill(k) : []));
-  }
-  return [];
+export function outcomesOf(report: unknown): Record<string, number> {
+  if (typeof report !== 'object' || report === null) return {};
+  const r = report as Record<string, unknown>;
+  if (typeof r.outcome === 'string') return { [r.outcome]: 1 };
+  const num = (v: unknown) => (typeof v === 'number' && v > 0 ? v : 0);
+  const counts: Record<string, number> = {
+    grouped: num(r.suppressed),
+    inhibited: num(r.inhibited),
+    duplicate: num(r.duplicates),
+    bad: num(r.bad),
+  };
+  return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
 }
 
 function rejectionReason(bad: number, warnings: readonly RecordedLine[]): string {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describeOrigin, MAX_EVENTS_PER_PAYLOAD, readInputs, syntheticLogEventId, type ReplayUnit } from '../../src/cli/inputs';
+import { BATCH_GAP_MS, describeOrigin, MAX_EVENTS_PER_PAYLOAD, readInputs, syntheticLogEventId, type ReplayUnit } from '../../src/cli/inputs';
 
 const jobEvent = (eventType: string, extra: Record<string, unknown> = {}) => ({
   adminAccountId: '123456789012',
@@ -64,10 +64,13 @@ describe('input detection', () => {
     expect(syntheticLogEventId('x')).not.toBe(syntheticLogEventId('y'));
   });
 
-  test('filter-log-events output is split per stream and into subscription-sized batches, in order', () => {
+  test('filter-log-events output is split per stream into the batches a subscription would deliver, in order', () => {
     const events = [
       ...Array.from({ length: MAX_EVENTS_PER_PAYLOAD + 5 }, (_, i) => ({ logStreamName: 'job-a', timestamp: i, message: JSON.stringify(jobEvent('BUCKET_ACCESS_DENIED', { n: i })), eventId: `a${i}` })),
       { logStreamName: 'job-b', timestamp: 7, message: JSON.stringify({ ...jobEvent('JOB_CREATED'), adminAccountId: '999988887777' }), eventId: 'b0' },
+      { logStreamName: 'job-b', timestamp: 7 + BATCH_GAP_MS, message: JSON.stringify(jobEvent('JOB_PAUSED_BY_USER')), eventId: 'b1' },
+      // A pause longer than a subscription ever waits: the next delivery.
+      { logStreamName: 'job-b', timestamp: 8 + 2 * BATCH_GAP_MS, message: JSON.stringify(jobEvent('JOB_CANCELLED')), eventId: 'b2' },
     ];
     const root = dir({ 'f.json': JSON.stringify({ events, searchedLogStreams: [] }) });
     const units = readInputs([join(root, 'f.json')]).units;
@@ -75,8 +78,10 @@ describe('input detection', () => {
     expect(payloads.map((p) => [p?.logStream, p?.logEvents.length])).toEqual([
       ['job-a', MAX_EVENTS_PER_PAYLOAD],
       ['job-a', 5],
+      ['job-b', 2],
       ['job-b', 1],
     ]);
+    expect(payloads[3]?.logEvents[0].id).toBe('b2');
     expect(payloads[1]?.logEvents[0].id).toBe(`a${MAX_EVENTS_PER_PAYLOAD}`);
     expect(payloads[2]?.owner).toBe('999988887777');
   });
