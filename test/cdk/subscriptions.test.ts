@@ -1,0 +1,92 @@
+import { alertFilterPolicy } from '../../lib/subscription-filters';
+import { buildStack, TEAM, TENANT } from './stack-fixture';
+
+type Sub = { Endpoint: string; Protocol: string; FilterPolicy?: unknown; TopicArn: { Ref: string } };
+
+function subscriptions(props: Parameters<typeof buildStack>[0]): Sub[] {
+  const resources = buildStack(props).template.findResources('AWS::SNS::Subscription');
+  return Object.values(resources).map((r) => r.Properties as Sub);
+}
+const onAlertTopic = (s: Sub) => s.TopicArn.Ref.startsWith('MacieAlertsAlertTopic');
+
+describe('filter policies generated from settings', () => {
+  it.each([
+    ['email, no minimum', { endpoint: 'a@example.com' }, 'email', undefined],
+    ['email, MEDIUM', { endpoint: 'a@example.com', minSeverity: 'MEDIUM' }, 'email', { severityScore: [{ numeric: ['>=', 2] }] }],
+    [
+      'email, HIGH, categories',
+      { endpoint: 'a@example.com', minSeverity: 'HIGH', categories: ['API_CALL', 'POLICY_FINDING'] },
+      'email',
+      { severityScore: [{ numeric: ['>=', 3] }], category: ['API_CALL', 'POLICY_FINDING', 'PIPELINE'] },
+    ],
+    ['sms, no minimum: still no samples', { endpoint: '+12065550100' }, 'sms', { sample: ['false'] }],
+    ['sms, LOW', { endpoint: '+12065550100', minSeverity: 'LOW' }, 'sms', { severityScore: [{ numeric: ['>=', 1] }], sample: ['false'] }],
+    ['https, INFO explicitly', { endpoint: 'https://h.example.com/x', minSeverity: 'INFO' }, 'https', undefined],
+  ] as const)('%s', (_name, subscriber, kind, expected) => {
+    expect(alertFilterPolicy(subscriber, kind)).toEqual(expected);
+  });
+
+  it('puts the exact policy on the alert-topic subscription and none on the alarm-topic one', () => {
+    const subs = subscriptions({
+      emailSubscribers: [{ endpoint: 'ops@example.com', minSeverity: 'HIGH', categories: ['BUCKET_ERROR'] }],
+      smsSubscribers: [{ endpoint: '+12065550100', minSeverity: 'MEDIUM' }],
+      httpsSubscribers: [{ endpoint: 'https://hooks.example.com/macie' }],
+    });
+    expect(subs.filter(onAlertTopic).map(({ Endpoint, Protocol, FilterPolicy }) => ({ Endpoint, Protocol, FilterPolicy }))).toEqual(
+      expect.arrayContaining([
+        { Endpoint: 'ops@example.com', Protocol: 'email', FilterPolicy: { severityScore: [{ numeric: ['>=', 3] }], category: ['BUCKET_ERROR', 'PIPELINE'] } },
+        { Endpoint: '+12065550100', Protocol: 'sms', FilterPolicy: { severityScore: [{ numeric: ['>=', 2] }], sample: ['false'] } },
+        { Endpoint: 'https://hooks.example.com/macie', Protocol: 'https', FilterPolicy: undefined },
+      ]),
+    );
+    const alarmSubs = subs.filter((s) => !onAlertTopic(s));
+    expect(alarmSubs.map((s) => [s.Protocol, s.Endpoint, s.FilterPolicy]).sort()).toEqual(
+      [
+        ['email', 'ops@example.com', undefined],
+        ['https', 'https://hooks.example.com/macie', undefined],
+        ['sms', '+12065550100', undefined],
+      ].sort(),
+    );
+    expect(subs).toHaveLength(6);
+  });
+
+  it('stays within SNS limits (5 keys, 150 combinations) for the widest subscriber', () => {
+    const policy = alertFilterPolicy({ endpoint: '+12065550100', minSeverity: 'LOW', categories: ['JOB_STATUS', 'JOB_RUN_SUMMARY', 'ACCOUNT_ERROR', 'BUCKET_ERROR', 'UNKNOWN_EVENT', 'POLICY_FINDING', 'SENSITIVE_DATA_FINDING', 'API_CALL', 'STUCK_RUN'] }, 'sms')!;
+    expect(Object.keys(policy).length).toBeLessThanOrEqual(5);
+    expect(Object.values(policy).reduce((n, values) => n * values.length, 1)).toBeLessThanOrEqual(150);
+  });
+});
+
+describe('chat', () => {
+  it('creates no chat resources by default', () => {
+    const t = buildStack({}).template;
+    t.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
+    t.resourceCountIs('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', 0);
+  });
+
+  it('subscribes Slack and Teams to both topics with a permissionless role and a deny-all guardrail', () => {
+    const { template } = buildStack({
+      slack: { workspaceId: 'T01ABCDEF', channelId: 'C01ABCDEF' },
+      teams: { tenantId: TENANT, teamId: TEAM, channelId: '19%3Aabc%40thread.tacv2' },
+    });
+    const topicRefs = [{ Ref: expect.stringMatching(/^MacieAlertsAlertTopic/) }, { Ref: expect.stringMatching(/^MacieAlertsAlarmTopic/) }];
+    const guardrail = [{ Ref: expect.stringMatching(/^MacieAlertsChatGuardrail/) }];
+    const role = { 'Fn::GetAtt': [expect.stringMatching(/^MacieAlertsChatRole/), 'Arn'] };
+    const [slack] = Object.values(template.findResources('AWS::Chatbot::SlackChannelConfiguration')).map((r) => r.Properties);
+    expect(slack).toEqual(
+      expect.objectContaining({ SlackWorkspaceId: 'T01ABCDEF', SlackChannelId: 'C01ABCDEF', SnsTopicArns: topicRefs, GuardrailPolicies: guardrail, IamRoleArn: role, LoggingLevel: 'ERROR' }),
+    );
+    const [teams] = Object.values(template.findResources('AWS::Chatbot::MicrosoftTeamsChannelConfiguration')).map((r) => r.Properties);
+    expect(teams).toEqual(
+      expect.objectContaining({ TeamsTenantId: TENANT, TeamId: TEAM, TeamsChannelId: '19%3Aabc%40thread.tacv2', SnsTopicArns: topicRefs, GuardrailPolicies: guardrail, IamRoleArn: role, LoggingLevel: 'ERROR' }),
+    );
+    const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([id]) => id.startsWith('MacieAlertsChatRole'));
+    expect(roles).toHaveLength(1);
+    expect(roles[0][1].Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'chatbot.amazonaws.com' });
+    expect(roles[0][1].Properties.ManagedPolicyArns).toBeUndefined();
+    expect(roles[0][1].Properties.Policies).toBeUndefined();
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }] },
+    });
+  });
+});

@@ -1,0 +1,25 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import type { MacieAlertsProps } from '../../lib/macie-alerts';
+import { buildStack, TEAM, TENANT } from './stack-fixture';
+
+describe('bad props fail the synth with the setting and the value', () => {
+  it.each<[string, MacieAlertsProps, RegExp]>([
+    ['minFindingSeverity', { pipelineSettings: { minFindingSeverity: 'SEVERE' } }, /Invalid setting minFindingSeverity="SEVERE"/],
+    ['repeatIntervalMinutes', { pipelineSettings: { repeatIntervalMinutes: -5 } }, /Invalid setting repeatIntervalMinutes=-5/],
+    ['stateRetentionDays', { pipelineSettings: { stateRetentionDays: 'forever' } }, /Invalid setting stateRetentionDays="forever"/],
+    ['severityOverrides', { pipelineSettings: { severityOverrides: { JOB_CANCELLED: 'BAD' } } }, /severityOverrides\.JOB_CANCELLED="BAD"/],
+    ['email endpoint', { emailSubscribers: [{ endpoint: 'not-an-email' }] }, /Invalid setting emailSubscribers="not-an-email"/],
+    ['sms endpoint', { smsSubscribers: [{ endpoint: '2065550100' }] }, /Invalid setting smsSubscribers="2065550100": expected a phone number in E.164/],
+    ['https endpoint', { httpsSubscribers: [{ endpoint: 'http://insecure.example.com' }] }, /Invalid setting httpsSubscribers="http:\/\/insecure.example.com"/],
+    ['subscriber severity', { emailSubscribers: [{ endpoint: 'a@example.com', minSeverity: 'URGENT' as never }] }, /emailSubscribers.minSeverity="URGENT"/],
+    ['chatMinSeverity', { chatMinSeverity: 'LOUD' as never }, /Invalid setting chatMinSeverity="LOUD"/],
+    ['sweeperRateMinutes', { sweeperRateMinutes: 0 }, /Invalid setting sweeperRateMinutes=0/],
+    ['sweeperRateMinutes fraction', { sweeperRateMinutes: 2.5 }, /Invalid setting sweeperRateMinutes=2.5/],
+    ['logRetentionDays', { logRetentionDays: 45 }, /Invalid setting logRetentionDays=45: expected one of 1, 3/],
+    ['logLevel', { logLevel: 'TRACE' as never }, /Invalid setting logLevel="TRACE"/],
+    ['removalPolicy', { removalPolicy: RemovalPolicy.SNAPSHOT }, /Invalid setting removalPolicy="snapshot"/],
+    ['teams channel', { teams: { tenantId: TENANT, teamId: TEAM, channelId: '19:abc@thread.tacv2' } }, /Invalid setting teams.channelId="19:abc@thread.tacv2"/],
+  ])('%s', (_name, props, message) => {
+    expect(() => buildStack(props)).toThrow(message);
+  });
+});
