@@ -6,7 +6,7 @@ import { compareIso, decodeSubscriptionEvent, parseJobLogEvent, type JobLogEvent
 import { deliveryDeps, type PipelineDeps } from './pipeline-deps';
 import { isJobOnlyEvent, needsFindings, reduceJob, reduceRun, type RunReduction } from './run-state';
 import { summarizeFindings, type FindingsSummary } from './run-summary';
-import { atVersion, withOptimisticRetry, type Condition, type Item, type WriteOp } from './store';
+import { atVersion, ConditionalWriteConflict, withOptimisticRetry, type Condition, type Item, type WriteOp } from './store';
 import { keys, type ItemKey } from './table';
 
 /**
@@ -130,6 +130,8 @@ const MAX_OPS_PER_WRITE = 100;
 async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: PipelineDeps): Promise<JobOutcome> {
   const { store, settings } = deps;
   const now = deps.now();
+  // Alert ids that turned out to exist already (see the write below): skipped on the next attempt.
+  const existingAlerts = new Set<string>();
   return withOptimisticRetry(async () => {
     const explicitRuns = [...new Set(records.map((r) => r.event.runDate).filter((d): d is string => !!d))];
     const found = await store.getMany([keys.job(jobId), ...explicitRuns.map((d) => keys.run(jobId, d))]);
@@ -178,6 +180,7 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
         },
         { settings, region: deps.region, now, findings },
       );
+      if (existingAlerts.size > 0 && !r.duplicate) dropExisting(r, existingAlerts);
       reductions.push({ key, runDate, read, r, count: events.length });
     }
 
@@ -195,7 +198,22 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
       currentOps.push(...ops);
     }
     if (currentOps.length > 0) groups.push(currentOps);
-    for (const ops of groups) await store.write(ops);
+    for (const ops of groups) {
+      try {
+        await store.write(ops);
+      } catch (error) {
+        // Ids are unique by construction, so an existing ALERT item means state was lost (a run item deleted
+        // by hand, say). Without this, the recompute would produce the same id and conflict forever.
+        if (error instanceof ConditionalWriteConflict && !error.contention && error.failedIndexes.length > 0) {
+          const ids = error.failedIndexes.map((i) => alertIdOf(ops[i]));
+          if (ids.every((id): id is string => id !== undefined)) {
+            for (const id of ids) existingAlerts.add(id);
+            deps.telemetry.warn('alert already exists: not sent again', { alertIds: ids });
+          }
+        }
+        throw error;
+      }
+    }
 
     return {
       duplicates: reductions.filter((x) => x.r.duplicate).reduce((s, x) => s + x.count, 0),
@@ -206,6 +224,20 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
       alerts: reductions.flatMap((x) => x.r.alerts),
     };
   });
+}
+
+function alertIdOf(op: WriteOp | undefined): string | undefined {
+  if (op?.kind !== 'put') return undefined;
+  const pk = op.item.pk;
+  return typeof pk === 'string' && pk.startsWith('ALERT#') ? pk.slice('ALERT#'.length) : undefined;
+}
+
+function dropExisting(r: RunReduction, existing: ReadonlySet<string>): void {
+  const kept = r.alerts.filter((a) => !existing.has(a.id));
+  r.alerts.splice(0, r.alerts.length, ...kept);
+  const pendingSet = r.run.pendingAlerts instanceof Set ? new Set([...(r.run.pendingAlerts as Set<string>)].filter((id) => !existing.has(id))) : undefined;
+  if (pendingSet && pendingSet.size > 0) r.run.pendingAlerts = pendingSet;
+  else delete r.run.pendingAlerts;
 }
 
 /** The item is unchanged since we read it (absent items must still be absent; versionless ones still versionless). */

@@ -1,3 +1,4 @@
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { classify, JOB_EVENT_TYPES } from '../../lambda/job-event-types';
 import { processLogsPayload } from '../../lambda/job-log-pipeline';
 import { resolveSettings } from '../../lambda/settings';
@@ -344,6 +345,18 @@ describe('idempotency, failures and concurrency', () => {
     expect(warns[1].fields.reason).toMatch(/jobId/);
     expect(h.telemetry.counters.BadRecords).toBe(2);
     expect(h.telemetry.counters.EventsProcessed).toBe(1);
+  });
+
+  test('an alert id that already exists (run state lost) is skipped, not retried forever nor sent twice', async () => {
+    const h = await harness();
+    const ev = jobStream('job-lost', 'Lost', RUN);
+    await h.send([ev('BUCKET_ACCESS_DENIED', T0, bucketError('b1', '111122223333'))]);
+    await h.store.doc.send(new DeleteCommand({ TableName: h.store.tableName, Key: keys.run('job-lost', RUN) }));
+    const again = await h.send([ev('BUCKET_ACCESS_DENIED', at(T0, 1), bucketError('b2', '111122223333'))]);
+    expect(again.published).toEqual([]);
+    expect(h.publisher.alerts).toHaveLength(1);
+    expect((await h.run('job-lost', RUN))?.errors).toEqual({ BUCKET_ACCESS_DENIED: 1 });
+    expect(h.telemetry.lines.some((l) => l.message === 'alert already exists: not sent again')).toBe(true);
   });
 
   test('a control message changes nothing', async () => {
