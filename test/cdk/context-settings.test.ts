@@ -1,0 +1,140 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { DEFAULT_SETTINGS, SettingsError } from '../../lambda/settings';
+import { CONTEXT_KEYS, parseSettings, parseSubscribers } from '../../lib/context-settings';
+import { TEAM, TENANT } from './stack-fixture';
+
+describe('parseSettings (CDK context and the replay config file)', () => {
+  it('gives the documented defaults for an empty object', () => {
+    expect(parseSettings({})).toEqual({
+      pipelineSettings: DEFAULT_SETTINGS,
+      emailSubscribers: [],
+      smsSubscribers: [],
+      httpsSubscribers: [],
+      chatMinSeverity: 'INFO',
+      sweeperRateMinutes: 60,
+      apiCallAlerts: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      logRetentionDays: 30,
+      logLevel: 'INFO',
+      regions: [],
+    });
+  });
+
+  it('reads every key, as strings the way `-c key=value` delivers them', () => {
+    const parsed = parseSettings({
+      alertEmails: 'sec@example.com:MEDIUM,ops@example.com',
+      alertSmsNumbers: '+12065550100:HIGH',
+      alertHttpsEndpoints: 'https://hooks.example.com:8443/macie:LOW:API_CALL|POLICY_FINDING',
+      slackWorkspaceId: 'T01ABCDEF',
+      slackChannelId: 'C01ABCDEF',
+      teamsTenantId: TENANT,
+      teamsTeamId: TEAM,
+      teamsChannelId: '19:abc@thread.tacv2',
+      chatMinSeverity: 'MEDIUM',
+      minFindingSeverity: 'HIGH',
+      repeatIntervalMinutes: '30',
+      policyFindingRepeatHours: '12',
+      longRunningRunHours: '48',
+      stateRetentionDays: '30',
+      severityOverrides: 'BUCKET_DOES_NOT_EXIST=HIGH',
+      sweeperRateMinutes: '15',
+      apiCallAlerts: 'false',
+      regions: 'eu-west-1, us-east-1',
+      removalPolicy: 'destroy',
+      logRetentionDays: '90',
+      logLevel: 'DEBUG',
+    });
+    expect(parsed).toEqual({
+      pipelineSettings: {
+        minFindingSeverity: 'HIGH',
+        repeatIntervalMinutes: 30,
+        policyFindingRepeatHours: 12,
+        longRunningRunHours: 48,
+        stateRetentionDays: 30,
+        severityOverrides: { BUCKET_DOES_NOT_EXIST: 'HIGH' },
+      },
+      emailSubscribers: [{ endpoint: 'sec@example.com', minSeverity: 'MEDIUM' }, { endpoint: 'ops@example.com' }],
+      smsSubscribers: [{ endpoint: '+12065550100', minSeverity: 'HIGH' }],
+      httpsSubscribers: [{ endpoint: 'https://hooks.example.com:8443/macie', minSeverity: 'LOW', categories: ['API_CALL', 'POLICY_FINDING'] }],
+      slack: { workspaceId: 'T01ABCDEF', channelId: 'C01ABCDEF' },
+      teams: { tenantId: TENANT, teamId: TEAM, channelId: '19%3Aabc%40thread.tacv2' },
+      chatMinSeverity: 'MEDIUM',
+      sweeperRateMinutes: 15,
+      apiCallAlerts: false,
+      removalPolicy: RemovalPolicy.DESTROY,
+      logRetentionDays: 90,
+      logLevel: 'DEBUG',
+      regions: ['eu-west-1', 'us-east-1'],
+    });
+  });
+
+  it('accepts JSON values as cdk.json holds them', () => {
+    const parsed = parseSettings({
+      alertEmails: [{ endpoint: 'a@example.com', minSeverity: 'HIGH', categories: ['STUCK_RUN'] }],
+      alertSmsNumbers: '[{"endpoint":"+447700900123"}]',
+      severityOverrides: { JOB_PAUSED_BY_USER: 'MEDIUM' },
+      apiCallAlerts: false,
+      regions: ['ap-southeast-2'],
+      sweeperRateMinutes: 5,
+    });
+    expect(parsed.emailSubscribers).toEqual([{ endpoint: 'a@example.com', minSeverity: 'HIGH', categories: ['STUCK_RUN'] }]);
+    expect(parsed.smsSubscribers).toEqual([{ endpoint: '+447700900123' }]);
+    expect(parsed.pipelineSettings.severityOverrides).toEqual({ JOB_PAUSED_BY_USER: 'MEDIUM' });
+    expect(parsed.apiCallAlerts).toBe(false);
+    expect(parsed.regions).toEqual(['ap-southeast-2']);
+    expect(parsed.sweeperRateMinutes).toBe(5);
+  });
+
+  it.each<[string, Record<string, unknown>, string, unknown]>([
+    ['minFindingSeverity', { minFindingSeverity: 'medium' }, 'minFindingSeverity', 'medium'],
+    ['repeatIntervalMinutes', { repeatIntervalMinutes: 'hourly' }, 'repeatIntervalMinutes', 'hourly'],
+    ['an email', { alertEmails: 'sec@example.com,nobody' }, 'alertEmails', 'nobody'],
+    ['a short-form severity', { alertEmails: 'sec@example.com:URGENT' }, 'alertEmails', 'sec@example.com:URGENT'],
+    ['a category', { alertEmails: [{ endpoint: 'a@example.com', categories: ['FINDINGS'] }] }, 'alertEmails[0].categories', ['FINDINGS']],
+    ['an unknown subscriber field', { alertEmails: [{ endpoint: 'a@example.com', severity: 'HIGH' }] }, 'alertEmails[0]', { endpoint: 'a@example.com', severity: 'HIGH' }],
+    ['a duplicate', { alertEmails: 'a@example.com,a@example.com:HIGH' }, 'alertEmails', 'a@example.com'],
+    ['broken JSON', { alertSmsNumbers: '[{"endpoint":' }, 'alertSmsNumbers', '[{"endpoint":'],
+    ['an SMS number', { alertSmsNumbers: '555-0100' }, 'alertSmsNumbers', '555-0100'],
+    ['an http URL', { alertHttpsEndpoints: 'http://hooks.example.com' }, 'alertHttpsEndpoints', 'http://hooks.example.com'],
+    ['Slack without channel', { slackWorkspaceId: 'T01ABCDEF' }, 'slackChannelId', undefined],
+    ['Slack channel id', { slackWorkspaceId: 'T01ABCDEF', slackChannelId: '#alerts' }, 'slackChannelId', '#alerts'],
+    ['Teams incomplete', { teamsTenantId: TENANT, teamsTeamId: TEAM }, 'teamsChannelId', undefined],
+    ['Teams tenant', { teamsTenantId: 'contoso', teamsTeamId: TEAM, teamsChannelId: '19:a@thread.tacv2' }, 'teamsTenantId', 'contoso'],
+    ['chatMinSeverity', { chatMinSeverity: 'LOUD' }, 'chatMinSeverity', 'LOUD'],
+    ['sweeperRateMinutes', { sweeperRateMinutes: '0' }, 'sweeperRateMinutes', '0'],
+    ['apiCallAlerts', { apiCallAlerts: 'no' }, 'apiCallAlerts', 'no'],
+    ['regions', { regions: 'eu-west-1,Ireland' }, 'regions', 'eu-west-1,Ireland'],
+    ['removalPolicy', { removalPolicy: 'snapshot' }, 'removalPolicy', 'snapshot'],
+    ['logRetentionDays', { logRetentionDays: '45' }, 'logRetentionDays', '45'],
+    ['logLevel', { logLevel: 'TRACE' }, 'logLevel', 'TRACE'],
+    ['severityOverrides', { severityOverrides: 'JOB_CANCELLED=CRITICAL' }, 'severityOverrides.JOB_CANCELLED', 'CRITICAL'],
+  ])('rejects %s, naming the setting and the value', (_name, input, setting, value) => {
+    let error: unknown;
+    try {
+      parseSettings(input);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SettingsError);
+    expect((error as SettingsError).setting).toBe(setting);
+    expect((error as SettingsError).value).toEqual(value);
+    expect((error as SettingsError).message).toContain(`Invalid setting ${setting}=`);
+  });
+
+  it('knows every key the README documents (no silent typos in the list)', () => {
+    expect([...CONTEXT_KEYS].sort()).toEqual(
+      [
+        'alertEmails', 'alertSmsNumbers', 'alertHttpsEndpoints', 'slackWorkspaceId', 'slackChannelId', 'teamsTenantId', 'teamsTeamId',
+        'teamsChannelId', 'chatMinSeverity', 'minFindingSeverity', 'repeatIntervalMinutes', 'policyFindingRepeatHours', 'longRunningRunHours',
+        'stateRetentionDays', 'severityOverrides', 'sweeperRateMinutes', 'apiCallAlerts', 'regions', 'removalPolicy', 'logRetentionDays', 'logLevel',
+      ].sort(),
+    );
+  });
+});
+
+describe('parseSubscribers short form', () => {
+  it('leaves URL ports and paths alone and reads only UPPER_CASE suffixes', () => {
+    expect(parseSubscribers('x', 'https', 'https://h.example.com:8443/a:b/c')).toEqual([{ endpoint: 'https://h.example.com:8443/a:b/c' }]);
+    expect(parseSubscribers('x', 'https', 'https://h.example.com/hook:HIGH')).toEqual([{ endpoint: 'https://h.example.com/hook', minSeverity: 'HIGH' }]);
+  });
+});
