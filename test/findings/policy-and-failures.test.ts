@@ -1,0 +1,134 @@
+import { processApiCallEvent } from '../../lambda/api-calls-pipeline';
+import { DeliveryFailed } from '../../lambda/delivery';
+import { processFindingEvent } from '../../lambda/findings-pipeline';
+import { keys } from '../../lambda/table';
+import { clone, findingEvent, fixture, testDeps } from './kit';
+
+const publicBucket = fixture('findings/policy-S3BucketPublic.json');
+const hoursAfter = (start: string, hours: number) => new Date(Date.parse(start) + hours * 3_600_000).toISOString();
+const T0 = '2024-04-14T17:11:30.000Z';
+
+function occurrence(count: number, at: string, eventId = `event-count-${count}`) {
+  return findingEvent(publicBucket, { eventId, detail: { count, createdAt: T0, updatedAt: at } });
+}
+
+describe('policy findings', () => {
+  test('new alerts at once; recurrences within 24 h are counted; after 24 h one alert says how often it occurred', async () => {
+    const deps = await testDeps({ policyFindingRepeatHours: 24 });
+    const outcomes = [];
+    outcomes.push((await processFindingEvent(occurrence(1, T0), deps)).outcome);
+    outcomes.push((await processFindingEvent(occurrence(2, hoursAfter(T0, 1)), deps)).outcome);
+    outcomes.push((await processFindingEvent(occurrence(3, hoursAfter(T0, 23.9)), deps)).outcome);
+    outcomes.push((await processFindingEvent(occurrence(4, hoursAfter(T0, 24)), deps)).outcome);
+    outcomes.push((await processFindingEvent(occurrence(5, hoursAfter(T0, 30)), deps)).outcome);
+    expect(outcomes).toEqual(['alerted', 'grouped', 'grouped', 'alerted', 'grouped']);
+    const [first, recurrence] = deps.publisher.alerts;
+    expect(first.id).toBe(`policy:${publicBucket.detail.id}:1`);
+    expect(recurrence.id).toBe(`policy:${publicBucket.detail.id}:4`);
+    expect(recurrence.headline).toContain('(occurred 4 times)');
+    expect(recurrence.whatHappened).toContain('occurred 4 times');
+    expect(recurrence.whatHappened).toContain('3 occurrence(s) since the last alert');
+    expect(await deps.store.get(keys.policyFinding(publicBucket.detail.id))).toMatchObject({ lastCount: 5, lastAlertCount: 4, alerts: 2 });
+  });
+
+  test('the same (id, count) never alerts twice, even in a different EventBridge event; an older count after a newer one is silent', async () => {
+    const deps = await testDeps({ policyFindingRepeatHours: 1 });
+    expect((await processFindingEvent(occurrence(3, T0, 'a'), deps)).outcome).toBe('alerted');
+    expect((await processFindingEvent(occurrence(3, hoursAfter(T0, 5), 'b'), deps)).outcome).toBe('grouped');
+    expect((await processFindingEvent(occurrence(2, hoursAfter(T0, 6), 'c'), deps)).outcome).toBe('grouped');
+    expect((await processFindingEvent(occurrence(4, hoursAfter(T0, 7), 'd'), deps)).outcome).toBe('alerted');
+    expect(deps.publisher.alerts.map((a) => a.id)).toEqual([`policy:${publicBucket.detail.id}:3`, `policy:${publicBucket.detail.id}:4`]);
+  });
+
+  test('the same (id, count) processed concurrently from two event ids alerts once', async () => {
+    const deps = await testDeps();
+    const reports = await Promise.all([processFindingEvent(occurrence(1, T0, 'x'), deps), processFindingEvent(occurrence(1, T0, 'y'), deps)]);
+    expect(reports.map((r) => r.outcome).sort()).toEqual(['alerted', 'grouped']);
+    expect(deps.publisher.alerts).toHaveLength(1);
+  });
+});
+
+describe('malformed events', () => {
+  const good = fixture('findings/policy-S3BucketPublic.json');
+  const broken: [string, unknown][] = [
+    ['null', null],
+    ['a string', 'not an event'],
+    ['no detail', { ...clone(good), detail: undefined }],
+    ['detail without id', findingEvent(good, { eventId: 'no-id', detail: { id: undefined } })],
+    ['unknown severity', findingEvent(good, { eventId: 'bad-severity', detail: { severity: { description: 'Critical' } } })],
+    ['count 0', findingEvent(good, { eventId: 'count-0', detail: { count: 0 } })],
+    ['bad time', findingEvent(good, { eventId: 'bad-time', detail: { updatedAt: 'yesterday' } })],
+    ['wrong detail-type', { ...clone(good), id: 'wrong-type', 'detail-type': 'Macie Alert' }],
+  ];
+
+  test('each is one warn line with its id and reason, counted as BadRecords, nothing thrown, nothing written', async () => {
+    const deps = await testDeps();
+    for (const [, event] of broken) expect((await processFindingEvent(event, deps)).outcome).toBe('bad');
+    expect(deps.telemetry.counters.BadRecords).toBe(broken.length);
+    const warnings = deps.telemetry.lines.filter((l) => l.level === 'warn');
+    expect(warnings).toHaveLength(broken.length);
+    expect(warnings.map((w) => w.fields.eventId)).toEqual([undefined, undefined, good.id, 'no-id', 'bad-severity', 'count-0', 'bad-time', 'wrong-type']);
+    expect(warnings[3].fields.reason).toContain('detail.id');
+    expect(warnings[4].fields.reason).toContain('Critical');
+    expect(deps.store.requests.writes).toBe(0);
+    expect(deps.publisher.alerts).toEqual([]);
+  });
+
+  test('malformed API-call events likewise', async () => {
+    const deps = await testDeps();
+    const reveal = fixture('api-calls/seed-cloudtrail-get-sensitive-data-occurrences.json');
+    const events = [
+      undefined,
+      { id: 'no-detail', version: '0' },
+      { version: '0', id: 'no-event-name', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.macie2', account: '1', time: '2024-04-14T17:11:30Z', region: 'us-east-1', resources: [], detail: { ...reveal, eventName: undefined } },
+    ];
+    for (const event of events) expect((await processApiCallEvent(event, deps)).outcome).toBe('bad');
+    expect(deps.telemetry.counters.BadRecords).toBe(3);
+    expect(deps.telemetry.lines.filter((l) => l.level === 'warn').map((l) => l.fields.eventId)).toEqual([undefined, 'no-detail', 'no-event-name']);
+  });
+});
+
+describe('crash between the state write and the publish', () => {
+  const event = fixture('findings/sensitive-Personal.json');
+
+  test('SNS fails after the state write: the invocation fails, and the retry of the same event publishes the alert once', async () => {
+    const deps = await testDeps();
+    deps.publisher.failNext(1, 'injected: SNS unavailable');
+    await expect(processFindingEvent(event, deps)).rejects.toBeInstanceOf(DeliveryFailed);
+    expect(deps.publisher.alerts).toEqual([]);
+    const retry = await processFindingEvent(event, deps);
+    expect(retry.outcome).toBe('duplicate');
+    expect(retry.published.map((a) => a.eventType)).toEqual([event.detail.type]);
+    const again = await processFindingEvent(event, deps);
+    expect(again.published).toEqual([]);
+    expect(deps.publisher.alerts).toHaveLength(1);
+  });
+
+  test('the invocation runs out of time right after the state write (nothing claimed): the retry publishes it', async () => {
+    let outOfTime = true;
+    const base = await testDeps();
+    const deps = { ...base, remainingMs: () => (outOfTime ? 0 : 60_000) };
+    await expect(processFindingEvent(event, deps)).rejects.toThrow(/only 0 ms left/);
+    expect(base.publisher.alerts).toEqual([]);
+    outOfTime = false;
+    const retry = await processFindingEvent(event, deps);
+    expect(retry.outcome).toBe('duplicate');
+    expect(retry.published).toHaveLength(1);
+    expect(base.publisher.alerts).toHaveLength(1);
+  });
+
+  test('a crash after publishing: the retry does not publish again', async () => {
+    let crash = true;
+    const deps = await testDeps({}, {
+      afterStep: (step) => {
+        if (crash && step === 'publish') throw new Error('injected crash after publish');
+      },
+    });
+    await expect(processFindingEvent(event, deps)).rejects.toThrow('injected crash after publish');
+    crash = false;
+    const retry = await processFindingEvent(event, deps);
+    expect(retry.outcome).toBe('duplicate');
+    expect(retry.published).toEqual([]);
+    expect(deps.publisher.alerts).toHaveLength(1);
+  });
+});
