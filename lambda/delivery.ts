@@ -125,7 +125,14 @@ export async function deliverPending(
     if (claimed.length === 0) continue;
     await deps.afterStep?.('claim', claimed.map((a) => a.id));
 
-    const { failed } = await deps.publisher.publish(claimed);
+    let failed: readonly PublishFailure[];
+    try {
+      ({ failed } = await deps.publisher.publish(claimed));
+    } catch (error) {
+      // A publisher that throws (instead of reporting failures) is not a crash: SNS took none of these,
+      // so they go back to PENDING like any reported failure.
+      failed = claimed.map((a) => ({ alertId: a.id, reason: `publish threw: ${error instanceof Error ? error.message : String(error)}` }));
+    }
     const failedIds = new Set(failed.map((f) => f.alertId));
     published.push(...claimed.filter((a) => !failedIds.has(a.id)));
     await deps.afterStep?.('publish', claimed.map((a) => a.id));

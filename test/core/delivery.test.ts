@@ -73,4 +73,15 @@ describe('outbox delivery', () => {
     ]);
     expect(publisher.calls.flat().map((a) => a.id).sort()).toEqual(ids);
   });
+
+  test('a publisher that throws releases the claimed alerts, so the retry publishes them', async () => {
+    const store = await freshStore();
+    const publisher = new FakePublisher();
+    await writeAggregateWithAlerts(store, ['t1', 't2']);
+    const throwing = { publish: async () => { throw new Error('socket hang up'); } };
+    await expect(deliverPending({ ...deps(store, publisher), publisher: throwing }, [{ owner, alertIds: ['t1', 't2'] }])).rejects.toBeInstanceOf(DeliveryFailed);
+    expect(pendingIds(await store.get(owner)).sort()).toEqual(['t1', 't2']);
+    const retry = await deliverPending(deps(store, publisher), [{ owner, alertIds: ['t1', 't2'] }]);
+    expect(retry.published.map((a) => a.id)).toEqual(['t1', 't2']);
+  });
 });
