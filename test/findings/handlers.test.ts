@@ -1,0 +1,58 @@
+import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { cloudTrailEvent, fixture } from './kit';
+import { freshStore } from '../support/dynamodb';
+
+/** The Lambda entry points, wired as in AWS: env settings, DynamoDB (Local) by endpoint URL, SNS mocked. */
+const sns = mockClient(SNSClient);
+
+beforeAll(async () => {
+  const store = await freshStore();
+  Object.assign(process.env, {
+    STATE_TABLE_NAME: store.tableName,
+    ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:macie-alerts',
+    AWS_ENDPOINT_URL_DYNAMODB: process.env.TEST_DYNAMODB_ENDPOINT,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    POWERTOOLS_METRICS_NAMESPACE: 'MacieAlerts',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+});
+
+beforeEach(() => {
+  sns.reset();
+  sns.on(PublishBatchCommand).callsFake((input) => ({ Successful: input.PublishBatchRequestEntries.map((e: { Id: string }) => ({ Id: e.Id, MessageId: `m-${e.Id}` })), Failed: [] }));
+});
+
+const context = { getRemainingTimeInMillis: () => 60_000 };
+
+test('the findings handler publishes one SNS message for a new finding and none for its redelivery', async () => {
+  const { handler } = await import('../../lambda/handlers/findings');
+  const event = fixture('findings/policy-S3BucketPublic.json');
+  const first = await handler(event, context);
+  const again = await handler(event, context);
+  expect([first.outcome, again.outcome]).toEqual(['alerted', 'duplicate']);
+  const calls = sns.commandCalls(PublishBatchCommand);
+  expect(calls).toHaveLength(1);
+  const [entry] = calls[0].args[0].input.PublishBatchRequestEntries!;
+  expect(calls[0].args[0].input.TopicArn).toBe('arn:aws:sns:us-east-1:123456789012:macie-alerts');
+  expect(entry.MessageAttributes).toMatchObject({ category: { StringValue: 'POLICY_FINDING' }, severity: { StringValue: 'HIGH' }, sample: { StringValue: 'false' } });
+  expect(entry.Subject).toContain('bucket is public');
+});
+
+test('the API-call handler publishes a reveal and ignores ListFindings', async () => {
+  const { handler } = await import('../../lambda/handlers/api-calls');
+  const reveal = await handler(cloudTrailEvent(fixture('api-calls/seed-cloudtrail-get-sensitive-data-occurrences.json')), context);
+  const list = await handler(cloudTrailEvent(fixture('api-calls/seed-cloudtrail-list-findings.json')), context);
+  expect([reveal.outcome, list.outcome]).toEqual(['alerted', 'ignored']);
+  const entries = sns.commandCalls(PublishBatchCommand).flatMap((c) => c.args[0].input.PublishBatchRequestEntries!);
+  expect(entries).toHaveLength(1);
+  expect(entries[0].MessageAttributes).toMatchObject({ category: { StringValue: 'API_CALL' }, eventType: { StringValue: 'GetSensitiveDataOccurrences' } });
+});
+
+test('a malformed event resolves (no Lambda retry) and publishes nothing', async () => {
+  const { handler } = await import('../../lambda/handlers/findings');
+  await expect(handler({ id: 'broken' }, context)).resolves.toMatchObject({ outcome: 'bad' });
+  expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(0);
+});
