@@ -14,13 +14,19 @@ export interface DynamoCounts {
   writeCapacity: number;
   /** Requests whose response carried no ConsumedCapacity (should stay 0 with DynamoDB Local). */
   unmetered: number;
+  /**
+   * Process CPU spent while at least one request was in flight (SDK serialisation, SigV4 signing, HTTP,
+   * response parsing): where the handler's CPU goes beyond the decode floor. Only meaningful when nothing
+   * else runs in the process meanwhile, which holds for the bench's sequential invocations.
+   */
+  clientCpuMs: number;
 }
 
 const READS = new Set(['GetItemCommand', 'BatchGetItemCommand', 'QueryCommand', 'ScanCommand', 'TransactGetItemsCommand']);
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand', 'TransactWriteItemsCommand']);
 
 export function emptyDynamoCounts(): DynamoCounts {
-  return { reads: 0, writes: 0, other: 0, readCapacity: 0, writeCapacity: 0, unmetered: 0 };
+  return { reads: 0, writes: 0, other: 0, readCapacity: 0, writeCapacity: 0, unmetered: 0, clientCpuMs: 0 };
 }
 
 interface Capacity {
@@ -31,6 +37,23 @@ interface Capacity {
 
 /** Installs the meter on a client (the document client shares its middleware stack); one meter per client. */
 export function meterDynamoDb(client: DynamoDBClient, counts: DynamoCounts = emptyDynamoCounts()): DynamoCounts {
+  let inFlight = 0;
+  let cpuStart = 0;
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      if (inFlight++ === 0) cpuStart = cpuMs();
+      try {
+        return await next(args);
+      } finally {
+        if (--inFlight === 0) counts.clientCpuMs += cpuMs() - cpuStart;
+      }
+    },
+    { step: 'initialize', priority: 'high', name: 'benchClientCpu', override: true },
+  );
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const command = String(context.commandName ?? '');

@@ -81,7 +81,7 @@ export interface OursPass extends PassResult {
 }
 
 /** Our pipeline: a fresh state table, the real SnsAlertPublisher on a recording client, default settings. */
-export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClient, pipelines: Pipelines): Promise<OursPass> {
+export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClient, pipelines: Pipelines, invocationLimit = Infinity): Promise<OursPass> {
   const client = newClient();
   const tableName = await freshTable(client);
   const dynamo = emptyDynamoCounts();
@@ -96,7 +96,7 @@ export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClien
     region: REGION,
     now: () => new Date(),
   };
-  const inputs = scenario.invocations.map(handlerInput);
+  const inputs = scenario.invocations.slice(0, invocationLimit).map(handlerInput);
   let wallMs = 0;
   let cpuMs = 0;
   let failedInvocations = 0;
@@ -113,7 +113,8 @@ export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClien
     cpuMs += cpuNowMs() - cpu0;
   }
   client.destroy();
-  return { wallMs, cpuMs, events: scenario.eventCount, dynamo: { ...metered }, sns: { ...sns }, telemetry, failedInvocations };
+  const events = scenario.invocations.slice(0, invocationLimit).reduce((n, inv) => n + inv.events, 0);
+  return { wallMs, cpuMs, events, dynamo: { ...metered }, sns: { ...sns }, telemetry, failedInvocations };
 }
 
 /** The decode floor over the same payloads; throws if it did not decode every event (a broken generator). */
@@ -128,8 +129,11 @@ export function runFloor(scenario: Scenario): PassResult {
   return { wallMs, cpuMs, events: decoded, dynamo: emptyDynamoCounts(), sns: { calls: 0, messages: 0, bytes: 0 } };
 }
 
-/** The naive design against the same DynamoDB (its own fresh table) and a recording SNS client. */
-export async function runNaive(scenario: Scenario, newClient: () => DynamoDBClient, concurrency = 8): Promise<PassResult> {
+/**
+ * The naive design against the same DynamoDB (its own fresh table) and a recording SNS client, over the
+ * first invocations holding at least `sampleEvents` events (all of them by default).
+ */
+export async function runNaive(scenario: Scenario, newClient: () => DynamoDBClient, concurrency = 8, sampleEvents = Infinity): Promise<PassResult> {
   const client = newClient();
   const tableName = await freshTable(client);
   const dynamo = meterDynamoDb(client, emptyDynamoCounts());
@@ -138,6 +142,7 @@ export async function runNaive(scenario: Scenario, newClient: () => DynamoDBClie
   const t0 = performance.now();
   let events = 0;
   for (const invocation of scenario.invocations) {
+    if (events >= sampleEvents) break;
     events += await processNaive(invocation, { client, tableName, sns, topicArn: TOPIC_ARN, concurrency });
   }
   const wallMs = performance.now() - t0;

@@ -1,0 +1,130 @@
+import type { ColdStartResult } from './cold-start';
+import type { ScenarioResult } from './scenario-bench';
+import type { Spread } from './stats';
+
+/** What `npm run bench` writes to bench-results.json and prints as tables. */
+export interface BenchResults {
+  readonly generatedAt: string;
+  readonly machine: { readonly node: string; readonly cpus: string; readonly cores: number; readonly loadAverage: readonly number[] };
+  readonly seed: number;
+  readonly options: Record<string, unknown>;
+  readonly scenarios: readonly ScenarioResult[];
+  readonly coldStart: ColdStartResult;
+  readonly targets: readonly TargetCheck[];
+  readonly durationSeconds: number;
+}
+
+export interface TargetCheck {
+  readonly target: string;
+  readonly actual: string;
+  readonly met: boolean | 'not measured';
+}
+
+const LIMITS = { stormAlerts: 3, stormWritesPerBatch: 2, cpuRatio: 2, bundleKb: 500, loadMs: 150 };
+
+export function checkTargets(scenarios: readonly ScenarioResult[], coldStart: ColdStartResult): TargetCheck[] {
+  const by = (name: string) => scenarios.find((s) => s.name === name);
+  const checks: TargetCheck[] = [];
+  const storm = by('storm');
+  if (storm) {
+    checks.push({ target: `Storm: at most ${LIMITS.stormAlerts} alerts to a subscriber`, actual: `${storm.ours.alerts} (naive: ${storm.naive?.alerts ?? '-'})`, met: storm.ours.alerts <= LIMITS.stormAlerts });
+    const perBatch = storm.ours.dynamo.writes / storm.invocations;
+    checks.push({
+      target: `Storm: at most ${LIMITS.stormWritesPerBatch} DynamoDB writes per batch`,
+      actual: `${fmt(perBatch, 2)} (${storm.ours.dynamo.writes} writes / ${storm.invocations} batches; naive: ${storm.naive ? storm.naive.dynamo.reads + storm.naive.dynamo.writes : '-'} requests)`,
+      met: perBatch <= LIMITS.stormWritesPerBatch,
+    });
+  }
+  const replay = by('replay');
+  if (storm && replay) {
+    const extra = replay.ours.alerts - storm.ours.alerts;
+    checks.push({ target: 'Replay: zero extra alerts', actual: `${extra} extra (${replay.ours.alerts} for two deliveries vs ${storm.ours.alerts} for one)`, met: extra === 0 });
+  }
+  for (const s of scenarios) {
+    checks.push({ target: `${s.name}: handler CPU at most ${LIMITS.cpuRatio}x the decode floor`, actual: `${fmt(s.cpuRatio.median, 1)}x (${spread(s.cpuRatio, 1)})`, met: s.cpuRatio.median <= LIMITS.cpuRatio });
+  }
+  if (coldStart.bundles.length === 0) {
+    checks.push({ target: `each bundle under ${LIMITS.bundleKb} KB, loading in under ${LIMITS.loadMs} ms`, actual: coldStart.note ?? 'no bundles', met: 'not measured' });
+  }
+  for (const b of coldStart.bundles) {
+    checks.push({ target: `${shortName(b.name)}: bundle under ${LIMITS.bundleKb} KB`, actual: `${fmt(b.sizeKb, 0)} KB`, met: b.sizeKb < LIMITS.bundleKb });
+    checks.push({ target: `${shortName(b.name)}: loads in under ${LIMITS.loadMs} ms`, actual: `${fmt(b.loadMs.median, 0)} ms (${spread(b.loadMs, 0)})`, met: b.loadMs.median < LIMITS.loadMs });
+  }
+  return checks;
+}
+
+export function fmt(n: number | undefined, digits = 0): string {
+  if (n === undefined || !Number.isFinite(n)) return '-';
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function spread(s: Spread, digits: number): string {
+  return s.runs > 1 ? `${fmt(s.min, digits)}-${fmt(s.max, digits)}` : 'one run';
+}
+
+function withSpread(s: Spread, digits: number): string {
+  return s.runs > 1 ? `${fmt(s.median, digits)} (${spread(s, digits)})` : fmt(s.median, digits);
+}
+
+export function shortName(constructPath: string): string {
+  return constructPath.split('/').slice(-1)[0] || constructPath;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** The tables as markdown: readable in a terminal, pasteable into the README. */
+export function renderTables(results: BenchResults): string {
+  const s = results.scenarios;
+  const speed = table(
+    ['scenario', 'events (invocations)', 'ours: events/s', 'ours: CPU ms / 1k events', 'floor: CPU ms / 1k events', 'ours / floor', 'of ours, DynamoDB client CPU', 'peak RSS MB'],
+    s.map((r) => [
+      r.name,
+      `${fmt(r.events)} (${fmt(r.invocations)})`,
+      withSpread(r.ours.eventsPerSec, 0),
+      withSpread(r.ours.cpuMsPer1k, 1),
+      withSpread(r.floor.cpuMsPer1k, 1),
+      `${fmt(r.cpuRatio.median, 1)}x`,
+      `${fmt((100 * r.ours.dynamo.clientCpuMs) / ((r.ours.cpuMsPer1k.median * r.events) / 1000), 0)}%`,
+      fmt(r.rssMb?.peakMb, 0),
+    ]),
+  );
+  const cost = table(
+    ['scenario', 'DynamoDB reads / writes: ours', 'naive', 'capacity units: ours', 'naive', 'SNS calls (messages): ours', 'naive', 'alerts a subscriber gets: ours', 'naive'],
+    s.map((r) => [
+      r.name,
+      `${fmt(r.ours.dynamo.reads)} / ${fmt(r.ours.dynamo.writes)} (${fmt(r.ours.per1k.dynamoRequests, 1)} per 1k)`,
+      r.naive ? `${fmt(r.naive.dynamo.reads)} / ${fmt(r.naive.dynamo.writes)} (${fmt(r.naive.per1k.dynamoRequests, 0)} per 1k)` : '-',
+      `${fmt(r.ours.dynamo.readCapacity + r.ours.dynamo.writeCapacity)} (${fmt(r.ours.per1k.capacityUnits, 1)} per 1k)`,
+      r.naive ? `${fmt(r.naive.dynamo.readCapacity + r.naive.dynamo.writeCapacity)} (${fmt(r.naive.per1k.capacityUnits, 0)} per 1k)` : '-',
+      `${fmt(r.ours.sns.calls)} (${fmt(r.ours.sns.messages)})`,
+      r.naive ? `${fmt(r.naive.sns.calls)} (${fmt(r.naive.sns.messages)})` : '-',
+      fmt(r.ours.alerts),
+      r.naive ? fmt(r.naive.alerts) : '-',
+    ]),
+  );
+  const cold =
+    results.coldStart.bundles.length > 0
+      ? table(
+          ['handler bundle', 'size KB', 'load ms (median, min-max)', 'fresh node process ms', 'AWS SDK'],
+          results.coldStart.bundles.map((b) => [shortName(b.name), fmt(b.sizeKb, 0), withSpread(b.loadMs, 0), withSpread(b.processMs, 0), b.sdkExternal ? 'from the runtime' : 'bundled']),
+        )
+      : `cold start not measured: ${results.coldStart.note ?? 'no bundles'}`;
+  const targets = table(
+    ['target', 'this run', 'met'],
+    results.targets.map((t) => [t.target, t.actual, t.met === true ? 'yes' : t.met === false ? 'NO' : t.met]),
+  );
+  const notes = [
+    `seed ${results.seed}; node ${results.machine.node}; ${results.machine.cores} x ${results.machine.cpus}; load average at start ${results.machine.loadAverage.map((l) => fmt(l, 1)).join(' ')}; ${fmt(results.durationSeconds, 0)} s in all`,
+    ...s.flatMap((r) => [
+      ...(r.ours.failedInvocations ? [`${r.name}: ${r.ours.failedInvocations} invocation(s) threw (Lambda would retry them)`] : []),
+      ...(r.ours.badRecords ? [`${r.name}: ${r.ours.badRecords} record(s) counted as bad`] : []),
+      ...(!r.ours.countsStable ? [`${r.name}: request or alert counts differed between runs (the last run is shown)`] : []),
+      ...(r.naive && r.naive.measuredEvents < r.events ? [`${r.name}: naive measured on the first ${fmt(r.naive.measuredEvents)} events, counts scaled to ${fmt(r.events)}`] : []),
+    ]),
+    ...(results.coldStart.note ? [`cold start: ${results.coldStart.note}`] : []),
+  ];
+  return [`### Speed (handler time only; median, min-max over measured runs)`, speed, '', '### Cost', cost, '', '### Cold start', cold, '', '### Targets', targets, '', ...notes.map((n) => `- ${n}`)].join('\n');
+}

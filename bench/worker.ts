@@ -1,0 +1,37 @@
+import { localDynamoClient } from '../src/local/dynamodb-local';
+import { ourPipelines } from './pipelines';
+import { benchScenario, type ScenarioBenchOptions, type ScenarioResult } from './scenario-bench';
+import { allScenarios, FULL_SIZES, type Scenario, type ScenarioSizes } from './scenarios';
+
+/**
+ * One scenario in its own node process, so that its peak RSS is its own and one scenario's heap and JIT
+ * state do not colour the next one's figures. run.ts forks it and gets the result over IPC.
+ */
+export interface WorkerRequest {
+  readonly scenario: Scenario['name'];
+  readonly seed: number;
+  readonly sizes?: ScenarioSizes;
+  readonly endpoint: string;
+  readonly options: ScenarioBenchOptions;
+}
+
+export type WorkerMessage = { readonly progress: string } | { readonly result: ScenarioResult } | { readonly error: string };
+
+async function main(): Promise<void> {
+  const request = JSON.parse(process.argv[2]) as WorkerRequest;
+  const send = (message: WorkerMessage) => process.send?.(message);
+  const scenario = allScenarios(request.seed, request.sizes ?? FULL_SIZES).find((s) => s.name === request.scenario);
+  if (!scenario) throw new Error(`no scenario ${request.scenario}`);
+  const beforeMb = process.memoryUsage().rss / 1024 / 1024;
+  const result = await benchScenario(scenario, () => localDynamoClient(request.endpoint), ourPipelines, request.options, (progress) => send({ progress }));
+  send({ result: { ...result, rssMb: { beforeMb, peakMb: result.rssMb?.peakMb ?? NaN } } });
+}
+
+main().then(
+  () => process.disconnect?.(),
+  (error) => {
+    process.send?.({ error: String((error as Error)?.stack ?? error) });
+    process.exitCode = 1;
+    process.disconnect?.();
+  },
+);
