@@ -196,7 +196,9 @@ function readText(file: string, rawText: string, jsonLines: boolean, acc: Accumu
   } catch (error) {
     const message = (error as Error).message;
     const position = /at position (\d+)/.exec(message);
-    const line = position ? text.slice(0, Number(position[1])).split('\n').length : undefined;
+    // A value cut short fails at its end: point at the last line, where the user will look.
+    const offset = position ? Number(position[1]) : /end of JSON input/.test(message) ? text.trimEnd().length : undefined;
+    const line = offset === undefined ? undefined : text.slice(0, offset).split('\n').length;
     const hint = line !== undefined && line > 1 && looksLikeJsonLines(text) ? ' (one value per line? name the file .jsonl)' : '';
     acc.problems.push({ origin: { file, line }, reason: `not JSON: ${message}${hint}` });
     return;

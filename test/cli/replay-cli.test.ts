@@ -1,0 +1,242 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { SEVERITIES } from '../../lambda/severity';
+import { JavaMissingError, createStateTable } from '../../src/local/dynamodb-local';
+import { testDynamoClient } from '../support/dynamodb';
+
+/**
+ * End to end, as a user runs it: `node bin/macie-alerts-cli.js replay ...` in a child process. Most runs use
+ * `--endpoint/--table` with a fresh table in the DynamoDB Local jest already started (starting one per run
+ * costs seconds); one run uses the embedded DynamoDB, as `npm run demo` does.
+ */
+const ROOT = join(__dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'macie-alerts-cli.js');
+const SAMPLES = join(ROOT, 'samples');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? ((error as { code?: number | string }).code as number | null) : 0;
+      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
+    });
+  });
+}
+
+async function withTable(): Promise<string[]> {
+  const table = `replay-${randomUUID()}`;
+  await createStateTable(testDynamoClient(), table);
+  return ['--endpoint', process.env.TEST_DYNAMODB_ENDPOINT!, '--table', table];
+}
+
+async function replayJson(...args: string[]): Promise<Run & { lines: Record<string, any>[] }> {
+  const run = await cli(['replay', '--format', 'json', ...(await withTable()), ...args]);
+  const lines = run.stdout === '' ? [] : run.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+  return { ...run, lines };
+}
+
+function tempDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'replay-cli-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+const sample = (name: string) => join(SAMPLES, name);
+
+describe('macie-alerts replay (child process)', () => {
+  test('samples/: one JSON line per alert with the contract fields, the expected alerts, byte-identical on a second run', async () => {
+    const [first, second] = await Promise.all([replayJson(SAMPLES), replayJson(SAMPLES)]);
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+    expect(first.stdout.endsWith('\n')).toBe(true);
+
+    const lines = first.lines;
+    for (const line of lines) {
+      expect(SEVERITIES).toContain(line.severity);
+      expect(line.severityScore).toBe(SEVERITIES.indexOf(line.severity));
+      expect(line.attributes).toMatchObject({
+        severity: line.severity,
+        severityScore: String(line.severityScore),
+        category: line.category,
+        eventType: line.eventType,
+        accountId: line.accountId,
+        sample: 'false',
+      });
+      expect(line.attributes.jobId).toBe(line.jobId);
+      expect(line.subject.length).toBeLessThan(100);
+      expect(line.subject).toMatch(new RegExp(`^\\[${line.severity}\\] `));
+      expect(line.subject).not.toMatch(/[\r\n]/);
+      expect(line.sms).not.toMatch(/\n/);
+      expect(line.email).toContain('What to do');
+      expect(line.chat).toMatchObject({ version: '1.0', source: 'custom', content: { textType: 'client-markdown' } });
+      expect(typeof line.count).toBe('number');
+    }
+    const of = (jobId: string) => lines.filter((l) => l.jobId === jobId).map((l) => `${l.severity} ${l.eventType}`);
+
+    // 01: the storm of 363 BUCKET_ACCESS_DENIED gives one alert, hourly "still occurring" ones, and one summary.
+    const storm = lines.filter((l) => l.jobId === 'ffad0e71455f38a4c7c220f3cexample');
+    const denied = storm.filter((l) => l.eventType === 'BUCKET_ACCESS_DENIED');
+    expect(denied.length).toBeGreaterThanOrEqual(2);
+    expect(denied.length).toBeLessThanOrEqual(4); // 2.5 h of event time: at most one repeat per hour
+    expect(denied[0].email).toContain('amzn-s3-demo-tenant-0001');
+    // The partner account's buckets were inhibited by its account-level error: not in the bucket alert.
+    expect(denied[0].email).not.toContain('amzn-s3-demo-partner-share');
+    expect(denied.slice(1).every((l) => /still occurring/.test(l.subject))).toBe(true);
+    expect(storm.find((l) => l.eventType === 'ACCOUNT_ACCESS_DENIED')).toMatchObject({ severity: 'HIGH', category: 'ACCOUNT_ERROR' });
+    const summary = storm.find((l) => l.eventType === 'SCHEDULED_RUN_COMPLETED');
+    expect(summary).toMatchObject({ severity: 'HIGH', category: 'JOB_RUN_SUMMARY', runDate: '2024-04-14T17:09:30.574809Z' });
+    expect(summary!.email).toMatch(/BUCKET_ACCESS_DENIED: 363/);
+
+    // 02 and 03: quota pause and resume, user pause and cancel.
+    expect(of('5ad81ae2b13d7c4f9e0a6b2c8example')).toEqual([
+      'HIGH JOB_PAUSED_BY_MACIE_SERVICE_QUOTA_MET',
+      'LOW JOB_RESUMED_BY_MACIE_SERVICE_QUOTA_LIFTED',
+      'INFO JOB_COMPLETED',
+    ]);
+    expect(of('9c1e6f3a2b7d48e5a0f4c6d1bexample')).toEqual(['HIGH BUCKET_ACCESS_DENIED', 'LOW JOB_PAUSED_BY_USER', 'HIGH JOB_CANCELLED']);
+
+    // 04: 33 findings in 3 (bucket, type) groups: 3 alerts; the run summary counts all 33.
+    const burst = lines.filter((l) => l.jobId === '3ce05dbb7ec5505def334104bexample');
+    expect(burst.filter((l) => l.category === 'SENSITIVE_DATA_FINDING').map((l) => l.eventType)).toEqual([
+      'SensitiveData:S3Object/Personal',
+      'SensitiveData:S3Object/Multiple',
+      'SensitiveData:S3Object/Credentials',
+    ]);
+    expect(burst.find((l) => l.eventType === 'JOB_COMPLETED')!.email).toContain('Findings: 33');
+
+    // 05: a policy finding seen 5 times in 26 hours: alerted when new and once more after 24 hours.
+    const policy = lines.filter((l) => l.category === 'POLICY_FINDING');
+    expect(policy.map((l) => l.findingId)).toEqual(['64b917aa3843014c91d8937ffexample', '64b917aa3843014c91d8937ffexample']);
+    expect(policy[1].email).toMatch(/occurred 4 times/);
+
+    // 06, 07, 08: a reveal of sensitive data (HIGH), a denied DisableMacie (one level lower), no buckets matched.
+    const calls = lines.filter((l) => l.category === 'API_CALL');
+    expect(calls.map((l) => `${l.severity} ${l.eventType} ${l.accountId}`)).toEqual([
+      'HIGH GetSensitiveDataOccurrences 111122223333',
+      'MEDIUM DisableMacie 123456789012',
+    ]);
+    expect(calls[0].email).toContain('198.51.100.252');
+    expect(calls[1].subject).toMatch(/denied/i);
+    expect(lines[lines.length - 1]).toMatchObject({ severity: 'MEDIUM', eventType: 'NO_BUCKETS_MATCHED_THE_CRITERIA', jobId: '0e7d2c4b9a8f61e3d5c7b2a40example' });
+
+    // The summary goes to stderr in json mode and names what was read.
+    expect(first.stderr).toContain('inputs read:      8 files, ');
+    expect(first.stderr).toContain('events:           402 job log events, 38 findings, 2 API calls');
+    expect(first.stderr).toContain(`alerts published: ${lines.length} (`);
+  });
+
+  test('the same job events as a Lambda event, decoded payloads or filter-log-events output give the same alerts', async () => {
+    const lambdaEvents = readFileSync(sample('03-cancelled-job.lambda-events.jsonl'), 'utf8').trim().split('\n');
+    const payloads = lambdaEvents.map((l) => JSON.parse(gunzipSync(Buffer.from(JSON.parse(l).awslogs.data, 'base64')).toString('utf8')));
+    const filterOutput = {
+      events: payloads.flatMap((p) => p.logEvents.map((e: { id: string; timestamp: number; message: string }) => ({ logStreamName: p.logStream, timestamp: e.timestamp, message: e.message, eventId: e.id }))),
+    };
+    const dir = tempDir({
+      'payloads.jsonl': payloads.map((p) => JSON.stringify(p)).join('\n'),
+      'filter-output.json': JSON.stringify(filterOutput),
+    });
+    const runs = await Promise.all([
+      replayJson(sample('03-cancelled-job.lambda-events.jsonl')),
+      replayJson(join(dir, 'payloads.jsonl')),
+      replayJson(join(dir, 'filter-output.json')),
+    ]);
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
+    expect(runs[0].lines.map((l) => l.eventType)).toEqual(['BUCKET_ACCESS_DENIED', 'JOB_PAUSED_BY_USER', 'JOB_CANCELLED']);
+    expect(runs[1].stdout).toBe(runs[0].stdout);
+    expect(runs[2].stdout).toBe(runs[0].stdout);
+  });
+
+  test('bad inputs are named on stderr with file, line and reason, skipped, and the exit status is 2', async () => {
+    const good = readFileSync(sample('07-denied-disable-macie.json'), 'utf8');
+    const badMessage = {
+      messageType: 'DATA_MESSAGE',
+      owner: '123456789012',
+      logGroup: '/aws/macie/classificationjobs',
+      logStream: 'job',
+      subscriptionFilters: ['f'],
+      logEvents: [{ id: '1', timestamp: 1, message: 'this is not a Macie event' }],
+    };
+    const dir = tempDir({
+      'a-not-json.json': '{ "detail-type": ',
+      'b-lines.jsonl': `${JSON.stringify({ hello: 'world' })}\n${JSON.stringify(JSON.parse(good))}\n${JSON.stringify(badMessage)}\n`,
+      'c-other-source.json': JSON.stringify({ ...JSON.parse(good), 'detail-type': 'GuardDuty Finding' }),
+    });
+    const run = await replayJson(join(dir, 'missing.json'), dir);
+    expect(run.code).toBe(2);
+    const problems = run.stderr.split('\n').filter((l) => l.startsWith('macie-alerts: '));
+    expect(problems).toEqual([
+      `macie-alerts: skipped ${join(dir, 'missing.json')}: no such file or directory`,
+      expect.stringMatching(new RegExp(`^macie-alerts: skipped ${join(dir, 'a-not-json.json')}:1: not JSON: `)),
+      expect.stringMatching(new RegExp(`^macie-alerts: skipped ${join(dir, 'b-lines.jsonl')}:1: unknown shape \\(keys: hello\\)`)),
+      expect.stringMatching(new RegExp(`^macie-alerts: skipped ${join(dir, 'c-other-source.json')}: EventBridge event of detail-type "GuardDuty Finding"`)),
+      expect.stringMatching(new RegExp(`^macie-alerts: ${join(dir, 'b-lines.jsonl')}:3: 1 record\\(s\\) rejected by the pipeline: `)),
+    ]);
+    // Everything else was still processed: line 2 is a valid API call event.
+    expect(run.lines.map((l) => l.eventType)).toEqual(['DisableMacie']);
+    expect(run.stderr).toContain('not understood (see the messages above)');
+  });
+
+  test('--config settings and --min-severity change what is published and shown', async () => {
+    const dir = tempDir({ 'settings.json': JSON.stringify({ severityOverrides: { NO_BUCKETS_MATCHED_THE_CRITERIA: 'HIGH' }, repeatIntervalMinutes: 30 }) });
+    const run = await replayJson('--config', join(dir, 'settings.json'), '--min-severity', 'high', sample('07-denied-disable-macie.json'), sample('08-no-buckets-matched.log-event.json'));
+    expect(run.code).toBe(0);
+    // DisableMacie (denied: MEDIUM) is published but below the filter; the override made NO_BUCKETS HIGH.
+    expect(run.lines.map((l) => `${l.severity} ${l.eventType}`)).toEqual(['HIGH NO_BUCKETS_MATCHED_THE_CRITERIA']);
+    expect(run.stderr).toContain('alerts published: 2 (HIGH 1, MEDIUM 1, LOW 0, INFO 0)');
+    expect(run.stderr).toContain('alerts shown:     1 at or above HIGH (--min-severity); 1 below not shown');
+  });
+
+  test('option and config mistakes are explained and exit 2 without replaying anything', async () => {
+    const dir = tempDir({ 'typo.json': JSON.stringify({ repeatIntervalMinute: 30 }), 'bad.json': JSON.stringify({ repeatIntervalMinutes: -5 }) });
+    const runs = await Promise.all([
+      cli(['replay']),
+      cli(['replay', '--format', 'xml', SAMPLES]),
+      cli(['replay', '--config', join(dir, 'typo.json'), SAMPLES]),
+      cli(['replay', '--config', join(dir, 'bad.json'), SAMPLES]),
+      cli(['replay', '--endpoint', 'http://127.0.0.1:1', SAMPLES]),
+    ]);
+    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2]);
+    expect(runs.map((r) => r.stdout)).toEqual(['', '', '', '', '']);
+    expect(runs[0].stderr).toContain('no input: give at least one file or directory');
+    expect(runs[1].stderr).toContain('--format must be text or json, got "xml"');
+    expect(runs[2].stderr).toContain('unknown setting "repeatIntervalMinute"');
+    expect(runs[3].stderr).toContain('Invalid setting repeatIntervalMinutes=-5');
+    expect(runs[4].stderr).toContain('--endpoint and --table go together');
+  });
+
+  test('--help prints the usage with every option', async () => {
+    const run = await cli(['replay', '--help']);
+    expect(run.code).toBe(0);
+    for (const option of ['--format', '--config', '--min-severity', '--region', '--endpoint', '--table']) expect(run.stdout).toContain(option);
+  });
+
+  test('without Java the embedded DynamoDB gives one clear line and exit 1', async () => {
+    const run = await cli(['replay', sample('08-no-buckets-matched.log-event.json')], { ...process.env, PATH: '/nonexistent' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`macie-alerts: ${new JavaMissingError().message}\n`);
+  });
+
+  test('text format with the embedded DynamoDB (as npm run demo): each alert readable, then the summary', async () => {
+    const run = await cli(['replay', sample('06-reveal-sensitive-data-samples.json'), sample('07-denied-disable-macie.json')]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const blocks = run.stdout.split(/^={78}$/m).slice(1);
+    expect(blocks).toHaveLength(3);
+    expect(blocks[0]).toMatch(/^\n#1 {2}HIGH {2}API_CALL {2}GetSensitiveDataOccurrences\nSubject: \[HIGH\] .+\nSMS: {5}HIGH.+\n\n/);
+    expect(blocks[0]).toContain('What happened');
+    expect(blocks[1]).toMatch(/^\n#2 {2}MEDIUM {2}API_CALL {2}DisableMacie\n/);
+    expect(blocks[2]).toContain('Replay summary');
+    expect(blocks[2]).toContain('events:           0 job log events, 0 findings, 2 API calls');
+  });
+});
