@@ -261,7 +261,7 @@ describe('SNS faults through the real SnsAlertPublisher (aws-sdk-client-mock)', 
   test('partial PublishBatch failure (2 entries fail every attempt of the first invocation): only those are re-sent by the retry', async () => {
     const failing = new Set([baseline.delivered[1], baseline.delivered[10]]);
     let invocation = 1;
-    const { publisher, accepted } = snsPublisher((call, entry) => {
+    const { publisher, accepted } = snsPublisher((_call, entry) => {
       const id = (JSON.parse(JSON.parse(entry.Message!).default) as Alert).id;
       return invocation === 1 && failing.has(id) ? 'fail-entry' : 'ok';
     });
