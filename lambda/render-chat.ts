@@ -84,7 +84,7 @@ function build(alert: Alert, budget: Budget): ChatNotification {
     .slice(0, budget.resources);
 
   const context: Record<string, string> = {
-    alertId: cleanLine(alert.id, budget.context),
+    alertId: chatSafeLine(alert.id, budget.context),
     severity: alert.severity,
     category: alert.category,
     accountId: cleanLine(alert.accountId, 20),

@@ -73,7 +73,7 @@ export function cleanParagraph(text: string, max: number): string {
  *   [ ]  (markdown links)                                                        -> ［ ］
  *   * ~ ` |  (emphasis, strike, code, table / Slack link label separator)      -> ∗ ∼ ˋ ∣
  *   _    at a word edge (emphasis); kept inside words (My_Macie_Job)            -> ＿
- *   @    at the start of a word (@channel, @here, @everyone, @user)             -> ＠
+ *   @    unless it follows a letter or digit (user@example.com stays)           -> ＠
  *   # >  at the start of the value (heading, quote)                            -> ＃ ›
  *   http(s)://  (bare URLs that clients turn into links, see defangUrls)        -> hxxp(s)://
  * The value stays readable, and nothing in it can mention people, create a link or change the layout.
@@ -92,7 +92,7 @@ export function escapeChatMarkdown(text: string): string {
     .replace(/_/g, (m, offset: number, whole: string) =>
       /[\p{L}\p{N}]/u.test(whole[offset - 1] ?? '') && /[\p{L}\p{N}]/u.test(whole[offset + 1] ?? '') ? m : '＿',
     )
-    .replace(/(^|[^\p{L}\p{N}._%+-])@/gu, '$1＠')
+    .replace(/(^|[^\p{L}\p{N}])@/gu, '$1＠')
     .replace(/^(\s*)#/gm, '$1＃');
 }
 

@@ -57,7 +57,7 @@ describe('escapeChatMarkdown', () => {
     );
   });
   it('keeps underscores inside words and e-mail addresses, escapes edge underscores and headings', () => {
-    expect(escapeChatMarkdown('My_Macie_Job user@example.com _it_')).toBe('My_Macie_Job user@example.com ＿it＿');
+    expect(escapeChatMarkdown('My_Macie_Job user@example.com _it_ -@here')).toBe('My_Macie_Job user@example.com ＿it＿ -＠here');
     expect(escapeChatMarkdown('# title\n> quote')).toBe('＃ title\n› quote');
   });
   it('does not let a zero-width character hide a mention from the escaping', () => {

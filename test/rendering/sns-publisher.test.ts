@@ -47,7 +47,7 @@ function respond(reject: (id: string) => { Code: string; SenderFault: boolean; M
     });
     const failedIds = new Set(failed.map((f) => f.Id));
     return {
-      Successful: entries.filter((e) => !failedIds.has(e.Id)).map((e) => ({ Id: e.Id!, MessageId: `m-${e.Id}` })),
+      Successful: entries.filter((e) => !failedIds.has(e.Id!)).map((e) => ({ Id: e.Id!, MessageId: `m-${e.Id}` })),
       Failed: failed,
     };
   };
