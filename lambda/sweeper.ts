@@ -71,8 +71,8 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
   const periodicJobs = await deps.store.listIndex(GSI1.periodicJob);
   const openRunKeys = new Set(openRuns.map((r) => `${String(r.pk)}\u0000${String(r.sk)}`));
 
-  const checks: { owner: ItemKey; decide: (item: Item, now: Date) => Decision | undefined }[] = [
-    ...openRuns.filter(isKeyed).map((run) => ({ owner: { pk: run.pk, sk: run.sk }, decide: (item: Item, now: Date) => decideRun(deps, item, now) })),
+  const checks: { owner: ItemKey; decide: Decide }[] = [
+    ...openRuns.filter(isKeyed).map((run) => ({ owner: { pk: run.pk, sk: run.sk }, decide: async (item: Item, now: Date) => decideRun(deps, item, now) })),
     ...periodicJobs.filter(isKeyed).map((job) => ({
       owner: { pk: job.pk, sk: job.sk },
       decide: (item: Item, now: Date) => decideJob(deps, item, now, openRunKeys),
@@ -124,6 +124,8 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
   return { openRuns: openRuns.length, periodicJobs: periodicJobs.length, raised, published, failures };
 }
 
+type Decide = (item: Item, now: Date) => Promise<Decision | undefined>;
+
 interface Decision {
   readonly alerts: readonly Alert[];
   /** The item's new `sweeper` map (whole: the sweeper owns it). */
@@ -138,12 +140,12 @@ function isKeyed(item: Item): item is Item & { pk: string; sk: string } {
  * Read the item afresh (the index is eventually consistent), decide, and write the marks with the alerts in
  * one conditional write. A lost condition means someone else changed the item: decide again from the new one.
  */
-async function applyDecision(deps: PipelineDeps, owner: ItemKey, decide: (item: Item, now: Date) => Decision | undefined): Promise<Alert[]> {
+async function applyDecision(deps: PipelineDeps, owner: ItemKey, decide: Decide): Promise<Alert[]> {
   return withOptimisticRetry(async () => {
     const item = await deps.store.get(owner);
     if (!item) return [];
     const now = deps.now();
-    const decision = decide(item, now);
+    const decision = await decide(item, now);
     if (!decision) return [];
     const version = typeof item.version === 'number' ? item.version : undefined;
     const markWrite = (ids: readonly string[]) => ownerUpdate(owner, decision.sweeper, version, ids);
@@ -260,7 +262,7 @@ export function steadySchedule(recentRunStarts: readonly string[]): SteadySchedu
   return { intervalMs: median, lastStart, expectedAt: lastStart + median };
 }
 
-function decideJob(deps: PipelineDeps, job: Item, now: Date, openRunKeys: ReadonlySet<string>): Decision | undefined {
+async function decideJob(deps: PipelineDeps, job: Item, now: Date, openRunKeys: ReadonlySet<string>): Promise<Decision | undefined> {
   const state = sweeperState<JobSweeperState>(job);
   const jobId = jobIdOf(job);
   const starts = Array.isArray(job.recentRunStarts) ? job.recentRunStarts.filter((s): s is string => typeof s === 'string') : [];
@@ -284,7 +286,9 @@ function decideJob(deps: PipelineDeps, job: Item, now: Date, openRunKeys: Readon
   if (schedule && !currentOpen && !(status && JOB_NOT_SCHEDULING.has(status))) {
     const expectedAt = new Date(schedule.expectedAt).toISOString();
     const overdue = now.getTime() > schedule.expectedAt + schedule.intervalMs / 2;
-    if (overdue && state.missedRun?.expectedAt !== expectedAt) {
+    // A cancelled job has no next run: its last run says so (the job item does not record the job's status).
+    const cancelled = overdue && currentRun !== undefined && (await deps.store.get(keys.run(jobId, currentRun)))?.status === 'CANCELLED';
+    if (overdue && !cancelled && state.missedRun?.expectedAt !== expectedAt) {
       const alert = missedRunAlert(deps, job, jobId, schedule, expectedAt, at);
       alerts.push(alert);
       state.missedRun = { expectedAt, lastStart: new Date(schedule.lastStart).toISOString(), alertedAt: at, alertId: alert.id };

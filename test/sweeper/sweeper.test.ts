@@ -300,7 +300,7 @@ describe('sweeper: scheduled runs missed', () => {
     expect(steadySchedule(['2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z', '2026-03-01T00:00:00Z', '2026-04-01T00:00:00Z'])).toBeDefined();
   });
 
-  test('no missed-run alert while the current run is still open, or when the job is paused', async () => {
+  test('no missed-run alert while the current run is still open, after the job was cancelled, or when the job is paused', async () => {
     const { clock, store, deps } = await setup();
     const starts = startsEvery(DAY, last);
     await store.write([
@@ -309,6 +309,14 @@ describe('sweeper: scheduled runs missed', () => {
     ]);
     clock.at = new Date(last + 3 * DAY);
     expect((await sweep(deps)).raised).toEqual([]);
+
+    const cancelled = await setup();
+    await cancelled.store.write([
+      { kind: 'put', item: jobItem(starts) },
+      { kind: 'put', item: runItem({ ...keys.run(JOB, starts[4]), runDate: starts[4], startedAt: starts[4], status: 'CANCELLED', gsi1pk: undefined, gsi1sk: undefined }) },
+    ]);
+    cancelled.clock.at = new Date(last + 3 * DAY);
+    expect((await sweep(cancelled.deps)).raised).toEqual([]);
 
     const other = await setup();
     await other.store.write([{ kind: 'put', item: jobItem(starts, { status: 'USER_PAUSED' }) }]);
