@@ -19,8 +19,10 @@ export interface BundleFigures {
   readonly loadMs: Spread;
   /** A whole fresh `node` process that loads the bundle and exits, ms (node's own start included). */
   readonly processMs: Spread;
-  /** Whether the bundle leaves @aws-sdk/* to the runtime. */
-  readonly sdkExternal: boolean;
+  /** Where the AWS SDK clients come from: inside the bundle, or the Lambda runtime's copy. */
+  readonly awsSdk: 'bundled' | 'runtime' | 'unknown';
+  /** The largest packages in the bundle by source size (from its source map), KB: what the size is made of. */
+  readonly largestPackages?: readonly { readonly name: string; readonly sourceKb: number }[];
 }
 
 export interface ColdStartResult {
@@ -137,17 +139,36 @@ export function measureColdStart(options: { repoRoot: string; cdkOut?: string; r
     try {
       loadOnce(bundle.file, nodeModules); // warms the OS file cache, as a deployed function's is warm
       const runs = Array.from({ length: options.runs }, () => loadOnce(bundle.file, nodeModules));
+      const composition = packagesOf(bundle.file);
       const source = readFileSync(bundle.file, 'utf8');
       figures.push({
         ...bundle,
         sizeKb: statSync(bundle.file).size / 1024,
         loadMs: summarize(runs.map((r) => r.loadMs)),
         processMs: summarize(runs.map((r) => r.processMs)),
-        sdkExternal: /require\(["']@aws-sdk\//.test(source) || /from ["']@aws-sdk\//.test(source),
+        awsSdk: composition?.some((p) => p.name.startsWith('@aws-sdk/client-'))
+          ? 'bundled'
+          : /require\(["']@aws-sdk\/client-|from ["']@aws-sdk\/client-/.test(source)
+            ? 'runtime'
+            : 'unknown',
+        largestPackages: composition?.slice(0, 5),
       });
     } catch (error) {
       problems.push(`${bundle.name}: ${(error as Error).message}`);
     }
   }
   return { cdkOut, bundles: figures, note: problems.length ? problems.join('; ') : undefined };
+}
+
+/** Source size per npm package (or "ours") from the bundle's source map, largest first; undefined without a map. */
+export function packagesOf(bundleFile: string): { name: string; sourceKb: number }[] | undefined {
+  const mapFile = `${bundleFile}.map`;
+  if (!existsSync(mapFile)) return undefined;
+  const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources?: string[]; sourcesContent?: (string | null)[] };
+  const sizes = new Map<string, number>();
+  (map.sources ?? []).forEach((source, i) => {
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(source)?.[1] ?? '(this project)';
+    sizes.set(pkg, (sizes.get(pkg) ?? 0) + (map.sourcesContent?.[i]?.length ?? 0) / 1024);
+  });
+  return [...sizes.entries()].map(([name, sourceKb]) => ({ name, sourceKb: Math.round(sourceKb) })).sort((a, b) => b.sourceKb - a.sourceKb);
 }

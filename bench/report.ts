@@ -108,8 +108,15 @@ export function renderTables(results: BenchResults): string {
   const cold =
     results.coldStart.bundles.length > 0
       ? table(
-          ['handler bundle', 'size KB', 'load ms (median, min-max)', 'fresh node process ms', 'AWS SDK'],
-          results.coldStart.bundles.map((b) => [shortName(b.name), fmt(b.sizeKb, 0), withSpread(b.loadMs, 0), withSpread(b.processMs, 0), b.sdkExternal ? 'from the runtime' : 'bundled']),
+          ['handler bundle', 'size KB', 'load ms (median, min-max)', 'fresh node process ms', 'AWS SDK', 'largest packages (source KB)'],
+          results.coldStart.bundles.map((b) => [
+            shortName(b.name),
+            fmt(b.sizeKb, 0),
+            withSpread(b.loadMs, 0),
+            withSpread(b.processMs, 0),
+            b.awsSdk,
+            (b.largestPackages ?? []).slice(0, 3).map((p) => `${p.name} ${fmt(p.sourceKb)}`).join(', ') || '-',
+          ]),
         )
       : `cold start not measured: ${results.coldStart.note ?? 'no bundles'}`;
   const targets = table(

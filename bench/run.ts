@@ -17,7 +17,7 @@ import type { WorkerMessage, WorkerRequest } from './worker';
  *   --runs N            measured passes per scenario (default 3; fewer if --budget is spent)
  *   --budget S          seconds of measured passes per scenario before stopping early (default 90)
  *   --only a,b          scenarios to run (storm, fleet, findings, replay)
- *   --naive-full        run the naive design over whole scenarios instead of the first 2,000 events
+ *   --naive-full        run the naive design over whole scenarios instead of the first 1,000 events
  *   --no-naive / --no-cold-start
  *   --cdk-out DIR       measure bundles of an existing cloud assembly instead of synthesizing one
  *   --out FILE          where to write the JSON (default bench-results.json)
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   let coldStart: ColdStartResult = { bundles: [], note: 'skipped (--no-cold-start)' };
   if (args.coldStart) {
     process.stderr.write(args.cdkOut ? `cold start: bundles in ${args.cdkOut}\n` : 'cold start: cdk synth into a temporary directory\n');
-    coldStart = measureColdStart({ repoRoot, cdkOut: args.cdkOut, runs: 7 });
+    coldStart = measureColdStart({ repoRoot, cdkOut: args.cdkOut, runs: 5 });
   }
 
   const cpuInfo = cpus();

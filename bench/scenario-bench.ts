@@ -65,7 +65,7 @@ export const DEFAULT_BENCH_OPTIONS: ScenarioBenchOptions = {
   floorRuns: 5,
   naive: true,
   naiveConcurrency: 8,
-  naiveSampleEvents: 2_000,
+  naiveSampleEvents: 1_000,
 };
 
 function scaled(counts: DynamoCounts | SnsCounts, factor: number): typeof counts {
