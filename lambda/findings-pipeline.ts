@@ -9,22 +9,12 @@ import { macieFindingLink, macieJobLink } from './links';
 import type { PipelineDeps } from './pipeline-deps';
 import { atLeast, maxSeverity, SEVERITIES, type Severity } from './severity';
 import { atVersion, type Item } from './store';
-import { expiresAt, keys, type ItemKey } from './table';
+import { expiresAt, keys, UNKNOWN_RUN, type ItemKey } from './table';
 
 export type { EventReport } from './event-report';
 
-/** Run date used when the job log pipeline has not (yet) recorded a current run for the job. */
-export const UNKNOWN_RUN = 'UNKNOWN';
 const UNKNOWN_BUCKET = '(unknown bucket)';
 const AUTOMATED_ORIGIN = 'AUTOMATED_SENSITIVE_DATA_DISCOVERY';
-
-/**
- * Sample findings (CreateSampleFindings, detail.sample true) are grouped apart from real ones, so they never
- * inflate a real job run's findings counts in its summary. Same layout as the automated discovery groups.
- */
-export function sampleFindingGroupKey(accountId: string, bucket: string, findingType: string): ItemKey {
-  return { pk: `SAMPLE#${accountId}`, sk: `FGROUP#${bucket}#${findingType}` };
-}
 
 /**
  * One Macie Finding EventBridge event (one per invocation, as Lambda delivers them).
@@ -94,7 +84,7 @@ async function readGroup(deps: PipelineDeps, finding: FindingDetail, bucket: str
   const jobId = finding.classificationDetails?.jobId ?? undefined;
   const automated = !jobId || finding.classificationDetails?.originType === AUTOMATED_ORIGIN;
   if (finding.sample) {
-    const key = sampleFindingGroupKey(finding.accountId, bucket, finding.type);
+    const key = keys.sampleFindingGroup(finding.accountId, bucket, finding.type);
     return { group: { key, alertIdPrefix: `sd:sample:${finding.accountId}:${bucket}:${finding.type}`, jobId, origin: 'sample' }, item: await deps.store.get(key) };
   }
   if (automated) {

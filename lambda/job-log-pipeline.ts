@@ -7,7 +7,7 @@ import { deliveryDeps, type PipelineDeps } from './pipeline-deps';
 import { isJobOnlyEvent, needsFindings, reduceJob, reduceRun, type RunReduction } from './run-state';
 import { summarizeFindings, type FindingsSummary } from './run-summary';
 import { atVersion, ConditionalWriteConflict, withOptimisticRetry, type Condition, type Item, type WriteOp } from './store';
-import { keys, type ItemKey } from './table';
+import { keys, UNKNOWN_RUN, type ItemKey } from './table';
 
 /**
  * The job-log pipeline: a CloudWatch Logs subscription batch (one log stream = one job) -> run state in
@@ -41,8 +41,6 @@ function emptyReport(): JobLogReport {
   return { events: 0, bad: 0, duplicates: 0, published: [], suppressed: 0, inhibited: 0, alreadySent: 0, runs: [] };
 }
 
-/** Where events without runDate go when the job has no known run yet. */
-export const UNKNOWN_RUN = 'UNKNOWN';
 
 export async function processSubscriptionEvent(event: CloudWatchLogsEvent, deps: PipelineDeps): Promise<JobLogReport> {
   const decoded = decodeSubscriptionEvent(event);

@@ -11,6 +11,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   EVENT#<eventId> / EVENT             an EventBridge event already applied (dedupe of redeliveries)
  *   JOB#<jobId> / FGROUP#<runDate>#<bucket>#<type>      sensitive-data findings of one run, bucket and type
  *   AUTOMATED#<accountId> / FGROUP#<bucket>#<type>       the same for automated sensitive data discovery
+ *   SAMPLE#<accountId> / FGROUP#<bucket>#<type>          Macie's sample findings (kept apart from real runs)
  *   FINDING#<findingId> / FINDING       a policy finding: last count and last alert time
  *   PRINCIPAL#<arn> / REVEALS           reveals of sensitive data by one principal: the current window
  * The sparse index gsi1 lists what the sweeper must look at: OPEN_RUN (running or paused runs),
@@ -44,11 +45,19 @@ export const keys = {
     pk: `AUTOMATED#${accountId}`,
     sk: `FGROUP#${bucket}#${findingType}`,
   }),
+  /** Sample findings never count towards a real job run's summary. */
+  sampleFindingGroup: (accountId: string, bucket: string, findingType: string) => ({
+    pk: `SAMPLE#${accountId}`,
+    sk: `FGROUP#${bucket}#${findingType}`,
+  }),
   policyFinding: (findingId: string) => ({ pk: `FINDING#${findingId}`, sk: 'FINDING' }),
   principalReveals: (principalArn: string) => ({ pk: `PRINCIPAL#${principalArn}`, sk: 'REVEALS' }),
 };
 
 export type ItemKey = { pk: string; sk: string };
+
+/** Run date of events (and findings) of a job whose current run is not known yet. */
+export const UNKNOWN_RUN = 'UNKNOWN';
 
 /** The table as DynamoDB Local needs it (tests, replay); the construct declares the same keys in CDK. */
 export function createTableInput(tableName: string): CreateTableCommandInput {

@@ -1,4 +1,4 @@
-import { processFindingEvent, sampleFindingGroupKey } from '../../lambda/findings-pipeline';
+import { processFindingEvent } from '../../lambda/findings-pipeline';
 import type { StateStore } from '../../lambda/store';
 import { keys } from '../../lambda/table';
 import { findingEvent, fixture, testDeps } from './kit';
@@ -113,7 +113,7 @@ describe('sensitive-data findings are grouped per (job run, bucket, type)', () =
     expect(sample.outcome).toBe('alerted');
     expect(sample.published[0]).toMatchObject({ sample: true });
     expect(sample.published[0].headline).toMatch(/^SAMPLE: /);
-    expect(await deps.store.get(sampleFindingGroupKey(base.detail.accountId, 'bucket-a', base.detail.type))).toMatchObject({ count: 1, sample: true });
+    expect(await deps.store.get(keys.sampleFindingGroup(base.detail.accountId, 'bucket-a', base.detail.type))).toMatchObject({ count: 1, sample: true });
     expect(await deps.store.listPrefix(`JOB#${jobId}`, keys.runFindingsPrefix(RUN))).toEqual([]);
   });
 
