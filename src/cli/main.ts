@@ -63,10 +63,12 @@ async function replayCommand(options: ReplayOptions, io: CliIo): Promise<number>
   for (const problem of read.problems) io.stderr.write(`macie-alerts: skipped ${problemLine(problem)}\n`);
 
   let state: { store: StateStore; close: () => Promise<void> };
+  // Starting Java takes seconds: say so on a terminal (the progress line replaces it).
+  if (io.stderr.isTTY && !options.endpoint) io.stderr.write('\r\x1b[Kstarting the embedded DynamoDB Local...');
   try {
     state = await openState(options);
   } catch (error) {
-    io.stderr.write(`macie-alerts: ${(error as Error).message}\n`);
+    io.stderr.write(`${io.stderr.isTTY ? '\r\x1b[K' : ''}macie-alerts: ${(error as Error).message}\n`);
     return EXIT.failed;
   }
 
@@ -99,7 +101,7 @@ async function replayCommand(options: ReplayOptions, io: CliIo): Promise<number>
       io.stdout.write(shown.map((p) => `${jsonLine(p)}\n`).join(''));
       io.stderr.write(summary);
     } else {
-      io.stdout.write(shown.map((p, i) => textBlock(p, i + 1)).join('\n'));
+      io.stdout.write(shown.length > 0 ? `${shown.map((p, i) => textBlock(p, i + 1)).join('\n')}\n` : 'No alerts to show.\n');
       io.stdout.write(summary);
     }
     if (tally.failures.length > 0) return EXIT.failed;
@@ -130,15 +132,18 @@ async function openState(options: ReplayOptions): Promise<{ store: StateStore; c
     return { store: toStore(client, options.table), close: async () => client.destroy() };
   }
 
+  // Registered before it is ready: a signal during the (seconds long) start must still stop the Java process.
+  const starting = startDynamoDbLocal();
+  const stop = () => starting.then((l) => l.stop(), () => undefined);
+  cleanups.add(stop);
   let local: LocalDynamoDb;
   try {
-    local = await startDynamoDbLocal();
+    local = await starting;
   } catch (error) {
+    cleanups.delete(stop);
     if (error instanceof JavaMissingError) throw error;
     throw new Error(`the embedded DynamoDB Local did not start: ${(error as Error).message}`);
   }
-  const stop = () => local.stop();
-  cleanups.add(stop);
   const client = localDynamoClient(local.endpoint);
   const close = async () => {
     client.destroy();
