@@ -16,7 +16,8 @@ export interface Runtime {
 }
 
 export function createRuntime(serviceName: string, env: NodeJS.ProcessEnv = process.env): Runtime {
-  const telemetry = PowertoolsTelemetry.create(serviceName);
+  // The construct names each function's service (POWERTOOLS_SERVICE_NAME); the argument is the fallback.
+  const telemetry = PowertoolsTelemetry.create(env.POWERTOOLS_SERVICE_NAME ?? serviceName);
   const deps: PipelineDeps = {
     store: StateStore.fromDefaults(requiredEnv(env, ENV.tableName)),
     publisher: new SnsAlertPublisher({ client: new SNSClient({}), topicArn: requiredEnv(env, ENV.topicArn), telemetry }),

@@ -39,7 +39,6 @@ import { alertFilterPolicy } from './subscription-filters';
 export const MACIE_JOB_LOG_GROUP = '/aws/macie/classificationjobs';
 
 /** Handlers publish alerts only at or above this severity to chat (they omit the chat rendering otherwise). */
-export const CHAT_MIN_SEVERITY_ENV = 'CHAT_MIN_SEVERITY';
 
 /** The Macie API calls worth an alert (see the spec's table); CloudTrail delivers them through EventBridge. */
 export const MACIE_API_CALLS = [
@@ -107,9 +106,10 @@ export interface MacieAlertsProps {
    */
   readonly teams?: TeamsChannel;
   /**
-   * Alerts below this severity are not posted to chat: the handlers leave the chat rendering out, and
-   * chat ignores messages that are not chat notifications.
-   * @default 'INFO'
+   * Lowest severity meant for chat. The chat service creates its own SNS subscription, which CloudFormation
+   * cannot give a filter policy, so the stack outputs the policy (ChatFilterPolicy) to apply once with
+   * `aws sns set-subscription-attributes` (README, "Chat").
+   * @default INFO (every alert)
    */
   readonly chatMinSeverity?: Severity;
   /**
@@ -266,7 +266,6 @@ export class MacieAlerts extends Construct {
       ...settingsToEnv(this.settings),
       [ENV.tableName]: this.table.tableName,
       [ENV.topicArn]: this.alertTopic.topicArn,
-      [CHAT_MIN_SEVERITY_ENV]: chatMinSeverity,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: logLevel,
       NODE_OPTIONS: '--enable-source-maps',
@@ -379,6 +378,15 @@ export class MacieAlerts extends Construct {
     new CfnOutput(this, 'AlertTopicArn', { value: this.alertTopic.topicArn, description: 'Alerts (subscribe more endpoints here)' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Alarms on the pipeline itself' });
     new CfnOutput(this, 'StateTableName', { value: this.table.tableName });
+    // The chat service makes its own SNS subscription, which CloudFormation cannot give a filter policy;
+    // the policy for chatMinSeverity is printed for a one-time `aws sns set-subscription-attributes`.
+    const chatPolicy = alertFilterPolicy({ endpoint: 'chat', minSeverity: chatMinSeverity }, 'https');
+    if (chatPolicy && (props.slack || props.teams)) {
+      new CfnOutput(this, 'ChatFilterPolicy', {
+        value: JSON.stringify(chatPolicy),
+        description: `Filter policy for the chat subscription (chatMinSeverity=${chatMinSeverity}); see README "Chat"`,
+      });
+    }
 
     this.acknowledgeNagFindings();
   }

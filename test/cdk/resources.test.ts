@@ -130,7 +130,6 @@ describe('handlers', () => {
       [ENV.severityOverrides]: '{}',
       [ENV.tableName]: { Ref: expect.stringMatching(/^MacieAlertsStateTable/) },
       [ENV.topicArn]: { Ref: expect.stringMatching(/^MacieAlertsAlertTopic/) },
-      CHAT_MIN_SEVERITY: 'INFO',
       POWERTOOLS_SERVICE_NAME: `macie-alerts-${expected[id].entry}`,
       POWERTOOLS_METRICS_NAMESPACE: 'MacieAlerts',
       POWERTOOLS_LOG_LEVEL: 'INFO',

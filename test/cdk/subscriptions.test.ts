@@ -90,3 +90,21 @@ describe('chat', () => {
     });
   });
 });
+
+describe('chat minimum severity', () => {
+  const slack = { workspaceId: 'T01ABCDEF', channelId: 'C01ABCDEF' };
+
+  it('outputs the exact filter policy for the chat subscription when chatMinSeverity is above INFO', () => {
+    const { template } = buildStack({ slack, chatMinSeverity: 'MEDIUM' });
+    const outputs = Object.entries(template.findOutputs('*')).filter(([id]) => id.includes('ChatFilterPolicy'));
+    expect(outputs).toHaveLength(1);
+    expect(JSON.parse(outputs[0][1].Value as string)).toEqual({ severityScore: [{ numeric: ['>=', 2] }] });
+  });
+
+  it('outputs no chat policy at INFO or without a chat channel', () => {
+    for (const props of [{ slack }, { chatMinSeverity: 'HIGH' as const }]) {
+      const ids = Object.keys(buildStack(props).template.findOutputs('*'));
+      expect(ids.filter((id) => id.includes('ChatFilterPolicy'))).toEqual([]);
+    }
+  });
+});
