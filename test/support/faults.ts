@@ -86,7 +86,7 @@ export type PublishFault =
   | { kind: 'fail-call' }
   /** The call reports these alerts failed, the others published (a partial PublishBatch failure). */
   | { kind: 'fail-ids'; ids: ReadonlySet<string> }
-  /** The process dies after SNS took the call but before the answer is seen: the residual window. */
+  /** SNS took the call, then the publisher throws (the answer was lost, e.g. a timeout after the request arrived). */
   | { kind: 'crash-after-send' }
   /** The process dies before the call is made. */
   | { kind: 'crash-before-send' };
