@@ -27,6 +27,8 @@ export interface CliIo {
 
 /** Resources to release however the process ends (normal exit, error, Ctrl-C). */
 const cleanups = new Set<() => Promise<void>>();
+/** DynamoDB Locals that are up: on a sudden exit, stop() still sends the signal synchronously. */
+const running = new Set<LocalDynamoDb>();
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let command;
@@ -144,11 +146,13 @@ async function openState(options: ReplayOptions): Promise<{ store: StateStore; c
     if (error instanceof JavaMissingError) throw error;
     throw new Error(`the embedded DynamoDB Local did not start: ${(error as Error).message}`);
   }
+  running.add(local);
   const client = localDynamoClient(local.endpoint);
   const close = async () => {
     client.destroy();
     cleanups.delete(stop);
     await local.stop();
+    running.delete(local);
   };
   try {
     await createStateTable(client, 'macie-alerts-replay');
@@ -186,8 +190,8 @@ export function run(argv: readonly string[]): void {
   };
   process.once('SIGINT', () => onSignal('SIGINT', 130));
   process.once('SIGTERM', () => onSignal('SIGTERM', 143));
-  // Last resort: stop() signals the child synchronously, so even process.exit from elsewhere reaps it.
-  process.once('exit', () => void releaseAll());
+  // Last resort (an exit nobody planned): stop() signals the child synchronously, before the process is gone.
+  process.once('exit', () => running.forEach((local) => void local.stop()));
 
   main(argv, { stdout: process.stdout, stderr: process.stderr })
     .catch(async (error: unknown) => {
