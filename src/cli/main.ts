@@ -66,9 +66,11 @@ async function replayCommand(options: ReplayOptions, io: CliIo): Promise<number>
 
   let state: { store: StateStore; close: () => Promise<void> };
   // Starting Java takes seconds: say so on a terminal (the progress line replaces it).
-  if (io.stderr.isTTY && !options.endpoint) io.stderr.write('\r\x1b[Kstarting the embedded DynamoDB Local...');
+  const needsState = read.units.length > 0;
+  if (needsState && io.stderr.isTTY && !options.endpoint) io.stderr.write('\r\x1b[Kstarting the embedded DynamoDB Local...');
   try {
-    state = await openState(options);
+    // Nothing to replay (every input was bad): no reason to start Java just to print the summary.
+    state = needsState ? await openState(options) : { store: undefined as unknown as StateStore, close: async () => undefined };
   } catch (error) {
     io.stderr.write(`${io.stderr.isTTY ? '\r\x1b[K' : ''}macie-alerts: ${(error as Error).message}\n`);
     return EXIT.failed;

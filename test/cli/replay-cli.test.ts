@@ -220,6 +220,13 @@ describe('macie-alerts replay (child process)', () => {
     for (const option of ['--format', '--config', '--min-severity', '--region', '--endpoint', '--table']) expect(run.stdout).toContain(option);
   });
 
+  test('when no input is understood nothing is started (even without Java): the reasons and exit 2', async () => {
+    const run = await cli(['replay', join(SAMPLES, 'no-such-file.json')], { ...process.env, PATH: '/nonexistent' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`macie-alerts: skipped ${join(SAMPLES, 'no-such-file.json')}: no such file or directory\n`);
+    expect(run.stdout).toContain('inputs read:      0 files, 0 JSON values; 1 not understood');
+  });
+
   test('without Java the embedded DynamoDB gives one clear line and exit 1', async () => {
     const run = await cli(['replay', sample('08-no-buckets-matched.log-event.json')], { ...process.env, PATH: '/nonexistent' });
     expect(run.code).toBe(1);
