@@ -79,7 +79,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 export function renderTables(results: BenchResults): string {
   const s = results.scenarios;
   const speed = table(
-    ['scenario', 'events (invocations)', 'ours: events/s', 'ours: CPU ms / 1k events', 'floor: CPU ms / 1k events', 'ours / floor', 'of ours, DynamoDB client CPU', 'peak RSS MB'],
+    ['scenario', 'events (invocations)', 'ours: events/s', 'ours: CPU ms / 1k events', 'floor: CPU ms / 1k events', 'ours / floor', 'of ours, DynamoDB client CPU', 'naive: CPU ms / 1k events', 'peak RSS MB (at start)'],
     s.map((r) => [
       r.name,
       `${fmt(r.events)} (${fmt(r.invocations)})`,
@@ -88,7 +88,8 @@ export function renderTables(results: BenchResults): string {
       withSpread(r.floor.cpuMsPer1k, 1),
       `${fmt(r.cpuRatio.median, 1)}x`,
       `${fmt((100 * r.ours.dynamo.clientCpuMs) / ((r.ours.cpuMsPer1k.median * r.events) / 1000), 0)}%`,
-      fmt(r.rssMb?.peakMb, 0),
+      r.naive ? fmt(r.naive.cpuMsPer1k.median, 0) : '-',
+      `${fmt(r.rssMb?.peakMb, 0)} (${fmt(r.rssMb?.beforeMb, 0)})`,
     ]),
   );
   const cost = table(
