@@ -61,6 +61,7 @@ export function outboxWrites(alerts: readonly Alert[], owner: ItemKey, at: Date,
     kind: 'put' as const,
     item: {
       ...keys.alert(alert.id),
+      alertId: alert.id,
       status: 'PENDING',
       alert: JSON.stringify(alert),
       ownerPk: owner.pk,

@@ -226,8 +226,7 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
 
 function alertIdOf(op: WriteOp | undefined): string | undefined {
   if (op?.kind !== 'put') return undefined;
-  const pk = op.item.pk;
-  return typeof pk === 'string' && pk.startsWith('ALERT#') ? pk.slice('ALERT#'.length) : undefined;
+  return typeof op.item.alertId === 'string' ? op.item.alertId : undefined;
 }
 
 function dropExisting(r: RunReduction, existing: ReadonlySet<string>): void {

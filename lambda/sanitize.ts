@@ -103,7 +103,9 @@ export function escapeChatMarkdown(text: string): string {
  * links (isSafeConsoleUrl), which pipelines may legitimately quote.
  */
 export function defangUrls(text: string): string {
-  return text.replace(/\bhttps?:\/\/[^\s<>"'`]*/gi, (url) => (isSafeConsoleUrl(url) ? url : url.replace(/^http/i, 'hxxp')));
+  // No word boundary: a URL glued to a word ("My_Jobhttps://...") is still a link to many clients. Each URL
+  // ends where the next scheme starts, so two URLs in one token are both defanged.
+  return text.replace(/https?:\/\/(?:(?!https?:\/\/)[^\s<>"'`])*/gi, (url) => (isSafeConsoleUrl(url) ? url : url.replace(/^http/i, 'hxxp')));
 }
 
 /** One untrusted line for plain-text forms (email, SMS): cleaned, capped, URLs defanged. */

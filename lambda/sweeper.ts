@@ -97,7 +97,7 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
   const stranded = await deps.store.listIndex(GSI1.pendingAlert, cutoff);
   const byOwner = new Map<string, PendingAlerts & { alertIds: string[] }>();
   for (const item of stranded) {
-    const id = typeof item.pk === 'string' && item.pk.startsWith('ALERT#') ? item.pk.slice('ALERT#'.length) : undefined;
+    const id = typeof item.alertId === 'string' ? item.alertId : undefined;
     if (!id || known.has(id)) continue;
     const owner = { pk: String(item.ownerPk ?? item.pk), sk: String(item.ownerSk ?? item.sk) };
     const k = `${owner.pk}\u0000${owner.sk}`;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
 /**
@@ -30,28 +31,40 @@ export const GSI1 = {
   periodicJob: 'PERIODIC_JOB',
 } as const;
 
+/**
+ * A key component taken from an event (bucket name, principal ARN, alert id...) kept far below DynamoDB's key
+ * limits (2,048 bytes partition, 1,024 bytes sort): a long one becomes a readable prefix plus a hash of the
+ * whole, still unique and deterministic, so a hostile 2,000-character name cannot make a write fail.
+ */
+export function keyPart(value: string): string {
+  if (Buffer.byteLength(value, 'utf8') <= 200) return value;
+  return `${value.slice(0, 100)}~${createHash('sha256').update(value).digest('hex').slice(0, 32)}`;
+}
+
+const k = keyPart;
+
 export const keys = {
-  job: (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' }),
-  run: (jobId: string, runDate: string) => ({ pk: `JOB#${jobId}`, sk: `RUN#${runDate}` }),
-  alert: (alertId: string) => ({ pk: `ALERT#${alertId}`, sk: 'ALERT' }),
-  event: (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' }),
+  job: (jobId: string) => ({ pk: `JOB#${k(jobId)}`, sk: 'JOB' }),
+  run: (jobId: string, runDate: string) => ({ pk: `JOB#${k(jobId)}`, sk: `RUN#${k(runDate)}` }),
+  alert: (alertId: string) => ({ pk: `ALERT#${k(alertId)}`, sk: 'ALERT' }),
+  event: (eventId: string) => ({ pk: `EVENT#${k(eventId)}`, sk: 'EVENT' }),
   /** Under the job's partition, so the run summary lists a run's findings with one query (runFindingsPrefix). */
   findingGroup: (jobId: string, runDate: string, bucket: string, findingType: string) => ({
-    pk: `JOB#${jobId}`,
-    sk: `FGROUP#${runDate}#${bucket}#${findingType}`,
+    pk: `JOB#${k(jobId)}`,
+    sk: `FGROUP#${k(runDate)}#${k(bucket)}#${k(findingType)}`,
   }),
-  runFindingsPrefix: (runDate: string) => `FGROUP#${runDate}#`,
+  runFindingsPrefix: (runDate: string) => `FGROUP#${k(runDate)}#`,
   automatedFindingGroup: (accountId: string, bucket: string, findingType: string) => ({
-    pk: `AUTOMATED#${accountId}`,
-    sk: `FGROUP#${bucket}#${findingType}`,
+    pk: `AUTOMATED#${k(accountId)}`,
+    sk: `FGROUP#${k(bucket)}#${k(findingType)}`,
   }),
   /** Sample findings never count towards a real job run's summary. */
   sampleFindingGroup: (accountId: string, bucket: string, findingType: string) => ({
-    pk: `SAMPLE#${accountId}`,
-    sk: `FGROUP#${bucket}#${findingType}`,
+    pk: `SAMPLE#${k(accountId)}`,
+    sk: `FGROUP#${k(bucket)}#${k(findingType)}`,
   }),
-  policyFinding: (findingId: string) => ({ pk: `FINDING#${findingId}`, sk: 'FINDING' }),
-  principalReveals: (principalArn: string) => ({ pk: `PRINCIPAL#${principalArn}`, sk: 'REVEALS' }),
+  policyFinding: (findingId: string) => ({ pk: `FINDING#${k(findingId)}`, sk: 'FINDING' }),
+  principalReveals: (principalArn: string) => ({ pk: `PRINCIPAL#${k(principalArn)}`, sk: 'REVEALS' }),
 };
 
 export type ItemKey = { pk: string; sk: string };

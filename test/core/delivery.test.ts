@@ -85,3 +85,23 @@ describe('outbox delivery', () => {
     expect(retry.published.map((a) => a.id)).toEqual(['t1', 't2']);
   });
 });
+
+describe('state keys', () => {
+  test('a key part longer than DynamoDB allows is bounded, deterministic and distinct', async () => {
+    const { keyPart } = await import('../../lambda/table');
+    const long = 'b'.repeat(2000);
+    expect(Buffer.byteLength(keyPart(long))).toBeLessThan(200);
+    expect(keyPart(long)).toBe(keyPart('b'.repeat(2000)));
+    expect(keyPart(long)).not.toBe(keyPart(`${long}c`));
+    expect(keyPart('short-bucket')).toBe('short-bucket');
+  });
+
+  test('an alert with a 2,000-character id goes through the outbox on DynamoDB Local', async () => {
+    const store = await freshStore();
+    const publisher = new FakePublisher();
+    const id = `run:job:2024:${'x'.repeat(2000)}`;
+    await store.write([{ kind: 'put', item: { ...owner, version: 1, pendingAlerts: withPending(undefined, [id]) } }, ...outboxWrites([testAlert(id)], owner, at, 90)]);
+    const report = await deliverPending(deps(store, publisher), [{ owner, alertIds: [id] }]);
+    expect(report.published.map((a) => a.id)).toEqual([id]);
+  });
+});

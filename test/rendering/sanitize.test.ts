@@ -80,6 +80,11 @@ describe('links', () => {
   ])('isSafeConsoleUrl(%j) is %s', (url, safe) => {
     expect(isSafeConsoleUrl(url)).toBe(safe);
   });
+  it('defangs a URL glued to a word and every URL of one token', () => {
+    expect(defangUrls('My_Jobhttps://evil.example/x')).toBe('My_Jobhxxps://evil.example/x');
+    expect(defangUrls('x)(https://a.example https://b.examplehttp://c.example')).toBe('x)(hxxps://a.example hxxps://b.examplehxxp://c.example');
+  });
+
   it('defangs URLs in untrusted text unless they are AWS console or docs links', () => {
     expect(defangUrls('see https://evil.example/login and https://docs.aws.amazon.com/macie/ or HTTP://x.y')).toBe(
       'see hxxps://evil.example/login and https://docs.aws.amazon.com/macie/ or hxxp://x.y',
