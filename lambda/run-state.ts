@@ -376,11 +376,9 @@ function jobLinks(region: string, jobId: string) {
   ];
 }
 
-function eventDetails(e: JobLogEvent, batch: RunBatch): AlertDetail[] {
+function eventDetails(e: JobLogEvent): AlertDetail[] {
+  // Job name, id and run date travel on alert.job, which every rendering shows once.
   const d: AlertDetail[] = [
-    { label: 'Job', value: batch.jobName },
-    { label: 'Job id', value: batch.jobId },
-    { label: 'Run', value: batch.runDate },
     { label: 'Event', value: e.eventType },
     { label: 'Occurred at', value: e.occurredAt },
     { label: 'Macie says', value: e.description },
@@ -404,7 +402,7 @@ function statusAlert(e: JobLogEvent, c: Classification, batch: RunBatch, ctx: Re
     whatHappened: `Macie job "${batch.jobName}" (${batch.jobId}), run of ${batch.runDate}: ${c.title} at ${e.occurredAt}. Macie says: ${e.description}`,
     whatItMeans: c.meaning,
     whatToDo: c.whatToDo,
-    details: eventDetails(e, batch),
+    details: eventDetails(e),
     affected: [],
     count: 1,
     links: jobLinks(ctx.region, batch.jobId),
@@ -450,7 +448,7 @@ function groupAlert(
       : `Still occurring: ${groupCount} "${c.title}" events so far in the run of ${batch.runDate} of Macie job "${batch.jobName}" (${batch.jobId}); latest at ${newest.occurredAt}` +
         (where ? `, for ${where}` : '') +
         '.';
-  const details: AlertDetail[] = [...eventDetails(first, batch)];
+  const details: AlertDetail[] = [...eventDetails(first)];
   details.push({ label: kind === 'first' ? 'Events in this batch' : 'Events so far in this run', value: String(kind === 'first' ? events.length : groupCount) });
   if (!c.known) details.push({ label: 'Note', value: 'This event type is not in the classification table of this version.' });
   return {

@@ -221,10 +221,8 @@ export function buildRunSummaryAlert(
   if (findings && findings.total > 0) todo.push('Review the findings of this run in the Macie console.');
   const whatToDo = todo.length > 0 ? todo.join('\n') : 'Nothing: the run was clean.';
 
+  // Job name, id and run date are on the alert itself (alert.job): every rendering shows them once.
   const details: AlertDetail[] = [
-    { label: 'Job', value: run.jobName },
-    { label: 'Job id', value: run.jobId },
-    { label: 'Run', value: run.runDate },
     { label: 'Status', value: run.status },
     { label: 'Started', value: start },
   ];
@@ -233,7 +231,7 @@ export function buildRunSummaryAlert(
   if (run.pausedAt) details.push({ label: 'Paused', value: `${run.pausedAt}${run.pausedBy ? ` (by ${run.pausedBy === 'QUOTA' ? 'Macie: monthly quota' : 'a user'})` : ''}` });
   details.push({ label: 'Buckets matched', value: num(run.bucketsMatched) });
   details.push({ label: 'Errors', value: num(totalErrors) });
-  for (const [type, n] of errorTypes) details.push({ label: `Errors: ${type}`, value: errorLine(type, n, run) });
+  for (const [type, n] of errorTypes) details.push({ label: `Errors (${type})`, value: errorLine(type, n, run) });
   if (accounts.length) details.push({ label: 'Accounts affected', value: accounts.join(', ') });
   if (findings) {
     details.push({ label: 'Findings', value: num(findings.total) });

@@ -95,7 +95,7 @@ describe('macie-alerts replay (child process)', () => {
     expect(storm.find((l) => l.eventType === 'ACCOUNT_ACCESS_DENIED')).toMatchObject({ severity: 'HIGH', category: 'ACCOUNT_ERROR' });
     const summary = storm.find((l) => l.eventType === 'SCHEDULED_RUN_COMPLETED');
     expect(summary).toMatchObject({ severity: 'HIGH', category: 'JOB_RUN_SUMMARY', runDate: '2024-04-14T17:09:30.574809Z' });
-    expect(summary!.email).toMatch(/BUCKET_ACCESS_DENIED: 363/);
+    expect(summary!.email).toMatch(/Errors \(BUCKET_ACCESS_DENIED\): 363/);
 
     // 02 and 03: quota pause and resume, user pause and cancel.
     expect(of('5ad81ae2b13d7c4f9e0a6b2c8example')).toEqual([
