@@ -79,7 +79,6 @@ export async function applyEventOnce(
     deps.telemetry.count('EventsDuplicate');
     const ownerItem = await deps.store.get(owner);
     const delivered = await deliverPending(delivery, [{ owner, alertIds: pendingIds(ownerItem) }]);
-    countDelivery(deps, delivered.published.length, delivered.alreadySent);
     return { outcome: 'duplicate', published: delivered.published, reason: `event ${eventId} was already applied` };
   }
 
@@ -87,18 +86,12 @@ export async function applyEventOnce(
   if (decision.alerts.length === 0) deps.telemetry.count('AlertsSuppressed');
   const known = new Map(decision.alerts.map((a) => [a.id, a]));
   const delivered = await deliverPending(delivery, [{ owner, alertIds: decision.pending }], known);
-  countDelivery(deps, delivered.published.length, delivered.alreadySent);
   return {
     outcome: decision.alerts.length > 0 ? 'alerted' : 'grouped',
     published: delivered.published,
     created: decision.alerts,
     reason: decision.reason,
   };
-}
-
-function countDelivery(deps: PipelineDeps, published: number, alreadySent: number): void {
-  if (published > 0) deps.telemetry.count('AlertsPublished', published);
-  if (alreadySent > 0) deps.telemetry.count('AlertsAlreadySent', alreadySent);
 }
 
 /** Ids still pending on the aggregate as read, plus the new ones. */

@@ -1,5 +1,6 @@
 import type { Alert } from './alert';
 import type { AlertPublisher, PublishFailure } from './publisher';
+import type { Telemetry } from './telemetry';
 import { ConditionalWriteConflict, notExists, sleep, type Item, type StateStore, type WriteOp } from './store';
 import { GSI1, expiresAt, keys, type ItemKey } from './table';
 
@@ -30,6 +31,8 @@ export interface DeliveryDeps {
   /** Milliseconds left in this invocation (Lambda context); claiming stops when fewer than minRemainingMs are left. */
   readonly remainingMs?: () => number;
   readonly minRemainingMs?: number;
+  /** Counts AlertsPublished / AlertsAlreadySent here, once, for every pipeline. */
+  readonly telemetry?: Telemetry;
   /** Test seam for fault injection: called after each step; a throw here is a crash at that point. */
   readonly afterStep?: (step: DeliveryStep, alertIds: readonly string[]) => void | Promise<void>;
 }
@@ -143,6 +146,8 @@ export async function deliverPending(
       await deps.afterStep?.('release', [...failedIds]);
     }
   }
+  if (published.length > 0) deps.telemetry?.count('AlertsPublished', published.length);
+  if (alreadySent > 0) deps.telemetry?.count('AlertsAlreadySent', alreadySent);
   if (failures.length > 0) throw new DeliveryFailed(failures);
   return { published, alreadySent };
 }

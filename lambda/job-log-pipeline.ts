@@ -104,8 +104,6 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
   const delivery = await deliverPending(deliveryDeps(deps), pending, known);
   report.published = [...delivery.published];
   report.alreadySent = delivery.alreadySent;
-  if (delivery.published.length > 0) deps.telemetry.count('AlertsPublished', delivery.published.length);
-  if (delivery.alreadySent > 0) deps.telemetry.count('AlertsAlreadySent', delivery.alreadySent);
   return report;
 }
 

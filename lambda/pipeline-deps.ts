@@ -29,6 +29,7 @@ export function deliveryDeps(deps: PipelineDeps): DeliveryDeps {
     now: deps.now,
     retentionDays: deps.settings.stateRetentionDays,
     remainingMs: deps.remainingMs,
+    telemetry: deps.telemetry,
     afterStep: deps.afterStep,
   };
 }

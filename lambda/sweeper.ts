@@ -112,13 +112,11 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
     try {
       const report = await deliverPending(deliveryDeps(deps), [group], known);
       published.push(...report.published.map((a) => a.id));
-      if (report.alreadySent > 0) deps.telemetry.count('AlertsAlreadySent', report.alreadySent);
     } catch (error) {
+      // Counted where it happens: PublishFailures by the publisher, delivery counts by deliverPending.
       failures.push({ key: `${group.owner.pk}/${group.owner.sk}`, reason: reasonOf(error) });
-      deps.telemetry.count('PublishFailures');
     }
   }
-  if (published.length > 0) deps.telemetry.count('AlertsPublished', published.length);
   for (const f of failures) deps.telemetry.error('sweeper: check or delivery failed, the next sweep retries', f);
   deps.telemetry.info('sweeper: done', { openRuns: openRuns.length, periodicJobs: periodicJobs.length, raised: raised.length, published: published.length, failures: failures.length });
   return { openRuns: openRuns.length, periodicJobs: periodicJobs.length, raised, published, failures };

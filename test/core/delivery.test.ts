@@ -1,6 +1,7 @@
 import { DeliveryFailed, deliverPending, outboxWrites, pendingIds, withPending, type DeliveryDeps } from '../../lambda/delivery';
 import type { StateStore } from '../../lambda/store';
 import { keys } from '../../lambda/table';
+import { RecordingTelemetry } from '../../lambda/telemetry';
 import { FakePublisher, testAlert } from '../support/alerts';
 import { freshStore } from '../support/dynamodb';
 
@@ -83,6 +84,17 @@ describe('outbox delivery', () => {
     expect(pendingIds(await store.get(owner)).sort()).toEqual(['t1', 't2']);
     const retry = await deliverPending(deps(store, publisher), [{ owner, alertIds: ['t1', 't2'] }]);
     expect(retry.published.map((a) => a.id)).toEqual(['t1', 't2']);
+  });
+});
+
+describe('delivery metrics', () => {
+  test('each published alert is counted once, and alerts found already sent are counted apart', async () => {
+    const store = await freshStore();
+    const telemetry = new RecordingTelemetry();
+    await writeAggregateWithAlerts(store, ['m1', 'm2', 'm3']);
+    await deliverPending({ ...deps(store, new FakePublisher()), telemetry }, [{ owner, alertIds: ['m1', 'm2', 'm3'] }]);
+    await deliverPending({ ...deps(store, new FakePublisher()), telemetry }, [{ owner, alertIds: ['m1', 'm2'] }]);
+    expect(telemetry.counters).toEqual({ AlertsPublished: 3, AlertsAlreadySent: 2 });
   });
 });
 
