@@ -1,5 +1,5 @@
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { EventBridgeEnvelopeShape } from './eventbridge-envelope';
 import type { Severity } from './severity';
 
 /**
@@ -7,39 +7,41 @@ import type { Severity } from './severity';
  * pipeline reads it. Only what an alert needs is required; everything else is optional or nullish because
  * Macie sends null for absent objects (policyDetails on a sensitive-data finding, s3Object on a policy
  * finding) and may add fields in later schema versions (unknown keys are accepted and dropped).
+ * zod/mini, not zod classic: see eventbridge-envelope.ts and job-log-events.ts (bundle size, cold start).
  */
 const text = z.string();
-const optionalText = z.string().nullish();
-const flag = z.boolean().nullish();
+const optionalText = z.nullish(z.string());
+const optionalNumber = z.nullish(z.number());
+const flag = z.nullish(z.boolean());
 
-const BlockPublicAccessSchema = z
-  .object({ ignorePublicAcls: flag, restrictPublicBuckets: flag, blockPublicAcls: flag, blockPublicPolicy: flag })
-  .nullish();
+const BlockPublicAccessSchema = z.nullish(
+  z.object({ ignorePublicAcls: flag, restrictPublicBuckets: flag, blockPublicAcls: flag, blockPublicPolicy: flag }),
+);
 
-const PublicAccessSchema = z
-  .object({
+const PublicAccessSchema = z.nullish(
+  z.object({
     effectivePermission: optionalText,
-    permissionConfiguration: z
-      .object({
-        bucketLevelPermissions: z
-          .object({
-            accessControlList: z.object({ allowsPublicReadAccess: flag, allowsPublicWriteAccess: flag }).nullish(),
-            bucketPolicy: z.object({ allowsPublicReadAccess: flag, allowsPublicWriteAccess: flag }).nullish(),
+    permissionConfiguration: z.nullish(
+      z.object({
+        bucketLevelPermissions: z.nullish(
+          z.object({
+            accessControlList: z.nullish(z.object({ allowsPublicReadAccess: flag, allowsPublicWriteAccess: flag })),
+            bucketPolicy: z.nullish(z.object({ allowsPublicReadAccess: flag, allowsPublicWriteAccess: flag })),
             blockPublicAccess: BlockPublicAccessSchema,
-          })
-          .nullish(),
-        accountLevelPermissions: z.object({ blockPublicAccess: BlockPublicAccessSchema }).nullish(),
-      })
-      .nullish(),
-  })
-  .nullish();
+          }),
+        ),
+        accountLevelPermissions: z.nullish(z.object({ blockPublicAccess: BlockPublicAccessSchema })),
+      }),
+    ),
+  }),
+);
 
-const EncryptionSchema = z.object({ encryptionType: optionalText, kmsMasterKeyId: optionalText }).nullish();
+const EncryptionSchema = z.nullish(z.object({ encryptionType: optionalText, kmsMasterKeyId: optionalText }));
 
 export const S3BucketSchema = z.object({
   arn: optionalText,
-  name: text.min(1),
-  owner: z.object({ displayName: optionalText, id: optionalText }).nullish(),
+  name: text.check(z.minLength(1)),
+  owner: z.nullish(z.object({ displayName: optionalText, id: optionalText })),
   defaultServerSideEncryption: EncryptionSchema,
   publicAccess: PublicAccessSchema,
   allowsUnencryptedObjectUploads: optionalText,
@@ -49,56 +51,56 @@ export const S3ObjectSchema = z.object({
   key: optionalText,
   path: optionalText,
   extension: optionalText,
-  size: z.number().nullish(),
+  size: optionalNumber,
   serverSideEncryption: EncryptionSchema,
   publicAccess: flag,
   versionId: optionalText,
 });
 
-const DetectionSchema = z.object({ type: optionalText, name: optionalText, arn: optionalText, count: z.number().nullish() });
+const DetectionSchema = z.object({ type: optionalText, name: optionalText, arn: optionalText, count: optionalNumber });
 
 export const ClassificationDetailsSchema = z.object({
   jobId: optionalText,
   jobArn: optionalText,
   originType: optionalText,
   detailedResultsLocation: optionalText,
-  result: z
-    .object({
+  result: z.nullish(
+    z.object({
       mimeType: optionalText,
-      sizeClassified: z.number().nullish(),
+      sizeClassified: optionalNumber,
       additionalOccurrences: flag,
-      status: z.object({ code: optionalText, reason: optionalText }).nullish(),
-      sensitiveData: z
-        .array(z.object({ category: optionalText, totalCount: z.number().nullish(), detections: z.array(DetectionSchema).nullish() }))
-        .nullish(),
-      customDataIdentifiers: z.object({ totalCount: z.number().nullish(), detections: z.array(DetectionSchema).nullish() }).nullish(),
-    })
-    .nullish(),
+      status: z.nullish(z.object({ code: optionalText, reason: optionalText })),
+      sensitiveData: z.nullish(
+        z.array(z.object({ category: optionalText, totalCount: optionalNumber, detections: z.nullish(z.array(DetectionSchema)) })),
+      ),
+      customDataIdentifiers: z.nullish(z.object({ totalCount: optionalNumber, detections: z.nullish(z.array(DetectionSchema)) })),
+    }),
+  ),
 });
 
-const SessionIssuerSchema = z.object({ type: optionalText, arn: optionalText, userName: optionalText, accountId: optionalText }).nullish();
-const IdentityPartSchema = z
-  .object({
+const SessionIssuerSchema = z.nullish(z.object({ type: optionalText, arn: optionalText, userName: optionalText, accountId: optionalText }));
+const IdentityPartSchema = z.nullish(
+  z.object({
     arn: optionalText,
     principalId: optionalText,
     accountId: optionalText,
     userName: optionalText,
     invokedBy: optionalText,
-    sessionContext: z.object({ sessionIssuer: SessionIssuerSchema }).nullish(),
-  })
-  .nullish();
+    sessionContext: z.nullish(z.object({ sessionIssuer: SessionIssuerSchema })),
+  }),
+);
 
 export const PolicyDetailsSchema = z.object({
-  action: z
-    .object({
+  action: z.nullish(
+    z.object({
       actionType: optionalText,
-      apiCallDetails: z.object({ api: optionalText, apiServiceName: optionalText, firstSeen: optionalText, lastSeen: optionalText }).nullish(),
-    })
-    .nullish(),
-  actor: z
-    .object({
-      userIdentity: z
-        .object({
+      apiCallDetails: z.nullish(z.object({ api: optionalText, apiServiceName: optionalText, firstSeen: optionalText, lastSeen: optionalText })),
+    }),
+  ),
+  actor: z.nullish(
+    z.object({
+      userIdentity: z.nullish(
+        z.object({
           type: optionalText,
           assumedRole: IdentityPartSchema,
           iamUser: IdentityPartSchema,
@@ -106,59 +108,60 @@ export const PolicyDetailsSchema = z.object({
           root: IdentityPartSchema,
           awsAccount: IdentityPartSchema,
           awsService: IdentityPartSchema,
-        })
-        .nullish(),
-      ipAddressDetails: z
-        .object({
+        }),
+      ),
+      ipAddressDetails: z.nullish(
+        z.object({
           ipAddressV4: optionalText,
-          ipOwner: z.object({ asn: optionalText, asnOrg: optionalText, isp: optionalText, org: optionalText }).nullish(),
-          ipCountry: z.object({ code: optionalText, name: optionalText }).nullish(),
-          ipCity: z.object({ name: optionalText }).nullish(),
-        })
-        .nullish(),
-      domainDetails: z.object({ domainName: optionalText }).nullish(),
-    })
-    .nullish(),
+          ipOwner: z.nullish(z.object({ asn: optionalText, asnOrg: optionalText, isp: optionalText, org: optionalText })),
+          ipCountry: z.nullish(z.object({ code: optionalText, name: optionalText })),
+          ipCity: z.nullish(z.object({ name: optionalText })),
+        }),
+      ),
+      domainDetails: z.nullish(z.object({ domainName: optionalText })),
+    }),
+  ),
 });
 
 const SEVERITY_BY_DESCRIPTION: Record<string, Severity> = { low: 'LOW', medium: 'MEDIUM', high: 'HIGH' };
 const SEVERITY_BY_SCORE: Record<number, Severity> = { 1: 'LOW', 2: 'MEDIUM', 3: 'HIGH' };
 
 /** Macie rates findings Low / Medium / High (score 1-3); the description wins, the score is the fallback. */
-export const FindingSeveritySchema = z
-  .object({ score: z.number().nullish(), description: optionalText })
-  .transform((s, ctx) => {
+export const FindingSeveritySchema = z.pipe(
+  z.object({ score: optionalNumber, description: optionalText }),
+  z.transform((s, ctx): Severity => {
     const severity = SEVERITY_BY_DESCRIPTION[(s.description ?? '').trim().toLowerCase()] ?? SEVERITY_BY_SCORE[s.score ?? -1];
     if (!severity) {
-      ctx.addIssue({ code: 'custom', message: `unrecognised severity ${JSON.stringify(s)} (expected Low, Medium or High)` });
+      ctx.issues.push({ code: 'custom', message: `unrecognised severity ${JSON.stringify(s)} (expected Low, Medium or High)`, input: s });
       return z.NEVER;
     }
     return severity;
-  });
+  }),
+);
 
 export const FindingDetailSchema = z.object({
   schemaVersion: optionalText,
-  id: text.min(1),
-  accountId: text.min(1),
+  id: text.check(z.minLength(1)),
+  accountId: text.check(z.minLength(1)),
   partition: optionalText,
-  region: text.min(1),
-  type: text.min(1),
+  region: text.check(z.minLength(1)),
+  type: text.check(z.minLength(1)),
   title: optionalText,
   description: optionalText,
   severity: FindingSeveritySchema,
   createdAt: z.iso.datetime({ offset: true }),
   updatedAt: z.iso.datetime({ offset: true }),
-  count: z.number().int().positive(),
+  count: z.number().check(z.int(), z.positive()),
   category: optionalText,
-  resourcesAffected: z.object({ s3Bucket: S3BucketSchema.nullish(), s3Object: S3ObjectSchema.nullish() }).nullish(),
-  classificationDetails: ClassificationDetailsSchema.nullish(),
-  policyDetails: PolicyDetailsSchema.nullish(),
-  sample: z.boolean().nullish(),
-  archived: z.boolean().nullish(),
+  resourcesAffected: z.nullish(z.object({ s3Bucket: z.nullish(S3BucketSchema), s3Object: z.nullish(S3ObjectSchema) })),
+  classificationDetails: z.nullish(ClassificationDetailsSchema),
+  policyDetails: z.nullish(PolicyDetailsSchema),
+  sample: z.nullish(z.boolean()),
+  archived: z.nullish(z.boolean()),
 });
 
-/** The EventBridge envelope (Powertools' schema) with the finding as its detail. */
-export const FindingEventSchema = EventBridgeSchema.extend({ detail: FindingDetailSchema });
+/** The EventBridge envelope with the finding as its detail. */
+export const FindingEventSchema = z.object({ ...EventBridgeEnvelopeShape, detail: FindingDetailSchema });
 
 export type FindingDetail = z.infer<typeof FindingDetailSchema>;
 export type FindingEvent = z.infer<typeof FindingEventSchema>;
