@@ -128,7 +128,7 @@ const SubscriptionEventSchema = z.object({ awslogs: z.object({ data: z.base64() 
  */
 export const MAX_DECODED_BYTES = 8 * 1024 * 1024;
 
-function describe(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string {
+function issuesText(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string {
   return issues
     .slice(0, 3)
     .map((issue) => `${[...prefix, ...issue.path].map(String).join('.') || '(root)'}: ${issue.message}`)
@@ -147,7 +147,7 @@ export function decodeSubscriptionEvent(event: CloudWatchLogsEvent): DecodeResul
     };
   };
   const envelope = SubscriptionEventSchema.safeParse(event);
-  if (!envelope.success) return fail(describe(envelope.error.issues));
+  if (!envelope.success) return fail(issuesText(envelope.error.issues));
   let text: string;
   try {
     text = gunzipSync(Buffer.from(envelope.data.awslogs.data, 'base64'), { maxOutputLength: MAX_DECODED_BYTES }).toString('utf8');
@@ -166,7 +166,7 @@ export function decodeSubscriptionEvent(event: CloudWatchLogsEvent): DecodeResul
     return fail('awslogs.data: decompressed CloudWatch log data is not JSON');
   }
   const payload = CloudWatchLogsPayloadSchema.safeParse(json);
-  if (!payload.success) return fail(describe(payload.error.issues, ['awslogs', 'data']));
+  if (!payload.success) return fail(issuesText(payload.error.issues, ['awslogs', 'data']));
   return { ok: true, payload: payload.data as CloudWatchLogsDecodedData };
 }
 
