@@ -137,6 +137,14 @@ export interface MacieAlertsProps {
    * @default 'INFO'
    */
   readonly logLevel?: LogLevel;
+  /**
+   * Bundle the AWS SDK clients into each function instead of using the SDK that the Lambda Node.js runtime
+   * ships. Bundling pins the exact client versions the tests ran with, at the cost of ~550 KB per function
+   * (650-710 KB bundles instead of 70-125 KB) for about the same load time. The handlers use only long-stable
+   * APIs (GetItem/BatchGetItem, PutItem/UpdateItem, TransactWriteItems, Query, PublishBatch).
+   * @default false
+   */
+  readonly bundleAwsSdk?: boolean;
 }
 
 interface HandlerSpec {
@@ -172,6 +180,7 @@ export class MacieAlerts extends Construct {
   private readonly removalPolicy: RemovalPolicy;
   private readonly logRetention: logs.RetentionDays;
   private readonly baseEnv: Record<string, string>;
+  private readonly bundleAwsSdk: boolean;
 
   constructor(scope: Construct, id: string, props: MacieAlertsProps = {}) {
     super(scope, id);
@@ -188,6 +197,7 @@ export class MacieAlerts extends Construct {
       throw new SettingsError('logRetentionDays', logRetentionDays, `expected one of ${LOG_RETENTION_DAYS.join(', ')}`);
     }
     const logLevel = props.logLevel ?? 'INFO';
+    this.bundleAwsSdk = props.bundleAwsSdk ?? false;
     if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new SettingsError('logLevel', logLevel, `expected one of ${LOG_LEVELS.join(', ')}`);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     if (removalPolicy !== RemovalPolicy.RETAIN && removalPolicy !== RemovalPolicy.DESTROY) {
@@ -419,8 +429,7 @@ export class MacieAlerts extends Construct {
         minify: true,
         sourceMap: true,
         target: 'node22',
-        // Pin the SDK clients we tested with instead of the runtime's.
-        bundleAwsSDK: true,
+        bundleAwsSDK: this.bundleAwsSdk,
         forceDockerBundling: false,
       },
     });
