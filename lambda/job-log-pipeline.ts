@@ -81,7 +81,11 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
 
   // One stream is one job; grouping by jobId anyway keeps a mixed payload (replays, tests) correct.
   const byJob = new Map<string, Parsed[]>();
-  for (const p of parsed) byJob.set(p.event.jobId, [...(byJob.get(p.event.jobId) ?? []), p]);
+  for (const p of parsed) {
+    const list = byJob.get(p.event.jobId);
+    if (list) list.push(p);
+    else byJob.set(p.event.jobId, [p]);
+  }
 
   const pending: PendingAlerts[] = [];
   const known = new Map<string, Alert>();
@@ -145,7 +149,9 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
     for (const r of records) {
       if (isJobOnlyEvent(r.event, settings)) continue;
       const runDate = r.event.runDate ?? currentRun;
-      byRun.set(runDate, [...(byRun.get(runDate) ?? []), r]);
+      const list = byRun.get(runDate);
+      if (list) list.push(r);
+      else byRun.set(runDate, [r]);
     }
     const missing = [...byRun.keys()].filter((d) => !explicitRuns.includes(d));
     if (missing.length > 0) {
@@ -163,7 +169,7 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
       if (needsFindings(read, events, settings)) {
         findings = summarizeFindings(await store.listPrefix(key.pk, keys.runFindingsPrefix(runDate)));
       }
-      const newest = [...events].sort((a, b) => compareIso(b.occurredAt, a.occurredAt))[0];
+      const newest = events.reduce((m, e) => (compareIso(e.occurredAt, m.occurredAt) > 0 ? e : m), events[0]);
       const r = reduceRun(
         read,
         {
