@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { CloudWatchLogsEvent, CloudWatchLogsLogEvent } from 'aws-lambda';
 import { logsPayload, subscriptionEvent } from '../support/cloudwatch';
+import { cloudTrailEvent } from '../findings/kit';
 
 /**
  * A generated corpus of hostile and malformed input, deterministic from a seed: the same seed always gives
@@ -362,17 +363,7 @@ export function apiCallCorpus(seed: number, count: number): EventCase[] {
     const record = clone(pick(r, records));
     record.eventID = `hostile-call-${seed}-${c}`;
     const id = `eb-hostile-call-${seed}-${c}`;
-    const event: Record<string, any> = {
-      version: '0',
-      id,
-      'detail-type': 'AWS API Call via CloudTrail',
-      source: 'aws.macie2',
-      account: record.recipientAccountId,
-      time: record.eventTime,
-      region: record.awsRegion,
-      resources: [],
-      detail: record,
-    };
+    const event: Record<string, any> = cloudTrailEvent(record, id);
     const roll = r();
     if (roll < 0.2) {
       const bad = malformed(r, event, id);
