@@ -20,6 +20,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { ENV, resolveSettings, SettingsError, settingsToEnv, type PipelineSettings } from '../lambda/settings';
 import { isSeverity, severityScore, type Severity } from '../lambda/severity';
+import { ALERTED_API_CALLS } from '../lambda/api-call-types';
 import { TABLE_KEYS } from '../lambda/table';
 import { METRICS_NAMESPACE } from '../lambda/telemetry';
 import {
@@ -38,27 +39,11 @@ import { alertFilterPolicy } from './subscription-filters';
 /** Macie writes every classification job's events here (one group per Region, created by Macie or by us). */
 export const MACIE_JOB_LOG_GROUP = '/aws/macie/classificationjobs';
 
-/** Handlers publish alerts only at or above this severity to chat (they omit the chat rendering otherwise). */
-
-/** The Macie API calls worth an alert (see the spec's table); CloudTrail delivers them through EventBridge. */
-export const MACIE_API_CALLS = [
-  'GetSensitiveDataOccurrences',
-  'DisableMacie',
-  'UpdateMacieSession',
-  'DisableOrganizationAdminAccount',
-  'DisassociateFromAdministratorAccount',
-  'DisassociateFromMasterAccount',
-  'DisassociateMember',
-  'DeleteMember',
-  'CreateFindingsFilter',
-  'UpdateFindingsFilter',
-  'UpdateClassificationJob',
-  'DeleteFindingsFilter',
-  'DeleteAllowList',
-  'DeleteCustomDataIdentifier',
-  'UpdateRevealConfiguration',
-  'PutClassificationExportConfiguration',
-] as const;
+/**
+ * The Macie API calls the EventBridge rule matches: exactly the calls the API-call pipeline classifies
+ * (lambda/api-call-types.ts), so a call added there reaches the function.
+ */
+export const MACIE_API_CALLS: readonly string[] = ALERTED_API_CALLS;
 
 export interface SlackChannel {
   /** Slack workspace id (T...), from the Amazon Q Developer console after authorising the workspace. */
