@@ -136,19 +136,20 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
     const explicitRuns = [...new Set(records.map((r) => r.event.runDate).filter((d): d is string => !!d))];
     const found = await store.getMany([keys.job(jobId), ...explicitRuns.map((d) => keys.run(jobId, d))]);
     const jobItem = store.lookup(found, keys.job(jobId));
-    const { job, changed: jobChanged } = reduceJob(
+    // Route events to runs: runDate if present, else the job's current run (as of this batch), else UNKNOWN.
+    // The job records that choice per batch, so a retry lands where the first attempt did.
+    const undated = records.filter((r) => !r.event.runDate && !isJobOnlyEvent(r.event, settings));
+    const { job, changed: jobChanged, undatedRun } = reduceJob(
       jobItem,
       jobId,
       records.map((r) => r.event),
       { settings, now },
+      undated.length > 0 ? batchKeyOf(undated.map((r) => r.id)) : undefined,
     );
-
-    // Route events to runs: runDate if present, else the job's current run (as of this batch), else UNKNOWN.
-    const currentRun = typeof job.currentRunDate === 'string' ? job.currentRunDate : UNKNOWN_RUN;
     const byRun = new Map<string, Parsed[]>();
     for (const r of records) {
       if (isJobOnlyEvent(r.event, settings)) continue;
-      const runDate = r.event.runDate ?? currentRun;
+      const runDate = r.event.runDate ?? undatedRun ?? UNKNOWN_RUN;
       const list = byRun.get(runDate);
       if (list) list.push(r);
       else byRun.set(runDate, [r]);

@@ -6,7 +6,7 @@ import { jobLogStreamLink, macieJobLink } from './links';
 import { buildRunSummaryAlert, type FindingsSummary, type RunSummaryInput } from './run-summary';
 import type { PipelineSettings } from './settings';
 import type { Item } from './store';
-import { GSI1, expiresAt, keys } from './table';
+import { GSI1, UNKNOWN_RUN, expiresAt, keys } from './table';
 
 /**
  * The run reducer: (run item as read, one batch of the run's events) -> (run item to write, alerts to send).
@@ -488,12 +488,28 @@ export const RECENT_RUN_STARTS_CAP = 10;
  * The job record: name, kind, the current run (events without runDate attach to it) and the last run dates
  * (the sweeper spots missed scheduled runs from them). Pure, order-independent like the run facts.
  */
+/** The job's own status, for the sweeper: a cancelled or user-paused periodic job has no run due. */
+const JOB_STATUS_OF: Partial<Record<EventEffect, 'CANCELLED' | 'USER_PAUSED' | 'ACTIVE'>> = {
+  CANCELLED: 'CANCELLED',
+  PAUSED_BY_USER: 'USER_PAUSED',
+  RESUMED: 'ACTIVE',
+  RUN_STARTED: 'ACTIVE',
+};
+/** How many routings of undated events the job item remembers (see `undatedKey`). */
+export const ROUTED_BATCHES_CAP = 100;
+
+/**
+ * @param undatedKey batch key of this batch's events that carry no runDate. They go to the job's current run;
+ *   the choice is recorded on the job under this key, so a retry of the batch routes them to the same run even
+ *   if a newer run started meanwhile (the run's appliedBatches then recognises the retry).
+ */
 export function reduceJob(
   current: Item | undefined,
   jobId: string,
   events: readonly JobLogEvent[],
   ctx: Pick<ReduceContext, 'settings' | 'now'>,
-): { job: Item; changed: boolean } {
+  undatedKey?: string,
+): { job: Item; changed: boolean; undatedRun?: string } {
   const job: Item = { ...(current ?? {}), ...keys.job(jobId), jobId };
   const beforeFacts = current ? jobFacts(current) : undefined;
   let runDates = strings(current?.recentRunStarts);
@@ -512,8 +528,21 @@ export function reduceJob(
       job.currentRunDate = maxIso(str(job.currentRunDate), e.runDate);
       if (!runDates.includes(e.runDate)) runDates = [...runDates, e.runDate].sort(compareIso).slice(-RECENT_RUN_STARTS_CAP);
     }
+    const jobStatus = JOB_STATUS_OF[c.effect];
+    // Later event time wins, except that a cancelled job stays cancelled.
+    if (jobStatus && job.jobStatus !== 'CANCELLED' && (jobStatus === 'CANCELLED' || !job.jobStatusAt || compareIso(e.occurredAt, String(job.jobStatusAt)) >= 0)) {
+      job.jobStatus = jobStatus;
+      job.jobStatusAt = e.occurredAt;
+    }
   }
   job.recentRunStarts = runDates;
+  let undatedRun: string | undefined;
+  if (undatedKey) {
+    const routed = strings(job.routedBatches);
+    const recorded = routed.find((r) => r.startsWith(`${undatedKey}=`));
+    undatedRun = recorded ? recorded.slice(undatedKey.length + 1) : (str(job.currentRunDate) ?? UNKNOWN_RUN);
+    if (!recorded) job.routedBatches = [...routed, `${undatedKey}=${undatedRun}`].slice(-ROUTED_BATCHES_CAP);
+  }
   if (job.kind === 'SCHEDULED') {
     job.gsi1pk = GSI1.periodicJob;
     job.gsi1sk = jobId;
@@ -526,10 +555,10 @@ export function reduceJob(
     job.version = (typeof current?.version === 'number' ? current.version : 0) + 1;
     job.expiresAt = ttl;
   }
-  return { job, changed: changed || stale };
+  return { job, changed: changed || stale, undatedRun };
 }
 
 function jobFacts(job: Item): string {
   // nameAt is bookkeeping: a newer event with the same name is no reason to rewrite the job item.
-  return JSON.stringify([job.jobName, job.adminAccountId, job.createdAt, job.kind, job.currentRunDate, job.recentRunStarts]);
+  return JSON.stringify([job.jobName, job.adminAccountId, job.createdAt, job.kind, job.currentRunDate, job.recentRunStarts, job.jobStatus, job.jobStatusAt, job.routedBatches]);
 }

@@ -231,8 +231,8 @@ function decideRun(deps: PipelineDeps, run: Item, now: Date): Decision | undefin
   return alerts.length > 0 ? { alerts, sweeper: state } : undefined;
 }
 
-/** Job statuses (if the job item records one) in which no scheduled run is due. */
-const JOB_NOT_SCHEDULING = new Set(['CANCELLED', 'USER_PAUSED', 'PAUSED', 'COMPLETE', 'COMPLETED', 'IDLE']);
+/** Job statuses (jobStatus, recorded by the job-log pipeline) in which no scheduled run is due. */
+const JOB_NOT_SCHEDULING = new Set(['CANCELLED', 'USER_PAUSED']);
 
 export interface SteadySchedule {
   readonly intervalMs: number;
@@ -276,7 +276,7 @@ async function decideJob(deps: PipelineDeps, job: Item, now: Date, openRunKeys: 
     state.missedRun = { ...mark, resolvedAt: at };
   }
 
-  const status = str(job.status) ?? str(job.jobStatus);
+  const status = str(job.jobStatus);
   const currentRun = str(job.currentRunDate);
   // While the current run is open the run checks speak for it (a long run, a pause); a missed start would be noise.
   const currentOpen = currentRun !== undefined && openRunKeys.has(`${keys.run(jobId, currentRun).pk}\u0000${keys.run(jobId, currentRun).sk}`);

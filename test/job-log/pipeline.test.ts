@@ -314,6 +314,34 @@ describe('idempotency, failures and concurrency', () => {
     expect(h.publisher.alerts).toHaveLength(2);
   });
 
+  test('a retry of a batch without runDate lands on the same run even after a newer run started meanwhile', async () => {
+    const h = await harness();
+    const RUN1 = '2024-05-14T17:09:30.574809Z';
+    const RUN2 = '2024-05-15T17:09:30.574809Z';
+    await h.send([jobStream('job-rr', 'RR', RUN1)('SCHEDULED_RUN_STARTED', RUN1)]);
+    const undated = [logEvent(jobStream('job-rr', 'RR', undefined)('BUCKET_ACCESS_DENIED', at(RUN1, 5), bucketError('late-bucket', '111122223333')))];
+    h.publisher.failNext(1, 'throttled');
+    await expect(h.send(undated)).rejects.toThrow(/not published/); // state written, Lambda will retry
+    await h.send([jobStream('job-rr', 'RR', RUN2)('SCHEDULED_RUN_STARTED', RUN2)]); // a newer run starts first
+    const retry = await h.send(undated);
+    expect(retry.duplicates).toBe(1);
+    expect((await h.run('job-rr', RUN1))?.errors).toEqual({ BUCKET_ACCESS_DENIED: 1 });
+    expect((await h.run('job-rr', RUN2))?.errors ?? {}).toEqual({});
+    expect(h.publisher.alerts.map((a) => a.job?.runDate)).toEqual([RUN1]);
+  });
+
+  test('the job records its own status from its status events, for the sweeper (cancelled stays cancelled)', async () => {
+    const h = await harness();
+    const ev = jobStream('job-st', 'St', RUN);
+    await h.send([ev('SCHEDULED_RUN_STARTED', T0)]);
+    expect((await h.job('job-st'))?.jobStatus).toBe('ACTIVE');
+    await h.send([ev('JOB_PAUSED_BY_USER', at(T0, 5))]);
+    expect((await h.job('job-st'))?.jobStatus).toBe('USER_PAUSED');
+    await h.send([ev('JOB_CANCELLED', at(T0, 9)), ev('JOB_RESUMED_BY_USER', at(T0, 8))]);
+    await h.send([ev('JOB_RESUMED_BY_USER', at(T0, 20))]);
+    expect((await h.job('job-st'))?.jobStatus).toBe('CANCELLED');
+  });
+
   test('two (and more) concurrent invocations for the same run lose no update', async () => {
     const h = await harness();
     const ev = jobStream('job-conc', 'Conc', RUN);

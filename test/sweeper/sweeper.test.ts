@@ -319,7 +319,7 @@ describe('sweeper: scheduled runs missed', () => {
     expect((await sweep(cancelled.deps)).raised).toEqual([]);
 
     const other = await setup();
-    await other.store.write([{ kind: 'put', item: jobItem(starts, { status: 'USER_PAUSED' }) }]);
+    await other.store.write([{ kind: 'put', item: jobItem(starts, { jobStatus: 'USER_PAUSED' }) }]);
     other.clock.at = new Date(last + 3 * DAY);
     expect((await sweep(other.deps)).raised).toEqual([]);
   });
@@ -369,5 +369,33 @@ describe('sweeper: safety net for pending alerts', () => {
     const report = await sweep({ ...deps, store: lagging });
     expect(report.published).toEqual([]);
     expect(publisher.calls).toEqual([]);
+  });
+});
+
+describe('sweeper: job status recorded by the job-log pipeline', () => {
+  // End to end: job items written by the real pipeline, not by hand, so the field the sweeper reads exists.
+  async function dailyJob(paused: boolean) {
+    const { processLogsPayload } = await import('../../lambda/job-log-pipeline');
+    const { logEvent, logsPayload } = await import('../support/cloudwatch');
+    const first = Date.parse('2024-06-01T02:00:00.000Z');
+    const env = await setup(new Date(first));
+    const event = (eventType: string, occurredAt: number, runDate?: number) => ({
+      adminAccountId: '123456789012', jobId: 'daily-job', jobName: 'Daily', eventType,
+      occurredAt: new Date(occurredAt).toISOString(), description: eventType,
+      ...(runDate === undefined ? {} : { runDate: new Date(runDate).toISOString() }),
+    });
+    for (let d = 0; d < 5; d++) {
+      const start = first + d * DAY;
+      env.clock.at = new Date(start + HOUR);
+      await processLogsPayload(logsPayload([logEvent(event('SCHEDULED_RUN_STARTED', start, start)), logEvent(event('SCHEDULED_RUN_COMPLETED', start + HOUR, start))]), env.deps);
+    }
+    if (paused) await processLogsPayload(logsPayload([logEvent(event('JOB_PAUSED_BY_USER', first + 4 * DAY + 2 * HOUR))]), env.deps);
+    env.clock.at = new Date(first + 6 * DAY + HOUR); // the run of day 6 is 23 h overdue
+    return sweep(env.deps);
+  }
+
+  test('a periodic job paused by a user gets no "scheduled run missed" alert; the same job not paused does', async () => {
+    expect((await dailyJob(false)).raised).toHaveLength(1);
+    expect((await dailyJob(true)).raised).toEqual([]);
   });
 });
