@@ -14,7 +14,8 @@ import { GSI1, expiresAt, keys, type ItemKey } from './table';
  *      retry, or any later invocation touching the same aggregate, or the sweeper, publishes them.
  *
  * A retry never re-publishes a claimed alert, and never loses a pending one. The one window left is a
- * process killed between a claim and SNS's answer; `minRemainingMs` keeps a timeout from landing there.
+ * process killed between a claim and SNS's answer; `minRemainingMs` (default 30 s, more than a chunk's bounded
+ * publish and release take: see runtime.ts) keeps a Lambda timeout from landing there.
  */
 export interface PendingAlerts {
   readonly owner: ItemKey;
@@ -57,6 +58,7 @@ export class TimeBudgetExhausted extends Error {
 }
 
 const PUBLISH_CHUNK = 10;
+export const DEFAULT_MIN_REMAINING_MS = 30_000;
 
 /** The ALERT items to write atomically with the aggregate that produced them. */
 export function outboxWrites(alerts: readonly Alert[], owner: ItemKey, at: Date, retentionDays: number): WriteOp[] {
@@ -121,7 +123,7 @@ export async function deliverPending(
     const chunk = toSend.slice(i, i + PUBLISH_CHUNK);
     if (chunk.length > 0) {
       const remaining = deps.remainingMs?.();
-      if (remaining !== undefined && remaining < (deps.minRemainingMs ?? 10_000)) throw new TimeBudgetExhausted(remaining);
+      if (remaining !== undefined && remaining < (deps.minRemainingMs ?? DEFAULT_MIN_REMAINING_MS)) throw new TimeBudgetExhausted(remaining);
     }
     const claimed = await claim(deps, chunk, cleanup, ownerOf);
     cleanup = [];

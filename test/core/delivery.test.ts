@@ -1,4 +1,4 @@
-import { DeliveryFailed, deliverPending, outboxWrites, pendingIds, withPending, type DeliveryDeps } from '../../lambda/delivery';
+import { DeliveryFailed, TimeBudgetExhausted, deliverPending, outboxWrites, pendingIds, withPending, type DeliveryDeps } from '../../lambda/delivery';
 import type { StateStore } from '../../lambda/store';
 import { keys } from '../../lambda/table';
 import { RecordingTelemetry } from '../../lambda/telemetry';
@@ -115,5 +115,18 @@ describe('state keys', () => {
     await store.write([{ kind: 'put', item: { ...owner, version: 1, pendingAlerts: withPending(undefined, [id]) } }, ...outboxWrites([testAlert(id)], owner, at, 90)]);
     const report = await deliverPending(deps(store, publisher), [{ owner, alertIds: [id] }]);
     expect(report.published.map((a) => a.id)).toEqual([id]);
+  });
+});
+
+describe('time guard', () => {
+  test('claims nothing with less than 30 s left in the invocation (the retry publishes), claims with more', async () => {
+    const store = await freshStore();
+    const publisher = new FakePublisher();
+    await writeAggregateWithAlerts(store, ['g1']);
+    await expect(deliverPending(deps(store, publisher, { remainingMs: () => 29_000 }), [{ owner, alertIds: ['g1'] }])).rejects.toBeInstanceOf(TimeBudgetExhausted);
+    expect(publisher.calls).toEqual([]);
+    expect(pendingIds(await store.get(owner))).toEqual(['g1']);
+    const report = await deliverPending(deps(store, publisher, { remainingMs: () => 31_000 }), [{ owner, alertIds: ['g1'] }]);
+    expect(report.published.map((a) => a.id)).toEqual(['g1']);
   });
 });
