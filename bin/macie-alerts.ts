@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { CONTEXT_KEYS, parseSettings } from '../lib/context-settings';
+import { checkContextKeys, CONTEXT_KEYS, parseSettings, settingsWarnings } from '../lib/context-settings';
 import { MacieAlertsStack } from '../lib/macie-alerts-stack';
 import { SettingsError } from '../lambda/settings';
 
@@ -11,6 +11,7 @@ const context = Object.fromEntries(CONTEXT_KEYS.map((key) => [key, app.node.tryG
 
 let settings;
 try {
+  checkContextKeys(app.node.getAllContext());
   settings = parseSettings(context);
 } catch (error) {
   if (error instanceof SettingsError) {
@@ -19,6 +20,8 @@ try {
   }
   throw error;
 }
+
+for (const warning of settingsWarnings(settings)) console.warn(`macie-alerts: warning: ${warning}`);
 
 const { regions, ...alerts } = settings;
 const account = process.env.CDK_DEFAULT_ACCOUNT;

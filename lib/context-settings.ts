@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { ALERT_CATEGORIES, type AlertCategory } from '../lambda/alert';
+import { JOB_EVENT_TYPES } from '../lambda/job-event-types';
 import { isSeverity, type Severity } from '../lambda/severity';
 import { parseSeverityOverrides, resolveSettings, SettingsError, type PipelineSettings } from '../lambda/settings';
 
@@ -236,7 +237,19 @@ function removalPolicy(value: unknown): RemovalPolicy {
 
 function regions(value: unknown): string[] {
   if (value === undefined || value === null || value === '') return [];
-  const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s !== '') : value;
+  let list: unknown = value;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (text.startsWith('[')) {
+      try {
+        list = JSON.parse(text);
+      } catch {
+        throw new SettingsError('regions', value, 'not valid JSON');
+      }
+    } else {
+      list = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    }
+  }
   if (!Array.isArray(list)) throw new SettingsError('regions', value, 'expected a comma-separated list of Regions (us-east-1,eu-west-1)');
   for (const r of list) {
     if (typeof r !== 'string' || !REGION.test(r)) throw new SettingsError('regions', value, `"${String(r)}" is not a Region name`);
@@ -303,4 +316,51 @@ function teamsChannel(value: unknown): string | undefined {
 
 function emptyToUndefined(value: unknown): unknown {
   return value === '' || value === null ? undefined : value;
+}
+
+/** Context keys CDK and its CLI set themselves: feature flags (@...), aws:cdk:..., lookups (a:b), telemetry. */
+function isCdkOwnKey(key: string): boolean {
+  return key.startsWith('@') || key.includes(':') || key === 'cli-telemetry' || key === 'acknowledged-issue-numbers';
+}
+
+/**
+ * A mistyped setting (`-c alertEmail=...`) would deploy without subscribers and nobody would know: every
+ * context key that is neither ours nor CDK's fails the synth, with the setting it probably meant.
+ */
+export function checkContextKeys(context: Readonly<Record<string, unknown>>): void {
+  for (const [key, value] of Object.entries(context)) {
+    if (isCdkOwnKey(key) || (CONTEXT_KEYS as readonly string[]).includes(key)) continue;
+    const near = closestKey(key);
+    throw new SettingsError(key, value, `unknown setting${near ? `; did you mean ${near}?` : ''} (see the README's Settings)`);
+  }
+}
+
+function closestKey(key: string): string | undefined {
+  let best: { key: string; d: number } | undefined;
+  for (const candidate of CONTEXT_KEYS) {
+    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (!best || d < best.d) best = { key: candidate, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(key.length / 4)) ? best.key : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+/** Overrides for event types Macie does not publish (yet) are kept (Macie adds types) but worth a warning. */
+export function settingsWarnings(settings: ParsedSettings): string[] {
+  return Object.keys(settings.pipelineSettings.severityOverrides)
+    .filter((type) => !Object.prototype.hasOwnProperty.call(JOB_EVENT_TYPES, type))
+    .map((type) => `severityOverrides: ${type} is not a Macie job event type this version knows (a typo?); it applies only if Macie publishes it`);
 }

@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { DEFAULT_SETTINGS, SettingsError } from '../../lambda/settings';
-import { CONTEXT_KEYS, parseSettings, parseSubscribers } from '../../lib/context-settings';
+import { checkContextKeys, CONTEXT_KEYS, parseSettings, parseSubscribers, settingsWarnings } from '../../lib/context-settings';
 import { TEAM, TENANT } from './stack-fixture';
 
 describe('parseSettings (CDK context and the replay config file)', () => {
@@ -136,5 +136,36 @@ describe('parseSubscribers short form', () => {
   it('leaves URL ports and paths alone and reads only UPPER_CASE suffixes', () => {
     expect(parseSubscribers('x', 'https', 'https://h.example.com:8443/a:b/c')).toEqual([{ endpoint: 'https://h.example.com:8443/a:b/c' }]);
     expect(parseSubscribers('x', 'https', 'https://h.example.com/hook:HIGH')).toEqual([{ endpoint: 'https://h.example.com/hook', minSeverity: 'HIGH' }]);
+  });
+});
+
+describe('unknown settings and suspicious values', () => {
+  test('a mistyped key fails with the setting it probably meant', () => {
+    expect(() => checkContextKeys({ alertEmail: 'sec@example.com' })).toThrow(/Invalid setting alertEmail="sec@example.com": unknown setting; did you mean alertEmails\?/);
+    expect(() => checkContextKeys({ repeatIntervalMinute: '30' })).toThrow(/did you mean repeatIntervalMinutes\?/);
+    expect(() => checkContextKeys({ somethingElse: 'x' })).toThrow(/unknown setting \(see the README/);
+  });
+
+  test("our keys and CDK's own keys (feature flags, aws:cdk:..., lookups, telemetry) pass", () => {
+    expect(() =>
+      checkContextKeys({
+        alertEmails: 'a@example.com',
+        '@aws-cdk/core:checkSecretUsage': true,
+        'aws:cdk:bundling-stacks': [],
+        'availability-zones:account=111122223333:region=eu-west-1': ['a'],
+        'cli-telemetry': false,
+      }),
+    ).not.toThrow();
+  });
+
+  test('a severity override for an event type Macie does not publish is kept, with a warning', () => {
+    const settings = parseSettings({ severityOverrides: 'BUCKET_ACCES_DENIED=HIGH,BUCKET_DOES_NOT_EXIST=HIGH' });
+    expect(settings.pipelineSettings.severityOverrides).toEqual({ BUCKET_ACCES_DENIED: 'HIGH', BUCKET_DOES_NOT_EXIST: 'HIGH' });
+    expect(settingsWarnings(settings)).toEqual([expect.stringMatching(/^severityOverrides: BUCKET_ACCES_DENIED is not a Macie job event type/)]);
+  });
+
+  test('regions as a JSON list, as the README allows for lists', () => {
+    expect(parseSettings({ regions: '["eu-west-1", "us-east-1"]' }).regions).toEqual(['eu-west-1', 'us-east-1']);
+    expect(() => parseSettings({ regions: '["eu-west-1"' })).toThrow(/Invalid setting regions=.*not valid JSON/);
   });
 });
