@@ -42,7 +42,7 @@ Options:
   --min-severity SEV     show only alerts at or above SEV (INFO, LOW, MEDIUM, HIGH), like a subscriber's
                          filter policy on the severityScore attribute. Default INFO (everything).
   --region REGION        the Region the pipeline pretends to run in (console links). Default us-east-1.
-  --endpoint URL         use the DynamoDB at URL instead of an embedded DynamoDB Local (needs --table).
+  --endpoint URL         use the DynamoDB Local at URL (on this machine) instead of an embedded one (needs --table).
   --table NAME           the existing state table to use with --endpoint.
   -h, --help             this help.
   --version              the package version.
@@ -50,6 +50,8 @@ Options:
 Exit status: 0 when every input was understood, 2 when some input (or an option) was not, 1 when the replay
 itself failed (for example no Java runtime for the embedded DynamoDB).
 `;
+
+const LOCAL_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|::1)$/;
 
 const VALUE_OPTIONS = new Set(['--format', '--config', '--min-severity', '--region', '--endpoint', '--table']);
 
@@ -105,11 +107,17 @@ export function parseArgs(argv: readonly string[]): Command {
     throw new UsageError('--endpoint and --table go together: the DynamoDB to use and its state table');
   }
   if (endpoint !== undefined) {
+    let url: URL;
     try {
-      const url = new URL(endpoint);
+      url = new URL(endpoint);
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
     } catch {
       throw new UsageError(`--endpoint "${endpoint}" is not an http(s) URL`);
+    }
+    // Replay runs the real delivery code with a publisher that sends nothing: against a deployed stack's table
+    // it would claim that stack's pending alerts (never sent) and change its grouping state.
+    if (!LOCAL_HOSTS.test(url.hostname)) {
+      throw new UsageError(`--endpoint "${endpoint}" is not on this machine: replay only uses a local DynamoDB (DynamoDB Local), never a deployed stack's table`);
     }
   }
 

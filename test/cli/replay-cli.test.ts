@@ -204,14 +204,16 @@ describe('macie-alerts replay (child process)', () => {
       cli(['replay', '--config', join(dir, 'typo.json'), SAMPLES]),
       cli(['replay', '--config', join(dir, 'bad.json'), SAMPLES]),
       cli(['replay', '--endpoint', 'http://127.0.0.1:1', SAMPLES]),
+      cli(['replay', '--endpoint', 'https://dynamodb.eu-west-1.amazonaws.com', '--table', 'MacieAlerts-State', SAMPLES]),
     ]);
-    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2]);
-    expect(runs.map((r) => r.stdout)).toEqual(['', '', '', '', '']);
+    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(runs.map((r) => r.stdout)).toEqual(['', '', '', '', '', '']);
     expect(runs[0].stderr).toContain('no input: give at least one file or directory');
     expect(runs[1].stderr).toContain('--format must be text or json, got "xml"');
     expect(runs[2].stderr).toContain('unknown setting "repeatIntervalMinute"');
     expect(runs[3].stderr).toContain('Invalid setting repeatIntervalMinutes=-5');
     expect(runs[4].stderr).toContain('--endpoint and --table go together');
+    expect(runs[5].stderr).toContain("is not on this machine: replay only uses a local DynamoDB (DynamoDB Local), never a deployed stack's table");
   });
 
   test('--help prints the usage with every option', async () => {

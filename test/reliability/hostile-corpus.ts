@@ -53,8 +53,7 @@ export const INVISIBLES = ['\u0000', '\u0007', '\u001b[31m', '\r\n', '\u0085', '
 export const LIVE_URL = /(^|\s)https?:\/\/evil\.example/iu;
 /**
  * The same URL inside a longer token: glued to a word ("Jobhttps://evil.example") or after another URL in the
- * same token ("hxxps://a)x(https://evil.example"). defangUrls anchors on \b and replaces only the first scheme
- * of a token, so these stay live: a known gap, tested separately.
+ * same token ("hxxps://a)x(https://evil.example"). defangUrls once missed these (this corpus found it).
  */
 export const GLUED_URL = /[^\s]https?:\/\/evil\.example/iu;
 
@@ -241,13 +240,6 @@ export function jobLogCorpus(seed: number, count: number): JobLogCase[] {
   return cases;
 }
 
-/**
- * KEY_SIZE_NOTE: names longer than AWS allows and longer than a DynamoDB key (2 KB partition, 1 KB sort) make
- * the findings and API-call pipelines throw a ValidationException (the name is part of a state key), so such
- * an event is retried and lands in the DLQ instead of being logged as bad. Reported to the lead; the corpus
- * stays within key size so it tests everything else.
- */
-export const KEY_SIZE_NOTE = 'names over 1 KB in state keys';
 
 // ---------------------------------------------------------------------------------------------------------
 // EventBridge events: findings and CloudTrail API calls
@@ -322,7 +314,7 @@ export function findingCorpus(seed: number, count: number): EventCase[] {
     const whats: string[] = [];
     const bucket = d.resourcesAffected?.s3Bucket;
     if (bucket) {
-      // Longer than S3 allows (63), short enough for a DynamoDB sort key (1 KB): see KEY_SIZE_NOTE.
+      // Longer than S3 allows (63); names past a DynamoDB key's size have their own test (hostile-input).
       bucket.name = r() < 0.2 ? longName(r, 200) : hostileText(r, 'bucket-name');
       whats.push('hostile bucket');
     }
