@@ -4,6 +4,9 @@
  */
 const enc = encodeURIComponent;
 
+/** Macie's job log group: one per Region, created by Macie when the first job runs; one stream per job. */
+export const MACIE_JOB_LOG_GROUP = '/aws/macie/classificationjobs';
+
 export function macieJobLink(region: string, jobId: string): string {
   return `https://${enc(region)}.console.aws.amazon.com/macie/home?region=${enc(region)}#/jobs?search=${enc(jobId)}`;
 }
@@ -19,7 +22,7 @@ export function macieSummaryLink(region: string): string {
 /** Macie writes one log stream per job, named after the job id, in /aws/macie/classificationjobs. */
 export function jobLogStreamLink(region: string, jobId: string): string {
   // The CloudWatch console escapes '/' in the hash as $252F ('%2F' escaped once more).
-  const group = '/aws/macie/classificationjobs'.replace(/\//g, '$252F');
+  const group = MACIE_JOB_LOG_GROUP.replace(/\//g, '$252F');
   return `https://${enc(region)}.console.aws.amazon.com/cloudwatch/home?region=${enc(region)}#logsV2:log-groups/log-group/${group}/log-events/${enc(jobId)}`;
 }
 

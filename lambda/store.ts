@@ -71,8 +71,8 @@ export class StateStore {
   ) {}
 
   /** A client with the SDK's default configuration, so AWS_ENDPOINT_URL_DYNAMODB can point it elsewhere. */
-  static fromDefaults(tableName: string, client = new DynamoDBClient({})): StateStore {
-    return new StateStore(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), tableName);
+  static fromDefaults(tableName: string, client = new DynamoDBClient({}), now?: () => Date): StateStore {
+    return new StateStore(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), tableName, now);
   }
 
   private live(item: Item | undefined): Item | undefined {

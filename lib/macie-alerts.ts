@@ -21,6 +21,7 @@ import { Construct } from 'constructs';
 import { ENV, resolveSettings, SettingsError, settingsToEnv, type PipelineSettings } from '../lambda/settings';
 import { isSeverity, severityScore, type Severity } from '../lambda/severity';
 import { ALERTED_API_CALLS } from '../lambda/api-call-types';
+import { MACIE_JOB_LOG_GROUP } from '../lambda/links';
 import { TABLE_KEYS } from '../lambda/table';
 import { METRICS_NAMESPACE } from '../lambda/telemetry';
 import {
@@ -37,13 +38,13 @@ import {
 import { alertFilterPolicy } from './subscription-filters';
 
 /** Macie writes every classification job's events here (one group per Region, created by Macie or by us). */
-export const MACIE_JOB_LOG_GROUP = '/aws/macie/classificationjobs';
 
 /**
  * The Macie API calls the EventBridge rule matches: exactly the calls the API-call pipeline classifies
  * (lambda/api-call-types.ts), so a call added there reaches the function.
  */
 export const MACIE_API_CALLS: readonly string[] = ALERTED_API_CALLS;
+export { MACIE_JOB_LOG_GROUP };
 
 export interface SlackChannel {
   /** Slack workspace id (T...), from the Amazon Q Developer console after authorising the workspace. */
