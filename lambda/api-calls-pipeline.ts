@@ -1,15 +1,14 @@
 import type { Alert, AlertDetail } from './alert';
 import { ApiCallEventSchema, type CloudTrailRecord } from './api-call-events';
 import { apiCallType, param, type ApiCallType } from './api-call-types';
-import { applyEventOnce, pendingAfter, type Decision } from './apply-event-once';
-import { withPending } from './delivery';
+import { applyEventOnce, type Decision } from './apply-event-once';
 import { badEvent, describeIssues, ignoredEvent, type EventReport } from './event-report';
 import { details } from './finding-format';
 import { cloudTrailEventLink, macieFindingLink } from './links';
 import type { PipelineDeps } from './pipeline-deps';
 import { lowerSeverity } from './severity';
-import { atVersion, type Item } from './store';
-import { expiresAt, keys } from './table';
+import type { Item } from './store';
+import { keys } from './table';
 
 export type { EventReport } from './event-report';
 
@@ -46,7 +45,7 @@ export async function processApiCallEvent(event: unknown, deps: PipelineDeps): P
   return applyEventOnce(deps, eventId, 'api-call', async (existing): Promise<Decision> => {
     const alert = callAlert(context);
     const alerts = existing.has(alert.id) ? [] : [alert];
-    return { stateOps: [], alerts, pending: alerts.map((a) => a.id), reason: record.errorCode ? 'denied attempt' : undefined };
+    return { alerts, reason: record.errorCode ? 'denied attempt' : undefined };
   });
 }
 
@@ -117,22 +116,16 @@ async function decideReveal(deps: PipelineDeps, ctx: CallContext, arn: string, e
     reason = summary ? `first reveal of a new window, reporting ${summary.earlier} earlier reveal(s)` : 'first reveal of a window';
   }
 
-  const now = deps.now();
-  const version = typeof item?.version === 'number' ? item.version : undefined;
   const lastAlertAt = typeof item?.lastAlertAt === 'string' ? item.lastAlertAt : undefined;
   const state: Item = {
-    ...key,
     principalArn: arn,
     principalType: ctx.principal.type,
     ...next,
     lastAt: item?.lastAt && String(item.lastAt) > eventAt ? item.lastAt : eventAt,
     lastAlertAt: alerts.length ? eventAt : lastAlertAt,
     alerts: (typeof item?.alerts === 'number' ? item.alerts : 0) + alerts.length,
-    version: (version ?? 0) + 1,
-    pendingAlerts: withPending(item?.pendingAlerts, alerts.map((a) => a.id)),
-    expiresAt: expiresAt(now, deps.settings.stateRetentionDays),
   };
-  return { owner: key, stateOps: [{ kind: 'put', item: state, condition: atVersion(version) }], alerts, pending: pendingAfter(item, alerts), reason };
+  return { aggregate: { key, read: item, next: state }, alerts, reason };
 }
 
 function text(value: unknown): string | undefined {

@@ -2,21 +2,29 @@ import type { Alert } from './alert';
 import { deliverPending, outboxWrites, pendingIds, withPending } from './delivery';
 import type { EventReport } from './event-report';
 import { deliveryDeps, type PipelineDeps } from './pipeline-deps';
-import { ConditionalWriteConflict, notExists, withOptimisticRetry, type WriteOp } from './store';
+import { atVersion, ConditionalWriteConflict, notExists, withOptimisticRetry, type Item, type WriteOp } from './store';
 import { expiresAt, keys, type ItemKey } from './table';
+
+/** The aggregate an event changes: the item as read and its next state (see Decision.aggregate). */
+export interface AggregateChange {
+  readonly key: ItemKey;
+  /** As read: its version conditions the write, its `pendingAlerts` carry over. */
+  readonly read: Item | undefined;
+  /**
+   * The next state without the bookkeeping every aggregate shares (key, version, pendingAlerts, expiresAt):
+   * applyEventOnce stamps those, so no pipeline can get the version condition or the outbox set wrong.
+   */
+  readonly next: Item;
+}
 
 /** What one event does to its aggregate (findings group, policy finding, principal's reveals, single call). */
 export interface Decision {
   /**
-   * The aggregate item that owns the new alerts (its `pendingAlerts` lists them until they are published).
+   * The aggregate that owns the new alerts (its `pendingAlerts` lists them until they are published).
    * Undefined for an event with no aggregate of its own (a single API call): the EVENT item owns them then.
    */
-  readonly owner?: ItemKey;
-  /** The aggregate's write, conditioned on the version that was read (optimistic concurrency). */
-  readonly stateOps: readonly WriteOp[];
+  readonly aggregate?: AggregateChange;
   readonly alerts: readonly Alert[];
-  /** The aggregate's pending alert ids after this write: the ones still pending from before plus the new ones. */
-  readonly pending: readonly string[];
   readonly reason?: string;
 }
 
@@ -38,42 +46,56 @@ export async function applyEventOnce(
 ): Promise<EventReport> {
   const existing = new Set<string>();
   let duplicate = false;
-  const decision = await withOptimisticRetry(async () => {
+  const applied = await withOptimisticRetry(async () => {
     duplicate = false;
     const d = await decide(existing);
     const now = deps.now();
     const retention = deps.settings.stateRetentionDays;
-    const ownsAlerts = d.owner === undefined;
-    const eventOp: WriteOp = {
-      kind: 'put',
-      item: {
-        ...keys.event(eventId),
-        kind,
-        appliedAt: now.toISOString(),
-        expiresAt: expiresAt(now, retention),
-        ...(ownsAlerts ? { version: 1, pendingAlerts: withPending(undefined, d.alerts.map((a) => a.id)) } : {}),
-      },
-      condition: notExists,
+    const alertIds = d.alerts.map((a) => a.id);
+    const owner = d.aggregate?.key ?? keys.event(eventId);
+    const eventItem: Item = {
+      ...keys.event(eventId),
+      kind,
+      appliedAt: now.toISOString(),
+      expiresAt: expiresAt(now, retention),
+      ...(d.aggregate ? {} : { version: 1, pendingAlerts: withPending(undefined, alertIds) }),
     };
-    const outbox = outboxWrites(d.alerts, d.owner ?? keys.event(eventId), now, retention);
-    const ops = [eventOp, ...d.stateOps, ...outbox];
+    const stateOps: WriteOp[] = [];
+    let ownerItem = eventItem;
+    if (d.aggregate) {
+      const { key, read, next } = d.aggregate;
+      const version = typeof read?.version === 'number' ? read.version : undefined;
+      ownerItem = {
+        ...next,
+        ...key,
+        version: (version ?? 0) + 1,
+        pendingAlerts: withPending(read?.pendingAlerts, alertIds),
+        expiresAt: expiresAt(now, retention),
+      };
+      stateOps.push({ kind: 'put', item: ownerItem, condition: atVersion(version) });
+    }
+    const eventOp: WriteOp = { kind: 'put', item: eventItem, condition: notExists };
+    const outbox = outboxWrites(d.alerts, owner, now, retention);
+    const ops = [eventOp, ...stateOps, ...outbox];
+    // The owner's pending ids after this write: the ones still pending from before plus the new ones.
+    const result = { decision: d, owner, pending: pendingIds(ownerItem) };
     try {
       await deps.store.write(ops);
     } catch (error) {
       if (!(error instanceof ConditionalWriteConflict) || error.contention) throw error;
       if (error.failedIndexes.includes(0)) {
         duplicate = true;
-        return d;
+        return result;
       }
-      const outboxStart = 1 + d.stateOps.length;
+      const outboxStart = 1 + stateOps.length;
       for (const i of error.failedIndexes) if (i >= outboxStart) existing.add(d.alerts[i - outboxStart].id);
       throw error;
     }
-    return d;
+    return result;
   });
+  const { decision, owner } = applied;
 
   const delivery = deliveryDeps(deps);
-  const owner = decision.owner ?? keys.event(eventId);
   if (duplicate) {
     deps.telemetry.info('Event already applied: delivering its pending alerts only', { eventId, kind });
     deps.telemetry.count('EventsDuplicate');
@@ -85,16 +107,11 @@ export async function applyEventOnce(
   deps.telemetry.count('EventsProcessed');
   if (decision.alerts.length === 0) deps.telemetry.count('AlertsSuppressed');
   const known = new Map(decision.alerts.map((a) => [a.id, a]));
-  const delivered = await deliverPending(delivery, [{ owner, alertIds: decision.pending }], known);
+  const delivered = await deliverPending(delivery, [{ owner, alertIds: applied.pending }], known);
   return {
     outcome: decision.alerts.length > 0 ? 'alerted' : 'grouped',
     published: delivered.published,
     created: decision.alerts,
     reason: decision.reason,
   };
-}
-
-/** Ids still pending on the aggregate as read, plus the new ones. */
-export function pendingAfter(item: Record<string, unknown> | undefined, alerts: readonly Alert[]): string[] {
-  return [...new Set([...pendingIds(item), ...alerts.map((a) => a.id)])];
 }

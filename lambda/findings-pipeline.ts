@@ -1,6 +1,5 @@
 import type { Alert, AlertCategory } from './alert';
-import { applyEventOnce, pendingAfter, type Decision } from './apply-event-once';
-import { withPending } from './delivery';
+import { applyEventOnce, type Decision } from './apply-event-once';
 import { badEvent, describeIssues, type EventReport } from './event-report';
 import { FindingEventSchema, type FindingDetail } from './finding-events';
 import { bucketDetails, describeSensitiveData, details, formatBytes, objectDetails, policyActor, policyDetails } from './finding-format';
@@ -8,8 +7,8 @@ import { findingTypeInfo, unknownFindingTypeInfo, type FindingTypeInfo } from '.
 import { macieFindingLink, macieJobLink } from './links';
 import type { PipelineDeps } from './pipeline-deps';
 import { atLeast, maxSeverity, SEVERITIES, type Severity } from './severity';
-import { atVersion, type Item } from './store';
-import { expiresAt, keys, UNKNOWN_RUN, type ItemKey } from './table';
+import type { Item } from './store';
+import { keys, UNKNOWN_RUN, type ItemKey } from './table';
 
 export type { EventReport } from './event-report';
 
@@ -133,10 +132,7 @@ async function decideSensitiveData(deps: PipelineDeps, finding: FindingDetail, e
   if (alert && existing.has(alert.id)) alert = undefined;
   const alerts = alert ? [alert] : [];
 
-  const now = deps.now();
-  const version = typeof item?.version === 'number' ? item.version : undefined;
   const next: Item = {
-    ...group.key,
     findingType: finding.type,
     bucket,
     accountId: finding.accountId,
@@ -152,17 +148,8 @@ async function decideSensitiveData(deps: PipelineDeps, finding: FindingDetail, e
     lastFindingId: finding.id,
     lastAlertAt: alert ? later(prevLastAlertAt, eventAt) : prevLastAlertAt,
     alerts: prevAlerts + alerts.length,
-    version: (version ?? 0) + 1,
-    pendingAlerts: withPending(item?.pendingAlerts, alerts.map((a) => a.id)),
-    expiresAt: expiresAt(now, deps.settings.stateRetentionDays),
   };
-  return {
-    owner: group.key,
-    stateOps: [{ kind: 'put', item: next, condition: atVersion(version) }],
-    alerts,
-    pending: pendingAfter(item, alerts),
-    reason,
-  };
+  return { aggregate: { key: group.key, read: item, next }, alerts, reason };
 }
 
 function originText(group: GroupIdentity): string {
@@ -319,10 +306,7 @@ async function decidePolicy(deps: PipelineDeps, finding: FindingDetail, existing
   }
   const alerts = due ? [policyAlert(finding, alertId, lastAlertCount, lastAlertAt)] : [];
 
-  const now = deps.now();
-  const version = typeof item?.version === 'number' ? item.version : undefined;
   const next: Item = {
-    ...key,
     findingType: finding.type,
     bucket: finding.resourcesAffected?.s3Bucket?.name ?? undefined,
     accountId: finding.accountId,
@@ -333,11 +317,8 @@ async function decidePolicy(deps: PipelineDeps, finding: FindingDetail, existing
     lastAlertAt: due ? later(lastAlertAt, eventAt) : lastAlertAt,
     lastAlertCount: due ? finding.count : lastAlertCount || undefined,
     alerts: num(item?.alerts) + alerts.length,
-    version: (version ?? 0) + 1,
-    pendingAlerts: withPending(item?.pendingAlerts, alerts.map((a) => a.id)),
-    expiresAt: expiresAt(now, deps.settings.stateRetentionDays),
   };
-  return { owner: key, stateOps: [{ kind: 'put', item: next, condition: atVersion(version) }], alerts, pending: pendingAfter(item, alerts), reason };
+  return { aggregate: { key, read: item, next }, alerts, reason };
 }
 
 function policyAlert(finding: FindingDetail, id: string, lastAlertCount: number, lastAlertAt: string | undefined): Alert {
