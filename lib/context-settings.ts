@@ -3,6 +3,7 @@ import { ALERT_CATEGORIES, type AlertCategory } from '../lambda/alert';
 import { JOB_EVENT_TYPES } from '../lambda/job-event-types';
 import { isSeverity, type Severity } from '../lambda/severity';
 import { parseSeverityOverrides, resolveSettings, SettingsError, type PipelineSettings } from '../lambda/settings';
+import { REGION_NAME } from '../src/local/region-name';
 
 /**
  * Turns plain settings (CDK context, or the replay CLI's --config file) into MacieAlerts props. Pure: an
@@ -87,7 +88,6 @@ const E164 = /^\+[1-9][0-9]{6,14}$/;
 const SLACK_WORKSPACE = /^[0-9A-Z]{1,255}$/;
 const SLACK_CHANNEL = /^[A-Za-z0-9]+$/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$/;
 
 /** Validates one endpoint for its kind; the construct uses it too, so props and context agree. */
 export function validateEndpoint(setting: string, kind: SubscriberKind, endpoint: string): void {
@@ -101,6 +101,36 @@ export function validateEndpoint(setting: string, kind: SubscriberKind, endpoint
     const expected = kind === 'email' ? 'an email address' : kind === 'sms' ? 'a phone number in E.164 form (+12065550100)' : 'an https:// URL';
     throw new SettingsError(setting, endpoint, `expected ${expected}`);
   }
+}
+
+/*
+ * The checkers below are shared with the construct (MacieAlerts), so a value is refused with the same message
+ * whether it came from context or from props. Each takes the value as the caller resolved it (default
+ * applied) and, where the caller parsed it from text, what the user wrote, which the message quotes.
+ */
+
+export function checkSeverity(setting: string, value: unknown): Severity {
+  if (!isSeverity(value)) throw new SettingsError(setting, value, 'expected one of INFO, LOW, MEDIUM, HIGH');
+  return value;
+}
+
+export function checkSweeperRateMinutes(minutes: number, given: unknown = minutes): number {
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
+    throw new SettingsError('sweeperRateMinutes', given, 'expected a whole number from 1 to 1440');
+  }
+  return minutes;
+}
+
+export function checkLogRetentionDays(days: number, given: unknown = days): number {
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(days)) {
+    throw new SettingsError('logRetentionDays', given, `expected one of ${LOG_RETENTION_DAYS.join(', ')}`);
+  }
+  return days;
+}
+
+export function checkLogLevel(level: unknown): LogLevel {
+  if (!(LOG_LEVELS as readonly unknown[]).includes(level)) throw new SettingsError('logLevel', level, `expected one of ${LOG_LEVELS.join(', ')}`);
+  return level as LogLevel;
 }
 
 function isHttpsUrl(text: string): boolean {
@@ -180,9 +210,7 @@ export function parseSubscribers(setting: string, kind: SubscriberKind, value: u
       const { endpoint, minSeverity, categories, ...rest } = item as Record<string, unknown>;
       const unknownKeys = Object.keys(rest);
       if (unknownKeys.length > 0) throw new SettingsError(`${setting}[${i}]`, item, `unknown field ${unknownKeys[0]}`);
-      if (minSeverity !== undefined && !isSeverity(minSeverity)) {
-        throw new SettingsError(`${setting}[${i}].minSeverity`, minSeverity, 'expected one of INFO, LOW, MEDIUM, HIGH');
-      }
+      if (minSeverity !== undefined) checkSeverity(`${setting}[${i}].minSeverity`, minSeverity);
       return {
         endpoint: endpoint as string,
         ...(minSeverity !== undefined ? { minSeverity: minSeverity as Severity } : {}),
@@ -211,8 +239,7 @@ function optionalId(setting: string, value: unknown, pattern: RegExp, expected: 
 
 function optionalSeverity(setting: string, value: unknown, fallback: Severity): Severity {
   if (value === undefined || value === '') return fallback;
-  if (!isSeverity(value)) throw new SettingsError(setting, value, 'expected one of INFO, LOW, MEDIUM, HIGH');
-  return value;
+  return checkSeverity(setting, value);
 }
 
 function bool(setting: string, value: unknown, fallback: boolean): boolean {
@@ -222,9 +249,14 @@ function bool(setting: string, value: unknown, fallback: boolean): boolean {
   throw new SettingsError(setting, value, 'expected true or false');
 }
 
-function integerIn(setting: string, value: unknown, fallback: number, min: number, max: number): number {
+/** A number from context (where `-c key=30` arrives as text); NaN when it is not one, so the check refuses it. */
+function numberOr(value: unknown, fallback: number): number {
   if (value === undefined || value === '') return fallback;
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  return typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+}
+
+function integerIn(setting: string, value: unknown, fallback: number, min: number, max: number): number {
+  const n = numberOr(value, fallback);
   if (!Number.isInteger(n) || n < min || n > max) throw new SettingsError(setting, value, `expected a whole number from ${min} to ${max}`);
   return n;
 }
@@ -252,7 +284,7 @@ function regions(value: unknown): string[] {
   }
   if (!Array.isArray(list)) throw new SettingsError('regions', value, 'expected a comma-separated list of Regions (us-east-1,eu-west-1)');
   for (const r of list) {
-    if (typeof r !== 'string' || !REGION.test(r)) throw new SettingsError('regions', value, `"${String(r)}" is not a Region name`);
+    if (typeof r !== 'string' || !REGION_NAME.test(r)) throw new SettingsError('regions', value, `"${String(r)}" is not a Region name`);
   }
   return [...new Set(list as string[])];
 }
@@ -272,14 +304,11 @@ export function parseSettings(input: Readonly<Record<string, unknown>>): ParsedS
     const missing = teamsTenantId === undefined ? 'teamsTenantId' : teamsTeamId === undefined ? 'teamsTeamId' : 'teamsChannelId';
     throw new SettingsError(missing, undefined, 'Microsoft Teams needs teamsTenantId, teamsTeamId and teamsChannelId');
   }
-  const logRetentionDays = integerIn('logRetentionDays', input.logRetentionDays, DEFAULT_LOG_RETENTION_DAYS, 1, 3653);
-  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
-    throw new SettingsError('logRetentionDays', input.logRetentionDays, `expected one of ${LOG_RETENTION_DAYS.join(', ')}`);
-  }
-  const logLevel = input.logLevel === undefined || input.logLevel === '' ? 'INFO' : input.logLevel;
-  if (!(LOG_LEVELS as readonly unknown[]).includes(logLevel)) {
-    throw new SettingsError('logLevel', input.logLevel, `expected one of ${LOG_LEVELS.join(', ')}`);
-  }
+  const logRetentionDays = checkLogRetentionDays(
+    integerIn('logRetentionDays', input.logRetentionDays, DEFAULT_LOG_RETENTION_DAYS, 1, 3653),
+    input.logRetentionDays,
+  );
+  const logLevel = checkLogLevel(input.logLevel === undefined || input.logLevel === '' ? 'INFO' : input.logLevel);
   return {
     pipelineSettings: resolveSettings({
       minFindingSeverity: emptyToUndefined(input.minFindingSeverity),
@@ -295,11 +324,11 @@ export function parseSettings(input: Readonly<Record<string, unknown>>): ParsedS
     ...(slackWorkspaceId && slackChannelId ? { slack: { workspaceId: slackWorkspaceId, channelId: slackChannelId } } : {}),
     ...(teamsTenantId && teamsTeamId && teamsChannelId ? { teams: { tenantId: teamsTenantId, teamId: teamsTeamId, channelId: teamsChannelId } } : {}),
     chatMinSeverity: optionalSeverity('chatMinSeverity', input.chatMinSeverity, 'INFO'),
-    sweeperRateMinutes: integerIn('sweeperRateMinutes', input.sweeperRateMinutes, DEFAULT_SWEEPER_RATE_MINUTES, 1, 1440),
+    sweeperRateMinutes: checkSweeperRateMinutes(numberOr(input.sweeperRateMinutes, DEFAULT_SWEEPER_RATE_MINUTES), input.sweeperRateMinutes),
     apiCallAlerts: bool('apiCallAlerts', input.apiCallAlerts, true),
     removalPolicy: removalPolicy(input.removalPolicy),
     logRetentionDays,
-    logLevel: logLevel as LogLevel,
+    logLevel,
     regions: regions(input.regions),
   };
 }

@@ -19,16 +19,18 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { ENV, resolveSettings, SettingsError, settingsToEnv, type PipelineSettings } from '../lambda/settings';
-import { isSeverity, severityScore, type Severity } from '../lambda/severity';
+import { severityScore, type Severity } from '../lambda/severity';
 import { ALERTED_API_CALLS } from '../lambda/api-call-types';
 import { MACIE_JOB_LOG_GROUP } from '../lambda/links';
 import { TABLE_KEYS } from '../lambda/table';
 import { METRICS_NAMESPACE } from '../lambda/telemetry';
 import {
+  checkLogLevel,
+  checkLogRetentionDays,
+  checkSeverity,
+  checkSweeperRateMinutes,
   DEFAULT_LOG_RETENTION_DAYS,
   DEFAULT_SWEEPER_RATE_MINUTES,
-  LOG_LEVELS,
-  LOG_RETENTION_DAYS,
   TEAMS_CHANNEL_ID,
   validateEndpoint,
   type LogLevel,
@@ -172,19 +174,11 @@ export class MacieAlerts extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.settings = resolveSettings(props.pipelineSettings ?? {});
-    const chatMinSeverity = props.chatMinSeverity ?? 'INFO';
-    if (!isSeverity(chatMinSeverity)) throw new SettingsError('chatMinSeverity', chatMinSeverity, 'expected one of INFO, LOW, MEDIUM, HIGH');
-    const sweeperRateMinutes = props.sweeperRateMinutes ?? DEFAULT_SWEEPER_RATE_MINUTES;
-    if (!Number.isInteger(sweeperRateMinutes) || sweeperRateMinutes < 1 || sweeperRateMinutes > 1440) {
-      throw new SettingsError('sweeperRateMinutes', sweeperRateMinutes, 'expected a whole number from 1 to 1440');
-    }
-    const logRetentionDays = props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
-    if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
-      throw new SettingsError('logRetentionDays', logRetentionDays, `expected one of ${LOG_RETENTION_DAYS.join(', ')}`);
-    }
-    const logLevel = props.logLevel ?? 'INFO';
+    const chatMinSeverity = checkSeverity('chatMinSeverity', props.chatMinSeverity ?? 'INFO');
+    const sweeperRateMinutes = checkSweeperRateMinutes(props.sweeperRateMinutes ?? DEFAULT_SWEEPER_RATE_MINUTES);
+    const logRetentionDays = checkLogRetentionDays(props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS);
+    const logLevel = checkLogLevel(props.logLevel ?? 'INFO');
     this.bundleAwsSdk = props.bundleAwsSdk ?? false;
-    if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new SettingsError('logLevel', logLevel, `expected one of ${LOG_LEVELS.join(', ')}`);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     if (removalPolicy !== RemovalPolicy.RETAIN && removalPolicy !== RemovalPolicy.DESTROY) {
       throw new SettingsError('removalPolicy', removalPolicy, 'expected RETAIN or DESTROY');
@@ -197,9 +191,7 @@ export class MacieAlerts extends Construct {
     for (const [kind, setting, list] of subscribers) {
       for (const s of list) {
         validateEndpoint(setting, kind, s.endpoint);
-        if (s.minSeverity !== undefined && !isSeverity(s.minSeverity)) {
-          throw new SettingsError(`${setting}.minSeverity`, s.minSeverity, 'expected one of INFO, LOW, MEDIUM, HIGH');
-        }
+        if (s.minSeverity !== undefined) checkSeverity(`${setting}.minSeverity`, s.minSeverity);
       }
     }
     if (props.teams && !TEAMS_CHANNEL_ID.test(props.teams.channelId)) {

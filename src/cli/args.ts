@@ -1,4 +1,5 @@
 import { isSeverity, type Severity } from '../../lambda/severity';
+import { REGION_NAME } from '../local/region-name';
 
 export type OutputFormat = 'text' | 'json';
 
@@ -99,7 +100,7 @@ export function parseArgs(argv: readonly string[]): Command {
   if (!isSeverity(minSeverity)) throw new UsageError(`--min-severity must be one of INFO, LOW, MEDIUM, HIGH, got "${values.get('--min-severity')}"`);
 
   const region = values.get('--region') ?? 'us-east-1';
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw new UsageError(`--region "${region}" is not a Region name (e.g. us-east-1)`);
+  if (!REGION_NAME.test(region)) throw new UsageError(`--region "${region}" is not a Region name (e.g. us-east-1)`);
 
   const endpoint = values.get('--endpoint');
   const table = values.get('--table');
