@@ -1,12 +1,12 @@
 import { gzipSync } from 'node:zlib';
 import type { CloudWatchLogsEvent } from 'aws-lambda';
+import { MACIE_JOB_LOG_GROUP } from '../lambda/links';
 
 /**
  * Builds a CloudWatch Logs subscription event exactly as Lambda receives it: the DATA_MESSAGE JSON,
  * gzipped, base64-encoded, under awslogs.data. The bench encodes its own (rather than importing the test
  * helper) so that it never depends on test code.
  */
-export const MACIE_LOG_GROUP = '/aws/macie/classificationjobs';
 
 export interface LogEventInput {
   readonly id: string;
@@ -19,7 +19,7 @@ export function subscriptionEvent(owner: string, logStream: string, logEvents: r
   const payload = {
     messageType: 'DATA_MESSAGE',
     owner,
-    logGroup: MACIE_LOG_GROUP,
+    logGroup: MACIE_JOB_LOG_GROUP,
     logStream,
     subscriptionFilters: ['MacieAlerts-JobLogs'],
     logEvents,

@@ -10,13 +10,13 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { MACIE_JOB_LOG_GROUP } from '../lambda/links';
 
 const OUT = join(__dirname, '..', 'samples');
 const ADMIN = '123456789012';
 const MEMBER = '111122223333';
 const OTHER_MEMBER = '444455556666';
 const REGION = 'us-east-1';
-const LOG_GROUP = '/aws/macie/classificationjobs';
 
 // ---------- helpers ----------
 
@@ -115,7 +115,7 @@ function payload(jobId: string, events: Record<string, unknown>[]) {
   return {
     messageType: 'DATA_MESSAGE',
     owner: ADMIN,
-    logGroup: LOG_GROUP,
+    logGroup: MACIE_JOB_LOG_GROUP,
     logStream: jobId,
     subscriptionFilters: ['MacieAlerts-JobLogSubscription'],
     logEvents: events.map(logEvent),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { MACIE_JOB_LOG_GROUP } from '../../lambda/links';
 
 /**
  * Reading replay inputs: files and directories, JSON and JSON Lines, and the detection of what each JSON
@@ -72,7 +73,6 @@ export interface ReadResult {
   readonly values: number;
 }
 
-export const MACIE_LOG_GROUP = '/aws/macie/classificationjobs';
 /** What the replay puts in subscriptionFilters of the payloads it builds, so they are recognisable. */
 export const REPLAY_FILTER_NAME = 'macie-alerts-replay';
 /**
@@ -288,7 +288,7 @@ export function wrapJobLogEvent(event: Record<string, unknown>): LogsPayload {
   return {
     messageType: 'DATA_MESSAGE',
     owner: typeof event.adminAccountId === 'string' ? event.adminAccountId : '000000000000',
-    logGroup: MACIE_LOG_GROUP,
+    logGroup: MACIE_JOB_LOG_GROUP,
     logStream: String(event.jobId),
     subscriptionFilters: [REPLAY_FILTER_NAME],
     logEvents: [{ id: syntheticLogEventId(message), timestamp: Number.isFinite(parsed) ? parsed : 0, message }],
@@ -328,7 +328,7 @@ function fromFilterLogEvents(events: unknown[]): { units: UnitWithoutOrigin[] } 
         payload: {
           messageType: 'DATA_MESSAGE',
           owner: owners.get(logStream) ?? '000000000000',
-          logGroup: MACIE_LOG_GROUP,
+          logGroup: MACIE_JOB_LOG_GROUP,
           logStream,
           subscriptionFilters: [REPLAY_FILTER_NAME],
           logEvents: batch,

@@ -1,11 +1,11 @@
 import { gzipSync } from 'node:zlib';
 import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent, CloudWatchLogsLogEvent } from 'aws-lambda';
+import { MACIE_JOB_LOG_GROUP } from '../../lambda/links';
 
 /**
  * Real CloudWatch Logs subscription events for tests: the payload gzip-compressed and base64-encoded exactly
  * as CloudWatch Logs delivers it to Lambda, so the handler's decoding is exercised, not bypassed.
  */
-export const MACIE_LOG_GROUP = '/aws/macie/classificationjobs';
 
 let sequence = 0;
 
@@ -43,7 +43,7 @@ export function logsPayload(events: readonly CloudWatchLogsLogEvent[], opts: Pay
   return {
     messageType: opts.messageType ?? 'DATA_MESSAGE',
     owner: opts.owner ?? '123456789012',
-    logGroup: opts.logGroup ?? MACIE_LOG_GROUP,
+    logGroup: opts.logGroup ?? MACIE_JOB_LOG_GROUP,
     logStream: opts.logStream ?? firstJobId,
     subscriptionFilters: opts.subscriptionFilters ?? ['macie-alerts-job-log'],
     logEvents: [...events],
