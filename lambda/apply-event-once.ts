@@ -58,6 +58,10 @@ export async function applyEventOnce(
       kind,
       appliedAt: now.toISOString(),
       expiresAt: expiresAt(now, retention),
+      // The owner as decided now: a retry may decide a different one (a finding's job started a new run
+      // meanwhile), and must deliver the pending alerts of the owner this event actually wrote to.
+      ownerPk: owner.pk,
+      ownerSk: owner.sk,
       ...(d.aggregate ? {} : { version: 1, pendingAlerts: withPending(undefined, alertIds) }),
     };
     const stateOps: WriteOp[] = [];
@@ -99,8 +103,8 @@ export async function applyEventOnce(
   if (duplicate) {
     deps.telemetry.info('Event already applied: delivering its pending alerts only', { eventId, kind });
     deps.telemetry.count('EventsDuplicate');
-    const ownerItem = await deps.store.get(owner);
-    const delivered = await deliverPending(delivery, [{ owner, alertIds: pendingIds(ownerItem) }]);
+    const applied = await appliedOwner(deps, eventId, owner);
+    const delivered = await deliverPending(delivery, [{ owner: applied.key, alertIds: pendingIds(applied.item) }]);
     return { outcome: 'duplicate', published: delivered.published, reason: `event ${eventId} was already applied` };
   }
 
@@ -114,4 +118,19 @@ export async function applyEventOnce(
     created: decision.alerts,
     reason: decision.reason,
   };
+}
+
+/**
+ * The owner an already applied event wrote its alerts to, as recorded on its EVENT item, and that owner's
+ * item. EVENT items written before the owner was recorded fall back to the owner decided now. One read
+ * when the two agree (the usual case).
+ */
+async function appliedOwner(deps: PipelineDeps, eventId: string, decided: ItemKey): Promise<{ key: ItemKey; item: Item | undefined }> {
+  const eventKey = keys.event(eventId);
+  const found = await deps.store.getMany([eventKey, decided]);
+  const recorded = deps.store.lookup(found, eventKey);
+  const key =
+    typeof recorded?.ownerPk === 'string' && typeof recorded.ownerSk === 'string' ? { pk: recorded.ownerPk, sk: recorded.ownerSk } : decided;
+  if (key.pk === decided.pk && key.sk === decided.sk) return { key, item: deps.store.lookup(found, key) };
+  return { key, item: await deps.store.get(key) };
 }

@@ -9,7 +9,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   JOB#<jobId> / JOB                   job record: name, kind, current run, recent run starts
  *   JOB#<jobId> / RUN#<runDate>         run record: status, counts, groups, applied batches, pending alerts
  *   ALERT#<alertId> / ALERT             outbox: the alert, PENDING until claimed for publishing, then SENT
- *   EVENT#<eventId> / EVENT             an EventBridge event already applied (dedupe of redeliveries)
+ *   EVENT#<eventId> / EVENT             an EventBridge event already applied (dedupe of redeliveries), with
+ *                                       the owner of its alerts (ownerPk/ownerSk) for a retry to deliver
  *   JOB#<jobId> / FGROUP#<runDate>#<bucket>#<type>      sensitive-data findings of one run, bucket and type
  *   AUTOMATED#<accountId> / FGROUP#<bucket>#<type>       the same for automated sensitive data discovery
  *   SAMPLE#<accountId> / FGROUP#<bucket>#<type>          Macie's sample findings (kept apart from real runs)

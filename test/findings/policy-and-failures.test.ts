@@ -1,5 +1,5 @@
 import { processApiCallEvent } from '../../lambda/api-calls-pipeline';
-import { DeliveryFailed } from '../../lambda/delivery';
+import { DeliveryFailed, pendingIds } from '../../lambda/delivery';
 import { processFindingEvent } from '../../lambda/findings-pipeline';
 import { keys } from '../../lambda/table';
 import { clone, findingEvent, fixture, testDeps } from './kit';
@@ -102,6 +102,29 @@ describe('crash between the state write and the publish', () => {
     const again = await processFindingEvent(event, deps);
     expect(again.published).toEqual([]);
     expect(deps.publisher.alerts).toHaveLength(1);
+  });
+
+  test('a new run of the job starts before the retry: the retry still delivers the pending alert of the group the finding went to', async () => {
+    const deps = await testDeps();
+    const jobId = event.detail.classificationDetails.jobId as string;
+    const bucket = event.detail.resourcesAffected.s3Bucket.name as string;
+    const firstRun = '2024-04-14T17:00:00.000Z';
+    const nextRun = '2024-04-15T17:00:00.000Z';
+    const startRun = (runDate: string) =>
+      deps.store.write([{ kind: 'put', item: { ...keys.job(jobId), currentRunDate: runDate, expiresAt: Math.floor(Date.now() / 1000) + 86400 } }]);
+    await startRun(firstRun);
+    deps.publisher.failNext(1, 'injected: SNS unavailable');
+    await expect(processFindingEvent(event, deps)).rejects.toBeInstanceOf(DeliveryFailed);
+    const group = keys.findingGroup(jobId, firstRun, bucket, event.detail.type);
+    expect(pendingIds(await deps.store.get(group))).toHaveLength(1);
+
+    await startRun(nextRun);
+    const retry = await processFindingEvent(event, deps);
+    expect(retry.outcome).toBe('duplicate');
+    expect(retry.published.map((a) => a.job?.runDate)).toEqual([firstRun]);
+    expect(deps.publisher.alerts.map((a) => a.id)).toEqual([`sd:${jobId}:${firstRun}:${bucket}:${event.detail.type}:first`]);
+    expect(pendingIds(await deps.store.get(group))).toEqual([]);
+    expect(await deps.store.get(keys.findingGroup(jobId, nextRun, bucket, event.detail.type))).toBeUndefined();
   });
 
   test('the invocation runs out of time right after the state write (nothing claimed): the retry publishes it', async () => {
