@@ -1,12 +1,8 @@
-import { gzipSync } from 'node:zlib';
 import type { CloudWatchLogsEvent } from 'aws-lambda';
 import { MACIE_JOB_LOG_GROUP } from '../lambda/links';
+import { encodeSubscriptionEvent } from '../src/local/cloudwatch-payload';
 
-/**
- * Builds a CloudWatch Logs subscription event exactly as Lambda receives it: the DATA_MESSAGE JSON,
- * gzipped, base64-encoded, under awslogs.data. The bench encodes its own (rather than importing the test
- * helper) so that it never depends on test code.
- */
+export { logEventId } from '../src/local/cloudwatch-payload';
 
 export interface LogEventInput {
   readonly id: string;
@@ -15,22 +11,14 @@ export interface LogEventInput {
   readonly message: string;
 }
 
+/** The DATA_MESSAGE CloudWatch Logs delivers for one batch of one job's stream, encoded as Lambda receives it. */
 export function subscriptionEvent(owner: string, logStream: string, logEvents: readonly LogEventInput[]): CloudWatchLogsEvent {
-  const payload = {
+  return encodeSubscriptionEvent({
     messageType: 'DATA_MESSAGE',
     owner,
     logGroup: MACIE_JOB_LOG_GROUP,
     logStream,
     subscriptionFilters: ['MacieAlerts-JobLogs'],
-    logEvents,
-  };
-  return { awslogs: { data: gzipSync(Buffer.from(JSON.stringify(payload))).toString('base64') } };
-}
-
-/**
- * CloudWatch Logs event ids are 56-digit decimal strings, unique per event; the bench derives them from the
- * timestamp and a sequence number so that a replayed batch carries the same ids (as a redelivery does).
- */
-export function logEventId(timestampMs: number, sequence: number): string {
-  return `${String(timestampMs).padStart(16, '0')}${String(sequence).padStart(40, '0')}`;
+    logEvents: [...logEvents],
+  });
 }

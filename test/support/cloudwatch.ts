@@ -1,6 +1,6 @@
-import { gzipSync } from 'node:zlib';
 import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent, CloudWatchLogsLogEvent } from 'aws-lambda';
 import { MACIE_JOB_LOG_GROUP } from '../../lambda/links';
+import { encodeSubscriptionEvent, logEventId as logEventIdOf } from '../../src/local/cloudwatch-payload';
 
 /**
  * Real CloudWatch Logs subscription events for tests: the payload gzip-compressed and base64-encoded exactly
@@ -12,7 +12,7 @@ let sequence = 0;
 /** A CloudWatch-style log event id: a long decimal string, unique per call (or chosen with `id`). */
 export function logEventId(timestamp: number): string {
   sequence++;
-  return `${String(timestamp).padStart(16, '0')}${String(sequence).padStart(40, '0')}`;
+  return logEventIdOf(timestamp, sequence);
 }
 
 /** One log event; objects are JSON-encoded, strings are used as they are (to build bad records). */
@@ -50,11 +50,8 @@ export function logsPayload(events: readonly CloudWatchLogsLogEvent[], opts: Pay
   };
 }
 
-/** `{awslogs: {data: base64(gzip(JSON))}}`, as Lambda receives it. */
-export function subscriptionEvent(payload: CloudWatchLogsDecodedData | string): CloudWatchLogsEvent {
-  const json = typeof payload === 'string' ? payload : JSON.stringify(payload);
-  return { awslogs: { data: gzipSync(Buffer.from(json, 'utf8')).toString('base64') } };
-}
+/** `{awslogs: {data: base64(gzip(JSON))}}`, as Lambda receives it (a string is encoded as it is). */
+export const subscriptionEvent = encodeSubscriptionEvent;
 
 /** Shorthand: messages (Macie events or raw strings) -> a subscription event of one stream. */
 export function subscriptionEventOf(messages: readonly unknown[], opts: PayloadOptions = {}): CloudWatchLogsEvent {
