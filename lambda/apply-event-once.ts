@@ -1,5 +1,5 @@
 import type { Alert } from './alert';
-import { deliverPending, outboxWrites, pendingIds, withPending } from './delivery';
+import { deliverPending, lostAlertIds, outboxWrites, pendingIds, withPending } from './delivery';
 import type { EventReport } from './event-report';
 import { deliveryDeps, type PipelineDeps } from './pipeline-deps';
 import { atVersion, ConditionalWriteConflict, notExists, withOptimisticRetry, type Item, type WriteOp } from './store';
@@ -91,8 +91,7 @@ export async function applyEventOnce(
         duplicate = true;
         return result;
       }
-      const outboxStart = 1 + stateOps.length;
-      for (const i of error.failedIndexes) if (i >= outboxStart) existing.add(d.alerts[i - outboxStart].id);
+      for (const id of lostAlertIds(error, ops)) existing.add(id);
       throw error;
     }
     return result;

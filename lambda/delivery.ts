@@ -80,6 +80,19 @@ export function outboxWrites(alerts: readonly Alert[], owner: ItemKey, at: Date,
   }));
 }
 
+/**
+ * The alerts of a write that already exist: the ALERT puts (outboxWrites) among the ops whose condition
+ * failed. Ids are unique by construction, so each is an alert raised before that must not be raised again.
+ * Empty for a write cancelled by contention (no condition was evaluated as failed).
+ */
+export function lostAlertIds(error: ConditionalWriteConflict, ops: readonly WriteOp[]): string[] {
+  if (error.contention) return [];
+  return error.failedIndexes.flatMap((i) => {
+    const op = ops[i];
+    return op?.kind === 'put' && typeof op.item.alertId === 'string' ? [op.item.alertId] : [];
+  });
+}
+
 /** The aggregate's `pendingAlerts` after adding new ids (DynamoDB string sets cannot be empty: undefined then). */
 export function withPending(current: unknown, added: readonly string[]): Set<string> | undefined {
   const set = new Set<string>(current instanceof Set ? (current as Set<string>) : []);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from 'aws-lambda';
 import type { Alert } from './alert';
-import { deliverPending, outboxWrites, pendingIds, type PendingAlerts } from './delivery';
+import { deliverPending, lostAlertIds, outboxWrites, pendingIds, type PendingAlerts } from './delivery';
 import { compareIso, decodeSubscriptionEvent, parseJobLogEvent, type JobLogEvent } from './job-log-events';
 import { deliveryDeps, type PipelineDeps } from './pipeline-deps';
 import { isJobOnlyEvent, needsFindings, reduceJob, reduceRun, type RunReduction } from './run-state';
@@ -206,10 +206,12 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
         await store.write(ops);
       } catch (error) {
         // Ids are unique by construction, so an existing ALERT item means state was lost (a run item deleted
-        // by hand, say). Without this, the recompute would produce the same id and conflict forever.
-        if (error instanceof ConditionalWriteConflict && !error.contention && error.failedIndexes.length > 0) {
-          const ids = error.failedIndexes.map((i) => alertIdOf(ops[i]));
-          if (ids.every((id): id is string => id !== undefined)) {
+        // by hand, say). Without this, the recompute would produce the same id and conflict forever. Only when
+        // nothing but ALERT puts lost: a lost run or job condition is a concurrent writer, whose state the
+        // recompute decides from.
+        if (error instanceof ConditionalWriteConflict) {
+          const ids = lostAlertIds(error, ops);
+          if (ids.length > 0 && ids.length === error.failedIndexes.length) {
             for (const id of ids) existingAlerts.add(id);
             deps.telemetry.warn('alert already exists: not sent again', { alertIds: ids });
           }
@@ -227,11 +229,6 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
       alerts: reductions.flatMap((x) => x.r.alerts),
     };
   });
-}
-
-function alertIdOf(op: WriteOp | undefined): string | undefined {
-  if (op?.kind !== 'put') return undefined;
-  return typeof op.item.alertId === 'string' ? op.item.alertId : undefined;
 }
 
 function dropExisting(r: RunReduction, existing: ReadonlySet<string>): void {

@@ -1,5 +1,5 @@
 import type { Alert } from './alert';
-import { deliverPending, outboxWrites, type PendingAlerts } from './delivery';
+import { deliverPending, lostAlertIds, outboxWrites, type PendingAlerts } from './delivery';
 import { jobLogStreamLink, macieJobLink } from './links';
 import { deliveryDeps, type PipelineDeps } from './pipeline-deps';
 import { ConditionalWriteConflict, withOptimisticRetry, type Condition, type Item, type WriteOp } from './store';
@@ -147,12 +147,15 @@ async function applyDecision(deps: PipelineDeps, owner: ItemKey, decide: Decide)
     if (!decision) return [];
     const version = typeof item.version === 'number' ? item.version : undefined;
     const markWrite = (ids: readonly string[]) => ownerUpdate(owner, decision.sweeper, version, ids);
+    const ops = [markWrite(decision.alerts.map((a) => a.id)), ...outboxWrites(decision.alerts, owner, now, deps.settings.stateRetentionDays)];
     try {
-      await deps.store.write([markWrite(decision.alerts.map((a) => a.id)), ...outboxWrites(decision.alerts, owner, now, deps.settings.stateRetentionDays)]);
+      await deps.store.write(ops);
     } catch (error) {
       // Only the ALERT puts lost: those alerts exist already (their mark was lost to a rewrite of the item by
       // code that does not keep it). Record the mark again, but never raise the same alert twice.
-      if (error instanceof ConditionalWriteConflict && !error.contention && !error.failedIndexes.includes(0)) {
+      const onlyAlertsLost =
+        error instanceof ConditionalWriteConflict && error.failedIndexes.length > 0 && lostAlertIds(error, ops).length === error.failedIndexes.length;
+      if (onlyAlertsLost) {
         await deps.store.write([markWrite([])]);
         deps.telemetry.warn('sweeper: alert already raised, its mark was missing on the item', { key: `${owner.pk}/${owner.sk}` });
         return [];
