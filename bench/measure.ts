@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CloudWatchLogsEvent } from 'aws-lambda';
 import type { PipelineDeps } from '../lambda/pipeline-deps';
 import { DEFAULT_SETTINGS } from '../lambda/settings';
@@ -89,7 +88,7 @@ export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClien
   const { client: snsClient, counts: sns } = recordingSnsClient();
   const telemetry = new CountingTelemetry();
   const deps: PipelineDeps = {
-    store: new StateStore(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), tableName),
+    store: StateStore.fromDefaults(tableName, client),
     publisher: new SnsAlertPublisher({ client: snsClient, topicArn: TOPIC_ARN, telemetry }),
     settings: DEFAULT_SETTINGS,
     telemetry,

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
 import { RecordingPublisher } from '../../lambda/recording-publisher';
 import { resolveSettings, type PipelineSettings } from '../../lambda/settings';
@@ -117,9 +116,6 @@ async function replayCommand(options: ReplayOptions, io: CliIo): Promise<number>
 
 /** The state table: a fresh one in an embedded DynamoDB Local, or the one named by --endpoint/--table. */
 async function openState(options: ReplayOptions): Promise<{ store: StateStore; close: () => Promise<void> }> {
-  const toStore = (client: DynamoDBClient, table: string) =>
-    new StateStore(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), table);
-
   if (options.endpoint && options.table) {
     const client = endpointClient(options.endpoint, options.region);
     try {
@@ -133,7 +129,7 @@ async function openState(options: ReplayOptions): Promise<{ store: StateStore; c
           : `cannot reach DynamoDB at ${options.endpoint}: ${(error as Error).message}`,
       );
     }
-    return { store: toStore(client, options.table), close: async () => client.destroy() };
+    return { store: StateStore.fromDefaults(options.table, client), close: async () => client.destroy() };
   }
 
   // Registered before it is ready: a signal during the (seconds long) start must still stop the Java process.
@@ -162,7 +158,7 @@ async function openState(options: ReplayOptions): Promise<{ store: StateStore; c
     await close();
     throw new Error(`could not create the state table in the embedded DynamoDB Local: ${(error as Error).message}`);
   }
-  return { store: toStore(client, 'macie-alerts-replay'), close };
+  return { store: StateStore.fromDefaults('macie-alerts-replay', client), close };
 }
 
 /** Loopback endpoints (another DynamoDB Local) take any credentials; real ones use the SDK's default chain. */

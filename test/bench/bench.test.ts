@@ -1,9 +1,9 @@
-import { localDynamoClient } from '../../src/local/dynamodb-local';
 import { decodeFloor } from '../../bench/floor';
 import { runFloor, runNaive, runOurs } from '../../bench/measure';
 import { ourPipelines } from '../../bench/pipelines';
 import { benchScenario, DEFAULT_BENCH_OPTIONS } from '../../bench/scenario-bench';
 import { allScenarios, fleetScenario, findingsScenario, replayScenario, stormScenario, type ScenarioSizes } from '../../bench/scenarios';
+import { testDynamoClient } from '../support/dynamodb';
 
 /**
  * Keeps `npm run bench` from rotting: a tiny version of each scenario through the same bench code. Asserts
@@ -19,12 +19,6 @@ const TINY: ScenarioSizes = {
   findingBuckets: 3,
   policyFindings: 3,
 };
-
-function newClient() {
-  const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
-  if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run through jest');
-  return localDynamoClient(endpoint);
-}
 
 describe('scenario generators', () => {
   it('are deterministic for a seed and differ between seeds', () => {
@@ -60,7 +54,7 @@ describe('scenario generators', () => {
 describe('designs measured against DynamoDB Local', () => {
   it('naive: one read, one write and one SNS message per event, with capacity reported', async () => {
     const storm = stormScenario(7, TINY);
-    const naive = await runNaive(storm, newClient);
+    const naive = await runNaive(storm, testDynamoClient);
     expect(naive.events).toBe(storm.eventCount);
     expect(naive.dynamo.reads).toBe(storm.eventCount);
     expect(naive.dynamo.writes).toBe(storm.eventCount);
@@ -70,7 +64,7 @@ describe('designs measured against DynamoDB Local', () => {
   });
 
   it('ours: the storm alerts a few times, in few writes, and its replay alerts nothing more', async () => {
-    const storm = await runOurs(stormScenario(7, TINY), newClient, ourPipelines);
+    const storm = await runOurs(stormScenario(7, TINY), testDynamoClient, ourPipelines);
     expect(storm.failedInvocations).toBe(0);
     expect(storm.telemetry.counters.BadRecords ?? 0).toBe(0);
     expect(storm.sns.messages).toBeGreaterThanOrEqual(1);
@@ -78,14 +72,14 @@ describe('designs measured against DynamoDB Local', () => {
     expect(storm.dynamo.writes).toBeLessThanOrEqual(2 * stormScenario(7, TINY).invocations.length);
     expect(storm.dynamo.unmetered).toBe(0);
 
-    const replay = await runOurs(replayScenario(7, TINY), newClient, ourPipelines);
+    const replay = await runOurs(replayScenario(7, TINY), testDynamoClient, ourPipelines);
     expect(replay.failedInvocations).toBe(0);
     expect(replay.sns.messages).toBe(storm.sns.messages);
   });
 
   it('benchScenario: figures per 1,000 events, naive counts scaled from its sample', async () => {
     const findings = findingsScenario(7, TINY);
-    const result = await benchScenario(findings, newClient, ourPipelines, {
+    const result = await benchScenario(findings, testDynamoClient, ourPipelines, {
       ...DEFAULT_BENCH_OPTIONS,
       runs: 2,
       floorRuns: 2,

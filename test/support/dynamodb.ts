@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateStore } from '../../lambda/store';
 import { createStateTable, localDynamoClient } from '../../src/local/dynamodb-local';
 
@@ -16,5 +15,5 @@ export async function freshStore(now: () => Date = () => new Date()): Promise<St
   const client = testDynamoClient();
   const tableName = `state-${randomUUID()}`;
   await createStateTable(client, tableName);
-  return new StateStore(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), tableName, now);
+  return StateStore.fromDefaults(tableName, client, now);
 }

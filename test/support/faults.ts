@@ -1,4 +1,3 @@
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Alert } from '../../lambda/alert';
 import type { AlertPublisher, PublishFailure } from '../../lambda/publisher';
 import { StateStore, type WriteOp } from '../../lambda/store';
@@ -50,8 +49,7 @@ export function throttledStore(store: StateStore, plan: DynamoFaultPlan, now?: (
     },
     { step: 'initialize', name: 'injectDynamoFaults' },
   );
-  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  return { store: new StateStore(doc, store.tableName, now), calls };
+  return { store: StateStore.fromDefaults(store.tableName, client, now), calls };
 }
 
 /** Throttles the n-th DynamoDB command (any kind), once. */
