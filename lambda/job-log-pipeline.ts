@@ -6,7 +6,7 @@ import { compareIso, decodeSubscriptionEvent, parseJobLogEvent, type JobLogEvent
 import { deliveryDeps, type PipelineDeps } from './pipeline-deps';
 import { isJobOnlyEvent, needsFindings, reduceJob, reduceRun, type RunReduction } from './run-state';
 import { summarizeFindings, type FindingsSummary } from './run-summary';
-import { atVersion, ConditionalWriteConflict, withOptimisticRetry, type Condition, type Item, type WriteOp } from './store';
+import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, type Item, type WriteOp } from './store';
 import { keys, UNKNOWN_RUN, type ItemKey } from './table';
 
 /**
@@ -237,12 +237,4 @@ function dropExisting(r: RunReduction, existing: ReadonlySet<string>): void {
   const pendingSet = r.run.pendingAlerts instanceof Set ? new Set([...(r.run.pendingAlerts as Set<string>)].filter((id) => !existing.has(id))) : undefined;
   if (pendingSet && pendingSet.size > 0) r.run.pendingAlerts = pendingSet;
   else delete r.run.pendingAlerts;
-}
-
-/** The item is unchanged since we read it (absent items must still be absent; versionless ones still versionless). */
-function unchangedSince(item: Item | undefined): Condition {
-  if (item !== undefined && typeof item.version !== 'number') {
-    return { expression: 'attribute_exists(pk) AND attribute_not_exists(#version)', names: { '#version': 'version' } };
-  }
-  return atVersion(item?.version as number | undefined);
 }

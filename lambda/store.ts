@@ -54,6 +54,14 @@ export function atVersion(version: number | undefined): Condition {
     : { expression: '#version = :expectedVersion', names: { '#version': 'version' }, values: { ':expectedVersion': version } };
 }
 
+/** The item is unchanged since we read it (absent items must still be absent; versionless ones still versionless). */
+export function unchangedSince(item: Item | undefined): Condition {
+  if (item !== undefined && typeof item.version !== 'number') {
+    return { expression: 'attribute_exists(pk) AND attribute_not_exists(#version)', names: { '#version': 'version' } };
+  }
+  return atVersion(item?.version as number | undefined);
+}
+
 const keyString = (k: ItemKey) => `${k.pk}\u0000${k.sk}`;
 
 /**

@@ -2,7 +2,7 @@ import type { Alert } from './alert';
 import { deliverPending, lostAlertIds, outboxWrites, type PendingAlerts } from './delivery';
 import { jobLogStreamLink, macieJobLink } from './links';
 import { deliveryDeps, type PipelineDeps } from './pipeline-deps';
-import { ConditionalWriteConflict, withOptimisticRetry, type Condition, type Item, type WriteOp } from './store';
+import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, type Item, type WriteOp } from './store';
 import { GSI1, keys, type ItemKey } from './table';
 
 /**
@@ -145,8 +145,7 @@ async function applyDecision(deps: PipelineDeps, owner: ItemKey, decide: Decide)
     const now = deps.now();
     const decision = await decide(item, now);
     if (!decision) return [];
-    const version = typeof item.version === 'number' ? item.version : undefined;
-    const markWrite = (ids: readonly string[]) => ownerUpdate(owner, decision.sweeper, version, ids);
+    const markWrite = (ids: readonly string[]) => ownerUpdate(owner, decision.sweeper, item, ids);
     const ops = [markWrite(decision.alerts.map((a) => a.id)), ...outboxWrites(decision.alerts, owner, now, deps.settings.stateRetentionDays)];
     try {
       await deps.store.write(ops);
@@ -167,18 +166,15 @@ async function applyDecision(deps: PipelineDeps, owner: ItemKey, decide: Decide)
 }
 
 /** Writes the sweeper's marks, conditional on the version read, keeping every attribute it does not own. */
-function ownerUpdate(owner: ItemKey, sweeper: Decision['sweeper'], version: number | undefined, ids: readonly string[]): WriteOp {
-  const condition: Condition =
-    version === undefined
-      ? { expression: 'attribute_exists(pk) AND attribute_not_exists(#version)', names: { '#version': 'version' } }
-      : { expression: '#version = :expectedVersion', names: { '#version': 'version' }, values: { ':expectedVersion': version } };
+function ownerUpdate(owner: ItemKey, sweeper: Decision['sweeper'], read: Item, ids: readonly string[]): WriteOp {
+  const version = typeof read.version === 'number' ? read.version : undefined;
   return {
     kind: 'update',
     key: owner,
     expression: `SET #sweeper = :sweeper, #version = :next${ids.length > 0 ? ' ADD pendingAlerts :ids' : ''}`,
     names: { '#sweeper': 'sweeper', '#version': 'version' },
     values: { ':sweeper': sweeper, ':next': (version ?? 0) + 1, ...(ids.length > 0 ? { ':ids': new Set(ids) } : {}) },
-    condition,
+    condition: unchangedSince(read),
   };
 }
 
