@@ -4,6 +4,7 @@ import { apiCallType, param, type ApiCallType } from './api-call-types';
 import { applyEventOnce, type Decision } from './apply-event-once';
 import { badEvent, describeIssues, ignoredEvent, type EventReport } from './event-report';
 import { details } from './finding-format';
+import { maxIso } from './iso-time';
 import { cloudTrailEventLink, macieFindingLink } from './links';
 import type { PipelineDeps } from './pipeline-deps';
 import { lowerSeverity } from './severity';
@@ -121,7 +122,7 @@ async function decideReveal(deps: PipelineDeps, ctx: CallContext, arn: string, e
     principalArn: arn,
     principalType: ctx.principal.type,
     ...next,
-    lastAt: item?.lastAt && String(item.lastAt) > eventAt ? item.lastAt : eventAt,
+    lastAt: maxIso(typeof item?.lastAt === 'string' ? item.lastAt : undefined, eventAt),
     lastAlertAt: alerts.length ? eventAt : lastAlertAt,
     alerts: (typeof item?.alerts === 'number' ? item.alerts : 0) + alerts.length,
   };

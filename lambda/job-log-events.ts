@@ -169,22 +169,3 @@ export function decodeSubscriptionEvent(event: CloudWatchLogsEvent): DecodeResul
   if (!payload.success) return fail(issuesText(payload.error.issues, ['awslogs', 'data']));
   return { ok: true, payload: payload.data as CloudWatchLogsDecodedData };
 }
-
-/** Orders ISO date-times by instant (offsets differ, digits differ), then by text so the order is total. */
-export function compareIso(a: string, b: string): number {
-  const d = Date.parse(a) - Date.parse(b);
-  if (d !== 0 && Number.isFinite(d)) return d < 0 ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-export function maxIso(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return compareIso(a, b) >= 0 ? a : b;
-}
-
-export function minIso(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return compareIso(a, b) <= 0 ? a : b;
-}

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from 'aws-lambda';
 import type { Alert } from './alert';
 import { deliverPending, lostAlertIds, outboxWrites, pendingIds, type PendingAlerts } from './delivery';
-import { compareIso, decodeSubscriptionEvent, parseJobLogEvent, type JobLogEvent } from './job-log-events';
+import { compareIso, newestEvent } from './iso-time';
+import { decodeSubscriptionEvent, parseJobLogEvent, type JobLogEvent } from './job-log-events';
 import { deliveryDeps, type PipelineDeps } from './pipeline-deps';
 import { isJobOnlyEvent, needsFindings, reduceJob, reduceRun, type RunReduction } from './run-state';
 import { summarizeFindings, type FindingsSummary } from './run-summary';
@@ -170,7 +171,7 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
       if (needsFindings(read, events, settings)) {
         findings = summarizeFindings(await store.listPrefix(key.pk, keys.runFindingsPrefix(runDate)));
       }
-      const newest = events.reduce((m, e) => (compareIso(e.occurredAt, m.occurredAt) > 0 ? e : m), events[0]);
+      const newest = newestEvent(events);
       const r = reduceRun(
         read,
         {

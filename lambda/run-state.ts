@@ -1,7 +1,8 @@
 import type { AffectedResources, Alert, AlertDetail } from './alert';
 import { withPending } from './delivery';
 import { classify, isErrorEffect, type Classification, type EventEffect } from './job-event-types';
-import { compareIso, maxIso, minIso, type JobLogEvent } from './job-log-events';
+import { compareIso, maxIso, minIso, newestEvent } from './iso-time';
+import type { JobLogEvent } from './job-log-events';
 import { jobLogStreamLink, macieJobLink } from './links';
 import { buildRunSummaryAlert, type FindingsSummary, type RunSummaryInput } from './run-summary';
 import type { PipelineSettings } from './settings';
@@ -227,11 +228,11 @@ export function reduceRun(current: Item | undefined, batch: RunBatch, ctx: Reduc
         total: set.total + 1,
       };
       if (c.effect === 'ACCOUNT_ERROR' && e.affectedAccount) {
-        openAccountErrors[e.affectedAccount] = minIso(openAccountErrors[e.affectedAccount], e.occurredAt) as string;
+        openAccountErrors[e.affectedAccount] = minIso(openAccountErrors[e.affectedAccount], e.occurredAt);
       }
       const g = groups[e.eventType];
       groups[e.eventType] = g
-        ? { ...g, count: g.count + 1, firstAt: minIso(g.firstAt, e.occurredAt) as string, lastAt: maxIso(g.lastAt, e.occurredAt) as string }
+        ? { ...g, count: g.count + 1, firstAt: minIso(g.firstAt, e.occurredAt), lastAt: maxIso(g.lastAt, e.occurredAt) }
         : { count: 1, firstAt: e.occurredAt, lastAt: e.occurredAt, alerts: 0 };
     }
   }
@@ -435,7 +436,7 @@ function groupAlert(
   ctx: ReduceContext,
   repeatNumber = 0,
 ): Alert {
-  const newest = events.reduce((m, e) => (compareIso(e.occurredAt, m.occurredAt) > 0 ? e : m), events[0]);
+  const newest = newestEvent(events);
   const first = events[0];
   const affected = affectedOf(events);
   const where = affected
