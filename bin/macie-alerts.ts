@@ -28,7 +28,9 @@ const account = process.env.CDK_DEFAULT_ACCOUNT;
 const targetRegions = regions.length > 0 ? regions : process.env.CDK_DEFAULT_REGION ? [process.env.CDK_DEFAULT_REGION] : [];
 
 if (targetRegions.length === 0) {
-  // No Region known (offline synth without AWS config): an environment-agnostic stack still synthesizes.
+  // The cdk CLI always sets CDK_DEFAULT_REGION (to us-east-1 when no AWS configuration names one), so this is
+  // reached only when the app is synthesized some other way with no Region given: it then still produces an
+  // environment-agnostic stack rather than none.
   new MacieAlertsStack(app, 'MacieAlerts', { alerts });
 } else {
   for (const region of targetRegions) {

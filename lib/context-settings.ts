@@ -54,7 +54,6 @@ export const CONTEXT_KEYS = [
   'logRetentionDays',
   'logLevel',
 ] as const;
-export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
 /** What the settings describe; the construct's props are built from it (see MacieAlertsProps). */
 export interface ParsedSettings {

@@ -39,13 +39,12 @@ import {
 } from './context-settings';
 import { alertFilterPolicy } from './subscription-filters';
 
-/** Macie writes every classification job's events here (one group per Region, created by Macie or by us). */
-
 /**
  * The Macie API calls the EventBridge rule matches: exactly the calls the API-call pipeline classifies
  * (lambda/api-call-types.ts), so a call added there reaches the function.
  */
 export const MACIE_API_CALLS: readonly string[] = ALERTED_API_CALLS;
+/** Macie's job log group, which the construct subscribes to (and creates if Macie has not yet). */
 export { MACIE_JOB_LOG_GROUP };
 
 export interface SlackChannel {
@@ -111,7 +110,8 @@ export interface MacieAlertsProps {
    */
   readonly apiCallAlerts?: boolean;
   /**
-   * What `cdk destroy` does with the state table and the topic key. Macie's job log group is never deleted.
+   * What `cdk destroy` does with the state table, the topic key and the handlers' log groups. Macie's job log
+   * group is never deleted (the log group of the custom resource that creates it always is).
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;

@@ -3,7 +3,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { MacieAlertsProps } from '../../lib/macie-alerts';
 import { MacieAlertsStack } from '../../lib/macie-alerts-stack';
 
-/** A stack in a fixed environment with bundling skipped (esbuild is exercised by one test in bundling.test.ts). */
+/**
+ * A stack in a fixed environment with bundling skipped, so the construct tests stay fast. The handlers are
+ * bundled with esbuild by `cdk synth` (the last step of `npm test`), which fails if a handler does not build.
+ */
 export function buildStack(alerts: MacieAlertsProps = {}): { app: App; stack: MacieAlertsStack; template: Template } {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new MacieAlertsStack(app, 'TestStack', { env: { account: '111122223333', region: 'eu-west-1' }, alerts });

@@ -52,11 +52,6 @@ export function throttledStore(store: StateStore, plan: DynamoFaultPlan, now?: (
   return { store: StateStore.fromDefaults(store.tableName, client, now), calls };
 }
 
-/** Throttles the n-th DynamoDB command (any kind), once. */
-export function throttleCall(n: number): DynamoFaultPlan {
-  return (_name, call) => (call === n ? throughputExceeded() : undefined);
-}
-
 /** Throttles the n-th command of one kind (e.g. the 2nd TransactWriteItemsCommand), once. */
 export function throttleNth(commandName: string, n: number): DynamoFaultPlan {
   let seen = 0;
