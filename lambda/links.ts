@@ -1,3 +1,5 @@
+import type { AlertLink } from './alert';
+
 /**
  * Console links an alert offers. Built from ids, never from free text, and every id is URI-encoded, so an
  * event cannot make a link point elsewhere.
@@ -28,4 +30,12 @@ export function jobLogStreamLink(region: string, jobId: string): string {
 
 export function cloudTrailEventLink(region: string, eventId: string): string {
   return `https://${enc(region)}.console.aws.amazon.com/cloudtrail/home?region=${enc(region)}#/events/${enc(eventId)}`;
+}
+
+/** The two links of every alert about a job or one of its runs, labelled the same everywhere. */
+export function jobLinks(region: string, jobId: string): AlertLink[] {
+  return [
+    { label: 'Job in the Macie console', url: macieJobLink(region, jobId) },
+    { label: "Job's log stream in CloudWatch Logs", url: jobLogStreamLink(region, jobId) },
+  ];
 }

@@ -3,7 +3,7 @@ import { withPending } from './delivery';
 import { classify, isErrorEffect, type Classification, type EventEffect } from './job-event-types';
 import { compareIso, maxIso, minIso, newestEvent } from './iso-time';
 import type { JobLogEvent } from './job-log-events';
-import { jobLogStreamLink, macieJobLink } from './links';
+import { jobLinks } from './links';
 import { buildRunSummaryAlert, type FindingsSummary, type RunSummaryInput } from './run-summary';
 import type { PipelineSettings } from './settings';
 import type { Item } from './store';
@@ -372,13 +372,6 @@ function describeChanges(previous: SummarySnapshot | undefined, run: Item): stri
   }
   if (lines.length === 0) lines.push('Run details changed.');
   return lines;
-}
-
-function jobLinks(region: string, jobId: string) {
-  return [
-    { label: 'Job in the Macie console', url: macieJobLink(region, jobId) },
-    { label: "Job's log stream in CloudWatch Logs", url: jobLogStreamLink(region, jobId) },
-  ];
 }
 
 function eventDetails(e: JobLogEvent): AlertDetail[] {

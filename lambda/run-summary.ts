@@ -1,6 +1,6 @@
 import type { Alert, AlertDetail, AffectedResources } from './alert';
 import { classify, JOB_EVENT_TYPES } from './job-event-types';
-import { jobLogStreamLink, macieJobLink } from './links';
+import { jobLinks } from './links';
 import type { PipelineSettings } from './settings';
 import { maxSeverity, SEVERITIES, type Severity } from './severity';
 import type { Item } from './store';
@@ -280,10 +280,7 @@ export function buildRunSummaryAlert(
     details,
     affected,
     count: Math.max(1, totalErrors),
-    links: [
-      { label: 'Job in the Macie console', url: macieJobLink(region, run.jobId) },
-      { label: "Job's log stream in CloudWatch Logs", url: jobLogStreamLink(region, run.jobId) },
-    ],
+    links: jobLinks(region, run.jobId),
     sample: false,
     occurredAt: end ?? run.lastEventAt ?? run.runDate,
     threadId: run.jobId,

@@ -1,6 +1,6 @@
 import type { Alert } from './alert';
 import { deliverPending, lostAlertIds, outboxWrites, type PendingAlerts } from './delivery';
-import { jobLogStreamLink, macieJobLink } from './links';
+import { jobLinks } from './links';
 import { deliveryDeps, type PipelineDeps } from './pipeline-deps';
 import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, type Item, type WriteOp } from './store';
 import { GSI1, keys, type ItemKey } from './table';
@@ -302,10 +302,7 @@ function baseAlert(deps: PipelineDeps, item: Item, jobId: string, at: string) {
     details: [] as { label: string; value: string }[],
     affected: [],
     count: 1,
-    links: [
-      { label: 'Job in the Macie console', url: macieJobLink(region, jobId) },
-      { label: 'Job log stream', url: jobLogStreamLink(region, jobId) },
-    ],
+    links: jobLinks(region, jobId),
     sample: false,
     occurredAt: at,
     threadId: jobId,
