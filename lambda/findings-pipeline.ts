@@ -7,7 +7,7 @@ import { findingTypeInfo, unknownFindingTypeInfo, type FindingTypeInfo } from '.
 import { maxIso, minIso } from './iso-time';
 import { macieFindingLink, macieJobLink } from './links';
 import type { PipelineDeps } from './pipeline-deps';
-import { atLeast, maxSeverity, SEVERITIES, type Severity } from './severity';
+import { atLeast, maxSeverity, severitiesPresent, type Severity } from './severity';
 import type { Item } from './store';
 import { keys, UNKNOWN_RUN, type ItemKey } from './table';
 
@@ -220,11 +220,7 @@ function firstSensitiveDataAlert(finding: FindingDetail, group: GroupIdentity, b
 }
 
 function severityBreakdown(bySeverity: SeverityCounts): string {
-  return [...SEVERITIES]
-    .reverse()
-    .filter((s) => bySeverity[s])
-    .map((s) => `${bySeverity[s]} ${s.toLowerCase()}`)
-    .join(', ');
+  return severitiesPresent(bySeverity).map(([s, n]) => `${n} ${s.toLowerCase()}`).join(', ');
 }
 
 function stillOccurringAlert(

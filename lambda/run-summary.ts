@@ -2,7 +2,7 @@ import type { Alert, AlertDetail, AffectedResources } from './alert';
 import { classify, JOB_EVENT_TYPES } from './job-event-types';
 import { jobLinks } from './links';
 import type { PipelineSettings } from './settings';
-import { maxSeverity, SEVERITIES, type Severity } from './severity';
+import { maxSeverity, severitiesPresent, type Severity } from './severity';
 import type { Item } from './store';
 
 /**
@@ -196,11 +196,7 @@ export function buildRunSummaryAlert(
   if (findings) {
     sentences.push(
       findings.total > 0
-        ? `It produced ${plural(findings.total, 'sensitive data finding')} (${SEVERITIES.slice()
-            .reverse()
-            .filter((s) => findings.bySeverity[s])
-            .map((s) => `${num(findings.bySeverity[s])} ${s}`)
-            .join(', ')}) in ${plural(findings.bucketCount, 'bucket')}.`
+        ? `It produced ${plural(findings.total, 'sensitive data finding')} (${severitiesPresent(findings.bySeverity).map(([s, n]) => `${num(n)} ${s}`).join(', ')}) in ${plural(findings.bucketCount, 'bucket')}.`
         : 'It produced no sensitive data findings.',
     );
   }
@@ -238,11 +234,7 @@ export function buildRunSummaryAlert(
     if (findings.total > 0) {
       details.push({
         label: 'Findings by severity',
-        value: SEVERITIES.slice()
-          .reverse()
-          .filter((s) => findings.bySeverity[s])
-          .map((s) => `${s} ${num(findings.bySeverity[s])}`)
-          .join(', '),
+        value: severitiesPresent(findings.bySeverity).map(([s, n]) => `${s} ${num(n)}`).join(', '),
       });
       details.push({
         label: 'Findings by type',

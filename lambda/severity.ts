@@ -22,3 +22,16 @@ export function lowerSeverity(severity: Severity): Severity {
 export function atLeast(severity: Severity, minimum: Severity): boolean {
   return severityScore(severity) >= severityScore(minimum);
 }
+
+/**
+ * The severities with a count, most severe first: the order every "by severity" breakdown is written in.
+ * Each caller formats the pairs itself (the alerts word them differently: "3 high", "3 HIGH", "HIGH 3").
+ */
+export function severitiesPresent(counts: Readonly<Partial<Record<string, number>>>): [Severity, number][] {
+  const present: [Severity, number][] = [];
+  for (const s of [...SEVERITIES].reverse()) {
+    const n = counts[s];
+    if (n) present.push([s, n]);
+  }
+  return present;
+}
