@@ -1,7 +1,7 @@
 import type { Alert } from './alert';
 import type { AlertPublisher, PublishFailure } from './publisher';
 import type { Telemetry } from './telemetry';
-import { ConditionalWriteConflict, notExists, sleep, type Item, type StateStore, type WriteOp } from './store';
+import { ConditionalWriteConflict, keyString, notExists, sleep, type Item, type StateStore, type WriteOp } from './store';
 import { GSI1, expiresAt, keys, type ItemKey } from './table';
 
 /**
@@ -225,7 +225,7 @@ function ownerUpdates(alertIds: readonly string[], ownerOf: Map<string, ItemKey>
   for (const id of alertIds) {
     const owner = ownerOf.get(id);
     if (!owner) continue;
-    const k = `${owner.pk}\u0000${owner.sk}`;
+    const k = keyString(owner);
     const entry = byOwner.get(k) ?? { key: owner, ids: [] };
     entry.ids.push(id);
     byOwner.set(k, entry);

@@ -62,7 +62,8 @@ export function unchangedSince(item: Item | undefined): Condition {
   return atVersion(item?.version as number | undefined);
 }
 
-const keyString = (k: ItemKey) => `${k.pk}\u0000${k.sk}`;
+/** One item key as a string, for maps and sets of keys (NUL cannot occur in a key part). */
+export const keyString = (k: ItemKey): string => `${k.pk}\u0000${k.sk}`;
 
 /**
  * The only code that talks to DynamoDB. Reads are strongly consistent (state decisions depend on them);

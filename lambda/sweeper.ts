@@ -2,7 +2,7 @@ import type { Alert } from './alert';
 import { deliverPending, lostAlertIds, outboxWrites, type PendingAlerts } from './delivery';
 import { jobLinks } from './links';
 import { deliveryDeps, type PipelineDeps } from './pipeline-deps';
-import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, type Item, type WriteOp } from './store';
+import { ConditionalWriteConflict, keyString, unchangedSince, withOptimisticRetry, type Item, type WriteOp } from './store';
 import { GSI1, keys, type ItemKey } from './table';
 
 /**
@@ -69,7 +69,7 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
 
   const openRuns = await deps.store.listIndex(GSI1.openRun);
   const periodicJobs = await deps.store.listIndex(GSI1.periodicJob);
-  const openRunKeys = new Set(openRuns.map((r) => `${String(r.pk)}\u0000${String(r.sk)}`));
+  const openRunKeys = new Set(openRuns.filter(isKeyed).map(keyString));
 
   const checks: { owner: ItemKey; decide: Decide }[] = [
     ...openRuns.filter(isKeyed).map((run) => ({ owner: { pk: run.pk, sk: run.sk }, decide: async (item: Item, now: Date) => decideRun(deps, item, now) })),
@@ -100,7 +100,7 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
     const id = typeof item.alertId === 'string' ? item.alertId : undefined;
     if (!id || known.has(id)) continue;
     const owner = { pk: String(item.ownerPk ?? item.pk), sk: String(item.ownerSk ?? item.sk) };
-    const k = `${owner.pk}\u0000${owner.sk}`;
+    const k = keyString(owner);
     const entry = byOwner.get(k) ?? { owner, alertIds: [] };
     entry.alertIds.push(id);
     byOwner.set(k, entry);
@@ -278,7 +278,7 @@ async function decideJob(deps: PipelineDeps, job: Item, now: Date, openRunKeys: 
   const status = str(job.jobStatus);
   const currentRun = str(job.currentRunDate);
   // While the current run is open the run checks speak for it (a long run, a pause); a missed start would be noise.
-  const currentOpen = currentRun !== undefined && openRunKeys.has(`${keys.run(jobId, currentRun).pk}\u0000${keys.run(jobId, currentRun).sk}`);
+  const currentOpen = currentRun !== undefined && openRunKeys.has(keyString(keys.run(jobId, currentRun)));
   const schedule = steadySchedule(starts);
   if (schedule && !currentOpen && !(status && JOB_NOT_SCHEDULING.has(status))) {
     const expectedAt = new Date(schedule.expectedAt).toISOString();
