@@ -34,10 +34,27 @@ export function badEvent(deps: PipelineDeps, event: unknown, reason: string, kin
   return { outcome: 'bad', published: [], reason };
 }
 
-/** Zod issues as one short line: "detail.severity: ...; detail.count: ...". */
-export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  const shown = issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || '(event)'}: ${i.message}`);
-  return issues.length > 5 ? `${shown.join('; ')}; and ${issues.length - 5} more` : shown.join('; ');
+export interface DescribeIssuesOptions {
+  /** Where the validated value sits in what was received: prefixed to every issue's path. */
+  readonly path?: readonly PropertyKey[];
+  /** How many issues are listed. */
+  readonly max?: number;
+  /** What an issue of the value as a whole is labelled with. */
+  readonly rootLabel?: string;
+  /** End with "; and N more" when issues were left out. */
+  readonly countRest?: boolean;
+}
+
+/**
+ * Zod issues as one short line for a bad-record log: "detail.severity: ...; detail.count: ...". The
+ * defaults are the EventBridge pipelines' wording; the job-log decoder passes its own (see job-log-events.ts).
+ */
+export function describeIssues(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  { path = [], max = 5, rootLabel = '(event)', countRest = true }: DescribeIssuesOptions = {},
+): string {
+  const shown = issues.slice(0, max).map((i) => `${[...path, ...i.path].map(String).join('.') || rootLabel}: ${i.message}`);
+  return countRest && issues.length > max ? `${shown.join('; ')}; and ${issues.length - max} more` : shown.join('; ');
 }
 
 export function ignoredEvent(deps: PipelineDeps, reason: string, fields: Record<string, unknown> = {}): EventReport {

@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from 'aws-lambda';
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { describeIssues, type DescribeIssuesOptions } from './event-report';
 
 /**
  * Macie job log events: the log group /aws/macie/classificationjobs, one stream per job, one JSON object per
@@ -69,6 +70,11 @@ export interface JobLogEvent {
   readonly runDate?: string;
 }
 
+// The job-log pipeline's own wording of rejection reasons, kept so that log searches for them still match:
+// "(root)" for the value as a whole, no "and N more"; the subscription envelope lists at most three issues.
+const LOG_ISSUES: DescribeIssuesOptions = { rootLabel: '(root)', countRest: false };
+const ENVELOPE_ISSUES: DescribeIssuesOptions = { ...LOG_ISSUES, max: 3 };
+
 export type ParseResult = { ok: true; event: JobLogEvent } | { ok: false; reason: string };
 
 const MAX_MESSAGE_CHARS = 64 * 1024;
@@ -86,11 +92,7 @@ export function parseJobLogEvent(message: string): ParseResult {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return { ok: false, reason: 'message is not a JSON object' };
   const parsed = JobLogEventSchema.safeParse(json);
   if (!parsed.success) {
-    const reason = parsed.error.issues
-      .slice(0, 5)
-      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-      .join('; ');
-    return { ok: false, reason };
+    return { ok: false, reason: describeIssues(parsed.error.issues, LOG_ISSUES) };
   }
   const e = parsed.data;
   const event: JobLogEvent = {
@@ -128,13 +130,6 @@ const SubscriptionEventSchema = z.object({ awslogs: z.object({ data: z.base64() 
  */
 export const MAX_DECODED_BYTES = 8 * 1024 * 1024;
 
-function issuesText(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string {
-  return issues
-    .slice(0, 3)
-    .map((issue) => `${[...prefix, ...issue.path].map(String).join('.') || '(root)'}: ${issue.message}`)
-    .join('; ');
-}
-
 /** `{awslogs: {data}}` -> the CloudWatch Logs payload: base64 -> gunzip (capped) -> JSON -> shape. Never throws. */
 export function decodeSubscriptionEvent(event: CloudWatchLogsEvent): DecodeResult {
   const fail = (reason: string): DecodeResult => {
@@ -147,7 +142,7 @@ export function decodeSubscriptionEvent(event: CloudWatchLogsEvent): DecodeResul
     };
   };
   const envelope = SubscriptionEventSchema.safeParse(event);
-  if (!envelope.success) return fail(issuesText(envelope.error.issues));
+  if (!envelope.success) return fail(describeIssues(envelope.error.issues, ENVELOPE_ISSUES));
   let text: string;
   try {
     text = gunzipSync(Buffer.from(envelope.data.awslogs.data, 'base64'), { maxOutputLength: MAX_DECODED_BYTES }).toString('utf8');
@@ -166,6 +161,6 @@ export function decodeSubscriptionEvent(event: CloudWatchLogsEvent): DecodeResul
     return fail('awslogs.data: decompressed CloudWatch log data is not JSON');
   }
   const payload = CloudWatchLogsPayloadSchema.safeParse(json);
-  if (!payload.success) return fail(issuesText(payload.error.issues, ['awslogs', 'data']));
+  if (!payload.success) return fail(describeIssues(payload.error.issues, { ...ENVELOPE_ISSUES, path: ['awslogs', 'data'] }));
   return { ok: true, payload: payload.data as CloudWatchLogsDecodedData };
 }
