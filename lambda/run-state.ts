@@ -255,7 +255,7 @@ export function reduceRun(current: Item | undefined, batch: RunBatch, ctx: Reduc
   run.errors = errors;
   run.affected = affected;
   run.openAccountErrors = openAccountErrors;
-  run.statusEvents = [...statusEventsNow].sort().slice(-STATUS_EVENTS_CAP);
+  run.statusEvents = newestStatusEvents(statusEventsNow);
   if (status === 'RUNNING' || status === 'PAUSED') {
     run.gsi1pk = GSI1.openRun;
     run.gsi1sk = `${jobId}#${runDate}`;
@@ -347,7 +347,6 @@ export function reduceRun(current: Item | undefined, batch: RunBatch, ctx: Reduc
     }
   }
   run.groups = groups;
-  run.statusEvents = [...new Set([...(run.statusEvents as string[]), ...statusEventsSeen])].sort().slice(-STATUS_EVENTS_CAP);
 
   run.appliedBatches = [...applied, batch.batchKey].slice(-APPLIED_BATCHES_CAP);
   run.pendingAlerts = withPending(current?.pendingAlerts, alerts.map((a) => a.id));
@@ -355,6 +354,16 @@ export function reduceRun(current: Item | undefined, batch: RunBatch, ctx: Reduc
   run.version = (typeof current?.version === 'number' ? current.version : 0) + 1;
   run.expiresAt = expiresAt(ctx.now, ctx.settings.stateRetentionDays);
   return { duplicate: false, run, alerts, suppressed, inhibited };
+}
+
+/**
+ * The status events remembered, capped to the newest STATUS_EVENTS_CAP by event time: a status event re-sent
+ * late is most likely a recent one. Entries are `${eventType}@${occurredAt}` (event types have no '@'); ties
+ * order by text, so the same set gives the same list whatever the arrival order.
+ */
+function newestStatusEvents(entries: Iterable<string>): string[] {
+  const at = (entry: string) => entry.slice(entry.indexOf('@') + 1);
+  return [...entries].sort((a, b) => compareIso(at(a), at(b)) || (a < b ? -1 : a > b ? 1 : 0)).slice(-STATUS_EVENTS_CAP);
 }
 
 function snapshot(run: Item): SummarySnapshot {
