@@ -19,11 +19,10 @@ export const EMAIL_BODY_MAX_BYTES = 40 * 1024;
 /** `[HIGH] Macie job My_Job: bucket access denied` (`[HIGH] [SAMPLE] ...` for sample findings); one line, < 100 chars. */
 export function renderEmailSubject(alert: Alert): string {
   const prefix = `[${alert.severity}]${alert.sample ? ' [SAMPLE]' : ''} `;
-  const count = '';
   const headline = plainSafeLine(alert.headline, 300) || plainSafeLine(alert.eventType, 80) || 'Macie alert';
-  const full = prefix + headline + count;
+  const full = prefix + headline;
   if (full.length <= EMAIL_SUBJECT_MAX) return full;
-  return prefix + cleanLine(headline, EMAIL_SUBJECT_MAX - prefix.length - count.length) + count;
+  return prefix + cleanLine(headline, EMAIL_SUBJECT_MAX - prefix.length);
 }
 
 const KIND_TITLES: Record<AffectedResources['kind'], string> = {

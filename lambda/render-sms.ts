@@ -14,8 +14,6 @@ export function renderSms(alert: Alert): string {
   const sms = (s: string, max: number) => toGsm7(plainSafeLine(s, max)).trim();
   const prefix = `${alert.severity}${alert.sample ? ' SAMPLE' : ''}: `;
   const headline = sms(alert.headline, 300) || sms(alert.eventType, 80) || 'Macie alert';
-  // Headlines already say "seen 5 times" where a count matters; a second count would only cost characters.
-  const countNote = '';
   const where = [sms(alert.accountId, 20), sms(alert.region, 20)].filter(Boolean).join(' ');
   // The account is already in `where`; name the first other resource.
   const first = alert.affected.find((a) => a.items.length > 0 && !(a.kind === 'account' && a.items[0] === alert.accountId && a.total <= 1));
@@ -23,16 +21,14 @@ export function renderSms(alert: Alert): string {
     ? `${first.kind} ${sms(first.items[0], 63)}${first.total > 1 ? ` +${first.total - 1}` : ''}`
     : '';
 
+  // No count of its own: headlines already say "seen 5 times" where a count matters.
   const join = (...parts: string[]) => parts.filter(Boolean).join(' | ');
-  const candidates = [
-    join(prefix + headline + countNote, affected, where),
-    join(prefix + headline + countNote, where),
-  ];
+  const candidates = [join(prefix + headline, affected, where), join(prefix + headline, where)];
   for (const line of candidates) if (gsm7Length(line) <= SMS_MAX_SEPTETS) return line;
 
   // The headline itself is too long: keep where it happened if the headline can still say something useful.
   const tail = where ? ` | ${where}` : '';
-  const headBudget = SMS_MAX_SEPTETS - gsm7Length(prefix) - gsm7Length(countNote) - gsm7Length(tail);
-  if (headBudget >= 60) return prefix + truncateGsm7(headline, headBudget) + countNote + tail;
-  return truncateGsm7(prefix + headline + countNote, SMS_MAX_SEPTETS);
+  const headBudget = SMS_MAX_SEPTETS - gsm7Length(prefix) - gsm7Length(tail);
+  if (headBudget >= 60) return prefix + truncateGsm7(headline, headBudget) + tail;
+  return truncateGsm7(prefix + headline, SMS_MAX_SEPTETS);
 }

@@ -6,6 +6,7 @@ import {
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
+  type QueryCommandInput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { GSI1, TABLE_KEYS, type ItemKey } from './table';
@@ -122,45 +123,31 @@ export class StateStore {
 
   /** Items of the sparse index gsi1 under one partition (OPEN_RUN, PENDING_ALERT, PERIODIC_JOB). */
   async listIndex(partition: (typeof GSI1)[keyof typeof GSI1], sortKeyBefore?: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
     const { gsi1 } = TABLE_KEYS;
-    do {
-      this.requests.reads++;
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: gsi1.indexName,
-          KeyConditionExpression: sortKeyBefore === undefined ? '#p = :p' : '#p = :p AND #s < :s',
-          ExpressionAttributeNames: sortKeyBefore === undefined ? { '#p': gsi1.partitionKey } : { '#p': gsi1.partitionKey, '#s': gsi1.sortKey },
-          ExpressionAttributeValues: sortKeyBefore === undefined ? { ':p': partition } : { ':p': partition, ':s': sortKeyBefore },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const liveItem = this.live(item);
-        if (liveItem) items.push(liveItem);
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+    return this.queryAll({
+      IndexName: gsi1.indexName,
+      KeyConditionExpression: sortKeyBefore === undefined ? '#p = :p' : '#p = :p AND #s < :s',
+      ExpressionAttributeNames: sortKeyBefore === undefined ? { '#p': gsi1.partitionKey } : { '#p': gsi1.partitionKey, '#s': gsi1.sortKey },
+      ExpressionAttributeValues: sortKeyBefore === undefined ? { ':p': partition } : { ':p': partition, ':s': sortKeyBefore },
+    });
   }
 
   /** Items of one partition whose sort key starts with a prefix (e.g. a run's findings groups). */
   async listPrefix(pk: string, skPrefix: string): Promise<Item[]> {
+    return this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+      ConsistentRead: true,
+    });
+  }
+
+  /** Every page of one query, live items only. */
+  private async queryAll(query: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Item[]> {
     const items: Item[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       this.requests.reads++;
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
+      const out = await this.doc.send(new QueryCommand({ TableName: this.tableName, ...query, ExclusiveStartKey: start }));
       for (const item of out.Items ?? []) {
         const liveItem = this.live(item);
         if (liveItem) items.push(liveItem);
@@ -179,36 +166,19 @@ export class StateStore {
     if (ops.length > 100) throw new Error(`one atomic write holds at most 100 operations, got ${ops.length}`);
     this.requests.writes++;
     try {
-      if (ops.length === 1) {
-        const command = this.single(ops[0]);
-        if (command instanceof PutCommand) await this.doc.send(command);
-        else await this.doc.send(command);
-      } else {
-        await this.doc.send(new TransactWriteCommand({ TransactItems: ops.map((op) => this.transactItem(op)) }));
-      }
+      if (ops.length === 1) await this.writeOne(ops[0]);
+      else await this.doc.send(new TransactWriteCommand({ TransactItems: ops.map((op) => this.transactItem(op)) }));
     } catch (error) {
       throw translateWriteError(error, ops.length);
     }
   }
 
-  private single(op: WriteOp): PutCommand | UpdateCommand {
-    if (op.kind === 'put') {
-      return new PutCommand({
-        TableName: this.tableName,
-        Item: op.item,
-        ConditionExpression: op.condition?.expression,
-        ExpressionAttributeNames: op.condition?.names,
-        ExpressionAttributeValues: op.condition?.values,
-      });
-    }
-    const merged = mergeExpressionParts(op);
-    return new UpdateCommand({
-      TableName: this.tableName,
-      Key: { pk: op.key.pk, sk: op.key.sk },
-      UpdateExpression: op.expression,
-      ConditionExpression: op.condition?.expression,
-      ...merged,
-    });
+  /** A single op as a plain write: the same request a transaction would carry for it. */
+  private async writeOne(op: WriteOp): Promise<void> {
+    const { Put, Update } = this.transactItem(op);
+    // Two sends, not one: the SDK's typed send() does not take a union of commands.
+    if (Put) await this.doc.send(new PutCommand(Put));
+    else if (Update) await this.doc.send(new UpdateCommand(Update));
   }
 
   private transactItem(op: WriteOp): NonNullable<TransactWriteCommandInput['TransactItems']>[number] {
