@@ -71,17 +71,18 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
   const periodicJobs = await deps.store.listIndex(GSI1.periodicJob);
   const openRunKeys = new Set(openRuns.filter(isKeyed).map(keyString));
 
-  const checks: { owner: ItemKey; decide: Decide }[] = [
-    ...openRuns.filter(isKeyed).map((run) => ({ owner: { pk: run.pk, sk: run.sk }, decide: async (item: Item, now: Date) => decideRun(deps, item, now) })),
+  const checks: { owner: ItemKey; listed: Item; decide: Decide }[] = [
+    ...openRuns.filter(isKeyed).map((run) => ({ owner: { pk: run.pk, sk: run.sk }, listed: run, decide: async (item: Item, now: Date) => decideRun(deps, item, now) })),
     ...periodicJobs.filter(isKeyed).map((job) => ({
       owner: { pk: job.pk, sk: job.sk },
+      listed: job,
       decide: (item: Item, now: Date) => decideJob(deps, item, now, openRunKeys),
     })),
   ];
 
   for (const check of checks) {
     try {
-      const alerts = await applyDecision(deps, check.owner, check.decide);
+      const alerts = await applyDecision(deps, check.owner, check.listed, check.decide);
       if (alerts.length > 0) {
         alerts.forEach((a) => known.set(a.id, a));
         raised.push(...alerts.map((a) => a.id));
@@ -135,12 +136,16 @@ function isKeyed(item: Item): item is Item & { pk: string; sk: string } {
 }
 
 /**
- * Read the item afresh (the index is eventually consistent), decide, and write the marks with the alerts in
- * one conditional write. A lost condition means someone else changed the item: decide again from the new one.
+ * Decide on the item as the index listed it, and write the marks with the alerts in one write conditioned on
+ * that item's version. The index projects whole items but is eventually consistent: a listed copy that is
+ * stale fails the condition, and only then is the item read afresh and the decision made again (so a sweep
+ * costs no read per open run or periodic job when nothing changed under it).
  */
-async function applyDecision(deps: PipelineDeps, owner: ItemKey, decide: Decide): Promise<Alert[]> {
+async function applyDecision(deps: PipelineDeps, owner: ItemKey, listed: Item, decide: Decide): Promise<Alert[]> {
+  let unread: Item | undefined = listed;
   return withOptimisticRetry(async () => {
-    const item = await deps.store.get(owner);
+    const item = unread ?? (await deps.store.get(owner));
+    unread = undefined;
     if (!item) return [];
     const now = deps.now();
     const decision = await decide(item, now);
