@@ -102,8 +102,8 @@ export async function applyEventOnce(
   if (duplicate) {
     deps.telemetry.info('Event already applied: delivering its pending alerts only', { eventId, kind });
     deps.telemetry.count('EventsDuplicate');
-    const applied = await appliedOwner(deps, eventId, owner);
-    const delivered = await deliverPending(delivery, [{ owner: applied.key, alertIds: pendingIds(applied.item) }]);
+    const first = await appliedOwner(deps, eventId, owner);
+    const delivered = await deliverPending(delivery, [{ owner: first.key, alertIds: pendingIds(first.item) }]);
     return { outcome: 'duplicate', published: delivered.published, reason: `event ${eventId} was already applied` };
   }
 
