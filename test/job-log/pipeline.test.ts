@@ -330,6 +330,19 @@ describe('idempotency, failures and concurrency', () => {
     expect(h.publisher.alerts.map((a) => a.job?.runDate)).toEqual([RUN1]);
   });
 
+  test('the status events a run remembers are capped to the newest by event time, whatever their type', async () => {
+    const h = await harness();
+    const ev = jobStream('job-cap', 'Cap', RUN);
+    // 120 pause/resume events, newest first across batches: the cap (100) must keep the 100 newest.
+    for (let i = 119; i >= 0; i -= 20) {
+      await h.send(Array.from({ length: 20 }, (_, k) => ev(k % 2 === 0 ? 'JOB_PAUSED_BY_USER' : 'JOB_RESUMED_BY_USER', at(T0, i - k + 1))));
+    }
+    const remembered = (await h.run('job-cap', RUN))?.statusEvents as string[];
+    expect(remembered).toHaveLength(100);
+    const times = remembered.map((e) => e.slice(e.indexOf('@') + 1)).sort();
+    expect(times[0]).toBe(at(T0, 21)); // the 20 oldest (minutes 1-20) are the ones dropped
+  });
+
   test('the job records its own status from its status events, for the sweeper (cancelled stays cancelled)', async () => {
     const h = await harness();
     const ev = jobStream('job-st', 'St', RUN);

@@ -163,7 +163,7 @@ describe('hostile input is neutralised', () => {
 
   it('chat and email: only real https console links survive', () => {
     const chatLinks = chat.content.nextSteps.slice(1).map((s) => s.split(': ')[0]);
-    expect(chatLinks).toEqual(['Macie job', 'Job log stream']);
+    expect(chatLinks).toEqual(['Macie job', "Job's log stream in CloudWatch Logs"]);
     expect(body).not.toContain('Fix it here');
     expect(body).not.toContain('Look-alike host');
     expect(body).not.toContain('Plain http');
@@ -189,7 +189,7 @@ describe('hostile input is neutralised', () => {
   it('JSON: strings are cleaned, unsafe links dropped', () => {
     const parsed = JSON.parse(renderJson(hostileBucketError));
     expect(parsed.whatItMeans).toBe('Objects in bucketwithbell\nSubject: forged[31mred were not analysed. invoicegpj.exe and isolate zerowidth');
-    expect(parsed.links.map((l: { label: string }) => l.label)).toEqual(['Macie job', 'Job log stream']);
+    expect(parsed.links.map((l: { label: string }) => l.label)).toEqual(['Macie job', "Job's log stream in CloudWatch Logs"]);
     expect(parsed.affected[0].items[3]).toHaveLength(1000);
   });
 });

@@ -35,7 +35,7 @@ const base = {
 
 const jobLinks = [
   { label: 'Macie job', url: macieJobLink(REGION, JOB_ID) },
-  { label: 'Job log stream', url: jobLogStreamLink(REGION, JOB_ID) },
+  { label: "Job's log stream in CloudWatch Logs", url: jobLogStreamLink(REGION, JOB_ID) },
 ];
 
 export const quotaPaused: Alert = {
@@ -183,7 +183,7 @@ export const unknownEvent: Alert = {
   whatToDo: 'Read the event in the job log stream; update macie-alerts if the type is new.',
   details: [{ label: 'Description', value: 'A new kind of event.' }],
   affected: [{ kind: 'bucket', items: ['shiny-bucket'], total: 1 }],
-  links: [{ label: 'Job log stream', url: jobLogStreamLink(REGION, JOB_ID) }],
+  links: [{ label: "Job's log stream in CloudWatch Logs", url: jobLogStreamLink(REGION, JOB_ID) }],
   threadId: JOB_ID,
 };
 
