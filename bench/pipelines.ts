@@ -1,5 +1,5 @@
-import { processFindingEvent } from '../lambda/findings-pipeline';
-import { processSubscriptionEvent } from '../lambda/job-log-pipeline';
+import { processFindingEvent } from '../lambda/findings/pipeline';
+import { processSubscriptionEvent } from '../lambda/job-log/pipeline';
 import type { Pipelines } from './measure';
 
 /** The pipelines the deployed handlers run (lambda/handlers/*), called the way the handlers call them. */

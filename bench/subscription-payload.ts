@@ -1,5 +1,5 @@
 import type { CloudWatchLogsEvent } from 'aws-lambda';
-import { MACIE_JOB_LOG_GROUP } from '../lambda/links';
+import { MACIE_JOB_LOG_GROUP } from '../lambda/core/links';
 import { encodeSubscriptionEvent } from '../src/local/cloudwatch-payload';
 
 export { logEventId } from '../src/local/cloudwatch-payload';

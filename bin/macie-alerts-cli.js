@@ -2,7 +2,7 @@
 'use strict';
 // The package's `bin`: runs the TypeScript CLI through tsx's require hook, so `npx macie-alerts replay` and
 // `npm run replay` work straight from the sources, with no build step. Only this launcher and
-// lambda/runtime.ts read the process environment; the CLI itself gets argv and the standard streams.
+// lambda/handlers/runtime.ts read the process environment; the CLI itself gets argv and the standard streams.
 const path = require('node:path');
 const { register } = require('tsx/cjs/api');
 

@@ -3,7 +3,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { checkContextKeys, CONTEXT_KEYS, parseSettings, settingsWarnings } from '../lib/context-settings';
 import { MacieAlertsStack } from '../lib/macie-alerts-stack';
-import { SettingsError } from '../lambda/settings';
+import { SettingsError } from '../lambda/core/settings';
 
 // The only place that reads CDK context (cdk.json or `-c key=value`) and the CLI's account and Region.
 const app = new App();

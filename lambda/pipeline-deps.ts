@@ -1,12 +1,12 @@
-import type { DeliveryDeps } from './delivery';
-import type { AlertPublisher } from './publisher';
-import type { PipelineSettings } from './settings';
-import type { StateStore } from './store';
-import type { Telemetry } from './telemetry';
+import type { DeliveryDeps } from './delivery/outbox';
+import type { AlertPublisher } from './delivery/publisher';
+import type { PipelineSettings } from './core/settings';
+import type { StateStore } from './state/store';
+import type { Telemetry } from './core/telemetry';
 
 /**
  * Everything a pipeline needs from outside, passed in: handlers build it once per container
- * (runtime.ts), the replay CLI and the tests build it with DynamoDB Local and a recording publisher.
+ * (handlers/runtime.ts), the replay CLI and the tests build it with DynamoDB Local and a recording publisher.
  */
 export interface PipelineDeps {
   readonly store: StateStore;
@@ -18,7 +18,7 @@ export interface PipelineDeps {
   /** Wall clock: only for TTLs and the sweeper. Grouping windows use event time, never this. */
   readonly now: () => Date;
   readonly remainingMs?: () => number;
-  /** Fault-injection seam for the reliability tests (see delivery.ts). */
+  /** Fault-injection seam for the reliability tests (see delivery/outbox.ts). */
   readonly afterStep?: DeliveryDeps['afterStep'];
 }
 

@@ -1,8 +1,8 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { ALERT_CATEGORIES, type AlertCategory } from '../lambda/alert';
-import { JOB_EVENT_TYPES } from '../lambda/job-event-types';
-import { isSeverity, type Severity } from '../lambda/severity';
-import { parseSeverityOverrides, resolveSettings, SettingsError, type PipelineSettings } from '../lambda/settings';
+import { ALERT_CATEGORIES, type AlertCategory } from '../lambda/core/alert';
+import { JOB_EVENT_TYPES } from '../lambda/job-log/event-types';
+import { isSeverity, type Severity } from '../lambda/core/severity';
+import { parseSeverityOverrides, resolveSettings, SettingsError, type PipelineSettings } from '../lambda/core/settings';
 import { REGION_NAME } from '../src/local/region-name';
 
 /**

@@ -18,12 +18,12 @@ import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { ENV, resolveSettings, SettingsError, settingsToEnv, type PipelineSettings } from '../lambda/settings';
-import { severityScore, type Severity } from '../lambda/severity';
-import { ALERTED_API_CALLS } from '../lambda/api-call-types';
-import { MACIE_JOB_LOG_GROUP } from '../lambda/links';
-import { TABLE_KEYS } from '../lambda/table';
-import { METRICS_NAMESPACE } from '../lambda/telemetry';
+import { ENV, resolveSettings, SettingsError, settingsToEnv, type PipelineSettings } from '../lambda/core/settings';
+import { severityScore, type Severity } from '../lambda/core/severity';
+import { ALERTED_API_CALLS } from '../lambda/api-calls/call-types';
+import { MACIE_JOB_LOG_GROUP } from '../lambda/core/links';
+import { TABLE_KEYS } from '../lambda/state/table';
+import { METRICS_NAMESPACE } from '../lambda/core/telemetry';
 import {
   checkLogLevel,
   checkLogRetentionDays,
@@ -41,7 +41,7 @@ import { alertFilterPolicy } from './subscription-filters';
 
 /**
  * The Macie API calls the EventBridge rule matches: exactly the calls the API-call pipeline classifies
- * (lambda/api-call-types.ts), so a call added there reaches the function.
+ * (lambda/api-calls/call-types.ts), so a call added there reaches the function.
  */
 export const MACIE_API_CALLS: readonly string[] = ALERTED_API_CALLS;
 /** Macie's job log group, which the construct subscribes to (and creates if Macie has not yet). */
@@ -230,7 +230,7 @@ export class MacieAlerts extends Construct {
       }),
     );
 
-    // --- State table (layout shared with the handlers through lambda/table.ts).
+    // --- State table (layout shared with the handlers through lambda/state/table.ts).
     const { partitionKey, sortKey, ttlAttribute, gsi1 } = TABLE_KEYS;
     this.table = new dynamodb.TableV2(this, 'StateTable', {
       partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },

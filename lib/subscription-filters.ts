@@ -1,4 +1,4 @@
-import { severityScore } from '../lambda/severity';
+import { severityScore } from '../lambda/core/severity';
 import type { Subscriber, SubscriberKind } from './context-settings';
 
 /**

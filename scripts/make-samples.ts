@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { MACIE_JOB_LOG_GROUP } from '../lambda/links';
+import { MACIE_JOB_LOG_GROUP } from '../lambda/core/links';
 
 const OUT = join(__dirname, '..', 'samples');
 const ADMIN = '123456789012';

@@ -2,11 +2,11 @@
  * Prints one real rendering of each form, produced by the code from the test catalogue, so the README
  * examples are never hand-written: `npx tsx scripts/render-examples.ts [catalogue-name-substring]`.
  */
-import { renderChat } from '../lambda/render-chat';
-import { renderEmailBody, renderEmailSubject } from '../lambda/render-email';
-import { renderJson } from '../lambda/render-json';
-import { renderSms } from '../lambda/render-sms';
-import { buildSnsMessage } from '../lambda/sns-message';
+import { renderChat } from '../lambda/delivery/render-chat';
+import { renderEmailBody, renderEmailSubject } from '../lambda/delivery/render-email';
+import { renderJson } from '../lambda/delivery/render-json';
+import { renderSms } from '../lambda/delivery/render-sms';
+import { buildSnsMessage } from '../lambda/delivery/sns-message';
 import { CATALOGUE, accountAccessDenied, hostileBucketError, sampleSensitiveData } from '../test/support/alert-catalogue';
 
 const filter = process.argv[2];

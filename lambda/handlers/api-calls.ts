@@ -1,5 +1,5 @@
-import { processApiCallEvent } from '../api-calls-pipeline';
-import { createRuntime, forInvocation } from '../runtime';
+import { processApiCallEvent } from '../api-calls/pipeline';
+import { createRuntime, forInvocation } from './runtime';
 
 const runtime = createRuntime('api-calls');
 

@@ -1,5 +1,5 @@
-import { processFindingEvent } from '../findings-pipeline';
-import { createRuntime, forInvocation } from '../runtime';
+import { processFindingEvent } from '../findings/pipeline';
+import { createRuntime, forInvocation } from './runtime';
 
 const runtime = createRuntime('findings');
 

@@ -1,6 +1,6 @@
 import type { CloudWatchLogsEvent, Context } from 'aws-lambda';
-import { processSubscriptionEvent, type JobLogReport } from '../job-log-pipeline';
-import { createRuntime, forInvocation } from '../runtime';
+import { processSubscriptionEvent, type JobLogReport } from '../job-log/pipeline';
+import { createRuntime, forInvocation } from './runtime';
 
 const runtime = createRuntime('job-log');
 

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
-import { createRuntime, forInvocation } from '../runtime';
-import { sweep, type SweepReport } from '../sweeper';
+import { createRuntime, forInvocation } from './runtime';
+import { sweep, type SweepReport } from '../sweeper/sweep';
 
 const runtime = createRuntime('sweeper');
 

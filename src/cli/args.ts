@@ -1,4 +1,4 @@
-import { isSeverity, type Severity } from '../../lambda/severity';
+import { isSeverity, type Severity } from '../../lambda/core/severity';
 import { REGION_NAME } from '../local/region-name';
 
 export type OutputFormat = 'text' | 'json';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { DEFAULT_SETTINGS, resolveSettings, SettingsError, type PipelineSettings } from '../../lambda/settings';
+import { DEFAULT_SETTINGS, resolveSettings, SettingsError, type PipelineSettings } from '../../lambda/core/settings';
 
 /** A --config file that cannot be used: the message names the file and the setting. */
 export class ConfigError extends Error {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { MACIE_JOB_LOG_GROUP } from '../../lambda/links';
+import { MACIE_JOB_LOG_GROUP } from '../../lambda/core/links';
 
 /**
  * Reading replay inputs: files and directories, JSON and JSON Lines, and the detection of what each JSON

@@ -1,5 +1,5 @@
-import type { Alert } from '../../lambda/alert';
-import { SEVERITIES, atLeast, severityScore, type Severity } from '../../lambda/severity';
+import type { Alert } from '../../lambda/core/alert';
+import { SEVERITIES, atLeast, severityScore, type Severity } from '../../lambda/core/severity';
 import type { ReplayTally } from './replay';
 
 /** What SNS would be asked to publish for one alert (buildSnsMessage's result, as the CLI reads it). */

@@ -1,7 +1,7 @@
 import type { CloudWatchLogsDecodedData } from 'aws-lambda';
-import { processApiCallEvent } from '../../lambda/api-calls-pipeline';
-import { processFindingEvent } from '../../lambda/findings-pipeline';
-import { processLogsPayload, processSubscriptionEvent } from '../../lambda/job-log-pipeline';
+import { processApiCallEvent } from '../../lambda/api-calls/pipeline';
+import { processFindingEvent } from '../../lambda/findings/pipeline';
+import { processLogsPayload, processSubscriptionEvent } from '../../lambda/job-log/pipeline';
 import type { Pipelines } from './replay';
 
 /** The same pipeline functions the Lambda handlers call: replay exercises the deployed code paths. */

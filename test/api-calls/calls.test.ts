@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { processApiCallEvent } from '../../lambda/api-calls-pipeline';
-import { API_CALL_TYPES, apiCallType } from '../../lambda/api-call-types';
-import { keys } from '../../lambda/table';
+import { processApiCallEvent } from '../../lambda/api-calls/pipeline';
+import { API_CALL_TYPES, apiCallType } from '../../lambda/api-calls/call-types';
+import { keys } from '../../lambda/state/table';
 import { clone, cloudTrailEvent, FIXTURES, fixture, testDeps } from '../findings/kit';
 
 const callFiles = readdirSync(join(FIXTURES, 'api-calls')).filter((f) => f.startsWith('call-'));

@@ -1,4 +1,4 @@
-import { processApiCallEvent } from '../../lambda/api-calls-pipeline';
+import { processApiCallEvent } from '../../lambda/api-calls/pipeline';
 import { clone, cloudTrailEvent, fixture, testDeps } from '../findings/kit';
 
 const reveal = fixture('api-calls/seed-cloudtrail-get-sensitive-data-occurrences.json');

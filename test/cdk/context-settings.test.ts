@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { DEFAULT_SETTINGS, SettingsError } from '../../lambda/settings';
+import { DEFAULT_SETTINGS, SettingsError } from '../../lambda/core/settings';
 import { checkContextKeys, CONTEXT_KEYS, parseSettings, parseSubscribers, settingsWarnings } from '../../lib/context-settings';
 import { TEAM, TENANT } from './stack-fixture';
 

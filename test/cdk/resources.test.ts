@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import { DEFAULT_SETTINGS, ENV } from '../../lambda/settings';
+import { DEFAULT_SETTINGS, ENV } from '../../lambda/core/settings';
 import { MACIE_API_CALLS, MACIE_JOB_LOG_GROUP } from '../../lib/macie-alerts';
 import { buildStack } from './stack-fixture';
 
@@ -16,7 +16,7 @@ const functionId = (prefix: string) => {
 };
 
 describe('state table', () => {
-  it('has the keys, index and TTL of lambda/table.ts, on demand, PITR, KMS encryption, retained', () => {
+  it('has the keys, index and TTL of lambda/state/table.ts, on demand, PITR, KMS encryption, retained', () => {
     template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
     template.hasResource('AWS::DynamoDB::GlobalTable', {
       DeletionPolicy: 'Retain',

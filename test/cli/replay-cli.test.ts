@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { SEVERITIES } from '../../lambda/severity';
+import { SEVERITIES } from '../../lambda/core/severity';
 import { JavaMissingError, createStateTable } from '../../src/local/dynamodb-local';
 import { testDynamoClient } from '../support/dynamodb';
 

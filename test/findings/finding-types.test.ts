@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { findingTypeInfo, POLICY_FINDING_TYPES, SENSITIVE_DATA_FINDING_TYPES } from '../../lambda/finding-types';
-import { processFindingEvent } from '../../lambda/findings-pipeline';
+import { findingTypeInfo, POLICY_FINDING_TYPES, SENSITIVE_DATA_FINDING_TYPES } from '../../lambda/findings/finding-types';
+import { processFindingEvent } from '../../lambda/findings/pipeline';
 import { FIXTURES, findingEvent, fixture, testDeps } from './kit';
 
 const files = readdirSync(join(FIXTURES, 'findings'));

@@ -1,6 +1,6 @@
-import { processFindingEvent } from '../../lambda/findings-pipeline';
-import type { StateStore } from '../../lambda/store';
-import { keys } from '../../lambda/table';
+import { processFindingEvent } from '../../lambda/findings/pipeline';
+import type { StateStore } from '../../lambda/state/store';
+import { keys } from '../../lambda/state/table';
 import { findingEvent, fixture, testDeps } from './kit';
 
 const base = fixture('findings/sensitive-Financial.json');

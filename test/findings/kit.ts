@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
-import { RecordingPublisher } from '../../lambda/recording-publisher';
-import { resolveSettings, type PipelineSettings } from '../../lambda/settings';
-import type { StateStore } from '../../lambda/store';
-import { RecordingTelemetry } from '../../lambda/telemetry';
+import { RecordingPublisher } from '../../lambda/delivery/recording-publisher';
+import { resolveSettings, type PipelineSettings } from '../../lambda/core/settings';
+import type { StateStore } from '../../lambda/state/store';
+import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { freshStore } from '../support/dynamodb';
 
 /** Shared by the findings and API-call suites: fixtures and pipeline deps on DynamoDB Local. */

@@ -1,7 +1,7 @@
-import { processApiCallEvent } from '../../lambda/api-calls-pipeline';
-import { DeliveryFailed, pendingIds } from '../../lambda/delivery';
-import { processFindingEvent } from '../../lambda/findings-pipeline';
-import { keys } from '../../lambda/table';
+import { processApiCallEvent } from '../../lambda/api-calls/pipeline';
+import { DeliveryFailed, pendingIds } from '../../lambda/delivery/outbox';
+import { processFindingEvent } from '../../lambda/findings/pipeline';
+import { keys } from '../../lambda/state/table';
 import { clone, findingEvent, fixture, testDeps } from './kit';
 
 const publicBucket = fixture('findings/policy-S3BucketPublic.json');

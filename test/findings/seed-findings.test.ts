@@ -1,5 +1,5 @@
-import { processFindingEvent } from '../../lambda/findings-pipeline';
-import { keys } from '../../lambda/table';
+import { processFindingEvent } from '../../lambda/findings/pipeline';
+import { keys } from '../../lambda/state/table';
 import { findingEvent, fixture, testDeps } from './kit';
 
 const policySeed = fixture('findings/seed-policy-block-public-access-disabled.json');

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { decodeSubscriptionEvent, MAX_DECODED_BYTES } from '../../lambda/job-log-events';
+import { decodeSubscriptionEvent, MAX_DECODED_BYTES } from '../../lambda/job-log/log-events';
 import { SEED_EXAMPLES } from '../fixtures/job-log/streams';
 import { logEvent, logsPayload, subscriptionEvent } from '../support/cloudwatch';
 

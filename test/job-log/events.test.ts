@@ -1,6 +1,6 @@
-import { decodeSubscriptionEvent, parseJobLogEvent } from '../../lambda/job-log-events';
-import { classify, JOB_EVENT_TYPES } from '../../lambda/job-event-types';
-import { resolveSettings } from '../../lambda/settings';
+import { decodeSubscriptionEvent, parseJobLogEvent } from '../../lambda/job-log/log-events';
+import { classify, JOB_EVENT_TYPES } from '../../lambda/job-log/event-types';
+import { resolveSettings } from '../../lambda/core/settings';
 import { logEvent, logsPayload, subscriptionEvent } from '../support/cloudwatch';
 import { SEED_DESCRIPTIONS, SEED_EXAMPLES } from '../fixtures/job-log/streams';
 

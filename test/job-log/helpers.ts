@@ -1,11 +1,11 @@
 import type { CloudWatchLogsLogEvent } from 'aws-lambda';
-import { processLogsPayload, type JobLogReport } from '../../lambda/job-log-pipeline';
+import { processLogsPayload, type JobLogReport } from '../../lambda/job-log/pipeline';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
-import { RecordingPublisher } from '../../lambda/recording-publisher';
-import { resolveSettings, type PipelineSettings } from '../../lambda/settings';
-import type { StateStore } from '../../lambda/store';
-import { keys } from '../../lambda/table';
-import { RecordingTelemetry } from '../../lambda/telemetry';
+import { RecordingPublisher } from '../../lambda/delivery/recording-publisher';
+import { resolveSettings, type PipelineSettings } from '../../lambda/core/settings';
+import type { StateStore } from '../../lambda/state/store';
+import { keys } from '../../lambda/state/table';
+import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { logEvent, logsPayload } from '../support/cloudwatch';
 import { freshStore } from '../support/dynamodb';
 

@@ -1,8 +1,8 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import { classify, JOB_EVENT_TYPES } from '../../lambda/job-event-types';
-import { processLogsPayload } from '../../lambda/job-log-pipeline';
-import { resolveSettings } from '../../lambda/settings';
-import { GSI1, keys } from '../../lambda/table';
+import { classify, JOB_EVENT_TYPES } from '../../lambda/job-log/event-types';
+import { processLogsPayload } from '../../lambda/job-log/pipeline';
+import { resolveSettings } from '../../lambda/core/settings';
+import { GSI1, keys } from '../../lambda/state/table';
 import { ADMIN, at, bucketError, jobStream, SEED_EXAMPLES } from '../fixtures/job-log/streams';
 import { inBatches, logEvent, logsPayload } from '../support/cloudwatch';
 import { harness, runFacts } from './helpers';

@@ -1,15 +1,15 @@
 import { PublishBatchCommand, SNSClient, type PublishBatchRequestEntry } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { Alert } from '../../lambda/alert';
-import type { DeliveryStep } from '../../lambda/delivery';
-import { pendingIds } from '../../lambda/delivery';
-import { processSubscriptionEvent } from '../../lambda/job-log-pipeline';
+import type { Alert } from '../../lambda/core/alert';
+import type { DeliveryStep } from '../../lambda/delivery/outbox';
+import { pendingIds } from '../../lambda/delivery/outbox';
+import { processSubscriptionEvent } from '../../lambda/job-log/pipeline';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
-import type { AlertPublisher } from '../../lambda/publisher';
-import { SnsAlertPublisher } from '../../lambda/sns-publisher';
-import type { Item, StateStore } from '../../lambda/store';
-import { sweep } from '../../lambda/sweeper';
-import { GSI1, keys } from '../../lambda/table';
+import type { AlertPublisher } from '../../lambda/delivery/publisher';
+import { SnsAlertPublisher } from '../../lambda/delivery/sns-publisher';
+import type { Item, StateStore } from '../../lambda/state/store';
+import { sweep } from '../../lambda/sweeper/sweep';
+import { GSI1, keys } from '../../lambda/state/table';
 import { freshStore } from '../support/dynamodb';
 import {
   FaultyPublisher,
@@ -115,7 +115,7 @@ describe('crash after each step, then Lambda retries the same batch', () => {
   });
 
   test('ANSWER LOST: SNS took the call but the publisher threw (e.g. a timeout): those alerts are released and sent again, a duplicate', async () => {
-    // delivery.ts treats a throwing publisher as "SNS took none of these" and releases the chunk. When SNS had in
+    // delivery/outbox.ts treats a throwing publisher as "SNS took none of these" and releases the chunk. When SNS had in
     // fact accepted it, the retry publishes the same alerts again: at least once, never lost.
     const publisher = new FaultyPublisher(new Map<number, PublishFault>([[1, { kind: 'crash-after-send' }]]));
     const r = await runWithRetries({ publisher });

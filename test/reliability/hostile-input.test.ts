@@ -1,13 +1,13 @@
-import type { Alert } from '../../lambda/alert';
-import { processApiCallEvent } from '../../lambda/api-calls-pipeline';
-import type { EventReport } from '../../lambda/event-report';
-import { processFindingEvent } from '../../lambda/findings-pipeline';
-import { processSubscriptionEvent, type JobLogReport } from '../../lambda/job-log-pipeline';
+import type { Alert } from '../../lambda/core/alert';
+import { processApiCallEvent } from '../../lambda/api-calls/pipeline';
+import type { EventReport } from '../../lambda/core/event-report';
+import { processFindingEvent } from '../../lambda/findings/pipeline';
+import { processSubscriptionEvent, type JobLogReport } from '../../lambda/job-log/pipeline';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
-import { DEFAULT_SETTINGS } from '../../lambda/settings';
-import type { StateStore } from '../../lambda/store';
-import { keys } from '../../lambda/table';
-import { RecordingTelemetry } from '../../lambda/telemetry';
+import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
+import type { StateStore } from '../../lambda/state/store';
+import { keys } from '../../lambda/state/table';
+import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { freshStore } from '../support/dynamodb';
 import { FaultyPublisher } from '../support/faults';
 import { GLUED_URL, apiCallCorpus, findingCorpus, jobLogCorpus, type EventCase } from './hostile-corpus';
@@ -151,7 +151,7 @@ test('a URL inside a longer token ("My_Jobhttps://evil.example", "x)(https://evi
 }, 180_000);
 
 // Found by this corpus: a name over DynamoDB's key size once threw ValidationException (retried, then
-// dead-lettered); table.ts now bounds every key part taken from an event.
+// dead-lettered); state/table.ts now bounds every key part taken from an event.
 test('a finding whose bucket name exceeds a DynamoDB key (2,000 chars) is handled without throwing', async () => {
   const [base] = findingCorpus(SEED, 40).filter((c) => !c.mustBeBad && JSON.stringify(c.event).includes('SensitiveData:S3Object'));
   const event = JSON.parse(JSON.stringify(base.event)) as { detail: { resourcesAffected: { s3Bucket: { name: string } } } };

@@ -1,10 +1,10 @@
 import type { CloudWatchLogsEvent } from 'aws-lambda';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
-import type { AlertPublisher } from '../../lambda/publisher';
-import { DEFAULT_SETTINGS } from '../../lambda/settings';
-import type { Item, StateStore } from '../../lambda/store';
-import { keys } from '../../lambda/table';
-import { RecordingTelemetry } from '../../lambda/telemetry';
+import type { AlertPublisher } from '../../lambda/delivery/publisher';
+import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
+import type { Item, StateStore } from '../../lambda/state/store';
+import { keys } from '../../lambda/state/table';
+import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { logEvent, logsPayload, subscriptionEvent } from '../support/cloudwatch';
 
 /** One job run whose batch raises 12 alerts (two PublishBatch calls): enough to fault every step. */

@@ -1,11 +1,11 @@
-import type { Alert } from '../../lambda/alert';
-import { CHAT_MAX_CHARS, renderChat } from '../../lambda/render-chat';
-import { EMAIL_BODY_MAX_BYTES, EMAIL_SUBJECT_MAX, renderEmailBody, renderEmailSubject } from '../../lambda/render-email';
-import { JSON_MAX_BYTES, renderJson } from '../../lambda/render-json';
-import { SMS_MAX_SEPTETS, renderSms } from '../../lambda/render-sms';
-import { gsm7Length, isGsm7 } from '../../lambda/sanitize';
-import { buildSnsMessage } from '../../lambda/sns-message';
-import { BATCH_MAX_BYTES, entryBytes } from '../../lambda/sns-publisher';
+import type { Alert } from '../../lambda/core/alert';
+import { CHAT_MAX_CHARS, renderChat } from '../../lambda/delivery/render-chat';
+import { EMAIL_BODY_MAX_BYTES, EMAIL_SUBJECT_MAX, renderEmailBody, renderEmailSubject } from '../../lambda/delivery/render-email';
+import { JSON_MAX_BYTES, renderJson } from '../../lambda/delivery/render-json';
+import { SMS_MAX_SEPTETS, renderSms } from '../../lambda/delivery/render-sms';
+import { gsm7Length, isGsm7 } from '../../lambda/core/sanitize';
+import { buildSnsMessage } from '../../lambda/delivery/sns-message';
+import { BATCH_MAX_BYTES, entryBytes } from '../../lambda/delivery/sns-publisher';
 import { FORBIDDEN_IN_CHAT, FORBIDDEN_IN_PLAIN } from './hostile-corpus';
 
 /** Control (except the line feed where lines are allowed), format (bidi, zero-width), surrogate and private-use characters. */

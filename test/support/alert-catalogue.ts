@@ -1,5 +1,5 @@
-import type { Alert } from '../../lambda/alert';
-import { cloudTrailEventLink, jobLogStreamLink, macieFindingLink, macieJobLink, macieSummaryLink } from '../../lambda/links';
+import type { Alert } from '../../lambda/core/alert';
+import { cloudTrailEventLink, jobLogStreamLink, macieFindingLink, macieJobLink, macieSummaryLink } from '../../lambda/core/links';
 
 /**
  * Example alerts of every category and shape, for renderer tests and for the README examples

@@ -1,5 +1,5 @@
-import type { Alert } from '../../lambda/alert';
-import type { AlertPublisher, PublishFailure } from '../../lambda/publisher';
+import type { Alert } from '../../lambda/core/alert';
+import type { AlertPublisher, PublishFailure } from '../../lambda/delivery/publisher';
 
 /** A minimal alert for tests of mechanisms that do not care about its content. */
 export function testAlert(id: string, overrides: Partial<Alert> = {}): Alert {

@@ -1,5 +1,5 @@
 import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent, CloudWatchLogsLogEvent } from 'aws-lambda';
-import { MACIE_JOB_LOG_GROUP } from '../../lambda/links';
+import { MACIE_JOB_LOG_GROUP } from '../../lambda/core/links';
 import { encodeSubscriptionEvent, logEventId as logEventIdOf } from '../../src/local/cloudwatch-payload';
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { StateStore } from '../../lambda/store';
+import { StateStore } from '../../lambda/state/store';
 import { createStateTable, localDynamoClient } from '../../src/local/dynamodb-local';
 
 /** The DynamoDB Local started by the global setup. */

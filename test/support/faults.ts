@@ -1,6 +1,6 @@
-import type { Alert } from '../../lambda/alert';
-import type { AlertPublisher, PublishFailure } from '../../lambda/publisher';
-import { StateStore, type WriteOp } from '../../lambda/store';
+import type { Alert } from '../../lambda/core/alert';
+import type { AlertPublisher, PublishFailure } from '../../lambda/delivery/publisher';
+import { StateStore, type WriteOp } from '../../lambda/state/store';
 import { testDynamoClient } from './dynamodb';
 
 /**

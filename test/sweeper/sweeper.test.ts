@@ -1,11 +1,11 @@
-import type { Alert } from '../../lambda/alert';
-import { outboxWrites, pendingIds, withPending } from '../../lambda/delivery';
+import type { Alert } from '../../lambda/core/alert';
+import { outboxWrites, pendingIds, withPending } from '../../lambda/delivery/outbox';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
-import { DEFAULT_SETTINGS } from '../../lambda/settings';
-import { StateStore, type Item, type WriteOp } from '../../lambda/store';
-import { steadySchedule, sweep } from '../../lambda/sweeper';
-import { GSI1, keys } from '../../lambda/table';
-import { RecordingTelemetry } from '../../lambda/telemetry';
+import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
+import { StateStore, type Item, type WriteOp } from '../../lambda/state/store';
+import { steadySchedule, sweep } from '../../lambda/sweeper/sweep';
+import { GSI1, keys } from '../../lambda/state/table';
+import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { FakePublisher, testAlert } from '../support/alerts';
 import { freshStore } from '../support/dynamodb';
 
@@ -375,7 +375,7 @@ describe('sweeper: safety net for pending alerts', () => {
 describe('sweeper: job status recorded by the job-log pipeline', () => {
   // End to end: job items written by the real pipeline, not by hand, so the field the sweeper reads exists.
   async function dailyJob(paused: boolean) {
-    const { processLogsPayload } = await import('../../lambda/job-log-pipeline');
+    const { processLogsPayload } = await import('../../lambda/job-log/pipeline');
     const { logEvent, logsPayload } = await import('../support/cloudwatch');
     const first = Date.parse('2024-06-01T02:00:00.000Z');
     const env = await setup(new Date(first));

@@ -1,0 +1,64 @@
+import type { Alert } from '../core/alert';
+import type { AlertPublisher, PublishFailure } from './publisher';
+import { buildSnsMessage, type SnsAlertMessage } from './sns-message';
+
+export interface PublishedRecord {
+  readonly alert: Alert;
+  readonly message: SnsAlertMessage;
+}
+
+/**
+ * Publishes nowhere: keeps what would have gone to SNS, in order, with the exact message SNS would get. The
+ * replay CLI prints from it; tests assert on it and inject failures (failNext, failWhen).
+ */
+export class RecordingPublisher implements AlertPublisher {
+  readonly records: PublishedRecord[] = [];
+  /** Every alert that was refused by an injected failure, in order. */
+  readonly failures: PublishFailure[] = [];
+  /** How many publish calls were made (including calls where everything failed). */
+  calls = 0;
+  private failCount = 0;
+  private failReason = 'injected failure';
+  private predicate?: (alert: Alert) => boolean | string;
+
+  constructor(private readonly onRecord?: (record: PublishedRecord) => void) {}
+
+  /** The next `n` alerts (across calls) fail, with `reason`. */
+  failNext(n: number, reason = 'injected failure'): this {
+    this.failCount = n;
+    this.failReason = reason;
+    return this;
+  }
+
+  /** Alerts for which the predicate returns true (or a reason string) fail until cleared with failWhen(undefined). */
+  failWhen(predicate: ((alert: Alert) => boolean | string) | undefined): this {
+    this.predicate = predicate;
+    return this;
+  }
+
+  get alerts(): Alert[] {
+    return this.records.map((r) => r.alert);
+  }
+
+  async publish(alerts: readonly Alert[]): Promise<{ readonly failed: readonly PublishFailure[] }> {
+    this.calls++;
+    const failed: PublishFailure[] = [];
+    for (const alert of alerts) {
+      const verdict = this.predicate?.(alert);
+      if (verdict) {
+        failed.push({ alertId: alert.id, reason: typeof verdict === 'string' ? verdict : 'injected failure' });
+        continue;
+      }
+      if (this.failCount > 0) {
+        this.failCount--;
+        failed.push({ alertId: alert.id, reason: this.failReason });
+        continue;
+      }
+      const record = { alert, message: buildSnsMessage(alert) };
+      this.records.push(record);
+      this.onRecord?.(record);
+    }
+    this.failures.push(...failed);
+    return { failed };
+  }
+}

@@ -1,0 +1,78 @@
+import type { Alert } from '../core/alert';
+import { severityScore } from '../core/severity';
+import { cleanLine, cleanParagraph, isSafeConsoleUrl } from '../core/sanitize';
+
+/** Bumped when a field is removed or changes meaning; adding a field does not bump it. */
+export const ALERT_JSON_SCHEMA_VERSION = 1;
+
+/**
+ * Upper bound of the JSON form. It goes into the SNS message four times (default, sqs, lambda, email-json)
+ * next to the email and chat forms, and SNS caps a message at 256 KB.
+ */
+export const JSON_MAX_BYTES = 40 * 1024;
+
+interface Caps {
+  text: number;
+  prose: number;
+  items: number;
+  details: number;
+}
+
+const CAPS: readonly Caps[] = [
+  { text: 1000, prose: 4000, items: 100, details: 100 },
+  { text: 300, prose: 2000, items: 25, details: 50 },
+  { text: 200, prose: 1000, items: 10, details: 20 },
+];
+
+/**
+ * The whole alert for automation subscribers (SQS, Lambda, email-json, default). Keys are always written in
+ * the same order (schemaVersion first) so the output is stable and diffable; strings are stripped of control
+ * and bidi characters and capped, and only safe console links are kept, like every other rendering.
+ */
+export function renderJson(alert: Alert): string {
+  for (const caps of CAPS) {
+    const json = JSON.stringify(toJsonAlert(alert, caps));
+    if (Buffer.byteLength(json, 'utf8') <= JSON_MAX_BYTES) return json;
+  }
+  return JSON.stringify(toJsonAlert(alert, { text: 100, prose: 500, items: 3, details: 10 }));
+}
+
+function toJsonAlert(alert: Alert, caps: Caps): Record<string, unknown> {
+  const text = (s: string) => cleanLine(s, caps.text);
+  const prose = (s: string) => cleanParagraph(s, caps.prose);
+  return {
+    schemaVersion: ALERT_JSON_SCHEMA_VERSION,
+    id: text(alert.id),
+    severity: alert.severity,
+    severityScore: severityScore(alert.severity),
+    category: alert.category,
+    eventType: text(alert.eventType),
+    sample: alert.sample,
+    accountId: text(alert.accountId),
+    region: text(alert.region),
+    ...(alert.job
+      ? {
+          job: {
+            id: text(alert.job.id),
+            ...(alert.job.name !== undefined ? { name: text(alert.job.name) } : {}),
+            ...(alert.job.runDate !== undefined ? { runDate: text(alert.job.runDate) } : {}),
+          },
+        }
+      : {}),
+    ...(alert.findingId !== undefined ? { findingId: text(alert.findingId) } : {}),
+    occurredAt: text(alert.occurredAt),
+    count: alert.count,
+    headline: text(alert.headline),
+    whatHappened: prose(alert.whatHappened),
+    whatItMeans: prose(alert.whatItMeans),
+    whatToDo: prose(alert.whatToDo),
+    details: alert.details.slice(0, caps.details).map((d) => ({ label: text(d.label), value: text(d.value) })),
+    affected: alert.affected.slice(0, 10).map((a) => ({
+      kind: a.kind,
+      items: a.items.slice(0, caps.items).map(text),
+      total: Math.max(a.total, a.items.length),
+    })),
+    links: alert.links.filter((l) => isSafeConsoleUrl(l.url)).map((l) => ({ label: text(l.label), url: l.url })),
+    threadId: text(alert.threadId),
+  };
+}

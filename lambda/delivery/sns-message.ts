@@ -1,0 +1,71 @@
+import type { MessageAttributeValue } from '@aws-sdk/client-sns';
+import type { Alert } from '../core/alert';
+import { renderChat } from './render-chat';
+import { renderEmailBody, renderEmailSubject } from './render-email';
+import { renderJson } from './render-json';
+import { renderSms } from './render-sms';
+import { cleanLine } from '../core/sanitize';
+import { severityScore } from '../core/severity';
+
+/** What one alert becomes on the topic: one Publish / PublishBatch entry with a message per protocol. */
+export interface SnsAlertMessage {
+  Message: string;
+  MessageStructure: 'json';
+  Subject: string;
+  MessageAttributes: Record<string, MessageAttributeValue>;
+}
+
+/** The per-protocol bodies inside Message (MessageStructure 'json'; `default` is required by SNS). */
+export interface SnsProtocolMessages {
+  default: string;
+  email: string;
+  'email-json': string;
+  sms: string;
+  https: string;
+  sqs: string;
+  lambda: string;
+}
+
+/**
+ * One alert -> one SNS message. Machines (default, sqs, lambda, email-json) get the JSON form, people get the
+ * email and SMS forms, and https subscribers (Amazon Q Developer in chat applications) get the custom
+ * notification. The attributes are what subscription filter policies match on.
+ */
+export function buildSnsMessage(alert: Alert): SnsAlertMessage {
+  const json = renderJson(alert);
+  const messages: SnsProtocolMessages = {
+    default: json,
+    email: renderEmailBody(alert),
+    'email-json': json,
+    sms: renderSms(alert),
+    https: JSON.stringify(renderChat(alert)),
+    sqs: json,
+    lambda: json,
+  };
+  return {
+    Message: JSON.stringify(messages),
+    MessageStructure: 'json',
+    Subject: renderEmailSubject(alert),
+    MessageAttributes: messageAttributes(alert),
+  };
+}
+
+/**
+ * Attribute values must be non-empty; ids come from events, so they are cleaned too (a filter policy compares
+ * them exactly, and a control character in an attribute would be rejected by SNS).
+ */
+export function messageAttributes(alert: Alert): Record<string, MessageAttributeValue> {
+  const str = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
+  const attributes: Record<string, MessageAttributeValue> = {
+    severity: str(alert.severity),
+    severityScore: { DataType: 'Number', StringValue: String(severityScore(alert.severity)) },
+    category: str(alert.category),
+    eventType: str(cleanLine(alert.eventType, 256) || 'UNKNOWN'),
+    accountId: str(cleanLine(alert.accountId, 64) || 'unknown'),
+    sample: str(alert.sample ? 'true' : 'false'),
+    alertId: str(cleanLine(alert.id, 512) || 'unknown'),
+  };
+  const jobId = alert.job ? cleanLine(alert.job.id, 256) : '';
+  if (jobId) attributes.jobId = str(jobId);
+  return attributes;
+}

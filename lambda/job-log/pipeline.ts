@@ -1,0 +1,241 @@
+import { createHash } from 'node:crypto';
+import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from 'aws-lambda';
+import type { Alert } from '../core/alert';
+import { deliverPending, lostAlertIds, outboxWrites, pendingIds, type PendingAlerts } from '../delivery/outbox';
+import { compareIso, newestEvent } from '../core/iso-time';
+import { decodeSubscriptionEvent, parseJobLogEvent, type JobLogEvent } from './log-events';
+import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
+import { isJobOnlyEvent, needsFindings, reduceJob, reduceRun, type RunReduction } from './run-state';
+import { summarizeFindings, type FindingsSummary } from './run-summary';
+import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, type Item, type WriteOp } from '../state/store';
+import { keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
+
+/**
+ * The job-log pipeline: a CloudWatch Logs subscription batch (one log stream = one job) -> run state in
+ * DynamoDB -> alerts through the outbox. Per job in the batch: one consistent read of the job and its runs,
+ * the pure reducers (run-state.ts), one atomic conditional write of everything that changed plus the new
+ * alerts, then delivery of every touched run's pending alerts. A lost condition re-reads and recomputes,
+ * so concurrent invocations lose nothing; a batch already applied to a run changes nothing (batchKey).
+ */
+export interface JobLogReport {
+  /** Log events seen (control messages excluded). */
+  events: number;
+  /** Log events rejected (not JSON, missing or wrong fields). */
+  bad: number;
+  /** Events in run batches already applied (redelivery or retry). */
+  duplicates: number;
+  /** Alerts published by this invocation (including pending ones left by an earlier failure). */
+  published: Alert[];
+  /** Alerting events counted without an alert of their own (grouped into an earlier alert, or inhibited). */
+  suppressed: number;
+  /** Of `suppressed`: bucket errors inhibited by an open account error of the bucket's account. */
+  inhibited: number;
+  /** Alerts already claimed by another invocation. */
+  alreadySent: number;
+  /** Runs touched, as `${jobId}#${runDate}`. */
+  runs: string[];
+  /** True when the payload could not be decoded at all (it is dropped: retrying cannot fix it). */
+  badBatch?: boolean;
+}
+
+function emptyReport(): JobLogReport {
+  return { events: 0, bad: 0, duplicates: 0, published: [], suppressed: 0, inhibited: 0, alreadySent: 0, runs: [] };
+}
+
+
+export async function processSubscriptionEvent(event: CloudWatchLogsEvent, deps: PipelineDeps): Promise<JobLogReport> {
+  const decoded = decodeSubscriptionEvent(event);
+  if (!decoded.ok) {
+    deps.telemetry.error('undecodable subscription payload', { reason: decoded.reason, rawSample: decoded.rawSample });
+    deps.telemetry.count('BadBatches');
+    return { ...emptyReport(), badBatch: true };
+  }
+  return processLogsPayload(decoded.payload, deps);
+}
+
+interface Parsed {
+  readonly id: string;
+  readonly event: JobLogEvent;
+}
+
+export async function processLogsPayload(payload: CloudWatchLogsDecodedData, deps: PipelineDeps): Promise<JobLogReport> {
+  const report = emptyReport();
+  if (payload.messageType === 'CONTROL_MESSAGE') {
+    deps.telemetry.info('control message ignored', { logGroup: payload.logGroup });
+    return report;
+  }
+  const logStream = typeof payload.logStream === 'string' ? payload.logStream : undefined;
+  const parsed: Parsed[] = [];
+  const logEvents = Array.isArray(payload.logEvents) ? payload.logEvents : [];
+  for (const [index, logEvent] of logEvents.entries()) {
+    report.events++;
+    const logEventId = typeof logEvent?.id === 'string' && logEvent.id ? logEvent.id : undefined;
+    const result = typeof logEvent?.message === 'string' ? parseJobLogEvent(logEvent.message) : ({ ok: false, reason: 'log event has no message' } as const);
+    if (!logEventId || !result.ok) {
+      report.bad++;
+      deps.telemetry.warn('bad job log event', { logEventId: logEventId ?? `#${index}`, logStream, reason: result.ok ? 'log event has no id' : result.reason });
+      deps.telemetry.count('BadRecords');
+      continue;
+    }
+    parsed.push({ id: logEventId, event: result.event });
+  }
+
+  // One stream is one job; grouping by jobId anyway keeps a mixed payload (replays, tests) correct.
+  const byJob = new Map<string, Parsed[]>();
+  for (const p of parsed) {
+    const list = byJob.get(p.event.jobId);
+    if (list) list.push(p);
+    else byJob.set(p.event.jobId, [p]);
+  }
+
+  const pending: PendingAlerts[] = [];
+  const known = new Map<string, Alert>();
+  for (const [jobId, records] of byJob) {
+    const outcome = await applyJobBatch(jobId, records, deps);
+    report.duplicates += outcome.duplicates;
+    report.suppressed += outcome.suppressed;
+    report.inhibited += outcome.inhibited;
+    report.runs.push(...outcome.runs);
+    pending.push(...outcome.pending);
+    for (const a of outcome.alerts) known.set(a.id, a);
+  }
+  const applied = parsed.length - report.duplicates;
+  if (applied > 0) deps.telemetry.count('EventsProcessed', applied);
+  if (report.duplicates > 0) deps.telemetry.count('EventsDuplicate', report.duplicates);
+  if (report.suppressed > 0) deps.telemetry.count('AlertsSuppressed', report.suppressed);
+
+  // Delivery after the state write: a crash between the two leaves the alerts PENDING on the run, and the
+  // retry (a duplicate batch) still delivers them.
+  const delivery = await deliverPending(deliveryDeps(deps), pending, known);
+  report.published = [...delivery.published];
+  report.alreadySent = delivery.alreadySent;
+  return report;
+}
+
+/** First 16 hex chars of sha256 of the run's sorted log event ids in this batch. */
+export function batchKeyOf(logEventIds: readonly string[]): string {
+  return createHash('sha256').update([...logEventIds].sort().join('\n')).digest('hex').slice(0, 16);
+}
+
+interface JobOutcome {
+  duplicates: number;
+  suppressed: number;
+  inhibited: number;
+  runs: string[];
+  pending: PendingAlerts[];
+  alerts: Alert[];
+}
+
+const MAX_OPS_PER_WRITE = 100;
+
+async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: PipelineDeps): Promise<JobOutcome> {
+  const { store, settings } = deps;
+  const now = deps.now();
+  // Alert ids that turned out to exist already (see the write below): skipped on the next attempt.
+  const existingAlerts = new Set<string>();
+  return withOptimisticRetry(async () => {
+    const explicitRuns = [...new Set(records.map((r) => r.event.runDate).filter((d): d is string => !!d))];
+    const found = await store.getMany([keys.job(jobId), ...explicitRuns.map((d) => keys.run(jobId, d))]);
+    const jobItem = store.lookup(found, keys.job(jobId));
+    // Route events to runs: runDate if present, else the job's current run (as of this batch), else UNKNOWN.
+    // The job records that choice per batch, so a retry lands where the first attempt did.
+    const undated = records.filter((r) => !r.event.runDate && !isJobOnlyEvent(r.event, settings));
+    const { job, changed: jobChanged, undatedRun } = reduceJob(
+      jobItem,
+      jobId,
+      records.map((r) => r.event),
+      { settings, now },
+      undated.length > 0 ? batchKeyOf(undated.map((r) => r.id)) : undefined,
+    );
+    const byRun = new Map<string, Parsed[]>();
+    for (const r of records) {
+      if (isJobOnlyEvent(r.event, settings)) continue;
+      const runDate = r.event.runDate ?? undatedRun ?? UNKNOWN_RUN;
+      const list = byRun.get(runDate);
+      if (list) list.push(r);
+      else byRun.set(runDate, [r]);
+    }
+    const missing = [...byRun.keys()].filter((d) => !explicitRuns.includes(d));
+    if (missing.length > 0) {
+      // Only events without runDate whose run the batch does not name: rare, costs one more read.
+      const more = await store.getMany(missing.map((d) => keys.run(jobId, d)));
+      for (const [k, v] of more) found.set(k, v);
+    }
+
+    const reductions: { key: ItemKey; runDate: string; read: Item | undefined; r: RunReduction; count: number }[] = [];
+    for (const [runDate, runRecords] of [...byRun.entries()].sort(([a], [b]) => compareIso(a, b))) {
+      const key = keys.run(jobId, runDate);
+      const read = store.lookup(found, key);
+      const events = runRecords.map((r) => r.event);
+      let findings: FindingsSummary | undefined;
+      if (needsFindings(read, events, settings)) {
+        findings = summarizeFindings(await store.listPrefix(key.pk, keys.runFindingsPrefix(runDate)));
+      }
+      const newest = newestEvent(events);
+      const r = reduceRun(
+        read,
+        {
+          jobId,
+          runDate,
+          batchKey: batchKeyOf(runRecords.map((x) => x.id)),
+          events,
+          jobName: typeof job.jobName === 'string' ? job.jobName : newest.jobName,
+          adminAccountId: typeof job.adminAccountId === 'string' ? job.adminAccountId : newest.adminAccountId,
+        },
+        { settings, region: deps.region, now, findings },
+      );
+      if (existingAlerts.size > 0 && !r.duplicate) dropExisting(r, existingAlerts);
+      reductions.push({ key, runDate, read, r, count: events.length });
+    }
+
+    // One atomic write per job batch (split only past DynamoDB's 100 operations per transaction; each run
+    // stays atomic with its alerts, and a retry after a partial split finds those runs already applied).
+    const groups: WriteOp[][] = [];
+    let currentOps: WriteOp[] = jobChanged ? [{ kind: 'put', item: job, condition: unchangedSince(jobItem) }] : [];
+    for (const { key, read, r } of reductions) {
+      if (r.duplicate) continue;
+      const ops: WriteOp[] = [{ kind: 'put', item: r.run, condition: unchangedSince(read) }, ...outboxWrites(r.alerts, key, now, settings.stateRetentionDays)];
+      if (currentOps.length + ops.length > MAX_OPS_PER_WRITE && currentOps.length > 0) {
+        groups.push(currentOps);
+        currentOps = [];
+      }
+      currentOps.push(...ops);
+    }
+    if (currentOps.length > 0) groups.push(currentOps);
+    for (const ops of groups) {
+      try {
+        await store.write(ops);
+      } catch (error) {
+        // Ids are unique by construction, so an existing ALERT item means state was lost (a run item deleted
+        // by hand, say). Without this, the recompute would produce the same id and conflict forever. Only when
+        // nothing but ALERT puts lost: a lost run or job condition is a concurrent writer, whose state the
+        // recompute decides from.
+        if (error instanceof ConditionalWriteConflict) {
+          const ids = lostAlertIds(error, ops);
+          if (ids.length > 0 && ids.length === error.failedIndexes.length) {
+            for (const id of ids) existingAlerts.add(id);
+            deps.telemetry.warn('alert already exists: not sent again', { alertIds: ids });
+          }
+        }
+        throw error;
+      }
+    }
+
+    return {
+      duplicates: reductions.filter((x) => x.r.duplicate).reduce((s, x) => s + x.count, 0),
+      suppressed: reductions.reduce((s, x) => s + x.r.suppressed, 0),
+      inhibited: reductions.reduce((s, x) => s + x.r.inhibited, 0),
+      runs: reductions.map((x) => `${jobId}#${x.runDate}`),
+      pending: reductions.map((x) => ({ owner: x.key, alertIds: pendingIds(x.r.run) })).filter((p) => p.alertIds.length > 0),
+      alerts: reductions.flatMap((x) => x.r.alerts),
+    };
+  });
+}
+
+function dropExisting(r: RunReduction, existing: ReadonlySet<string>): void {
+  const kept = r.alerts.filter((a) => !existing.has(a.id));
+  r.alerts.splice(0, r.alerts.length, ...kept);
+  const pendingSet = r.run.pendingAlerts instanceof Set ? new Set([...(r.run.pendingAlerts as Set<string>)].filter((id) => !existing.has(id))) : undefined;
+  if (pendingSet && pendingSet.size > 0) r.run.pendingAlerts = pendingSet;
+  else delete r.run.pendingAlerts;
+}

@@ -1,0 +1,567 @@
+import type { AffectedResources, Alert, AlertDetail } from '../core/alert';
+import { withPending } from '../delivery/outbox';
+import { classify, isErrorEffect, type Classification, type EventEffect } from './event-types';
+import { compareIso, maxIso, minIso, newestEvent } from '../core/iso-time';
+import type { JobLogEvent } from './log-events';
+import { jobLinks } from '../core/links';
+import { buildRunSummaryAlert, type FindingsSummary, type RunSummaryInput } from './run-summary';
+import type { PipelineSettings } from '../core/settings';
+import type { Item } from '../state/store';
+import { GSI1, UNKNOWN_RUN, expiresAt, keys } from '../state/table';
+
+/**
+ * The run reducer: (run item as read, one batch of the run's events) -> (run item to write, alerts to send).
+ * Pure and deterministic: no I/O, no clock except ctx.now for the TTL. Facts (status, counts, sets) are
+ * order-independent: status is the maximum of its candidates, counts are sums, sets are sorted and capped
+ * to their smallest members. Alert bookkeeping (which groups alerted, when) depends on arrival order by
+ * nature, and is kept apart from the facts.
+ */
+export type RunStatus = 'RUNNING' | 'PAUSED' | 'COMPLETED' | 'CANCELLED' | 'NO_BUCKETS' | 'UNKNOWN';
+
+export interface RunGroup {
+  count: number;
+  firstAt: string;
+  lastAt: string;
+  /** Event time covered by the group's last alert (grouping windows use event time). */
+  lastAlertAt?: string;
+  alerts: number;
+}
+
+export interface AffectedSet {
+  buckets: string[];
+  accounts: string[];
+  total: number;
+}
+
+/** What a summary said, so a later correction can say what changed. */
+export interface SummarySnapshot {
+  status: string;
+  bucketsMatched: number;
+  errors: Record<string, number>;
+}
+
+export const APPLIED_BATCHES_CAP = 500;
+export const AFFECTED_CAP = 10;
+/** Status alerts already sent, by `${eventType}@${occurredAt}`: a status event re-sent in another batch does not alert twice. */
+export const STATUS_EVENTS_CAP = 100;
+
+export interface RunBatch {
+  readonly jobId: string;
+  readonly runDate: string;
+  readonly batchKey: string;
+  readonly events: readonly JobLogEvent[];
+  /** The job's name and admin account as of this batch (the newest event wins). */
+  readonly jobName: string;
+  readonly adminAccountId: string;
+}
+
+export interface ReduceContext {
+  readonly settings: PipelineSettings;
+  readonly region: string;
+  /** Wall clock: only for the TTL. */
+  readonly now: Date;
+  /** The run's findings, when a summary may be built (see needsFindings). */
+  readonly findings?: FindingsSummary;
+}
+
+export interface RunReduction {
+  /** The batch was applied before: nothing changed, `run` is the item as read. */
+  readonly duplicate: boolean;
+  readonly run: Item;
+  readonly alerts: Alert[];
+  /** Alerting events counted without an alert of their own (grouped or inhibited). */
+  readonly suppressed: number;
+  /** Of those, bucket errors inhibited by an open account error. */
+  readonly inhibited: number;
+}
+
+const TERMINAL: ReadonlySet<string> = new Set(['COMPLETED', 'CANCELLED']);
+
+const STATUS_OF: Partial<Record<EventEffect, { status: RunStatus; rank: number }>> = {
+  RUN_STARTED: { status: 'RUNNING', rank: 0 },
+  NO_BUCKETS: { status: 'NO_BUCKETS', rank: 1 },
+  PAUSED_BY_USER: { status: 'PAUSED', rank: 2 },
+  PAUSED_BY_QUOTA: { status: 'PAUSED', rank: 2 },
+  RESUMED: { status: 'RUNNING', rank: 3 },
+  COMPLETED: { status: 'COMPLETED', rank: 4 },
+  CANCELLED: { status: 'CANCELLED', rank: 5 },
+};
+
+interface StatusCandidate {
+  status: RunStatus;
+  at: string;
+  eventType: string;
+  rank: number;
+}
+
+/** Total order on status changes: terminal beats non-terminal, then later event time, then rank, then type. */
+function statusBeats(a: StatusCandidate, b: StatusCandidate | undefined): boolean {
+  if (!b) return true;
+  const ta = TERMINAL.has(a.status) ? 1 : 0;
+  const tb = TERMINAL.has(b.status) ? 1 : 0;
+  if (ta !== tb) return ta > tb;
+  const t = compareIso(a.at, b.at);
+  if (t !== 0) return t > 0;
+  if (a.rank !== b.rank) return a.rank > b.rank;
+  return a.eventType > b.eventType;
+}
+
+/** Does building this run's alerts need its findings (a summary or a summary update may be sent)? */
+export function needsFindings(current: Item | undefined, events: readonly JobLogEvent[], settings: PipelineSettings): boolean {
+  if (current?.summarySentAt) return true;
+  return events.some((e) => {
+    const effect = classify(e.eventType, settings).effect;
+    return effect === 'COMPLETED' || effect === 'CANCELLED';
+  });
+}
+
+export function runAlertId(jobId: string, runDate: string, suffix: string): string {
+  return `run:${jobId}:${runDate}:${suffix}`;
+}
+
+function addCapped(list: readonly string[], value: string | undefined): string[] {
+  if (!value) return [...list];
+  if (list.includes(value)) return [...list];
+  // Keep the smallest members: the same set of events gives the same list whatever the arrival order.
+  return [...list, value].sort().slice(0, AFFECTED_CAP);
+}
+
+function record<T>(value: unknown): Record<string, T> {
+  return value && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Set) ? { ...(value as Record<string, T>) } : {};
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function facts(run: Item): string {
+  return JSON.stringify([run.status, run.startedAt, run.endedAt, run.bucketsMatched, run.errors, run.noBucketsAt]);
+}
+
+export function toSummaryInput(run: Item): RunSummaryInput {
+  return {
+    jobId: String(run.jobId),
+    jobName: String(run.jobName ?? run.jobId),
+    runDate: String(run.runDate),
+    adminAccountId: String(run.adminAccountId ?? ''),
+    status: String(run.status ?? 'UNKNOWN'),
+    statusEvent: str(run.statusEvent),
+    startedAt: str(run.startedAt),
+    endedAt: str(run.endedAt),
+    lastEventAt: str(run.lastEventAt),
+    bucketsMatched: typeof run.bucketsMatched === 'number' ? run.bucketsMatched : 0,
+    noBucketsAt: str(run.noBucketsAt),
+    pausedAt: str(run.pausedAt),
+    pausedBy: str(run.pausedBy),
+    errors: record<number>(run.errors),
+    affected: record<AffectedSet>(run.affected),
+  };
+}
+
+/** Applies one batch of one run's events. */
+export function reduceRun(current: Item | undefined, batch: RunBatch, ctx: ReduceContext): RunReduction {
+  const applied = strings(current?.appliedBatches);
+  if (current && applied.includes(batch.batchKey)) {
+    return { duplicate: true, run: current, alerts: [], suppressed: 0, inhibited: 0 };
+  }
+  const { jobId, runDate } = batch;
+  const before = current ? facts(current) : undefined;
+  const summarizedBefore = typeof current?.summarySentAt === 'string';
+
+  // Start from the item as read, so attributes other writers own (the sweeper's) survive the whole-item put.
+  const run: Item = {
+    ...(current ?? {}),
+    ...keys.run(jobId, runDate),
+    jobId,
+    runDate,
+    jobName: batch.jobName,
+    adminAccountId: batch.adminAccountId,
+    region: ctx.region,
+    status: str(current?.status) ?? 'RUNNING',
+    bucketsMatched: typeof current?.bucketsMatched === 'number' ? current.bucketsMatched : 0,
+  };
+  const errors = record<number>(current?.errors);
+  const affected = record<AffectedSet>(current?.affected);
+  const openAccountErrors = record<string>(current?.openAccountErrors);
+  const groups = record<RunGroup>(current?.groups);
+  const statusEventsSeen = new Set(strings(current?.statusEvents));
+  const statusEventsNow = new Set(statusEventsSeen);
+
+  let winner: StatusCandidate | undefined =
+    typeof current?.statusAt === 'string' && typeof current?.statusEvent === 'string'
+      ? {
+          status: run.status as RunStatus,
+          at: current.statusAt,
+          eventType: current.statusEvent,
+          rank: STATUS_OF[classify(current.statusEvent, ctx.settings).effect]?.rank ?? 0,
+        }
+      : undefined;
+
+  // Parse each timestamp once (a storm batch is 1,000 events), then sort by time, then type.
+  const events = batch.events
+    .map((e) => ({ e, ms: Date.parse(e.occurredAt) }))
+    .sort((a, b) => a.ms - b.ms || compareIso(a.e.occurredAt, b.e.occurredAt) || (a.e.eventType < b.e.eventType ? -1 : a.e.eventType > b.e.eventType ? 1 : 0))
+    .map((x) => x.e);
+  const classified = events.map((e) => ({ e, c: classify(e.eventType, ctx.settings) }));
+
+  for (const { e, c } of classified) {
+    run.lastEventAt = maxIso(str(run.lastEventAt), e.occurredAt);
+    const st = STATUS_OF[c.effect];
+    if (st) {
+      const candidate: StatusCandidate = { status: st.status, at: e.occurredAt, eventType: e.eventType, rank: st.rank };
+      if (statusBeats(candidate, winner)) winner = candidate;
+      if (c.alertsAtOnce) statusEventsNow.add(`${e.eventType}@${e.occurredAt}`);
+    }
+    if (c.effect === 'RUN_STARTED') run.startedAt = minIso(str(run.startedAt), e.occurredAt);
+    if (c.effect === 'NO_BUCKETS') run.noBucketsAt = minIso(str(run.noBucketsAt), e.occurredAt);
+    if (c.effect === 'BUCKET_MATCHED') run.bucketsMatched = (run.bucketsMatched as number) + 1;
+    if (isErrorEffect(c.effect)) {
+      errors[e.eventType] = (errors[e.eventType] ?? 0) + 1;
+      const set = affected[e.eventType] ?? { buckets: [], accounts: [], total: 0 };
+      affected[e.eventType] = {
+        buckets: addCapped(set.buckets, e.affectedResource?.value),
+        accounts: addCapped(set.accounts, e.affectedAccount),
+        total: set.total + 1,
+      };
+      if (c.effect === 'ACCOUNT_ERROR' && e.affectedAccount) {
+        openAccountErrors[e.affectedAccount] = minIso(openAccountErrors[e.affectedAccount], e.occurredAt);
+      }
+      const g = groups[e.eventType];
+      groups[e.eventType] = g
+        ? { ...g, count: g.count + 1, firstAt: minIso(g.firstAt, e.occurredAt), lastAt: maxIso(g.lastAt, e.occurredAt) }
+        : { count: 1, firstAt: e.occurredAt, lastAt: e.occurredAt, alerts: 0 };
+    }
+  }
+
+  if (winner) {
+    run.status = winner.status;
+    run.statusAt = winner.at;
+    run.statusEvent = winner.eventType;
+  }
+  const status = run.status as RunStatus;
+  if (status === 'PAUSED' && winner) {
+    run.pausedBy = classify(winner.eventType, ctx.settings).effect === 'PAUSED_BY_QUOTA' ? 'QUOTA' : 'USER';
+    run.pausedAt = winner.at;
+  } else {
+    delete run.pausedBy;
+    delete run.pausedAt;
+  }
+  if (TERMINAL.has(status) && winner) run.endedAt = winner.at;
+  else delete run.endedAt;
+  run.errors = errors;
+  run.affected = affected;
+  run.openAccountErrors = openAccountErrors;
+  run.statusEvents = newestStatusEvents(statusEventsNow);
+  if (status === 'RUNNING' || status === 'PAUSED') {
+    run.gsi1pk = GSI1.openRun;
+    run.gsi1sk = `${jobId}#${runDate}`;
+  } else {
+    delete run.gsi1pk;
+    delete run.gsi1sk;
+  }
+
+  // Alerts.
+  const alerts: Alert[] = [];
+  let suppressed = 0;
+  let inhibited = 0;
+  const alerting = classified.filter(({ c }) => c.alertsAtOnce);
+  const summaryNow = !summarizedBefore && TERMINAL.has(status);
+
+  if (summarizedBefore) {
+    // Late events: one correction per batch that changed the facts, never silence, never one alert per event.
+    if (before !== facts(run)) {
+      const version = (typeof run.summaryVersion === 'number' ? run.summaryVersion : 1) + 1;
+      run.summaryVersion = version;
+      const changes = describeChanges(current?.summarized as SummarySnapshot | undefined, run);
+      alerts.push(
+        buildRunSummaryAlert(toSummaryInput(run), {
+          id: runAlertId(jobId, runDate, `summary-update:${version - 1}`),
+          kind: 'update',
+          region: ctx.region,
+          settings: ctx.settings,
+          findings: ctx.findings,
+          changes: { lines: changes },
+        }),
+      );
+      run.summarized = snapshot(run);
+    } else {
+      suppressed += alerting.length;
+    }
+  } else {
+    // Status alerts (pause, resume, quota, no buckets): one per event, unless the summary goes out now.
+    for (const { e, c } of alerting) {
+      if (!STATUS_OF[c.effect] || c.effect === 'COMPLETED' || c.effect === 'CANCELLED') continue;
+      const key = `${e.eventType}@${e.occurredAt}`;
+      if (statusEventsSeen.has(key) || summaryNow) continue;
+      statusEventsSeen.add(key);
+      alerts.push(statusAlert(e, c, batch, ctx));
+    }
+    // Error groups.
+    const byType = new Map<string, { e: JobLogEvent; c: Classification }[]>();
+    for (const x of alerting) if (isErrorEffect(x.c.effect)) byType.set(x.e.eventType, [...(byType.get(x.e.eventType) ?? []), x]);
+    for (const [type, list] of [...byType.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const c = list[0].c;
+      const open = list.filter(({ e }) => !(c.effect === 'BUCKET_ERROR' && e.affectedAccount && openAccountErrors[e.affectedAccount]));
+      inhibited += list.length - open.length;
+      const g = groups[type];
+      const newest = open.reduce<string | undefined>((m, { e }) => maxIso(m, e.occurredAt), undefined);
+      if (open.length === 0 || !newest) {
+        suppressed += list.length;
+        continue;
+      }
+      if (summaryNow) {
+        // The summary sent with this batch lists the group: it counts as the group's alert.
+        groups[type] = { ...g, alerts: g.alerts + 1, lastAlertAt: newest };
+        suppressed += list.length - open.length;
+        continue;
+      }
+      if (g.alerts === 0) {
+        alerts.push(groupAlert('first', type, c, open.map((x) => x.e), g.count, batch, ctx));
+        groups[type] = { ...g, alerts: 1, lastAlertAt: newest };
+        suppressed += list.length - open.length;
+      } else if (g.lastAlertAt && Date.parse(g.lastAlertAt) + ctx.settings.repeatIntervalMinutes * 60_000 <= Date.parse(newest)) {
+        alerts.push(groupAlert('repeat', type, c, open.map((x) => x.e), g.count, batch, ctx, g.alerts));
+        groups[type] = { ...g, alerts: g.alerts + 1, lastAlertAt: newest };
+        suppressed += list.length - open.length;
+      } else {
+        suppressed += list.length;
+      }
+    }
+    if (summaryNow) {
+      run.summarySentAt = run.endedAt;
+      run.summaryVersion = 1;
+      alerts.push(
+        buildRunSummaryAlert(toSummaryInput(run), {
+          id: runAlertId(jobId, runDate, 'summary'),
+          kind: 'summary',
+          region: ctx.region,
+          settings: ctx.settings,
+          findings: ctx.findings,
+        }),
+      );
+      run.summarized = snapshot(run);
+    }
+  }
+  run.groups = groups;
+
+  run.appliedBatches = [...applied, batch.batchKey].slice(-APPLIED_BATCHES_CAP);
+  run.pendingAlerts = withPending(current?.pendingAlerts, alerts.map((a) => a.id));
+  if (run.pendingAlerts === undefined) delete run.pendingAlerts;
+  run.version = (typeof current?.version === 'number' ? current.version : 0) + 1;
+  run.expiresAt = expiresAt(ctx.now, ctx.settings.stateRetentionDays);
+  return { duplicate: false, run, alerts, suppressed, inhibited };
+}
+
+/**
+ * The status events remembered, capped to the newest STATUS_EVENTS_CAP by event time: a status event re-sent
+ * late is most likely a recent one. Entries are `${eventType}@${occurredAt}` (event types have no '@'); ties
+ * order by text, so the same set gives the same list whatever the arrival order.
+ */
+function newestStatusEvents(entries: Iterable<string>): string[] {
+  const at = (entry: string) => entry.slice(entry.indexOf('@') + 1);
+  return [...entries].sort((a, b) => compareIso(at(a), at(b)) || (a < b ? -1 : a > b ? 1 : 0)).slice(-STATUS_EVENTS_CAP);
+}
+
+function snapshot(run: Item): SummarySnapshot {
+  return { status: String(run.status), bucketsMatched: run.bucketsMatched as number, errors: { ...(run.errors as Record<string, number>) } };
+}
+
+function describeChanges(previous: SummarySnapshot | undefined, run: Item): string[] {
+  const lines: string[] = [];
+  const errs = run.errors as Record<string, number>;
+  if (previous && previous.status !== run.status) lines.push(`Status changed from ${previous.status} to ${String(run.status)}.`);
+  if (previous && previous.bucketsMatched !== run.bucketsMatched) lines.push(`Buckets matched: ${previous.bucketsMatched} -> ${String(run.bucketsMatched)}.`);
+  for (const type of Object.keys(errs).sort()) {
+    const was = previous?.errors[type] ?? 0;
+    if (errs[type] !== was) lines.push(`${type}: ${errs[type] - was} more (${errs[type]} in all).`);
+  }
+  if (lines.length === 0) lines.push('Run details changed.');
+  return lines;
+}
+
+function eventDetails(e: JobLogEvent): AlertDetail[] {
+  // Job name, id and run date travel on alert.job, which every rendering shows once.
+  const d: AlertDetail[] = [
+    { label: 'Event', value: e.eventType },
+    { label: 'Occurred at', value: e.occurredAt },
+    { label: 'Macie says', value: e.description },
+  ];
+  if (e.affectedAccount) d.push({ label: 'Affected account', value: e.affectedAccount });
+  if (e.affectedResource) d.push({ label: `Affected ${e.affectedResource.type === 'S3_BUCKET_NAME' ? 'bucket' : e.affectedResource.type}`, value: e.affectedResource.value });
+  if (e.operation) d.push({ label: 'Operation', value: e.operation });
+  return d;
+}
+
+function statusAlert(e: JobLogEvent, c: Classification, batch: RunBatch, ctx: ReduceContext): Alert {
+  return {
+    id: runAlertId(batch.jobId, batch.runDate, `${e.eventType}:${e.occurredAt}`),
+    severity: c.severity,
+    category: 'JOB_STATUS',
+    eventType: e.eventType,
+    accountId: batch.adminAccountId,
+    region: ctx.region,
+    job: { id: batch.jobId, name: batch.jobName, runDate: batch.runDate },
+    headline: `Macie job ${batch.jobName}: ${c.title}`,
+    whatHappened: `Macie job "${batch.jobName}" (${batch.jobId}), run of ${batch.runDate}: ${c.title} at ${e.occurredAt}. Macie says: ${e.description}`,
+    whatItMeans: c.meaning,
+    whatToDo: c.whatToDo,
+    details: eventDetails(e),
+    affected: [],
+    count: 1,
+    links: jobLinks(ctx.region, batch.jobId),
+    sample: false,
+    occurredAt: e.occurredAt,
+    threadId: batch.jobId,
+  };
+}
+
+function affectedOf(events: readonly JobLogEvent[]): AffectedResources[] {
+  const buckets = [...new Set(events.map((e) => e.affectedResource?.value).filter((v): v is string => !!v))].sort();
+  const accounts = [...new Set(events.map((e) => e.affectedAccount).filter((v): v is string => !!v))].sort();
+  const out: AffectedResources[] = [];
+  if (buckets.length) out.push({ kind: 'bucket', items: buckets.slice(0, AFFECTED_CAP), total: buckets.length });
+  if (accounts.length) out.push({ kind: 'account', items: accounts.slice(0, AFFECTED_CAP), total: accounts.length });
+  return out;
+}
+
+function groupAlert(
+  kind: 'first' | 'repeat',
+  type: string,
+  c: Classification,
+  events: readonly JobLogEvent[],
+  groupCount: number,
+  batch: RunBatch,
+  ctx: ReduceContext,
+  repeatNumber = 0,
+): Alert {
+  const newest = newestEvent(events);
+  const first = events[0];
+  const affected = affectedOf(events);
+  const where = affected
+    .map((a) => `${a.kind === 'bucket' ? 'bucket' : 'account'}${a.total === 1 ? '' : 's'} ${a.items.join(', ')}${a.total > a.items.length ? ` and ${a.total - a.items.length} more` : ''}`)
+    .join('; ');
+  const operations = [...new Set(events.map((e) => e.operation).filter((o): o is string => !!o))].sort();
+  const what =
+    kind === 'first'
+      ? `Macie job "${batch.jobName}" (${batch.jobId}), run of ${batch.runDate}: ${c.title}` +
+        (where ? ` for ${where}` : '') +
+        (operations.length ? ` (operation ${operations.join(', ')})` : '') +
+        `. Macie says: ${first.description}` +
+        (events.length > 1 ? ` ${events.length} such events in this batch.` : '')
+      : `Still occurring: ${groupCount} "${c.title}" events so far in the run of ${batch.runDate} of Macie job "${batch.jobName}" (${batch.jobId}); latest at ${newest.occurredAt}` +
+        (where ? `, for ${where}` : '') +
+        '.';
+  const details: AlertDetail[] = [...eventDetails(first)];
+  details.push({ label: kind === 'first' ? 'Events in this batch' : 'Events so far in this run', value: String(kind === 'first' ? events.length : groupCount) });
+  if (!c.known) details.push({ label: 'Note', value: 'This event type is not in the classification table of this version.' });
+  return {
+    id: runAlertId(batch.jobId, batch.runDate, kind === 'first' ? `${type}:first` : `${type}:repeat:${repeatNumber}`),
+    severity: c.severity,
+    category: c.alertCategory,
+    eventType: type,
+    accountId: batch.adminAccountId,
+    region: ctx.region,
+    job: { id: batch.jobId, name: batch.jobName, runDate: batch.runDate },
+    headline: `Macie job ${batch.jobName}: ${c.title}${kind === 'repeat' ? ` still occurring (${groupCount} so far)` : ''}`,
+    whatHappened: what,
+    whatItMeans: c.meaning + ' Further events of this kind in this run are counted and reported in the run summary.',
+    whatToDo: c.whatToDo,
+    details,
+    affected,
+    count: kind === 'first' ? events.length : groupCount,
+    links: jobLinks(ctx.region, batch.jobId),
+    sample: false,
+    occurredAt: newest.occurredAt,
+    threadId: batch.jobId,
+  };
+}
+
+/** Events that concern the job, not a run (no run record is made for them). */
+export function isJobOnlyEvent(e: JobLogEvent, settings: PipelineSettings): boolean {
+  return classify(e.eventType, settings).effect === 'JOB_CREATED';
+}
+
+export const RECENT_RUN_STARTS_CAP = 10;
+
+/**
+ * The job record: name, kind, the current run (events without runDate attach to it) and the last run dates
+ * (the sweeper spots missed scheduled runs from them). Pure, order-independent like the run facts.
+ */
+/** The job's own status, for the sweeper: a cancelled or user-paused periodic job has no run due. */
+const JOB_STATUS_OF: Partial<Record<EventEffect, 'CANCELLED' | 'USER_PAUSED' | 'ACTIVE'>> = {
+  CANCELLED: 'CANCELLED',
+  PAUSED_BY_USER: 'USER_PAUSED',
+  RESUMED: 'ACTIVE',
+  RUN_STARTED: 'ACTIVE',
+};
+/** How many routings of undated events the job item remembers (see `undatedKey`). */
+export const ROUTED_BATCHES_CAP = 100;
+
+/**
+ * @param undatedKey batch key of this batch's events that carry no runDate. They go to the job's current run;
+ *   the choice is recorded on the job under this key, so a retry of the batch routes them to the same run even
+ *   if a newer run started meanwhile (the run's appliedBatches then recognises the retry).
+ */
+export function reduceJob(
+  current: Item | undefined,
+  jobId: string,
+  events: readonly JobLogEvent[],
+  ctx: Pick<ReduceContext, 'settings' | 'now'>,
+  undatedKey?: string,
+): { job: Item; changed: boolean; undatedRun?: string } {
+  const job: Item = { ...(current ?? {}), ...keys.job(jobId), jobId };
+  const beforeFacts = current ? jobFacts(current) : undefined;
+  let runDates = strings(current?.recentRunStarts);
+  for (const e of events) {
+    // The newest event names the job: Macie job names are fixed, but a stream replayed from elsewhere may differ.
+    if (!job.nameAt || compareIso(e.occurredAt, String(job.nameAt)) >= 0) {
+      job.jobName = e.jobName;
+      job.adminAccountId = e.adminAccountId;
+      job.nameAt = e.occurredAt;
+    }
+    const c = classify(e.eventType, ctx.settings);
+    if (c.effect === 'JOB_CREATED') job.createdAt = minIso(str(job.createdAt), e.occurredAt);
+    // SCHEDULED wins: a periodic job never logs one-time events, so a conflict means the table is wrong.
+    if (c.jobKind && job.kind !== 'SCHEDULED') job.kind = c.jobKind;
+    if (e.runDate) {
+      job.currentRunDate = maxIso(str(job.currentRunDate), e.runDate);
+      if (!runDates.includes(e.runDate)) runDates = [...runDates, e.runDate].sort(compareIso).slice(-RECENT_RUN_STARTS_CAP);
+    }
+    const jobStatus = JOB_STATUS_OF[c.effect];
+    // Later event time wins, except that a cancelled job stays cancelled.
+    if (jobStatus && job.jobStatus !== 'CANCELLED' && (jobStatus === 'CANCELLED' || !job.jobStatusAt || compareIso(e.occurredAt, String(job.jobStatusAt)) >= 0)) {
+      job.jobStatus = jobStatus;
+      job.jobStatusAt = e.occurredAt;
+    }
+  }
+  job.recentRunStarts = runDates;
+  let undatedRun: string | undefined;
+  if (undatedKey) {
+    const routed = strings(job.routedBatches);
+    const recorded = routed.find((r) => r.startsWith(`${undatedKey}=`));
+    undatedRun = recorded ? recorded.slice(undatedKey.length + 1) : (str(job.currentRunDate) ?? UNKNOWN_RUN);
+    if (!recorded) job.routedBatches = [...routed, `${undatedKey}=${undatedRun}`].slice(-ROUTED_BATCHES_CAP);
+  }
+  if (job.kind === 'SCHEDULED') {
+    job.gsi1pk = GSI1.periodicJob;
+    job.gsi1sk = jobId;
+  }
+  const changed = beforeFacts !== jobFacts(job);
+  const ttl = expiresAt(ctx.now, ctx.settings.stateRetentionDays);
+  // Refresh the TTL at most daily when nothing else changed: a write per batch just for the TTL is waste.
+  const stale = typeof current?.expiresAt !== 'number' || current.expiresAt < ttl - 86400;
+  if (changed || stale) {
+    job.version = (typeof current?.version === 'number' ? current.version : 0) + 1;
+    job.expiresAt = ttl;
+  }
+  return { job, changed: changed || stale, undatedRun };
+}
+
+function jobFacts(job: Item): string {
+  // nameAt is bookkeeping: a newer event with the same name is no reason to rewrite the job item.
+  return JSON.stringify([job.jobName, job.adminAccountId, job.createdAt, job.kind, job.currentRunDate, job.recentRunStarts, job.jobStatus, job.jobStatusAt, job.routedBatches]);
+}

@@ -1,0 +1,280 @@
+import type { Alert, AlertDetail, AffectedResources } from '../core/alert';
+import { classify, JOB_EVENT_TYPES } from './event-types';
+import { jobLinks } from '../core/links';
+import type { PipelineSettings } from '../core/settings';
+import { maxSeverity, severitiesPresent, type Severity } from '../core/severity';
+import type { Item } from '../state/store';
+
+/**
+ * The run summary: the alert users read most. Pure: built from the run record (run-state.ts) and the run's
+ * findings groups (written by the findings pipeline under the job's partition).
+ */
+export interface RunSummaryInput {
+  readonly jobId: string;
+  readonly jobName: string;
+  readonly runDate: string;
+  readonly adminAccountId: string;
+  readonly status: string;
+  /** The event type that set the status (JOB_COMPLETED, SCHEDULED_RUN_COMPLETED, JOB_CANCELLED, ...). */
+  readonly statusEvent?: string;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  readonly lastEventAt?: string;
+  readonly bucketsMatched: number;
+  readonly noBucketsAt?: string;
+  readonly pausedAt?: string;
+  readonly pausedBy?: string;
+  readonly errors: Readonly<Record<string, number>>;
+  readonly affected: Readonly<Record<string, { buckets: readonly string[]; accounts: readonly string[]; total: number }>>;
+}
+
+export interface FindingsSummary {
+  readonly total: number;
+  readonly bySeverity: Readonly<Record<string, number>>;
+  readonly byType: Readonly<Record<string, number>>;
+  /** Buckets with the most findings, most first (at most 10). */
+  readonly topBuckets: readonly { bucket: string; count: number }[];
+  readonly bucketCount: number;
+}
+
+/** What changed since the last summary, for a "run summary updated" alert. */
+export interface SummaryChanges {
+  readonly lines: readonly string[];
+}
+
+const num = (n: number) => n.toLocaleString('en-US');
+const plural = (n: number, one: string, many = `${one}s`) => `${num(n)} ${n === 1 ? one : many}`;
+
+export function summarizeFindings(items: readonly Item[]): FindingsSummary {
+  const bySeverity: Record<string, number> = {};
+  const byType: Record<string, number> = {};
+  const byBucket = new Map<string, number>();
+  let total = 0;
+  for (const item of items) {
+    const count = typeof item.count === 'number' && Number.isFinite(item.count) ? item.count : 0;
+    if (count <= 0) continue;
+    total += count;
+    const type = typeof item.findingType === 'string' ? item.findingType : 'unknown';
+    byType[type] = (byType[type] ?? 0) + count;
+    const bucket = typeof item.bucket === 'string' ? item.bucket : 'unknown';
+    byBucket.set(bucket, (byBucket.get(bucket) ?? 0) + count);
+    const sev = item.bySeverity;
+    if (sev && typeof sev === 'object') {
+      for (const [k, v] of Object.entries(sev as Record<string, unknown>)) {
+        if (typeof v === 'number' && Number.isFinite(v)) bySeverity[k] = (bySeverity[k] ?? 0) + v;
+      }
+    }
+  }
+  const topBuckets = [...byBucket.entries()]
+    .map(([bucket, count]) => ({ bucket, count }))
+    .sort((a, b) => b.count - a.count || (a.bucket < b.bucket ? -1 : 1))
+    .slice(0, 10);
+  return { total, bySeverity, byType, topBuckets, bucketCount: byBucket.size };
+}
+
+export function formatDuration(fromIso: string | undefined, toIso: string | undefined): string | undefined {
+  if (!fromIso || !toIso) return undefined;
+  const ms = Date.parse(toIso) - Date.parse(fromIso);
+  if (!Number.isFinite(ms) || ms < 0) return undefined;
+  const s = Math.round(ms / 1000);
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (d > 0) return `${d} d ${h} h ${m} min`;
+  if (h > 0) return `${h} h ${m} min`;
+  if (m > 0) return `${m} min ${sec} s`;
+  return `${sec} s`;
+}
+
+/** Severity of the summary: INFO for a clean run, else the most severe error (NO_BUCKETS counts: nothing was analysed). */
+export function summarySeverity(run: RunSummaryInput, settings: Pick<PipelineSettings, 'severityOverrides'>): Severity {
+  const seen: Severity[] = Object.entries(run.errors)
+    .filter(([, n]) => n > 0)
+    .map(([type]) => classify(type, settings).severity);
+  if (run.noBucketsAt) seen.push(classify('NO_BUCKETS_MATCHED_THE_CRITERIA', settings).severity);
+  if (run.status === 'CANCELLED') seen.push(classify('JOB_CANCELLED', settings).severity);
+  return maxSeverity(...seen);
+}
+
+function listWithMore(items: readonly string[], total: number): string {
+  const more = total - items.length;
+  return more > 0 ? `${items.join(', ')} and ${num(more)} more` : items.join(', ');
+}
+
+function errorTypesBySize(run: RunSummaryInput): [string, number][] {
+  return Object.entries(run.errors)
+    .filter(([, n]) => n > 0)
+    .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1));
+}
+
+function errorLine(type: string, count: number, run: RunSummaryInput): string {
+  const a = run.affected[type];
+  const parts: string[] = [];
+  if (a?.buckets.length) parts.push(`buckets: ${listWithMore(a.buckets, Math.max(a.buckets.length, count))}`);
+  if (a?.accounts.length) parts.push(`accounts: ${a.accounts.join(', ')}${a.accounts.length >= 10 ? ' (first 10)' : ''}`);
+  return `${num(count)}${parts.length ? ` (${parts.join('; ')})` : ''}`;
+}
+
+function allAccounts(run: RunSummaryInput): string[] {
+  return [...new Set(Object.values(run.affected).flatMap((a) => a.accounts))].sort();
+}
+
+function statusWords(run: RunSummaryInput): string {
+  switch (run.status) {
+    case 'COMPLETED':
+      return 'completed';
+    case 'CANCELLED':
+      return 'was cancelled';
+    case 'PAUSED':
+      return 'is paused';
+    case 'NO_BUCKETS':
+      return 'found no buckets to analyse';
+    default:
+      return 'is still running';
+  }
+}
+
+/**
+ * The summary alert (kind 'summary') or a correction after late events (kind 'update', with `changes`).
+ * Everything users need is in whatHappened / details; whatToDo lists one action per error type.
+ */
+export function buildRunSummaryAlert(
+  run: RunSummaryInput,
+  opts: {
+    readonly id: string;
+    readonly kind: 'summary' | 'update';
+    readonly region: string;
+    readonly settings: Pick<PipelineSettings, 'severityOverrides'>;
+    readonly findings?: FindingsSummary;
+    readonly changes?: SummaryChanges;
+  },
+): Alert {
+  const { region, findings } = opts;
+  const errorTypes = errorTypesBySize(run);
+  const totalErrors = errorTypes.reduce((s, [, n]) => s + n, 0);
+  const accounts = allAccounts(run);
+  const start = run.startedAt ?? run.runDate;
+  const end = run.endedAt;
+  const duration = formatDuration(start, end);
+  const severity = summarySeverity(run, opts.settings);
+  const titleOf = (type: string) => classify(type, opts.settings).title;
+
+  const headlineCore =
+    opts.kind === 'update'
+      ? 'run summary updated'
+      : run.status === 'CANCELLED'
+        ? 'run cancelled'
+        : totalErrors > 0
+          ? `run completed with ${plural(totalErrors, 'error')}`
+          : run.noBucketsAt
+            ? 'run completed, no buckets matched'
+            : 'run completed';
+  const headline = `Macie job ${run.jobName}: ${headlineCore}`;
+
+  const sentences: string[] = [];
+  if (opts.kind === 'update') {
+    sentences.push(`Events arrived after the summary of this run was sent. ${opts.changes?.lines.join(' ') ?? ''}`.trim());
+    sentences.push('Corrected totals follow.');
+  }
+  sentences.push(
+    `The run of Macie job "${run.jobName}" (${run.jobId}) that started ${start} ${statusWords(run)}` +
+      (end ? ` at ${end}${duration ? ` after ${duration}` : ''}` : '') +
+      '.',
+  );
+  sentences.push(run.noBucketsAt ? 'No bucket matched the job criteria: the run analysed no data.' : `It matched ${plural(run.bucketsMatched, 'bucket')}.`);
+  if (totalErrors > 0) {
+    sentences.push(
+      `${plural(totalErrors, 'error')} of ${plural(errorTypes.length, 'type')} kept it from analysing some data: ` +
+        errorTypes.map(([type, n]) => `${num(n)} × ${titleOf(type)}`).join(', ') +
+        (accounts.length ? `, in ${plural(accounts.length, 'account')}` : '') +
+        '.',
+    );
+  } else {
+    sentences.push('No errors were logged.');
+  }
+  if (findings) {
+    sentences.push(
+      findings.total > 0
+        ? `It produced ${plural(findings.total, 'sensitive data finding')} (${severitiesPresent(findings.bySeverity).map(([s, n]) => `${num(n)} ${s}`).join(', ')}) in ${plural(findings.bucketCount, 'bucket')}.`
+        : 'It produced no sensitive data findings.',
+    );
+  }
+
+  let whatItMeans: string;
+  if (run.status === 'CANCELLED') whatItMeans = `${JOB_EVENT_TYPES.JOB_CANCELLED.meaning} ${totalErrors ? 'Errors before the cancellation also left data unanalysed.' : ''}`.trim();
+  else if (run.noBucketsAt) whatItMeans = JOB_EVENT_TYPES.NO_BUCKETS_MATCHED_THE_CRITERIA.meaning;
+  else if (totalErrors > 0) whatItMeans = 'The buckets and accounts named here were not (fully) analysed: the findings of this run do not cover them.';
+  else whatItMeans = 'The run analysed every bucket it matched; its findings are complete.';
+
+  const todo: string[] = [];
+  if (run.status === 'CANCELLED') todo.push(`Cancellation: ${JOB_EVENT_TYPES.JOB_CANCELLED.whatToDo}`);
+  if (run.noBucketsAt) todo.push(`No buckets matched: ${JOB_EVENT_TYPES.NO_BUCKETS_MATCHED_THE_CRITERIA.whatToDo}`);
+  for (const [type] of errorTypes) {
+    const c = classify(type, opts.settings);
+    todo.push(`${c.title[0].toUpperCase()}${c.title.slice(1)} (${type}): ${c.whatToDo}`);
+  }
+  if (findings && findings.total > 0) todo.push('Review the findings of this run in the Macie console.');
+  const whatToDo = todo.length > 0 ? todo.join('\n') : 'Nothing: the run was clean.';
+
+  // Job name, id and run date are on the alert itself (alert.job): every rendering shows them once.
+  const details: AlertDetail[] = [
+    { label: 'Status', value: run.status },
+    { label: 'Started', value: start },
+  ];
+  if (end) details.push({ label: 'Ended', value: end });
+  if (duration) details.push({ label: 'Duration', value: duration });
+  if (run.pausedAt) details.push({ label: 'Paused', value: `${run.pausedAt}${run.pausedBy ? ` (by ${run.pausedBy === 'QUOTA' ? 'Macie: monthly quota' : 'a user'})` : ''}` });
+  details.push({ label: 'Buckets matched', value: num(run.bucketsMatched) });
+  details.push({ label: 'Errors', value: num(totalErrors) });
+  for (const [type, n] of errorTypes) details.push({ label: `Errors (${type})`, value: errorLine(type, n, run) });
+  if (accounts.length) details.push({ label: 'Accounts affected', value: accounts.join(', ') });
+  if (findings) {
+    details.push({ label: 'Findings', value: num(findings.total) });
+    if (findings.total > 0) {
+      details.push({
+        label: 'Findings by severity',
+        value: severitiesPresent(findings.bySeverity).map(([s, n]) => `${s} ${num(n)}`).join(', '),
+      });
+      details.push({
+        label: 'Findings by type',
+        value: Object.entries(findings.byType)
+          .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))
+          .map(([t, n]) => `${t} ${num(n)}`)
+          .join(', '),
+      });
+      details.push({ label: 'Buckets with most findings', value: findings.topBuckets.map((b) => `${b.bucket} (${num(b.count)})`).join(', ') });
+    }
+  }
+  if (opts.changes?.lines.length) details.push({ label: 'Changed since last summary', value: opts.changes.lines.join(' ') });
+
+  const bucketNames = [...new Set(Object.values(run.affected).flatMap((a) => a.buckets))].sort();
+  const bucketErrorTotal = Object.entries(run.errors)
+    .filter(([type]) => classify(type, opts.settings).effect === 'BUCKET_ERROR')
+    .reduce((s, [, n]) => s + n, 0);
+  const affected: AffectedResources[] = [];
+  if (bucketNames.length) affected.push({ kind: 'bucket', items: bucketNames.slice(0, 10), total: Math.max(bucketNames.length, bucketErrorTotal) });
+  if (accounts.length) affected.push({ kind: 'account', items: accounts.slice(0, 10), total: accounts.length });
+
+  return {
+    id: opts.id,
+    severity,
+    category: 'JOB_RUN_SUMMARY',
+    // The Macie event that ended the run, so a subscription can filter summaries of cancelled runs.
+    eventType: run.statusEvent ?? (run.status === 'CANCELLED' ? 'JOB_CANCELLED' : 'JOB_COMPLETED'),
+    accountId: run.adminAccountId,
+    region,
+    job: { id: run.jobId, name: run.jobName, runDate: run.runDate },
+    headline,
+    whatHappened: sentences.join(' '),
+    whatItMeans,
+    whatToDo,
+    details,
+    affected,
+    count: Math.max(1, totalErrors),
+    links: jobLinks(region, run.jobId),
+    sample: false,
+    occurredAt: end ?? run.lastEventAt ?? run.runDate,
+    threadId: run.jobId,
+  };
+}

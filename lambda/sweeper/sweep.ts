@@ -1,0 +1,420 @@
+import type { Alert } from '../core/alert';
+import { deliverPending, lostAlertIds, outboxWrites, type PendingAlerts } from '../delivery/outbox';
+import { jobLinks } from '../core/links';
+import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
+import { ConditionalWriteConflict, keyString, unchangedSince, withOptimisticRetry, type Item, type WriteOp } from '../state/store';
+import { GSI1, keys, type ItemKey } from '../state/table';
+
+/**
+ * The scheduled checks that no event can trigger: a run that goes quiet, a quota pause nobody lifted, a
+ * periodic job whose next run never came. It is the one part of the pipeline driven by the wall clock
+ * (deps.now), and it is also the outbox's safety net: alerts left PENDING (their batch went to the DLQ, or
+ * delivery failed and no later event touched the same aggregate) are delivered from here.
+ *
+ * Every alert is raised once per condition: the condition is recorded on the item (`sweeper` map) in the
+ * same atomic write that puts the alert in the outbox, conditional on the item's version, so a concurrent
+ * pipeline write or a second sweeper makes this one re-read and re-decide instead of alerting twice.
+ */
+
+/** Alerts PENDING for longer than this are the sweeper's to deliver (younger ones are still in flight). */
+export const PENDING_ALERT_GRACE_MINUTES = 15;
+
+/** Steady schedule: at least this many consecutive intervals, each within 10% of their median. */
+export const STEADY_INTERVALS = 3;
+export const STEADY_TOLERANCE = 0.1;
+
+export interface SweepReport {
+  readonly openRuns: number;
+  readonly periodicJobs: number;
+  /** Ids of the alerts this sweep put in the outbox. */
+  readonly raised: readonly string[];
+  /** Ids published by this sweep (raised now, or left pending by someone else). */
+  readonly published: readonly string[];
+  /** What could not be done; the next sweep tries again (the handler fails the invocation so it shows). */
+  readonly failures: readonly { readonly key: string; readonly reason: string }[];
+}
+
+interface StillRunningMark {
+  readonly alertedAt: string;
+  readonly alertId: string;
+}
+interface QuotaPauseMark {
+  readonly pausedAt: string;
+  readonly alertedAt: string;
+  readonly alertId: string;
+}
+interface MissedRunMark {
+  readonly expectedAt: string;
+  readonly lastStart: string;
+  readonly alertedAt: string;
+  readonly alertId: string;
+  readonly resolvedAt?: string;
+}
+interface RunSweeperState {
+  stillRunning?: StillRunningMark;
+  quotaPause?: QuotaPauseMark;
+}
+interface JobSweeperState {
+  missedRun?: MissedRunMark;
+}
+
+const HOUR_MS = 3_600_000;
+
+export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
+  const raised: string[] = [];
+  const published: string[] = [];
+  const failures: { key: string; reason: string }[] = [];
+  const pending: PendingAlerts[] = [];
+  const known = new Map<string, Alert>();
+
+  const openRuns = await deps.store.listIndex(GSI1.openRun);
+  const periodicJobs = await deps.store.listIndex(GSI1.periodicJob);
+  const openRunKeys = new Set(openRuns.filter(isKeyed).map(keyString));
+
+  const checks: { owner: ItemKey; listed: Item; decide: Decide }[] = [
+    ...openRuns.filter(isKeyed).map((run) => ({ owner: { pk: run.pk, sk: run.sk }, listed: run, decide: async (item: Item, now: Date) => decideRun(deps, item, now) })),
+    ...periodicJobs.filter(isKeyed).map((job) => ({
+      owner: { pk: job.pk, sk: job.sk },
+      listed: job,
+      decide: (item: Item, now: Date) => decideJob(deps, item, now, openRunKeys),
+    })),
+  ];
+
+  for (const check of checks) {
+    try {
+      const alerts = await applyDecision(deps, check.owner, check.listed, check.decide);
+      if (alerts.length > 0) {
+        alerts.forEach((a) => known.set(a.id, a));
+        raised.push(...alerts.map((a) => a.id));
+        pending.push({ owner: check.owner, alertIds: alerts.map((a) => a.id) });
+      }
+    } catch (error) {
+      failures.push({ key: `${check.owner.pk}/${check.owner.sk}`, reason: reasonOf(error) });
+    }
+  }
+
+  // Safety net: alerts nobody delivered. Grouped by owner so the claim also cleans the owner's pendingAlerts.
+  const cutoff = new Date(deps.now().getTime() - PENDING_ALERT_GRACE_MINUTES * 60_000).toISOString();
+  const stranded = await deps.store.listIndex(GSI1.pendingAlert, cutoff);
+  const byOwner = new Map<string, PendingAlerts & { alertIds: string[] }>();
+  for (const item of stranded) {
+    const id = typeof item.alertId === 'string' ? item.alertId : undefined;
+    if (!id || known.has(id)) continue;
+    const owner = { pk: String(item.ownerPk ?? item.pk), sk: String(item.ownerSk ?? item.sk) };
+    const k = keyString(owner);
+    const entry = byOwner.get(k) ?? { owner, alertIds: [] };
+    entry.alertIds.push(id);
+    byOwner.set(k, entry);
+  }
+  if (byOwner.size > 0) deps.telemetry.info('sweeper: delivering stranded pending alerts', { count: stranded.length, owners: byOwner.size });
+
+  // One delivery per owner group: a failure of one (or an unreadable body) does not hold up the others.
+  for (const group of [...pending, ...byOwner.values()]) {
+    try {
+      const report = await deliverPending(deliveryDeps(deps), [group], known);
+      published.push(...report.published.map((a) => a.id));
+    } catch (error) {
+      // Counted where it happens: PublishFailures by the publisher, delivery counts by deliverPending.
+      failures.push({ key: `${group.owner.pk}/${group.owner.sk}`, reason: reasonOf(error) });
+    }
+  }
+  for (const f of failures) deps.telemetry.error('sweeper: check or delivery failed, the next sweep retries', f);
+  deps.telemetry.info('sweeper: done', { openRuns: openRuns.length, periodicJobs: periodicJobs.length, raised: raised.length, published: published.length, failures: failures.length });
+  return { openRuns: openRuns.length, periodicJobs: periodicJobs.length, raised, published, failures };
+}
+
+type Decide = (item: Item, now: Date) => Promise<Decision | undefined>;
+
+interface Decision {
+  readonly alerts: readonly Alert[];
+  /** The item's new `sweeper` map (whole: the sweeper owns it). */
+  readonly sweeper: RunSweeperState | JobSweeperState;
+}
+
+function isKeyed(item: Item): item is Item & { pk: string; sk: string } {
+  return typeof item.pk === 'string' && typeof item.sk === 'string';
+}
+
+/**
+ * Decide on the item as the index listed it, and write the marks with the alerts in one write conditioned on
+ * that item's version. The index projects whole items but is eventually consistent: a listed copy that is
+ * stale fails the condition, and only then is the item read afresh and the decision made again (so a sweep
+ * costs no read per open run or periodic job when nothing changed under it).
+ */
+async function applyDecision(deps: PipelineDeps, owner: ItemKey, listed: Item, decide: Decide): Promise<Alert[]> {
+  let unread: Item | undefined = listed;
+  return withOptimisticRetry(async () => {
+    const item = unread ?? (await deps.store.get(owner));
+    unread = undefined;
+    if (!item) return [];
+    const now = deps.now();
+    const decision = await decide(item, now);
+    if (!decision) return [];
+    const markWrite = (ids: readonly string[]) => ownerUpdate(owner, decision.sweeper, item, ids);
+    const ops = [markWrite(decision.alerts.map((a) => a.id)), ...outboxWrites(decision.alerts, owner, now, deps.settings.stateRetentionDays)];
+    try {
+      await deps.store.write(ops);
+    } catch (error) {
+      // Only the ALERT puts lost: those alerts exist already (their mark was lost to a rewrite of the item by
+      // code that does not keep it). Record the mark again, but never raise the same alert twice.
+      const onlyAlertsLost =
+        error instanceof ConditionalWriteConflict && error.failedIndexes.length > 0 && lostAlertIds(error, ops).length === error.failedIndexes.length;
+      if (onlyAlertsLost) {
+        await deps.store.write([markWrite([])]);
+        deps.telemetry.warn('sweeper: alert already raised, its mark was missing on the item', { key: `${owner.pk}/${owner.sk}` });
+        return [];
+      }
+      throw error;
+    }
+    return [...decision.alerts];
+  });
+}
+
+/** Writes the sweeper's marks, conditional on the version read, keeping every attribute it does not own. */
+function ownerUpdate(owner: ItemKey, sweeper: Decision['sweeper'], read: Item, ids: readonly string[]): WriteOp {
+  const version = typeof read.version === 'number' ? read.version : undefined;
+  return {
+    kind: 'update',
+    key: owner,
+    expression: `SET #sweeper = :sweeper, #version = :next${ids.length > 0 ? ' ADD pendingAlerts :ids' : ''}`,
+    names: { '#sweeper': 'sweeper', '#version': 'version' },
+    values: { ':sweeper': sweeper, ':next': (version ?? 0) + 1, ...(ids.length > 0 ? { ':ids': new Set(ids) } : {}) },
+    condition: unchangedSince(read),
+  };
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function time(value: unknown): number | undefined {
+  const s = str(value);
+  if (!s) return undefined;
+  const t = Date.parse(s);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+function sweeperState<T extends object>(item: Item): T {
+  const s = item.sweeper;
+  return (s && typeof s === 'object' && !Array.isArray(s) ? { ...(s as T) } : {}) as T;
+}
+
+function jobIdOf(item: Item): string {
+  return str(item.jobId) ?? String(item.pk).replace(/^JOB#/, '');
+}
+
+function decideRun(deps: PipelineDeps, run: Item, now: Date): Decision | undefined {
+  const thresholdMs = deps.settings.longRunningRunHours * HOUR_MS;
+  const state = sweeperState<RunSweeperState>(run);
+  const alerts: Alert[] = [];
+  const jobId = jobIdOf(run);
+  const runDate = str(run.runDate) ?? String(run.sk).replace(/^RUN#/, '');
+  const at = now.toISOString();
+
+  if (run.status === 'RUNNING' && !state.stillRunning) {
+    const since = time(run.startedAt) ?? time(run.runDate);
+    if (since !== undefined && now.getTime() - since > thresholdMs) {
+      const hours = Math.floor((now.getTime() - since) / HOUR_MS);
+      const alert = stillRunningAlert(deps, run, jobId, runDate, hours, at);
+      alerts.push(alert);
+      state.stillRunning = { alertedAt: at, alertId: alert.id };
+    }
+  }
+
+  if (run.status === 'PAUSED' && run.pausedBy === 'QUOTA') {
+    const pausedAt = str(run.pausedAt) ?? str(run.statusAt);
+    const since = time(pausedAt);
+    // A later quota pause of the same run (paused, lifted, paused again) is a new condition: keyed by pausedAt.
+    if (pausedAt && since !== undefined && state.quotaPause?.pausedAt !== pausedAt && now.getTime() - since > thresholdMs) {
+      const hours = Math.floor((now.getTime() - since) / HOUR_MS);
+      const alert = quotaPauseAlert(deps, run, jobId, runDate, pausedAt, hours, at);
+      alerts.push(alert);
+      state.quotaPause = { pausedAt, alertedAt: at, alertId: alert.id };
+    }
+  }
+  return alerts.length > 0 ? { alerts, sweeper: state } : undefined;
+}
+
+/** Job statuses (jobStatus, recorded by the job-log pipeline) in which no scheduled run is due. */
+const JOB_NOT_SCHEDULING = new Set(['CANCELLED', 'USER_PAUSED']);
+
+export interface SteadySchedule {
+  readonly intervalMs: number;
+  readonly lastStart: number;
+  readonly expectedAt: number;
+}
+
+/**
+ * The schedule implied by the recent run starts, or undefined when they are not steady enough to predict
+ * the next one (too few, or irregular: a job whose schedule changed, or runs started by hand).
+ */
+export function steadySchedule(recentRunStarts: readonly string[]): SteadySchedule | undefined {
+  const starts = [...new Set(recentRunStarts)]
+    .map((s) => Date.parse(s))
+    .filter((t) => Number.isFinite(t))
+    .sort((a, b) => a - b);
+  if (starts.length < STEADY_INTERVALS + 1) return undefined;
+  const recent = starts.slice(-(STEADY_INTERVALS + 1));
+  const intervals = recent.slice(1).map((t, i) => t - recent[i]);
+  const sorted = [...intervals].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  if (median <= 0) return undefined;
+  if (intervals.some((d) => Math.abs(d - median) > STEADY_TOLERANCE * median)) return undefined;
+  const lastStart = starts[starts.length - 1];
+  return { intervalMs: median, lastStart, expectedAt: lastStart + median };
+}
+
+async function decideJob(deps: PipelineDeps, job: Item, now: Date, openRunKeys: ReadonlySet<string>): Promise<Decision | undefined> {
+  const state = sweeperState<JobSweeperState>(job);
+  const jobId = jobIdOf(job);
+  const starts = Array.isArray(job.recentRunStarts) ? job.recentRunStarts.filter((s): s is string => typeof s === 'string') : [];
+  const latest = starts.map((s) => Date.parse(s)).filter(Number.isFinite).sort((a, b) => b - a)[0];
+  const alerts: Alert[] = [];
+  const at = now.toISOString();
+
+  // Resolution: a run started after the one the missed-run alert was computed from.
+  const mark = state.missedRun;
+  if (mark && !mark.resolvedAt && latest !== undefined && latest > Date.parse(mark.lastStart)) {
+    const alert = runResumedAlert(deps, job, jobId, mark, new Date(latest).toISOString(), at);
+    alerts.push(alert);
+    state.missedRun = { ...mark, resolvedAt: at };
+  }
+
+  const status = str(job.jobStatus);
+  const currentRun = str(job.currentRunDate);
+  // While the current run is open the run checks speak for it (a long run, a pause); a missed start would be noise.
+  const currentOpen = currentRun !== undefined && openRunKeys.has(keyString(keys.run(jobId, currentRun)));
+  const schedule = steadySchedule(starts);
+  if (schedule && !currentOpen && !(status && JOB_NOT_SCHEDULING.has(status))) {
+    const expectedAt = new Date(schedule.expectedAt).toISOString();
+    const overdue = now.getTime() > schedule.expectedAt + schedule.intervalMs / 2;
+    // A cancelled job has no next run: its last run says so (the job item does not record the job's status).
+    const cancelled = overdue && currentRun !== undefined && (await deps.store.get(keys.run(jobId, currentRun)))?.status === 'CANCELLED';
+    if (overdue && !cancelled && state.missedRun?.expectedAt !== expectedAt) {
+      const alert = missedRunAlert(deps, job, jobId, schedule, expectedAt, at);
+      alerts.push(alert);
+      state.missedRun = { expectedAt, lastStart: new Date(schedule.lastStart).toISOString(), alertedAt: at, alertId: alert.id };
+    }
+  }
+  return alerts.length > 0 ? { alerts, sweeper: state } : undefined;
+}
+
+function baseAlert(deps: PipelineDeps, item: Item, jobId: string, at: string) {
+  const region = str(item.region) ?? deps.region;
+  return {
+    accountId: str(item.adminAccountId) ?? 'unknown',
+    region,
+    details: [] as { label: string; value: string }[],
+    affected: [],
+    count: 1,
+    links: jobLinks(region, jobId),
+    sample: false,
+    occurredAt: at,
+    threadId: jobId,
+  };
+}
+
+function describeHours(hours: number): string {
+  return hours >= 48 ? `${hours} h (${Math.floor(hours / 24)} days)` : `${hours} h`;
+}
+
+function stillRunningAlert(deps: PipelineDeps, run: Item, jobId: string, runDate: string, hours: number, at: string): Alert {
+  const name = str(run.jobName);
+  const base = baseAlert(deps, run, jobId, at);
+  return {
+    ...base,
+    id: `sweep:${jobId}:${runDate}:still-running`,
+    severity: 'MEDIUM',
+    category: 'STUCK_RUN',
+    eventType: 'SWEEPER_RUN_STILL_RUNNING',
+    job: { id: jobId, name, runDate },
+    headline: `Macie job ${name ?? jobId}: still running after ${describeHours(hours)}`,
+    whatHappened: `The job run that started ${str(run.startedAt) ?? runDate} has been running for ${describeHours(hours)}, longer than the ${deps.settings.longRunningRunHours} h threshold, and has not reported completion.`,
+    whatItMeans: 'A very large scope can take this long, but a run that stays open this long may be stuck, or its completion event may not have reached this pipeline. Either way its findings and summary are late.',
+    whatToDo: 'Check the job status in the Macie console and the last events in its log stream. If it is still progressing, no action is needed; if it is stuck, consider cancelling it and narrowing its scope.',
+    details: [
+      { label: 'Started', value: str(run.startedAt) ?? runDate },
+      { label: 'Last event', value: str(run.lastEventAt) ?? 'none recorded' },
+      { label: 'Threshold', value: `${deps.settings.longRunningRunHours} h` },
+    ],
+  };
+}
+
+function quotaPauseAlert(deps: PipelineDeps, run: Item, jobId: string, runDate: string, pausedAt: string, hours: number, at: string): Alert {
+  const name = str(run.jobName);
+  const base = baseAlert(deps, run, jobId, at);
+  return {
+    ...base,
+    id: `sweep:${jobId}:${runDate}:quota-paused:${pausedAt}`,
+    // HIGH like the pause itself: nothing is analysed while it lasts, and a one-time job paused for 30 days
+    // is cancelled by Macie, so a pause still open after the threshold is a reason to act, not to read later.
+    severity: 'HIGH',
+    category: 'STUCK_RUN',
+    eventType: 'SWEEPER_QUOTA_PAUSE_REMINDER',
+    job: { id: jobId, name, runDate },
+    headline: `Macie job ${name ?? jobId}: still paused by the service quota after ${describeHours(hours)}`,
+    whatHappened: `The job run was paused at ${pausedAt} because the account reached its monthly sensitive data discovery quota, and it has not resumed for ${describeHours(hours)}.`,
+    whatItMeans: 'No objects are analysed while the job is paused. Macie resumes it when the quota resets at the start of the next month; a one-time job that stays paused for 30 days is cancelled.',
+    whatToDo: 'Raise the account\'s sensitive data discovery quota in the Macie console (Usage / quotas) if the job should continue now, or reduce the job\'s scope. Otherwise expect it to resume when the quota resets.',
+    details: [
+      { label: 'Paused at', value: pausedAt },
+      { label: 'Run started', value: str(run.startedAt) ?? runDate },
+      { label: 'Threshold', value: `${deps.settings.longRunningRunHours} h` },
+    ],
+  };
+}
+
+function describeInterval(ms: number): string {
+  const hours = ms / HOUR_MS;
+  if (hours >= 24 * 6.5 && hours <= 24 * 7.5) return 'weekly';
+  if (hours >= 23 && hours <= 25) return 'daily';
+  if (hours >= 24 * 27 && hours <= 24 * 32) return 'monthly';
+  return hours >= 48 ? `every ${Math.round(hours / 24)} days` : `every ${Math.round(hours)} h`;
+}
+
+function missedRunAlert(deps: PipelineDeps, job: Item, jobId: string, schedule: SteadySchedule, expectedAt: string, at: string): Alert {
+  const name = str(job.jobName);
+  const base = baseAlert(deps, job, jobId, at);
+  const last = new Date(schedule.lastStart).toISOString();
+  return {
+    ...base,
+    id: `sweep:${jobId}:missed-run:${expectedAt}`,
+    severity: 'MEDIUM',
+    category: 'STUCK_RUN',
+    eventType: 'SWEEPER_SCHEDULED_RUN_MISSED',
+    job: { id: jobId, name },
+    headline: `Macie job ${name ?? jobId}: scheduled run missed`,
+    whatHappened: `The job's runs started ${describeInterval(schedule.intervalMs)}, the last at ${last}. The next was expected around ${expectedAt} and has not started.`,
+    whatItMeans: 'Scheduled discovery may have stopped: the job may have been paused or cancelled, Macie may be suspended, or the job log events may no longer reach this pipeline.',
+    whatToDo: 'Check the job status in the Macie console, and that Macie is enabled in this account and Region. If the job is running normally, check the log subscription of /aws/macie/classificationjobs.',
+    details: [
+      { label: 'Last run started', value: last },
+      { label: 'Next run expected', value: expectedAt },
+    ],
+  };
+}
+
+function runResumedAlert(deps: PipelineDeps, job: Item, jobId: string, mark: MissedRunMark, startedAt: string, at: string): Alert {
+  const name = str(job.jobName);
+  const base = baseAlert(deps, job, jobId, at);
+  return {
+    ...base,
+    id: `sweep:${jobId}:missed-run:${mark.expectedAt}:resolved`,
+    severity: 'INFO',
+    category: 'STUCK_RUN',
+    eventType: 'SWEEPER_SCHEDULED_RUN_RESUMED',
+    job: { id: jobId, name },
+    headline: `Macie job ${name ?? jobId}: scheduled runs resumed`,
+    whatHappened: `A run started at ${startedAt}, after the missed run reported at ${mark.alertedAt} (expected around ${mark.expectedAt}).`,
+    whatItMeans: 'The job is running on schedule again; the earlier "scheduled run missed" alert is resolved.',
+    whatToDo: 'No action needed.',
+    details: [
+      { label: 'Run started', value: startedAt },
+      { label: 'Missed run expected', value: mark.expectedAt },
+    ],
+  };
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
