@@ -1,9 +1,8 @@
-import type { Alert, AlertDetail } from '../core/alert';
+import { details, type Alert, type AlertDetail } from '../core/alert';
 import { ApiCallEventSchema, type CloudTrailRecord } from './call-events';
 import { apiCallType, param, type ApiCallType } from './call-types';
 import { applyEventOnce, type Decision } from '../eventbridge/apply-event-once';
 import { badEvent, describeIssues, ignoredEvent, type EventReport } from '../core/event-report';
-import { details } from '../findings/finding-format';
 import { maxIso } from '../core/iso-time';
 import { cloudTrailEventLink, macieFindingLink } from '../core/links';
 import type { PipelineDeps } from '../pipeline-deps';

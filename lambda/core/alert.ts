@@ -67,3 +67,8 @@ export interface Alert {
   /** Groups related chat notifications (job id, finding id, principal). */
   readonly threadId: string;
 }
+
+/** Labelled rows for Alert.details. Rows with an empty value are dropped, so an alert never shows "Owner: ". */
+export function details(rows: readonly (readonly [string, string | number | undefined | null | false])[]): AlertDetail[] {
+  return rows.flatMap(([label, value]) => (value === undefined || value === null || value === false || value === '' ? [] : [{ label, value: String(value) }]));
+}

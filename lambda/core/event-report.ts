@@ -1,5 +1,5 @@
 import type { Alert } from './alert';
-import type { PipelineDeps } from '../pipeline-deps';
+import type { Telemetry } from './telemetry';
 
 /**
  * What happened to one EventBridge event: the replay CLI prints it, the bench and the tests assert on it.
@@ -28,7 +28,7 @@ export function eventIdOf(event: unknown): string | undefined {
 }
 
 /** A malformed event: one warn line with its id and the reason, one BadRecords count; resolves (retrying cannot fix it). */
-export function badEvent(deps: PipelineDeps, event: unknown, reason: string, kind: string): EventReport {
+export function badEvent(deps: { readonly telemetry: Telemetry }, event: unknown, reason: string, kind: string): EventReport {
   deps.telemetry.warn(`Malformed ${kind} event skipped`, { eventId: eventIdOf(event), reason });
   deps.telemetry.count('BadRecords');
   return { outcome: 'bad', published: [], reason };
@@ -57,7 +57,7 @@ export function describeIssues(
   return countRest && issues.length > max ? `${shown.join('; ')}; and ${issues.length - max} more` : shown.join('; ');
 }
 
-export function ignoredEvent(deps: PipelineDeps, reason: string, fields: Record<string, unknown> = {}): EventReport {
+export function ignoredEvent(deps: { readonly telemetry: Telemetry }, reason: string, fields: Record<string, unknown> = {}): EventReport {
   deps.telemetry.info('Event ignored', { reason, ...fields });
   deps.telemetry.count('EventsIgnored');
   return { outcome: 'ignored', published: [], reason };

@@ -1,15 +1,10 @@
-import type { AlertDetail } from '../core/alert';
+import { details, type AlertDetail } from '../core/alert';
 import type { ClassificationDetails, PolicyDetails, S3Bucket, S3Object } from './finding-events';
 
 /**
  * Plain-text pieces of finding alerts (values only: renderers sanitise and lay them out per channel).
  * Everything here copes with absent fields: Macie sends null for what does not apply.
  */
-
-/** Details with an empty value are dropped, so an alert never shows "Owner: ". */
-export function details(rows: readonly (readonly [string, string | number | undefined | null | false])[]): AlertDetail[] {
-  return rows.flatMap(([label, value]) => (value === undefined || value === null || value === false || value === '' ? [] : [{ label, value: String(value) }]));
-}
 
 export function formatBytes(size: number | null | undefined): string | undefined {
   if (size === null || size === undefined || !Number.isFinite(size)) return undefined;

@@ -1,8 +1,8 @@
-import type { Alert, AlertCategory } from '../core/alert';
+import { details, type Alert, type AlertCategory } from '../core/alert';
 import { applyEventOnce, type Decision } from '../eventbridge/apply-event-once';
 import { badEvent, describeIssues, type EventReport } from '../core/event-report';
 import { FindingEventSchema, type FindingDetail } from './finding-events';
-import { bucketDetails, describeSensitiveData, details, formatBytes, objectDetails, policyActor, policyDetails } from './finding-format';
+import { bucketDetails, describeSensitiveData, formatBytes, objectDetails, policyActor, policyDetails } from './finding-format';
 import { findingTypeInfo, unknownFindingTypeInfo, type FindingTypeInfo } from './finding-types';
 import { maxIso, minIso } from '../core/iso-time';
 import { macieFindingLink, macieJobLink } from '../core/links';
