@@ -16,6 +16,8 @@ export interface Telemetry {
 export type MetricName =
   | 'BadRecords'
   | 'BadBatches'
+  /** SQS records returned in batchItemFailures (their aggregate could not be written): SQS delivers them again. */
+  | 'RecordsRetried'
   | 'EventsProcessed'
   | 'EventsDuplicate'
   | 'EventsIgnored'

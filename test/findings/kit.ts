@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SQSEvent } from 'aws-lambda';
+import type { Alert } from '../../lambda/core/alert';
+import type { BatchReport, RecordReport } from '../../lambda/core/event-report';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
 import { RecordingPublisher } from '../../lambda/delivery/recording-publisher';
 import { resolveSettings, type PipelineSettings } from '../../lambda/core/settings';
 import type { StateStore } from '../../lambda/state/store';
 import { RecordingTelemetry } from '../../lambda/core/telemetry';
+import { eventMessages, sqsEvent } from '../../src/local/sqs-queue';
 import { freshStore } from '../support/dynamodb';
 
 /** Shared by the findings and API-call suites: fixtures and pipeline deps on DynamoDB Local. */
@@ -59,4 +63,20 @@ export function cloudTrailEvent(record: Record<string, any>, eventBridgeId = `eb
     resources: [],
     detail: record,
   };
+}
+
+/** The events as one SQS batch, in order (a string is a body as it is). */
+export function sqsBatch(events: readonly unknown[]): SQSEvent {
+  return sqsEvent(eventMessages(events));
+}
+
+export type BatchPipeline = (batch: unknown, deps: PipelineDeps) => Promise<BatchReport>;
+
+/**
+ * One event delivered alone, in a batch of one (the same event gets the same message id again, as a
+ * redelivery does): its record's outcome and reason, and what the invocation created and published.
+ */
+export async function deliverOne(pipeline: BatchPipeline, event: unknown, deps: PipelineDeps): Promise<RecordReport & { published: readonly Alert[]; created: readonly Alert[] }> {
+  const report = await pipeline(sqsBatch([event]), deps);
+  return { ...report.records[0], published: report.published, created: report.created };
 }
