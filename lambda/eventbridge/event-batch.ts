@@ -28,7 +28,7 @@ export async function processEventBatch<T extends { readonly id: string; readonl
 ): Promise<BatchReport> {
   const decoded = decodeRecords(batch, pipeline.expected, deps.telemetry);
   // Several records may carry one event (an EventBridge duplicate, the same finding twice): it is applied
-  // once, and every record carrying it shares its outcome.
+  // once, and the records after the first are duplicates of it.
   const events = new Map<string, BatchEvent<E>>();
   const classified = decoded.map((record): RecordReport | { messageId: string; eventId: string; key: string } => {
     if ('outcome' in record) return record;
@@ -40,11 +40,21 @@ export async function processEventBatch<T extends { readonly id: string; readonl
   });
 
   const applied = events.size > 0 ? await applyBatchOnce(deps, { kind: pipeline.kind, events: [...events.values()], route: (e, reads) => pipeline.route(e, reads) }) : undefined;
+  const carrier = new Map<string, string>();
+  let twins = 0;
   const records = classified.map((r): RecordReport => {
     if ('outcome' in r) return r;
+    const first = carrier.get(r.key);
+    // The event's outcome belongs to its first record; a retry of that one is enough for all of them.
+    if (first !== undefined && first !== r.messageId) {
+      twins++;
+      return { messageId: r.messageId, eventId: r.eventId, outcome: 'duplicate', reason: `the same event as record ${first} of this batch` };
+    }
+    carrier.set(r.key, r.messageId);
     const result = applied?.results.get(r.key) ?? { outcome: 'failed' as const, reason: 'not applied' };
     return { messageId: r.messageId, eventId: r.eventId, outcome: result.outcome, reason: result.reason };
   });
+  if (twins > 0) deps.telemetry.count('EventsDuplicate', twins);
   const failed = records.filter((r) => r.outcome === 'failed');
   const batchItemFailures = [...new Set(failed.map((r) => r.messageId))].map((itemIdentifier) => ({ itemIdentifier }));
   if (failed.length > 0) {

@@ -1,38 +1,12 @@
 import { processFindingBatch } from '../../lambda/findings/pipeline';
-import type { StateStore } from '../../lambda/state/store';
 import { keys } from '../../lambda/state/table';
 import { deliverBatches, eventMessages, mappingBatches } from '../../src/local/sqs-queue';
-import { deliverOne, findingEvent, fixture, testDeps } from './kit';
+import { deliverOne, findingEvent, fixture, minutesAfter, SENSITIVE_BASE, SENSITIVE_JOB_ID, sensitiveFinding, setCurrentRun, testDeps } from './kit';
 
-const base = fixture('findings/sensitive-Financial.json');
-const jobId = base.detail.classificationDetails.jobId as string;
+const base = SENSITIVE_BASE;
+const jobId = SENSITIVE_JOB_ID;
 const RUN = '2024-04-14T17:09:30.000Z';
-
-async function setCurrentRun(store: StateStore, runDate: string) {
-  await store.write([{ kind: 'put', item: { ...keys.job(jobId), currentRunDate: runDate, expiresAt: Math.floor(Date.now() / 1000) + 86400 } }]);
-}
-
-function finding(n: number, opts: { bucket?: string; type?: string; at?: string; severity?: 'Low' | 'Medium' | 'High'; sample?: boolean } = {}) {
-  const bucket = opts.bucket ?? 'bucket-a';
-  const at = opts.at ?? '2024-04-14T17:11:30.000Z';
-  const severity = opts.severity ?? 'High';
-  const event = findingEvent(base, {
-    eventId: `event-${n}`,
-    detail: {
-      id: `finding-${n}`,
-      type: opts.type ?? base.detail.type,
-      createdAt: at,
-      updatedAt: at,
-      severity: { score: { Low: 1, Medium: 2, High: 3 }[severity], description: severity },
-      sample: opts.sample ?? false,
-    },
-  });
-  event.detail.resourcesAffected.s3Bucket.name = bucket;
-  event.detail.resourcesAffected.s3Object.key = `objects/${n}.csv`;
-  return event;
-}
-
-const minutesAfter = (start: string, minutes: number) => new Date(Date.parse(start) + minutes * 60_000).toISOString();
+const finding = sensitiveFinding;
 
 describe('sensitive-data findings are grouped per (job run, bucket, type)', () => {
   test('the first finding of a group alerts; the rest are counted on the job run with their severities', async () => {

@@ -7,6 +7,7 @@ import type { PipelineDeps } from '../../lambda/pipeline-deps';
 import { RecordingPublisher } from '../../lambda/delivery/recording-publisher';
 import { resolveSettings, type PipelineSettings } from '../../lambda/core/settings';
 import type { StateStore } from '../../lambda/state/store';
+import { keys } from '../../lambda/state/table';
 import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { eventMessages, sqsEvent } from '../../src/local/sqs-queue';
 import { freshStore } from '../support/dynamodb';
@@ -47,6 +48,38 @@ export function findingEvent(base: Record<string, any>, changes: { eventId?: str
   const event = clone(base);
   if (changes.eventId) event.id = changes.eventId;
   Object.assign(event.detail, changes.detail ?? {});
+  return event;
+}
+
+/** The sensitive-data finding most tests vary: one job, bucket-a, Financial, High. */
+export const SENSITIVE_BASE = fixture('findings/sensitive-Financial.json');
+export const SENSITIVE_JOB_ID = SENSITIVE_BASE.detail.classificationDetails.jobId as string;
+
+/** The job's current run, as the job-log pipeline records it (findings of the job go to that run's groups). */
+export async function setCurrentRun(store: StateStore, runDate: string, jobId = SENSITIVE_JOB_ID): Promise<void> {
+  await store.write([{ kind: 'put', item: { ...keys.job(jobId), currentRunDate: runDate, expiresAt: Math.floor(Date.now() / 1000) + 86400 } }]);
+}
+
+export const minutesAfter = (start: string, minutes: number) => new Date(Date.parse(start) + minutes * 60_000).toISOString();
+
+/** Sensitive-data finding number n (event id event-n, finding id finding-n, object objects/n.csv) of the base job. */
+export function sensitiveFinding(n: number, opts: { bucket?: string; type?: string; at?: string; severity?: 'Low' | 'Medium' | 'High'; sample?: boolean } = {}): Record<string, any> {
+  const bucket = opts.bucket ?? 'bucket-a';
+  const at = opts.at ?? '2024-04-14T17:11:30.000Z';
+  const severity = opts.severity ?? 'High';
+  const event = findingEvent(SENSITIVE_BASE, {
+    eventId: `event-${n}`,
+    detail: {
+      id: `finding-${n}`,
+      type: opts.type ?? SENSITIVE_BASE.detail.type,
+      createdAt: at,
+      updatedAt: at,
+      severity: { score: { Low: 1, Medium: 2, High: 3 }[severity], description: severity },
+      sample: opts.sample ?? false,
+    },
+  });
+  event.detail.resourcesAffected.s3Bucket.name = bucket;
+  event.detail.resourcesAffected.s3Object.key = `objects/${n}.csv`;
   return event;
 }
 

@@ -66,10 +66,11 @@ export function crashingStore(store: StateStore, n: number, when: 'before' | 'af
   const wrapped = Object.create(store) as StateStore & { writes: number };
   wrapped.writes = 0;
   wrapped.write = async (ops: readonly WriteOp[]) => {
-    wrapped.writes++;
-    if (wrapped.writes === n && when === 'before') throw new InjectedCrash(`before write ${n}`);
+    // The call's own number: writes may be in flight side by side.
+    const call = ++wrapped.writes;
+    if (call === n && when === 'before') throw new InjectedCrash(`before write ${n}`);
     await store.write(ops);
-    if (wrapped.writes === n && when === 'after') throw new InjectedCrash(`after write ${n}`);
+    if (call === n && when === 'after') throw new InjectedCrash(`after write ${n}`);
   };
   return wrapped;
 }
