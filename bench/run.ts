@@ -2,8 +2,10 @@ import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startDynamoDbLocal, type LocalDynamoDb } from '../src/local/dynamodb-local';
+import { localDynamoClient, startDynamoDbLocal, type LocalDynamoDb } from '../src/local/dynamodb-local';
 import { measureColdStart, type ColdStartResult } from './cold-start';
+import { DEFAULT_CONTENTION, runContention, type ContentionResult } from './contention';
+import { ourPipelines } from './pipelines';
 import { checkTargets, renderTables, type BenchResults } from './report';
 import { DEFAULT_BENCH_OPTIONS, type ScenarioBenchOptions, type ScenarioResult } from './scenario-bench';
 import type { Scenario } from './scenarios';
@@ -18,7 +20,7 @@ import type { WorkerMessage, WorkerRequest } from './worker';
  *   --budget S          seconds of measured passes per scenario before stopping early (default 90)
  *   --only a,b          scenarios to run (storm, fleet, findings, replay)
  *   --naive-full        run the naive design over whole scenarios instead of the first 1,000 events
- *   --no-naive / --no-cold-start
+ *   --no-naive / --no-cold-start / --no-contention
  *   --cdk-out DIR       measure bundles of an existing cloud assembly instead of synthesizing one
  *   --out FILE          where to write the JSON (default bench-results.json)
  */
@@ -51,6 +53,7 @@ function parseArgs(argv: readonly string[]) {
     only: only as Scenario['name'][],
     options,
     coldStart: !argv.includes('--no-cold-start'),
+    contention: !argv.includes('--no-contention'),
     cdkOut: value('--cdk-out'),
     out: resolve(value('--out') ?? join(repoRoot, 'bench-results.json')),
   };
@@ -94,11 +97,17 @@ async function main(): Promise<void> {
   }
 
   const scenarios: ScenarioResult[] = [];
+  let contention: ContentionResult | undefined;
   try {
     local = await startDynamoDbLocal();
     for (const scenario of args.only) {
       process.stderr.write(`scenario ${scenario}\n`);
       scenarios.push(await runWorker({ scenario, seed: args.seed, endpoint: local.endpoint, options: args.options }));
+    }
+    if (args.contention) {
+      const endpoint = local.endpoint;
+      process.stderr.write(`contention: ${DEFAULT_CONTENTION.batches} batches of the same groups, ${DEFAULT_CONTENTION.concurrency} at once, ${DEFAULT_CONTENTION.runs} runs\n`);
+      contention = await runContention(() => localDynamoClient(endpoint), ourPipelines, { ...DEFAULT_CONTENTION, seed: args.seed });
     }
   } finally {
     await stop();
@@ -118,7 +127,8 @@ async function main(): Promise<void> {
     options: { ...args.options, naiveSampleEvents: Number.isFinite(args.options.naiveSampleEvents) ? args.options.naiveSampleEvents : 'all' },
     scenarios,
     coldStart,
-    targets: checkTargets(scenarios, coldStart),
+    contention,
+    targets: checkTargets(scenarios, coldStart, contention),
     durationSeconds: (performance.now() - started) / 1000,
   };
   writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
