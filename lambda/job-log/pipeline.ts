@@ -5,6 +5,7 @@ import { deliverPending, lostAlertIds, outboxWrites, pendingIds, type PendingAle
 import { compareIso, newestEvent } from '../core/iso-time';
 import { decodeSubscriptionEvent, parseJobLogEvent, type JobLogEvent } from './log-events';
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
+import { eventTypeDimension } from './event-types';
 import { isJobOnlyEvent, needsFindings, reduceJob, reduceRun, type RunReduction } from './run-state';
 import { summarizeFindings, type FindingsSummary } from './run-summary';
 import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, type Item, type WriteOp } from '../state/store';
@@ -90,6 +91,7 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
 
   const pending: PendingAlerts[] = [];
   const known = new Map<string, Alert>();
+  const applied: JobLogEvent[] = [];
   for (const [jobId, records] of byJob) {
     const outcome = await applyJobBatch(jobId, records, deps);
     report.duplicates += outcome.duplicates;
@@ -97,10 +99,12 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
     report.inhibited += outcome.inhibited;
     report.runs.push(...outcome.runs);
     pending.push(...outcome.pending);
+    applied.push(...outcome.applied);
     for (const a of outcome.alerts) known.set(a.id, a);
+    for (const status of outcome.ended) deps.telemetry.count(status === 'COMPLETED' ? 'RunsCompleted' : 'RunsCancelled');
   }
-  const applied = parsed.length - report.duplicates;
-  if (applied > 0) deps.telemetry.count('EventsProcessed', applied);
+  if (applied.length > 0) deps.telemetry.count('EventsProcessed', applied.length);
+  for (const e of applied) deps.telemetry.countBy('JobEvents', eventTypeDimension(e.eventType));
   if (report.duplicates > 0) deps.telemetry.count('EventsDuplicate', report.duplicates);
   if (report.suppressed > 0) deps.telemetry.count('AlertsSuppressed', report.suppressed);
 
@@ -119,6 +123,10 @@ export function batchKeyOf(logEventIds: readonly string[]): string {
 
 interface JobOutcome {
   duplicates: number;
+  /** Events written to the state: the job's own, and those of run batches not applied before. */
+  applied: JobLogEvent[];
+  /** Runs this batch ended. */
+  ended: NonNullable<RunReduction['ended']>[];
   suppressed: number;
   inhibited: number;
   runs: string[];
@@ -162,7 +170,7 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
       for (const [k, v] of more) found.set(k, v);
     }
 
-    const reductions: { key: ItemKey; runDate: string; read: Item | undefined; r: RunReduction; count: number }[] = [];
+    const reductions: { key: ItemKey; runDate: string; read: Item | undefined; r: RunReduction; events: JobLogEvent[] }[] = [];
     for (const [runDate, runRecords] of [...byRun.entries()].sort(([a], [b]) => compareIso(a, b))) {
       const key = keys.run(jobId, runDate);
       const read = store.lookup(found, key);
@@ -185,7 +193,7 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
         { settings, region: deps.region, now, findings },
       );
       if (existingAlerts.size > 0 && !r.duplicate) dropExisting(r, existingAlerts);
-      reductions.push({ key, runDate, read, r, count: events.length });
+      reductions.push({ key, runDate, read, r, events });
     }
 
     // One atomic write per job batch (split only past DynamoDB's 100 operations per transaction; each run
@@ -221,8 +229,11 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
       }
     }
 
+    const fresh = reductions.filter((x) => !x.r.duplicate);
     return {
-      duplicates: reductions.filter((x) => x.r.duplicate).reduce((s, x) => s + x.count, 0),
+      duplicates: reductions.filter((x) => x.r.duplicate).reduce((s, x) => s + x.events.length, 0),
+      applied: [...records.filter((r) => isJobOnlyEvent(r.event, settings)).map((r) => r.event), ...fresh.flatMap((x) => x.events)],
+      ended: fresh.flatMap((x) => (x.r.ended ? [x.r.ended] : [])),
       suppressed: reductions.reduce((s, x) => s + x.r.suppressed, 0),
       inhibited: reductions.reduce((s, x) => s + x.r.inhibited, 0),
       runs: reductions.map((x) => `${jobId}#${x.runDate}`),

@@ -73,6 +73,8 @@ export interface RunReduction {
   readonly suppressed: number;
   /** Of those, bucket errors inhibited by an open account error. */
   readonly inhibited: number;
+  /** The run ended with this batch (it was not completed or cancelled before). */
+  readonly ended?: 'COMPLETED' | 'CANCELLED';
 }
 
 const TERMINAL: ReadonlySet<string> = new Set(['COMPLETED', 'CANCELLED']);
@@ -353,7 +355,8 @@ export function reduceRun(current: Item | undefined, batch: RunBatch, ctx: Reduc
   if (run.pendingAlerts === undefined) delete run.pendingAlerts;
   run.version = (typeof current?.version === 'number' ? current.version : 0) + 1;
   run.expiresAt = expiresAt(ctx.now, ctx.settings.stateRetentionDays);
-  return { duplicate: false, run, alerts, suppressed, inhibited };
+  const ended = (status === 'COMPLETED' || status === 'CANCELLED') && !TERMINAL.has(String(current?.status)) ? status : undefined;
+  return { duplicate: false, run, alerts, suppressed, inhibited, ...(ended ? { ended } : {}) };
 }
 
 /**
