@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -38,6 +38,8 @@ import {
   type SubscriberKind,
 } from './context-settings';
 import { alertFilterPolicy } from './subscription-filters';
+import { PipelineDashboard, type DashboardFunction } from './dashboard';
+import { FAILURE_QUEUES_OUTPUT, type FailureQueue, type FailureQueueKind } from '../src/cli/failure-queues';
 
 /**
  * The Macie API calls the EventBridge rule matches: exactly the calls the API-call pipeline classifies
@@ -133,6 +135,12 @@ export interface MacieAlertsProps {
    * @default false
    */
   readonly bundleAwsSdk?: boolean;
+  /**
+   * A CloudWatch dashboard of the pipeline's health and of Macie's activity (its URL is the DashboardUrl
+   * output). Dashboards cost 3 USD a month each beyond the account's first three.
+   * @default true
+   */
+  readonly dashboard?: boolean;
 }
 
 interface HandlerSpec {
@@ -164,11 +172,17 @@ export class MacieAlerts extends Construct {
   readonly sweeper: nodejs.NodejsFunction;
   readonly settings: PipelineSettings;
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** Undefined when `dashboard: false`. */
+  readonly dashboard?: cloudwatch.Dashboard;
 
   private readonly removalPolicy: RemovalPolicy;
   private readonly logRetention: logs.RetentionDays;
   private readonly baseEnv: Record<string, string>;
   private readonly bundleAwsSdk: boolean;
+  /** Every function, for the dashboard. */
+  private readonly functions: DashboardFunction[] = [];
+  /** Every queue made by queue(), and how `macie-alerts redrive` empties it (FailureQueues output, dashboard). */
+  private readonly failureQueues = new Map<sqs.Queue, FailureQueueRegistration>();
 
   constructor(scope: Construct, id: string, props: MacieAlertsProps = {}) {
     super(scope, id);
@@ -377,6 +391,9 @@ export class MacieAlerts extends Construct {
     }
 
     this.acknowledgeNagFindings();
+    this.failureQueuesOutput();
+    // Last: the dashboard draws every function and queue made above.
+    if (props.dashboard ?? true) this.dashboard = this.pipelineDashboard();
   }
 
   private handler(spec: HandlerSpec & { queriesIndex?: boolean }): nodejs.NodejsFunction {
@@ -399,7 +416,7 @@ export class MacieAlerts extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
-      environment: { ...this.baseEnv, POWERTOOLS_SERVICE_NAME: `macie-alerts-${spec.entry.replace(/\.ts$/, '')}` },
+      environment: { ...this.baseEnv, POWERTOOLS_SERVICE_NAME: serviceName(spec.entry) },
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
       onFailure: new SqsDestination(onFailure),
@@ -411,6 +428,9 @@ export class MacieAlerts extends Construct {
         forceDockerBundling: false,
       },
     });
+    const name = spec.entry.replace(/\.ts$/, '');
+    this.functions.push({ label: name, fn, service: serviceName(spec.entry) });
+    this.redrivenBy(onFailure, { name, kind: 'lambda-on-failure', fn });
     this.grantState(role, spec.queriesIndex ?? false);
     this.grantPublishAlerts(role);
     this.alarm(`${spec.id}Errors`, `${spec.id} threw (each error is retried, then lands in its failure queue)`, fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }));
@@ -453,8 +473,9 @@ export class MacieAlerts extends Construct {
     });
     Validations.of(queue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself a dead-letter / on-failure queue; its messages are inspected by hand after its alarm fires.',
+      reason: 'This queue is itself a dead-letter / on-failure queue; after its alarm fires, `macie-alerts redrive` puts its messages back.',
     });
+    this.failureQueues.set(queue, { name: kebabCase(id) });
     this.alarm(
       `${id}Visible`,
       `Messages in ${id}: ${description}`,
@@ -464,11 +485,9 @@ export class MacieAlerts extends Construct {
   }
 
   private ruleTarget(ruleId: string, fn: lambda.IFunction): targets.LambdaFunction {
-    return new targets.LambdaFunction(fn, {
-      retryAttempts: 24,
-      maxEventAge: Duration.hours(12),
-      deadLetterQueue: this.queue(`${ruleId}DeadLetters`, `events EventBridge could not deliver to ${fn.node.id}`),
-    });
+    const deadLetterQueue = this.queue(`${ruleId}DeadLetters`, `events EventBridge could not deliver to ${fn.node.id}`);
+    this.redrivenBy(deadLetterQueue, { name: kebabCase(ruleId), kind: 'eventbridge-dead-letter', fn });
+    return new targets.LambdaFunction(fn, { retryAttempts: 24, maxEventAge: Duration.hours(12), deadLetterQueue });
   }
 
   private alarm(id: string, description: string, metric: cloudwatch.IMetric): void {
@@ -545,6 +564,61 @@ export class MacieAlerts extends Construct {
     }
   }
 
+  /** Says how a queue made by queue() is redriven (an SQS dead-letter queue is found without this). */
+  private redrivenBy(queue: sqs.Queue, how: FailureQueueRegistration): void {
+    this.failureQueues.set(queue, how);
+  }
+
+  /**
+   * Every queue queue() made, with what `macie-alerts redrive` does with it, as one JSON output. Computed at
+   * synth, so a queue made anywhere in the construct is listed; a queue nobody says how to redrive, and that
+   * is no SQS queue's dead-letter queue, fails the synth rather than being left out.
+   */
+  private failureQueuesOutput(): void {
+    const list = (): FailureQueue[] => {
+      const sqsQueues = this.node.findAll().filter((c): c is sqs.Queue => c instanceof sqs.Queue);
+      const entries = [...this.failureQueues].map(([queue, how]): FailureQueue => {
+        if (how.kind) return { name: how.name, kind: how.kind, url: queue.queueUrl, function: how.fn?.functionName };
+        const source = sqsQueues.find((q) => q.deadLetterQueue?.queue === queue);
+        if (!source) throw new Error(`MacieAlerts: queue ${queue.node.path} is no SQS queue's dead-letter queue: say how it is redriven (redrivenBy)`);
+        return { name: how.name, kind: 'sqs-dead-letter', url: queue.queueUrl, source: source.queueArn };
+      });
+      const names = entries.map((e) => e.name);
+      const twice = names.find((n, i) => names.indexOf(n) !== i);
+      if (twice) throw new Error(`MacieAlerts: two failure queues are named ${twice}`);
+      return entries;
+    };
+    new CfnOutput(this, FAILURE_QUEUES_OUTPUT, {
+      value: Lazy.string({ produce: () => Stack.of(this).toJsonString(list()) }),
+      description: 'Failure and dead-letter queues, and what each holds (read by `macie-alerts redrive`)',
+    });
+  }
+
+  private pipelineDashboard(): cloudwatch.Dashboard {
+    const stack = Stack.of(this);
+    // Dashboard names are global to the account: the Region keeps one stack per Region apart.
+    const base = Token.isUnresolved(stack.stackName) || Token.isUnresolved(stack.region) || !stack.stackName.includes(stack.region) ? `${stack.stackName}-${stack.region}` : stack.stackName;
+    const dashboardName = this.node.id === 'MacieAlerts' ? base : `${base}-${this.node.id}`;
+    const byFunction = (fn: lambda.IFunction) => this.functions.find((f) => f.fn === fn)!;
+    const { dashboard } = new PipelineDashboard(this, 'Dashboard', {
+      dashboardName,
+      stackName: stack.stackName,
+      region: stack.region,
+      functions: this.functions,
+      eventFunctions: this.functions.filter((f) => f.fn !== this.sweeper),
+      jobLog: byFunction(this.jobLogHandler),
+      apiCalls: this.apiCallHandler !== undefined,
+      queues: [...this.failureQueues].map(([queue, { name }]) => ({ name, queue })),
+      alertTopic: this.alertTopic,
+      alarmTopic: this.alarmTopic,
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards/dashboard/${dashboardName}`,
+      description: 'The CloudWatch dashboard of the pipeline and of Macie activity',
+    });
+    return dashboard;
+  }
+
   private acknowledgeNagFindings(): void {
     // The AwsCustomResource provider is a CDK singleton function at the stack root.
     const provider = Stack.of(this).node.tryFindChild('AWS679f53fac002430cb0da5b7982bd2287');
@@ -555,4 +629,22 @@ export class MacieAlerts extends Construct {
       });
     }
   }
+}
+
+interface FailureQueueRegistration {
+  /** What `macie-alerts redrive --queue` selects it by. */
+  readonly name: string;
+  readonly kind?: FailureQueueKind;
+  /** The function whose failures it holds, or the rule target it could not reach. */
+  readonly fn?: lambda.IFunction;
+}
+
+/** Powertools' `service` of a handler, which its plain metrics carry as a dimension. */
+function serviceName(entry: string): string {
+  return `macie-alerts-${entry.replace(/\.ts$/, '')}`;
+}
+
+/** FindingRuleDeadLetters -> finding-rule-dead-letters. */
+function kebabCase(id: string): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
