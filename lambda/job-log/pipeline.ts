@@ -18,7 +18,8 @@ import { keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
  * DynamoDB -> alerts through the outbox. Per job in the batch: one consistent read of the job and its runs,
  * the pure reducers (run-state.ts), one atomic conditional write of everything that changed plus the new
  * alerts, then delivery of every touched run's pending alerts. A lost condition re-reads and recomputes,
- * so concurrent invocations lose nothing; a batch already applied to a run changes nothing (batchKey).
+ * so concurrent invocations lose nothing; a log event already applied to its run counts once, whatever
+ * batch it comes back in (applied-events.ts).
  */
 export interface JobLogReport {
   /** Log events seen (control messages excluded). */
@@ -93,7 +94,6 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
 
   const pending: PendingAlerts[] = [];
   const known = new Map<string, Alert>();
-  const applied: JobLogEvent[] = [];
   for (const [jobId, records] of byJob) {
     const outcome = await applyJobBatch(jobId, records, deps);
     report.duplicates += outcome.duplicates;
@@ -101,12 +101,12 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
     report.inhibited += outcome.inhibited;
     report.runs.push(...outcome.runs);
     pending.push(...outcome.pending);
-    applied.push(...outcome.applied);
     for (const a of outcome.alerts) known.set(a.id, a);
+    for (const e of outcome.applied) deps.telemetry.countBy('JobEvents', eventTypeDimension(e.eventType));
     for (const status of outcome.ended) deps.telemetry.count(status === 'COMPLETED' ? 'RunsCompleted' : 'RunsCancelled');
   }
-  if (applied.length > 0) deps.telemetry.count('EventsProcessed', applied.length);
-  for (const e of applied) deps.telemetry.countBy('JobEvents', eventTypeDimension(e.eventType));
+  const applied = parsed.length - report.duplicates;
+  if (applied > 0) deps.telemetry.count('EventsProcessed', applied);
   if (report.duplicates > 0) deps.telemetry.count('EventsDuplicate', report.duplicates);
   if (report.suppressed > 0) deps.telemetry.count('AlertsSuppressed', report.suppressed);
 
@@ -125,7 +125,7 @@ export function batchKeyOf(logEventIds: readonly string[]): string {
 
 interface JobOutcome {
   duplicates: number;
-  /** Events written to the state: the job's own, and those of run batches not applied before. */
+  /** Events written to the state now: the job's own, and those new to their run. */
   applied: JobLogEvent[];
   /** Runs this batch ended. */
   ended: NonNullable<RunReduction['ended']>[];
@@ -172,7 +172,7 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
       for (const [k, v] of more) found.set(k, v);
     }
 
-    const reductions: { key: ItemKey; runDate: string; read: RunState | undefined; r: RunReduction; events: JobLogEvent[] }[] = [];
+    const reductions: { key: ItemKey; runDate: string; read: RunState | undefined; r: RunReduction }[] = [];
     for (const [runDate, runRecords] of [...byRun.entries()].sort(([a], [b]) => compareIso(a, b))) {
       const key = keys.run(jobId, runDate);
       const read = decodeOptional(RunCodec, store.lookup(found, key));
@@ -189,13 +189,14 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
           runDate,
           batchKey: batchKeyOf(runRecords.map((x) => x.id)),
           events,
+          logEventIds: runRecords.map((x) => x.id),
           jobName: job.jobName ?? newest.jobName,
           adminAccountId: job.adminAccountId ?? newest.adminAccountId,
         },
         { settings, region: deps.region, now, findings },
       );
       if (existingAlerts.size > 0 && !r.duplicate) r = dropExisting(r, existingAlerts);
-      reductions.push({ key, runDate, read, r, events });
+      reductions.push({ key, runDate, read, r });
     }
 
     // One atomic write per job batch (split only past DynamoDB's 100 operations per transaction; each run
@@ -231,11 +232,10 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
       }
     }
 
-    const fresh = reductions.filter((x) => !x.r.duplicate);
     return {
-      duplicates: reductions.filter((x) => x.r.duplicate).reduce((s, x) => s + x.events.length, 0),
-      applied: [...records.filter((r) => isJobOnlyEvent(r.event, settings)).map((r) => r.event), ...fresh.flatMap((x) => x.events)],
-      ended: fresh.flatMap((x) => (x.r.ended ? [x.r.ended] : [])),
+      duplicates: reductions.reduce((s, x) => s + x.r.duplicateEvents, 0),
+      applied: [...records.filter((r) => isJobOnlyEvent(r.event, settings)).map((r) => r.event), ...reductions.flatMap((x) => x.r.freshEvents)],
+      ended: reductions.flatMap((x) => (x.r.ended ? [x.r.ended] : [])),
       suppressed: reductions.reduce((s, x) => s + x.r.suppressed, 0),
       inhibited: reductions.reduce((s, x) => s + x.r.inhibited, 0),
       runs: reductions.map((x) => `${jobId}#${x.runDate}`),

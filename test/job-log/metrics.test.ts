@@ -24,6 +24,9 @@ describe('job-log metrics', () => {
     // Every event counted by type is an applied event.
     const byType = Object.values(h.telemetry.countersBy.JobEvents ?? {}).reduce((a, b) => a + b, 0);
     expect(byType).toBe(h.telemetry.counters.EventsProcessed);
+    // A batch re-sending some of them with one new event: only the new one is counted.
+    await h.send([...batch.slice(0, 3), ...toLogEvents([ev('BUCKET_ACCESS_DENIED', at(T0, 30), bucketError('bucket-9', '111122223333'))])]);
+    expect(h.telemetry.countersBy.JobEvents?.BUCKET_ACCESS_DENIED).toBe(6);
     for (const value of Object.keys(h.telemetry.countersBy.JobEvents ?? {})) {
       expect(value === 'OTHER' || Object.prototype.hasOwnProperty.call(JOB_EVENT_TYPES, value)).toBe(true);
     }
