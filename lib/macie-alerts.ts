@@ -39,7 +39,7 @@ import {
 } from './context-settings';
 import { alertFilterPolicy } from './subscription-filters';
 import { PipelineDashboard, type DashboardFunction } from './dashboard';
-import { FAILURE_QUEUES_OUTPUT, type FailureQueue, type FailureQueueKind } from '../src/cli/failure-queues';
+import { FAILURE_QUEUES_OUTPUT, type FailureQueue } from '../src/cli/failure-queues';
 
 /**
  * The Macie API calls the EventBridge rule matches: exactly the calls the API-call pipeline classifies
@@ -181,8 +181,8 @@ export class MacieAlerts extends Construct {
   private readonly bundleAwsSdk: boolean;
   /** Every function, for the dashboard. */
   private readonly functions: DashboardFunction[] = [];
-  /** Every queue made by queue(), and how `macie-alerts redrive` empties it (FailureQueues output, dashboard). */
-  private readonly failureQueues = new Map<sqs.Queue, FailureQueueRegistration>();
+  /** Every queue made by queue(): the FailureQueues output and the dashboard list them (see failureQueues()). */
+  private readonly failureQueueSet = new Set<sqs.Queue>();
 
   constructor(scope: Construct, id: string, props: MacieAlertsProps = {}) {
     super(scope, id);
@@ -428,9 +428,7 @@ export class MacieAlerts extends Construct {
         forceDockerBundling: false,
       },
     });
-    const name = spec.entry.replace(/\.ts$/, '');
-    this.functions.push({ label: name, fn, service: serviceName(spec.entry) });
-    this.redrivenBy(onFailure, { name, kind: 'lambda-on-failure', fn });
+    this.functions.push({ label: spec.entry.replace(/\.ts$/, ''), fn, service: serviceName(spec.entry) });
     this.grantState(role, spec.queriesIndex ?? false);
     this.grantPublishAlerts(role);
     this.alarm(`${spec.id}Errors`, `${spec.id} threw (each error is retried, then lands in its failure queue)`, fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }));
@@ -475,7 +473,7 @@ export class MacieAlerts extends Construct {
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself a dead-letter / on-failure queue; after its alarm fires, `macie-alerts redrive` puts its messages back.',
     });
-    this.failureQueues.set(queue, { name: kebabCase(id) });
+    this.failureQueueSet.add(queue);
     this.alarm(
       `${id}Visible`,
       `Messages in ${id}: ${description}`,
@@ -485,9 +483,11 @@ export class MacieAlerts extends Construct {
   }
 
   private ruleTarget(ruleId: string, fn: lambda.IFunction): targets.LambdaFunction {
-    const deadLetterQueue = this.queue(`${ruleId}DeadLetters`, `events EventBridge could not deliver to ${fn.node.id}`);
-    this.redrivenBy(deadLetterQueue, { name: kebabCase(ruleId), kind: 'eventbridge-dead-letter', fn });
-    return new targets.LambdaFunction(fn, { retryAttempts: 24, maxEventAge: Duration.hours(12), deadLetterQueue });
+    return new targets.LambdaFunction(fn, {
+      retryAttempts: 24,
+      maxEventAge: Duration.hours(12),
+      deadLetterQueue: this.queue(`${ruleId}DeadLetters`, `events EventBridge could not deliver to ${fn.node.id}`),
+    });
   }
 
   private alarm(id: string, description: string, metric: cloudwatch.IMetric): void {
@@ -564,32 +564,52 @@ export class MacieAlerts extends Construct {
     }
   }
 
-  /** Says how a queue made by queue() is redriven (an SQS dead-letter queue is found without this). */
-  private redrivenBy(queue: sqs.Queue, how: FailureQueueRegistration): void {
-    this.failureQueues.set(queue, how);
+  /**
+   * Every queue queue() made, with what it holds, told from how it is wired (so a queue added anywhere in the
+   * construct needs nothing more): an SQS queue's dead-letter queue; a function's on-failure destination; or
+   * the dead-letter queue of an EventBridge rule target (a function, or a queue). A queue that is none of
+   * these fails the synth rather than being left out of the list.
+   */
+  private failureQueues(): { readonly queue: sqs.Queue; readonly entry: FailureQueue }[] {
+    const stack = Stack.of(this);
+    const same = (a: unknown, b: unknown) => JSON.stringify(stack.resolve(a)) === JSON.stringify(stack.resolve(b));
+    const all = this.node.findAll();
+    const queues = all.filter((c): c is sqs.Queue => c instanceof sqs.Queue);
+    const onFailure = all
+      .filter((c): c is lambda.CfnEventInvokeConfig => c instanceof lambda.CfnEventInvokeConfig)
+      .map((c) => ({ functionName: c.functionName, destination: (stack.resolve(c.destinationConfig) as { onFailure?: { destination?: unknown } } | undefined)?.onFailure?.destination }));
+    const ruleTargets = all
+      .filter((c): c is events.CfnRule => c instanceof events.CfnRule)
+      .flatMap((rule) => ((stack.resolve(rule.targets) ?? []) as { arn: unknown; deadLetterConfig?: { arn?: unknown } }[]).map((t) => ({ rule, ...t })));
+    const describe = (queue: sqs.Queue): FailureQueue => {
+      const url = queue.queueUrl;
+      const source = queues.find((q) => q.deadLetterQueue?.queue === queue);
+      if (source) return { name: kebabCase(source.node.id), kind: 'sqs-dead-letter', url, source: source.queueArn };
+      const config = onFailure.find((c) => same(c.destination, queue.queueArn));
+      if (config) {
+        const owner = this.functions.find((f) => same(f.fn.functionName, config.functionName));
+        return { name: owner?.label ?? kebabCase(queue.node.id), kind: 'lambda-on-failure', url, function: config.functionName };
+      }
+      const target = ruleTargets.find((t) => t.deadLetterConfig && same(t.deadLetterConfig.arn, queue.queueArn));
+      const fn = target && this.functions.find((f) => same(f.fn.functionArn, target.arn));
+      const targetQueue = target && queues.find((q) => same(q.queueArn, target.arn));
+      if (target && (fn || targetQueue)) {
+        const to = fn ? { function: fn.fn.functionName } : { queue: targetQueue!.queueUrl };
+        return { name: kebabCase(target.rule.node.scope!.node.id), kind: 'eventbridge-dead-letter', url, ...to };
+      }
+      throw new Error(`MacieAlerts: queue ${queue.node.path} is no dead-letter or on-failure queue of anything in the construct: redrive would not know what to do with it`);
+    };
+    const list = [...this.failureQueueSet].map((queue) => ({ queue, entry: describe(queue) }));
+    const names = list.map((q) => q.entry.name);
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice) throw new Error(`MacieAlerts: two failure queues would be named ${twice}`);
+    return list;
   }
 
-  /**
-   * Every queue queue() made, with what `macie-alerts redrive` does with it, as one JSON output. Computed at
-   * synth, so a queue made anywhere in the construct is listed; a queue nobody says how to redrive, and that
-   * is no SQS queue's dead-letter queue, fails the synth rather than being left out.
-   */
+  /** The failure queues as one JSON output, computed at synth, read by `macie-alerts redrive`. */
   private failureQueuesOutput(): void {
-    const list = (): FailureQueue[] => {
-      const sqsQueues = this.node.findAll().filter((c): c is sqs.Queue => c instanceof sqs.Queue);
-      const entries = [...this.failureQueues].map(([queue, how]): FailureQueue => {
-        if (how.kind) return { name: how.name, kind: how.kind, url: queue.queueUrl, function: how.fn?.functionName };
-        const source = sqsQueues.find((q) => q.deadLetterQueue?.queue === queue);
-        if (!source) throw new Error(`MacieAlerts: queue ${queue.node.path} is no SQS queue's dead-letter queue: say how it is redriven (redrivenBy)`);
-        return { name: how.name, kind: 'sqs-dead-letter', url: queue.queueUrl, source: source.queueArn };
-      });
-      const names = entries.map((e) => e.name);
-      const twice = names.find((n, i) => names.indexOf(n) !== i);
-      if (twice) throw new Error(`MacieAlerts: two failure queues are named ${twice}`);
-      return entries;
-    };
     new CfnOutput(this, FAILURE_QUEUES_OUTPUT, {
-      value: Lazy.string({ produce: () => Stack.of(this).toJsonString(list()) }),
+      value: Lazy.string({ produce: () => Stack.of(this).toJsonString(this.failureQueues().map((q) => q.entry)) }),
       description: 'Failure and dead-letter queues, and what each holds (read by `macie-alerts redrive`)',
     });
   }
@@ -608,7 +628,7 @@ export class MacieAlerts extends Construct {
       eventFunctions: this.functions.filter((f) => f.fn !== this.sweeper),
       jobLog: byFunction(this.jobLogHandler),
       apiCalls: this.apiCallHandler !== undefined,
-      queues: [...this.failureQueues].map(([queue, { name }]) => ({ name, queue })),
+      queues: this.failureQueues().map(({ queue, entry }) => ({ name: entry.name, queue })),
       alertTopic: this.alertTopic,
       alarmTopic: this.alarmTopic,
     });
@@ -629,14 +649,6 @@ export class MacieAlerts extends Construct {
       });
     }
   }
-}
-
-interface FailureQueueRegistration {
-  /** What `macie-alerts redrive --queue` selects it by. */
-  readonly name: string;
-  readonly kind?: FailureQueueKind;
-  /** The function whose failures it holds, or the rule target it could not reach. */
-  readonly fn?: lambda.IFunction;
 }
 
 /** Powertools' `service` of a handler, which its plain metrics carry as a dimension. */

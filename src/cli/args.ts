@@ -74,7 +74,8 @@ FailureQueues output says which queues there are and what each holds:
     function is invoked again (synchronously) with the record's original requestPayload, and the message is
     deleted only once the function succeeded.
   EventBridge dead-letter queues (finding-rule, api-call-rule, sweeper-schedule): each message is an event the
-    rule could not deliver; the target function is invoked with it, and the message deleted once it succeeded.
+    rule could not deliver; the target function is invoked with it (or, for a queue target, it is sent to that
+    queue), and the message deleted once that succeeded.
   SQS dead-letter queues: SQS's own message move task moves them back to their source queue.
 The pipeline applies every event once, so a message redriven twice changes nothing the second time.
 

@@ -5,6 +5,7 @@ import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
+  SendMessageCommand,
   SQSClient,
   StartMessageMoveTaskCommand,
   type Message,
@@ -96,12 +97,17 @@ interface QueueResult {
   moves: number;
 }
 
+/** Where a queue's messages go back to: its function, or (EventBridge to a queue) the queue. */
+function targetOf(q: FailureQueue): string {
+  return q.function ? `function ${q.function}` : `queue ${q.queue}`;
+}
+
 function describeQueue(q: FailureQueue): string {
   switch (q.kind) {
     case 'lambda-on-failure':
       return `on-failure queue of function ${q.function}`;
     case 'eventbridge-dead-letter':
-      return `dead-letter queue of EventBridge's deliveries to function ${q.function}`;
+      return `dead-letter queue of EventBridge's deliveries to ${targetOf(q)}`;
     case 'sqs-dead-letter':
       return `dead-letter queue of ${q.source}`;
   }
@@ -148,7 +154,8 @@ async function redriveQueue(q: FailureQueue, dryRun: boolean, clients: AwsClient
 
   if (dryRun) {
     const what = q.kind === 'lambda-on-failure' ? "each message's original requestPayload" : 'each event';
-    out.line(`  dry run: would invoke ${q.function} with ${what}, and delete each message once ${q.function} succeeded`);
+    const how = q.function ? `invoke ${q.function} with ${what}` : `send ${what} to ${q.queue}`;
+    out.line(`  dry run: would ${how}, and delete each message once that succeeded`);
     return result;
   }
 
@@ -184,7 +191,7 @@ async function redriveQueue(q: FailureQueue, dryRun: boolean, clients: AwsClient
       const outcome = await redriveMessage(q, message, clients);
       if (outcome.ok) {
         result.redriven++;
-        out.line(`  redriven  ${outcome.what}: ${q.function} succeeded; message deleted`);
+        out.line(`  redriven  ${outcome.what}: ${q.function ? `${q.function} succeeded` : `sent to ${q.queue}`}; message deleted`);
       } else {
         result.failed++;
         keep.push(message.ReceiptHandle);
@@ -207,25 +214,31 @@ async function redriveQueue(q: FailureQueue, dryRun: boolean, clients: AwsClient
 type MessageOutcome = { readonly ok: true; readonly what: string } | { readonly ok: false; readonly what: string; readonly reason: string };
 
 async function redriveMessage(q: FailureQueue, message: Message, clients: AwsClients): Promise<MessageOutcome> {
-  const fn = q.function!;
-  const input = q.kind === 'lambda-on-failure' ? fromInvocationRecord(message, fn) : fromDeadLetteredEvent(message, fn);
+  const input = q.kind === 'lambda-on-failure' ? fromInvocationRecord(message, q.function!) : fromDeadLetteredEvent(message, q.function);
   if (!input.ok) return input;
   const { what } = input;
 
-  try {
-    const response = await clients.lambda.send(
-      new InvokeCommand({ FunctionName: fn, InvocationType: 'RequestResponse', Payload: Buffer.from(input.payload) }),
-    );
-    if (response.FunctionError) return { ok: false, what, reason: `${fn} failed again (${response.FunctionError}): ${errorOf(response.Payload)}` };
-  } catch (error) {
-    return { ok: false, what, reason: awsErrorText(error, `invoke ${fn} (lambda:InvokeFunction)`) };
+  if (q.function) {
+    const fn = q.function;
+    try {
+      const response = await clients.lambda.send(new InvokeCommand({ FunctionName: fn, InvocationType: 'RequestResponse', Payload: Buffer.from(input.payload) }));
+      if (response.FunctionError) return { ok: false, what, reason: `${fn} failed again (${response.FunctionError}): ${errorOf(response.Payload)}` };
+    } catch (error) {
+      return { ok: false, what, reason: awsErrorText(error, `invoke ${fn} (lambda:InvokeFunction)`) };
+    }
+  } else {
+    try {
+      await clients.sqs.send(new SendMessageCommand({ QueueUrl: q.queue, MessageBody: input.payload }));
+    } catch (error) {
+      return { ok: false, what, reason: awsErrorText(error, `send it to ${q.queue} (sqs:SendMessage)`) };
+    }
   }
 
   try {
     await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: q.url, ReceiptHandle: message.ReceiptHandle }));
   } catch (error) {
-    // The function applied it; the next redrive invokes it again, which the pipeline applies once.
-    return { ok: false, what, reason: `${fn} succeeded, but ${awsErrorText(error, 'delete the message (sqs:DeleteMessage)')}` };
+    // It was applied (or queued); the next redrive hands it on again, which the pipeline applies once.
+    return { ok: false, what, reason: `${q.function ? `${q.function} succeeded` : `sent to ${q.queue}`}, but ${awsErrorText(error, 'delete the message (sqs:DeleteMessage)')}` };
   }
   return { ok: true, what };
 }
@@ -251,14 +264,14 @@ function describeFailure(context: Record<string, unknown> | undefined): string {
 }
 
 /** An event EventBridge could not deliver: the message body is the event, its attributes say why. */
-function fromDeadLetteredEvent(message: Message, fn: string): Input {
+function fromDeadLetteredEvent(message: Message, fn: string | undefined): Input {
   const event = jsonObject(message.Body);
   const attribute = (name: string) => message.MessageAttributes?.[name]?.StringValue;
   const error = attribute('ERROR_CODE');
   const what = `message ${message.MessageId}${typeof event?.id === 'string' ? ` (event ${event.id}${error ? `, ${error}` : ''})` : ''}`;
   if (!event) return { ok: false, what, reason: 'not an EventBridge event (the body is not a JSON object)' };
   const target = attribute('TARGET_ARN');
-  const owner = target ? functionNameOf(target) : undefined;
+  const owner = target && fn ? functionNameOf(target) : undefined;
   if (owner !== undefined && owner !== fn) return { ok: false, what, reason: `an event for ${owner}, not ${fn}` };
   return { ok: true, what, payload: message.Body! };
 }

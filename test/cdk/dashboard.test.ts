@@ -1,11 +1,13 @@
 import { App, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { MacieAlertsStack } from '../../lib/macie-alerts-stack';
 import { dimensionOf, METRICS, METRICS_NAMESPACE, type DimensionedMetricName, type MetricName } from '../../lambda/core/telemetry';
 import { JOB_EVENT_TYPES } from '../../lambda/job-log/event-types';
 import { DIMENSION_VALUES } from '../../lib/dashboard';
-import { FAILURE_QUEUES_OUTPUT, parseFailureQueues } from '../../src/cli/failure-queues';
+import { FAILURE_QUEUES_OUTPUT, parseFailureQueues, type FailureQueue } from '../../src/cli/failure-queues';
 import { buildStack } from './stack-fixture';
 
 type Json = Record<string, any>;
@@ -194,29 +196,43 @@ describe('the FailureQueues output', () => {
     }
   });
 
-  /** A stack whose construct gets one more queue from queue(), as a feature adding an SQS queue does. */
-  function withExtraQueue(asDeadLetterQueue: boolean): Template {
+  /** A stack whose construct gets one more queue from queue(), wired the way a feature adding SQS queues does. */
+  function withExtraQueue(wiring: 'sqs-dead-letter' | 'rule-to-queue' | 'nothing'): FailureQueue | undefined {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new MacieAlertsStack(app, 'TestStack', { env: { account: '111122223333', region: 'eu-west-1' } });
     const construct = stack.alerts as unknown as { queue(id: string, description: string): sqs.Queue };
-    const dlq = construct.queue('FindingsQueueDeadLetters', 'findings the findings function failed on');
-    if (asDeadLetterQueue) new sqs.Queue(stack.alerts, 'FindingsQueue', { deadLetterQueue: { queue: dlq, maxReceiveCount: 5 }, visibilityTimeout: Duration.minutes(6) });
-    return Template.fromStack(stack);
+    const dlq = construct.queue('ExtraDeadLetters', 'what the extra queue could not hand on');
+    if (wiring === 'sqs-dead-letter') {
+      new sqs.Queue(stack.alerts, 'FindingsQueue', { deadLetterQueue: { queue: dlq, maxReceiveCount: 5 }, visibilityTimeout: Duration.minutes(6) });
+    }
+    if (wiring === 'rule-to-queue') {
+      const queue = new sqs.Queue(stack.alerts, 'ApiCallQueue', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true });
+      new events.Rule(stack.alerts, 'ApiCallQueueRule', { eventPattern: { source: ['aws.macie2'] }, targets: [new targets.SqsQueue(queue, { deadLetterQueue: dlq })] });
+    }
+    const template = Template.fromStack(stack).toJSON() as Json;
+    const output = Object.entries(template.Outputs as Record<string, Json>).find(([key]) => key.startsWith(`MacieAlerts${FAILURE_QUEUES_OUTPUT}`))![1];
+    return parseFailureQueues(joined(output.Value)).find((q) => q.url.startsWith('REF(MacieAlertsExtraDeadLetters'));
   }
 
-  it("lists a queue added with queue() as an SQS dead-letter queue, with its source queue, without more wiring", () => {
-    const template = withExtraQueue(true).toJSON() as Json;
-    const output = Object.entries(template.Outputs as Record<string, Json>).find(([key]) => key.startsWith(`MacieAlerts${FAILURE_QUEUES_OUTPUT}`))![1];
-    const extra = parseFailureQueues(joined(output.Value)).find((q) => q.name === 'findings-queue-dead-letters');
-    expect(extra).toEqual({
-      name: 'findings-queue-dead-letters',
+  it("lists a queue added with queue() as an SQS queue's dead-letter queue, named after its source, with no more wiring", () => {
+    expect(withExtraQueue('sqs-dead-letter')).toEqual({
+      name: 'findings-queue',
       kind: 'sqs-dead-letter',
-      url: expect.stringMatching(/^REF\(MacieAlertsFindingsQueueDeadLetters/),
+      url: expect.stringMatching(/^REF\(MacieAlertsExtraDeadLetters/),
       source: expect.stringMatching(/^ATT\(MacieAlertsFindingsQueue[0-9A-F]{8}\.Arn\)$/),
     });
   });
 
-  it('fails the synth for a queue nobody says how to redrive', () => {
-    expect(() => withExtraQueue(false)).toThrow(/FindingsQueueDeadLetters is no SQS queue's dead-letter queue: say how it is redriven/);
+  it('lists the dead-letter queue of a rule whose target is a queue, with the queue its events go back to', () => {
+    expect(withExtraQueue('rule-to-queue')).toEqual({
+      name: 'api-call-queue-rule',
+      kind: 'eventbridge-dead-letter',
+      url: expect.stringMatching(/^REF\(MacieAlertsExtraDeadLetters/),
+      queue: expect.stringMatching(/^REF\(MacieAlertsApiCallQueue[0-9A-F]{8}\)$/),
+    });
+  });
+
+  it('fails the synth for a queue that is nobody\'s dead-letter or on-failure queue', () => {
+    expect(() => withExtraQueue('nothing')).toThrow(/ExtraDeadLetters is no dead-letter or on-failure queue of anything in the construct/);
   });
 });

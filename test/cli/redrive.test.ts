@@ -115,7 +115,7 @@ beforeAll(async () => {
         CreationTime: new Date(),
         StackStatus: 'UPDATE_COMPLETE',
         // The exact key, as an output made in a stack itself is named.
-        Outputs: [{ OutputKey: FAILURE_QUEUES_OUTPUT, OutputValue: JSON.stringify([SQS_DLQ]) }],
+        Outputs: [{ OutputKey: FAILURE_QUEUES_OUTPUT, OutputValue: JSON.stringify([SQS_DLQ, RULE_TO_QUEUE_DLQ]) }],
       },
     ],
   });
@@ -157,10 +157,18 @@ afterAll(async () => {
 });
 
 const SQS_DLQ: FailureQueue = {
-  name: 'findings-queue-dead-letters',
+  name: 'findings-queue',
   kind: 'sqs-dead-letter',
   url: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/findings-dlq`,
   source: `arn:aws:sqs:${REGION}:${ACCOUNT}:findings`,
+};
+
+/** The dead-letter queue of a rule whose target is a queue (EventBridge -> SQS -> Lambda). */
+const RULE_TO_QUEUE_DLQ: FailureQueue = {
+  name: 'finding-rule',
+  kind: 'eventbridge-dead-letter',
+  url: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/finding-rule-dlq`,
+  queue: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/findings`,
 };
 
 /** A run's worth of job log events whose first delivery wrote the state but could not publish (SNS refused). */
@@ -316,15 +324,27 @@ describe('macie-alerts redrive: other queues', () => {
     sqs.purge(q.url);
   });
 
+  test("an EventBridge dead-letter queue of a rule whose target is a queue: each event is sent to that queue, then deleted", async () => {
+    const event = { version: '0', id: 'evt-2', 'detail-type': 'Macie Finding', source: 'aws.macie', detail: { id: 'f-2' } };
+    sqs.send(RULE_TO_QUEUE_DLQ.url, JSON.stringify(event), { ERROR_CODE: 'SQSThrottled', TARGET_ARN: SqsStandIn.arnOf(RULE_TO_QUEUE_DLQ.queue!) });
+    const run = await redrive('--stack', 'WithSqsQueue', '--queue', 'finding-rule');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`finding-rule: dead-letter queue of EventBridge's deliveries to queue ${RULE_TO_QUEUE_DLQ.queue}: 1 message(s) waiting`);
+    expect(run.stdout).toMatch(new RegExp(`redriven {2}message \\S+ \\(event evt-2, SQSThrottled\\): sent to ${RULE_TO_QUEUE_DLQ.queue}; message deleted`));
+    expect(sqs.bodies(RULE_TO_QUEUE_DLQ.queue!)).toEqual([JSON.stringify(event)]);
+    expect(sqs.bodies(RULE_TO_QUEUE_DLQ.url)).toEqual([]);
+    sqs.purge(RULE_TO_QUEUE_DLQ.queue!);
+  });
+
   test('an SQS dead-letter queue: a native message move task back to its source queue, and its handle printed', async () => {
     sqs.send(SQS_DLQ.url, '{"some":"finding event"}');
-    const run = await redrive('--stack', 'WithSqsQueue');
+    const run = await redrive('--stack', 'WithSqsQueue', '--queue', SQS_DLQ.name);
     expect(run.code).toBe(0);
     expect(sqs.moveTasks).toEqual([{ source: SqsStandIn.arnOf(SQS_DLQ.url), destination: SQS_DLQ.source, handle: expect.stringMatching(/^task-/) }]);
-    expect(run.stdout).toContain(`findings-queue-dead-letters: dead-letter queue of ${SQS_DLQ.source}: 1 message(s) waiting`);
+    expect(run.stdout).toContain(`findings-queue: dead-letter queue of ${SQS_DLQ.source}: 1 message(s) waiting`);
     expect(run.stdout).toContain(`  move task started back to ${SQS_DLQ.source}: ${sqs.moveTasks[0].handle}`);
     sqs.purge(SQS_DLQ.url);
-    const empty = await redrive('--stack', 'WithSqsQueue');
+    const empty = await redrive('--stack', 'WithSqsQueue', '--queue', SQS_DLQ.name);
     expect(empty.stdout).toContain('  empty: no move task started');
     expect(sqs.moveTasks).toHaveLength(1);
   });

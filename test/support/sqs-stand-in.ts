@@ -5,6 +5,7 @@ import {
   GetQueueAttributesCommand,
   ReceiptHandleIsInvalid,
   ReceiveMessageCommand,
+  SendMessageCommand,
   SQSClient,
   StartMessageMoveTaskCommand,
   type MessageAttributeValue,
@@ -112,6 +113,10 @@ export class SqsStandIn {
       const m = this.find(input.QueueUrl, input.ReceiptHandle);
       if (input.VisibilityTimeout === 0) delete m.receiptHandle;
       return {};
+    });
+    this.mock.on(SendMessageCommand).callsFake((input: { QueueUrl: string; MessageBody: string }) => {
+      this.send(input.QueueUrl, input.MessageBody);
+      return { MessageId: randomUUID() };
     });
     this.mock.on(StartMessageMoveTaskCommand).callsFake((input: { SourceArn: string; DestinationArn?: string }) => {
       const handle = `task-${randomUUID()}`;
