@@ -192,7 +192,8 @@ describe('the FailureQueues output', () => {
     for (const q of listed.filter((x) => x.kind === 'eventbridge-dead-letter')) {
       const queueId = q.url.slice(4, -1);
       const rule = Object.values(resources).find((r: Json) => r.Type === 'AWS::Events::Rule' && r.Properties.Targets[0].DeadLetterConfig?.Arn['Fn::GetAtt'][0] === queueId);
-      expect(rule?.Properties.Targets[0].Arn['Fn::GetAtt'][0]).toBe(q.function!.slice(4, -1));
+      // The rule's target: the function invoked, or the queue sent to (both REF(LogicalId) in the output).
+      expect(rule?.Properties.Targets[0].Arn['Fn::GetAtt'][0]).toBe((q.function ?? q.queue)!.slice(4, -1));
     }
   });
 
