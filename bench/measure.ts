@@ -7,7 +7,7 @@ import { DEFAULT_SETTINGS } from '../lambda/core/settings';
 import { SnsAlertPublisher } from '../lambda/delivery/sns-publisher';
 import { StateStore } from '../lambda/state/store';
 import { keys } from '../lambda/state/table';
-import type { MetricName, Telemetry } from '../lambda/core/telemetry';
+import type { DimensionedMetricName, DimensionValueOf, PlainMetricName, Telemetry } from '../lambda/core/telemetry';
 import { createStateTable } from '../src/local/dynamodb-local';
 import { sqsEvent, type QueueMessage } from '../src/local/sqs-queue';
 import { emptyDynamoCounts, meterDynamoDb, type DynamoCounts } from './dynamo-metering';
@@ -43,7 +43,9 @@ export const TOPIC_ARN = `arn:aws:sns:${REGION}:123456789012:macie-alerts`;
 export class CountingTelemetry implements Telemetry {
   lines = 0;
   warnings = 0;
-  readonly counters: Partial<Record<MetricName, number>> = {};
+  readonly counters: Partial<Record<PlainMetricName, number>> = {};
+  /** Added up like the Lambda telemetry does, so the figures include that work. */
+  readonly countersBy = new Map<string, number>();
   info(): void {
     this.lines++;
   }
@@ -55,8 +57,12 @@ export class CountingTelemetry implements Telemetry {
     this.lines++;
     this.warnings++;
   }
-  count(metric: MetricName, value = 1): void {
+  count(metric: PlainMetricName, value = 1): void {
     this.counters[metric] = (this.counters[metric] ?? 0) + value;
+  }
+  countBy<M extends DimensionedMetricName>(metric: M, dimensionValue: DimensionValueOf<M>, value = 1): void {
+    const key = `${metric}:${dimensionValue}`;
+    this.countersBy.set(key, (this.countersBy.get(key) ?? 0) + value);
   }
 }
 

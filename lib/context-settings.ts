@@ -30,7 +30,7 @@ export interface Subscriber {
 
 export type SubscriberKind = 'email' | 'sms' | 'https';
 
-/** Every context key the app reads; the README documents each. */
+/** Every context key the app reads; docs/settings.md documents each (test/docs checks it). */
 export const CONTEXT_KEYS = [
   'alertEmails',
   'alertSmsNumbers',
@@ -53,6 +53,7 @@ export const CONTEXT_KEYS = [
   'removalPolicy',
   'logRetentionDays',
   'logLevel',
+  'dashboard',
   // How Lambda reads the findings and API-call queues (BatchingSettings).
   'findingsBatchSize',
   'findingsBatchWindowSeconds',
@@ -76,6 +77,7 @@ export interface ParsedSettings extends BatchingSettings {
   readonly removalPolicy: RemovalPolicy;
   readonly logRetentionDays: number;
   readonly logLevel: LogLevel;
+  readonly dashboard: boolean;
   /** Regions to deploy to (one stack each); empty means the CLI's default Region. */
   readonly regions: readonly string[];
 }
@@ -335,6 +337,7 @@ export function parseSettings(input: Readonly<Record<string, unknown>>): ParsedS
     removalPolicy: removalPolicy(input.removalPolicy),
     logRetentionDays,
     logLevel,
+    dashboard: bool('dashboard', input.dashboard, true),
     regions: regions(input.regions),
     ...resolveBatching(Object.fromEntries(Object.keys(DEFAULT_BATCHING).map((key) => [key, emptyToUndefined(input[key])]))),
   };

@@ -2,7 +2,7 @@ import type { SQSEvent } from 'aws-lambda';
 import type { BatchReport, RecordReport } from '../../lambda/core/event-report';
 import type { BatchingSettings } from '../../lambda/core/settings';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
-import type { MetricName, RecordedLine, RecordingTelemetry } from '../../lambda/core/telemetry';
+import type { PlainMetricName, RecordedLine, RecordingTelemetry } from '../../lambda/core/telemetry';
 import { deliverBatches, MAX_RECEIVE_COUNT, mappingBatches, messageIdFor } from '../local/sqs-queue';
 import { describeOrigin, eventCount, type EventBridgeEvent, type InputProblem, type LogsPayload, type ReplayUnit } from './inputs';
 
@@ -45,7 +45,7 @@ export interface ReplayProgress {
 }
 
 /** What the pipelines count when they reject input (a record, or a whole undecodable batch). */
-const REJECTION_METRICS: readonly MetricName[] = ['BadRecords', 'BadBatches'];
+const REJECTION_METRICS: readonly PlainMetricName[] = ['BadRecords', 'BadBatches'];
 
 type EventUnit = Extract<ReplayUnit, { kind: 'finding' | 'api-call' }>;
 
