@@ -8,6 +8,12 @@ import { decodeRecords, type ExpectedEvents } from './sqs-records';
  * pipeline say what each valid event is, apply the batch exactly once, and report per record. The records in
  * `batchItemFailures` are exactly those whose aggregate could not be written; bad, ignored, duplicate and
  * applied records never are.
+ *
+ * Powertools' batch utility (BatchProcessor, processPartialResponse) is not used: it hands each record to a
+ * handler of its own and reports the records whose handler threw, which fits independent records. Here a
+ * record is folded with the others of its aggregate and written in the same transaction as they are, so
+ * whether it failed is its transaction's outcome, known only once the batch is written; the response is
+ * built from that, and the utility would add a dependency without taking any of this work.
  */
 export interface EventPipeline<T, E> {
   readonly expected: ExpectedEvents<T>;
