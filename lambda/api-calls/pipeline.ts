@@ -47,6 +47,10 @@ function apiCallPipeline(deps: PipelineDeps): EventPipeline<ApiCallEvent, CallCo
         if (ctx.type.name === REVEAL && !ctx.record.errorCode && arn) return { aggregate: revealWindow(arn, deps.settings) };
         return { single: (call) => ({ alert: callAlert(call), reason: call.record.errorCode ? 'denied attempt' : undefined }) };
       }),
+    // Each alert's eventType is a call of the API-call table (the dimension's fixed set of values).
+    countApplied: (_calls, created) => {
+      for (const alert of created) deps.telemetry.countBy('ApiCallAlerts', alert.eventType);
+    },
   };
 }
 

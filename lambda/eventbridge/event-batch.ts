@@ -1,3 +1,4 @@
+import type { Alert } from '../core/alert';
 import type { BatchReport, RecordReport } from '../core/event-report';
 import type { PipelineDeps } from '../pipeline-deps';
 import { applyBatchOnce, type AttemptReads, type BatchEvent, type Target } from './apply-batch-once';
@@ -25,6 +26,8 @@ export interface EventPipeline<T, E> {
    */
   classify(event: T, messageId: string): { readonly key: string; readonly event: E } | RecordReport;
   route(events: readonly BatchEvent<E>[], reads: AttemptReads): Promise<readonly Target<E>[]>;
+  /** Counts what the batch applied (its metrics by dimension): each event once, never its redeliveries. */
+  countApplied?(applied: readonly E[], created: readonly Alert[]): void;
 }
 
 export async function processEventBatch<T extends { readonly id: string; readonly source: string; readonly 'detail-type': string }, E>(
@@ -46,6 +49,10 @@ export async function processEventBatch<T extends { readonly id: string; readonl
   });
 
   const applied = events.size > 0 ? await applyBatchOnce(deps, { kind: pipeline.kind, events: [...events.values()], route: (e, reads) => pipeline.route(e, reads) }) : undefined;
+  if (applied) {
+    const done = [...events.values()].filter((e) => ['alerted', 'grouped'].includes(applied.results.get(e.key)?.outcome ?? ''));
+    pipeline.countApplied?.(done.map((e) => e.event), applied.created);
+  }
   const carrier = new Map<string, string>();
   let twins = 0;
   const records = classified.map((r): RecordReport => {

@@ -38,6 +38,9 @@ function findingsPipeline(deps: PipelineDeps): EventPipeline<FindingEvent, Findi
       return { key: `finding:${finding.id}:${finding.count}`, event: finding };
     },
     route: (events, reads) => routeFindings(deps, events, reads),
+    countApplied: (findings) => {
+      for (const finding of findings) deps.telemetry.countBy('Findings', finding.severity);
+    },
   };
 }
 

@@ -34,6 +34,7 @@ test('a batch of calls: alerts, an ignored call, bad records, and the same Cloud
   const again = await processApiCallBatch(sqsBatch([cloudTrailEvent(disable)]), deps);
   expect(again.records.map((r) => r.outcome)).toEqual(['duplicate']);
   expect(deps.publisher.alerts).toHaveLength(1);
+  expect(deps.telemetry.countersBy.ApiCallAlerts).toEqual({ DisableMacie: 1 });
 });
 
 test('reveals by one principal in one batch give the alerts of one reveal per invocation, and are counted once on redelivery', async () => {

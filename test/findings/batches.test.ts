@@ -171,6 +171,8 @@ describe('exactly once across redelivery', () => {
     }
     expect(state(await deps.store.get(group()))).toEqual(state(item));
     expect(deps.publisher.alerts).toHaveLength(1);
+    // Counted once, by Macie severity, like every applied finding.
+    expect(deps.telemetry.countersBy.Findings).toEqual({ HIGH: 1 });
   });
 
   test('a throttled first transaction: its records are listed, the rest applied; their redelivery applies them once', async () => {
