@@ -562,11 +562,16 @@ export class MacieAlerts extends Construct {
   }
 
   private ruleTarget(ruleId: string, fn: lambda.IFunction): targets.LambdaFunction {
-    return new targets.LambdaFunction(fn, {
+    return new targets.LambdaFunction(fn, this.ruleDelivery(ruleId, fn.node.id));
+  }
+
+  /** How EventBridge delivers a rule's events to its target: 24 retries over up to 12 hours, then the rule's DLQ. */
+  private ruleDelivery(ruleId: string, targetName: string): targets.TargetBaseProps {
+    return {
       retryAttempts: 24,
       maxEventAge: Duration.hours(12),
-      deadLetterQueue: this.queue(`${ruleId}DeadLetters`, `events EventBridge could not deliver to ${fn.node.id}`),
-    });
+      deadLetterQueue: this.queue(`${ruleId}DeadLetters`, `events EventBridge could not deliver to ${targetName}`),
+    };
   }
 
   // --- EventBridge -> SQS -> Lambda (findings, API calls).
@@ -599,11 +604,7 @@ export class MacieAlerts extends Construct {
 
   /** The rule's target: the queue, with EventBridge's own retries and dead-letter queue for events it could not send. */
   private queueTarget(ruleId: string, queue: sqs.IQueue): targets.SqsQueue {
-    return new targets.SqsQueue(queue, {
-      retryAttempts: 24,
-      maxEventAge: Duration.hours(12),
-      deadLetterQueue: this.queue(`${ruleId}DeadLetters`, `events EventBridge could not deliver to ${queue.node.id}`),
-    });
+    return new targets.SqsQueue(queue, this.ruleDelivery(ruleId, queue.node.id));
   }
 
   private alarm(id: string, description: string, metric: cloudwatch.IMetric): void {
