@@ -11,7 +11,7 @@ import { EventMarkerCodec } from './event-marker';
  *
  *   1. route: each event to the aggregate it changes (findings group, policy finding, reveal window), or to
  *      none (a single API call, whose marker owns its alert);
- *   2. read the aggregates, in one BatchGetItem per 100 keys;
+ *   2. read the aggregates (with what the route read to place the events), in one BatchGetItem per 100 keys;
  *   3. fold: each aggregate's new events, in arrival order, through its pure step: next state and alerts;
  *   4. write: transactions of up to 100 operations, each holding whole units: an aggregate put conditional
  *      on the version read, a marker per event it now counts (put if absent), and its new alerts (the
@@ -29,6 +29,7 @@ import { EventMarkerCodec } from './event-marker';
  * reason, are reported `failed`: the caller lists their records in batchItemFailures and SQS delivers them
  * again.
  */
+
 /** One event of the batch, decoded and valid. */
 export interface BatchEvent<E> {
   /** What makes two deliveries the same event (the finding id and count, the CloudTrail event id): its marker's key. */
