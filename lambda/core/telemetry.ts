@@ -22,6 +22,8 @@ export type MetricName =
   | 'AlertsPublished'
   | 'AlertsSuppressed'
   | 'AlertsAlreadySent'
+  /** Copies published with the possible-repeat label (after a take-over, or a lost SNS answer). */
+  | 'AlertsRepublished'
   | 'PublishFailures';
 
 export const METRICS_NAMESPACE = 'MacieAlerts';

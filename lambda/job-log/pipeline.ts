@@ -89,7 +89,6 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
   }
 
   const pending: PendingAlerts[] = [];
-  const known = new Map<string, Alert>();
   for (const [jobId, records] of byJob) {
     const outcome = await applyJobBatch(jobId, records, deps);
     report.duplicates += outcome.duplicates;
@@ -97,7 +96,6 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
     report.inhibited += outcome.inhibited;
     report.runs.push(...outcome.runs);
     pending.push(...outcome.pending);
-    for (const a of outcome.alerts) known.set(a.id, a);
   }
   const applied = parsed.length - report.duplicates;
   if (applied > 0) deps.telemetry.count('EventsProcessed', applied);
@@ -106,7 +104,7 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
 
   // Delivery after the state write: a crash between the two leaves the alerts PENDING on the run, and the
   // retry (a duplicate batch) still delivers them.
-  const delivery = await deliverPending(deliveryDeps(deps), pending, known);
+  const delivery = await deliverPending(deliveryDeps(deps), pending);
   report.published = [...delivery.published];
   report.alreadySent = delivery.alreadySent;
   return report;
@@ -123,7 +121,6 @@ interface JobOutcome {
   inhibited: number;
   runs: string[];
   pending: PendingAlerts[];
-  alerts: Alert[];
 }
 
 const MAX_OPS_PER_WRITE = 100;
@@ -227,7 +224,6 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
       inhibited: reductions.reduce((s, x) => s + x.r.inhibited, 0),
       runs: reductions.map((x) => `${jobId}#${x.runDate}`),
       pending: reductions.map((x) => ({ owner: x.key, alertIds: pendingIds(x.r.run) })).filter((p) => p.alertIds.length > 0),
-      alerts: reductions.flatMap((x) => x.r.alerts),
     };
   });
 }
