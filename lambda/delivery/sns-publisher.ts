@@ -264,9 +264,17 @@ function isRetryableError(error: unknown): boolean {
   const status = e?.$metadata?.httpStatusCode;
   if (status !== undefined) return status >= 500 || status === 429;
   // No HTTP response at all: a network error or timeout.
+  const code = networkCode(error);
   return ['TimeoutError', 'RequestTimeout', 'NetworkingError', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN'].some(
-    (n) => e?.name === n || e?.code === n,
+    (n) => e?.name === n || code === n,
   );
+}
+
+/** Node's network error code (ECONNREFUSED, ...), also when the SDK wrapped the error and kept only its text. */
+function networkCode(error: unknown): string | undefined {
+  const e = error as { code?: unknown; message?: unknown };
+  if (typeof e?.code === 'string') return e.code;
+  return typeof e?.message === 'string' ? /\b(E[A-Z]{3,})\b/.exec(e.message)?.[1] : undefined;
 }
 
 /**
@@ -277,10 +285,10 @@ function isRetryableError(error: unknown): boolean {
  * read (an HTTP 200 that failed to parse), or a server error (5xx: SNS does not say the call had no effect).
  */
 export function outcomeUnknown(error: unknown): boolean {
-  const e = error as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = e?.$metadata?.httpStatusCode;
   if (status !== undefined) return status < 400 || status >= 500;
-  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(e?.code ?? '')) return false;
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(networkCode(error) ?? '')) return false;
   // @smithy/node-http-handler's connectionTimeout: "the request socket did not establish a connection".
   return !(e?.name === 'TimeoutError' && /did not establish a connection/.test(e?.message ?? ''));
 }
