@@ -145,6 +145,12 @@ export class SnsAlertPublisher implements AlertPublisher {
       }
       queue.unshift(...chunkEntries(retry));
     }
+    const failedIds = new Set(failed.map((f) => f.alertId));
+    for (const { alert } of pending) {
+      if (failedIds.has(alert.id)) continue;
+      this.telemetry?.countBy('AlertsBySeverity', alert.severity);
+      this.telemetry?.countBy('AlertsByCategory', alert.category);
+    }
     return { failed };
   }
 
