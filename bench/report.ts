@@ -33,6 +33,10 @@ const LIMITS = {
   findingsPerInvocation: 50,
   contentionRedeliveredPct: 5,
 };
+/** Conditional writes per published chunk before confirmed delivery: the claim alone (PENDING -> SENT). */
+const DELIVERY_WRITES_BEFORE = 1;
+/** What confirmed delivery may add (issue 13): the settle after SNS answered. */
+const DELIVERY_WRITES_EXTRA = 1;
 
 /**
  * The findings burst as the per-event design (EventBridge -> Lambda, one finding per invocation) ran it,
@@ -61,6 +65,15 @@ export function checkTargets(scenarios: readonly ScenarioResult[], coldStart: Co
   const findings = by('findings');
   if (findings) checks.push(...findingsTargets(findings));
   if (contention) checks.push(...contentionTargets(contention));
+  for (const s of scenarios) {
+    if (s.ours.sns.calls === 0) continue;
+    const perChunk = s.ours.dynamo.deliveryWrites / s.ours.sns.calls;
+    checks.push({
+      target: `${s.name}: at most ${DELIVERY_WRITES_EXTRA} conditional write per published chunk more than before (${DELIVERY_WRITES_BEFORE}, the claim alone)`,
+      actual: `${fmt(perChunk, 2)} (${fmt(s.ours.dynamo.deliveryWrites)} claim and settle writes / ${fmt(s.ours.sns.calls)} PublishBatch calls; before: ${fmt(DELIVERY_WRITES_BEFORE, 2)})`,
+      met: perChunk <= DELIVERY_WRITES_BEFORE + DELIVERY_WRITES_EXTRA,
+    });
+  }
   for (const s of scenarios) {
     checks.push({ target: `${s.name}: handler CPU at most ${LIMITS.cpuRatio}x the decode floor`, actual: `${fmt(s.cpuRatio.median, 1)}x (${spread(s.cpuRatio, 1)})`, met: s.cpuRatio.median <= LIMITS.cpuRatio });
   }

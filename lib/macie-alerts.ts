@@ -201,6 +201,13 @@ interface QueueBatching {
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 /** A record received this many times without being applied goes to the queue's dead-letter queue. */
 export const MAX_RECEIVE_COUNT = 5;
+/**
+ * The findings and API-call functions' timeout. Delivery claims an alert only while a whole settle still
+ * fits (DEFAULT_MIN_REMAINING_MS, 48.7 s: delivery/lease.ts), so a batch has the rest to read and write
+ * (71 s; a batch of 100 findings takes well under a second, more only when other batches contend for its
+ * groups). The queues' visibility timeout is 6 times this.
+ */
+export const QUEUE_HANDLER_TIMEOUT = Duration.minutes(2);
 
 /**
  * Everything the pipeline needs in one Region: Macie job log subscription, finding and API-call rules, the
@@ -368,10 +375,10 @@ export class MacieAlerts extends Construct {
       entry: 'findings.ts',
       description: 'Macie findings (EventBridge -> SQS) -> grouped alerts',
       memorySize: 256,
-      timeout: Duration.minutes(1),
+      timeout: QUEUE_HANDLER_TIMEOUT,
       invokedBy: 'queue',
     });
-    this.findingsQueue = this.eventQueue('FindingsQueue', this.findingsHandler, Duration.minutes(1), {
+    this.findingsQueue = this.eventQueue('FindingsQueue', this.findingsHandler, QUEUE_HANDLER_TIMEOUT, {
       batchSize: this.batching.findingsBatchSize,
       windowSeconds: this.batching.findingsBatchWindowSeconds,
       maxConcurrency: this.batching.findingsMaxConcurrency,
@@ -394,11 +401,11 @@ export class MacieAlerts extends Construct {
         entry: 'api-calls.ts',
         description: 'Security-relevant Macie API calls (CloudTrail -> EventBridge -> SQS) -> alerts',
         memorySize: 256,
-        timeout: Duration.minutes(1),
+        timeout: QUEUE_HANDLER_TIMEOUT,
         invokedBy: 'queue',
       });
       // Its own queue: a backlog of findings must never hold back "someone disabled Macie".
-      this.apiCallQueue = this.eventQueue('ApiCallQueue', this.apiCallHandler, Duration.minutes(1), {
+      this.apiCallQueue = this.eventQueue('ApiCallQueue', this.apiCallHandler, QUEUE_HANDLER_TIMEOUT, {
         batchSize: this.batching.apiCallsBatchSize,
         windowSeconds: this.batching.apiCallsBatchWindowSeconds,
         maxConcurrency: this.batching.apiCallsMaxConcurrency,

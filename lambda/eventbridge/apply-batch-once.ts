@@ -507,12 +507,11 @@ async function deliver<E>(run: Run<E>): Promise<Alert[]> {
     last = alert.id;
   }
 
-  const known = new Map(run.created.map((c) => [c.alert.id, c.alert]));
   const delivery = deliveryDeps(deps);
   const published: Alert[] = [];
   for (const call of calls) {
     try {
-      published.push(...(await deliverPending(delivery, call, known)).published);
+      published.push(...(await deliverPending(delivery, call)).published);
     } catch (error) {
       // SNS refused them (released to PENDING again) or no time was left to claim them. Anything else (a
       // DynamoDB error while claiming) fails the invocation: SQS delivers the batch again, and its records,

@@ -104,8 +104,8 @@ describe('topics and key', () => {
 describe('handlers', () => {
   const expected: Record<string, { entry: string; memory: number; timeout: number }> = {
     JobLogHandler: { entry: 'job-log', memory: 512, timeout: 300 },
-    FindingsHandler: { entry: 'findings', memory: 256, timeout: 60 },
-    ApiCallHandler: { entry: 'api-calls', memory: 256, timeout: 60 },
+    FindingsHandler: { entry: 'findings', memory: 256, timeout: 120 },
+    ApiCallHandler: { entry: 'api-calls', memory: 256, timeout: 120 },
     Sweeper: { entry: 'sweeper', memory: 256, timeout: 300 },
   };
 
@@ -210,7 +210,7 @@ describe('findings and API-call queues (EventBridge -> SQS -> Lambda)', () => {
     const { template: custom } = buildStack({ findingsBatchSize: 500, findingsBatchWindowSeconds: 60, findingsMaxConcurrency: 5, apiCallsBatchSize: 25, apiCallsBatchWindowSeconds: 2, apiCallsMaxConcurrency: 3 });
     custom.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 500, MaximumBatchingWindowInSeconds: 60, ScalingConfig: { MaximumConcurrency: 5 } });
     custom.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 25, MaximumBatchingWindowInSeconds: 2, ScalingConfig: { MaximumConcurrency: 3 } });
-    custom.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 6 * 60 + 60, RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }) });
+    custom.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 6 * 120 + 60, RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }) });
   });
 });
 

@@ -3,7 +3,7 @@ import { processFindingBatch } from '../../lambda/findings/pipeline';
 import type { Item } from '../../lambda/state/store';
 import { keys } from '../../lambda/state/table';
 import { deliverBatches, eventMessages, mappingBatches, sqsEvent, type QueueMessage } from '../../src/local/sqs-queue';
-import { crashingStore, throttledStore, throttleNth } from '../support/faults';
+import { throwingStore, throttledStore, throttleNth } from '../support/faults';
 import { clone, findingEvent, fixture, minutesAfter, SENSITIVE_BASE, SENSITIVE_JOB_ID, sensitiveFinding, setCurrentRun, sqsBatch, testDeps } from './kit';
 
 /**
@@ -202,7 +202,7 @@ describe('exactly once across redelivery', () => {
     const base = await testDeps();
     await setCurrentRun(base.store, RUN);
     const events = Array.from({ length: 150 }, (_, n) => sensitiveFinding(n, { bucket: `bucket-${n % 3}` }));
-    const first = await processFindingBatch(sqsBatch(events), { ...base, store: crashingStore(base.store, 1, 'after') });
+    const first = await processFindingBatch(sqsBatch(events), { ...base, store: throwingStore(base.store, 1, 'after') });
     expect(first.batchItemFailures.length).toBeGreaterThan(0);
     const listed = new Set(first.batchItemFailures.map((f) => f.itemIdentifier));
     // SQS delivers the listed records again, in a batch of their own: their markers say they were applied.
