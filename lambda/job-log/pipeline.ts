@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from 'aws-lambda';
 import type { Alert } from '../core/alert';
-import { deliverPending, lostAlertIds, outboxWrites, pendingIds, type PendingAlerts } from '../delivery/outbox';
+import { deliverPending, lostAlertIds, outboxWrites, type PendingAlerts } from '../delivery/outbox';
 import { compareIso, newestEvent } from '../core/iso-time';
 import { decodeSubscriptionEvent, parseJobLogEvent, type JobLogEvent } from './log-events';
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
 import { isJobOnlyEvent, needsFindings, reduceJob, reduceRun, type RunReduction } from './run-state';
 import { summarizeFindings, type FindingsSummary } from './run-summary';
-import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, type Item, type WriteOp } from '../state/store';
+import { decodeOptional } from '../state/codec';
+import { JobCodec, RunCodec, type RunState } from '../state/job-items';
+import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, type WriteOp } from '../state/store';
 import { keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
 
 /**
@@ -136,12 +138,12 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
   return withOptimisticRetry(async () => {
     const explicitRuns = [...new Set(records.map((r) => r.event.runDate).filter((d): d is string => !!d))];
     const found = await store.getMany([keys.job(jobId), ...explicitRuns.map((d) => keys.run(jobId, d))]);
-    const jobItem = store.lookup(found, keys.job(jobId));
+    const jobRead = decodeOptional(JobCodec, store.lookup(found, keys.job(jobId)));
     // Route events to runs: runDate if present, else the job's current run (as of this batch), else UNKNOWN.
     // The job records that choice per batch, so a retry lands where the first attempt did.
     const undated = records.filter((r) => !r.event.runDate && !isJobOnlyEvent(r.event, settings));
     const { job, changed: jobChanged, undatedRun } = reduceJob(
-      jobItem,
+      jobRead,
       jobId,
       records.map((r) => r.event),
       { settings, now },
@@ -162,39 +164,39 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
       for (const [k, v] of more) found.set(k, v);
     }
 
-    const reductions: { key: ItemKey; runDate: string; read: Item | undefined; r: RunReduction; count: number }[] = [];
+    const reductions: { key: ItemKey; runDate: string; read: RunState | undefined; r: RunReduction; count: number }[] = [];
     for (const [runDate, runRecords] of [...byRun.entries()].sort(([a], [b]) => compareIso(a, b))) {
       const key = keys.run(jobId, runDate);
-      const read = store.lookup(found, key);
+      const read = decodeOptional(RunCodec, store.lookup(found, key));
       const events = runRecords.map((r) => r.event);
       let findings: FindingsSummary | undefined;
       if (needsFindings(read, events, settings)) {
         findings = summarizeFindings(await store.listPrefix(key.pk, keys.runFindingsPrefix(runDate)));
       }
       const newest = newestEvent(events);
-      const r = reduceRun(
+      let r = reduceRun(
         read,
         {
           jobId,
           runDate,
           batchKey: batchKeyOf(runRecords.map((x) => x.id)),
           events,
-          jobName: typeof job.jobName === 'string' ? job.jobName : newest.jobName,
-          adminAccountId: typeof job.adminAccountId === 'string' ? job.adminAccountId : newest.adminAccountId,
+          jobName: job.jobName ?? newest.jobName,
+          adminAccountId: job.adminAccountId ?? newest.adminAccountId,
         },
         { settings, region: deps.region, now, findings },
       );
-      if (existingAlerts.size > 0 && !r.duplicate) dropExisting(r, existingAlerts);
+      if (existingAlerts.size > 0 && !r.duplicate) r = dropExisting(r, existingAlerts);
       reductions.push({ key, runDate, read, r, count: events.length });
     }
 
     // One atomic write per job batch (split only past DynamoDB's 100 operations per transaction; each run
     // stays atomic with its alerts, and a retry after a partial split finds those runs already applied).
     const groups: WriteOp[][] = [];
-    let currentOps: WriteOp[] = jobChanged ? [{ kind: 'put', item: job, condition: unchangedSince(jobItem) }] : [];
+    let currentOps: WriteOp[] = jobChanged ? [{ kind: 'put', item: JobCodec.encode(job), condition: unchangedSince(jobRead) }] : [];
     for (const { key, read, r } of reductions) {
       if (r.duplicate) continue;
-      const ops: WriteOp[] = [{ kind: 'put', item: r.run, condition: unchangedSince(read) }, ...outboxWrites(r.alerts, key, now, settings.stateRetentionDays)];
+      const ops: WriteOp[] = [{ kind: 'put', item: RunCodec.encode(r.run), condition: unchangedSince(read) }, ...outboxWrites(r.alerts, key, now, settings.stateRetentionDays)];
       if (currentOps.length + ops.length > MAX_OPS_PER_WRITE && currentOps.length > 0) {
         groups.push(currentOps);
         currentOps = [];
@@ -226,16 +228,17 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
       suppressed: reductions.reduce((s, x) => s + x.r.suppressed, 0),
       inhibited: reductions.reduce((s, x) => s + x.r.inhibited, 0),
       runs: reductions.map((x) => `${jobId}#${x.runDate}`),
-      pending: reductions.map((x) => ({ owner: x.key, alertIds: pendingIds(x.r.run) })).filter((p) => p.alertIds.length > 0),
+      pending: reductions.map((x) => ({ owner: x.key, alertIds: [...(x.r.run.pendingAlerts ?? [])] })).filter((p) => p.alertIds.length > 0),
       alerts: reductions.flatMap((x) => x.r.alerts),
     };
   });
 }
 
-function dropExisting(r: RunReduction, existing: ReadonlySet<string>): void {
-  const kept = r.alerts.filter((a) => !existing.has(a.id));
-  r.alerts.splice(0, r.alerts.length, ...kept);
-  const pendingSet = r.run.pendingAlerts instanceof Set ? new Set([...(r.run.pendingAlerts as Set<string>)].filter((id) => !existing.has(id))) : undefined;
-  if (pendingSet && pendingSet.size > 0) r.run.pendingAlerts = pendingSet;
-  else delete r.run.pendingAlerts;
+function dropExisting(r: RunReduction, existing: ReadonlySet<string>): RunReduction {
+  const pendingAlerts = r.run.pendingAlerts?.filter((id) => !existing.has(id));
+  return {
+    ...r,
+    alerts: r.alerts.filter((a) => !existing.has(a.id)),
+    run: { ...r.run, pendingAlerts: pendingAlerts && pendingAlerts.length > 0 ? pendingAlerts : undefined },
+  };
 }

@@ -1,44 +1,22 @@
 import type { AffectedResources, Alert, AlertDetail } from '../core/alert';
-import { withPending } from '../delivery/outbox';
 import { classify, isErrorEffect, type Classification, type EventEffect } from './event-types';
 import { compareIso, maxIso, minIso, newestEvent } from '../core/iso-time';
 import type { JobLogEvent } from './log-events';
 import { jobLinks } from '../core/links';
-import { buildRunSummaryAlert, type FindingsSummary, type RunSummaryInput } from './run-summary';
+import { buildRunSummaryAlert, type FindingsSummary } from './run-summary';
 import type { PipelineSettings } from '../core/settings';
-import type { Item } from '../state/store';
-import { GSI1, UNKNOWN_RUN, expiresAt, keys } from '../state/table';
+import { withIds } from '../state/codec';
+import type { JobState, JobStatus, RunState, RunStatus, SummarySnapshot } from '../state/job-items';
+import { UNKNOWN_RUN, expiresAt } from '../state/table';
 
 /**
- * The run reducer: (run item as read, one batch of the run's events) -> (run item to write, alerts to send).
+ * The run reducer: (run as read, one batch of the run's events) -> (run to write, alerts to send).
  * Pure and deterministic: no I/O, no clock except ctx.now for the TTL. Facts (status, counts, sets) are
  * order-independent: status is the maximum of its candidates, counts are sums, sets are sorted and capped
  * to their smallest members. Alert bookkeeping (which groups alerted, when) depends on arrival order by
  * nature, and is kept apart from the facts.
  */
-export type RunStatus = 'RUNNING' | 'PAUSED' | 'COMPLETED' | 'CANCELLED' | 'NO_BUCKETS' | 'UNKNOWN';
-
-export interface RunGroup {
-  count: number;
-  firstAt: string;
-  lastAt: string;
-  /** Event time covered by the group's last alert (grouping windows use event time). */
-  lastAlertAt?: string;
-  alerts: number;
-}
-
-export interface AffectedSet {
-  buckets: string[];
-  accounts: string[];
-  total: number;
-}
-
-/** What a summary said, so a later correction can say what changed. */
-export interface SummarySnapshot {
-  status: string;
-  bucketsMatched: number;
-  errors: Record<string, number>;
-}
+export type { RunStatus } from '../state/job-items';
 
 export const APPLIED_BATCHES_CAP = 500;
 export const AFFECTED_CAP = 10;
@@ -65,9 +43,9 @@ export interface ReduceContext {
 }
 
 export interface RunReduction {
-  /** The batch was applied before: nothing changed, `run` is the item as read. */
+  /** The batch was applied before: nothing changed, `run` is the run as read. */
   readonly duplicate: boolean;
-  readonly run: Item;
+  readonly run: RunState;
   readonly alerts: Alert[];
   /** Alerting events counted without an alert of their own (grouped or inhibited). */
   readonly suppressed: number;
@@ -107,7 +85,7 @@ function statusBeats(a: StatusCandidate, b: StatusCandidate | undefined): boolea
 }
 
 /** Does building this run's alerts need its findings (a summary or a summary update may be sent)? */
-export function needsFindings(current: Item | undefined, events: readonly JobLogEvent[], settings: PipelineSettings): boolean {
+export function needsFindings(current: RunState | undefined, events: readonly JobLogEvent[], settings: PipelineSettings): boolean {
   if (current?.summarySentAt) return true;
   return events.some((e) => {
     const effect = classify(e.eventType, settings).effect;
@@ -126,75 +104,50 @@ function addCapped(list: readonly string[], value: string | undefined): string[]
   return [...list, value].sort().slice(0, AFFECTED_CAP);
 }
 
-function record<T>(value: unknown): Record<string, T> {
-  return value && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Set) ? { ...(value as Record<string, T>) } : {};
+/** A count kept in a map keyed by event type: own keys only ("constructor" is an event type like any other). */
+function countOf(map: Readonly<Record<string, number>>, key: string): number {
+  return Object.prototype.hasOwnProperty.call(map, key) ? map[key] : 0;
 }
 
-function strings(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+function own<T>(map: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined;
 }
 
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
+/** A mutable copy of a map, with no prototype, so no key is inherited. */
+function copyMap<T>(map: Readonly<Record<string, T>> | undefined): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, map);
 }
 
-function facts(run: Item): string {
+function facts(run: RunState): string {
   return JSON.stringify([run.status, run.startedAt, run.endedAt, run.bucketsMatched, run.errors, run.noBucketsAt]);
 }
 
-export function toSummaryInput(run: Item): RunSummaryInput {
-  return {
-    jobId: String(run.jobId),
-    jobName: String(run.jobName ?? run.jobId),
-    runDate: String(run.runDate),
-    adminAccountId: String(run.adminAccountId ?? ''),
-    status: String(run.status ?? 'UNKNOWN'),
-    statusEvent: str(run.statusEvent),
-    startedAt: str(run.startedAt),
-    endedAt: str(run.endedAt),
-    lastEventAt: str(run.lastEventAt),
-    bucketsMatched: typeof run.bucketsMatched === 'number' ? run.bucketsMatched : 0,
-    noBucketsAt: str(run.noBucketsAt),
-    pausedAt: str(run.pausedAt),
-    pausedBy: str(run.pausedBy),
-    errors: record<number>(run.errors),
-    affected: record<AffectedSet>(run.affected),
-  };
-}
-
 /** Applies one batch of one run's events. */
-export function reduceRun(current: Item | undefined, batch: RunBatch, ctx: ReduceContext): RunReduction {
-  const applied = strings(current?.appliedBatches);
+export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: ReduceContext): RunReduction {
+  const applied = current?.appliedBatches ?? [];
   if (current && applied.includes(batch.batchKey)) {
     return { duplicate: true, run: current, alerts: [], suppressed: 0, inhibited: 0 };
   }
   const { jobId, runDate } = batch;
   const before = current ? facts(current) : undefined;
-  const summarizedBefore = typeof current?.summarySentAt === 'string';
+  const summarizedBefore = current?.summarySentAt !== undefined;
 
-  // Start from the item as read, so attributes other writers own (the sweeper's) survive the whole-item put.
-  const run: Item = {
-    ...(current ?? {}),
-    ...keys.run(jobId, runDate),
-    jobId,
-    runDate,
-    jobName: batch.jobName,
-    adminAccountId: batch.adminAccountId,
-    region: ctx.region,
-    status: str(current?.status) ?? 'RUNNING',
-    bucketsMatched: typeof current?.bucketsMatched === 'number' ? current.bucketsMatched : 0,
-  };
-  const errors = record<number>(current?.errors);
-  const affected = record<AffectedSet>(current?.affected);
-  const openAccountErrors = record<string>(current?.openAccountErrors);
-  const groups = record<RunGroup>(current?.groups);
-  const statusEventsSeen = new Set(strings(current?.statusEvents));
+  let status: RunStatus = current?.status ?? 'RUNNING';
+  let lastEventAt = current?.lastEventAt;
+  let startedAt = current?.startedAt;
+  let noBucketsAt = current?.noBucketsAt;
+  let bucketsMatched = current?.bucketsMatched ?? 0;
+  const errors = copyMap(current?.errors);
+  const affected = copyMap(current?.affected);
+  const openAccountErrors = copyMap(current?.openAccountErrors);
+  const groups = copyMap(current?.groups);
+  const statusEventsSeen = new Set(current?.statusEvents ?? []);
   const statusEventsNow = new Set(statusEventsSeen);
 
   let winner: StatusCandidate | undefined =
-    typeof current?.statusAt === 'string' && typeof current?.statusEvent === 'string'
+    current?.statusAt !== undefined && current.statusEvent !== undefined
       ? {
-          status: run.status as RunStatus,
+          status,
           at: current.statusAt,
           eventType: current.statusEvent,
           rank: STATUS_OF[classify(current.statusEvent, ctx.settings).effect]?.rank ?? 0,
@@ -209,60 +162,62 @@ export function reduceRun(current: Item | undefined, batch: RunBatch, ctx: Reduc
   const classified = events.map((e) => ({ e, c: classify(e.eventType, ctx.settings) }));
 
   for (const { e, c } of classified) {
-    run.lastEventAt = maxIso(str(run.lastEventAt), e.occurredAt);
+    lastEventAt = maxIso(lastEventAt, e.occurredAt);
     const st = STATUS_OF[c.effect];
     if (st) {
       const candidate: StatusCandidate = { status: st.status, at: e.occurredAt, eventType: e.eventType, rank: st.rank };
       if (statusBeats(candidate, winner)) winner = candidate;
       if (c.alertsAtOnce) statusEventsNow.add(`${e.eventType}@${e.occurredAt}`);
     }
-    if (c.effect === 'RUN_STARTED') run.startedAt = minIso(str(run.startedAt), e.occurredAt);
-    if (c.effect === 'NO_BUCKETS') run.noBucketsAt = minIso(str(run.noBucketsAt), e.occurredAt);
-    if (c.effect === 'BUCKET_MATCHED') run.bucketsMatched = (run.bucketsMatched as number) + 1;
+    if (c.effect === 'RUN_STARTED') startedAt = minIso(startedAt, e.occurredAt);
+    if (c.effect === 'NO_BUCKETS') noBucketsAt = minIso(noBucketsAt, e.occurredAt);
+    if (c.effect === 'BUCKET_MATCHED') bucketsMatched += 1;
     if (isErrorEffect(c.effect)) {
-      errors[e.eventType] = (errors[e.eventType] ?? 0) + 1;
-      const set = affected[e.eventType] ?? { buckets: [], accounts: [], total: 0 };
+      errors[e.eventType] = countOf(errors, e.eventType) + 1;
+      const set = own(affected, e.eventType) ?? { buckets: [], accounts: [], total: 0 };
       affected[e.eventType] = {
         buckets: addCapped(set.buckets, e.affectedResource?.value),
         accounts: addCapped(set.accounts, e.affectedAccount),
         total: set.total + 1,
       };
       if (c.effect === 'ACCOUNT_ERROR' && e.affectedAccount) {
-        openAccountErrors[e.affectedAccount] = minIso(openAccountErrors[e.affectedAccount], e.occurredAt);
+        openAccountErrors[e.affectedAccount] = minIso(own(openAccountErrors, e.affectedAccount), e.occurredAt);
       }
-      const g = groups[e.eventType];
+      const g = own(groups, e.eventType);
       groups[e.eventType] = g
         ? { ...g, count: g.count + 1, firstAt: minIso(g.firstAt, e.occurredAt), lastAt: maxIso(g.lastAt, e.occurredAt) }
         : { count: 1, firstAt: e.occurredAt, lastAt: e.occurredAt, alerts: 0 };
     }
   }
 
-  if (winner) {
-    run.status = winner.status;
-    run.statusAt = winner.at;
-    run.statusEvent = winner.eventType;
-  }
-  const status = run.status as RunStatus;
-  if (status === 'PAUSED' && winner) {
-    run.pausedBy = classify(winner.eventType, ctx.settings).effect === 'PAUSED_BY_QUOTA' ? 'QUOTA' : 'USER';
-    run.pausedAt = winner.at;
-  } else {
-    delete run.pausedBy;
-    delete run.pausedAt;
-  }
-  if (TERMINAL.has(status) && winner) run.endedAt = winner.at;
-  else delete run.endedAt;
-  run.errors = errors;
-  run.affected = affected;
-  run.openAccountErrors = openAccountErrors;
-  run.statusEvents = newestStatusEvents(statusEventsNow);
-  if (status === 'RUNNING' || status === 'PAUSED') {
-    run.gsi1pk = GSI1.openRun;
-    run.gsi1sk = `${jobId}#${runDate}`;
-  } else {
-    delete run.gsi1pk;
-    delete run.gsi1sk;
-  }
+  if (winner) status = winner.status;
+  const paused = status === 'PAUSED' ? winner : undefined;
+  const ended = TERMINAL.has(status) ? winner : undefined;
+  // Start from the run as read, so what other writers own (the sweeper's marks) survives the whole-item put.
+  let run: RunState = {
+    ...current,
+    jobId,
+    runDate,
+    jobName: batch.jobName,
+    adminAccountId: batch.adminAccountId,
+    region: ctx.region,
+    status,
+    statusAt: winner?.at ?? current?.statusAt,
+    statusEvent: winner?.eventType ?? current?.statusEvent,
+    bucketsMatched,
+    startedAt,
+    lastEventAt,
+    noBucketsAt,
+    pausedBy: paused ? (classify(paused.eventType, ctx.settings).effect === 'PAUSED_BY_QUOTA' ? 'QUOTA' : 'USER') : undefined,
+    pausedAt: paused?.at,
+    endedAt: ended?.at,
+    errors,
+    affected,
+    openAccountErrors,
+    groups,
+    statusEvents: newestStatusEvents(statusEventsNow),
+    appliedBatches: applied,
+  };
 
   // Alerts.
   const alerts: Alert[] = [];
@@ -274,11 +229,11 @@ export function reduceRun(current: Item | undefined, batch: RunBatch, ctx: Reduc
   if (summarizedBefore) {
     // Late events: one correction per batch that changed the facts, never silence, never one alert per event.
     if (before !== facts(run)) {
-      const version = (typeof run.summaryVersion === 'number' ? run.summaryVersion : 1) + 1;
-      run.summaryVersion = version;
-      const changes = describeChanges(current?.summarized as SummarySnapshot | undefined, run);
+      const version = (run.summaryVersion ?? 1) + 1;
+      const changes = describeChanges(current?.summarized, run);
+      run = { ...run, summaryVersion: version };
       alerts.push(
-        buildRunSummaryAlert(toSummaryInput(run), {
+        buildRunSummaryAlert(run, {
           id: runAlertId(jobId, runDate, `summary-update:${version - 1}`),
           kind: 'update',
           region: ctx.region,
@@ -287,7 +242,7 @@ export function reduceRun(current: Item | undefined, batch: RunBatch, ctx: Reduc
           changes: { lines: changes },
         }),
       );
-      run.summarized = snapshot(run);
+      run = { ...run, summarized: snapshot(run) };
     } else {
       suppressed += alerting.length;
     }
@@ -305,7 +260,7 @@ export function reduceRun(current: Item | undefined, batch: RunBatch, ctx: Reduc
     for (const x of alerting) if (isErrorEffect(x.c.effect)) byType.set(x.e.eventType, [...(byType.get(x.e.eventType) ?? []), x]);
     for (const [type, list] of [...byType.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const c = list[0].c;
-      const open = list.filter(({ e }) => !(c.effect === 'BUCKET_ERROR' && e.affectedAccount && openAccountErrors[e.affectedAccount]));
+      const open = list.filter(({ e }) => !(c.effect === 'BUCKET_ERROR' && e.affectedAccount && own(openAccountErrors, e.affectedAccount)));
       inhibited += list.length - open.length;
       const g = groups[type];
       const newest = open.reduce<string | undefined>((m, { e }) => maxIso(m, e.occurredAt), undefined);
@@ -332,10 +287,9 @@ export function reduceRun(current: Item | undefined, batch: RunBatch, ctx: Reduc
       }
     }
     if (summaryNow) {
-      run.summarySentAt = run.endedAt;
-      run.summaryVersion = 1;
+      run = { ...run, summarySentAt: run.endedAt, summaryVersion: 1 };
       alerts.push(
-        buildRunSummaryAlert(toSummaryInput(run), {
+        buildRunSummaryAlert(run, {
           id: runAlertId(jobId, runDate, 'summary'),
           kind: 'summary',
           region: ctx.region,
@@ -343,16 +297,18 @@ export function reduceRun(current: Item | undefined, batch: RunBatch, ctx: Reduc
           findings: ctx.findings,
         }),
       );
-      run.summarized = snapshot(run);
+      run = { ...run, summarized: snapshot(run) };
     }
   }
-  run.groups = groups;
 
-  run.appliedBatches = [...applied, batch.batchKey].slice(-APPLIED_BATCHES_CAP);
-  run.pendingAlerts = withPending(current?.pendingAlerts, alerts.map((a) => a.id));
-  if (run.pendingAlerts === undefined) delete run.pendingAlerts;
-  run.version = (typeof current?.version === 'number' ? current.version : 0) + 1;
-  run.expiresAt = expiresAt(ctx.now, ctx.settings.stateRetentionDays);
+  run = {
+    ...run,
+    groups,
+    appliedBatches: [...applied, batch.batchKey].slice(-APPLIED_BATCHES_CAP),
+    pendingAlerts: withIds(current?.pendingAlerts, alerts.map((a) => a.id)),
+    version: (current?.version ?? 0) + 1,
+    expiresAt: expiresAt(ctx.now, ctx.settings.stateRetentionDays),
+  };
   return { duplicate: false, run, alerts, suppressed, inhibited };
 }
 
@@ -366,17 +322,17 @@ function newestStatusEvents(entries: Iterable<string>): string[] {
   return [...entries].sort((a, b) => compareIso(at(a), at(b)) || (a < b ? -1 : a > b ? 1 : 0)).slice(-STATUS_EVENTS_CAP);
 }
 
-function snapshot(run: Item): SummarySnapshot {
-  return { status: String(run.status), bucketsMatched: run.bucketsMatched as number, errors: { ...(run.errors as Record<string, number>) } };
+function snapshot(run: RunState): SummarySnapshot {
+  return { status: run.status, bucketsMatched: run.bucketsMatched, errors: { ...run.errors } };
 }
 
-function describeChanges(previous: SummarySnapshot | undefined, run: Item): string[] {
+function describeChanges(previous: SummarySnapshot | undefined, run: RunState): string[] {
   const lines: string[] = [];
-  const errs = run.errors as Record<string, number>;
-  if (previous && previous.status !== run.status) lines.push(`Status changed from ${previous.status} to ${String(run.status)}.`);
-  if (previous && previous.bucketsMatched !== run.bucketsMatched) lines.push(`Buckets matched: ${previous.bucketsMatched} -> ${String(run.bucketsMatched)}.`);
+  const errs = run.errors;
+  if (previous && previous.status !== run.status) lines.push(`Status changed from ${previous.status} to ${run.status}.`);
+  if (previous && previous.bucketsMatched !== run.bucketsMatched) lines.push(`Buckets matched: ${previous.bucketsMatched} -> ${run.bucketsMatched}.`);
   for (const type of Object.keys(errs).sort()) {
-    const was = previous?.errors[type] ?? 0;
+    const was = previous ? countOf(previous.errors, type) : 0;
     if (errs[type] !== was) lines.push(`${type}: ${errs[type] - was} more (${errs[type]} in all).`);
   }
   if (lines.length === 0) lines.push('Run details changed.');
@@ -487,12 +443,8 @@ export function isJobOnlyEvent(e: JobLogEvent, settings: PipelineSettings): bool
 
 export const RECENT_RUN_STARTS_CAP = 10;
 
-/**
- * The job record: name, kind, the current run (events without runDate attach to it) and the last run dates
- * (the sweeper spots missed scheduled runs from them). Pure, order-independent like the run facts.
- */
 /** The job's own status, for the sweeper: a cancelled or user-paused periodic job has no run due. */
-const JOB_STATUS_OF: Partial<Record<EventEffect, 'CANCELLED' | 'USER_PAUSED' | 'ACTIVE'>> = {
+const JOB_STATUS_OF: Partial<Record<EventEffect, JobStatus>> = {
   CANCELLED: 'CANCELLED',
   PAUSED_BY_USER: 'USER_PAUSED',
   RESUMED: 'ACTIVE',
@@ -502,66 +454,60 @@ const JOB_STATUS_OF: Partial<Record<EventEffect, 'CANCELLED' | 'USER_PAUSED' | '
 export const ROUTED_BATCHES_CAP = 100;
 
 /**
+ * The job record: name, kind, the current run (events without runDate attach to it) and the last run dates
+ * (the sweeper spots missed scheduled runs from them). Pure, order-independent like the run facts.
  * @param undatedKey batch key of this batch's events that carry no runDate. They go to the job's current run;
  *   the choice is recorded on the job under this key, so a retry of the batch routes them to the same run even
  *   if a newer run started meanwhile (the run's appliedBatches then recognises the retry).
  */
 export function reduceJob(
-  current: Item | undefined,
+  current: JobState | undefined,
   jobId: string,
   events: readonly JobLogEvent[],
   ctx: Pick<ReduceContext, 'settings' | 'now'>,
   undatedKey?: string,
-): { job: Item; changed: boolean; undatedRun?: string } {
-  const job: Item = { ...(current ?? {}), ...keys.job(jobId), jobId };
-  const beforeFacts = current ? jobFacts(current) : undefined;
-  let runDates = strings(current?.recentRunStarts);
+): { job: JobState; changed: boolean; undatedRun?: string } {
+  let { jobName, adminAccountId, nameAt, createdAt, kind, currentRunDate, jobStatus, jobStatusAt } = current ?? {};
+  let runDates = current?.recentRunStarts ?? [];
   for (const e of events) {
     // The newest event names the job: Macie job names are fixed, but a stream replayed from elsewhere may differ.
-    if (!job.nameAt || compareIso(e.occurredAt, String(job.nameAt)) >= 0) {
-      job.jobName = e.jobName;
-      job.adminAccountId = e.adminAccountId;
-      job.nameAt = e.occurredAt;
+    if (!nameAt || compareIso(e.occurredAt, nameAt) >= 0) {
+      jobName = e.jobName;
+      adminAccountId = e.adminAccountId;
+      nameAt = e.occurredAt;
     }
     const c = classify(e.eventType, ctx.settings);
-    if (c.effect === 'JOB_CREATED') job.createdAt = minIso(str(job.createdAt), e.occurredAt);
+    if (c.effect === 'JOB_CREATED') createdAt = minIso(createdAt, e.occurredAt);
     // SCHEDULED wins: a periodic job never logs one-time events, so a conflict means the table is wrong.
-    if (c.jobKind && job.kind !== 'SCHEDULED') job.kind = c.jobKind;
+    if (c.jobKind && kind !== 'SCHEDULED') kind = c.jobKind;
     if (e.runDate) {
-      job.currentRunDate = maxIso(str(job.currentRunDate), e.runDate);
+      currentRunDate = maxIso(currentRunDate, e.runDate);
       if (!runDates.includes(e.runDate)) runDates = [...runDates, e.runDate].sort(compareIso).slice(-RECENT_RUN_STARTS_CAP);
     }
-    const jobStatus = JOB_STATUS_OF[c.effect];
+    const status = JOB_STATUS_OF[c.effect];
     // Later event time wins, except that a cancelled job stays cancelled.
-    if (jobStatus && job.jobStatus !== 'CANCELLED' && (jobStatus === 'CANCELLED' || !job.jobStatusAt || compareIso(e.occurredAt, String(job.jobStatusAt)) >= 0)) {
-      job.jobStatus = jobStatus;
-      job.jobStatusAt = e.occurredAt;
+    if (status && jobStatus !== 'CANCELLED' && (status === 'CANCELLED' || !jobStatusAt || compareIso(e.occurredAt, jobStatusAt) >= 0)) {
+      jobStatus = status;
+      jobStatusAt = e.occurredAt;
     }
   }
-  job.recentRunStarts = runDates;
+  let routedBatches = current?.routedBatches ?? [];
   let undatedRun: string | undefined;
   if (undatedKey) {
-    const routed = strings(job.routedBatches);
-    const recorded = routed.find((r) => r.startsWith(`${undatedKey}=`));
-    undatedRun = recorded ? recorded.slice(undatedKey.length + 1) : (str(job.currentRunDate) ?? UNKNOWN_RUN);
-    if (!recorded) job.routedBatches = [...routed, `${undatedKey}=${undatedRun}`].slice(-ROUTED_BATCHES_CAP);
+    const recorded = routedBatches.find((r) => r.startsWith(`${undatedKey}=`));
+    undatedRun = recorded ? recorded.slice(undatedKey.length + 1) : (currentRunDate ?? UNKNOWN_RUN);
+    if (!recorded) routedBatches = [...routedBatches, `${undatedKey}=${undatedRun}`].slice(-ROUTED_BATCHES_CAP);
   }
-  if (job.kind === 'SCHEDULED') {
-    job.gsi1pk = GSI1.periodicJob;
-    job.gsi1sk = jobId;
-  }
-  const changed = beforeFacts !== jobFacts(job);
+  let job: JobState = { ...current, jobId, jobName, adminAccountId, nameAt, createdAt, kind, currentRunDate, recentRunStarts: runDates, jobStatus, jobStatusAt, routedBatches };
+  const changed = !current || jobFacts(current) !== jobFacts(job);
   const ttl = expiresAt(ctx.now, ctx.settings.stateRetentionDays);
   // Refresh the TTL at most daily when nothing else changed: a write per batch just for the TTL is waste.
-  const stale = typeof current?.expiresAt !== 'number' || current.expiresAt < ttl - 86400;
-  if (changed || stale) {
-    job.version = (typeof current?.version === 'number' ? current.version : 0) + 1;
-    job.expiresAt = ttl;
-  }
+  const stale = current?.expiresAt === undefined || current.expiresAt < ttl - 86400;
+  if (changed || stale) job = { ...job, version: (current?.version ?? 0) + 1, expiresAt: ttl };
   return { job, changed: changed || stale, undatedRun };
 }
 
-function jobFacts(job: Item): string {
+function jobFacts(job: JobState): string {
   // nameAt is bookkeeping: a newer event with the same name is no reason to rewrite the job item.
   return JSON.stringify([job.jobName, job.adminAccountId, job.createdAt, job.kind, job.currentRunDate, job.recentRunStarts, job.jobStatus, job.jobStatusAt, job.routedBatches]);
 }

@@ -71,6 +71,12 @@ export const stringSet = z.pipe(
   z.transform((v: Set<string> | string[]) => [...v].sort()),
 );
 
+/** Ids of a string set after adding some: sorted, without repeats; undefined when empty (no empty sets). */
+export function withIds(current: readonly string[] | undefined, added: readonly string[]): string[] | undefined {
+  const ids = [...new Set([...(current ?? []), ...added])].sort();
+  return ids.length > 0 ? ids : undefined;
+}
+
 /** A string set to write: DynamoDB cannot store an empty set, so an empty one is left out. */
 export function toStringSet(values: readonly string[] | undefined): Set<string> | undefined {
   return values && values.length > 0 ? new Set(values) : undefined;

@@ -55,12 +55,15 @@ export function atVersion(version: number | undefined): Condition {
     : { expression: '#version = :expectedVersion', names: { '#version': 'version' }, values: { ':expectedVersion': version } };
 }
 
-/** The item is unchanged since we read it (absent items must still be absent; versionless ones still versionless). */
-export function unchangedSince(item: Item | undefined): Condition {
-  if (item !== undefined && typeof item.version !== 'number') {
+/**
+ * The item is unchanged since we read it (absent items must still be absent; versionless ones still
+ * versionless). Takes the item as read, or its decoded state (both carry `version`).
+ */
+export function unchangedSince(read: { readonly version?: unknown } | undefined): Condition {
+  if (read !== undefined && typeof read.version !== 'number') {
     return { expression: 'attribute_exists(pk) AND attribute_not_exists(#version)', names: { '#version': 'version' } };
   }
-  return atVersion(item?.version as number | undefined);
+  return atVersion(read?.version as number | undefined);
 }
 
 /** One item key as a string, for maps and sets of keys (NUL cannot occur in a key part). */
@@ -80,9 +83,14 @@ export class StateStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** A client with the SDK's default configuration, so AWS_ENDPOINT_URL_DYNAMODB can point it elsewhere. */
+  /**
+   * A client with the SDK's default configuration, so AWS_ENDPOINT_URL_DYNAMODB can point it elsewhere.
+   * convertClassInstanceToMap: the marshaller tells a map from a class instance by its `constructor`
+   * property, so a map keyed by an event type named "constructor" would otherwise fail the whole write.
+   */
   static fromDefaults(tableName: string, client = new DynamoDBClient({}), now?: () => Date): StateStore {
-    return new StateStore(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), tableName, now);
+    const marshallOptions = { removeUndefinedValues: true, convertClassInstanceToMap: true };
+    return new StateStore(DynamoDBDocumentClient.from(client, { marshallOptions }), tableName, now);
   }
 
   private live(item: Item | undefined): Item | undefined {

@@ -3,6 +3,8 @@ import { deliverPending, lostAlertIds, outboxWrites, type PendingAlerts } from '
 import { jobLinks } from '../core/links';
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
 import { ConditionalWriteConflict, keyString, unchangedSince, withOptimisticRetry, type Item, type WriteOp } from '../state/store';
+import { decodeOptional } from '../state/codec';
+import { JobCodec, RunCodec, type JobState, type JobSweeperMarks, type MissedRunMark, type RunState, type RunSweeperMarks } from '../state/job-items';
 import { GSI1, keys, type ItemKey } from '../state/table';
 
 /**
@@ -34,30 +36,6 @@ export interface SweepReport {
   readonly failures: readonly { readonly key: string; readonly reason: string }[];
 }
 
-interface StillRunningMark {
-  readonly alertedAt: string;
-  readonly alertId: string;
-}
-interface QuotaPauseMark {
-  readonly pausedAt: string;
-  readonly alertedAt: string;
-  readonly alertId: string;
-}
-interface MissedRunMark {
-  readonly expectedAt: string;
-  readonly lastStart: string;
-  readonly alertedAt: string;
-  readonly alertId: string;
-  readonly resolvedAt?: string;
-}
-interface RunSweeperState {
-  stillRunning?: StillRunningMark;
-  quotaPause?: QuotaPauseMark;
-}
-interface JobSweeperState {
-  missedRun?: MissedRunMark;
-}
-
 const HOUR_MS = 3_600_000;
 
 export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
@@ -72,11 +50,11 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
   const openRunKeys = new Set(openRuns.filter(isKeyed).map(keyString));
 
   const checks: { owner: ItemKey; listed: Item; decide: Decide }[] = [
-    ...openRuns.filter(isKeyed).map((run) => ({ owner: { pk: run.pk, sk: run.sk }, listed: run, decide: async (item: Item, now: Date) => decideRun(deps, item, now) })),
+    ...openRuns.filter(isKeyed).map((run) => ({ owner: { pk: run.pk, sk: run.sk }, listed: run, decide: async (item: Item, now: Date) => decideRun(deps, RunCodec.decode(item), now) })),
     ...periodicJobs.filter(isKeyed).map((job) => ({
       owner: { pk: job.pk, sk: job.sk },
       listed: job,
-      decide: (item: Item, now: Date) => decideJob(deps, item, now, openRunKeys),
+      decide: (item: Item, now: Date) => decideJob(deps, JobCodec.decode(item), now, openRunKeys),
     })),
   ];
 
@@ -128,7 +106,7 @@ type Decide = (item: Item, now: Date) => Promise<Decision | undefined>;
 interface Decision {
   readonly alerts: readonly Alert[];
   /** The item's new `sweeper` map (whole: the sweeper owns it). */
-  readonly sweeper: RunSweeperState | JobSweeperState;
+  readonly sweeper: RunSweeperMarks | JobSweeperMarks;
 }
 
 function isKeyed(item: Item): item is Item & { pk: string; sk: string } {
@@ -183,51 +161,35 @@ function ownerUpdate(owner: ItemKey, sweeper: Decision['sweeper'], read: Item, i
   };
 }
 
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function time(value: unknown): number | undefined {
-  const s = str(value);
-  if (!s) return undefined;
-  const t = Date.parse(s);
+function time(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const t = Date.parse(value);
   return Number.isFinite(t) ? t : undefined;
 }
 
-function sweeperState<T extends object>(item: Item): T {
-  const s = item.sweeper;
-  return (s && typeof s === 'object' && !Array.isArray(s) ? { ...(s as T) } : {}) as T;
-}
-
-function jobIdOf(item: Item): string {
-  return str(item.jobId) ?? String(item.pk).replace(/^JOB#/, '');
-}
-
-function decideRun(deps: PipelineDeps, run: Item, now: Date): Decision | undefined {
+function decideRun(deps: PipelineDeps, run: RunState, now: Date): Decision | undefined {
   const thresholdMs = deps.settings.longRunningRunHours * HOUR_MS;
-  const state = sweeperState<RunSweeperState>(run);
+  const state: { -readonly [K in keyof RunSweeperMarks]: RunSweeperMarks[K] } = { ...run.sweeper };
   const alerts: Alert[] = [];
-  const jobId = jobIdOf(run);
-  const runDate = str(run.runDate) ?? String(run.sk).replace(/^RUN#/, '');
   const at = now.toISOString();
 
   if (run.status === 'RUNNING' && !state.stillRunning) {
     const since = time(run.startedAt) ?? time(run.runDate);
     if (since !== undefined && now.getTime() - since > thresholdMs) {
       const hours = Math.floor((now.getTime() - since) / HOUR_MS);
-      const alert = stillRunningAlert(deps, run, jobId, runDate, hours, at);
+      const alert = stillRunningAlert(deps, run, hours, at);
       alerts.push(alert);
       state.stillRunning = { alertedAt: at, alertId: alert.id };
     }
   }
 
   if (run.status === 'PAUSED' && run.pausedBy === 'QUOTA') {
-    const pausedAt = str(run.pausedAt) ?? str(run.statusAt);
+    const pausedAt = run.pausedAt ?? run.statusAt;
     const since = time(pausedAt);
     // A later quota pause of the same run (paused, lifted, paused again) is a new condition: keyed by pausedAt.
     if (pausedAt && since !== undefined && state.quotaPause?.pausedAt !== pausedAt && now.getTime() - since > thresholdMs) {
       const hours = Math.floor((now.getTime() - since) / HOUR_MS);
-      const alert = quotaPauseAlert(deps, run, jobId, runDate, pausedAt, hours, at);
+      const alert = quotaPauseAlert(deps, run, pausedAt, hours, at);
       alerts.push(alert);
       state.quotaPause = { pausedAt, alertedAt: at, alertId: alert.id };
     }
@@ -264,10 +226,9 @@ export function steadySchedule(recentRunStarts: readonly string[]): SteadySchedu
   return { intervalMs: median, lastStart, expectedAt: lastStart + median };
 }
 
-async function decideJob(deps: PipelineDeps, job: Item, now: Date, openRunKeys: ReadonlySet<string>): Promise<Decision | undefined> {
-  const state = sweeperState<JobSweeperState>(job);
-  const jobId = jobIdOf(job);
-  const starts = Array.isArray(job.recentRunStarts) ? job.recentRunStarts.filter((s): s is string => typeof s === 'string') : [];
+async function decideJob(deps: PipelineDeps, job: JobState, now: Date, openRunKeys: ReadonlySet<string>): Promise<Decision | undefined> {
+  const state: { -readonly [K in keyof JobSweeperMarks]: JobSweeperMarks[K] } = { ...job.sweeper };
+  const { jobId, recentRunStarts: starts } = job;
   const latest = starts.map((s) => Date.parse(s)).filter(Number.isFinite).sort((a, b) => b - a)[0];
   const alerts: Alert[] = [];
   const at = now.toISOString();
@@ -275,23 +236,22 @@ async function decideJob(deps: PipelineDeps, job: Item, now: Date, openRunKeys: 
   // Resolution: a run started after the one the missed-run alert was computed from.
   const mark = state.missedRun;
   if (mark && !mark.resolvedAt && latest !== undefined && latest > Date.parse(mark.lastStart)) {
-    const alert = runResumedAlert(deps, job, jobId, mark, new Date(latest).toISOString(), at);
+    const alert = runResumedAlert(deps, job, mark, new Date(latest).toISOString(), at);
     alerts.push(alert);
     state.missedRun = { ...mark, resolvedAt: at };
   }
 
-  const status = str(job.jobStatus);
-  const currentRun = str(job.currentRunDate);
+  const currentRun = job.currentRunDate;
   // While the current run is open the run checks speak for it (a long run, a pause); a missed start would be noise.
   const currentOpen = currentRun !== undefined && openRunKeys.has(keyString(keys.run(jobId, currentRun)));
   const schedule = steadySchedule(starts);
-  if (schedule && !currentOpen && !(status && JOB_NOT_SCHEDULING.has(status))) {
+  if (schedule && !currentOpen && !(job.jobStatus && JOB_NOT_SCHEDULING.has(job.jobStatus))) {
     const expectedAt = new Date(schedule.expectedAt).toISOString();
     const overdue = now.getTime() > schedule.expectedAt + schedule.intervalMs / 2;
-    // A cancelled job has no next run: its last run says so (the job item does not record the job's status).
-    const cancelled = overdue && currentRun !== undefined && (await deps.store.get(keys.run(jobId, currentRun)))?.status === 'CANCELLED';
+    // A cancelled job has no next run: its last run says so (for jobs recorded before jobStatus was kept).
+    const cancelled = overdue && currentRun !== undefined && decodeOptional(RunCodec, await deps.store.get(keys.run(jobId, currentRun)))?.status === 'CANCELLED';
     if (overdue && !cancelled && state.missedRun?.expectedAt !== expectedAt) {
-      const alert = missedRunAlert(deps, job, jobId, schedule, expectedAt, at);
+      const alert = missedRunAlert(deps, job, schedule, expectedAt, at);
       alerts.push(alert);
       state.missedRun = { expectedAt, lastStart: new Date(schedule.lastStart).toISOString(), alertedAt: at, alertId: alert.id };
     }
@@ -299,10 +259,10 @@ async function decideJob(deps: PipelineDeps, job: Item, now: Date, openRunKeys: 
   return alerts.length > 0 ? { alerts, sweeper: state } : undefined;
 }
 
-function baseAlert(deps: PipelineDeps, item: Item, jobId: string, at: string) {
-  const region = str(item.region) ?? deps.region;
+function baseAlert(deps: PipelineDeps, item: { readonly region?: string; readonly adminAccountId?: string }, jobId: string, at: string) {
+  const region = item.region || deps.region;
   return {
-    accountId: str(item.adminAccountId) ?? 'unknown',
+    accountId: item.adminAccountId || 'unknown',
     region,
     details: [] as { label: string; value: string }[],
     affected: [],
@@ -318,8 +278,9 @@ function describeHours(hours: number): string {
   return hours >= 48 ? `${hours} h (${Math.floor(hours / 24)} days)` : `${hours} h`;
 }
 
-function stillRunningAlert(deps: PipelineDeps, run: Item, jobId: string, runDate: string, hours: number, at: string): Alert {
-  const name = str(run.jobName);
+function stillRunningAlert(deps: PipelineDeps, run: RunState, hours: number, at: string): Alert {
+  const { jobId, runDate } = run;
+  const name = run.jobName || undefined;
   const base = baseAlert(deps, run, jobId, at);
   return {
     ...base,
@@ -329,19 +290,20 @@ function stillRunningAlert(deps: PipelineDeps, run: Item, jobId: string, runDate
     eventType: 'SWEEPER_RUN_STILL_RUNNING',
     job: { id: jobId, name, runDate },
     headline: `Macie job ${name ?? jobId}: still running after ${describeHours(hours)}`,
-    whatHappened: `The job run that started ${str(run.startedAt) ?? runDate} has been running for ${describeHours(hours)}, longer than the ${deps.settings.longRunningRunHours} h threshold, and has not reported completion.`,
+    whatHappened: `The job run that started ${run.startedAt || runDate} has been running for ${describeHours(hours)}, longer than the ${deps.settings.longRunningRunHours} h threshold, and has not reported completion.`,
     whatItMeans: 'A very large scope can take this long, but a run that stays open this long may be stuck, or its completion event may not have reached this pipeline. Either way its findings and summary are late.',
     whatToDo: 'Check the job status in the Macie console and the last events in its log stream. If it is still progressing, no action is needed; if it is stuck, consider cancelling it and narrowing its scope.',
     details: [
-      { label: 'Started', value: str(run.startedAt) ?? runDate },
-      { label: 'Last event', value: str(run.lastEventAt) ?? 'none recorded' },
+      { label: 'Started', value: run.startedAt || runDate },
+      { label: 'Last event', value: run.lastEventAt || 'none recorded' },
       { label: 'Threshold', value: `${deps.settings.longRunningRunHours} h` },
     ],
   };
 }
 
-function quotaPauseAlert(deps: PipelineDeps, run: Item, jobId: string, runDate: string, pausedAt: string, hours: number, at: string): Alert {
-  const name = str(run.jobName);
+function quotaPauseAlert(deps: PipelineDeps, run: RunState, pausedAt: string, hours: number, at: string): Alert {
+  const { jobId, runDate } = run;
+  const name = run.jobName || undefined;
   const base = baseAlert(deps, run, jobId, at);
   return {
     ...base,
@@ -358,7 +320,7 @@ function quotaPauseAlert(deps: PipelineDeps, run: Item, jobId: string, runDate: 
     whatToDo: 'Raise the account\'s sensitive data discovery quota in the Macie console (Usage / quotas) if the job should continue now, or reduce the job\'s scope. Otherwise expect it to resume when the quota resets.',
     details: [
       { label: 'Paused at', value: pausedAt },
-      { label: 'Run started', value: str(run.startedAt) ?? runDate },
+      { label: 'Run started', value: run.startedAt || runDate },
       { label: 'Threshold', value: `${deps.settings.longRunningRunHours} h` },
     ],
   };
@@ -372,8 +334,9 @@ function describeInterval(ms: number): string {
   return hours >= 48 ? `every ${Math.round(hours / 24)} days` : `every ${Math.round(hours)} h`;
 }
 
-function missedRunAlert(deps: PipelineDeps, job: Item, jobId: string, schedule: SteadySchedule, expectedAt: string, at: string): Alert {
-  const name = str(job.jobName);
+function missedRunAlert(deps: PipelineDeps, job: JobState, schedule: SteadySchedule, expectedAt: string, at: string): Alert {
+  const { jobId } = job;
+  const name = job.jobName || undefined;
   const base = baseAlert(deps, job, jobId, at);
   const last = new Date(schedule.lastStart).toISOString();
   return {
@@ -394,8 +357,9 @@ function missedRunAlert(deps: PipelineDeps, job: Item, jobId: string, schedule: 
   };
 }
 
-function runResumedAlert(deps: PipelineDeps, job: Item, jobId: string, mark: MissedRunMark, startedAt: string, at: string): Alert {
-  const name = str(job.jobName);
+function runResumedAlert(deps: PipelineDeps, job: JobState, mark: MissedRunMark, startedAt: string, at: string): Alert {
+  const { jobId } = job;
+  const name = job.jobName || undefined;
   const base = baseAlert(deps, job, jobId, at);
   return {
     ...base,

@@ -1,0 +1,247 @@
+import * as z from 'zod/mini';
+import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from './codec';
+import { GSI1, keys } from './table';
+
+/**
+ * The job-log room's stored aggregates: the job item (JOB#<jobId> / JOB) and one run item per run
+ * (JOB#<jobId> / RUN#<runDate>). The job-log reducers (lambda/job-log/run-state.ts) own their facts; the
+ * sweeper owns the `sweeper` marks on both, which it writes with UpdateItem so a reducer's whole-item put
+ * must carry them over unchanged.
+ */
+
+export type RunStatus = 'RUNNING' | 'PAUSED' | 'COMPLETED' | 'CANCELLED' | 'NO_BUCKETS' | 'UNKNOWN';
+export const OPEN_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['RUNNING', 'PAUSED']);
+
+/** One error type's alerting bookkeeping in a run (grouping windows use event time). */
+export interface RunGroup {
+  readonly count: number;
+  readonly firstAt: string;
+  readonly lastAt: string;
+  /** Event time covered by the group's last alert. */
+  readonly lastAlertAt?: string;
+  readonly alerts: number;
+}
+
+/** The affected resources of one error type: the smallest names (capped), and how many events in all. */
+export interface AffectedSet {
+  readonly buckets: readonly string[];
+  readonly accounts: readonly string[];
+  readonly total: number;
+}
+
+/** What a summary said, so a later correction can say what changed. */
+export interface SummarySnapshot {
+  readonly status: string;
+  readonly bucketsMatched: number;
+  readonly errors: Readonly<Record<string, number>>;
+}
+
+/** Conditions the sweeper has alerted on, each once. */
+export interface RunSweeperMarks {
+  readonly stillRunning?: { readonly alertedAt: string; readonly alertId: string };
+  readonly quotaPause?: { readonly pausedAt: string; readonly alertedAt: string; readonly alertId: string };
+}
+
+export interface MissedRunMark {
+  readonly expectedAt: string;
+  readonly lastStart: string;
+  readonly alertedAt: string;
+  readonly alertId: string;
+  readonly resolvedAt?: string;
+}
+
+export interface JobSweeperMarks {
+  readonly missedRun?: MissedRunMark;
+}
+
+export interface RunState extends Bookkeeping {
+  readonly jobId: string;
+  readonly runDate: string;
+  readonly jobName: string;
+  readonly adminAccountId: string;
+  readonly region: string;
+  readonly status: RunStatus;
+  /** The status change that won (see run-state.ts): its event time and type. */
+  readonly statusAt?: string;
+  readonly statusEvent?: string;
+  readonly bucketsMatched: number;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  readonly lastEventAt?: string;
+  readonly noBucketsAt?: string;
+  readonly pausedBy?: 'QUOTA' | 'USER';
+  readonly pausedAt?: string;
+  /** Events per error type. */
+  readonly errors: Readonly<Record<string, number>>;
+  readonly affected: Readonly<Record<string, AffectedSet>>;
+  /** Accounts with an account-level error in this run, and since when (they inhibit bucket errors). */
+  readonly openAccountErrors: Readonly<Record<string, string>>;
+  readonly groups: Readonly<Record<string, RunGroup>>;
+  /** Status events already alerted, as `${eventType}@${occurredAt}` (newest kept). */
+  readonly statusEvents: readonly string[];
+  readonly summarySentAt?: string;
+  readonly summaryVersion?: number;
+  readonly summarized?: SummarySnapshot;
+  /** Batch keys already applied to this run (a redelivered batch changes nothing). */
+  readonly appliedBatches: readonly string[];
+  readonly sweeper?: RunSweeperMarks;
+}
+
+export type JobKind = 'ONE_TIME' | 'SCHEDULED';
+export type JobStatus = 'CANCELLED' | 'USER_PAUSED' | 'ACTIVE';
+
+export interface JobState extends Bookkeeping {
+  readonly jobId: string;
+  readonly jobName?: string;
+  readonly adminAccountId?: string;
+  /** Event time of the event that named the job (the newest wins). */
+  readonly nameAt?: string;
+  readonly createdAt?: string;
+  readonly kind?: JobKind;
+  /** The newest runDate seen: events without one attach to it. */
+  readonly currentRunDate?: string;
+  readonly recentRunStarts: readonly string[];
+  readonly jobStatus?: JobStatus;
+  readonly jobStatusAt?: string;
+  /** `${batchKey}=${runDate}`: where each batch of undated events went, so a retry goes there too. */
+  readonly routedBatches: readonly string[];
+  readonly sweeper?: JobSweeperMarks;
+}
+
+const text = z.string();
+const optionalText = z.optional(z.string());
+const count = z.number();
+/** Maps keyed by event type (or account): read into objects with no prototype, so no key is inherited. */
+const map = <T extends z.ZodMiniType>(value: T) =>
+  z.pipe(
+    z.optional(z.record(z.string(), value)),
+    z.transform((v: Record<string, z.output<T>> | undefined) => Object.assign(Object.create(null) as Record<string, z.output<T>>, v)),
+  );
+const list = z.pipe(
+  z.optional(z.array(z.string())),
+  z.transform((v: string[] | undefined) => v ?? []),
+);
+
+const RunGroupSchema = z.object({ count, firstAt: text, lastAt: text, lastAlertAt: optionalText, alerts: count });
+const AffectedSetSchema = z.object({ buckets: z.array(text), accounts: z.array(text), total: count });
+const SummarySnapshotSchema = z.object({ status: text, bucketsMatched: count, errors: z.record(z.string(), count) });
+const RunSweeperSchema = z.object({
+  stillRunning: z.optional(z.object({ alertedAt: text, alertId: text })),
+  quotaPause: z.optional(z.object({ pausedAt: text, alertedAt: text, alertId: text })),
+});
+const JobSweeperSchema = z.object({
+  missedRun: z.optional(z.object({ expectedAt: text, lastStart: text, alertedAt: text, alertId: text, resolvedAt: optionalText })),
+});
+
+const RunItemSchema = z.object({
+  ...bookkeepingShape,
+  jobId: text,
+  runDate: text,
+  jobName: text,
+  adminAccountId: text,
+  region: text,
+  status: z.enum(['RUNNING', 'PAUSED', 'COMPLETED', 'CANCELLED', 'NO_BUCKETS', 'UNKNOWN']),
+  statusAt: optionalText,
+  statusEvent: optionalText,
+  bucketsMatched: z._default(count, 0),
+  startedAt: optionalText,
+  endedAt: optionalText,
+  lastEventAt: optionalText,
+  noBucketsAt: optionalText,
+  pausedBy: z.optional(z.enum(['QUOTA', 'USER'])),
+  pausedAt: optionalText,
+  errors: map(count),
+  affected: map(AffectedSetSchema),
+  openAccountErrors: map(text),
+  groups: map(RunGroupSchema),
+  statusEvents: list,
+  summarySentAt: optionalText,
+  summaryVersion: z.optional(count),
+  summarized: z.optional(SummarySnapshotSchema),
+  appliedBatches: list,
+  sweeper: z.optional(RunSweeperSchema),
+});
+
+const JobItemSchema = z.object({
+  ...bookkeepingShape,
+  jobId: text,
+  jobName: optionalText,
+  adminAccountId: optionalText,
+  nameAt: optionalText,
+  createdAt: optionalText,
+  kind: z.optional(z.enum(['ONE_TIME', 'SCHEDULED'])),
+  currentRunDate: optionalText,
+  recentRunStarts: list,
+  jobStatus: z.optional(z.enum(['CANCELLED', 'USER_PAUSED', 'ACTIVE'])),
+  jobStatusAt: optionalText,
+  routedBatches: list,
+  sweeper: z.optional(JobSweeperSchema),
+});
+
+function withoutKeys<T extends { pk: string; sk: string }>(parsed: T): Omit<T, 'pk' | 'sk'> {
+  const { pk: _pk, sk: _sk, ...rest } = parsed;
+  return rest;
+}
+
+/** The run item. Keys come from jobId and runDate; an open run (RUNNING, PAUSED) is listed in OPEN_RUN for the sweeper. */
+export const RunCodec = itemCodec(
+  'run',
+  RunItemSchema,
+  (run: RunState) =>
+    compact({
+      ...keys.run(run.jobId, run.runDate),
+      jobId: run.jobId,
+      runDate: run.runDate,
+      jobName: run.jobName,
+      adminAccountId: run.adminAccountId,
+      region: run.region,
+      status: run.status,
+      statusAt: run.statusAt,
+      statusEvent: run.statusEvent,
+      bucketsMatched: run.bucketsMatched,
+      startedAt: run.startedAt,
+      endedAt: run.endedAt,
+      lastEventAt: run.lastEventAt,
+      noBucketsAt: run.noBucketsAt,
+      pausedBy: run.pausedBy,
+      pausedAt: run.pausedAt,
+      errors: { ...run.errors },
+      affected: { ...run.affected },
+      openAccountErrors: { ...run.openAccountErrors },
+      groups: { ...run.groups },
+      statusEvents: run.statusEvents,
+      summarySentAt: run.summarySentAt,
+      summaryVersion: run.summaryVersion,
+      summarized: run.summarized,
+      appliedBatches: run.appliedBatches,
+      sweeper: run.sweeper,
+      ...(OPEN_RUN_STATUSES.has(run.status) ? { gsi1pk: GSI1.openRun, gsi1sk: `${run.jobId}#${run.runDate}` } : {}),
+      ...bookkeepingItem(run),
+    }),
+  (parsed): RunState => withoutKeys(parsed),
+);
+
+/** The job item. A job known to be periodic is listed in PERIODIC_JOB for the sweeper. */
+export const JobCodec = itemCodec(
+  'job',
+  JobItemSchema,
+  (job: JobState) =>
+    compact({
+      ...keys.job(job.jobId),
+      jobId: job.jobId,
+      jobName: job.jobName,
+      adminAccountId: job.adminAccountId,
+      nameAt: job.nameAt,
+      createdAt: job.createdAt,
+      kind: job.kind,
+      currentRunDate: job.currentRunDate,
+      recentRunStarts: job.recentRunStarts,
+      jobStatus: job.jobStatus,
+      jobStatusAt: job.jobStatusAt,
+      routedBatches: job.routedBatches,
+      sweeper: job.sweeper,
+      ...(job.kind === 'SCHEDULED' ? { gsi1pk: GSI1.periodicJob, gsi1sk: job.jobId } : {}),
+      ...bookkeepingItem(job),
+    }),
+  (parsed): JobState => withoutKeys(parsed),
+);
