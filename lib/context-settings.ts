@@ -30,7 +30,7 @@ export interface Subscriber {
 
 export type SubscriberKind = 'email' | 'sms' | 'https';
 
-/** Every context key the app reads; the README documents each. */
+/** Every context key the app reads; docs/settings.md documents each (test/docs checks it). */
 export const CONTEXT_KEYS = [
   'alertEmails',
   'alertSmsNumbers',

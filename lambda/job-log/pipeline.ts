@@ -17,7 +17,8 @@ import { keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
  * DynamoDB -> alerts through the outbox. Per job in the batch: one consistent read of the job and its runs,
  * the pure reducers (run-state.ts), one atomic conditional write of everything that changed plus the new
  * alerts, then delivery of every touched run's pending alerts. A lost condition re-reads and recomputes,
- * so concurrent invocations lose nothing; a batch already applied to a run changes nothing (batchKey).
+ * so concurrent invocations lose nothing; a log event already applied to its run counts once, whatever
+ * batch it comes back in (applied-events.ts).
  */
 export interface JobLogReport {
   /** Log events seen (control messages excluded). */
@@ -164,7 +165,7 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
       for (const [k, v] of more) found.set(k, v);
     }
 
-    const reductions: { key: ItemKey; runDate: string; read: RunState | undefined; r: RunReduction; count: number }[] = [];
+    const reductions: { key: ItemKey; runDate: string; read: RunState | undefined; r: RunReduction }[] = [];
     for (const [runDate, runRecords] of [...byRun.entries()].sort(([a], [b]) => compareIso(a, b))) {
       const key = keys.run(jobId, runDate);
       const read = decodeOptional(RunCodec, store.lookup(found, key));
@@ -181,13 +182,14 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
           runDate,
           batchKey: batchKeyOf(runRecords.map((x) => x.id)),
           events,
+          logEventIds: runRecords.map((x) => x.id),
           jobName: job.jobName ?? newest.jobName,
           adminAccountId: job.adminAccountId ?? newest.adminAccountId,
         },
         { settings, region: deps.region, now, findings },
       );
       if (existingAlerts.size > 0 && !r.duplicate) r = dropExisting(r, existingAlerts);
-      reductions.push({ key, runDate, read, r, count: events.length });
+      reductions.push({ key, runDate, read, r });
     }
 
     // One atomic write per job batch (split only past DynamoDB's 100 operations per transaction; each run
@@ -224,7 +226,7 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
     }
 
     return {
-      duplicates: reductions.filter((x) => x.r.duplicate).reduce((s, x) => s + x.count, 0),
+      duplicates: reductions.reduce((s, x) => s + x.r.duplicateEvents, 0),
       suppressed: reductions.reduce((s, x) => s + x.r.suppressed, 0),
       inhibited: reductions.reduce((s, x) => s + x.r.inhibited, 0),
       runs: reductions.map((x) => `${jobId}#${x.runDate}`),

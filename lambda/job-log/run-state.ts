@@ -3,7 +3,8 @@ import { classify, isErrorEffect, type Classification, type EventEffect } from '
 import { compareIso, maxIso, minIso, newestEvent } from '../core/iso-time';
 import type { JobLogEvent } from './log-events';
 import { jobLinks } from '../core/links';
-import { buildRunSummaryAlert, type FindingsSummary } from './run-summary';
+import { appliedSet, digestKey, digestOf, withApplied } from './applied-events';
+import { buildRunSummaryAlert, type FindingsSummary, type RunPause } from './run-summary';
 import type { PipelineSettings } from '../core/settings';
 import { withIds } from '../state/codec';
 import type { JobState, JobStatus, RunState, RunStatus, SummarySnapshot } from '../state/job-items';
@@ -28,6 +29,8 @@ export interface RunBatch {
   readonly runDate: string;
   readonly batchKey: string;
   readonly events: readonly JobLogEvent[];
+  /** The CloudWatch Logs id of each event (same order as events): an event already applied counts once. */
+  readonly logEventIds: readonly string[];
   /** The job's name and admin account as of this batch (the newest event wins). */
   readonly jobName: string;
   readonly adminAccountId: string;
@@ -43,8 +46,10 @@ export interface ReduceContext {
 }
 
 export interface RunReduction {
-  /** The batch was applied before: nothing changed, `run` is the run as read. */
+  /** Every event of the batch was applied before: nothing changed, `run` is the run as read. */
   readonly duplicate: boolean;
+  /** Events of the batch already applied to the run (skipped). */
+  readonly duplicateEvents: number;
   readonly run: RunState;
   readonly alerts: Alert[];
   /** Alerting events counted without an alert of their own (grouped or inhibited). */
@@ -126,7 +131,23 @@ function facts(run: RunState): string {
 export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: ReduceContext): RunReduction {
   const applied = current?.appliedBatches ?? [];
   if (current && applied.includes(batch.batchKey)) {
-    return { duplicate: true, run: current, alerts: [], suppressed: 0, inhibited: 0 };
+    return { duplicate: true, duplicateEvents: batch.events.length, run: current, alerts: [], suppressed: 0, inhibited: 0 };
+  }
+  // Events already counted (re-sent inside another batch, or twice in this one) are skipped one by one.
+  const seen = appliedSet(current?.appliedEvents);
+  const fresh: JobLogEvent[] = [];
+  const freshDigests: Buffer[] = [];
+  batch.events.forEach((e, i) => {
+    const digest = digestOf(batch.logEventIds[i]);
+    const key = digestKey(digest);
+    if (seen.has(key)) return;
+    seen.add(key);
+    fresh.push(e);
+    freshDigests.push(digest);
+  });
+  const duplicateEvents = batch.events.length - fresh.length;
+  if (current && fresh.length === 0) {
+    return { duplicate: true, duplicateEvents, run: current, alerts: [], suppressed: 0, inhibited: 0 };
   }
   const { jobId, runDate } = batch;
   const before = current ? facts(current) : undefined;
@@ -155,7 +176,7 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
       : undefined;
 
   // Parse each timestamp once (a storm batch is 1,000 events), then sort by time, then type.
-  const events = batch.events
+  const events = fresh
     .map((e) => ({ e, ms: Date.parse(e.occurredAt) }))
     .sort((a, b) => a.ms - b.ms || compareIso(a.e.occurredAt, b.e.occurredAt) || (a.e.eventType < b.e.eventType ? -1 : a.e.eventType > b.e.eventType ? 1 : 0))
     .map((x) => x.e);
@@ -233,7 +254,7 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
       const changes = describeChanges(current?.summarized, run);
       run = { ...run, summaryVersion: version };
       alerts.push(
-        buildRunSummaryAlert(run, {
+        buildRunSummaryAlert(summaryInput(run, ctx.settings), {
           id: runAlertId(jobId, runDate, `summary-update:${version - 1}`),
           kind: 'update',
           region: ctx.region,
@@ -289,7 +310,7 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
     if (summaryNow) {
       run = { ...run, summarySentAt: run.endedAt, summaryVersion: 1 };
       alerts.push(
-        buildRunSummaryAlert(run, {
+        buildRunSummaryAlert(summaryInput(run, ctx.settings), {
           id: runAlertId(jobId, runDate, 'summary'),
           kind: 'summary',
           region: ctx.region,
@@ -305,11 +326,50 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
     ...run,
     groups,
     appliedBatches: [...applied, batch.batchKey].slice(-APPLIED_BATCHES_CAP),
+    appliedEvents: withApplied(current?.appliedEvents, freshDigests),
     pendingAlerts: withIds(current?.pendingAlerts, alerts.map((a) => a.id)),
     version: (current?.version ?? 0) + 1,
     expiresAt: expiresAt(ctx.now, ctx.settings.stateRetentionDays),
   };
-  return { duplicate: false, run, alerts, suppressed, inhibited };
+  return { duplicate: false, duplicateEvents, run, alerts, suppressed, inhibited };
+}
+
+/** What the summary is built from: the run, and its pauses told from its status events. */
+function summaryInput(run: RunState, settings: PipelineSettings) {
+  return { ...run, pauses: pausesOf(run.statusEvents, settings) };
+}
+
+const PAUSE_CAUSE: Partial<Record<EventEffect, RunPause['by']>> = { PAUSED_BY_QUOTA: 'QUOTA', PAUSED_BY_USER: 'USER' };
+
+/**
+ * The run's pauses, from its status events (the set of pause and resume events, so the story is the same
+ * whatever order the events arrived in): each pause lasts until the next resumption. A pause of another
+ * cause while one is open (a user pausing a run the quota paused) starts a new pause; the first then has no
+ * resumption of its own.
+ */
+export function pausesOf(statusEvents: readonly string[], settings: PipelineSettings): RunPause[] {
+  const events = statusEvents
+    .map((entry) => {
+      const at = entry.indexOf('@');
+      return { effect: classify(entry.slice(0, at), settings).effect, at: entry.slice(at + 1) };
+    })
+    .filter((e) => PAUSE_CAUSE[e.effect] || e.effect === 'RESUMED')
+    .sort((a, b) => compareIso(a.at, b.at) || (a.effect < b.effect ? -1 : a.effect > b.effect ? 1 : 0));
+  const pauses: RunPause[] = [];
+  let open: RunPause | undefined;
+  for (const e of events) {
+    const cause = PAUSE_CAUSE[e.effect];
+    if (cause) {
+      if (open?.by === cause) continue;
+      if (open) pauses.push(open);
+      open = { by: cause, from: e.at };
+    } else if (open) {
+      pauses.push({ ...open, to: e.at });
+      open = undefined;
+    }
+  }
+  if (open) pauses.push(open);
+  return pauses;
 }
 
 /**

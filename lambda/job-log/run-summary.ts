@@ -26,6 +26,16 @@ export interface RunSummaryInput {
   readonly pausedBy?: string;
   readonly errors: Readonly<Record<string, number>>;
   readonly affected: Readonly<Record<string, { buckets: readonly string[]; accounts: readonly string[]; total: number }>>;
+  /** Every pause of the run, oldest first (see pausesOf in run-state.ts). */
+  readonly pauses: readonly RunPause[];
+}
+
+/** One pause of a run: by the monthly quota or by a user, from when, and until when it was resumed. */
+export interface RunPause {
+  readonly by: 'QUOTA' | 'USER';
+  readonly from: string;
+  /** When it was resumed; absent when no resumption was logged. */
+  readonly to?: string;
 }
 
 export interface FindingsSummary {
@@ -94,6 +104,8 @@ export function summarySeverity(run: RunSummaryInput, settings: Pick<PipelineSet
     .map(([type]) => classify(type, settings).severity);
   if (run.noBucketsAt) seen.push(classify('NO_BUCKETS_MATCHED_THE_CRITERIA', settings).severity);
   if (run.status === 'CANCELLED') seen.push(classify('JOB_CANCELLED', settings).severity);
+  // The last word on a quota pause (a HIGH alert) must not read as routine.
+  if (run.pauses.some((p) => p.by === 'QUOTA')) seen.push('LOW');
   return maxSeverity(...seen);
 }
 
@@ -135,6 +147,22 @@ function statusWords(run: RunSummaryInput): string {
   }
 }
 
+const PAUSED_BY: Record<RunPause['by'], string> = { QUOTA: 'by the monthly quota', USER: 'by a user' };
+
+/** "paused by the monthly quota from X to Y (10 h 0 min), then resumed" for one pause, or each of several. */
+function describePauses(pauses: readonly RunPause[]): string | undefined {
+  const one = (p: RunPause) =>
+    p.to ? `${PAUSED_BY[p.by]} from ${p.from} to ${p.to}${withDuration(p.from, p.to)}, then resumed` : `${PAUSED_BY[p.by]} from ${p.from}, with no resumption logged`;
+  if (pauses.length === 0) return undefined;
+  if (pauses.length === 1) return `paused ${one(pauses[0])}`;
+  return `paused ${num(pauses.length)} times: ${pauses.map(one).join('; ')}`;
+}
+
+function withDuration(from: string, to: string): string {
+  const d = formatDuration(from, to);
+  return d ? ` (${d})` : '';
+}
+
 /**
  * The summary alert (kind 'summary') or a correction after late events (kind 'update', with `changes`).
  * Everything users need is in whatHappened / details; whatToDo lists one action per error type.
@@ -170,15 +198,18 @@ export function buildRunSummaryAlert(
           : run.noBucketsAt
             ? 'run completed, no buckets matched'
             : 'run completed';
-  const headline = `Macie job ${run.jobName}: ${headlineCore}`;
+  const quotaPauses = run.pauses.filter((p) => p.by === 'QUOTA').length;
+  const afterPause = opts.kind === 'summary' && quotaPauses > 0 ? `${totalErrors > 0 ? ',' : ''} after ${quotaPauses === 1 ? 'a quota pause' : `${num(quotaPauses)} quota pauses`}` : '';
+  const headline = `Macie job ${run.jobName}: ${headlineCore}${afterPause}`;
 
   const sentences: string[] = [];
   if (opts.kind === 'update') {
     sentences.push(`Events arrived after the summary of this run was sent. ${opts.changes?.lines.join(' ') ?? ''}`.trim());
     sentences.push('Corrected totals follow.');
   }
+  const pauseStory = describePauses(run.pauses);
   sentences.push(
-    `The run of Macie job "${run.jobName}" (${run.jobId}) that started ${start} ${statusWords(run)}` +
+    `The run of Macie job "${run.jobName}" (${run.jobId}) that started ${start}${pauseStory ? ` was ${pauseStory}, and` : ''} ${statusWords(run)}` +
       (end ? ` at ${end}${duration ? ` after ${duration}` : ''}` : '') +
       '.',
   );
@@ -224,7 +255,12 @@ export function buildRunSummaryAlert(
   ];
   if (end) details.push({ label: 'Ended', value: end });
   if (duration) details.push({ label: 'Duration', value: duration });
-  if (run.pausedAt) details.push({ label: 'Paused', value: `${run.pausedAt}${run.pausedBy ? ` (by ${run.pausedBy === 'QUOTA' ? 'Macie: monthly quota' : 'a user'})` : ''}` });
+  run.pauses.forEach((p, i) =>
+    details.push({
+      label: run.pauses.length === 1 ? 'Paused' : `Pause ${i + 1}`,
+      value: `${p.to ? `${p.from} to ${p.to}${withDuration(p.from, p.to)}` : `${p.from}, no resumption logged`}, by ${p.by === 'QUOTA' ? 'Macie (monthly quota)' : 'a user'}`,
+    }),
+  );
   details.push({ label: 'Buckets matched', value: num(run.bucketsMatched) });
   details.push({ label: 'Errors', value: num(totalErrors) });
   for (const [type, n] of errorTypes) details.push({ label: `Errors (${type})`, value: errorLine(type, n, run) });

@@ -82,8 +82,10 @@ export interface RunState extends Bookkeeping {
   readonly summarySentAt?: string;
   readonly summaryVersion?: number;
   readonly summarized?: SummarySnapshot;
-  /** Batch keys already applied to this run (a redelivered batch changes nothing). */
+  /** Batch keys already applied to this run (a batch redelivered whole changes nothing). */
   readonly appliedBatches: readonly string[];
+  /** Digests of the log events applied to this run, newest last (see job-log/applied-events.ts). */
+  readonly appliedEvents?: Uint8Array;
   readonly sweeper?: RunSweeperMarks;
 }
 
@@ -159,6 +161,7 @@ const RunItemSchema = z.object({
   summaryVersion: z.optional(count),
   summarized: z.optional(SummarySnapshotSchema),
   appliedBatches: list,
+  appliedEvents: z.optional(z.instanceof(Uint8Array)),
   sweeper: z.optional(RunSweeperSchema),
 });
 
@@ -214,6 +217,7 @@ export const RunCodec = itemCodec(
       summaryVersion: run.summaryVersion,
       summarized: run.summarized,
       appliedBatches: run.appliedBatches,
+      appliedEvents: run.appliedEvents,
       sweeper: run.sweeper,
       ...(OPEN_RUN_STATUSES.has(run.status) ? { gsi1pk: GSI1.openRun, gsi1sk: `${run.jobId}#${run.runDate}` } : {}),
       ...bookkeepingItem(run),

@@ -97,12 +97,17 @@ describe('macie-alerts replay (child process)', () => {
     expect(summary).toMatchObject({ severity: 'HIGH', category: 'JOB_RUN_SUMMARY', runDate: '2024-04-14T17:09:30.574809Z' });
     expect(summary!.email).toMatch(/Errors \(BUCKET_ACCESS_DENIED\): 363/);
 
-    // 02 and 03: quota pause and resume, user pause and cancel.
+    // 02 and 03: quota pause and resume, user pause and cancel. A run paused by the quota is summarised at
+    // least LOW, and the summary tells the pause.
     expect(of('5ad81ae2b13d7c4f9e0a6b2c8example')).toEqual([
       'HIGH JOB_PAUSED_BY_MACIE_SERVICE_QUOTA_MET',
       'LOW JOB_RESUMED_BY_MACIE_SERVICE_QUOTA_LIFTED',
-      'INFO JOB_COMPLETED',
+      'LOW JOB_COMPLETED',
     ]);
+    const quotaSummary = lines.find((l) => l.jobId === '5ad81ae2b13d7c4f9e0a6b2c8example' && l.eventType === 'JOB_COMPLETED');
+    expect(quotaSummary!.email).toContain(
+      'that started 2024-05-29T09:02:00.000112Z was paused by the monthly quota from 2024-05-29T16:02:00.000250Z to 2024-06-01T00:04:12.000870Z (2 d 8 h 2 min), then resumed, and completed at',
+    );
     expect(of('9c1e6f3a2b7d48e5a0f4c6d1bexample')).toEqual(['HIGH BUCKET_ACCESS_DENIED', 'LOW JOB_PAUSED_BY_USER', 'HIGH JOB_CANCELLED']);
 
     // 04: 33 findings in 3 (bucket, type) groups: 3 alerts; the run summary counts all 33.

@@ -258,6 +258,26 @@ describe('idempotency, failures and concurrency', () => {
     expect(twice.telemetry.counters.EventsDuplicate).toBe(batches.flat().length);
   });
 
+  test('an event re-sent inside a differently composed batch counts once, and alerts nothing again', async () => {
+    const h = await harness();
+    const ev = jobStream('job-resent', 'Resent', RUN);
+    const started = logEvent(ev('SCHEDULED_RUN_STARTED', T0));
+    const denied = [1, 2, 3, 4].map((m) => logEvent(ev('BUCKET_ACCESS_DENIED', at(T0, m), bucketError(`b${m}`, '111122223333'))));
+    const paused = logEvent(ev('JOB_PAUSED_BY_USER', at(T0, 5)));
+    const first = await h.send([started, denied[0], denied[1], paused]);
+    // A new composition: two events seen before, two new ones, one of them twice.
+    const second = await h.send([denied[1], paused, denied[2], denied[3], denied[3]]);
+    expect(first.published.map((a) => a.eventType)).toEqual(['BUCKET_ACCESS_DENIED', 'JOB_PAUSED_BY_USER']);
+    expect(second.published).toEqual([]);
+    expect(second.duplicates).toBe(3);
+    const run = await h.run('job-resent', RUN);
+    expect(run?.errors).toEqual({ BUCKET_ACCESS_DENIED: 4 });
+    expect((run?.affected as Record<string, { total: number }>).BUCKET_ACCESS_DENIED.total).toBe(4);
+    expect((run?.groups as Record<string, { count: number }>).BUCKET_ACCESS_DENIED.count).toBe(4);
+    expect(h.telemetry.counters.EventsDuplicate).toBe(3);
+    expect(h.telemetry.counters.EventsProcessed).toBe(4 + 2);
+  });
+
   test('the same events in shuffled batches give the same run facts', async () => {
     const ordered = await harness();
     for (const batch of stream()) await ordered.send(batch);
