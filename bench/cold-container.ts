@@ -58,12 +58,13 @@ export interface ColdBundles {
 
 /**
  * The construct's NodejsFunction bundling (lib/macie-alerts.ts: minify, source map, node22, SDK external),
- * plus the harness. `minify: false` keeps function names readable for bench/profile.ts.
+ * plus the harness. `minify: false` keeps function names readable for bench/profile.ts; `handler` bundles
+ * another job-log handler as ours (another checkout's, to profile before and after a change).
  */
-export async function buildColdBundles(repoRoot: string, options: { minify?: boolean } = {}): Promise<ColdBundles> {
+export async function buildColdBundles(repoRoot: string, options: { minify?: boolean; handler?: string } = {}): Promise<ColdBundles> {
   const dir = mkdtempSync(join(tmpdir(), 'macie-alerts-cold-'));
   const entries = {
-    ours: join(repoRoot, 'lambda', 'handlers', 'job-log.ts'),
+    ours: options.handler ?? join(repoRoot, 'lambda', 'handlers', 'job-log.ts'),
     ioFloor: join(repoRoot, 'bench', 'io-floor-handler.ts'),
     child: join(repoRoot, 'bench', 'cold-container-child.ts'),
   };
@@ -91,6 +92,8 @@ export interface ColdRunOptions {
   readonly bundles: ColdBundles;
   /** Write a V8 CPU profile of init and the invocations here. */
   readonly profileFile?: string;
+  /** NODE_OPTIONS for the container; the construct's (--enable-source-maps) when absent. */
+  readonly nodeOptions?: string;
 }
 
 /** The environment the construct gives the handlers, pointed at DynamoDB Local. */
@@ -98,7 +101,7 @@ function containerEnv(options: ColdRunOptions, tableName: string): NodeJS.Proces
   return {
     PATH: process.env.PATH,
     NODE_PATH: resolve(options.repoRoot, 'node_modules'),
-    NODE_OPTIONS: '--enable-source-maps',
+    NODE_OPTIONS: options.nodeOptions ?? '--enable-source-maps',
     // The SDK warns once per process on node 20 (Lambda runs 24): noise, not a cost Lambda has.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_REGION: REGION,

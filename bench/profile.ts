@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +14,12 @@ import { allScenarios, type Scenario } from './scenarios';
  * attributed to their source file through the source map. Options:
  *   --scenario NAME   storm (default), replay or fleet
  *   --design D        ours (default) or io-floor
+ *   --runs N          containers to profile, one after the other; the tables give the mean (default 3: the
+ *                     profiler samples wall time while the process is not idle, so other load on the
+ *                     machine lands on whatever was running, mostly system calls; more runs even it out)
  *   --top N           rows per table (default 25)
- *   --out FILE        where to keep the .cpuprofile (default cold-<scenario>-<design>.cpuprofile); open it
+ *   --handler FILE    profile another job-log handler entry, e.g. another checkout's, for before/after
+ *   --out DIR         where to keep the .cpuprofile files (default: a temporary directory, removed); open one
  *                     in Chrome DevTools (Performance) or VS Code for the call tree
  */
 const repoRoot = resolve(__dirname, '..');
@@ -39,8 +43,9 @@ export interface ProfileEntry {
   readonly share: number;
 }
 
+/** Per profiled container (the mean over the profiles summarised). */
 export interface ProfileSummary {
-  /** Sampled CPU time: everything but (idle), i.e. waiting for DynamoDB. */
+  /** Sampled time: everything but (idle), i.e. waiting for DynamoDB. */
   readonly cpuMs: number;
   readonly idleMs: number;
   readonly byFunction: readonly ProfileEntry[];
@@ -56,8 +61,8 @@ export function moduleOf(source: string): string {
   return project ? project[1] : source;
 }
 
-/** Self time per function and per module; bundle frames are mapped back to their sources. */
-export function summarizeProfile(profile: CpuProfile, top = 25): ProfileSummary {
+/** Self time per function and per module, summed over the profiles; bundle frames are mapped back to their sources. */
+export function summarizeProfiles(profiles: readonly CpuProfile[], top = 25): ProfileSummary {
   const maps = new Map<string, SourceMap | undefined>();
   const sourceMapOf = (url: string): SourceMap | undefined => {
     if (!maps.has(url)) {
@@ -77,39 +82,42 @@ export function summarizeProfile(profile: CpuProfile, top = 25): ProfileSummary 
     const entry = sourceMapOf(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string; originalLine?: number } | undefined;
     return entry?.originalSource ? `${moduleOf(entry.originalSource)}:${(entry.originalLine ?? 0) + 1}` : `${moduleOf(fileURLToPath(frame.url))}:${frame.lineNumber + 1}`;
   };
-  const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
   const byFunction = new Map<string, number>();
   const byModule = new Map<string, number>();
   let cpuUs = 0;
   let idleUs = 0;
-  for (const node of profile.nodes) {
-    const us = selfUs.get(node.id) ?? 0;
-    if (us === 0) continue;
-    const frame = node.callFrame;
-    if (frame.functionName === '(idle)') {
-      idleUs += us;
-      continue;
+  for (const profile of profiles) {
+    const selfUs = new Map<number, number>();
+    profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+    for (const node of profile.nodes) {
+      const us = selfUs.get(node.id) ?? 0;
+      if (us === 0) continue;
+      const frame = node.callFrame;
+      if (frame.functionName === '(idle)') {
+        idleUs += us;
+        continue;
+      }
+      cpuUs += us;
+      const place = frame.functionName.startsWith('(') ? '' : where(frame);
+      const name = `${frame.functionName || '(anonymous)'}${place ? ` ${place}` : ''}`;
+      byFunction.set(name, (byFunction.get(name) ?? 0) + us);
+      const module = frame.functionName.startsWith('(') ? frame.functionName : place.replace(/:\d+$/, '');
+      byModule.set(module, (byModule.get(module) ?? 0) + us);
     }
-    cpuUs += us;
-    const place = frame.functionName.startsWith('(') ? '' : where(frame);
-    const name = `${frame.functionName || '(anonymous)'}${place ? ` ${place}` : ''}`;
-    byFunction.set(name, (byFunction.get(name) ?? 0) + us);
-    const module = frame.functionName.startsWith('(') ? frame.functionName : place.replace(/:\d+$/, '');
-    byModule.set(module, (byModule.get(module) ?? 0) + us);
   }
+  const n = Math.max(1, profiles.length);
   const entries = (m: Map<string, number>) =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([name, us]) => ({ name, selfMs: us / 1000, share: us / cpuUs }));
-  return { cpuMs: cpuUs / 1000, idleMs: idleUs / 1000, byFunction: entries(byFunction), byModule: entries(byModule) };
+      .map(([name, us]) => ({ name, selfMs: us / 1000 / n, share: us / cpuUs }));
+  return { cpuMs: cpuUs / 1000 / n, idleMs: idleUs / 1000 / n, byFunction: entries(byFunction), byModule: entries(byModule) };
 }
 
 export function renderProfile(summary: ProfileSummary): string {
   const rows = (entries: readonly ProfileEntry[]) => entries.map((e) => `| ${fmt(e.selfMs, 1)} | ${fmt(100 * e.share, 1)}% | ${e.name.replace(/\|/g, '\\|')} |`).join('\n');
   return [
-    `sampled CPU ${fmt(summary.cpuMs, 0)} ms (plus ${fmt(summary.idleMs, 0)} ms idle, waiting for DynamoDB)`,
+    `sampled ${fmt(summary.cpuMs, 0)} ms per container (plus ${fmt(summary.idleMs, 0)} ms idle, waiting for DynamoDB); shares of the sampled time`,
     '',
     '| self ms | share | function (source:line) |',
     '| --- | --- | --- |',
@@ -130,27 +138,40 @@ function parseArgs(argv: readonly string[]) {
   if (!['storm', 'replay', 'fleet'].includes(scenario)) throw new Error(`--scenario: storm, replay or fleet, got ${scenario}`);
   const design = value('--design') ?? 'ours';
   if (design !== 'ours' && design !== 'io-floor') throw new Error(`--design: ours or io-floor, got ${design}`);
-  const top = Number(value('--top') ?? 25);
-  return { scenario, design, top, out: resolve(value('--out') ?? join(repoRoot, `cold-${scenario}-${design}.cpuprofile`)) };
+  const number = (flag: string, fallback: number) => {
+    const n = Number(value(flag) ?? fallback);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} expects a positive whole number`);
+    return n;
+  };
+  const handler = value('--handler');
+  const out = value('--out');
+  return { scenario, design, runs: number('--runs', 3), top: number('--top', 25), handler: handler && resolve(handler), out: out && resolve(out) };
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const scenario = allScenarios(7).find((s) => s.name === args.scenario)!;
-  const bundles = await buildColdBundles(repoRoot, { minify: false });
+  const bundles = await buildColdBundles(repoRoot, { minify: false, handler: args.handler });
+  const outDir = args.out ?? join(bundles.dir, 'profiles');
+  mkdirSync(outDir, { recursive: true });
   let local: LocalDynamoDb | undefined;
   try {
     local = await startDynamoDbLocal();
     const options = { repoRoot, endpoint: local.endpoint, bundles };
-    // The floor publishes what ours published: run ours first when profiling the floor.
-    const alerts = args.design === 'io-floor' ? (await runColdContainer(scenario, bundles.ours, options)).alertsPerInvocation : undefined;
-    const report = await runColdContainer(scenario, args.design === 'ours' ? bundles.ours : bundles.ioFloor, { ...options, profileFile: args.out }, alerts);
-    const invocations = report.invocationCpuMs.reduce((s, v) => s + v, 0);
-    process.stdout.write(
-      `${args.scenario}, ${args.design}, one cold container (profiled: a little slower than unprofiled): init ${fmt(report.initCpuMs, 0)} ms CPU, ` +
-        `invocations ${fmt(invocations, 0)} ms CPU (${report.invocationCpuMs.map((v) => fmt(v, 0)).join(' + ')})\n\n`,
-    );
-    process.stdout.write(`${renderProfile(summarizeProfile(JSON.parse(readFileSync(args.out, 'utf8')) as CpuProfile, args.top))}\n\nprofile: ${args.out}\n`);
+    const profiles: CpuProfile[] = [];
+    const lines: string[] = [];
+    for (let i = 0; i < args.runs; i++) {
+      // The floor publishes what ours published: run ours first when profiling the floor.
+      const alerts = args.design === 'io-floor' ? (await runColdContainer(scenario, bundles.ours, options)).alertsPerInvocation : undefined;
+      const profileFile = join(outDir, `cold-${args.scenario}-${args.design}-${i + 1}.cpuprofile`);
+      const report = await runColdContainer(scenario, args.design === 'ours' ? bundles.ours : bundles.ioFloor, { ...options, profileFile }, alerts);
+      const invocations = report.invocationCpuMs.reduce((s, v) => s + v, 0);
+      lines.push(`container ${i + 1}: init ${fmt(report.initCpuMs, 0)} ms CPU, invocations ${fmt(invocations, 0)} ms CPU (${report.invocationCpuMs.map((v) => fmt(v, 0)).join(' + ')})`);
+      profiles.push(JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile);
+    }
+    process.stdout.write(`${args.scenario}, ${args.design}${args.handler ? ` (${args.handler})` : ''}, profiled cold containers (a little slower than unprofiled ones):\n${lines.join('\n')}\n\n`);
+    process.stdout.write(`${renderProfile(summarizeProfiles(profiles, args.top))}\n`);
+    if (args.out) process.stdout.write(`\nprofiles: ${outDir}\n`);
   } finally {
     await local?.stop();
     bundles.remove();
