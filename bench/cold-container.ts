@@ -92,8 +92,6 @@ export interface ColdRunOptions {
   readonly bundles: ColdBundles;
   /** Write a V8 CPU profile of init and the invocations here. */
   readonly profileFile?: string;
-  /** NODE_OPTIONS for the container; the construct's (--enable-source-maps) when absent. */
-  readonly nodeOptions?: string;
 }
 
 /** The environment the construct gives the handlers, pointed at DynamoDB Local. */
@@ -101,7 +99,7 @@ function containerEnv(options: ColdRunOptions, tableName: string): NodeJS.Proces
   return {
     PATH: process.env.PATH,
     NODE_PATH: resolve(options.repoRoot, 'node_modules'),
-    NODE_OPTIONS: options.nodeOptions ?? '--enable-source-maps',
+    NODE_OPTIONS: '--enable-source-maps',
     // The SDK warns once per process on node 20 (Lambda runs 24): noise, not a cost Lambda has.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_REGION: REGION,
