@@ -52,11 +52,10 @@ export interface ProfileSummary {
   readonly byModule: readonly ProfileEntry[];
 }
 
-/** What a source path belongs to: an npm package, a file of this project, or node itself. */
+/** What a source path belongs to: an npm package or a file of this project (node's own keep their node: URL). */
 export function moduleOf(source: string): string {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(source);
   if (pkg) return pkg[1];
-  if (source.startsWith('node:')) return source.startsWith('node:internal') ? 'node (internal)' : source;
   const project = /(?:^|\/)((?:lambda|bench|src|lib)\/.*)$/.exec(source);
   return project ? project[1] : source;
 }

@@ -3,6 +3,7 @@ import { benchCold, buildColdBundles, runColdContainer, type ColdBundles } from 
 import { decodeFloor } from '../../bench/floor';
 import { hasIoFloor, runFloor, runIoFloor, runNaive, runOurs } from '../../bench/measure';
 import { ourPipelines } from '../../bench/pipelines';
+import { summarizeProfiles } from '../../bench/profile';
 import { benchScenario, DEFAULT_BENCH_OPTIONS } from '../../bench/scenario-bench';
 import { allScenarios, fleetScenario, findingsScenario, replayScenario, stormScenario, type ScenarioSizes } from '../../bench/scenarios';
 import { testDynamoClient } from '../support/dynamodb';
@@ -150,5 +151,33 @@ describe('cold containers', () => {
     expect(figures.ours.alerts).toBe(warm.sns.messages);
     expect(figures.ioFloor.alerts).toBe(warm.sns.messages);
     expect(figures.ratio.runs).toBe(1);
+  });
+});
+
+describe('bench:profile summaries', () => {
+  const frame = (functionName: string, url = '') => ({ functionName, url, lineNumber: 0, columnNumber: 0 });
+  it('attribute self time to functions and modules (npm package, project file, node), idle apart, averaged over profiles', () => {
+    const profile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)') },
+        { id: 2, callFrame: frame('(idle)') },
+        { id: 3, callFrame: frame('(garbage collector)') },
+        { id: 4, callFrame: frame('parse', 'file:///x/node_modules/zod/v4/core/schemas.js') },
+        { id: 5, callFrame: frame('reduceRun', 'file:///x/lambda/job-log/run-state.ts') },
+        { id: 6, callFrame: frame('writev', 'node:internal/fs/streams') },
+      ],
+      samples: [2, 3, 4, 4, 5, 5, 5, 6],
+      timeDeltas: [5000, 1000, 1000, 1000, 1000, 1000, 1000, 1000],
+    };
+    const summary = summarizeProfiles([profile, profile]);
+    expect(summary.idleMs).toBe(5);
+    expect(summary.cpuMs).toBe(7);
+    expect(summary.byModule.map((m) => [m.name, m.selfMs])).toEqual([
+      ['lambda/job-log/run-state.ts', 3],
+      ['zod', 2],
+      ['(garbage collector)', 1],
+      ['node:internal/fs/streams', 1],
+    ]);
+    expect(summary.byFunction[0]).toEqual({ name: 'reduceRun lambda/job-log/run-state.ts:1', selfMs: 3, share: 3 / 7 });
   });
 });
