@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   if (session) {
     session.connect();
     await post(session, 'Profiler.enable');
-    await post(session, 'Profiler.setSamplingInterval', { interval: 100 });
+    await post(session, 'Profiler.setSamplingInterval', { interval: 250 });
     await post(session, 'Profiler.start');
   }
   const wall0 = performance.now();
