@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import { runForked } from './forked-child';
 
 /**
  * One cold Lambda container, in a fresh node process that cold-container.ts forks: load a handler bundle
@@ -90,11 +91,4 @@ async function main(): Promise<void> {
   process.send?.(report);
 }
 
-main().then(
-  () => process.disconnect?.(),
-  (error) => {
-    process.send?.({ error: String((error as Error)?.stack ?? error) });
-    process.exitCode = 1;
-    process.disconnect?.();
-  },
-);
+runForked(main);
