@@ -16,6 +16,7 @@ describe('parseSettings (CDK context and the replay config file)', () => {
       removalPolicy: RemovalPolicy.RETAIN,
       logRetentionDays: 30,
       logLevel: 'INFO',
+      dashboard: true,
       regions: [],
     });
   });
@@ -43,6 +44,7 @@ describe('parseSettings (CDK context and the replay config file)', () => {
       removalPolicy: 'destroy',
       logRetentionDays: '90',
       logLevel: 'DEBUG',
+      dashboard: 'false',
     });
     expect(parsed).toEqual({
       pipelineSettings: {
@@ -64,6 +66,7 @@ describe('parseSettings (CDK context and the replay config file)', () => {
       removalPolicy: RemovalPolicy.DESTROY,
       logRetentionDays: 90,
       logLevel: 'DEBUG',
+      dashboard: false,
       regions: ['eu-west-1', 'us-east-1'],
     });
   });
@@ -103,6 +106,7 @@ describe('parseSettings (CDK context and the replay config file)', () => {
     ['chatMinSeverity', { chatMinSeverity: 'LOUD' }, 'chatMinSeverity', 'LOUD'],
     ['sweeperRateMinutes', { sweeperRateMinutes: '0' }, 'sweeperRateMinutes', '0'],
     ['apiCallAlerts', { apiCallAlerts: 'no' }, 'apiCallAlerts', 'no'],
+    ['dashboard', { dashboard: 'off' }, 'dashboard', 'off'],
     ['regions', { regions: 'eu-west-1,Ireland' }, 'regions', 'eu-west-1,Ireland'],
     ['removalPolicy', { removalPolicy: 'snapshot' }, 'removalPolicy', 'snapshot'],
     ['logRetentionDays', { logRetentionDays: '45' }, 'logRetentionDays', '45'],
@@ -127,6 +131,7 @@ describe('parseSettings (CDK context and the replay config file)', () => {
         'alertEmails', 'alertSmsNumbers', 'alertHttpsEndpoints', 'slackWorkspaceId', 'slackChannelId', 'teamsTenantId', 'teamsTeamId',
         'teamsChannelId', 'chatMinSeverity', 'minFindingSeverity', 'repeatIntervalMinutes', 'policyFindingRepeatHours', 'longRunningRunHours',
         'stateRetentionDays', 'severityOverrides', 'sweeperRateMinutes', 'apiCallAlerts', 'regions', 'removalPolicy', 'logRetentionDays', 'logLevel',
+        'dashboard',
       ].sort(),
     );
   });
