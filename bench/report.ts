@@ -25,6 +25,10 @@ export interface TargetCheck {
  * sides). The decode floor is printed but has no target: no design that keeps state can reach it.
  */
 const LIMITS = { stormAlerts: 3, stormWritesPerBatch: 2, ioFloorRatio: 1.5, bundleKb: 500, loadMs: 150 };
+/** Conditional writes per published chunk before confirmed delivery: the claim alone (PENDING -> SENT). */
+const DELIVERY_WRITES_BEFORE = 1;
+/** What confirmed delivery may add (issue 13): the settle after SNS answered. */
+const DELIVERY_WRITES_EXTRA = 1;
 
 export function checkTargets(scenarios: readonly ScenarioResult[], coldStart: ColdStartResult): TargetCheck[] {
   const by = (name: string) => scenarios.find((s) => s.name === name);
@@ -55,6 +59,15 @@ export function checkTargets(scenarios: readonly ScenarioResult[], coldStart: Co
           }
         : { target, actual: 'skipped (--no-cold-container)', met: 'not measured' },
     );
+  }
+  for (const s of scenarios) {
+    if (s.ours.sns.calls === 0) continue;
+    const perChunk = s.ours.dynamo.deliveryWrites / s.ours.sns.calls;
+    checks.push({
+      target: `${s.name}: at most ${DELIVERY_WRITES_EXTRA} conditional write per published chunk more than before (${DELIVERY_WRITES_BEFORE}, the claim alone)`,
+      actual: `${fmt(perChunk, 2)} (${fmt(s.ours.dynamo.deliveryWrites)} claim and settle writes / ${fmt(s.ours.sns.calls)} PublishBatch calls; before: ${fmt(DELIVERY_WRITES_BEFORE, 2)})`,
+      met: perChunk <= DELIVERY_WRITES_BEFORE + DELIVERY_WRITES_EXTRA,
+    });
   }
   if (coldStart.bundles.length === 0) {
     checks.push({ target: `each bundle under ${LIMITS.bundleKb} KB, loading in under ${LIMITS.loadMs} ms`, actual: coldStart.note ?? 'no bundles', met: 'not measured' });
