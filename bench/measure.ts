@@ -12,8 +12,9 @@ import { createStateTable } from '../src/local/dynamodb-local';
 import { sqsEvent, type QueueMessage } from '../src/local/sqs-queue';
 import { emptyDynamoCounts, meterDynamoDb, type DynamoCounts } from './dynamo-metering';
 import { decodeFloor } from './floor';
+import { processIoFloor } from './io-floor';
 import { processNaive } from './naive';
-import { recordingSnsClient, type SnsCounts } from './recording-sns';
+import { emptySnsCounts, recordingSnsClient, type SnsCounts } from './recording-sns';
 import { REGION, type Invocation, type Scenario } from './scenarios';
 
 /**
@@ -92,6 +93,8 @@ export interface OursPass extends PassResult {
   readonly redeliveredRecords: number;
   /** The findings groups as stored after the pass, when the scenario says what they must be. */
   readonly groups?: GroupsFound;
+  /** SNS messages each invocation published: the alerts the I/O floor must send too. */
+  readonly alertsPerInvocation: readonly number[];
 }
 
 export interface GroupsFound {
@@ -126,9 +129,11 @@ export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClien
   let cpuMs = 0;
   let failedInvocations = 0;
   let redeliveredRecords = 0;
+  const alertsPerInvocation: number[] = [];
   // Records a batch could not apply come back, as SQS delivers them again after their visibility timeout.
   const redeliveries: QueueMessage[] = [];
   const invoke = async (input: ReturnType<typeof handlerInput>) => {
+    const messagesBefore = sns.messages;
     const cpu0 = cpuNowMs();
     const t0 = performance.now();
     try {
@@ -143,8 +148,9 @@ export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClien
     }
     wallMs += performance.now() - t0;
     cpuMs += cpuNowMs() - cpu0;
+    return sns.messages - messagesBefore;
   };
-  for (const input of inputs) await invoke(input);
+  for (const input of inputs) alertsPerInvocation.push(await invoke(input));
   let invocations = inputs.length;
   while (redeliveries.length > 0) {
     const batch = redeliveries.splice(0, redeliveries.length);
@@ -156,7 +162,7 @@ export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClien
   const groups = scenario.expected && invocationLimit === Infinity ? await groupsFound(deps.store, scenario.expected.jobId) : undefined;
   client.destroy();
   const events = scenario.invocations.slice(0, invocationLimit).reduce((n, inv) => n + inv.events, 0);
-  return { wallMs, cpuMs, events, dynamo: measured, sns: { ...sns }, telemetry, failedInvocations, invocations, redeliveredRecords, groups };
+  return { wallMs, cpuMs, events, dynamo: measured, sns: { ...sns }, telemetry, failedInvocations, invocations, redeliveredRecords, groups, alertsPerInvocation };
 }
 
 /** A job's findings groups (every run), read after the pass: not part of the measured requests. */
@@ -174,7 +180,39 @@ export function runFloor(scenario: Scenario): PassResult {
   const wallMs = performance.now() - t0;
   const cpuMs = cpuNowMs() - cpu0;
   if (decoded !== scenario.eventCount) throw new Error(`floor decoded ${decoded} of ${scenario.eventCount} events of ${scenario.name}`);
-  return { wallMs, cpuMs, events: decoded, dynamo: emptyDynamoCounts(), sns: { calls: 0, messages: 0, bytes: 0 } };
+  return { wallMs, cpuMs, events: decoded, dynamo: emptyDynamoCounts(), sns: emptySnsCounts() };
+}
+
+/** Scenarios the I/O floor applies to: subscription batches (the job-log handler's input). */
+export function hasIoFloor(scenario: Scenario): boolean {
+  return scenario.invocations.every((inv) => inv.kind === 'logs');
+}
+
+/**
+ * The I/O floor (io-floor.ts) over the same payloads, against its own fresh table and a recording SNS
+ * client, publishing `alertsPerInvocation[i]` alerts for invocation i (what ours published for it).
+ */
+export async function runIoFloor(scenario: Scenario, newClient: () => DynamoDBClient, alertsPerInvocation: readonly number[]): Promise<PassResult> {
+  if (!hasIoFloor(scenario)) throw new Error(`the I/O floor takes subscription batches; ${scenario.name} has other invocations`);
+  const client = newClient();
+  const tableName = await freshTable(client);
+  const dynamo = meterDynamoDb(client, emptyDynamoCounts());
+  const { client: sns, counts } = recordingSnsClient();
+  const deps = { client, tableName, sns, topicArn: TOPIC_ARN };
+  let wallMs = 0;
+  let cpuMs = 0;
+  let events = 0;
+  for (const [i, invocation] of scenario.invocations.entries()) {
+    if (invocation.kind !== 'logs') continue;
+    const cpu0 = cpuNowMs();
+    const t0 = performance.now();
+    events += await processIoFloor(invocation.event, alertsPerInvocation[i] ?? 0, deps);
+    wallMs += performance.now() - t0;
+    cpuMs += cpuNowMs() - cpu0;
+  }
+  client.destroy();
+  if (events !== scenario.eventCount) throw new Error(`I/O floor decoded ${events} of ${scenario.eventCount} events of ${scenario.name}`);
+  return { wallMs, cpuMs, events, dynamo: { ...dynamo }, sns: { ...counts } };
 }
 
 /**

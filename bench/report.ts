@@ -23,10 +23,14 @@ export interface TargetCheck {
   readonly met: boolean | 'not measured';
 }
 
+/**
+ * ioFloorRatio: issue 17's target, on the storm in a cold container (init + the storm's invocations, on both
+ * sides). The decode floor is printed but has no target: no design that keeps state can reach it.
+ */
 const LIMITS = {
   stormAlerts: 3,
   stormWritesPerBatch: 2,
-  cpuRatio: 2,
+  ioFloorRatio: 1.5,
   bundleKb: 500,
   loadMs: 150,
   findingsRequestsPerFinding: 0.1,
@@ -62,6 +66,18 @@ export function checkTargets(scenarios: readonly ScenarioResult[], coldStart: Co
     const extra = replay.ours.alerts - storm.ours.alerts;
     checks.push({ target: 'Replay: zero extra alerts', actual: `${extra} extra (${replay.ours.alerts} for two deliveries vs ${storm.ours.alerts} for one)`, met: extra === 0 });
   }
+  if (storm) {
+    const target = `Storm, cold container: CPU at most ${LIMITS.ioFloorRatio}x the I/O floor`;
+    checks.push(
+      storm.cold
+        ? {
+            target,
+            actual: `${fmt(storm.cold.ratio.median, 2)}x (${spread(storm.cold.ratio, 2)}; ${fmt(storm.cold.ours.totalCpuMs.median, 0)} ms vs ${fmt(storm.cold.ioFloor.totalCpuMs.median, 0)} ms)`,
+            met: storm.cold.ratio.median <= LIMITS.ioFloorRatio,
+          }
+        : { target, actual: 'skipped (--no-cold-container)', met: 'not measured' },
+    );
+  }
   const findings = by('findings');
   if (findings) checks.push(...findingsTargets(findings));
   if (contention) checks.push(...contentionTargets(contention));
@@ -73,9 +89,6 @@ export function checkTargets(scenarios: readonly ScenarioResult[], coldStart: Co
       actual: `${fmt(perChunk, 2)} (${fmt(s.ours.dynamo.deliveryWrites)} claim and settle writes / ${fmt(s.ours.sns.calls)} PublishBatch calls; before: ${fmt(DELIVERY_WRITES_BEFORE, 2)})`,
       met: perChunk <= DELIVERY_WRITES_BEFORE + DELIVERY_WRITES_EXTRA,
     });
-  }
-  for (const s of scenarios) {
-    checks.push({ target: `${s.name}: handler CPU at most ${LIMITS.cpuRatio}x the decode floor`, actual: `${fmt(s.cpuRatio.median, 1)}x (${spread(s.cpuRatio, 1)})`, met: s.cpuRatio.median <= LIMITS.cpuRatio });
   }
   if (coldStart.bundles.length === 0) {
     checks.push({ target: `each bundle under ${LIMITS.bundleKb} KB, loading in under ${LIMITS.loadMs} ms`, actual: coldStart.note ?? 'no bundles', met: 'not measured' });
@@ -166,7 +179,19 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 export function renderTables(results: BenchResults): string {
   const s = results.scenarios;
   const speed = table(
-    ['scenario', 'events (invocations)', 'ours: events/s', 'ours: CPU ms / 1k events', 'floor: CPU ms / 1k events', 'ours / floor', 'of ours, DynamoDB client CPU', 'naive: CPU ms / 1k events', 'peak RSS MB (at start)'],
+    [
+      'scenario',
+      'events (invocations)',
+      'ours: events/s',
+      'ours: CPU ms / 1k events',
+      'decode floor: CPU ms / 1k events',
+      'ours / decode floor',
+      'I/O floor: CPU ms / 1k events',
+      'ours / I/O floor',
+      'of ours, DynamoDB client CPU',
+      'naive: CPU ms / 1k events',
+      'peak RSS MB (at start)',
+    ],
     s.map((r) => [
       r.name,
       `${fmt(r.events)} (${fmt(r.invocations)})`,
@@ -174,11 +199,33 @@ export function renderTables(results: BenchResults): string {
       withSpread(r.ours.cpuMsPer1k, 1),
       withSpread(r.floor.cpuMsPer1k, 1),
       `${fmt(r.cpuRatio.median, 1)}x`,
+      r.ioFloor ? withSpread(r.ioFloor.cpuMsPer1k, 1) : '-',
+      r.ioFloorRatio ? `${fmt(r.ioFloorRatio.median, 2)}x (${spread(r.ioFloorRatio, 2)})` : '-',
       `${fmt((100 * r.ours.dynamo.clientCpuMs) / ((r.ours.cpuMsPer1k.median * r.events) / 1000), 0)}%`,
       r.naive ? fmt(r.naive.cpuMsPer1k.median, 0) : '-',
       `${fmt(r.rssMb?.peakMb, 0)} (${fmt(r.rssMb?.beforeMb, 0)})`,
     ]),
   );
+  const coldRows = s.filter((r) => r.cold);
+  const coldContainers =
+    coldRows.length > 0
+      ? table(
+          ['scenario', 'ours: init + invocations = CPU ms', 'of which first invocation', 'I/O floor: init + invocations = CPU ms', 'of which first invocation', 'ours / I/O floor', 'invocations only'],
+          coldRows.map((r) => {
+            const c = r.cold!;
+            const split = (d: typeof c.ours) => `${fmt(d.initCpuMs.median, 0)} + ${fmt(d.invocationsCpuMs.median, 0)} = ${withSpread(d.totalCpuMs, 0)}`;
+            return [
+              r.name,
+              split(c.ours),
+              fmt(c.ours.firstInvocationCpuMs.median, 0),
+              split(c.ioFloor),
+              fmt(c.ioFloor.firstInvocationCpuMs.median, 0),
+              `${fmt(c.ratio.median, 2)}x (${spread(c.ratio, 2)})`,
+              `${fmt(c.invocationsRatio.median, 2)}x`,
+            ];
+          }),
+        )
+      : 'cold containers not measured (--no-cold-container)';
   const cost = table(
     ['scenario', 'DynamoDB reads / writes: ours', 'naive', 'capacity units: ours', 'naive', 'SNS calls (messages): ours', 'naive', 'alerts a subscriber gets: ours', 'naive'],
     s.map((r) => [
@@ -242,8 +289,11 @@ export function renderTables(results: BenchResults): string {
   ];
   const contentionTitle = c ? `### Contention: ${c.options.batches} batches of ${c.options.batchSize} findings of the same groups, ${c.options.concurrency} invocations at once` : '### Contention';
   return [
-    `### Speed (handler time only; median, min-max over measured runs)`,
+    '### Speed, warm (handler time only, after warm-up passes; median, min-max over measured runs)',
     speed,
+    '',
+    '### Cold container (a fresh process per run: handler bundle load and client construction, then every invocation; CPU ms, median of pairs run back to back)',
+    coldContainers,
     '',
     '### Cost',
     cost,
@@ -254,7 +304,7 @@ export function renderTables(results: BenchResults): string {
     contentionTitle,
     contentionTable,
     '',
-    '### Cold start',
+    '### Cold start (bundle load)',
     cold,
     '',
     '### Targets',
