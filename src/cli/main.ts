@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
 import { RecordingPublisher } from '../../lambda/delivery/recording-publisher';
-import { resolveSettings, type PipelineSettings } from '../../lambda/core/settings';
+import { resolveBatching, resolveSettings } from '../../lambda/core/settings';
 import { atLeast } from '../../lambda/core/severity';
 import { StateStore } from '../../lambda/state/store';
 import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { createStateTable, JavaMissingError, localDynamoClient, startDynamoDbLocal, type LocalDynamoDb } from '../local/dynamodb-local';
 import { parseArgs, UsageError, type RedriveOptions, type ReplayOptions } from './args';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, type ReplayConfig } from './config';
 import { readInputs } from './inputs';
 import { jsonLine, summaryText, textBlock, type PublishedAlert } from './output';
 import { replayPipelines } from './pipelines';
@@ -70,9 +70,9 @@ async function redriveCommand(options: RedriveOptions, io: CliIo, clients: AwsCl
 }
 
 async function replayCommand(options: ReplayOptions, io: CliIo): Promise<number> {
-  let settings: PipelineSettings;
+  let config: ReplayConfig;
   try {
-    settings = options.configFile ? loadConfig(options.configFile) : resolveSettings({});
+    config = options.configFile ? loadConfig(options.configFile) : { settings: resolveSettings({}), batching: resolveBatching({}) };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.stderr.write(`macie-alerts: ${error.message}\n`);
@@ -100,13 +100,13 @@ async function replayCommand(options: ReplayOptions, io: CliIo): Promise<number>
     const deps: PipelineDeps & { telemetry: RecordingTelemetry } = {
       store: state.store,
       publisher,
-      settings,
+      settings: config.settings,
       telemetry,
       region: options.region,
       // Only TTLs read the wall clock; grouping follows event time, so the output does not depend on it.
       now: () => new Date(),
     };
-    const tally = await replayUnits(read.units, deps, replayPipelines, io.stderr.isTTY ? ttyProgress(io.stderr) : undefined);
+    const tally = await replayUnits(read.units, deps, replayPipelines, config.batching, io.stderr.isTTY ? ttyProgress(io.stderr) : undefined);
     for (const problem of [...tally.rejected, ...tally.failures]) io.stderr.write(`macie-alerts: ${problemLine(problem)}\n`);
 
     const published: PublishedAlert[] = publisher.records.map((r) => ({ alert: r.alert, message: r.message }));
