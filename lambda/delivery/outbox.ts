@@ -55,14 +55,25 @@ export interface DeliveryReport {
 }
 
 export class DeliveryFailed extends Error {
-  constructor(readonly failures: readonly PublishFailure[]) {
+  /**
+   * @param failures the alerts SNS did not take (back to PENDING)
+   * @param published the alerts of the same delivery that did go out
+   */
+  constructor(
+    readonly failures: readonly PublishFailure[],
+    readonly published: readonly Alert[] = [],
+  ) {
     super(`${failures.length} alert(s) not published, released for retry: ${failures.map((f) => `${f.alertId} (${f.reason})`).join('; ')}`);
     this.name = 'DeliveryFailed';
   }
 }
 
 export class TimeBudgetExhausted extends Error {
-  constructor(remaining: number) {
+  /** @param published the alerts published before the budget ran out */
+  constructor(
+    remaining: number,
+    readonly published: readonly Alert[] = [],
+  ) {
     super(`only ${remaining} ms left in this invocation: not claiming more alerts, the retry will publish them`);
     this.name = 'TimeBudgetExhausted';
   }
@@ -109,7 +120,8 @@ export function pendingIds(item: Item | undefined): string[] {
 
 /**
  * Publishes every pending alert of the given aggregates: PENDING ones, and SENDING ones whose lease has run
- * out (labelled). Alerts another delivery holds within its lease are left to it.
+ * out (labelled). Alerts another delivery holds within its lease are left to it. Alerts go out in the order
+ * given (callers give them in event order), ten to a PublishBatch call.
  */
 export async function deliverPending(deps: DeliveryDeps, pending: readonly PendingAlerts[]): Promise<DeliveryReport> {
   const ownerOf = new Map<string, ItemKey>();
@@ -117,7 +129,7 @@ export async function deliverPending(deps: DeliveryDeps, pending: readonly Pendi
   if (ownerOf.size === 0) return { published: [], alreadySent: 0 };
 
   // The stored item is the truth about status (a strongly consistent read).
-  const ids = [...ownerOf.keys()].sort();
+  const ids = [...ownerOf.keys()];
   const stored = await deps.store.getMany(ids.map((id) => keys.alert(id)));
   const now = deps.now();
   const toSend: OutboxAlert[] = [];
@@ -142,7 +154,7 @@ export async function deliverPending(deps: DeliveryDeps, pending: readonly Pendi
     const chunk = toSend.slice(i, i + PUBLISH_CHUNK);
     if (chunk.length > 0) {
       const remaining = deps.remainingMs?.();
-      if (remaining !== undefined && remaining < (deps.minRemainingMs ?? DEFAULT_MIN_REMAINING_MS)) throw new TimeBudgetExhausted(remaining);
+      if (remaining !== undefined && remaining < (deps.minRemainingMs ?? DEFAULT_MIN_REMAINING_MS)) throw new TimeBudgetExhausted(remaining, published);
     }
     const { claimed, stampedAt } = await claim(deps, chunk);
     alreadySent += chunk.length - claimed.length;
@@ -169,7 +181,7 @@ export async function deliverPending(deps: DeliveryDeps, pending: readonly Pendi
   if (published.length > 0) deps.telemetry?.count('AlertsPublished', published.length);
   if (republished > 0) deps.telemetry?.count('AlertsRepublished', republished);
   if (alreadySent > 0) deps.telemetry?.count('AlertsAlreadySent', alreadySent);
-  if (failures.length > 0) throw new DeliveryFailed(failures);
+  if (failures.length > 0) throw new DeliveryFailed(failures, published);
   return { published, alreadySent };
 }
 

@@ -137,6 +137,8 @@ export interface AppliedBatch {
   readonly created: readonly Alert[];
   /** Alerts this invocation published (including ones left pending by an earlier delivery). */
   readonly published: readonly Alert[];
+  /** Keys of the events (applied now or before) whose aggregate still holds alerts SNS did not take. */
+  readonly undelivered: ReadonlySet<string>;
 }
 
 const MAX_OPS_PER_WRITE = 100;
@@ -170,6 +172,8 @@ interface Run<E> {
   readonly written: Map<string, { readonly owner: ItemKey; readonly pending: readonly string[] }>;
   /** Owners of events applied before (from their markers). */
   readonly earlierOwners: Map<string, ItemKey>;
+  /** The owner (keyString) of every event applied, now or before. */
+  readonly ownerOfEvent: Map<string, string>;
   /** Items as last read, by keyString. */
   readonly read: Map<string, Item>;
   readonly created: { readonly alert: Alert; readonly owner: ItemKey; readonly arrival: number }[];
@@ -185,6 +189,7 @@ export async function applyBatchOnce<E>(deps: PipelineDeps, plan: BatchPlan<E>):
     existing: new Set(),
     written: new Map(),
     earlierOwners: new Map(),
+    ownerOfEvent: new Map(),
     read: new Map(),
     created: [],
     transactions: 0,
@@ -217,7 +222,8 @@ export async function applyBatchOnce<E>(deps: PipelineDeps, plan: BatchPlan<E>):
   }
   for (const e of pending) run.results.set(e.key, { outcome: 'failed', reason: gaveUp });
 
-  const published = await deliver(run);
+  const { published, undeliveredOwners } = await deliver(run);
+  const undelivered = new Set([...run.ownerOfEvent].filter(([, owner]) => undeliveredOwners.has(owner)).map(([key]) => key));
   const count = (outcome: EventResult['outcome']) => [...run.results.values()].filter((r) => r.outcome === outcome).length;
   const applied = count('alerted') + count('grouped');
   if (applied > 0) deps.telemetry.count('EventsProcessed', applied);
@@ -233,7 +239,7 @@ export async function applyBatchOnce<E>(deps: PipelineDeps, plan: BatchPlan<E>):
     transactions: run.transactions,
     attempts: attempt,
   });
-  return { results: run.results, created: [...run.created].sort((a, b) => a.arrival - b.arrival).map((c) => c.alert), published };
+  return { results: run.results, created: [...run.created].sort((a, b) => a.arrival - b.arrival).map((c) => c.alert), published, undelivered };
 }
 
 /** One read-fold-write pass over `events`; returns the events to try again (their unit lost a condition). */
@@ -254,7 +260,10 @@ async function attemptWrite<E>(run: Run<E>, events: readonly BatchEvent<E>[], re
     }
     run.results.set(event.key, { outcome: 'duplicate', reason: `event ${event.key} was applied before` });
     const owner = decodeOptionalOwner(run, marker);
-    if (owner) run.earlierOwners.set(keyString(owner), owner);
+    if (owner) {
+      run.earlierOwners.set(keyString(owner), owner);
+      run.ownerOfEvent.set(event.key, keyString(owner));
+    }
   });
   const duplicates = events.length - fresh.length;
   if (duplicates > 0) {
@@ -467,19 +476,20 @@ function applied<E>(run: Run<E>, unit: Unit<E>): void {
     const alerted = step.alert !== undefined && unit.alerts.includes(step.alert);
     const reason = step.alert && !alerted ? `${step.reason}; alert ${step.alert.id} was raised before, not again` : step.reason;
     run.results.set(event.key, { outcome: alerted ? 'alerted' : 'grouped', reason });
+    run.ownerOfEvent.set(event.key, keyString(unit.owner));
     if (alerted) run.created.push({ alert: step.alert as Alert, owner: unit.owner, arrival: run.arrival.get(event.key) ?? 0 });
   });
   run.written.set(keyString(unit.owner), { owner: unit.owner, pending: unit.pendingAfter });
 }
 
 /**
- * Publishes the new alerts in the order of their events (as one event per invocation did), after the pending
- * alerts the touched aggregates already held. deliverPending publishes each call's alerts in id order, so
- * consecutive alerts already in id order share a call. A delivery that fails leaves its alerts PENDING (the
- * next event of the same aggregate, a redelivery, or the sweeper publishes them): the records were applied,
- * so they are not failures of the batch.
+ * Publishes, in one delivery, the pending alerts the touched aggregates already held, then the new alerts in
+ * the order of their events (as one event per invocation did). Alerts SNS refused, or that no time was left
+ * to claim, stay PENDING; the events of their aggregates are returned as undelivered, so the caller lists
+ * their records for SQS to deliver again within its visibility timeout: applied before, they change nothing
+ * then, and deliver what is pending.
  */
-async function deliver<E>(run: Run<E>): Promise<Alert[]> {
+async function deliver<E>(run: Run<E>): Promise<{ published: Alert[]; undeliveredOwners: ReadonlySet<string> }> {
   const { deps } = run;
   const earlier: PendingAlerts[] = [];
   const createdIds = new Set(run.created.map((c) => c.alert.id));
@@ -498,33 +508,26 @@ async function deliver<E>(run: Run<E>): Promise<Alert[]> {
     const ids = pendingIds(run.read.get(k));
     if (ids.length > 0) earlier.push({ owner, alertIds: ids });
   }
+  const created = [...run.created].sort((a, b) => a.arrival - b.arrival).map(({ alert, owner }) => ({ owner, alertIds: [alert.id] }));
+  const pending = [...earlier, ...created];
+  if (pending.length === 0) return { published: [], undeliveredOwners: new Set() };
 
-  const calls: PendingAlerts[][] = earlier.length > 0 ? [earlier] : [];
-  let last: string | undefined;
-  for (const { alert, owner } of [...run.created].sort((a, b) => a.arrival - b.arrival)) {
-    if (last === undefined || alert.id < last) calls.push([]);
-    calls[calls.length - 1].push({ owner, alertIds: [alert.id] });
-    last = alert.id;
+  try {
+    return { published: [...(await deliverPending(deliveryDeps(deps), pending)).published], undeliveredOwners: new Set() };
+  } catch (error) {
+    // Anything but these (a DynamoDB error while claiming) fails the invocation: SQS delivers the whole
+    // batch again, and its records, now duplicates, deliver their aggregates' pending alerts.
+    if (!(error instanceof DeliveryFailed || error instanceof TimeBudgetExhausted)) throw error;
+    // Refused by SNS, or (out of time) not reached at all.
+    const sent = new Set(error.published.map((a) => a.id));
+    const failedIds = error instanceof DeliveryFailed ? new Set(error.failures.map((f) => f.alertId)) : undefined;
+    const undelivered = pending.filter((p) => p.alertIds.some((id) => (failedIds ? failedIds.has(id) : !sent.has(id))));
+    deps.telemetry.error('Alerts not delivered: their records go back to SQS, which delivers them again', {
+      error: describe(error),
+      alertIds: undelivered.flatMap((p) => p.alertIds).slice(0, 20),
+    });
+    return { published: [...error.published], undeliveredOwners: new Set(undelivered.map((p) => keyString(p.owner))) };
   }
-
-  const delivery = deliveryDeps(deps);
-  const published: Alert[] = [];
-  for (const call of calls) {
-    try {
-      published.push(...(await deliverPending(delivery, call)).published);
-    } catch (error) {
-      // SNS refused them (released to PENDING again) or no time was left to claim them. Anything else (a
-      // DynamoDB error while claiming) fails the invocation: SQS delivers the batch again, and its records,
-      // now duplicates, deliver their aggregates' pending alerts.
-      if (!(error instanceof DeliveryFailed || error instanceof TimeBudgetExhausted)) throw error;
-      deps.telemetry.error('Alerts not delivered: left pending for the next event of their aggregate or the sweeper', {
-        error: describe(error),
-        alertIds: call.flatMap((p) => p.alertIds),
-      });
-      if (error instanceof TimeBudgetExhausted) break;
-    }
-  }
-  return published;
 }
 
 function describe(error: unknown): string {

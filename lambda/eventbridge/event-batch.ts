@@ -7,8 +7,10 @@ import { decodeRecords, type ExpectedEvents } from './sqs-records';
 /**
  * One SQS batch of EventBridge events through one pipeline (findings, API calls): decode each record, let the
  * pipeline say what each valid event is, apply the batch exactly once, and report per record. The records in
- * `batchItemFailures` are exactly those whose aggregate could not be written; bad, ignored, duplicate and
- * applied records never are.
+ * `batchItemFailures` are those whose aggregate could not be written; bad, ignored, duplicate and
+ * applied records are not, unless their aggregate's alerts could not be published: SQS's redelivery of such a
+ * record is the retry of that publish (the record, applied before, changes nothing then), within the
+ * queue's visibility timeout rather than at the next sweep.
  *
  * Powertools' batch utility (BatchProcessor, processPartialResponse) is not used: it hands each record to a
  * handler of its own and reports the records whose handler threw, which fits independent records. Here a
@@ -69,12 +71,13 @@ export async function processEventBatch<T extends { readonly id: string; readonl
   });
   if (twins > 0) deps.telemetry.count('EventsDuplicate', twins);
   const failed = records.filter((r) => r.outcome === 'failed');
-  const batchItemFailures = [...new Set(failed.map((r) => r.messageId))].map((itemIdentifier) => ({ itemIdentifier }));
-  if (failed.length > 0) {
+  const undelivered = classified.filter((r): r is { messageId: string; eventId: string; key: string } => !('outcome' in r) && !!applied?.undelivered.has(r.key));
+  const batchItemFailures = [...new Set([...failed, ...undelivered].map((r) => r.messageId))].map((itemIdentifier) => ({ itemIdentifier }));
+  if (batchItemFailures.length > 0) {
     deps.telemetry.count('RecordsRetried', batchItemFailures.length);
-    deps.telemetry.warn(`${pipeline.kind} records not applied: SQS delivers them again`, {
+    deps.telemetry.warn(`${pipeline.kind} records not applied, or their alerts not published: SQS delivers them again`, {
       messageIds: batchItemFailures.map((f) => f.itemIdentifier),
-      reasons: [...new Set(failed.map((r) => r.reason))].slice(0, 5),
+      reasons: [...new Set([...failed.map((r) => r.reason), ...(undelivered.length > 0 ? ['alerts not published'] : [])])].slice(0, 5),
     });
   }
   return { batchItemFailures, records, created: applied?.created ?? [], published: applied?.published ?? [] };

@@ -4,7 +4,7 @@ import { createRuntime, forInvocation } from './runtime';
 
 const runtime = createRuntime('api-calls');
 
-/** The API-call queue's event source mapping (ReportBatchItemFailures): only unwritten records come back. */
+/** The API-call queue's event source mapping (ReportBatchItemFailures): only records not written, or whose alerts SNS refused, come back. */
 export const handler = async (event: SQSEvent, context?: { getRemainingTimeInMillis(): number }): Promise<SQSBatchResponse> => {
   try {
     const { batchItemFailures } = await processApiCallBatch(event, forInvocation(runtime, context));

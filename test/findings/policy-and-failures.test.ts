@@ -97,11 +97,12 @@ describe('delivery fails or is cut short after the state write', () => {
   const bucket = event.detail.resourcesAffected.s3Bucket.name as string;
   const groupOf = (runDate: string, type = event.detail.type as string) => keys.findingGroup(jobId, runDate, bucket, type);
 
-  test('SNS refuses the alert: the record is applied (not listed for a retry), the alert stays pending, and the next finding of its group publishes it once', async () => {
+  test('SNS refuses the alert: the record is applied, listed so that SQS retries the publish, and the next finding of its group publishes it once', async () => {
     const deps = await testDeps();
     deps.publisher.failNext(1, 'injected: SNS unavailable');
-    const report = await processFindingBatch(sqsBatch([event]), deps);
-    expect(report.batchItemFailures).toEqual([]);
+    const batch = sqsBatch([event]);
+    const report = await processFindingBatch(batch, deps);
+    expect(report.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[0].messageId }]);
     expect(report.records.map((r) => r.outcome)).toEqual(['alerted']);
     expect(deps.publisher.alerts).toEqual([]);
     expect(pendingIds(await deps.store.get(groupOf(UNKNOWN_RUN)))).toHaveLength(1);
@@ -134,12 +135,13 @@ describe('delivery fails or is cut short after the state write', () => {
     expect(await deps.store.get(groupOf(nextRun))).toBeUndefined();
   });
 
-  test('no time left to publish after the state write (nothing claimed): the alert stays pending, and a redelivery publishes it', async () => {
+  test('no time left to publish after the state write (nothing claimed): the alert stays pending, the record is listed, and its redelivery publishes it', async () => {
     let outOfTime = true;
     const base = await testDeps();
     const deps = { ...base, remainingMs: () => (outOfTime ? 0 : 60_000) };
-    const first = await processFindingBatch(sqsBatch([event]), deps);
-    expect(first.batchItemFailures).toEqual([]);
+    const batch = sqsBatch([event]);
+    const first = await processFindingBatch(batch, deps);
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[0].messageId }]);
     expect(base.publisher.alerts).toEqual([]);
     outOfTime = false;
     const retry = await deliverOne(processFindingBatch, event, deps);
