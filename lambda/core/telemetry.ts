@@ -21,6 +21,7 @@ export type MetricName =
   | 'EventsIgnored'
   | 'AlertsPublished'
   | 'AlertsSuppressed'
+  | 'AlertsSilenced'
   | 'AlertsAlreadySent'
   | 'PublishFailures';
 

@@ -72,6 +72,9 @@ function toJsonAlert(alert: Alert, caps: Caps): Record<string, unknown> {
       items: a.items.slice(0, caps.items).map(text),
       total: Math.max(a.total, a.items.length),
     })),
+    ...(alert.silenced?.length
+      ? { silenced: alert.silenced.slice(0, caps.items).map((x) => ({ silenceId: text(x.silenceId), what: text(x.what), count: x.count })) }
+      : {}),
     links: alert.links.filter((l) => isSafeConsoleUrl(l.url)).map((l) => ({ label: text(l.label), url: l.url })),
     threadId: text(alert.threadId),
   };
