@@ -1,5 +1,6 @@
 import { isSeverity, type Severity } from '../../lambda/core/severity';
 import { REGION_NAME } from '../local/region-name';
+import { parseSilenceArgs, SILENCE_USAGE, type SilenceOptions } from './silence';
 
 export type OutputFormat = 'text' | 'json';
 
@@ -13,7 +14,11 @@ export interface ReplayOptions {
   readonly table?: string;
 }
 
-export type Command = { readonly kind: 'help' } | { readonly kind: 'version' } | { readonly kind: 'replay'; readonly options: ReplayOptions };
+export type Command =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'replay'; readonly options: ReplayOptions }
+  | { readonly kind: 'silence'; readonly options: SilenceOptions };
 
 /** A mistake on the command line: printed with a pointer to --help. */
 export class UsageError extends Error {
@@ -23,7 +28,7 @@ export class UsageError extends Error {
   }
 }
 
-export const USAGE = `Usage: macie-alerts replay [options] <file-or-directory>...
+export const REPLAY_USAGE = `Usage: macie-alerts replay [options] <file-or-directory>...
 
 Runs recorded or sample Amazon Macie events through the alert pipeline on this machine, with an embedded
 DynamoDB Local for the state, and prints the alerts it would publish. No AWS account is needed.
@@ -39,7 +44,8 @@ Options:
                          json: one JSON object per line per published alert; the summary goes to stderr.
   --config FILE          JSON settings, as in the stack's cdk.json context: minFindingSeverity,
                          repeatIntervalMinutes, policyFindingRepeatHours, longRunningRunHours,
-                         stateRetentionDays, severityOverrides.
+                         stateRetentionDays, severityOverrides, knownErrors; and "silences", to try
+                         silences on recorded events before creating them (docs/cli.md).
   --min-severity SEV     show only alerts at or above SEV (INFO, LOW, MEDIUM, HIGH), like a subscriber's
                          filter policy on the severityScore attribute. Default INFO (everything).
   --region REGION        the Region the pipeline pretends to run in (console links). Default us-east-1.
@@ -52,17 +58,24 @@ Exit status: 0 when every input was understood, 2 when some input (or an option)
 itself failed (for example no Java runtime for the embedded DynamoDB).
 `;
 
+export const USAGE = `${REPLAY_USAGE}\n${SILENCE_USAGE}`;
+
 const LOCAL_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|::1)$/;
 
 const VALUE_OPTIONS = new Set(['--format', '--config', '--min-severity', '--region', '--endpoint', '--table']);
 
 export function parseArgs(argv: readonly string[]): Command {
   const args = [...argv];
-  if (args.length === 0) throw new UsageError('missing command: expected `replay`');
+  if (args.length === 0) throw new UsageError('missing command: expected `replay` or `silence`');
   if (args.some((a) => a === '-h' || a === '--help') || args[0] === 'help') return { kind: 'help' };
   if (args[0] === '--version' || args[0] === 'version') return { kind: 'version' };
   const [command, ...rest] = args;
-  if (command !== 'replay') throw new UsageError(`unknown command "${command}": expected \`replay\``);
+  if (command === 'silence') {
+    const silence = parseSilenceArgs(rest);
+    if (!silence.ok) throw new UsageError(silence.message);
+    return { kind: 'silence', options: silence.options };
+  }
+  if (command !== 'replay') throw new UsageError(`unknown command "${command}": expected \`replay\` or \`silence\``);
 
   const values = new Map<string, string>();
   const inputs: string[] = [];
