@@ -3,17 +3,19 @@ import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
 import { RecordingPublisher } from '../../lambda/delivery/recording-publisher';
-import { resolveSettings, type PipelineSettings } from '../../lambda/core/settings';
+import { resolveSettings } from '../../lambda/core/settings';
 import { atLeast } from '../../lambda/core/severity';
 import { StateStore } from '../../lambda/state/store';
 import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { createStateTable, JavaMissingError, localDynamoClient, startDynamoDbLocal, type LocalDynamoDb } from '../local/dynamodb-local';
 import { parseArgs, USAGE, UsageError, type ReplayOptions } from './args';
-import { ConfigError, loadConfig } from './config';
+import { listSilences } from '../../lambda/silences/silence-store';
+import { ConfigError, loadConfig, type ReplayConfig } from './config';
 import { readInputs } from './inputs';
 import { jsonLine, summaryText, textBlock, type PublishedAlert } from './output';
 import { replayPipelines } from './pipelines';
 import { problemLine, replayUnits, type ReplayProgress } from './replay';
+import { silenceCommand } from './silence';
 
 /** Exit statuses: everything understood / some input or option not understood / the replay itself failed. */
 export const EXIT = { ok: 0, failed: 1, notUnderstood: 2 } as const;
@@ -35,7 +37,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     command = parseArgs(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`macie-alerts: ${error.message}\nRun \`macie-alerts replay --help\` for usage.\n`);
+    io.stderr.write(`macie-alerts: ${error.message}\nRun \`macie-alerts ${argv[0] === 'silence' ? 'silence' : 'replay'} --help\` for usage.\n`);
     return EXIT.notUnderstood;
   }
   if (command.kind === 'help') {
@@ -47,20 +49,23 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout.write(`${pkg.version}\n`);
     return EXIT.ok;
   }
+  if (command.kind === 'silence') return silenceCommand(command.options, io);
   return replayCommand(command.options, io);
 }
 
 async function replayCommand(options: ReplayOptions, io: CliIo): Promise<number> {
-  let settings: PipelineSettings;
+  let config: ReplayConfig;
   try {
-    settings = options.configFile ? loadConfig(options.configFile) : resolveSettings({});
+    config = options.configFile ? loadConfig(options.configFile) : { settings: resolveSettings({}), silences: [] };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.stderr.write(`macie-alerts: ${error.message}\n`);
     return EXIT.notUnderstood;
   }
 
-  const read = readInputs(options.inputs, { stdin: io.stdin });
+  const { settings } = config;
+  // The config file may sit in a directory being replayed (samples/ does): it is not an input.
+  const read = readInputs(options.inputs, { stdin: io.stdin, skip: options.configFile });
   for (const problem of read.problems) io.stderr.write(`macie-alerts: skipped ${problemLine(problem)}\n`);
 
   let state: { store: StateStore; close: () => Promise<void> };
@@ -78,6 +83,9 @@ async function replayCommand(options: ReplayOptions, io: CliIo): Promise<number>
   try {
     const telemetry = new RecordingTelemetry();
     const publisher = new RecordingPublisher();
+    // The config's silences and those in the table (--endpoint/--table), read once: the replay takes no minute.
+    const ids = new Set(config.silences.map((s) => s.id));
+    const silences = needsState ? [...config.silences, ...(await listSilences(state.store)).filter((s) => !ids.has(s.id))] : config.silences;
     const deps: PipelineDeps & { telemetry: RecordingTelemetry } = {
       store: state.store,
       publisher,
@@ -86,6 +94,7 @@ async function replayCommand(options: ReplayOptions, io: CliIo): Promise<number>
       region: options.region,
       // Only TTLs read the wall clock; grouping follows event time, so the output does not depend on it.
       now: () => new Date(),
+      silences: { list: async () => silences },
     };
     const tally = await replayUnits(read.units, deps, replayPipelines, io.stderr.isTTY ? ttyProgress(io.stderr) : undefined);
     for (const problem of [...tally.rejected, ...tally.failures]) io.stderr.write(`macie-alerts: ${problemLine(problem)}\n`);

@@ -20,7 +20,8 @@ export interface ReplayTally {
   readonly events: Record<EventSource, number>;
   /**
    * Events by what the pipelines did with them: alerted, grouped (counted into an earlier alert or a run
-   * summary), inhibited (grouped because an account-level error covers the bucket), duplicate, ignored,
+   * summary), inhibited (grouped because an account-level error covers the bucket), silenced (a silence
+   * matched them), known (failed the same way in the job's previous run), duplicate, ignored,
    * below-threshold, bad.
    */
   readonly outcomes: Record<string, number>;
@@ -94,7 +95,8 @@ function rejections(telemetry: RecordingTelemetry): number {
 
 /**
  * Event outcomes in a pipeline report: an EventBridge report (EventReport) has one `outcome`; a job log
- * batch report (JobLogReport) counts its events: suppressed (grouped, of which inhibited), duplicates, bad.
+ * batch report (JobLogReport) counts its events: suppressed (grouped, of which inhibited; and silenced and
+ * known, counted apart), duplicates, bad.
  */
 export function outcomesOf(report: unknown): Record<string, number> {
   if (typeof report !== 'object' || report === null) return {};
@@ -102,8 +104,10 @@ export function outcomesOf(report: unknown): Record<string, number> {
   if (typeof r.outcome === 'string') return { [r.outcome]: 1 };
   const num = (v: unknown) => (typeof v === 'number' && v > 0 ? v : 0);
   const counts: Record<string, number> = {
-    grouped: num(r.suppressed),
+    grouped: num(r.suppressed) - num(r.silenced) - num(r.known),
     inhibited: num(r.inhibited),
+    silenced: num(r.silenced),
+    known: num(r.known),
     duplicate: num(r.duplicates),
     bad: num(r.bad),
   };
