@@ -1,8 +1,8 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { STSClient } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { activeSilences, checkMatchers, describeMatchers, normalizeSilenceId, SilenceError, type Silence, type SilenceMatchers } from '../../lambda/silences/silence';
 import { addSilence, expireSilence, listSilences } from '../../lambda/silences/silence-store';
 import { SILENCE_CACHE_MS } from '../../lambda/silences/cache';
@@ -10,12 +10,12 @@ import { StateStore } from '../../lambda/state/store';
 import { localDynamoClient } from '../local/dynamodb-local';
 import { REGION_NAME } from '../local/region-name';
 import { awsErrorText } from './aws-errors';
+import { findOutput, StackLookupFailed, StackNotFound, stackOutputs } from './stack-outputs';
 
 /**
  * `macie-alerts silence add|list|expire`: silences in a deployed stack's state table, with the caller's AWS
  * credentials (the standard chain), or in a table named directly (--table/--endpoint, e.g. DynamoDB Local).
- * The pipelines read them within a minute (lambda/silences/cache.ts). The CloudFormation and STS clients are
- * loaded only by the commands that use them: every other command (replay) starts without them.
+ * The pipelines read them within a minute (lambda/silences/cache.ts).
  */
 export const SILENCE_USAGE = `Usage: macie-alerts silence add  --stack NAME [--region REGION] MATCHERS (--for DURATION | --until TIME) --reason TEXT [--author NAME]
        macie-alerts silence list   --stack NAME [--region REGION] [--all]
@@ -221,8 +221,8 @@ export interface SilenceIo {
 
 /** How the command reaches AWS and the clock: the SDK's defaults, or stand-ins in tests. */
 export interface SilenceEnv {
-  cloudFormation(region: string | undefined): Promise<CloudFormationClient>;
-  sts(region: string | undefined): Promise<STSClient>;
+  cloudFormation(region: string | undefined): CloudFormationClient;
+  sts(region: string | undefined): STSClient;
   dynamodb(target: SilenceTarget): DynamoDBClient;
   now(): Date;
   /** The local user name: the author of a silence written with --endpoint. */
@@ -232,8 +232,8 @@ export interface SilenceEnv {
 const LOCAL_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|::1)$/;
 
 export const defaultSilenceEnv: SilenceEnv = {
-  cloudFormation: async (region) => new (await import('@aws-sdk/client-cloudformation')).CloudFormationClient({ region }),
-  sts: async (region) => new (await import('@aws-sdk/client-sts')).STSClient({ region }),
+  cloudFormation: (region) => new CloudFormationClient({ region }),
+  sts: (region) => new STSClient({ region }),
   // A local endpoint takes any credentials (localDynamoClient); anything else uses the standard chain.
   dynamodb: (target) =>
     target.kind === 'table' && LOCAL_HOSTS.test(new URL(target.endpoint).hostname)
@@ -282,9 +282,8 @@ export async function silenceCommand(options: SilenceOptions, io: SilenceIo, env
 
 async function tableOf(target: SilenceTarget, env: SilenceEnv, track: <T extends { destroy(): void }>(c: T) => T): Promise<string> {
   if (target.kind === 'table') return target.table;
-  const { findOutput, StackLookupFailed, StackNotFound, stackOutputs } = await import('./stack-outputs');
   try {
-    const output = findOutput(await stackOutputs(track(await env.cloudFormation(target.region)), target.stack), 'StateTableName');
+    const output = findOutput(await stackOutputs(track(env.cloudFormation(target.region)), target.stack), 'StateTableName');
     if (!output?.OutputValue) throw new CommandFailed(`stack "${target.stack}" has no StateTableName output: is it a macie-alerts stack?`, SILENCE_EXIT.notUnderstood);
     return output.OutputValue;
   } catch (error) {
@@ -299,7 +298,7 @@ async function add(options: Extract<SilenceOptions, { action: 'add' }>, store: S
   const endsAt = 'forMs' in options.end ? new Date(now.getTime() + options.end.forMs).toISOString() : options.end.until;
   if (Date.parse(endsAt) <= now.getTime()) throw new CommandFailed(`--until ${endsAt} is in the past (it is ${now.toISOString()}): a silence must end later than now`, SILENCE_EXIT.notUnderstood);
   if (Date.parse(endsAt) - now.getTime() > MAX_SILENCE_MS) throw new CommandFailed(`--until ${endsAt} is more than 365 days away: a silence must end (make a new one then)`, SILENCE_EXIT.notUnderstood);
-  const author = options.author ?? (options.target.kind === 'stack' ? await callerName(track(await env.sts(options.target.region))) : env.localUser());
+  const author = options.author ?? (options.target.kind === 'stack' ? await callerName(track(env.sts(options.target.region))) : env.localUser());
   const silence = await addSilence(store, { match: options.match, startsAt: now.toISOString(), endsAt, author, reason: options.reason, createdAt: now.toISOString() });
   io.stdout.write(
     `Silence ${silence.id} added: ${describeMatchers(silence.match)}, until ${silence.endsAt}, by ${silence.author} (${silence.reason}).\n` +
@@ -309,7 +308,6 @@ async function add(options: Extract<SilenceOptions, { action: 'add' }>, store: S
 
 /** A readable name for the caller: the IAM user, the role session (an SSO user's email), or the ARN. */
 async function callerName(sts: STSClient): Promise<string> {
-  const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
   let arn: string | undefined;
   try {
     arn = (await sts.send(new GetCallerIdentityCommand({}))).Arn;
