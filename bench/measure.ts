@@ -5,7 +5,7 @@ import type { PipelineDeps } from '../lambda/pipeline-deps';
 import { DEFAULT_SETTINGS } from '../lambda/core/settings';
 import { SnsAlertPublisher } from '../lambda/delivery/sns-publisher';
 import { StateStore } from '../lambda/state/store';
-import type { MetricName, Telemetry } from '../lambda/core/telemetry';
+import type { DimensionedMetricName, DimensionValueOf, PlainMetricName, Telemetry } from '../lambda/core/telemetry';
 import { createStateTable } from '../src/local/dynamodb-local';
 import { emptyDynamoCounts, meterDynamoDb, type DynamoCounts } from './dynamo-metering';
 import { decodeFloor } from './floor';
@@ -40,7 +40,9 @@ export const TOPIC_ARN = `arn:aws:sns:${REGION}:123456789012:macie-alerts`;
 export class CountingTelemetry implements Telemetry {
   lines = 0;
   warnings = 0;
-  readonly counters: Partial<Record<MetricName, number>> = {};
+  readonly counters: Partial<Record<PlainMetricName, number>> = {};
+  /** Added up like the Lambda telemetry does, so the figures include that work. */
+  readonly countersBy = new Map<string, number>();
   info(): void {
     this.lines++;
   }
@@ -52,8 +54,12 @@ export class CountingTelemetry implements Telemetry {
     this.lines++;
     this.warnings++;
   }
-  count(metric: MetricName, value = 1): void {
+  count(metric: PlainMetricName, value = 1): void {
     this.counters[metric] = (this.counters[metric] ?? 0) + value;
+  }
+  countBy<M extends DimensionedMetricName>(metric: M, dimensionValue: DimensionValueOf<M>, value = 1): void {
+    const key = `${metric}:${dimensionValue}`;
+    this.countersBy.set(key, (this.countersBy.get(key) ?? 0) + value);
   }
 }
 

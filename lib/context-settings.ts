@@ -54,6 +54,7 @@ export const CONTEXT_KEYS = [
   'removalPolicy',
   'logRetentionDays',
   'logLevel',
+  'dashboard',
 ] as const;
 
 /** What the settings describe; the construct's props are built from it (see MacieAlertsProps). */
@@ -70,6 +71,7 @@ export interface ParsedSettings {
   readonly removalPolicy: RemovalPolicy;
   readonly logRetentionDays: number;
   readonly logLevel: LogLevel;
+  readonly dashboard: boolean;
   /** Regions to deploy to (one stack each); empty means the CLI's default Region. */
   readonly regions: readonly string[];
 }
@@ -330,6 +332,7 @@ export function parseSettings(input: Readonly<Record<string, unknown>>): ParsedS
     removalPolicy: removalPolicy(input.removalPolicy),
     logRetentionDays,
     logLevel,
+    dashboard: bool('dashboard', input.dashboard, true),
     regions: regions(input.regions),
   };
 }

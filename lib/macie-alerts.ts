@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -38,6 +38,8 @@ import {
   type SubscriberKind,
 } from './context-settings';
 import { alertFilterPolicy } from './subscription-filters';
+import { PipelineDashboard, type DashboardFunction } from './dashboard';
+import { FAILURE_QUEUES_OUTPUT, type FailureQueue } from '../src/cli/failure-queues';
 
 /**
  * The Macie API calls the EventBridge rule matches: exactly the calls the API-call pipeline classifies
@@ -62,7 +64,7 @@ export interface TeamsChannel {
 
 export interface MacieAlertsProps {
   /**
-   * Pipeline behaviour (thresholds, repeat intervals, retention, severity overrides); validated with
+   * Pipeline behaviour (thresholds, repeat intervals, retention, severity overrides, knownErrors); validated with
    * resolveSettings and passed to the handlers as environment variables.
    * @default DEFAULT_SETTINGS
    */
@@ -133,6 +135,12 @@ export interface MacieAlertsProps {
    * @default false
    */
   readonly bundleAwsSdk?: boolean;
+  /**
+   * A CloudWatch dashboard of the pipeline's health and of Macie's activity (its URL is the DashboardUrl
+   * output). Dashboards cost 3 USD a month each beyond the account's first three.
+   * @default true
+   */
+  readonly dashboard?: boolean;
 }
 
 interface HandlerSpec {
@@ -164,11 +172,17 @@ export class MacieAlerts extends Construct {
   readonly sweeper: nodejs.NodejsFunction;
   readonly settings: PipelineSettings;
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** Undefined when `dashboard: false`. */
+  readonly dashboard?: cloudwatch.Dashboard;
 
   private readonly removalPolicy: RemovalPolicy;
   private readonly logRetention: logs.RetentionDays;
   private readonly baseEnv: Record<string, string>;
   private readonly bundleAwsSdk: boolean;
+  /** Every function, for the dashboard. */
+  private readonly functions: DashboardFunction[] = [];
+  /** Every queue made by queue(): the FailureQueues output and the dashboard list them (see failureQueues()). */
+  private readonly failureQueueSet = new Set<sqs.Queue>();
 
   constructor(scope: Construct, id: string, props: MacieAlertsProps = {}) {
     super(scope, id);
@@ -377,6 +391,9 @@ export class MacieAlerts extends Construct {
     }
 
     this.acknowledgeNagFindings();
+    this.failureQueuesOutput();
+    // Last: the dashboard draws every function and queue made above.
+    if (props.dashboard ?? true) this.dashboard = this.pipelineDashboard();
   }
 
   private handler(spec: HandlerSpec & { queriesIndex?: boolean }): nodejs.NodejsFunction {
@@ -399,7 +416,7 @@ export class MacieAlerts extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
-      environment: { ...this.baseEnv, POWERTOOLS_SERVICE_NAME: `macie-alerts-${spec.entry.replace(/\.ts$/, '')}` },
+      environment: { ...this.baseEnv, POWERTOOLS_SERVICE_NAME: serviceName(spec.entry) },
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
       onFailure: new SqsDestination(onFailure),
@@ -411,6 +428,7 @@ export class MacieAlerts extends Construct {
         forceDockerBundling: false,
       },
     });
+    this.functions.push({ label: spec.entry.replace(/\.ts$/, ''), fn, service: serviceName(spec.entry) });
     this.grantState(role, spec.queriesIndex ?? false);
     this.grantPublishAlerts(role);
     this.alarm(`${spec.id}Errors`, `${spec.id} threw (each error is retried, then lands in its failure queue)`, fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }));
@@ -453,8 +471,9 @@ export class MacieAlerts extends Construct {
     });
     Validations.of(queue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself a dead-letter / on-failure queue; its messages are inspected by hand after its alarm fires.',
+      reason: 'This queue is itself a dead-letter / on-failure queue; after its alarm fires, `macie-alerts redrive` puts its messages back.',
     });
+    this.failureQueueSet.add(queue);
     this.alarm(
       `${id}Visible`,
       `Messages in ${id}: ${description}`,
@@ -545,6 +564,81 @@ export class MacieAlerts extends Construct {
     }
   }
 
+  /**
+   * Every queue queue() made, with what it holds, told from how it is wired (so a queue added anywhere in the
+   * construct needs nothing more): an SQS queue's dead-letter queue; a function's on-failure destination; or
+   * the dead-letter queue of an EventBridge rule target (a function, or a queue). A queue that is none of
+   * these fails the synth rather than being left out of the list.
+   */
+  private failureQueues(): { readonly queue: sqs.Queue; readonly entry: FailureQueue }[] {
+    const stack = Stack.of(this);
+    const same = (a: unknown, b: unknown) => JSON.stringify(stack.resolve(a)) === JSON.stringify(stack.resolve(b));
+    const all = this.node.findAll();
+    const queues = all.filter((c): c is sqs.Queue => c instanceof sqs.Queue);
+    const onFailure = all
+      .filter((c): c is lambda.CfnEventInvokeConfig => c instanceof lambda.CfnEventInvokeConfig)
+      .map((c) => ({ functionName: c.functionName, destination: (stack.resolve(c.destinationConfig) as { onFailure?: { destination?: unknown } } | undefined)?.onFailure?.destination }));
+    const ruleTargets = all
+      .filter((c): c is events.CfnRule => c instanceof events.CfnRule)
+      .flatMap((rule) => ((stack.resolve(rule.targets) ?? []) as { arn: unknown; deadLetterConfig?: { arn?: unknown } }[]).map((t) => ({ rule, ...t })));
+    const describe = (queue: sqs.Queue): FailureQueue => {
+      const url = queue.queueUrl;
+      const source = queues.find((q) => q.deadLetterQueue?.queue === queue);
+      if (source) return { name: kebabCase(source.node.id), kind: 'sqs-dead-letter', url, source: source.queueArn };
+      const config = onFailure.find((c) => same(c.destination, queue.queueArn));
+      if (config) {
+        const owner = this.functions.find((f) => same(f.fn.functionName, config.functionName));
+        return { name: owner?.label ?? kebabCase(queue.node.id), kind: 'lambda-on-failure', url, function: config.functionName };
+      }
+      const target = ruleTargets.find((t) => t.deadLetterConfig && same(t.deadLetterConfig.arn, queue.queueArn));
+      const fn = target && this.functions.find((f) => same(f.fn.functionArn, target.arn));
+      const targetQueue = target && queues.find((q) => same(q.queueArn, target.arn));
+      if (target && (fn || targetQueue)) {
+        const to = fn ? { function: fn.fn.functionName } : { queue: targetQueue!.queueUrl };
+        return { name: kebabCase(target.rule.node.scope!.node.id), kind: 'eventbridge-dead-letter', url, ...to };
+      }
+      throw new Error(`MacieAlerts: queue ${queue.node.path} is no dead-letter or on-failure queue of anything in the construct: redrive would not know what to do with it`);
+    };
+    const list = [...this.failureQueueSet].map((queue) => ({ queue, entry: describe(queue) }));
+    const names = list.map((q) => q.entry.name);
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice) throw new Error(`MacieAlerts: two failure queues would be named ${twice}`);
+    return list;
+  }
+
+  /** The failure queues as one JSON output, computed at synth, read by `macie-alerts redrive`. */
+  private failureQueuesOutput(): void {
+    new CfnOutput(this, FAILURE_QUEUES_OUTPUT, {
+      value: Lazy.string({ produce: () => Stack.of(this).toJsonString(this.failureQueues().map((q) => q.entry)) }),
+      description: 'Failure and dead-letter queues, and what each holds (read by `macie-alerts redrive`)',
+    });
+  }
+
+  private pipelineDashboard(): cloudwatch.Dashboard {
+    const stack = Stack.of(this);
+    // Dashboard names are global to the account: the Region keeps one stack per Region apart.
+    const base = Token.isUnresolved(stack.stackName) || Token.isUnresolved(stack.region) || !stack.stackName.includes(stack.region) ? `${stack.stackName}-${stack.region}` : stack.stackName;
+    const dashboardName = this.node.id === 'MacieAlerts' ? base : `${base}-${this.node.id}`;
+    const byFunction = (fn: lambda.IFunction) => this.functions.find((f) => f.fn === fn)!;
+    const { dashboard } = new PipelineDashboard(this, 'Dashboard', {
+      dashboardName,
+      stackName: stack.stackName,
+      region: stack.region,
+      functions: this.functions,
+      eventFunctions: this.functions.filter((f) => f.fn !== this.sweeper),
+      jobLog: byFunction(this.jobLogHandler),
+      apiCalls: this.apiCallHandler !== undefined,
+      queues: this.failureQueues().map(({ queue, entry }) => ({ name: entry.name, queue })),
+      alertTopic: this.alertTopic,
+      alarmTopic: this.alarmTopic,
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards/dashboard/${dashboardName}`,
+      description: 'The CloudWatch dashboard of the pipeline and of Macie activity',
+    });
+    return dashboard;
+  }
+
   private acknowledgeNagFindings(): void {
     // The AwsCustomResource provider is a CDK singleton function at the stack root.
     const provider = Stack.of(this).node.tryFindChild('AWS679f53fac002430cb0da5b7982bd2287');
@@ -555,4 +649,14 @@ export class MacieAlerts extends Construct {
       });
     }
   }
+}
+
+/** Powertools' `service` of a handler, which its plain metrics carry as a dimension. */
+function serviceName(entry: string): string {
+  return `macie-alerts-${entry.replace(/\.ts$/, '')}`;
+}
+
+/** FindingRuleDeadLetters -> finding-rule-dead-letters. */
+function kebabCase(id: string): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }

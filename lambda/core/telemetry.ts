@@ -1,5 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { AlertCategory } from './alert';
+import type { Severity } from './severity';
 
 /**
  * What the core says about itself: structured log lines and counters. In Lambda, Powertools (JSON logs,
@@ -9,29 +11,90 @@ export interface Telemetry {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
-  count(metric: MetricName, value?: number): void;
+  count(metric: PlainMetricName, value?: number): void;
+  /** A metric with its one dimension (METRICS[metric].dimension), whose value must come from a fixed set. */
+  countBy<M extends DimensionedMetricName>(metric: M, dimensionValue: DimensionValueOf<M>, value?: number): void;
 }
-
-/** Every metric the pipeline emits (namespace MacieAlerts); alarms and dashboards use these names. */
-export type MetricName =
-  | 'BadRecords'
-  | 'BadBatches'
-  | 'EventsProcessed'
-  | 'EventsDuplicate'
-  | 'EventsIgnored'
-  | 'AlertsPublished'
-  | 'AlertsSuppressed'
-  | 'AlertsSilenced'
-  | 'AlertsAlreadySent'
-  | 'PublishFailures';
 
 export const METRICS_NAMESPACE = 'MacieAlerts';
 
+/**
+ * The dimensions a metric may have. Each takes its values from a fixed set, so no event can mint new
+ * metrics (each costs money): severity and category from the alert model, eventType from the job event
+ * table (types it does not know count as OTHER), apiCall from the API-call table. Never bucket, job,
+ * account or principal names.
+ */
+export type MetricDimension = 'eventType' | 'severity' | 'category' | 'apiCall';
+interface DimensionValues {
+  readonly eventType: string;
+  readonly severity: Severity;
+  readonly category: AlertCategory;
+  readonly apiCall: string;
+}
+/** The value a dimension takes for whatever is outside its fixed set. */
+export const OTHER_DIMENSION_VALUE = 'OTHER';
+
+export interface MetricSpec {
+  readonly unit: 'Count';
+  readonly dimension?: MetricDimension;
+  readonly description: string;
+}
+
+/**
+ * Every metric the pipeline emits (namespace MacieAlerts), the one list that alarms, the dashboard
+ * (lib/dashboard.ts) and docs/operations.md use. A metric without a dimension carries Powertools'
+ * `service` dimension (the function: macie-alerts-job-log, ...); a metric with one carries only that one,
+ * so CloudWatch adds up what every function emits.
+ */
+export const METRICS = {
+  BadRecords: { unit: 'Count', description: 'Malformed records skipped (one warn line each; a retry cannot fix them)' },
+  BadBatches: { unit: 'Count', description: 'Job log subscription payloads that could not be decoded at all (dropped)' },
+  EventsProcessed: { unit: 'Count', description: 'Events applied to the state, once each' },
+  EventsDuplicate: { unit: 'Count', description: 'Events delivered again and not applied again' },
+  EventsIgnored: { unit: 'Count', description: 'Events the alert policy does not cover, or findings below the threshold' },
+  AlertsPublished: { unit: 'Count', description: 'Alerts published to the alert topic' },
+  AlertsSuppressed: { unit: 'Count', description: 'Events grouped into an earlier alert (or inhibited) instead of alerting' },
+  AlertsSilenced: { unit: 'Count', description: 'Events a silence matched: counted in their run, not alerted (of AlertsSuppressed)' },
+  AlertsAlreadySent: { unit: 'Count', description: 'Alerts another invocation had already claimed' },
+  PublishFailures: { unit: 'Count', description: 'Alerts SNS did not take (left pending: the retry or the sweeper sends them)' },
+  RunsCompleted: { unit: 'Count', description: 'Macie job runs that completed' },
+  RunsCancelled: { unit: 'Count', description: 'Macie job runs that were cancelled' },
+  JobEvents: { unit: 'Count', dimension: 'eventType', description: 'Macie job log events applied, by event type' },
+  Findings: { unit: 'Count', dimension: 'severity', description: 'Macie findings applied, by Macie severity' },
+  ApiCallAlerts: { unit: 'Count', dimension: 'apiCall', description: 'Alerts raised for Macie API calls, by call' },
+  AlertsBySeverity: { unit: 'Count', dimension: 'severity', description: 'Alerts published, by severity' },
+  AlertsByCategory: { unit: 'Count', dimension: 'category', description: 'Alerts published, by category' },
+} as const satisfies Record<string, MetricSpec>;
+
+export type MetricName = keyof typeof METRICS;
+type SpecOf<M extends MetricName> = (typeof METRICS)[M];
+export type DimensionedMetricName = { [M in MetricName]: SpecOf<M> extends { readonly dimension: MetricDimension } ? M : never }[MetricName];
+export type PlainMetricName = Exclude<MetricName, DimensionedMetricName>;
+export type DimensionValueOf<M extends DimensionedMetricName> = DimensionValues[SpecOf<M>['dimension']];
+
+export function dimensionOf(metric: DimensionedMetricName): MetricDimension {
+  return METRICS[metric].dimension;
+}
+
+/**
+ * Counters are added up in memory and written at flush: one EMF line for the plain metrics, and one per
+ * dimension value seen (all the metrics sharing it in that line), so a batch of 1,000 events of 3 types
+ * writes 4 lines, not 1,000.
+ */
 export class PowertoolsTelemetry implements Telemetry {
+  private readonly plain = new Map<PlainMetricName, number>();
+  /** `${dimension}\u0000${value}` -> metric -> count. */
+  private readonly dimensioned = new Map<string, Map<DimensionedMetricName, number>>();
+  /** Emits the dimensioned metrics, without the `service` dimension (see METRICS). */
+  private readonly byDimension: Metrics;
+
   constructor(
     readonly logger: Logger,
     readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.byDimension = new Metrics({ namespace: METRICS_NAMESPACE });
+    this.byDimension.clearDefaultDimensions();
+  }
 
   static create(serviceName: string): PowertoolsTelemetry {
     return new PowertoolsTelemetry(new Logger({ serviceName }), new Metrics({ namespace: METRICS_NAMESPACE, serviceName }));
@@ -46,12 +109,29 @@ export class PowertoolsTelemetry implements Telemetry {
   error(message: string, fields?: Record<string, unknown>): void {
     this.logger.error(message, fields ?? {});
   }
-  count(metric: MetricName, value = 1): void {
-    this.metrics.addMetric(metric, MetricUnit.Count, value);
+  count(metric: PlainMetricName, value = 1): void {
+    this.plain.set(metric, (this.plain.get(metric) ?? 0) + value);
+  }
+  countBy<M extends DimensionedMetricName>(metric: M, dimensionValue: DimensionValueOf<M>, value = 1): void {
+    const key = `${dimensionOf(metric)}\u0000${dimensionValue}`;
+    let counts = this.dimensioned.get(key);
+    if (!counts) this.dimensioned.set(key, (counts = new Map()));
+    counts.set(metric, (counts.get(metric) ?? 0) + value);
   }
   /** Call at the end of each invocation (handlers do, in finally). */
   flush(): void {
-    this.metrics.publishStoredMetrics();
+    if (this.plain.size > 0) {
+      for (const [metric, value] of this.plain) this.metrics.addMetric(metric, MetricUnit.Count, value);
+      this.plain.clear();
+      this.metrics.publishStoredMetrics();
+    }
+    for (const [key, counts] of this.dimensioned) {
+      const [dimension, value] = key.split('\u0000');
+      this.byDimension.addDimension(dimension, value);
+      for (const [metric, n] of counts) this.byDimension.addMetric(metric, MetricUnit.Count, n);
+      this.byDimension.publishStoredMetrics();
+    }
+    this.dimensioned.clear();
   }
 }
 
@@ -64,7 +144,9 @@ export interface RecordedLine {
 /** Keeps lines and counters in memory: tests assert on them, the CLI prints a summary from them. */
 export class RecordingTelemetry implements Telemetry {
   readonly lines: RecordedLine[] = [];
-  readonly counters: Partial<Record<MetricName, number>> = {};
+  readonly counters: Partial<Record<PlainMetricName, number>> = {};
+  /** Dimensioned counters: metric -> dimension value -> count. */
+  readonly countersBy: Partial<Record<DimensionedMetricName, Record<string, number>>> = {};
 
   constructor(private readonly echo?: (line: RecordedLine) => void) {}
 
@@ -82,7 +164,11 @@ export class RecordingTelemetry implements Telemetry {
   error(message: string, fields?: Record<string, unknown>): void {
     this.record('error', message, fields);
   }
-  count(metric: MetricName, value = 1): void {
+  count(metric: PlainMetricName, value = 1): void {
     this.counters[metric] = (this.counters[metric] ?? 0) + value;
+  }
+  countBy<M extends DimensionedMetricName>(metric: M, dimensionValue: DimensionValueOf<M>, value = 1): void {
+    const byValue: Record<string, number> = (this.countersBy[metric] ??= {});
+    byValue[dimensionValue] = (byValue[dimensionValue] ?? 0) + value;
   }
 }

@@ -103,6 +103,12 @@ export class SnsAlertPublisher implements AlertPublisher {
     for (const chunk of chunkEntries(pending)) {
       for (const failure of await this.publishChunk(chunk)) fail(failure.alertId, failure.reason);
     }
+    const failedIds = new Set(failed.map((f) => f.alertId));
+    for (const { alert } of pending) {
+      if (failedIds.has(alert.id)) continue;
+      this.telemetry?.countBy('AlertsBySeverity', alert.severity);
+      this.telemetry?.countBy('AlertsByCategory', alert.category);
+    }
     return { failed };
   }
 

@@ -1,6 +1,7 @@
 import type { AlertCategory } from '../core/alert';
 import type { PipelineSettings } from '../core/settings';
 import type { Severity } from '../core/severity';
+import { OTHER_DIMENSION_VALUE } from '../core/telemetry';
 
 /**
  * Every Macie job log event type, as data: what it is, how urgent, whether it alerts, what it does to the run,
@@ -237,6 +238,11 @@ export function classify(eventType: string, settings: Pick<PipelineSettings, 'se
     bySettings.set(eventType, result);
   }
   return result;
+}
+
+/** The eventType dimension of the JobEvents metric: a type this table does not know counts as OTHER. */
+export function eventTypeDimension(eventType: string): string {
+  return Object.prototype.hasOwnProperty.call(JOB_EVENT_TYPES, eventType) ? eventType : OTHER_DIMENSION_VALUE;
 }
 
 /** Errors counted on the run and shown in its summary (account, bucket, and unknown event types). */

@@ -5,7 +5,7 @@ import { deliverPending, lostAlertIds, outboxWrites, type PendingAlerts } from '
 import { compareIso, newestEvent } from '../core/iso-time';
 import { decodeSubscriptionEvent, parseJobLogEvent, type JobLogEvent } from './log-events';
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
-import { classify } from './event-types';
+import { classify, eventTypeDimension } from './event-types';
 import type { PreviousRun } from './run-compare';
 import { isJobOnlyEvent, needsFindings, needsPrevious, previousRunDate, reduceJob, reduceRun, type RunReduction } from './run-state';
 import { summarizeFindings, type FindingsSummary } from './run-summary';
@@ -117,6 +117,8 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
     report.runs.push(...outcome.runs);
     pending.push(...outcome.pending);
     for (const a of outcome.alerts) known.set(a.id, a);
+    for (const e of outcome.applied) deps.telemetry.countBy('JobEvents', eventTypeDimension(e.eventType));
+    for (const status of outcome.ended) deps.telemetry.count(status === 'COMPLETED' ? 'RunsCompleted' : 'RunsCancelled');
   }
   const applied = parsed.length - report.duplicates;
   if (applied > 0) deps.telemetry.count('EventsProcessed', applied);
@@ -139,6 +141,10 @@ export function batchKeyOf(logEventIds: readonly string[]): string {
 
 interface JobOutcome {
   duplicates: number;
+  /** Events written to the state now: the job's own, and those new to their run. */
+  applied: JobLogEvent[];
+  /** Runs this batch ended. */
+  ended: NonNullable<RunReduction['ended']>[];
   suppressed: number;
   inhibited: number;
   silenced: number;
@@ -257,6 +263,8 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], silences
 
     return {
       duplicates: reductions.reduce((s, x) => s + x.r.duplicateEvents, 0),
+      applied: [...records.filter((r) => isJobOnlyEvent(r.event, settings)).map((r) => r.event), ...reductions.flatMap((x) => x.r.freshEvents)],
+      ended: reductions.flatMap((x) => (x.r.ended ? [x.r.ended] : [])),
       suppressed: reductions.reduce((s, x) => s + x.r.suppressed, 0),
       inhibited: reductions.reduce((s, x) => s + x.r.inhibited, 0),
       silenced: reductions.reduce((s, x) => s + x.r.silenced, 0),

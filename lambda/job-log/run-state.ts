@@ -59,6 +59,10 @@ export interface RunReduction {
   readonly duplicate: boolean;
   /** Events of the batch already applied to the run (skipped). */
   readonly duplicateEvents: number;
+  /** The batch's events applied now, for the first time. */
+  readonly freshEvents: readonly JobLogEvent[];
+  /** The run ended with this batch (it was not completed or cancelled before). */
+  readonly ended?: 'COMPLETED' | 'CANCELLED';
   readonly run: RunState;
   readonly alerts: Alert[];
   /** Alerting events counted without an alert of their own (grouped or inhibited). */
@@ -165,7 +169,7 @@ function facts(run: RunState): string {
 export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: ReduceContext): RunReduction {
   const applied = current?.appliedBatches ?? [];
   if (current && applied.includes(batch.batchKey)) {
-    return { duplicate: true, duplicateEvents: batch.events.length, run: current, alerts: [], suppressed: 0, inhibited: 0, silenced: 0, known: 0 };
+    return { duplicate: true, duplicateEvents: batch.events.length, freshEvents: [], run: current, alerts: [], suppressed: 0, inhibited: 0, silenced: 0, known: 0 };
   }
   // Events already counted (re-sent inside another batch, or twice in this one) are skipped one by one.
   const seen = appliedSet(current?.appliedEvents);
@@ -181,7 +185,7 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
   });
   const duplicateEvents = batch.events.length - fresh.length;
   if (current && fresh.length === 0) {
-    return { duplicate: true, duplicateEvents, run: current, alerts: [], suppressed: 0, inhibited: 0, silenced: 0, known: 0 };
+    return { duplicate: true, duplicateEvents, freshEvents: [], run: current, alerts: [], suppressed: 0, inhibited: 0, silenced: 0, known: 0 };
   }
   const { jobId, runDate } = batch;
   const before = current ? facts(current) : undefined;
@@ -396,7 +400,8 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
     version: (current?.version ?? 0) + 1,
     expiresAt: expiresAt(ctx.now, ctx.settings.stateRetentionDays),
   };
-  return { duplicate: false, duplicateEvents, run, alerts, suppressed, inhibited, silenced, known };
+  const endedNow = (status === 'COMPLETED' || status === 'CANCELLED') && !TERMINAL.has(current?.status ?? '') ? status : undefined;
+  return { duplicate: false, duplicateEvents, freshEvents: fresh, run, alerts, suppressed, inhibited, silenced, known, ...(endedNow ? { ended: endedNow } : {}) };
 }
 
 /** What a silence is asked about one job log event. */

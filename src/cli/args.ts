@@ -1,6 +1,6 @@
 import { isSeverity, type Severity } from '../../lambda/core/severity';
-import { REGION_NAME } from '../local/region-name';
-import { parseSilenceArgs, SILENCE_USAGE, type SilenceOptions } from './silence';
+import { parseOptions, regionOption, stackOption, UsageError } from './options';
+import { SILENCE_USAGE, silenceOptions, type SilenceOptions } from './silence';
 
 export type OutputFormat = 'text' | 'json';
 
@@ -14,19 +14,23 @@ export interface ReplayOptions {
   readonly table?: string;
 }
 
+export interface RedriveOptions {
+  readonly stack: string;
+  /** Default: the SDK's (AWS_REGION, the profile's region). */
+  readonly region?: string;
+  /** One queue by its name in the stack's FailureQueues output; default every queue. */
+  readonly queue?: string;
+  readonly dryRun: boolean;
+}
+
 export type Command =
-  | { readonly kind: 'help' }
+  | { readonly kind: 'help'; readonly text: string }
   | { readonly kind: 'version' }
   | { readonly kind: 'replay'; readonly options: ReplayOptions }
+  | { readonly kind: 'redrive'; readonly options: RedriveOptions }
   | { readonly kind: 'silence'; readonly options: SilenceOptions };
 
-/** A mistake on the command line: printed with a pointer to --help. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError };
 
 export const REPLAY_USAGE = `Usage: macie-alerts replay [options] <file-or-directory>...
 
@@ -58,52 +62,55 @@ Exit status: 0 when every input was understood, 2 when some input (or an option)
 itself failed (for example no Java runtime for the embedded DynamoDB).
 `;
 
-export const USAGE = `${REPLAY_USAGE}\n${SILENCE_USAGE}`;
+export const REDRIVE_USAGE = `Usage: macie-alerts redrive --stack NAME [--region REGION] [--queue NAME] [--dry-run]
 
-const LOCAL_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|::1)$/;
+Puts the messages of a deployed stack's failure and dead-letter queues back through the pipeline, with your
+AWS credentials (the standard chain: environment, AWS_PROFILE or ~/.aws, SSO, an instance role). The stack's
+FailureQueues output says which queues there are and what each holds:
+  Lambda on-failure queues (job-log, findings, api-calls, sweeper): each message is an invocation record; the
+    function is invoked again (synchronously) with the record's original requestPayload, and the message is
+    deleted only once the function succeeded.
+  EventBridge dead-letter queues (finding-rule, api-call-rule, sweeper-schedule): each message is an event the
+    rule could not deliver; the target function is invoked with it (or, for a queue target, it is sent to that
+    queue), and the message deleted once that succeeded.
+  SQS dead-letter queues: SQS's own message move task moves them back to their source queue.
+The pipeline applies every event once, so a message redriven twice changes nothing the second time.
 
-const VALUE_OPTIONS = new Set(['--format', '--config', '--min-severity', '--region', '--endpoint', '--table']);
+Options:
+  --stack NAME        the stack, as \`cdk deploy\` named it (e.g. MacieAlerts-eu-west-1).
+  --region REGION     its Region. Default: AWS_REGION or your profile's Region.
+  --queue NAME        only this queue (a name from the FailureQueues output, e.g. job-log). Default: every queue.
+  --dry-run           print what would be done; receive, invoke, delete and move nothing.
+  -h, --help          this help.
+
+Exit status: 0 when every message was redriven (or there was none), 1 when a message failed again (it stays
+in its queue, and the reason is printed) or AWS refused a call, 2 when an option, the stack or the queue name
+was not understood.
+`;
+
+export const USAGE = `${REPLAY_USAGE}\n${REDRIVE_USAGE}\n${SILENCE_USAGE}`;
+
+const COMMANDS = 'expected `replay`, `redrive` or `silence`';
 
 export function parseArgs(argv: readonly string[]): Command {
   const args = [...argv];
-  if (args.length === 0) throw new UsageError('missing command: expected `replay` or `silence`');
-  if (args.some((a) => a === '-h' || a === '--help') || args[0] === 'help') return { kind: 'help' };
-  if (args[0] === '--version' || args[0] === 'version') return { kind: 'version' };
+  if (args.length === 0) throw new UsageError(`missing command: ${COMMANDS}`);
   const [command, ...rest] = args;
-  if (command === 'silence') {
-    const silence = parseSilenceArgs(rest);
-    if (!silence.ok) throw new UsageError(silence.message);
-    return { kind: 'silence', options: silence.options };
-  }
-  if (command !== 'replay') throw new UsageError(`unknown command "${command}": expected \`replay\` or \`silence\``);
+  const help = args.some((a) => a === '-h' || a === '--help') || command === 'help';
+  if (help) return { kind: 'help', text: command === 'replay' ? REPLAY_USAGE : command === 'redrive' ? REDRIVE_USAGE : command === 'silence' ? SILENCE_USAGE : USAGE };
+  if (command === '--version' || command === 'version') return { kind: 'version' };
+  if (command === 'replay') return { kind: 'replay', options: replayOptions(rest) };
+  if (command === 'redrive') return { kind: 'redrive', options: redriveOptions(rest) };
+  if (command === 'silence') return { kind: 'silence', options: silenceOptions(rest) };
+  throw new UsageError(`unknown command "${command}": ${COMMANDS}`);
+}
 
-  const values = new Map<string, string>();
-  const inputs: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (arg === '--') {
-      inputs.push(...rest.slice(i + 1));
-      break;
-    }
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const name = eq >= 0 ? arg.slice(0, eq) : arg;
-      if (!VALUE_OPTIONS.has(name)) throw new UsageError(`unknown option ${name}`);
-      let value: string | undefined;
-      if (eq >= 0) value = arg.slice(eq + 1);
-      else {
-        value = rest[i + 1];
-        i++;
-      }
-      if (value === undefined || value === '') throw new UsageError(`${name} needs a value`);
-      if (values.has(name)) throw new UsageError(`${name} given twice`);
-      values.set(name, value);
-      continue;
-    }
-    if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
-    inputs.push(arg);
-  }
+const LOCAL_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|::1)$/;
 
+const REPLAY_OPTIONS = new Set(['--format', '--config', '--min-severity', '--region', '--endpoint', '--table']);
+
+function replayOptions(rest: readonly string[]): ReplayOptions {
+  const { values, positionals: inputs } = parseOptions(rest, REPLAY_OPTIONS, new Set());
   if (inputs.length === 0) throw new UsageError('no input: give at least one file or directory (e.g. samples/)');
 
   const format = values.get('--format') ?? 'text';
@@ -112,8 +119,7 @@ export function parseArgs(argv: readonly string[]): Command {
   const minSeverity = (values.get('--min-severity') ?? 'INFO').toUpperCase();
   if (!isSeverity(minSeverity)) throw new UsageError(`--min-severity must be one of INFO, LOW, MEDIUM, HIGH, got "${values.get('--min-severity')}"`);
 
-  const region = values.get('--region') ?? 'us-east-1';
-  if (!REGION_NAME.test(region)) throw new UsageError(`--region "${region}" is not a Region name (e.g. us-east-1)`);
+  const region = regionOption(values.get('--region')) ?? 'us-east-1';
 
   const endpoint = values.get('--endpoint');
   const table = values.get('--table');
@@ -135,8 +141,17 @@ export function parseArgs(argv: readonly string[]): Command {
     }
   }
 
-  return {
-    kind: 'replay',
-    options: { inputs, format, configFile: values.get('--config'), minSeverity, region, endpoint, table },
-  };
+  return { inputs, format, configFile: values.get('--config'), minSeverity, region, endpoint, table };
+}
+
+const REDRIVE_OPTIONS = new Set(['--stack', '--region', '--queue']);
+
+function redriveOptions(rest: readonly string[]): RedriveOptions {
+  const { values, flags, positionals } = parseOptions(rest, REDRIVE_OPTIONS, new Set(['--dry-run']));
+  if (positionals.length > 0) throw new UsageError(`redrive takes no arguments, only options (got "${positionals[0]}")`);
+  const stack = stackOption(values.get('--stack'));
+  if (stack === undefined) throw new UsageError('redrive needs --stack NAME: the stack `cdk deploy` made (e.g. MacieAlerts-eu-west-1)');
+  const queue = values.get('--queue');
+  if (queue !== undefined && !/^[a-z0-9-]+$/.test(queue)) throw new UsageError(`--queue "${queue}" is not a queue name (e.g. job-log; the stack's FailureQueues output lists them)`);
+  return { stack, region: regionOption(values.get('--region')), queue, dryRun: flags.has('--dry-run') };
 }

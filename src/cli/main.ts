@@ -8,12 +8,13 @@ import { atLeast } from '../../lambda/core/severity';
 import { StateStore } from '../../lambda/state/store';
 import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { createStateTable, JavaMissingError, localDynamoClient, startDynamoDbLocal, type LocalDynamoDb } from '../local/dynamodb-local';
-import { parseArgs, USAGE, UsageError, type ReplayOptions } from './args';
 import { listSilences } from '../../lambda/silences/silence-store';
+import { parseArgs, UsageError, type RedriveOptions, type ReplayOptions } from './args';
 import { ConfigError, loadConfig, type ReplayConfig } from './config';
 import { readInputs } from './inputs';
 import { jsonLine, summaryText, textBlock, type PublishedAlert } from './output';
 import { replayPipelines } from './pipelines';
+import { defaultAwsClients, redrive, type AwsClients } from './redrive';
 import { problemLine, replayUnits, type ReplayProgress } from './replay';
 import { silenceCommand } from './silence';
 
@@ -31,17 +32,22 @@ const cleanups = new Set<() => Promise<void>>();
 /** DynamoDB Locals that are up: on a sudden exit, stop() still sends the signal synchronously. */
 const running = new Set<LocalDynamoDb>();
 
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+/**
+ * @param awsClients how redrive reaches AWS: by default the SDK's standard credential chain and Region
+ *   resolution (tests pass clients aimed at local stand-ins).
+ */
+export async function main(argv: readonly string[], io: CliIo, awsClients: (region: string | undefined) => AwsClients = defaultAwsClients): Promise<number> {
   let command;
   try {
     command = parseArgs(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`macie-alerts: ${error.message}\nRun \`macie-alerts ${argv[0] === 'silence' ? 'silence' : 'replay'} --help\` for usage.\n`);
+    const about = argv[0] === 'redrive' || argv[0] === 'silence' ? argv[0] : 'replay';
+    io.stderr.write(`macie-alerts: ${error.message}\nRun \`macie-alerts ${about} --help\` for usage.\n`);
     return EXIT.notUnderstood;
   }
   if (command.kind === 'help') {
-    io.stdout.write(USAGE);
+    io.stdout.write(command.text);
     return EXIT.ok;
   }
   if (command.kind === 'version') {
@@ -49,8 +55,21 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout.write(`${pkg.version}\n`);
     return EXIT.ok;
   }
+  if (command.kind === 'redrive') return redriveCommand(command.options, io, awsClients(command.options.region));
   if (command.kind === 'silence') return silenceCommand(command.options, io);
   return replayCommand(command.options, io);
+}
+
+async function redriveCommand(options: RedriveOptions, io: CliIo, clients: AwsClients): Promise<number> {
+  try {
+    const status = await redrive(options, clients, {
+      line: (text) => io.stdout.write(`${text}\n`),
+      problem: (text) => io.stderr.write(`macie-alerts: ${text}\n`),
+    });
+    return EXIT[status];
+  } finally {
+    for (const client of Object.values(clients)) client.destroy();
+  }
 }
 
 async function replayCommand(options: ReplayOptions, io: CliIo): Promise<number> {

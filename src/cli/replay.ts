@@ -1,5 +1,5 @@
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
-import type { MetricName, RecordedLine, RecordingTelemetry } from '../../lambda/core/telemetry';
+import type { PlainMetricName, RecordedLine, RecordingTelemetry } from '../../lambda/core/telemetry';
 import { describeOrigin, eventCount, type EventBridgeEvent, type InputProblem, type LogsPayload, type ReplayUnit } from './inputs';
 
 /**
@@ -36,7 +36,7 @@ export interface ReplayProgress {
 }
 
 /** What the pipelines count when they reject input (a record, or a whole undecodable batch). */
-const REJECTION_METRICS: readonly MetricName[] = ['BadRecords', 'BadBatches'];
+const REJECTION_METRICS: readonly PlainMetricName[] = ['BadRecords', 'BadBatches'];
 
 export async function replayUnits(
   units: readonly ReplayUnit[],

@@ -1,5 +1,4 @@
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -8,8 +7,8 @@ import { addSilence, expireSilence, listSilences } from '../../lambda/silences/s
 import { SILENCE_CACHE_MS } from '../../lambda/silences/cache';
 import { StateStore } from '../../lambda/state/store';
 import { localDynamoClient } from '../local/dynamodb-local';
-import { REGION_NAME } from '../local/region-name';
 import { awsErrorText } from './aws-errors';
+import { parseOptions, regionOption, stackOption, UsageError } from './options';
 import { findOutput, StackLookupFailed, StackNotFound, stackOutputs } from './stack-outputs';
 
 /**
@@ -84,131 +83,81 @@ export function parseTime(text: string): string | undefined {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }
 
-const OPTIONS = {
-  stack: { type: 'string' },
-  region: { type: 'string' },
-  table: { type: 'string' },
-  endpoint: { type: 'string' },
-  job: { type: 'string' },
-  bucket: { type: 'string' },
-  account: { type: 'string' },
-  type: { type: 'string' },
-  for: { type: 'string' },
-  until: { type: 'string' },
-  reason: { type: 'string' },
-  author: { type: 'string' },
-  all: { type: 'boolean' },
-} as const;
-
-type OptionName = keyof typeof OPTIONS;
-const TARGET: readonly OptionName[] = ['stack', 'region', 'table', 'endpoint'];
-const ALLOWED: Record<SilenceOptions['action'], readonly OptionName[]> = {
-  add: [...TARGET, 'job', 'bucket', 'account', 'type', 'for', 'until', 'reason', 'author'],
-  list: [...TARGET, 'all'],
-  expire: TARGET,
+const TARGET = ['--stack', '--region', '--table', '--endpoint'];
+const VALUES: Record<SilenceOptions['action'], ReadonlySet<string>> = {
+  add: new Set([...TARGET, '--job', '--bucket', '--account', '--type', '--for', '--until', '--reason', '--author']),
+  list: new Set(TARGET),
+  expire: new Set(TARGET),
 };
-
-/** What was wrong with a `silence` command line (args.ts makes it a UsageError). */
-export type ParsedSilence = { readonly ok: true; readonly options: SilenceOptions } | { readonly ok: false; readonly message: string };
+const FLAGS: Record<SilenceOptions['action'], ReadonlySet<string>> = { add: new Set(), list: new Set(['--all']), expire: new Set() };
 
 /** Parses what follows `macie-alerts silence`. Pure: no clock, no AWS (the end is checked against now later). */
-export function parseSilenceArgs(argv: readonly string[]): ParsedSilence {
-  try {
-    return { ok: true, options: silenceOptions(argv) };
-  } catch (error) {
-    if (error instanceof SilenceError) return { ok: false, message: error.message };
-    throw error;
-  }
-}
-
-function silenceOptions(argv: readonly string[]): SilenceOptions {
+export function silenceOptions(argv: readonly string[]): SilenceOptions {
   const [action, ...rest] = argv;
   if (action !== 'add' && action !== 'list' && action !== 'expire') {
-    throw new SilenceError(action === undefined ? 'missing silence command: expected add, list or expire' : `unknown command "silence ${action}": expected add, list or expire`);
+    throw new UsageError(action === undefined ? 'missing silence command: expected add, list or expire' : `unknown command "silence ${action}": expected add, list or expire`);
   }
-  const { values, positionals } = parseOptions(action, rest);
+  const { values, flags, positionals } = parseOptions(rest, VALUES[action], FLAGS[action]);
   const target = targetOf(values);
   if (action === 'list') {
-    if (positionals.length > 0) throw new SilenceError(`silence list takes no arguments (got "${positionals[0]}")`);
-    return { action, target, all: values.all === true };
+    if (positionals.length > 0) throw new UsageError(`silence list takes no arguments (got "${positionals[0]}")`);
+    return { action, target, all: flags.has('--all') };
   }
   if (action === 'expire') {
-    if (positionals.length !== 1) throw new SilenceError('silence expire needs one silence id, e.g. `macie-alerts silence expire S-7KQ2 --stack NAME`');
+    if (positionals.length !== 1) throw new UsageError('silence expire needs one silence id, e.g. `macie-alerts silence expire S-7KQ2 --stack NAME`');
     const id = normalizeSilenceId(positionals[0]);
-    if (!id) throw new SilenceError(`"${positionals[0]}" is not a silence id (S- and letters or digits; \`macie-alerts silence list\` shows them)`);
+    if (!id) throw new UsageError(`"${positionals[0]}" is not a silence id (S- and letters or digits; \`macie-alerts silence list\` shows them)`);
     return { action, target, id };
   }
-  if (positionals.length > 0) throw new SilenceError(`silence add takes only options (got "${positionals[0]}"; quote a reason with spaces)`);
-  const match = checkMatchers({ jobId: values.job, bucket: values.bucket, accountId: values.account, type: values.type });
-  const reason = values.reason?.trim();
-  if (!reason) throw new SilenceError('silence add needs --reason TEXT: why these alerts are silenced (every summary that counts them shows it)');
-  if (reason.length > 1000) throw new SilenceError('--reason is longer than 1,000 characters');
-  const author = values.author?.trim();
-  if (values.author !== undefined && (!author || author.length > 200)) throw new SilenceError('--author must be a name of 1 to 200 characters');
+  if (positionals.length > 0) throw new UsageError(`silence add takes only options (got "${positionals[0]}"; quote a reason with spaces)`);
+  let match: SilenceMatchers;
+  try {
+    match = checkMatchers({ jobId: values.get('--job'), bucket: values.get('--bucket'), accountId: values.get('--account'), type: values.get('--type') });
+  } catch (error) {
+    if (error instanceof SilenceError) throw new UsageError(error.message);
+    throw error;
+  }
+  const reason = values.get('--reason')?.trim();
+  if (!reason) throw new UsageError('silence add needs --reason TEXT: why these alerts are silenced (every summary that counts them shows it)');
+  if (reason.length > 1000) throw new UsageError('--reason is longer than 1,000 characters');
+  const author = values.get('--author')?.trim();
+  if (values.has('--author') && (!author || author.length > 200)) throw new UsageError('--author must be a name of 1 to 200 characters');
   return { action, target, match, end: endOf(values), reason, author };
 }
 
-function parseOptions(action: SilenceOptions['action'], rest: readonly string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...rest], options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
-  } catch (error) {
-    const e = error as { code?: string; message?: string };
-    const option = /'(--?[^' ]+)/.exec(e.message ?? '')?.[1];
-    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new SilenceError(`unknown option ${option ?? ''}`.trim());
-    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new SilenceError(option ? `${option} needs a value` : (e.message ?? String(error)));
-    throw new SilenceError(e.message ?? String(error));
-  }
-  const seen = new Set<string>();
-  for (const token of parsed.tokens ?? []) {
-    if (token.kind !== 'option') continue;
-    if (seen.has(token.name)) throw new SilenceError(`--${token.name} given twice`);
-    seen.add(token.name);
-    if (!(ALLOWED[action] as readonly string[]).includes(token.name)) throw new SilenceError(`unknown option --${token.name} for \`silence ${action}\``);
-    if (OPTIONS[token.name as OptionName].type === 'string' && token.value === '') throw new SilenceError(`--${token.name} needs a value`);
-  }
-  return { values: parsed.values, positionals: parsed.positionals };
-}
-
-function targetOf(values: Partial<Record<OptionName, string | boolean>>): SilenceTarget {
-  const get = (name: OptionName) => values[name] as string | undefined;
-  const region = get('region');
-  if (region !== undefined && !REGION_NAME.test(region)) throw new SilenceError(`--region "${region}" is not a Region name (e.g. us-east-1)`);
-  const [stack, table, endpoint] = [get('stack'), get('table'), get('endpoint')];
-  if (stack !== undefined && (table !== undefined || endpoint !== undefined)) throw new SilenceError('give either --stack NAME or --table NAME --endpoint URL, not both');
-  if (stack !== undefined) {
-    // CloudFormation stack names: letters, digits and hyphens, starting with a letter, at most 128 characters (or an ARN).
-    if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stack) && !stack.startsWith('arn:')) throw new SilenceError(`--stack "${stack}" is not a stack name`);
-    return { kind: 'stack', stack, region };
-  }
-  if (table === undefined && endpoint === undefined) throw new SilenceError('which stack? Give --stack NAME (the stack `cdk deploy` made), or --table NAME --endpoint URL');
-  if (table === undefined || endpoint === undefined) throw new SilenceError('--table and --endpoint go together: the state table and the DynamoDB that holds it');
+function targetOf(values: ReadonlyMap<string, string>): SilenceTarget {
+  const region = regionOption(values.get('--region'));
+  const [stack, table, endpoint] = [stackOption(values.get('--stack')), values.get('--table'), values.get('--endpoint')];
+  if (stack !== undefined && (table !== undefined || endpoint !== undefined)) throw new UsageError('give either --stack NAME or --table NAME --endpoint URL, not both');
+  if (stack !== undefined) return { kind: 'stack', stack, region };
+  if (table === undefined && endpoint === undefined) throw new UsageError('which stack? Give --stack NAME (the stack `cdk deploy` made), or --table NAME --endpoint URL');
+  if (table === undefined || endpoint === undefined) throw new UsageError('--table and --endpoint go together: the state table and the DynamoDB that holds it');
   let url: URL;
   try {
     url = new URL(endpoint);
   } catch {
-    throw new SilenceError(`--endpoint "${endpoint}" is not a URL`);
+    throw new UsageError(`--endpoint "${endpoint}" is not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SilenceError(`--endpoint "${endpoint}" is not an http(s) URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--endpoint "${endpoint}" is not an http(s) URL`);
   return { kind: 'table', table, endpoint, region };
 }
 
-function endOf(values: Partial<Record<OptionName, string | boolean>>): SilenceEnd {
-  const forText = values.for as string | undefined;
-  const untilText = values.until as string | undefined;
-  if (forText !== undefined && untilText !== undefined) throw new SilenceError('give --for or --until, not both');
+function endOf(values: ReadonlyMap<string, string>): SilenceEnd {
+  const forText = values.get('--for');
+  const untilText = values.get('--until');
+  if (forText !== undefined && untilText !== undefined) throw new UsageError('give --for or --until, not both');
   if (forText !== undefined) {
     const forMs = parseDuration(forText);
-    if (forMs === undefined) throw new SilenceError(`--for "${forText}" is not a duration: use minutes, hours, days or weeks, e.g. 90m, 12h, 7d, 2w, 1d12h`);
-    if (forMs > MAX_SILENCE_MS) throw new SilenceError(`--for ${forText} is longer than 365 days: a silence must end (make a new one then)`);
+    if (forMs === undefined) throw new UsageError(`--for "${forText}" is not a duration: use minutes, hours, days or weeks, e.g. 90m, 12h, 7d, 2w, 1d12h`);
+    if (forMs > MAX_SILENCE_MS) throw new UsageError(`--for ${forText} is longer than 365 days: a silence must end (make a new one then)`);
     return { forMs, text: forText };
   }
   if (untilText !== undefined) {
     const until = parseTime(untilText);
-    if (!until) throw new SilenceError(`--until "${untilText}" is not a time: use ISO 8601 with an offset (2024-06-10T18:00:00Z) or a date (2024-06-10)`);
+    if (!until) throw new UsageError(`--until "${untilText}" is not a time: use ISO 8601 with an offset (2024-06-10T18:00:00Z) or a date (2024-06-10)`);
     return { until };
   }
-  throw new SilenceError('how long? Give --for DURATION (e.g. 7d) or --until TIME');
+  throw new UsageError('how long? Give --for DURATION (e.g. 7d) or --until TIME');
 }
 
 // ---------------------------------------------------------------------------------------------------------

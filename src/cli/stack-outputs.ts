@@ -1,12 +1,7 @@
-import { DescribeStacksCommand, type CloudFormationClient, type Output } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
 import { awsErrorText } from './aws-errors';
 
-/**
- * A deployed stack's outputs, for the commands that act on a stack (`silence`, `redrive`): read with the
- * caller's AWS credentials (cloudformation:DescribeStacks), and found by the name the construct gives them.
- */
-
-/** No such stack (CloudFormation says the same when the credentials cannot see it). */
+/** The stack does not exist (or is not visible with these credentials, which CloudFormation reports the same way). */
 export class StackNotFound extends Error {
   constructor(stackName: string, region: string | undefined) {
     super(`stack "${stackName}" was not found${region ? ` in ${region}` : ''}: check --stack (the name \`cdk deploy\` printed, e.g. MacieAlerts-eu-west-1) and --region`);
@@ -22,10 +17,17 @@ export class StackLookupFailed extends Error {
   }
 }
 
+/** The stack's outputs, read with the caller's credentials (CloudFormation DescribeStacks). */
 export async function stackOutputs(client: CloudFormationClient, stackName: string): Promise<readonly Output[]> {
-  const region = await client.config.region().catch(() => undefined);
+  let region: string | undefined;
   try {
-    const stack = (await client.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
+    region = await client.config.region();
+  } catch {
+    // Reported by the call below, which needs it too.
+  }
+  try {
+    const response = await client.send(new DescribeStacksCommand({ StackName: stackName }));
+    const stack = response.Stacks?.[0];
     if (!stack) throw new StackNotFound(stackName, region);
     return stack.Outputs ?? [];
   } catch (error) {
@@ -37,10 +39,10 @@ export async function stackOutputs(client: CloudFormationClient, stackName: stri
 }
 
 /**
- * An output by the name the construct gives it, in either form CDK writes: the name itself (an output of the
- * stack), or the construct's path, the name and an 8-character hash (MacieAlertsStateTableNameDAAD2577) for
- * an output made inside a construct, whatever the construct's id. Two hashed matches are an error: which one
- * was meant cannot be told.
+ * An output by the name the construct gives it, in either form CDK writes: `name` itself (an output made in
+ * the stack), or the construct's path, the name and an 8-character hash (MacieAlertsStateTableNameDAAD2577)
+ * for an output made inside a construct, whatever id the construct was given. Two matches is an error:
+ * which one was meant cannot be told.
  */
 export function findOutput(outputs: readonly Output[], name: string): Output | undefined {
   const exact = outputs.find((o) => o.OutputKey === name);

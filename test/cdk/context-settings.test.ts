@@ -16,6 +16,7 @@ describe('parseSettings (CDK context and the replay config file)', () => {
       removalPolicy: RemovalPolicy.RETAIN,
       logRetentionDays: 30,
       logLevel: 'INFO',
+      dashboard: true,
       regions: [],
     });
   });
@@ -37,12 +38,14 @@ describe('parseSettings (CDK context and the replay config file)', () => {
       longRunningRunHours: '48',
       stateRetentionDays: '30',
       severityOverrides: 'BUCKET_DOES_NOT_EXIST=HIGH',
+      knownErrors: 'alert',
       sweeperRateMinutes: '15',
       apiCallAlerts: 'false',
       regions: 'eu-west-1, us-east-1',
       removalPolicy: 'destroy',
       logRetentionDays: '90',
       logLevel: 'DEBUG',
+      dashboard: 'false',
     });
     expect(parsed).toEqual({
       pipelineSettings: {
@@ -52,6 +55,7 @@ describe('parseSettings (CDK context and the replay config file)', () => {
         longRunningRunHours: 48,
         stateRetentionDays: 30,
         severityOverrides: { BUCKET_DOES_NOT_EXIST: 'HIGH' },
+        knownErrors: 'alert',
       },
       emailSubscribers: [{ endpoint: 'sec@example.com', minSeverity: 'MEDIUM' }, { endpoint: 'ops@example.com' }],
       smsSubscribers: [{ endpoint: '+12065550100', minSeverity: 'HIGH' }],
@@ -64,6 +68,7 @@ describe('parseSettings (CDK context and the replay config file)', () => {
       removalPolicy: RemovalPolicy.DESTROY,
       logRetentionDays: 90,
       logLevel: 'DEBUG',
+      dashboard: false,
       regions: ['eu-west-1', 'us-east-1'],
     });
   });
@@ -103,11 +108,13 @@ describe('parseSettings (CDK context and the replay config file)', () => {
     ['chatMinSeverity', { chatMinSeverity: 'LOUD' }, 'chatMinSeverity', 'LOUD'],
     ['sweeperRateMinutes', { sweeperRateMinutes: '0' }, 'sweeperRateMinutes', '0'],
     ['apiCallAlerts', { apiCallAlerts: 'no' }, 'apiCallAlerts', 'no'],
+    ['dashboard', { dashboard: 'off' }, 'dashboard', 'off'],
     ['regions', { regions: 'eu-west-1,Ireland' }, 'regions', 'eu-west-1,Ireland'],
     ['removalPolicy', { removalPolicy: 'snapshot' }, 'removalPolicy', 'snapshot'],
     ['logRetentionDays', { logRetentionDays: '45' }, 'logRetentionDays', '45'],
     ['logLevel', { logLevel: 'TRACE' }, 'logLevel', 'TRACE'],
     ['severityOverrides', { severityOverrides: 'JOB_CANCELLED=CRITICAL' }, 'severityOverrides.JOB_CANCELLED', 'CRITICAL'],
+    ['knownErrors', { knownErrors: 'silence' }, 'knownErrors', 'silence'],
   ])('rejects %s, naming the setting and the value', (_name, input, setting, value) => {
     let error: unknown;
     try {
@@ -126,7 +133,8 @@ describe('parseSettings (CDK context and the replay config file)', () => {
       [
         'alertEmails', 'alertSmsNumbers', 'alertHttpsEndpoints', 'slackWorkspaceId', 'slackChannelId', 'teamsTenantId', 'teamsTeamId',
         'teamsChannelId', 'chatMinSeverity', 'minFindingSeverity', 'repeatIntervalMinutes', 'policyFindingRepeatHours', 'longRunningRunHours',
-        'stateRetentionDays', 'severityOverrides', 'sweeperRateMinutes', 'apiCallAlerts', 'regions', 'removalPolicy', 'logRetentionDays', 'logLevel',
+        'stateRetentionDays', 'severityOverrides', 'knownErrors', 'sweeperRateMinutes', 'apiCallAlerts', 'regions', 'removalPolicy', 'logRetentionDays', 'logLevel',
+        'dashboard',
       ].sort(),
     );
   });

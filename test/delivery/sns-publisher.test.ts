@@ -138,6 +138,22 @@ describe('SnsAlertPublisher', () => {
     expect(telemetry.lines.filter((l) => l.level === 'warn').map((l) => l.fields.alertId)).toEqual([input[2].id]);
   });
 
+  it('counts the alerts SNS took by severity and by category, and not the ones it did not', async () => {
+    const input = [
+      testAlert('a:1', { severity: 'HIGH', category: 'BUCKET_ERROR' }),
+      testAlert('a:2', { severity: 'HIGH', category: 'API_CALL' }),
+      testAlert('a:3', { severity: 'LOW', category: 'API_CALL' }),
+      testAlert('a:4', { severity: 'MEDIUM', category: 'JOB_STATUS' }),
+    ];
+    const refused = batchEntryId('a:4');
+    sns.on(PublishBatchCommand).callsFake(respond((id) => (id === refused ? { Code: 'InvalidParameter', SenderFault: true } : undefined)));
+    const { publisher, telemetry } = setup();
+    await publisher.publish([...input, input[0]]);
+    expect(telemetry.countersBy.AlertsBySeverity).toEqual({ HIGH: 2, LOW: 1 });
+    expect(telemetry.countersBy.AlertsByCategory).toEqual({ BUCKET_ERROR: 1, API_CALL: 2 });
+    expect(telemetry.counters.PublishFailures).toBe(1);
+  });
+
   it('does not retry an entry SNS refuses for good (sender fault, not throttling)', async () => {
     const input = alerts(2);
     const bad = batchEntryId(input[0].id);

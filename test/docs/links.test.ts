@@ -177,12 +177,15 @@ describe('commands in the README and docs/', () => {
         if (unknown) problems.push(`${page}:${line}: ${command}: ${unknown}`);
       }
     }
-    // The option table of docs/cli.md: each option there, given to replay.
+    // The option tables of docs/cli.md: each option there, given to the command of its section.
+    let section = '';
     for (const line of markdownLines(text('docs/cli.md'))) {
+      if (line.fence === undefined && line.text.startsWith('## ')) section = line.text;
       const firstCell = line.fence === undefined ? /^\|([^|]+)\|/.exec(line.text)?.[1] : undefined;
       for (const span of firstCell ? codeSpans(firstCell).filter((s) => s.startsWith('-')) : []) {
         checked++;
-        const unknown = unknownToCli(['replay', ...words(span), 'input.json']);
+        const args = /redriv/i.test(section) ? ['redrive', '--stack', 'MacieAlerts-eu-west-1', ...words(span)] : ['replay', ...words(span), 'input.json'];
+        const unknown = unknownToCli(args);
         if (unknown) problems.push(`docs/cli.md:${line.number}: ${span}: ${unknown}`);
       }
     }

@@ -1,0 +1,239 @@
+import { App, Duration } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { MacieAlertsStack } from '../../lib/macie-alerts-stack';
+import { dimensionOf, METRICS, METRICS_NAMESPACE, type DimensionedMetricName, type MetricName } from '../../lambda/core/telemetry';
+import { JOB_EVENT_TYPES } from '../../lambda/job-log/event-types';
+import { DIMENSION_VALUES } from '../../lib/dashboard';
+import { FAILURE_QUEUES_OUTPUT, parseFailureQueues, type FailureQueue } from '../../src/cli/failure-queues';
+import { buildStack } from './stack-fixture';
+
+type Json = Record<string, any>;
+
+/**
+ * A Fn::Join as text: references become readable placeholders (REF(LogicalId), ATT(LogicalId.Attr)) so the
+ * JSON they sit in can be parsed and the references checked.
+ */
+function joined(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Json;
+  if (v['Fn::Join']) return (v['Fn::Join'][1] as unknown[]).map(joined).join(v['Fn::Join'][0]);
+  if (v.Ref) return `REF(${v.Ref})`;
+  if (v['Fn::GetAtt']) return `ATT(${v['Fn::GetAtt'].join('.')})`;
+  throw new Error(`unexpected token ${JSON.stringify(value)}`);
+}
+
+function synth(props: Parameters<typeof buildStack>[0] = {}) {
+  const template = buildStack(props).template.toJSON() as Json;
+  const resources = Object.entries(template.Resources as Record<string, Json>);
+  const dashboards = resources.filter(([, r]) => r.Type === 'AWS::CloudWatch::Dashboard');
+  const output = (name: string) => Object.entries(template.Outputs as Record<string, Json>).find(([key]) => key.startsWith(`MacieAlerts${name}`))?.[1];
+  return { template, resources, dashboards, output };
+}
+
+interface GraphMetric {
+  namespace: string;
+  name: string;
+  dimensions: Record<string, string>;
+  label?: string;
+}
+
+/** CloudWatch's metric arrays: [namespace, name, dimension, value, ..., {options}]. */
+function metricsOf(widget: Json): GraphMetric[] {
+  return (widget.properties.metrics ?? []).map((entry: unknown[]) => {
+    const options = typeof entry[entry.length - 1] === 'object' ? (entry[entry.length - 1] as Json) : {};
+    const parts = entry.filter((p) => typeof p === 'string') as string[];
+    const [namespace, name, ...pairs] = parts;
+    const dimensions: Record<string, string> = {};
+    for (let i = 0; i < pairs.length; i += 2) dimensions[pairs[i]] = pairs[i + 1];
+    return { namespace, name, dimensions, label: options.label };
+  });
+}
+
+const defaults = synth();
+const body = JSON.parse(joined(defaults.dashboards[0][1].Properties.DashboardBody)) as { widgets: Json[]; start: string };
+const graphs = body.widgets.filter((w) => w.type === 'metric');
+const graph = (title: string) => {
+  const found = graphs.find((w) => w.properties.title === title);
+  if (!found) throw new Error(`no graph "${title}"; graphs: ${graphs.map((w) => w.properties.title).join(' | ')}`);
+  return metricsOf(found);
+};
+const allMetrics = graphs.flatMap(metricsOf);
+
+describe('the dashboard', () => {
+  it('is one dashboard named after the stack and Region, titled with both, over the last week', () => {
+    expect(defaults.dashboards).toHaveLength(1);
+    expect(defaults.dashboards[0][1].Properties.DashboardName).toBe('TestStack-eu-west-1');
+    expect(body.widgets[0].properties.markdown).toContain('stack TestStack, Region eu-west-1');
+    expect(body.start).toBe('-P7D');
+  });
+
+  it('has the pipeline-health and Macie-activity graphs', () => {
+    expect(graphs.map((w) => w.properties.title)).toEqual([
+      'Invocations',
+      'Errors (retried, then sent to the failure queue)',
+      'Throttles',
+      'Failure and dead-letter queues: messages waiting (macie-alerts redrive)',
+      'Delivery failures',
+      'Alerts published by severity',
+      'Alerts published by category',
+      'Bad records (skipped, logged)',
+      'Events applied, and grouped (no alert of their own)',
+      'Job events by type',
+      'Runs completed and cancelled',
+      'Findings by severity',
+      'API-call alerts by call',
+    ]);
+    const sections = body.widgets.filter((w) => w.type === 'text').map((w) => w.properties.markdown);
+    expect(sections).toEqual(expect.arrayContaining(['## Pipeline health', '## Macie activity']));
+  });
+
+  it('draws every metric name from the telemetry catalogue, with the dimension the catalogue gives it', () => {
+    const ours = allMetrics.filter((m) => m.namespace === METRICS_NAMESPACE);
+    expect(ours.length).toBeGreaterThan(50);
+    for (const m of allMetrics) expect(m.namespace === METRICS_NAMESPACE || m.namespace.startsWith('AWS/')).toBe(true);
+    for (const m of ours) {
+      expect(Object.keys(METRICS)).toContain(m.name);
+      const spec = METRICS[m.name as MetricName];
+      // A dimensioned metric has only its dimension; a plain one only Powertools' service (the function).
+      expect(Object.keys(m.dimensions)).toEqual(['dimension' in spec ? spec.dimension : 'service']);
+    }
+  });
+
+  it('shows a line for every value of a bounded dimension, OTHER included for job event types', () => {
+    const values = (title: string, metric: DimensionedMetricName) => graph(title).map((m) => m.dimensions[dimensionOf(metric)]);
+    expect(values('Job events by type', 'JobEvents')).toEqual([...Object.keys(JOB_EVENT_TYPES), 'OTHER']);
+    expect(values('Alerts published by severity', 'AlertsBySeverity')).toEqual(['INFO', 'LOW', 'MEDIUM', 'HIGH']);
+    expect(values('Alerts published by category', 'AlertsByCategory')).toEqual(DIMENSION_VALUES.category);
+    expect(values('Findings by severity', 'Findings')).toEqual(DIMENSION_VALUES.severity);
+    expect(values('API-call alerts by call', 'ApiCallAlerts')).toEqual(DIMENSION_VALUES.apiCall);
+    // Each graph has at most 100 metrics, CloudWatch's limit.
+    for (const w of graphs) expect(w.properties.metrics.length).toBeLessThanOrEqual(100);
+  });
+
+  it('shows invocations, errors and throttles of every function, and the job-log run metrics of that function', () => {
+    const functions = defaults.resources.filter(([id, r]) => r.Type === 'AWS::Lambda::Function' && /Handler|Sweeper/.test(id) && !id.includes('AWS679f53'));
+    expect(functions).toHaveLength(4);
+    for (const title of ['Invocations', 'Errors (retried, then sent to the failure queue)', 'Throttles']) {
+      expect(graph(title).map((m) => m.dimensions.FunctionName).sort()).toEqual(functions.map(([id]) => `REF(${id})`).sort());
+    }
+    expect(graph('Runs completed and cancelled').map((m) => [m.name, m.dimensions.service])).toEqual([
+      ['RunsCompleted', 'macie-alerts-job-log'],
+      ['RunsCancelled', 'macie-alerts-job-log'],
+    ]);
+    // The service names are the ones the functions' Powertools use.
+    const services = functions.map(([, r]) => r.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).sort();
+    expect([...new Set(graph('Delivery failures').flatMap((m) => (m.dimensions.service ? [m.dimensions.service] : [])))].sort()).toEqual(services);
+  });
+
+  it('shows the depth of every failure and dead-letter queue, the same list redrive reads', () => {
+    const queues = defaults.resources.filter(([, r]) => r.Type === 'AWS::SQS::Queue').map(([id]) => id);
+    const depth = graph('Failure and dead-letter queues: messages waiting (macie-alerts redrive)');
+    expect(depth.map((m) => m.name)).toEqual(queues.map(() => 'ApproximateNumberOfMessagesVisible'));
+    expect(depth.map((m) => m.dimensions.QueueName).sort()).toEqual(queues.map((id) => `ATT(${id}.QueueName)`).sort());
+    const listed = parseFailureQueues(joined(defaults.output(FAILURE_QUEUES_OUTPUT)!.Value));
+    expect(depth.map((m) => m.label)).toEqual(listed.map((q) => q.name));
+  });
+
+  it('shows SNS notification failures of both topics', () => {
+    const topics = defaults.resources.filter(([, r]) => r.Type === 'AWS::SNS::Topic').map(([id]) => id);
+    const failed = graph('Delivery failures').filter((m) => m.namespace === 'AWS/SNS');
+    expect(failed.map((m) => m.name)).toEqual(['NumberOfNotificationsFailed', 'NumberOfNotificationsFailed']);
+    expect(failed.map((m) => m.dimensions.TopicName).sort()).toEqual(topics.map((id) => `ATT(${id}.TopicName)`).sort());
+  });
+
+  it('has its URL as a stack output', () => {
+    expect(defaults.output('DashboardUrl')?.Value).toBe(
+      'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/TestStack-eu-west-1',
+    );
+  });
+
+  it('leaves out the API-call graph without API-call alerts', () => {
+    const { dashboards } = synth({ apiCallAlerts: false });
+    const titles = JSON.parse(joined(dashboards[0][1].Properties.DashboardBody)).widgets.map((w: Json) => w.properties.title);
+    expect(titles).not.toContain('API-call alerts by call');
+    expect(titles).toContain('Findings by severity');
+  });
+
+  it('is not made with dashboard: false (and neither is its output)', () => {
+    const off = synth({ dashboard: false });
+    expect(off.dashboards).toEqual([]);
+    expect(off.output('DashboardUrl')).toBeUndefined();
+    expect(off.output(FAILURE_QUEUES_OUTPUT)).toBeDefined();
+  });
+});
+
+describe('the FailureQueues output', () => {
+  const listed = parseFailureQueues(joined(defaults.output(FAILURE_QUEUES_OUTPUT)!.Value));
+  const functionOf = (name: string) => defaults.resources.find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(`MacieAlerts${name}`) && !id.includes('Role'))![0];
+
+  it('lists every queue with what it holds and the function it belongs to', () => {
+    expect(listed).toEqual([
+      { name: 'job-log', kind: 'lambda-on-failure', url: expect.stringMatching(/^REF\(MacieAlertsJobLogHandlerFailures/), function: `REF(${functionOf('JobLogHandler')})` },
+      { name: 'findings', kind: 'lambda-on-failure', url: expect.stringMatching(/^REF\(MacieAlertsFindingsHandlerFailures/), function: `REF(${functionOf('FindingsHandler')})` },
+      { name: 'finding-rule', kind: 'eventbridge-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsFindingRuleDeadLetters/), function: `REF(${functionOf('FindingsHandler')})` },
+      { name: 'api-calls', kind: 'lambda-on-failure', url: expect.stringMatching(/^REF\(MacieAlertsApiCallHandlerFailures/), function: `REF(${functionOf('ApiCallHandler')})` },
+      { name: 'api-call-rule', kind: 'eventbridge-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsApiCallRuleDeadLetters/), function: `REF(${functionOf('ApiCallHandler')})` },
+      { name: 'sweeper', kind: 'lambda-on-failure', url: expect.stringMatching(/^REF\(MacieAlertsSweeperFailures/), function: `REF(${functionOf('Sweeper')})` },
+      { name: 'sweeper-schedule', kind: 'eventbridge-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsSweeperScheduleDeadLetters/), function: `REF(${functionOf('Sweeper')})` },
+    ]);
+  });
+
+  it('names each queue the way the function or rule is wired in the template', () => {
+    const resources = Object.fromEntries(defaults.resources);
+    const onFailure = (fn: string) =>
+      Object.values(resources).find((r: Json) => r.Type === 'AWS::Lambda::EventInvokeConfig' && r.Properties.FunctionName.Ref === fn)!.Properties.DestinationConfig.OnFailure
+        .Destination['Fn::GetAtt'][0];
+    for (const q of listed.filter((x) => x.kind === 'lambda-on-failure')) {
+      expect(`REF(${onFailure(q.function!.slice(4, -1))})`).toBe(q.url);
+    }
+    for (const q of listed.filter((x) => x.kind === 'eventbridge-dead-letter')) {
+      const queueId = q.url.slice(4, -1);
+      const rule = Object.values(resources).find((r: Json) => r.Type === 'AWS::Events::Rule' && r.Properties.Targets[0].DeadLetterConfig?.Arn['Fn::GetAtt'][0] === queueId);
+      // The rule's target: the function invoked, or the queue sent to (both REF(LogicalId) in the output).
+      expect(rule?.Properties.Targets[0].Arn['Fn::GetAtt'][0]).toBe((q.function ?? q.queue)!.slice(4, -1));
+    }
+  });
+
+  /** A stack whose construct gets one more queue from queue(), wired the way a feature adding SQS queues does. */
+  function withExtraQueue(wiring: 'sqs-dead-letter' | 'rule-to-queue' | 'nothing'): FailureQueue | undefined {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new MacieAlertsStack(app, 'TestStack', { env: { account: '111122223333', region: 'eu-west-1' } });
+    const construct = stack.alerts as unknown as { queue(id: string, description: string): sqs.Queue };
+    const dlq = construct.queue('ExtraDeadLetters', 'what the extra queue could not hand on');
+    if (wiring === 'sqs-dead-letter') {
+      new sqs.Queue(stack.alerts, 'FindingsQueue', { deadLetterQueue: { queue: dlq, maxReceiveCount: 5 }, visibilityTimeout: Duration.minutes(6) });
+    }
+    if (wiring === 'rule-to-queue') {
+      const queue = new sqs.Queue(stack.alerts, 'ApiCallQueue', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true });
+      new events.Rule(stack.alerts, 'ApiCallQueueRule', { eventPattern: { source: ['aws.macie2'] }, targets: [new targets.SqsQueue(queue, { deadLetterQueue: dlq })] });
+    }
+    const template = Template.fromStack(stack).toJSON() as Json;
+    const output = Object.entries(template.Outputs as Record<string, Json>).find(([key]) => key.startsWith(`MacieAlerts${FAILURE_QUEUES_OUTPUT}`))![1];
+    return parseFailureQueues(joined(output.Value)).find((q) => q.url.startsWith('REF(MacieAlertsExtraDeadLetters'));
+  }
+
+  it("lists a queue added with queue() as an SQS queue's dead-letter queue, named after its source, with no more wiring", () => {
+    expect(withExtraQueue('sqs-dead-letter')).toEqual({
+      name: 'findings-queue',
+      kind: 'sqs-dead-letter',
+      url: expect.stringMatching(/^REF\(MacieAlertsExtraDeadLetters/),
+      source: expect.stringMatching(/^ATT\(MacieAlertsFindingsQueue[0-9A-F]{8}\.Arn\)$/),
+    });
+  });
+
+  it('lists the dead-letter queue of a rule whose target is a queue, with the queue its events go back to', () => {
+    expect(withExtraQueue('rule-to-queue')).toEqual({
+      name: 'api-call-queue-rule',
+      kind: 'eventbridge-dead-letter',
+      url: expect.stringMatching(/^REF\(MacieAlertsExtraDeadLetters/),
+      queue: expect.stringMatching(/^REF\(MacieAlertsApiCallQueue[0-9A-F]{8}\)$/),
+    });
+  });
+
+  it('fails the synth for a queue that is nobody\'s dead-letter or on-failure queue', () => {
+    expect(() => withExtraQueue('nothing')).toThrow(/ExtraDeadLetters is no dead-letter or on-failure queue of anything in the construct/);
+  });
+});

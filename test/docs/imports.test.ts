@@ -1,0 +1,72 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+/**
+ * docs/development.md says, room by room, what each folder of lambda/ may import. This test reads those
+ * lines and checks every relative import of every file against them, so the rule and the code cannot drift:
+ * a new edge between rooms is a change to the page first.
+ */
+const root = resolve(__dirname, '..', '..');
+const lambdaDir = join(root, 'lambda');
+
+function roomsAllowed(): Map<string, Set<string> | 'all'> {
+  const page = readFileSync(join(root, 'docs', 'development.md'), 'utf8');
+  const allowed = new Map<string, Set<string> | 'all'>();
+  for (const section of page.split(/^### /m).slice(1)) {
+    const heading = /^`lambda\/([^`/]+)\/?`/.exec(section);
+    if (!heading) continue;
+    const room = heading[1];
+    const rule = /(May import|imports types only, from):?\s+([\s\S]*?)(?:\n\n|$)/.exec(section);
+    if (!rule) throw new Error(`docs/development.md: the section of lambda/${room} says nothing about what it may import`);
+    if (/every room/.test(rule[2])) {
+      allowed.set(room, 'all');
+      continue;
+    }
+    // The rule is the list up to its first full stop or parenthesis; what follows explains it.
+    const list = rule[2].split(/\.\s|\.$|\(/)[0];
+    const named = /^nothing else/.test(list) ? [] : [...list.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+    allowed.set(room, new Set(named));
+  }
+  return allowed;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** The room of a file: its folder under lambda/, or its own name for a file at the top (pipeline-deps.ts). */
+function roomOf(path: string): string {
+  const [first, ...rest] = relative(lambdaDir, path).split('/');
+  return rest.length > 0 ? first : first.replace(/\.ts$/, '.ts');
+}
+
+describe('lambda/ imports run the way docs/development.md says', () => {
+  const allowed = roomsAllowed();
+
+  test('the page has a rule for every room', () => {
+    const rooms = [...new Set(filesUnder(lambdaDir).map(roomOf))].sort();
+    expect(rooms.filter((r) => !allowed.has(r))).toEqual([]);
+  });
+
+  test('no file imports a room its rule does not name', () => {
+    const violations: string[] = [];
+    for (const file of filesUnder(lambdaDir)) {
+      const from = roomOf(file);
+      const rule = allowed.get(from);
+      for (const [, spec] of readFileSync(file, 'utf8').matchAll(/from '(\.{1,2}\/[^']+)'/g)) {
+        const target = resolve(dirname(file), spec);
+        if (!target.startsWith(lambdaDir + '/')) {
+          violations.push(`${relative(root, file)} imports ${spec}, outside lambda/`);
+          continue;
+        }
+        const to = roomOf(`${target}.ts`);
+        if (to === from || rule === 'all' || rule?.has(to)) continue;
+        violations.push(`${relative(root, file)} (${from}) imports ${to} (${spec})`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+});
