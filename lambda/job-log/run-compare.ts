@@ -1,5 +1,5 @@
+import { createHash } from 'node:crypto';
 import type { RunFingerprint } from '../state/job-items';
-import { keyPart } from '../state/table';
 import type { JobLogEvent } from './log-events';
 
 /**
@@ -12,9 +12,11 @@ import type { JobLogEvent } from './log-events';
 /**
  * The fingerprint keeps at most this many (type, resource) pairs per run: exact up to it, beyond it the
  * smallest are kept and the types that lost some are marked partial (never taken as proof that an error is
- * known). 1,000 bucket names of up to 63 characters are at most about 70 KB of the run item.
+ * known). Names are at most NAME_BYTES (S3 bucket names have 63 characters), so the fingerprint is at most
+ * about 66 KB of the run item, whatever the events say.
  */
 export const FINGERPRINT_CAP = 1000;
+const NAME_BYTES = 64;
 
 /** How many names each list of the comparison shows (then "and N more"). */
 export const COMPARISON_NAMES = 10;
@@ -27,9 +29,20 @@ export interface PreviousRun {
 
 /** The resource an error event is about: its bucket, else its account, else `-` (the job as a whole). */
 export function resourceKey(e: Pick<JobLogEvent, 'affectedResource' | 'affectedAccount'>): string {
-  if (e.affectedResource?.value) return `b:${keyPart(e.affectedResource.value)}`;
-  if (e.affectedAccount) return `a:${e.affectedAccount}`;
+  if (e.affectedResource?.value) return `b:${boundedName(e.affectedResource.value)}`;
+  if (e.affectedAccount) return `a:${boundedName(e.affectedAccount)}`;
   return '-';
+}
+
+/** A name longer than any real bucket name or account id: a readable start and a hash of the whole (unique, deterministic). */
+function boundedName(name: string): string {
+  if (Buffer.byteLength(name, 'utf8') <= NAME_BYTES) return name;
+  let head = '';
+  for (const ch of name) {
+    if (Buffer.byteLength(head + ch, 'utf8') > 40) break;
+    head += ch;
+  }
+  return `${head}~${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
 }
 
 const SEP = '\u0000';

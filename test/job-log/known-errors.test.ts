@@ -1,5 +1,5 @@
 import type { Alert } from '../../lambda/core/alert';
-import { compareRuns, FINGERPRINT_CAP, withResources } from '../../lambda/job-log/run-compare';
+import { compareRuns, FINGERPRINT_CAP, resourceKey, withResources } from '../../lambda/job-log/run-compare';
 import type { SilenceSource } from '../../lambda/silences/cache';
 import { at, bucketError, jobStream } from '../fixtures/job-log/streams';
 import { logEvent } from '../support/cloudwatch';
@@ -184,6 +184,17 @@ describe('the fingerprint bound', () => {
     expect(forward.resources.ACCOUNT_ACCESS_DENIED).toEqual(['a:111122223333']);
     expect(forward.resources.BUCKET_ACCESS_DENIED).toHaveLength(FINGERPRINT_CAP - 1);
     expect(withResources(undefined, pairs(FINGERPRINT_CAP)).partial).toEqual([]);
+  });
+
+  test('a name longer than any bucket name is kept short and unique: the fingerprint stays bounded whatever the events say', () => {
+    const long = (c: string) => `${'🔥'.repeat(30)}${c.repeat(2000)}`;
+    const keys = [resourceKey({ affectedResource: { type: 'S3_BUCKET_NAME', value: long('a') } }), resourceKey({ affectedResource: { type: 'S3_BUCKET_NAME', value: long('b') } })];
+    expect(keys[0]).not.toBe(keys[1]);
+    for (const key of keys) expect(Buffer.byteLength(key, 'utf8')).toBeLessThanOrEqual(2 + 40 + 17);
+    expect(resourceKey({ affectedResource: { type: 'S3_BUCKET_NAME', value: long('a') } })).toBe(keys[0]);
+    expect(resourceKey({ affectedResource: { type: 'S3_BUCKET_NAME', value: 'amzn-s3-demo-bucket' }, affectedAccount: '111122223333' })).toBe('b:amzn-s3-demo-bucket');
+    expect(resourceKey({ affectedAccount: '111122223333' })).toBe('a:111122223333');
+    expect(resourceKey({})).toBe('-');
   });
 
   test('a partial type is never taken as known, and the comparison says it is exact only up to the bound', () => {

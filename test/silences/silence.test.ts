@@ -1,4 +1,4 @@
-import { activeSilences, checkMatchers, describeMatchers, NEVER_SILENCED, normalizeSilenceId, randomSilenceId, SILENCE_ID, silencer, type Silence, type SilenceSubject } from '../../lambda/silences/silence';
+import { activeSilences, checkMatchers, describeMatchers, NEVER_SILENCED, normalizeSilenceId, randomSilenceId, SILENCE_ID, silenceLine, silencer, type Silence, type SilenceSubject } from '../../lambda/silences/silence';
 import { ALERTED_API_CALLS } from '../../lambda/api-calls/call-types';
 
 const START = '2024-06-03T00:00:00.000Z';
@@ -118,6 +118,12 @@ describe('new silences', () => {
     expect(ids.every((id) => SILENCE_ID.test(id))).toBe(true);
     expect(normalizeSilenceId(' s-7kq2 ')).toBe('S-7KQ2');
     expect(normalizeSilenceId('7KQ2')).toBeUndefined();
+  });
+
+  test('silenceLine: one line per silence, for listings and the sweeper\u2019s digest', () => {
+    expect(silenceLine(silence('S-7KQ2', { bucket: 'logs-*', accountId: '111122223333' }))).toBe(
+      `S-7KQ2: buckets logs-* in account 111122223333; from ${START} until ${END}; by alice: test`,
+    );
   });
 
   test('describeMatchers says what a silence matches in words', () => {
