@@ -308,7 +308,8 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
   const summarySilenced = (at: string | undefined) => !!silenceOf({ type: run.statusEvent ?? 'JOB_COMPLETED', at: at ?? '', jobId });
 
   if (summarizedBefore) {
-    // Late events: one correction per batch that changed the facts, never silence, never one alert per event.
+    // Late events: one correction per batch that changed the facts (silenced events change none), never one
+    // alert per event.
     if (before !== facts(run)) {
       const version = (run.summaryVersion ?? 1) + 1;
       const changes = describeChanges(current?.summarized, run);
