@@ -42,6 +42,7 @@ Options:
   --region REGION        the stack's Region. Default: AWS_REGION or your profile's Region.
   --table NAME           the state table itself, instead of --stack (needs --endpoint).
   --endpoint URL         the DynamoDB endpoint of --table, e.g. a DynamoDB Local: http://localhost:8000.
+  -h, --help             this help.
 
 AWS credentials come from the standard chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or ~/.aws,
 SSO (\`aws sso login\`), or a container or instance role. The calls: cloudformation:DescribeStacks,
