@@ -220,6 +220,15 @@ describe('macie-alerts replay (child process)', () => {
     expect(run.stderr).toContain('alerts shown:     1 at or above HIGH (--min-severity); 1 below not shown');
   });
 
+  test('--config silences are tried on the recorded events: what they match is counted, not alerted', async () => {
+    const dir = tempDir({ 'try.json': JSON.stringify({ silences: [{ job: '9c1e6f3a2b7d48e5a0f4c6d1bexample', type: 'BUCKET_ACCESS_DENIED', until: '2030-01-01', reason: 'testing' }] }) });
+    const run = await replayJson('--config', join(dir, 'try.json'), sample('03-cancelled-job.lambda-events.jsonl'));
+    expect(run.code).toBe(0);
+    expect(run.lines.map((l) => `${l.severity} ${l.eventType}`)).toEqual(['LOW JOB_PAUSED_BY_USER', 'HIGH JOB_CANCELLED']);
+    expect(run.lines[1].email).toContain('1 bucket error silenced: silence S-1 by replay until 2030-01-01T00:00:00.000Z (testing).');
+    expect(run.stderr).toContain('silenced:         1 event matched a silence');
+  });
+
   test('option and config mistakes are explained and exit 2 without replaying anything', async () => {
     const dir = tempDir({ 'typo.json': JSON.stringify({ repeatIntervalMinute: 30 }), 'bad.json': JSON.stringify({ repeatIntervalMinutes: -5 }) });
     const runs = await Promise.all([
