@@ -15,6 +15,11 @@ export interface DynamoCounts {
   /** Requests whose response carried no ConsumedCapacity (should stay 0 with DynamoDB Local). */
   unmetered: number;
   /**
+   * Of `writes`, those that move alerts through the outbox (claims and settles: updates of ALERT items).
+   * Divided by the PublishBatch calls, the conditional writes per published chunk.
+   */
+  deliveryWrites: number;
+  /**
    * Process CPU spent while at least one request was in flight (SDK serialisation, SigV4 signing, HTTP,
    * response parsing): where the handler's CPU goes beyond the decode floor. Only meaningful when nothing
    * else runs in the process meanwhile, which holds for the bench's sequential invocations.
@@ -26,7 +31,7 @@ const READS = new Set(['GetItemCommand', 'BatchGetItemCommand', 'QueryCommand', 
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand', 'TransactWriteItemsCommand']);
 
 export function emptyDynamoCounts(): DynamoCounts {
-  return { reads: 0, writes: 0, other: 0, readCapacity: 0, writeCapacity: 0, unmetered: 0, clientCpuMs: 0 };
+  return { reads: 0, writes: 0, other: 0, readCapacity: 0, writeCapacity: 0, unmetered: 0, deliveryWrites: 0, clientCpuMs: 0 };
 }
 
 interface Capacity {
@@ -66,6 +71,7 @@ export function meterDynamoDb(client: DynamoDBClient, counts: DynamoCounts = emp
       (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
       if (isRead) counts.reads++;
       else counts.writes++;
+      if (isWrite && updatesAlerts(command, args.input)) counts.deliveryWrites++;
       const result = await next(args);
       const reported = (result.output as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity;
       const list = reported === undefined ? [] : Array.isArray(reported) ? reported : [reported];
@@ -80,4 +86,14 @@ export function meterDynamoDb(client: DynamoDBClient, counts: DynamoCounts = emp
     { step: 'initialize', name: 'benchCapacityMeter', override: true },
   );
   return counts;
+}
+
+/** Whether a write updates an ALERT item (outbox puts are puts; claims and settles are updates). */
+function updatesAlerts(command: string, input: unknown): boolean {
+  const i = input as { TransactItems?: { Update?: { Key?: Record<string, unknown> } }[]; Key?: Record<string, unknown> };
+  const keys = command === 'TransactWriteItemsCommand' ? (i.TransactItems ?? []).map((t) => t.Update?.Key) : command === 'UpdateItemCommand' ? [i.Key] : [];
+  return keys.some((key) => {
+    const pk = key?.pk as string | { S?: string } | undefined;
+    return (typeof pk === 'string' ? pk : pk?.S)?.startsWith('ALERT#') === true;
+  });
 }

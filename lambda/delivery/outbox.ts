@@ -2,27 +2,34 @@ import type { Alert } from '../core/alert';
 import type { AlertPublisher, PublishFailure } from './publisher';
 import type { Telemetry } from '../core/telemetry';
 import { ConditionalWriteConflict, keyString, notExists, sleep, type Item, type StateStore, type WriteOp } from '../state/store';
-import { GSI1, expiresAt, keys, type ItemKey } from '../state/table';
+import { expiresAt, keys, type ItemKey } from '../state/table';
+import { alertItemCodec, claimable, claimWrite, confirmWrite, releaseWrite, type Claimed, type OutboxAlert } from './alert-item';
+import { CLAIM_MAX_MS, LEASE_MS, PUBLISH_WINDOW_MS } from './lease';
 
 /**
- * The outbox that makes alerts exactly-once per group across Lambda retries.
+ * The outbox: every alert reaches SNS at least once, and the only copies that can repeat one are labelled.
  *
  *   1. state write: the aggregate (run, findings group, ...) and its new alerts go in one atomic write, the
  *      alerts as ALERT items with status PENDING and their ids in the aggregate's `pendingAlerts` set;
- *   2. claim: just before a PublishBatch call, its alerts flip PENDING -> SENT (conditional, one write);
- *   3. publish; alerts SNS did not take are released (SENT -> PENDING) and the invocation fails, so Lambda's
- *      retry, or any later invocation touching the same aggregate, or the sweeper, publishes them.
+ *   2. claim: just before a PublishBatch call, its alerts go PENDING -> SENDING under a lease (one
+ *      conditional write);
+ *   3. publish;
+ *   4. settle (one conditional write): what SNS took becomes SENT and leaves the owner's `pendingAlerts`;
+ *      the rest goes back to PENDING and the invocation fails, so Lambda's retry, or any later invocation
+ *      touching the same aggregate, or the sweeper, publishes it.
  *
- * A retry never re-publishes a claimed alert, and never loses a pending one. The one window left is a
- * process killed between a claim and SNS's answer; `minRemainingMs` (default 30 s, more than a chunk's bounded
- * publish and release take: see handlers/runtime.ts) keeps a Lambda timeout from landing there.
+ * A process that dies between 2 and 4 leaves its alerts SENDING. Once the lease has run out (lease.ts: longer
+ * than a live delivery can take), any later delivery takes them over and publishes them again, labelled as a
+ * possible repeat because SNS may have taken them already. An alert whose SNS answer never came goes back
+ * to PENDING marked the same way. A thrown error is not a crash: the process that catches it settles what
+ * it claimed before the error goes up. The cost of knowing: one conditional write per published chunk (4).
  */
 export interface PendingAlerts {
   readonly owner: ItemKey;
   readonly alertIds: readonly string[];
 }
 
-export type DeliveryStep = 'claim' | 'publish' | 'release';
+export type DeliveryStep = 'claim' | 'publish' | 'settle';
 
 export interface DeliveryDeps {
   readonly store: StateStore;
@@ -32,14 +39,18 @@ export interface DeliveryDeps {
   /** Milliseconds left in this invocation (Lambda context); claiming stops when fewer than minRemainingMs are left. */
   readonly remainingMs?: () => number;
   readonly minRemainingMs?: number;
-  /** Counts AlertsPublished / AlertsAlreadySent here, once, for every pipeline. */
+  /** Counts AlertsPublished / AlertsAlreadySent / AlertsRepublished here, once, for every pipeline. */
   readonly telemetry?: Telemetry;
-  /** Test seam for fault injection: called after each step; a throw here is a crash at that point. */
+  /**
+   * Test seam for thrown-error faults: called after each step; what it throws goes up like any error in
+   * this process (what was claimed is settled first). Crashes are tested by killing a process instead.
+   */
   readonly afterStep?: (step: DeliveryStep, alertIds: readonly string[]) => void | Promise<void>;
 }
 
 export interface DeliveryReport {
   readonly published: readonly Alert[];
+  /** Alerts already sent, or held by another delivery within its lease. */
   readonly alreadySent: number;
 }
 
@@ -58,24 +69,15 @@ export class TimeBudgetExhausted extends Error {
 }
 
 const PUBLISH_CHUNK = 10;
-export const DEFAULT_MIN_REMAINING_MS = 30_000;
+/** A live delivery settles within CLAIM_MAX_MS of its claim, so a Lambda timeout never cuts one short. */
+export const DEFAULT_MIN_REMAINING_MS = CLAIM_MAX_MS;
 
 /** The ALERT items to write atomically with the aggregate that produced them. */
 export function outboxWrites(alerts: readonly Alert[], owner: ItemKey, at: Date, retentionDays: number): WriteOp[] {
+  const createdAt = at.toISOString();
   return alerts.map((alert) => ({
     kind: 'put' as const,
-    item: {
-      ...keys.alert(alert.id),
-      alertId: alert.id,
-      status: 'PENDING',
-      alert: JSON.stringify(alert),
-      ownerPk: owner.pk,
-      ownerSk: owner.sk,
-      createdAt: at.toISOString(),
-      gsi1pk: GSI1.pendingAlert,
-      gsi1sk: at.toISOString(),
-      expiresAt: expiresAt(at, retentionDays),
-    },
+    item: alertItemCodec.encode({ alert, owner, createdAt, expiresAt: expiresAt(at, retentionDays), delivery: { status: 'PENDING', since: createdAt } }),
     condition: notExists,
   }));
 }
@@ -106,31 +108,35 @@ export function pendingIds(item: Item | undefined): string[] {
 }
 
 /**
- * Publishes every pending alert of the given aggregates exactly once. `known` holds alert bodies already in
- * memory (just computed); others are read from their ALERT items.
+ * Publishes every pending alert of the given aggregates: PENDING ones, and SENDING ones whose lease has run
+ * out (labelled). Alerts another delivery holds within its lease are left to it.
  */
-export async function deliverPending(
-  deps: DeliveryDeps,
-  pending: readonly PendingAlerts[],
-  known: ReadonlyMap<string, Alert> = new Map(),
-): Promise<DeliveryReport> {
+export async function deliverPending(deps: DeliveryDeps, pending: readonly PendingAlerts[]): Promise<DeliveryReport> {
   const ownerOf = new Map<string, ItemKey>();
   for (const p of pending) for (const id of p.alertIds) ownerOf.set(id, p.owner);
   if (ownerOf.size === 0) return { published: [], alreadySent: 0 };
 
-  // The stored item is the truth about status; bodies come from memory when we have them.
-  const stored = await deps.store.getMany([...ownerOf.keys()].map((id) => keys.alert(id)));
-  const toSend: Alert[] = [];
+  // The stored item is the truth about status (a strongly consistent read).
+  const ids = [...ownerOf.keys()].sort();
+  const stored = await deps.store.getMany(ids.map((id) => keys.alert(id)));
+  const now = deps.now();
+  const toSend: OutboxAlert[] = [];
   const stale: string[] = [];
-  for (const id of [...ownerOf.keys()].sort()) {
+  let held = 0;
+  for (const id of ids) {
     const item = deps.store.lookup(stored, keys.alert(id));
-    if (item?.status === 'PENDING') toSend.push(known.get(id) ?? (JSON.parse(String(item.alert)) as Alert));
-    else stale.push(id); // already claimed by another invocation (or expired): only the owner's set needs cleaning
+    const read = item && alertItemCodec.decode(item);
+    // Sent (or expired): only the owner's set needs cleaning.
+    if (!read || read.delivery.status === 'SENT') stale.push(id);
+    else if (claimable(read, now)) toSend.push(read);
+    else held++;
   }
+  if (held > 0) deps.telemetry?.info('alerts held by another delivery within its lease: left to it, or to whoever takes them over after it', { count: held });
 
   const published: Alert[] = [];
   const failures: PublishFailure[] = [];
-  let alreadySent = stale.length;
+  let republished = 0;
+  let alreadySent = stale.length + held;
   let cleanup = stale;
   for (let i = 0; i < toSend.length || cleanup.length > 0; i += PUBLISH_CHUNK) {
     const chunk = toSend.slice(i, i + PUBLISH_CHUNK);
@@ -138,89 +144,150 @@ export async function deliverPending(
       const remaining = deps.remainingMs?.();
       if (remaining !== undefined && remaining < (deps.minRemainingMs ?? DEFAULT_MIN_REMAINING_MS)) throw new TimeBudgetExhausted(remaining);
     }
-    const claimed = await claim(deps, chunk, cleanup, ownerOf);
-    cleanup = [];
+    const { claimed, stampedAt } = await claim(deps, chunk);
     alreadySent += chunk.length - claimed.length;
-    if (claimed.length === 0) continue;
-    await deps.afterStep?.('claim', claimed.map((a) => a.id));
+    const claimedIds = claimed.map((c) => c.alert.id);
 
-    let failed: readonly PublishFailure[];
+    let failed: readonly PublishFailure[] | undefined; // undefined: not handed to the publisher (yet)
     try {
-      ({ failed } = await deps.publisher.publish(claimed));
+      if (claimed.length > 0) {
+        await deps.afterStep?.('claim', claimedIds);
+        failed = await publish(deps, claimed, stampedAt);
+        await deps.afterStep?.('publish', claimedIds);
+      }
     } catch (error) {
-      // A publisher that throws (instead of reporting failures) is not a crash: SNS took none of these,
-      // so they go back to PENDING like any reported failure.
-      failed = claimed.map((a) => ({ alertId: a.id, reason: `publish threw: ${error instanceof Error ? error.message : String(error)}` }));
+      await settleAfterError(deps, claimed, failed, cleanup, ownerOf);
+      throw error;
     }
-    const failedIds = new Set(failed.map((f) => f.alertId));
-    published.push(...claimed.filter((a) => !failedIds.has(a.id)));
-    await deps.afterStep?.('publish', claimed.map((a) => a.id));
-    if (failed.length > 0) {
-      await release(deps, claimed.filter((a) => failedIds.has(a.id)), ownerOf);
-      failures.push(...failed);
-      await deps.afterStep?.('release', [...failedIds]);
-    }
+    const took = await settle(deps, claimed, failed ?? [], cleanup, ownerOf);
+    cleanup = [];
+    published.push(...took.map((c) => c.alert));
+    republished += took.filter((c) => c.repeat).length;
+    failures.push(...(failed ?? []));
+    if (claimed.length > 0) await deps.afterStep?.('settle', claimedIds);
   }
   if (published.length > 0) deps.telemetry?.count('AlertsPublished', published.length);
+  if (republished > 0) deps.telemetry?.count('AlertsRepublished', republished);
   if (alreadySent > 0) deps.telemetry?.count('AlertsAlreadySent', alreadySent);
   if (failures.length > 0) throw new DeliveryFailed(failures);
   return { published, alreadySent };
 }
 
-/** Flips PENDING -> SENT for the chunk; returns the alerts this invocation won (others were claimed elsewhere). */
-async function claim(deps: DeliveryDeps, chunk: readonly Alert[], cleanup: readonly string[], ownerOf: Map<string, ItemKey>): Promise<Alert[]> {
+/**
+ * PENDING (or expired SENDING) -> SENDING for the chunk, conditional on each item as read; returns the
+ * claims this invocation won (others were claimed or settled elsewhere meanwhile) and when the winning
+ * write was stamped (performance.now(): the publish window is measured from it).
+ */
+async function claim(deps: DeliveryDeps, chunk: readonly OutboxAlert[]): Promise<{ claimed: Claimed[]; stampedAt: number }> {
   let candidates = [...chunk];
-  let cleanOwners = true;
-  for (let attempt = 1; ; attempt++) {
-    const at = deps.now().toISOString();
-    const alertOps: WriteOp[] = candidates.map((a) => ({
-      kind: 'update',
-      key: keys.alert(a.id),
-      expression: 'SET #status = :sent, claimedAt = :at REMOVE gsi1pk, gsi1sk',
-      names: { '#status': 'status' },
-      values: { ':sent': 'SENT', ':at': at },
-      condition: { expression: '#status = :pending', names: { '#status': 'status' }, values: { ':pending': 'PENDING' } },
-    }));
-    const ownerOps = cleanOwners ? ownerUpdates([...candidates.map((a) => a.id), ...cleanup], ownerOf, 'DELETE') : [];
+  for (let attempt = 1; candidates.length > 0; attempt++) {
+    const stampedAt = performance.now();
+    const now = deps.now();
+    const leaseExpiresAt = new Date(now.getTime() + LEASE_MS).toISOString();
+    const writes = candidates.map((read) => claimWrite(read, now.toISOString(), leaseExpiresAt));
     try {
-      await deps.store.write([...alertOps, ...ownerOps]);
-      return candidates;
+      await deps.store.write(writes.map((w) => w.op));
+      return { claimed: writes.map((w) => w.claimed), stampedAt };
     } catch (error) {
       if (!(error instanceof ConditionalWriteConflict) || attempt >= 8) throw error;
       if (error.contention) {
         await sleep(Math.random() * 20 * attempt);
         continue;
       }
-      const lost = new Set(error.failedIndexes.filter((i) => i < alertOps.length).map((i) => candidates[i].id));
+      const lost = new Set(error.failedIndexes);
+      candidates = candidates.filter((_, i) => !lost.has(i));
+    }
+  }
+  return { claimed: [], stampedAt: performance.now() };
+}
+
+/** Hands the claimed alerts to the publisher, labelled where an earlier delivery was interrupted. */
+async function publish(deps: DeliveryDeps, claimed: readonly Claimed[], stampedAt: number): Promise<readonly PublishFailure[]> {
+  const repeats = new Map(claimed.flatMap((c) => (c.repeat ? [[c.alert.id, c.repeat] as const] : [])));
+  try {
+    const { failed } = await deps.publisher.publish(
+      claimed.map((c) => c.alert),
+      { repeats, budgetMs: PUBLISH_WINDOW_MS - (performance.now() - stampedAt) },
+    );
+    return failed;
+  } catch (error) {
+    // A publisher that throws (instead of reporting failures) cannot say what SNS took: any of them may be out.
+    return claimed.map((c) => ({ alertId: c.alert.id, reason: `publish threw: ${reasonOf(error)}`, uncertain: true }));
+  }
+}
+
+/**
+ * One conditional write for the chunk: what SNS took becomes SENT and leaves its owner's `pendingAlerts`
+ * (with the ids found already sent, `cleanup`); the rest goes back to PENDING, marked as interrupted where
+ * SNS may have taken it. Returns the claims SNS took. A claim whose condition is lost was taken over after
+ * its lease ran out (only a settle write slowed by a long run of transaction conflicts gets there): the
+ * taker publishes and settles it, labelled.
+ */
+async function settle(
+  deps: DeliveryDeps,
+  claimed: readonly Claimed[],
+  failed: readonly PublishFailure[],
+  cleanup: readonly string[],
+  ownerOf: Map<string, ItemKey>,
+): Promise<Claimed[]> {
+  const failedById = new Map(failed.map((f) => [f.alertId, f]));
+  const took = claimed.filter((c) => !failedById.has(c.alert.id));
+  const at = deps.now().toISOString();
+  let settling = claimed.map((c) => {
+    const f = failedById.get(c.alert.id);
+    return { claim: c, sent: !f, op: f ? releaseWrite(c, at, f.uncertain === true) : confirmWrite(c, at) };
+  });
+  let cleanOwners = true;
+  for (let attempt = 1; ; attempt++) {
+    const alertOps = settling.map((s) => s.op);
+    const sentIds = settling.filter((s) => s.sent).map((s) => s.claim.alert.id);
+    const ownerOps = cleanOwners ? ownerUpdates([...sentIds, ...cleanup], ownerOf) : [];
+    if (alertOps.length + ownerOps.length === 0) return took;
+    try {
+      await deps.store.write([...alertOps, ...ownerOps]);
+      return took;
+    } catch (error) {
+      if (!(error instanceof ConditionalWriteConflict) || attempt >= 8) throw error;
+      if (error.contention) {
+        await sleep(Math.random() * 20 * attempt);
+        continue;
+      }
+      const lost = new Set(error.failedIndexes.filter((i) => i < alertOps.length));
       // An owner that no longer exists (expired) has no set to clean.
       if (error.failedIndexes.some((i) => i >= alertOps.length)) cleanOwners = false;
-      candidates = candidates.filter((a) => !lost.has(a.id));
-      if (candidates.length === 0 && (!cleanOwners || cleanup.length === 0)) return [];
+      settling = settling.filter((_, i) => !lost.has(i));
     }
   }
 }
 
-async function release(deps: DeliveryDeps, alerts: readonly Alert[], ownerOf: Map<string, ItemKey>): Promise<void> {
-  const at = deps.now().toISOString();
-  await deps.store.write([
-    ...alerts.map(
-      (a): WriteOp => ({
-        kind: 'update',
-        key: keys.alert(a.id),
-        expression: 'SET #status = :pending, gsi1pk = :gsi, gsi1sk = :at REMOVE claimedAt',
-        names: { '#status': 'status' },
-        values: { ':pending': 'PENDING', ':gsi': GSI1.pendingAlert, ':at': at },
-      }),
-    ),
-    ...ownerUpdates(alerts.map((a) => a.id), ownerOf, 'ADD'),
-  ]);
+/**
+ * An error went up between claim and settle in this (living) process: settle what it claimed, as
+ * unpublished when the publisher never got the alerts. If even that fails, they stay SENDING and are taken
+ * over, labelled, once their lease runs out.
+ */
+async function settleAfterError(
+  deps: DeliveryDeps,
+  claimed: readonly Claimed[],
+  failed: readonly PublishFailure[] | undefined,
+  cleanup: readonly string[],
+  ownerOf: Map<string, ItemKey>,
+): Promise<void> {
+  const notPublished = claimed.map((c) => ({ alertId: c.alert.id, reason: 'not published: delivery was interrupted by an error' }));
+  try {
+    await settle(deps, claimed, failed ?? notPublished, cleanup, ownerOf);
+  } catch (error) {
+    deps.telemetry?.error('could not settle claimed alerts after an error: they stay SENDING until their lease runs out', {
+      alertIds: claimed.map((c) => c.alert.id),
+      reason: reasonOf(error),
+    });
+  }
 }
 
 /**
- * Keeps each owner's `pendingAlerts` in step. The version bump makes a concurrent read-compute-write of the
- * same aggregate start over, so it can neither resurrect a claimed id nor drop a released one.
+ * Removes delivered ids from each owner's `pendingAlerts`. The version bump makes a concurrent
+ * read-compute-write of the same aggregate start over, so it cannot put a delivered id back.
  */
-function ownerUpdates(alertIds: readonly string[], ownerOf: Map<string, ItemKey>, action: 'ADD' | 'DELETE'): WriteOp[] {
+function ownerUpdates(alertIds: readonly string[], ownerOf: Map<string, ItemKey>): WriteOp[] {
   const byOwner = new Map<string, { key: ItemKey; ids: string[] }>();
   for (const id of alertIds) {
     const owner = ownerOf.get(id);
@@ -233,9 +300,13 @@ function ownerUpdates(alertIds: readonly string[], ownerOf: Map<string, ItemKey>
   return [...byOwner.values()].map(({ key, ids }) => ({
     kind: 'update' as const,
     key,
-    expression: `${action} pendingAlerts :ids SET #version = if_not_exists(#version, :zero) + :one`,
+    expression: 'DELETE pendingAlerts :ids SET #version = if_not_exists(#version, :zero) + :one',
     names: { '#version': 'version' },
     values: { ':ids': new Set(ids), ':zero': 0, ':one': 1 },
     condition: { expression: 'attribute_exists(pk)' },
   }));
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

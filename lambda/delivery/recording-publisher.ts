@@ -1,10 +1,13 @@
 import type { Alert } from '../core/alert';
-import type { AlertPublisher, PublishFailure } from './publisher';
+import type { AlertPublisher, PublishFailure, PublishOptions } from './publisher';
+import type { PossibleRepeat } from './possible-repeat';
 import { buildSnsMessage, type SnsAlertMessage } from './sns-message';
 
 export interface PublishedRecord {
   readonly alert: Alert;
   readonly message: SnsAlertMessage;
+  /** Set when this copy was labelled as a possible repeat. */
+  readonly repeat?: PossibleRepeat;
 }
 
 /**
@@ -40,7 +43,7 @@ export class RecordingPublisher implements AlertPublisher {
     return this.records.map((r) => r.alert);
   }
 
-  async publish(alerts: readonly Alert[]): Promise<{ readonly failed: readonly PublishFailure[] }> {
+  async publish(alerts: readonly Alert[], options: PublishOptions = {}): Promise<{ readonly failed: readonly PublishFailure[] }> {
     this.calls++;
     const failed: PublishFailure[] = [];
     for (const alert of alerts) {
@@ -54,7 +57,8 @@ export class RecordingPublisher implements AlertPublisher {
         failed.push({ alertId: alert.id, reason: this.failReason });
         continue;
       }
-      const record = { alert, message: buildSnsMessage(alert) };
+      const repeat = options.repeats?.get(alert.id);
+      const record = { alert, message: buildSnsMessage(alert, repeat), ...(repeat ? { repeat } : {}) };
       this.records.push(record);
       this.onRecord?.(record);
     }

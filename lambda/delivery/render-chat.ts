@@ -1,6 +1,7 @@
 import type { Alert } from '../core/alert';
 import type { Severity } from '../core/severity';
 import { chatSafeLine, chatSafeParagraph, cleanLine, isSafeConsoleUrl } from '../core/sanitize';
+import { possibleRepeatLine, type PossibleRepeat } from './possible-repeat';
 
 /**
  * An Amazon Q Developer in chat applications (formerly AWS Chatbot) custom notification. A message that does
@@ -50,21 +51,25 @@ const BUDGETS: readonly Budget[] = [
   { description: 300, step: 100, steps: 2, resources: 0, context: 60 },
 ];
 
-/** The chat form of an alert; every string from the alert is cleaned and its markup neutralised. */
-export function renderChat(alert: Alert): ChatNotification {
+/**
+ * The chat form of an alert; every string from the alert is cleaned and its markup neutralised. A possible
+ * repeat says so in the first paragraph of the description.
+ */
+export function renderChat(alert: Alert, repeat?: PossibleRepeat): ChatNotification {
   for (const budget of BUDGETS) {
-    const notification = build(alert, budget);
+    const notification = build(alert, budget, repeat);
     if (JSON.stringify(notification).length <= CHAT_MAX_CHARS) return notification;
   }
-  return build(alert, { description: 200, step: 80, steps: 1, resources: 0, context: 40 });
+  return build(alert, { description: 200, step: 80, steps: 1, resources: 0, context: 40 }, repeat);
 }
 
-function build(alert: Alert, budget: Budget): ChatNotification {
+function build(alert: Alert, budget: Budget, repeat: PossibleRepeat | undefined): ChatNotification {
   const headline = chatSafeLine(alert.headline, 200) || chatSafeLine(alert.eventType, 80) || 'Macie alert';
   const sample = alert.sample ? ' SAMPLE' : '';
   const title = `${SEVERITY_MARK[alert.severity] ?? ''} ${alert.severity}${sample}: ${headline}`.trim();
 
   const paragraphs = [
+    repeat ? possibleRepeatLine(repeat) : '',
     alert.sample ? 'SAMPLE: this alert comes from a sample finding, not from your data.' : '',
     chatSafeParagraph(alert.whatHappened, budget.description / 2),
     chatSafeParagraph(alert.whatItMeans, budget.description / 4),

@@ -1,5 +1,6 @@
 import type { AffectedResources, Alert } from '../core/alert';
 import { cleanLine, isSafeConsoleUrl, plainSafeLine, plainSafeParagraph } from '../core/sanitize';
+import { possibleRepeatLine, type PossibleRepeat } from './possible-repeat';
 
 /** SNS rejects an email Subject of 100 characters or more. */
 export const EMAIL_SUBJECT_MAX = 99;
@@ -36,9 +37,9 @@ const KIND_TITLES: Record<AffectedResources['kind'], string> = {
 /**
  * Plain text that reads on a phone: short labelled sections, no tables, no line longer than it needs to be.
  * Every alert string is cleaned (control and bidi characters removed, lengths capped); links are shown only
- * when they are https console links (see isSafeConsoleUrl).
+ * when they are https console links (see isSafeConsoleUrl). A possible repeat says so on its first line.
  */
-export function renderEmailBody(alert: Alert): string {
+export function renderEmailBody(alert: Alert, repeat?: PossibleRepeat): string {
   const lines: string[] = [];
   const section = (title: string, body: string | string[]) => {
     const content = Array.isArray(body) ? body : [body];
@@ -46,6 +47,7 @@ export function renderEmailBody(alert: Alert): string {
     lines.push('', title, ...content);
   };
 
+  if (repeat) lines.push(possibleRepeatLine(repeat), '');
   if (alert.sample) lines.push('SAMPLE: this alert comes from a sample finding, not from your data.', '');
   lines.push(`${alert.severity}: ${plainSafeLine(alert.headline, 300) || plainSafeLine(alert.eventType, 80)}`);
   const where = [

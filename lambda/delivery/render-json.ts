@@ -1,6 +1,7 @@
 import type { Alert } from '../core/alert';
 import { severityScore } from '../core/severity';
 import { cleanLine, cleanParagraph, isSafeConsoleUrl } from '../core/sanitize';
+import { possibleRepeatLine, type PossibleRepeat } from './possible-repeat';
 
 /** Bumped when a field is removed or changes meaning; adding a field does not bump it. */
 export const ALERT_JSON_SCHEMA_VERSION = 1;
@@ -28,16 +29,18 @@ const CAPS: readonly Caps[] = [
  * The whole alert for automation subscribers (SQS, Lambda, email-json, default). Keys are always written in
  * the same order (schemaVersion first) so the output is stable and diffable; strings are stripped of control
  * and bidi characters and capped, and only safe console links are kept, like every other rendering.
+ * A possible repeat carries three more fields at the end: `possibleDuplicate: true`, `deliveryInterruptedAt`
+ * and `possibleDuplicateNote` (the line the other forms show).
  */
-export function renderJson(alert: Alert): string {
+export function renderJson(alert: Alert, repeat?: PossibleRepeat): string {
   for (const caps of CAPS) {
-    const json = JSON.stringify(toJsonAlert(alert, caps));
+    const json = JSON.stringify(toJsonAlert(alert, caps, repeat));
     if (Buffer.byteLength(json, 'utf8') <= JSON_MAX_BYTES) return json;
   }
-  return JSON.stringify(toJsonAlert(alert, { text: 100, prose: 500, items: 3, details: 10 }));
+  return JSON.stringify(toJsonAlert(alert, { text: 100, prose: 500, items: 3, details: 10 }, repeat));
 }
 
-function toJsonAlert(alert: Alert, caps: Caps): Record<string, unknown> {
+function toJsonAlert(alert: Alert, caps: Caps, repeat: PossibleRepeat | undefined): Record<string, unknown> {
   const text = (s: string) => cleanLine(s, caps.text);
   const prose = (s: string) => cleanParagraph(s, caps.prose);
   return {
@@ -77,5 +80,8 @@ function toJsonAlert(alert: Alert, caps: Caps): Record<string, unknown> {
       : {}),
     links: alert.links.filter((l) => isSafeConsoleUrl(l.url)).map((l) => ({ label: text(l.label), url: l.url })),
     threadId: text(alert.threadId),
+    ...(repeat
+      ? { possibleDuplicate: true, deliveryInterruptedAt: cleanLine(repeat.interruptedAt, 40), possibleDuplicateNote: possibleRepeatLine(repeat) }
+      : {}),
   };
 }

@@ -1,5 +1,6 @@
 import type { Alert } from '../core/alert';
 import { gsm7Length, plainSafeLine, toGsm7, truncateGsm7 } from '../core/sanitize';
+import { possibleRepeatSms, type PossibleRepeat } from './possible-repeat';
 
 /** One SMS segment in GSM-7. Everything is transliterated to GSM-7 so the budget never drops to 70. */
 export const SMS_MAX_SEPTETS = 160;
@@ -9,8 +10,17 @@ export const SMS_MAX_SEPTETS = 160;
  *   `HIGH SAMPLE: Macie job My_Job: bucket access denied | bucket my-bucket +2 | 123456789012 us-east-1`
  * When it does not fit, the least useful parts go first (affected, then where), and the headline is cut at a
  * word boundary. The result is always GSM-7 and at most 160 septets (extension characters count 2).
+ * A possible repeat gets its label at the end when it still fits; otherwise the SMS stays as it is (the
+ * message attribute and the other forms still say it).
  */
-export function renderSms(alert: Alert): string {
+export function renderSms(alert: Alert, repeat?: PossibleRepeat): string {
+  const text = smsText(alert);
+  if (!repeat) return text;
+  const labelled = `${text} | ${possibleRepeatSms(repeat)}`;
+  return gsm7Length(labelled) <= SMS_MAX_SEPTETS ? labelled : text;
+}
+
+function smsText(alert: Alert): string {
   const sms = (s: string, max: number) => toGsm7(plainSafeLine(s, max)).trim();
   const prefix = `${alert.severity}${alert.sample ? ' SAMPLE' : ''}: `;
   const headline = sms(alert.headline, 300) || sms(alert.eventType, 80) || 'Macie alert';

@@ -4,6 +4,7 @@ import { renderChat } from './render-chat';
 import { renderEmailBody, renderEmailSubject } from './render-email';
 import { renderJson } from './render-json';
 import { renderSms } from './render-sms';
+import { POSSIBLE_DUPLICATE_ATTRIBUTE, type PossibleRepeat } from './possible-repeat';
 import { cleanLine } from '../core/sanitize';
 import { severityScore } from '../core/severity';
 
@@ -29,16 +30,17 @@ export interface SnsProtocolMessages {
 /**
  * One alert -> one SNS message. Machines (default, sqs, lambda, email-json) get the JSON form, people get the
  * email and SMS forms, and https subscribers (Amazon Q Developer in chat applications) get the custom
- * notification. The attributes are what subscription filter policies match on.
+ * notification. The attributes are what subscription filter policies match on. A copy that may repeat an
+ * earlier one (`repeat`) says so in every form and in the `possibleDuplicate` attribute.
  */
-export function buildSnsMessage(alert: Alert): SnsAlertMessage {
-  const json = renderJson(alert);
+export function buildSnsMessage(alert: Alert, repeat?: PossibleRepeat): SnsAlertMessage {
+  const json = renderJson(alert, repeat);
   const messages: SnsProtocolMessages = {
     default: json,
-    email: renderEmailBody(alert),
+    email: renderEmailBody(alert, repeat),
     'email-json': json,
-    sms: renderSms(alert),
-    https: JSON.stringify(renderChat(alert)),
+    sms: renderSms(alert, repeat),
+    https: JSON.stringify(renderChat(alert, repeat)),
     sqs: json,
     lambda: json,
   };
@@ -46,7 +48,7 @@ export function buildSnsMessage(alert: Alert): SnsAlertMessage {
     Message: JSON.stringify(messages),
     MessageStructure: 'json',
     Subject: renderEmailSubject(alert),
-    MessageAttributes: messageAttributes(alert),
+    MessageAttributes: messageAttributes(alert, repeat),
   };
 }
 
@@ -54,7 +56,7 @@ export function buildSnsMessage(alert: Alert): SnsAlertMessage {
  * Attribute values must be non-empty; ids come from events, so they are cleaned too (a filter policy compares
  * them exactly, and a control character in an attribute would be rejected by SNS).
  */
-export function messageAttributes(alert: Alert): Record<string, MessageAttributeValue> {
+export function messageAttributes(alert: Alert, repeat?: PossibleRepeat): Record<string, MessageAttributeValue> {
   const str = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
   const attributes: Record<string, MessageAttributeValue> = {
     severity: str(alert.severity),
@@ -67,5 +69,7 @@ export function messageAttributes(alert: Alert): Record<string, MessageAttribute
   };
   const jobId = alert.job ? cleanLine(alert.job.id, 256) : '';
   if (jobId) attributes.jobId = str(jobId);
+  // Only on labelled copies: a consumer that sees it may already hold an alert with the same alertId.
+  if (repeat) attributes[POSSIBLE_DUPLICATE_ATTRIBUTE] = str('true');
   return attributes;
 }

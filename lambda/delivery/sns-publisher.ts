@@ -6,7 +6,9 @@ import {
   type SNSClient,
 } from '@aws-sdk/client-sns';
 import type { Alert } from '../core/alert';
-import type { AlertPublisher, PublishFailure } from './publisher';
+import type { AlertPublisher, PublishFailure, PublishOptions } from './publisher';
+import type { PossibleRepeat } from './possible-repeat';
+import { SNS_ATTEMPT_TIMEOUT_MS, SNS_RETRY } from './lease';
 import { buildSnsMessage } from './sns-message';
 import type { Telemetry } from '../core/telemetry';
 
@@ -20,29 +22,53 @@ export interface SnsAlertPublisherOptions {
   readonly telemetry?: Telemetry;
   /** Injected in tests so retries do not wait. */
   readonly sleep?: (ms: number) => Promise<void>;
-  /** Attempts per entry, the first one included (default 4). */
+  /** Attempts per entry, the first one included (default 4, lease.ts). */
   readonly maxAttempts?: number;
   /** Backoff: full jitter over min(maxDelayMs, baseDelayMs * 2^(attempt-1)). */
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
+  /** One PublishBatch attempt, request and answer, is aborted after this (default 3 s, lease.ts). */
+  readonly attemptTimeoutMs?: number;
   /** Injected in tests to make the jitter deterministic. */
   readonly random?: () => number;
+  /** Wall clock for the possible-repeat label of a copy sent after a lost answer. */
+  readonly now?: () => Date;
 }
 
 interface Pending {
   readonly alert: Alert;
   readonly entry: PublishBatchRequestEntry;
   readonly bytes: number;
+  /** Attempts made so far (the same for every entry of a chunk: a retry chunk is cut from one chunk). */
+  readonly attempts: number;
+  /** Set once the copy is labelled: by the caller, or here after an attempt whose outcome is unknown. */
+  readonly repeat?: PossibleRepeat;
+  /** An attempt's outcome was unknown: SNS may have this alert already. */
+  readonly doubt: boolean;
+  /** Labelled here, after such an attempt (counted as AlertsRepublished once SNS takes it). */
+  readonly labelledHere?: boolean;
+  readonly lastReason?: string;
+}
+
+/** What one attempt left to do: entries to try again, and entries that failed for good. */
+interface AttemptOutcome {
+  readonly retry: Pending[];
+  readonly failed: { readonly p: Pending; readonly reason: string }[];
 }
 
 /**
  * Publishes alerts with PublishBatch (10 entries and 256 KB per call). Per-entry failures (`Failed` in an
- * HTTP 200) and whole-call errors that can pass (throttling, 5xx, network) are retried with exponential
- * backoff and full jitter; an entry SNS refuses for a reason that will not change (SenderFault, not
- * throttling) is returned at once. Whatever still fails is returned in `failed`, never thrown and never
+ * HTTP 200) and whole-call errors that can pass (throttling, 5xx, network, a timeout) are retried with
+ * exponential backoff and full jitter; an entry SNS refuses for a reason that will not change (SenderFault,
+ * not throttling) is returned at once. Whatever still fails is returned in `failed`, never thrown and never
  * dropped, so the outbox (outbox.ts) releases exactly those alerts for a later retry.
- * The SDK client retries throttled calls on its own as well; this loop adds per-entry retries the SDK
- * cannot do, and a longer, jittered backoff.
+ *
+ * An attempt can end without knowing what SNS did: the answer never came (the attempt timed out, or the
+ * connection broke after the request was sent), or it could not be read, or SNS answered with a server
+ * error. The entries of such an attempt may have been published, so their retries go out labelled as
+ * possible repeats, and if they still fail they are reported `uncertain` (the outbox then labels the next
+ * copy). Only an answer SNS gave (a 4xx, or an entry in `Failed`), or a request that never left (the
+ * connection could not be made), is a definite "not published".
  */
 export class SnsAlertPublisher implements AlertPublisher {
   private readonly client: SNSClient;
@@ -52,24 +78,29 @@ export class SnsAlertPublisher implements AlertPublisher {
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly attemptTimeoutMs: number;
   private readonly random: () => number;
+  private readonly now: () => Date;
 
   constructor(options: SnsAlertPublisherOptions) {
     this.client = options.client;
     this.topicArn = options.topicArn;
     this.telemetry = options.telemetry;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.maxAttempts = Math.max(1, options.maxAttempts ?? 4);
-    this.baseDelayMs = options.baseDelayMs ?? 100;
-    this.maxDelayMs = options.maxDelayMs ?? 2000;
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? SNS_RETRY.maxAttempts);
+    this.baseDelayMs = options.baseDelayMs ?? SNS_RETRY.baseDelayMs;
+    this.maxDelayMs = options.maxDelayMs ?? SNS_RETRY.maxDelayMs;
+    this.attemptTimeoutMs = options.attemptTimeoutMs ?? SNS_ATTEMPT_TIMEOUT_MS;
     this.random = options.random ?? Math.random;
+    this.now = options.now ?? (() => new Date());
   }
 
-  async publish(alerts: readonly Alert[]): Promise<{ readonly failed: readonly PublishFailure[] }> {
+  async publish(alerts: readonly Alert[], options: PublishOptions = {}): Promise<{ readonly failed: readonly PublishFailure[] }> {
+    const deadline = options.budgetMs === undefined ? Infinity : performance.now() + options.budgetMs;
     const failed: PublishFailure[] = [];
-    const fail = (alertId: string, reason: string) => {
-      failed.push({ alertId, reason });
-      this.telemetry?.warn('alert not published', { alertId, reason });
+    const fail = (alertId: string, reason: string, uncertain = false) => {
+      failed.push(uncertain ? { alertId, reason, uncertain } : { alertId, reason });
+      this.telemetry?.warn('alert not published', { alertId, reason, ...(uncertain ? { uncertain } : {}) });
       this.telemetry?.count('PublishFailures');
     };
 
@@ -83,25 +114,36 @@ export class SnsAlertPublisher implements AlertPublisher {
         continue;
       }
       seen.add(alert.id);
-      let message;
-      try {
-        message = buildSnsMessage(alert);
-      } catch (error) {
-        fail(alert.id, `could not render: ${errorText(error)}`);
-        continue;
-      }
-      const entry: PublishBatchRequestEntry = { Id: batchEntryId(alert.id, usedEntryIds), ...message };
-      usedEntryIds.add(entry.Id!);
-      const bytes = entryBytes(entry);
-      if (bytes > BATCH_MAX_BYTES) {
-        fail(alert.id, `message is ${bytes} bytes, over the SNS limit of ${BATCH_MAX_BYTES}`);
-        continue;
-      }
-      pending.push({ alert, entry, bytes });
+      const id = batchEntryId(alert.id, usedEntryIds);
+      usedEntryIds.add(id);
+      const p = this.pending(alert, id, options.repeats?.get(alert.id), 0, false);
+      if (typeof p === 'string') fail(alert.id, p);
+      else pending.push(p);
     }
 
-    for (const chunk of chunkEntries(pending)) {
-      for (const failure of await this.publishChunk(chunk)) fail(failure.alertId, failure.reason);
+    const queue = chunkEntries(pending);
+    for (let chunk = queue.shift(); chunk; chunk = queue.shift()) {
+      const attempt = chunk[0].attempts + 1;
+      if (attempt > 1) await this.sleep(this.backoff(attempt - 1));
+      if (performance.now() + this.attemptTimeoutMs > deadline) {
+        for (const p of chunk) fail(p.alert.id, `${p.lastReason ?? 'not sent'} (the delivery's time window ran out)`, p.doubt);
+        continue;
+      }
+      const outcome = await this.attempt(chunk);
+      for (const { p, reason } of outcome.failed) fail(p.alert.id, reason, p.doubt);
+      if (outcome.retry.length === 0) continue;
+      if (attempt >= this.maxAttempts) {
+        for (const p of outcome.retry) fail(p.alert.id, `${p.lastReason} (gave up after ${this.maxAttempts} attempts)`, p.doubt);
+        continue;
+      }
+      this.telemetry?.info('PublishBatch entries failed, retrying', { attempt, entries: outcome.retry.length, reason: outcome.retry[0].lastReason });
+      const retry: Pending[] = [];
+      for (const p of outcome.retry) {
+        const next = this.relabelled(p, attempt);
+        if (typeof next === 'string') fail(p.alert.id, next, p.doubt);
+        else retry.push(next);
+      }
+      queue.unshift(...chunkEntries(retry));
     }
     const failedIds = new Set(failed.map((f) => f.alertId));
     for (const { alert } of pending) {
@@ -112,58 +154,62 @@ export class SnsAlertPublisher implements AlertPublisher {
     return { failed };
   }
 
-  /** One chunk until every entry succeeded, failed for good, or ran out of attempts. */
-  private async publishChunk(chunk: readonly Pending[]): Promise<PublishFailure[]> {
-    const permanent: PublishFailure[] = [];
-    let remaining = [...chunk];
-    let lastReason = new Map<string, string>();
-    for (let attempt = 1; remaining.length > 0; attempt++) {
-      if (attempt > 1) await this.sleep(this.backoff(attempt - 1));
-      const byEntryId = new Map(remaining.map((p) => [p.entry.Id!, p]));
-      let response: PublishBatchResponse;
-      try {
-        response = await this.client.send(
-          new PublishBatchCommand({ TopicArn: this.topicArn, PublishBatchRequestEntries: remaining.map((p) => p.entry) }),
-        );
-      } catch (error) {
-        const reason = `PublishBatch failed: ${errorText(error)}`;
-        if (!isRetryableError(error)) return [...permanent, ...remaining.map((p) => ({ alertId: p.alert.id, reason }))];
-        lastReason = new Map(remaining.map((p) => [p.alert.id, reason]));
-        if (attempt >= this.maxAttempts) break;
-        this.telemetry?.info('PublishBatch call failed, retrying', { attempt, reason, entries: remaining.length });
-        continue;
-      }
-
-      const succeeded = new Set((response.Successful ?? []).map((s) => s.Id));
-      const retry: Pending[] = [];
-      lastReason = new Map();
-      for (const failure of response.Failed ?? []) {
-        const p = failure.Id !== undefined ? byEntryId.get(failure.Id) : undefined;
-        if (!p || succeeded.has(failure.Id)) continue;
-        const reason = `${failure.Code ?? 'Unknown'}${failure.SenderFault ? ' (sender fault)' : ''}: ${failure.Message ?? 'no message'}`;
-        byEntryId.delete(failure.Id!);
-        if (failure.SenderFault && !isThrottlingCode(failure.Code)) {
-          permanent.push({ alertId: p.alert.id, reason });
-          continue;
-        }
-        retry.push(p);
-        lastReason.set(p.alert.id, reason);
-      }
-      // An entry SNS neither accepted nor rejected has not been sent as far as we know: retry it.
-      for (const [id, p] of byEntryId) {
-        if (succeeded.has(id)) continue;
-        retry.push(p);
-        lastReason.set(p.alert.id, 'not in the PublishBatch response');
-      }
-      remaining = retry;
-      if (remaining.length > 0 && attempt >= this.maxAttempts) break;
-      if (remaining.length > 0) this.telemetry?.info('PublishBatch entries failed, retrying', { attempt, entries: remaining.length });
+  /** An entry for the alert, or why it cannot be sent at all. */
+  private pending(alert: Alert, id: string, repeat: PossibleRepeat | undefined, attempts: number, doubt: boolean, lastReason?: string): Pending | string {
+    let message;
+    try {
+      message = buildSnsMessage(alert, repeat);
+    } catch (error) {
+      return `could not render: ${errorText(error)}`;
     }
-    const exhausted = remaining.map((p) => ({
-      alertId: p.alert.id,
-      reason: `${lastReason.get(p.alert.id) ?? 'unknown'} (gave up after ${this.maxAttempts} attempts)`,
-    }));
-    return [...permanent, ...exhausted];
+    const entry: PublishBatchRequestEntry = { Id: id, ...message };
+    const bytes = entryBytes(entry);
+    if (bytes > BATCH_MAX_BYTES) return `message is ${bytes} bytes, over the SNS limit of ${BATCH_MAX_BYTES}`;
+    return { alert, entry, bytes, attempts, doubt, ...(repeat ? { repeat } : {}), ...(lastReason !== undefined ? { lastReason } : {}) };
+  }
+
+  /** The entry for its next attempt: labelled from now on if SNS may already have it. */
+  private relabelled(p: Pending, attempts: number): Pending | string {
+    if (!p.doubt || p.repeat) return { ...p, attempts };
+    const next = this.pending(p.alert, p.entry.Id!, { interruptedAt: this.now().toISOString() }, attempts, true, p.lastReason);
+    return typeof next === 'string' ? next : { ...next, labelledHere: true };
+  }
+
+  /** One PublishBatch call for one chunk, bounded by attemptTimeoutMs. */
+  private async attempt(chunk: readonly Pending[]): Promise<AttemptOutcome> {
+    const byEntryId = new Map(chunk.map((p) => [p.entry.Id!, p]));
+    let response: PublishBatchResponse;
+    try {
+      response = await this.client.send(
+        new PublishBatchCommand({ TopicArn: this.topicArn, PublishBatchRequestEntries: chunk.map((p) => p.entry) }),
+        { abortSignal: AbortSignal.timeout(this.attemptTimeoutMs) },
+      );
+    } catch (error) {
+      const reason = `PublishBatch failed: ${errorText(error)}`;
+      const unknown = outcomeUnknown(error);
+      const marked = chunk.map((p) => ({ ...p, doubt: p.doubt || unknown, lastReason: reason }));
+      if (unknown || isRetryableError(error)) return { retry: marked, failed: [] };
+      return { retry: [], failed: marked.map((p) => ({ p, reason })) };
+    }
+
+    const succeeded = new Set((response.Successful ?? []).map((s) => s.Id));
+    const republished = chunk.filter((p) => p.labelledHere && succeeded.has(p.entry.Id)).length;
+    if (republished > 0) this.telemetry?.count('AlertsRepublished', republished);
+    const retry: Pending[] = [];
+    const failed: { p: Pending; reason: string }[] = [];
+    for (const failure of response.Failed ?? []) {
+      const p = failure.Id !== undefined ? byEntryId.get(failure.Id) : undefined;
+      if (!p || succeeded.has(failure.Id)) continue;
+      const reason = `${failure.Code ?? 'Unknown'}${failure.SenderFault ? ' (sender fault)' : ''}: ${failure.Message ?? 'no message'}`;
+      byEntryId.delete(failure.Id!);
+      if (failure.SenderFault && !isThrottlingCode(failure.Code)) failed.push({ p, reason });
+      else retry.push({ ...p, lastReason: reason });
+    }
+    // An entry SNS neither accepted nor rejected: what happened to it is not known.
+    for (const [id, p] of byEntryId) {
+      if (!succeeded.has(id)) retry.push({ ...p, doubt: true, lastReason: 'not in the PublishBatch response' });
+    }
+    return { retry, failed };
   }
 
   private backoff(retry: number): number {
@@ -224,9 +270,33 @@ function isRetryableError(error: unknown): boolean {
   const status = e?.$metadata?.httpStatusCode;
   if (status !== undefined) return status >= 500 || status === 429;
   // No HTTP response at all: a network error or timeout.
+  const code = networkCode(error);
   return ['TimeoutError', 'RequestTimeout', 'NetworkingError', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN'].some(
-    (n) => e?.name === n || e?.code === n,
+    (n) => e?.name === n || code === n,
   );
+}
+
+/** Node's network error code (ECONNREFUSED, ...), also when the SDK wrapped the error and kept only its text. */
+function networkCode(error: unknown): string | undefined {
+  const e = error as { code?: unknown; message?: unknown };
+  if (typeof e?.code === 'string') return e.code;
+  return typeof e?.message === 'string' ? /\b(E[A-Z]{3,})\b/.exec(e.message)?.[1] : undefined;
+}
+
+/**
+ * Whether SNS may have published the entries of a call that ended in `error`. It did not when it answered
+ * with a client error (4xx: throttled, refused, not authorised), or when the request never left: the
+ * connection could not be made (refused, no such host, connection timeout). Anything else may have: no
+ * answer after the request was sent (a timeout, a reset or broken connection), an answer that could not be
+ * read (an HTTP 200 that failed to parse), or a server error (5xx: SNS does not say the call had no effect).
+ */
+export function outcomeUnknown(error: unknown): boolean {
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e?.$metadata?.httpStatusCode;
+  if (status !== undefined) return status < 400 || status >= 500;
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(networkCode(error) ?? '')) return false;
+  // @smithy/node-http-handler's connectionTimeout: "the request socket did not establish a connection".
+  return !(e?.name === 'TimeoutError' && /did not establish a connection/.test(e?.message ?? ''));
 }
 
 function errorText(error: unknown): string {

@@ -109,8 +109,7 @@ export async function applyEventOnce(
 
   deps.telemetry.count('EventsProcessed');
   if (decision.alerts.length === 0) deps.telemetry.count('AlertsSuppressed');
-  const known = new Map(decision.alerts.map((a) => [a.id, a]));
-  const delivered = await deliverPending(delivery, [{ owner, alertIds: applied.pending }], known);
+  const delivered = await deliverPending(delivery, [{ owner, alertIds: applied.pending }]);
   return {
     outcome: decision.alerts.length > 0 ? 'alerted' : 'grouped',
     published: delivered.published,

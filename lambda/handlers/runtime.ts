@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { PipelineDeps } from '../pipeline-deps';
-import { ENV, requiredEnv, settingsFromEnv } from '../core/settings';
+import { ENV, SettingsError, requiredEnv, settingsFromEnv } from '../core/settings';
+import { DYNAMODB_CLIENT, SNS_CLIENT } from '../delivery/lease';
 import { SnsAlertPublisher } from '../delivery/sns-publisher';
 import { StateStore } from '../state/store';
 import { PowertoolsTelemetry } from '../core/telemetry';
@@ -17,26 +18,36 @@ export interface Runtime {
 }
 
 /**
- * No call may hang: delivery claims alerts only while enough time is left to publish them (and release them
- * on failure) before Lambda's timeout, which needs a bound on every request. SNS: 4 publisher attempts of at
- * most 4 s plus backoff, about 17 s per chunk, inside delivery's 30 s guard.
+ * Tests only: the crash tests start a handler process with its clock at a chosen time (a sweep "two hours
+ * later", a Lambda retry after a lease ran out). The construct never sets it.
  */
-const SNS_TIMEOUTS = { connectionTimeout: 1000, requestTimeout: 3000 };
-const DYNAMODB_TIMEOUTS = { connectionTimeout: 1000, requestTimeout: 5000 };
+export const TEST_CLOCK_ENV = 'MACIE_ALERTS_TEST_CLOCK_START';
 
+/**
+ * No call may hang: every request is bounded (delivery/lease.ts derives the delivery lease and the time
+ * guard from these client settings), so a delivery that is alive settles its claims in time.
+ */
 export function createRuntime(serviceName: string, env: NodeJS.ProcessEnv = process.env): Runtime {
   // The construct names each function's service (POWERTOOLS_SERVICE_NAME); the argument is the fallback.
   const telemetry = PowertoolsTelemetry.create(env.POWERTOOLS_SERVICE_NAME ?? serviceName);
+  const now = clock(env[TEST_CLOCK_ENV]);
   const deps: PipelineDeps = {
-    store: StateStore.fromDefaults(requiredEnv(env, ENV.tableName), new DynamoDBClient({ requestHandler: DYNAMODB_TIMEOUTS })),
-    // One SDK attempt per call: SnsAlertPublisher retries itself (per entry, with backoff).
-    publisher: new SnsAlertPublisher({ client: new SNSClient({ maxAttempts: 1, requestHandler: SNS_TIMEOUTS }), topicArn: requiredEnv(env, ENV.topicArn), telemetry }),
+    store: StateStore.fromDefaults(requiredEnv(env, ENV.tableName), new DynamoDBClient(DYNAMODB_CLIENT), now),
+    publisher: new SnsAlertPublisher({ client: new SNSClient(SNS_CLIENT), topicArn: requiredEnv(env, ENV.topicArn), telemetry }),
     settings: settingsFromEnv(env),
     telemetry,
     region: env.AWS_REGION ?? 'us-east-1',
-    now: () => new Date(),
+    now,
   };
   return { deps, telemetry };
+}
+
+/** The wall clock, or one that started at `start` and runs at the wall clock's pace. */
+function clock(start: string | undefined): () => Date {
+  if (start === undefined) return () => new Date();
+  const offset = Date.parse(start) - Date.now();
+  if (!Number.isFinite(offset)) throw new SettingsError(TEST_CLOCK_ENV, start, 'not an ISO 8601 time');
+  return () => new Date(Date.now() + offset);
 }
 
 /** Per invocation: the Lambda context's time budget, so delivery never claims alerts it cannot publish in time. */

@@ -106,7 +106,6 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
   const silences = parsed.some((p) => classify(p.event.eventType, deps.settings).alertsAtOnce) ? await silenceSource(deps).list() : [];
 
   const pending: PendingAlerts[] = [];
-  const known = new Map<string, Alert>();
   for (const [jobId, records] of byJob) {
     const outcome = await applyJobBatch(jobId, records, silences, deps);
     report.duplicates += outcome.duplicates;
@@ -116,7 +115,6 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
     report.known += outcome.known;
     report.runs.push(...outcome.runs);
     pending.push(...outcome.pending);
-    for (const a of outcome.alerts) known.set(a.id, a);
     for (const e of outcome.applied) deps.telemetry.countBy('JobEvents', eventTypeDimension(e.eventType));
     for (const status of outcome.ended) deps.telemetry.count(status === 'COMPLETED' ? 'RunsCompleted' : 'RunsCancelled');
   }
@@ -128,7 +126,7 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
 
   // Delivery after the state write: a crash between the two leaves the alerts PENDING on the run, and the
   // retry (a duplicate batch) still delivers them.
-  const delivery = await deliverPending(deliveryDeps(deps), pending, known);
+  const delivery = await deliverPending(deliveryDeps(deps), pending);
   report.published = [...delivery.published];
   report.alreadySent = delivery.alreadySent;
   return report;
@@ -151,7 +149,6 @@ interface JobOutcome {
   known: number;
   runs: string[];
   pending: PendingAlerts[];
-  alerts: Alert[];
 }
 
 const MAX_OPS_PER_WRITE = 100;
@@ -271,7 +268,6 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], silences
       known: reductions.reduce((s, x) => s + x.r.known, 0),
       runs: reductions.map((x) => `${jobId}#${x.runDate}`),
       pending: reductions.map((x) => ({ owner: x.key, alertIds: [...(x.r.run.pendingAlerts ?? [])] })).filter((p) => p.alertIds.length > 0),
-      alerts: reductions.flatMap((x) => x.r.alerts),
     };
   });
 }

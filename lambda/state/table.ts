@@ -8,7 +8,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * Items (pk / sk):
  *   JOB#<jobId> / JOB                   job record: name, kind, current run, recent run starts
  *   JOB#<jobId> / RUN#<runDate>         run record: status, counts, groups, applied batches, pending alerts
- *   ALERT#<alertId> / ALERT             outbox: the alert, PENDING until claimed for publishing, then SENT
+ *   ALERT#<alertId> / ALERT             outbox: the alert, PENDING, SENDING while claimed (under a lease), then
+ *                                       SENT once SNS took it (layout: delivery/alert-item.ts)
  *   EVENT#<eventId> / EVENT             an EventBridge event already applied (dedupe of redeliveries), with
  *                                       the owner of its alerts (ownerPk/ownerSk) for a retry to deliver
  *   JOB#<jobId> / FGROUP#<runDate>#<bucket>#<type>      sensitive-data findings of one run, bucket and type
@@ -19,7 +20,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   SILENCE / <silenceId>               a silence: matchers, start, end, author, reason. One fixed partition, so
  *                                       one Query reads every silence (see silence-items.ts for why that is fine)
  * The sparse index gsi1 lists what the sweeper must look at: OPEN_RUN (running or paused runs),
- * PENDING_ALERT (alerts not yet claimed) and PERIODIC_JOB (jobs with scheduled runs).
+ * PENDING_ALERT (alerts not yet claimed), SENDING_ALERT (claimed alerts, by the end of their lease) and
+ * PERIODIC_JOB (jobs with scheduled runs).
  */
 export const TABLE_KEYS = {
   partitionKey: 'pk',
@@ -31,6 +33,7 @@ export const TABLE_KEYS = {
 export const GSI1 = {
   openRun: 'OPEN_RUN',
   pendingAlert: 'PENDING_ALERT',
+  sendingAlert: 'SENDING_ALERT',
   periodicJob: 'PERIODIC_JOB',
 } as const;
 

@@ -1,4 +1,5 @@
 import type { Alert } from '../core/alert';
+import { outboxEntry } from '../delivery/alert-item';
 import { deliverPending, lostAlertIds, outboxWrites, type PendingAlerts } from '../delivery/outbox';
 import { jobLinks } from '../core/links';
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
@@ -11,7 +12,8 @@ import { GSI1, keys, type ItemKey } from '../state/table';
  * The scheduled checks that no event can trigger: a run that goes quiet, a quota pause nobody lifted, a
  * periodic job whose next run never came. It is the one part of the pipeline driven by the wall clock
  * (deps.now), and it is also the outbox's safety net: alerts left PENDING (their batch went to the DLQ, or
- * delivery failed and no later event touched the same aggregate) are delivered from here.
+ * delivery failed and no later event touched the same aggregate) and alerts left SENDING past their lease
+ * (the process delivering them died) are delivered from here.
  *
  * Every alert is raised once per condition: the condition is recorded on the item (`sweeper` map) in the
  * same atomic write that puts the alert in the outbox, conditional on the item's version, so a concurrent
@@ -43,7 +45,7 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
   const published: string[] = [];
   const failures: { key: string; reason: string }[] = [];
   const pending: PendingAlerts[] = [];
-  const known = new Map<string, Alert>();
+  const raisedNow = new Set<string>();
 
   const openRuns = await deps.store.listIndex(GSI1.openRun);
   const periodicJobs = await deps.store.listIndex(GSI1.periodicJob);
@@ -62,7 +64,7 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
     try {
       const alerts = await applyDecision(deps, check.owner, check.listed, check.decide);
       if (alerts.length > 0) {
-        alerts.forEach((a) => known.set(a.id, a));
+        alerts.forEach((a) => raisedNow.add(a.id));
         raised.push(...alerts.map((a) => a.id));
         pending.push({ owner: check.owner, alertIds: alerts.map((a) => a.id) });
       }
@@ -71,25 +73,28 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
     }
   }
 
-  // Safety net: alerts nobody delivered. Grouped by owner so the claim also cleans the owner's pendingAlerts.
-  const cutoff = new Date(deps.now().getTime() - PENDING_ALERT_GRACE_MINUTES * 60_000).toISOString();
+  // Safety net: alerts nobody delivered, PENDING past the grace period or SENDING past their lease (their
+  // delivery died, so they go out again labelled). One delivery per owner, which also cleans its set.
+  const now = deps.now();
+  const cutoff = new Date(now.getTime() - PENDING_ALERT_GRACE_MINUTES * 60_000).toISOString();
   const stranded = await deps.store.listIndex(GSI1.pendingAlert, cutoff);
+  const unconfirmed = await deps.store.listIndex(GSI1.sendingAlert, now.toISOString());
   const byOwner = new Map<string, PendingAlerts & { alertIds: string[] }>();
-  for (const item of stranded) {
-    const id = typeof item.alertId === 'string' ? item.alertId : undefined;
-    if (!id || known.has(id)) continue;
-    const owner = { pk: String(item.ownerPk ?? item.pk), sk: String(item.ownerSk ?? item.sk) };
-    const k = keyString(owner);
-    const entry = byOwner.get(k) ?? { owner, alertIds: [] };
-    entry.alertIds.push(id);
-    byOwner.set(k, entry);
+  for (const entry of [...stranded, ...unconfirmed].map(outboxEntry)) {
+    if (!entry || raisedNow.has(entry.alertId)) continue;
+    const k = keyString(entry.owner);
+    const group = byOwner.get(k) ?? { owner: entry.owner, alertIds: [] };
+    group.alertIds.push(entry.alertId);
+    byOwner.set(k, group);
   }
-  if (byOwner.size > 0) deps.telemetry.info('sweeper: delivering stranded pending alerts', { count: stranded.length, owners: byOwner.size });
+  if (byOwner.size > 0) {
+    deps.telemetry.info('sweeper: delivering stranded alerts', { pending: stranded.length, unconfirmed: unconfirmed.length, owners: byOwner.size });
+  }
 
-  // One delivery per owner group: a failure of one (or an unreadable body) does not hold up the others.
+  // A failure of one group (or an unreadable item) does not hold up the others.
   for (const group of [...pending, ...byOwner.values()]) {
     try {
-      const report = await deliverPending(deliveryDeps(deps), [group], known);
+      const report = await deliverPending(deliveryDeps(deps), [group]);
       published.push(...report.published.map((a) => a.id));
     } catch (error) {
       // Counted where it happens: PublishFailures by the publisher, delivery counts by deliverPending.

@@ -1,6 +1,9 @@
-import { DeliveryFailed, TimeBudgetExhausted, deliverPending, outboxWrites, pendingIds, withPending, type DeliveryDeps } from '../../lambda/delivery/outbox';
-import type { StateStore } from '../../lambda/state/store';
-import { keys } from '../../lambda/state/table';
+import { confirmWrite, releaseWrite } from '../../lambda/delivery/alert-item';
+import { LEASE_MS, PUBLISH_WINDOW_MS } from '../../lambda/delivery/lease';
+import { DEFAULT_MIN_REMAINING_MS, DeliveryFailed, TimeBudgetExhausted, deliverPending, outboxWrites, pendingIds, withPending, type DeliveryDeps } from '../../lambda/delivery/outbox';
+import { ConditionalWriteConflict, unchangedSince, type StateStore } from '../../lambda/state/store';
+import { GSI1, keys } from '../../lambda/state/table';
+import { throwingStore } from '../support/faults';
 import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { FakePublisher, testAlert } from '../support/alerts';
 import { freshStore } from '../support/dynamodb';
@@ -25,39 +28,45 @@ describe('outbox delivery', () => {
   test('publishes pending alerts once, then a second delivery finds nothing to send', async () => {
     const store = await freshStore();
     const publisher = new FakePublisher();
-    const alerts = await writeAggregateWithAlerts(store, ['a1', 'a2']);
-    const first = await deliverPending(deps(store, publisher), [{ owner, alertIds: ['a1', 'a2'] }], new Map(alerts.map((a) => [a.id, a])));
+    await writeAggregateWithAlerts(store, ['a1', 'a2']);
+    const first = await deliverPending(deps(store, publisher), [{ owner, alertIds: ['a1', 'a2'] }]);
     expect(first.published.map((a) => a.id)).toEqual(['a1', 'a2']);
     const second = await deliverPending(deps(store, publisher), [{ owner, alertIds: ['a1', 'a2'] }]);
     expect(second.published).toEqual([]);
     expect(second.alreadySent).toBe(2);
     expect(publisher.calls.flat().map((a) => a.id)).toEqual(['a1', 'a2']);
     expect(pendingIds(await store.get(owner))).toEqual([]);
+    expect(await store.get(keys.alert('a1'))).toMatchObject({ status: 'SENT', claimedAt: at.toISOString(), sentAt: at.toISOString() });
   });
 
-  test('a failed entry is released, the invocation fails, and the retry publishes only that entry', async () => {
+  test('a failed entry is released, the invocation fails, and the retry publishes only that entry, unlabelled', async () => {
     const store = await freshStore();
     const publisher = new FakePublisher();
     await writeAggregateWithAlerts(store, ['a1', 'a2', 'a3']);
     publisher.failIds = new Set(['a2']);
     await expect(deliverPending(deps(store, publisher), [{ owner, alertIds: ['a1', 'a2', 'a3'] }])).rejects.toBeInstanceOf(DeliveryFailed);
     expect(pendingIds(await store.get(owner))).toEqual(['a2']);
+    const released = await store.get(keys.alert('a2'));
+    expect(released).toMatchObject({ status: 'PENDING', gsi1pk: GSI1.pendingAlert });
+    expect(released?.interruptedAt).toBeUndefined();
     publisher.failIds = new Set();
     const retry = await deliverPending(deps(store, publisher), [{ owner, alertIds: pendingIds(await store.get(owner)) }]);
     expect(retry.published.map((a) => a.id)).toEqual(['a2']);
     expect(publisher.calls.map((c) => c.map((a) => a.id))).toEqual([['a1', 'a2', 'a3'], ['a2']]);
+    expect(publisher.options.map((o) => o.repeats?.size ?? 0)).toEqual([0, 0]);
   });
 
-  test('a crash after publishing does not re-publish on retry', async () => {
+  test('an error thrown after publishing is not a crash: the alerts are confirmed first, and the retry does not re-publish', async () => {
     const store = await freshStore();
     const publisher = new FakePublisher();
     await writeAggregateWithAlerts(store, ['a1']);
-    const crash = deps(store, publisher, {
+    const failing = deps(store, publisher, {
       afterStep: (step) => {
-        if (step === 'publish') throw new Error('crash');
+        if (step === 'publish') throw new Error('thrown after publish');
       },
     });
-    await expect(deliverPending(crash, [{ owner, alertIds: ['a1'] }])).rejects.toThrow('crash');
+    await expect(deliverPending(failing, [{ owner, alertIds: ['a1'] }])).rejects.toThrow('thrown after publish');
+    expect(await store.get(keys.alert('a1'))).toMatchObject({ status: 'SENT' });
     const retry = await deliverPending(deps(store, publisher), [{ owner, alertIds: ['a1'] }]);
     expect(retry.published).toEqual([]);
     expect(publisher.calls.flat().map((a) => a.id)).toEqual(['a1']);
@@ -73,17 +82,101 @@ describe('outbox delivery', () => {
       deliverPending(deps(store, publisher), [{ owner, alertIds: ids }]),
     ]);
     expect(publisher.calls.flat().map((a) => a.id).sort()).toEqual(ids);
+    expect(pendingIds(await store.get(owner))).toEqual([]);
   });
 
-  test('a publisher that throws releases the claimed alerts, so the retry publishes them', async () => {
+  test('a publisher that throws cannot say what SNS took: the alerts go back to PENDING marked interrupted, and the retry labels them', async () => {
     const store = await freshStore();
     const publisher = new FakePublisher();
     await writeAggregateWithAlerts(store, ['t1', 't2']);
     const throwing = { publish: async () => { throw new Error('socket hang up'); } };
     await expect(deliverPending({ ...deps(store, publisher), publisher: throwing }, [{ owner, alertIds: ['t1', 't2'] }])).rejects.toBeInstanceOf(DeliveryFailed);
     expect(pendingIds(await store.get(owner)).sort()).toEqual(['t1', 't2']);
+    expect(await store.get(keys.alert('t1'))).toMatchObject({ status: 'PENDING', interruptedAt: at.toISOString() });
     const retry = await deliverPending(deps(store, publisher), [{ owner, alertIds: ['t1', 't2'] }]);
     expect(retry.published.map((a) => a.id)).toEqual(['t1', 't2']);
+    expect([...(publisher.options[0].repeats ?? new Map())]).toEqual([
+      ['t1', { interruptedAt: at.toISOString() }],
+      ['t2', { interruptedAt: at.toISOString() }],
+    ]);
+  });
+
+  test('only an uncertain failure marks the alert: the next copy of a refused one is not labelled', async () => {
+    const store = await freshStore();
+    await writeAggregateWithAlerts(store, ['u1', 'r1']);
+    const reporting = { publish: async () => ({ failed: [{ alertId: 'u1', reason: 'timed out', uncertain: true }, { alertId: 'r1', reason: 'throttled' }] }) };
+    await expect(deliverPending({ ...deps(store, new FakePublisher()), publisher: reporting }, [{ owner, alertIds: ['u1', 'r1'] }])).rejects.toBeInstanceOf(DeliveryFailed);
+    const publisher = new FakePublisher();
+    await deliverPending(deps(store, publisher), [{ owner, alertIds: ['u1', 'r1'] }]);
+    expect([...(publisher.options[0].repeats?.keys() ?? [])]).toEqual(['u1']);
+  });
+
+  test('the publisher gets what is left of the publish window as its time budget', async () => {
+    const store = await freshStore();
+    const publisher = new FakePublisher();
+    await writeAggregateWithAlerts(store, ['w1']);
+    await deliverPending(deps(store, publisher), [{ owner, alertIds: ['w1'] }]);
+    const budget = publisher.options[0].budgetMs ?? NaN;
+    expect(budget).toBeGreaterThan(0);
+    expect(budget).toBeLessThanOrEqual(PUBLISH_WINDOW_MS);
+  });
+});
+
+describe('claims and leases', () => {
+  /** A delivery that dies after its claim was applied: the error escapes before it learns it won the claim. */
+  async function claimAndDie(store: StateStore, ids: string[]) {
+    await expect(deliverPending(deps(throwingStore(store, 1, 'after'), new FakePublisher()), [{ owner, alertIds: ids }])).rejects.toThrow('after write 1');
+  }
+
+  test('a claim leaves the id in the owner\'s set (it leaves only once SNS took the alert) and lists the alert by the end of its lease', async () => {
+    const store = await freshStore();
+    await writeAggregateWithAlerts(store, ['l1']);
+    const before = await store.get(owner);
+    await claimAndDie(store, ['l1']);
+    const item = await store.get(keys.alert('l1'));
+    const lease = new Date(at.getTime() + LEASE_MS).toISOString();
+    expect(item).toMatchObject({ status: 'SENDING', claimedAt: at.toISOString(), leaseExpiresAt: lease, gsi1pk: GSI1.sendingAlert, gsi1sk: lease });
+    expect(await store.get(owner)).toEqual(before);
+  });
+
+  test('within its lease a claim is left to its holder; after it, a later delivery takes it over and labels the copy', async () => {
+    const store = await freshStore();
+    await writeAggregateWithAlerts(store, ['l1', 'l2']);
+    await claimAndDie(store, ['l1']);
+    const telemetry = new RecordingTelemetry();
+    const publisher = new FakePublisher();
+    const within = await deliverPending(deps(store, publisher, { telemetry, now: () => new Date(at.getTime() + LEASE_MS - 1_000) }), [{ owner, alertIds: ['l1', 'l2'] }]);
+    expect(within.published.map((a) => a.id)).toEqual(['l2']);
+    expect(within.alreadySent).toBe(1);
+    expect(pendingIds(await store.get(owner))).toEqual(['l1']);
+
+    const later = new Date(at.getTime() + LEASE_MS);
+    const after = await deliverPending(deps(store, publisher, { telemetry, now: () => later }), [{ owner, alertIds: ['l1'] }]);
+    expect(after.published.map((a) => a.id)).toEqual(['l1']);
+    expect([...(publisher.options[1].repeats ?? new Map())]).toEqual([['l1', { interruptedAt: at.toISOString() }]]);
+    expect(publisher.options[0].repeats?.size).toBe(0);
+    expect(await store.get(keys.alert('l1'))).toMatchObject({ status: 'SENT', interruptedAt: at.toISOString(), claimedAt: later.toISOString() });
+    expect(pendingIds(await store.get(owner))).toEqual([]);
+    expect(telemetry.counters).toMatchObject({ AlertsPublished: 2, AlertsRepublished: 1, AlertsAlreadySent: 1 });
+  });
+
+  test('a holder that outlived its lease cannot settle what was taken over from it', async () => {
+    const store = await freshStore();
+    const [alert] = await writeAggregateWithAlerts(store, ['l1']);
+    await claimAndDie(store, ['l1']);
+    await deliverPending(deps(store, new FakePublisher(), { now: () => new Date(at.getTime() + LEASE_MS) }), [{ owner, alertIds: ['l1'] }]);
+    const lateHolder = { alert, owner, claimedAt: at.toISOString() };
+    await expect(store.write([confirmWrite(lateHolder, at.toISOString())])).rejects.toBeInstanceOf(ConditionalWriteConflict);
+    await expect(store.write([releaseWrite(lateHolder, at.toISOString(), true)])).rejects.toBeInstanceOf(ConditionalWriteConflict);
+  });
+
+  test('the settle bumps the owner\'s version, so a read-compute-write that read the set before it starts over', async () => {
+    const store = await freshStore();
+    await writeAggregateWithAlerts(store, ['v1']);
+    const read = await store.get(owner);
+    await deliverPending(deps(store, new FakePublisher()), [{ owner, alertIds: ['v1'] }]);
+    expect((await store.get(owner))?.version).toBe((read?.version as number) + 1);
+    await expect(store.write([{ kind: 'put', item: { ...read }, condition: unchangedSince(read) }])).rejects.toBeInstanceOf(ConditionalWriteConflict);
   });
 });
 
@@ -119,14 +212,15 @@ describe('state keys', () => {
 });
 
 describe('time guard', () => {
-  test('claims nothing with less than 30 s left in the invocation (the retry publishes), claims with more', async () => {
+  test('claims nothing with less time left in the invocation than a delivery can take (the retry publishes), claims with more', async () => {
     const store = await freshStore();
     const publisher = new FakePublisher();
     await writeAggregateWithAlerts(store, ['g1']);
-    await expect(deliverPending(deps(store, publisher, { remainingMs: () => 29_000 }), [{ owner, alertIds: ['g1'] }])).rejects.toBeInstanceOf(TimeBudgetExhausted);
+    await expect(deliverPending(deps(store, publisher, { remainingMs: () => DEFAULT_MIN_REMAINING_MS - 1 }), [{ owner, alertIds: ['g1'] }])).rejects.toBeInstanceOf(TimeBudgetExhausted);
     expect(publisher.calls).toEqual([]);
     expect(pendingIds(await store.get(owner))).toEqual(['g1']);
-    const report = await deliverPending(deps(store, publisher, { remainingMs: () => 31_000 }), [{ owner, alertIds: ['g1'] }]);
+    expect(await store.get(keys.alert('g1'))).toMatchObject({ status: 'PENDING' });
+    const report = await deliverPending(deps(store, publisher, { remainingMs: () => DEFAULT_MIN_REMAINING_MS + 1 }), [{ owner, alertIds: ['g1'] }]);
     expect(report.published.map((a) => a.id)).toEqual(['g1']);
   });
 });

@@ -15,6 +15,17 @@ describe('RecordingPublisher', () => {
     expect(publisher.calls).toBe(2);
   });
 
+  it('records a labelled copy with its label, rendered as SNS would carry it', async () => {
+    const publisher = new RecordingPublisher();
+    const [a, b] = ['a', 'b'].map((id) => testAlert(id));
+    const repeat = { interruptedAt: '2024-04-14T18:00:00.000Z' };
+    await publisher.publish([a, b], { repeats: new Map([['b', repeat]]) });
+    expect(publisher.records).toEqual([
+      { alert: a, message: buildSnsMessage(a) },
+      { alert: b, message: buildSnsMessage(b, repeat), repeat },
+    ]);
+  });
+
   it('failNext(n) fails the next n alerts across calls, then publishes again', async () => {
     const publisher = new RecordingPublisher().failNext(3, 'throttled');
     const first = await publisher.publish([testAlert('a'), testAlert('b')]);

@@ -137,8 +137,8 @@ describe('three consecutive runs of a daily job: a known bucket, a new bucket, t
     expect(await cost([n2.started(), n2.matched('x')])).toEqual({ reads: 1, writes: 1, alerts: 0 });
     // A first error of a group: + the previous run (1 read); known, so no alert.
     expect(await cost([n2.denied('locked'), n2.denied('locked', 2)])).toEqual({ reads: 2, writes: 1, alerts: 0 });
-    // A new bucket of the group: + the previous run, and the alert's delivery (a read and the claim).
-    expect(await cost([n2.denied('new', 3)])).toEqual({ reads: 3, writes: 2, alerts: 1 });
+    // A new bucket of the group: + the previous run, and the alert's delivery (a read, the claim, the settle).
+    expect(await cost([n2.denied('new', 3)])).toEqual({ reads: 3, writes: 3, alerts: 1 });
     // The group has alerted: no more reads of the previous run.
     expect(await cost([n2.denied('newer', 4)])).toEqual({ reads: 1, writes: 1, alerts: 0 });
   });

@@ -1,4 +1,5 @@
 import type { Alert } from '../../lambda/core/alert';
+import type { PossibleRepeat } from '../../lambda/delivery/possible-repeat';
 import { CHAT_MAX_CHARS, renderChat } from '../../lambda/delivery/render-chat';
 import { EMAIL_BODY_MAX_BYTES, EMAIL_SUBJECT_MAX, renderEmailBody, renderEmailSubject } from '../../lambda/delivery/render-email';
 import { JSON_MAX_BYTES, renderJson } from '../../lambda/delivery/render-json';
@@ -21,15 +22,19 @@ function strings(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
-/** Every way an alert reaches a person or a machine, checked against its channel's rules. Returns the problems. */
-export function renderingProblems(alert: Alert, options: { skip?: readonly RegExp[] } = {}): string[] {
+/**
+ * Every way an alert reaches a person or a machine, checked against its channel's rules (as a labelled
+ * possible repeat when `repeat` is given). Returns the problems.
+ */
+export function renderingProblems(alert: Alert, options: { skip?: readonly RegExp[]; repeat?: PossibleRepeat } = {}): string[] {
+  const { repeat } = options;
   const keep = (re: RegExp) => !(options.skip ?? []).some((s) => s.source === re.source);
   const forbiddenInChat = FORBIDDEN_IN_CHAT.filter(keep);
   const forbiddenInPlain = FORBIDDEN_IN_PLAIN.filter(keep);
   const problems: string[] = [];
   const where = (what: string) => `${alert.id}: ${what}`;
 
-  const sms = renderSms(alert);
+  const sms = renderSms(alert, repeat);
   if (!isGsm7(sms)) problems.push(where('sms is not GSM-7'));
   if (gsm7Length(sms) > SMS_MAX_SEPTETS) problems.push(where(`sms is ${gsm7Length(sms)} septets`));
   if (UNSAFE_ONE_LINE.test(sms)) problems.push(where('sms has control characters'));
@@ -39,12 +44,12 @@ export function renderingProblems(alert: Alert, options: { skip?: readonly RegEx
   if (UNSAFE_ONE_LINE.test(subject)) problems.push(where('subject has control or line-break characters'));
   for (const re of forbiddenInPlain) if (re.test(subject)) problems.push(where(`subject matches ${re}`));
 
-  const body = renderEmailBody(alert);
+  const body = renderEmailBody(alert, repeat);
   if (Buffer.byteLength(body) > EMAIL_BODY_MAX_BYTES) problems.push(where(`email body is ${Buffer.byteLength(body)} bytes`));
   if (UNSAFE_MULTI_LINE.test(body)) problems.push(where('email body has control characters'));
   for (const re of forbiddenInPlain) if (re.test(body)) problems.push(where(`email body matches ${re}`));
 
-  const chat = renderChat(alert);
+  const chat = renderChat(alert, repeat);
   const chatText = JSON.stringify(chat);
   if (chatText.length > CHAT_MAX_CHARS) problems.push(where(`chat is ${chatText.length} chars`));
   for (const s of strings(chat)) {
@@ -58,12 +63,12 @@ export function renderingProblems(alert: Alert, options: { skip?: readonly RegEx
     for (const re of forbiddenInChat) if (re.test(s)) problems.push(where(`chat text matches ${re}: ${JSON.stringify(s.slice(0, 120))}`));
   }
 
-  const json = renderJson(alert);
+  const json = renderJson(alert, repeat);
   if (Buffer.byteLength(json) > JSON_MAX_BYTES) problems.push(where(`json is ${Buffer.byteLength(json)} bytes`));
   if (UNSAFE_IN_JSON_TEXT.test(json)) problems.push(where('json form has raw control or bidi characters'));
   for (const s of strings(JSON.parse(json))) if (UNSAFE_MULTI_LINE.test(s)) problems.push(where('json value has control characters'));
 
-  const message = buildSnsMessage(alert);
+  const message = buildSnsMessage(alert, repeat);
   const bytes = entryBytes({ Id: 'x', ...message });
   if (bytes > BATCH_MAX_BYTES) problems.push(where(`SNS message is ${bytes} bytes`));
   if (UNSAFE_IN_JSON_TEXT.test(message.Message) || UNSAFE_ONE_LINE.test(message.Subject)) problems.push(where('SNS message has raw control characters'));

@@ -1,5 +1,5 @@
 import type { Alert } from '../../lambda/core/alert';
-import type { AlertPublisher, PublishFailure } from '../../lambda/delivery/publisher';
+import type { AlertPublisher, PublishFailure, PublishOptions } from '../../lambda/delivery/publisher';
 
 /** A minimal alert for tests of mechanisms that do not care about its content. */
 export function testAlert(id: string, overrides: Partial<Alert> = {}): Alert {
@@ -28,6 +28,8 @@ export function testAlert(id: string, overrides: Partial<Alert> = {}): Alert {
 /** Records what it was asked to publish; `failNext` makes the next calls report chosen alerts as failed. */
 export class FakePublisher implements AlertPublisher {
   readonly calls: Alert[][] = [];
+  /** The options of each call (labels of possible repeats, the time budget). */
+  readonly options: PublishOptions[] = [];
   failIds = new Set<string>();
   failWholeCalls = 0;
 
@@ -36,8 +38,9 @@ export class FakePublisher implements AlertPublisher {
   }
   private lastFailed = new Set<Alert>();
 
-  async publish(alerts: readonly Alert[]): Promise<{ failed: PublishFailure[] }> {
+  async publish(alerts: readonly Alert[], options: PublishOptions = {}): Promise<{ failed: PublishFailure[] }> {
     this.calls.push([...alerts]);
+    this.options.push(options);
     if (this.failWholeCalls > 0) {
       this.failWholeCalls--;
       alerts.forEach((a) => this.lastFailed.add(a));

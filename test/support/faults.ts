@@ -1,5 +1,5 @@
 import type { Alert } from '../../lambda/core/alert';
-import type { AlertPublisher, PublishFailure } from '../../lambda/delivery/publisher';
+import type { AlertPublisher, PublishFailure, PublishOptions } from '../../lambda/delivery/publisher';
 import { StateStore, type WriteOp } from '../../lambda/state/store';
 import { testDynamoClient } from './dynamodb';
 
@@ -8,11 +8,14 @@ import { testDynamoClient } from './dynamodb';
  * wrapper), so a test says exactly where the fault lands and a re-run lands it in the same place.
  */
 
-/** A crash of the Lambda process at a chosen point: nothing after it runs in this invocation. */
-export class InjectedCrash extends Error {
+/**
+ * An error thrown at a chosen point of an invocation. Not a crash: the process lives on and may clean up
+ * (the outbox settles what it claimed); crashes are real kills, in kill-matrix.test.ts.
+ */
+export class InjectedError extends Error {
   constructor(readonly where: string) {
     super(`injected crash ${where}`);
-    this.name = 'InjectedCrash';
+    this.name = 'InjectedError';
   }
 }
 
@@ -59,17 +62,17 @@ export function throttleNth(commandName: string, n: number): DynamoFaultPlan {
 }
 
 /**
- * A store whose n-th write crashes the process, `before` it is sent (the state is untouched) or `after` it
- * was applied (the state is written, nothing after it runs).
+ * A store whose n-th write throws, `before` it is sent (the state is untouched) or `after` it was applied
+ * (the state is written, and the caller never learns it was).
  */
-export function crashingStore(store: StateStore, n: number, when: 'before' | 'after'): StateStore & { writes: number } {
+export function throwingStore(store: StateStore, n: number, when: 'before' | 'after'): StateStore & { writes: number } {
   const wrapped = Object.create(store) as StateStore & { writes: number };
   wrapped.writes = 0;
   wrapped.write = async (ops: readonly WriteOp[]) => {
     wrapped.writes++;
-    if (wrapped.writes === n && when === 'before') throw new InjectedCrash(`before write ${n}`);
+    if (wrapped.writes === n && when === 'before') throw new InjectedError(`before write ${n}`);
     await store.write(ops);
-    if (wrapped.writes === n && when === 'after') throw new InjectedCrash(`after write ${n}`);
+    if (wrapped.writes === n && when === 'after') throw new InjectedError(`after write ${n}`);
   };
   return wrapped;
 }
@@ -80,34 +83,50 @@ export type PublishFault =
   /** The call reports these alerts failed, the others published (a partial PublishBatch failure). */
   | { kind: 'fail-ids'; ids: ReadonlySet<string> }
   /** SNS took the call, then the publisher throws (the answer was lost, e.g. a timeout after the request arrived). */
-  | { kind: 'crash-after-send' }
-  /** The process dies before the call is made. */
-  | { kind: 'crash-before-send' };
+  | { kind: 'throw-after-send' }
+  /** The publisher throws before the call is made. */
+  | { kind: 'throw-before-send' };
 
 /**
- * Wraps a publisher (usually a RecordingPublisher or FakePublisher) and applies a fault on chosen calls.
- * `delivered` is what reached SNS, in order: the ground truth for "exactly once".
+ * A publisher that applies a fault on chosen calls. `delivered` is what reached SNS, in order, each copy
+ * with its possible-repeat label if it had one: the ground truth for "at least once, repeats labelled".
  */
 export class FaultyPublisher implements AlertPublisher {
   readonly delivered: Alert[] = [];
+  /** For each copy in `delivered`, whether it carried the possible-repeat label. */
+  readonly labelled: boolean[] = [];
   calls = 0;
 
   constructor(private readonly faults: ReadonlyMap<number, PublishFault> = new Map()) {}
 
-  async publish(alerts: readonly Alert[]): Promise<{ readonly failed: readonly PublishFailure[] }> {
+  async publish(alerts: readonly Alert[], options: PublishOptions = {}): Promise<{ readonly failed: readonly PublishFailure[] }> {
     this.calls++;
     const fault = this.faults.get(this.calls);
-    if (fault?.kind === 'crash-before-send') throw new InjectedCrash(`before publish call ${this.calls}`);
+    if (fault?.kind === 'throw-before-send') throw new InjectedError(`before publish call ${this.calls}`);
     if (fault?.kind === 'fail-call') return { failed: alerts.map((a) => ({ alertId: a.id, reason: 'injected: call failed' })) };
     const failedIds = fault?.kind === 'fail-ids' ? fault.ids : new Set<string>();
-    const sent = alerts.filter((a) => !failedIds.has(a.id));
-    this.delivered.push(...sent);
-    if (fault?.kind === 'crash-after-send') throw new InjectedCrash(`after publish call ${this.calls}`);
+    for (const a of alerts.filter((x) => !failedIds.has(x.id))) {
+      this.delivered.push(a);
+      this.labelled.push(options.repeats?.has(a.id) ?? false);
+    }
+    if (fault?.kind === 'throw-after-send') throw new InjectedError(`after publish call ${this.calls}`);
     return { failed: alerts.filter((a) => failedIds.has(a.id)).map((a) => ({ alertId: a.id, reason: 'injected: entry failed' })) };
   }
 
   deliveredIds(): string[] {
     return this.delivered.map((a) => a.id);
+  }
+
+  /** Ids delivered more than once, each with whether every copy after the first was labelled. */
+  repeats(): Map<string, { copies: number; laterCopiesLabelled: boolean }> {
+    const out = new Map<string, { copies: number; laterCopiesLabelled: boolean }>();
+    this.delivered.forEach((a, i) => {
+      const seen = out.get(a.id);
+      if (!seen) out.set(a.id, { copies: 1, laterCopiesLabelled: true });
+      else out.set(a.id, { copies: seen.copies + 1, laterCopiesLabelled: seen.laterCopiesLabelled && this.labelled[i] });
+    });
+    for (const [id, r] of out) if (r.copies === 1) out.delete(id);
+    return out;
   }
 }
 

@@ -1,4 +1,6 @@
 import type { Alert } from '../../lambda/core/alert';
+import { alertItemCodec, claimWrite } from '../../lambda/delivery/alert-item';
+import { LEASE_MS } from '../../lambda/delivery/lease';
 import { outboxWrites, pendingIds, withPending } from '../../lambda/delivery/outbox';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
 import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
@@ -351,6 +353,38 @@ describe('sweeper: safety net for pending alerts', () => {
     const next = await sweep(deps);
     expect(next.published).toEqual(['run:jobC:recent']);
     expect(publisher.calls.flat().map((a) => a.id).sort()).toEqual(['fg:jobB:z', 'run:jobA:x', 'run:jobA:y', 'run:jobC:recent']);
+  });
+
+  /** What a delivery that died right after its claim leaves behind: the alert SENDING under a lease. */
+  async function claimAndDie(store: StateStore, alertId: string, claimedAt: Date) {
+    const read = alertItemCodec.decode((await store.get(keys.alert(alertId)))!);
+    const { op } = claimWrite(read, claimedAt.toISOString(), new Date(claimedAt.getTime() + LEASE_MS).toISOString());
+    await store.write([op]);
+  }
+
+  test('alerts left SENDING past their lease are delivered again, labelled, grouped by owner with the pending ones; one within its lease is left alone', async () => {
+    const { clock, store, publisher, telemetry, deps } = await setup(new Date('2026-11-20T10:00:00.000Z'));
+    const ownerA = keys.run('jobA', RUN_DATE);
+    const ownerB = keys.run('jobB', RUN_DATE);
+    await strand(store, ownerA, ['run:jobA:dead', 'run:jobA:pending'], new Date('2026-11-20T09:30:00.000Z'));
+    await strand(store, ownerB, ['run:jobB:live'], new Date('2026-11-20T09:59:00.000Z'));
+    const diedAt = new Date('2026-11-20T09:31:00.000Z');
+    await claimAndDie(store, 'run:jobA:dead', diedAt);
+    await claimAndDie(store, 'run:jobB:live', new Date(clock.at.getTime() - 1_000));
+
+    const report = await sweep(deps);
+    expect([...report.published].sort()).toEqual(['run:jobA:dead', 'run:jobA:pending']);
+    expect(publisher.calls.map((c) => c.map((a) => a.id).sort())).toEqual([['run:jobA:dead', 'run:jobA:pending']]);
+    expect([...(publisher.options[0].repeats ?? new Map())]).toEqual([['run:jobA:dead', { interruptedAt: diedAt.toISOString() }]]);
+    expect(telemetry.counters.AlertsRepublished).toBe(1);
+    expect(pendingIds(await store.get(ownerA))).toEqual([]);
+    expect(pendingIds(await store.get(ownerB))).toEqual(['run:jobB:live']);
+    expect(await store.get(keys.alert('run:jobB:live'))).toMatchObject({ status: 'SENDING' });
+
+    clock.advance(LEASE_MS);
+    expect((await sweep(deps)).published).toEqual(['run:jobB:live']);
+    expect((await sweep(deps)).published).toEqual([]);
+    expect(telemetry.counters.AlertsRepublished).toBe(2);
   });
 
   test('an alert already claimed elsewhere is not published again', async () => {

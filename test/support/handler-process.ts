@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+/**
+ * Real Lambda handlers (lambda/handlers/*.ts) in processes of their own, so a test can SIGKILL one mid-call.
+ * The handlers are bundled once with esbuild (the SDK included, as a fresh Lambda container would load
+ * it), then each invocation is a fresh `node` process that reads its event from a file.
+ */
+export type HandlerName = 'job-log' | 'sweeper';
+
+export interface Invocation {
+  readonly child: ChildProcess;
+  /** SIGKILL, resolved once the process is dead (so a connection closed after it is closed by a dead peer). */
+  kill(): Promise<void>;
+  /** Resolves when the process is gone: exit code 0 (returned), 1 (threw), or the signal that killed it. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+}
+
+const repoRoot = resolve(__dirname, '..', '..');
+
+export class HandlerProcesses {
+  private invocations = 0;
+
+  private constructor(private readonly dir: string) {}
+
+  /** Bundles the handlers and the runner into a temporary directory (remove it with dispose()). */
+  static async build(): Promise<HandlerProcesses> {
+    const dir = mkdtempSync(join(tmpdir(), 'macie-alerts-handlers-'));
+    await build({
+      entryPoints: {
+        'job-log': join(repoRoot, 'lambda/handlers/job-log.ts'),
+        sweeper: join(repoRoot, 'lambda/handlers/sweeper.ts'),
+        runner: join(repoRoot, 'test/support/lambda-runner.ts'),
+      },
+      outdir: dir,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      logLevel: 'error',
+    });
+    return new HandlerProcesses(dir);
+  }
+
+  /** Starts one invocation of `handler` with `event`, in a fresh process with exactly `env`. */
+  invoke(handler: HandlerName, event: unknown, env: Record<string, string>): Invocation {
+    const eventFile = join(this.dir, `event-${++this.invocations}.json`);
+    writeFileSync(eventFile, JSON.stringify(event));
+    const child = spawn(process.execPath, [join(this.dir, 'runner.js'), join(this.dir, `${handler}.js`), eventFile], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolvePromise, reject) => {
+      child.once('error', reject);
+      child.once('close', (code, signal) => resolvePromise({ code, signal, stderr }));
+    });
+    const dead = new Promise<void>((resolvePromise) => child.once('exit', () => resolvePromise()));
+    const kill = async () => {
+      child.kill('SIGKILL');
+      await dead;
+    };
+    return { child, kill, exited };
+  }
+
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
