@@ -10,6 +10,7 @@ import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { createStateTable, JavaMissingError, localDynamoClient, startDynamoDbLocal, type LocalDynamoDb } from '../local/dynamodb-local';
 import { listSilences } from '../../lambda/silences/silence-store';
 import { parseArgs, UsageError, type RedriveOptions, type ReplayOptions } from './args';
+import { EXIT } from './options';
 import { ConfigError, loadConfig, type ReplayConfig } from './config';
 import { readInputs } from './inputs';
 import { jsonLine, summaryText, textBlock, type PublishedAlert } from './output';
@@ -18,8 +19,7 @@ import { defaultAwsClients, redrive, type AwsClients } from './redrive';
 import { problemLine, replayUnits, type ReplayProgress } from './replay';
 import { silenceCommand } from './silence';
 
-/** Exit statuses: everything understood / some input or option not understood / the replay itself failed. */
-export const EXIT = { ok: 0, failed: 1, notUnderstood: 2 } as const;
+export { EXIT };
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };

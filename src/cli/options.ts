@@ -2,8 +2,11 @@ import { REGION_NAME } from '../local/region-name';
 
 /**
  * Reading a command's options, shared by every command (args.ts for replay and redrive, silence.ts for
- * silence), so they all accept and refuse options the same way.
+ * silence), so they all accept and refuse options the same way, and exit the same way.
  */
+
+/** Exit statuses: everything understood / some input or option not understood / the command itself failed. */
+export const EXIT = { ok: 0, failed: 1, notUnderstood: 2 } as const;
 
 /** A mistake on the command line: printed with a pointer to --help. */
 export class UsageError extends Error {

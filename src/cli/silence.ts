@@ -8,7 +8,7 @@ import { SILENCE_CACHE_MS } from '../../lambda/silences/cache';
 import { StateStore } from '../../lambda/state/store';
 import { localDynamoClient } from '../local/dynamodb-local';
 import { awsErrorText } from './aws-errors';
-import { parseOptions, regionOption, stackOption, UsageError } from './options';
+import { EXIT, parseOptions, regionOption, stackOption, UsageError } from './options';
 import { findOutput, StackLookupFailed, StackNotFound, stackOutputs } from './stack-outputs';
 
 /**
@@ -56,7 +56,7 @@ export type SilenceTarget =
   | { readonly kind: 'stack'; readonly stack: string; readonly region?: string }
   | { readonly kind: 'table'; readonly table: string; readonly endpoint: string; readonly region?: string };
 
-export type SilenceEnd = { readonly forMs: number; readonly text: string } | { readonly until: string };
+export type SilenceEnd = { readonly forMs: number } | { readonly until: string };
 
 export type SilenceOptions =
   | { readonly action: 'add'; readonly target: SilenceTarget; readonly match: SilenceMatchers; readonly end: SilenceEnd; readonly reason: string; readonly author?: string }
@@ -151,7 +151,7 @@ function endOf(values: ReadonlyMap<string, string>): SilenceEnd {
     const forMs = parseDuration(forText);
     if (forMs === undefined) throw new UsageError(`--for "${forText}" is not a duration: use minutes, hours, days or weeks, e.g. 90m, 12h, 7d, 2w, 1d12h`);
     if (forMs > MAX_SILENCE_MS) throw new UsageError(`--for ${forText} is longer than 365 days: a silence must end (make a new one then)`);
-    return { forMs, text: forText };
+    return { forMs };
   }
   if (untilText !== undefined) {
     const until = parseTime(untilText);
@@ -193,8 +193,6 @@ export const defaultSilenceEnv: SilenceEnv = {
   localUser: () => userInfo().username,
 };
 
-export const SILENCE_EXIT = { ok: 0, failed: 1, notUnderstood: 2 } as const;
-
 /** A failure already worded for the user, with its exit status. */
 class CommandFailed extends Error {
   constructor(
@@ -218,9 +216,9 @@ export async function silenceCommand(options: SilenceOptions, io: SilenceIo, env
       else await expire(options.id, store, env, io, where);
     } catch (error) {
       if (error instanceof CommandFailed) throw error;
-      throw new CommandFailed(awsErrorText(error, `use the state table ${table}`), SILENCE_EXIT.failed);
+      throw new CommandFailed(awsErrorText(error, `use the state table ${table}`), EXIT.failed);
     }
-    return SILENCE_EXIT.ok;
+    return EXIT.ok;
   } catch (error) {
     if (!(error instanceof CommandFailed)) throw error;
     io.stderr.write(`macie-alerts: ${error.message}\n`);
@@ -234,11 +232,11 @@ async function tableOf(target: SilenceTarget, env: SilenceEnv, track: <T extends
   if (target.kind === 'table') return target.table;
   try {
     const output = findOutput(await stackOutputs(track(env.cloudFormation(target.region)), target.stack), 'StateTableName');
-    if (!output?.OutputValue) throw new CommandFailed(`stack "${target.stack}" has no StateTableName output: is it a macie-alerts stack?`, SILENCE_EXIT.notUnderstood);
+    if (!output?.OutputValue) throw new CommandFailed(`stack "${target.stack}" has no StateTableName output: is it a macie-alerts stack?`, EXIT.notUnderstood);
     return output.OutputValue;
   } catch (error) {
-    if (error instanceof StackNotFound) throw new CommandFailed(error.message, SILENCE_EXIT.notUnderstood);
-    if (error instanceof StackLookupFailed) throw new CommandFailed(error.message, SILENCE_EXIT.failed);
+    if (error instanceof StackNotFound) throw new CommandFailed(error.message, EXIT.notUnderstood);
+    if (error instanceof StackLookupFailed) throw new CommandFailed(error.message, EXIT.failed);
     throw error;
   }
 }
@@ -246,8 +244,8 @@ async function tableOf(target: SilenceTarget, env: SilenceEnv, track: <T extends
 async function add(options: Extract<SilenceOptions, { action: 'add' }>, store: StateStore, env: SilenceEnv, track: <T extends { destroy(): void }>(c: T) => T, io: SilenceIo): Promise<void> {
   const now = env.now();
   const endsAt = 'forMs' in options.end ? new Date(now.getTime() + options.end.forMs).toISOString() : options.end.until;
-  if (Date.parse(endsAt) <= now.getTime()) throw new CommandFailed(`--until ${endsAt} is in the past (it is ${now.toISOString()}): a silence must end later than now`, SILENCE_EXIT.notUnderstood);
-  if (Date.parse(endsAt) - now.getTime() > MAX_SILENCE_MS) throw new CommandFailed(`--until ${endsAt} is more than 365 days away: a silence must end (make a new one then)`, SILENCE_EXIT.notUnderstood);
+  if (Date.parse(endsAt) <= now.getTime()) throw new CommandFailed(`--until ${endsAt} is in the past (it is ${now.toISOString()}): a silence must end later than now`, EXIT.notUnderstood);
+  if (Date.parse(endsAt) - now.getTime() > MAX_SILENCE_MS) throw new CommandFailed(`--until ${endsAt} is more than 365 days away: a silence must end (make a new one then)`, EXIT.notUnderstood);
   const author = options.author ?? (options.target.kind === 'stack' ? await callerName(track(env.sts(options.target.region))) : env.localUser());
   const silence = await addSilence(store, { match: options.match, startsAt: now.toISOString(), endsAt, author, reason: options.reason, createdAt: now.toISOString() });
   io.stdout.write(
@@ -262,9 +260,9 @@ async function callerName(sts: STSClient): Promise<string> {
   try {
     arn = (await sts.send(new GetCallerIdentityCommand({}))).Arn;
   } catch (error) {
-    throw new CommandFailed(`${awsErrorText(error, 'look up your identity (sts:GetCallerIdentity)')}; or name the author with --author NAME`, SILENCE_EXIT.failed);
+    throw new CommandFailed(`${awsErrorText(error, 'look up your identity (sts:GetCallerIdentity)')}; or name the author with --author NAME`, EXIT.failed);
   }
-  if (!arn) throw new CommandFailed('sts:GetCallerIdentity named no identity: name the author with --author NAME', SILENCE_EXIT.failed);
+  if (!arn) throw new CommandFailed('sts:GetCallerIdentity named no identity: name the author with --author NAME', EXIT.failed);
   const resource = arn.split(':').slice(5).join(':');
   const [kind, ...path] = resource.split('/');
   if (kind === 'user' && path.length > 0) return path[path.length - 1];
@@ -295,7 +293,7 @@ async function list(all: boolean, store: StateStore, env: SilenceEnv, io: Silenc
 
 async function expire(id: string, store: StateStore, env: SilenceEnv, io: SilenceIo, where: string): Promise<void> {
   const result = await expireSilence(store, id, env.now());
-  if (!result) throw new CommandFailed(`no silence ${id} in ${where} (\`macie-alerts silence list --all\` shows them; ended ones are kept 7 days)`, SILENCE_EXIT.notUnderstood);
+  if (!result) throw new CommandFailed(`no silence ${id} in ${where} (\`macie-alerts silence list --all\` shows them; ended ones are kept 7 days)`, EXIT.notUnderstood);
   const { silence, alreadyEnded } = result;
   io.stdout.write(
     alreadyEnded
