@@ -1,4 +1,5 @@
 import { gunzipSync } from 'node:zlib';
+import type { CloudWatchLogsEvent } from 'aws-lambda';
 import type { Invocation } from './scenarios';
 
 /**
@@ -12,7 +13,13 @@ export function decodeFloor(invocation: Invocation): number {
     const event = JSON.parse(invocation.raw) as { detail?: unknown };
     return event.detail ? 1 : 0;
   }
-  const payload = JSON.parse(gunzipSync(Buffer.from(invocation.event.awslogs.data, 'base64')).toString('utf8')) as {
+  return decodeLogs(invocation.event).decoded;
+}
+
+/** One subscription delivery decoded as the floor decodes it; the I/O floor keys its state by the stream. */
+export function decodeLogs(event: CloudWatchLogsEvent): { logStream: string; decoded: number } {
+  const payload = JSON.parse(gunzipSync(Buffer.from(event.awslogs.data, 'base64')).toString('utf8')) as {
+    logStream: string;
     logEvents: { message: string }[];
   };
   let decoded = 0;
@@ -20,5 +27,5 @@ export function decodeFloor(invocation: Invocation): number {
     const message = JSON.parse(logEvent.message) as { eventType?: unknown };
     if (message.eventType) decoded++;
   }
-  return decoded;
+  return { logStream: payload.logStream, decoded };
 }

@@ -9,8 +9,9 @@ import type { DimensionedMetricName, DimensionValueOf, PlainMetricName, Telemetr
 import { createStateTable } from '../src/local/dynamodb-local';
 import { emptyDynamoCounts, meterDynamoDb, type DynamoCounts } from './dynamo-metering';
 import { decodeFloor } from './floor';
+import { processIoFloor } from './io-floor';
 import { processNaive } from './naive';
-import { recordingSnsClient, type SnsCounts } from './recording-sns';
+import { emptySnsCounts, recordingSnsClient, type SnsCounts } from './recording-sns';
 import { REGION, type Invocation, type Scenario } from './scenarios';
 
 /**
@@ -83,6 +84,8 @@ export interface OursPass extends PassResult {
   readonly telemetry: CountingTelemetry;
   /** Invocations whose handler threw (Lambda would retry them): should be 0. */
   readonly failedInvocations: number;
+  /** SNS messages each invocation published: the alerts the I/O floor must send too. */
+  readonly alertsPerInvocation: readonly number[];
 }
 
 /** Our pipeline: a fresh state table, the real SnsAlertPublisher on a recording client, default settings. */
@@ -105,7 +108,9 @@ export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClien
   let wallMs = 0;
   let cpuMs = 0;
   let failedInvocations = 0;
+  const alertsPerInvocation: number[] = [];
   for (const input of inputs) {
+    const messagesBefore = sns.messages;
     const cpu0 = cpuNowMs();
     const t0 = performance.now();
     try {
@@ -116,10 +121,11 @@ export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClien
     }
     wallMs += performance.now() - t0;
     cpuMs += cpuNowMs() - cpu0;
+    alertsPerInvocation.push(sns.messages - messagesBefore);
   }
   client.destroy();
   const events = scenario.invocations.slice(0, invocationLimit).reduce((n, inv) => n + inv.events, 0);
-  return { wallMs, cpuMs, events, dynamo: { ...metered }, sns: { ...sns }, telemetry, failedInvocations };
+  return { wallMs, cpuMs, events, dynamo: { ...metered }, sns: { ...sns }, telemetry, failedInvocations, alertsPerInvocation };
 }
 
 /** The decode floor over the same payloads; throws if it did not decode every event (a broken generator). */
@@ -131,7 +137,39 @@ export function runFloor(scenario: Scenario): PassResult {
   const wallMs = performance.now() - t0;
   const cpuMs = cpuNowMs() - cpu0;
   if (decoded !== scenario.eventCount) throw new Error(`floor decoded ${decoded} of ${scenario.eventCount} events of ${scenario.name}`);
-  return { wallMs, cpuMs, events: decoded, dynamo: emptyDynamoCounts(), sns: { calls: 0, messages: 0, bytes: 0 } };
+  return { wallMs, cpuMs, events: decoded, dynamo: emptyDynamoCounts(), sns: emptySnsCounts() };
+}
+
+/** Scenarios the I/O floor applies to: subscription batches (the job-log handler's input). */
+export function hasIoFloor(scenario: Scenario): boolean {
+  return scenario.invocations.every((inv) => inv.kind === 'logs');
+}
+
+/**
+ * The I/O floor (io-floor.ts) over the same payloads, against its own fresh table and a recording SNS
+ * client, publishing `alertsPerInvocation[i]` alerts for invocation i (what ours published for it).
+ */
+export async function runIoFloor(scenario: Scenario, newClient: () => DynamoDBClient, alertsPerInvocation: readonly number[]): Promise<PassResult> {
+  if (!hasIoFloor(scenario)) throw new Error(`the I/O floor takes subscription batches; ${scenario.name} has other invocations`);
+  const client = newClient();
+  const tableName = await freshTable(client);
+  const dynamo = meterDynamoDb(client, emptyDynamoCounts());
+  const { client: sns, counts } = recordingSnsClient();
+  const deps = { client, tableName, sns, topicArn: TOPIC_ARN };
+  let wallMs = 0;
+  let cpuMs = 0;
+  let events = 0;
+  for (const [i, invocation] of scenario.invocations.entries()) {
+    if (invocation.kind !== 'logs') continue;
+    const cpu0 = cpuNowMs();
+    const t0 = performance.now();
+    events += await processIoFloor(invocation.event, alertsPerInvocation[i] ?? 0, deps);
+    wallMs += performance.now() - t0;
+    cpuMs += cpuNowMs() - cpu0;
+  }
+  client.destroy();
+  if (events !== scenario.eventCount) throw new Error(`I/O floor decoded ${events} of ${scenario.eventCount} events of ${scenario.name}`);
+  return { wallMs, cpuMs, events, dynamo: { ...dynamo }, sns: { ...counts } };
 }
 
 /**

@@ -14,11 +14,24 @@ export interface SnsCounts {
   bytes: number;
 }
 
+export function emptySnsCounts(): SnsCounts {
+  return { calls: 0, messages: 0, bytes: 0 };
+}
+
 export function recordingSnsClient(): { client: SNSClient; counts: SnsCounts } {
-  const counts: SnsCounts = { calls: 0, messages: 0, bytes: 0 };
+  const counts = emptySnsCounts();
   const client = new SNSClient({ region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  (client as unknown as { send: unknown }).send = recordingSend(counts);
+  return { client, counts };
+}
+
+/**
+ * The recording `send`, to install on one client or, in a cold container (cold-container-child.ts), on
+ * SNSClient.prototype once the handler has built its own client.
+ */
+export function recordingSend(counts: SnsCounts): (command: unknown) => Promise<unknown> {
   let messageId = 0;
-  const send = async (command: unknown): Promise<unknown> => {
+  return async (command: unknown): Promise<unknown> => {
     if (command instanceof PublishBatchCommand) {
       const entries = command.input.PublishBatchRequestEntries ?? [];
       counts.calls++;
@@ -34,6 +47,4 @@ export function recordingSnsClient(): { client: SNSClient; counts: SnsCounts } {
     }
     throw new Error(`the bench's SNS stub does not implement ${(command as object)?.constructor?.name}`);
   };
-  (client as unknown as { send: typeof send }).send = send;
-  return { client, counts };
 }

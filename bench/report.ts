@@ -20,7 +20,11 @@ export interface TargetCheck {
   readonly met: boolean | 'not measured';
 }
 
-const LIMITS = { stormAlerts: 3, stormWritesPerBatch: 2, cpuRatio: 2, bundleKb: 500, loadMs: 150 };
+/**
+ * ioFloorRatio: issue 17's target, on the storm in a cold container (init + the storm's invocations, on both
+ * sides). The decode floor is printed but has no target: no design that keeps state can reach it.
+ */
+const LIMITS = { stormAlerts: 3, stormWritesPerBatch: 2, ioFloorRatio: 1.5, bundleKb: 500, loadMs: 150 };
 /** Conditional writes per published chunk before confirmed delivery: the claim alone (PENDING -> SENT). */
 const DELIVERY_WRITES_BEFORE = 1;
 /** What confirmed delivery may add (issue 13): the settle after SNS answered. */
@@ -44,6 +48,18 @@ export function checkTargets(scenarios: readonly ScenarioResult[], coldStart: Co
     const extra = replay.ours.alerts - storm.ours.alerts;
     checks.push({ target: 'Replay: zero extra alerts', actual: `${extra} extra (${replay.ours.alerts} for two deliveries vs ${storm.ours.alerts} for one)`, met: extra === 0 });
   }
+  if (storm) {
+    const target = `Storm, cold container: CPU at most ${LIMITS.ioFloorRatio}x the I/O floor`;
+    checks.push(
+      storm.cold
+        ? {
+            target,
+            actual: `${fmt(storm.cold.ratio.median, 2)}x (${spread(storm.cold.ratio, 2)}; ${fmt(storm.cold.ours.totalCpuMs.median, 0)} ms vs ${fmt(storm.cold.ioFloor.totalCpuMs.median, 0)} ms)`,
+            met: storm.cold.ratio.median <= LIMITS.ioFloorRatio,
+          }
+        : { target, actual: 'skipped (--no-cold-container)', met: 'not measured' },
+    );
+  }
   for (const s of scenarios) {
     if (s.ours.sns.calls === 0) continue;
     const perChunk = s.ours.dynamo.deliveryWrites / s.ours.sns.calls;
@@ -52,9 +68,6 @@ export function checkTargets(scenarios: readonly ScenarioResult[], coldStart: Co
       actual: `${fmt(perChunk, 2)} (${fmt(s.ours.dynamo.deliveryWrites)} claim and settle writes / ${fmt(s.ours.sns.calls)} PublishBatch calls; before: ${fmt(DELIVERY_WRITES_BEFORE, 2)})`,
       met: perChunk <= DELIVERY_WRITES_BEFORE + DELIVERY_WRITES_EXTRA,
     });
-  }
-  for (const s of scenarios) {
-    checks.push({ target: `${s.name}: handler CPU at most ${LIMITS.cpuRatio}x the decode floor`, actual: `${fmt(s.cpuRatio.median, 1)}x (${spread(s.cpuRatio, 1)})`, met: s.cpuRatio.median <= LIMITS.cpuRatio });
   }
   if (coldStart.bundles.length === 0) {
     checks.push({ target: `each bundle under ${LIMITS.bundleKb} KB, loading in under ${LIMITS.loadMs} ms`, actual: coldStart.note ?? 'no bundles', met: 'not measured' });
@@ -92,7 +105,19 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 export function renderTables(results: BenchResults): string {
   const s = results.scenarios;
   const speed = table(
-    ['scenario', 'events (invocations)', 'ours: events/s', 'ours: CPU ms / 1k events', 'floor: CPU ms / 1k events', 'ours / floor', 'of ours, DynamoDB client CPU', 'naive: CPU ms / 1k events', 'peak RSS MB (at start)'],
+    [
+      'scenario',
+      'events (invocations)',
+      'ours: events/s',
+      'ours: CPU ms / 1k events',
+      'decode floor: CPU ms / 1k events',
+      'ours / decode floor',
+      'I/O floor: CPU ms / 1k events',
+      'ours / I/O floor',
+      'of ours, DynamoDB client CPU',
+      'naive: CPU ms / 1k events',
+      'peak RSS MB (at start)',
+    ],
     s.map((r) => [
       r.name,
       `${fmt(r.events)} (${fmt(r.invocations)})`,
@@ -100,11 +125,33 @@ export function renderTables(results: BenchResults): string {
       withSpread(r.ours.cpuMsPer1k, 1),
       withSpread(r.floor.cpuMsPer1k, 1),
       `${fmt(r.cpuRatio.median, 1)}x`,
+      r.ioFloor ? withSpread(r.ioFloor.cpuMsPer1k, 1) : '-',
+      r.ioFloorRatio ? `${fmt(r.ioFloorRatio.median, 2)}x (${spread(r.ioFloorRatio, 2)})` : '-',
       `${fmt((100 * r.ours.dynamo.clientCpuMs) / ((r.ours.cpuMsPer1k.median * r.events) / 1000), 0)}%`,
       r.naive ? fmt(r.naive.cpuMsPer1k.median, 0) : '-',
       `${fmt(r.rssMb?.peakMb, 0)} (${fmt(r.rssMb?.beforeMb, 0)})`,
     ]),
   );
+  const coldRows = s.filter((r) => r.cold);
+  const coldContainers =
+    coldRows.length > 0
+      ? table(
+          ['scenario', 'ours: init + invocations = CPU ms', 'of which first invocation', 'I/O floor: init + invocations = CPU ms', 'of which first invocation', 'ours / I/O floor', 'invocations only'],
+          coldRows.map((r) => {
+            const c = r.cold!;
+            const split = (d: typeof c.ours) => `${fmt(d.initCpuMs.median, 0)} + ${fmt(d.invocationsCpuMs.median, 0)} = ${withSpread(d.totalCpuMs, 0)}`;
+            return [
+              r.name,
+              split(c.ours),
+              fmt(c.ours.firstInvocationCpuMs.median, 0),
+              split(c.ioFloor),
+              fmt(c.ioFloor.firstInvocationCpuMs.median, 0),
+              `${fmt(c.ratio.median, 2)}x (${spread(c.ratio, 2)})`,
+              `${fmt(c.invocationsRatio.median, 2)}x`,
+            ];
+          }),
+        )
+      : 'cold containers not measured (--no-cold-container)';
   const cost = table(
     ['scenario', 'DynamoDB reads / writes: ours', 'naive', 'capacity units: ours', 'naive', 'SNS calls (messages): ours', 'naive', 'alerts a subscriber gets: ours', 'naive'],
     s.map((r) => [
@@ -147,5 +194,22 @@ export function renderTables(results: BenchResults): string {
     ]),
     ...(results.coldStart.note ? [`cold start: ${results.coldStart.note}`] : []),
   ];
-  return [`### Speed (handler time only; median, min-max over measured runs)`, speed, '', '### Cost', cost, '', '### Cold start', cold, '', '### Targets', targets, '', ...notes.map((n) => `- ${n}`)].join('\n');
+  return [
+    '### Speed, warm (handler time only, after warm-up passes; median, min-max over measured runs)',
+    speed,
+    '',
+    '### Cold container (a fresh process per run: handler bundle load and client construction, then every invocation; CPU ms, median of pairs run back to back)',
+    coldContainers,
+    '',
+    '### Cost',
+    cost,
+    '',
+    '### Cold start (bundle load)',
+    cold,
+    '',
+    '### Targets',
+    targets,
+    '',
+    ...notes.map((n) => `- ${n}`),
+  ].join('\n');
 }

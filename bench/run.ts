@@ -3,27 +3,32 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startDynamoDbLocal, type LocalDynamoDb } from '../src/local/dynamodb-local';
+import { benchCold, buildColdBundles } from './cold-container';
 import { measureColdStart, type ColdStartResult } from './cold-start';
 import { checkTargets, renderTables, type BenchResults } from './report';
 import { DEFAULT_BENCH_OPTIONS, type ScenarioBenchOptions, type ScenarioResult } from './scenario-bench';
-import type { Scenario } from './scenarios';
+import { allScenarios, type Scenario } from './scenarios';
 import type { WorkerMessage, WorkerRequest } from './worker';
 
 /**
- * `npm run bench`: every scenario through our pipeline, the decode floor and the naive design, against an
- * embedded DynamoDB Local; then the cold start of the synthesized handler bundles. Prints markdown tables
- * and writes bench-results.json. Options:
+ * `npm run bench`: every scenario through our pipeline, the decode floor, the I/O floor and the naive
+ * design, against an embedded DynamoDB Local; the job-log scenarios again in cold containers (ours and the
+ * I/O floor, each in a fresh process); then the cold start of the synthesized handler bundles. Prints
+ * markdown tables and writes bench-results.json. Options:
  *   --seed N            scenario seed (default 7)
  *   --runs N            measured passes per scenario (default 3; fewer if --budget is spent)
  *   --budget S          seconds of measured passes per scenario before stopping early (default 90)
  *   --only a,b          scenarios to run (storm, fleet, findings, replay)
  *   --naive-full        run the naive design over whole scenarios instead of the first 1,000 events
- *   --no-naive / --no-cold-start
+ *   --cold-runs N       cold container pairs (ours, I/O floor) per job-log scenario (default 3)
+ *   --no-naive / --no-cold-container / --no-cold-start
  *   --cdk-out DIR       measure bundles of an existing cloud assembly instead of synthesizing one
  *   --out FILE          where to write the JSON (default bench-results.json)
  */
 const repoRoot = resolve(__dirname, '..');
 const SCENARIOS: Scenario['name'][] = ['storm', 'fleet', 'findings', 'replay'];
+/** Scenarios made of subscription batches: the job-log handler's, which the I/O floor and cold containers take. */
+const COLD_SCENARIOS: readonly Scenario['name'][] = ['storm', 'replay', 'fleet'];
 
 function parseArgs(argv: readonly string[]) {
   const value = (flag: string) => {
@@ -51,6 +56,7 @@ function parseArgs(argv: readonly string[]) {
     only: only as Scenario['name'][],
     options,
     coldStart: !argv.includes('--no-cold-start'),
+    coldRuns: argv.includes('--no-cold-container') ? 0 : Math.max(1, number('--cold-runs', 3)),
     cdkOut: value('--cdk-out'),
     out: resolve(value('--out') ?? join(repoRoot, 'bench-results.json')),
   };
@@ -100,6 +106,20 @@ async function main(): Promise<void> {
       process.stderr.write(`scenario ${scenario}\n`);
       scenarios.push(await runWorker({ scenario, seed: args.seed, endpoint: local.endpoint, options: args.options }));
     }
+    const cold = args.coldRuns > 0 ? args.only.filter((name) => COLD_SCENARIOS.includes(name)) : [];
+    if (cold.length > 0) {
+      process.stderr.write('cold containers: bundling the job-log handler and the I/O floor\n');
+      const bundles = await buildColdBundles(repoRoot);
+      try {
+        for (const scenario of allScenarios(args.seed).filter((s) => cold.includes(s.name))) {
+          const figures = await benchCold(scenario, { repoRoot, endpoint: local.endpoint, bundles, runs: args.coldRuns }, (m) => process.stderr.write(`  ${m}\n`));
+          const i = scenarios.findIndex((r) => r.name === scenario.name);
+          scenarios[i] = { ...scenarios[i], cold: figures };
+        }
+      } finally {
+        bundles.remove();
+      }
+    }
   } finally {
     await stop();
   }
@@ -115,7 +135,7 @@ async function main(): Promise<void> {
     generatedAt: new Date().toISOString(),
     machine: { node: process.version, cpus: cpuInfo[0]?.model?.trim() ?? 'unknown', cores: cpuInfo.length, loadAverage },
     seed: args.seed,
-    options: { ...args.options, naiveSampleEvents: Number.isFinite(args.options.naiveSampleEvents) ? args.options.naiveSampleEvents : 'all' },
+    options: { ...args.options, naiveSampleEvents: Number.isFinite(args.options.naiveSampleEvents) ? args.options.naiveSampleEvents : 'all', coldRuns: args.coldRuns },
     scenarios,
     coldStart,
     targets: checkTargets(scenarios, coldStart),

@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoCounts } from './dynamo-metering';
-import { runFloor, runNaive, runOurs, type OursPass, type PassResult, type Pipelines } from './measure';
+import type { ColdFigures } from './cold-container';
+import { hasIoFloor, runFloor, runIoFloor, runNaive, runOurs, type OursPass, type PassResult, type Pipelines } from './measure';
 import type { SnsCounts } from './recording-sns';
 import type { Scenario } from './scenarios';
 import { perThousand, summarize, type Spread } from './stats';
@@ -20,6 +21,12 @@ export interface ScenarioResult {
   readonly floor: { readonly eventsPerSec: Spread; readonly cpuMsPer1k: Spread };
   /** ours / floor handler CPU, per measured run against the floor's median. */
   readonly cpuRatio: Spread;
+  /** The I/O floor in this warm process (job-log scenarios only): decode + 1 GetItem + 1 PutItem per batch + 1 PublishBatch per alert. */
+  readonly ioFloor?: DesignFigures;
+  /** ours / I/O floor handler CPU, warm, per measured run against the I/O floor's median. */
+  readonly ioFloorRatio?: Spread;
+  /** Both designs in fresh processes (cold-container.ts): set by run.ts, not by benchScenario. */
+  readonly cold?: ColdFigures;
   readonly naive?: DesignFigures & {
     /** Events the naive design actually processed; its absolute counts are scaled from them to `events`. */
     readonly measuredEvents: number;
@@ -118,6 +125,13 @@ export async function benchScenario(
   const floor = Array.from({ length: options.floorRuns }, () => runFloor(scenario));
   const last = ours[ours.length - 1];
   const floorCpu = summarize(floor.map((f) => f.cpuMs)).median;
+  const ioFloor: PassResult[] = [];
+  if (hasIoFloor(scenario)) {
+    for (let i = 0; i < options.warmups; i++) await runIoFloor(scenario, newClient, last.alertsPerInvocation);
+    for (let i = 0; i < options.floorRuns; i++) ioFloor.push(await runIoFloor(scenario, newClient, last.alertsPerInvocation));
+    onProgress(`${scenario.name}: I/O floor ${Math.round(summarize(ioFloor.map((f) => f.wallMs)).median)} ms`);
+  }
+  const ioFloorCpu = summarize(ioFloor.map((f) => f.cpuMs)).median;
   const rss = process.resourceUsage().maxRSS / 1024;
   const naive = options.naive ? await runNaive(scenario, newClient, options.naiveConcurrency, options.naiveSampleEvents) : undefined;
   if (naive) onProgress(`${scenario.name}: naive ${Math.round(naive.wallMs)} ms`);
@@ -134,6 +148,8 @@ export async function benchScenario(
     },
     floor: { eventsPerSec: summarize(floor.map((f) => (f.events * 1000) / f.wallMs)), cpuMsPer1k: summarize(floor.map((f) => perThousand(f.cpuMs, f.events))) },
     cpuRatio: summarize(ours.map((o) => o.cpuMs / floorCpu)),
+    ioFloor: ioFloor.length ? figures(ioFloor, ioFloor[ioFloor.length - 1]) : undefined,
+    ioFloorRatio: ioFloor.length ? summarize(ours.map((o) => o.cpuMs / ioFloorCpu)) : undefined,
     naive: naive ? { ...figures([naive], naive, scenario.eventCount), measuredEvents: naive.events } : undefined,
     rssMb: { beforeMb: NaN, peakMb: rss },
   };

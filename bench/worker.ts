@@ -1,4 +1,5 @@
 import { localDynamoClient } from '../src/local/dynamodb-local';
+import { runForked } from './forked-child';
 import { ourPipelines } from './pipelines';
 import { benchScenario, type ScenarioBenchOptions, type ScenarioResult } from './scenario-bench';
 import { allScenarios, FULL_SIZES, type Scenario, type ScenarioSizes } from './scenarios';
@@ -27,11 +28,4 @@ async function main(): Promise<void> {
   send({ result: { ...result, rssMb: { beforeMb, peakMb: result.rssMb?.peakMb ?? NaN } } });
 }
 
-main().then(
-  () => process.disconnect?.(),
-  (error) => {
-    process.send?.({ error: String((error as Error)?.stack ?? error) });
-    process.exitCode = 1;
-    process.disconnect?.();
-  },
-);
+runForked(main);

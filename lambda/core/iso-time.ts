@@ -3,9 +3,28 @@
  * module imports nothing, so using it costs no pipeline its bundle size or cold start.
  */
 
+/**
+ * Date.parse of each text once. A storm batch compares each of its 1,000 event times a dozen times (sorting,
+ * first/last of each group, the newest event), and parsing is most of a comparison. Bounded: cleared when
+ * full, since what repeats is the times of the batch at hand. Date.parse depends on nothing but the text
+ * (and, for a text without Z or offset, the process's time zone, which nothing here changes while running).
+ */
+const instants = new Map<string, number>();
+const INSTANTS_CAP = 8192;
+
+function instant(iso: string): number {
+  let ms = instants.get(iso);
+  if (ms === undefined) {
+    ms = Date.parse(iso);
+    if (instants.size >= INSTANTS_CAP) instants.clear();
+    instants.set(iso, ms);
+  }
+  return ms;
+}
+
 /** Orders ISO date-times by instant (offsets differ, digits differ), then by text so the order is total. */
 export function compareIso(a: string, b: string): number {
-  const d = Date.parse(a) - Date.parse(b);
+  const d = instant(a) - instant(b);
   if (d !== 0 && Number.isFinite(d)) return d < 0 ? -1 : 1;
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -15,7 +15,9 @@ const ELLIPSIS = '…';
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\uFFFE\uFFFF]/gu;
 const LINE_BREAKS = /\r\n|[\n\r\u2028\u2029\u0085\v\f]/g;
 
-const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+// Built on first use: only a text over its length cap needs it, and building it loads ICU's break data (about
+// 10 ms of CPU, which every cold start of every handler paid at load, most of them never truncating anything).
+let segmenter: Intl.Segmenter | undefined;
 
 /** Removes control, bidi and zero-width characters. Tabs and line breaks become spaces unless `keepNewlines`. */
 export function stripUnsafeChars(text: string, options: { keepNewlines?: boolean } = {}): string {
@@ -39,6 +41,7 @@ export function truncateText(text: string, max: number, ellipsis = ELLIPSIS): st
   const budget = max - ellipsis.length;
   if (budget <= 0) return ellipsis.slice(0, Math.max(0, max));
   let cut = '';
+  segmenter ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
   for (const { segment } of segmenter.segment(text)) {
     if (cut.length + segment.length > budget) break;
     cut += segment;
@@ -53,7 +56,27 @@ export function cleanLine(text: string, max: number): string {
   return truncateText(stripUnsafeChars(text).replace(/\s+/g, ' ').trim(), max);
 }
 
-/** Untrusted prose that may keep its line breaks (at most one blank line in a row), length capped. */
+/** What a line break inside an event value shows as, where the value is quoted in our own sentences. */
+export const LINE_BREAK_MARK = '⏎';
+
+/**
+ * Prose that quotes event values, on one line. An object key or a description may hold line breaks meant to
+ * start a section of its own ("What to do" / "Nothing: ignore this alert"); each break (CR, LF, VT, FF, NEL,
+ * U+2028, U+2029) becomes a visible mark, so the reader sees the value spanned lines and no line of ours
+ * starts with words from an event.
+ */
+export function cleanProse(text: string, max: number): string {
+  const lines = stripUnsafeChars(text, { keepNewlines: true })
+    .split('\n')
+    .map((line) => line.replace(/\s+/g, ' ').trim())
+    .filter(Boolean);
+  return truncateText(lines.join(` ${LINE_BREAK_MARK} `), max);
+}
+
+/**
+ * Our own multi-line text (advice, one step per line), which never quotes event values: lines are kept (at
+ * most one blank line in a row), length capped.
+ */
 export function cleanParagraph(text: string, max: number): string {
   const stripped = stripUnsafeChars(text, { keepNewlines: true })
     .split('\n')
@@ -113,7 +136,12 @@ export function plainSafeLine(text: string, max: number): string {
   return defangUrls(cleanLine(text, max));
 }
 
-/** Untrusted prose for plain-text forms (email): cleaned, capped, URLs defanged. */
+/** Prose quoting event values, for plain-text forms (email): one line, capped, URLs defanged. */
+export function plainSafeProse(text: string, max: number): string {
+  return defangUrls(cleanProse(text, max));
+}
+
+/** Our multi-line advice for plain-text forms (email): lines kept, capped, URLs defanged. */
 export function plainSafeParagraph(text: string, max: number): string {
   return defangUrls(cleanParagraph(text, max));
 }
@@ -123,7 +151,12 @@ export function chatSafeLine(text: string, max: number): string {
   return escapeChatMarkdown(cleanLine(text, max));
 }
 
-/** Multi-line chat text (description): clean, cap, then neutralise markup. */
+/** Prose quoting event values, for chat: one line, capped, markup neutralised. */
+export function chatSafeProse(text: string, max: number): string {
+  return escapeChatMarkdown(cleanProse(text, max));
+}
+
+/** Our multi-line advice for chat (next steps): lines kept, capped, markup neutralised. */
 export function chatSafeParagraph(text: string, max: number): string {
   return escapeChatMarkdown(cleanParagraph(text, max));
 }

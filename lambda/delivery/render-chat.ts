@@ -1,6 +1,6 @@
 import type { Alert } from '../core/alert';
 import type { Severity } from '../core/severity';
-import { chatSafeLine, chatSafeParagraph, cleanLine, isSafeConsoleUrl } from '../core/sanitize';
+import { chatSafeLine, chatSafeParagraph, chatSafeProse, cleanLine, isSafeConsoleUrl } from '../core/sanitize';
 import { possibleRepeatLine, type PossibleRepeat } from './possible-repeat';
 
 /**
@@ -71,8 +71,8 @@ function build(alert: Alert, budget: Budget, repeat: PossibleRepeat | undefined)
   const paragraphs = [
     repeat ? possibleRepeatLine(repeat) : '',
     alert.sample ? 'SAMPLE: this alert comes from a sample finding, not from your data.' : '',
-    chatSafeParagraph(alert.whatHappened, budget.description / 2),
-    chatSafeParagraph(alert.whatItMeans, budget.description / 4),
+    chatSafeProse(alert.whatHappened, budget.description / 2),
+    chatSafeProse(alert.whatItMeans, budget.description / 4),
     where(alert) + (alert.count > 1 ? ` (${alert.count} events)` : ''),
   ].filter(Boolean);
   const description = paragraphs.join('\n\n');

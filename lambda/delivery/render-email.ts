@@ -1,5 +1,5 @@
 import type { AffectedResources, Alert } from '../core/alert';
-import { cleanLine, isSafeConsoleUrl, plainSafeLine, plainSafeParagraph } from '../core/sanitize';
+import { cleanLine, isSafeConsoleUrl, plainSafeLine, plainSafeParagraph, plainSafeProse } from '../core/sanitize';
 import { possibleRepeatLine, type PossibleRepeat } from './possible-repeat';
 
 /** SNS rejects an email Subject of 100 characters or more. */
@@ -58,8 +58,8 @@ export function renderEmailBody(alert: Alert, repeat?: PossibleRepeat): string {
   lines.push(where.join(', '));
   lines.push(`When: ${plainSafeLine(alert.occurredAt, 40)}${alert.count > 1 ? ` (${alert.count} events)` : ''}`);
 
-  section('What happened', plainSafeParagraph(alert.whatHappened, PROSE_MAX));
-  section('What it means', plainSafeParagraph(alert.whatItMeans, PROSE_MAX));
+  section('What happened', plainSafeProse(alert.whatHappened, PROSE_MAX));
+  section('What it means', plainSafeProse(alert.whatItMeans, PROSE_MAX));
   section('What to do', plainSafeParagraph(alert.whatToDo, PROSE_MAX));
 
   const details: string[] = [

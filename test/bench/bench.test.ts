@@ -1,6 +1,9 @@
+import { resolve } from 'node:path';
+import { benchCold, buildColdBundles, runColdContainer, type ColdBundles } from '../../bench/cold-container';
 import { decodeFloor } from '../../bench/floor';
-import { runFloor, runNaive, runOurs } from '../../bench/measure';
+import { hasIoFloor, runFloor, runIoFloor, runNaive, runOurs } from '../../bench/measure';
 import { ourPipelines } from '../../bench/pipelines';
+import { summarizeProfiles } from '../../bench/profile';
 import { benchScenario, DEFAULT_BENCH_OPTIONS } from '../../bench/scenario-bench';
 import { allScenarios, fleetScenario, findingsScenario, replayScenario, stormScenario, type ScenarioSizes } from '../../bench/scenarios';
 import { testDynamoClient } from '../support/dynamodb';
@@ -95,5 +98,88 @@ describe('designs measured against DynamoDB Local', () => {
     expect(result.naive?.measuredEvents).toBe(5);
     expect(result.naive?.alerts).toBe(findings.eventCount);
     expect(result.naive?.per1k.dynamoRequests).toBe(2000);
+  });
+});
+
+describe('the I/O floor', () => {
+  it('makes one GetItem and one PutItem per subscription batch and one PublishBatch per alert it is given', async () => {
+    const storm = stormScenario(7, TINY);
+    const alerts = storm.invocations.map((_, i) => (i === 1 ? 2 : i === storm.invocations.length - 1 ? 1 : 0));
+    const floor = await runIoFloor(storm, testDynamoClient, alerts);
+    expect(floor.events).toBe(storm.eventCount);
+    expect([floor.dynamo.reads, floor.dynamo.writes, floor.dynamo.other]).toEqual([storm.invocations.length, storm.invocations.length, 0]);
+    expect([floor.sns.calls, floor.sns.messages]).toEqual([3, 3]);
+  });
+
+  it('publishes what ours published, batch by batch, when benchScenario runs it', async () => {
+    const storm = stormScenario(7, TINY);
+    const ours = await runOurs(storm, testDynamoClient, ourPipelines);
+    expect(ours.alertsPerInvocation).toHaveLength(storm.invocations.length);
+    expect(ours.alertsPerInvocation.reduce((s, n) => s + n, 0)).toBe(ours.sns.messages);
+    const result = await benchScenario(storm, testDynamoClient, ourPipelines, { ...DEFAULT_BENCH_OPTIONS, runs: 2, floorRuns: 2, naive: false });
+    expect(result.ioFloor?.sns.messages).toBe(ours.sns.messages);
+    expect(result.ioFloor?.dynamo.reads).toBe(storm.invocations.length);
+    expect(result.ioFloorRatio?.runs).toBe(2);
+  });
+
+  it('has no figures for the findings scenario (EventBridge events, not subscription batches)', async () => {
+    const findings = findingsScenario(7, TINY);
+    expect(hasIoFloor(findings)).toBe(false);
+    await expect(runIoFloor(findings, testDynamoClient, [])).rejects.toThrow(/subscription batches/);
+  });
+});
+
+describe('cold containers', () => {
+  let bundles: ColdBundles;
+  beforeAll(async () => {
+    bundles = await buildColdBundles(resolve(__dirname, '..', '..'));
+  });
+  afterAll(() => bundles?.remove());
+
+  it('run the deployed job-log handler and the I/O floor in fresh processes, with the same alerts as a warm pass', async () => {
+    const storm = stormScenario(7, TINY);
+    const endpoint = process.env.TEST_DYNAMODB_ENDPOINT!;
+    const warm = await runOurs(storm, testDynamoClient, ourPipelines);
+    const options = { repoRoot: resolve(__dirname, '..', '..'), endpoint, bundles };
+    const ours = await runColdContainer(storm, bundles.ours, options);
+    expect(ours.failedInvocations).toBe(0);
+    expect(ours.invocationCpuMs).toHaveLength(storm.invocations.length);
+    expect(ours.alertsPerInvocation).toEqual(warm.alertsPerInvocation);
+    const floor = await runColdContainer(storm, bundles.ioFloor, options, ours.alertsPerInvocation);
+    expect(floor.failedInvocations).toBe(0);
+    expect(floor.alertsPerInvocation).toEqual(ours.alertsPerInvocation);
+
+    const figures = await benchCold(storm, { ...options, runs: 1 });
+    expect(figures.ours.alerts).toBe(warm.sns.messages);
+    expect(figures.ioFloor.alerts).toBe(warm.sns.messages);
+    expect(figures.ratio.runs).toBe(1);
+  });
+});
+
+describe('bench:profile summaries', () => {
+  const frame = (functionName: string, url = '') => ({ functionName, url, lineNumber: 0, columnNumber: 0 });
+  it('attribute self time to functions and modules (npm package, project file, node), idle apart, averaged over profiles', () => {
+    const profile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)') },
+        { id: 2, callFrame: frame('(idle)') },
+        { id: 3, callFrame: frame('(garbage collector)') },
+        { id: 4, callFrame: frame('parse', 'file:///x/node_modules/zod/v4/core/schemas.js') },
+        { id: 5, callFrame: frame('reduceRun', 'file:///x/lambda/job-log/run-state.ts') },
+        { id: 6, callFrame: frame('writev', 'node:internal/fs/streams') },
+      ],
+      samples: [2, 3, 4, 4, 5, 5, 5, 6],
+      timeDeltas: [5000, 1000, 1000, 1000, 1000, 1000, 1000, 1000],
+    };
+    const summary = summarizeProfiles([profile, profile]);
+    expect(summary.idleMs).toBe(5);
+    expect(summary.cpuMs).toBe(7);
+    expect(summary.byModule.map((m) => [m.name, m.selfMs])).toEqual([
+      ['lambda/job-log/run-state.ts', 3],
+      ['zod', 2],
+      ['(garbage collector)', 1],
+      ['node:internal/fs/streams', 1],
+    ]);
+    expect(summary.byFunction[0]).toEqual({ name: 'reduceRun lambda/job-log/run-state.ts:1', selfMs: 3, share: 3 / 7 });
   });
 });

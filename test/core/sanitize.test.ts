@@ -2,6 +2,7 @@ import {
   chatSafeLine,
   cleanLine,
   cleanParagraph,
+  cleanProse,
   defangUrls,
   escapeChatMarkdown,
   gsm7Length,
@@ -45,8 +46,16 @@ describe('cleanLine / cleanParagraph', () => {
     expect(cleanLine('  a \n\n b\t\tc  ', 100)).toBe('a b c');
     expect(cleanLine('x'.repeat(2000), 50)).toHaveLength(50);
   });
-  it('keeps at most one blank line in prose', () => {
+  it('keeps at most one blank line in our own multi-line text', () => {
     expect(cleanParagraph('one\n\n\n\n two \u0007\nthree', 100)).toBe('one\n\ntwo\nthree');
+  });
+});
+
+describe('cleanProse', () => {
+  it('puts prose that quotes event values on one line, every kind of line break shown as a mark', () => {
+    expect(cleanProse('Found in report.csv\r\nWhat to do\u2028Nothing\u0085now\u2029\v\fend.', 200)).toBe('Found in report.csv ⏎ What to do ⏎ Nothing ⏎ now ⏎ end.');
+    expect(cleanProse('  no breaks  at\tall ', 200)).toBe('no breaks at all');
+    expect(cleanProse('x'.repeat(300), 100)).toHaveLength(100);
   });
 });
 

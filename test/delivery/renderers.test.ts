@@ -18,10 +18,11 @@ const INVISIBLE = /[\p{Cc}\p{Cf}]/u;
 const cases = CATALOGUE.map(({ name, alert }) => [name, alert] as [string, Alert]);
 
 /** Every string anywhere in a value. */
+/** Every display string of a rendering (the JSON form's `raw` names are exact by design, and left out). */
 function strings(value: unknown): string[] {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value)) return value.flatMap(strings);
-  if (value && typeof value === 'object') return Object.values(value).flatMap(strings);
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => (k === 'raw' ? [] : strings(v)));
   return [];
 }
 
@@ -171,7 +172,8 @@ describe('hostile input is neutralised', () => {
   });
 
   it('email: control and bidi characters are removed, URLs in names defanged, long names capped', () => {
-    expect(body).toContain('Objects in bucketwithbell\nSubject: forged[31mred were not analysed. invoicegpj.exe and isolate zerowidth');
+    expect(body).toContain('Objects in bucketwithbell ⏎ Subject: forged[31mred were not analysed. invoicegpj.exe and isolate zerowidth');
+    expect(body.split('\n')).not.toContain('Subject: forged[31mred were not analysed. invoicegpj.exe and isolate zerowidth');
     expect(body).toContain('- [Click here to fix access](hxxps://evil.example/login)\n');
     expect(body).not.toContain('https://evil.example');
     const longLine = body.split('\n').find((l) => l.startsWith('- very-long-'))!;
@@ -186,9 +188,15 @@ describe('hostile input is neutralised', () => {
     );
   });
 
-  it('JSON: strings are cleaned, unsafe links dropped', () => {
-    const parsed = JSON.parse(renderJson(hostileBucketError));
-    expect(parsed.whatItMeans).toBe('Objects in bucketwithbell\nSubject: forged[31mred were not analysed. invoicegpj.exe and isolate zerowidth');
+  it('JSON: display strings are cleaned, unsafe links dropped, the exact names kept apart in raw, escaped in the text', () => {
+    const json = renderJson(hostileBucketError);
+    const parsed = JSON.parse(json);
+    const buckets = hostileBucketError.affected.find((a) => a.kind === 'bucket')!;
+    const shown = parsed.affected.find((a: { kind: string }) => a.kind === 'bucket');
+    expect(shown.raw).toEqual(buckets.items.map((name) => (name.length <= 4096 ? name : null)));
+    expect(shown.items).not.toEqual(shown.raw);
+    expect(json).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b-\u200f]/);
+    expect(parsed.whatItMeans).toBe('Objects in bucketwithbell ⏎ Subject: forged[31mred were not analysed. invoicegpj.exe and isolate zerowidth');
     expect(parsed.links.map((l: { label: string }) => l.label)).toEqual(['Macie job', "Job's log stream in CloudWatch Logs"]);
     expect(parsed.affected[0].items[3]).toHaveLength(1000);
   });

@@ -15,10 +15,13 @@ const UNSAFE_MULTI_LINE = /[\p{Cf}\p{Cs}\p{Co}\u2028\u2029]|(?!\n)\p{Cc}/u;
 /** Raw C0/C1 controls and bidi/line separators in serialized JSON (JSON.stringify leaves C1, bidi and U+2028 raw). */
 const UNSAFE_IN_JSON_TEXT = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]/;
 
-function strings(value: unknown, out: string[] = []): string[] {
+/** Every string in a value; `raw` fields (the JSON form's exact names, for automation) only with `raw`. */
+function strings(value: unknown, out: string[] = [], options: { raw?: boolean } = {}): string[] {
   if (typeof value === 'string') out.push(value);
-  else if (Array.isArray(value)) value.forEach((v) => strings(v, out));
-  else if (value && typeof value === 'object') Object.values(value).forEach((v) => strings(v, out));
+  else if (Array.isArray(value)) value.forEach((v) => strings(v, out, options));
+  else if (value && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) if (key !== 'raw' || options.raw) strings(v, out, options);
+  }
   return out;
 }
 
@@ -66,6 +69,7 @@ export function renderingProblems(alert: Alert, options: { skip?: readonly RegEx
   const json = renderJson(alert, repeat);
   if (Buffer.byteLength(json) > JSON_MAX_BYTES) problems.push(where(`json is ${Buffer.byteLength(json)} bytes`));
   if (UNSAFE_IN_JSON_TEXT.test(json)) problems.push(where('json form has raw control or bidi characters'));
+  // Display values are clean; the exact names in `raw` may hold anything, but only as \u escapes in the text.
   for (const s of strings(JSON.parse(json))) if (UNSAFE_MULTI_LINE.test(s)) problems.push(where('json value has control characters'));
 
   const message = buildSnsMessage(alert, repeat);
