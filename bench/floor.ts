@@ -4,14 +4,16 @@ import type { Invocation } from './scenarios';
 
 /**
  * The decode floor: the work no design can skip. A log delivery must be base64-decoded, gunzipped and
- * parsed, and each Macie message in it parsed again; an EventBridge event must be parsed (the Lambda
- * runtime does it before the handler). Returns how many events it decoded so the work cannot be optimised
- * away and the caller can check it saw the whole scenario.
+ * parsed, and each Macie message in it parsed again; an SQS batch must be parsed (the Lambda runtime does
+ * it before the handler) and each record's body, the EventBridge event, parsed again. Returns how many events
+ * it decoded so the work cannot be optimised away and the caller can check it saw the whole scenario.
  */
 export function decodeFloor(invocation: Invocation): number {
-  if (invocation.kind === 'finding') {
-    const event = JSON.parse(invocation.raw) as { detail?: unknown };
-    return event.detail ? 1 : 0;
+  if (invocation.kind === 'findings') {
+    const batch = JSON.parse(invocation.raw) as { Records: { body: string }[] };
+    let decoded = 0;
+    for (const record of batch.Records) if ((JSON.parse(record.body) as { detail?: unknown }).detail) decoded++;
+    return decoded;
   }
   return decodeLogs(invocation.event).decoded;
 }

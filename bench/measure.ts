@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { CloudWatchLogsEvent } from 'aws-lambda';
+import type { CloudWatchLogsEvent, SQSEvent } from 'aws-lambda';
+import type { BatchReport } from '../lambda/core/event-report';
 import type { PipelineDeps } from '../lambda/pipeline-deps';
 import { DEFAULT_SETTINGS } from '../lambda/core/settings';
 import { SnsAlertPublisher } from '../lambda/delivery/sns-publisher';
 import { StateStore } from '../lambda/state/store';
+import { keys } from '../lambda/state/table';
 import type { DimensionedMetricName, DimensionValueOf, PlainMetricName, Telemetry } from '../lambda/core/telemetry';
 import { createStateTable } from '../src/local/dynamodb-local';
+import { sqsEvent, type QueueMessage } from '../src/local/sqs-queue';
 import { emptyDynamoCounts, meterDynamoDb, type DynamoCounts } from './dynamo-metering';
 import { decodeFloor } from './floor';
 import { processIoFloor } from './io-floor';
@@ -29,7 +32,7 @@ export interface PassResult {
 /** The two handlers under test, injected so that the test can drive the bench code with the same ones. */
 export interface Pipelines {
   logs(event: CloudWatchLogsEvent, deps: PipelineDeps): Promise<unknown>;
-  finding(event: unknown, deps: PipelineDeps): Promise<unknown>;
+  findings(event: SQSEvent, deps: PipelineDeps): Promise<BatchReport>;
 }
 
 export const TOPIC_ARN = `arn:aws:sns:${REGION}:123456789012:macie-alerts`;
@@ -76,24 +79,36 @@ async function freshTable(client: DynamoDBClient): Promise<string> {
 }
 
 /** What the Lambda runtime hands the handler: a parsed event (its JSON.parse is the floor's, not ours). */
-function handlerInput(invocation: Invocation): { kind: 'logs'; event: CloudWatchLogsEvent } | { kind: 'finding'; event: unknown } {
-  return invocation.kind === 'logs' ? { kind: 'logs', event: invocation.event } : { kind: 'finding', event: JSON.parse(invocation.raw) };
+function handlerInput(invocation: Invocation): { kind: 'logs'; event: CloudWatchLogsEvent } | { kind: 'findings'; event: SQSEvent } {
+  return invocation.kind === 'logs' ? { kind: 'logs', event: invocation.event } : { kind: 'findings', event: JSON.parse(invocation.raw) as SQSEvent };
 }
 
 export interface OursPass extends PassResult {
   readonly telemetry: CountingTelemetry;
   /** Invocations whose handler threw (Lambda would retry them): should be 0. */
   readonly failedInvocations: number;
+  /** Handler invocations, including SQS's redeliveries of records listed in batchItemFailures. */
+  readonly invocations: number;
+  /** Records delivered again because their batch listed them in batchItemFailures. */
+  readonly redeliveredRecords: number;
+  /** The findings groups as stored after the pass, when the scenario says what they must be. */
+  readonly groups?: GroupsFound;
   /** SNS messages each invocation published: the alerts the I/O floor must send too. */
   readonly alertsPerInvocation: readonly number[];
 }
 
-/** Our pipeline: a fresh state table, the real SnsAlertPublisher on a recording client, default settings. */
-export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClient, pipelines: Pipelines, invocationLimit = Infinity): Promise<OursPass> {
+export interface GroupsFound {
+  /** Sensitive-data groups of the scenario's job. */
+  readonly groups: number;
+  /** Their counts, summed: exactly the findings, or some were lost or counted twice. */
+  readonly counted: number;
+}
+
+/** Our pipeline's deps: a fresh state table on a metered client, the real SnsAlertPublisher on a recording client, default settings. */
+export async function oursDeps(newClient: () => DynamoDBClient) {
   const client = newClient();
   const tableName = await freshTable(client);
-  const dynamo = emptyDynamoCounts();
-  const metered = meterDynamoDb(client, dynamo);
+  const metered = meterDynamoDb(client, emptyDynamoCounts());
   const { client: snsClient, counts: sns } = recordingSnsClient();
   const telemetry = new CountingTelemetry();
   const deps: PipelineDeps = {
@@ -104,28 +119,56 @@ export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClien
     region: REGION,
     now: () => new Date(),
   };
+  return { client, deps, metered, sns, telemetry };
+}
+
+export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClient, pipelines: Pipelines, invocationLimit = Infinity): Promise<OursPass> {
+  const { client, deps, metered, sns, telemetry } = await oursDeps(newClient);
   const inputs = scenario.invocations.slice(0, invocationLimit).map(handlerInput);
   let wallMs = 0;
   let cpuMs = 0;
   let failedInvocations = 0;
+  let redeliveredRecords = 0;
   const alertsPerInvocation: number[] = [];
-  for (const input of inputs) {
+  // Records a batch could not apply come back, as SQS delivers them again after their visibility timeout.
+  const redeliveries: QueueMessage[] = [];
+  const invoke = async (input: ReturnType<typeof handlerInput>) => {
     const messagesBefore = sns.messages;
     const cpu0 = cpuNowMs();
     const t0 = performance.now();
     try {
       if (input.kind === 'logs') await pipelines.logs(input.event, deps);
-      else await pipelines.finding(input.event, deps);
+      else {
+        const { batchItemFailures } = await pipelines.findings(input.event, deps);
+        const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
+        redeliveries.push(...input.event.Records.filter((r) => failed.has(r.messageId)).map((r) => ({ messageId: r.messageId, body: r.body, receiveCount: Number(r.attributes.ApproximateReceiveCount) + 1 })));
+      }
     } catch {
       failedInvocations++;
     }
     wallMs += performance.now() - t0;
     cpuMs += cpuNowMs() - cpu0;
-    alertsPerInvocation.push(sns.messages - messagesBefore);
+    return sns.messages - messagesBefore;
+  };
+  for (const input of inputs) alertsPerInvocation.push(await invoke(input));
+  let invocations = inputs.length;
+  while (redeliveries.length > 0) {
+    const batch = redeliveries.splice(0, redeliveries.length);
+    redeliveredRecords += batch.length;
+    invocations++;
+    await invoke({ kind: 'findings', event: sqsEvent(batch) });
   }
+  const measured = { ...metered };
+  const groups = scenario.expected && invocationLimit === Infinity ? await groupsFound(deps.store, scenario.expected.jobId) : undefined;
   client.destroy();
   const events = scenario.invocations.slice(0, invocationLimit).reduce((n, inv) => n + inv.events, 0);
-  return { wallMs, cpuMs, events, dynamo: { ...metered }, sns: { ...sns }, telemetry, failedInvocations, alertsPerInvocation };
+  return { wallMs, cpuMs, events, dynamo: measured, sns: { ...sns }, telemetry, failedInvocations, invocations, redeliveredRecords, groups, alertsPerInvocation };
+}
+
+/** A job's findings groups (every run), read after the pass: not part of the measured requests. */
+export async function groupsFound(store: StateStore, jobId: string): Promise<GroupsFound> {
+  const items = await store.listPrefix(keys.job(jobId).pk, 'FGROUP#');
+  return { groups: items.length, counted: items.reduce((n, g) => n + (typeof g.count === 'number' ? g.count : 0), 0) };
 }
 
 /** The decode floor over the same payloads; throws if it did not decode every event (a broken generator). */

@@ -24,9 +24,12 @@ interface NaiveEvent {
 }
 
 function eventsOf(invocation: Invocation): NaiveEvent[] {
-  if (invocation.kind === 'finding') {
-    const event = JSON.parse(invocation.raw) as { detail: { id: string; type: string; severity: { description: string } } };
-    return [{ stateKey: `NAIVE#FINDING#${event.detail.id}`, subject: `[${event.detail.severity.description}] Macie finding ${event.detail.type}`, body: JSON.stringify(event) }];
+  if (invocation.kind === 'findings') {
+    const batch = JSON.parse(invocation.raw) as { Records: { body: string }[] };
+    return batch.Records.map((record) => {
+      const event = JSON.parse(record.body) as { detail: { id: string; type: string; severity: { description: string } } };
+      return { stateKey: `NAIVE#FINDING#${event.detail.id}`, subject: `[${event.detail.severity.description}] Macie finding ${event.detail.type}`, body: record.body };
+    });
   }
   const payload = JSON.parse(gunzipSync(Buffer.from(invocation.event.awslogs.data, 'base64')).toString('utf8')) as { logEvents: { message: string }[] };
   return payload.logEvents.map((logEvent) => {

@@ -1,9 +1,9 @@
-import { processFindingEvent } from '../lambda/findings/pipeline';
+import { processFindingBatch } from '../lambda/findings/pipeline';
 import { processSubscriptionEvent } from '../lambda/job-log/pipeline';
 import type { Pipelines } from './measure';
 
 /** The pipelines the deployed handlers run (lambda/handlers/*), called the way the handlers call them. */
 export const ourPipelines: Pipelines = {
   logs: (event, deps) => processSubscriptionEvent(event, deps),
-  finding: (event, deps) => processFindingEvent(event, deps),
+  findings: (event, deps) => processFindingBatch(event, deps),
 };

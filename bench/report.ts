@@ -1,4 +1,5 @@
 import type { ColdStartResult } from './cold-start';
+import type { ContentionResult } from './contention';
 import type { ScenarioResult } from './scenario-bench';
 import type { Spread } from './stats';
 
@@ -10,6 +11,8 @@ export interface BenchResults {
   readonly options: Record<string, unknown>;
   readonly scenarios: readonly ScenarioResult[];
   readonly coldStart: ColdStartResult;
+  /** Batches of the same findings groups at once (not measured with --no-contention). */
+  readonly contention?: ContentionResult;
   readonly targets: readonly TargetCheck[];
   readonly durationSeconds: number;
 }
@@ -24,13 +27,28 @@ export interface TargetCheck {
  * ioFloorRatio: issue 17's target, on the storm in a cold container (init + the storm's invocations, on both
  * sides). The decode floor is printed but has no target: no design that keeps state can reach it.
  */
-const LIMITS = { stormAlerts: 3, stormWritesPerBatch: 2, ioFloorRatio: 1.5, bundleKb: 500, loadMs: 150 };
+const LIMITS = {
+  stormAlerts: 3,
+  stormWritesPerBatch: 2,
+  ioFloorRatio: 1.5,
+  bundleKb: 500,
+  loadMs: 150,
+  findingsRequestsPerFinding: 0.1,
+  findingsPerInvocation: 50,
+  contentionRedeliveredPct: 5,
+};
 /** Conditional writes per published chunk before confirmed delivery: the claim alone (PENDING -> SENT). */
 const DELIVERY_WRITES_BEFORE = 1;
 /** What confirmed delivery may add (issue 13): the settle after SNS answered. */
 const DELIVERY_WRITES_EXTRA = 1;
 
-export function checkTargets(scenarios: readonly ScenarioResult[], coldStart: ColdStartResult): TargetCheck[] {
+/**
+ * The findings burst as the per-event design (EventBridge -> Lambda, one finding per invocation) ran it,
+ * measured by this bench before the findings moved to SQS (README, Performance, issue 12).
+ */
+export const EARLIER_FINDINGS = { requestsPerFinding: 2.06, invocationsPerFinding: 1, cpuMsPer1k: 2188 };
+
+export function checkTargets(scenarios: readonly ScenarioResult[], coldStart: ColdStartResult, contention?: ContentionResult): TargetCheck[] {
   const by = (name: string) => scenarios.find((s) => s.name === name);
   const checks: TargetCheck[] = [];
   const storm = by('storm');
@@ -60,6 +78,9 @@ export function checkTargets(scenarios: readonly ScenarioResult[], coldStart: Co
         : { target, actual: 'skipped (--no-cold-container)', met: 'not measured' },
     );
   }
+  const findings = by('findings');
+  if (findings) checks.push(...findingsTargets(findings));
+  if (contention) checks.push(...contentionTargets(contention));
   for (const s of scenarios) {
     if (s.ours.sns.calls === 0) continue;
     const perChunk = s.ours.dynamo.deliveryWrites / s.ours.sns.calls;
@@ -77,6 +98,59 @@ export function checkTargets(scenarios: readonly ScenarioResult[], coldStart: Co
     checks.push({ target: `${shortName(b.name)}: loads in under ${LIMITS.loadMs} ms`, actual: `${fmt(b.loadMs.median, 0)} ms (${spread(b.loadMs, 0)})`, met: b.loadMs.median < LIMITS.loadMs });
   }
   return checks;
+}
+
+function findingsTargets(f: ScenarioResult): TargetCheck[] {
+  const requests = (f.ours.dynamo.reads + f.ours.dynamo.writes) / f.events;
+  const perInvocation = f.events / f.ours.invocations;
+  const checks: TargetCheck[] = [
+    {
+      target: `Findings burst: at most ${LIMITS.findingsRequestsPerFinding} DynamoDB requests per finding`,
+      actual: `${fmt(requests, 3)} (earlier ${EARLIER_FINDINGS.requestsPerFinding}; naive ${f.naive ? fmt(f.naive.per1k.dynamoRequests / 1000, 1) : '-'})`,
+      met: requests <= LIMITS.findingsRequestsPerFinding,
+    },
+    {
+      target: `Findings burst: at most one invocation per ${LIMITS.findingsPerInvocation} findings`,
+      actual: `1 per ${fmt(perInvocation, 1)} (${fmt(f.ours.invocations)} invocations for ${fmt(f.events)} findings, ${fmt(f.ours.redeliveredRecords)} records redelivered; earlier 1 per ${EARLIER_FINDINGS.invocationsPerFinding})`,
+      met: perInvocation >= LIMITS.findingsPerInvocation,
+    },
+  ];
+  const g = f.ours.groups;
+  if (g) {
+    const groups = g.expected.sensitiveGroups + g.expected.policyFindings;
+    checks.push(
+      {
+        target: 'Findings burst: one alert per group',
+        actual: `${fmt(f.ours.alerts)} alerts, ${fmt(groups)} groups (${g.expected.sensitiveGroups} (bucket, type) + ${g.expected.policyFindings} policy findings)`,
+        met: f.ours.alerts === groups && g.groups === g.expected.sensitiveGroups,
+      },
+      {
+        target: 'Findings burst: group counts sum exactly to the findings',
+        actual: `${fmt(g.counted)} counted of ${fmt(g.expected.sensitiveFindings)}`,
+        met: g.counted === g.expected.sensitiveFindings,
+      },
+    );
+  }
+  return checks;
+}
+
+function contentionTargets(c: ContentionResult): TargetCheck[] {
+  const o = c.options;
+  const worst = (pick: (r: ContentionResult['runs'][number]) => number) => Math.max(...c.runs.map(pick));
+  const pct = worst((r) => (100 * r.redelivered) / r.findings);
+  const what = `${o.batches} batches of ${o.batchSize} on the same groups, ${o.concurrency} at once`;
+  return [
+    {
+      target: `${what}: 0 lost, 0 double-counted`,
+      actual: `worst of ${c.runs.length} runs: ${worst((r) => r.lost)} lost, ${worst((r) => r.doubleCounted)} double-counted, ${worst((r) => r.deadLettered)} dead-lettered`,
+      met: worst((r) => r.lost) === 0 && worst((r) => r.doubleCounted) === 0 && worst((r) => r.deadLettered) === 0,
+    },
+    {
+      target: `${what}: at most ${LIMITS.contentionRedeliveredPct}% of records redelivered`,
+      actual: `worst ${fmt(pct, 1)}% (${c.runs.map((r) => r.redelivered).join(', ')} of ${c.runs[0]?.findings ?? 0} per run)`,
+      met: pct <= LIMITS.contentionRedeliveredPct,
+    },
+  ];
 }
 
 export function fmt(n: number | undefined, digits = 0): string {
@@ -180,6 +254,25 @@ export function renderTables(results: BenchResults): string {
           ]),
         )
       : `cold start not measured: ${results.coldStart.note ?? 'no bundles'}`;
+  const burst = s.find((r) => r.name === 'findings');
+  const findingsTable = burst
+    ? table(
+        ['findings burst', 'ours (EventBridge -> SQS -> Lambda)', 'earlier (one finding per invocation)', 'naive'],
+        [
+          ['DynamoDB requests per finding', fmt((burst.ours.dynamo.reads + burst.ours.dynamo.writes) / burst.events, 3), fmt(EARLIER_FINDINGS.requestsPerFinding, 2), burst.naive ? fmt(burst.naive.per1k.dynamoRequests / 1000, 2) : '-'],
+          ['findings per invocation', fmt(burst.events / burst.ours.invocations, 1), fmt(1 / EARLIER_FINDINGS.invocationsPerFinding, 0), '1'],
+          ['alerts a subscriber gets', fmt(burst.ours.alerts), fmt(burst.ours.alerts), burst.naive ? fmt(burst.naive.alerts) : '-'],
+          ['handler CPU ms per 1k findings (decode floor)', `${fmt(burst.ours.cpuMsPer1k.median, 0)} (${fmt(burst.floor.cpuMsPer1k.median, 1)})`, fmt(EARLIER_FINDINGS.cpuMsPer1k, 0), burst.naive ? fmt(burst.naive.cpuMsPer1k.median, 0) : '-'],
+        ],
+      )
+    : 'findings burst not measured';
+  const c = results.contention;
+  const contentionTable = c
+    ? table(
+        ['run', 'findings', 'groups', 'lost', 'double-counted', 'redelivered', 'dead-lettered', 'invocations', 'alerts', 'DynamoDB requests'],
+        c.runs.map((r, i) => [String(i + 1), fmt(r.findings), fmt(r.groups), fmt(r.lost), fmt(r.doubleCounted), `${fmt(r.redelivered)} (${fmt((100 * r.redelivered) / r.findings, 1)}%)`, fmt(r.deadLettered), fmt(r.invocations), fmt(r.alerts), fmt(r.dynamoRequests)]),
+      )
+    : 'contention not measured (--no-contention)';
   const targets = table(
     ['target', 'this run', 'met'],
     results.targets.map((t) => [t.target, t.actual, t.met === true ? 'yes' : t.met === false ? 'NO' : t.met]),
@@ -194,6 +287,7 @@ export function renderTables(results: BenchResults): string {
     ]),
     ...(results.coldStart.note ? [`cold start: ${results.coldStart.note}`] : []),
   ];
+  const contentionTitle = c ? `### Contention: ${c.options.batches} batches of ${c.options.batchSize} findings of the same groups, ${c.options.concurrency} invocations at once` : '### Contention';
   return [
     '### Speed, warm (handler time only, after warm-up passes; median, min-max over measured runs)',
     speed,
@@ -203,6 +297,12 @@ export function renderTables(results: BenchResults): string {
     '',
     '### Cost',
     cost,
+    '',
+    '### Findings burst against the earlier design',
+    findingsTable,
+    '',
+    contentionTitle,
+    contentionTable,
     '',
     '### Cold start (bundle load)',
     cold,

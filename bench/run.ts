@@ -2,9 +2,11 @@ import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startDynamoDbLocal, type LocalDynamoDb } from '../src/local/dynamodb-local';
+import { localDynamoClient, startDynamoDbLocal, type LocalDynamoDb } from '../src/local/dynamodb-local';
 import { benchCold, buildColdBundles } from './cold-container';
 import { measureColdStart, type ColdStartResult } from './cold-start';
+import { DEFAULT_CONTENTION, runContention, type ContentionResult } from './contention';
+import { ourPipelines } from './pipelines';
 import { checkTargets, renderTables, type BenchResults } from './report';
 import { DEFAULT_BENCH_OPTIONS, type ScenarioBenchOptions, type ScenarioResult } from './scenario-bench';
 import { allScenarios, type Scenario } from './scenarios';
@@ -21,7 +23,7 @@ import type { WorkerMessage, WorkerRequest } from './worker';
  *   --only a,b          scenarios to run (storm, fleet, findings, replay)
  *   --naive-full        run the naive design over whole scenarios instead of the first 1,000 events
  *   --cold-runs N       cold container pairs (ours, I/O floor) per job-log scenario (default 3)
- *   --no-naive / --no-cold-container / --no-cold-start
+ *   --no-naive / --no-cold-container / --no-cold-start / --no-contention
  *   --cdk-out DIR       measure bundles of an existing cloud assembly instead of synthesizing one
  *   --out FILE          where to write the JSON (default bench-results.json)
  */
@@ -57,6 +59,7 @@ function parseArgs(argv: readonly string[]) {
     options,
     coldStart: !argv.includes('--no-cold-start'),
     coldRuns: argv.includes('--no-cold-container') ? 0 : Math.max(1, number('--cold-runs', 3)),
+    contention: !argv.includes('--no-contention'),
     cdkOut: value('--cdk-out'),
     out: resolve(value('--out') ?? join(repoRoot, 'bench-results.json')),
   };
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
   }
 
   const scenarios: ScenarioResult[] = [];
+  let contention: ContentionResult | undefined;
   try {
     local = await startDynamoDbLocal();
     for (const scenario of args.only) {
@@ -120,6 +124,11 @@ async function main(): Promise<void> {
         bundles.remove();
       }
     }
+    if (args.contention) {
+      const endpoint = local.endpoint;
+      process.stderr.write(`contention: ${DEFAULT_CONTENTION.batches} batches of the same groups, ${DEFAULT_CONTENTION.concurrency} at once, ${DEFAULT_CONTENTION.runs} runs\n`);
+      contention = await runContention(() => localDynamoClient(endpoint), ourPipelines, { ...DEFAULT_CONTENTION, seed: args.seed });
+    }
   } finally {
     await stop();
   }
@@ -138,7 +147,8 @@ async function main(): Promise<void> {
     options: { ...args.options, naiveSampleEvents: Number.isFinite(args.options.naiveSampleEvents) ? args.options.naiveSampleEvents : 'all', coldRuns: args.coldRuns },
     scenarios,
     coldStart,
-    targets: checkTargets(scenarios, coldStart),
+    contention,
+    targets: checkTargets(scenarios, coldStart, contention),
     durationSeconds: (performance.now() - started) / 1000,
   };
   writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);

@@ -1,9 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoCounts } from './dynamo-metering';
 import type { ColdFigures } from './cold-container';
-import { hasIoFloor, runFloor, runIoFloor, runNaive, runOurs, type OursPass, type PassResult, type Pipelines } from './measure';
+import { hasIoFloor, runFloor, runIoFloor, runNaive, runOurs, type GroupsFound, type OursPass, type PassResult, type Pipelines } from './measure';
 import type { SnsCounts } from './recording-sns';
-import type { Scenario } from './scenarios';
+import type { ExpectedGroups, Scenario } from './scenarios';
 import { perThousand, summarize, type Spread } from './stats';
 
 /** Everything measured for one scenario: what bench-results.json holds per scenario. */
@@ -14,6 +14,11 @@ export interface ScenarioResult {
   readonly invocations: number;
   readonly ours: DesignFigures & {
     readonly failedInvocations: number;
+    /** Handler invocations of the last pass, SQS redeliveries included. */
+    readonly invocations: number;
+    readonly redeliveredRecords: number;
+    /** The findings groups the last pass left, beside what they must be (the findings burst). */
+    readonly groups?: GroupsFound & { readonly expected: ExpectedGroups };
     readonly badRecords: number;
     /** False if two measured runs disagreed on a count (a nondeterminism worth knowing about). */
     readonly countsStable: boolean;
@@ -98,7 +103,7 @@ function figures(passes: readonly PassResult[], last: PassResult, scenarioEvents
   };
 }
 
-const countsKey = (p: OursPass) => JSON.stringify([p.dynamo.reads, p.dynamo.writes, p.sns.calls, p.sns.messages]);
+const countsKey = (p: OursPass) => JSON.stringify([p.dynamo.reads, p.dynamo.writes, p.sns.calls, p.sns.messages, p.invocations]);
 
 /** Warm-up passes, measured passes of ours and of the floor, then (once: its counts do not vary) the naive design. */
 export async function benchScenario(
@@ -143,6 +148,9 @@ export async function benchScenario(
     ours: {
       ...figures(ours, last),
       failedInvocations: last.failedInvocations,
+      invocations: last.invocations,
+      redeliveredRecords: last.redeliveredRecords,
+      groups: last.groups && scenario.expected ? { ...last.groups, expected: scenario.expected } : undefined,
       badRecords: last.telemetry.counters.BadRecords ?? 0,
       countsStable: new Set(ours.map(countsKey)).size === 1,
     },

@@ -1,4 +1,6 @@
 import type { CloudWatchLogsEvent } from 'aws-lambda';
+import { DEFAULT_BATCHING } from '../lambda/core/settings';
+import { mappingBatches, messageIdFor, sqsEvent } from '../src/local/sqs-queue';
 import { Prng } from './prng';
 import { logEventId, subscriptionEvent, type LogEventInput } from './subscription-payload';
 
@@ -9,8 +11,11 @@ import { logEventId, subscriptionEvent, type LogEventInput } from './subscriptio
 export type Invocation =
   /** One CloudWatch Logs subscription delivery (gzip + base64), as the job-log Lambda receives it. */
   | { readonly kind: 'logs'; readonly event: CloudWatchLogsEvent; readonly events: number }
-  /** One EventBridge event as raw JSON: the Lambda runtime parses it before the handler runs. */
-  | { readonly kind: 'finding'; readonly raw: string; readonly events: 1 };
+  /**
+   * One SQS batch of Macie Finding events as raw JSON, cut as the findings queue's event source mapping
+   * cuts it (default batch size and window): the Lambda runtime parses it before the handler runs.
+   */
+  | { readonly kind: 'findings'; readonly raw: string; readonly events: number };
 
 export interface Scenario {
   readonly name: 'storm' | 'fleet' | 'findings' | 'replay';
@@ -18,6 +23,18 @@ export interface Scenario {
   readonly invocations: readonly Invocation[];
   /** Log events plus findings: the unit of every "per 1,000 events" figure. */
   readonly eventCount: number;
+  /** What exactly-once grouping must produce (the findings burst): the bench checks the state against it. */
+  readonly expected?: ExpectedGroups;
+}
+
+export interface ExpectedGroups {
+  readonly jobId: string;
+  /** Sensitive-data findings, all of one job run. */
+  readonly sensitiveFindings: number;
+  /** Distinct (bucket, type) of those findings: one group and one alert each. */
+  readonly sensitiveGroups: number;
+  /** Distinct policy finding ids: one alert each (their recurrences are within the repeat interval). */
+  readonly policyFindings: number;
 }
 
 export interface ScenarioSizes {
@@ -261,8 +278,9 @@ export function findingsScenario(seed: number, sizes: ScenarioSizes = FULL_SIZES
   const jobId = prng.hex(32);
   const buckets = Array.from({ length: sizes.findingBuckets }, (_, i) => s3Bucket(`customer-exports-${i}-${prng.hex(6)}`, prng));
   const start = Date.UTC(2024, 3, 20, 8, 0, 0, 0);
-  const spacingMs = 360; // 5,000 findings over 30 minutes
+  const spacingMs = 60; // 5,000 findings over 5 minutes: "thousands within minutes"
   const timed: { at: number; raw: string }[] = [];
+  const groups = new Set<string>();
 
   for (let i = 0; i < sizes.findings; i++) {
     const at = start + i * spacingMs;
@@ -271,6 +289,7 @@ export function findingsScenario(seed: number, sizes: ScenarioSizes = FULL_SIZES
     const type = prng.weighted(SENSITIVE_TYPES);
     const score = type.endsWith('Credentials') || type.endsWith('Multiple') ? 3 : prng.int(1, 3);
     const key = `exports/2024/04/${prng.pick(['customers', 'payroll', 'orders', 'tickets'])}-${String(i).padStart(5, '0')}.csv`;
+    groups.add(`${bucket.name}\n${type}`);
     const detections = (DATA_TYPES[type] ?? []).map(([category, dataType]) => ({ category, dataType, count: prng.int(1, 400) }));
     timed.push({
       at,
@@ -384,11 +403,22 @@ export function findingsScenario(seed: number, sizes: ScenarioSizes = FULL_SIZES
     }
   }
   timed.sort((a, b) => a.at - b.at);
-  return scenario(
-    'findings',
-    'Findings burst: one job, 20 buckets, plus recurring policy findings',
-    timed.map(({ raw }) => ({ kind: 'finding' as const, raw, events: 1 as const })),
-  );
+  // EventBridge -> SQS -> Lambda: the event source mapping closes a batch at the batch size or when its
+  // batching window has passed, whichever comes first (arrival = event time here).
+  const { findingsBatchSize: batchSize, findingsBatchWindowSeconds: seconds } = DEFAULT_BATCHING;
+  const batches = mappingBatches(timed, batchSize, { seconds, arrivalMs: (t) => t.at });
+  return {
+    ...scenario(
+      'findings',
+      `Findings burst: one job, ${sizes.findings.toLocaleString('en-US')} findings in ${Math.round((sizes.findings * spacingMs) / 60_000)} minutes over ${sizes.findingBuckets} buckets, plus recurring policy findings`,
+      batches.map((batch) => ({
+        kind: 'findings' as const,
+        raw: JSON.stringify(sqsEvent(batch.map(({ raw }) => ({ messageId: messageIdFor(raw), body: raw })))),
+        events: batch.length,
+      })),
+    ),
+    expected: { jobId, sensitiveFindings: sizes.findings, sensitiveGroups: groups.size, policyFindings: sizes.policyFindings },
+  };
 }
 
 function groupDetections(detections: { category: string; dataType: string; count: number }[]) {

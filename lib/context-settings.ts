@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { ALERT_CATEGORIES, type AlertCategory } from '../lambda/core/alert';
 import { JOB_EVENT_TYPES } from '../lambda/job-log/event-types';
 import { isSeverity, type Severity } from '../lambda/core/severity';
-import { parseSeverityOverrides, resolveSettings, SettingsError, type PipelineSettings } from '../lambda/core/settings';
+import { DEFAULT_BATCHING, parseSeverityOverrides, resolveBatching, resolveSettings, SettingsError, type BatchingSettings, type PipelineSettings } from '../lambda/core/settings';
 import { REGION_NAME } from '../src/local/region-name';
 
 /**
@@ -55,10 +55,17 @@ export const CONTEXT_KEYS = [
   'logRetentionDays',
   'logLevel',
   'dashboard',
+  // How Lambda reads the findings and API-call queues (BatchingSettings).
+  'findingsBatchSize',
+  'findingsBatchWindowSeconds',
+  'findingsMaxConcurrency',
+  'apiCallsBatchSize',
+  'apiCallsBatchWindowSeconds',
+  'apiCallsMaxConcurrency',
 ] as const;
 
 /** What the settings describe; the construct's props are built from it (see MacieAlertsProps). */
-export interface ParsedSettings {
+export interface ParsedSettings extends BatchingSettings {
   readonly pipelineSettings: PipelineSettings;
   readonly emailSubscribers: readonly Subscriber[];
   readonly smsSubscribers: readonly Subscriber[];
@@ -334,6 +341,7 @@ export function parseSettings(input: Readonly<Record<string, unknown>>): ParsedS
     logLevel,
     dashboard: bool('dashboard', input.dashboard, true),
     regions: regions(input.regions),
+    ...resolveBatching(Object.fromEntries(Object.keys(DEFAULT_BATCHING).map((key) => [key, emptyToUndefined(input[key])]))),
   };
 }
 

@@ -10,6 +10,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
@@ -18,7 +19,7 @@ import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { ENV, resolveSettings, SettingsError, settingsToEnv, type PipelineSettings } from '../lambda/core/settings';
+import { ENV, resolveBatching, resolveSettings, SettingsError, settingsToEnv, type BatchingSettings, type PipelineSettings } from '../lambda/core/settings';
 import { severityScore, type Severity } from '../lambda/core/severity';
 import { ALERTED_API_CALLS } from '../lambda/api-calls/call-types';
 import { MACIE_JOB_LOG_GROUP } from '../lambda/core/links';
@@ -141,6 +142,39 @@ export interface MacieAlertsProps {
    * @default true
    */
   readonly dashboard?: boolean;
+
+  // --- How Lambda reads the findings and API-call queues (validated with resolveBatching).
+  /**
+   * Findings per invocation of the findings handler, at most (1 to 10,000; above 10 needs a batching window).
+   * @default 100
+   */
+  readonly findingsBatchSize?: number;
+  /**
+   * Seconds Lambda waits to fill a findings batch (0 to 300). The first alert of a group waits up to this long.
+   * @default 10
+   */
+  readonly findingsBatchWindowSeconds?: number;
+  /**
+   * Concurrent findings invocations, at most (2 to 1,000): a burst is worked off by this many writers, not
+   * by as many as Lambda would start.
+   * @default 2
+   */
+  readonly findingsMaxConcurrency?: number;
+  /**
+   * API calls per invocation of the API-call handler, at most (1 to 10,000; above 10 needs a batching window).
+   * @default 10
+   */
+  readonly apiCallsBatchSize?: number;
+  /**
+   * Seconds Lambda waits to fill an API-call batch (0 to 300): 0 sends what is in the queue at once.
+   * @default 0
+   */
+  readonly apiCallsBatchWindowSeconds?: number;
+  /**
+   * Concurrent API-call invocations, at most (2 to 1,000).
+   * @default 2
+   */
+  readonly apiCallsMaxConcurrency?: number;
 }
 
 interface HandlerSpec {
@@ -149,7 +183,31 @@ interface HandlerSpec {
   readonly description: string;
   readonly memorySize: number;
   readonly timeout: Duration;
+  /**
+   * How Lambda invokes it: asynchronously (EventBridge schedule, CloudWatch Logs: retried twice, then its
+   * failure queue) or from an SQS queue's event source mapping (the queue redelivers, then dead-letters).
+   */
+  readonly invokedBy: 'async' | 'queue';
 }
+
+/** One queue's event source mapping: what resolveBatching validated for it. */
+interface QueueBatching {
+  readonly batchSize: number;
+  readonly windowSeconds: number;
+  readonly maxConcurrency: number;
+}
+
+/** AWS's guidance for an SQS trigger: the visibility timeout at least 6x the function timeout (plus the batching window). */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+/** A record received this many times without being applied goes to the queue's dead-letter queue. */
+export const MAX_RECEIVE_COUNT = 5;
+/**
+ * The findings and API-call functions' timeout. Delivery claims an alert only while a whole settle still
+ * fits (DEFAULT_MIN_REMAINING_MS, 48.7 s: delivery/lease.ts), so a batch has the rest to read and write
+ * (71 s; a batch of 100 findings takes well under a second, more only when other batches contend for its
+ * groups). The queues' visibility timeout is 6 times this.
+ */
+export const QUEUE_HANDLER_TIMEOUT = Duration.minutes(2);
 
 /**
  * Everything the pipeline needs in one Region: Macie job log subscription, finding and API-call rules, the
@@ -169,8 +227,12 @@ export class MacieAlerts extends Construct {
   readonly jobLogHandler: nodejs.NodejsFunction;
   readonly findingsHandler: nodejs.NodejsFunction;
   readonly apiCallHandler?: nodejs.NodejsFunction;
+  /** EventBridge delivers findings here; the findings handler reads it in batches. */
+  readonly findingsQueue: sqs.Queue;
+  readonly apiCallQueue?: sqs.Queue;
   readonly sweeper: nodejs.NodejsFunction;
   readonly settings: PipelineSettings;
+  readonly batching: BatchingSettings;
   readonly alarms: cloudwatch.Alarm[] = [];
   /** Undefined when `dashboard: false`. */
   readonly dashboard?: cloudwatch.Dashboard;
@@ -188,6 +250,7 @@ export class MacieAlerts extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.settings = resolveSettings(props.pipelineSettings ?? {});
+    this.batching = resolveBatching(props);
     const chatMinSeverity = checkSeverity('chatMinSeverity', props.chatMinSeverity ?? 'INFO');
     const sweeperRateMinutes = checkSweeperRateMinutes(props.sweeperRateMinutes ?? DEFAULT_SWEEPER_RATE_MINUTES);
     const logRetentionDays = checkLogRetentionDays(props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS);
@@ -280,6 +343,7 @@ export class MacieAlerts extends Construct {
       description: 'Macie classification job log events -> run state and alerts',
       memorySize: 512,
       timeout: Duration.minutes(5),
+      invokedBy: 'async',
     });
     const jobLogGroupArn = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: MACIE_JOB_LOG_GROUP, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     const ensureJobLogGroup = new cr.AwsCustomResource(this, 'EnsureMacieJobLogGroup', {
@@ -304,13 +368,20 @@ export class MacieAlerts extends Construct {
     });
     jobLogFilter.node.addDependency(ensureJobLogGroup);
 
-    // --- Findings: filtered in the pattern (free) rather than in Lambda (an invocation each).
+    // --- Findings: filtered in the pattern (free) rather than in Lambda (an invocation each), then queued so
+    // a burst of thousands becomes batches worked off by findingsMaxConcurrency writers.
     this.findingsHandler = this.handler({
       id: 'FindingsHandler',
       entry: 'findings.ts',
-      description: 'Macie findings (EventBridge) -> grouped alerts',
+      description: 'Macie findings (EventBridge -> SQS) -> grouped alerts',
       memorySize: 256,
-      timeout: Duration.minutes(1),
+      timeout: QUEUE_HANDLER_TIMEOUT,
+      invokedBy: 'queue',
+    });
+    this.findingsQueue = this.eventQueue('FindingsQueue', this.findingsHandler, QUEUE_HANDLER_TIMEOUT, {
+      batchSize: this.batching.findingsBatchSize,
+      windowSeconds: this.batching.findingsBatchWindowSeconds,
+      maxConcurrency: this.batching.findingsMaxConcurrency,
     });
     const minScore = Math.max(1, severityScore(this.settings.minFindingSeverity));
     new events.Rule(this, 'FindingRule', {
@@ -320,7 +391,7 @@ export class MacieAlerts extends Construct {
         detailType: ['Macie Finding'],
         detail: { archived: [false], severity: { score: events.Match.greaterThanOrEqual(minScore) } },
       },
-      targets: [this.ruleTarget('FindingRule', this.findingsHandler)],
+      targets: [this.queueTarget('FindingRule', this.findingsQueue)],
     });
 
     // --- Macie API calls through CloudTrail (read-only calls need the rule state below).
@@ -328,9 +399,16 @@ export class MacieAlerts extends Construct {
       this.apiCallHandler = this.handler({
         id: 'ApiCallHandler',
         entry: 'api-calls.ts',
-        description: 'Security-relevant Macie API calls (CloudTrail) -> alerts',
+        description: 'Security-relevant Macie API calls (CloudTrail -> EventBridge -> SQS) -> alerts',
         memorySize: 256,
-        timeout: Duration.minutes(1),
+        timeout: QUEUE_HANDLER_TIMEOUT,
+        invokedBy: 'queue',
+      });
+      // Its own queue: a backlog of findings must never hold back "someone disabled Macie".
+      this.apiCallQueue = this.eventQueue('ApiCallQueue', this.apiCallHandler, QUEUE_HANDLER_TIMEOUT, {
+        batchSize: this.batching.apiCallsBatchSize,
+        windowSeconds: this.batching.apiCallsBatchWindowSeconds,
+        maxConcurrency: this.batching.apiCallsMaxConcurrency,
       });
       const apiRule = new events.Rule(this, 'ApiCallRule', {
         description: 'Security-relevant Macie API calls, including read-only reveals of sensitive data',
@@ -339,7 +417,7 @@ export class MacieAlerts extends Construct {
           detailType: ['AWS API Call via CloudTrail'],
           detail: { eventSource: ['macie2.amazonaws.com'], eventName: [...MACIE_API_CALLS] },
         },
-        targets: [this.ruleTarget('ApiCallRule', this.apiCallHandler)],
+        targets: [this.queueTarget('ApiCallRule', this.apiCallQueue)],
       });
       // Without this state EventBridge drops read-only calls, and GetSensitiveDataOccurrences is one.
       (apiRule.node.defaultChild as events.CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
@@ -352,6 +430,7 @@ export class MacieAlerts extends Construct {
       description: 'Scheduled: stuck runs, missed periodic runs, undelivered alerts',
       memorySize: 256,
       timeout: Duration.minutes(5),
+      invokedBy: 'async',
       queriesIndex: true,
     });
     new events.Rule(this, 'SweeperSchedule', {
@@ -403,7 +482,15 @@ export class MacieAlerts extends Construct {
     });
     const logGroup = new logs.LogGroup(this, `${spec.id}Logs`, { retention: this.logRetention, removalPolicy: this.removalPolicy });
     logGroup.grantWrite(role);
-    const onFailure = this.queue(`${spec.id}Failures`, `${spec.id} failed after its retries (invocation records)`);
+    // An SQS-triggered function is invoked synchronously by its event source mapping: its queue retries.
+    const asyncInvoke =
+      spec.invokedBy === 'async'
+        ? {
+            retryAttempts: 2,
+            maxEventAge: Duration.hours(6),
+            onFailure: new SqsDestination(this.queue(`${spec.id}Failures`, `${spec.id} failed after its retries (invocation records)`)),
+          }
+        : {};
     const fn = new nodejs.NodejsFunction(this, spec.id, {
       entry: path.join(__dirname, '..', 'lambda', 'handlers', spec.entry),
       handler: 'handler',
@@ -417,9 +504,7 @@ export class MacieAlerts extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       environment: { ...this.baseEnv, POWERTOOLS_SERVICE_NAME: serviceName(spec.entry) },
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
-      onFailure: new SqsDestination(onFailure),
+      ...asyncInvoke,
       bundling: {
         minify: true,
         sourceMap: true,
@@ -431,7 +516,8 @@ export class MacieAlerts extends Construct {
     this.functions.push({ label: spec.entry.replace(/\.ts$/, ''), fn, service: serviceName(spec.entry) });
     this.grantState(role, spec.queriesIndex ?? false);
     this.grantPublishAlerts(role);
-    this.alarm(`${spec.id}Errors`, `${spec.id} threw (each error is retried, then lands in its failure queue)`, fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }));
+    const afterErrors = spec.invokedBy === 'async' ? 'each error is retried, then lands in its failure queue' : 'its batch returns to its queue, and after 5 receives goes to the dead-letter queue';
+    this.alarm(`${spec.id}Errors`, `${spec.id} threw (${afterErrors})`, fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }));
     return fn;
   }
 
@@ -483,11 +569,49 @@ export class MacieAlerts extends Construct {
   }
 
   private ruleTarget(ruleId: string, fn: lambda.IFunction): targets.LambdaFunction {
-    return new targets.LambdaFunction(fn, {
+    return new targets.LambdaFunction(fn, this.ruleDelivery(ruleId, fn.node.id));
+  }
+
+  /** How EventBridge delivers a rule's events to its target: 24 retries over up to 12 hours, then the rule's DLQ. */
+  private ruleDelivery(ruleId: string, targetName: string): targets.TargetBaseProps {
+    return {
       retryAttempts: 24,
       maxEventAge: Duration.hours(12),
-      deadLetterQueue: this.queue(`${ruleId}DeadLetters`, `events EventBridge could not deliver to ${fn.node.id}`),
+      deadLetterQueue: this.queue(`${ruleId}DeadLetters`, `events EventBridge could not deliver to ${targetName}`),
+    };
+  }
+
+  // --- EventBridge -> SQS -> Lambda (findings, API calls).
+
+  /**
+   * The queue EventBridge delivers a rule's events to, read by `fn` in batches. Encrypted with SSE-SQS:
+   * EventBridge cannot send to a queue under the AWS managed key aws/sqs (a customer key would need a policy
+   * for events.amazonaws.com). A record the handler cannot apply comes back after the visibility timeout,
+   * and after MAX_RECEIVE_COUNT receives moves to the dead-letter queue, whose alarm goes to the alarm topic.
+   */
+  private eventQueue(id: string, fn: lambda.IFunction, functionTimeout: Duration, batching: QueueBatching): sqs.Queue {
+    const deadLetters = this.queue(`${id}DeadLetters`, `records ${fn.node.id} could not apply after ${MAX_RECEIVE_COUNT} receives (redrive them: see docs/operations.md)`);
+    const queue = new sqs.Queue(this, id, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(VISIBILITY_TIMEOUT_FACTOR * functionTimeout.toSeconds() + batching.windowSeconds),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
+    fn.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: batching.batchSize,
+        maxBatchingWindow: batching.windowSeconds > 0 ? Duration.seconds(batching.windowSeconds) : undefined,
+        maxConcurrency: batching.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    return queue;
+  }
+
+  /** The rule's target: the queue, with EventBridge's own retries and dead-letter queue for events it could not send. */
+  private queueTarget(ruleId: string, queue: sqs.IQueue): targets.SqsQueue {
+    return new targets.SqsQueue(queue, this.ruleDelivery(ruleId, queue.node.id));
   }
 
   private alarm(id: string, description: string, metric: cloudwatch.IMetric): void {

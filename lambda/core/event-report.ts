@@ -2,36 +2,44 @@ import type { Alert } from './alert';
 import type { Telemetry } from './telemetry';
 
 /**
- * What happened to one EventBridge event: the replay CLI prints it, the bench and the tests assert on it.
- *   alerted          state written and at least one alert published (or already published by a retry)
+ * What happened to one SQS record (one EventBridge event): the replay CLI prints it, the bench and the tests
+ * assert on it.
+ *   alerted          state written, and the event raised an alert (published now, or by whoever delivers next)
  *   grouped          state written (counted in its group), no alert due
- *   duplicate        this event id was applied before; pending alerts of its aggregate were delivered again
+ *   duplicate        applied before (a redelivery, or the same finding and count again): nothing changed;
+ *                    pending alerts of its aggregate were delivered
  *   ignored          not something the pipeline alerts on (e.g. a call with harmless parameters, AWS Config)
  *   bad              malformed: logged and counted, never retried (a retry cannot fix it)
  *   below-threshold  below the configured minimum severity, or archived
+ *   failed           its aggregate could not be written: listed in batchItemFailures, so SQS delivers it again
  */
-export type EventOutcome = 'alerted' | 'grouped' | 'duplicate' | 'ignored' | 'bad' | 'below-threshold';
+export type EventOutcome = 'alerted' | 'grouped' | 'duplicate' | 'ignored' | 'bad' | 'below-threshold' | 'failed';
 
-export interface EventReport {
+export interface RecordReport {
+  readonly messageId: string;
+  /** The EventBridge event id, when the record was one. */
+  readonly eventId?: string;
   readonly outcome: EventOutcome;
-  /** Alerts this invocation published (a retry may publish alerts an earlier attempt created). */
-  readonly published: readonly Alert[];
-  /** Alerts this event created (published now or by whoever delivers the outbox next). */
-  readonly created?: readonly Alert[];
   readonly reason?: string;
 }
 
-/** The id of an event that failed validation, when it has one, for the log line. */
-export function eventIdOf(event: unknown): string | undefined {
-  const id = typeof event === 'object' && event !== null ? (event as { id?: unknown }).id : undefined;
-  return typeof id === 'string' ? id : undefined;
+/** What one invocation did with its SQS batch; the handler returns only `batchItemFailures` to Lambda. */
+export interface BatchReport {
+  /** The records SQS must deliver again: exactly those whose aggregate could not be written. */
+  readonly batchItemFailures: { readonly itemIdentifier: string }[];
+  /** One per record, in the batch's order. */
+  readonly records: readonly RecordReport[];
+  /** Alerts the batch's events created (published now or by whoever delivers the outbox next). */
+  readonly created: readonly Alert[];
+  /** Alerts this invocation published (a redelivery may publish alerts an earlier attempt created). */
+  readonly published: readonly Alert[];
 }
 
-/** A malformed event: one warn line with its id and the reason, one BadRecords count; resolves (retrying cannot fix it). */
-export function badEvent(deps: { readonly telemetry: Telemetry }, event: unknown, reason: string, kind: string): EventReport {
-  deps.telemetry.warn(`Malformed ${kind} event skipped`, { eventId: eventIdOf(event), reason });
-  deps.telemetry.count('BadRecords');
-  return { outcome: 'bad', published: [], reason };
+/** A malformed record: one warn line with its message id and the reason, one BadRecords count; never retried. */
+export function badRecord(telemetry: Telemetry, ids: { messageId: string; eventId?: string }, reason: string, kind: string): RecordReport {
+  telemetry.warn(`Malformed ${kind} record skipped`, { messageId: ids.messageId, eventId: ids.eventId, reason });
+  telemetry.count('BadRecords');
+  return { ...ids, outcome: 'bad', reason };
 }
 
 export interface DescribeIssuesOptions {
@@ -57,8 +65,9 @@ export function describeIssues(
   return countRest && issues.length > max ? `${shown.join('; ')}; and ${issues.length - max} more` : shown.join('; ');
 }
 
-export function ignoredEvent(deps: { readonly telemetry: Telemetry }, reason: string, fields: Record<string, unknown> = {}): EventReport {
-  deps.telemetry.info('Event ignored', { reason, ...fields });
-  deps.telemetry.count('EventsIgnored');
-  return { outcome: 'ignored', published: [], reason };
+/** A valid event the pipeline does not alert on: one info line, one EventsIgnored count. */
+export function ignoredRecord(telemetry: Telemetry, ids: { messageId: string; eventId?: string }, reason: string, fields: Record<string, unknown> = {}): RecordReport {
+  telemetry.info('Event ignored', { ...ids, reason, ...fields });
+  telemetry.count('EventsIgnored');
+  return { ...ids, outcome: 'ignored', reason };
 }

@@ -131,6 +131,82 @@ export function resolveSettings(input: Partial<Record<keyof PipelineSettings, un
   };
 }
 
+/**
+ * How Lambda reads the findings and API-call queues: the event source mappings' batch size, batching window
+ * and maximum concurrency. The construct configures the mappings with them and the replay CLI cuts its
+ * batches with them; the handlers take whatever batch they are given, so these are not in the environment.
+ */
+export interface BatchingSettings {
+  /** Findings per invocation, at most (1 to 10,000; above 10 needs a batching window). */
+  readonly findingsBatchSize: number;
+  /** Seconds Lambda waits to fill a findings batch (0 to 300): the first alert of a group waits up to this long. */
+  readonly findingsBatchWindowSeconds: number;
+  /** Concurrent findings invocations, at most (2 to 1,000): bounds the writers of one group item. */
+  readonly findingsMaxConcurrency: number;
+  readonly apiCallsBatchSize: number;
+  readonly apiCallsBatchWindowSeconds: number;
+  readonly apiCallsMaxConcurrency: number;
+}
+
+/**
+ * Findings come in bursts of thousands, so they are batched (100 per invocation, waiting up to 10 s). API calls
+ * are few and some are urgent (DisableMacie), so they are not held back: Lambda takes what is in the queue.
+ */
+export const DEFAULT_BATCHING: BatchingSettings = {
+  findingsBatchSize: 100,
+  findingsBatchWindowSeconds: 10,
+  findingsMaxConcurrency: 2,
+  apiCallsBatchSize: 10,
+  apiCallsBatchWindowSeconds: 0,
+  apiCallsMaxConcurrency: 2,
+};
+
+/** Lambda's limits for an event source mapping on a standard SQS queue. */
+export const SQS_MAPPING_LIMITS = {
+  batchSize: { min: 1, max: 10_000 },
+  /** The largest batch size allowed without a batching window. */
+  batchSizeWithoutWindow: 10,
+  windowSeconds: { min: 0, max: 300 },
+  maxConcurrency: { min: 2, max: 1_000 },
+} as const;
+
+function wholeNumber(setting: string, value: unknown, fallback: number, { min, max }: { min: number; max: number }): number {
+  if (value === undefined || value === '') return fallback;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw new SettingsError(setting, value, `expected a whole number from ${min} to ${max}`);
+  return n;
+}
+
+/** One queue's mapping settings, checked together: a batch size above 10 needs a window. */
+function mappingSettings(input: Partial<Record<keyof BatchingSettings, unknown>>, queue: 'findings' | 'apiCalls') {
+  const limits = SQS_MAPPING_LIMITS;
+  const [sizeKey, windowKey, concurrencyKey] = [`${queue}BatchSize`, `${queue}BatchWindowSeconds`, `${queue}MaxConcurrency`] as const;
+  const size = wholeNumber(sizeKey, input[sizeKey], DEFAULT_BATCHING[sizeKey], limits.batchSize);
+  const windowSeconds = wholeNumber(windowKey, input[windowKey], DEFAULT_BATCHING[windowKey], limits.windowSeconds);
+  if (size > limits.batchSizeWithoutWindow && windowSeconds === 0) {
+    throw new SettingsError(
+      windowKey,
+      input[windowKey] ?? windowSeconds,
+      `Lambda needs a batching window of at least 1 second for a batch size above ${limits.batchSizeWithoutWindow} (${sizeKey}=${size})`,
+    );
+  }
+  return { size, windowSeconds, maxConcurrency: wholeNumber(concurrencyKey, input[concurrencyKey], DEFAULT_BATCHING[concurrencyKey], limits.maxConcurrency) };
+}
+
+/** Validates and completes batching settings against Lambda's limits; every error names the setting. */
+export function resolveBatching(input: Partial<Record<keyof BatchingSettings, unknown>> = {}): BatchingSettings {
+  const findings = mappingSettings(input, 'findings');
+  const apiCalls = mappingSettings(input, 'apiCalls');
+  return {
+    findingsBatchSize: findings.size,
+    findingsBatchWindowSeconds: findings.windowSeconds,
+    findingsMaxConcurrency: findings.maxConcurrency,
+    apiCallsBatchSize: apiCalls.size,
+    apiCallsBatchWindowSeconds: apiCalls.windowSeconds,
+    apiCallsMaxConcurrency: apiCalls.maxConcurrency,
+  };
+}
+
 export function settingsToEnv(settings: PipelineSettings): Record<string, string> {
   return {
     [ENV.minFindingSeverity]: settings.minFindingSeverity,

@@ -49,6 +49,7 @@ export interface MetricSpec {
 export const METRICS = {
   BadRecords: { unit: 'Count', description: 'Malformed records skipped (one warn line each; a retry cannot fix them)' },
   BadBatches: { unit: 'Count', description: 'Job log subscription payloads that could not be decoded at all (dropped)' },
+  RecordsRetried: { unit: 'Count', description: 'SQS records listed in batchItemFailures (their aggregate could not be written): the queue delivers them again' },
   EventsProcessed: { unit: 'Count', description: 'Events applied to the state, once each' },
   EventsDuplicate: { unit: 'Count', description: 'Events delivered again and not applied again' },
   EventsIgnored: { unit: 'Count', description: 'Events the alert policy does not cover, or findings below the threshold' },

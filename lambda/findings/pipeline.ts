@@ -1,47 +1,53 @@
-import { details, type Alert, type AlertCategory } from '../core/alert';
-import { applyEventOnce, type Decision } from '../eventbridge/apply-event-once';
-import { badEvent, describeIssues, type EventReport } from '../core/event-report';
-import { FindingEventSchema, type FindingDetail } from './finding-events';
-import { bucketDetails, describeSensitiveData, formatBytes, objectDetails, policyActor, policyDetails } from './finding-format';
-import { findingTypeInfo, unknownFindingTypeInfo, type FindingTypeInfo } from './finding-types';
-import { maxIso, minIso } from '../core/iso-time';
-import { macieFindingLink, macieJobLink } from '../core/links';
+import type { BatchReport, RecordReport } from '../core/event-report';
+import { atLeast } from '../core/severity';
+import type { AttemptReads, BatchEvent, Target } from '../eventbridge/apply-batch-once';
+import { processEventBatch, type EventPipeline } from '../eventbridge/event-batch';
 import type { PipelineDeps } from '../pipeline-deps';
-import { atLeast, maxSeverity, severitiesPresent, type Severity } from '../core/severity';
-import type { Item } from '../state/store';
-import { keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
+import type { StateStore } from '../state/store';
+import { keys, UNKNOWN_RUN } from '../state/table';
+import { UNKNOWN_BUCKET } from './finding-alert';
+import { FindingEventSchema, type FindingDetail, type FindingEvent } from './finding-events';
+import { findingsGroup, groupIdentity, type GroupOrigin } from './findings-group';
+import { policyFinding } from './policy-finding';
 
-export type { EventReport } from '../core/event-report';
+export type { BatchReport } from '../core/event-report';
 
-const UNKNOWN_BUCKET = '(unknown bucket)';
 const AUTOMATED_ORIGIN = 'AUTOMATED_SENSITIVE_DATA_DISCOVERY';
 
 /**
- * One Macie Finding EventBridge event (one per invocation, as Lambda delivers them).
- * Sensitive-data findings are grouped per (job run or automated discovery, bucket, type); policy findings
- * alert when new and then at most once per policyFindingRepeatHours. Never throws for bad input.
+ * One SQS batch of Macie Finding EventBridge events (the findings queue). Sensitive-data findings are grouped
+ * per (job run or automated discovery or sample, bucket, type); policy findings per finding id. Each
+ * finding's effect is applied once, keyed by its finding id and count: an SQS redelivery, an EventBridge
+ * duplicate and Macie publishing the same finding and count again change nothing. Never throws for bad
+ * input: a bad record is logged, counted and dropped, and the rest of the batch is applied.
  */
-export async function processFindingEvent(event: unknown, deps: PipelineDeps): Promise<EventReport> {
-  const parsed = FindingEventSchema.safeParse(event);
-  if (!parsed.success) return badEvent(deps, event, describeIssues(parsed.error.issues), 'finding');
-  const { id: eventId, detail: finding } = parsed.data;
-  if (parsed.data['detail-type'] !== 'Macie Finding') {
-    return badEvent(deps, event, `detail-type "${parsed.data['detail-type']}" is not "Macie Finding"`, 'finding');
-  }
-
-  if (finding.archived) return belowThreshold(deps, eventId, finding, 'archived (suppressed) finding');
-  if (!atLeast(finding.severity, deps.settings.minFindingSeverity)) {
-    return belowThreshold(deps, eventId, finding, `severity ${finding.severity} is below the minimum ${deps.settings.minFindingSeverity}`);
-  }
-
-  if (isSensitiveData(finding)) return applyEventOnce(deps, eventId, 'finding', (existing) => decideSensitiveData(deps, finding, existing));
-  return applyEventOnce(deps, eventId, 'finding', (existing) => decidePolicy(deps, finding, existing));
+export function processFindingBatch(batch: unknown, deps: PipelineDeps): Promise<BatchReport> {
+  return processEventBatch(batch, deps, findingsPipeline(deps));
 }
 
-function belowThreshold(deps: PipelineDeps, eventId: string, finding: FindingDetail, reason: string): EventReport {
-  deps.telemetry.info('Finding below the alert threshold', { eventId, findingId: finding.id, reason });
+function findingsPipeline(deps: PipelineDeps): EventPipeline<FindingEvent, FindingDetail> {
+  return {
+    kind: 'finding',
+    expected: { kind: 'finding', source: 'aws.macie', detailType: 'Macie Finding', schema: FindingEventSchema },
+    classify: (event, messageId) => {
+      const finding = event.detail;
+      if (finding.archived) return belowThreshold(deps, messageId, event, 'archived (suppressed) finding');
+      if (!atLeast(finding.severity, deps.settings.minFindingSeverity)) {
+        return belowThreshold(deps, messageId, event, `severity ${finding.severity} is below the minimum ${deps.settings.minFindingSeverity}`);
+      }
+      return { key: `finding:${finding.id}:${finding.count}`, event: finding };
+    },
+    route: (events, reads) => routeFindings(deps, events, reads),
+    countApplied: (findings) => {
+      for (const finding of findings) deps.telemetry.countBy('Findings', finding.severity);
+    },
+  };
+}
+
+function belowThreshold(deps: PipelineDeps, messageId: string, event: FindingEvent, reason: string): RecordReport {
+  deps.telemetry.info('Finding below the alert threshold', { messageId, eventId: event.id, findingId: event.detail.id, reason });
   deps.telemetry.count('EventsIgnored');
-  return { outcome: 'below-threshold', published: [], reason };
+  return { messageId, eventId: event.id, outcome: 'below-threshold', reason };
 }
 
 function isSensitiveData(finding: FindingDetail): boolean {
@@ -49,324 +55,46 @@ function isSensitiveData(finding: FindingDetail): boolean {
   return finding.type.startsWith('SensitiveData:') || !!finding.classificationDetails;
 }
 
-function typeInfo(finding: FindingDetail, kind: FindingTypeInfo['kind']): { info: FindingTypeInfo; known: boolean } {
-  const info = findingTypeInfo(finding.type);
-  return info ? { info, known: true } : { info: unknownFindingTypeInfo(finding.type, kind), known: false };
+function originOf(finding: FindingDetail): GroupOrigin {
+  if (finding.sample) return 'sample';
+  const jobId = finding.classificationDetails?.jobId;
+  return !jobId || finding.classificationDetails?.originType === AUTOMATED_ORIGIN ? 'automated' : 'job';
 }
 
-/** Unknown (future) types are never quieter than MEDIUM: we cannot tell the reader what they mean. */
-function alertSeverity(finding: FindingDetail, known: boolean): Severity {
-  return known ? finding.severity : maxSeverity(finding.severity, 'MEDIUM');
-}
+/**
+ * Each job's current run as last seen through this store (one per Lambda container): the route reads a job
+ * and the groups of that run in one request, and reads again only for a job whose run changed.
+ */
+const lastRunDates = new WeakMap<StateStore, Map<string, string>>();
 
-const iso = (at: string) => new Date(at).toISOString();
-const samplePrefix = (finding: FindingDetail) => (finding.sample ? 'SAMPLE: ' : '');
-const sampleNote = (finding: FindingDetail) =>
-  finding.sample ? ' This is a SAMPLE finding (generated by Macie for testing, not about real data).' : '';
-
-// ---------------------------------------------------------------------------------------------------------
-// Sensitive-data findings
-
-interface GroupIdentity {
-  readonly key: ItemKey;
-  readonly alertIdPrefix: string;
-  readonly jobId?: string;
-  readonly runDate?: string;
-  readonly origin: 'job' | 'automated' | 'sample';
-}
-
-/** A per-container guess of each job's current run: lets one read fetch the job item and the group item together. */
-const lastRunDate = new Map<string, string>();
-
-async function readGroup(deps: PipelineDeps, finding: FindingDetail, bucket: string): Promise<{ group: GroupIdentity; item: Item | undefined }> {
-  const jobId = finding.classificationDetails?.jobId ?? undefined;
-  const automated = !jobId || finding.classificationDetails?.originType === AUTOMATED_ORIGIN;
-  if (finding.sample) {
-    const key = keys.sampleFindingGroup(finding.accountId, bucket, finding.type);
-    return { group: { key, alertIdPrefix: `sd:sample:${finding.accountId}:${bucket}:${finding.type}`, jobId, origin: 'sample' }, item: await deps.store.get(key) };
-  }
-  if (automated) {
-    const key = keys.automatedFindingGroup(finding.accountId, bucket, finding.type);
-    return { group: { key, alertIdPrefix: `sd:auto:${finding.accountId}:${bucket}:${finding.type}`, origin: 'automated' }, item: await deps.store.get(key) };
-  }
-  const jobKey = keys.job(jobId);
-  const guess = lastRunDate.get(jobId);
-  const found = await deps.store.getMany(guess ? [jobKey, keys.findingGroup(jobId, guess, bucket, finding.type)] : [jobKey]);
-  const current = deps.store.lookup(found, jobKey)?.currentRunDate;
-  const runDate = typeof current === 'string' && current ? current : UNKNOWN_RUN;
+/**
+ * Each finding's aggregate. A job's findings go to the job's current run (its JOB item, which the job-log
+ * pipeline keeps); a job it has not seen yet gets run UNKNOWN. One read covers the batch: its jobs, the
+ * groups of each job's run as last seen, and every other aggregate (policy findings, automated discovery,
+ * samples); only a job whose run changed costs a second.
+ */
+async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<FindingDetail>[], reads: AttemptReads): Promise<Target<FindingDetail>[]> {
+  const lastRunDate = lastRunDates.get(deps.store) ?? new Map<string, string>();
+  lastRunDates.set(deps.store, lastRunDate);
+  const target = (finding: FindingDetail, runDate?: string): Target<FindingDetail> => {
+    if (!isSensitiveData(finding)) return { aggregate: policyFinding(finding.id, deps.settings) };
+    return { aggregate: findingsGroup(groupIdentity(finding, finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET, originOf(finding), runDate), deps.settings) };
+  };
+  const jobOf = (finding: FindingDetail) => (isSensitiveData(finding) && originOf(finding) === 'job' ? (finding.classificationDetails?.jobId as string) : undefined);
+  const jobIds = [...new Set(events.flatMap((e) => jobOf(e.event) ?? []))];
+  const expected = events.flatMap(({ event: finding }) => {
+    const jobId = jobOf(finding);
+    const runDate = jobId && lastRunDate.get(jobId);
+    return jobId && !runDate ? [] : [target(finding, runDate || undefined)];
+  });
+  await reads.read([...jobIds.map((id) => keys.job(id)), ...expected.flatMap((t) => ('aggregate' in t ? [t.aggregate.key] : []))]);
   if (lastRunDate.size > 1000) lastRunDate.clear();
-  lastRunDate.set(jobId, runDate);
-  const key = keys.findingGroup(jobId, runDate, bucket, finding.type);
-  const item = runDate === guess ? deps.store.lookup(found, key) : await deps.store.get(key);
-  return { group: { key, alertIdPrefix: `sd:${jobId}:${runDate}:${bucket}:${finding.type}`, jobId, runDate, origin: 'job' }, item };
-}
-
-type SeverityCounts = Partial<Record<Severity, number>>;
-
-async function decideSensitiveData(deps: PipelineDeps, finding: FindingDetail, existing: ReadonlySet<string>): Promise<Decision> {
-  const bucket = finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET;
-  const { group, item } = await readGroup(deps, finding, bucket);
-  const eventAt = iso(finding.updatedAt);
-  const prevCount = typeof item?.count === 'number' ? item.count : 0;
-  const prevAlerts = typeof item?.alerts === 'number' ? item.alerts : 0;
-  const prevLastAlertAt = typeof item?.lastAlertAt === 'string' ? item.lastAlertAt : undefined;
-  const count = prevCount + 1;
-  const bySeverity: SeverityCounts = { ...((item?.bySeverity as SeverityCounts | undefined) ?? {}) };
-  bySeverity[finding.severity] = (bySeverity[finding.severity] ?? 0) + 1;
-  const firstAt = minIso(item?.firstAt as string | undefined, eventAt);
-  const lastAt = maxIso(item?.lastAt as string | undefined, eventAt);
-
-  const repeatMs = deps.settings.repeatIntervalMinutes * 60_000;
-  let alert: Alert | undefined;
-  let reason: string;
-  if (prevAlerts === 0) {
-    alert = firstSensitiveDataAlert(finding, group, bucket, `${group.alertIdPrefix}:first`);
-    reason = 'first finding of its group';
-  } else if (prevLastAlertAt && Date.parse(eventAt) - Date.parse(prevLastAlertAt) >= repeatMs) {
-    alert = stillOccurringAlert(finding, group, bucket, `${group.alertIdPrefix}:still:${count}`, { count, bySeverity, firstAt, lastAt, sinceAlert: prevLastAlertAt });
-    reason = `group still growing: ${count} so far`;
-  } else {
-    reason = `counted in its group (${count} so far); next alert no sooner than ${deps.settings.repeatIntervalMinutes} min after the last`;
+  for (const jobId of jobIds) {
+    const runDate = reads.get(keys.job(jobId))?.currentRunDate;
+    lastRunDate.set(jobId, typeof runDate === 'string' && runDate ? runDate : UNKNOWN_RUN);
   }
-  if (alert && existing.has(alert.id)) alert = undefined;
-  const alerts = alert ? [alert] : [];
-
-  const next: Item = {
-    findingType: finding.type,
-    bucket,
-    accountId: finding.accountId,
-    origin: group.origin,
-    jobId: group.jobId,
-    runDate: group.runDate,
-    sample: finding.sample === true,
-    count,
-    bySeverity,
-    firstAt,
-    lastAt,
-    firstFindingId: item?.firstFindingId ?? finding.id,
-    lastFindingId: finding.id,
-    lastAlertAt: alert ? maxIso(prevLastAlertAt, eventAt) : prevLastAlertAt,
-    alerts: prevAlerts + alerts.length,
-  };
-  return { aggregate: { key: group.key, read: item, next }, alerts, reason };
-}
-
-function originText(group: GroupIdentity): string {
-  if (group.origin === 'automated') return 'Automated sensitive data discovery';
-  if (group.origin === 'sample') return 'Sample findings';
-  return `Macie job ${group.jobId}${group.runDate && group.runDate !== UNKNOWN_RUN ? ` (run ${group.runDate})` : ''}`;
-}
-
-function findingLinks(finding: FindingDetail, jobId?: string) {
-  return [
-    { label: 'Finding in the Macie console', url: macieFindingLink(finding.region, finding.id) },
-    ...(jobId ? [{ label: 'Job in the Macie console', url: macieJobLink(finding.region, jobId) }] : []),
-  ];
-}
-
-function commonFields(finding: FindingDetail, category: AlertCategory) {
-  return { category, eventType: finding.type, accountId: finding.accountId, region: finding.region, sample: finding.sample === true };
-}
-
-function firstSensitiveDataAlert(finding: FindingDetail, group: GroupIdentity, bucket: string, id: string): Alert {
-  const { info, known } = typeInfo(finding, 'sensitive-data');
-  const object = finding.resourcesAffected?.s3Object;
-  const key = object?.key ?? undefined;
-  const data = describeSensitiveData(finding.classificationDetails);
-  const where = key ? `s3://${bucket}/${key}` : `bucket ${bucket}`;
-  return {
-    id,
-    severity: alertSeverity(finding, known),
-    ...commonFields(finding, 'SENSITIVE_DATA_FINDING'),
-    job: group.jobId && group.origin === 'job' ? { id: group.jobId, runDate: group.runDate } : undefined,
-    findingId: finding.id,
-    headline: `${samplePrefix(finding)}Macie found ${info.short} in ${where}`,
-    whatHappened:
-      `${originText(group)} found ${info.short} in ${where}${object?.size != null ? ` (${formatBytes(object.size)})` : ''}.` +
-      (data.categories ? ` Data found: ${data.categories}.` : '') +
-      ` Further findings of this type in this bucket ${group.origin === 'job' ? 'in this run ' : ''}are counted, not alerted one by one` +
-      `${group.origin === 'job' ? ' (the run summary lists them)' : ''}; a "still occurring" alert follows at most once per repeat interval.` +
-      (known ? '' : ' Macie reported a finding type this version does not recognise.') +
-      sampleNote(finding),
-    whatItMeans: info.meaning,
-    whatToDo: info.whatToDo,
-    details: [
-      ...details([
-        ['Finding type', finding.type],
-        ['Macie severity', finding.severity],
-        ['Title', finding.title],
-        ['Source', originText(group)],
-      ]),
-      ...bucketDetails(finding.resourcesAffected?.s3Bucket, bucket),
-      ...objectDetails(object),
-      ...details([
-        ['Data categories', data.categories],
-        ['Detection types', data.detections],
-        ['Account', finding.accountId],
-        ['Region', finding.region],
-        ['Finding id', finding.id],
-        ['Sample', finding.sample ? 'yes (SAMPLE finding)' : undefined],
-      ]),
-    ],
-    affected: [
-      { kind: 'bucket', items: [bucket], total: 1 },
-      ...(key ? [{ kind: 'object' as const, items: [key], total: 1 }] : []),
-    ],
-    count: 1,
-    links: findingLinks(finding, group.jobId),
-    occurredAt: iso(finding.updatedAt),
-    threadId: group.jobId ?? bucket,
-  };
-}
-
-function severityBreakdown(bySeverity: SeverityCounts): string {
-  return severitiesPresent(bySeverity).map(([s, n]) => `${n} ${s.toLowerCase()}`).join(', ');
-}
-
-function stillOccurringAlert(
-  finding: FindingDetail,
-  group: GroupIdentity,
-  bucket: string,
-  id: string,
-  g: { count: number; bySeverity: SeverityCounts; firstAt: string; lastAt: string; sinceAlert: string },
-): Alert {
-  const { info, known } = typeInfo(finding, 'sensitive-data');
-  const groupSeverity = maxSeverity(...(Object.keys(g.bySeverity) as Severity[]).filter((s) => g.bySeverity[s]));
-  return {
-    id,
-    severity: known ? groupSeverity : maxSeverity(groupSeverity, 'MEDIUM'),
-    ...commonFields(finding, 'SENSITIVE_DATA_FINDING'),
-    job: group.jobId && group.origin === 'job' ? { id: group.jobId, runDate: group.runDate } : undefined,
-    findingId: finding.id,
-    headline: `${samplePrefix(finding)}Still occurring: ${g.count} findings of ${info.short} in bucket ${bucket}`,
-    whatHappened:
-      `${originText(group)} keeps finding ${info.short} in bucket ${bucket}: ${g.count} findings so far (${severityBreakdown(g.bySeverity)}), ` +
-      `first at ${g.firstAt}, latest at ${g.lastAt}. The last alert for this group was at ${g.sinceAlert}.` +
-      sampleNote(finding),
-    whatItMeans: info.meaning,
-    whatToDo: `${info.whatToDo} With this many objects affected, review the bucket as a whole rather than object by object.`,
-    details: [
-      ...details([
-        ['Finding type', finding.type],
-        ['Findings so far', g.count],
-        ['By severity', severityBreakdown(g.bySeverity)],
-        ['First finding at', g.firstAt],
-        ['Latest finding at', g.lastAt],
-        ['Source', originText(group)],
-      ]),
-      ...bucketDetails(finding.resourcesAffected?.s3Bucket, bucket),
-      ...details([
-        ['Latest object key', finding.resourcesAffected?.s3Object?.key],
-        ['Account', finding.accountId],
-        ['Region', finding.region],
-        ['Latest finding id', finding.id],
-      ]),
-    ],
-    affected: [{ kind: 'bucket', items: [bucket], total: 1 }],
-    count: g.count,
-    links: findingLinks(finding, group.jobId),
-    occurredAt: g.lastAt,
-    threadId: group.jobId ?? bucket,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Policy findings (and findings of an unknown category: one per id, alerted like policy findings)
-
-async function decidePolicy(deps: PipelineDeps, finding: FindingDetail, existing: ReadonlySet<string>): Promise<Decision> {
-  const key = keys.policyFinding(finding.id);
-  const item = await deps.store.get(key);
-  const eventAt = iso(finding.updatedAt);
-  const num = (v: unknown) => (typeof v === 'number' ? v : 0);
-  const lastCount = num(item?.lastCount);
-  const lastAlertCount = num(item?.lastAlertCount);
-  const lastAlertAt = typeof item?.lastAlertAt === 'string' ? item.lastAlertAt : undefined;
-  const alertId = `policy:${finding.id}:${finding.count}`;
-  const repeatMs = deps.settings.policyFindingRepeatHours * 3_600_000;
-
-  let due: boolean;
-  let reason: string;
-  if (finding.count <= lastAlertCount || existing.has(alertId)) {
-    due = false;
-    reason = `occurrence ${finding.count} already alerted (or an older one than the last alert)`;
-  } else if (!lastAlertAt) {
-    due = true;
-    reason = finding.count === 1 ? 'new policy finding' : `first event seen for this finding (occurrence ${finding.count})`;
-  } else if (Date.parse(eventAt) - Date.parse(lastAlertAt) >= repeatMs) {
-    due = true;
-    reason = `recurrence ${finding.count}, last alert at ${lastAlertAt}`;
-  } else {
-    due = false;
-    reason = `recurrence ${finding.count} within ${deps.settings.policyFindingRepeatHours} h of the last alert (${lastAlertAt})`;
-  }
-  const alerts = due ? [policyAlert(finding, alertId, lastAlertCount, lastAlertAt)] : [];
-
-  const next: Item = {
-    findingType: finding.type,
-    bucket: finding.resourcesAffected?.s3Bucket?.name ?? undefined,
-    accountId: finding.accountId,
-    sample: finding.sample === true,
-    lastCount: Math.max(lastCount, finding.count),
-    firstAt: minIso(item?.firstAt as string | undefined, iso(finding.createdAt)),
-    lastAt: maxIso(item?.lastAt as string | undefined, eventAt),
-    lastAlertAt: due ? maxIso(lastAlertAt, eventAt) : lastAlertAt,
-    lastAlertCount: due ? finding.count : lastAlertCount || undefined,
-    alerts: num(item?.alerts) + alerts.length,
-  };
-  return { aggregate: { key, read: item, next }, alerts, reason };
-}
-
-function policyAlert(finding: FindingDetail, id: string, lastAlertCount: number, lastAlertAt: string | undefined): Alert {
-  const isPolicy = finding.category === 'POLICY' || (!finding.category && finding.type.startsWith('Policy:'));
-  const { info, known } = typeInfo(finding, 'policy');
-  const bucket = finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET;
-  const actor = policyActor(finding.policyDetails);
-  const api = finding.policyDetails?.action?.apiCallDetails?.api;
-  const ip = finding.policyDetails?.actor?.ipAddressDetails;
-  const recurrence =
-    finding.count > 1
-      ? ` This finding has now occurred ${finding.count} times (first on ${iso(finding.createdAt)})` +
-        (lastAlertAt ? `; ${finding.count - lastAlertCount} occurrence(s) since the last alert at ${lastAlertAt}.` : '.')
-      : '';
-  const by = actor?.arn
-    ? ` Made by ${actor.type ?? 'principal'} ${actor.arn}${api ? ` with ${api}` : ''}${ip?.ipAddressV4 ? ` from ${ip.ipAddressV4}${ip.ipCountry?.name ? ` (${ip.ipCountry.name})` : ''}` : ''}.`
-    : '';
-  return {
-    id,
-    severity: alertSeverity(finding, known),
-    ...commonFields(finding, isPolicy ? 'POLICY_FINDING' : 'UNKNOWN_EVENT'),
-    findingId: finding.id,
-    headline: `${samplePrefix(finding)}Macie policy finding: ${info.short} for bucket ${bucket}${finding.count > 1 ? ` (occurred ${finding.count} times)` : ''}`,
-    whatHappened:
-      `${finding.title ?? info.short}.${finding.description ? ` ${finding.description}` : ''}${recurrence}${by}` +
-      (known ? '' : ' Macie reported a finding type this version does not recognise.') +
-      sampleNote(finding),
-    whatItMeans: info.meaning,
-    whatToDo: info.whatToDo,
-    details: [
-      ...details([
-        ['Finding type', finding.type],
-        ['Macie severity', finding.severity],
-        ['Occurrences', finding.count],
-        ['First seen', iso(finding.createdAt)],
-        ['Last seen', iso(finding.updatedAt)],
-      ]),
-      ...bucketDetails(finding.resourcesAffected?.s3Bucket, bucket),
-      ...policyDetails(finding.policyDetails),
-      ...details([
-        ['Account', finding.accountId],
-        ['Region', finding.region],
-        ['Finding id', finding.id],
-        ['Sample', finding.sample ? 'yes (SAMPLE finding)' : undefined],
-      ]),
-    ],
-    affected: [
-      { kind: 'bucket', items: [bucket], total: 1 },
-      ...(actor?.arn ? [{ kind: 'principal' as const, items: [actor.arn], total: 1 }] : []),
-    ],
-    count: 1,
-    links: findingLinks(finding),
-    occurredAt: iso(finding.updatedAt),
-    threadId: finding.id,
-  };
+  return events.map(({ event: finding }) => {
+    const jobId = jobOf(finding);
+    return target(finding, jobId && lastRunDate.get(jobId));
+  });
 }

@@ -1,11 +1,14 @@
-import { processApiCallEvent } from '../api-calls/pipeline';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { processApiCallBatch } from '../api-calls/pipeline';
 import { createRuntime, forInvocation } from './runtime';
 
 const runtime = createRuntime('api-calls');
 
-export const handler = async (event: unknown, context?: { getRemainingTimeInMillis(): number }) => {
+/** The API-call queue's event source mapping (ReportBatchItemFailures): only unwritten records come back. */
+export const handler = async (event: SQSEvent, context?: { getRemainingTimeInMillis(): number }): Promise<SQSBatchResponse> => {
   try {
-    return await processApiCallEvent(event, forInvocation(runtime, context));
+    const { batchItemFailures } = await processApiCallBatch(event, forInvocation(runtime, context));
+    return { batchItemFailures };
   } finally {
     runtime.telemetry.flush();
   }

@@ -48,8 +48,9 @@ Options:
                          json: one JSON object per line per published alert; the summary goes to stderr.
   --config FILE          JSON settings, as in the stack's cdk.json context: minFindingSeverity,
                          repeatIntervalMinutes, policyFindingRepeatHours, longRunningRunHours,
-                         stateRetentionDays, severityOverrides, knownErrors; and "silences", to try
-                         silences on recorded events before creating them (docs/cli.md).
+                         stateRetentionDays, severityOverrides, knownErrors; findingsBatchSize and
+                         apiCallsBatchSize set the SQS batches findings and API calls are replayed in;
+                         "silences" tries silences on recorded events before you create them.
   --min-severity SEV     show only alerts at or above SEV (INFO, LOW, MEDIUM, HIGH), like a subscriber's
                          filter policy on the severityScore attribute. Default INFO (everything).
   --region REGION        the Region the pipeline pretends to run in (console links). Default us-east-1.

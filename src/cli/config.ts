@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { DEFAULT_SETTINGS, resolveSettings, SettingsError, type PipelineSettings } from '../../lambda/core/settings';
+import { DEFAULT_BATCHING, DEFAULT_SETTINGS, resolveBatching, resolveSettings, SettingsError, type BatchingSettings, type PipelineSettings } from '../../lambda/core/settings';
 import { checkMatchers, normalizeSilenceId, SilenceError, type Silence } from '../../lambda/silences/silence';
 import { parseTime } from './silence';
 
@@ -11,11 +11,15 @@ export class ConfigError extends Error {
   }
 }
 
-const SETTING_NAMES = Object.keys(DEFAULT_SETTINGS) as (keyof PipelineSettings)[];
+const PIPELINE_SETTINGS = Object.keys(DEFAULT_SETTINGS) as (keyof PipelineSettings)[];
+/** The queues' batch sizes decide how the replay cuts its SQS batches (the other batching settings have no effect on it). */
+const BATCHING_SETTINGS = Object.keys(DEFAULT_BATCHING) as (keyof BatchingSettings)[];
+const SETTING_NAMES: string[] = [...PIPELINE_SETTINGS, ...BATCHING_SETTINGS];
 
-/** What a --config file gives the replay: the pipeline settings, and silences to try on the events. */
+/** What a --config file gives the replay: the pipeline settings, the batch sizes, and silences to try on the events. */
 export interface ReplayConfig {
   readonly settings: PipelineSettings;
+  readonly batching: BatchingSettings;
   readonly silences: readonly Silence[];
 }
 
@@ -51,20 +55,21 @@ export function settingsFromConfig(file: string, parsed: unknown): ReplayConfig 
     const context = record.context as Record<string, unknown>;
     input = Object.fromEntries(SETTING_NAMES.filter((k) => k in context).map((k) => [k, context[k]]));
   } else {
-    const unknown = Object.keys(record).filter((k) => !(SETTING_NAMES as string[]).includes(k));
+    const unknown = Object.keys(record).filter((k) => !SETTING_NAMES.includes(k));
     if (unknown.length > 0) {
       throw new ConfigError(`--config ${file}: unknown setting ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${SETTING_NAMES.join(', ')})`);
     }
     input = record;
   }
-  let settings: PipelineSettings;
+  let resolved: Omit<ReplayConfig, 'silences'>;
   try {
-    settings = resolveSettings(input);
+    const pick = (names: readonly string[]) => Object.fromEntries(Object.entries(input).filter(([k]) => names.includes(k)));
+    resolved = { settings: resolveSettings(pick(PIPELINE_SETTINGS)), batching: resolveBatching(pick(BATCHING_SETTINGS)) };
   } catch (error) {
     if (error instanceof SettingsError) throw new ConfigError(`--config ${file}: ${error.message}`);
     throw error;
   }
-  return { settings, silences: silencesFromConfig(file, silences) };
+  return { ...resolved, silences: silencesFromConfig(file, silences) };
 }
 
 const SILENCE_KEYS = ['id', 'job', 'bucket', 'account', 'type', 'from', 'until', 'author', 'reason'];

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
 import { RecordingPublisher } from '../../lambda/delivery/recording-publisher';
-import { resolveSettings } from '../../lambda/core/settings';
+import { resolveBatching, resolveSettings } from '../../lambda/core/settings';
 import { atLeast } from '../../lambda/core/severity';
 import { StateStore } from '../../lambda/state/store';
 import { RecordingTelemetry } from '../../lambda/core/telemetry';
@@ -75,14 +75,13 @@ async function redriveCommand(options: RedriveOptions, io: CliIo, clients: AwsCl
 async function replayCommand(options: ReplayOptions, io: CliIo): Promise<number> {
   let config: ReplayConfig;
   try {
-    config = options.configFile ? loadConfig(options.configFile) : { settings: resolveSettings({}), silences: [] };
+    config = options.configFile ? loadConfig(options.configFile) : { settings: resolveSettings({}), batching: resolveBatching({}), silences: [] };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.stderr.write(`macie-alerts: ${error.message}\n`);
     return EXIT.notUnderstood;
   }
 
-  const { settings } = config;
   // The config file may sit in a directory being replayed (samples/ does): it is not an input.
   const read = readInputs(options.inputs, { stdin: io.stdin, skip: options.configFile });
   for (const problem of read.problems) io.stderr.write(`macie-alerts: skipped ${problemLine(problem)}\n`);
@@ -108,14 +107,14 @@ async function replayCommand(options: ReplayOptions, io: CliIo): Promise<number>
     const deps: PipelineDeps & { telemetry: RecordingTelemetry } = {
       store: state.store,
       publisher,
-      settings,
+      settings: config.settings,
       telemetry,
       region: options.region,
       // Only TTLs read the wall clock; grouping follows event time, so the output does not depend on it.
       now: () => new Date(),
       silences: { list: async () => silences },
     };
-    const tally = await replayUnits(read.units, deps, replayPipelines, io.stderr.isTTY ? ttyProgress(io.stderr) : undefined);
+    const tally = await replayUnits(read.units, deps, replayPipelines, config.batching, io.stderr.isTTY ? ttyProgress(io.stderr) : undefined);
     for (const problem of [...tally.rejected, ...tally.failures]) io.stderr.write(`macie-alerts: ${problemLine(problem)}\n`);
 
     const published: PublishedAlert[] = publisher.records.map((r) => ({ alert: r.alert, message: r.message }));

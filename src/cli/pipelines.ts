@@ -1,6 +1,6 @@
 import type { CloudWatchLogsDecodedData } from 'aws-lambda';
-import { processApiCallEvent } from '../../lambda/api-calls/pipeline';
-import { processFindingEvent } from '../../lambda/findings/pipeline';
+import { processApiCallBatch } from '../../lambda/api-calls/pipeline';
+import { processFindingBatch } from '../../lambda/findings/pipeline';
 import { processLogsPayload, processSubscriptionEvent } from '../../lambda/job-log/pipeline';
 import type { Pipelines } from './replay';
 
@@ -9,6 +9,6 @@ export const replayPipelines: Pipelines = {
   subscriptionEvent: (event, deps) => processSubscriptionEvent(event, deps),
   // The reader only builds payloads from validated JSON; the pipeline re-validates every log event anyway.
   logsPayload: (payload, deps) => processLogsPayload(payload as unknown as CloudWatchLogsDecodedData, deps),
-  finding: (event, deps) => processFindingEvent(event, deps),
-  apiCall: (event, deps) => processApiCallEvent(event, deps),
+  findingBatch: (event, deps) => processFindingBatch(event, deps),
+  apiCallBatch: (event, deps) => processApiCallBatch(event, deps),
 };

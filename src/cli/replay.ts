@@ -1,18 +1,28 @@
+import type { SQSEvent } from 'aws-lambda';
+import type { BatchReport, RecordReport } from '../../lambda/core/event-report';
+import type { BatchingSettings } from '../../lambda/core/settings';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
 import type { PlainMetricName, RecordedLine, RecordingTelemetry } from '../../lambda/core/telemetry';
+import { deliverBatches, MAX_RECEIVE_COUNT, mappingBatches, messageIdFor } from '../local/sqs-queue';
 import { describeOrigin, eventCount, type EventBridgeEvent, type InputProblem, type LogsPayload, type ReplayUnit } from './inputs';
 
 /**
  * The replay engine: hands each unit to the pipeline Lambda would run for it, in input order, one at a time
- * (as a single Lambda container would), and keeps score. Pipelines are passed in so the engine does not
- * care which handler code is current, and so the engine can be driven without DynamoDB.
+ * (as a single Lambda container would), and keeps score. EventBridge events go through their queue as in
+ * AWS: consecutive events of one kind become SQS batches of up to the batch size (a replay is a backlog, so
+ * batches are full), and the records a batch could not apply are delivered again, up to the queue's
+ * maxReceiveCount. Pipelines are passed in so the engine does not care which handler code is current, and so
+ * the engine can be driven without DynamoDB.
  */
 export interface Pipelines {
   subscriptionEvent(event: { awslogs: { data: string } }, deps: PipelineDeps): Promise<unknown>;
   logsPayload(payload: LogsPayload, deps: PipelineDeps): Promise<unknown>;
-  finding(event: EventBridgeEvent, deps: PipelineDeps): Promise<unknown>;
-  apiCall(event: EventBridgeEvent, deps: PipelineDeps): Promise<unknown>;
+  findingBatch(event: SQSEvent, deps: PipelineDeps): Promise<BatchReport>;
+  apiCallBatch(event: SQSEvent, deps: PipelineDeps): Promise<BatchReport>;
 }
+
+/** The batch sizes of the findings and API-call queues' event source mappings. */
+export type ReplayBatching = Pick<BatchingSettings, 'findingsBatchSize' | 'apiCallsBatchSize'>;
 
 export type EventSource = 'jobLogEvents' | 'findings' | 'apiCalls';
 
@@ -25,7 +35,7 @@ export interface ReplayTally {
    * below-threshold, bad.
    */
   readonly outcomes: Record<string, number>;
-  /** Inputs the pipeline could not process (an exception): replay goes on with the next one. */
+  /** Inputs the pipeline could not process (an exception, or a record never applied): replay goes on with the next one. */
   readonly failures: InputProblem[];
   /** Records the pipeline rejected as malformed (its BadRecords metric), attributed to their input. */
   readonly rejected: InputProblem[];
@@ -38,10 +48,13 @@ export interface ReplayProgress {
 /** What the pipelines count when they reject input (a record, or a whole undecodable batch). */
 const REJECTION_METRICS: readonly PlainMetricName[] = ['BadRecords', 'BadBatches'];
 
+type EventUnit = Extract<ReplayUnit, { kind: 'finding' | 'api-call' }>;
+
 export async function replayUnits(
   units: readonly ReplayUnit[],
   deps: PipelineDeps & { readonly telemetry: RecordingTelemetry },
   pipelines: Pipelines,
+  batching: ReplayBatching,
   progress?: ReplayProgress,
 ): Promise<ReplayTally> {
   const tally: ReplayTally = {
@@ -53,40 +66,74 @@ export async function replayUnits(
   const total = units.reduce((n, u) => n + eventCount(u), 0);
   let processed = 0;
   progress?.(0, total);
-  for (const unit of units) {
-    const linesBefore = deps.telemetry.lines.length;
-    const rejectedBefore = rejections(deps.telemetry);
-    try {
-      const report = await runUnit(unit, deps, pipelines);
-      for (const [outcome, n] of Object.entries(outcomesOf(report))) tally.outcomes[outcome] = (tally.outcomes[outcome] ?? 0) + n;
-    } catch (error) {
-      tally.failures.push({ origin: unit.origin, reason: `the pipeline failed: ${(error as Error)?.message ?? String(error)}` });
+  for (let i = 0; i < units.length; ) {
+    const unit = units[i];
+    if (unit.kind === 'finding' || unit.kind === 'api-call') {
+      let end = i + 1;
+      while (end < units.length && units[end].kind === unit.kind) end++;
+      await replayEvents(units.slice(i, end) as EventUnit[], i, deps, pipelines, batching, tally);
+      tally.events[unit.kind === 'finding' ? 'findings' : 'apiCalls'] += end - i;
+      processed += end - i;
+      i = end;
+    } else {
+      await replayLogs(unit, deps, pipelines, tally);
+      tally.events.jobLogEvents += eventCount(unit);
+      processed += eventCount(unit);
+      i++;
     }
-    const source: EventSource = unit.kind === 'finding' ? 'findings' : unit.kind === 'api-call' ? 'apiCalls' : 'jobLogEvents';
-    tally.events[source] += eventCount(unit);
-
-    const bad = rejections(deps.telemetry) - rejectedBefore;
-    if (bad > 0) {
-      const warnings = deps.telemetry.lines.slice(linesBefore).filter((l) => l.level === 'warn' || l.level === 'error');
-      tally.rejected.push({ origin: unit.origin, reason: rejectionReason(bad, warnings) });
-    }
-    processed += eventCount(unit);
     progress?.(processed, total);
   }
   return tally;
 }
 
-function runUnit(unit: ReplayUnit, deps: PipelineDeps, pipelines: Pipelines): Promise<unknown> {
-  switch (unit.kind) {
-    case 'subscription-event':
-      return pipelines.subscriptionEvent(unit.event, deps);
-    case 'logs-payload':
-      return pipelines.logsPayload(unit.payload, deps);
-    case 'finding':
-      return pipelines.finding(unit.event, deps);
-    case 'api-call':
-      return pipelines.apiCall(unit.event, deps);
+async function replayLogs(
+  unit: Exclude<ReplayUnit, EventUnit>,
+  deps: PipelineDeps & { readonly telemetry: RecordingTelemetry },
+  pipelines: Pipelines,
+  tally: ReplayTally,
+): Promise<void> {
+  const linesBefore = deps.telemetry.lines.length;
+  const rejectedBefore = rejections(deps.telemetry);
+  try {
+    const report = unit.kind === 'subscription-event' ? await pipelines.subscriptionEvent(unit.event, deps) : await pipelines.logsPayload(unit.payload, deps);
+    addOutcomes(tally, outcomesOf(report));
+  } catch (error) {
+    tally.failures.push({ origin: unit.origin, reason: `the pipeline failed: ${(error as Error)?.message ?? String(error)}` });
   }
+  const bad = rejections(deps.telemetry) - rejectedBefore;
+  if (bad > 0) {
+    const warnings = deps.telemetry.lines.slice(linesBefore).filter((l) => l.level === 'warn' || l.level === 'error');
+    tally.rejected.push({ origin: unit.origin, reason: rejectionReason(bad, warnings) });
+  }
+}
+
+/** Consecutive EventBridge events of one kind through their queue; a record's last outcome is what counts. */
+async function replayEvents(units: readonly EventUnit[], offset: number, deps: PipelineDeps, pipelines: Pipelines, batching: ReplayBatching, tally: ReplayTally): Promise<void> {
+  const findings = units[0].kind === 'finding';
+  const messages = units.map((u, k) => ({ messageId: messageIdFor(`${describeOrigin(u.origin)}#${offset + k}`), body: JSON.stringify(u.event satisfies EventBridgeEvent) }));
+  const batchSize = findings ? batching.findingsBatchSize : batching.apiCallsBatchSize;
+  const invoke = (event: SQSEvent) => (findings ? pipelines.findingBatch(event, deps) : pipelines.apiCallBatch(event, deps));
+  const run = await deliverBatches(mappingBatches(messages, batchSize), invoke, { batchSize });
+  const last = new Map<string, RecordReport>();
+  for (const response of run.responses) for (const record of response.records) last.set(record.messageId, record);
+  const deadLettered = new Set(run.deadLettered.map((m) => m.messageId));
+  messages.forEach((message, k) => {
+    const { origin } = units[k];
+    const record = last.get(message.messageId);
+    if (deadLettered.has(message.messageId)) {
+      const why = record?.reason ?? (run.errors[0] instanceof Error ? run.errors[0].message : run.errors[0] && String(run.errors[0]));
+      tally.failures.push({ origin, reason: `the pipeline failed: not applied in ${MAX_RECEIVE_COUNT} deliveries${why ? ` (${why})` : ''}` });
+    } else if (record?.outcome === 'bad') {
+      tally.rejected.push({ origin, reason: `1 record(s) rejected by the pipeline: ${record.reason ?? 'malformed'}` });
+      addOutcomes(tally, { bad: 1 });
+    } else if (record) {
+      addOutcomes(tally, { [record.outcome]: 1 });
+    }
+  });
+}
+
+function addOutcomes(tally: ReplayTally, outcomes: Record<string, number>): void {
+  for (const [outcome, n] of Object.entries(outcomes)) tally.outcomes[outcome] = (tally.outcomes[outcome] ?? 0) + n;
 }
 
 function rejections(telemetry: RecordingTelemetry): number {
@@ -94,14 +141,12 @@ function rejections(telemetry: RecordingTelemetry): number {
 }
 
 /**
- * Event outcomes in a pipeline report: an EventBridge report (EventReport) has one `outcome`; a job log
- * batch report (JobLogReport) counts its events: suppressed (grouped, of which inhibited; and silenced and
- * known, counted apart), duplicates, bad.
+ * Event outcomes in a job log batch report (JobLogReport): suppressed (grouped, of which inhibited; and
+ * silenced and known, counted apart), duplicates, bad.
  */
 export function outcomesOf(report: unknown): Record<string, number> {
   if (typeof report !== 'object' || report === null) return {};
   const r = report as Record<string, unknown>;
-  if (typeof r.outcome === 'string') return { [r.outcome]: 1 };
   const num = (v: unknown) => (typeof v === 'number' && v > 0 ? v : 0);
   const counts: Record<string, number> = {
     grouped: num(r.suppressed) - num(r.silenced) - num(r.known),

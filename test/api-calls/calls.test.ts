@@ -1,9 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { processApiCallEvent } from '../../lambda/api-calls/pipeline';
+import { processApiCallBatch } from '../../lambda/api-calls/pipeline';
 import { API_CALL_TYPES, apiCallType } from '../../lambda/api-calls/call-types';
 import { keys } from '../../lambda/state/table';
-import { clone, cloudTrailEvent, FIXTURES, fixture, testDeps } from '../findings/kit';
+import { clone, cloudTrailEvent, deliverOne, FIXTURES, fixture, testDeps } from '../findings/kit';
 
 const callFiles = readdirSync(join(FIXTURES, 'api-calls')).filter((f) => f.startsWith('call-'));
 const reveal = fixture('api-calls/seed-cloudtrail-get-sensitive-data-occurrences.json');
@@ -22,7 +22,7 @@ describe('every Macie call in the spec', () => {
     const deps = await testDeps();
     const record = fixture(`api-calls/${file}`);
     const type = apiCallType(record.eventName)!;
-    const report = await processApiCallEvent(cloudTrailEvent(record), deps);
+    const report = await deliverOne(processApiCallBatch, cloudTrailEvent(record), deps);
     expect(report.outcome).toBe('alerted');
     const [alert] = deps.publisher.alerts;
     expect(alert).toMatchObject({
@@ -46,7 +46,7 @@ describe('every Macie call in the spec', () => {
 
   test('job updates name the job and the new status', async () => {
     const deps = await testDeps();
-    await processApiCallEvent(cloudTrailEvent(fixture('api-calls/call-UpdateClassificationJob.json')), deps);
+    await deliverOne(processApiCallBatch, cloudTrailEvent(fixture('api-calls/call-UpdateClassificationJob.json')), deps);
     const [alert] = deps.publisher.alerts;
     expect(alert.job).toEqual({ id: '3ce05dbb7ec5505def334104bexample' });
     expect(alert.whatHappened).toContain('Job id: 3ce05dbb7ec5505def334104bexample, New job status: CANCELLED');
@@ -59,7 +59,7 @@ describe('every Macie call in the spec', () => {
     ['call-UpdateFindingsFilter.json', { id: 'f', action: 'NOOP' }],
   ])('%s with harmless parameters %j is ignored', async (file, requestParameters) => {
     const deps = await testDeps();
-    const report = await processApiCallEvent(cloudTrailEvent(withChanges(file, { requestParameters })), deps);
+    const report = await deliverOne(processApiCallBatch, cloudTrailEvent(withChanges(file, { requestParameters })), deps);
     expect(report.outcome).toBe('ignored');
     expect(deps.publisher.alerts).toEqual([]);
     expect(deps.telemetry.counters.EventsIgnored).toBe(1);
@@ -68,27 +68,27 @@ describe('every Macie call in the spec', () => {
   test('denied attempts are one level lower and say so', async () => {
     const deps = await testDeps();
     const denied = withChanges('call-DisableMacie.json', { errorCode: 'AccessDeniedException', errorMessage: 'not authorized' });
-    const report = await processApiCallEvent(cloudTrailEvent(denied), deps);
+    const report = await deliverOne(processApiCallBatch, cloudTrailEvent(denied), deps);
     expect(report.published[0].severity).toBe('MEDIUM');
     expect(report.published[0].headline).toBe('Denied: assumed-role/Admin/JohnDoe tried to call DisableMacie in 111122223333 (us-east-1)');
     expect(report.published[0].whatItMeans).toMatch(/^The attempt was refused/);
     const medium = withChanges('call-DeleteAllowList.json', { errorCode: 'AccessDeniedException' });
-    expect((await processApiCallEvent(cloudTrailEvent(medium), deps)).published[0].severity).toBe('LOW');
+    expect((await deliverOne(processApiCallBatch, cloudTrailEvent(medium), deps)).published[0].severity).toBe('LOW');
   });
 
   test('calls made by AWS Config are ignored (invokedBy or user agent)', async () => {
     const deps = await testDeps();
     const byInvoker = withChanges('call-DeleteMember.json', { userIdentity: { type: 'AWSService', invokedBy: 'config.amazonaws.com' } });
     const byAgent = withChanges('call-DeleteAllowList.json', { userAgent: 'config.amazonaws.com' });
-    for (const record of [byInvoker, byAgent]) expect((await processApiCallEvent(cloudTrailEvent(record), deps)).outcome).toBe('ignored');
+    for (const record of [byInvoker, byAgent]) expect((await deliverOne(processApiCallBatch, cloudTrailEvent(record), deps)).outcome).toBe('ignored');
     expect(deps.publisher.alerts).toEqual([]);
   });
 
   test('the same event delivered twice alerts once', async () => {
     const deps = await testDeps();
     const event = cloudTrailEvent(fixture('api-calls/call-DeleteMember.json'));
-    expect((await processApiCallEvent(event, deps)).outcome).toBe('alerted');
-    expect((await processApiCallEvent(event, deps)).outcome).toBe('duplicate');
+    expect((await deliverOne(processApiCallBatch, event, deps)).outcome).toBe('alerted');
+    expect((await deliverOne(processApiCallBatch, event, deps)).outcome).toBe('duplicate');
     expect(deps.publisher.alerts).toHaveLength(1);
   });
 });
@@ -107,9 +107,9 @@ describe('reveals of sensitive data by one principal are grouped per repeat inte
   test('first alerts, the rest are counted, the next reveal after the window reports how many more there were', async () => {
     const deps = await testDeps({ repeatIntervalMinutes: 60 });
     const outcomes = [];
-    for (const [minutes, finding] of [[0, 'f1'], [5, 'f2'], [30, 'f3'], [59, 'f2']] as const) outcomes.push((await processApiCallEvent(revealAt(minutes, finding), deps)).outcome);
+    for (const [minutes, finding] of [[0, 'f1'], [5, 'f2'], [30, 'f3'], [59, 'f2']] as const) outcomes.push((await deliverOne(processApiCallBatch, revealAt(minutes, finding), deps)).outcome);
     expect(outcomes).toEqual(['alerted', 'grouped', 'grouped', 'grouped']);
-    const later = await processApiCallEvent(revealAt(75, 'f9'), deps);
+    const later = await deliverOne(processApiCallBatch, revealAt(75, 'f9'), deps);
     expect(later.outcome).toBe('alerted');
     const alert = later.published[0];
     expect(alert.count).toBe(4);
@@ -118,16 +118,16 @@ describe('reveals of sensitive data by one principal are grouped per repeat inte
     expect(alert.whatHappened).toContain('findings: f1, f2, f3');
     expect(alert.threadId).toBe(reveal.userIdentity.arn);
     // A lone reveal in the new window: alone, it does not repeat the old count.
-    const next = await processApiCallEvent(revealAt(200, 'f10'), deps);
+    const next = await deliverOne(processApiCallBatch, revealAt(200, 'f10'), deps);
     expect(next.published[0].count).toBe(1);
     expect(await deps.store.get(keys.principalReveals(reveal.userIdentity.arn))).toMatchObject({ windowStart: minutesAfter(200), count: 1, alerts: 3 });
   });
 
   test('different principals have their own windows', async () => {
     const deps = await testDeps();
-    await processApiCallEvent(revealAt(0, 'f1'), deps);
-    await processApiCallEvent(revealAt(1, 'f1', 'arn:aws:sts::111122223333:assumed-role/Admin/MaryMajor'), deps);
-    await processApiCallEvent(revealAt(2, 'f2'), deps);
+    await deliverOne(processApiCallBatch, revealAt(0, 'f1'), deps);
+    await deliverOne(processApiCallBatch, revealAt(1, 'f1', 'arn:aws:sts::111122223333:assumed-role/Admin/MaryMajor'), deps);
+    await deliverOne(processApiCallBatch, revealAt(2, 'f2'), deps);
     expect(deps.publisher.alerts.map((a) => a.threadId)).toEqual([reveal.userIdentity.arn, 'arn:aws:sts::111122223333:assumed-role/Admin/MaryMajor']);
   });
 
@@ -135,7 +135,7 @@ describe('reveals of sensitive data by one principal are grouped per repeat inte
     const deps = await testDeps();
     const first = revealAt(0, 'f1');
     const second = revealAt(3, 'f2');
-    for (const event of [first, first, second, second]) await processApiCallEvent(event, deps);
+    for (const event of [first, first, second, second]) await deliverOne(processApiCallBatch, event, deps);
     expect(deps.publisher.alerts).toHaveLength(1);
     expect(await deps.store.get(keys.principalReveals(reveal.userIdentity.arn))).toMatchObject({ count: 2, findingIds: ['f1', 'f2'] });
   });

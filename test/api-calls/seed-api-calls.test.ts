@@ -1,5 +1,5 @@
-import { processApiCallEvent } from '../../lambda/api-calls/pipeline';
-import { clone, cloudTrailEvent, fixture, testDeps } from '../findings/kit';
+import { processApiCallBatch } from '../../lambda/api-calls/pipeline';
+import { clone, cloudTrailEvent, deliverOne, fixture, testDeps } from '../findings/kit';
 
 const reveal = fixture('api-calls/seed-cloudtrail-get-sensitive-data-occurrences.json');
 const listFindings = fixture('api-calls/seed-cloudtrail-list-findings.json');
@@ -8,7 +8,7 @@ const assumeRole = fixture('api-calls/seed-cloudtrail-assume-role-for-reveal.jso
 describe('seed CloudTrail records (verbatim AWS examples)', () => {
   test('GetSensitiveDataOccurrences alerts HIGH: who, from where, which finding, links', async () => {
     const deps = await testDeps();
-    const report = await processApiCallEvent(cloudTrailEvent(reveal), deps);
+    const report = await deliverOne(processApiCallBatch, cloudTrailEvent(reveal), deps);
     expect(report.outcome).toBe('alerted');
     const [alert] = report.published;
     expect(alert).toMatchObject({
@@ -40,7 +40,7 @@ describe('seed CloudTrail records (verbatim AWS examples)', () => {
 
   test('ListFindings is ignored and counted', async () => {
     const deps = await testDeps();
-    const report = await processApiCallEvent(cloudTrailEvent(listFindings), deps);
+    const report = await deliverOne(processApiCallBatch, cloudTrailEvent(listFindings), deps);
     expect(report.outcome).toBe('ignored');
     expect(deps.publisher.alerts).toHaveLength(0);
     expect(deps.telemetry.counters.EventsIgnored).toBe(1);
@@ -48,7 +48,7 @@ describe('seed CloudTrail records (verbatim AWS examples)', () => {
 
   test('the STS AssumeRole behind a reveal is not a Macie call: ignored', async () => {
     const deps = await testDeps();
-    const report = await processApiCallEvent(cloudTrailEvent(assumeRole), deps);
+    const report = await deliverOne(processApiCallBatch, cloudTrailEvent(assumeRole), deps);
     expect(report.outcome).toBe('ignored');
     expect(report.reason).toContain('sts.amazonaws.com');
   });
@@ -58,7 +58,7 @@ describe('seed CloudTrail records (verbatim AWS examples)', () => {
     const denied = clone(reveal);
     denied.errorCode = 'AccessDenied';
     denied.errorMessage = 'User is not authorized to perform: macie2:GetSensitiveDataOccurrences';
-    const report = await processApiCallEvent(cloudTrailEvent(denied), deps);
+    const report = await deliverOne(processApiCallBatch, cloudTrailEvent(denied), deps);
     expect(report.outcome).toBe('alerted');
     expect(report.published[0].severity).toBe('MEDIUM');
     expect(report.published[0].headline).toMatch(/^Denied: /);

@@ -1,3 +1,4 @@
+import { runContention } from '../../bench/contention';
 import { resolve } from 'node:path';
 import { benchCold, buildColdBundles, runColdContainer, type ColdBundles } from '../../bench/cold-container';
 import { decodeFloor } from '../../bench/floor';
@@ -32,7 +33,7 @@ describe('scenario generators', () => {
     expect(JSON.stringify(a)).not.toEqual(JSON.stringify(c));
   });
 
-  it('build the shapes of issue 7 (start + batches + completion; one batch per job; one finding per invocation)', () => {
+  it('build the shapes of issue 7 (start + batches + completion; one batch per job) and SQS batches of findings', () => {
     const storm = stormScenario(7, TINY);
     expect(storm.invocations).toHaveLength(1 + 40 / 10 + 1);
     expect(storm.eventCount).toBe(42);
@@ -41,8 +42,11 @@ describe('scenario generators', () => {
     expect(fleet.invocations).toHaveLength(3);
     for (const inv of fleet.invocations) expect(inv.events).toBeGreaterThanOrEqual(1 + 4 + 1);
     const findings = findingsScenario(7, TINY);
-    expect(findings.invocations.every((inv) => inv.kind === 'finding' && inv.events === 1)).toBe(true);
+    expect(findings.invocations.every((inv) => inv.kind === 'findings' && inv.events >= 1 && inv.events <= 100)).toBe(true);
+    // The 12 findings arrive within one batching window: one batch; the policy findings recur 15 minutes apart.
+    expect(findings.invocations[0].events).toBeGreaterThanOrEqual(12);
     expect(findings.eventCount).toBeGreaterThanOrEqual(12 + 3);
+    expect(findings.expected).toMatchObject({ sensitiveFindings: 12, policyFindings: 3 });
   });
 
   it('decode through the floor to every event they claim to hold', () => {
@@ -92,13 +96,32 @@ describe('designs measured against DynamoDB Local', () => {
     });
     expect(result.events).toBe(findings.eventCount);
     expect(result.ours.failedInvocations).toBe(0);
+    expect(result.ours.redeliveredRecords).toBe(0);
+    expect(result.ours.invocations).toBe(findings.invocations.length);
+    // Exactly once: every finding counted in its group, one alert per group and per policy finding.
+    expect(result.ours.groups).toMatchObject({ counted: 12, groups: findings.expected!.sensitiveGroups });
+    expect(result.ours.alerts).toBe(findings.expected!.sensitiveGroups + findings.expected!.policyFindings);
     expect(result.ours.countsStable).toBe(true);
     expect(result.ours.eventsPerSec.runs).toBe(2);
     expect(result.ours.alerts).toBeLessThan(findings.eventCount);
-    expect(result.naive?.measuredEvents).toBe(5);
+    // The naive design runs whole invocations until it has seen the sample: here the first batch.
+    expect(result.naive?.measuredEvents).toBe(findings.invocations[0].events);
     expect(result.naive?.alerts).toBe(findings.eventCount);
     expect(result.naive?.per1k.dynamoRequests).toBe(2000);
   });
+});
+
+describe('contention: batches of the same groups at once', () => {
+  it('loses no finding and counts none twice; each group alerts once', async () => {
+    const result = await runContention(testDynamoClient, ourPipelines, { runs: 1, concurrency: 4, batches: 4, batchSize: 20, buckets: 1, seed: 7 });
+    const [run] = result.runs;
+    expect(run.findings).toBe(80);
+    expect(run.lost).toBe(0);
+    expect(run.doubleCounted).toBe(0);
+    expect(run.deadLettered).toBe(0);
+    expect(run.groups).toBeGreaterThan(1);
+    expect(run.alerts).toBe(run.groups);
+  }, 120_000);
 });
 
 describe('the I/O floor', () => {

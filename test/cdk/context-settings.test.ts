@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { DEFAULT_SETTINGS, SettingsError } from '../../lambda/core/settings';
+import { DEFAULT_BATCHING, DEFAULT_SETTINGS, SettingsError } from '../../lambda/core/settings';
 import { checkContextKeys, CONTEXT_KEYS, parseSettings, parseSubscribers, settingsWarnings } from '../../lib/context-settings';
 import { TEAM, TENANT } from './stack-fixture';
 
@@ -18,7 +18,14 @@ describe('parseSettings (CDK context and the replay config file)', () => {
       logLevel: 'INFO',
       dashboard: true,
       regions: [],
+      findingsBatchSize: 100,
+      findingsBatchWindowSeconds: 10,
+      findingsMaxConcurrency: 2,
+      apiCallsBatchSize: 10,
+      apiCallsBatchWindowSeconds: 0,
+      apiCallsMaxConcurrency: 2,
     });
+    expect(DEFAULT_BATCHING).toMatchObject({ findingsBatchSize: 100, findingsBatchWindowSeconds: 10, findingsMaxConcurrency: 2 });
   });
 
   it('reads every key, as strings the way `-c key=value` delivers them', () => {
@@ -46,6 +53,12 @@ describe('parseSettings (CDK context and the replay config file)', () => {
       logRetentionDays: '90',
       logLevel: 'DEBUG',
       dashboard: 'false',
+      findingsBatchSize: '500',
+      findingsBatchWindowSeconds: '30',
+      findingsMaxConcurrency: '4',
+      apiCallsBatchSize: '5',
+      apiCallsBatchWindowSeconds: '0',
+      apiCallsMaxConcurrency: '3',
     });
     expect(parsed).toEqual({
       pipelineSettings: {
@@ -70,6 +83,12 @@ describe('parseSettings (CDK context and the replay config file)', () => {
       logLevel: 'DEBUG',
       dashboard: false,
       regions: ['eu-west-1', 'us-east-1'],
+      findingsBatchSize: 500,
+      findingsBatchWindowSeconds: 30,
+      findingsMaxConcurrency: 4,
+      apiCallsBatchSize: 5,
+      apiCallsBatchWindowSeconds: 0,
+      apiCallsMaxConcurrency: 3,
     });
   });
 
@@ -115,6 +134,16 @@ describe('parseSettings (CDK context and the replay config file)', () => {
     ['logLevel', { logLevel: 'TRACE' }, 'logLevel', 'TRACE'],
     ['severityOverrides', { severityOverrides: 'JOB_CANCELLED=CRITICAL' }, 'severityOverrides.JOB_CANCELLED', 'CRITICAL'],
     ['knownErrors', { knownErrors: 'silence' }, 'knownErrors', 'silence'],
+    // Lambda's limits for an SQS event source mapping.
+    ['findingsBatchSize 0', { findingsBatchSize: '0' }, 'findingsBatchSize', '0'],
+    ['findingsBatchSize above 10,000', { findingsBatchSize: '10001' }, 'findingsBatchSize', '10001'],
+    ['findingsBatchSize not a number', { findingsBatchSize: 'lots' }, 'findingsBatchSize', 'lots'],
+    ['a batch size above 10 without a window', { findingsBatchSize: '11', findingsBatchWindowSeconds: '0' }, 'findingsBatchWindowSeconds', '0'],
+    ['the API-call batch size above 10 with the default window (0)', { apiCallsBatchSize: '50' }, 'apiCallsBatchWindowSeconds', 0],
+    ['findingsBatchWindowSeconds above 300', { findingsBatchWindowSeconds: '301' }, 'findingsBatchWindowSeconds', '301'],
+    ['findingsBatchWindowSeconds a fraction', { findingsBatchWindowSeconds: '2.5' }, 'findingsBatchWindowSeconds', '2.5'],
+    ['findingsMaxConcurrency 1', { findingsMaxConcurrency: '1' }, 'findingsMaxConcurrency', '1'],
+    ['apiCallsMaxConcurrency above 1,000', { apiCallsMaxConcurrency: '1001' }, 'apiCallsMaxConcurrency', '1001'],
   ])('rejects %s, naming the setting and the value', (_name, input, setting, value) => {
     let error: unknown;
     try {
@@ -135,6 +164,7 @@ describe('parseSettings (CDK context and the replay config file)', () => {
         'teamsChannelId', 'chatMinSeverity', 'minFindingSeverity', 'repeatIntervalMinutes', 'policyFindingRepeatHours', 'longRunningRunHours',
         'stateRetentionDays', 'severityOverrides', 'knownErrors', 'sweeperRateMinutes', 'apiCallAlerts', 'regions', 'removalPolicy', 'logRetentionDays', 'logLevel',
         'dashboard',
+        'findingsBatchSize', 'findingsBatchWindowSeconds', 'findingsMaxConcurrency', 'apiCallsBatchSize', 'apiCallsBatchWindowSeconds', 'apiCallsMaxConcurrency',
       ].sort(),
     );
   });

@@ -129,7 +129,8 @@ describe('the dashboard', () => {
   });
 
   it('shows the depth of every failure and dead-letter queue, the same list redrive reads', () => {
-    const queues = defaults.resources.filter(([, r]) => r.Type === 'AWS::SQS::Queue').map(([id]) => id);
+    // Every queue but the findings and API-call queues themselves (the ones with a redrive policy).
+    const queues = defaults.resources.filter(([, r]) => r.Type === 'AWS::SQS::Queue' && !r.Properties.RedrivePolicy).map(([id]) => id);
     const depth = graph('Failure and dead-letter queues: messages waiting (macie-alerts redrive)');
     expect(depth.map((m) => m.name)).toEqual(queues.map(() => 'ApproximateNumberOfMessagesVisible'));
     expect(depth.map((m) => m.dimensions.QueueName).sort()).toEqual(queues.map((id) => `ATT(${id}.QueueName)`).sort());
@@ -168,14 +169,15 @@ describe('the dashboard', () => {
 describe('the FailureQueues output', () => {
   const listed = parseFailureQueues(joined(defaults.output(FAILURE_QUEUES_OUTPUT)!.Value));
   const functionOf = (name: string) => defaults.resources.find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(`MacieAlerts${name}`) && !id.includes('Role'))![0];
+  const queueOf = (name: string) => defaults.resources.find(([id, r]) => r.Type === 'AWS::SQS::Queue' && new RegExp(`^MacieAlerts${name}[0-9A-F]{8}$`).test(id))![0];
 
   it('lists every queue with what it holds and the function it belongs to', () => {
     expect(listed).toEqual([
       { name: 'job-log', kind: 'lambda-on-failure', url: expect.stringMatching(/^REF\(MacieAlertsJobLogHandlerFailures/), function: `REF(${functionOf('JobLogHandler')})` },
-      { name: 'findings', kind: 'lambda-on-failure', url: expect.stringMatching(/^REF\(MacieAlertsFindingsHandlerFailures/), function: `REF(${functionOf('FindingsHandler')})` },
-      { name: 'finding-rule', kind: 'eventbridge-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsFindingRuleDeadLetters/), function: `REF(${functionOf('FindingsHandler')})` },
-      { name: 'api-calls', kind: 'lambda-on-failure', url: expect.stringMatching(/^REF\(MacieAlertsApiCallHandlerFailures/), function: `REF(${functionOf('ApiCallHandler')})` },
-      { name: 'api-call-rule', kind: 'eventbridge-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsApiCallRuleDeadLetters/), function: `REF(${functionOf('ApiCallHandler')})` },
+      { name: 'findings-queue', kind: 'sqs-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsFindingsQueueDeadLetters/), source: `ATT(${queueOf('FindingsQueue')}.Arn)` },
+      { name: 'finding-rule', kind: 'eventbridge-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsFindingRuleDeadLetters/), queue: `REF(${queueOf('FindingsQueue')})` },
+      { name: 'api-call-queue', kind: 'sqs-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsApiCallQueueDeadLetters/), source: `ATT(${queueOf('ApiCallQueue')}.Arn)` },
+      { name: 'api-call-rule', kind: 'eventbridge-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsApiCallRuleDeadLetters/), queue: `REF(${queueOf('ApiCallQueue')})` },
       { name: 'sweeper', kind: 'lambda-on-failure', url: expect.stringMatching(/^REF\(MacieAlertsSweeperFailures/), function: `REF(${functionOf('Sweeper')})` },
       { name: 'sweeper-schedule', kind: 'eventbridge-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsSweeperScheduleDeadLetters/), function: `REF(${functionOf('Sweeper')})` },
     ]);
@@ -204,11 +206,11 @@ describe('the FailureQueues output', () => {
     const construct = stack.alerts as unknown as { queue(id: string, description: string): sqs.Queue };
     const dlq = construct.queue('ExtraDeadLetters', 'what the extra queue could not hand on');
     if (wiring === 'sqs-dead-letter') {
-      new sqs.Queue(stack.alerts, 'FindingsQueue', { deadLetterQueue: { queue: dlq, maxReceiveCount: 5 }, visibilityTimeout: Duration.minutes(6) });
+      new sqs.Queue(stack.alerts, 'ExtraQueue', { deadLetterQueue: { queue: dlq, maxReceiveCount: 5 }, visibilityTimeout: Duration.minutes(6) });
     }
     if (wiring === 'rule-to-queue') {
-      const queue = new sqs.Queue(stack.alerts, 'ApiCallQueue', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true });
-      new events.Rule(stack.alerts, 'ApiCallQueueRule', { eventPattern: { source: ['aws.macie2'] }, targets: [new targets.SqsQueue(queue, { deadLetterQueue: dlq })] });
+      const queue = new sqs.Queue(stack.alerts, 'ExtraQueue', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true });
+      new events.Rule(stack.alerts, 'ExtraQueueRule', { eventPattern: { source: ['aws.macie2'] }, targets: [new targets.SqsQueue(queue, { deadLetterQueue: dlq })] });
     }
     const template = Template.fromStack(stack).toJSON() as Json;
     const output = Object.entries(template.Outputs as Record<string, Json>).find(([key]) => key.startsWith(`MacieAlerts${FAILURE_QUEUES_OUTPUT}`))![1];
@@ -217,19 +219,19 @@ describe('the FailureQueues output', () => {
 
   it("lists a queue added with queue() as an SQS queue's dead-letter queue, named after its source, with no more wiring", () => {
     expect(withExtraQueue('sqs-dead-letter')).toEqual({
-      name: 'findings-queue',
+      name: 'extra-queue',
       kind: 'sqs-dead-letter',
       url: expect.stringMatching(/^REF\(MacieAlertsExtraDeadLetters/),
-      source: expect.stringMatching(/^ATT\(MacieAlertsFindingsQueue[0-9A-F]{8}\.Arn\)$/),
+      source: expect.stringMatching(/^ATT\(MacieAlertsExtraQueue[0-9A-F]{8}\.Arn\)$/),
     });
   });
 
   it('lists the dead-letter queue of a rule whose target is a queue, with the queue its events go back to', () => {
     expect(withExtraQueue('rule-to-queue')).toEqual({
-      name: 'api-call-queue-rule',
+      name: 'extra-queue-rule',
       kind: 'eventbridge-dead-letter',
       url: expect.stringMatching(/^REF\(MacieAlertsExtraDeadLetters/),
-      queue: expect.stringMatching(/^REF\(MacieAlertsApiCallQueue[0-9A-F]{8}\)$/),
+      queue: expect.stringMatching(/^REF\(MacieAlertsExtraQueue[0-9A-F]{8}\)$/),
     });
   });
 

@@ -104,8 +104,8 @@ describe('topics and key', () => {
 describe('handlers', () => {
   const expected: Record<string, { entry: string; memory: number; timeout: number }> = {
     JobLogHandler: { entry: 'job-log', memory: 512, timeout: 300 },
-    FindingsHandler: { entry: 'findings', memory: 256, timeout: 60 },
-    ApiCallHandler: { entry: 'api-calls', memory: 256, timeout: 60 },
+    FindingsHandler: { entry: 'findings', memory: 256, timeout: 120 },
+    ApiCallHandler: { entry: 'api-calls', memory: 256, timeout: 120 },
     Sweeper: { entry: 'sweeper', memory: 256, timeout: 300 },
   };
 
@@ -145,7 +145,7 @@ describe('handlers', () => {
     expect(buildStack({ logRetentionDays: 365 }).template.findResources('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 365 } })).not.toEqual({});
   });
 
-  it.each(Object.keys(expected))('%s: async invocation retried twice, then recorded in its own encrypted, TLS-only queue', (id) => {
+  it.each(['JobLogHandler', 'Sweeper'])('%s: async invocation retried twice, then recorded in its own encrypted, TLS-only queue', (id) => {
     const fnId = functionId(id);
     const config = ofType('AWS::Lambda::EventInvokeConfig').find(([, c]) => c.Properties.FunctionName.Ref === fnId);
     expect(config).toBeDefined();
@@ -158,6 +158,60 @@ describe('handlers', () => {
     expect(queuePolicy![1].Properties.PolicyDocument.Statement).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     );
+  });
+});
+
+describe('findings and API-call queues (EventBridge -> SQS -> Lambda)', () => {
+  const queues = {
+    FindingsHandler: { queue: 'FindingsQueue', batchSize: 100, window: 10 },
+    ApiCallHandler: { queue: 'ApiCallQueue', batchSize: 10, window: undefined },
+  } as const;
+  const queueOf = (name: string) => ofType('AWS::SQS::Queue').find(([id]) => id.startsWith(`MacieAlerts${name}`) && !id.includes('DeadLetters'))!;
+  const mappingOf = (fn: string) => ofType('AWS::Lambda::EventSourceMapping').find(([, m]) => m.Properties.FunctionName.Ref === functionId(fn))![1].Properties;
+
+  it.each(Object.entries(queues))('%s reads its own queue in batches, with partial batch responses and bounded concurrency', (fn, spec) => {
+    const [queueId] = queueOf(spec.queue);
+    const mapping = mappingOf(fn);
+    expect(mapping).toEqual({
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      FunctionName: { Ref: functionId(fn) },
+      BatchSize: spec.batchSize,
+      ...(spec.window === undefined ? {} : { MaximumBatchingWindowInSeconds: spec.window }),
+      ScalingConfig: { MaximumConcurrency: 2 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    // Invoked by its mapping, not asynchronously: no async retry configuration, no failure queue of its own.
+    expect(ofType('AWS::Lambda::EventInvokeConfig').filter(([, c]) => c.Properties.FunctionName.Ref === functionId(fn))).toEqual([]);
+    expect(ofType('AWS::SQS::Queue').filter(([id]) => id.startsWith(`MacieAlerts${fn}Failures`))).toEqual([]);
+  });
+
+  it.each(Object.entries(queues))('%s queue: SSE-SQS (never aws/sqs, which EventBridge cannot use), TLS only, redrive to an alarmed DLQ after 5 receives, visibility 6x the function timeout', (fn, spec) => {
+    const [queueId, queue] = queueOf(spec.queue);
+    expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    expect(queue.Properties.KmsMasterKeyId).toBeUndefined();
+    const timeout = resources[functionId(fn)].Properties.Timeout as number;
+    expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+    const dlqId = queue.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0];
+    expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(5);
+    expect(dlqId).toMatch(new RegExp(`^MacieAlerts${spec.queue}DeadLetters`));
+    expect(resources[dlqId].Properties).toEqual({ MessageRetentionPeriod: 14 * 86400, SqsManagedSseEnabled: true });
+    // A message keeps its first enqueue time in the DLQ: the DLQ must keep messages longer than the queue does.
+    expect(queue.Properties.MessageRetentionPeriod).toBeLessThan(resources[dlqId].Properties.MessageRetentionPeriod);
+    for (const id of [queueId, dlqId]) {
+      const policy = ofType('AWS::SQS::QueuePolicy').find(([, p]) => p.Properties.Queues[0].Ref === id)![1];
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+    const alarm = ofType('AWS::CloudWatch::Alarm').find(([, a]) => a.Properties.Dimensions?.[0]?.Value?.['Fn::GetAtt']?.[0] === dlqId)![1].Properties;
+    expect(alarm).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', AlarmActions: [{ Ref: expect.stringMatching(/^MacieAlertsAlarmTopic/) }] });
+  });
+
+  it('takes the batching settings from props, and the visibility timeout makes room for the window', () => {
+    const { template: custom } = buildStack({ findingsBatchSize: 500, findingsBatchWindowSeconds: 60, findingsMaxConcurrency: 5, apiCallsBatchSize: 25, apiCallsBatchWindowSeconds: 2, apiCallsMaxConcurrency: 3 });
+    custom.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 500, MaximumBatchingWindowInSeconds: 60, ScalingConfig: { MaximumConcurrency: 5 } });
+    custom.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 25, MaximumBatchingWindowInSeconds: 2, ScalingConfig: { MaximumConcurrency: 3 } });
+    custom.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 6 * 120 + 60, RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }) });
   });
 });
 
@@ -251,22 +305,40 @@ describe('EventBridge rules', () => {
     buildStack({ sweeperRateMinutes: 15 }).template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
   });
 
-  it.each([
-    ['aws.macie', 'FindingsHandler'],
-    ['aws.macie2', 'ApiCallHandler'],
-    ['schedule', 'Sweeper'],
-  ])('%s rule: retry policy, its own encrypted DLQ, and an invoke permission scoped to the rule', (source, fn) => {
+  const targetOf = (source: string) => {
     const [ruleId, props] = rule((p) => (source === 'schedule' ? p.ScheduleExpression !== undefined : p.EventPattern?.source?.[0] === source));
     expect(props.Targets).toHaveLength(1);
     const target = props.Targets[0];
-    expect(target.Arn).toEqual({ 'Fn::GetAtt': [functionId(fn), 'Arn'] });
     expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 24, MaximumEventAgeInSeconds: 12 * 3600 });
     const dlqId = target.DeadLetterConfig.Arn['Fn::GetAtt'][0];
     expect(resources[dlqId].Type).toBe('AWS::SQS::Queue');
     expect(resources[dlqId].Properties.SqsManagedSseEnabled).toBe(true);
     expect(resources[dlqId].Properties.FifoQueue).toBeUndefined();
+    return { ruleId, target };
+  };
+
+  it.each([
+    ['aws.macie', 'FindingsQueue'],
+    ['aws.macie2', 'ApiCallQueue'],
+  ])('%s rule: to its queue, with its own retry policy and encrypted DLQ; only that rule may send to the queue', (source, queue) => {
+    const { ruleId, target } = targetOf(source);
+    const queueId = target.Arn['Fn::GetAtt'][0];
+    expect(queueId).toMatch(new RegExp(`^MacieAlerts${queue}`));
+    const policy = ofType('AWS::SQS::QueuePolicy').find(([, p]) => p.Properties.Queues[0].Ref === queueId)![1];
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual({
+      Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+      Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+    });
+  });
+
+  it('schedule rule: to the sweeper, with its own retry policy and encrypted DLQ, and an invoke permission scoped to the rule', () => {
+    const { ruleId, target } = targetOf('schedule');
+    expect(target.Arn).toEqual({ 'Fn::GetAtt': [functionId('Sweeper'), 'Arn'] });
     template.hasResourceProperties('AWS::Lambda::Permission', {
-      FunctionName: { 'Fn::GetAtt': [functionId(fn), 'Arn'] },
+      FunctionName: { 'Fn::GetAtt': [functionId('Sweeper'), 'Arn'] },
       Principal: 'events.amazonaws.com',
       SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
     });
@@ -280,14 +352,20 @@ describe('IAM', () => {
   };
   const tableArn = { 'Fn::GetAtt': [expect.stringMatching(/^MacieAlertsStateTable/), 'Arn'] };
 
-  it.each(['JobLogHandler', 'FindingsHandler', 'ApiCallHandler'])('%s: item access to the table, publish to the alert topic, nothing else', (id) => {
-    expect(statements(id)).toEqual([
+  it.each([
+    ['JobLogHandler', { Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], queue: 'JobLogHandlerFailures' }],
+    ['FindingsHandler', { Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], queue: 'FindingsQueue' }],
+    ['ApiCallHandler', { Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], queue: 'ApiCallQueue' }],
+  ])('%s: its queue, item access to the table, publish to the alert topic, nothing else', (id, sqsAccess) => {
+    const expectedStatements = [
       { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^MacieAlerts${id}Logs`)), 'Arn'] } },
-      { Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^MacieAlerts${id}Failures`)), 'Arn'] } },
+      { Action: sqsAccess.Action, Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^MacieAlerts${sqsAccess.queue}(?!DeadLetters)`)), 'Arn'] } },
       { Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Effect: 'Allow', Resource: tableArn },
       { Action: 'sns:Publish', Effect: 'Allow', Resource: { Ref: expect.stringMatching(/^MacieAlertsAlertTopic/) } },
       { Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^MacieAlertsTopicKey/), 'Arn'] } },
-    ]);
+    ];
+    expect(statements(id)).toEqual(expect.arrayContaining(expectedStatements));
+    expect(statements(id)).toHaveLength(expectedStatements.length);
   });
 
   it('sweeper: the same plus Query on the gsi1 index only', () => {

@@ -19,6 +19,10 @@ describe('bad props fail the synth with the setting and the value', () => {
     ['logLevel', { logLevel: 'TRACE' as never }, /Invalid setting logLevel="TRACE"/],
     ['removalPolicy', { removalPolicy: RemovalPolicy.SNAPSHOT }, /Invalid setting removalPolicy="snapshot"/],
     ['teams channel', { teams: { tenantId: TENANT, teamId: TEAM, channelId: '19:abc@thread.tacv2' } }, /Invalid setting teams.channelId="19:abc@thread.tacv2"/],
+    ['findingsBatchSize', { findingsBatchSize: 20_000 }, /Invalid setting findingsBatchSize=20000: expected a whole number from 1 to 10000/],
+    ['findingsBatchWindowSeconds', { findingsBatchWindowSeconds: 0 }, /Invalid setting findingsBatchWindowSeconds=0: Lambda needs a batching window of at least 1 second for a batch size above 10 \(findingsBatchSize=100\)/],
+    ['findingsMaxConcurrency', { findingsMaxConcurrency: 1 }, /Invalid setting findingsMaxConcurrency=1: expected a whole number from 2 to 1000/],
+    ['apiCallsBatchSize', { apiCallsBatchSize: 11 }, /Invalid setting apiCallsBatchWindowSeconds=0: .*apiCallsBatchSize=11/],
   ])('%s', (_name, props, message) => {
     expect(() => buildStack(props)).toThrow(message);
   });

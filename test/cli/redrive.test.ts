@@ -38,7 +38,7 @@ const cloudFormation = mockClient(CloudFormationClient);
 const sns = mockClient(SNSClient);
 const sqs = new SqsStandIn();
 let snsRefuses = false;
-const findingsReceived: unknown[] = [];
+const sweeperReceived: unknown[] = [];
 
 let endpoint: LambdaEndpoint;
 let store: StateStore;
@@ -144,9 +144,9 @@ beforeAll(async () => {
   });
   endpoint = await startLambdaEndpoint({
     [queueNamed('job-log').function!]: (event) => handler(event as CloudWatchLogsEvent, context),
-    [queueNamed('finding-rule').function!]: async (event) => {
-      findingsReceived.push(event);
-      return { outcome: 'grouped' };
+    [queueNamed('sweeper-schedule').function!]: async (event) => {
+      sweeperReceived.push(event);
+      return { openRuns: 0, periodicJobs: 0, raised: [], published: [], failures: [] };
     },
   });
 });
@@ -310,16 +310,16 @@ describe('macie-alerts redrive: Lambda on-failure queue (job-log)', () => {
 
 describe('macie-alerts redrive: other queues', () => {
   test('an EventBridge dead-letter queue: each event is invoked on the target function, then deleted', async () => {
-    const q = queueNamed('finding-rule');
-    const event = { version: '0', id: 'evt-1', 'detail-type': 'Macie Finding', source: 'aws.macie', account: ACCOUNT, region: REGION, detail: { id: 'f-1' } };
+    const q = queueNamed('sweeper-schedule');
+    const event = { version: '0', id: 'evt-1', 'detail-type': 'Scheduled Event', source: 'aws.events', account: ACCOUNT, region: REGION, detail: {} };
     sqs.send(q.url, JSON.stringify(event), { ERROR_CODE: 'Throttling', ERROR_MESSAGE: 'Rate exceeded', RULE_ARN: `arn:aws:events:${REGION}:${ACCOUNT}:rule/x`, TARGET_ARN: functionArn(q.function!) });
     sqs.send(q.url, JSON.stringify(event), { ERROR_CODE: 'Throttling', TARGET_ARN: functionArn('SomeoneElse') });
-    const run = await redrive('--stack', STACK, '--queue', 'finding-rule');
+    const run = await redrive('--stack', STACK, '--queue', 'sweeper-schedule');
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain(`finding-rule: dead-letter queue of EventBridge's deliveries to function ${q.function}: 2 message(s) waiting`);
+    expect(run.stdout).toContain(`sweeper-schedule: dead-letter queue of EventBridge's deliveries to function ${q.function}: 2 message(s) waiting`);
     expect(run.stdout).toMatch(/redriven {2}message \S+ \(event evt-1, Throttling\): \S+ succeeded; message deleted/);
     expect(run.stdout).toMatch(new RegExp(`FAILED {4}message .*an event for SomeoneElse, not ${q.function}; kept in the queue`));
-    expect(findingsReceived).toEqual([event]);
+    expect(sweeperReceived).toEqual([event]);
     expect(sqs.bodies(q.url)).toHaveLength(1);
     sqs.purge(q.url);
   });

@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findingTypeInfo, POLICY_FINDING_TYPES, SENSITIVE_DATA_FINDING_TYPES } from '../../lambda/findings/finding-types';
-import { processFindingEvent } from '../../lambda/findings/pipeline';
-import { FIXTURES, findingEvent, fixture, testDeps } from './kit';
+import { processFindingBatch } from '../../lambda/findings/pipeline';
+import { deliverOne, FIXTURES, findingEvent, fixture, testDeps } from './kit';
 
 const files = readdirSync(join(FIXTURES, 'findings'));
 const policyFiles = files.filter((f) => f.startsWith('policy-'));
@@ -17,7 +17,7 @@ describe('every finding type alerts with its own text', () => {
   test.each(policyFiles)('policy finding %s', async (file) => {
     const deps = await testDeps();
     const event = fixture(`findings/${file}`);
-    const report = await processFindingEvent(event, deps);
+    const report = await deliverOne(processFindingBatch, event, deps);
     expect(report.outcome).toBe('alerted');
     const [alert] = deps.publisher.alerts;
     const info = findingTypeInfo(event.detail.type)!;
@@ -40,7 +40,7 @@ describe('every finding type alerts with its own text', () => {
   test.each(sensitiveFiles)('sensitive-data finding %s', async (file) => {
     const deps = await testDeps();
     const event = fixture(`findings/${file}`);
-    const report = await processFindingEvent(event, deps);
+    const report = await deliverOne(processFindingBatch, event, deps);
     expect(report.outcome).toBe('alerted');
     const [alert] = deps.publisher.alerts;
     const info = findingTypeInfo(event.detail.type)!;
@@ -64,7 +64,7 @@ describe('every finding type alerts with its own text', () => {
 
   test('the custom identifier finding names the identifier and its count', async () => {
     const deps = await testDeps();
-    await processFindingEvent(fixture('findings/sensitive-CustomIdentifier.json'), deps);
+    await deliverOne(processFindingBatch, fixture('findings/sensitive-CustomIdentifier.json'), deps);
     const detail = Object.fromEntries(deps.publisher.alerts[0].details.map((d) => [d.label, d.value]));
     expect(detail['Data categories']).toBe('CUSTOM_IDENTIFIER 12');
     expect(detail['Detection types']).toBe('EmployeeId 12');
@@ -76,7 +76,7 @@ describe('every finding type alerts with its own text', () => {
       eventId: 'future-type',
       detail: { id: 'future-finding', type: 'Policy:IAMUser/S3BucketSomethingNew', title: 'Something new', severity: { score: 1, description: 'Low' } },
     });
-    const report = await processFindingEvent(event, deps);
+    const report = await deliverOne(processFindingBatch, event, deps);
     expect(report.outcome).toBe('alerted');
     expect(report.published[0].severity).toBe('MEDIUM');
     expect(report.published[0].headline).toContain('unrecognised finding type Policy:IAMUser/S3BucketSomethingNew');
@@ -85,14 +85,14 @@ describe('every finding type alerts with its own text', () => {
 
   test('below the minimum severity, or archived: not alerted, no state written', async () => {
     const deps = await testDeps({ minFindingSeverity: 'MEDIUM' });
-    const low = await processFindingEvent(fixture('findings/policy-S3BucketEncryptionDisabled.json'), deps);
-    const archived = await processFindingEvent(findingEvent(fixture('findings/policy-S3BucketPublic.json'), { detail: { archived: true } }), deps);
-    const medium = await processFindingEvent(fixture('findings/policy-S3BucketSharedWithCloudFront.json'), deps);
+    const low = await deliverOne(processFindingBatch, fixture('findings/policy-S3BucketEncryptionDisabled.json'), deps);
+    const archived = await deliverOne(processFindingBatch, findingEvent(fixture('findings/policy-S3BucketPublic.json'), { detail: { archived: true } }), deps);
+    const medium = await deliverOne(processFindingBatch, fixture('findings/policy-S3BucketSharedWithCloudFront.json'), deps);
     expect([low.outcome, archived.outcome, medium.outcome]).toEqual(['below-threshold', 'below-threshold', 'alerted']);
     expect(deps.publisher.alerts.map((a) => a.eventType)).toEqual(['Policy:IAMUser/S3BucketSharedWithCloudFront']);
     expect(deps.store.requests.writes).toBeGreaterThan(0);
     const before = deps.store.requests.writes;
-    await processFindingEvent(fixture('findings/policy-S3BucketEncryptionDisabled.json'), deps);
+    await deliverOne(processFindingBatch, fixture('findings/policy-S3BucketEncryptionDisabled.json'), deps);
     expect(deps.store.requests.writes).toBe(before);
   });
 });

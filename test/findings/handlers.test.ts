@@ -1,6 +1,6 @@
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { cloudTrailEvent, fixture } from './kit';
+import { cloudTrailEvent, fixture, sqsBatch } from './kit';
 import { freshStore } from '../support/dynamodb';
 
 /** The Lambda entry points, wired as in AWS: env settings, DynamoDB (Local) by endpoint URL, SNS mocked. */
@@ -27,12 +27,12 @@ beforeEach(() => {
 
 const context = { getRemainingTimeInMillis: () => 60_000 };
 
-test('the findings handler publishes one SNS message for a new finding and none for its redelivery', async () => {
+test('the findings handler takes an SQS batch, publishes one SNS message for a new finding and none for its redelivery', async () => {
   const { handler } = await import('../../lambda/handlers/findings');
-  const event = fixture('findings/policy-S3BucketPublic.json');
-  const first = await handler(event, context);
-  const again = await handler(event, context);
-  expect([first.outcome, again.outcome]).toEqual(['alerted', 'duplicate']);
+  const batch = sqsBatch([fixture('findings/policy-S3BucketPublic.json')]);
+  // What Lambda reads back: only batchItemFailures (nothing failed here, so SQS deletes the records).
+  expect(await handler(batch, context)).toEqual({ batchItemFailures: [] });
+  expect(await handler(batch, context)).toEqual({ batchItemFailures: [] });
   const calls = sns.commandCalls(PublishBatchCommand);
   expect(calls).toHaveLength(1);
   const [entry] = calls[0].args[0].input.PublishBatchRequestEntries!;
@@ -41,18 +41,21 @@ test('the findings handler publishes one SNS message for a new finding and none 
   expect(entry.Subject).toContain('bucket is public');
 });
 
-test('the API-call handler publishes a reveal and ignores ListFindings', async () => {
+test('the API-call handler publishes a reveal and ignores ListFindings, in one batch', async () => {
   const { handler } = await import('../../lambda/handlers/api-calls');
-  const reveal = await handler(cloudTrailEvent(fixture('api-calls/seed-cloudtrail-get-sensitive-data-occurrences.json')), context);
-  const list = await handler(cloudTrailEvent(fixture('api-calls/seed-cloudtrail-list-findings.json')), context);
-  expect([reveal.outcome, list.outcome]).toEqual(['alerted', 'ignored']);
+  const batch = sqsBatch([
+    cloudTrailEvent(fixture('api-calls/seed-cloudtrail-get-sensitive-data-occurrences.json')),
+    cloudTrailEvent(fixture('api-calls/seed-cloudtrail-list-findings.json')),
+  ]);
+  expect(await handler(batch, context)).toEqual({ batchItemFailures: [] });
   const entries = sns.commandCalls(PublishBatchCommand).flatMap((c) => c.args[0].input.PublishBatchRequestEntries!);
   expect(entries).toHaveLength(1);
   expect(entries[0].MessageAttributes).toMatchObject({ category: { StringValue: 'API_CALL' }, eventType: { StringValue: 'GetSensitiveDataOccurrences' } });
 });
 
-test('a malformed event resolves (no Lambda retry) and publishes nothing', async () => {
+test('malformed records and an invocation that is not an SQS batch resolve (no retry) and publish nothing', async () => {
   const { handler } = await import('../../lambda/handlers/findings');
-  await expect(handler({ id: 'broken' }, context)).resolves.toMatchObject({ outcome: 'bad' });
+  await expect(handler(sqsBatch(['{"id": "broken"', { id: 'broken' }]), context)).resolves.toEqual({ batchItemFailures: [] });
+  await expect(handler({ id: 'broken' } as never, context)).resolves.toEqual({ batchItemFailures: [] });
   expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(0);
 });

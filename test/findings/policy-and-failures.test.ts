@@ -1,8 +1,8 @@
-import { processApiCallEvent } from '../../lambda/api-calls/pipeline';
-import { DeliveryFailed, pendingIds } from '../../lambda/delivery/outbox';
-import { processFindingEvent } from '../../lambda/findings/pipeline';
-import { keys } from '../../lambda/state/table';
-import { clone, findingEvent, fixture, testDeps } from './kit';
+import { processApiCallBatch } from '../../lambda/api-calls/pipeline';
+import { pendingIds } from '../../lambda/delivery/outbox';
+import { processFindingBatch } from '../../lambda/findings/pipeline';
+import { keys, UNKNOWN_RUN } from '../../lambda/state/table';
+import { clone, deliverOne, findingEvent, fixture, sqsBatch, testDeps } from './kit';
 
 const publicBucket = fixture('findings/policy-S3BucketPublic.json');
 const hoursAfter = (start: string, hours: number) => new Date(Date.parse(start) + hours * 3_600_000).toISOString();
@@ -16,11 +16,11 @@ describe('policy findings', () => {
   test('new alerts at once; recurrences within 24 h are counted; after 24 h one alert says how often it occurred', async () => {
     const deps = await testDeps({ policyFindingRepeatHours: 24 });
     const outcomes = [];
-    outcomes.push((await processFindingEvent(occurrence(1, T0), deps)).outcome);
-    outcomes.push((await processFindingEvent(occurrence(2, hoursAfter(T0, 1)), deps)).outcome);
-    outcomes.push((await processFindingEvent(occurrence(3, hoursAfter(T0, 23.9)), deps)).outcome);
-    outcomes.push((await processFindingEvent(occurrence(4, hoursAfter(T0, 24)), deps)).outcome);
-    outcomes.push((await processFindingEvent(occurrence(5, hoursAfter(T0, 30)), deps)).outcome);
+    outcomes.push((await deliverOne(processFindingBatch, occurrence(1, T0), deps)).outcome);
+    outcomes.push((await deliverOne(processFindingBatch, occurrence(2, hoursAfter(T0, 1)), deps)).outcome);
+    outcomes.push((await deliverOne(processFindingBatch, occurrence(3, hoursAfter(T0, 23.9)), deps)).outcome);
+    outcomes.push((await deliverOne(processFindingBatch, occurrence(4, hoursAfter(T0, 24)), deps)).outcome);
+    outcomes.push((await deliverOne(processFindingBatch, occurrence(5, hoursAfter(T0, 30)), deps)).outcome);
     expect(outcomes).toEqual(['alerted', 'grouped', 'grouped', 'alerted', 'grouped']);
     const [first, recurrence] = deps.publisher.alerts;
     expect(first.id).toBe(`policy:${publicBucket.detail.id}:1`);
@@ -31,20 +31,23 @@ describe('policy findings', () => {
     expect(await deps.store.get(keys.policyFinding(publicBucket.detail.id))).toMatchObject({ lastCount: 5, lastAlertCount: 4, alerts: 2 });
   });
 
-  test('the same (id, count) never alerts twice, even in a different EventBridge event; an older count after a newer one is silent', async () => {
+  test('the same (id, count) again, in a different EventBridge event, changes nothing; an older count after a newer one is silent', async () => {
     const deps = await testDeps({ policyFindingRepeatHours: 1 });
-    expect((await processFindingEvent(occurrence(3, T0, 'a'), deps)).outcome).toBe('alerted');
-    expect((await processFindingEvent(occurrence(3, hoursAfter(T0, 5), 'b'), deps)).outcome).toBe('grouped');
-    expect((await processFindingEvent(occurrence(2, hoursAfter(T0, 6), 'c'), deps)).outcome).toBe('grouped');
-    expect((await processFindingEvent(occurrence(4, hoursAfter(T0, 7), 'd'), deps)).outcome).toBe('alerted');
+    expect((await deliverOne(processFindingBatch, occurrence(3, T0, 'a'), deps)).outcome).toBe('alerted');
+    const before = await deps.store.get(keys.policyFinding(publicBucket.detail.id));
+    expect((await deliverOne(processFindingBatch, occurrence(3, hoursAfter(T0, 5), 'b'), deps)).outcome).toBe('duplicate');
+    expect(await deps.store.get(keys.policyFinding(publicBucket.detail.id))).toEqual(before);
+    expect((await deliverOne(processFindingBatch, occurrence(2, hoursAfter(T0, 6), 'c'), deps)).outcome).toBe('grouped');
+    expect((await deliverOne(processFindingBatch, occurrence(4, hoursAfter(T0, 7), 'd'), deps)).outcome).toBe('alerted');
     expect(deps.publisher.alerts.map((a) => a.id)).toEqual([`policy:${publicBucket.detail.id}:3`, `policy:${publicBucket.detail.id}:4`]);
   });
 
-  test('the same (id, count) processed concurrently from two event ids alerts once', async () => {
+  test('the same (id, count) processed concurrently from two event ids is applied once and alerts once', async () => {
     const deps = await testDeps();
-    const reports = await Promise.all([processFindingEvent(occurrence(1, T0, 'x'), deps), processFindingEvent(occurrence(1, T0, 'y'), deps)]);
-    expect(reports.map((r) => r.outcome).sort()).toEqual(['alerted', 'grouped']);
+    const reports = await Promise.all([deliverOne(processFindingBatch, occurrence(1, T0, 'x'), deps), deliverOne(processFindingBatch, occurrence(1, T0, 'y'), deps)]);
+    expect(reports.map((r) => r.outcome).sort()).toEqual(['alerted', 'duplicate']);
     expect(deps.publisher.alerts).toHaveLength(1);
+    expect(await deps.store.get(keys.policyFinding(publicBucket.detail.id))).toMatchObject({ lastCount: 1, alerts: 1 });
   });
 });
 
@@ -63,7 +66,7 @@ describe('malformed events', () => {
 
   test('each is one warn line with its id and reason, counted as BadRecords, nothing thrown, nothing written', async () => {
     const deps = await testDeps();
-    for (const [, event] of broken) expect((await processFindingEvent(event, deps)).outcome).toBe('bad');
+    for (const [, event] of broken) expect((await deliverOne(processFindingBatch, event, deps)).outcome).toBe('bad');
     expect(deps.telemetry.counters.BadRecords).toBe(broken.length);
     const warnings = deps.telemetry.lines.filter((l) => l.level === 'warn');
     expect(warnings).toHaveLength(broken.length);
@@ -82,74 +85,79 @@ describe('malformed events', () => {
       { id: 'no-detail', version: '0' },
       { version: '0', id: 'no-event-name', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.macie2', account: '1', time: '2024-04-14T17:11:30Z', region: 'us-east-1', resources: [], detail: { ...reveal, eventName: undefined } },
     ];
-    for (const event of events) expect((await processApiCallEvent(event, deps)).outcome).toBe('bad');
+    for (const event of events) expect((await deliverOne(processApiCallBatch, event, deps)).outcome).toBe('bad');
     expect(deps.telemetry.counters.BadRecords).toBe(3);
     expect(deps.telemetry.lines.filter((l) => l.level === 'warn').map((l) => l.fields.eventId)).toEqual([undefined, 'no-detail', 'no-event-name']);
   });
 });
 
-describe('crash between the state write and the publish', () => {
+describe('delivery fails or is cut short after the state write', () => {
   const event = fixture('findings/sensitive-Personal.json');
+  const jobId = event.detail.classificationDetails.jobId as string;
+  const bucket = event.detail.resourcesAffected.s3Bucket.name as string;
+  const groupOf = (runDate: string, type = event.detail.type as string) => keys.findingGroup(jobId, runDate, bucket, type);
 
-  test('SNS fails after the state write: the invocation fails, and the retry of the same event publishes the alert once', async () => {
+  test('SNS refuses the alert: the record is applied (not listed for a retry), the alert stays pending, and the next finding of its group publishes it once', async () => {
     const deps = await testDeps();
     deps.publisher.failNext(1, 'injected: SNS unavailable');
-    await expect(processFindingEvent(event, deps)).rejects.toBeInstanceOf(DeliveryFailed);
+    const report = await processFindingBatch(sqsBatch([event]), deps);
+    expect(report.batchItemFailures).toEqual([]);
+    expect(report.records.map((r) => r.outcome)).toEqual(['alerted']);
     expect(deps.publisher.alerts).toEqual([]);
-    const retry = await processFindingEvent(event, deps);
-    expect(retry.outcome).toBe('duplicate');
-    expect(retry.published.map((a) => a.eventType)).toEqual([event.detail.type]);
-    const again = await processFindingEvent(event, deps);
-    expect(again.published).toEqual([]);
+    expect(pendingIds(await deps.store.get(groupOf(UNKNOWN_RUN)))).toHaveLength(1);
+    expect(deps.telemetry.lines.some((l) => l.level === 'error' && String(l.fields.error).startsWith('DeliveryFailed'))).toBe(true);
+
+    const next = await deliverOne(processFindingBatch, findingEvent(event, { eventId: 'next', detail: { id: 'next-finding' } }), deps);
+    expect(next.outcome).toBe('grouped');
+    expect(next.published.map((a) => a.id)).toEqual([`sd:${jobId}:${UNKNOWN_RUN}:${bucket}:${event.detail.type}:first`]);
+    expect(pendingIds(await deps.store.get(groupOf(UNKNOWN_RUN)))).toEqual([]);
     expect(deps.publisher.alerts).toHaveLength(1);
   });
 
-  test('a new run of the job starts before the retry: the retry still delivers the pending alert of the group the finding went to', async () => {
+  test('a redelivered record publishes the pending alert of the group it went to, even after a new run of the job started', async () => {
     const deps = await testDeps();
-    const jobId = event.detail.classificationDetails.jobId as string;
-    const bucket = event.detail.resourcesAffected.s3Bucket.name as string;
     const firstRun = '2024-04-14T17:00:00.000Z';
     const nextRun = '2024-04-15T17:00:00.000Z';
     const startRun = (runDate: string) =>
       deps.store.write([{ kind: 'put', item: { ...keys.job(jobId), currentRunDate: runDate, expiresAt: Math.floor(Date.now() / 1000) + 86400 } }]);
     await startRun(firstRun);
     deps.publisher.failNext(1, 'injected: SNS unavailable');
-    await expect(processFindingEvent(event, deps)).rejects.toBeInstanceOf(DeliveryFailed);
-    const group = keys.findingGroup(jobId, firstRun, bucket, event.detail.type);
-    expect(pendingIds(await deps.store.get(group))).toHaveLength(1);
+    expect((await deliverOne(processFindingBatch, event, deps)).outcome).toBe('alerted');
+    expect(pendingIds(await deps.store.get(groupOf(firstRun)))).toHaveLength(1);
 
     await startRun(nextRun);
-    const retry = await processFindingEvent(event, deps);
-    expect(retry.outcome).toBe('duplicate');
-    expect(retry.published.map((a) => a.job?.runDate)).toEqual([firstRun]);
+    const again = await deliverOne(processFindingBatch, event, deps);
+    expect(again.outcome).toBe('duplicate');
+    expect(again.published.map((a) => a.job?.runDate)).toEqual([firstRun]);
     expect(deps.publisher.alerts.map((a) => a.id)).toEqual([`sd:${jobId}:${firstRun}:${bucket}:${event.detail.type}:first`]);
-    expect(pendingIds(await deps.store.get(group))).toEqual([]);
-    expect(await deps.store.get(keys.findingGroup(jobId, nextRun, bucket, event.detail.type))).toBeUndefined();
+    expect(pendingIds(await deps.store.get(groupOf(firstRun)))).toEqual([]);
+    expect(await deps.store.get(groupOf(nextRun))).toBeUndefined();
   });
 
-  test('the invocation runs out of time right after the state write (nothing claimed): the retry publishes it', async () => {
+  test('no time left to publish after the state write (nothing claimed): the alert stays pending, and a redelivery publishes it', async () => {
     let outOfTime = true;
     const base = await testDeps();
     const deps = { ...base, remainingMs: () => (outOfTime ? 0 : 60_000) };
-    await expect(processFindingEvent(event, deps)).rejects.toThrow(/only 0 ms left/);
+    const first = await processFindingBatch(sqsBatch([event]), deps);
+    expect(first.batchItemFailures).toEqual([]);
     expect(base.publisher.alerts).toEqual([]);
     outOfTime = false;
-    const retry = await processFindingEvent(event, deps);
+    const retry = await deliverOne(processFindingBatch, event, deps);
     expect(retry.outcome).toBe('duplicate');
     expect(retry.published).toHaveLength(1);
     expect(base.publisher.alerts).toHaveLength(1);
   });
 
-  test('a crash after publishing: the retry does not publish again', async () => {
+  test('a crash after publishing fails the invocation; the redelivered batch publishes nothing again', async () => {
     let crash = true;
     const deps = await testDeps({}, {
       afterStep: (step) => {
         if (crash && step === 'publish') throw new Error('injected crash after publish');
       },
     });
-    await expect(processFindingEvent(event, deps)).rejects.toThrow('injected crash after publish');
+    await expect(deliverOne(processFindingBatch, event, deps)).rejects.toThrow('injected crash after publish');
     crash = false;
-    const retry = await processFindingEvent(event, deps);
+    const retry = await deliverOne(processFindingBatch, event, deps);
     expect(retry.outcome).toBe('duplicate');
     expect(retry.published).toEqual([]);
     expect(deps.publisher.alerts).toHaveLength(1);

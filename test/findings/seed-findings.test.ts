@@ -1,6 +1,6 @@
-import { processFindingEvent } from '../../lambda/findings/pipeline';
+import { processFindingBatch } from '../../lambda/findings/pipeline';
 import { keys } from '../../lambda/state/table';
-import { findingEvent, fixture, testDeps } from './kit';
+import { deliverOne, findingEvent, fixture, testDeps } from './kit';
 
 const policySeed = fixture('findings/seed-policy-block-public-access-disabled.json');
 const sensitiveSeed = fixture('findings/seed-sensitive-data-multiple.json');
@@ -8,7 +8,7 @@ const sensitiveSeed = fixture('findings/seed-sensitive-data-multiple.json');
 describe('seed findings (verbatim AWS examples)', () => {
   test('the policy finding seed alerts once, labelled SAMPLE, with actor, API call, IP and bucket state', async () => {
     const deps = await testDeps();
-    const report = await processFindingEvent(policySeed, deps);
+    const report = await deliverOne(processFindingBatch, policySeed, deps);
     expect(report.outcome).toBe('alerted');
     expect(report.published).toHaveLength(1);
     const alert = report.published[0];
@@ -48,7 +48,7 @@ describe('seed findings (verbatim AWS examples)', () => {
 
   test('the sensitive-data finding seed alerts with object, size and data found, and is counted on its group', async () => {
     const deps = await testDeps();
-    const report = await processFindingEvent(sensitiveSeed, deps);
+    const report = await deliverOne(processFindingBatch, sensitiveSeed, deps);
     expect(report.outcome).toBe('alerted');
     const alert = report.published[0];
     expect(alert).toMatchObject({ severity: 'HIGH', category: 'SENSITIVE_DATA_FINDING', sample: true, count: 1 });
@@ -66,14 +66,14 @@ describe('seed findings (verbatim AWS examples)', () => {
 
   test('the same EventBridge event delivered twice alerts once', async () => {
     const deps = await testDeps();
-    const first = await processFindingEvent(sensitiveSeed, deps);
-    const second = await processFindingEvent(sensitiveSeed, deps);
+    const first = await deliverOne(processFindingBatch, sensitiveSeed, deps);
+    const second = await deliverOne(processFindingBatch, sensitiveSeed, deps);
     expect(first.outcome).toBe('alerted');
     expect(second.outcome).toBe('duplicate');
     expect(deps.publisher.alerts).toHaveLength(1);
     expect(deps.telemetry.counters.EventsDuplicate).toBe(1);
     const real = await testDeps();
-    const policyTwice = [await processFindingEvent(policySeed, real), await processFindingEvent(policySeed, real)];
+    const policyTwice = [await deliverOne(processFindingBatch, policySeed, real), await deliverOne(processFindingBatch, policySeed, real)];
     expect(policyTwice.map((r) => r.outcome)).toEqual(['alerted', 'duplicate']);
     expect(real.publisher.alerts).toHaveLength(1);
     expect(await real.store.get(keys.policyFinding('64b917aa-3843-014c-91d8-937ffexample'))).toMatchObject({ lastCount: 2, alerts: 1 });
@@ -81,7 +81,7 @@ describe('seed findings (verbatim AWS examples)', () => {
 
   test('a real (non-sample) finding is not labelled SAMPLE', async () => {
     const deps = await testDeps();
-    const report = await processFindingEvent(findingEvent(sensitiveSeed, { detail: { sample: false } }), deps);
+    const report = await deliverOne(processFindingBatch, findingEvent(sensitiveSeed, { detail: { sample: false } }), deps);
     expect(report.published[0].sample).toBe(false);
     expect(report.published[0].headline).not.toContain('SAMPLE');
     expect(deps.publisher.records[0].message.MessageAttributes.sample.StringValue).toBe('false');

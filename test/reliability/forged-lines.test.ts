@@ -1,6 +1,6 @@
 import type { Alert } from '../../lambda/core/alert';
-import { processApiCallEvent } from '../../lambda/api-calls/pipeline';
-import { processFindingEvent } from '../../lambda/findings/pipeline';
+import { processApiCallBatch } from '../../lambda/api-calls/pipeline';
+import { processFindingBatch } from '../../lambda/findings/pipeline';
 import { processLogsPayload } from '../../lambda/job-log/pipeline';
 import { renderChat } from '../../lambda/delivery/render-chat';
 import { renderEmailBody, renderEmailSubject } from '../../lambda/delivery/render-email';
@@ -8,7 +8,7 @@ import { renderJson } from '../../lambda/delivery/render-json';
 import { renderSms } from '../../lambda/delivery/render-sms';
 import { at, jobStream } from '../fixtures/job-log/streams';
 import { logEvent, logsPayload } from '../support/cloudwatch';
-import { cloudTrailEvent, findingEvent, fixture, testDeps } from '../findings/kit';
+import { cloudTrailEvent, deliverOne, findingEvent, fixture, testDeps } from '../findings/kit';
 
 /**
  * The forged-section attack: an event value (an S3 object key, a description, a user agent...) holding line
@@ -50,12 +50,12 @@ const KINDS: Record<string, (value: string) => Promise<Alert[]>> = {
     const deps = await testDeps();
     const base = fixture('findings/sensitive-Personal.json');
     const s3Object = { ...base.detail.resourcesAffected.s3Object, key: value, path: `bucket/${value}` };
-    await processFindingEvent(findingEvent(base, { eventId: 'forged-sd', detail: { resourcesAffected: { ...base.detail.resourcesAffected, s3Object } } }), deps);
+    await deliverOne(processFindingBatch, findingEvent(base, { eventId: 'forged-sd', detail: { resourcesAffected: { ...base.detail.resourcesAffected, s3Object } } }), deps);
     return [...deps.publisher.alerts];
   },
   'policy finding (title and description)': async (value) => {
     const deps = await testDeps();
-    await processFindingEvent(findingEvent(fixture('findings/policy-S3BucketPublic.json'), { eventId: 'forged-policy', detail: { title: value, description: value } }), deps);
+    await deliverOne(processFindingBatch, findingEvent(fixture('findings/policy-S3BucketPublic.json'), { eventId: 'forged-policy', detail: { title: value, description: value } }), deps);
     return [...deps.publisher.alerts];
   },
   'API call (user agent and request parameters)': async (value) => {
@@ -63,7 +63,7 @@ const KINDS: Record<string, (value: string) => Promise<Alert[]>> = {
     const record = fixture('api-calls/call-CreateFindingsFilter.json');
     record.userAgent = value;
     record.requestParameters.name = value;
-    await processApiCallEvent(cloudTrailEvent(record), deps);
+    await deliverOne(processApiCallBatch, cloudTrailEvent(record), deps);
     return [...deps.publisher.alerts];
   },
 };

@@ -1,13 +1,13 @@
 import type { Alert } from '../../lambda/core/alert';
-import { processApiCallEvent } from '../../lambda/api-calls/pipeline';
-import type { EventReport } from '../../lambda/core/event-report';
-import { processFindingEvent } from '../../lambda/findings/pipeline';
+import { processApiCallBatch } from '../../lambda/api-calls/pipeline';
+import { processFindingBatch } from '../../lambda/findings/pipeline';
 import { processSubscriptionEvent, type JobLogReport } from '../../lambda/job-log/pipeline';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
 import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
 import type { StateStore } from '../../lambda/state/store';
 import { keys } from '../../lambda/state/table';
 import { RecordingTelemetry } from '../../lambda/core/telemetry';
+import { deliverOne, type BatchPipeline } from '../findings/kit';
 import { freshStore } from '../support/dynamodb';
 import { FaultyPublisher } from '../support/faults';
 import { GLUED_URL, apiCallCorpus, findingCorpus, jobLogCorpus, type EventCase } from './hostile-corpus';
@@ -92,15 +92,15 @@ test('job log batches: no batch crashes, valid events around bad ones are applie
   expect(failures).toEqual([]);
 }, 300_000);
 
-async function runEventCorpus(kind: string, corpus: EventCase[], process: (event: unknown, deps: PipelineDeps) => Promise<EventReport>) {
+async function runEventCorpus(kind: string, corpus: EventCase[], pipeline: BatchPipeline) {
   const store = await freshStore(() => now);
   const publisher = new FaultyPublisher();
   const failures: string[] = [];
   for (const c of corpus) {
     const d = deps(store, publisher);
-    let report: EventReport;
+    let report: Awaited<ReturnType<typeof deliverOne>>;
     try {
-      report = await process(c.event, d);
+      report = await deliverOne(pipeline, c.event, d);
     } catch (error) {
       failures.push(`${c.name}: threw ${String(error)}`);
       continue;
@@ -124,14 +124,14 @@ async function runEventCorpus(kind: string, corpus: EventCase[], process: (event
 
 test('finding events: none crashes, malformed ones are rejected with one warn line each, hostile valid ones alert', async () => {
   const corpus = findingCorpus(SEED, FINDING_CASES);
-  const { failures, publisher } = await runEventCorpus('finding', corpus, processFindingEvent);
+  const { failures, publisher } = await runEventCorpus('finding', corpus, processFindingBatch);
   expect(failures).toEqual([]);
   expect(publisher.delivered.length).toBeGreaterThan(20);
 });
 
 test('API call events: none crashes, malformed ones are rejected with one warn line each, hostile valid ones alert', async () => {
   const corpus = apiCallCorpus(SEED, API_CALL_CASES);
-  const { failures, publisher } = await runEventCorpus('API call', corpus, processApiCallEvent);
+  const { failures, publisher } = await runEventCorpus('API call', corpus, processApiCallBatch);
   expect(failures).toEqual([]);
   expect(publisher.delivered.length).toBeGreaterThan(20);
 });
@@ -158,11 +158,11 @@ test('a finding whose bucket name exceeds a DynamoDB key (2,000 chars) is handle
   event.detail.resourcesAffected.s3Bucket.name = 'b'.repeat(2000);
   const store = await freshStore(() => now);
   const publisher = new FaultyPublisher();
-  const report = await processFindingEvent(event, deps(store, publisher));
+  const report = await deliverOne(processFindingBatch, event, deps(store, publisher));
   expect(report.outcome).toBe('alerted');
   expect(report.published).toHaveLength(1);
   // The redelivery finds the same (bounded) keys: a duplicate, not a second alert.
-  const again = await processFindingEvent(event, deps(store, publisher));
+  const again = await deliverOne(processFindingBatch, event, deps(store, publisher));
   expect(again.outcome).toBe('duplicate');
   expect(again.published).toEqual([]);
 });

@@ -3,7 +3,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { TEST_CLOCK_ENV } from '../../lambda/handlers/runtime';
 import type { Item, StateStore } from '../../lambda/state/store';
 import { freshStore } from '../support/dynamodb';
-import { DynamoDbProxy, WRITE_OPERATIONS, type DynamoRequest } from '../support/dynamodb-proxy';
+import { confirmedIds, DynamoDbProxy } from '../support/dynamodb-proxy';
 import { HandlerProcesses, type Invocation } from '../support/handler-process';
 import { RecordingSnsEndpoint, isLabelled } from '../support/sns-endpoint';
 import { jobEvent, runBatch, runEvents } from './job-log-fixture';
@@ -167,17 +167,6 @@ class Driver {
     if (!this.killedNow && exit.code !== 0 && handler === 'sweeper') throw new Error(`the sweep failed: ${exit.stderr}`);
     return { code: exit.code, killed: this.killedNow, calls: this.calls };
   }
-}
-
-/** Alert ids a write confirmed (SENDING -> SENT), from the request as DynamoDB received it. */
-function confirmedIds(request: DynamoRequest): string[] {
-  if (!WRITE_OPERATIONS.has(request.operation)) return [];
-  const updates = request.operation === 'TransactWriteItems' ? ((request.body.TransactItems as { Update?: Record<string, unknown> }[]) ?? []).map((t) => t.Update) : [request.body];
-  return updates.flatMap((u) => {
-    const values = u?.ExpressionAttributeValues as Record<string, { S?: string }> | undefined;
-    const pk = (u?.Key as { pk?: { S?: string } } | undefined)?.pk?.S;
-    return values?.[':sent']?.S === 'SENT' && pk?.startsWith('ALERT#') ? [pk.slice('ALERT#'.length)] : [];
-  });
 }
 
 /** The three batches (each retried like Lambda, up to twice, while it fails), then a sweep two hours later. */

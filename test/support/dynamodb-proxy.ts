@@ -23,6 +23,17 @@ export interface ProxyHooks {
 
 export const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 
+/** Alert ids a write confirmed (SENDING -> SENT), from the request as DynamoDB received it. */
+export function confirmedIds(request: DynamoRequest): string[] {
+  if (!WRITE_OPERATIONS.has(request.operation)) return [];
+  const updates = request.operation === 'TransactWriteItems' ? ((request.body.TransactItems as { Update?: Record<string, unknown> }[]) ?? []).map((t) => t.Update) : [request.body];
+  return updates.flatMap((u) => {
+    const values = u?.ExpressionAttributeValues as Record<string, { S?: string }> | undefined;
+    const pk = (u?.Key as { pk?: { S?: string } } | undefined)?.pk?.S;
+    return values?.[':sent']?.S === 'SENT' && pk?.startsWith('ALERT#') ? [pk.slice('ALERT#'.length)] : [];
+  });
+}
+
 export class DynamoDbProxy {
   hooks: ProxyHooks = {};
   private readonly sockets = new Set<Socket>();

@@ -69,10 +69,11 @@ export function throwingStore(store: StateStore, n: number, when: 'before' | 'af
   const wrapped = Object.create(store) as StateStore & { writes: number };
   wrapped.writes = 0;
   wrapped.write = async (ops: readonly WriteOp[]) => {
-    wrapped.writes++;
-    if (wrapped.writes === n && when === 'before') throw new InjectedError(`before write ${n}`);
+    // The call's own number: writes may be in flight side by side.
+    const call = ++wrapped.writes;
+    if (call === n && when === 'before') throw new InjectedError(`before write ${n}`);
     await store.write(ops);
-    if (wrapped.writes === n && when === 'after') throw new InjectedError(`after write ${n}`);
+    if (call === n && when === 'after') throw new InjectedError(`after write ${n}`);
   };
   return wrapped;
 }

@@ -9,7 +9,7 @@ import { build } from 'esbuild';
  * The handlers are bundled once with esbuild (the SDK included, as a fresh Lambda container would load
  * it), then each invocation is a fresh `node` process that reads its event from a file.
  */
-export type HandlerName = 'job-log' | 'sweeper';
+export type HandlerName = 'job-log' | 'findings' | 'sweeper';
 
 export interface Invocation {
   readonly child: ChildProcess;
@@ -32,6 +32,7 @@ export class HandlerProcesses {
     await build({
       entryPoints: {
         'job-log': join(repoRoot, 'lambda/handlers/job-log.ts'),
+        findings: join(repoRoot, 'lambda/handlers/findings.ts'),
         sweeper: join(repoRoot, 'lambda/handlers/sweeper.ts'),
         runner: join(repoRoot, 'test/support/lambda-runner.ts'),
       },

@@ -1,0 +1,116 @@
+import { details, type Alert, type AlertDetail } from '../core/alert';
+import { cloudTrailEventLink, macieFindingLink } from '../core/links';
+import { lowerSeverity } from '../core/severity';
+import type { CloudTrailRecord } from './call-events';
+import { param, type ApiCallType } from './call-types';
+
+/** The alert for one Macie API call (a reveal may carry the reveals counted since the last one). */
+
+export const REVEAL = 'GetSensitiveDataOccurrences';
+
+export interface Principal {
+  readonly arn?: string;
+  readonly type?: string;
+  readonly sessionIssuer?: string;
+  readonly invokedBy?: string;
+  /** Short form for headlines: "assumed-role/Admin/JohnDoe", "user/Mary_Major", "root". */
+  readonly name: string;
+}
+
+export interface CallContext {
+  readonly record: CloudTrailRecord;
+  readonly type: ApiCallType;
+  readonly accountId: string;
+  readonly principal: Principal;
+}
+
+/** A reveal window: the first reveal alerts; the rest of the window are counted and reported with the next window's first. */
+export interface RevealSummary {
+  readonly earlier: number;
+  readonly since: string;
+  readonly findingIds: readonly string[];
+}
+
+function text(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+export function callAlert(ctx: CallContext, reveals?: RevealSummary): Alert {
+  const { record, type, principal } = ctx;
+  const denied = !!record.errorCode;
+  const region = record.awsRegion;
+  const eventAt = new Date(record.eventTime).toISOString();
+  const params: AlertDetail[] = details(type.parameters.map(([label, path]) => [label, text(param(record.requestParameters, path))] as const));
+  const findingId = text(param(record.requestParameters, 'findingId'));
+  const jobId = text(param(record.requestParameters, 'jobId'));
+  const paramsText = params.map((p) => `${p.label}: ${p.value}`).join(', ');
+  const from = [record.sourceIPAddress && `from ${record.sourceIPAddress}`, record.userAgent && `(${record.userAgent})`].filter(Boolean).join(' ');
+  const count = 1 + (reveals?.earlier ?? 0);
+
+  const headline = denied
+    ? `Denied: ${principal.name} tried to call ${record.eventName} in ${ctx.accountId} (${region})`
+    : `${principal.name} ${type.action}${count > 1 ? ` (${count} reveals)` : ''} in ${ctx.accountId} (${region})`;
+  const whatHappened =
+    `${principal.arn ?? principal.name}${principal.type ? ` (${principal.type})` : ''} called Macie ${record.eventName} at ${eventAt} ` +
+    `in account ${ctx.accountId}, Region ${region}${from ? ` ${from}` : ''}.` +
+    (paramsText ? ` ${paramsText}.` : '') +
+    (denied ? ` The call was denied (${record.errorCode}${record.errorMessage ? `: ${record.errorMessage}` : ''}): nothing changed, but someone tried.` : '') +
+    (reveals
+      ? ` It also made ${reveals.earlier} more reveal(s) since ${reveals.since} that were counted without separate alerts` +
+        `${reveals.findingIds.length ? ` (findings: ${reveals.findingIds.join(', ')})` : ''}.`
+      : '');
+  const whatItMeans = denied ? `The attempt was refused. Had it succeeded: ${type.meaning}` : type.meaning;
+  const whatToDo = denied
+    ? `Find out why this principal tried. Repeated denied attempts can mean someone probing with stolen credentials: check its other recent activity in CloudTrail. ${type.whatToDo}`
+    : type.whatToDo;
+
+  return {
+    id: `api:${record.eventID}`,
+    severity: denied ? lowerSeverity(type.severity) : type.severity,
+    category: 'API_CALL',
+    eventType: record.eventName,
+    accountId: ctx.accountId,
+    region,
+    job: jobId ? { id: jobId } : undefined,
+    findingId,
+    headline,
+    whatHappened,
+    whatItMeans,
+    whatToDo,
+    details: [
+      ...details([
+        ['Call', record.eventName],
+        ['Result', denied ? `denied (${record.errorCode}${record.errorMessage ? `: ${record.errorMessage}` : ''})` : 'succeeded'],
+        ['Principal', principal.arn],
+        ['Principal type', principal.type],
+        ['Session issuer', principal.sessionIssuer],
+        ['Invoked by', principal.invokedBy],
+        ['Source IP', record.sourceIPAddress],
+        ['User agent', record.userAgent],
+        ['Event time', eventAt],
+        ['Account', ctx.accountId],
+        ['Region', region],
+      ]),
+      ...params,
+      ...details([
+        ['Reveals in this alert', reveals ? count : undefined],
+        ['Counted since', reveals?.since],
+        ['CloudTrail event id', record.eventID],
+        ['Request id', record.requestID],
+      ]),
+    ],
+    affected: [
+      { kind: 'principal', items: [principal.arn ?? principal.name], total: 1 },
+      ...(findingId ? [{ kind: 'finding' as const, items: [...new Set([findingId, ...(reveals?.findingIds ?? [])])], total: count }] : []),
+    ],
+    count,
+    links: [
+      ...(findingId ? [{ label: 'Finding in the Macie console', url: macieFindingLink(region, findingId) }] : []),
+      { label: 'CloudTrail event', url: cloudTrailEventLink(region, record.eventID) },
+    ],
+    sample: false,
+    occurredAt: eventAt,
+    threadId: type.name === REVEAL ? (principal.arn ?? record.eventID) : record.eventID,
+  };
+}

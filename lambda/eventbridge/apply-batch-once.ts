@@ -1,0 +1,532 @@
+import type { Alert } from '../core/alert';
+import { DEFAULT_MIN_REMAINING_MS, DeliveryFailed, deliverPending, lostAlertIds, outboxWrites, pendingIds, TimeBudgetExhausted, type PendingAlerts } from '../delivery/outbox';
+import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
+import { CorruptItemError, type Bookkeeping, type ItemCodec } from '../state/codec';
+import { atVersion, ConditionalWriteConflict, keyString, notExists, sleep, unchangedSince, type Item, type WriteOp } from '../state/store';
+import { expiresAt, keys, type ItemKey } from '../state/table';
+import { EventMarkerCodec } from './event-marker';
+
+/**
+ * A batch of EventBridge events applied exactly once, whatever SQS and EventBridge redeliver:
+ *
+ *   1. route: each event to the aggregate it changes (findings group, policy finding, reveal window), or to
+ *      none (a single API call, whose marker owns its alert);
+ *   2. read the aggregates (with what the route read to place the events), in one BatchGetItem per 100 keys;
+ *   3. fold: each aggregate's new events, in arrival order, through its pure step: next state and alerts;
+ *   4. write: transactions of up to 100 operations, each holding whole units: an aggregate put conditional
+ *      on the version read, a marker per event it now counts (put if absent), and its new alerts (the
+ *      outbox). An aggregate with more events than fit one transaction is cut into several units, each
+ *      consistent on its own (the state after its last event, conditional on the previous unit's version);
+ *   5. deliver the pending alerts of every aggregate touched, and of those whose events were applied before.
+ *
+ * The first attempt does not read the markers: events are new far more often than not, and a marker that
+ * exists fails its transaction's condition anyway. Any lost condition (an event applied before or by another
+ * invocation at the same time, an aggregate another invocation wrote first) sends the events of the units
+ * that lost to another attempt, which reads their markers with their aggregates: events already applied
+ * are left out (their owners' pending alerts are delivered), the rest are folded again from fresh state. So
+ * two batches on the same group at once lose no count and count nothing twice, and a redelivered batch
+ * changes nothing. Events that still cannot be written after ATTEMPTS, or whose write failed for another
+ * reason, are reported `failed`: the caller lists their records in batchItemFailures and SQS delivers them
+ * again.
+ */
+
+/** One event of the batch, decoded and valid. */
+export interface BatchEvent<E> {
+  /** What makes two deliveries the same event (the finding id and count, the CloudTrail event id): its marker's key. */
+  readonly key: string;
+  /** The EventBridge event id, for logs. */
+  readonly eventId: string;
+  readonly event: E;
+}
+
+/** One event applied to an aggregate's state. */
+export interface Step<S> {
+  readonly state: S;
+  readonly alert?: Alert;
+  /** Why it alerted or was only counted (logs, replay). */
+  readonly reason: string;
+}
+
+/**
+ * An aggregate events change. `step` is pure and reads only the domain state, never the bookkeeping (version,
+ * pendingAlerts, TTL: the engine keeps those). Folding events one at a time is what lets the engine cut a
+ * group's events into several transactions: the state after each cut is the state after its last event.
+ */
+export interface Aggregate<S extends Bookkeeping, E> {
+  readonly key: ItemKey;
+  readonly codec: ItemCodec<S>;
+  step(state: S | undefined, event: E): Step<S>;
+}
+
+/** An event with no aggregate of its own (a single API call): its marker owns its alert. */
+export interface SingleEvent<E> {
+  readonly single: (event: E) => { readonly alert?: Alert; readonly reason?: string };
+}
+
+// Aggregates of different state types are applied side by side; each one's S is its own business.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Target<E> = { readonly aggregate: Aggregate<any, E> } | SingleEvent<E>;
+
+/** The batch's events folded through an aggregate, one at a time in arrival order. */
+export function fold<S extends Bookkeeping, E>(aggregate: Pick<Aggregate<S, E>, 'step'>, state: S | undefined, events: readonly E[]): Step<S>[] {
+  const steps: Step<S>[] = [];
+  let current = state;
+  for (const event of events) {
+    const step = aggregate.step(current, event);
+    steps.push(step);
+    current = step.state;
+  }
+  return steps;
+}
+
+/**
+ * The items one attempt has read. A key asked for once is known, found or absent, so what the route read
+ * (a finding's job, and the groups it guessed) is not read again for the aggregates.
+ */
+export class AttemptReads {
+  private readonly asked = new Set<string>();
+  private readonly found = new Map<string, Item>();
+
+  /** @param withFirstRead keys to fetch along with whatever is read first (the engine's markers, on a retry) */
+  constructor(
+    private readonly store: PipelineDeps['store'],
+    private withFirstRead: readonly ItemKey[] = [],
+  ) {}
+
+  /** Reads the keys not read yet: one BatchGetItem per 100 keys, none when every key is known. */
+  async read(itemKeys: readonly ItemKey[]): Promise<void> {
+    const wanted = [...this.withFirstRead, ...itemKeys];
+    this.withFirstRead = [];
+    const missing = [...new Map(wanted.map((k) => [keyString(k), k])).entries()].filter(([k]) => !this.asked.has(k));
+    if (missing.length === 0) return;
+    const got = await this.store.getMany(missing.map(([, key]) => key));
+    for (const [k] of missing) this.asked.add(k);
+    for (const [k, item] of got) this.found.set(k, item);
+  }
+
+  get(key: ItemKey): Item | undefined {
+    return this.found.get(keyString(key));
+  }
+
+  entries(): IterableIterator<[string, Item]> {
+    return this.found.entries();
+  }
+}
+
+export interface BatchPlan<E> {
+  /** The pipeline, recorded on the markers: finding, api-call. */
+  readonly kind: string;
+  /** Unique by key, in arrival order. */
+  readonly events: readonly BatchEvent<E>[];
+  /**
+   * Where each event goes, in the same order. It may read what it needs through `reads` (a finding's job,
+   * and the groups it expects); it runs again on every retry, with fresh reads.
+   */
+  route(events: readonly BatchEvent<E>[], reads: AttemptReads): Promise<readonly Target<E>[]>;
+}
+
+export interface EventResult {
+  readonly outcome: 'alerted' | 'grouped' | 'duplicate' | 'failed';
+  readonly reason?: string;
+}
+
+export interface AppliedBatch {
+  /** By event key. */
+  readonly results: ReadonlyMap<string, EventResult>;
+  /** Alerts the events created, in the order of the events. */
+  readonly created: readonly Alert[];
+  /** Alerts this invocation published (including ones left pending by an earlier delivery). */
+  readonly published: readonly Alert[];
+}
+
+const MAX_OPS_PER_WRITE = 100;
+/** Transactions of one wave in flight at once. */
+const PARALLEL_WRITES = 10;
+/** Write attempts per event before it is left to SQS's redelivery. */
+export const ATTEMPTS = 16;
+
+/** What one transaction may hold of an aggregate: its new state, the markers of the events it counts, its new alerts. */
+interface Unit<E> {
+  /** keyString of the aggregate; undefined for a single event. */
+  readonly group?: string;
+  readonly owner: ItemKey;
+  readonly ops: readonly WriteOp[];
+  readonly events: readonly BatchEvent<E>[];
+  readonly steps: readonly { readonly alert?: Alert; readonly reason: string }[];
+  /** Written to the outbox by this unit. */
+  readonly alerts: readonly Alert[];
+  /** The owner's pending alerts once this unit is written. */
+  readonly pendingAfter: readonly string[];
+}
+
+interface Run<E> {
+  readonly deps: PipelineDeps;
+  readonly plan: BatchPlan<E>;
+  readonly arrival: ReadonlyMap<string, number>;
+  readonly results: Map<string, EventResult>;
+  /** Alert ids that turned out to exist already (raised before): never put in the outbox again. */
+  readonly existing: Set<string>;
+  /** Owners this invocation wrote, with their pending alerts after its last write. */
+  readonly written: Map<string, { readonly owner: ItemKey; readonly pending: readonly string[] }>;
+  /** Owners of events applied before (from their markers). */
+  readonly earlierOwners: Map<string, ItemKey>;
+  /** Items as last read, by keyString. */
+  readonly read: Map<string, Item>;
+  readonly created: { readonly alert: Alert; readonly owner: ItemKey; readonly arrival: number }[];
+  transactions: number;
+}
+
+export async function applyBatchOnce<E>(deps: PipelineDeps, plan: BatchPlan<E>): Promise<AppliedBatch> {
+  const run: Run<E> = {
+    deps,
+    plan,
+    arrival: new Map(plan.events.map((e, i) => [e.key, i])),
+    results: new Map(),
+    existing: new Set(),
+    written: new Map(),
+    earlierOwners: new Map(),
+    read: new Map(),
+    created: [],
+    transactions: 0,
+  };
+  let pending: readonly BatchEvent<E>[] = plan.events;
+  let attempt = 0;
+  let gaveUp = `lost its write condition ${ATTEMPTS} times (other invocations kept writing the same aggregate)`;
+  while (pending.length > 0 && attempt < ATTEMPTS) {
+    attempt++;
+    if (attempt > 1) {
+      // Delivery needs this much time to publish safely; what is not written by then comes back from SQS.
+      const remaining = deps.remainingMs?.();
+      if (remaining !== undefined && remaining < DEFAULT_MIN_REMAINING_MS) {
+        gaveUp = `not written: only ${remaining} ms left in the invocation`;
+        break;
+      }
+      // Full jitter: writers of the same aggregates spread out instead of colliding again in step.
+      await sleep(Math.random() * Math.min(1000, 10 * 2 ** attempt));
+    }
+    try {
+      const retry = await attemptWrite(run, pending, attempt > 1);
+      pending = [...retry].sort((a, b) => (run.arrival.get(a.key) ?? 0) - (run.arrival.get(b.key) ?? 0));
+    } catch (error) {
+      // Routing or reading failed (DynamoDB unavailable, an aggregate this version cannot read): nothing of
+      // `pending` was written in this attempt; SQS delivers the records again.
+      deps.telemetry.error(`${plan.kind} batch: could not read or decide; the records will be delivered again`, { error: describe(error), events: pending.length });
+      gaveUp = `not written: ${describe(error)}`;
+      break;
+    }
+  }
+  for (const e of pending) run.results.set(e.key, { outcome: 'failed', reason: gaveUp });
+
+  const published = await deliver(run);
+  const count = (outcome: EventResult['outcome']) => [...run.results.values()].filter((r) => r.outcome === outcome).length;
+  const applied = count('alerted') + count('grouped');
+  if (applied > 0) deps.telemetry.count('EventsProcessed', applied);
+  if (count('grouped') > 0) deps.telemetry.count('AlertsSuppressed', count('grouped'));
+  if (count('duplicate') > 0) deps.telemetry.count('EventsDuplicate', count('duplicate'));
+  deps.telemetry.info(`${plan.kind} batch applied`, {
+    events: plan.events.length,
+    applied,
+    duplicates: count('duplicate'),
+    failed: count('failed'),
+    alerts: run.created.length,
+    published: published.length,
+    transactions: run.transactions,
+    attempts: attempt,
+  });
+  return { results: run.results, created: [...run.created].sort((a, b) => a.arrival - b.arrival).map((c) => c.alert), published };
+}
+
+/** One read-fold-write pass over `events`; returns the events to try again (their unit lost a condition). */
+async function attemptWrite<E>(run: Run<E>, events: readonly BatchEvent<E>[], readMarkers: boolean): Promise<BatchEvent<E>[]> {
+  const { deps } = run;
+  const markers = readMarkers ? events.map((e) => keys.event(e.key)) : [];
+  const found = new AttemptReads(deps.store, markers);
+  const targets = await run.plan.route(events, found);
+  await found.read([...markers, ...targets.flatMap((t) => ('aggregate' in t ? [t.aggregate.key] : []))]);
+  for (const [k, item] of found.entries()) run.read.set(k, item);
+
+  const fresh: { event: BatchEvent<E>; target: Target<E> }[] = [];
+  events.forEach((event, i) => {
+    const marker = found.get(keys.event(event.key));
+    if (!marker) {
+      fresh.push({ event, target: targets[i] });
+      return;
+    }
+    run.results.set(event.key, { outcome: 'duplicate', reason: `event ${event.key} was applied before` });
+    const owner = decodeOptionalOwner(run, marker);
+    if (owner) run.earlierOwners.set(keyString(owner), owner);
+  });
+  const duplicates = events.length - fresh.length;
+  if (duplicates > 0) {
+    deps.telemetry.info('Events already applied: delivering their pending alerts only', { duplicates, eventIds: events.filter((e) => run.results.get(e.key)?.outcome === 'duplicate').slice(0, 10).map((e) => e.eventId) });
+  }
+  return execute(run, planUnits(run, fresh, found));
+}
+
+/**
+ * The units to write, in the order of each aggregate's (or single event's) first event; an aggregate's
+ * units follow each other, each conditional on the version the previous one writes.
+ */
+function planUnits<E>(run: Run<E>, fresh: readonly { event: BatchEvent<E>; target: Target<E> }[], found: AttemptReads): Unit<E>[] {
+  const { deps } = run;
+  const now = deps.now();
+  const retention = deps.settings.stateRetentionDays;
+  const ttl = expiresAt(now, retention);
+  const marker = (e: BatchEvent<E>, owner: ItemKey, ownAlerts?: readonly string[]): WriteOp => ({
+    kind: 'put',
+    item: EventMarkerCodec.encode({
+      ...keys.event(e.key),
+      kind: run.plan.kind,
+      eventId: e.eventId,
+      appliedAt: now.toISOString(),
+      owner,
+      expiresAt: ttl,
+      ...(ownAlerts ? { version: 1, pendingAlerts: ownAlerts } : {}),
+    }),
+    condition: notExists,
+  });
+
+  const slots: ({ kind: 'group'; key: string } | { kind: 'single'; event: BatchEvent<E>; single: SingleEvent<E>['single'] })[] = [];
+  const groups = new Map<string, { aggregate: Aggregate<Bookkeeping, E>; events: BatchEvent<E>[] }>();
+  for (const { event, target } of fresh) {
+    if (!('aggregate' in target)) {
+      slots.push({ kind: 'single', event, single: target.single });
+      continue;
+    }
+    const key = keyString(target.aggregate.key);
+    const group = groups.get(key);
+    if (group) group.events.push(event);
+    else {
+      groups.set(key, { aggregate: target.aggregate, events: [event] });
+      slots.push({ kind: 'group', key });
+    }
+  }
+
+  const units: Unit<E>[] = [];
+  for (const slot of slots) {
+    if (slot.kind === 'single') {
+      const { alert, reason } = slot.single(slot.event.event);
+      const alerts = alert && !run.existing.has(alert.id) ? [alert] : [];
+      const owner = keys.event(slot.event.key);
+      const ids = alerts.map((a) => a.id);
+      units.push({
+        owner,
+        ops: [marker(slot.event, owner, ids), ...outboxWrites(alerts, owner, now, retention)],
+        events: [slot.event],
+        steps: [{ alert, reason: reason ?? 'single event' }],
+        alerts,
+        pendingAfter: ids,
+      });
+      continue;
+    }
+    const { aggregate, events } = groups.get(slot.key)!;
+    try {
+      units.push(...groupUnits(run, slot.key, aggregate, events, found.get(aggregate.key), marker));
+    } catch (error) {
+      if (!(error instanceof CorruptItemError)) throw error;
+      // Deciding from an item this version cannot read would send wrong alerts: these records go back to SQS
+      // (and, after maxReceiveCount, to its dead-letter queue); the rest of the batch goes on.
+      deps.telemetry.error(`${run.plan.kind} batch: ${error.message}`, { pk: error.key?.pk, sk: error.key?.sk, events: events.length });
+      for (const e of events) run.results.set(e.key, { outcome: 'failed', reason: error.message });
+    }
+  }
+  return units;
+}
+
+/** An aggregate's new events as units of at most 100 operations each: state, markers, new alerts. */
+function groupUnits<E>(
+  run: Run<E>,
+  group: string,
+  aggregate: Aggregate<Bookkeeping, E>,
+  events: readonly BatchEvent<E>[],
+  item: Item | undefined,
+  marker: (e: BatchEvent<E>, owner: ItemKey) => WriteOp,
+): Unit<E>[] {
+  const { deps } = run;
+  const now = deps.now();
+  const retention = deps.settings.stateRetentionDays;
+  const read = item === undefined ? undefined : aggregate.codec.decode(item);
+  const steps = fold(aggregate, read, events.map((e) => e.event));
+  const isNew = (s: Step<unknown>) => s.alert !== undefined && !run.existing.has(s.alert.id);
+  const cost = (s: Step<unknown>) => 1 + (isNew(s) ? 1 : 0);
+  const units: Unit<E>[] = [];
+  let condition = unchangedSince(item);
+  let version = read?.version ?? 0;
+  let pending = read?.pendingAlerts ?? [];
+  for (let start = 0; start < steps.length; ) {
+    let end = start;
+    for (let ops = 1; end < steps.length && ops + cost(steps[end]) <= MAX_OPS_PER_WRITE; end++) ops += cost(steps[end]);
+    const chunk = steps.slice(start, end);
+    const chunkEvents = events.slice(start, end);
+    const alerts = chunk.filter(isNew).map((s) => s.alert as Alert);
+    version += 1;
+    pending = [...new Set([...pending, ...alerts.map((a) => a.id)])];
+    const next = { ...chunk[chunk.length - 1].state, ...aggregate.key, version, pendingAlerts: pending, expiresAt: expiresAt(now, retention) };
+    units.push({
+      group,
+      owner: aggregate.key,
+      ops: [
+        { kind: 'put', item: aggregate.codec.encode(next), condition },
+        ...chunkEvents.map((e) => marker(e, aggregate.key)),
+        ...outboxWrites(alerts, aggregate.key, now, retention),
+      ],
+      events: chunkEvents,
+      steps: chunk,
+      alerts,
+      pendingAfter: pending,
+    });
+    condition = atVersion(version);
+    start = end;
+  }
+  return units;
+}
+
+/**
+ * Writes the units in waves. A wave holds every unit whose aggregate has no earlier unit waiting, packed
+ * first-fit into transactions of up to 100 operations; its transactions touch disjoint items, so they are
+ * written side by side. An aggregate's later units go in later waves, each conditional on the version the
+ * previous one wrote. Returns the events of the units that lost a condition (their aggregate's later units
+ * included), to be read and folded again.
+ */
+async function execute<E>(run: Run<E>, units: readonly Unit<E>[]): Promise<BatchEvent<E>[]> {
+  const retry: BatchEvent<E>[] = [];
+  const dirty = new Set<string>();
+  let queue = units;
+  while (queue.length > 0) {
+    const transactions: { units: Unit<E>[]; ops: number }[] = [];
+    const rest: Unit<E>[] = [];
+    const inWave = new Set<string>();
+    for (const unit of queue) {
+      const group = unit.group;
+      if (group !== undefined && dirty.has(group)) {
+        retry.push(...unit.events);
+        continue;
+      }
+      if (group !== undefined && inWave.has(group)) {
+        rest.push(unit);
+        continue;
+      }
+      if (group !== undefined) inWave.add(group);
+      const open = transactions.find((t) => t.ops + unit.ops.length <= MAX_OPS_PER_WRITE);
+      if (open) {
+        open.units.push(unit);
+        open.ops += unit.ops.length;
+      } else transactions.push({ units: [unit], ops: unit.ops.length });
+    }
+    queue = rest;
+    for (let i = 0; i < transactions.length; i += PARALLEL_WRITES) {
+      await Promise.all(transactions.slice(i, i + PARALLEL_WRITES).map((t) => writeUnits(run, t.units, dirty, retry)));
+    }
+  }
+  return retry;
+}
+
+async function writeUnits<E>(run: Run<E>, transaction: readonly Unit<E>[], dirty: Set<string>, retry: BatchEvent<E>[]): Promise<void> {
+  const { deps } = run;
+  const writeOps = transaction.flatMap((u) => u.ops);
+  run.transactions++;
+  try {
+    await deps.store.write(writeOps);
+  } catch (error) {
+    for (const unit of transaction) if (unit.group !== undefined) dirty.add(unit.group);
+    if (!(error instanceof ConditionalWriteConflict)) {
+      // Not a condition: DynamoDB refused the write or did not answer. Whether it was applied is unknown;
+      // the redelivered records will find their markers if it was.
+      deps.telemetry.error(`${run.plan.kind} batch: write failed; its records will be delivered again`, { error: describe(error), events: transaction.reduce((n, u) => n + u.events.length, 0) });
+      for (const unit of transaction) for (const e of unit.events) run.results.set(e.key, { outcome: 'failed', reason: `write failed: ${describe(error)}` });
+      return;
+    }
+    // Only ALERT puts lost: those alerts exist already (state was lost, or another event raised them), so the
+    // retry must not raise them again. Any other lost condition is an event applied before or a concurrent
+    // writer: the retry reads the markers and the aggregates again.
+    const lost = lostAlertIds(error, writeOps);
+    if (lost.length > 0 && lost.length === error.failedIndexes.length) {
+      for (const id of lost) run.existing.add(id);
+      deps.telemetry.warn('alert already exists: not sent again', { alertIds: lost });
+    }
+    for (const unit of transaction) retry.push(...unit.events);
+    return;
+  }
+  for (const unit of transaction) applied(run, unit);
+}
+
+/** The owner a marker names; a marker this version cannot read still says "applied", only without an owner to deliver. */
+function decodeOptionalOwner<E>(run: Run<E>, marker: Item): ItemKey | undefined {
+  try {
+    return EventMarkerCodec.decode(marker).owner;
+  } catch (error) {
+    if (!(error instanceof CorruptItemError)) throw error;
+    run.deps.telemetry.warn(error.message, { pk: error.key?.pk, sk: error.key?.sk });
+    return undefined;
+  }
+}
+
+function applied<E>(run: Run<E>, unit: Unit<E>): void {
+  unit.events.forEach((event, i) => {
+    const step = unit.steps[i];
+    const alerted = step.alert !== undefined && unit.alerts.includes(step.alert);
+    const reason = step.alert && !alerted ? `${step.reason}; alert ${step.alert.id} was raised before, not again` : step.reason;
+    run.results.set(event.key, { outcome: alerted ? 'alerted' : 'grouped', reason });
+    if (alerted) run.created.push({ alert: step.alert as Alert, owner: unit.owner, arrival: run.arrival.get(event.key) ?? 0 });
+  });
+  run.written.set(keyString(unit.owner), { owner: unit.owner, pending: unit.pendingAfter });
+}
+
+/**
+ * Publishes the new alerts in the order of their events (as one event per invocation did), after the pending
+ * alerts the touched aggregates already held. deliverPending publishes each call's alerts in id order, so
+ * consecutive alerts already in id order share a call. A delivery that fails leaves its alerts PENDING (the
+ * next event of the same aggregate, a redelivery, or the sweeper publishes them): the records were applied,
+ * so they are not failures of the batch.
+ */
+async function deliver<E>(run: Run<E>): Promise<Alert[]> {
+  const { deps } = run;
+  const earlier: PendingAlerts[] = [];
+  const createdIds = new Set(run.created.map((c) => c.alert.id));
+  for (const { owner, pending } of run.written.values()) {
+    const ids = pending.filter((id) => !createdIds.has(id));
+    if (ids.length > 0) earlier.push({ owner, alertIds: ids });
+  }
+  const others = [...run.earlierOwners.entries()].filter(([k]) => !run.written.has(k));
+  const unread = others.filter(([k]) => !run.read.has(k)).map(([, owner]) => owner);
+  try {
+    if (unread.length > 0) for (const [k, item] of await deps.store.getMany(unread)) run.read.set(k, item);
+  } catch (error) {
+    deps.telemetry.error('Could not read the owners of already applied events: their pending alerts wait for the sweeper', { error: describe(error) });
+  }
+  for (const [k, owner] of others) {
+    const ids = pendingIds(run.read.get(k));
+    if (ids.length > 0) earlier.push({ owner, alertIds: ids });
+  }
+
+  const calls: PendingAlerts[][] = earlier.length > 0 ? [earlier] : [];
+  let last: string | undefined;
+  for (const { alert, owner } of [...run.created].sort((a, b) => a.arrival - b.arrival)) {
+    if (last === undefined || alert.id < last) calls.push([]);
+    calls[calls.length - 1].push({ owner, alertIds: [alert.id] });
+    last = alert.id;
+  }
+
+  const delivery = deliveryDeps(deps);
+  const published: Alert[] = [];
+  for (const call of calls) {
+    try {
+      published.push(...(await deliverPending(delivery, call)).published);
+    } catch (error) {
+      // SNS refused them (released to PENDING again) or no time was left to claim them. Anything else (a
+      // DynamoDB error while claiming) fails the invocation: SQS delivers the batch again, and its records,
+      // now duplicates, deliver their aggregates' pending alerts.
+      if (!(error instanceof DeliveryFailed || error instanceof TimeBudgetExhausted)) throw error;
+      deps.telemetry.error('Alerts not delivered: left pending for the next event of their aggregate or the sweeper', {
+        error: describe(error),
+        alertIds: call.flatMap((p) => p.alertIds),
+      });
+      if (error instanceof TimeBudgetExhausted) break;
+    }
+  }
+  return published;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,49 @@
+import * as z from 'zod/mini';
+import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from '../state/codec';
+import type { ItemKey } from '../state/table';
+
+/**
+ * EVENT#<event key> / EVENT: an event already applied. It is written in the same transaction as the
+ * aggregate the event changed, so "the marker exists" and "the aggregate counts the event" are one fact.
+ * The event key names the event's effect, not its delivery: a finding's id and count, a CloudTrail event id.
+ * So an SQS redelivery, an EventBridge duplicate (same event id) and Macie publishing the same finding and
+ * count twice (another event id) all find the marker and change nothing.
+ *
+ * `owner` is where the event's alerts wait in the outbox (the aggregate, or the marker itself for an event
+ * without one, such as a single API call): a redelivery delivers the pending alerts of that owner, which is
+ * how "state written, publish failed" completes.
+ */
+export interface EventMarker extends Bookkeeping {
+  readonly pk: string;
+  readonly sk: string;
+  /** The pipeline that applied it: finding, api-call. */
+  readonly kind: string;
+  /** The EventBridge event id of the delivery that applied it. */
+  readonly eventId?: string;
+  readonly appliedAt: string;
+  readonly owner?: ItemKey;
+}
+
+export const EventMarkerCodec = itemCodec(
+  'event marker',
+  z.object({
+    ...bookkeepingShape,
+    kind: z.string(),
+    eventId: z.optional(z.string()),
+    appliedAt: z.string(),
+    ownerPk: z.optional(z.string()),
+    ownerSk: z.optional(z.string()),
+  }),
+  (m: EventMarker) =>
+    compact({
+      pk: m.pk,
+      sk: m.sk,
+      kind: m.kind,
+      eventId: m.eventId,
+      appliedAt: m.appliedAt,
+      ownerPk: m.owner?.pk,
+      ownerSk: m.owner?.sk,
+      ...bookkeepingItem(m),
+    }),
+  ({ ownerPk, ownerSk, ...rest }): EventMarker => ({ ...rest, owner: ownerPk !== undefined && ownerSk !== undefined ? { pk: ownerPk, sk: ownerSk } : undefined }),
+);

@@ -1,0 +1,176 @@
+import { TEST_CLOCK_ENV } from '../../lambda/handlers/runtime';
+import type { StateStore } from '../../lambda/state/store';
+import { GSI1, keys } from '../../lambda/state/table';
+import { QUEUE_HANDLER_TIMEOUT, VISIBILITY_TIMEOUT_FACTOR } from '../../lib/macie-alerts';
+import { findingEvent, fixture, SENSITIVE_JOB_ID, sensitiveFinding, setCurrentRun, sqsBatch } from '../findings/kit';
+import { freshStore } from '../support/dynamodb';
+import { confirmedIds, DynamoDbProxy } from '../support/dynamodb-proxy';
+import { HandlerProcesses, type HandlerName, type Invocation } from '../support/handler-process';
+import { isLabelled, RecordingSnsEndpoint } from '../support/sns-endpoint';
+
+/**
+ * A crash is a kill. The real findings handler runs in a process of its own, against DynamoDB Local through
+ * a proxy and an SNS stand-in on the wire, and is SIGKILLed at one of its external calls, as the call arrives
+ * (the service never sees it) or after the service acted (its answer never arrives). Then what AWS does next:
+ * the invocation never answered, so once the queue's visibility timeout has passed SQS delivers the whole
+ * batch again (the killed process's lease on its claimed alerts is over by then), and the sweeper runs two
+ * hours later. At every kill point: each finding is counted once, nothing is left pending or being sent,
+ * every alert reached SNS, and one reached it twice only if SNS took it in the killed process before its
+ * settle landed, the second copy labelled as a possible repeat.
+ */
+const RUN = '2024-04-14T17:09:30.000Z';
+const TYPE = 'SensitiveData:S3Object/Financial';
+const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:macie-alerts';
+const T0 = Date.now();
+const REDELIVERY_AFTER_MS = VISIBILITY_TIMEOUT_FACTOR * QUEUE_HANDLER_TIMEOUT.toMilliseconds() + 10_000;
+// 120 findings of two groups and a new policy finding: two state transactions, three alerts in two publish calls.
+const policy = findingEvent(fixture('findings/policy-S3BucketPublic.json'), { eventId: 'policy-1' });
+const batch = sqsBatch([...Array.from({ length: 120 }, (_, n) => sensitiveFinding(n, { bucket: n % 2 ? 'bucket-b' : 'bucket-a' })), policy]);
+const ALERTS = [`sd:${SENSITIVE_JOB_ID}:${RUN}:bucket-a:${TYPE}:first`, `sd:${SENSITIVE_JOB_ID}:${RUN}:bucket-b:${TYPE}:first`, `policy:${policy.detail.id}:1`].sort();
+
+interface KillPoint {
+  readonly call: number;
+  readonly when: 'as it arrives' | 'after the service acted';
+}
+
+let sns: RecordingSnsEndpoint;
+let proxy: DynamoDbProxy;
+let processes: HandlerProcesses;
+let baselineCalls: string[] = [];
+
+/** One handler process at a time; numbers its external calls and kills it at the armed point. */
+class Driver {
+  calls: string[] = [];
+  takenInKilled = new Set<string>();
+  settledInKilled = new Set<string>();
+  private current?: Invocation;
+  private kill?: KillPoint;
+  private killed = false;
+  private readonly numbers = new WeakMap<object, number>();
+
+  constructor() {
+    sns.hooks = {
+      arrived: (call) => this.at(call, 'SNS PublishBatch', 'as it arrives', 'drop', 'take'),
+      taken: (call) => {
+        if (this.kill) for (const e of call.entries) this.takenInKilled.add(e.attributes.alertId);
+        return this.at(call, undefined, 'after the service acted', 'drop', 'answer');
+      },
+    };
+    proxy.hooks = {
+      arrived: (request) => this.at(request, `DynamoDB ${request.operation}`, 'as it arrives', 'drop', 'forward'),
+      applied: (request) => {
+        if (this.kill) for (const id of confirmedIds(request)) this.settledInKilled.add(id);
+        return this.at(request, undefined, 'after the service acted', 'drop', 'answer');
+      },
+    };
+  }
+
+  private async at<T>(request: object, name: string | undefined, when: KillPoint['when'], drop: T, pass: T): Promise<T> {
+    if (name !== undefined) {
+      this.calls.push(name);
+      this.numbers.set(request, this.calls.length);
+    }
+    if (this.kill && this.current && this.kill.when === when && this.kill.call === this.numbers.get(request)) {
+      this.killed = true;
+      await this.current.kill();
+      return drop;
+    }
+    return pass;
+  }
+
+  async invoke(handler: HandlerName, event: unknown, store: StateStore, at: number, kill?: KillPoint): Promise<{ code: number | null; killed: boolean; stderr: string }> {
+    this.calls = [];
+    this.kill = kill;
+    this.killed = false;
+    this.current = processes.invoke(handler, event, {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: proxy.url,
+      AWS_ENDPOINT_URL_SNS: sns.url,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      STATE_TABLE_NAME: store.tableName,
+      ALERT_TOPIC_ARN: TOPIC_ARN,
+      POWERTOOLS_SERVICE_NAME: `macie-alerts-${handler}`,
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      [TEST_CLOCK_ENV]: new Date(at).toISOString(),
+    });
+    const exit = await this.current.exited;
+    this.current = undefined;
+    this.kill = undefined;
+    return { code: exit.code, killed: this.killed, stderr: exit.stderr };
+  }
+}
+
+async function freshRun(): Promise<StateStore> {
+  const store = await freshStore();
+  await setCurrentRun(store, RUN);
+  return store;
+}
+
+beforeAll(async () => {
+  sns = await RecordingSnsEndpoint.start();
+  proxy = await DynamoDbProxy.start(process.env.TEST_DYNAMODB_ENDPOINT!);
+  processes = await HandlerProcesses.build();
+  const driver = new Driver();
+  const clean = await driver.invoke('findings', batch, await freshRun(), T0);
+  expect(clean).toMatchObject({ code: 0, killed: false });
+  baselineCalls = [...driver.calls];
+}, 180_000);
+
+afterAll(async () => {
+  await sns?.close();
+  await proxy?.close();
+  processes?.dispose();
+});
+
+test('the fault-free invocation: the reads, two state transactions, and the three alerts claimed, published and settled once', () => {
+  const read = 'DynamoDB BatchGetItem';
+  const write = 'DynamoDB TransactWriteItems';
+  const publish = 'SNS PublishBatch';
+  // The job (its run is not known yet in a fresh container), then the groups and the policy finding; two
+  // transactions side by side; then two deliveries, the alerts in the order of their findings: the two
+  // groups' (claim, publish, settle), then the policy finding's (its claim of one item a plain UpdateItem).
+  expect(baselineCalls).toEqual([read, read, write, write, read, write, publish, write, read, 'DynamoDB UpdateItem', publish, write]);
+  expect(sns.alertIds().sort()).toEqual(ALERTS);
+  expect(sns.taken.some(isLabelled)).toBe(false);
+});
+
+test('killed at every external call, as it arrives and after the service acted: the redelivered batch and the sweeper give the fault-free result', async () => {
+  const failures: string[] = [];
+  const points: KillPoint[] = baselineCalls.flatMap((_, i) => (['as it arrives', 'after the service acted'] as const).map((when) => ({ call: i + 1, when })));
+  for (const point of points) {
+    const name = `call ${point.call} (${baselineCalls[point.call - 1]}), killed ${point.when}`;
+    sns.taken.length = 0;
+    const store = await freshRun();
+    const driver = new Driver();
+    const first = await driver.invoke('findings', batch, store, T0, point);
+    if (!first.killed) failures.push(`${name}: the process was not killed`);
+    const again = await driver.invoke('findings', batch, store, T0 + REDELIVERY_AFTER_MS);
+    if (again.code !== 0) failures.push(`${name}: the redelivery exited ${again.code}: ${again.stderr.slice(-300)}`);
+    const sweep = await driver.invoke('sweeper', {}, store, T0 + 2 * 3_600_000);
+    if (sweep.code !== 0) failures.push(`${name}: the sweep exited ${sweep.code}: ${sweep.stderr.slice(-300)}`);
+
+    const counts = await Promise.all(['bucket-a', 'bucket-b'].map(async (b) => (await store.get(keys.findingGroup(SENSITIVE_JOB_ID, RUN, b, TYPE)))?.count));
+    if (JSON.stringify(counts) !== '[60,60]') failures.push(`${name}: group counts ${JSON.stringify(counts)}`);
+    if ((await store.get(keys.policyFinding(policy.detail.id)))?.alerts !== 1) failures.push(`${name}: the policy finding is not counted once`);
+    if ((await store.listIndex(GSI1.pendingAlert)).length > 0) failures.push(`${name}: alerts still pending`);
+    for (const id of ALERTS) {
+      const item = await store.get(keys.alert(id));
+      if (item?.status !== 'SENT') failures.push(`${name}: ${id} is ${String(item?.status)}`);
+    }
+
+    const delivered = sns.alertIds();
+    if (JSON.stringify([...new Set(delivered)].sort()) !== JSON.stringify(ALERTS)) failures.push(`${name}: SNS took ${JSON.stringify([...new Set(delivered)].sort())}`);
+    const repeated = ALERTS.filter((id) => delivered.filter((d) => d === id).length > 1);
+    const mayRepeat = ALERTS.filter((id) => driver.takenInKilled.has(id) && !driver.settledInKilled.has(id));
+    if (JSON.stringify(repeated) !== JSON.stringify(mayRepeat)) failures.push(`${name}: repeated ${JSON.stringify(repeated)}, expected ${JSON.stringify(mayRepeat)}`);
+    const seen = new Set<string>();
+    for (const entry of sns.taken) {
+      const id = entry.attributes.alertId;
+      if (seen.has(id) && !isLabelled(entry)) failures.push(`${name}: a second copy of ${id} is not labelled`);
+      seen.add(id);
+    }
+  }
+  expect(failures).toEqual([]);
+}, 1_200_000);
