@@ -1,6 +1,7 @@
 import type { DeliveryDeps } from './delivery/outbox';
 import type { AlertPublisher } from './delivery/publisher';
 import type { PipelineSettings } from './core/settings';
+import type { SilenceSource } from './silences/cache';
 import type { StateStore } from './state/store';
 import type { Telemetry } from './core/telemetry';
 
@@ -18,6 +19,8 @@ export interface PipelineDeps {
   /** Wall clock: only for TTLs and the sweeper. Grouping windows use event time, never this. */
   readonly now: () => Date;
   readonly remainingMs?: () => number;
+  /** The silences (lambda/silences): by default read from the store, cached 60 s per container. */
+  readonly silences?: SilenceSource;
   /** Fault-injection seam for the reliability tests (see delivery/outbox.ts). */
   readonly afterStep?: DeliveryDeps['afterStep'];
 }

@@ -65,7 +65,7 @@ export interface TeamsChannel {
 
 export interface MacieAlertsProps {
   /**
-   * Pipeline behaviour (thresholds, repeat intervals, retention, severity overrides); validated with
+   * Pipeline behaviour (thresholds, repeat intervals, retention, severity overrides, knownErrors); validated with
    * resolveSettings and passed to the handlers as environment variables.
    * @default DEFAULT_SETTINGS
    */

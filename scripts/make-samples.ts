@@ -91,6 +91,7 @@ const DESCRIPTIONS: Record<string, string> = {
   ACCOUNT_ACCESS_DENIED: 'Macie doesn’t have permission to access S3 bucket data for the affected account.',
   BUCKET_ACCESS_DENIED: 'Macie doesn’t have permission to access the affected S3 bucket.',
   BUCKET_DOES_NOT_EXIST: 'The affected S3 bucket doesn’t exist anymore.',
+  BUCKET_IN_DIFFERENT_REGION: 'The affected S3 bucket was moved to a different AWS Region.',
   NO_BUCKETS_MATCHED_THE_CRITERIA:
     "The job started running but no buckets currently match the bucket criteria specified for the job. The job didn't analyze any data.",
 };
@@ -600,6 +601,64 @@ function bareJobLogEvent(): void {
   write('08-no-buckets-matched.log-event.json', pretty(event));
 }
 
+// ---------- 9. three nights of a daily job: a known-broken bucket, a new one, then fixed; and a silence ----------
+
+/**
+ * A daily job over three nights. amzn-s3-demo-locked-audit is locked down on purpose and denies Macie every
+ * night: it alerts the first night only, then is "known" (failed the same way in the previous run) and only
+ * reported in the summaries. The second night a new bucket fails too (it alerts), and is fixed by the third
+ * night. Two buckets being migrated to another Region fail meanwhile; the silence in demo.config.json
+ * (npm run demo passes it) keeps them out of the alerts, and the summaries say what it silenced.
+ */
+function dailyJobThreeRuns(): { jobId: string; migrating: string; until: string } {
+  const jobId = '7e2b9c4d1a6f83e5b0d4c2a19example';
+  const jobName = 'Nightly_Compliance_Scan';
+  const migrating = 'amzn-s3-demo-migrating-';
+  const nights = ['2024-06-03', '2024-06-04', '2024-06-05'];
+  const batches: Record<string, unknown>[][] = [];
+  nights.forEach((night, n) => {
+    const start = at(`${night}T02:00:00.000Z`);
+    const runDate = macieTime(start, 417);
+    const common = { jobId, jobName, runDate };
+    const buckets = ['amzn-s3-demo-app-data-1', 'amzn-s3-demo-app-data-2', 'amzn-s3-demo-finance-reports', 'amzn-s3-demo-locked-audit', ...(n < 2 ? [`${migrating}01`, `${migrating}02`] : [])];
+    const denied = (bucket: string, offset: number) =>
+      ev({ ...common, eventType: 'BUCKET_ACCESS_DENIED', occurredAt: macieTime(start + offset, 233), operation: 'ListObjectsV2', affectedAccount: MEMBER, bucket });
+    const first = [
+      ev({ ...common, eventType: 'SCHEDULED_RUN_STARTED', occurredAt: runDate }),
+      ...buckets.map((bucket, i) => ev({ ...common, eventType: 'BUCKET_MATCHED_THE_CRITERIA', occurredAt: macieTime(start + 4_000 + i * 300, 651), affectedAccount: MEMBER, bucket })),
+      denied('amzn-s3-demo-locked-audit', MINUTE),
+      ...(n < 2
+        ? [1, 2].map((i) =>
+            ev({ ...common, eventType: 'BUCKET_IN_DIFFERENT_REGION', occurredAt: macieTime(start + 2 * MINUTE + i * 1000, 118), operation: 'GetBucketLocation', affectedAccount: MEMBER, bucket: `${migrating}0${i}` }),
+          )
+        : []),
+    ];
+    batches.push(first);
+    // The second night the finance bucket's new policy denies Macie too (fixed the next day).
+    if (n === 1) batches.push([denied('amzn-s3-demo-finance-reports', 20 * MINUTE)]);
+    batches.push([ev({ ...common, eventType: 'SCHEDULED_RUN_COMPLETED', occurredAt: macieTime(start + 41 * MINUTE, 902) })]);
+  });
+  write('09-daily-job-three-runs.payloads.jsonl', jsonl(batches.map((b) => payload(jobId, b))));
+  return { jobId, migrating, until: '2024-06-07T00:00:00Z' };
+}
+
+/** The demo's --config: a silence for the migration, and knownErrors at its default, written out. */
+function replayConfig(silenced: { migrating: string; until: string }): void {
+  const config = {
+    knownErrors: 'summary',
+    silences: [
+      {
+        id: 'S-7KQ2',
+        bucket: `${silenced.migrating}*`,
+        until: silenced.until,
+        author: 'alice@example.com',
+        reason: 'moving to eu-west-1, change CHG-1234',
+      },
+    ],
+  };
+  write('demo.config.json', pretty(config));
+}
+
 mkdirSync(OUT, { recursive: true });
 scheduledRunStorm();
 quotaPausedJob();
@@ -609,3 +668,4 @@ policyFindingRecurring();
 revealSamples();
 deniedDisableMacie();
 bareJobLogEvent();
+replayConfig(dailyJobThreeRuns());

@@ -34,6 +34,14 @@ export interface AffectedResources {
   readonly total: number;
 }
 
+/** Events an alert stands for that a silence matched: counted, not alerted (lambda/silences). */
+export interface SilencedCount {
+  readonly silenceId: string;
+  /** The event type, finding type or API call name silenced. */
+  readonly what: string;
+  readonly count: number;
+}
+
 /**
  * One alert, before it is rendered. Everything a person reads is derived from this by the renderers
  * (render-sms, render-email, render-chat, render-json); nothing here is pre-formatted for a channel.
@@ -60,6 +68,8 @@ export interface Alert {
   readonly affected: readonly AffectedResources[];
   /** How many events this alert stands for (1 for a single event). */
   readonly count: number;
+  /** Of the events this alert reports (a run summary), those silences matched, per silence and type. */
+  readonly silenced?: readonly SilencedCount[];
   readonly links: readonly AlertLink[];
   readonly sample: boolean;
   /** Event time of the (last) event behind the alert, ISO 8601. */

@@ -18,7 +18,16 @@ export interface PipelineSettings {
   readonly stateRetentionDays: number;
   /** Severity per Macie job event type, replacing the default of the classification table. */
   readonly severityOverrides: Readonly<Record<string, Severity>>;
+  /**
+   * A periodic job's error group whose every resource failed the same way in the job's previous completed
+   * run: `summary` reports it in the run summary only (no alert at once, summary at most MEDIUM); `alert`
+   * alerts it like a new one.
+   */
+  readonly knownErrors: KnownErrors;
 }
+
+export const KNOWN_ERRORS = ['alert', 'summary'] as const;
+export type KnownErrors = (typeof KNOWN_ERRORS)[number];
 
 export const DEFAULT_SETTINGS: PipelineSettings = {
   minFindingSeverity: 'LOW',
@@ -27,6 +36,7 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
   longRunningRunHours: 24,
   stateRetentionDays: 90,
   severityOverrides: {},
+  knownErrors: 'summary',
 };
 
 /** Environment variable names set by the construct and read by the handlers. */
@@ -39,6 +49,7 @@ export const ENV = {
   longRunningRunHours: 'LONG_RUNNING_RUN_HOURS',
   stateRetentionDays: 'STATE_RETENTION_DAYS',
   severityOverrides: 'SEVERITY_OVERRIDES',
+  knownErrors: 'KNOWN_ERRORS',
 } as const;
 
 export class SettingsError extends Error {
@@ -63,6 +74,11 @@ function positiveNumber(setting: string, value: unknown, max: number): number {
 function severity(setting: string, value: unknown): Severity {
   if (!isSeverity(value)) throw new SettingsError(setting, value, 'expected one of INFO, LOW, MEDIUM, HIGH');
   return value;
+}
+
+function knownErrors(value: unknown): KnownErrors {
+  if (!(KNOWN_ERRORS as readonly unknown[]).includes(value)) throw new SettingsError('knownErrors', value, `expected ${KNOWN_ERRORS.join(' or ')}`);
+  return value as KnownErrors;
 }
 
 /** Accepts an object {EVENT_TYPE: SEVERITY}, its JSON, or "EVENT_TYPE=SEVERITY,..." (handy with `-c`). */
@@ -111,6 +127,7 @@ export function resolveSettings(input: Partial<Record<keyof PipelineSettings, un
     longRunningRunHours: input.longRunningRunHours === undefined ? d.longRunningRunHours : positiveNumber('longRunningRunHours', input.longRunningRunHours, 24 * 60),
     stateRetentionDays: input.stateRetentionDays === undefined ? d.stateRetentionDays : positiveNumber('stateRetentionDays', input.stateRetentionDays, 3650),
     severityOverrides: parseSeverityOverrides('severityOverrides', input.severityOverrides),
+    knownErrors: input.knownErrors === undefined ? d.knownErrors : knownErrors(input.knownErrors),
   };
 }
 
@@ -198,6 +215,7 @@ export function settingsToEnv(settings: PipelineSettings): Record<string, string
     [ENV.longRunningRunHours]: String(settings.longRunningRunHours),
     [ENV.stateRetentionDays]: String(settings.stateRetentionDays),
     [ENV.severityOverrides]: JSON.stringify(settings.severityOverrides),
+    [ENV.knownErrors]: settings.knownErrors,
   };
 }
 
@@ -209,6 +227,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): PipelineSettings {
     longRunningRunHours: env[ENV.longRunningRunHours],
     stateRetentionDays: env[ENV.stateRetentionDays],
     severityOverrides: env[ENV.severityOverrides],
+    knownErrors: env[ENV.knownErrors],
   });
 }
 

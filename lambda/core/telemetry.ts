@@ -55,6 +55,7 @@ export const METRICS = {
   EventsIgnored: { unit: 'Count', description: 'Events the alert policy does not cover, or findings below the threshold' },
   AlertsPublished: { unit: 'Count', description: 'Alerts published to the alert topic' },
   AlertsSuppressed: { unit: 'Count', description: 'Events grouped into an earlier alert (or inhibited) instead of alerting' },
+  AlertsSilenced: { unit: 'Count', description: 'Events a silence matched: counted in their run, not alerted (of AlertsSuppressed)' },
   AlertsAlreadySent: { unit: 'Count', description: 'Alerts already sent, or held by another delivery within its lease' },
   AlertsRepublished: { unit: 'Count', description: 'Copies published labelled as possible repeats (after a crashed delivery was taken over, or an SNS answer was lost)' },
   PublishFailures: { unit: 'Count', description: 'Alerts SNS did not take (left pending: the retry or the sweeper sends them)' },

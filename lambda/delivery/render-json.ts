@@ -94,6 +94,9 @@ function toJsonAlert(alert: Alert, caps: Caps, repeat: PossibleRepeat | undefine
       const raw = caps.raw > 0 && names.some((name, i) => name !== items[i]) ? names.map((name) => (name.length <= caps.raw ? name : null)) : undefined;
       return { kind: a.kind, items, total: Math.max(a.total, a.items.length), ...(raw ? { raw } : {}) };
     }),
+    ...(alert.silenced?.length
+      ? { silenced: alert.silenced.slice(0, caps.items).map((x) => ({ silenceId: text(x.silenceId), what: text(x.what), count: x.count })) }
+      : {}),
     links: alert.links.filter((l) => isSafeConsoleUrl(l.url)).map((l) => ({ label: text(l.label), url: l.url })),
     threadId: text(alert.threadId),
     ...(repeat

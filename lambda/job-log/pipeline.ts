@@ -5,12 +5,15 @@ import { deliverPending, lostAlertIds, outboxWrites, type PendingAlerts } from '
 import { compareIso, newestEvent } from '../core/iso-time';
 import { decodeSubscriptionEvent, parseJobLogEvent, type JobLogEvent } from './log-events';
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
-import { eventTypeDimension } from './event-types';
-import { isJobOnlyEvent, needsFindings, reduceJob, reduceRun, type RunReduction } from './run-state';
+import { classify, eventTypeDimension } from './event-types';
+import type { PreviousRun } from './run-compare';
+import { isJobOnlyEvent, needsFindings, needsPrevious, previousRunDate, reduceJob, reduceRun, type RunReduction } from './run-state';
 import { summarizeFindings, type FindingsSummary } from './run-summary';
+import { silenceSource } from '../silences/cache';
+import type { Silence } from '../silences/silence';
 import { decodeOptional } from '../state/codec';
-import { JobCodec, RunCodec, type RunState } from '../state/job-items';
-import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, type WriteOp } from '../state/store';
+import { JobCodec, RunCodec, type JobState, type RunState } from '../state/job-items';
+import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, type Item, type WriteOp } from '../state/store';
 import { keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
 
 /**
@@ -19,7 +22,10 @@ import { keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
  * the pure reducers (run-state.ts), one atomic conditional write of everything that changed plus the new
  * alerts, then delivery of every touched run's pending alerts. A lost condition re-reads and recomputes,
  * so concurrent invocations lose nothing; a log event already applied to its run counts once, whatever
- * batch it comes back in (applied-events.ts).
+ * batch it comes back in (applied-events.ts). The silences are read once per invocation, and only when an
+ * event may alert (through the per-container cache, lambda/silences/cache.ts); a periodic job's previous
+ * run is read only when a first group alert or a summary may be built, in the same request for every run
+ * of the batch.
  */
 export interface JobLogReport {
   /** Log events seen (control messages excluded). */
@@ -34,6 +40,10 @@ export interface JobLogReport {
   suppressed: number;
   /** Of `suppressed`: bucket errors inhibited by an open account error of the bucket's account. */
   inhibited: number;
+  /** Of `suppressed`: events a silence matched (counted in their run, never alerted). */
+  silenced: number;
+  /** Of `suppressed`: errors that failed the same way in the job's previous run (knownErrors: summary). */
+  known: number;
   /** Alerts already claimed by another invocation. */
   alreadySent: number;
   /** Runs touched, as `${jobId}#${runDate}`. */
@@ -43,7 +53,7 @@ export interface JobLogReport {
 }
 
 function emptyReport(): JobLogReport {
-  return { events: 0, bad: 0, duplicates: 0, published: [], suppressed: 0, inhibited: 0, alreadySent: 0, runs: [] };
+  return { events: 0, bad: 0, duplicates: 0, published: [], suppressed: 0, inhibited: 0, silenced: 0, known: 0, alreadySent: 0, runs: [] };
 }
 
 
@@ -92,12 +102,17 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
     else byJob.set(p.event.jobId, [p]);
   }
 
+  // Once per invocation, and only when something may alert: progress events (bucket matched) never do.
+  const silences = parsed.some((p) => classify(p.event.eventType, deps.settings).alertsAtOnce) ? await silenceSource(deps).list() : [];
+
   const pending: PendingAlerts[] = [];
   for (const [jobId, records] of byJob) {
-    const outcome = await applyJobBatch(jobId, records, deps);
+    const outcome = await applyJobBatch(jobId, records, silences, deps);
     report.duplicates += outcome.duplicates;
     report.suppressed += outcome.suppressed;
     report.inhibited += outcome.inhibited;
+    report.silenced += outcome.silenced;
+    report.known += outcome.known;
     report.runs.push(...outcome.runs);
     pending.push(...outcome.pending);
     for (const e of outcome.applied) deps.telemetry.countBy('JobEvents', eventTypeDimension(e.eventType));
@@ -107,6 +122,7 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
   if (applied > 0) deps.telemetry.count('EventsProcessed', applied);
   if (report.duplicates > 0) deps.telemetry.count('EventsDuplicate', report.duplicates);
   if (report.suppressed > 0) deps.telemetry.count('AlertsSuppressed', report.suppressed);
+  if (report.silenced > 0) deps.telemetry.count('AlertsSilenced', report.silenced);
 
   // Delivery after the state write: a crash between the two leaves the alerts PENDING on the run, and the
   // retry (a duplicate batch) still delivers them.
@@ -129,13 +145,15 @@ interface JobOutcome {
   ended: NonNullable<RunReduction['ended']>[];
   suppressed: number;
   inhibited: number;
+  silenced: number;
+  known: number;
   runs: string[];
   pending: PendingAlerts[];
 }
 
 const MAX_OPS_PER_WRITE = 100;
 
-async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: PipelineDeps): Promise<JobOutcome> {
+async function applyJobBatch(jobId: string, records: readonly Parsed[], silences: readonly Silence[], deps: PipelineDeps): Promise<JobOutcome> {
   const { store, settings } = deps;
   const now = deps.now();
   // Alert ids that turned out to exist already (see the write below): skipped on the next attempt.
@@ -169,10 +187,21 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
       for (const [k, v] of more) found.set(k, v);
     }
 
+    const runDates = [...byRun.keys()].sort(compareIso);
+    const readRuns = new Map(runDates.map((d) => [d, decodeOptional(RunCodec, store.lookup(found, keys.run(jobId, d)))]));
+    const previousOf = await previousRuns(
+      job,
+      runDates.filter((d) => needsPrevious(job, d, readRuns.get(d), byRun.get(d)!.map((r) => r.event), settings)),
+      readRuns,
+      found,
+      deps,
+    );
+
     const reductions: { key: ItemKey; runDate: string; read: RunState | undefined; r: RunReduction }[] = [];
-    for (const [runDate, runRecords] of [...byRun.entries()].sort(([a], [b]) => compareIso(a, b))) {
+    for (const runDate of runDates) {
+      const runRecords = byRun.get(runDate)!;
       const key = keys.run(jobId, runDate);
-      const read = decodeOptional(RunCodec, store.lookup(found, key));
+      const read = readRuns.get(runDate);
       const events = runRecords.map((r) => r.event);
       let findings: FindingsSummary | undefined;
       if (needsFindings(read, events, settings)) {
@@ -190,7 +219,7 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
           jobName: job.jobName ?? newest.jobName,
           adminAccountId: job.adminAccountId ?? newest.adminAccountId,
         },
-        { settings, region: deps.region, now, findings },
+        { settings, region: deps.region, now, findings, silences, previous: previousOf(runDate, reductions) },
       );
       if (existingAlerts.size > 0 && !r.duplicate) r = dropExisting(r, existingAlerts);
       reductions.push({ key, runDate, read, r });
@@ -235,10 +264,39 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], deps: Pi
       ended: reductions.flatMap((x) => (x.r.ended ? [x.r.ended] : [])),
       suppressed: reductions.reduce((s, x) => s + x.r.suppressed, 0),
       inhibited: reductions.reduce((s, x) => s + x.r.inhibited, 0),
+      silenced: reductions.reduce((s, x) => s + x.r.silenced, 0),
+      known: reductions.reduce((s, x) => s + x.r.known, 0),
       runs: reductions.map((x) => `${jobId}#${x.runDate}`),
       pending: reductions.map((x) => ({ owner: x.key, alertIds: [...(x.r.run.pendingAlerts ?? [])] })).filter((p) => p.alertIds.length > 0),
     };
   });
+}
+
+/**
+ * The previous completed run of each run that needs one (needsPrevious), read in one request for them all.
+ * A previous run reduced earlier in this same batch is taken as reduced, not as read: the batch may hold the
+ * end of one run and the start of the next. A previous run that did not complete (or is gone) gives none:
+ * the run is compared with nothing, as a first run is.
+ */
+async function previousRuns(
+  job: JobState,
+  runDates: readonly string[],
+  batchRuns: ReadonlyMap<string, unknown>,
+  found: Map<string, Item>,
+  deps: PipelineDeps,
+): Promise<(runDate: string, reduced: readonly { runDate: string; r: RunReduction }[]) => PreviousRun | undefined> {
+  const previousDates = new Map(runDates.map((d) => [d, previousRunDate(job, d)!]));
+  const unread = [...new Set(previousDates.values())].filter((d) => !batchRuns.has(d)).map((d) => keys.run(job.jobId, d));
+  if (unread.length > 0) for (const [k, v] of await deps.store.getMany(unread)) found.set(k, v);
+  return (runDate, reduced) => {
+    const previousDate = previousDates.get(runDate);
+    if (!previousDate) return undefined;
+    const run = reduced.find((x) => x.runDate === previousDate)?.r.run ?? decodeOptional(RunCodec, deps.store.lookup(found, keys.run(job.jobId, previousDate)));
+    if (run?.status !== 'COMPLETED') return undefined;
+    // A run written before fingerprints existed is comparable only if it had no errors at all.
+    if (!run.fingerprint && Object.values(run.errors).some((n) => n > 0)) return undefined;
+    return { runDate: previousDate, fingerprint: run.fingerprint ?? { resources: {}, partial: [] } };
+  };
 }
 
 function dropExisting(r: RunReduction, existing: ReadonlySet<string>): RunReduction {

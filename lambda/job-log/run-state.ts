@@ -4,10 +4,12 @@ import { compareIso, maxIso, minIso, newestEvent } from '../core/iso-time';
 import type { JobLogEvent } from './log-events';
 import { jobLinks } from '../core/links';
 import { appliedSet, digestKey, digestOf, withApplied } from './applied-events';
-import { buildRunSummaryAlert, type FindingsSummary, type RunPause } from './run-summary';
+import { allFailedBefore, compareRuns, describeResource, resourceKey, withResources, type PreviousRun } from './run-compare';
+import { buildRunSummaryAlert, unsilencedErrors, type FindingsSummary, type RunPause } from './run-summary';
 import type { PipelineSettings } from '../core/settings';
+import { silencer, type Silence, type SilenceSubject } from '../silences/silence';
 import { withIds } from '../state/codec';
-import type { JobState, JobStatus, RunState, RunStatus, SummarySnapshot } from '../state/job-items';
+import type { JobState, JobStatus, RunState, RunStatus, SilencedEvents, SummarySnapshot } from '../state/job-items';
 import { UNKNOWN_RUN, expiresAt } from '../state/table';
 
 /**
@@ -43,6 +45,13 @@ export interface ReduceContext {
   readonly now: Date;
   /** The run's findings, when a summary may be built (see needsFindings). */
   readonly findings?: FindingsSummary;
+  /** The silences as read for this batch: an alerting event one of them matches is counted, not alerted. */
+  readonly silences?: readonly Silence[];
+  /**
+   * The previous completed run of the same periodic job, when a first group alert or a summary may be built
+   * (see needsPrevious): known errors are held back, and the summary compares with it.
+   */
+  readonly previous?: PreviousRun;
 }
 
 export interface RunReduction {
@@ -60,6 +69,10 @@ export interface RunReduction {
   readonly suppressed: number;
   /** Of those, bucket errors inhibited by an open account error. */
   readonly inhibited: number;
+  /** Of those, events a silence matched (a silenced summary counts its completion event). */
+  readonly silenced: number;
+  /** Of those, errors held back because they failed the same way in the previous run (knownErrors: summary). */
+  readonly known: number;
 }
 
 const TERMINAL: ReadonlySet<string> = new Set(['COMPLETED', 'CANCELLED']);
@@ -102,6 +115,26 @@ export function needsFindings(current: RunState | undefined, events: readonly Jo
   });
 }
 
+/** The job's run before this one, among its recent run starts; only for periodic jobs (one-time jobs have one run). */
+export function previousRunDate(job: JobState, runDate: string): string | undefined {
+  if (job.kind !== 'SCHEDULED') return undefined;
+  return job.recentRunStarts.filter((d) => compareIso(d, runDate) < 0).sort(compareIso).at(-1);
+}
+
+/**
+ * Does building this run's alerts need the previous run: a summary (or its update) may be built, or, with
+ * knownErrors: summary, an error group of the run may send its first alert?
+ */
+export function needsPrevious(job: JobState, runDate: string, current: RunState | undefined, events: readonly JobLogEvent[], settings: PipelineSettings): boolean {
+  if (previousRunDate(job, runDate) === undefined) return false;
+  if (needsFindings(current, events, settings)) return true;
+  if (settings.knownErrors !== 'summary') return false;
+  return events.some((e) => {
+    const c = classify(e.eventType, settings);
+    return c.alertsAtOnce && isErrorEffect(c.effect) && !own(current?.groups ?? {}, e.eventType)?.alerts;
+  });
+}
+
 export function runAlertId(jobId: string, runDate: string, suffix: string): string {
   return `run:${jobId}:${runDate}:${suffix}`;
 }
@@ -127,15 +160,16 @@ function copyMap<T>(map: Readonly<Record<string, T>> | undefined): Record<string
   return Object.assign(Object.create(null) as Record<string, T>, map);
 }
 
+/** What a summary states; silenced errors do not count, so late silenced events send no correction. */
 function facts(run: RunState): string {
-  return JSON.stringify([run.status, run.startedAt, run.endedAt, run.bucketsMatched, run.errors, run.noBucketsAt]);
+  return JSON.stringify([run.status, run.startedAt, run.endedAt, run.bucketsMatched, unsilencedErrors(run), run.noBucketsAt]);
 }
 
 /** Applies one batch of one run's events. */
 export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: ReduceContext): RunReduction {
   const applied = current?.appliedBatches ?? [];
   if (current && applied.includes(batch.batchKey)) {
-    return { duplicate: true, duplicateEvents: batch.events.length, freshEvents: [], run: current, alerts: [], suppressed: 0, inhibited: 0 };
+    return { duplicate: true, duplicateEvents: batch.events.length, freshEvents: [], run: current, alerts: [], suppressed: 0, inhibited: 0, silenced: 0, known: 0 };
   }
   // Events already counted (re-sent inside another batch, or twice in this one) are skipped one by one.
   const seen = appliedSet(current?.appliedEvents);
@@ -151,7 +185,7 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
   });
   const duplicateEvents = batch.events.length - fresh.length;
   if (current && fresh.length === 0) {
-    return { duplicate: true, duplicateEvents, freshEvents: [], run: current, alerts: [], suppressed: 0, inhibited: 0 };
+    return { duplicate: true, duplicateEvents, freshEvents: [], run: current, alerts: [], suppressed: 0, inhibited: 0, silenced: 0, known: 0 };
   }
   const { jobId, runDate } = batch;
   const before = current ? facts(current) : undefined;
@@ -168,6 +202,7 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
   const groups = copyMap(current?.groups);
   const statusEventsSeen = new Set(current?.statusEvents ?? []);
   const statusEventsNow = new Set(statusEventsSeen);
+  const failed: [string, string][] = [];
 
   let winner: StatusCandidate | undefined =
     current?.statusAt !== undefined && current.statusEvent !== undefined
@@ -205,6 +240,7 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
         accounts: addCapped(set.accounts, e.affectedAccount),
         total: set.total + 1,
       };
+      failed.push([e.eventType, resourceKey(e)]);
       if (c.effect === 'ACCOUNT_ERROR' && e.affectedAccount) {
         openAccountErrors[e.affectedAccount] = minIso(own(openAccountErrors, e.affectedAccount), e.occurredAt);
       }
@@ -239,34 +275,55 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
     errors,
     affected,
     openAccountErrors,
+    fingerprint: failed.length > 0 || current?.fingerprint ? withResources(current?.fingerprint, failed) : undefined,
     groups,
     statusEvents: newestStatusEvents(statusEventsNow),
     appliedBatches: applied,
   };
 
-  // Alerts.
+  // Alerts. Silenced events first: counted on the run, never alerted.
   const alerts: Alert[] = [];
-  let suppressed = 0;
+  const silenceOf = silencer(ctx.silences ?? []);
+  const silencedBy = copyMap(current?.silenced);
+  let silenced = 0;
+  const alerting: { e: JobLogEvent; c: Classification }[] = [];
+  for (const x of classified) {
+    if (!x.c.alertsAtOnce) continue;
+    // A completion is the summary's event: the summary as a whole is matched below.
+    const s = x.c.effect === 'COMPLETED' || x.c.effect === 'CANCELLED' ? undefined : silenceOf(eventSubject(x.e, jobId));
+    if (!s) {
+      alerting.push(x);
+      continue;
+    }
+    silencedBy[s.id] = countSilenced(own(silencedBy, s.id), s, x.e.eventType);
+    silenced++;
+  }
+  run = { ...run, silenced: Object.keys(silencedBy).length > 0 ? silencedBy : undefined };
+  let suppressed = silenced;
   let inhibited = 0;
-  const alerting = classified.filter(({ c }) => c.alertsAtOnce);
+  let known = 0;
   const summaryNow = !summarizedBefore && TERMINAL.has(status);
+  const comparison = () => (ctx.previous ? compareRuns(ctx.previous, run.fingerprint, run.status === 'COMPLETED') : undefined);
+  // A silence on the job (or on its completion type) silences its summaries too.
+  const summarySilenced = (at: string | undefined) => !!silenceOf({ type: run.statusEvent ?? 'JOB_COMPLETED', at: at ?? '', jobId });
 
   if (summarizedBefore) {
-    // Late events: one correction per batch that changed the facts, never silence, never one alert per event.
+    // Late events: one correction per batch that changed the facts (silenced events change none), never one
+    // alert per event.
     if (before !== facts(run)) {
       const version = (run.summaryVersion ?? 1) + 1;
       const changes = describeChanges(current?.summarized, run);
       run = { ...run, summaryVersion: version };
-      alerts.push(
-        buildRunSummaryAlert(summaryInput(run, ctx.settings), {
-          id: runAlertId(jobId, runDate, `summary-update:${version - 1}`),
-          kind: 'update',
-          region: ctx.region,
-          settings: ctx.settings,
-          findings: ctx.findings,
-          changes: { lines: changes },
-        }),
-      );
+      const update = buildRunSummaryAlert(summaryInput(run, ctx.settings), {
+        id: runAlertId(jobId, runDate, `summary-update:${version - 1}`),
+        kind: 'update',
+        region: ctx.region,
+        settings: ctx.settings,
+        findings: ctx.findings,
+        changes: { lines: changes },
+        comparison: comparison(),
+      });
+      if (!summarySilenced(run.lastEventAt)) alerts.push(update);
       run = { ...run, summarized: snapshot(run) };
     } else {
       suppressed += alerting.length;
@@ -300,6 +357,12 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
         continue;
       }
       if (g.alerts === 0) {
+        // Known: every resource failed the same way in the previous run. The summary reports it.
+        if (ctx.previous && ctx.settings.knownErrors === 'summary' && allFailedBefore(ctx.previous.fingerprint, type, open.map(({ e }) => resourceKey(e)))) {
+          known += open.length;
+          suppressed += list.length;
+          continue;
+        }
         alerts.push(groupAlert('first', type, c, open.map((x) => x.e), g.count, batch, ctx));
         groups[type] = { ...g, alerts: 1, lastAlertAt: newest };
         suppressed += list.length - open.length;
@@ -313,15 +376,18 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
     }
     if (summaryNow) {
       run = { ...run, summarySentAt: run.endedAt, summaryVersion: 1 };
-      alerts.push(
-        buildRunSummaryAlert(summaryInput(run, ctx.settings), {
-          id: runAlertId(jobId, runDate, 'summary'),
-          kind: 'summary',
-          region: ctx.region,
-          settings: ctx.settings,
-          findings: ctx.findings,
-        }),
-      );
+      const summary = buildRunSummaryAlert(summaryInput(run, ctx.settings), {
+        id: runAlertId(jobId, runDate, 'summary'),
+        kind: 'summary',
+        region: ctx.region,
+        settings: ctx.settings,
+        findings: ctx.findings,
+        comparison: comparison(),
+      });
+      if (summarySilenced(run.endedAt)) {
+        silenced++;
+        suppressed++;
+      } else alerts.push(summary);
       run = { ...run, summarized: snapshot(run) };
     }
   }
@@ -336,7 +402,19 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
     expiresAt: expiresAt(ctx.now, ctx.settings.stateRetentionDays),
   };
   const endedNow = (status === 'COMPLETED' || status === 'CANCELLED') && !TERMINAL.has(current?.status ?? '') ? status : undefined;
-  return { duplicate: false, duplicateEvents, freshEvents: fresh, run, alerts, suppressed, inhibited, ...(endedNow ? { ended: endedNow } : {}) };
+  return { duplicate: false, duplicateEvents, freshEvents: fresh, run, alerts, suppressed, inhibited, silenced, known, ...(endedNow ? { ended: endedNow } : {}) };
+}
+
+/** What a silence is asked about one job log event. */
+function eventSubject(e: JobLogEvent, jobId: string): SilenceSubject {
+  return { type: e.eventType, at: e.occurredAt, jobId, bucket: e.affectedResource?.value, accountId: e.affectedAccount };
+}
+
+/** One more event of this type silenced by s; the silence as it reads now (an expired one ends earlier). */
+function countSilenced(was: SilencedEvents | undefined, s: Silence, type: string): SilencedEvents {
+  const events = copyMap(was?.events);
+  events[type] = countOf(events, type) + 1;
+  return { author: s.author, reason: s.reason, endsAt: minIso(was?.endsAt, s.endsAt), events };
 }
 
 /** What the summary is built from: the run, and its pauses told from its status events. */
@@ -478,6 +556,7 @@ function groupAlert(
         '.';
   const details: AlertDetail[] = [...eventDetails(first)];
   details.push({ label: kind === 'first' ? 'Events in this batch' : 'Events so far in this run', value: String(kind === 'first' ? events.length : groupCount) });
+  if (kind === 'first' && ctx.previous) details.push({ label: 'Since the last run', value: sinceLastRun(type, events, ctx.previous) });
   if (!c.known) details.push({ label: 'Note', value: 'This event type is not in the classification table of this version.' });
   return {
     id: runAlertId(batch.jobId, batch.runDate, kind === 'first' ? `${type}:first` : `${type}:repeat:${repeatNumber}`),
@@ -499,6 +578,18 @@ function groupAlert(
     occurredAt: newest.occurredAt,
     threadId: batch.jobId,
   };
+}
+
+/** "new: bucket b; failed the same way in the run of <date>: bucket a", for a periodic job's first group alert. */
+function sinceLastRun(type: string, events: readonly JobLogEvent[], previous: PreviousRun): string {
+  const resources = [...new Set(events.map(resourceKey))].sort();
+  const before = resources.filter((r) => allFailedBefore(previous.fingerprint, type, [r]));
+  const fresh = resources.filter((r) => !before.includes(r));
+  const names = (list: string[]) => `${list.slice(0, AFFECTED_CAP).map(describeResource).join(', ')}${list.length > AFFECTED_CAP ? ` and ${list.length - AFFECTED_CAP} more` : ''}`;
+  const parts = [];
+  if (fresh.length > 0) parts.push(`new: ${names(fresh)}`);
+  if (before.length > 0) parts.push(`failed the same way in the run of ${previous.runDate}: ${names(before)}`);
+  return parts.join('; ');
 }
 
 /** Events that concern the job, not a run (no run record is made for them). */

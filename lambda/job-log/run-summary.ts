@@ -1,9 +1,12 @@
-import type { Alert, AlertDetail, AffectedResources } from '../core/alert';
+import type { Alert, AlertDetail, AffectedResources, SilencedCount } from '../core/alert';
 import { classify, JOB_EVENT_TYPES } from './event-types';
 import { jobLinks } from '../core/links';
 import type { PipelineSettings } from '../core/settings';
-import { maxSeverity, severitiesPresent, type Severity } from '../core/severity';
+import { atLeast, maxSeverity, severitiesPresent, type Severity } from '../core/severity';
+import { describeSilence } from '../silences/silence';
+import type { SilencedEvents } from '../state/job-items';
 import type { Item } from '../state/store';
+import { describeCompared, FINGERPRINT_CAP, type RunComparison } from './run-compare';
 
 /**
  * The run summary: the alert users read most. Pure: built from the run record (run-state.ts) and the run's
@@ -28,7 +31,11 @@ export interface RunSummaryInput {
   readonly affected: Readonly<Record<string, { buckets: readonly string[]; accounts: readonly string[]; total: number }>>;
   /** Every pause of the run, oldest first (see pausesOf in run-state.ts). */
   readonly pauses: readonly RunPause[];
+  /** Events counted but not alerted because a silence matched them, by silence id. */
+  readonly silenced?: Readonly<Record<string, SilencedEvents>>;
 }
+
+type SummarySettings = Pick<PipelineSettings, 'severityOverrides' | 'knownErrors'>;
 
 /** One pause of a run: by the monthly quota or by a user, from when, and until when it was resumed. */
 export interface RunPause {
@@ -97,11 +104,29 @@ export function formatDuration(fromIso: string | undefined, toIso: string | unde
   return `${sec} s`;
 }
 
-/** Severity of the summary: INFO for a clean run, else the most severe error (NO_BUCKETS counts: nothing was analysed). */
-export function summarySeverity(run: RunSummaryInput, settings: Pick<PipelineSettings, 'severityOverrides'>): Severity {
-  const seen: Severity[] = Object.entries(run.errors)
+/** Errors per type less those a silence matched: what the summary's severity and corrections go by. */
+export function unsilencedErrors(run: Pick<RunSummaryInput, 'errors' | 'silenced'>): Record<string, number> {
+  const left: Record<string, number> = { ...run.errors };
+  for (const s of Object.values(run.silenced ?? {})) {
+    for (const [type, n] of Object.entries(s.events)) if (Object.prototype.hasOwnProperty.call(left, type)) left[type] -= n;
+  }
+  return left;
+}
+
+/**
+ * Severity of the summary: INFO for a clean run, else the most severe error (NO_BUCKETS counts: nothing was
+ * analysed). Silenced errors do not raise it: a silence is a decision not to be told, and a summary that
+ * turned HIGH every night because of them would bring back the noise it was made to stop (the summary still
+ * lists them). An error type whose every resource failed the same way in the previous run counts at most
+ * MEDIUM (knownErrors: summary): still worth reading, no longer news.
+ */
+export function summarySeverity(run: RunSummaryInput, settings: SummarySettings, comparison?: RunComparison): Severity {
+  const seen: Severity[] = Object.entries(unsilencedErrors(run))
     .filter(([, n]) => n > 0)
-    .map(([type]) => classify(type, settings).severity);
+    .map(([type]) => {
+      const severity = classify(type, settings).severity;
+      return settings.knownErrors === 'summary' && comparison?.knownTypes.has(type) && atLeast(severity, 'MEDIUM') ? 'MEDIUM' : severity;
+    });
   if (run.noBucketsAt) seen.push(classify('NO_BUCKETS_MATCHED_THE_CRITERIA', settings).severity);
   if (run.status === 'CANCELLED') seen.push(classify('JOB_CANCELLED', settings).severity);
   // The last word on a quota pause (a HIGH alert) must not read as routine.
@@ -163,6 +188,42 @@ function withDuration(from: string, to: string): string {
   return d ? ` (${d})` : '';
 }
 
+/** " (2 silenced)", " (nothing new, 3 fixed)": after "run completed with N errors", short enough for a subject. */
+function qualifiers(totalErrors: number, silencedErrors: number, comparison: RunComparison | undefined): string {
+  const q: string[] = [];
+  if (silencedErrors > 0) q.push(silencedErrors >= totalErrors ? 'all silenced' : `${num(silencedErrors)} silenced`);
+  if (comparison && comparison.newSince.length === 0) q.push('nothing new');
+  if (comparison?.fixed.length) q.push(`${num(comparison.fixed.length)} fixed`);
+  return q.length > 0 ? ` (${q.join(', ')})` : '';
+}
+
+const SILENCED_WHAT: Record<string, [string, string]> = {
+  BUCKET_ERROR: ['bucket error', 'bucket errors'],
+  ACCOUNT_ERROR: ['account error', 'account errors'],
+  UNKNOWN: ['unrecognised job event', 'unrecognised job events'],
+};
+
+/** Per silence: "12 bucket errors and 1 account error", its counts per type, and the silence as recorded. */
+function silencedBySilence(run: RunSummaryInput, settings: SummarySettings) {
+  return Object.entries(run.silenced ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([id, s]) => {
+      const byWhat = new Map<string, number>();
+      const counts: SilencedCount[] = [];
+      for (const [type, n] of Object.entries(s.events).sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const effect = classify(type, settings).effect;
+        const key = SILENCED_WHAT[effect] ? effect : 'STATUS';
+        byWhat.set(key, (byWhat.get(key) ?? 0) + n);
+        counts.push({ silenceId: id, what: type, count: n });
+      }
+      const what = [...byWhat.entries()].map(([key, n]) => {
+        const [one, many] = SILENCED_WHAT[key] ?? ['job status event', 'job status events'];
+        return `${num(n)} ${n === 1 ? one : many}`;
+      });
+      return { id, author: s.author, reason: s.reason, endsAt: s.endsAt, what: what.join(' and '), counts };
+    });
+}
+
 /**
  * The summary alert (kind 'summary') or a correction after late events (kind 'update', with `changes`).
  * Everything users need is in whatHappened / details; whatToDo lists one action per error type.
@@ -173,9 +234,11 @@ export function buildRunSummaryAlert(
     readonly id: string;
     readonly kind: 'summary' | 'update';
     readonly region: string;
-    readonly settings: Pick<PipelineSettings, 'severityOverrides'>;
+    readonly settings: SummarySettings;
     readonly findings?: FindingsSummary;
     readonly changes?: SummaryChanges;
+    /** A periodic job's run compared with its previous completed run (run-compare.ts). */
+    readonly comparison?: RunComparison;
   },
 ): Alert {
   const { region, findings } = opts;
@@ -185,7 +248,10 @@ export function buildRunSummaryAlert(
   const start = run.startedAt ?? run.runDate;
   const end = run.endedAt;
   const duration = formatDuration(start, end);
-  const severity = summarySeverity(run, opts.settings);
+  const { comparison } = opts;
+  const severity = summarySeverity(run, opts.settings, comparison);
+  const silenced = silencedBySilence(run, opts.settings);
+  const silencedErrors = totalErrors - Object.values(unsilencedErrors(run)).reduce((n, left) => n + Math.max(0, left), 0);
   const titleOf = (type: string) => classify(type, opts.settings).title;
 
   const headlineCore =
@@ -194,10 +260,12 @@ export function buildRunSummaryAlert(
       : run.status === 'CANCELLED'
         ? 'run cancelled'
         : totalErrors > 0
-          ? `run completed with ${plural(totalErrors, 'error')}`
+          ? `run completed with ${plural(totalErrors, 'error')}${qualifiers(totalErrors, silencedErrors, comparison)}`
           : run.noBucketsAt
             ? 'run completed, no buckets matched'
-            : 'run completed';
+            : comparison?.fixed.length
+              ? 'run completed, every error of the last run fixed'
+              : 'run completed';
   const quotaPauses = run.pauses.filter((p) => p.by === 'QUOTA').length;
   const afterPause = opts.kind === 'summary' && quotaPauses > 0 ? `${totalErrors > 0 ? ',' : ''} after ${quotaPauses === 1 ? 'a quota pause' : `${num(quotaPauses)} quota pauses`}` : '';
   const headline = `Macie job ${run.jobName}: ${headlineCore}${afterPause}`;
@@ -223,6 +291,14 @@ export function buildRunSummaryAlert(
     );
   } else {
     sentences.push('No errors were logged.');
+  }
+  for (const s of silenced) sentences.push(`${s.what} silenced: ${describeSilence(s)}.`);
+  if (comparison) {
+    sentences.push(
+      `Compared with the last run (${comparison.previousRunDate}): ${num(comparison.newSince.length)} newly failing, ${num(comparison.stillFailing.length)} still failing` +
+        (run.status === 'COMPLETED' ? `, ${num(comparison.fixed.length)} fixed` : '') +
+        ` (buckets and accounts${comparison.partial ? `, exact up to ${num(FINGERPRINT_CAP)} per run` : ''}).`,
+    );
   }
   if (findings) {
     sentences.push(
@@ -282,6 +358,12 @@ export function buildRunSummaryAlert(
       details.push({ label: 'Buckets with most findings', value: findings.topBuckets.map((b) => `${b.bucket} (${num(b.count)})`).join(', ') });
     }
   }
+  for (const s of silenced) details.push({ label: 'Silenced', value: `${s.what}: ${describeSilence(s)}` });
+  if (comparison) {
+    details.push({ label: 'New since the last run', value: describeCompared(comparison.newSince) });
+    details.push({ label: 'Still failing', value: describeCompared(comparison.stillFailing) });
+    if (run.status === 'COMPLETED') details.push({ label: 'Fixed since the last run', value: describeCompared(comparison.fixed) });
+  }
   if (opts.changes?.lines.length) details.push({ label: 'Changed since last summary', value: opts.changes.lines.join(' ') });
 
   const bucketNames = [...new Set(Object.values(run.affected).flatMap((a) => a.buckets))].sort();
@@ -308,6 +390,7 @@ export function buildRunSummaryAlert(
     details,
     affected,
     count: Math.max(1, totalErrors),
+    ...(silenced.length > 0 ? { silenced: silenced.flatMap((s) => s.counts) } : {}),
     links: jobLinks(region, run.jobId),
     sample: false,
     occurredAt: end ?? run.lastEventAt ?? run.runDate,

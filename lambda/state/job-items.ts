@@ -29,6 +29,24 @@ export interface AffectedSet {
   readonly total: number;
 }
 
+/**
+ * The resources each error type affected in a run, for the next run of the job to compare with
+ * (lambda/job-log/run-compare.ts). Keys: `b:<bucket>`, `a:<account>`, or `-` for an event naming neither.
+ * Exact up to a bound on the run (the smallest keys are kept); a type that lost keys to it is `partial`.
+ */
+export interface RunFingerprint {
+  readonly resources: Readonly<Record<string, readonly string[]>>;
+  readonly partial: readonly string[];
+}
+
+/** Events of a run one silence matched: the silence as it read (who, why, until when) and counts per event type. */
+export interface SilencedEvents {
+  readonly author: string;
+  readonly reason: string;
+  readonly endsAt: string;
+  readonly events: Readonly<Record<string, number>>;
+}
+
 /** What a summary said, so a later correction can say what changed. */
 export interface SummarySnapshot {
   readonly status: string;
@@ -76,6 +94,10 @@ export interface RunState extends Bookkeeping {
   readonly affected: Readonly<Record<string, AffectedSet>>;
   /** Accounts with an account-level error in this run, and since when (they inhibit bucket errors). */
   readonly openAccountErrors: Readonly<Record<string, string>>;
+  /** What failed, per error type, for the next run's comparison. */
+  readonly fingerprint?: RunFingerprint;
+  /** Events counted but not alerted because a silence matched them, by silence id. */
+  readonly silenced?: Readonly<Record<string, SilencedEvents>>;
   readonly groups: Readonly<Record<string, RunGroup>>;
   /** Status events already alerted, as `${eventType}@${occurredAt}` (newest kept). */
   readonly statusEvents: readonly string[];
@@ -126,6 +148,8 @@ const list = z.pipe(
 
 const RunGroupSchema = z.object({ count, firstAt: text, lastAt: text, lastAlertAt: optionalText, alerts: count });
 const AffectedSetSchema = z.object({ buckets: z.array(text), accounts: z.array(text), total: count });
+const RunFingerprintSchema = z.object({ resources: map(z.array(text)), partial: list });
+const SilencedEventsSchema = z.object({ author: text, reason: text, endsAt: text, events: map(count) });
 const SummarySnapshotSchema = z.object({ status: text, bucketsMatched: count, errors: z.record(z.string(), count) });
 const RunSweeperSchema = z.object({
   stillRunning: z.optional(z.object({ alertedAt: text, alertId: text })),
@@ -155,6 +179,8 @@ const RunItemSchema = z.object({
   errors: map(count),
   affected: map(AffectedSetSchema),
   openAccountErrors: map(text),
+  fingerprint: z.optional(RunFingerprintSchema),
+  silenced: z.optional(map(SilencedEventsSchema)),
   groups: map(RunGroupSchema),
   statusEvents: list,
   summarySentAt: optionalText,
@@ -211,6 +237,8 @@ export const RunCodec = itemCodec(
       errors: { ...run.errors },
       affected: { ...run.affected },
       openAccountErrors: { ...run.openAccountErrors },
+      fingerprint: run.fingerprint && { resources: { ...run.fingerprint.resources }, partial: run.fingerprint.partial },
+      silenced: run.silenced && Object.fromEntries(Object.entries(run.silenced).map(([id, s]) => [id, { ...s, events: { ...s.events } }])),
       groups: { ...run.groups },
       statusEvents: run.statusEvents,
       summarySentAt: run.summarySentAt,

@@ -17,6 +17,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   SAMPLE#<accountId> / FGROUP#<bucket>#<type>          Macie's sample findings (kept apart from real runs)
  *   FINDING#<findingId> / FINDING       a policy finding: last count and last alert time
  *   PRINCIPAL#<arn> / REVEALS           reveals of sensitive data by one principal: the current window
+ *   SILENCE / <silenceId>               a silence: matchers, start, end, author, reason. One fixed partition, so
+ *                                       one Query reads every silence (see silence-items.ts for why that is fine)
  * The sparse index gsi1 lists what the sweeper must look at: OPEN_RUN (running or paused runs),
  * PENDING_ALERT (alerts not yet claimed), SENDING_ALERT (claimed alerts, by the end of their lease) and
  * PERIODIC_JOB (jobs with scheduled runs).
@@ -69,7 +71,12 @@ export const keys = {
   }),
   policyFinding: (findingId: string) => ({ pk: `FINDING#${k(findingId)}`, sk: 'FINDING' }),
   principalReveals: (principalArn: string) => ({ pk: `PRINCIPAL#${k(principalArn)}`, sk: 'REVEALS' }),
+  /** Silence ids are short and checked (S-XXXX), so they need no keyPart. */
+  silence: (silenceId: string) => ({ pk: SILENCE_PARTITION, sk: silenceId }),
 };
+
+/** The partition holding every silence (keys.silence). */
+export const SILENCE_PARTITION = 'SILENCE';
 
 export type ItemKey = { pk: string; sk: string };
 

@@ -1,5 +1,6 @@
 import { isSeverity, type Severity } from '../../lambda/core/severity';
-import { REGION_NAME } from '../local/region-name';
+import { parseOptions, regionOption, stackOption, UsageError } from './options';
+import { SILENCE_USAGE, silenceOptions, type SilenceOptions } from './silence';
 
 export type OutputFormat = 'text' | 'json';
 
@@ -26,15 +27,10 @@ export type Command =
   | { readonly kind: 'help'; readonly text: string }
   | { readonly kind: 'version' }
   | { readonly kind: 'replay'; readonly options: ReplayOptions }
-  | { readonly kind: 'redrive'; readonly options: RedriveOptions };
+  | { readonly kind: 'redrive'; readonly options: RedriveOptions }
+  | { readonly kind: 'silence'; readonly options: SilenceOptions };
 
-/** A mistake on the command line: printed with a pointer to --help. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError };
 
 export const REPLAY_USAGE = `Usage: macie-alerts replay [options] <file-or-directory>...
 
@@ -52,8 +48,9 @@ Options:
                          json: one JSON object per line per published alert; the summary goes to stderr.
   --config FILE          JSON settings, as in the stack's cdk.json context: minFindingSeverity,
                          repeatIntervalMinutes, policyFindingRepeatHours, longRunningRunHours,
-                         stateRetentionDays, severityOverrides; findingsBatchSize and
-                         apiCallsBatchSize set the SQS batches findings and API calls are replayed in.
+                         stateRetentionDays, severityOverrides, knownErrors; findingsBatchSize and
+                         apiCallsBatchSize set the SQS batches findings and API calls are replayed in;
+                         "silences" tries silences on recorded events before you create them.
   --min-severity SEV     show only alerts at or above SEV (INFO, LOW, MEDIUM, HIGH), like a subscriber's
                          filter policy on the severityScore attribute. Default INFO (everything).
   --region REGION        the Region the pipeline pretends to run in (console links). Default us-east-1.
@@ -92,68 +89,21 @@ in its queue, and the reason is printed) or AWS refused a call, 2 when an option
 was not understood.
 `;
 
-export const USAGE = `${REPLAY_USAGE}\n${REDRIVE_USAGE}`;
+export const USAGE = `${REPLAY_USAGE}\n${REDRIVE_USAGE}\n${SILENCE_USAGE}`;
 
-const COMMANDS = 'expected `replay` or `redrive`';
+const COMMANDS = 'expected `replay`, `redrive` or `silence`';
 
 export function parseArgs(argv: readonly string[]): Command {
   const args = [...argv];
   if (args.length === 0) throw new UsageError(`missing command: ${COMMANDS}`);
   const [command, ...rest] = args;
   const help = args.some((a) => a === '-h' || a === '--help') || command === 'help';
-  if (help) return { kind: 'help', text: command === 'replay' ? REPLAY_USAGE : command === 'redrive' ? REDRIVE_USAGE : USAGE };
+  if (help) return { kind: 'help', text: command === 'replay' ? REPLAY_USAGE : command === 'redrive' ? REDRIVE_USAGE : command === 'silence' ? SILENCE_USAGE : USAGE };
   if (command === '--version' || command === 'version') return { kind: 'version' };
   if (command === 'replay') return { kind: 'replay', options: replayOptions(rest) };
   if (command === 'redrive') return { kind: 'redrive', options: redriveOptions(rest) };
+  if (command === 'silence') return { kind: 'silence', options: silenceOptions(rest) };
   throw new UsageError(`unknown command "${command}": ${COMMANDS}`);
-}
-
-interface ParsedOptions {
-  readonly values: ReadonlyMap<string, string>;
-  readonly flags: ReadonlySet<string>;
-  readonly positionals: readonly string[];
-}
-
-/** `--name value`, `--name=value` and `--flag`; everything after `--` is positional. */
-function parseOptions(rest: readonly string[], valueOptions: ReadonlySet<string>, flagOptions: ReadonlySet<string>): ParsedOptions {
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
-  const positionals: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (arg === '--') {
-      positionals.push(...rest.slice(i + 1));
-      break;
-    }
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const name = eq >= 0 ? arg.slice(0, eq) : arg;
-      if (flagOptions.has(name) && eq < 0) {
-        if (flags.has(name)) throw new UsageError(`${name} given twice`);
-        flags.add(name);
-        continue;
-      }
-      if (!valueOptions.has(name)) throw new UsageError(flagOptions.has(name) ? `${name} takes no value` : `unknown option ${name}`);
-      let value: string | undefined;
-      if (eq >= 0) value = arg.slice(eq + 1);
-      else {
-        value = rest[i + 1];
-        i++;
-      }
-      if (value === undefined || value === '') throw new UsageError(`${name} needs a value`);
-      if (values.has(name)) throw new UsageError(`${name} given twice`);
-      values.set(name, value);
-      continue;
-    }
-    if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
-    positionals.push(arg);
-  }
-  return { values, flags, positionals };
-}
-
-function regionOption(value: string | undefined): string | undefined {
-  if (value !== undefined && !REGION_NAME.test(value)) throw new UsageError(`--region "${value}" is not a Region name (e.g. us-east-1)`);
-  return value;
 }
 
 const LOCAL_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|::1)$/;
@@ -200,10 +150,8 @@ const REDRIVE_OPTIONS = new Set(['--stack', '--region', '--queue']);
 function redriveOptions(rest: readonly string[]): RedriveOptions {
   const { values, flags, positionals } = parseOptions(rest, REDRIVE_OPTIONS, new Set(['--dry-run']));
   if (positionals.length > 0) throw new UsageError(`redrive takes no arguments, only options (got "${positionals[0]}")`);
-  const stack = values.get('--stack');
+  const stack = stackOption(values.get('--stack'));
   if (stack === undefined) throw new UsageError('redrive needs --stack NAME: the stack `cdk deploy` made (e.g. MacieAlerts-eu-west-1)');
-  // CloudFormation stack names (or ids): letters, digits and hyphens, starting with a letter, at most 128 characters.
-  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stack) && !stack.startsWith('arn:')) throw new UsageError(`--stack "${stack}" is not a stack name`);
   const queue = values.get('--queue');
   if (queue !== undefined && !/^[a-z0-9-]+$/.test(queue)) throw new UsageError(`--queue "${queue}" is not a queue name (e.g. job-log; the stack's FailureQueues output lists them)`);
   return { stack, region: regionOption(values.get('--region')), queue, dryRun: flags.has('--dry-run') };

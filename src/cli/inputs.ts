@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { MACIE_JOB_LOG_GROUP } from '../../lambda/core/links';
 
@@ -83,6 +83,8 @@ export const REPLAY_FILTER_NAME = 'macie-alerts-replay';
 export const MAX_EVENTS_PER_PAYLOAD = 100;
 export const BATCH_GAP_MS = 60_000;
 
+/** Settings for --config, not events: skipped when a directory is read (samples/demo.config.json). */
+const CONFIG_SUFFIX = '.config.json';
 const LINE_EXTENSIONS = ['.jsonl', '.ndjson'];
 const INPUT_EXTENSIONS = ['.json', ...LINE_EXTENSIONS];
 
@@ -94,6 +96,8 @@ export function eventCount(unit: ReplayUnit): number {
 export interface ReadOptions {
   /** Reads standard input when a path is `-`. */
   readonly stdin?: () => string;
+  /** A file not to read when a directory holds it (the --config file). */
+  readonly skip?: string;
 }
 
 /** Reads every path (files, directories recursively in name order, `-` for standard input). */
@@ -132,13 +136,15 @@ function readPath(path: string, explicit: boolean, options: ReadOptions, acc: Ac
     for (const name of entries.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (name.startsWith('.')) continue;
       const child = join(path, name);
+      if (options.skip !== undefined && resolve(child) === resolve(options.skip)) continue;
       let childIsDir = false;
       try {
         childIsDir = statSync(child).isDirectory();
       } catch {
         // A dangling link: reported below only if it looks like an input.
       }
-      if (childIsDir || INPUT_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext))) readPath(child, false, options, acc);
+      const input = INPUT_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext)) && !name.toLowerCase().endsWith(CONFIG_SUFFIX);
+      if (childIsDir || input) readPath(child, false, options, acc);
     }
     return;
   }

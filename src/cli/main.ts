@@ -8,16 +8,18 @@ import { atLeast } from '../../lambda/core/severity';
 import { StateStore } from '../../lambda/state/store';
 import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { createStateTable, JavaMissingError, localDynamoClient, startDynamoDbLocal, type LocalDynamoDb } from '../local/dynamodb-local';
+import { listSilences } from '../../lambda/silences/silence-store';
 import { parseArgs, UsageError, type RedriveOptions, type ReplayOptions } from './args';
+import { EXIT } from './options';
 import { ConfigError, loadConfig, type ReplayConfig } from './config';
 import { readInputs } from './inputs';
 import { jsonLine, summaryText, textBlock, type PublishedAlert } from './output';
 import { replayPipelines } from './pipelines';
 import { defaultAwsClients, redrive, type AwsClients } from './redrive';
 import { problemLine, replayUnits, type ReplayProgress } from './replay';
+import { silenceCommand } from './silence';
 
-/** Exit statuses: everything understood / some input or option not understood / the replay itself failed. */
-export const EXIT = { ok: 0, failed: 1, notUnderstood: 2 } as const;
+export { EXIT };
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
@@ -40,7 +42,7 @@ export async function main(argv: readonly string[], io: CliIo, awsClients: (regi
     command = parseArgs(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    const about = argv[0] === 'redrive' ? 'redrive' : 'replay';
+    const about = argv[0] === 'redrive' || argv[0] === 'silence' ? argv[0] : 'replay';
     io.stderr.write(`macie-alerts: ${error.message}\nRun \`macie-alerts ${about} --help\` for usage.\n`);
     return EXIT.notUnderstood;
   }
@@ -54,6 +56,7 @@ export async function main(argv: readonly string[], io: CliIo, awsClients: (regi
     return EXIT.ok;
   }
   if (command.kind === 'redrive') return redriveCommand(command.options, io, awsClients(command.options.region));
+  if (command.kind === 'silence') return silenceCommand(command.options, io);
   return replayCommand(command.options, io);
 }
 
@@ -72,14 +75,15 @@ async function redriveCommand(options: RedriveOptions, io: CliIo, clients: AwsCl
 async function replayCommand(options: ReplayOptions, io: CliIo): Promise<number> {
   let config: ReplayConfig;
   try {
-    config = options.configFile ? loadConfig(options.configFile) : { settings: resolveSettings({}), batching: resolveBatching({}) };
+    config = options.configFile ? loadConfig(options.configFile) : { settings: resolveSettings({}), batching: resolveBatching({}), silences: [] };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.stderr.write(`macie-alerts: ${error.message}\n`);
     return EXIT.notUnderstood;
   }
 
-  const read = readInputs(options.inputs, { stdin: io.stdin });
+  // The config file may sit in a directory being replayed (samples/ does): it is not an input.
+  const read = readInputs(options.inputs, { stdin: io.stdin, skip: options.configFile });
   for (const problem of read.problems) io.stderr.write(`macie-alerts: skipped ${problemLine(problem)}\n`);
 
   let state: { store: StateStore; close: () => Promise<void> };
@@ -97,6 +101,9 @@ async function replayCommand(options: ReplayOptions, io: CliIo): Promise<number>
   try {
     const telemetry = new RecordingTelemetry();
     const publisher = new RecordingPublisher();
+    // The config's silences and those in the table (--endpoint/--table), read once: the replay takes no minute.
+    const ids = new Set(config.silences.map((s) => s.id));
+    const silences = needsState ? [...config.silences, ...(await listSilences(state.store)).filter((s) => !ids.has(s.id))] : config.silences;
     const deps: PipelineDeps & { telemetry: RecordingTelemetry } = {
       store: state.store,
       publisher,
@@ -105,6 +112,7 @@ async function replayCommand(options: ReplayOptions, io: CliIo): Promise<number>
       region: options.region,
       // Only TTLs read the wall clock; grouping follows event time, so the output does not depend on it.
       now: () => new Date(),
+      silences: { list: async () => silences },
     };
     const tally = await replayUnits(read.units, deps, replayPipelines, config.batching, io.stderr.isTTY ? ttyProgress(io.stderr) : undefined);
     for (const problem of [...tally.rejected, ...tally.failures]) io.stderr.write(`macie-alerts: ${problemLine(problem)}\n`);

@@ -135,6 +135,8 @@ export function summaryText(input: SummaryInput): string {
   const o = (k: string) => tally.outcomes[k] ?? 0;
   const inhibited = o('inhibited') > 0 ? ` (${o('inhibited')} of them inhibited by an account-level error)` : '';
   lines.push(`  grouped:          ${plural(o('grouped'), 'event')} counted into an earlier alert or a run summary${inhibited}`);
+  if (o('silenced') > 0) lines.push(`  silenced:         ${plural(o('silenced'), 'event')} matched a silence: counted in their run summary, not alerted`);
+  if (o('known') > 0) lines.push(`  known:            ${plural(o('known'), 'error')} failed the same way in the job's previous run: reported in the run summary`);
   lines.push(`  suppressed:       ${o('duplicate')} duplicate, ${o('ignored')} ignored, ${o('below-threshold')} below the finding threshold`);
   if (o('bad') > 0) lines.push(`  rejected:         ${plural(o('bad'), 'event')} the pipeline could not read (see the messages above)`);
   if (tally.failures.length > 0) lines.push(`  pipeline errors:  ${tally.failures.length} (see the messages above)`);

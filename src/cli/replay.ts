@@ -30,7 +30,8 @@ export interface ReplayTally {
   readonly events: Record<EventSource, number>;
   /**
    * Events by what the pipelines did with them: alerted, grouped (counted into an earlier alert or a run
-   * summary), inhibited (grouped because an account-level error covers the bucket), duplicate, ignored,
+   * summary), inhibited (grouped because an account-level error covers the bucket), silenced (a silence
+   * matched them), known (failed the same way in the job's previous run), duplicate, ignored,
    * below-threshold, bad.
    */
   readonly outcomes: Record<string, number>;
@@ -139,14 +140,19 @@ function rejections(telemetry: RecordingTelemetry): number {
   return REJECTION_METRICS.reduce((n, m) => n + (telemetry.counters[m] ?? 0), 0);
 }
 
-/** Event outcomes in a job log batch report (JobLogReport): suppressed (grouped, of which inhibited), duplicates, bad. */
+/**
+ * Event outcomes in a job log batch report (JobLogReport): suppressed (grouped, of which inhibited; and
+ * silenced and known, counted apart), duplicates, bad.
+ */
 export function outcomesOf(report: unknown): Record<string, number> {
   if (typeof report !== 'object' || report === null) return {};
   const r = report as Record<string, unknown>;
   const num = (v: unknown) => (typeof v === 'number' && v > 0 ? v : 0);
   const counts: Record<string, number> = {
-    grouped: num(r.suppressed),
+    grouped: num(r.suppressed) - num(r.silenced) - num(r.known),
     inhibited: num(r.inhibited),
+    silenced: num(r.silenced),
+    known: num(r.known),
     duplicate: num(r.duplicates),
     bad: num(r.bad),
   };

@@ -45,6 +45,7 @@ describe('parseSettings (CDK context and the replay config file)', () => {
       longRunningRunHours: '48',
       stateRetentionDays: '30',
       severityOverrides: 'BUCKET_DOES_NOT_EXIST=HIGH',
+      knownErrors: 'alert',
       sweeperRateMinutes: '15',
       apiCallAlerts: 'false',
       regions: 'eu-west-1, us-east-1',
@@ -67,6 +68,7 @@ describe('parseSettings (CDK context and the replay config file)', () => {
         longRunningRunHours: 48,
         stateRetentionDays: 30,
         severityOverrides: { BUCKET_DOES_NOT_EXIST: 'HIGH' },
+        knownErrors: 'alert',
       },
       emailSubscribers: [{ endpoint: 'sec@example.com', minSeverity: 'MEDIUM' }, { endpoint: 'ops@example.com' }],
       smsSubscribers: [{ endpoint: '+12065550100', minSeverity: 'HIGH' }],
@@ -131,6 +133,7 @@ describe('parseSettings (CDK context and the replay config file)', () => {
     ['logRetentionDays', { logRetentionDays: '45' }, 'logRetentionDays', '45'],
     ['logLevel', { logLevel: 'TRACE' }, 'logLevel', 'TRACE'],
     ['severityOverrides', { severityOverrides: 'JOB_CANCELLED=CRITICAL' }, 'severityOverrides.JOB_CANCELLED', 'CRITICAL'],
+    ['knownErrors', { knownErrors: 'silence' }, 'knownErrors', 'silence'],
     // Lambda's limits for an SQS event source mapping.
     ['findingsBatchSize 0', { findingsBatchSize: '0' }, 'findingsBatchSize', '0'],
     ['findingsBatchSize above 10,000', { findingsBatchSize: '10001' }, 'findingsBatchSize', '10001'],
@@ -159,7 +162,7 @@ describe('parseSettings (CDK context and the replay config file)', () => {
       [
         'alertEmails', 'alertSmsNumbers', 'alertHttpsEndpoints', 'slackWorkspaceId', 'slackChannelId', 'teamsTenantId', 'teamsTeamId',
         'teamsChannelId', 'chatMinSeverity', 'minFindingSeverity', 'repeatIntervalMinutes', 'policyFindingRepeatHours', 'longRunningRunHours',
-        'stateRetentionDays', 'severityOverrides', 'sweeperRateMinutes', 'apiCallAlerts', 'regions', 'removalPolicy', 'logRetentionDays', 'logLevel',
+        'stateRetentionDays', 'severityOverrides', 'knownErrors', 'sweeperRateMinutes', 'apiCallAlerts', 'regions', 'removalPolicy', 'logRetentionDays', 'logLevel',
         'dashboard',
         'findingsBatchSize', 'findingsBatchWindowSeconds', 'findingsMaxConcurrency', 'apiCallsBatchSize', 'apiCallsBatchWindowSeconds', 'apiCallsMaxConcurrency',
       ].sort(),

@@ -128,6 +128,7 @@ describe('handlers', () => {
       [ENV.longRunningRunHours]: String(DEFAULT_SETTINGS.longRunningRunHours),
       [ENV.stateRetentionDays]: String(DEFAULT_SETTINGS.stateRetentionDays),
       [ENV.severityOverrides]: '{}',
+      [ENV.knownErrors]: DEFAULT_SETTINGS.knownErrors,
       [ENV.tableName]: { Ref: expect.stringMatching(/^MacieAlertsStateTable/) },
       [ENV.topicArn]: { Ref: expect.stringMatching(/^MacieAlertsAlertTopic/) },
       POWERTOOLS_SERVICE_NAME: `macie-alerts-${expected[id].entry}`,

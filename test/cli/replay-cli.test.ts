@@ -53,8 +53,9 @@ function tempDir(files: Record<string, string>): string {
 const sample = (name: string) => join(SAMPLES, name);
 
 describe('macie-alerts replay (child process)', () => {
-  test('samples/: one JSON line per alert with the contract fields, the expected alerts, byte-identical on a second run', async () => {
-    const [first, second] = await Promise.all([replayJson(SAMPLES), replayJson(SAMPLES)]);
+  test('samples/ as `npm run demo` replays it: one JSON line per alert with the contract fields, the expected alerts, byte-identical on a second run', async () => {
+    const demo = ['--config', sample('demo.config.json'), SAMPLES];
+    const [first, second] = await Promise.all([replayJson(...demo), replayJson(...demo)]);
     expect(first.code).toBe(0);
     expect(second.code).toBe(0);
     expect(second.stdout).toBe(first.stdout);
@@ -132,11 +133,29 @@ describe('macie-alerts replay (child process)', () => {
     ]);
     expect(calls[0].email).toContain('198.51.100.252');
     expect(calls[1].subject).toMatch(/denied/i);
-    expect(lines[lines.length - 1]).toMatchObject({ severity: 'MEDIUM', eventType: 'NO_BUCKETS_MATCHED_THE_CRITERIA', jobId: '0e7d2c4b9a8f61e3d5c7b2a40example' });
+    expect(lines.find((l) => l.jobId === '0e7d2c4b9a8f61e3d5c7b2a40example')).toMatchObject({ severity: 'MEDIUM', eventType: 'NO_BUCKETS_MATCHED_THE_CRITERIA' });
+
+    // 09: three nights of a daily job with the config's silence. Night 1 alerts the locked bucket (a first
+    // run) and silences the migrating ones; night 2 holds the locked bucket back (known) and alerts the new
+    // one; night 3 sends only a MEDIUM summary that says what was fixed.
+    const nights = lines.filter((l) => l.jobId === '7e2b9c4d1a6f83e5b0d4c2a19example');
+    expect(nights.map((l) => `${l.runDate.slice(0, 10)} ${l.severity} ${l.eventType}`)).toEqual([
+      '2024-06-03 HIGH BUCKET_ACCESS_DENIED',
+      '2024-06-03 HIGH SCHEDULED_RUN_COMPLETED',
+      '2024-06-04 HIGH BUCKET_ACCESS_DENIED',
+      '2024-06-04 HIGH SCHEDULED_RUN_COMPLETED',
+      '2024-06-05 MEDIUM SCHEDULED_RUN_COMPLETED',
+    ]);
+    expect(nights[0].email).toContain('amzn-s3-demo-locked-audit');
+    expect(nights[2].email).toContain('Since the last run: new: bucket amzn-s3-demo-finance-reports');
+    expect(nights[1].email).toContain('2 bucket errors silenced: silence S-7KQ2 by alice@example.com until 2024-06-07T00:00:00.000Z (moving to eu-west-1, change CHG-1234)');
+    expect(nights[4].subject).toBe('[MEDIUM] Macie job Nightly_Compliance_Scan: run completed with 1 error (nothing new, 3 fixed)');
 
     // The summary goes to stderr in json mode and names what was read.
-    expect(first.stderr).toContain('inputs read:      8 files, ');
-    expect(first.stderr).toContain('events:           402 job log events, 38 findings, 2 API calls');
+    expect(first.stderr).toContain('inputs read:      9 files, ');
+    expect(first.stderr).toContain('events:           432 job log events, 38 findings, 2 API calls');
+    expect(first.stderr).toContain('silenced:         4 events matched a silence');
+    expect(first.stderr).toContain("known:            2 errors failed the same way in the job's previous run");
     expect(first.stderr).toContain(`alerts published: ${lines.length} (`);
   });
 
@@ -199,6 +218,15 @@ describe('macie-alerts replay (child process)', () => {
     expect(run.lines.map((l) => `${l.severity} ${l.eventType}`)).toEqual(['HIGH NO_BUCKETS_MATCHED_THE_CRITERIA']);
     expect(run.stderr).toContain('alerts published: 2 (HIGH 1, MEDIUM 1, LOW 0, INFO 0)');
     expect(run.stderr).toContain('alerts shown:     1 at or above HIGH (--min-severity); 1 below not shown');
+  });
+
+  test('--config silences are tried on the recorded events: what they match is counted, not alerted', async () => {
+    const dir = tempDir({ 'try.json': JSON.stringify({ silences: [{ job: '9c1e6f3a2b7d48e5a0f4c6d1bexample', type: 'BUCKET_ACCESS_DENIED', until: '2030-01-01', reason: 'testing' }] }) });
+    const run = await replayJson('--config', join(dir, 'try.json'), sample('03-cancelled-job.lambda-events.jsonl'));
+    expect(run.code).toBe(0);
+    expect(run.lines.map((l) => `${l.severity} ${l.eventType}`)).toEqual(['LOW JOB_PAUSED_BY_USER', 'HIGH JOB_CANCELLED']);
+    expect(run.lines[1].email).toContain('1 bucket error silenced: silence S-1 by replay until 2030-01-01T00:00:00.000Z (testing).');
+    expect(run.stderr).toContain('silenced:         1 event matched a silence');
   });
 
   test('option and config mistakes are explained and exit 2 without replaying anything', async () => {

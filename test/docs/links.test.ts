@@ -184,8 +184,14 @@ describe('commands in the README and docs/', () => {
       const firstCell = line.fence === undefined ? /^\|([^|]+)\|/.exec(line.text)?.[1] : undefined;
       for (const span of firstCell ? codeSpans(firstCell).filter((s) => s.startsWith('-')) : []) {
         checked++;
-        const args = /redriv/i.test(section) ? ['redrive', '--stack', 'MacieAlerts-eu-west-1', ...words(span)] : ['replay', ...words(span), 'input.json'];
-        const unknown = unknownToCli(args);
+        // An option of the silence section belongs to one of add, list and expire: unknown only to all three.
+        const variants = /redriv/i.test(section)
+          ? [['redrive', '--stack', 'MacieAlerts-eu-west-1', ...words(span)]]
+          : /silenc/i.test(section)
+            ? ['add', 'list', 'expire'].map((action) => ['silence', action, ...words(span)])
+            : [['replay', ...words(span), 'input.json']];
+        const unknowns = variants.map(unknownToCli);
+        const unknown = unknowns.every((u) => u !== undefined) ? unknowns[0] : undefined;
         if (unknown) problems.push(`docs/cli.md:${line.number}: ${span}: ${unknown}`);
       }
     }
@@ -262,7 +268,9 @@ describe('the README quick start', () => {
     const table = `docs-demo-${randomUUID()}`;
     await createStateTable(testDynamoClient(), table);
     const bin = join(ROOT, 'bin', 'macie-alerts-cli.js');
-    const args = [bin, 'replay', '--endpoint', process.env.TEST_DYNAMODB_ENDPOINT!, '--table', table, 'samples/'];
+    // `npm run demo`'s own arguments, with the DynamoDB Local jest started instead of an embedded one.
+    const demo = (JSON.parse(text('package.json')) as { scripts: { demo: string } }).scripts.demo.split(' ');
+    const args = [bin, 'replay', '--endpoint', process.env.TEST_DYNAMODB_ENDPOINT!, '--table', table, ...demo.slice(demo.indexOf('replay') + 1)];
     const output = await new Promise<string>((done, fail) =>
       execFile(process.execPath, args, { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => (error ? fail(error) : done(stdout))),
     );

@@ -28,12 +28,12 @@ export function toLogEvents(batch: readonly (Record<string, unknown> | string | 
   return batch.map((m) => (isLogEvent(m) ? m : logEvent(m)));
 }
 
-export async function harness(settings: Partial<PipelineSettings> = {}, store?: StateStore): Promise<Harness> {
+export async function harness(settings: Partial<PipelineSettings> = {}, store?: StateStore, more: Pick<PipelineDeps, 'silences'> = {}): Promise<Harness> {
   const s = store ?? (await freshStore());
   const publisher = new RecordingPublisher();
   const telemetry = new RecordingTelemetry();
   // TTLs use the wall clock (an event-time TTL would read as expired); grouping uses event time only.
-  const deps: PipelineDeps = { store: s, publisher, telemetry, settings: { ...resolveSettings(), ...settings }, region: 'eu-west-1', now: () => new Date() };
+  const deps: PipelineDeps = { store: s, publisher, telemetry, settings: { ...resolveSettings(), ...settings }, region: 'eu-west-1', now: () => new Date(), ...more };
   return {
     store: s,
     publisher,

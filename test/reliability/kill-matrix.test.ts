@@ -47,7 +47,7 @@ const TIMELINES = {
 type Timeline = keyof typeof TIMELINES;
 
 /** The external calls of each batch's fault-free invocation, in order, with what each is for: every one is a kill point. */
-type Role = 'read' | 'state write' | 'read alerts' | 'claim' | 'publish' | 'settle';
+type Role = 'silences' | 'read' | 'state write' | 'read alerts' | 'claim' | 'publish' | 'settle';
 const call = (service: 'DynamoDB' | 'SNS', operation: string, role: Role) => ({ name: `${service} ${operation}`, role });
 const read = call('DynamoDB', 'BatchGetItem', 'read');
 const stateWrite = call('DynamoDB', 'TransactWriteItems', 'state write');
@@ -55,10 +55,12 @@ const readAlerts = call('DynamoDB', 'BatchGetItem', 'read alerts');
 const claim = call('DynamoDB', 'TransactWriteItems', 'claim');
 const publish = call('SNS', 'PublishBatch', 'publish');
 const settle = call('DynamoDB', 'TransactWriteItems', 'settle');
+// Each invocation is a fresh process, so each reads the silences first (a container keeps them a minute).
+const silences = call('DynamoDB', 'Query', 'silences');
 const EXPECTED_CALLS = [
-  [read, stateWrite, readAlerts, claim, publish, settle, claim, publish, settle],
-  [read, stateWrite, readAlerts, claim, publish, settle],
-  [read, call('DynamoDB', 'Query', 'read'), stateWrite, readAlerts, call('DynamoDB', 'UpdateItem', 'claim'), publish, settle],
+  [silences, read, stateWrite, readAlerts, claim, publish, settle, claim, publish, settle],
+  [silences, read, stateWrite, readAlerts, claim, publish, settle],
+  [silences, read, call('DynamoDB', 'Query', 'read'), stateWrite, readAlerts, call('DynamoDB', 'UpdateItem', 'claim'), publish, settle],
 ];
 
 interface KillPoint {

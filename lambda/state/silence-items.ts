@@ -1,0 +1,82 @@
+import * as z from 'zod/mini';
+import { compact, itemCodec } from './codec';
+import { keys } from './table';
+
+/**
+ * The silences room's stored aggregate: one item per silence, SILENCE / <silenceId>.
+ *
+ * Key design: every silence lives in the one partition SILENCE, sorted by id, so a single Query lists them
+ * all (the pipelines do, at most once a minute per container; lambda/silences/cache.ts). That is fine at
+ * this scale: a team has tens of silences, not thousands (a page of a Query holds 1 MB, some 2,000 of them),
+ * they are written at human speed, and even a hundred containers each reading once a minute is under two
+ * reads a second, far below what one partition serves (3,000 reads a second). A sort key that orders by end
+ * time would let the Query skip ended silences, but the end changes when a silence is expired, and the
+ * pipelines want the recently ended ones too (an event is judged at its own time; see lambda/silences).
+ */
+
+/** What a silence matches. Each given matcher must match; at least one is given. */
+export interface SilenceMatchers {
+  readonly jobId?: string;
+  /** A bucket name, or a prefix followed by `*` (`logs-*`). */
+  readonly bucket?: string;
+  readonly accountId?: string;
+  /** A Macie job event type, finding type or API call name. */
+  readonly type?: string;
+}
+
+export interface Silence {
+  /** `S-` and a few letters and digits (lambda/silences/silence.ts makes them). */
+  readonly id: string;
+  readonly match: SilenceMatchers;
+  /** Events whose time is in [startsAt, endsAt) are silenced. */
+  readonly startsAt: string;
+  readonly endsAt: string;
+  readonly author: string;
+  readonly reason: string;
+  readonly createdAt: string;
+  /** Version as read (optimistic concurrency for `silence expire`); undefined for a silence not written yet. */
+  readonly version?: number;
+}
+
+/**
+ * A silence is kept this many days after it ends, then DynamoDB's TTL deletes it: `silence list --all` shows
+ * what was silenced recently, and an event delivered late is still judged against the silence that covered
+ * its time.
+ */
+export const SILENCE_RECORD_DAYS = 7;
+
+const text = z.string();
+
+const SilenceItemSchema = z.object({
+  pk: text,
+  sk: text,
+  id: text,
+  match: z.object({ jobId: z.optional(text), bucket: z.optional(text), accountId: z.optional(text), type: z.optional(text) }),
+  startsAt: text,
+  endsAt: text,
+  author: text,
+  reason: text,
+  createdAt: text,
+  version: z.optional(z.number()),
+  expiresAt: z.optional(z.number()),
+});
+
+/** The silence item. Its TTL follows from its end: SILENCE_RECORD_DAYS later. */
+export const SilenceCodec = itemCodec(
+  'silence',
+  SilenceItemSchema,
+  (s: Silence) =>
+    compact({
+      ...keys.silence(s.id),
+      id: s.id,
+      match: compact({ ...s.match }),
+      startsAt: s.startsAt,
+      endsAt: s.endsAt,
+      author: s.author,
+      reason: s.reason,
+      createdAt: s.createdAt,
+      version: s.version,
+      expiresAt: Math.floor(Date.parse(s.endsAt) / 1000) + SILENCE_RECORD_DAYS * 86400,
+    }),
+  ({ pk: _pk, sk: _sk, expiresAt: _ttl, ...rest }): Silence => ({ ...rest, match: compact({ ...rest.match }) as SilenceMatchers }),
+);
