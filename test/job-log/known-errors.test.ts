@@ -186,6 +186,24 @@ describe('the fingerprint bound', () => {
     expect(withResources(undefined, pairs(FINGERPRINT_CAP)).partial).toEqual([]);
   });
 
+  test('batch after batch, the fingerprint is the smallest pairs of everything added, and the types that lost some are partial', () => {
+    let x = 7;
+    const rnd = (n: number) => (x = (x * 48271) % 2147483647) % n;
+    const types = ['BUCKET_ACCESS_DENIED', 'BUCKET_DOES_NOT_EXIST', 'ACCOUNT_ACCESS_DENIED'];
+    const seen: (readonly [string, string])[] = [];
+    let f = withResources(undefined, []);
+    for (let batch = 0; batch < 12; batch++) {
+      const added = Array.from({ length: rnd(120) }, () => [types[rnd(3)], `b:bucket-${rnd(400)}`] as const);
+      seen.push(...added);
+      f = withResources(f, added);
+      const union = [...new Set(seen.map(([t, r]) => `${t}\u0000${r}`))].sort();
+      const kept = union.slice(0, FINGERPRINT_CAP);
+      expect(Object.entries(f.resources).flatMap(([t, rs]) => rs.map((r) => `${t}\u0000${r}`)).sort()).toEqual(kept);
+      expect(f.partial).toEqual([...new Set(union.slice(FINGERPRINT_CAP).map((p) => p.split('\u0000')[0]))].sort());
+    }
+    expect(f.partial.length).toBeGreaterThan(0);
+  });
+
   test('a name longer than any bucket name is kept short and unique: the fingerprint stays bounded whatever the events say', () => {
     const long = (c: string) => `${'🔥'.repeat(30)}${c.repeat(2000)}`;
     const keys = [resourceKey({ affectedResource: { type: 'S3_BUCKET_NAME', value: long('a') } }), resourceKey({ affectedResource: { type: 'S3_BUCKET_NAME', value: long('b') } })];
