@@ -154,6 +154,22 @@ const list = z.pipe(
 const RunGroupSchema = z.object({ count, firstAt: text, lastAt: text, lastAlertAt: optionalText, alerts: count });
 const AffectedSetSchema = z.object({ buckets: z.array(text), accounts: z.array(text), total: count });
 const RunFingerprintSchema = z.object({ resources: map(z.array(text)), partial: list });
+/**
+ * The fingerprint is stored as one JSON string: up to 200 names, written at every batch, cost far less to
+ * marshal and check as one attribute than as a list per error type (as runs written before kept it).
+ */
+const StoredFingerprintSchema = z.pipe(
+  z.transform((stored: unknown, ctx) => {
+    if (typeof stored !== 'string') return stored;
+    try {
+      return JSON.parse(stored) as unknown;
+    } catch {
+      ctx.issues.push({ code: 'custom', message: 'not JSON', input: stored });
+      return z.NEVER;
+    }
+  }),
+  RunFingerprintSchema,
+);
 const SilencedEventsSchema = z.object({ author: text, reason: text, endsAt: text, events: map(count) });
 const SummarySnapshotSchema = z.object({ status: text, bucketsMatched: count, errors: z.record(z.string(), count) });
 const RunSweeperSchema = z.object({
@@ -184,7 +200,7 @@ const RunItemSchema = z.object({
   errors: map(count),
   affected: map(AffectedSetSchema),
   openAccountErrors: map(text),
-  fingerprint: z.optional(RunFingerprintSchema),
+  fingerprint: z.optional(StoredFingerprintSchema),
   silenced: z.optional(map(SilencedEventsSchema)),
   groups: map(RunGroupSchema),
   statusEvents: list,
@@ -243,7 +259,7 @@ export const RunCodec = itemCodec(
       errors: { ...run.errors },
       affected: { ...run.affected },
       openAccountErrors: { ...run.openAccountErrors },
-      fingerprint: run.fingerprint && { resources: { ...run.fingerprint.resources }, partial: run.fingerprint.partial },
+      fingerprint: run.fingerprint && JSON.stringify({ resources: run.fingerprint.resources, partial: run.fingerprint.partial }),
       silenced: run.silenced && Object.fromEntries(Object.entries(run.silenced).map(([id, s]) => [id, { ...s, events: { ...s.events } }])),
       groups: { ...run.groups },
       statusEvents: run.statusEvents,

@@ -1,6 +1,7 @@
 import type { Alert } from '../../lambda/core/alert';
 import { compareRuns, FINGERPRINT_CAP, resourceKey, withResources } from '../../lambda/job-log/run-compare';
 import type { SilenceSource } from '../../lambda/silences/cache';
+import { RunCodec } from '../../lambda/state/job-items';
 import { at, bucketError, jobStream } from '../fixtures/job-log/streams';
 import { logEvent } from '../support/cloudwatch';
 import { harness, type Harness } from './helpers';
@@ -164,7 +165,7 @@ describe('three consecutive runs of a daily job: a known bucket, a new bucket, t
       const n1 = nightly(NIGHTS[0]);
       await h.send([n1.started()]);
       for (const i of order) await h.send([logEvent(n1.denied(buckets[i], i + 1))]);
-      results.push((await h.run('job-daily', NIGHTS[0]))?.fingerprint);
+      results.push(RunCodec.decode((await h.run('job-daily', NIGHTS[0]))!).fingerprint);
     }
     expect(results[0]).toEqual({ resources: { BUCKET_ACCESS_DENIED: ['b:a', 'b:b', 'b:c', 'b:d', 'b:e'] }, partial: [] });
     expect(results[1]).toEqual(results[0]);
