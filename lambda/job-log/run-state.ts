@@ -3,13 +3,13 @@ import { classify, isErrorEffect, type Classification, type EventEffect } from '
 import { compareIso, maxIso, minIso, newestEvent } from '../core/iso-time';
 import type { JobLogEvent } from './log-events';
 import { jobLinks } from '../core/links';
-import { DigestSet, digestsOf } from './applied-events';
+import { DigestSet, digestBytes, digestOf } from './applied-events';
 import { allFailedBefore, compareRuns, describeResource, resourceKey, withResources, type PreviousRun } from './run-compare';
 import { buildRunSummaryAlert, unsilencedErrors, type FindingsSummary, type RunPause } from './run-summary';
 import type { PipelineSettings } from '../core/settings';
 import { silencer, type Silence, type SilenceSubject } from '../silences/silence';
 import { withIds } from '../state/codec';
-import { DIGEST_BYTES, type AffectedSet, type AppliedEvents, type JobState, type JobStatus, type RunGroup, type RunState, type RunStatus, type SilencedEvents, type SummarySnapshot } from '../state/job-items';
+import { type AffectedSet, type AppliedEvents, type JobState, type JobStatus, type RunGroup, type RunState, type RunStatus, type SilencedEvents, type SummarySnapshot } from '../state/job-items';
 import { UNKNOWN_RUN, expiresAt } from '../state/table';
 
 /**
@@ -209,7 +209,6 @@ function errorTally(errors: Record<string, number>, affected: Record<string, Aff
  * looked up in the run's digests, which the pipeline read for such a batch (`applied`).
  */
 function freshEventsOf(current: RunState | undefined, batch: RunBatch, applied: DigestSet | undefined): { fresh: JobLogEvent[]; freshDigests: Buffer } {
-  const digests = digestsOf(batch.logEventIds);
   const newest = current?.lastEventAt;
   let known: DigestSet | undefined;
   const knownDigests = () => {
@@ -221,16 +220,17 @@ function freshEventsOf(current: RunState | undefined, batch: RunBatch, applied: 
   };
   const inBatch = new Set<string>();
   const fresh: JobLogEvent[] = [];
-  const freshDigests = Buffer.allocUnsafe(digests.length);
+  const digests: string[] = [];
   batch.events.forEach((e, i) => {
     const id = batch.logEventIds[i];
     if (inBatch.has(id)) return;
     inBatch.add(id);
-    if (newest !== undefined && compareIso(e.occurredAt, newest) <= 0 && knownDigests().has(digests, i * DIGEST_BYTES)) return;
-    digests.copy(freshDigests, fresh.length * DIGEST_BYTES, i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES);
+    const digest = digestOf(id);
+    if (newest !== undefined && compareIso(e.occurredAt, newest) <= 0 && knownDigests().has(digest)) return;
+    digests.push(digest);
     fresh.push(e);
   });
-  return { fresh, freshDigests: freshDigests.subarray(0, fresh.length * DIGEST_BYTES) };
+  return { fresh, freshDigests: digestBytes(digests) };
 }
 
 /** A count kept in a map keyed by event type: own keys only ("constructor" is an event type like any other). */
