@@ -3,9 +3,10 @@ import type { Alert } from '../core/alert';
 import { maxIso } from '../core/iso-time';
 import type { PipelineSettings } from '../core/settings';
 import type { Aggregate, Step } from '../eventbridge/apply-batch-once';
+import type { SilenceSubject } from '../silences/silence';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from '../state/codec';
 import { GSI1, keys } from '../state/table';
-import { callAlert, heldRevealsAlert, type CallContext } from './call-alert';
+import { callAlert, heldRevealsAlert, REVEAL, type CallContext } from './call-alert';
 import { param } from './call-types';
 
 /**
@@ -145,4 +146,9 @@ export function flushHeldReveals(state: RevealWindow, ctx: { readonly settings: 
     alert: heldRevealsAlert(state, held, ctx),
     reason: `${held} reveal(s) by ${state.principalArn} held since ${state.windowStart}: window ended at ${heldUntil}`,
   };
+}
+
+/** What silences are asked about a flush: the principal's latest reveal (the pipeline asks the same of each). */
+export function revealWindowSubject(w: RevealWindow): SilenceSubject {
+  return { type: REVEAL, at: w.lastAt, accountId: w.accountId };
 }

@@ -4,6 +4,7 @@ import { maxIso, minIso } from '../core/iso-time';
 import type { PipelineSettings } from '../core/settings';
 import type { Severity } from '../core/severity';
 import type { Aggregate, Step } from '../eventbridge/apply-batch-once';
+import type { SilenceSubject } from '../silences/silence';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from '../state/codec';
 import { GSI1, keys } from '../state/table';
 import { alertSeverity, commonFields, findingLinks, iso, sampleNote, samplePrefix, typeInfo, UNKNOWN_BUCKET } from './finding-alert';
@@ -173,6 +174,11 @@ export function flushHeldRecurrences(state: PolicyFinding, ctx: FlushContext): S
     alert: heldRecurrencesAlert(state, held, ctx),
     reason: `${held} recurrence(s) held since ${state.lastAlertAt}: window ended at ${heldUntil}`,
   };
+}
+
+/** What silences are asked about a flush: the finding as its latest occurrence was (the pipeline asks the same of each). */
+export function policyFindingSubject(p: PolicyFinding): SilenceSubject {
+  return { type: p.findingType, at: p.lastAt, bucket: p.bucket, accountId: p.accountId };
 }
 
 function isPolicyCategory(finding: Pick<FindingDetail, 'type'> & { readonly category?: string | null }): boolean {

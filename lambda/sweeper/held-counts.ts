@@ -1,8 +1,10 @@
 import type { Alert } from '../core/alert';
 import type { PipelineSettings } from '../core/settings';
-import { flushHeldReveals, RevealWindowCodec } from '../api-calls/reveal-window';
-import { flushHeldRecurrences, PolicyFindingCodec } from '../findings/policy-finding';
+import { flushHeldReveals, RevealWindowCodec, revealWindowSubject } from '../api-calls/reveal-window';
+import { flushHeldRecurrences, PolicyFindingCodec, policyFindingSubject } from '../findings/policy-finding';
 import type { PipelineDeps } from '../pipeline-deps';
+import { silenceSource } from '../silences/cache';
+import { silencedCounts, silencer, type SilenceSubject } from '../silences/silence';
 import { withIds, type Bookkeeping, type ItemCodec } from '../state/codec';
 import { unchangedSince } from '../state/store';
 import { expiresAt, GSI1, type ItemKey } from '../state/table';
@@ -33,11 +35,13 @@ interface HeldKind<S extends Bookkeeping> {
   readonly partition: (typeof GSI1)['heldRecurrence' | 'heldReveals'];
   readonly codec: ItemCodec<S>;
   readonly flush: (state: S, ctx: { readonly settings: PipelineSettings; readonly region: string; readonly now: Date }) => { readonly state: S; readonly alert?: Alert } | undefined;
+  /** What silences are asked about the flush: a silence matching the latest held event silences it too. */
+  readonly subject: (state: S) => SilenceSubject;
 }
 
 export async function flushHeldCounts(deps: PipelineDeps): Promise<HeldCheckResult> {
-  const recurrences = await flushKind(deps, { partition: GSI1.heldRecurrence, codec: PolicyFindingCodec, flush: flushHeldRecurrences });
-  const reveals = await flushKind(deps, { partition: GSI1.heldReveals, codec: RevealWindowCodec, flush: flushHeldReveals });
+  const recurrences = await flushKind(deps, { partition: GSI1.heldRecurrence, codec: PolicyFindingCodec, flush: flushHeldRecurrences, subject: policyFindingSubject });
+  const reveals = await flushKind(deps, { partition: GSI1.heldReveals, codec: RevealWindowCodec, flush: flushHeldReveals, subject: revealWindowSubject });
   return { raised: [...recurrences.raised, ...reveals.raised], failures: [...recurrences.failures, ...reveals.failures] };
 }
 
@@ -45,7 +49,9 @@ async function flushKind<S extends Bookkeeping>(deps: PipelineDeps, kind: HeldKi
   const raised: { owner: ItemKey; alerts: Alert[] }[] = [];
   const failures: { key: string; reason: string }[] = [];
   const due = (await deps.store.listIndex(kind.partition, deps.now().toISOString())).filter(isKeyed);
-  if (due.length > 0) deps.telemetry.info('sweeper: flushing held counts', { partition: kind.partition, due: due.length });
+  if (due.length === 0) return { raised, failures };
+  deps.telemetry.info('sweeper: flushing held counts', { partition: kind.partition, due: due.length });
+  const silenceOf = silencer(await silenceSource(deps).list());
   for (const listed of due) {
     const owner = { pk: listed.pk, sk: listed.sk };
     try {
@@ -53,8 +59,11 @@ async function flushKind<S extends Bookkeeping>(deps: PipelineDeps, kind: HeldKi
         const state = kind.codec.decode(item);
         const step = kind.flush(state, { settings: deps.settings, region: deps.region, now });
         if (!step) return undefined;
+        // Silenced: the count is reported as done, without an alert. Otherwise the alert says what silences
+        // kept back before it, as every alert of an aggregate does.
+        const alert = step.alert && !silenceOf(kind.subject(state)) ? step.alert : undefined;
         return {
-          alerts: step.alert ? [step.alert] : [],
+          alerts: alert ? [state.silenced ? { ...alert, silenced: silencedCounts(state.silenced) } : alert] : [],
           writes: (ids) => [
             {
               kind: 'put',

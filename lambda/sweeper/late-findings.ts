@@ -32,7 +32,8 @@ const UNMARKS_PER_WRITE = 98;
 export async function sendLateFindingUpdates(deps: PipelineDeps): Promise<HeldCheckResult> {
   const raised: { owner: ItemKey; alerts: Alert[] }[] = [];
   const failures: { key: string; reason: string }[] = [];
-  const listed = (await deps.store.listIndex(GSI1.lateFindings, deps.now().toISOString())).filter(isKeyed);
+  // Every marked group: when its run's update is due is the run's to say (sweeper.lateFindings), not the group's.
+  const listed = (await deps.store.listIndex(GSI1.lateFindings)).filter(isKeyed);
   const runs = new Map<string, { jobId: string; runDate: string; owner: ItemKey }>();
   for (const item of listed) {
     try {

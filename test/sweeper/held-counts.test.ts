@@ -113,6 +113,26 @@ describe('held policy recurrences', () => {
     expect(publisher.alerts[1].whatHappened).toContain('2 occurrence(s) since the last alert');
   });
 
+  test('a silence on the finding silences the flush too: the held count is reported as done, no alert; unsilenced, the flush lists what was silenced', async () => {
+    const silence = { id: 'S-7KQ2', match: { bucket: policy.detail.resourcesAffected.s3Bucket.name }, startsAt: T0, endsAt: at(T0, 6 * HOUR), author: 'alice', reason: 'bucket migration', createdAt: T0 };
+    const { clock, store, publisher, deps } = await setup();
+    const silenced = { ...deps, silences: { list: async () => [silence] } };
+    await processFindingBatch(sqsBatch([occurrence(1, T0)]), deps);
+    await processFindingBatch(sqsBatch([occurrence(2, at(T0, HOUR))]), silenced);
+    clock.set(at(T0, 25 * HOUR));
+    expect((await sweep(silenced)).raised).toEqual([]);
+    // Counted as reported, as the pipeline counts a silenced alert: the next window starts where this one ended.
+    expect(await store.get(keys.policyFinding(FINDING_ID))).toMatchObject({ lastAlertCount: 2, lastAlertAt: at(T0, 24 * HOUR) });
+    expect(await store.listIndex(GSI1.heldRecurrence)).toEqual([]);
+    expect(ids(publisher)).toEqual([`policy:${FINDING_ID}:1`]);
+    // After the silence's end: a recurrence held in the next window is flushed with an alert that says what was silenced.
+    await processFindingBatch(sqsBatch([occurrence(3, at(T0, 26 * HOUR))]), silenced);
+    clock.set(at(T0, 49 * HOUR));
+    expect((await sweep(silenced)).raised).toEqual([`policy:${FINDING_ID}:3:held`]);
+    expect(publisher.alerts.at(-1)?.silenced).toEqual([{ silenceId: 'S-7KQ2', what: policy.detail.type, count: 1 }]);
+    expect(ids(publisher)).toEqual([`policy:${FINDING_ID}:1`, `policy:${FINDING_ID}:3:held`]);
+  });
+
   test('two sweeps at once flush the held recurrences once', async () => {
     const { clock, store, publisher, deps } = await setup();
     await processFindingBatch(sqsBatch([occurrence(1, T0), occurrence(2, at(T0, HOUR))]), deps);
