@@ -81,6 +81,32 @@ export function ownerUpdate(owner: ItemKey, sweeper: RunSweeperMarks | JobSweepe
   };
 }
 
+/** What sweeper checks raised, per owner, and what they could not do (the next sweep tries again). */
+export interface CheckResult {
+  readonly raised: { readonly owner: ItemKey; readonly alerts: readonly Alert[] }[];
+  readonly failures: { readonly key: string; readonly reason: string }[];
+}
+
+/**
+ * Runs the check of each owner on its own: an owner whose check fails (an unreadable item, a write that
+ * keeps losing its condition) is listed with the reason, and the others go on.
+ */
+export async function checkEach<T extends { readonly owner: ItemKey }>(
+  entries: Iterable<T>,
+  check: (entry: T) => Promise<readonly Alert[]>,
+  into: CheckResult = { raised: [], failures: [] },
+): Promise<CheckResult> {
+  for (const entry of entries) {
+    try {
+      const alerts = await check(entry);
+      if (alerts.length > 0) into.raised.push({ owner: entry.owner, alerts });
+    } catch (error) {
+      into.failures.push({ key: `${entry.owner.pk}/${entry.owner.sk}`, reason: reasonOf(error) });
+    }
+  }
+  return into;
+}
+
 export function reasonOf(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -7,8 +7,8 @@ import { silenceSource } from '../silences/cache';
 import { silencedCounts, silencer, type SilenceSubject } from '../silences/silence';
 import { withIds, type Bookkeeping, type ItemCodec } from '../state/codec';
 import { unchangedSince } from '../state/store';
-import { expiresAt, GSI1, type ItemKey } from '../state/table';
-import { applyDecision, isKeyed, reasonOf } from './decision';
+import { expiresAt, GSI1 } from '../state/table';
+import { applyDecision, checkEach, isKeyed, type CheckResult } from './decision';
 
 /**
  * Counts the pipelines held back inside a repeat window, reported once the window has passed with no later
@@ -24,12 +24,6 @@ import { applyDecision, isKeyed, reasonOf } from './decision';
  * flushed state, a fresh count (the pipeline). Never both, never neither.
  */
 
-/** What one sweeper check raised, per owner, and what it could not do. */
-export interface HeldCheckResult {
-  readonly raised: readonly { readonly owner: ItemKey; readonly alerts: readonly Alert[] }[];
-  readonly failures: readonly { readonly key: string; readonly reason: string }[];
-}
-
 /** One kind of held count: where its items are listed, their codec, and the room's pure flush. */
 interface HeldKind<S extends Bookkeeping> {
   readonly partition: (typeof GSI1)['heldRecurrence' | 'heldReveals'];
@@ -39,23 +33,23 @@ interface HeldKind<S extends Bookkeeping> {
   readonly subject: (state: S) => SilenceSubject;
 }
 
-export async function flushHeldCounts(deps: PipelineDeps): Promise<HeldCheckResult> {
-  const recurrences = await flushKind(deps, { partition: GSI1.heldRecurrence, codec: PolicyFindingCodec, flush: flushHeldRecurrences, subject: policyFindingSubject });
-  const reveals = await flushKind(deps, { partition: GSI1.heldReveals, codec: RevealWindowCodec, flush: flushHeldReveals, subject: revealWindowSubject });
-  return { raised: [...recurrences.raised, ...reveals.raised], failures: [...recurrences.failures, ...reveals.failures] };
+export async function flushHeldCounts(deps: PipelineDeps): Promise<CheckResult> {
+  const result: CheckResult = { raised: [], failures: [] };
+  await flushKind(deps, { partition: GSI1.heldRecurrence, codec: PolicyFindingCodec, flush: flushHeldRecurrences, subject: policyFindingSubject }, result);
+  await flushKind(deps, { partition: GSI1.heldReveals, codec: RevealWindowCodec, flush: flushHeldReveals, subject: revealWindowSubject }, result);
+  return result;
 }
 
-async function flushKind<S extends Bookkeeping>(deps: PipelineDeps, kind: HeldKind<S>): Promise<HeldCheckResult> {
-  const raised: { owner: ItemKey; alerts: Alert[] }[] = [];
-  const failures: { key: string; reason: string }[] = [];
+async function flushKind<S extends Bookkeeping>(deps: PipelineDeps, kind: HeldKind<S>, into: CheckResult): Promise<void> {
   const due = (await deps.store.listIndex(kind.partition, deps.now().toISOString())).filter(isKeyed);
-  if (due.length === 0) return { raised, failures };
+  if (due.length === 0) return;
   deps.telemetry.info('sweeper: flushing held counts', { partition: kind.partition, due: due.length });
   const silenceOf = silencer(await silenceSource(deps).list());
-  for (const listed of due) {
-    const owner = { pk: listed.pk, sk: listed.sk };
-    try {
-      const alerts = await applyDecision(deps, owner, listed, async (item, now) => {
+  const entries = due.map((listed) => ({ owner: { pk: listed.pk, sk: listed.sk }, listed }));
+  await checkEach(
+    entries,
+    ({ owner, listed }) =>
+      applyDecision(deps, owner, listed, async (item, now) => {
         const state = kind.codec.decode(item);
         const step = kind.flush(state, { settings: deps.settings, region: deps.region, now });
         if (!step) return undefined;
@@ -77,11 +71,7 @@ async function flushKind<S extends Bookkeeping>(deps: PipelineDeps, kind: HeldKi
             },
           ],
         };
-      });
-      if (alerts.length > 0) raised.push({ owner, alerts });
-    } catch (error) {
-      failures.push({ key: `${owner.pk}/${owner.sk}`, reason: reasonOf(error) });
-    }
-  }
-  return { raised, failures };
+      }),
+    into,
+  );
 }

@@ -11,8 +11,7 @@ import { decodeOptional } from '../state/codec';
 import { JobCodec, RunCodec, type JobState, type RunState } from '../state/job-items';
 import { ConditionalWriteConflict, keyString, unchangedSince, type WriteOp } from '../state/store';
 import { GSI1, keys, type ItemKey } from '../state/table';
-import { applyDecision, isKeyed, ownerUpdate, reasonOf } from './decision';
-import type { HeldCheckResult } from './held-counts';
+import { applyDecision, checkEach, isKeyed, ownerUpdate, reasonOf, type CheckResult } from './decision';
 
 /**
  * Findings counted after their run's summary went out. The findings pipeline marks each group that counts
@@ -29,9 +28,8 @@ import type { HeldCheckResult } from './held-counts';
 /** Operations of one transaction left for the unmarking, besides the run's write and its alert. */
 const UNMARKS_PER_WRITE = 98;
 
-export async function sendLateFindingUpdates(deps: PipelineDeps): Promise<HeldCheckResult> {
-  const raised: { owner: ItemKey; alerts: Alert[] }[] = [];
-  const failures: { key: string; reason: string }[] = [];
+export async function sendLateFindingUpdates(deps: PipelineDeps): Promise<CheckResult> {
+  const result: CheckResult = { raised: [], failures: [] };
   // Every marked group: when its run's update is due is the run's to say (sweeper.lateFindings), not the group's.
   const listed = (await deps.store.listIndex(GSI1.lateFindings)).filter(isKeyed);
   const runs = new Map<string, { jobId: string; runDate: string; owner: ItemKey }>();
@@ -42,19 +40,11 @@ export async function sendLateFindingUpdates(deps: PipelineDeps): Promise<HeldCh
       const owner = keys.run(jobId, runDate);
       runs.set(keyString(owner), { jobId, runDate, owner });
     } catch (error) {
-      failures.push({ key: `${String(item.pk)}/${String(item.sk)}`, reason: reasonOf(error) });
+      result.failures.push({ key: `${item.pk}/${item.sk}`, reason: reasonOf(error) });
     }
   }
   if (runs.size > 0) deps.telemetry.info('sweeper: late findings', { groups: listed.length, runs: runs.size });
-  for (const { jobId, runDate, owner } of runs.values()) {
-    try {
-      const alerts = await updateRun(deps, jobId, runDate, owner);
-      if (alerts.length > 0) raised.push({ owner, alerts });
-    } catch (error) {
-      failures.push({ key: `${owner.pk}/${owner.sk}`, reason: reasonOf(error) });
-    }
-  }
-  return { raised, failures };
+  return checkEach(runs.values(), ({ jobId, runDate, owner }) => updateRun(deps, jobId, runDate, owner), result);
 }
 
 async function updateRun(deps: PipelineDeps, jobId: string, runDate: string, owner: ItemKey): Promise<Alert[]> {

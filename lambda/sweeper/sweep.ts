@@ -7,7 +7,7 @@ import { keyString, type Item } from '../state/store';
 import { decodeOptional } from '../state/codec';
 import { JobCodec, RunCodec, type JobState, type JobSweeperMarks, type MissedRunMark, type RunState, type RunSweeperMarks } from '../state/job-items';
 import { GSI1, keys, type ItemKey } from '../state/table';
-import { applyDecision, isKeyed, reasonOf, type Decide, type Decision } from './decision';
+import { applyDecision, checkEach, isKeyed, reasonOf, type CheckResult, type Decide, type Decision } from './decision';
 import { flushHeldCounts } from './held-counts';
 import { sendLateFindingUpdates } from './late-findings';
 
@@ -63,19 +63,15 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
     })),
   ];
 
-  for (const check of checks) {
-    try {
-      const alerts = await applyDecision(deps, check.owner, check.listed, check.decide);
-      if (alerts.length > 0) {
-        alerts.forEach((a) => raisedNow.add(a.id));
-        raised.push(...alerts.map((a) => a.id));
-        pending.push({ owner: check.owner, alertIds: alerts.map((a) => a.id) });
-      }
-    } catch (error) {
-      failures.push({ key: `${check.owner.pk}/${check.owner.sk}`, reason: reasonOf(error) });
-    }
+  const checked = await checkEach(checks, (check) => applyDecision(deps, check.owner, check.listed, check.decide));
+  await reportHeldCounts(deps, checked);
+  for (const { owner, alerts } of checked.raised) {
+    const ids = alerts.map((a) => a.id);
+    ids.forEach((id) => raisedNow.add(id));
+    raised.push(...ids);
+    pending.push({ owner, alertIds: ids });
   }
-  await reportHeldCounts(deps, { raised, pending, failures, raisedNow });
+  failures.push(...checked.failures);
 
   // Safety net: alerts nobody delivered, PENDING past the grace period or SENDING past their lease (their
   // delivery died, so they go out again labelled). One delivery per owner, which also cleans its set.
@@ -114,10 +110,7 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
  * Counts the pipelines held back, reported once they are due (late-findings.ts, held-counts.ts): findings
  * counted after their run's summary, policy recurrences and reveals held inside a repeat window.
  */
-async function reportHeldCounts(
-  deps: PipelineDeps,
-  into: { raised: string[]; pending: PendingAlerts[]; failures: { key: string; reason: string }[]; raisedNow: Set<string> },
-): Promise<void> {
+async function reportHeldCounts(deps: PipelineDeps, into: CheckResult): Promise<void> {
   const checks = [
     ['late findings', sendLateFindingUpdates],
     ['held counts', flushHeldCounts],
@@ -125,12 +118,7 @@ async function reportHeldCounts(
   for (const [name, check] of checks) {
     try {
       const result = await check(deps);
-      for (const { owner, alerts } of result.raised) {
-        const ids = alerts.map((a) => a.id);
-        ids.forEach((id) => into.raisedNow.add(id));
-        into.raised.push(...ids);
-        into.pending.push({ owner, alertIds: ids });
-      }
+      into.raised.push(...result.raised);
       into.failures.push(...result.failures);
     } catch (error) {
       // The listing itself failed (DynamoDB unavailable): the next sweep lists again.

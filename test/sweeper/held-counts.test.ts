@@ -5,9 +5,10 @@ import { pendingIds } from '../../lambda/delivery/outbox';
 import { RecordingPublisher } from '../../lambda/delivery/recording-publisher';
 import { processFindingBatch } from '../../lambda/findings/pipeline';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
-import { StateStore, type WriteOp } from '../../lambda/state/store';
+import type { WriteOp } from '../../lambda/state/store';
 import { GSI1, keys } from '../../lambda/state/table';
 import { sweep } from '../../lambda/sweeper/sweep';
+import { racingStore, TestClock } from '../support/clock';
 import { freshStore } from '../support/dynamodb';
 import { clone, cloudTrailEvent, findingEvent, fixture, sqsBatch } from '../findings/kit';
 
@@ -23,16 +24,8 @@ const FINDING_ID = policy.detail.id as string;
 const T0 = '2024-04-14T17:11:30.000Z';
 const at = (start: string, ms: number) => new Date(Date.parse(start) + ms).toISOString();
 
-class Clock {
-  constructor(public at: Date) {}
-  readonly now = () => this.at;
-  set(iso: string) {
-    this.at = new Date(iso);
-  }
-}
-
 async function setup(start = T0) {
-  const clock = new Clock(new Date(start));
+  const clock = new TestClock(new Date(start));
   const store = await freshStore(clock.now);
   const publisher = new RecordingPublisher();
   const deps: PipelineDeps = { store, publisher, telemetry: new RecordingTelemetry(), settings: resolveSettings({ policyFindingRepeatHours: 24, repeatIntervalMinutes: 60 }), region: 'us-east-1', now: clock.now };
@@ -44,20 +37,6 @@ function occurrence(count: number, updatedAt: string) {
 }
 
 const ids = (publisher: RecordingPublisher) => publisher.alerts.map((a) => a.id);
-
-/** A store whose next write first lets `race` run (once): another writer landing between a read and a write. */
-function racingStore(store: StateStore, when: (ops: readonly WriteOp[]) => boolean, race: () => Promise<unknown>): StateStore & { raced: boolean } {
-  const racing = Object.create(store) as StateStore & { raced: boolean };
-  racing.raced = false;
-  racing.write = async (ops) => {
-    if (!racing.raced && when(ops)) {
-      racing.raced = true;
-      await race();
-    }
-    return store.write(ops);
-  };
-  return racing;
-}
 
 const writesPolicyFinding = (ops: readonly WriteOp[]) => ops.some((op) => op.kind === 'put' && op.item.pk === keys.policyFinding(FINDING_ID).pk);
 

@@ -5,10 +5,11 @@ import { RecordingPublisher } from '../../lambda/delivery/recording-publisher';
 import { processFindingBatch } from '../../lambda/findings/pipeline';
 import { processLogsPayload } from '../../lambda/job-log/pipeline';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
-import { StateStore, type WriteOp } from '../../lambda/state/store';
+import type { WriteOp } from '../../lambda/state/store';
 import { GSI1, keys } from '../../lambda/state/table';
 import { sweep } from '../../lambda/sweeper/sweep';
 import { logEvent, logsPayload } from '../support/cloudwatch';
+import { racingStore, TestClock } from '../support/clock';
 import { freshStore } from '../support/dynamodb';
 import { minutesAfter, SENSITIVE_JOB_ID, sensitiveFinding, sqsBatch } from '../findings/kit';
 
@@ -26,16 +27,8 @@ const PERSONAL = 'SensitiveData:S3Object/Personal';
 const SUMMARY = `run:${JOB}:${RUN}:summary`;
 const update = (n: number) => `run:${JOB}:${RUN}:findings-update:${n}`;
 
-class Clock {
-  constructor(public at: Date) {}
-  readonly now = () => this.at;
-  advance(ms: number) {
-    this.at = new Date(this.at.getTime() + ms);
-  }
-}
-
 async function setup() {
-  const clock = new Clock(new Date());
+  const clock = new TestClock(new Date());
   const store = await freshStore(clock.now);
   const publisher = new RecordingPublisher();
   const deps: PipelineDeps = { store, publisher, telemetry: new RecordingTelemetry(), settings: resolveSettings({ repeatIntervalMinutes: 60 }), region: 'us-east-1', now: clock.now };
@@ -138,17 +131,10 @@ test('a late finding counted while the sweep decides is in that update (the writ
   await summarizedRun(deps, publisher);
   await count(deps, findings(2, 'bucket-a'));
   clock.advance(MINUTE);
-  let raced = false;
-  const racing = Object.create(store) as StateStore;
-  racing.write = async (ops: readonly WriteOp[]) => {
-    if (!raced && ops.some((op) => op.kind === 'update' && op.key.sk === keys.run(JOB, RUN).sk)) {
-      raced = true;
-      await count(deps, findings(1, 'bucket-a'));
-    }
-    return store.write(ops);
-  };
+  const writesRun = (ops: readonly WriteOp[]) => ops.some((op) => op.kind === 'update' && op.key.sk === keys.run(JOB, RUN).sk);
+  const racing = racingStore(store, writesRun, () => count(deps, findings(1, 'bucket-a')));
   expect((await sweep({ ...deps, store: racing })).raised).toEqual([update(1)]);
-  expect(raced).toBe(true);
+  expect(racing.raced).toBe(true);
   expect(publisher.alerts.at(-1)?.whatHappened).toContain('Sensitive data findings: 3 more (13 in all).');
   expect(await store.listIndex(GSI1.lateFindings)).toEqual([]);
   clock.advance(120 * MINUTE);
