@@ -22,8 +22,11 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   SILENCE / <silenceId>               a silence: matchers, start, end, author, reason. One fixed partition, so
  *                                       one Query reads every silence (see silence-items.ts for why that is fine)
  * The sparse index gsi1 lists what the sweeper must look at: OPEN_RUN (running or paused runs),
- * PENDING_ALERT (alerts not yet claimed), SENDING_ALERT (claimed alerts, by the end of their lease) and
- * PERIODIC_JOB (jobs with scheduled runs).
+ * PENDING_ALERT (alerts not yet claimed), SENDING_ALERT (claimed alerts, by the end of their lease),
+ * PERIODIC_JOB (jobs with scheduled runs), and counts held back that the sweeper reports once they are due:
+ * LATE_FINDINGS (findings groups counted after their run's summary, by when they were marked),
+ * HELD_RECURRENCE (policy findings with recurrences not alerted, by the end of their repeat window) and
+ * HELD_REVEALS (reveal windows with reveals not alerted, by the end of the window).
  */
 export const TABLE_KEYS = {
   partitionKey: 'pk',
@@ -37,6 +40,9 @@ export const GSI1 = {
   pendingAlert: 'PENDING_ALERT',
   sendingAlert: 'SENDING_ALERT',
   periodicJob: 'PERIODIC_JOB',
+  lateFindings: 'LATE_FINDINGS',
+  heldRecurrence: 'HELD_RECURRENCE',
+  heldReveals: 'HELD_REVEALS',
 } as const;
 
 /**
