@@ -221,15 +221,16 @@ function freshEventsOf(current: RunState | undefined, batch: RunBatch, applied: 
   const inBatch = new Set<string>();
   const fresh: JobLogEvent[] = [];
   const digests: string[] = [];
-  batch.events.forEach((e, i) => {
+  for (let i = 0; i < batch.events.length; i++) {
+    const e = batch.events[i];
     const id = batch.logEventIds[i];
-    if (inBatch.has(id)) return;
+    if (inBatch.has(id)) continue;
     inBatch.add(id);
     const digest = digestOf(id);
-    if (newest !== undefined && compareIso(e.occurredAt, newest) <= 0 && knownDigests().has(digest)) return;
+    if (newest !== undefined && compareIso(e.occurredAt, newest) <= 0 && knownDigests().has(digest)) continue;
     digests.push(digest);
     fresh.push(e);
-  });
+  }
   return { fresh, freshDigests: digestBytes(digests) };
 }
 
@@ -365,13 +366,14 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
   // Alerts. Silenced events first: counted on the run, never alerted.
   const alerts: Alert[] = [];
   const silenceOf = silencer(ctx.silences ?? []);
+  const anySilences = (ctx.silences?.length ?? 0) > 0;
   let silencedBy = copyMap(current?.silenced);
   let silenced = 0;
   const alerting: { e: JobLogEvent; c: Classification }[] = [];
   for (const x of classified) {
     if (!x.c.alertsAtOnce) continue;
     // A completion is the summary's event: the summary as a whole is matched below.
-    const s = x.c.effect === 'COMPLETED' || x.c.effect === 'CANCELLED' ? undefined : silenceOf(eventSubject(x.e, jobId));
+    const s = !anySilences || x.c.effect === 'COMPLETED' || x.c.effect === 'CANCELLED' ? undefined : silenceOf(eventSubject(x.e, jobId));
     if (!s) {
       alerting.push(x);
       continue;
