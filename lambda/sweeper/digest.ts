@@ -171,8 +171,12 @@ async function readDigestInputs(deps: PipelineDeps, window: DigestWindow): Promi
 // ---------------------------------------------------------------------------------------------------------
 // From what was read to what the digest says: pure.
 
-/** Lines of each list the digest shows; the rest is counted in one line. Chosen so every form fits (see test). */
-export const DIGEST_LIMITS = { errorTypes: 10, findingTypes: 10, apiCalls: 8, silences: 8, names: 5, nameChars: 80 } as const;
+/**
+ * Lines of each list the digest shows (the rest is counted in one line), names per line and characters per
+ * name, label and value: at most 46 rows, each within what the email form shows whole (50 rows, labels of 80
+ * and values of 500 characters), so no form has to cut the digest (test/sweeper/digest-limits.test.ts).
+ */
+export const DIGEST_LIMITS = { errorTypes: 10, findingTypes: 10, apiCalls: 8, silences: 8, names: 5, nameChars: 64, labelChars: 80, valueChars: 480 } as const;
 
 /** Macie's pause events (the job-log room's event table; the sweeper does not import that room). */
 const PAUSE_EVENTS: ReadonlySet<string> = new Set(['JOB_PAUSED_BY_USER', 'JOB_PAUSED_BY_MACIE_SERVICE_QUOTA_MET']);
@@ -212,9 +216,8 @@ export interface DigestFindingType {
   readonly severity: Severity;
   readonly type: string;
   readonly alerts: number;
-  /** Findings the alerted groups had counted by their last alert in the window. */
+  /** Findings the alerted groups (or policy findings) had counted by their last alert in the window. */
   readonly findings: number;
-  readonly groups: number;
   readonly buckets: Ranked;
 }
 
@@ -344,7 +347,7 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
     findings.set(k, f);
   }
   const findingTypes: DigestFindingType[] = [...findings.values()]
-    .map((f) => ({ severity: f.severity, type: f.type, alerts: f.alerts, findings: [...f.groups.values()].reduce((s, n) => s + n, 0), groups: f.groups.size, buckets: f.buckets.ranked(N) }))
+    .map((f) => ({ severity: f.severity, type: f.type, alerts: f.alerts, findings: [...f.groups.values()].reduce((s, n) => s + n, 0), buckets: f.buckets.ranked(N) }))
     .sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity) || b.findings - a.findings || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
 
   const calls = new Map<string, { alerts: number; principals: Counter }>();
@@ -396,9 +399,13 @@ function when(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 
+/** At most `max` characters (code points), the last one an ellipsis when cut. */
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${[...text].slice(0, max - 1).join('')}…`;
+}
+
 function shortName(name: string): string {
-  const max = DIGEST_LIMITS.nameChars;
-  return name.length <= max ? name : `${[...name].slice(0, max - 1).join('')}…`;
+  return cut(name, DIGEST_LIMITS.nameChars);
 }
 
 /** "a (3 runs), b (2 runs), c and 4 more": the top names, with how often each occurs when more than once. */
@@ -415,6 +422,10 @@ function counts<K extends string>(order: readonly K[], by: Partial<Record<K, num
 /** The first `max` items as rows, and one row counting the rest. */
 function capped<T>(items: readonly T[], max: number, row: (item: T) => AlertDetail, rest: (items: readonly T[]) => AlertDetail): AlertDetail[] {
   return [...items.slice(0, max).map(row), ...(items.length > max ? [rest(items.slice(max))] : [])];
+}
+
+function bounded(d: AlertDetail): AlertDetail {
+  return { label: cut(d.label, DIGEST_LIMITS.labelChars), value: cut(d.value, DIGEST_LIMITS.valueChars) };
 }
 
 export function buildDigestAlert(c: DigestContent, region: string): Alert {
@@ -440,11 +451,11 @@ export function buildDigestAlert(c: DigestContent, region: string): Alert {
   const headline =
     runs.active + errorEvents + findings + callAlerts === 0
       ? `Macie daily digest ${when(window.end)}: no runs, no findings, no API-call alerts`
-      : `Macie daily digest ${when(window.end)}: ${plural(runs.active, 'run')}, ${plural(errorEvents, 'error')}, ${plural(findings, 'finding')}, ${plural(callAlerts, 'API call')}`;
+      : `Macie daily digest ${when(window.end)}: ${plural(runs.active, 'run')}, ${plural(errorEvents, 'error')}, ${plural(findings, 'finding')}, ${plural(callAlerts, 'API-call alert')}`;
 
   const sentences = [
     `In the 24 hours from ${when(window.start)} to ${when(window.end)}:`,
-    runs.active > 0 ? `job runs ${runsLine}.` : 'no job run was running.',
+    runs.active > 0 ? `job runs: ${runsLine}.` : 'no job run was running.',
     errorEvents > 0
       ? `Errors in those runs: ${plural(errorEvents, 'event')} of ${plural(c.errorTypes.length, 'type')}, most of them ${shortName(topError.type)} (${num(topError.events)} in ${plural(topError.runs, 'run')}).`
       : runs.active > 0
@@ -459,7 +470,7 @@ export function buildDigestAlert(c: DigestContent, region: string): Alert {
   const rows: AlertDetail[] = [
     ...details([
       ['Window (UTC)', `${window.start} to ${window.end} (24 h)`],
-      ['Job runs', runs.active > 0 ? `${num(runs.active)} running at some point: ${runsLine}` : 'none'],
+      ['Job runs', runs.active > 0 ? `${num(runs.active)} in the window: ${runsLine}` : 'none'],
     ]),
     ...capped(
       c.errorTypes,
@@ -477,7 +488,7 @@ export function buildDigestAlert(c: DigestContent, region: string): Alert {
       L.findingTypes,
       (f) => ({
         label: `Findings ${f.severity}: ${shortName(f.type)}`,
-        value: `${plural(f.findings, 'finding')} in ${plural(f.groups, 'group')} (${plural(f.alerts, 'alert')})${f.buckets.distinct > 0 ? `; buckets: ${names(f.buckets, 'alert')}` : ''}`,
+        value: `${plural(f.findings, 'finding')} from ${plural(f.alerts, 'alert')}${f.buckets.distinct > 0 ? `; buckets: ${names(f.buckets, 'alert')}` : ''}`,
       }),
       (rest) => ({ label: 'Findings: other types', value: `${plural(rest.length, 'type')}, ${plural(rest.reduce((s, f) => s + f.findings, 0), 'finding')}` }),
     ),
@@ -495,7 +506,7 @@ export function buildDigestAlert(c: DigestContent, region: string): Alert {
     ...capped(
       c.silences,
       L.silences,
-      (s) => ({ label: `Silence ${s.id}`, value: silenceLine(s) }),
+      (s) => ({ label: 'Silence', value: silenceLine(s) }),
       (rest) => ({ label: 'Silences: others', value: `${plural(rest.length, 'more silence')} active (macie-alerts silence list)` }),
     ),
   ];
@@ -513,7 +524,7 @@ export function buildDigestAlert(c: DigestContent, region: string): Alert {
       'The daily digest: what Macie and this pipeline did in the last 24 hours, once a day. Every alert it counts was sent when it was raised (an event a silence matched was counted, not sent), so nothing here needs action by itself. Runs and their errors are placed by Macie\'s event times, alerts by when they were raised.',
     whatToDo:
       'Nothing, if the figures look as usual.\nAn error type or bucket that comes back day after day is worth fixing at its source: the run summaries say what to do.\nTo receive only the digest, or everything but it, set the subscriber\'s categories (docs/settings.md, Subscribers).',
-    details: rows,
+    details: rows.map(bounded),
     affected: [],
     count: 1,
     links: [{ label: 'Macie summary', url: macieSummaryLink(region) }],

@@ -167,15 +167,15 @@ describe('the daily digest of a seeded day', () => {
     expect(more).toEqual([]);
     expect(report.raised).toEqual([`digest:${END}`]);
     expect(digest).toMatchObject({ id: `digest:${END}`, severity: 'INFO', category: 'DIGEST', accountId: '123456789012', region: 'eu-west-1', occurredAt: END });
-    expect(digest.headline).toBe('Macie daily digest 2026-11-02 09:00 UTC: 4 runs, 5 errors, 4 findings, 2 API calls');
+    expect(digest.headline).toBe('Macie daily digest 2026-11-02 09:00 UTC: 4 runs, 5 errors, 4 findings, 2 API-call alerts');
     expect(detail(digest, 'Window (UTC)')).toBe(`${START} to ${END} (24 h)`);
-    expect(detail(digest, 'Job runs')).toBe('4 running at some point: 3 started, 1 completed (1 with errors), 1 cancelled, 1 paused, 2 still running at the end');
+    expect(detail(digest, 'Job runs')).toBe('4 in the window: 3 started, 1 completed (1 with errors), 1 cancelled, 1 paused, 2 still running at the end');
     expect(detail(digest, 'Errors: BUCKET_ACCESS_DENIED')).toBe('4 events in 2 runs; buckets: b-1 (2 runs), b-2, b-3');
     expect(detail(digest, 'Errors: ACCOUNT_ACCESS_DENIED')).toBe('1 event in 1 run; accounts: 444455556666');
     expect(detail(digest, 'Errors: BUCKET_DOES_NOT_EXIST')).toBe('0 events in 1 run (and 1 silenced); buckets: gone-1');
     expect(digest.details.map((d) => d.label).filter((l) => l.startsWith('Errors'))).toEqual(['Errors: BUCKET_ACCESS_DENIED', 'Errors: ACCOUNT_ACCESS_DENIED', 'Errors: BUCKET_DOES_NOT_EXIST']);
-    expect(detail(digest, 'Findings HIGH: SensitiveData:S3Object/Financial')).toBe('3 findings in 1 group (2 alerts); buckets: bucket-a (2 alerts)');
-    expect(detail(digest, 'Findings MEDIUM: SensitiveData:S3Object/Personal')).toBe('1 finding in 1 group (1 alert); buckets: bucket-b');
+    expect(detail(digest, 'Findings HIGH: SensitiveData:S3Object/Financial')).toBe('3 findings from 2 alerts; buckets: bucket-a (2 alerts)');
+    expect(detail(digest, 'Findings MEDIUM: SensitiveData:S3Object/Personal')).toBe('1 finding from 1 alert; buckets: bucket-b');
     expect(detail(digest, 'Sample findings')).toBe("1 alert about Macie's sample findings (not your data)");
     expect(detail(digest, 'API call: GetSensitiveDataOccurrences')).toMatch(/^1 alert; by arn:aws:/);
     expect(detail(digest, 'API call: DisableMacie')).toMatch(/^1 alert; by arn:aws:/);
@@ -186,7 +186,7 @@ describe('the daily digest of a seeded day', () => {
       return n > 0 ? [`${s} ${n}`] : [];
     });
     expect(detail(digest, 'Alerts raised')).toBe(`${inWindow.length}: ${bySeverity.join(', ')}`);
-    const [silence] = digest.details.filter((d) => d.label.startsWith('Silence '));
+    const [silence] = digest.details.filter((d) => d.label === 'Silence');
     expect(silence.value).toMatch(/^S-\w+: type BUCKET_DOES_NOT_EXIST; from 2026-11-01T00:00:00.000Z until 2026-11-03T00:00:00.000Z; by alice: buckets being retired$/);
     expect(digest.whatHappened).toContain('Errors in those runs: 5 events of 3 types, most of them BUCKET_ACCESS_DENIED (4 in 2 runs).');
     expect(digest.whatHappened).toContain('1 silence active now.');
@@ -250,7 +250,7 @@ describe('the window', () => {
     expect(detail(digest, 'API call: DeleteMember')).toBe('2 alerts');
     // Active: ended at the start (the first instant of the window), ended just before the end, and ended at
     // the end (so still running at the window's end). The first ended before; the last started at the end.
-    expect(detail(digest, 'Job runs')).toBe('3 running at some point: 0 started, 2 completed, 0 cancelled, 0 paused, 1 still running at the end');
+    expect(detail(digest, 'Job runs')).toBe('3 in the window: 0 started, 2 completed, 0 cancelled, 0 paused, 1 still running at the end');
 
     // The next day's digest has the alert raised at the end, and nothing of the day before.
     h.clock.set(plus(END, DAY_MS));
@@ -258,7 +258,7 @@ describe('the window', () => {
     const next = digestsOf(h.publisher)[1];
     expect(next.id).toBe(`digest:${plus(END, DAY_MS)}`);
     expect(detail(next, 'API call: DeleteMember')).toBe('1 alert');
-    expect(detail(next, 'Job runs')).toBe('2 running at some point: 1 started, 2 completed, 0 cancelled, 0 paused, 0 still running at the end');
+    expect(detail(next, 'Job runs')).toBe('2 in the window: 1 started, 2 completed, 0 cancelled, 0 paused, 0 still running at the end');
   });
 
   test('reads one index partition per UTC day it touches, and the runs in one more request each', async () => {
