@@ -65,9 +65,10 @@ export interface TeamsChannel {
 
 export interface MacieAlertsProps {
   /**
-   * Pipeline behaviour (thresholds, repeat intervals, retention, severity overrides, knownErrors); validated with
-   * resolveSettings and passed to the handlers as environment variables.
-   * @default DEFAULT_SETTINGS
+   * Pipeline behaviour (thresholds, repeat intervals, retention, severity overrides, knownErrors, the daily
+   * digest's hour `digestHourUtc`); validated with resolveSettings and passed to the handlers as environment
+   * variables.
+   * @default DEFAULT_SETTINGS (no digest)
    */
   readonly pipelineSettings?: Partial<Record<keyof PipelineSettings, unknown>>;
   /**
@@ -308,7 +309,7 @@ export class MacieAlerts extends Construct {
     );
 
     // --- State table (layout shared with the handlers through lambda/state/table.ts).
-    const { partitionKey, sortKey, ttlAttribute, gsi1 } = TABLE_KEYS;
+    const { partitionKey, sortKey, ttlAttribute, gsi1, gsi2 } = TABLE_KEYS;
     this.table = new dynamodb.TableV2(this, 'StateTable', {
       partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: sortKey, type: dynamodb.AttributeType.STRING },
@@ -322,6 +323,14 @@ export class MacieAlerts extends Construct {
           partitionKey: { name: gsi1.partitionKey, type: dynamodb.AttributeType.STRING },
           sortKey: { name: gsi1.sortKey, type: dynamodb.AttributeType.STRING },
           projectionType: dynamodb.ProjectionType.ALL,
+        },
+        {
+          // The daily digest's: only the few attributes it reads, none of which changes after a write.
+          indexName: gsi2.indexName,
+          partitionKey: { name: gsi2.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: gsi2.sortKey, type: dynamodb.AttributeType.STRING },
+          projectionType: dynamodb.ProjectionType.INCLUDE,
+          nonKeyAttributes: [...gsi2.projected],
         },
       ],
       removalPolicy,
@@ -427,7 +436,7 @@ export class MacieAlerts extends Construct {
     this.sweeper = this.handler({
       id: 'Sweeper',
       entry: 'sweeper.ts',
-      description: 'Scheduled: stuck runs, missed periodic runs, undelivered alerts',
+      description: 'Scheduled: stuck runs, missed periodic runs, undelivered alerts, the daily digest',
       memorySize: 256,
       timeout: Duration.minutes(5),
       invokedBy: 'async',
@@ -521,7 +530,7 @@ export class MacieAlerts extends Construct {
     return fn;
   }
 
-  /** Item-level access only; the index only for the sweeper (it lists open runs and pending alerts). */
+  /** Item-level access only; the indexes only for the sweeper (it lists open runs and pending alerts, and reads the digest's). */
   private grantState(role: iam.Role, queriesIndex: boolean): void {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -537,8 +546,9 @@ export class MacieAlerts extends Construct {
       }),
     );
     if (queriesIndex) {
+      const { gsi1, gsi2 } = TABLE_KEYS;
       role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${TABLE_KEYS.gsi1.indexName}`] }),
+        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [gsi1, gsi2].map((index) => `${this.table.tableArn}/index/${index.indexName}`) }),
       );
     }
   }

@@ -30,6 +30,8 @@ describe('state table', () => {
         AttributeDefinitions: Match.arrayWith([
           { AttributeName: 'gsi1pk', AttributeType: 'S' },
           { AttributeName: 'gsi1sk', AttributeType: 'S' },
+          { AttributeName: 'gsi2pk', AttributeType: 'S' },
+          { AttributeName: 'gsi2sk', AttributeType: 'S' },
         ]),
         GlobalSecondaryIndexes: [
           {
@@ -39,6 +41,15 @@ describe('state table', () => {
               { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'ALL' },
+          },
+          {
+            // The daily digest's: keys and the alert facts only, so claims and settles never write to it.
+            IndexName: 'gsi2',
+            KeySchema: [
+              { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['facts', 'ownerPk', 'ownerSk'] },
           },
         ],
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
@@ -136,6 +147,13 @@ describe('handlers', () => {
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
     });
+  });
+
+  it('passes digestHourUtc to the functions only when the digest is on', () => {
+    expect(resources[functionId('Sweeper')].Properties.Environment.Variables[ENV.digestHourUtc]).toBeUndefined();
+    const on = buildStack({ pipelineSettings: { digestHourUtc: 7 } }).template.toJSON().Resources as Resources;
+    const sweeper = Object.entries(on).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('MacieAlertsSweeper'))![1];
+    expect(sweeper.Properties.Environment.Variables[ENV.digestHourUtc]).toBe('7');
   });
 
   it('gives every function its own log group with 30 days retention', () => {
@@ -368,8 +386,12 @@ describe('IAM', () => {
     expect(statements(id)).toHaveLength(expectedStatements.length);
   });
 
-  it('sweeper: the same plus Query on the gsi1 index only', () => {
-    expect(statements('Sweeper')).toContainEqual({ Action: 'dynamodb:Query', Effect: 'Allow', Resource: { 'Fn::Join': ['', [tableArn, '/index/gsi1']] } });
+  it('sweeper: the same plus Query on the two indexes only', () => {
+    expect(statements('Sweeper')).toContainEqual({
+      Action: 'dynamodb:Query',
+      Effect: 'Allow',
+      Resource: [{ 'Fn::Join': ['', [tableArn, '/index/gsi1']] }, { 'Fn::Join': ['', [tableArn, '/index/gsi2']] }],
+    });
     expect(statements('Sweeper')).toHaveLength(6);
   });
 
