@@ -210,6 +210,21 @@ export const MAX_RECEIVE_COUNT = 5;
  */
 export const QUEUE_HANDLER_TIMEOUT = Duration.minutes(2);
 
+/** How long a record a handler took stays hidden: 6 times the function's timeout, plus the batching window. */
+export function queueVisibilityTimeout(functionTimeout: Duration, windowSeconds: number): Duration {
+  return Duration.seconds(VISIBILITY_TIMEOUT_FACTOR * functionTimeout.toSeconds() + windowSeconds);
+}
+
+/**
+ * The findings queue's alarm on its oldest record: a record the function failed once comes back after the
+ * visibility timeout (about 12 minutes; a retry, not yet a problem). One older than that by this margin was
+ * failed again, or nothing is taking records from the queue (the function throttled, broken, its mapping
+ * disabled), or a backlog is bigger than findingsMaxConcurrency works off: alerts are that late. A burst of
+ * findings is worked off in about a minute, so it never gets here; the dead-letter queue's alarm comes only
+ * after 5 receives, about an hour.
+ */
+export const FINDINGS_BACKLOG_ALARM_MARGIN = Duration.minutes(5);
+
 /**
  * Everything the pipeline needs in one Region: Macie job log subscription, finding and API-call rules, the
  * sweeper, the state table, the alert topic with per-subscriber filter policies, chat, and alarms on the
@@ -235,6 +250,8 @@ export class MacieAlerts extends Construct {
   readonly settings: PipelineSettings;
   readonly batching: BatchingSettings;
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** On the age of the oldest record in findingsQueue (FINDINGS_BACKLOG_ALARM_MARGIN says why its threshold). */
+  readonly findingsBacklogAlarm: cloudwatch.Alarm;
   /** Undefined when `dashboard: false`. */
   readonly dashboard?: cloudwatch.Dashboard;
 
@@ -392,6 +409,13 @@ export class MacieAlerts extends Construct {
       windowSeconds: this.batching.findingsBatchWindowSeconds,
       maxConcurrency: this.batching.findingsMaxConcurrency,
     });
+    const findingsBacklog = queueVisibilityTimeout(QUEUE_HANDLER_TIMEOUT, this.batching.findingsBatchWindowSeconds).plus(FINDINGS_BACKLOG_ALARM_MARGIN);
+    this.findingsBacklogAlarm = this.alarm(
+      'FindingsQueueBacklog',
+      `The oldest finding in FindingsQueue waited more than ${Math.round(findingsBacklog.toSeconds() / 60)} minutes: it failed more than once, or nothing is reading the queue (see docs/operations.md)`,
+      this.findingsQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      findingsBacklog.toSeconds(),
+    );
     const minScore = Math.max(1, severityScore(this.settings.minFindingSeverity));
     new events.Rule(this, 'FindingRule', {
       description: 'Macie findings, not archived, at or above the minimum severity',
@@ -604,7 +628,7 @@ export class MacieAlerts extends Construct {
     const queue = new sqs.Queue(this, id, {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      visibilityTimeout: Duration.seconds(VISIBILITY_TIMEOUT_FACTOR * functionTimeout.toSeconds() + batching.windowSeconds),
+      visibilityTimeout: queueVisibilityTimeout(functionTimeout, batching.windowSeconds),
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: deadLetters, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
@@ -624,17 +648,18 @@ export class MacieAlerts extends Construct {
     return new targets.SqsQueue(queue, this.ruleDelivery(ruleId, queue.node.id));
   }
 
-  private alarm(id: string, description: string, metric: cloudwatch.IMetric): void {
+  private alarm(id: string, description: string, metric: cloudwatch.IMetric, threshold = 0): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, `${id}Alarm`, {
       alarmDescription: `Macie alerts pipeline (category PIPELINE): ${description}`,
       metric,
-      threshold: 0,
+      threshold,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     alarm.addAlarmAction(new SnsAction(this.alarmTopic));
     this.alarms.push(alarm);
+    return alarm;
   }
 
   private logsMetric(metricName: 'DeliveryErrors' | 'DeliveryThrottling'): cloudwatch.Metric {
@@ -761,6 +786,12 @@ export class MacieAlerts extends Construct {
       functions: this.functions,
       eventFunctions: this.functions.filter((f) => f.fn !== this.sweeper),
       jobLog: byFunction(this.jobLogHandler),
+      queueFunctions: [this.findingsHandler, this.apiCallHandler].flatMap((fn) => (fn ? [byFunction(fn)] : [])),
+      eventQueues: [
+        { name: 'findings', queue: this.findingsQueue },
+        ...(this.apiCallQueue ? [{ name: 'api-calls', queue: this.apiCallQueue }] : []),
+      ],
+      backlogAlarm: this.findingsBacklogAlarm,
       apiCalls: this.apiCallHandler !== undefined,
       queues: this.failureQueues().map(({ queue, entry }) => ({ name: entry.name, queue })),
       alertTopic: this.alertTopic,

@@ -410,11 +410,13 @@ describe('IAM', () => {
 describe('alarms', () => {
   const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
 
-  it('all notify the alarm topic when > 0, and treat missing data as fine', () => {
+  const isBacklog = (a: Record<string, any>) => a.MetricName === 'ApproximateAgeOfOldestMessage';
+
+  it('all notify the alarm topic when > 0 (the backlog alarm: past its age), and treat missing data as fine', () => {
     expect(alarms.length).toBeGreaterThan(0);
     for (const a of alarms) {
       expect(a.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^MacieAlertsAlarmTopic/) }]);
-      expect(a.Threshold).toBe(0);
+      if (!isBacklog(a)) expect(a.Threshold).toBe(0);
       expect(a.ComparisonOperator).toBe('GreaterThanThreshold');
       expect(a.TreatMissingData).toBe('notBreaching');
       expect(a.AlarmDescription).toMatch(/^Macie alerts pipeline \(category PIPELINE\): /);
@@ -437,6 +439,27 @@ describe('alarms', () => {
     }
     const [failed] = byMetric('AWS/SNS', 'NumberOfNotificationsFailed');
     expect(failed.Dimensions).toEqual([{ Name: 'TopicName', Value: { 'Fn::GetAtt': [expect.stringMatching(/^MacieAlertsAlertTopic/), 'TopicName'] } }]);
-    expect(alarms).toHaveLength(4 + 7 + 2 + 1);
+    expect(alarms).toHaveLength(4 + 7 + 2 + 1 + 1);
+  });
+
+  it("fire when the findings queue's oldest record waited 5 minutes past the visibility timeout: failed twice, or not read", () => {
+    const backlog = alarms.filter(isBacklog);
+    expect(backlog).toHaveLength(1);
+    const queueId = ofType('AWS::SQS::Queue').find(([id]) => /^MacieAlertsFindingsQueue[0-9A-F]{8}$/.test(id))![0];
+    const visibility = resources[queueId].Properties.VisibilityTimeout as number;
+    expect(visibility).toBe(6 * 120 + 10);
+    expect(backlog[0]).toMatchObject({
+      Namespace: 'AWS/SQS',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: visibility + 300,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(backlog[0].AlarmDescription).toContain('The oldest finding in FindingsQueue waited more than 17 minutes');
+    // A longer batching window waits longer before the first receive, and the threshold with it.
+    const slower = buildStack({ findingsBatchWindowSeconds: 300 }).template.toJSON().Resources as Resources;
+    const [slowAlarm] = Object.values(slower).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && isBacklog(r.Properties));
+    expect(slowAlarm.Properties.Threshold).toBe(6 * 120 + 300 + 300);
   });
 });
