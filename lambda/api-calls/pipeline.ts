@@ -5,7 +5,7 @@ import { processEventBatch, type EventPipeline } from '../eventbridge/event-batc
 import type { PipelineDeps } from '../pipeline-deps';
 import { callAlert, REVEAL, type CallContext, type Principal } from './call-alert';
 import { ApiCallEventSchema, type ApiCallEvent, type CloudTrailRecord } from './call-events';
-import { apiCallType } from './call-types';
+import { apiCallType, param } from './call-types';
 import { revealWindow } from './reveal-window';
 
 export type { BatchReport } from '../core/event-report';
@@ -47,11 +47,24 @@ function apiCallPipeline(deps: PipelineDeps): EventPipeline<ApiCallEvent, CallCo
         if (ctx.type.name === REVEAL && !ctx.record.errorCode && arn) return { aggregate: revealWindow(arn, deps.settings) };
         return { single: (call) => ({ alert: callAlert(call), reason: call.record.errorCode ? 'denied attempt' : undefined }) };
       }),
+    // Calls that turn alerting off (NEVER_SILENCED: DisableMacie, findings filters...) are never silenced.
+    subject: ({ record, accountId }) => ({
+      type: record.eventName,
+      at: record.eventTime,
+      accountId,
+      jobId: textParam(record, 'jobId'),
+      bucket: textParam(record, 'configuration.s3Destination.bucketName'),
+    }),
     // Each alert's eventType is a call of the API-call table (the dimension's fixed set of values).
     countApplied: (_calls, created) => {
       for (const alert of created) deps.telemetry.countBy('ApiCallAlerts', alert.eventType);
     },
   };
+}
+
+function textParam(record: CloudTrailRecord, path: string): string | undefined {
+  const value = param(record.requestParameters, path);
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 function isAwsConfig(record: CloudTrailRecord): boolean {

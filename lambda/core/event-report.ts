@@ -6,6 +6,7 @@ import type { Telemetry } from './telemetry';
  * assert on it.
  *   alerted          state written, and the event raised an alert (published now, or by whoever delivers next)
  *   grouped          state written (counted in its group), no alert due
+ *   silenced         state written, and a silence matched it: counted, never alerted (lambda/silences)
  *   duplicate        applied before (a redelivery, or the same finding and count again): nothing changed;
  *                    pending alerts of its aggregate were delivered
  *   ignored          not something the pipeline alerts on (e.g. a call with harmless parameters, AWS Config)
@@ -13,7 +14,7 @@ import type { Telemetry } from './telemetry';
  *   below-threshold  below the configured minimum severity, or archived
  *   failed           its aggregate could not be written: listed in batchItemFailures, so SQS delivers it again
  */
-export type EventOutcome = 'alerted' | 'grouped' | 'duplicate' | 'ignored' | 'bad' | 'below-threshold' | 'failed';
+export type EventOutcome = 'alerted' | 'grouped' | 'silenced' | 'duplicate' | 'ignored' | 'bad' | 'below-threshold' | 'failed';
 
 export interface RecordReport {
   readonly messageId: string;

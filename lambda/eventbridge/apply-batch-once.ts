@@ -1,9 +1,10 @@
 import type { Alert } from '../core/alert';
 import { DEFAULT_MIN_REMAINING_MS, DeliveryFailed, deliverPending, lostAlertIds, outboxWrites, pendingIds, TimeBudgetExhausted, type PendingAlerts } from '../delivery/outbox';
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
-import { CorruptItemError, type Bookkeeping, type ItemCodec } from '../state/codec';
+import { CorruptItemError, type Bookkeeping, type ItemCodec, type SilencedEvents } from '../state/codec';
 import { atVersion, ConditionalWriteConflict, keyString, notExists, sleep, unchangedSince, type Item, type WriteOp } from '../state/store';
 import { expiresAt, keys, type ItemKey } from '../state/table';
+import { silencedCounts, withSilenced, type Silence } from '../silences/silence';
 import { EventMarkerCodec } from './event-marker';
 
 /**
@@ -123,10 +124,16 @@ export interface BatchPlan<E> {
    * and the groups it expects); it runs again on every retry, with fresh reads.
    */
   route(events: readonly BatchEvent<E>[], reads: AttemptReads): Promise<readonly Target<E>[]>;
+  /**
+   * The silence that matches an event, if any, and what the event is (its type, as silences name it): the
+   * event still counts in its aggregate and its alert is not raised; the aggregate records it as silenced, and
+   * its next alerts say so.
+   */
+  readonly silenceOf?: (event: E) => { readonly silence: Silence; readonly what: string } | undefined;
 }
 
 export interface EventResult {
-  readonly outcome: 'alerted' | 'grouped' | 'duplicate' | 'failed';
+  readonly outcome: 'alerted' | 'grouped' | 'silenced' | 'duplicate' | 'failed';
   readonly reason?: string;
 }
 
@@ -154,7 +161,7 @@ interface Unit<E> {
   readonly owner: ItemKey;
   readonly ops: readonly WriteOp[];
   readonly events: readonly BatchEvent<E>[];
-  readonly steps: readonly { readonly alert?: Alert; readonly reason: string }[];
+  readonly steps: readonly { readonly alert?: Alert; readonly reason: string; readonly silence?: Silence }[];
   /** Written to the outbox by this unit. */
   readonly alerts: readonly Alert[];
   /** The owner's pending alerts once this unit is written. */
@@ -225,13 +232,15 @@ export async function applyBatchOnce<E>(deps: PipelineDeps, plan: BatchPlan<E>):
   const { published, undeliveredOwners } = await deliver(run);
   const undelivered = new Set([...run.ownerOfEvent].filter(([, owner]) => undeliveredOwners.has(owner)).map(([key]) => key));
   const count = (outcome: EventResult['outcome']) => [...run.results.values()].filter((r) => r.outcome === outcome).length;
-  const applied = count('alerted') + count('grouped');
+  const applied = count('alerted') + count('grouped') + count('silenced');
   if (applied > 0) deps.telemetry.count('EventsProcessed', applied);
-  if (count('grouped') > 0) deps.telemetry.count('AlertsSuppressed', count('grouped'));
+  if (count('grouped') + count('silenced') > 0) deps.telemetry.count('AlertsSuppressed', count('grouped') + count('silenced'));
+  if (count('silenced') > 0) deps.telemetry.count('AlertsSilenced', count('silenced'));
   if (count('duplicate') > 0) deps.telemetry.count('EventsDuplicate', count('duplicate'));
   deps.telemetry.info(`${plan.kind} batch applied`, {
     events: plan.events.length,
     applied,
+    silenced: count('silenced'),
     duplicates: count('duplicate'),
     failed: count('failed'),
     alerts: run.created.length,
@@ -315,14 +324,15 @@ function planUnits<E>(run: Run<E>, fresh: readonly { event: BatchEvent<E>; targe
   for (const slot of slots) {
     if (slot.kind === 'single') {
       const { alert, reason } = slot.single(slot.event.event);
-      const alerts = alert && !run.existing.has(alert.id) ? [alert] : [];
+      const silence = alert && run.plan.silenceOf?.(slot.event.event)?.silence;
+      const alerts = alert && !silence && !run.existing.has(alert.id) ? [alert] : [];
       const owner = keys.event(slot.event.key);
       const ids = alerts.map((a) => a.id);
       units.push({
         owner,
         ops: [marker(slot.event, owner, ids), ...outboxWrites(alerts, owner, now, retention)],
         events: [slot.event],
-        steps: [{ alert, reason: reason ?? 'single event' }],
+        steps: [{ alert, reason: reason ?? 'single event', silence }],
         alerts,
         pendingAfter: ids,
       });
@@ -355,9 +365,16 @@ function groupUnits<E>(
   const now = deps.now();
   const retention = deps.settings.stateRetentionDays;
   const read = item === undefined ? undefined : aggregate.codec.decode(item);
-  const steps = fold(aggregate, read, events.map((e) => e.event));
-  const isNew = (s: Step<unknown>) => s.alert !== undefined && !run.existing.has(s.alert.id);
-  const cost = (s: Step<unknown>) => 1 + (isNew(s) ? 1 : 0);
+  // A silenced event's step still counts; only its alert is not raised, and the aggregate records why.
+  let silenced = read?.silenced;
+  const steps = fold(aggregate, read, events.map((e) => e.event)).map((step, i): Step<Bookkeeping> & { silence?: Silence; silenced?: Record<string, SilencedEvents> } => {
+    const matched = run.plan.silenceOf?.(events[i].event);
+    if (!matched) return { ...step, silenced };
+    silenced = withSilenced(silenced, matched.silence, matched.what);
+    return { ...step, silence: matched.silence, silenced };
+  });
+  const isNew = (s: (typeof steps)[number]) => s.alert !== undefined && !s.silence && !run.existing.has(s.alert.id);
+  const cost = (s: (typeof steps)[number]) => 1 + (isNew(s) ? 1 : 0);
   const units: Unit<E>[] = [];
   let condition = unchangedSince(item);
   let version = read?.version ?? 0;
@@ -367,10 +384,12 @@ function groupUnits<E>(
     for (let ops = 1; end < steps.length && ops + cost(steps[end]) <= MAX_OPS_PER_WRITE; end++) ops += cost(steps[end]);
     const chunk = steps.slice(start, end);
     const chunkEvents = events.slice(start, end);
-    const alerts = chunk.filter(isNew).map((s) => s.alert as Alert);
+    // An alert says what silences kept from alerting before it (the JSON form lists the counts).
+    const alerts = chunk.filter(isNew).map((s) => (s.silenced ? { ...(s.alert as Alert), silenced: silencedCounts(s.silenced) } : (s.alert as Alert)));
     version += 1;
     pending = [...new Set([...pending, ...alerts.map((a) => a.id)])];
-    const next = { ...chunk[chunk.length - 1].state, ...aggregate.key, version, pendingAlerts: pending, expiresAt: expiresAt(now, retention) };
+    const last = chunk[chunk.length - 1];
+    const next = { ...last.state, ...aggregate.key, version, pendingAlerts: pending, expiresAt: expiresAt(now, retention), silenced: last.silenced };
     units.push({
       group,
       owner: aggregate.key,
@@ -473,11 +492,17 @@ function decodeOptionalOwner<E>(run: Run<E>, marker: Item): ItemKey | undefined 
 function applied<E>(run: Run<E>, unit: Unit<E>): void {
   unit.events.forEach((event, i) => {
     const step = unit.steps[i];
-    const alerted = step.alert !== undefined && unit.alerts.includes(step.alert);
+    const sent = step.alert && unit.alerts.find((a) => a.id === step.alert?.id);
+    if (step.silence) {
+      run.results.set(event.key, { outcome: 'silenced', reason: `${step.reason}; silenced by ${step.silence.id} (${step.silence.reason})` });
+      run.ownerOfEvent.set(event.key, keyString(unit.owner));
+      return;
+    }
+    const alerted = sent !== undefined;
     const reason = step.alert && !alerted ? `${step.reason}; alert ${step.alert.id} was raised before, not again` : step.reason;
     run.results.set(event.key, { outcome: alerted ? 'alerted' : 'grouped', reason });
     run.ownerOfEvent.set(event.key, keyString(unit.owner));
-    if (alerted) run.created.push({ alert: step.alert as Alert, owner: unit.owner, arrival: run.arrival.get(event.key) ?? 0 });
+    if (sent) run.created.push({ alert: sent, owner: unit.owner, arrival: run.arrival.get(event.key) ?? 0 });
   });
   run.written.set(keyString(unit.owner), { owner: unit.owner, pending: unit.pendingAfter });
 }

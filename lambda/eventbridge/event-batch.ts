@@ -1,7 +1,9 @@
 import type { Alert } from '../core/alert';
 import type { BatchReport, RecordReport } from '../core/event-report';
 import type { PipelineDeps } from '../pipeline-deps';
-import { applyBatchOnce, type AttemptReads, type BatchEvent, type Target } from './apply-batch-once';
+import { silenceSource } from '../silences/cache';
+import { silencer, type SilenceSubject } from '../silences/silence';
+import { applyBatchOnce, type AppliedBatch, type AttemptReads, type BatchEvent, type Target } from './apply-batch-once';
 import { decodeRecords, type ExpectedEvents } from './sqs-records';
 
 /**
@@ -28,6 +30,8 @@ export interface EventPipeline<T, E> {
    */
   classify(event: T, messageId: string): { readonly key: string; readonly event: E } | RecordReport;
   route(events: readonly BatchEvent<E>[], reads: AttemptReads): Promise<readonly Target<E>[]>;
+  /** What silences are asked about an event (lambda/silences): its type, time, job, bucket and account. */
+  subject(event: E): SilenceSubject;
   /** Counts what the batch applied (its metrics by dimension): each event once, never its redeliveries. */
   countApplied?(applied: readonly E[], created: readonly Alert[]): void;
 }
@@ -50,9 +54,23 @@ export async function processEventBatch<T extends { readonly id: string; readonl
     return { messageId, eventId: event.id, key: c.key };
   });
 
-  const applied = events.size > 0 ? await applyBatchOnce(deps, { kind: pipeline.kind, events: [...events.values()], route: (e, reads) => pipeline.route(e, reads) }) : undefined;
+  let applied: AppliedBatch | undefined;
+  if (events.size > 0) {
+    // Once per batch, through the per-container cache (at most one Query a minute).
+    const silenceOf = silencer(await silenceSource(deps).list());
+    applied = await applyBatchOnce(deps, {
+      kind: pipeline.kind,
+      events: [...events.values()],
+      route: (e, reads) => pipeline.route(e, reads),
+      silenceOf: (event) => {
+        const subject = pipeline.subject(event);
+        const silence = silenceOf(subject);
+        return silence && { silence, what: subject.type };
+      },
+    });
+  }
   if (applied) {
-    const done = [...events.values()].filter((e) => ['alerted', 'grouped'].includes(applied.results.get(e.key)?.outcome ?? ''));
+    const done = [...events.values()].filter((e) => ['alerted', 'grouped', 'silenced'].includes(applied.results.get(e.key)?.outcome ?? ''));
     pipeline.countApplied?.(done.map((e) => e.event), applied.created);
   }
   const carrier = new Map<string, string>();

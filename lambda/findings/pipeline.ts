@@ -38,6 +38,13 @@ function findingsPipeline(deps: PipelineDeps): EventPipeline<FindingEvent, Findi
       return { key: `finding:${finding.id}:${finding.count}`, event: finding };
     },
     route: (events, reads) => routeFindings(deps, events, reads),
+    subject: (finding) => ({
+      type: finding.type,
+      at: finding.updatedAt,
+      jobId: finding.classificationDetails?.jobId ?? undefined,
+      bucket: finding.resourcesAffected?.s3Bucket?.name ?? undefined,
+      accountId: finding.accountId,
+    }),
     countApplied: (findings) => {
       for (const finding of findings) deps.telemetry.countBy('Findings', finding.severity);
     },

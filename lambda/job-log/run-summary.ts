@@ -4,7 +4,8 @@ import { jobLinks } from '../core/links';
 import type { PipelineSettings } from '../core/settings';
 import { atLeast, maxSeverity, severitiesPresent, type Severity } from '../core/severity';
 import { describeSilence } from '../silences/silence';
-import type { SilencedEvents } from '../state/job-items';
+import * as z from 'zod/mini';
+import { SilencedEventsSchema, type SilencedEvents } from '../state/codec';
 import type { Item } from '../state/store';
 import { describeCompared, FINGERPRINT_CAP, type RunComparison } from './run-compare';
 
@@ -52,6 +53,8 @@ export interface FindingsSummary {
   /** Buckets with the most findings, most first (at most 10). */
   readonly topBuckets: readonly { bucket: string; count: number }[];
   readonly bucketCount: number;
+  /** Findings a silence matched (counted in the totals, not alerted), by silence id. */
+  readonly silenced?: Readonly<Record<string, SilencedEvents>>;
 }
 
 /** What changed since the last summary, for a "run summary updated" alert. */
@@ -86,7 +89,36 @@ export function summarizeFindings(items: readonly Item[]): FindingsSummary {
     .map(([bucket, count]) => ({ bucket, count }))
     .sort((a, b) => b.count - a.count || (a.bucket < b.bucket ? -1 : 1))
     .slice(0, 10);
-  return { total, bySeverity, byType, topBuckets, bucketCount: byBucket.size };
+  const silenced = silencedFindings(items);
+  return { total, bySeverity, byType, topBuckets, bucketCount: byBucket.size, ...(silenced ? { silenced } : {}) };
+}
+
+/** The groups' silenced findings added up per silence (the groups' own bookkeeping, see lambda/state/codec.ts). */
+function silencedFindings(items: readonly Item[]): Record<string, SilencedEvents> | undefined {
+  const all: Record<string, SilencedEvents> = Object.create(null);
+  for (const item of items) {
+    const parsed = z.optional(z.record(z.string(), SilencedEventsSchema)).safeParse(item.silenced);
+    if (!parsed.success || !parsed.data) continue;
+    for (const [id, s] of Object.entries(parsed.data)) {
+      const events: Record<string, number> = Object.assign(Object.create(null), Object.prototype.hasOwnProperty.call(all, id) ? all[id].events : undefined);
+      for (const [type, n] of Object.entries(s.events)) events[type] = (Object.prototype.hasOwnProperty.call(events, type) ? events[type] : 0) + n;
+      all[id] = { ...s, events };
+    }
+  }
+  return Object.keys(all).length > 0 ? all : undefined;
+}
+
+/** "5 findings silenced: silence S-3 by alice until ... (reason)", per silence, with the JSON form's counts. */
+function silencedFindingLines(findings: FindingsSummary | undefined): { sentence: string; counts: SilencedCount[] }[] {
+  return Object.entries(findings?.silenced ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([id, s]) => {
+      const n = Object.values(s.events).reduce((sum, c) => sum + c, 0);
+      return {
+        sentence: `${plural(n, 'sensitive data finding')} silenced: ${describeSilence({ id, ...s })}`,
+        counts: Object.entries(s.events).map(([what, count]) => ({ silenceId: id, what, count })),
+      };
+    });
 }
 
 export function formatDuration(fromIso: string | undefined, toIso: string | undefined): string | undefined {
@@ -307,6 +339,8 @@ export function buildRunSummaryAlert(
         : 'It produced no sensitive data findings.',
     );
   }
+  const silencedFindingList = silencedFindingLines(findings);
+  for (const f of silencedFindingList) sentences.push(`${f.sentence}.`);
 
   let whatItMeans: string;
   if (run.status === 'CANCELLED') whatItMeans = `${JOB_EVENT_TYPES.JOB_CANCELLED.meaning} ${totalErrors ? 'Errors before the cancellation also left data unanalysed.' : ''}`.trim();
@@ -359,6 +393,7 @@ export function buildRunSummaryAlert(
     }
   }
   for (const s of silenced) details.push({ label: 'Silenced', value: `${s.what}: ${describeSilence(s)}` });
+  for (const f of silencedFindingList) details.push({ label: 'Silenced', value: f.sentence });
   if (comparison) {
     details.push({ label: 'New since the last run', value: describeCompared(comparison.newSince) });
     details.push({ label: 'Still failing', value: describeCompared(comparison.stillFailing) });
@@ -390,7 +425,7 @@ export function buildRunSummaryAlert(
     details,
     affected,
     count: Math.max(1, totalErrors),
-    ...(silenced.length > 0 ? { silenced: silenced.flatMap((s) => s.counts) } : {}),
+    ...(silenced.length + silencedFindingList.length > 0 ? { silenced: [...silenced.flatMap((s) => s.counts), ...silencedFindingList.flatMap((f) => f.counts)] } : {}),
     links: jobLinks(region, run.jobId),
     sample: false,
     occurredAt: end ?? run.lastEventAt ?? run.runDate,

@@ -1,4 +1,7 @@
 import { randomInt } from 'node:crypto';
+import type { SilencedCount } from '../core/alert';
+import { minIso } from '../core/iso-time';
+import type { SilencedEvents } from '../state/codec';
 import type { Silence, SilenceMatchers } from '../state/silence-items';
 
 /**
@@ -155,4 +158,28 @@ export function describeSilence(s: Pick<Silence, 'id' | 'author' | 'endsAt' | 'r
 /** One line per silence for the sweeper's digest and `silence list`: id, what, until when, who and why. */
 export function silenceLine(s: Silence): string {
   return `${s.id}: ${describeMatchers(s.match)}; from ${s.startsAt} until ${s.endsAt}; by ${s.author}: ${s.reason}`;
+}
+
+/**
+ * An aggregate's silenced events with one more of `type` silenced by `s`: the silence as it reads now (one
+ * expired early ends earlier). Maps have no prototype, so a type named like an Object property counts too.
+ */
+export function withSilenced(
+  current: Readonly<Record<string, SilencedEvents>> | undefined,
+  s: Silence,
+  type: string,
+): Record<string, SilencedEvents> {
+  const all = Object.assign(Object.create(null) as Record<string, SilencedEvents>, current);
+  const was = Object.prototype.hasOwnProperty.call(all, s.id) ? all[s.id] : undefined;
+  const events = Object.assign(Object.create(null) as Record<string, number>, was?.events);
+  events[type] = (Object.prototype.hasOwnProperty.call(events, type) ? events[type] : 0) + 1;
+  all[s.id] = { author: s.author, reason: s.reason, endsAt: minIso(was?.endsAt, s.endsAt), events };
+  return all;
+}
+
+/** What an alert lists as silenced (the JSON form's `silenced`): one count per silence and type, by id. */
+export function silencedCounts(silenced: Readonly<Record<string, SilencedEvents>> | undefined): SilencedCount[] {
+  return Object.entries(silenced ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap(([silenceId, s]) => Object.entries(s.events).map(([what, count]) => ({ silenceId, what, count })));
 }

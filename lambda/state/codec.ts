@@ -82,9 +82,28 @@ export function toStringSet(values: readonly string[] | undefined): Set<string> 
   return values && values.length > 0 ? new Set(values) : undefined;
 }
 
+/** Events of an aggregate a silence matched (counted, not alerted): the silence as it read, and counts per type. */
+export interface SilencedEvents {
+  readonly author: string;
+  readonly reason: string;
+  readonly endsAt: string;
+  /** By event type, finding type or API call name. */
+  readonly events: Readonly<Record<string, number>>;
+}
+
+/** A map read into an object with no prototype, so no key is inherited ("constructor" is a type like any other). */
+const ownMap = <T extends z.ZodMiniType>(value: T) =>
+  z.pipe(
+    z.record(z.string(), value),
+    z.transform((v: Record<string, z.output<T>>) => Object.assign(Object.create(null) as Record<string, z.output<T>>, v)),
+  );
+
+export const SilencedEventsSchema = z.object({ author: z.string(), reason: z.string(), endsAt: z.string(), events: ownMap(z.number()) });
+
 /**
- * What applyEventOnce (and every other writer of an aggregate) keeps on the item besides the aggregate's own
- * state: the optimistic-concurrency version, the ids of alerts still in the outbox, and the TTL.
+ * What the batch engine (and every other writer of an aggregate) keeps on the item besides the aggregate's
+ * own state: the optimistic-concurrency version, the ids of alerts still in the outbox, the TTL, and what
+ * silences kept from alerting.
  */
 export const bookkeepingShape = {
   pk: z.string(),
@@ -92,6 +111,7 @@ export const bookkeepingShape = {
   version: z.optional(z.number()),
   pendingAlerts: z.optional(stringSet),
   expiresAt: z.optional(z.number()),
+  silenced: z.optional(ownMap(SilencedEventsSchema)),
 };
 
 export interface Bookkeeping {
@@ -100,11 +120,14 @@ export interface Bookkeeping {
   /** Alert ids in the outbox, not yet published, that this aggregate owns. */
   readonly pendingAlerts?: readonly string[];
   readonly expiresAt?: number;
+  /** Events counted but not alerted because a silence matched them, by silence id. */
+  readonly silenced?: Readonly<Record<string, SilencedEvents>>;
 }
 
 /** The bookkeeping attributes of an item to write. */
 export function bookkeepingItem(b: Bookkeeping): Item {
-  return { version: b.version, pendingAlerts: toStringSet(b.pendingAlerts), expiresAt: b.expiresAt };
+  const silenced = b.silenced && Object.fromEntries(Object.entries(b.silenced).map(([id, s]) => [id, { ...s, events: { ...s.events } }]));
+  return { version: b.version, pendingAlerts: toStringSet(b.pendingAlerts), expiresAt: b.expiresAt, silenced };
 }
 
 /** Drops undefined attributes (the document client is told to remove them too, but tests compare items). */
