@@ -3,6 +3,7 @@ import { cloudTrailEventLink, jobLogStreamLink, macieFindingLink, macieJobLink, 
 import { alertFacts } from '../../lambda/delivery/alert-item';
 import type { RunState } from '../../lambda/state/job-items';
 import { buildDigestAlert, summarizeDigest, windowEndingAt } from '../../lambda/sweeper/digest';
+import { testRun } from './runs';
 
 /**
  * Example alerts of every category and shape, for renderer tests and for the README examples
@@ -324,23 +325,8 @@ export const oversized: Alert = {
 /** The daily digest of a day holding some of the alerts above: built by the digest's own code. */
 export const dailyDigest: Alert = (() => {
   const window = windowEndingAt(new Date('2024-04-15T09:00:00.000Z'));
-  const run = (jobId: string, jobName: string, runDate: string, more: Partial<RunState>): RunState => ({
-    jobId,
-    jobName,
-    runDate,
-    adminAccountId: ACCOUNT,
-    region: REGION,
-    status: 'COMPLETED',
-    bucketsMatched: 120,
-    startedAt: runDate,
-    errors: {},
-    affected: {},
-    openAccountErrors: {},
-    groups: {},
-    statusEvents: [],
-    appliedBatches: [],
-    ...more,
-  });
+  const run = (jobId: string, jobName: string, runDate: string, more: Partial<RunState>): RunState =>
+    testRun({ jobId, jobName, runDate, adminAccountId: ACCOUNT, region: REGION, bucketsMatched: 120, startedAt: runDate, ...more });
   const runs = [
     run(JOB_ID, JOB_NAME, RUN, {
       endedAt: '2024-04-14T18:40:02.000Z',

@@ -9,6 +9,7 @@ import type { Silence } from '../../lambda/state/silence-items';
 import type { RunState } from '../../lambda/state/job-items';
 import { buildDigestAlert, DIGEST_LIMITS, summarizeDigest, windowEndingAt, type DigestInputs } from '../../lambda/sweeper/digest';
 import { testAlert } from '../support/alerts';
+import { testRun } from '../support/runs';
 import { hostileText, MARKUP, prng } from '../reliability/hostile-corpus';
 import { renderingProblems } from '../reliability/render-checks';
 
@@ -22,12 +23,10 @@ const IN_WINDOW = '2026-11-01T12:00:00.000Z';
 
 function run(i: number, errors: Record<string, { n: number; buckets: string[]; accounts: string[] }>, name: (s: string) => string): RunState {
   const runDate = new Date(Date.parse(WINDOW.start) + (i % 1440) * 60_000).toISOString();
-  return {
+  return testRun({
     jobId: name(`job-${i % 97}`),
     runDate,
     jobName: name(`Job ${i % 97}`),
-    adminAccountId: '123456789012',
-    region: 'eu-west-1',
     status: i % 5 === 0 ? 'RUNNING' : i % 7 === 0 ? 'CANCELLED' : 'COMPLETED',
     bucketsMatched: 1000,
     startedAt: runDate,
@@ -35,12 +34,8 @@ function run(i: number, errors: Record<string, { n: number; buckets: string[]; a
     pausedAt: i % 11 === 0 ? runDate : undefined,
     errors: Object.fromEntries(Object.entries(errors).map(([type, e]) => [type, e.n])),
     affected: Object.fromEntries(Object.entries(errors).map(([type, e]) => [type, { buckets: e.buckets, accounts: e.accounts, total: e.n }])),
-    openAccountErrors: {},
     silenced: { 'S-AAAA': { author: 'alice', reason: 'noise', endsAt: WINDOW.end, events: { BUCKET_DOES_NOT_EXIST: 1 } } },
-    groups: {},
-    statusEvents: [],
-    appliedBatches: [],
-  };
+  });
 }
 
 function largeDay(hostile: boolean): DigestInputs {

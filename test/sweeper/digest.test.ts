@@ -20,6 +20,7 @@ import { GSI2, keys } from '../../lambda/state/table';
 import { DAY_MS, latestDigestEnd, raiseDueDigests, windowEndingAt } from '../../lambda/sweeper/digest';
 import { sweep } from '../../lambda/sweeper/sweep';
 import { testAlert } from '../support/alerts';
+import { testRun } from '../support/runs';
 import { logEvent, logsPayload } from '../support/cloudwatch';
 import { freshStore } from '../support/dynamodb';
 import { HandlerProcesses } from '../support/handler-process';
@@ -71,28 +72,17 @@ async function logs(h: { clock: Clock; deps: PipelineDeps }, processedAt: string
 
 /** An ended run written as the job-log pipeline would write it (its codec derives the index keys). */
 function endedRun(jobId: string, startedAt: string, endedAt: string, overrides: Partial<RunState> = {}): RunState {
-  return {
+  return testRun({
     jobId,
     runDate: startedAt,
-    jobName: jobId,
-    adminAccountId: '123456789012',
-    region: 'eu-west-1',
-    status: 'COMPLETED',
     statusAt: endedAt,
     statusEvent: 'JOB_COMPLETED',
-    bucketsMatched: 1,
     startedAt,
     endedAt,
-    errors: {},
-    affected: {},
-    openAccountErrors: {},
-    groups: {},
-    statusEvents: [],
-    appliedBatches: [],
     version: 1,
     expiresAt: Math.floor(Date.parse(endedAt) / 1000) + 30 * 86400,
     ...overrides,
-  };
+  });
 }
 
 describe('the daily digest of a seeded day', () => {
