@@ -7,9 +7,9 @@ import { appliedSet, digestKey, digestOf, withApplied } from './applied-events';
 import { allFailedBefore, compareRuns, describeResource, resourceKey, withResources, type PreviousRun } from './run-compare';
 import { buildRunSummaryAlert, unsilencedErrors, type FindingsSummary, type RunPause } from './run-summary';
 import type { PipelineSettings } from '../core/settings';
-import { silencer, type Silence, type SilenceSubject } from '../silences/silence';
+import { silencer, withSilenced, type Silence, type SilenceSubject } from '../silences/silence';
 import { withIds } from '../state/codec';
-import type { JobState, JobStatus, RunState, RunStatus, SilencedEvents, SummarySnapshot } from '../state/job-items';
+import type { JobState, JobStatus, RunState, RunStatus, SummarySnapshot } from '../state/job-items';
 import { UNKNOWN_RUN, expiresAt } from '../state/table';
 
 /**
@@ -284,7 +284,7 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
   // Alerts. Silenced events first: counted on the run, never alerted.
   const alerts: Alert[] = [];
   const silenceOf = silencer(ctx.silences ?? []);
-  const silencedBy = copyMap(current?.silenced);
+  let silencedBy = copyMap(current?.silenced);
   let silenced = 0;
   const alerting: { e: JobLogEvent; c: Classification }[] = [];
   for (const x of classified) {
@@ -295,7 +295,7 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
       alerting.push(x);
       continue;
     }
-    silencedBy[s.id] = countSilenced(own(silencedBy, s.id), s, x.e.eventType);
+    silencedBy = withSilenced(silencedBy, s, x.e.eventType);
     silenced++;
   }
   run = { ...run, silenced: Object.keys(silencedBy).length > 0 ? silencedBy : undefined };
@@ -408,13 +408,6 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
 /** What a silence is asked about one job log event. */
 function eventSubject(e: JobLogEvent, jobId: string): SilenceSubject {
   return { type: e.eventType, at: e.occurredAt, jobId, bucket: e.affectedResource?.value, accountId: e.affectedAccount };
-}
-
-/** One more event of this type silenced by s; the silence as it reads now (an expired one ends earlier). */
-function countSilenced(was: SilencedEvents | undefined, s: Silence, type: string): SilencedEvents {
-  const events = copyMap(was?.events);
-  events[type] = countOf(events, type) + 1;
-  return { author: s.author, reason: s.reason, endsAt: minIso(was?.endsAt, s.endsAt), events };
 }
 
 /** What the summary is built from: the run, and its pauses told from its status events. */

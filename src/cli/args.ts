@@ -99,7 +99,8 @@ export function parseArgs(argv: readonly string[]): Command {
   const [command, ...rest] = args;
   const help = args.some((a) => a === '-h' || a === '--help') || command === 'help';
   if (help) return { kind: 'help', text: command === 'replay' ? REPLAY_USAGE : command === 'redrive' ? REDRIVE_USAGE : command === 'silence' ? SILENCE_USAGE : USAGE };
-  if (command === '--version' || command === 'version') return { kind: 'version' };
+  // Like --help, --version is understood after a command too (the command's usage lists it).
+  if (command === 'version' || args.includes('--version')) return { kind: 'version' };
   if (command === 'replay') return { kind: 'replay', options: replayOptions(rest) };
   if (command === 'redrive') return { kind: 'redrive', options: redriveOptions(rest) };
   if (command === 'silence') return { kind: 'silence', options: silenceOptions(rest) };

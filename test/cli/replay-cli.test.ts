@@ -255,6 +255,12 @@ describe('macie-alerts replay (child process)', () => {
     for (const option of ['--format', '--config', '--min-severity', '--region', '--endpoint', '--table']) expect(run.stdout).toContain(option);
   });
 
+  test.each([[['--version']], [['replay', '--version']], [['silence', 'add', '--version']]])('%p prints the package version and exits 0', async (argv) => {
+    const run = await cli(argv);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${(JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version}\n`);
+  });
+
   test('when no input is understood nothing is started (even without Java): the reasons and exit 2', async () => {
     const run = await cli(['replay', join(SAMPLES, 'no-such-file.json')], { ...process.env, PATH: '/nonexistent' });
     expect(run.code).toBe(2);
