@@ -2,7 +2,8 @@ import { details, type Alert, type AlertDetail } from '../core/alert';
 import { cloudTrailEventLink, macieFindingLink } from '../core/links';
 import { lowerSeverity } from '../core/severity';
 import type { CloudTrailRecord } from './call-events';
-import { param, type ApiCallType } from './call-types';
+import { apiCallType, param, type ApiCallType } from './call-types';
+import type { RevealWindow } from './reveal-window';
 
 /** The alert for one Macie API call (a reveal may carry the reveals counted since the last one). */
 
@@ -112,5 +113,54 @@ export function callAlert(ctx: CallContext, reveals?: RevealSummary): Alert {
     sample: false,
     occurredAt: eventAt,
     threadId: type.name === REVEAL ? (principal.arn ?? record.eventID) : record.eventID,
+  };
+}
+
+/**
+ * The reveals a principal's window held (counted, not alerted) once the window has ended with no later
+ * reveal to carry them: built from the window as stored, since the reveals' own records are gone.
+ */
+export function heldRevealsAlert(w: RevealWindow, held: number, ctx: { readonly settings: { readonly repeatIntervalMinutes: number }; readonly region: string }): Alert {
+  const type = apiCallType(REVEAL) as ApiCallType;
+  const region = w.region ?? ctx.region;
+  const accountId = w.accountId ?? 'unknown';
+  const name = w.principalName ?? w.principalArn;
+  const more = held === 1 ? '1 more reveal' : `${held} more reveals`;
+  const findings = w.findingIds.length ? ` (findings revealed in the window: ${w.findingIds.join(', ')})` : '';
+  return {
+    id: `api:reveals:${w.principalArn}:${w.windowStart}:${w.count}`,
+    severity: type.severity,
+    category: 'API_CALL',
+    eventType: REVEAL,
+    accountId,
+    region,
+    findingId: w.findingIds[0],
+    headline: `${name} ${type.action} ${held === 1 ? '1 more time' : `${held} more times`} since the last alert`,
+    whatHappened:
+      `${w.principalArn}${w.principalType ? ` (${w.principalType})` : ''} made ${more} of sensitive data samples (${REVEAL}) since the last alert` +
+      `${w.lastAlertAt ? ` at ${w.lastAlertAt}` : ''}, the latest at ${w.lastAt}${findings}. ` +
+      `Reveals by one principal alert at most once per ${ctx.settings.repeatIntervalMinutes} min; that window (from ${w.windowStart}) ended at ${w.heldUntil} with no later reveal, so this alert reports the ones it counted.`,
+    whatItMeans: type.meaning,
+    whatToDo: type.whatToDo,
+    details: details([
+      ['Call', REVEAL],
+      ['Principal', w.principalArn],
+      ['Principal type', w.principalType],
+      ['Reveals in this alert', held],
+      ['Window started', w.windowStart],
+      ['Latest reveal', w.lastAt],
+      ['Window ended', w.heldUntil],
+      ['Account', accountId],
+      ['Region', region],
+    ]),
+    affected: [
+      { kind: 'principal', items: [w.principalArn], total: 1 },
+      ...(w.findingIds.length ? [{ kind: 'finding' as const, items: [...w.findingIds], total: w.findingIds.length }] : []),
+    ],
+    count: held,
+    links: w.findingIds.length ? [{ label: 'Finding in the Macie console', url: macieFindingLink(region, w.findingIds[0]) }] : [],
+    sample: false,
+    occurredAt: w.lastAt,
+    threadId: w.principalArn,
   };
 }

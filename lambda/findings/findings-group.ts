@@ -5,7 +5,7 @@ import type { PipelineSettings } from '../core/settings';
 import { maxSeverity, severitiesPresent, type Severity } from '../core/severity';
 import type { Aggregate, Step } from '../eventbridge/apply-batch-once';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from '../state/codec';
-import { keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
+import { GSI1, keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
 import { alertSeverity, commonFields, findingLinks, iso, sampleNote, samplePrefix, typeInfo } from './finding-alert';
 import type { FindingDetail } from './finding-events';
 import { bucketDetails, describeSensitiveData, formatBytes, objectDetails } from './finding-format';
@@ -14,6 +14,9 @@ import { bucketDetails, describeSensitiveData, formatBytes, objectDetails } from
  * Sensitive-data findings of one (job run, bucket, type), or of automated discovery or Macie's samples per
  * (account, bucket, type). The first finding of a group alerts; the rest are counted (the job-log run summary
  * reads the counts), with one "still occurring" alert at most once per repeatIntervalMinutes of event time.
+ * A finding counted after its run's summary went out marks the group as late (`late`, listed in
+ * LATE_FINDINGS): the sweeper reports the run's late findings in one "run summary updated" alert per
+ * repeatIntervalMinutes, and unmarks the groups.
  */
 export type GroupOrigin = 'job' | 'automated' | 'sample';
 type SeverityCounts = Partial<Record<Severity, number>>;
@@ -26,15 +29,25 @@ export interface GroupIdentity {
   readonly bucket: string;
   readonly jobId?: string;
   readonly runDate?: string;
+  /** Set when the run's summary has gone out: the time (wall clock) a group first counting a late finding is marked at. */
+  readonly lateMarkAt?: string;
 }
 
-export function groupIdentity(finding: FindingDetail, bucket: string, origin: GroupOrigin, runDate?: string): GroupIdentity {
+export function groupIdentity(finding: FindingDetail, bucket: string, origin: GroupOrigin, runDate?: string, lateMarkAt?: string): GroupIdentity {
   const jobId = finding.classificationDetails?.jobId ?? undefined;
   const { accountId, type } = finding;
   if (origin === 'sample') return { key: keys.sampleFindingGroup(accountId, bucket, type), alertIdPrefix: `sd:sample:${accountId}:${bucket}:${type}`, origin, bucket, jobId };
   if (origin === 'automated' || !jobId) return { key: keys.automatedFindingGroup(accountId, bucket, type), alertIdPrefix: `sd:auto:${accountId}:${bucket}:${type}`, origin: 'automated', bucket };
   const run = runDate ?? UNKNOWN_RUN;
-  return { key: keys.findingGroup(jobId, run, bucket, type), alertIdPrefix: `sd:${jobId}:${run}:${bucket}:${type}`, origin, bucket, jobId, runDate: run };
+  return { key: keys.findingGroup(jobId, run, bucket, type), alertIdPrefix: `sd:${jobId}:${run}:${bucket}:${type}`, origin, bucket, jobId, runDate: run, lateMarkAt };
+}
+
+/** Findings counted after the run's summary that no summary or update has reported yet. */
+export interface LateFindings {
+  /** The group's count as of the last report that included it (the summary, or the last update). */
+  readonly reported: number;
+  /** When the group was marked (wall clock): its sort key in LATE_FINDINGS. */
+  readonly since: string;
 }
 
 export interface FindingsGroup extends Bookkeeping {
@@ -56,6 +69,7 @@ export interface FindingsGroup extends Bookkeeping {
   /** Event time covered by the group's last alert. */
   readonly lastAlertAt?: string;
   readonly alerts: number;
+  readonly late?: LateFindings;
 }
 
 export const FindingsGroupCodec = itemCodec(
@@ -77,6 +91,7 @@ export const FindingsGroupCodec = itemCodec(
     lastFindingId: z.string(),
     lastAlertAt: z.optional(z.string()),
     alerts: z.number(),
+    late: z.optional(z.object({ reported: z.number(), since: z.string() })),
   }),
   (g: FindingsGroup) =>
     compact({
@@ -97,6 +112,8 @@ export const FindingsGroupCodec = itemCodec(
       lastFindingId: g.lastFindingId,
       lastAlertAt: g.lastAlertAt,
       alerts: g.alerts,
+      late: g.late,
+      ...(g.late ? { gsi1pk: GSI1.lateFindings, gsi1sk: g.late.since } : {}),
       ...bookkeepingItem(g),
     }),
   (parsed) => parsed as FindingsGroup,
@@ -148,6 +165,8 @@ export function stepFindingsGroup(group: GroupIdentity, settings: PipelineSettin
       lastFindingId: finding.id,
       lastAlertAt: alert ? maxIso(prevLastAlertAt, eventAt) : prevLastAlertAt,
       alerts: prevAlerts + (alert ? 1 : 0),
+      // Everything counted before the first late finding was in the summary (or the last update).
+      late: state?.late ?? (group.lateMarkAt ? { reported: state?.count ?? 0, since: group.lateMarkAt } : undefined),
     },
     alert,
     reason,

@@ -83,9 +83,10 @@ const lastRunDates = new WeakMap<StateStore, Map<string, string>>();
 async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<FindingDetail>[], reads: AttemptReads): Promise<Target<FindingDetail>[]> {
   const lastRunDate = lastRunDates.get(deps.store) ?? new Map<string, string>();
   lastRunDates.set(deps.store, lastRunDate);
-  const target = (finding: FindingDetail, runDate?: string): Target<FindingDetail> => {
+  const target = (finding: FindingDetail, runDate?: string, lateMarkAt?: string): Target<FindingDetail> => {
     if (!isSensitiveData(finding)) return { aggregate: policyFinding(finding.id, deps.settings) };
-    return { aggregate: findingsGroup(groupIdentity(finding, finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET, originOf(finding), runDate), deps.settings) };
+    const bucket = finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET;
+    return { aggregate: findingsGroup(groupIdentity(finding, bucket, originOf(finding), runDate, lateMarkAt), deps.settings) };
   };
   const jobOf = (finding: FindingDetail) => (isSensitiveData(finding) && originOf(finding) === 'job' ? (finding.classificationDetails?.jobId as string) : undefined);
   const jobIds = [...new Set(events.flatMap((e) => jobOf(e.event) ?? []))];
@@ -96,12 +97,18 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
   });
   await reads.read([...jobIds.map((id) => keys.job(id)), ...expected.flatMap((t) => ('aggregate' in t ? [t.aggregate.key] : []))]);
   if (lastRunDate.size > 1000) lastRunDate.clear();
+  // A finding counted into a run whose summary went out (the job item lists it) marks its group as late.
+  const lateMarkAt = deps.now().toISOString();
+  const summarized = new Map<string, ReadonlySet<string>>();
   for (const jobId of jobIds) {
-    const runDate = reads.get(keys.job(jobId))?.currentRunDate;
+    const job = reads.get(keys.job(jobId));
+    const runDate = job?.currentRunDate;
     lastRunDate.set(jobId, typeof runDate === 'string' && runDate ? runDate : UNKNOWN_RUN);
+    summarized.set(jobId, new Set(Array.isArray(job?.summarizedRuns) ? job.summarizedRuns.filter((d): d is string => typeof d === 'string') : []));
   }
   return events.map(({ event: finding }) => {
     const jobId = jobOf(finding);
-    return target(finding, jobId && lastRunDate.get(jobId));
+    const runDate = jobId && lastRunDate.get(jobId);
+    return target(finding, runDate, jobId && runDate && summarized.get(jobId)?.has(runDate) ? lateMarkAt : undefined);
   });
 }

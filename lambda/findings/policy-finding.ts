@@ -2,9 +2,11 @@ import * as z from 'zod/mini';
 import { details, type Alert } from '../core/alert';
 import { maxIso, minIso } from '../core/iso-time';
 import type { PipelineSettings } from '../core/settings';
+import type { Severity } from '../core/severity';
 import type { Aggregate, Step } from '../eventbridge/apply-batch-once';
+import type { SilenceSubject } from '../silences/silence';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from '../state/codec';
-import { keys } from '../state/table';
+import { GSI1, keys } from '../state/table';
 import { alertSeverity, commonFields, findingLinks, iso, sampleNote, samplePrefix, typeInfo, UNKNOWN_BUCKET } from './finding-alert';
 import type { FindingDetail } from './finding-events';
 import { bucketDetails, policyActor, policyDetails } from './finding-format';
@@ -12,12 +14,21 @@ import { bucketDetails, policyActor, policyDetails } from './finding-format';
 /**
  * One policy finding (and findings of an unknown category: one per id, alerted like policy findings).
  * Macie re-publishes a policy finding when it recurs, same id, count incremented: it alerts when new, then at
- * most once per policyFindingRepeatHours, saying how often it occurred since the last alert.
+ * most once per policyFindingRepeatHours, saying how often it occurred since the last alert. A recurrence
+ * inside the window is held: reported by the next occurrence after the window, or, if none comes, by the
+ * sweeper once the window has passed (flushHeldRecurrences), so no count waits for good.
  */
 export interface PolicyFinding extends Bookkeeping {
   readonly pk: string;
   readonly sk: string;
+  /** Absent on items written before the sweeper reported held recurrences (so are severity, region, title, category). */
+  readonly findingId?: string;
   readonly findingType: string;
+  /** Macie's severity and title of the latest occurrence, its Region and category: what a flush alert says. */
+  readonly severity?: Severity;
+  readonly region?: string;
+  readonly title?: string;
+  readonly category?: string;
   readonly bucket?: string;
   readonly accountId: string;
   readonly sample: boolean;
@@ -28,6 +39,11 @@ export interface PolicyFinding extends Bookkeeping {
   readonly lastAlertAt?: string;
   /** The count the last alert was about. */
   readonly lastAlertCount?: number;
+  /**
+   * Set while occurrences after the last alert are held (lastCount > lastAlertCount): when the repeat window
+   * ends. The item is listed in HELD_RECURRENCE by it, for the sweeper.
+   */
+  readonly heldUntil?: string;
   readonly alerts: number;
 }
 
@@ -35,7 +51,12 @@ export const PolicyFindingCodec = itemCodec(
   'policy finding',
   z.object({
     ...bookkeepingShape,
+    findingId: z.optional(z.string()),
     findingType: z.string(),
+    severity: z.optional(z.enum(['LOW', 'MEDIUM', 'HIGH'])),
+    region: z.optional(z.string()),
+    title: z.optional(z.string()),
+    category: z.optional(z.string()),
     bucket: z.optional(z.string()),
     accountId: z.string(),
     sample: z.boolean(),
@@ -44,13 +65,19 @@ export const PolicyFindingCodec = itemCodec(
     lastAt: z.string(),
     lastAlertAt: z.optional(z.string()),
     lastAlertCount: z.optional(z.number()),
+    heldUntil: z.optional(z.string()),
     alerts: z.number(),
   }),
   (p: PolicyFinding) =>
     compact({
       pk: p.pk,
       sk: p.sk,
+      findingId: p.findingId,
       findingType: p.findingType,
+      severity: p.severity,
+      region: p.region,
+      title: p.title,
+      category: p.category,
       bucket: p.bucket,
       accountId: p.accountId,
       sample: p.sample,
@@ -59,7 +86,9 @@ export const PolicyFindingCodec = itemCodec(
       lastAt: p.lastAt,
       lastAlertAt: p.lastAlertAt,
       lastAlertCount: p.lastAlertCount,
+      heldUntil: p.heldUntil,
       alerts: p.alerts,
+      ...(p.heldUntil ? { gsi1pk: GSI1.heldRecurrence, gsi1sk: p.heldUntil } : {}),
       ...bookkeepingItem(p),
     }),
 );
@@ -91,26 +120,72 @@ export function stepPolicyFinding(settings: PipelineSettings, state: PolicyFindi
     reason = `recurrence ${finding.count} within ${settings.policyFindingRepeatHours} h of the last alert (${lastAlertAt})`;
   }
   const alert = due ? policyAlert(finding, `policy:${finding.id}:${finding.count}`, lastAlertCount, lastAlertAt) : undefined;
+  const lastCount = Math.max(state?.lastCount ?? 0, finding.count);
+  const nextAlertAt = due ? maxIso(lastAlertAt, eventAt) : lastAlertAt;
+  const nextAlertCount = due ? finding.count : lastAlertCount || undefined;
+  const held = nextAlertAt !== undefined && lastCount > (nextAlertCount ?? 0);
   return {
     state: {
       ...keys.policyFinding(finding.id),
+      findingId: finding.id,
       findingType: finding.type,
+      severity: finding.severity,
+      region: finding.region,
+      title: finding.title ?? undefined,
+      category: finding.category ?? undefined,
       bucket: finding.resourcesAffected?.s3Bucket?.name ?? undefined,
       accountId: finding.accountId,
       sample: finding.sample === true,
-      lastCount: Math.max(state?.lastCount ?? 0, finding.count),
+      lastCount,
       firstAt: minIso(state?.firstAt, iso(finding.createdAt)),
       lastAt: maxIso(state?.lastAt, eventAt),
-      lastAlertAt: due ? maxIso(lastAlertAt, eventAt) : lastAlertAt,
-      lastAlertCount: due ? finding.count : lastAlertCount || undefined,
+      lastAlertAt: nextAlertAt,
+      lastAlertCount: nextAlertCount,
+      heldUntil: held ? new Date(Date.parse(nextAlertAt) + repeatMs).toISOString() : undefined,
       alerts: (state?.alerts ?? 0) + (alert ? 1 : 0),
     },
     alert,
     reason,
   };
 }
+
+/** What a flush needs besides the state: the sweeper's clock, and the Region for items that did not record theirs. */
+export interface FlushContext {
+  readonly settings: PipelineSettings;
+  readonly region: string;
+  readonly now: Date;
+}
+
+/**
+ * The occurrences a repeat window held, once it has passed (`now`, the sweeper's clock) with no later
+ * occurrence to report them: one alert, "recurred N more times since the last alert". The next window starts
+ * where this one ended, so the finding still alerts at most once per policyFindingRepeatHours; a later
+ * occurrence starts a fresh count. Pure; undefined when nothing is due.
+ */
+export function flushHeldRecurrences(state: PolicyFinding, ctx: FlushContext): Step<PolicyFinding> | undefined {
+  const { now } = ctx;
+  const { heldUntil } = state;
+  if (!heldUntil || Date.parse(heldUntil) > now.getTime()) return undefined;
+  const held = state.lastCount - (state.lastAlertCount ?? 0);
+  const next = { ...state, lastAlertCount: state.lastCount, lastAlertAt: heldUntil, heldUntil: undefined };
+  if (held <= 0) return { state: next, reason: 'nothing held' };
+  return {
+    state: { ...next, alerts: state.alerts + 1 },
+    alert: heldRecurrencesAlert(state, held, ctx),
+    reason: `${held} recurrence(s) held since ${state.lastAlertAt}: window ended at ${heldUntil}`,
+  };
+}
+
+/** What silences are asked about a flush: the finding as its latest occurrence was (the pipeline asks the same of each). */
+export function policyFindingSubject(p: PolicyFinding): SilenceSubject {
+  return { type: p.findingType, at: p.lastAt, bucket: p.bucket, accountId: p.accountId };
+}
+
+function isPolicyCategory(finding: Pick<FindingDetail, 'type'> & { readonly category?: string | null }): boolean {
+  return finding.category === 'POLICY' || (!finding.category && finding.type.startsWith('Policy:'));
+}
 function policyAlert(finding: FindingDetail, id: string, lastAlertCount: number, lastAlertAt: string | undefined): Alert {
-  const isPolicy = finding.category === 'POLICY' || (!finding.category && finding.type.startsWith('Policy:'));
+  const isPolicy = isPolicyCategory(finding);
   const { info, known } = typeInfo(finding, 'policy');
   const bucket = finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET;
   const actor = policyActor(finding.policyDetails);
@@ -161,5 +236,48 @@ function policyAlert(finding: FindingDetail, id: string, lastAlertCount: number,
     links: findingLinks(finding),
     occurredAt: iso(finding.updatedAt),
     threadId: finding.id,
+  };
+}
+
+/** The flush of held recurrences: built from the stored state alone (the latest occurrence's event is gone). */
+function heldRecurrencesAlert(p: PolicyFinding, held: number, { settings, region }: FlushContext): Alert {
+  // Items written before findingId was kept: their key holds it (keyPart leaves ids of Macie's length whole).
+  const findingId = p.findingId ?? p.pk.slice(keys.policyFinding('').pk.length);
+  const finding = { id: findingId, type: p.findingType, accountId: p.accountId, region: p.region ?? region, sample: p.sample };
+  const { info, known } = typeInfo(finding, 'policy');
+  const bucket = p.bucket ?? UNKNOWN_BUCKET;
+  const times = held === 1 ? '1 more time' : `${held} more times`;
+  return {
+    id: `policy:${findingId}:${p.lastCount}:held`,
+    severity: alertSeverity({ severity: p.severity ?? 'MEDIUM' }, known),
+    ...commonFields(finding, isPolicyCategory({ type: p.findingType, category: p.category }) ? 'POLICY_FINDING' : 'UNKNOWN_EVENT'),
+    findingId,
+    headline: `${samplePrefix(p)}Macie policy finding: ${info.short} for bucket ${bucket} (recurred ${times})`,
+    whatHappened:
+      `${p.title ?? info.short}. This finding recurred ${times} since the last alert at ${p.lastAlertAt}: ` +
+      `${p.lastCount} occurrences in all (first on ${p.firstAt}), the latest at ${p.lastAt}. ` +
+      `Alerts for one finding are sent at most once per ${settings.policyFindingRepeatHours} h; that window ended at ${p.heldUntil} with no later occurrence, so this alert reports the ones it held.` +
+      (known ? '' : ' Macie reported a finding type this version does not recognise.') +
+      sampleNote(p),
+    whatItMeans: info.meaning,
+    whatToDo: info.whatToDo,
+    details: details([
+      ['Finding type', p.findingType],
+      ['Macie severity', p.severity],
+      ['Occurrences', p.lastCount],
+      ['Since the last alert', held],
+      ['Last alert at', p.lastAlertAt],
+      ['First seen', p.firstAt],
+      ['Last seen', p.lastAt],
+      ['Bucket', bucket],
+      ['Account', p.accountId],
+      ['Region', finding.region],
+      ['Sample', p.sample ? 'yes (SAMPLE finding)' : undefined],
+    ]),
+    affected: [{ kind: 'bucket', items: [bucket], total: 1 }],
+    count: held,
+    links: findingLinks(finding),
+    occurredAt: p.lastAt,
+    threadId: findingId,
   };
 }

@@ -6,7 +6,7 @@ import { compareIso, newestEvent } from '../core/iso-time';
 import { decodeSubscriptionEvent, parseJobLogEvent, type JobLogEvent } from './log-events';
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
 import { classify, eventTypeDimension } from './event-types';
-import type { PreviousRun } from './run-compare';
+import { asPreviousRun, type PreviousRun } from './run-compare';
 import { isJobOnlyEvent, needsFindings, needsPrevious, previousRunDate, reduceJob, reduceRun, type RunReduction } from './run-state';
 import { summarizeFindings, type FindingsSummary } from './run-summary';
 import { silenceSource } from '../silences/cache';
@@ -291,11 +291,7 @@ async function previousRuns(
   return (runDate, reduced) => {
     const previousDate = previousDates.get(runDate);
     if (!previousDate) return undefined;
-    const run = reduced.find((x) => x.runDate === previousDate)?.r.run ?? decodeOptional(RunCodec, deps.store.lookup(found, keys.run(job.jobId, previousDate)));
-    if (run?.status !== 'COMPLETED') return undefined;
-    // A run written before fingerprints existed is comparable only if it had no errors at all.
-    if (!run.fingerprint && Object.values(run.errors).some((n) => n > 0)) return undefined;
-    return { runDate: previousDate, fingerprint: run.fingerprint ?? { resources: {}, partial: [] } };
+    return asPreviousRun(reduced.find((x) => x.runDate === previousDate)?.r.run ?? decodeOptional(RunCodec, deps.store.lookup(found, keys.run(job.jobId, previousDate))));
   };
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RunFingerprint } from '../state/job-items';
+import type { RunFingerprint, RunState } from '../state/job-items';
 import type { JobLogEvent } from './log-events';
 
 /**
@@ -27,6 +27,16 @@ export const COMPARISON_NAMES = 10;
 export interface PreviousRun {
   readonly runDate: string;
   readonly fingerprint: RunFingerprint;
+}
+
+/**
+ * A run as the previous run of the next one: only a completed run compares (a cancelled one did not get to
+ * everything; a missing one is gone), and one written before fingerprints existed only if it had no errors.
+ */
+export function asPreviousRun(run: RunState | undefined): PreviousRun | undefined {
+  if (run?.status !== 'COMPLETED') return undefined;
+  if (!run.fingerprint && Object.values(run.errors).some((n) => n > 0)) return undefined;
+  return { runDate: run.runDate, fingerprint: run.fingerprint ?? { resources: {}, partial: [] } };
 }
 
 /** The resource an error event is about: its bucket, else its account, else `-` (the job as a whole). */

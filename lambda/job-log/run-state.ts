@@ -647,7 +647,29 @@ export function reduceJob(
     undatedRun = recorded ? recorded.slice(undatedKey.length + 1) : (currentRunDate ?? UNKNOWN_RUN);
     if (!recorded) routedBatches = [...routedBatches, `${undatedKey}=${undatedRun}`].slice(-ROUTED_BATCHES_CAP);
   }
-  let job: JobState = { ...current, jobId, jobName, adminAccountId, nameAt, createdAt, kind, currentRunDate, recentRunStarts: runDates, jobStatus, jobStatusAt, routedBatches };
+  // A run that logs its completion or cancellation gets its summary in the same write (reduceRun).
+  let summarizedRuns = current?.summarizedRuns ?? [];
+  for (const e of events) {
+    const effect = classify(e.eventType, ctx.settings).effect;
+    if (effect !== 'COMPLETED' && effect !== 'CANCELLED') continue;
+    const runDate = e.runDate ?? undatedRun ?? UNKNOWN_RUN;
+    if (!summarizedRuns.includes(runDate)) summarizedRuns = [...summarizedRuns, runDate].sort(compareIso).slice(-RECENT_RUN_STARTS_CAP);
+  }
+  let job: JobState = {
+    ...current,
+    jobId,
+    jobName,
+    adminAccountId,
+    nameAt,
+    createdAt,
+    kind,
+    currentRunDate,
+    recentRunStarts: runDates,
+    jobStatus,
+    jobStatusAt,
+    routedBatches,
+    summarizedRuns: summarizedRuns.length > 0 ? summarizedRuns : undefined,
+  };
   const changed = !current || jobFacts(current) !== jobFacts(job);
   const ttl = expiresAt(ctx.now, ctx.settings.stateRetentionDays);
   // Refresh the TTL at most daily when nothing else changed: a write per batch just for the TTL is waste.
@@ -658,5 +680,5 @@ export function reduceJob(
 
 function jobFacts(job: JobState): string {
   // nameAt is bookkeeping: a newer event with the same name is no reason to rewrite the job item.
-  return JSON.stringify([job.jobName, job.adminAccountId, job.createdAt, job.kind, job.currentRunDate, job.recentRunStarts, job.jobStatus, job.jobStatusAt, job.routedBatches]);
+  return JSON.stringify([job.jobName, job.adminAccountId, job.createdAt, job.kind, job.currentRunDate, job.recentRunStarts, job.jobStatus, job.jobStatusAt, job.routedBatches, job.summarizedRuns]);
 }

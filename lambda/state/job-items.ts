@@ -55,10 +55,27 @@ export interface SummarySnapshot {
   readonly errors: Readonly<Record<string, number>>;
 }
 
+/** What a report (the summary, or a "run summary updated") said about the run's sensitive-data findings. */
+export interface FindingsSnapshot {
+  readonly total: number;
+  readonly byType: Readonly<Record<string, number>>;
+}
+
+/** The sweeper's reports of findings counted after the run's summary. */
+export interface LateFindingsMark {
+  /** Updates sent so far (each alert's id is numbered by it). */
+  readonly updates: number;
+  /** When the last one was decided (wall clock): the next waits repeatIntervalMinutes. */
+  readonly lastAt: string;
+  /** The findings as that update reported them: what the next one compares with. */
+  readonly reported: FindingsSnapshot;
+}
+
 /** Conditions the sweeper has alerted on, each once. */
 export interface RunSweeperMarks {
   readonly stillRunning?: { readonly alertedAt: string; readonly alertId: string };
   readonly quotaPause?: { readonly pausedAt: string; readonly alertedAt: string; readonly alertId: string };
+  readonly lateFindings?: LateFindingsMark;
 }
 
 export interface MissedRunMark {
@@ -130,6 +147,11 @@ export interface JobState extends Bookkeeping {
   readonly jobStatusAt?: string;
   /** `${batchKey}=${runDate}`: where each batch of undated events went, so a retry goes there too. */
   readonly routedBatches: readonly string[];
+  /**
+   * Runs that logged their completion or cancellation, so their summary went out (newest kept): the findings
+   * pipeline reads the job item anyway, and marks a group counting a finding of one of them as late.
+   */
+  readonly summarizedRuns?: readonly string[];
   readonly sweeper?: JobSweeperMarks;
 }
 
@@ -155,6 +177,7 @@ const SummarySnapshotSchema = z.object({ status: text, bucketsMatched: count, er
 const RunSweeperSchema = z.object({
   stillRunning: z.optional(z.object({ alertedAt: text, alertId: text })),
   quotaPause: z.optional(z.object({ pausedAt: text, alertedAt: text, alertId: text })),
+  lateFindings: z.optional(z.object({ updates: count, lastAt: text, reported: z.object({ total: count, byType: map(count) }) })),
 });
 const JobSweeperSchema = z.object({
   missedRun: z.optional(z.object({ expectedAt: text, lastStart: text, alertedAt: text, alertId: text, resolvedAt: optionalText })),
@@ -205,6 +228,7 @@ const JobItemSchema = z.object({
   jobStatus: z.optional(z.enum(['CANCELLED', 'USER_PAUSED', 'ACTIVE'])),
   jobStatusAt: optionalText,
   routedBatches: list,
+  summarizedRuns: z.optional(z.array(text)),
   sweeper: z.optional(JobSweeperSchema),
 });
 
@@ -294,6 +318,7 @@ export const JobCodec = itemCodec(
       jobStatus: job.jobStatus,
       jobStatusAt: job.jobStatusAt,
       routedBatches: job.routedBatches,
+      summarizedRuns: job.summarizedRuns,
       sweeper: job.sweeper,
       ...(job.kind === 'SCHEDULED' ? { gsi1pk: GSI1.periodicJob, gsi1sk: job.jobId } : {}),
       ...bookkeepingItem(job),

@@ -21,9 +21,12 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *                                       one Query reads every silence (see silence-items.ts for why that is fine)
  *   DIGEST / <window end>               a daily digest sent: its window and the alert (digest-items.ts)
  * The sparse index gsi1 lists what the sweeper must look at: OPEN_RUN (running or paused runs),
- * PENDING_ALERT (alerts not yet claimed), SENDING_ALERT (claimed alerts, by the end of their lease) and
- * PERIODIC_JOB (jobs with scheduled runs). The sparse index gsi2 lists, per UTC day, what the daily digest
- * reads (GSI2).
+ * PENDING_ALERT (alerts not yet claimed), SENDING_ALERT (claimed alerts, by the end of their lease),
+ * PERIODIC_JOB (jobs with scheduled runs), and counts held back that the sweeper reports once they are due:
+ * LATE_FINDINGS (findings groups counted after their run's summary, by when they were marked),
+ * HELD_RECURRENCE (policy findings with recurrences not alerted, by the end of their repeat window) and
+ * HELD_REVEALS (reveal windows with reveals not alerted, by the end of the window). The sparse index gsi2
+ * lists, per UTC day, what the daily digest reads (GSI2).
  */
 export const TABLE_KEYS = {
   partitionKey: 'pk',
@@ -38,6 +41,9 @@ export const GSI1 = {
   pendingAlert: 'PENDING_ALERT',
   sendingAlert: 'SENDING_ALERT',
   periodicJob: 'PERIODIC_JOB',
+  lateFindings: 'LATE_FINDINGS',
+  heldRecurrence: 'HELD_RECURRENCE',
+  heldReveals: 'HELD_REVEALS',
 } as const;
 
 /**

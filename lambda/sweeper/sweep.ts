@@ -1,13 +1,16 @@
 import type { Alert } from '../core/alert';
 import { outboxEntry } from '../delivery/alert-item';
-import { deliverPending, lostAlertIds, outboxWrites, type PendingAlerts } from '../delivery/outbox';
+import { deliverPending, type PendingAlerts } from '../delivery/outbox';
 import { jobLinks } from '../core/links';
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
-import { ConditionalWriteConflict, keyString, unchangedSince, withOptimisticRetry, type Item, type WriteOp } from '../state/store';
+import { keyString, type Item } from '../state/store';
 import { decodeOptional } from '../state/codec';
 import { raiseDueDigests } from './digest';
 import { JobCodec, RunCodec, type JobState, type JobSweeperMarks, type MissedRunMark, type RunState, type RunSweeperMarks } from '../state/job-items';
 import { GSI1, keys, type ItemKey } from '../state/table';
+import { applyDecision, checkEach, isKeyed, reasonOf, type CheckResult, type Decide, type Decision } from './decision';
+import { flushHeldCounts } from './held-counts';
+import { sendLateFindingUpdates } from './late-findings';
 
 /**
  * The scheduled checks that no event can trigger: a run that goes quiet, a quota pause nobody lifted, a
@@ -61,18 +64,15 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
     })),
   ];
 
-  for (const check of checks) {
-    try {
-      const alerts = await applyDecision(deps, check.owner, check.listed, check.decide);
-      if (alerts.length > 0) {
-        alerts.forEach((a) => raisedNow.add(a.id));
-        raised.push(...alerts.map((a) => a.id));
-        pending.push({ owner: check.owner, alertIds: alerts.map((a) => a.id) });
-      }
-    } catch (error) {
-      failures.push({ key: `${check.owner.pk}/${check.owner.sk}`, reason: reasonOf(error) });
-    }
+  const checked = await checkEach(checks, (check) => applyDecision(deps, check.owner, check.listed, check.decide));
+  await reportHeldCounts(deps, checked);
+  for (const { owner, alerts } of checked.raised) {
+    const ids = alerts.map((a) => a.id);
+    ids.forEach((id) => raisedNow.add(id));
+    raised.push(...ids);
+    pending.push({ owner, alertIds: ids });
   }
+  failures.push(...checked.failures);
 
   // The daily digest (digest.ts), when one is due: raised once per day, delivered with the checks' alerts.
   try {
@@ -118,64 +118,25 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
   return { openRuns: openRuns.length, periodicJobs: periodicJobs.length, raised, published, failures };
 }
 
-type Decide = (item: Item, now: Date) => Promise<Decision | undefined>;
-
-interface Decision {
-  readonly alerts: readonly Alert[];
-  /** The item's new `sweeper` map (whole: the sweeper owns it). */
-  readonly sweeper: RunSweeperMarks | JobSweeperMarks;
-}
-
-function isKeyed(item: Item): item is Item & { pk: string; sk: string } {
-  return typeof item.pk === 'string' && typeof item.sk === 'string';
-}
-
 /**
- * Decide on the item as the index listed it, and write the marks with the alerts in one write conditioned on
- * that item's version. The index projects whole items but is eventually consistent: a listed copy that is
- * stale fails the condition, and only then is the item read afresh and the decision made again (so a sweep
- * costs no read per open run or periodic job when nothing changed under it).
+ * Counts the pipelines held back, reported once they are due (late-findings.ts, held-counts.ts): findings
+ * counted after their run's summary, policy recurrences and reveals held inside a repeat window.
  */
-async function applyDecision(deps: PipelineDeps, owner: ItemKey, listed: Item, decide: Decide): Promise<Alert[]> {
-  let unread: Item | undefined = listed;
-  return withOptimisticRetry(async () => {
-    const item = unread ?? (await deps.store.get(owner));
-    unread = undefined;
-    if (!item) return [];
-    const now = deps.now();
-    const decision = await decide(item, now);
-    if (!decision) return [];
-    const markWrite = (ids: readonly string[]) => ownerUpdate(owner, decision.sweeper, item, ids);
-    const ops = [markWrite(decision.alerts.map((a) => a.id)), ...outboxWrites(decision.alerts, owner, now, deps.settings.stateRetentionDays)];
+async function reportHeldCounts(deps: PipelineDeps, into: CheckResult): Promise<void> {
+  const checks = [
+    ['late findings', sendLateFindingUpdates],
+    ['held counts', flushHeldCounts],
+  ] as const;
+  for (const [name, check] of checks) {
     try {
-      await deps.store.write(ops);
+      const result = await check(deps);
+      into.raised.push(...result.raised);
+      into.failures.push(...result.failures);
     } catch (error) {
-      // Only the ALERT puts lost: those alerts exist already (their mark was lost to a rewrite of the item by
-      // code that does not keep it). Record the mark again, but never raise the same alert twice.
-      const onlyAlertsLost =
-        error instanceof ConditionalWriteConflict && error.failedIndexes.length > 0 && lostAlertIds(error, ops).length === error.failedIndexes.length;
-      if (onlyAlertsLost) {
-        await deps.store.write([markWrite([])]);
-        deps.telemetry.warn('sweeper: alert already raised, its mark was missing on the item', { key: `${owner.pk}/${owner.sk}` });
-        return [];
-      }
-      throw error;
+      // The listing itself failed (DynamoDB unavailable): the next sweep lists again.
+      into.failures.push({ key: name, reason: reasonOf(error) });
     }
-    return [...decision.alerts];
-  });
-}
-
-/** Writes the sweeper's marks, conditional on the version read, keeping every attribute it does not own. */
-function ownerUpdate(owner: ItemKey, sweeper: Decision['sweeper'], read: Item, ids: readonly string[]): WriteOp {
-  const version = typeof read.version === 'number' ? read.version : undefined;
-  return {
-    kind: 'update',
-    key: owner,
-    expression: `SET #sweeper = :sweeper, #version = :next${ids.length > 0 ? ' ADD pendingAlerts :ids' : ''}`,
-    names: { '#sweeper': 'sweeper', '#version': 'version' },
-    values: { ':sweeper': sweeper, ':next': (version ?? 0) + 1, ...(ids.length > 0 ? { ':ids': new Set(ids) } : {}) },
-    condition: unchangedSince(read),
-  };
+  }
 }
 
 function time(value: string | undefined): number | undefined {
@@ -394,8 +355,4 @@ function runResumedAlert(deps: PipelineDeps, job: JobState, mark: MissedRunMark,
       { label: 'Missed run expected', value: mark.expectedAt },
     ],
   };
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

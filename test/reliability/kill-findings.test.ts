@@ -1,11 +1,15 @@
 import { ENV } from '../../lambda/core/settings';
+import { processApiCallBatch } from '../../lambda/api-calls/pipeline';
+import { processFindingBatch } from '../../lambda/findings/pipeline';
 import { TEST_CLOCK_ENV } from '../../lambda/handlers/runtime';
+import { processLogsPayload } from '../../lambda/job-log/pipeline';
 import type { StateStore } from '../../lambda/state/store';
 import { GSI1, keys } from '../../lambda/state/table';
 import { latestDigestEnd } from '../../lambda/sweeper/digest';
 import { PENDING_ALERT_GRACE_MINUTES } from '../../lambda/sweeper/sweep';
 import { QUEUE_HANDLER_TIMEOUT, VISIBILITY_TIMEOUT_FACTOR } from '../../lib/macie-alerts';
-import { findingEvent, fixture, SENSITIVE_JOB_ID, sensitiveFinding, setCurrentRun, sqsBatch } from '../findings/kit';
+import { cloudTrailEvent, findingEvent, fixture, SENSITIVE_JOB_ID, sensitiveFinding, setCurrentRun, sqsBatch, testDeps } from '../findings/kit';
+import { logEvent, logsPayload } from '../support/cloudwatch';
 import { freshStore } from '../support/dynamodb';
 import { confirmedIds, DynamoDbProxy } from '../support/dynamodb-proxy';
 import { HandlerProcesses, type HandlerName, type Invocation } from '../support/handler-process';
@@ -210,12 +214,12 @@ describe('the daily digest, the sweeper killed', () => {
     const query = 'DynamoDB Query';
     const read = 'DynamoDB BatchGetItem';
     const write = 'DynamoDB TransactWriteItems';
-    // The sweep's open runs and periodic jobs; the digest's marks; its index: the alerts of each UTC day the
-    // window touches (one, when it starts at midnight), the runs ended yesterday and today; the open runs, the
-    // silences; mark and alert in one transaction; the safety net's two lists; then the delivery: read,
-    // claim, publish, settle.
+    // The sweep's open runs and periodic jobs, and the three held-count partitions; the digest's marks; its
+    // index: the alerts of each UTC day the window touches (one, when it starts at midnight), the runs ended
+    // yesterday and today; the open runs, the silences; mark and alert in one transaction; the safety net's
+    // two lists; then the delivery: read, claim, publish, settle.
     const alertDays = hour === 0 ? [query] : [query, query];
-    expect(digestCalls).toEqual([query, query, read, ...alertDays, query, query, query, query, write, query, query, read, 'DynamoDB UpdateItem', 'SNS PublishBatch', write]);
+    expect(digestCalls).toEqual([query, query, query, query, query, read, ...alertDays, query, query, query, query, write, query, query, read, 'DynamoDB UpdateItem', 'SNS PublishBatch', write]);
     expect(sns.alertIds()).toEqual([DIGEST_ID]);
     expect(sns.taken[0].attributes).toMatchObject({ category: 'DIGEST', severity: 'INFO' });
   });
@@ -249,5 +253,115 @@ describe('the daily digest, the sweeper killed', () => {
     expect(failures).toEqual([]);
     // Killed after SNS took it and before its settle landed (the publish's answer lost, the settle unsent).
     expect(repeats).toBe(2);
+  }, 1_200_000);
+});
+
+/**
+ * The sweeper is killed too: at each external call of a sweep that reports three held counts (a policy
+ * finding's recurrence, a principal's reveals, findings counted after their run's summary), as the call
+ * arrives and after the service acted. The next sweep, 20 minutes later (past the outbox's 15-minute grace and
+ * the lease of whatever the killed one claimed), must give the fault-free result: each of the three alerts
+ * SENT and at SNS, a second copy only where SNS took it in the killed process before its settle landed (and
+ * labelled), every held count reported once and nothing left listed.
+ */
+describe('the sweeper killed while it reports held counts', () => {
+  const HOUR = 3_600_000;
+  const now = Date.now();
+  const hoursAgo = (h: number) => new Date(now - h * HOUR).toISOString();
+  const FLUSH_RUN = hoursAgo(10);
+  const reveal = fixture('api-calls/seed-cloudtrail-get-sensitive-data-occurrences.json');
+  const ARN = reveal.userIdentity.arn as string;
+  const revealAt = (iso: string, n: number) => cloudTrailEvent({ ...reveal, eventID: `reveal-${n}`, eventTime: iso, requestParameters: { findingId: `finding-${n}` } });
+  const occurrence = (count: number, at: string) => findingEvent(policy, { eventId: `count-${count}`, detail: { count, createdAt: hoursAgo(30), updatedAt: at } });
+  const jobEvent = (eventType: string, at: string) => ({ adminAccountId: '123456789012', jobId: SENSITIVE_JOB_ID, eventType, occurredAt: at, description: eventType, jobName: 'Nightly', runDate: FLUSH_RUN });
+  const HELD = [`api:reveals:${ARN}:${hoursAgo(3)}:2`, `policy:${policy.detail.id}:2:held`, `run:${SENSITIVE_JOB_ID}:${FLUSH_RUN}:findings-update:1`].sort();
+  let sweepCalls: string[] = [];
+
+  /** The state the pipelines leave: a recurrence held 30 h ago, reveals 3 h ago, a finding after the run's summary. */
+  async function heldState(): Promise<StateStore> {
+    const deps = await testDeps({}, { store: await freshStore() });
+    await processFindingBatch(sqsBatch([occurrence(1, hoursAgo(30)), occurrence(2, hoursAgo(29))]), deps);
+    await processApiCallBatch(sqsBatch([revealAt(hoursAgo(3), 1), revealAt(new Date(now - 3 * HOUR + 60_000).toISOString(), 2)]), deps);
+    await processLogsPayload(logsPayload([logEvent(jobEvent('ONE_TIME_JOB_STARTED', FLUSH_RUN)), logEvent(jobEvent('JOB_COMPLETED', hoursAgo(9)))]), deps);
+    await processFindingBatch(sqsBatch([sensitiveFinding(1000, { at: hoursAgo(9) })]), deps);
+    expect((await Promise.all([GSI1.heldRecurrence, GSI1.heldReveals, GSI1.lateFindings].map((p) => deps.store.listIndex(p)))).map((l) => l.length)).toEqual([1, 1, 1]);
+    return deps.store;
+  }
+
+  async function check(store: StateStore, driver: Driver): Promise<string[]> {
+    const failures: string[] = [];
+    for (const partition of [GSI1.heldRecurrence, GSI1.heldReveals, GSI1.lateFindings, GSI1.pendingAlert, GSI1.sendingAlert]) {
+      const left = await store.listIndex(partition);
+      if (left.length > 0) failures.push(`${partition} still lists ${left.length}`);
+    }
+    for (const id of HELD) if ((await store.get(keys.alert(id)))?.status !== 'SENT') failures.push(`${id} is not SENT`);
+    const finding = await store.get(keys.policyFinding(policy.detail.id));
+    if (finding?.lastAlertCount !== 2 || finding?.alerts !== 2) failures.push(`policy finding ${JSON.stringify({ lastAlertCount: finding?.lastAlertCount, alerts: finding?.alerts })}`);
+    const window = await store.get(keys.principalReveals(ARN));
+    if (window?.reported !== 2 || window?.alerts !== 2) failures.push(`reveal window ${JSON.stringify({ reported: window?.reported, alerts: window?.alerts })}`);
+    const run = await store.get(keys.run(SENSITIVE_JOB_ID, FLUSH_RUN));
+    if ((run?.sweeper as { lateFindings?: { reported?: { total?: number } } })?.lateFindings?.reported?.total !== 1) failures.push('the run does not record the update');
+    const delivered = sns.alertIds();
+    if (JSON.stringify([...new Set(delivered)].sort()) !== JSON.stringify(HELD)) failures.push(`SNS took ${JSON.stringify([...new Set(delivered)].sort())}`);
+    const repeated = HELD.filter((id) => delivered.filter((d) => d === id).length > 1);
+    const mayRepeat = HELD.filter((id) => driver.takenInKilled.has(id) && !driver.settledInKilled.has(id));
+    if (JSON.stringify(repeated) !== JSON.stringify(mayRepeat)) failures.push(`repeated ${JSON.stringify(repeated)}, expected ${JSON.stringify(mayRepeat)}`);
+    const seen = new Set<string>();
+    for (const entry of sns.taken) {
+      if (seen.has(entry.attributes.alertId) && !isLabelled(entry)) failures.push(`a second copy of ${entry.attributes.alertId} is not labelled`);
+      seen.add(entry.attributes.alertId);
+    }
+    return failures;
+  }
+
+  test('the fault-free sweep: the three held counts reported once, over the calls each kill point is taken from', async () => {
+    sns.taken.length = 0;
+    const store = await heldState();
+    const driver = new Driver();
+    const clean = await driver.invoke('sweeper', {}, store, now);
+    expect(clean).toMatchObject({ code: 0, killed: false });
+    sweepCalls = [...driver.calls];
+    const [query, read, write, claim, publish] = ['DynamoDB Query', 'DynamoDB BatchGetItem', 'DynamoDB TransactWriteItems', 'DynamoDB UpdateItem', 'SNS PublishBatch'];
+    const delivery = [read, claim, publish, write];
+    expect(sweepCalls).toEqual([
+      query, // open runs
+      query, // periodic jobs
+      query, // LATE_FINDINGS
+      read, // the run and its job
+      query, // the run's findings groups
+      query, // the silences
+      write, // the run's bookkeeping, the update and the group's unmarking
+      query, // HELD_RECURRENCE
+      write, // the policy finding flushed, and its alert
+      query, // HELD_REVEALS
+      write, // the reveal window flushed, and its alert
+      query, // pending alerts
+      query, // alerts left sending
+      ...delivery, // one delivery per owner
+      ...delivery,
+      ...delivery,
+    ]);
+    expect(await check(store, driver)).toEqual([]);
+    expect(sns.alertIds().sort()).toEqual(HELD);
+    expect(sns.taken.some(isLabelled)).toBe(false);
+  }, 60_000);
+
+  test('killed at every external call, as it arrives and after the service acted: the next sweep gives the fault-free result', async () => {
+    expect(sweepCalls.length).toBeGreaterThan(0);
+    const failures: string[] = [];
+    for (const call of sweepCalls.keys()) {
+      for (const when of ['as it arrives', 'after the service acted'] as const) {
+        const name = `call ${call + 1} (${sweepCalls[call]}), killed ${when}`;
+        sns.taken.length = 0;
+        const store = await heldState();
+        const driver = new Driver();
+        const killed = await driver.invoke('sweeper', {}, store, now, { call: call + 1, when });
+        if (!killed.killed) failures.push(`${name}: the process was not killed`);
+        const next = await driver.invoke('sweeper', {}, store, now + 20 * 60_000);
+        if (next.code !== 0) failures.push(`${name}: the next sweep exited ${next.code}: ${next.stderr.slice(-300)}`);
+        failures.push(...(await check(store, driver)).map((f) => `${name}: ${f}`));
+      }
+    }
+    expect(failures).toEqual([]);
   }, 1_200_000);
 });

@@ -9,6 +9,7 @@ import { steadySchedule, sweep } from '../../lambda/sweeper/sweep';
 import { GSI1, keys } from '../../lambda/state/table';
 import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { FakePublisher, testAlert } from '../support/alerts';
+import { TestClock } from '../support/clock';
 import { freshStore } from '../support/dynamodb';
 
 const HOUR = 3_600_000;
@@ -16,17 +17,8 @@ const DAY = 24 * HOUR;
 const JOB = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const RUN_DATE = '2026-11-01T08:00:00.000Z';
 
-/** A clock the test moves; the store reads it too, so TTLs and the sweeper agree on "now". */
-class Clock {
-  constructor(public at: Date) {}
-  readonly now = () => this.at;
-  advance(ms: number) {
-    this.at = new Date(this.at.getTime() + ms);
-  }
-}
-
 async function setup(start = new Date(RUN_DATE)) {
-  const clock = new Clock(start);
+  const clock = new TestClock(start);
   const store = await freshStore(clock.now);
   const publisher = new FakePublisher();
   const telemetry = new RecordingTelemetry();

@@ -1,0 +1,27 @@
+import type { StateStore, WriteOp } from '../../lambda/state/store';
+
+/** A clock the test moves; pass `now` to the store too, so TTLs and the sweeper agree on "now". */
+export class TestClock {
+  constructor(public at: Date) {}
+  readonly now = () => this.at;
+  advance(ms: number) {
+    this.at = new Date(this.at.getTime() + ms);
+  }
+  set(iso: string) {
+    this.at = new Date(iso);
+  }
+}
+
+/** A store whose next write matching `when` first lets `race` run (once): another writer landing between a read and a write. */
+export function racingStore(store: StateStore, when: (ops: readonly WriteOp[]) => boolean, race: () => Promise<unknown>): StateStore & { raced: boolean } {
+  const racing = Object.create(store) as StateStore & { raced: boolean };
+  racing.raced = false;
+  racing.write = async (ops) => {
+    if (!racing.raced && when(ops)) {
+      racing.raced = true;
+      await race();
+    }
+    return store.write(ops);
+  };
+  return racing;
+}
