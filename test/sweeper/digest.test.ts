@@ -20,6 +20,7 @@ import { GSI2, keys } from '../../lambda/state/table';
 import { DAY_MS, latestDigestEnd, raiseDueDigests, windowEndingAt } from '../../lambda/sweeper/digest';
 import { sweep } from '../../lambda/sweeper/sweep';
 import { testAlert } from '../support/alerts';
+import { TestClock } from '../support/clock';
 import { testRun } from '../support/runs';
 import { logEvent, logsPayload } from '../support/cloudwatch';
 import { freshStore } from '../support/dynamodb';
@@ -37,16 +38,7 @@ const END = '2026-11-02T09:00:00.000Z';
 const iso = (t: number) => new Date(t).toISOString();
 const plus = (at: string, ms: number) => iso(Date.parse(at) + ms);
 
-/** A clock the test moves; the store, the pipelines and the sweeper all read it. */
-class Clock {
-  constructor(public at: Date) {}
-  readonly now = () => this.at;
-  set(to: string) {
-    this.at = new Date(to);
-  }
-}
-
-async function setup(settings: Partial<Record<keyof PipelineSettings, unknown>> = { digestHourUtc: 9 }, store?: StateStore, clock = new Clock(new Date(START))) {
+async function setup(settings: Partial<Record<keyof PipelineSettings, unknown>> = { digestHourUtc: 9 }, store?: StateStore, clock = new TestClock(new Date(START))) {
   const s = store ?? (await freshStore(clock.now));
   const publisher = new RecordingPublisher();
   const telemetry = new RecordingTelemetry();
@@ -65,7 +57,7 @@ function bucketError(jobId: string, runDate: string, eventType: string, bucket: 
 }
 
 /** Job log events through the job-log pipeline, processed at `processedAt`. */
-async function logs(h: { clock: Clock; deps: PipelineDeps }, processedAt: string, events: Record<string, unknown>[]) {
+async function logs(h: { clock: TestClock; deps: PipelineDeps }, processedAt: string, events: Record<string, unknown>[]) {
   h.clock.set(processedAt);
   await processLogsPayload(logsPayload(events.map((e) => logEvent(e))), h.deps);
 }
@@ -266,7 +258,7 @@ describe('the window', () => {
 
 describe('once per day', () => {
   test('two sweeps at once raise one digest, and later sweeps of the day raise none', async () => {
-    const clock = new Clock(new Date('2026-11-02T09:07:00.000Z'));
+    const clock = new TestClock(new Date('2026-11-02T09:07:00.000Z'));
     const store = await freshStore(clock.now);
     for (let day = 0; day < 3; day++) {
       clock.set(plus('2026-11-02T09:07:00.000Z', day * DAY_MS));
@@ -288,7 +280,7 @@ describe('once per day', () => {
   });
 
   test('two sweeps that both decided to raise it meet at the write: one writes, the other finds the mark', async () => {
-    const clock = new Clock(new Date('2026-11-02T09:07:00.000Z'));
+    const clock = new TestClock(new Date('2026-11-02T09:07:00.000Z'));
     const store = await freshStore(clock.now);
     // Each sweep's write of the digest waits until the other has read the marks and built it too.
     let arrived = 0;
