@@ -1,42 +1,90 @@
 import * as crypto from 'node:crypto';
+import { compareIso } from '../core/iso-time';
+import { DIGEST_BYTES } from '../state/job-items';
 
 /**
  * Which log events a run has already counted, so an event that comes back inside a differently composed
  * batch (CloudWatch Logs retrying part of a delivery, a redrive, a replay of overlapping exports) counts once.
  *
- * A run keeps an 8-byte digest of each applied log event id (SHA-1, first 8 bytes), newest last, in one
- * binary attribute of the run item. The newest APPLIED_EVENTS_CAP are kept: 160 KB, well inside DynamoDB's
- * 400 KB item limit. Up to the cap the dedupe is exact but for a digest collision (about 1 in 10^10 for a
- * full set). Past it the oldest digests are dropped, and a re-sent event older than the newest 20,000 of its
- * run would count again; a batch redelivered whole is still recognised by its batch key (appliedBatches).
+ * A run keeps an 8-byte digest of each applied log event id (SHA-1, first 8 bytes). They live outside the run
+ * item, which every batch reads and writes whole: each batch that applies events to a run writes one
+ * applied-events item with that batch's digests (JOB#<jobId> / APPLIED#<runDate>#<n>, n counting the run's
+ * batches), in the same atomic write as the run. Those items are read only when a batch needs them: when it
+ * holds an event that is not newer than every event the run has applied (the run's lastEventAt). An event
+ * newer than all of them cannot be one of them, since a log event re-sent is the same message, with the same
+ * time. Macie logs a run's events in time order and CloudWatch Logs delivers them in order, so most batches
+ * need no read; a batch redelivered whole is recognised by its batch key (appliedBatches) before any of this.
+ *
+ * The read takes the run's newest items until they hold APPLIED_EVENTS_CAP digests. Up to that bound the
+ * dedupe is exact but for a digest collision (about 1 in 10^10 for a full set); an event older than the
+ * run's newest 20,000 that is re-sent in a new batch would count again.
+ *
+ * Runs written before this layout keep their digests in the run item (`appliedEvents`); the next batch
+ * applied to such a run moves them into its applied-events item.
  */
 export const APPLIED_EVENTS_CAP = 20_000;
-const DIGEST_BYTES = 8;
 
-// crypto.hash (Node 20.12+) is the one-shot form: about half the cost of createHash per id.
-const sha1: (id: string) => Buffer =
-  typeof crypto.hash === 'function' ? (id) => crypto.hash('sha1', id, 'buffer') : (id) => crypto.createHash('sha1').update(id).digest();
+// crypto.hash (Node 20.12+) is the one-shot form. Hex text, not a Buffer: a Buffer made in native code for each
+// id cost twice the hash (a storm batch hashes 1,000 ids); the batch's digests become bytes in one call.
+const sha1Hex: (id: string) => string =
+  typeof crypto.hash === 'function' ? (id) => crypto.hash('sha1', id, 'hex') : (id) => crypto.createHash('sha1').update(id).digest('hex');
 
-export function digestOf(logEventId: string): Buffer {
-  return sha1(logEventId).subarray(0, DIGEST_BYTES);
+/** The digest of a log event id, as 16 hex digits (DIGEST_BYTES bytes). */
+export function digestOf(logEventId: string): string {
+  return sha1Hex(logEventId).slice(0, DIGEST_BYTES * 2);
 }
 
-/** The digests as strings (one per event), for lookups. */
-export function appliedSet(stored: Uint8Array | undefined): Set<string> {
-  const set = new Set<string>();
-  if (!stored) return set;
-  const buf = Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
-  for (let i = 0; i + DIGEST_BYTES <= buf.length; i += DIGEST_BYTES) set.add(buf.toString('latin1', i, i + DIGEST_BYTES));
-  return set;
+/** Digests (digestOf) as stored: one after the other in one buffer. */
+export function digestBytes(digests: readonly string[]): Buffer {
+  return Buffer.from(digests.join(''), 'hex');
 }
 
-export function digestKey(digest: Buffer): string {
-  return digest.toString('latin1');
+/**
+ * Must the run's applied digests be read to apply these events? Only if the run has applied events and one of
+ * these is not newer than all of them (events newer than the run's newest are new).
+ */
+export function mayHaveApplied(run: { readonly lastEventAt?: string } | undefined, events: readonly { readonly occurredAt: string }[]): boolean {
+  const newest = run?.lastEventAt;
+  return newest !== undefined && events.some((e) => compareIso(e.occurredAt, newest) <= 0);
 }
 
-/** The stored digests with the new ones appended, the oldest dropped past the cap. */
-export function withApplied(stored: Uint8Array | undefined, added: readonly Buffer[]): Uint8Array {
-  const all = Buffer.concat([stored ?? Buffer.alloc(0), ...added]);
-  const max = APPLIED_EVENTS_CAP * DIGEST_BYTES;
-  return all.length > max ? all.subarray(all.length - max) : all;
+/** A set of digests, for lookups: built from stored digest buffers (DynamoDB returns Uint8Array views). */
+export class DigestSet {
+  private readonly digests = new Set<string>();
+
+  constructor(stored: Iterable<Uint8Array> = []) {
+    const width = DIGEST_BYTES * 2;
+    for (const chunk of stored) {
+      const hex = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('hex');
+      for (let i = 0; i + width <= hex.length; i += width) this.digests.add(hex.slice(i, i + width));
+    }
+  }
+
+  get size(): number {
+    return this.digests.size;
+  }
+
+  has(digest: string): boolean {
+    return this.digests.has(digest);
+  }
+}
+
+/**
+ * The newest digests of a run, newest last, from its applied-events items (oldest first) read newest first:
+ * items are taken until they hold `cap` digests, then cut to exactly `cap`.
+ */
+export function newestDigests(itemsNewestFirst: readonly Uint8Array[], cap = APPLIED_EVENTS_CAP): Uint8Array[] {
+  const taken: Uint8Array[] = [];
+  let bytes = 0;
+  for (const digests of itemsNewestFirst) {
+    if (bytes >= cap * DIGEST_BYTES) break;
+    taken.push(digests);
+    bytes += digests.byteLength;
+  }
+  const excess = Math.max(0, bytes - cap * DIGEST_BYTES);
+  if (excess > 0) {
+    const oldest = taken[taken.length - 1];
+    taken[taken.length - 1] = oldest.subarray(excess);
+  }
+  return taken.reverse();
 }

@@ -3,6 +3,7 @@ import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from 'aws-lambda'
 import type { Alert } from '../core/alert';
 import { deliverPending, lostAlertIds, outboxWrites, type PendingAlerts } from '../delivery/outbox';
 import { compareIso, newestEvent } from '../core/iso-time';
+import { APPLIED_EVENTS_CAP, DigestSet, mayHaveApplied, newestDigests } from './applied-events';
 import { decodeSubscriptionEvent, parseJobLogEvent, type JobLogEvent } from './log-events';
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
 import { classify, eventTypeDimension } from './event-types';
@@ -12,8 +13,8 @@ import { summarizeFindings, type FindingsSummary } from './run-summary';
 import { silenceSource } from '../silences/cache';
 import type { Silence } from '../silences/silence';
 import { decodeOptional } from '../state/codec';
-import { JobCodec, RunCodec, type JobState, type RunState } from '../state/job-items';
-import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, type Item, type WriteOp } from '../state/store';
+import { AppliedEventsCodec, DIGEST_BYTES, JobCodec, RunCodec, type AppliedEvents, type JobState, type RunState } from '../state/job-items';
+import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, type Item, type StateStore, type WriteOp } from '../state/store';
 import { keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
 
 /**
@@ -203,23 +204,27 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], silences
       const key = keys.run(jobId, runDate);
       const read = readRuns.get(runDate);
       const events = runRecords.map((r) => r.event);
+      const logEventIds = runRecords.map((x) => x.id);
+      const batchKey = batchKeyOf(logEventIds);
       let findings: FindingsSummary | undefined;
       if (needsFindings(read, events, settings)) {
         findings = summarizeFindings(await store.listPrefix(key.pk, keys.runFindingsPrefix(runDate)));
       }
+      // Rare: a batch that may repeat events the run applied reads the run's digests.
+      const applied = read?.appliedEventItems && !read.appliedBatches.includes(batchKey) && mayHaveApplied(read, events) ? await readApplied(store, read) : undefined;
       const newest = newestEvent(events);
       let r = reduceRun(
         read,
         {
           jobId,
           runDate,
-          batchKey: batchKeyOf(runRecords.map((x) => x.id)),
+          batchKey,
           events,
-          logEventIds: runRecords.map((x) => x.id),
+          logEventIds,
           jobName: job.jobName ?? newest.jobName,
           adminAccountId: job.adminAccountId ?? newest.adminAccountId,
         },
-        { settings, region: deps.region, now, findings, silences, previous: previousOf(runDate, reductions) },
+        { settings, region: deps.region, now, findings, silences, previous: previousOf(runDate, reductions), applied },
       );
       if (existingAlerts.size > 0 && !r.duplicate) r = dropExisting(r, existingAlerts);
       reductions.push({ key, runDate, read, r });
@@ -231,7 +236,11 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], silences
     let currentOps: WriteOp[] = jobChanged ? [{ kind: 'put', item: JobCodec.encode(job), condition: unchangedSince(jobRead) }] : [];
     for (const { key, read, r } of reductions) {
       if (r.duplicate) continue;
-      const ops: WriteOp[] = [{ kind: 'put', item: RunCodec.encode(r.run), condition: unchangedSince(read) }, ...outboxWrites(r.alerts, key, now, settings.stateRetentionDays)];
+      const ops: WriteOp[] = [
+        { kind: 'put', item: RunCodec.encode(r.run), condition: unchangedSince(read) },
+        ...(r.appliedEvents ? [{ kind: 'put' as const, item: AppliedEventsCodec.encode(r.appliedEvents) }] : []),
+        ...outboxWrites(r.alerts, key, now, settings.stateRetentionDays),
+      ];
       if (currentOps.length + ops.length > MAX_OPS_PER_WRITE && currentOps.length > 0) {
         groups.push(currentOps);
         currentOps = [];
@@ -293,6 +302,33 @@ async function previousRuns(
     if (!previousDate) return undefined;
     return asPreviousRun(reduced.find((x) => x.runDate === previousDate)?.r.run ?? decodeOptional(RunCodec, deps.store.lookup(found, keys.run(job.jobId, previousDate))));
   };
+}
+
+/**
+ * The run's newest APPLIED_EVENTS_CAP digests: its applied-events items, newest first, as many as hold them (the
+ * first page guesses; the next ones are sized from what the first held), and the digests of the earlier layout.
+ * Items numbered past the run as read belong to a write that has not landed for us: they are left out.
+ */
+async function readApplied(store: StateStore, run: RunState): Promise<DigestSet> {
+  const count = run.appliedEventItems ?? 0;
+  const items: AppliedEvents[] = [];
+  let held = 0;
+  const decodeNew = (read: readonly Item[]) => {
+    for (const item of read.slice(items.length)) {
+      const decoded = AppliedEventsCodec.decode(item);
+      items.push(decoded);
+      if (decoded.n <= count) held += decoded.digests.byteLength / DIGEST_BYTES;
+    }
+  };
+  decodeNew(
+    await store.listPrefixNewestFirst(keys.run(run.jobId, run.runDate).pk, keys.runAppliedEventsPrefix(run.runDate), (read) => {
+      decodeNew(read);
+      if (held >= APPLIED_EVENTS_CAP) return 0;
+      return read.length === 0 ? 25 : Math.ceil((APPLIED_EVENTS_CAP - held) / Math.max(1, held / read.length)) + 1;
+    }),
+  );
+  const digests = items.filter((a) => a.n <= count).map((a) => a.digests);
+  return new DigestSet(newestDigests(run.appliedEvents ? [...digests, run.appliedEvents] : digests));
 }
 
 function dropExisting(r: RunReduction, existing: ReadonlySet<string>): RunReduction {

@@ -71,16 +71,24 @@ function pairsOf(f: RunFingerprint | undefined): string[] {
  */
 export function withResources(current: RunFingerprint | undefined, added: Iterable<readonly [type: string, resource: string]>): RunFingerprint {
   const all = new Set(pairsOf(current));
-  const before = all.size;
-  for (const [type, resource] of added) all.add(`${type}${SEP}${resource}`);
-  if (current && all.size === before) return current;
+  const partial = new Set(current?.partial ?? []);
+  const before = [all.size, partial.size];
+  // A full fingerprint keeps its pairs against a larger one, which only marks its type partial: in a storm, most
+  // events of every batch after the first. They are not sorted in only to be cut off again.
+  let largest: string | undefined;
+  if (all.size >= FINGERPRINT_CAP) for (const pair of all) if (largest === undefined || pair > largest) largest = pair;
+  for (const [type, resource] of added) {
+    const pair = `${type}${SEP}${resource}`;
+    if (largest !== undefined && pair > largest) partial.add(type);
+    else all.add(pair);
+  }
+  if (current && all.size === before[0] && partial.size === before[1]) return current;
   const sorted = [...all].sort();
   const resources: Record<string, string[]> = Object.create(null);
   for (const pair of sorted.slice(0, FINGERPRINT_CAP)) {
     const [type, resource] = pair.split(SEP);
     (resources[type] ??= []).push(resource);
   }
-  const partial = new Set(current?.partial ?? []);
   for (const pair of sorted.slice(FINGERPRINT_CAP)) partial.add(pair.split(SEP)[0]);
   return { resources: { ...resources }, partial: [...partial].sort() };
 }

@@ -3,13 +3,13 @@ import { classify, isErrorEffect, type Classification, type EventEffect } from '
 import { compareIso, maxIso, minIso, newestEvent } from '../core/iso-time';
 import type { JobLogEvent } from './log-events';
 import { jobLinks } from '../core/links';
-import { appliedSet, digestKey, digestOf, withApplied } from './applied-events';
+import { DigestSet, digestBytes, digestOf } from './applied-events';
 import { allFailedBefore, compareRuns, describeResource, resourceKey, withResources, type PreviousRun } from './run-compare';
 import { buildRunSummaryAlert, unsilencedErrors, type FindingsSummary, type RunPause } from './run-summary';
 import type { PipelineSettings } from '../core/settings';
 import { silencer, withSilenced, type Silence, type SilenceSubject } from '../silences/silence';
 import { withIds } from '../state/codec';
-import type { JobState, JobStatus, RunState, RunStatus, SummarySnapshot } from '../state/job-items';
+import { type AffectedSet, type AppliedEvents, type JobState, type JobStatus, type RunGroup, type RunState, type RunStatus, type SummarySnapshot } from '../state/job-items';
 import { UNKNOWN_RUN, expiresAt } from '../state/table';
 
 /**
@@ -52,6 +52,8 @@ export interface ReduceContext {
    * (see needsPrevious): known errors are held back, and the summary compares with it.
    */
   readonly previous?: PreviousRun;
+  /** The run's applied digests, read when the batch may repeat events the run applied (mayHaveApplied). */
+  readonly applied?: DigestSet;
 }
 
 export interface RunReduction {
@@ -64,6 +66,8 @@ export interface RunReduction {
   /** The run ended with this batch (it was not completed or cancelled before). */
   readonly ended?: 'COMPLETED' | 'CANCELLED';
   readonly run: RunState;
+  /** The digests of the events applied now, to write with the run (absent for a duplicate). */
+  readonly appliedEvents?: AppliedEvents;
   readonly alerts: Alert[];
   /** Alerting events counted without an alert of their own (grouped or inhibited). */
   readonly suppressed: number;
@@ -139,11 +143,94 @@ export function runAlertId(jobId: string, runDate: string, suffix: string): stri
   return `run:${jobId}:${runDate}:${suffix}`;
 }
 
-function addCapped(list: readonly string[], value: string | undefined): string[] {
-  if (!value) return [...list];
-  if (list.includes(value)) return [...list];
-  // Keep the smallest members: the same set of events gives the same list whatever the arrival order.
-  return [...list, value].sort().slice(0, AFFECTED_CAP);
+/**
+ * A list of the AFFECTED_CAP smallest names, added to one name at a time: the same set of events gives the same
+ * list whatever the arrival order. Copied on its first change only (the list as read belongs to the run as read).
+ */
+class CappedList {
+  /** Sorted and at most AFFECTED_CAP long, as this version writes it: then a name can go straight to its place. */
+  private tidy: boolean;
+  private owned = false;
+
+  constructor(public list: readonly string[]) {
+    this.tidy = list.length <= AFFECTED_CAP && list.every((v, i) => i === 0 || list[i - 1] <= v);
+  }
+
+  add(value: string | undefined): void {
+    if (!value) return;
+    const list = this.list;
+    if (this.tidy && list.length >= AFFECTED_CAP && value >= list[list.length - 1]) return;
+    if (list.includes(value)) return;
+    if (!this.tidy) {
+      this.list = [...list, value].sort().slice(0, AFFECTED_CAP);
+      this.tidy = this.owned = true;
+      return;
+    }
+    const out = this.owned ? (list as string[]) : [...list];
+    let i = out.length;
+    while (i > 0 && out[i - 1] > value) i--;
+    out.splice(i, 0, value);
+    if (out.length > AFFECTED_CAP) out.pop();
+    this.list = out;
+    this.owned = true;
+  }
+}
+
+/** One error type's events in a batch: counted here, written back to the run's maps once. */
+interface ErrorTally {
+  readonly errorsBefore: number;
+  readonly affectedBefore: number;
+  readonly buckets: CappedList;
+  readonly accounts: CappedList;
+  count: number;
+  firstAt: string;
+  lastAt: string;
+}
+
+/** The tally of one error type, from the run as read and the batch's first event of the type. */
+function errorTally(errors: Record<string, number>, affected: Record<string, AffectedSet>, groups: Record<string, RunGroup>, first: JobLogEvent): ErrorTally {
+  const type = first.eventType;
+  const set = own(affected, type);
+  const g = own(groups, type);
+  return {
+    errorsBefore: countOf(errors, type),
+    affectedBefore: set?.total ?? 0,
+    buckets: new CappedList(set?.buckets ?? []),
+    accounts: new CappedList(set?.accounts ?? []),
+    count: 0,
+    firstAt: minIso(g?.firstAt, first.occurredAt),
+    lastAt: maxIso(g?.lastAt, first.occurredAt),
+  };
+}
+
+/**
+ * The batch's events not applied to the run before (nor earlier in the batch), in batch order, and their
+ * digests. Only an event no newer than the run's newest can have been applied (applied-events.ts): those are
+ * looked up in the run's digests, which the pipeline read for such a batch (`applied`).
+ */
+function freshEventsOf(current: RunState | undefined, batch: RunBatch, applied: DigestSet | undefined): { fresh: JobLogEvent[]; freshDigests: Buffer } {
+  const newest = current?.lastEventAt;
+  let known: DigestSet | undefined;
+  const knownDigests = () => {
+    if (!known) {
+      if (!applied && current?.appliedEventItems) throw new Error(`reduceRun: run ${batch.jobId} ${batch.runDate} may hold events of this batch, and its applied events were not read`);
+      known = applied ?? new DigestSet(current?.appliedEvents ? [current.appliedEvents] : []);
+    }
+    return known;
+  };
+  const inBatch = new Set<string>();
+  const fresh: JobLogEvent[] = [];
+  const digests: string[] = [];
+  batch.events.forEach((e, i) => {
+    const id = batch.logEventIds[i];
+    if (inBatch.has(id)) return;
+    inBatch.add(id);
+    const digest = digestOf(id);
+    if (newest !== undefined && compareIso(e.occurredAt, newest) <= 0 && knownDigests().has(digest)) return;
+    digests.push(digest);
+    fresh.push(e);
+  });
+  return { fresh, freshDigests: digestBytes(digests) };
 }
 
 /** A count kept in a map keyed by event type: own keys only ("constructor" is an event type like any other). */
@@ -171,25 +258,14 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
   if (current && applied.includes(batch.batchKey)) {
     return { duplicate: true, duplicateEvents: batch.events.length, freshEvents: [], run: current, alerts: [], suppressed: 0, inhibited: 0, silenced: 0, known: 0 };
   }
-  // Events already counted (re-sent inside another batch, or twice in this one) are skipped one by one.
-  const seen = appliedSet(current?.appliedEvents);
-  const fresh: JobLogEvent[] = [];
-  const freshDigests: Buffer[] = [];
-  batch.events.forEach((e, i) => {
-    const digest = digestOf(batch.logEventIds[i]);
-    const key = digestKey(digest);
-    if (seen.has(key)) return;
-    seen.add(key);
-    fresh.push(e);
-    freshDigests.push(digest);
-  });
+  const { fresh, freshDigests } = freshEventsOf(current, batch, ctx.applied);
   const duplicateEvents = batch.events.length - fresh.length;
   if (current && fresh.length === 0) {
     return { duplicate: true, duplicateEvents, freshEvents: [], run: current, alerts: [], suppressed: 0, inhibited: 0, silenced: 0, known: 0 };
   }
   const { jobId, runDate } = batch;
-  const before = current ? facts(current) : undefined;
   const summarizedBefore = current?.summarySentAt !== undefined;
+  const before = summarizedBefore ? facts(current) : undefined;
 
   let status: RunStatus = current?.status ?? 'RUNNING';
   let lastEventAt = current?.lastEventAt;
@@ -203,6 +279,8 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
   const statusEventsSeen = new Set(current?.statusEvents ?? []);
   const statusEventsNow = new Set(statusEventsSeen);
   const failed: [string, string][] = [];
+  // One accumulator per error type of the batch, written back to the maps once (not a new object per event).
+  const tally = new Map<string, ErrorTally>();
 
   let winner: StatusCandidate | undefined =
     current?.statusAt !== undefined && current.statusEvent !== undefined
@@ -215,11 +293,9 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
       : undefined;
 
   // Parse each timestamp once (a storm batch is 1,000 events), then sort by time, then type.
-  const events = fresh
-    .map((e) => ({ e, ms: Date.parse(e.occurredAt) }))
-    .sort((a, b) => a.ms - b.ms || compareIso(a.e.occurredAt, b.e.occurredAt) || (a.e.eventType < b.e.eventType ? -1 : a.e.eventType > b.e.eventType ? 1 : 0))
-    .map((x) => x.e);
-  const classified = events.map((e) => ({ e, c: classify(e.eventType, ctx.settings) }));
+  const classified = fresh
+    .map((e) => ({ e, c: classify(e.eventType, ctx.settings), ms: Date.parse(e.occurredAt) }))
+    .sort((a, b) => a.ms - b.ms || compareIso(a.e.occurredAt, b.e.occurredAt) || (a.e.eventType < b.e.eventType ? -1 : a.e.eventType > b.e.eventType ? 1 : 0));
 
   for (const { e, c } of classified) {
     lastEventAt = maxIso(lastEventAt, e.occurredAt);
@@ -233,22 +309,27 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
     if (c.effect === 'NO_BUCKETS') noBucketsAt = minIso(noBucketsAt, e.occurredAt);
     if (c.effect === 'BUCKET_MATCHED') bucketsMatched += 1;
     if (isErrorEffect(c.effect)) {
-      errors[e.eventType] = countOf(errors, e.eventType) + 1;
-      const set = own(affected, e.eventType) ?? { buckets: [], accounts: [], total: 0 };
-      affected[e.eventType] = {
-        buckets: addCapped(set.buckets, e.affectedResource?.value),
-        accounts: addCapped(set.accounts, e.affectedAccount),
-        total: set.total + 1,
-      };
+      let t = tally.get(e.eventType);
+      if (!t) {
+        t = errorTally(errors, affected, groups, e);
+        tally.set(e.eventType, t);
+      }
+      t.count++;
+      t.buckets.add(e.affectedResource?.value);
+      t.accounts.add(e.affectedAccount);
+      t.firstAt = minIso(t.firstAt, e.occurredAt);
+      t.lastAt = maxIso(t.lastAt, e.occurredAt);
       failed.push([e.eventType, resourceKey(e)]);
       if (c.effect === 'ACCOUNT_ERROR' && e.affectedAccount) {
         openAccountErrors[e.affectedAccount] = minIso(own(openAccountErrors, e.affectedAccount), e.occurredAt);
       }
-      const g = own(groups, e.eventType);
-      groups[e.eventType] = g
-        ? { ...g, count: g.count + 1, firstAt: minIso(g.firstAt, e.occurredAt), lastAt: maxIso(g.lastAt, e.occurredAt) }
-        : { count: 1, firstAt: e.occurredAt, lastAt: e.occurredAt, alerts: 0 };
     }
+  }
+  for (const [type, t] of tally) {
+    errors[type] = t.errorsBefore + t.count;
+    affected[type] = { buckets: t.buckets.list, accounts: t.accounts.list, total: t.affectedBefore + t.count };
+    const g = own(groups, type);
+    groups[type] = g ? { ...g, count: g.count + t.count, firstAt: t.firstAt, lastAt: t.lastAt } : { count: t.count, firstAt: t.firstAt, lastAt: t.lastAt, alerts: 0 };
   }
 
   if (winner) status = winner.status;
@@ -339,7 +420,12 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
     }
     // Error groups.
     const byType = new Map<string, { e: JobLogEvent; c: Classification }[]>();
-    for (const x of alerting) if (isErrorEffect(x.c.effect)) byType.set(x.e.eventType, [...(byType.get(x.e.eventType) ?? []), x]);
+    for (const x of alerting) {
+      if (!isErrorEffect(x.c.effect)) continue;
+      const list = byType.get(x.e.eventType);
+      if (list) list.push(x);
+      else byType.set(x.e.eventType, [x]);
+    }
     for (const [type, list] of [...byType.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const c = list[0].c;
       const open = list.filter(({ e }) => !(c.effect === 'BUCKET_ERROR' && e.affectedAccount && own(openAccountErrors, e.affectedAccount)));
@@ -392,17 +478,26 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
     }
   }
 
+  // This batch's digests, in an item of their own; a run of the earlier layout moves its digests there too.
+  const appliedEvents: AppliedEvents = {
+    jobId,
+    runDate,
+    n: (current?.appliedEventItems ?? 0) + 1,
+    digests: current?.appliedEvents ? Buffer.concat([current.appliedEvents, freshDigests]) : freshDigests,
+    expiresAt: expiresAt(ctx.now, ctx.settings.stateRetentionDays),
+  };
   run = {
     ...run,
     groups,
     appliedBatches: [...applied, batch.batchKey].slice(-APPLIED_BATCHES_CAP),
-    appliedEvents: withApplied(current?.appliedEvents, freshDigests),
+    appliedEventItems: appliedEvents.n,
+    appliedEvents: undefined,
     pendingAlerts: withIds(current?.pendingAlerts, alerts.map((a) => a.id)),
     version: (current?.version ?? 0) + 1,
     expiresAt: expiresAt(ctx.now, ctx.settings.stateRetentionDays),
   };
   const endedNow = (status === 'COMPLETED' || status === 'CANCELLED') && !TERMINAL.has(current?.status ?? '') ? status : undefined;
-  return { duplicate: false, duplicateEvents, freshEvents: fresh, run, alerts, suppressed, inhibited, silenced, known, ...(endedNow ? { ended: endedNow } : {}) };
+  return { duplicate: false, duplicateEvents, freshEvents: fresh, run, appliedEvents, alerts, suppressed, inhibited, silenced, known, ...(endedNow ? { ended: endedNow } : {}) };
 }
 
 /** What a silence is asked about one job log event. */

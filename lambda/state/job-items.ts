@@ -3,6 +3,9 @@ import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping
 import type { Item } from './store';
 import { GSI1, GSI2, keys, utcDay } from './table';
 
+/** The size of one log event digest (job-log/applied-events.ts). */
+export const DIGEST_BYTES = 8;
+
 /**
  * The job-log room's stored aggregates: the job item (JOB#<jobId> / JOB) and one run item per run
  * (JOB#<jobId> / RUN#<runDate>). The job-log reducers (lambda/job-log/run-state.ts) own their facts; the
@@ -124,7 +127,9 @@ export interface RunState extends Bookkeeping {
   readonly summarized?: SummarySnapshot;
   /** Batch keys already applied to this run (a batch redelivered whole changes nothing). */
   readonly appliedBatches: readonly string[];
-  /** Digests of the log events applied to this run, newest last (see job-log/applied-events.ts). */
+  /** How many applied-events items the run has: one per batch applied, numbered from 1 (job-log/applied-events.ts). */
+  readonly appliedEventItems?: number;
+  /** Digests of the log events applied to this run, as runs written before applied-events items kept them. */
   readonly appliedEvents?: Uint8Array;
   readonly sweeper?: RunSweeperMarks;
 }
@@ -172,6 +177,22 @@ const list = z.pipe(
 const RunGroupSchema = z.object({ count, firstAt: text, lastAt: text, lastAlertAt: optionalText, alerts: count });
 const AffectedSetSchema = z.object({ buckets: z.array(text), accounts: z.array(text), total: count });
 const RunFingerprintSchema = z.object({ resources: map(z.array(text)), partial: list });
+/**
+ * The fingerprint is stored as one JSON string: up to 200 names, written at every batch, cost far less to
+ * marshal and check as one attribute than as a list per error type (as runs written before kept it).
+ */
+const StoredFingerprintSchema = z.pipe(
+  z.transform((stored: unknown, ctx) => {
+    if (typeof stored !== 'string') return stored;
+    try {
+      return JSON.parse(stored) as unknown;
+    } catch {
+      ctx.issues.push({ code: 'custom', message: 'not JSON', input: stored });
+      return z.NEVER;
+    }
+  }),
+  RunFingerprintSchema,
+);
 const SilencedEventsSchema = z.object({ author: text, reason: text, endsAt: text, events: map(count) });
 const SummarySnapshotSchema = z.object({ status: text, bucketsMatched: count, errors: z.record(z.string(), count) });
 const RunSweeperSchema = z.object({
@@ -203,7 +224,7 @@ const RunItemSchema = z.object({
   errors: map(count),
   affected: map(AffectedSetSchema),
   openAccountErrors: map(text),
-  fingerprint: z.optional(RunFingerprintSchema),
+  fingerprint: z.optional(StoredFingerprintSchema),
   silenced: z.optional(map(SilencedEventsSchema)),
   groups: map(RunGroupSchema),
   statusEvents: list,
@@ -211,6 +232,7 @@ const RunItemSchema = z.object({
   summaryVersion: z.optional(count),
   summarized: z.optional(SummarySnapshotSchema),
   appliedBatches: list,
+  appliedEventItems: z.optional(count),
   appliedEvents: z.optional(z.instanceof(Uint8Array)),
   sweeper: z.optional(RunSweeperSchema),
 });
@@ -283,7 +305,7 @@ export const RunCodec = itemCodec(
       errors: { ...run.errors },
       affected: { ...run.affected },
       openAccountErrors: { ...run.openAccountErrors },
-      fingerprint: run.fingerprint && { resources: { ...run.fingerprint.resources }, partial: run.fingerprint.partial },
+      fingerprint: run.fingerprint && JSON.stringify({ resources: run.fingerprint.resources, partial: run.fingerprint.partial }),
       silenced: run.silenced && Object.fromEntries(Object.entries(run.silenced).map(([id, s]) => [id, { ...s, events: { ...s.events } }])),
       groups: { ...run.groups },
       statusEvents: run.statusEvents,
@@ -291,6 +313,7 @@ export const RunCodec = itemCodec(
       summaryVersion: run.summaryVersion,
       summarized: run.summarized,
       appliedBatches: run.appliedBatches,
+      appliedEventItems: run.appliedEventItems,
       appliedEvents: run.appliedEvents,
       sweeper: run.sweeper,
       ...(OPEN_RUN_STATUSES.has(run.status) ? { gsi1pk: GSI1.openRun, gsi1sk: `${run.jobId}#${run.runDate}` } : {}),
@@ -298,6 +321,34 @@ export const RunCodec = itemCodec(
       ...bookkeepingItem(run),
     }),
   (parsed): RunState => withoutKeys(parsed),
+);
+
+/** The digests of the log events one batch applied to a run (the n-th batch applied to it). */
+export interface AppliedEvents {
+  readonly jobId: string;
+  readonly runDate: string;
+  readonly n: number;
+  /** 8 bytes per log event id (job-log/applied-events.ts). */
+  readonly digests: Uint8Array;
+  readonly expiresAt: number;
+}
+
+const AppliedEventsSchema = z.object({
+  pk: text,
+  sk: text,
+  jobId: text,
+  runDate: text,
+  n: count,
+  digests: z.instanceof(Uint8Array).check(z.refine((d) => d.byteLength % DIGEST_BYTES === 0, `not a whole number of ${DIGEST_BYTES}-byte digests`)),
+  expiresAt: count,
+});
+
+/** An applied-events item: written once, with the run's write, and never changed (it expires with the run). */
+export const AppliedEventsCodec = itemCodec(
+  'applied events',
+  AppliedEventsSchema,
+  (a: AppliedEvents) => ({ ...keys.runAppliedEvents(a.jobId, a.runDate, a.n), jobId: a.jobId, runDate: a.runDate, n: a.n, digests: a.digests, expiresAt: a.expiresAt }),
+  (parsed): AppliedEvents => withoutKeys(parsed),
 );
 
 /** The job item. A job known to be periodic is listed in PERIODIC_JOB for the sweeper. */

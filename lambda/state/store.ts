@@ -164,13 +164,26 @@ export class StateStore {
     });
   }
 
-  /** Every page of one query, live items only. */
-  private async queryAll(query: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Item[]> {
+  /**
+   * The same items newest first (descending sort key), read page by page while `wanted` asks for more: given
+   * the items read so far, how many more the next page may hold (0 stops). Reads no more than it needs.
+   */
+  async listPrefixNewestFirst(pk: string, skPrefix: string, wanted: (items: readonly Item[]) => number): Promise<Item[]> {
+    return this.queryAll(
+      { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix }, ConsistentRead: true, ScanIndexForward: false },
+      wanted,
+    );
+  }
+
+  /** Pages of one query, live items only: every page, or as many as `wanted` asks for (see listPrefixNewestFirst). */
+  private async queryAll(query: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey' | 'Limit'>, wanted?: (items: readonly Item[]) => number): Promise<Item[]> {
     const items: Item[] = [];
     let start: Record<string, unknown> | undefined;
     do {
+      const limit = wanted?.(items);
+      if (limit !== undefined && limit <= 0) break;
       this.requests.reads++;
-      const out = await this.doc.send(new QueryCommand({ TableName: this.tableName, ...query, ExclusiveStartKey: start }));
+      const out = await this.doc.send(new QueryCommand({ TableName: this.tableName, ...query, ExclusiveStartKey: start, Limit: limit }));
       for (const item of out.Items ?? []) {
         const liveItem = this.live(item);
         if (liveItem) items.push(liveItem);

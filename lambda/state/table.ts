@@ -8,6 +8,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * Items (pk / sk):
  *   JOB#<jobId> / JOB                   job record: name, kind, current run, recent run starts
  *   JOB#<jobId> / RUN#<runDate>         run record: status, counts, groups, applied batches, pending alerts
+ *   JOB#<jobId> / APPLIED#<runDate>#<n> the digests of the log events the run's n-th batch applied (dedupe;
+ *                                       job-log/applied-events.ts), written with the run
  *   ALERT#<alertId> / ALERT             outbox: the alert, PENDING, SENDING while claimed (under a lease), then
  *                                       SENT once SNS took it (layout: delivery/alert-item.ts)
  *   EVENT#<eventId> / EVENT             an EventBridge event already applied (dedupe of redeliveries), with
@@ -74,10 +76,14 @@ export function keyPart(value: string): string {
 }
 
 const k = keyPart;
+const appliedEventsPrefix = (runDate: string) => `APPLIED#${k(runDate)}#`;
 
 export const keys = {
   job: (jobId: string) => ({ pk: `JOB#${k(jobId)}`, sk: 'JOB' }),
   run: (jobId: string, runDate: string) => ({ pk: `JOB#${k(jobId)}`, sk: `RUN#${k(runDate)}` }),
+  /** Numbered with 10 digits so that the sort key orders them: one Query reads a run's newest first. */
+  runAppliedEvents: (jobId: string, runDate: string, n: number) => ({ pk: `JOB#${k(jobId)}`, sk: `${appliedEventsPrefix(runDate)}${String(n).padStart(10, '0')}` }),
+  runAppliedEventsPrefix: (runDate: string) => appliedEventsPrefix(runDate),
   alert: (alertId: string) => ({ pk: `ALERT#${k(alertId)}`, sk: 'ALERT' }),
   event: (eventId: string) => ({ pk: `EVENT#${k(eventId)}`, sk: 'EVENT' }),
   /** Under the job's partition, so the run summary lists a run's findings with one query (runFindingsPrefix). */

@@ -39,6 +39,37 @@ describe('truncateText', () => {
     expect(out).toBe('ab🔥…');
     expect(truncateText('e\u0301e\u0301e\u0301e\u0301', 4)).toBe('e\u0301…');
   });
+  it('cuts where the grapheme segmenter cuts, ASCII text included (which it cuts without segmenting)', () => {
+    // The oracle: the cut made by segmenting every text, as truncateText did before its ASCII shortcut.
+    const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+    const oracle = (text: string, max: number) => {
+      if (text.length <= max) return text;
+      const budget = max - 1;
+      let cut = '';
+      for (const { segment } of segmenter.segment(text)) {
+        if (cut.length + segment.length > budget) break;
+        cut += segment;
+      }
+      const space = cut.lastIndexOf(' ');
+      if (space > 0 && space >= budget * 0.8) cut = cut.slice(0, space);
+      return cut.trimEnd() + '…';
+    };
+    // Each mutation puts a character that joins or splits graphemes at, just before or just after the cut.
+    const joiners = ['\u0301', '\u200d', '\ufe0f', '\r\n', '\n', '\t', '🔥', '\ud83c', '\u0e33', '\u1100\u1161', 'é', ' ', '~'];
+    const base = 'the quick brown fox jumps over the lazy dog 0123456789';
+    let compared = 0;
+    for (const max of [2, 5, 10, 17, 30]) {
+      for (let at = Math.max(0, max - 4); at <= max + 2; at++) {
+        for (const j of joiners) {
+          const text = base.slice(0, at) + j + base.slice(at);
+          expect(truncateText(text, max)).toBe(oracle(text, max));
+          compared++;
+        }
+      }
+      expect(truncateText(base, max)).toBe(oracle(base, max));
+    }
+    expect(compared).toBeGreaterThan(300);
+  });
 });
 
 describe('cleanLine / cleanParagraph', () => {

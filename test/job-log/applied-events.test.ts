@@ -1,20 +1,43 @@
-import { APPLIED_EVENTS_CAP, appliedSet, digestKey, digestOf, withApplied } from '../../lambda/job-log/applied-events';
+import { createHash } from 'node:crypto';
+import { APPLIED_EVENTS_CAP, DigestSet, digestBytes, digestOf, mayHaveApplied, newestDigests } from '../../lambda/job-log/applied-events';
 
-describe('applied log events: a bounded set of digests', () => {
-  test('remembers every id up to the cap, then drops the oldest first', () => {
-    const ids = Array.from({ length: APPLIED_EVENTS_CAP + 3 }, (_, i) => `3195310660696698337880902507980421114328961542${String(i).padStart(10, '0')}`);
-    const stored = withApplied(withApplied(undefined, ids.slice(0, APPLIED_EVENTS_CAP).map(digestOf)), ids.slice(APPLIED_EVENTS_CAP).map(digestOf));
-    const set = appliedSet(stored);
-    expect(set.size).toBe(APPLIED_EVENTS_CAP);
-    expect(stored.byteLength).toBe(APPLIED_EVENTS_CAP * 8);
-    expect([0, 1, 2].map((i) => set.has(digestKey(digestOf(ids[i]))))).toEqual([false, false, false]);
-    expect([3, APPLIED_EVENTS_CAP, APPLIED_EVENTS_CAP + 2].map((i) => set.has(digestKey(digestOf(ids[i]))))).toEqual([true, true, true]);
+const digestsOf = (logEventIds: readonly string[]) => digestBytes(logEventIds.map(digestOf));
+
+const ids = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `3195310660696698337880902507980421114328961542${String(from + i).padStart(10, '0')}`);
+const has = (set: DigestSet, id: string) => set.has(digestOf(id));
+
+describe('applied log events: digests, and when a batch must look them up', () => {
+  test('stored digests are the first 8 bytes of each id\'s SHA-1, one after the other (the layout items already hold)', () => {
+    const all = digestsOf(['a', 'b', 'c']);
+    expect(all.length).toBe(24);
+    expect(all.subarray(8, 16)).toEqual(createHash('sha1').update('b').digest().subarray(0, 8));
+    expect(new DigestSet([all]).has(digestOf('c'))).toBe(true);
+    expect(new DigestSet([all]).has(digestOf('x'))).toBe(false);
   });
 
-  test('reads the binary attribute as DynamoDB returns it (a Uint8Array view, not a Buffer)', () => {
-    const digests = ['a', 'b'].map(digestOf);
-    const raw = new Uint8Array(Buffer.concat(digests));
-    expect(appliedSet(raw)).toEqual(new Set(digests.map(digestKey)));
-    expect(appliedSet(undefined).size).toBe(0);
+  test('the newest digests: items read newest first, taken until they hold the cap, the oldest cut to fit it', () => {
+    const batches = [ids(APPLIED_EVENTS_CAP - 5, 0), ids(4, APPLIED_EVENTS_CAP - 5), ids(4, APPLIED_EVENTS_CAP - 1)];
+    const itemsNewestFirst = batches.map(digestsOf).reverse();
+    const set = new DigestSet(newestDigests([...itemsNewestFirst, digestsOf(['older than every item'])]));
+    expect(set.size).toBe(APPLIED_EVENTS_CAP);
+    const all = batches.flat();
+    expect(all.slice(0, 3).map((id) => has(set, id))).toEqual([false, false, false]);
+    expect([all[3], all[APPLIED_EVENTS_CAP], all.at(-1)!].map((id) => has(set, id))).toEqual([true, true, true]);
+    expect(has(set, 'older than every item')).toBe(false);
+    expect(new DigestSet(newestDigests(itemsNewestFirst, 2)).size).toBe(2);
+  });
+
+  test('reads digests as DynamoDB returns them (a Uint8Array view, not a Buffer)', () => {
+    const raw = new Uint8Array(digestsOf(['a', 'b']));
+    expect(has(new DigestSet([raw]), 'b')).toBe(true);
+    expect(new DigestSet().size).toBe(0);
+  });
+
+  test('only a batch with an event no newer than the run\'s newest may repeat one', () => {
+    const run = { lastEventAt: '2024-04-14T17:11:30.574809Z' };
+    expect(mayHaveApplied(undefined, [{ occurredAt: '2000-01-01T00:00:00Z' }])).toBe(false);
+    expect(mayHaveApplied(run, [{ occurredAt: '2024-04-14T17:11:30.57481Z' }, { occurredAt: '2024-04-14T19:11:30.574809+02:00' }])).toBe(false);
+    expect(mayHaveApplied(run, [{ occurredAt: '2024-04-14T18:00:00Z' }, { occurredAt: run.lastEventAt }])).toBe(true);
+    expect(mayHaveApplied(run, [{ occurredAt: '2024-04-14T17:11:30Z' }])).toBe(true);
   });
 });

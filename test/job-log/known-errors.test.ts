@@ -1,6 +1,7 @@
 import type { Alert } from '../../lambda/core/alert';
 import { compareRuns, FINGERPRINT_CAP, resourceKey, withResources } from '../../lambda/job-log/run-compare';
 import type { SilenceSource } from '../../lambda/silences/cache';
+import { RunCodec } from '../../lambda/state/job-items';
 import { at, bucketError, jobStream } from '../fixtures/job-log/streams';
 import { logEvent } from '../support/cloudwatch';
 import { harness, type Harness } from './helpers';
@@ -164,7 +165,7 @@ describe('three consecutive runs of a daily job: a known bucket, a new bucket, t
       const n1 = nightly(NIGHTS[0]);
       await h.send([n1.started()]);
       for (const i of order) await h.send([logEvent(n1.denied(buckets[i], i + 1))]);
-      results.push((await h.run('job-daily', NIGHTS[0]))?.fingerprint);
+      results.push(RunCodec.decode((await h.run('job-daily', NIGHTS[0]))!).fingerprint);
     }
     expect(results[0]).toEqual({ resources: { BUCKET_ACCESS_DENIED: ['b:a', 'b:b', 'b:c', 'b:d', 'b:e'] }, partial: [] });
     expect(results[1]).toEqual(results[0]);
@@ -184,6 +185,24 @@ describe('the fingerprint bound', () => {
     expect(forward.resources.ACCOUNT_ACCESS_DENIED).toEqual(['a:111122223333']);
     expect(forward.resources.BUCKET_ACCESS_DENIED).toHaveLength(FINGERPRINT_CAP - 1);
     expect(withResources(undefined, pairs(FINGERPRINT_CAP)).partial).toEqual([]);
+  });
+
+  test('batch after batch, the fingerprint is the smallest pairs of everything added, and the types that lost some are partial', () => {
+    let x = 7;
+    const rnd = (n: number) => (x = (x * 48271) % 2147483647) % n;
+    const types = ['BUCKET_ACCESS_DENIED', 'BUCKET_DOES_NOT_EXIST', 'ACCOUNT_ACCESS_DENIED'];
+    const seen: (readonly [string, string])[] = [];
+    let f = withResources(undefined, []);
+    for (let batch = 0; batch < 12; batch++) {
+      const added = Array.from({ length: rnd(120) }, () => [types[rnd(3)], `b:bucket-${rnd(400)}`] as const);
+      seen.push(...added);
+      f = withResources(f, added);
+      const union = [...new Set(seen.map(([t, r]) => `${t}\u0000${r}`))].sort();
+      const kept = union.slice(0, FINGERPRINT_CAP);
+      expect(Object.entries(f.resources).flatMap(([t, rs]) => rs.map((r) => `${t}\u0000${r}`)).sort()).toEqual(kept);
+      expect(f.partial).toEqual([...new Set(union.slice(FINGERPRINT_CAP).map((p) => p.split('\u0000')[0]))].sort());
+    }
+    expect(f.partial.length).toBeGreaterThan(0);
   });
 
   test('a name longer than any bucket name is kept short and unique: the fingerprint stays bounded whatever the events say', () => {
