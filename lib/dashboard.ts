@@ -35,6 +35,11 @@ export interface PipelineDashboardProps {
   /** The functions that take events (BadRecords, EventsProcessed, ...); the sweeper takes none. */
   readonly eventFunctions: readonly DashboardFunction[];
   readonly jobLog: DashboardFunction;
+  /** The functions SQS queues feed (findings, API calls): the ones whose records can be retried. */
+  readonly queueFunctions: readonly DashboardFunction[];
+  /** The queues EventBridge delivers findings and API calls to, and the alarm on the findings queue's backlog. */
+  readonly eventQueues: readonly { readonly name: string; readonly queue: sqs.IQueue }[];
+  readonly backlogAlarm: cloudwatch.Alarm;
   /** Whether API-call alerts are on (the function exists). */
   readonly apiCalls: boolean;
   /** Every failure and dead-letter queue, by the name `macie-alerts redrive --queue` takes. */
@@ -98,6 +103,27 @@ export class PipelineDashboard extends Construct {
           props.alertTopic.metricNumberOfNotificationsFailed({ label: 'SNS notifications failed (alert topic)', period: PERIOD, statistic: 'Sum' }),
           props.alarmTopic.metricNumberOfNotificationsFailed({ label: 'SNS notifications failed (alarm topic)', period: PERIOD, statistic: 'Sum' }),
           ...functions.map((f) => plain('PublishFailures', f, `alerts SNS did not take: ${f.label}`)),
+        ],
+        12,
+      ),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Findings and API-call queues: backlog (records waiting, age of the oldest)',
+        left: props.eventQueues.map(({ name, queue }) => queue.metricApproximateNumberOfMessagesVisible({ label: `waiting: ${name}`, period: PERIOD, statistic: 'Maximum' })),
+        right: props.eventQueues.map(({ name, queue }) => queue.metricApproximateAgeOfOldestMessage({ label: `oldest (s): ${name}`, period: PERIOD, statistic: 'Maximum' })),
+        leftYAxis: { label: 'records', showUnits: false, min: 0 },
+        rightYAxis: { label: 'seconds', showUnits: false, min: 0 },
+        rightAnnotations: [props.backlogAlarm.toAnnotation()],
+        width: 12,
+        height: 6,
+        legendPosition: cloudwatch.LegendPosition.BOTTOM,
+      }),
+      graph(
+        'Retries: possible repeats published, records back to their queue',
+        [
+          ...functions.map((f) => plain('AlertsRepublished', f, `republished (labelled): ${f.label}`)),
+          ...props.queueFunctions.map((f) => plain('RecordsRetried', f, `records retried: ${f.label}`)),
         ],
         12,
       ),

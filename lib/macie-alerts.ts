@@ -65,9 +65,10 @@ export interface TeamsChannel {
 
 export interface MacieAlertsProps {
   /**
-   * Pipeline behaviour (thresholds, repeat intervals, retention, severity overrides, knownErrors); validated with
-   * resolveSettings and passed to the handlers as environment variables.
-   * @default DEFAULT_SETTINGS
+   * Pipeline behaviour (thresholds, repeat intervals, retention, severity overrides, knownErrors, the daily
+   * digest's hour `digestHourUtc`); validated with resolveSettings and passed to the handlers as environment
+   * variables.
+   * @default DEFAULT_SETTINGS (no digest)
    */
   readonly pipelineSettings?: Partial<Record<keyof PipelineSettings, unknown>>;
   /**
@@ -209,6 +210,21 @@ export const MAX_RECEIVE_COUNT = 5;
  */
 export const QUEUE_HANDLER_TIMEOUT = Duration.minutes(2);
 
+/** How long a record a handler took stays hidden: 6 times the function's timeout, plus the batching window. */
+export function queueVisibilityTimeout(functionTimeout: Duration, windowSeconds: number): Duration {
+  return Duration.seconds(VISIBILITY_TIMEOUT_FACTOR * functionTimeout.toSeconds() + windowSeconds);
+}
+
+/**
+ * The findings queue's alarm on its oldest record: a record the function failed once comes back after the
+ * visibility timeout (about 12 minutes; a retry, not yet a problem). One older than that by this margin was
+ * failed again, or nothing is taking records from the queue (the function throttled, broken, its mapping
+ * disabled), or a backlog is bigger than findingsMaxConcurrency works off: alerts are that late. A burst of
+ * findings is worked off in about a minute, so it never gets here; the dead-letter queue's alarm comes only
+ * after 5 receives, about an hour.
+ */
+export const FINDINGS_BACKLOG_ALARM_MARGIN = Duration.minutes(5);
+
 /**
  * Everything the pipeline needs in one Region: Macie job log subscription, finding and API-call rules, the
  * sweeper, the state table, the alert topic with per-subscriber filter policies, chat, and alarms on the
@@ -234,6 +250,8 @@ export class MacieAlerts extends Construct {
   readonly settings: PipelineSettings;
   readonly batching: BatchingSettings;
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** On the age of the oldest record in findingsQueue (FINDINGS_BACKLOG_ALARM_MARGIN says why its threshold). */
+  readonly findingsBacklogAlarm: cloudwatch.Alarm;
   /** Undefined when `dashboard: false`. */
   readonly dashboard?: cloudwatch.Dashboard;
 
@@ -308,7 +326,7 @@ export class MacieAlerts extends Construct {
     );
 
     // --- State table (layout shared with the handlers through lambda/state/table.ts).
-    const { partitionKey, sortKey, ttlAttribute, gsi1 } = TABLE_KEYS;
+    const { partitionKey, sortKey, ttlAttribute, gsi1, gsi2 } = TABLE_KEYS;
     this.table = new dynamodb.TableV2(this, 'StateTable', {
       partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: sortKey, type: dynamodb.AttributeType.STRING },
@@ -322,6 +340,14 @@ export class MacieAlerts extends Construct {
           partitionKey: { name: gsi1.partitionKey, type: dynamodb.AttributeType.STRING },
           sortKey: { name: gsi1.sortKey, type: dynamodb.AttributeType.STRING },
           projectionType: dynamodb.ProjectionType.ALL,
+        },
+        {
+          // The daily digest's: only the few attributes it reads, none of which changes after a write.
+          indexName: gsi2.indexName,
+          partitionKey: { name: gsi2.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: gsi2.sortKey, type: dynamodb.AttributeType.STRING },
+          projectionType: dynamodb.ProjectionType.INCLUDE,
+          nonKeyAttributes: [...gsi2.projected],
         },
       ],
       removalPolicy,
@@ -383,6 +409,13 @@ export class MacieAlerts extends Construct {
       windowSeconds: this.batching.findingsBatchWindowSeconds,
       maxConcurrency: this.batching.findingsMaxConcurrency,
     });
+    const findingsBacklog = queueVisibilityTimeout(QUEUE_HANDLER_TIMEOUT, this.batching.findingsBatchWindowSeconds).plus(FINDINGS_BACKLOG_ALARM_MARGIN);
+    this.findingsBacklogAlarm = this.alarm(
+      'FindingsQueueBacklog',
+      `The oldest finding in FindingsQueue waited more than ${Math.round(findingsBacklog.toSeconds() / 60)} minutes: it failed more than once, or nothing is reading the queue (see docs/operations.md)`,
+      this.findingsQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      findingsBacklog.toSeconds(),
+    );
     const minScore = Math.max(1, severityScore(this.settings.minFindingSeverity));
     new events.Rule(this, 'FindingRule', {
       description: 'Macie findings, not archived, at or above the minimum severity',
@@ -427,7 +460,7 @@ export class MacieAlerts extends Construct {
     this.sweeper = this.handler({
       id: 'Sweeper',
       entry: 'sweeper.ts',
-      description: 'Scheduled: stuck runs, missed periodic runs, undelivered alerts',
+      description: 'Scheduled: stuck runs, missed periodic runs, undelivered alerts, the daily digest',
       memorySize: 256,
       timeout: Duration.minutes(5),
       invokedBy: 'async',
@@ -521,7 +554,7 @@ export class MacieAlerts extends Construct {
     return fn;
   }
 
-  /** Item-level access only; the index only for the sweeper (it lists open runs and pending alerts). */
+  /** Item-level access only; the indexes only for the sweeper (it lists open runs and pending alerts, and reads the digest's). */
   private grantState(role: iam.Role, queriesIndex: boolean): void {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -537,8 +570,9 @@ export class MacieAlerts extends Construct {
       }),
     );
     if (queriesIndex) {
+      const { gsi1, gsi2 } = TABLE_KEYS;
       role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${TABLE_KEYS.gsi1.indexName}`] }),
+        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [gsi1, gsi2].map((index) => `${this.table.tableArn}/index/${index.indexName}`) }),
       );
     }
   }
@@ -594,7 +628,7 @@ export class MacieAlerts extends Construct {
     const queue = new sqs.Queue(this, id, {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      visibilityTimeout: Duration.seconds(VISIBILITY_TIMEOUT_FACTOR * functionTimeout.toSeconds() + batching.windowSeconds),
+      visibilityTimeout: queueVisibilityTimeout(functionTimeout, batching.windowSeconds),
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: deadLetters, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
@@ -614,17 +648,18 @@ export class MacieAlerts extends Construct {
     return new targets.SqsQueue(queue, this.ruleDelivery(ruleId, queue.node.id));
   }
 
-  private alarm(id: string, description: string, metric: cloudwatch.IMetric): void {
+  private alarm(id: string, description: string, metric: cloudwatch.IMetric, threshold = 0): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, `${id}Alarm`, {
       alarmDescription: `Macie alerts pipeline (category PIPELINE): ${description}`,
       metric,
-      threshold: 0,
+      threshold,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     alarm.addAlarmAction(new SnsAction(this.alarmTopic));
     this.alarms.push(alarm);
+    return alarm;
   }
 
   private logsMetric(metricName: 'DeliveryErrors' | 'DeliveryThrottling'): cloudwatch.Metric {
@@ -751,6 +786,12 @@ export class MacieAlerts extends Construct {
       functions: this.functions,
       eventFunctions: this.functions.filter((f) => f.fn !== this.sweeper),
       jobLog: byFunction(this.jobLogHandler),
+      queueFunctions: [this.findingsHandler, this.apiCallHandler].flatMap((fn) => (fn ? [byFunction(fn)] : [])),
+      eventQueues: [
+        { name: 'findings', queue: this.findingsQueue },
+        ...(this.apiCallQueue ? [{ name: 'api-calls', queue: this.apiCallQueue }] : []),
+      ],
+      backlogAlarm: this.findingsBacklogAlarm,
       apiCalls: this.apiCallHandler !== undefined,
       queues: this.failureQueues().map(({ queue, entry }) => ({ name: entry.name, queue })),
       alertTopic: this.alertTopic,

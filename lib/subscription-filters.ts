@@ -7,17 +7,23 @@ import type { Subscriber, SubscriberKind } from './context-settings';
  *
  * Keys are the message attributes the publisher sets on every alert: severityScore (Number), category
  * (String), sample (String "true"/"false"). SNS allows at most 5 keys and 150 value combinations; this uses
- * at most 3 keys and 11 x 1 x 1 combinations.
+ * at most 3 keys and 12 x 1 x 1 combinations (with `$or`, 1 + 11: SNS counts each branch).
+ *
+ * The daily digest is INFO. A subscriber whose categories name DIGEST asked for it, so it gets it whatever
+ * its minimum severity: the policy is then `$or` of the digest and the rest (SNS's OR operator).
  */
 export type FilterPolicyJson = Record<string, unknown[]>;
 
 export function alertFilterPolicy(subscriber: Subscriber, kind: SubscriberKind): FilterPolicyJson | undefined {
   const policy: FilterPolicyJson = {};
   const minScore = severityScore(subscriber.minSeverity ?? 'INFO');
-  if (minScore > 0) policy.severityScore = [{ numeric: ['>=', minScore] }];
-  if (subscriber.categories && subscriber.categories.length > 0) {
-    // PIPELINE alerts (the pipeline reporting on itself) reach everyone who relies on it.
-    policy.category = [...new Set([...subscriber.categories, 'PIPELINE'])];
+  const severity: FilterPolicyJson = minScore > 0 ? { severityScore: [{ numeric: ['>=', minScore] }] } : {};
+  // PIPELINE alerts (the pipeline reporting on itself) reach everyone who relies on it.
+  const categories = subscriber.categories && subscriber.categories.length > 0 ? [...new Set([...subscriber.categories, 'PIPELINE'])] : undefined;
+  if (categories?.includes('DIGEST') && minScore > 0) {
+    policy.$or = [{ category: ['DIGEST'] }, { ...severity, category: categories.filter((c) => c !== 'DIGEST') }];
+  } else {
+    Object.assign(policy, severity, categories ? { category: categories } : {});
   }
   // Nobody is paged by SMS for Macie's sample findings.
   if (kind === 'sms') policy.sample = ['false'];

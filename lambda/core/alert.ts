@@ -12,6 +12,7 @@ export const ALERT_CATEGORIES = [
   'API_CALL',
   'STUCK_RUN',
   'PIPELINE',
+  'DIGEST',
 ] as const;
 export type AlertCategory = (typeof ALERT_CATEGORIES)[number];
 

@@ -24,6 +24,11 @@ export interface PipelineSettings {
    * alerts it like a new one.
    */
   readonly knownErrors: KnownErrors;
+  /**
+   * The hour (UTC, 0 to 23) at which the sweeper sends the daily digest of the 24 hours before it; undefined:
+   * no digest (the default).
+   */
+  readonly digestHourUtc: number | undefined;
 }
 
 export const KNOWN_ERRORS = ['alert', 'summary'] as const;
@@ -37,7 +42,15 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
   stateRetentionDays: 90,
   severityOverrides: {},
   knownErrors: 'summary',
+  digestHourUtc: undefined,
 };
+
+/**
+ * With the digest on, state must outlive its window by up to two days: the digest of the 24 h before an hour
+ * is built at the first sweep after it (a sweep may be a day apart) and may be the one catching up a day the
+ * sweeper missed, so it reads alerts up to 3 days old.
+ */
+export const DIGEST_MIN_RETENTION_DAYS = 3;
 
 /** Environment variable names set by the construct and read by the handlers. */
 export const ENV = {
@@ -50,6 +63,7 @@ export const ENV = {
   stateRetentionDays: 'STATE_RETENTION_DAYS',
   severityOverrides: 'SEVERITY_OVERRIDES',
   knownErrors: 'KNOWN_ERRORS',
+  digestHourUtc: 'DIGEST_HOUR_UTC',
 } as const;
 
 export class SettingsError extends Error {
@@ -79,6 +93,14 @@ function severity(setting: string, value: unknown): Severity {
 function knownErrors(value: unknown): KnownErrors {
   if (!(KNOWN_ERRORS as readonly unknown[]).includes(value)) throw new SettingsError('knownErrors', value, `expected ${KNOWN_ERRORS.join(' or ')}`);
   return value as KnownErrors;
+}
+
+/** A whole hour of the UTC day, or off (undefined, '' or "off"). */
+function digestHour(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '' || value === 'off') return undefined;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d{1,2}\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 23) throw new SettingsError('digestHourUtc', value, 'expected a whole hour from 0 to 23 (UTC), or off');
+  return n;
 }
 
 /** Accepts an object {EVENT_TYPE: SEVERITY}, its JSON, or "EVENT_TYPE=SEVERITY,..." (handy with `-c`). */
@@ -120,7 +142,7 @@ export function parseSeverityOverrides(setting: string, value: unknown): Record<
  */
 export function resolveSettings(input: Partial<Record<keyof PipelineSettings, unknown>> = {}): PipelineSettings {
   const d = DEFAULT_SETTINGS;
-  return {
+  const settings: PipelineSettings = {
     minFindingSeverity: input.minFindingSeverity === undefined ? d.minFindingSeverity : severity('minFindingSeverity', input.minFindingSeverity),
     repeatIntervalMinutes: input.repeatIntervalMinutes === undefined ? d.repeatIntervalMinutes : positiveNumber('repeatIntervalMinutes', input.repeatIntervalMinutes, 7 * 24 * 60),
     policyFindingRepeatHours: input.policyFindingRepeatHours === undefined ? d.policyFindingRepeatHours : positiveNumber('policyFindingRepeatHours', input.policyFindingRepeatHours, 24 * 30),
@@ -128,7 +150,16 @@ export function resolveSettings(input: Partial<Record<keyof PipelineSettings, un
     stateRetentionDays: input.stateRetentionDays === undefined ? d.stateRetentionDays : positiveNumber('stateRetentionDays', input.stateRetentionDays, 3650),
     severityOverrides: parseSeverityOverrides('severityOverrides', input.severityOverrides),
     knownErrors: input.knownErrors === undefined ? d.knownErrors : knownErrors(input.knownErrors),
+    digestHourUtc: digestHour(input.digestHourUtc),
   };
+  if (settings.digestHourUtc !== undefined && settings.stateRetentionDays < DIGEST_MIN_RETENTION_DAYS) {
+    throw new SettingsError(
+      'stateRetentionDays',
+      input.stateRetentionDays,
+      `the daily digest (digestHourUtc=${settings.digestHourUtc}) reads alerts up to ${DIGEST_MIN_RETENTION_DAYS} days old: keep state at least ${DIGEST_MIN_RETENTION_DAYS} days`,
+    );
+  }
+  return settings;
 }
 
 /**
@@ -216,6 +247,8 @@ export function settingsToEnv(settings: PipelineSettings): Record<string, string
     [ENV.stateRetentionDays]: String(settings.stateRetentionDays),
     [ENV.severityOverrides]: JSON.stringify(settings.severityOverrides),
     [ENV.knownErrors]: settings.knownErrors,
+    // Only when on: an absent variable is the default (off).
+    ...(settings.digestHourUtc !== undefined ? { [ENV.digestHourUtc]: String(settings.digestHourUtc) } : {}),
   };
 }
 
@@ -228,6 +261,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): PipelineSettings {
     stateRetentionDays: env[ENV.stateRetentionDays],
     severityOverrides: env[ENV.severityOverrides],
     knownErrors: env[ENV.knownErrors],
+    digestHourUtc: env[ENV.digestHourUtc],
   });
 }
 

@@ -1,8 +1,9 @@
 import * as z from 'zod/mini';
-import type { Alert } from '../core/alert';
+import { ALERT_CATEGORIES, type AffectedResources, type Alert, type AlertCategory } from '../core/alert';
+import { SEVERITIES, type Severity } from '../core/severity';
 import { CorruptItemError, compact, itemCodec } from '../state/codec';
 import type { Condition, Item, WriteOp } from '../state/store';
-import { GSI1, keys, type ItemKey } from '../state/table';
+import { GSI1, GSI2, keyPart, keys, utcDay, type ItemKey } from '../state/table';
 import type { PossibleRepeat } from './possible-repeat';
 
 /**
@@ -17,7 +18,8 @@ import type { PossibleRepeat } from './possible-repeat';
  * An alert with `interruptedAt` may already have reached people, so every later copy of it is labelled as a
  * possible repeat. Index keys are derived from the status: PENDING alerts are listed under PENDING_ALERT by
  * the time they became pending, SENDING ones under SENDING_ALERT by the end of their lease (so the sweeper
- * finds both), SENT ones nowhere.
+ * finds both), SENT ones nowhere. Every alert is also listed, once, in the digest's index (gsi2) under the
+ * day it was raised, with its `facts`: what the daily digest counts, without reading the body.
  */
 export type AlertDelivery =
   | { readonly status: 'PENDING'; readonly since: string }
@@ -85,6 +87,70 @@ function body(text: string, id: string, key: ItemKey): Alert {
   return parsed as Alert;
 }
 
+/**
+ * What the daily digest (lambda/sweeper/digest.ts) reads of an alert: derived from it when the item is
+ * written, projected into the digest's index. A few hundred bytes, so a Query page holds thousands.
+ */
+export interface AlertFacts {
+  readonly category: AlertCategory;
+  readonly severity: Severity;
+  readonly eventType: string;
+  readonly count: number;
+  readonly sample: boolean;
+  readonly accountId: string;
+  /** The first FACT_NAMES names of the buckets, accounts and principals it is about, and how many in all. */
+  readonly affected: readonly AffectedResources[];
+}
+
+/** Names kept per kind of resource, and characters per name: enough for the digest's top lists, bounded. */
+export const FACT_NAMES = 3;
+export const FACT_NAME_CHARS = 128;
+const FACT_KINDS: ReadonlySet<AffectedResources['kind']> = new Set(['bucket', 'account', 'principal']);
+
+/** At most `max` characters (code points, so a cut never splits a surrogate pair). */
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : [...text].slice(0, max).join('');
+}
+
+export function alertFacts(alert: Alert): AlertFacts {
+  return {
+    category: alert.category,
+    severity: alert.severity,
+    eventType: cut(alert.eventType, FACT_NAME_CHARS),
+    count: alert.count,
+    sample: alert.sample,
+    accountId: cut(alert.accountId, FACT_NAME_CHARS),
+    affected: alert.affected
+      .filter((a) => FACT_KINDS.has(a.kind))
+      .map((a) => ({ kind: a.kind, items: a.items.slice(0, FACT_NAMES).map((name) => cut(name, FACT_NAME_CHARS)), total: Math.max(a.total, a.items.length) })),
+  };
+}
+
+const factsSchema = z.object({
+  category: z.enum(ALERT_CATEGORIES),
+  severity: z.enum(SEVERITIES),
+  eventType: z.string(),
+  count: z.number(),
+  sample: z.boolean(),
+  accountId: z.string(),
+  affected: z.array(z.object({ kind: z.enum(['bucket', 'account', 'object', 'principal', 'finding']), items: z.array(z.string()), total: z.number() })),
+});
+
+/** One alert as the digest's index lists it: when it was raised, its facts, and the aggregate that owns it. */
+export interface DigestIndexEntry {
+  readonly createdAt: string;
+  readonly facts: AlertFacts;
+  readonly owner: ItemKey;
+}
+
+/** An entry of the ALERTS partitions of gsi2 (keys and projected attributes only); undefined when it is not one. */
+export function digestIndexEntry(item: Item): DigestIndexEntry | undefined {
+  const facts = factsSchema.safeParse(item.facts);
+  const { gsi2sk, ownerPk, ownerSk } = item;
+  if (!facts.success || typeof gsi2sk !== 'string' || typeof ownerPk !== 'string' || typeof ownerSk !== 'string') return undefined;
+  return { createdAt: gsi2sk.slice(0, gsi2sk.indexOf('#')), facts: facts.data, owner: { pk: ownerPk, sk: ownerSk } };
+}
+
 function indexKeys(d: AlertDelivery): Item {
   if (d.status === 'PENDING') return { gsi1pk: GSI1.pendingAlert, gsi1sk: d.since };
   if (d.status === 'SENDING') return { gsi1pk: GSI1.sendingAlert, gsi1sk: d.leaseExpiresAt };
@@ -108,6 +174,9 @@ export const alertItemCodec = itemCodec(
       sentAt: v.delivery.status === 'SENT' ? v.delivery.sentAt : undefined,
       interruptedAt: v.interruptedAt,
       ...indexKeys(v.delivery),
+      facts: alertFacts(v.alert),
+      gsi2pk: GSI2.alerts(utcDay(v.createdAt)),
+      gsi2sk: `${v.createdAt}#${keyPart(v.alert.id)}`,
       expiresAt: v.expiresAt,
     }),
   (item): OutboxAlert => {

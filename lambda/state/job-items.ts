@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from './codec';
-import { GSI1, keys } from './table';
+import type { Item } from './store';
+import { GSI1, GSI2, keys, utcDay } from './table';
 
 /** The size of one log event digest (job-log/applied-events.ts). */
 export const DIGEST_BYTES = 8;
@@ -253,12 +254,33 @@ const JobItemSchema = z.object({
   sweeper: z.optional(JobSweeperSchema),
 });
 
+/**
+ * When a run ended (completed or was cancelled) or, for a run that matched no bucket, when it found none: as
+ * toISOString writes it. Undefined while it runs, is paused, or when its time cannot be read.
+ */
+export function runEndedAt(run: Pick<RunState, 'status' | 'endedAt' | 'noBucketsAt'>): string | undefined {
+  if (OPEN_RUN_STATUSES.has(run.status) || run.status === 'UNKNOWN') return undefined;
+  const at = Date.parse(run.endedAt ?? run.noBucketsAt ?? '');
+  return Number.isFinite(at) ? new Date(at).toISOString() : undefined;
+}
+
+/** A run that ended is listed in the digest's index under the day it ended (GSI2.runsEnded). */
+function endedIndexKeys(run: RunState): Item {
+  const ended = runEndedAt(run);
+  if (ended === undefined) return {};
+  const { pk, sk } = keys.run(run.jobId, run.runDate);
+  return { gsi2pk: GSI2.runsEnded(utcDay(ended)), gsi2sk: `${ended}#${pk}#${sk}` };
+}
+
 function withoutKeys<T extends { pk: string; sk: string }>(parsed: T): Omit<T, 'pk' | 'sk'> {
   const { pk: _pk, sk: _sk, ...rest } = parsed;
   return rest;
 }
 
-/** The run item. Keys come from jobId and runDate; an open run (RUNNING, PAUSED) is listed in OPEN_RUN for the sweeper. */
+/**
+ * The run item. Keys come from jobId and runDate; an open run (RUNNING, PAUSED) is listed in OPEN_RUN for the
+ * sweeper, an ended one in the digest's index by the day it ended.
+ */
 export const RunCodec = itemCodec(
   'run',
   RunItemSchema,
@@ -295,6 +317,7 @@ export const RunCodec = itemCodec(
       appliedEvents: run.appliedEvents,
       sweeper: run.sweeper,
       ...(OPEN_RUN_STATUSES.has(run.status) ? { gsi1pk: GSI1.openRun, gsi1sk: `${run.jobId}#${run.runDate}` } : {}),
+      ...endedIndexKeys(run),
       ...bookkeepingItem(run),
     }),
   (parsed): RunState => withoutKeys(parsed),

@@ -140,6 +140,21 @@ export class StateStore {
     });
   }
 
+  /**
+   * Entries of the digest's index gsi2 under one partition (GSI2) whose sort key is between `from` and `to`,
+   * both included. The index is eventually consistent, like every GSI, and holds only the keys and the
+   * projected attributes (TABLE_KEYS.gsi2.projected).
+   */
+  async listDigestIndex(partition: string, from: string, to: string): Promise<Item[]> {
+    const { gsi2 } = TABLE_KEYS;
+    return this.queryAll({
+      IndexName: gsi2.indexName,
+      KeyConditionExpression: '#p = :p AND #s BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#p': gsi2.partitionKey, '#s': gsi2.sortKey },
+      ExpressionAttributeValues: { ':p': partition, ':from': from, ':to': to },
+    });
+  }
+
   /** Items of one partition whose sort key starts with a prefix (e.g. a run's findings groups). */
   async listPrefix(pk: string, skPrefix: string): Promise<Item[]> {
     return this.queryAll({

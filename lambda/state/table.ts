@@ -21,18 +21,21 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   PRINCIPAL#<arn> / REVEALS           reveals of sensitive data by one principal: the current window
  *   SILENCE / <silenceId>               a silence: matchers, start, end, author, reason. One fixed partition, so
  *                                       one Query reads every silence (see silence-items.ts for why that is fine)
+ *   DIGEST / <window end>               a daily digest sent: its window and the alert (digest-items.ts)
  * The sparse index gsi1 lists what the sweeper must look at: OPEN_RUN (running or paused runs),
  * PENDING_ALERT (alerts not yet claimed), SENDING_ALERT (claimed alerts, by the end of their lease),
  * PERIODIC_JOB (jobs with scheduled runs), and counts held back that the sweeper reports once they are due:
  * LATE_FINDINGS (findings groups counted after their run's summary, by when they were marked),
  * HELD_RECURRENCE (policy findings with recurrences not alerted, by the end of their repeat window) and
- * HELD_REVEALS (reveal windows with reveals not alerted, by the end of the window).
+ * HELD_REVEALS (reveal windows with reveals not alerted, by the end of the window). The sparse index gsi2
+ * lists, per UTC day, what the daily digest reads (GSI2).
  */
 export const TABLE_KEYS = {
   partitionKey: 'pk',
   sortKey: 'sk',
   ttlAttribute: 'expiresAt',
   gsi1: { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  gsi2: { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projected: ['facts', 'ownerPk', 'ownerSk'] },
 } as const;
 
 export const GSI1 = {
@@ -44,6 +47,23 @@ export const GSI1 = {
   heldRecurrence: 'HELD_RECURRENCE',
   heldReveals: 'HELD_REVEALS',
 } as const;
+
+/**
+ * The digest's index, one partition per kind and UTC day (yyyy-mm-dd), sorted by time then key, so the
+ * 24 hours of a digest are one Query per day they touch. ALERTS: every alert, by when it was raised (its
+ * `facts` and owner projected: the digest never reads alert bodies). RUNS_ENDED: every job run that ended,
+ * by when it ended (keys only). Nothing projected changes after the item is written, so an alert's claim and
+ * settle, and a late update of an ended run, never write to the index: one index write per alert and per run.
+ */
+export const GSI2 = {
+  alerts: (day: string) => `ALERTS#${day}`,
+  runsEnded: (day: string) => `RUNS_ENDED#${day}`,
+} as const;
+
+/** The UTC day of an ISO 8601 time (as toISOString writes it), the day part of GSI2 partitions. */
+export function utcDay(iso: string): string {
+  return iso.slice(0, 10);
+}
 
 /**
  * A key component taken from an event (bucket name, principal ARN, alert id...) kept far below DynamoDB's key
@@ -85,10 +105,14 @@ export const keys = {
   principalReveals: (principalArn: string) => ({ pk: `PRINCIPAL#${k(principalArn)}`, sk: 'REVEALS' }),
   /** Silence ids are short and checked (S-XXXX), so they need no keyPart. */
   silence: (silenceId: string) => ({ pk: SILENCE_PARTITION, sk: silenceId }),
+  /** A digest, by the end of its window (ISO 8601, UTC): one partition, so recent digests are one Query. */
+  digest: (windowEnd: string) => ({ pk: DIGEST_PARTITION, sk: windowEnd }),
 };
 
 /** The partition holding every silence (keys.silence). */
 export const SILENCE_PARTITION = 'SILENCE';
+/** The partition holding every digest mark (keys.digest). */
+export const DIGEST_PARTITION = 'DIGEST';
 
 export type ItemKey = { pk: string; sk: string };
 
@@ -97,7 +121,7 @@ export const UNKNOWN_RUN = 'UNKNOWN';
 
 /** The table as DynamoDB Local needs it (tests, replay); the construct declares the same keys in CDK. */
 export function createTableInput(tableName: string): CreateTableCommandInput {
-  const { partitionKey, sortKey, gsi1 } = TABLE_KEYS;
+  const { partitionKey, sortKey, gsi1, gsi2 } = TABLE_KEYS;
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
@@ -106,6 +130,8 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
       { AttributeName: sortKey, AttributeType: 'S' },
       { AttributeName: gsi1.partitionKey, AttributeType: 'S' },
       { AttributeName: gsi1.sortKey, AttributeType: 'S' },
+      { AttributeName: gsi2.partitionKey, AttributeType: 'S' },
+      { AttributeName: gsi2.sortKey, AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: partitionKey, KeyType: 'HASH' },
@@ -119,6 +145,14 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
           { AttributeName: gsi1.sortKey, KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: gsi2.indexName,
+        KeySchema: [
+          { AttributeName: gsi2.partitionKey, KeyType: 'HASH' },
+          { AttributeName: gsi2.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...gsi2.projected] },
       },
     ],
   };

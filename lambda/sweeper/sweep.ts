@@ -5,6 +5,7 @@ import { jobLinks } from '../core/links';
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
 import { keyString, type Item } from '../state/store';
 import { decodeOptional } from '../state/codec';
+import { raiseDueDigests } from './digest';
 import { JobCodec, RunCodec, type JobState, type JobSweeperMarks, type MissedRunMark, type RunState, type RunSweeperMarks } from '../state/job-items';
 import { GSI1, keys, type ItemKey } from '../state/table';
 import { applyDecision, checkEach, isKeyed, reasonOf, type CheckResult, type Decide, type Decision } from './decision';
@@ -16,7 +17,7 @@ import { sendLateFindingUpdates } from './late-findings';
  * periodic job whose next run never came. It is the one part of the pipeline driven by the wall clock
  * (deps.now), and it is also the outbox's safety net: alerts left PENDING (their batch went to the DLQ, or
  * delivery failed and no later event touched the same aggregate) and alerts left SENDING past their lease
- * (the process delivering them died) are delivered from here.
+ * (the process delivering them died) are delivered from here. It also raises the daily digest (digest.ts).
  *
  * Every alert is raised once per condition: the condition is recorded on the item (`sweeper` map) in the
  * same atomic write that puts the alert in the outbox, conditional on the item's version, so a concurrent
@@ -72,6 +73,17 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
     pending.push({ owner, alertIds: ids });
   }
   failures.push(...checked.failures);
+
+  // The daily digest (digest.ts), when one is due: raised once per day, delivered with the checks' alerts.
+  try {
+    for (const digest of await raiseDueDigests(deps)) {
+      digest.alertIds.forEach((id) => raisedNow.add(id));
+      raised.push(...digest.alertIds);
+      pending.push(digest);
+    }
+  } catch (error) {
+    failures.push({ key: 'daily digest', reason: reasonOf(error) });
+  }
 
   // Safety net: alerts nobody delivered, PENDING past the grace period or SENDING past their lease (their
   // delivery died, so they go out again labelled). One delivery per owner, which also cleans its set.

@@ -46,6 +46,7 @@ describe('parseSettings (CDK context and the replay config file)', () => {
       stateRetentionDays: '30',
       severityOverrides: 'BUCKET_DOES_NOT_EXIST=HIGH',
       knownErrors: 'alert',
+      digestHourUtc: '7',
       sweeperRateMinutes: '15',
       apiCallAlerts: 'false',
       regions: 'eu-west-1, us-east-1',
@@ -69,6 +70,7 @@ describe('parseSettings (CDK context and the replay config file)', () => {
         stateRetentionDays: 30,
         severityOverrides: { BUCKET_DOES_NOT_EXIST: 'HIGH' },
         knownErrors: 'alert',
+        digestHourUtc: 7,
       },
       emailSubscribers: [{ endpoint: 'sec@example.com', minSeverity: 'MEDIUM' }, { endpoint: 'ops@example.com' }],
       smsSubscribers: [{ endpoint: '+12065550100', minSeverity: 'HIGH' }],
@@ -134,6 +136,11 @@ describe('parseSettings (CDK context and the replay config file)', () => {
     ['logLevel', { logLevel: 'TRACE' }, 'logLevel', 'TRACE'],
     ['severityOverrides', { severityOverrides: 'JOB_CANCELLED=CRITICAL' }, 'severityOverrides.JOB_CANCELLED', 'CRITICAL'],
     ['knownErrors', { knownErrors: 'silence' }, 'knownErrors', 'silence'],
+    ['digestHourUtc 24', { digestHourUtc: '24' }, 'digestHourUtc', '24'],
+    ['digestHourUtc negative', { digestHourUtc: -1 }, 'digestHourUtc', -1],
+    ['digestHourUtc a time of day', { digestHourUtc: '09:00' }, 'digestHourUtc', '09:00'],
+    ['digestHourUtc a fraction', { digestHourUtc: 9.5 }, 'digestHourUtc', 9.5],
+    ['a digest with state kept too briefly for it', { digestHourUtc: '9', stateRetentionDays: '2' }, 'stateRetentionDays', '2'],
     // Lambda's limits for an SQS event source mapping.
     ['findingsBatchSize 0', { findingsBatchSize: '0' }, 'findingsBatchSize', '0'],
     ['findingsBatchSize above 10,000', { findingsBatchSize: '10001' }, 'findingsBatchSize', '10001'],
@@ -157,12 +164,23 @@ describe('parseSettings (CDK context and the replay config file)', () => {
     expect((error as SettingsError).message).toContain(`Invalid setting ${setting}=`);
   });
 
+  it.each([
+    ['0', 0],
+    ['23', 23],
+    ['09', 9],
+    [7, 7],
+    ['off', undefined],
+    ['', undefined],
+  ])('reads digestHourUtc %p as %p (0 to 23 turns the daily digest on)', (given, hour) => {
+    expect(parseSettings({ digestHourUtc: given }).pipelineSettings.digestHourUtc).toBe(hour);
+  });
+
   it('knows every key the README documents (no silent typos in the list)', () => {
     expect([...CONTEXT_KEYS].sort()).toEqual(
       [
         'alertEmails', 'alertSmsNumbers', 'alertHttpsEndpoints', 'slackWorkspaceId', 'slackChannelId', 'teamsTenantId', 'teamsTeamId',
         'teamsChannelId', 'chatMinSeverity', 'minFindingSeverity', 'repeatIntervalMinutes', 'policyFindingRepeatHours', 'longRunningRunHours',
-        'stateRetentionDays', 'severityOverrides', 'knownErrors', 'sweeperRateMinutes', 'apiCallAlerts', 'regions', 'removalPolicy', 'logRetentionDays', 'logLevel',
+        'stateRetentionDays', 'severityOverrides', 'knownErrors', 'digestHourUtc', 'sweeperRateMinutes', 'apiCallAlerts', 'regions', 'removalPolicy', 'logRetentionDays', 'logLevel',
         'dashboard',
         'findingsBatchSize', 'findingsBatchWindowSeconds', 'findingsMaxConcurrency', 'apiCallsBatchSize', 'apiCallsBatchWindowSeconds', 'apiCallsMaxConcurrency',
       ].sort(),

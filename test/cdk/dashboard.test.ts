@@ -38,6 +38,8 @@ interface GraphMetric {
   name: string;
   dimensions: Record<string, string>;
   label?: string;
+  /** The axis it is drawn against (CloudWatch's default: left). */
+  axis: 'left' | 'right';
 }
 
 /** CloudWatch's metric arrays: [namespace, name, dimension, value, ..., {options}]. */
@@ -48,18 +50,21 @@ function metricsOf(widget: Json): GraphMetric[] {
     const [namespace, name, ...pairs] = parts;
     const dimensions: Record<string, string> = {};
     for (let i = 0; i < pairs.length; i += 2) dimensions[pairs[i]] = pairs[i + 1];
-    return { namespace, name, dimensions, label: options.label };
+    return { namespace, name, dimensions, label: options.label, axis: options.yAxis ?? 'left' };
   });
 }
 
 const defaults = synth();
 const body = JSON.parse(joined(defaults.dashboards[0][1].Properties.DashboardBody)) as { widgets: Json[]; start: string };
 const graphs = body.widgets.filter((w) => w.type === 'metric');
-const graph = (title: string) => {
+const widget = (title: string) => {
   const found = graphs.find((w) => w.properties.title === title);
   if (!found) throw new Error(`no graph "${title}"; graphs: ${graphs.map((w) => w.properties.title).join(' | ')}`);
-  return metricsOf(found);
+  return found;
 };
+const graph = (title: string) => metricsOf(widget(title));
+const BACKLOG = 'Findings and API-call queues: backlog (records waiting, age of the oldest)';
+const RETRIES = 'Retries: possible repeats published, records back to their queue';
 const allMetrics = graphs.flatMap(metricsOf);
 
 describe('the dashboard', () => {
@@ -77,6 +82,8 @@ describe('the dashboard', () => {
       'Throttles',
       'Failure and dead-letter queues: messages waiting (macie-alerts redrive)',
       'Delivery failures',
+      BACKLOG,
+      RETRIES,
       'Alerts published by severity',
       'Alerts published by category',
       'Bad records (skipped, logged)',
@@ -136,6 +143,28 @@ describe('the dashboard', () => {
     expect(depth.map((m) => m.dimensions.QueueName).sort()).toEqual(queues.map((id) => `ATT(${id}.QueueName)`).sort());
     const listed = parseFailureQueues(joined(defaults.output(FAILURE_QUEUES_OUTPUT)!.Value));
     expect(depth.map((m) => m.label)).toEqual(listed.map((q) => q.name));
+  });
+
+  it('shows the backlog of the findings and API-call queues: records waiting (left), age of the oldest (right), and the backlog alarm', () => {
+    const queueId = (name: string) => defaults.resources.find(([id, r]) => r.Type === 'AWS::SQS::Queue' && new RegExp(`^MacieAlerts${name}[0-9A-F]{8}$`).test(id))![0];
+    const queues = [queueId('FindingsQueue'), queueId('ApiCallQueue')].map((id) => `ATT(${id}.QueueName)`);
+    const metrics = graph(BACKLOG);
+    expect(metrics.filter((m) => m.axis === 'left').map((m) => [m.name, m.dimensions.QueueName])).toEqual(queues.map((q) => ['ApproximateNumberOfMessagesVisible', q]));
+    expect(metrics.filter((m) => m.axis === 'right').map((m) => [m.name, m.dimensions.QueueName])).toEqual(queues.map((q) => ['ApproximateAgeOfOldestMessage', q]));
+    const alarm = defaults.resources.find(([, r]) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.MetricName === 'ApproximateAgeOfOldestMessage')![1];
+    expect(widget(BACKLOG).properties.annotations.horizontal).toEqual([expect.objectContaining({ value: alarm.Properties.Threshold, yAxis: 'right' })]);
+    const { dashboards } = synth({ apiCallAlerts: false });
+    const without = (JSON.parse(joined(dashboards[0][1].Properties.DashboardBody)).widgets as Json[]).find((w) => w.properties.title === BACKLOG)!;
+    expect(metricsOf(without).map((m) => m.name)).toEqual(['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage']);
+  });
+
+  it("shows the retries: every function's labelled repeats (AlertsRepublished), and the queue functions' records retried", () => {
+    const service = (name: string) => defaults.resources.find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(`MacieAlerts${name}`))![1].Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME;
+    const metrics = graph(RETRIES).map((m) => [m.name, m.dimensions.service]);
+    expect(metrics).toEqual([
+      ...['JobLogHandler', 'FindingsHandler', 'ApiCallHandler', 'Sweeper'].map((f) => ['AlertsRepublished', service(f)]),
+      ...['FindingsHandler', 'ApiCallHandler'].map((f) => ['RecordsRetried', service(f)]),
+    ]);
   });
 
   it('shows SNS notification failures of both topics', () => {

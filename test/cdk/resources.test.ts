@@ -30,6 +30,8 @@ describe('state table', () => {
         AttributeDefinitions: Match.arrayWith([
           { AttributeName: 'gsi1pk', AttributeType: 'S' },
           { AttributeName: 'gsi1sk', AttributeType: 'S' },
+          { AttributeName: 'gsi2pk', AttributeType: 'S' },
+          { AttributeName: 'gsi2sk', AttributeType: 'S' },
         ]),
         GlobalSecondaryIndexes: [
           {
@@ -39,6 +41,15 @@ describe('state table', () => {
               { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'ALL' },
+          },
+          {
+            // The daily digest's: keys and the alert facts only, so claims and settles never write to it.
+            IndexName: 'gsi2',
+            KeySchema: [
+              { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['facts', 'ownerPk', 'ownerSk'] },
           },
         ],
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
@@ -136,6 +147,13 @@ describe('handlers', () => {
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
     });
+  });
+
+  it('passes digestHourUtc to the functions only when the digest is on', () => {
+    expect(resources[functionId('Sweeper')].Properties.Environment.Variables[ENV.digestHourUtc]).toBeUndefined();
+    const on = buildStack({ pipelineSettings: { digestHourUtc: 7 } }).template.toJSON().Resources as Resources;
+    const sweeper = Object.entries(on).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('MacieAlertsSweeper'))![1];
+    expect(sweeper.Properties.Environment.Variables[ENV.digestHourUtc]).toBe('7');
   });
 
   it('gives every function its own log group with 30 days retention', () => {
@@ -368,8 +386,12 @@ describe('IAM', () => {
     expect(statements(id)).toHaveLength(expectedStatements.length);
   });
 
-  it('sweeper: the same plus Query on the gsi1 index only', () => {
-    expect(statements('Sweeper')).toContainEqual({ Action: 'dynamodb:Query', Effect: 'Allow', Resource: { 'Fn::Join': ['', [tableArn, '/index/gsi1']] } });
+  it('sweeper: the same plus Query on the two indexes only', () => {
+    expect(statements('Sweeper')).toContainEqual({
+      Action: 'dynamodb:Query',
+      Effect: 'Allow',
+      Resource: [{ 'Fn::Join': ['', [tableArn, '/index/gsi1']] }, { 'Fn::Join': ['', [tableArn, '/index/gsi2']] }],
+    });
     expect(statements('Sweeper')).toHaveLength(6);
   });
 
@@ -388,11 +410,13 @@ describe('IAM', () => {
 describe('alarms', () => {
   const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
 
-  it('all notify the alarm topic when > 0, and treat missing data as fine', () => {
+  const isBacklog = (a: Record<string, any>) => a.MetricName === 'ApproximateAgeOfOldestMessage';
+
+  it('all notify the alarm topic when > 0 (the backlog alarm: past its age), and treat missing data as fine', () => {
     expect(alarms.length).toBeGreaterThan(0);
     for (const a of alarms) {
       expect(a.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^MacieAlertsAlarmTopic/) }]);
-      expect(a.Threshold).toBe(0);
+      if (!isBacklog(a)) expect(a.Threshold).toBe(0);
       expect(a.ComparisonOperator).toBe('GreaterThanThreshold');
       expect(a.TreatMissingData).toBe('notBreaching');
       expect(a.AlarmDescription).toMatch(/^Macie alerts pipeline \(category PIPELINE\): /);
@@ -415,6 +439,27 @@ describe('alarms', () => {
     }
     const [failed] = byMetric('AWS/SNS', 'NumberOfNotificationsFailed');
     expect(failed.Dimensions).toEqual([{ Name: 'TopicName', Value: { 'Fn::GetAtt': [expect.stringMatching(/^MacieAlertsAlertTopic/), 'TopicName'] } }]);
-    expect(alarms).toHaveLength(4 + 7 + 2 + 1);
+    expect(alarms).toHaveLength(4 + 7 + 2 + 1 + 1);
+  });
+
+  it("fire when the findings queue's oldest record waited 5 minutes past the visibility timeout: failed twice, or not read", () => {
+    const backlog = alarms.filter(isBacklog);
+    expect(backlog).toHaveLength(1);
+    const queueId = ofType('AWS::SQS::Queue').find(([id]) => /^MacieAlertsFindingsQueue[0-9A-F]{8}$/.test(id))![0];
+    const visibility = resources[queueId].Properties.VisibilityTimeout as number;
+    expect(visibility).toBe(6 * 120 + 10);
+    expect(backlog[0]).toMatchObject({
+      Namespace: 'AWS/SQS',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: visibility + 300,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(backlog[0].AlarmDescription).toContain('The oldest finding in FindingsQueue waited more than 17 minutes');
+    // A longer batching window waits longer before the first receive, and the threshold with it.
+    const slower = buildStack({ findingsBatchWindowSeconds: 300 }).template.toJSON().Resources as Resources;
+    const [slowAlarm] = Object.values(slower).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && isBacklog(r.Properties));
+    expect(slowAlarm.Properties.Threshold).toBe(6 * 120 + 300 + 300);
   });
 });

@@ -1,4 +1,9 @@
-import { alertFilterPolicy } from '../../lib/subscription-filters';
+import type { MessageAttributeValue } from '@aws-sdk/client-sns';
+import { ALERT_CATEGORIES, type AlertCategory } from '../../lambda/core/alert';
+import { messageAttributes } from '../../lambda/delivery/sns-message';
+import { parseSettings } from '../../lib/context-settings';
+import { alertFilterPolicy, type FilterPolicyJson } from '../../lib/subscription-filters';
+import { CATALOGUE } from '../support/alert-catalogue';
 import { buildStack, TEAM, TENANT } from './stack-fixture';
 
 type Sub = { Endpoint: string; Protocol: string; FilterPolicy?: unknown; TopicArn: { Ref: string } };
@@ -54,6 +59,77 @@ describe('filter policies generated from settings', () => {
     const policy = alertFilterPolicy({ endpoint: '+12065550100', minSeverity: 'LOW', categories: ['JOB_STATUS', 'JOB_RUN_SUMMARY', 'ACCOUNT_ERROR', 'BUCKET_ERROR', 'UNKNOWN_EVENT', 'POLICY_FINDING', 'SENSITIVE_DATA_FINDING', 'API_CALL', 'STUCK_RUN'] }, 'sms')!;
     expect(Object.keys(policy).length).toBeLessThanOrEqual(5);
     expect(Object.values(policy).reduce((n, values) => n * values.length, 1)).toBeLessThanOrEqual(150);
+  });
+});
+
+/**
+ * What SNS does with a policy and a message's attributes, for the operators these policies use (exact
+ * strings, numeric >=, and $or of branches; AWS's "AND/OR logic" and "Numeric value matching" pages).
+ */
+function delivers(policy: FilterPolicyJson | undefined, attributes: Record<string, MessageAttributeValue>): boolean {
+  if (!policy) return true;
+  return Object.entries(policy).every(([key, conditions]) => {
+    if (key === '$or') return (conditions as FilterPolicyJson[]).some((branch) => delivers(branch, attributes));
+    const value = attributes[key]?.StringValue;
+    if (value === undefined) return false;
+    return conditions.some((c) => {
+      if (typeof c === 'string') return c === value;
+      const [op, n] = (c as { numeric: [string, number] }).numeric;
+      if (op !== '>=') throw new Error(`operator ${op} not modelled`);
+      return Number(value) >= n;
+    });
+  });
+}
+
+describe('the daily digest, taken alone or left out', () => {
+  const everythingButDigest = ALERT_CATEGORIES.filter((c) => c !== 'DIGEST');
+  const received = (policy: FilterPolicyJson | undefined) => CATALOGUE.filter(({ alert }) => delivers(policy, messageAttributes(alert))).map(({ alert }) => alert.category);
+  const all = CATALOGUE.map(({ alert }) => alert.category);
+
+  it('digest only: categories DIGEST (with PIPELINE, as always)', () => {
+    const policy = alertFilterPolicy({ endpoint: 'ops@example.com', categories: ['DIGEST'] }, 'email');
+    expect(policy).toEqual({ category: ['DIGEST', 'PIPELINE'] });
+    expect([...new Set(received(policy))].sort()).toEqual(['DIGEST', 'PIPELINE']);
+  });
+
+  it('everything but the digest: every other category', () => {
+    const policy = alertFilterPolicy({ endpoint: 'ops@example.com', categories: everythingButDigest }, 'email');
+    expect(policy).toEqual({ category: everythingButDigest });
+    expect(received(policy)).toEqual(all.filter((c) => c !== 'DIGEST'));
+  });
+
+  it('a minimum severity above INFO leaves the (INFO) digest out, unless the categories name it', () => {
+    expect(received(alertFilterPolicy({ endpoint: 'a@example.com', minSeverity: 'MEDIUM' }, 'email'))).not.toContain('DIGEST');
+    const policy = alertFilterPolicy({ endpoint: '+12065550100', minSeverity: 'HIGH', categories: ['API_CALL', 'DIGEST'] }, 'sms');
+    expect(policy).toEqual({
+      $or: [{ category: ['DIGEST'] }, { severityScore: [{ numeric: ['>=', 3] }], category: ['API_CALL', 'PIPELINE'] }],
+      sample: ['false'],
+    });
+    const got = CATALOGUE.filter(({ alert }) => delivers(policy, messageAttributes(alert))).map(({ alert }) => alert);
+    expect(got.map((a) => a.category)).toEqual(['API_CALL', 'DIGEST']);
+    expect(got.every((a) => a.category === 'DIGEST' || a.severity === 'HIGH')).toBe(true);
+  });
+
+  it('puts both on the subscriptions the stack makes from -c, short form and JSON', () => {
+    const settings = parseSettings({
+      alertEmails: `digest@example.com:INFO:DIGEST,rest@example.com:INFO:${everythingButDigest.join('|')}`,
+      alertSmsNumbers: [{ endpoint: '+12065550100', minSeverity: 'HIGH', categories: ['API_CALL', 'DIGEST'] }],
+    });
+    const { regions: _r, ...props } = settings;
+    const subs = Object.values(buildStack(props).template.findResources('AWS::SNS::Subscription')).map((r) => r.Properties as Sub).filter(onAlertTopic);
+    expect(subs.map(({ Endpoint, FilterPolicy }) => ({ Endpoint, FilterPolicy }))).toEqual([
+      { Endpoint: 'digest@example.com', FilterPolicy: { category: ['DIGEST', 'PIPELINE'] } },
+      { Endpoint: 'rest@example.com', FilterPolicy: { category: everythingButDigest } },
+      {
+        Endpoint: '+12065550100',
+        FilterPolicy: { $or: [{ category: ['DIGEST'] }, { severityScore: [{ numeric: ['>=', 3] }], category: ['API_CALL', 'PIPELINE'] }], sample: ['false'] },
+      },
+    ]);
+  });
+
+  it('every category, DIGEST included, can be named', () => {
+    expect(ALERT_CATEGORIES).toContain<AlertCategory>('DIGEST');
+    expect(parseSettings({ alertEmails: 'a@example.com:INFO:DIGEST' }).emailSubscribers).toEqual([{ endpoint: 'a@example.com', minSeverity: 'INFO', categories: ['DIGEST'] }]);
   });
 });
 

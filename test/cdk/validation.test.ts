@@ -8,6 +8,8 @@ describe('bad props fail the synth with the setting and the value', () => {
     ['repeatIntervalMinutes', { pipelineSettings: { repeatIntervalMinutes: -5 } }, /Invalid setting repeatIntervalMinutes=-5/],
     ['stateRetentionDays', { pipelineSettings: { stateRetentionDays: 'forever' } }, /Invalid setting stateRetentionDays="forever"/],
     ['severityOverrides', { pipelineSettings: { severityOverrides: { JOB_CANCELLED: 'BAD' } } }, /severityOverrides\.JOB_CANCELLED="BAD"/],
+    ['digestHourUtc', { pipelineSettings: { digestHourUtc: 24 } }, /Invalid setting digestHourUtc=24: expected a whole hour from 0 to 23 \(UTC\), or off/],
+    ['digest with short retention', { pipelineSettings: { digestHourUtc: 6, stateRetentionDays: 1 } }, /Invalid setting stateRetentionDays=1: the daily digest \(digestHourUtc=6\) reads alerts up to 3 days old/],
     ['email endpoint', { emailSubscribers: [{ endpoint: 'not-an-email' }] }, /Invalid setting emailSubscribers="not-an-email"/],
     ['sms endpoint', { smsSubscribers: [{ endpoint: '2065550100' }] }, /Invalid setting smsSubscribers="2065550100": expected a phone number in E.164/],
     ['https endpoint', { httpsSubscribers: [{ endpoint: 'http://insecure.example.com' }] }, /Invalid setting httpsSubscribers="http:\/\/insecure.example.com"/],

@@ -1,9 +1,12 @@
+import { ENV } from '../../lambda/core/settings';
 import { processApiCallBatch } from '../../lambda/api-calls/pipeline';
 import { processFindingBatch } from '../../lambda/findings/pipeline';
 import { TEST_CLOCK_ENV } from '../../lambda/handlers/runtime';
 import { processLogsPayload } from '../../lambda/job-log/pipeline';
 import type { StateStore } from '../../lambda/state/store';
 import { GSI1, keys } from '../../lambda/state/table';
+import { latestDigestEnd } from '../../lambda/sweeper/digest';
+import { PENDING_ALERT_GRACE_MINUTES } from '../../lambda/sweeper/sweep';
 import { QUEUE_HANDLER_TIMEOUT, VISIBILITY_TIMEOUT_FACTOR } from '../../lib/macie-alerts';
 import { cloudTrailEvent, findingEvent, fixture, SENSITIVE_JOB_ID, sensitiveFinding, setCurrentRun, sqsBatch, testDeps } from '../findings/kit';
 import { logEvent, logsPayload } from '../support/cloudwatch';
@@ -82,7 +85,14 @@ class Driver {
     return pass;
   }
 
-  async invoke(handler: HandlerName, event: unknown, store: StateStore, at: number, kill?: KillPoint): Promise<{ code: number | null; killed: boolean; stderr: string }> {
+  async invoke(
+    handler: HandlerName,
+    event: unknown,
+    store: StateStore,
+    at: number,
+    kill?: KillPoint,
+    env: Record<string, string> = {},
+  ): Promise<{ code: number | null; killed: boolean; stderr: string }> {
     this.calls = [];
     this.kill = kill;
     this.killed = false;
@@ -98,6 +108,7 @@ class Driver {
       POWERTOOLS_SERVICE_NAME: `macie-alerts-${handler}`,
       POWERTOOLS_LOG_LEVEL: 'ERROR',
       [TEST_CLOCK_ENV]: new Date(at).toISOString(),
+      ...env,
     });
     const exit = await this.current.exited;
     this.current = undefined;
@@ -178,6 +189,72 @@ test('killed at every external call, as it arrives and after the service acted: 
   }
   expect(failures).toEqual([]);
 }, 1_200_000);
+
+/**
+ * The sweeper killed while it raises and sends the daily digest: at every external call of a sweep that
+ * raises it, as the call arrives and after the service acted. The next sweep (past the outbox's grace period
+ * and the claim's lease) finds the day's mark or raises the digest afresh, and delivers what the killed one
+ * left: the day's digest reaches SNS, as INFO category DIGEST, and a second copy only labelled.
+ */
+describe('the daily digest, the sweeper killed', () => {
+  const hour = new Date(T0).getUTCHours();
+  const DIGEST_ENV = { [ENV.digestHourUtc]: String(hour) };
+  const DIGEST_ID = `digest:${latestDigestEnd(new Date(T0), hour).toISOString()}`;
+  const NEXT_SWEEP_MS = (PENDING_ALERT_GRACE_MINUTES + 5) * 60_000;
+  let digestCalls: string[] = [];
+
+  beforeAll(async () => {
+    sns.taken.length = 0;
+    const driver = new Driver();
+    expect(await driver.invoke('sweeper', {}, await freshStore(), T0, undefined, DIGEST_ENV)).toMatchObject({ code: 0, killed: false });
+    digestCalls = [...driver.calls];
+  }, 120_000);
+
+  test('the fault-free sweep: its reads, mark and alert in one transaction, then claim, publish, settle', () => {
+    const query = 'DynamoDB Query';
+    const read = 'DynamoDB BatchGetItem';
+    const write = 'DynamoDB TransactWriteItems';
+    // The sweep's open runs and periodic jobs, and the three held-count partitions; the digest's marks; its
+    // index: the alerts of each UTC day the window touches (one, when it starts at midnight), the runs ended
+    // yesterday and today; the open runs, the silences; mark and alert in one transaction; the safety net's
+    // two lists; then the delivery: read, claim, publish, settle.
+    const alertDays = hour === 0 ? [query] : [query, query];
+    expect(digestCalls).toEqual([query, query, query, query, query, read, ...alertDays, query, query, query, query, write, query, query, read, 'DynamoDB UpdateItem', 'SNS PublishBatch', write]);
+    expect(sns.alertIds()).toEqual([DIGEST_ID]);
+    expect(sns.taken[0].attributes).toMatchObject({ category: 'DIGEST', severity: 'INFO' });
+  });
+
+  test('killed at every external call: the next sweep sends the day\'s digest, once unless SNS took it before the kill, a repeat labelled', async () => {
+    const failures: string[] = [];
+    let repeats = 0;
+    const points: KillPoint[] = digestCalls.flatMap((_, i) => (['as it arrives', 'after the service acted'] as const).map((when) => ({ call: i + 1, when })));
+    for (const point of points) {
+      const name = `sweep call ${point.call} (${digestCalls[point.call - 1]}), killed ${point.when}`;
+      sns.taken.length = 0;
+      const store = await freshStore();
+      const driver = new Driver();
+      const first = await driver.invoke('sweeper', {}, store, T0, point, DIGEST_ENV);
+      if (!first.killed) failures.push(`${name}: the process was not killed`);
+      const next = await driver.invoke('sweeper', {}, store, T0 + NEXT_SWEEP_MS, undefined, DIGEST_ENV);
+      if (next.code !== 0) failures.push(`${name}: the next sweep exited ${next.code}: ${next.stderr.slice(-300)}`);
+
+      if ((await store.get(keys.alert(DIGEST_ID)))?.status !== 'SENT') failures.push(`${name}: the digest is not SENT`);
+      const mark = await store.get(keys.digest(DIGEST_ID.slice('digest:'.length)));
+      if (mark?.alertId !== DIGEST_ID || (Array.isArray(mark.pendingAlerts) && mark.pendingAlerts.length > 0)) failures.push(`${name}: mark ${JSON.stringify(mark)}`);
+      if ((await store.listIndex(GSI1.pendingAlert)).length > 0) failures.push(`${name}: alerts still pending`);
+      const delivered = sns.alertIds();
+      if ([...new Set(delivered)].join() !== DIGEST_ID) failures.push(`${name}: SNS took ${JSON.stringify(delivered)}`);
+      const mayRepeat = driver.takenInKilled.has(DIGEST_ID) && !driver.settledInKilled.has(DIGEST_ID);
+      if (delivered.length > 1) repeats++;
+      if ((delivered.length > 1) !== mayRepeat || delivered.length > 2) failures.push(`${name}: ${delivered.length} copies, a repeat expected: ${mayRepeat}`);
+      if (sns.taken.slice(1).some((entry) => !isLabelled(entry))) failures.push(`${name}: a second copy is not labelled`);
+      if (sns.taken.some((entry) => entry.attributes.category !== 'DIGEST' || entry.attributes.severity !== 'INFO')) failures.push(`${name}: not INFO DIGEST`);
+    }
+    expect(failures).toEqual([]);
+    // Killed after SNS took it and before its settle landed (the publish's answer lost, the settle unsent).
+    expect(repeats).toBe(2);
+  }, 1_200_000);
+});
 
 /**
  * The sweeper is killed too: at each external call of a sweep that reports three held counts (a policy

@@ -212,7 +212,8 @@ async function comparable(store: StateStore): Promise<Item[]> {
     .map((item) => {
       const { version: _v, expiresAt: _e, ...rest } = item;
       if (typeof rest.pk === 'string' && rest.pk.startsWith('ALERT#')) {
-        const { createdAt: _c, claimedAt: _cl, sentAt: _s, interruptedAt: _i, ...alert } = rest;
+        // When it was raised, and the digest's index keys derived from it (gsi2: the day and time).
+        const { createdAt: _c, gsi2pk: _dp, gsi2sk: _ds, claimedAt: _cl, sentAt: _s, interruptedAt: _i, ...alert } = rest;
         return alert;
       }
       return Array.isArray(rest.appliedBatches) ? { ...rest, appliedBatches: [...rest.appliedBatches].sort() } : rest;

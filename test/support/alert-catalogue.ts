@@ -1,5 +1,9 @@
 import type { Alert } from '../../lambda/core/alert';
 import { cloudTrailEventLink, jobLogStreamLink, macieFindingLink, macieJobLink, macieSummaryLink } from '../../lambda/core/links';
+import { alertFacts } from '../../lambda/delivery/alert-item';
+import type { RunState } from '../../lambda/state/job-items';
+import { buildDigestAlert, summarizeDigest, windowEndingAt } from '../../lambda/sweeper/digest';
+import { testRun } from './runs';
 
 /**
  * Example alerts of every category and shape, for renderer tests and for the README examples
@@ -318,6 +322,41 @@ export const oversized: Alert = {
   threadId: HOSTILE.long,
 };
 
+/** The daily digest of a day holding some of the alerts above: built by the digest's own code. */
+export const dailyDigest: Alert = (() => {
+  const window = windowEndingAt(new Date('2024-04-15T09:00:00.000Z'));
+  const run = (jobId: string, jobName: string, runDate: string, more: Partial<RunState>): RunState =>
+    testRun({ jobId, jobName, runDate, adminAccountId: ACCOUNT, region: REGION, bucketsMatched: 120, startedAt: runDate, ...more });
+  const runs = [
+    run(JOB_ID, JOB_NAME, RUN, {
+      endedAt: '2024-04-14T18:40:02.000Z',
+      errors: { BUCKET_ACCESS_DENIED: 29, ACCOUNT_ACCESS_DENIED: 2 },
+      affected: {
+        BUCKET_ACCESS_DENIED: { buckets: manyBuckets.slice(0, 10), accounts: ['111122223333'], total: 29 },
+        ACCOUNT_ACCESS_DENIED: { buckets: [], accounts: ['111122223333', '444455556666'], total: 2 },
+      },
+    }),
+    run('ffad0e71455f38a4c7c220f3cexample', 'My_Daily_Macie_Job', '2024-04-15T02:00:00.000Z', {
+      endedAt: '2024-04-15T02:40:00.000Z',
+      errors: { BUCKET_ACCESS_DENIED: 3 },
+      affected: { BUCKET_ACCESS_DENIED: { buckets: manyBuckets.slice(0, 3), accounts: ['111122223333'], total: 3 } },
+    }),
+    run('5e6f7a8b9c0d4e1f8a2b3c4d5example', 'Weekly_Archive_Scan', '2024-04-15T06:00:00.000Z', { status: 'RUNNING' }),
+  ];
+  const raised = [runSummary, accountAccessDenied, hostileBucketError, quotaPaused, resumedByUser, policyFindingRecurring, sampleSensitiveData, revealApiCall];
+  const alerts = raised.map((alert, i) => ({ createdAt: `2024-04-14T${String(17 + (i % 6)).padStart(2, '0')}:30:00.000Z`, facts: alertFacts(alert), owner: { pk: alert.threadId, sk: alert.id } }));
+  const silence = {
+    id: 'S-7KQ2',
+    match: { bucket: 'logs-*', type: 'BUCKET_IN_DIFFERENT_REGION' },
+    startsAt: '2024-04-10T00:00:00.000Z',
+    endsAt: '2024-05-01T00:00:00.000Z',
+    author: 'alice',
+    reason: 'log buckets moving to eu-west-1',
+    createdAt: '2024-04-10T00:00:00.000Z',
+  };
+  return buildDigestAlert(summarizeDigest({ window, now: new Date('2024-04-15T09:04:00.000Z'), alerts, runs, silences: [silence] }), REGION);
+})();
+
 export const CATALOGUE: readonly { readonly name: string; readonly alert: Alert }[] = [
   { name: 'job paused by quota (JOB_STATUS, HIGH)', alert: quotaPaused },
   { name: 'job resumed by user (JOB_STATUS, LOW)', alert: resumedByUser },
@@ -331,5 +370,6 @@ export const CATALOGUE: readonly { readonly name: string; readonly alert: Alert 
   { name: 'reveal samples API call (API_CALL)', alert: revealApiCall },
   { name: 'stuck run (STUCK_RUN)', alert: stuckRun },
   { name: 'pipeline problem (PIPELINE)', alert: pipelineProblem },
+  { name: 'daily digest (DIGEST)', alert: dailyDigest },
   { name: 'oversized alert, every field at its longest', alert: oversized },
 ];

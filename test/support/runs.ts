@@ -1,0 +1,19 @@
+import type { RunState } from '../../lambda/state/job-items';
+
+/** A run's state as the job-log room stores it: the given fields, and empty collections for the rest. */
+export function testRun(run: Pick<RunState, 'jobId' | 'runDate'> & Partial<RunState>): RunState {
+  return {
+    jobName: run.jobId,
+    adminAccountId: '123456789012',
+    region: 'eu-west-1',
+    status: 'COMPLETED',
+    bucketsMatched: 1,
+    errors: {},
+    affected: {},
+    openAccountErrors: {},
+    groups: {},
+    statusEvents: [],
+    appliedBatches: [],
+    ...run,
+  };
+}
