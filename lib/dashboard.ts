@@ -37,9 +37,9 @@ export interface PipelineDashboardProps {
   readonly jobLog: DashboardFunction;
   /** The functions SQS queues feed (findings, API calls): the ones whose records can be retried. */
   readonly queueFunctions: readonly DashboardFunction[];
-  /** The queues EventBridge delivers findings and API calls to, and the alarm on the findings queue's backlog. */
+  /** The queues EventBridge delivers findings and API calls to, and the alarms on their backlog. */
   readonly eventQueues: readonly { readonly name: string; readonly queue: sqs.IQueue }[];
-  readonly backlogAlarm: cloudwatch.Alarm;
+  readonly backlogAlarms: readonly cloudwatch.Alarm[];
   /** Whether API-call alerts are on (the function exists). */
   readonly apiCalls: boolean;
   /** Every failure and dead-letter queue, by the name `macie-alerts redrive --queue` takes. */
@@ -114,7 +114,7 @@ export class PipelineDashboard extends Construct {
         right: props.eventQueues.map(({ name, queue }) => queue.metricApproximateAgeOfOldestMessage({ label: `oldest (s): ${name}`, period: PERIOD, statistic: 'Maximum' })),
         leftYAxis: { label: 'records', showUnits: false, min: 0 },
         rightYAxis: { label: 'seconds', showUnits: false, min: 0 },
-        rightAnnotations: [props.backlogAlarm.toAnnotation()],
+        rightAnnotations: props.backlogAlarms.map((alarm) => alarm.toAnnotation()),
         width: 12,
         height: 6,
         legendPosition: cloudwatch.LegendPosition.BOTTOM,

@@ -216,14 +216,14 @@ export function queueVisibilityTimeout(functionTimeout: Duration, windowSeconds:
 }
 
 /**
- * The findings queue's alarm on its oldest record: a record the function failed once comes back after the
- * visibility timeout (about 12 minutes; a retry, not yet a problem). One older than that by this margin was
- * failed again, or nothing is taking records from the queue (the function throttled, broken, its mapping
- * disabled), or a backlog is bigger than findingsMaxConcurrency works off: alerts are that late. A burst of
- * findings is worked off in about a minute, so it never gets here; the dead-letter queue's alarm comes only
- * after 5 receives, about an hour.
+ * The findings and API-call queues' alarms on their oldest record: a record the function failed once comes
+ * back after the visibility timeout (about 12 minutes; a retry, not yet a problem). One older than that by
+ * this margin was failed again, or nothing is taking records from the queue (the function throttled, broken,
+ * its mapping disabled), or a backlog is bigger than the maximum concurrency works off: alerts are that late.
+ * A burst of findings is worked off in about a minute, so it never gets here; the dead-letter queue's alarm
+ * comes only after 5 receives, about an hour.
  */
-export const FINDINGS_BACKLOG_ALARM_MARGIN = Duration.minutes(5);
+export const BACKLOG_ALARM_MARGIN = Duration.minutes(5);
 
 /**
  * Everything the pipeline needs in one Region: Macie job log subscription, finding and API-call rules, the
@@ -250,8 +250,8 @@ export class MacieAlerts extends Construct {
   readonly settings: PipelineSettings;
   readonly batching: BatchingSettings;
   readonly alarms: cloudwatch.Alarm[] = [];
-  /** On the age of the oldest record in findingsQueue (FINDINGS_BACKLOG_ALARM_MARGIN says why its threshold). */
-  readonly findingsBacklogAlarm: cloudwatch.Alarm;
+  /** On the age of the oldest record in findingsQueue and apiCallQueue (BACKLOG_ALARM_MARGIN says why their threshold). */
+  readonly backlogAlarms: cloudwatch.Alarm[] = [];
   /** Undefined when `dashboard: false`. */
   readonly dashboard?: cloudwatch.Dashboard;
 
@@ -409,13 +409,7 @@ export class MacieAlerts extends Construct {
       windowSeconds: this.batching.findingsBatchWindowSeconds,
       maxConcurrency: this.batching.findingsMaxConcurrency,
     });
-    const findingsBacklog = queueVisibilityTimeout(QUEUE_HANDLER_TIMEOUT, this.batching.findingsBatchWindowSeconds).plus(FINDINGS_BACKLOG_ALARM_MARGIN);
-    this.findingsBacklogAlarm = this.alarm(
-      'FindingsQueueBacklog',
-      `The oldest finding in FindingsQueue waited more than ${Math.round(findingsBacklog.toSeconds() / 60)} minutes: it failed more than once, or nothing is reading the queue (see docs/operations.md)`,
-      this.findingsQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
-      findingsBacklog.toSeconds(),
-    );
+    this.backlogAlarm('FindingsQueueBacklog', 'finding', this.findingsQueue, this.batching.findingsBatchWindowSeconds);
     const minScore = Math.max(1, severityScore(this.settings.minFindingSeverity));
     new events.Rule(this, 'FindingRule', {
       description: 'Macie findings, not archived, at or above the minimum severity',
@@ -443,6 +437,7 @@ export class MacieAlerts extends Construct {
         windowSeconds: this.batching.apiCallsBatchWindowSeconds,
         maxConcurrency: this.batching.apiCallsMaxConcurrency,
       });
+      this.backlogAlarm('ApiCallQueueBacklog', 'API call', this.apiCallQueue, this.batching.apiCallsBatchWindowSeconds);
       const apiRule = new events.Rule(this, 'ApiCallRule', {
         description: 'Security-relevant Macie API calls, including read-only reveals of sensitive data',
         eventPattern: {
@@ -648,6 +643,18 @@ export class MacieAlerts extends Construct {
     return new targets.SqsQueue(queue, this.ruleDelivery(ruleId, queue.node.id));
   }
 
+  private backlogAlarm(id: string, record: string, queue: sqs.Queue, windowSeconds: number): void {
+    const threshold = queueVisibilityTimeout(QUEUE_HANDLER_TIMEOUT, windowSeconds).plus(BACKLOG_ALARM_MARGIN);
+    this.backlogAlarms.push(
+      this.alarm(
+        id,
+        `The oldest ${record} in ${queue.node.id} waited more than ${Math.round(threshold.toSeconds() / 60)} minutes: it failed more than once, or nothing is reading the queue (see docs/operations.md)`,
+        queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold.toSeconds(),
+      ),
+    );
+  }
+
   private alarm(id: string, description: string, metric: cloudwatch.IMetric, threshold = 0): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, `${id}Alarm`, {
       alarmDescription: `Macie alerts pipeline (category PIPELINE): ${description}`,
@@ -791,7 +798,7 @@ export class MacieAlerts extends Construct {
         { name: 'findings', queue: this.findingsQueue },
         ...(this.apiCallQueue ? [{ name: 'api-calls', queue: this.apiCallQueue }] : []),
       ],
-      backlogAlarm: this.findingsBacklogAlarm,
+      backlogAlarms: this.backlogAlarms,
       apiCalls: this.apiCallHandler !== undefined,
       queues: this.failureQueues().map(({ queue, entry }) => ({ name: entry.name, queue })),
       alertTopic: this.alertTopic,

@@ -76,11 +76,20 @@ async function updateRun(deps: PipelineDeps, jobId: string, runDate: string, own
     if (changes.length === 0) return { alerts: [], writes: () => unmarks.slice(0, UNMARKS_PER_WRITE) };
 
     const update = (mark?.updates ?? 0) + 1;
-    const sweeper = { ...run.sweeper, lateFindings: { updates: update, lastAt: now.toISOString(), reported: findingsSnapshot(findings) } };
+    const reported = findingsSnapshot(findings);
+    const sweeper = { ...run.sweeper, lateFindings: { updates: update, lastAt: now.toISOString(), reported } };
     const writes = (ids: readonly string[]): WriteOp[] => [ownerUpdate(owner, sweeper, item, ids), ...unmarks.slice(0, UNMARKS_PER_WRITE)];
+    const silenceOf = silencer(await silenceSource(deps).list());
     // A silence on the job (or on its completion type) silences its summaries and their updates.
     const latest = late.map((g) => g.lastAt).sort().at(-1) ?? now.toISOString();
-    if (silencer(await silenceSource(deps).list())({ type: run.statusEvent ?? 'JOB_COMPLETED', at: latest, jobId })) return { alerts: [], writes };
+    if (silenceOf({ type: run.statusEvent ?? 'JOB_COMPLETED', at: latest, jobId })) return { alerts: [], writes };
+    // A silence on the late findings themselves (their bucket, account or type) leaves them counted in the
+    // totals and unannounced, as a silenced finding is: alone they send no update, and take neither its
+    // number nor its interval.
+    if (late.every((g) => silenceOf({ type: g.findingType, at: g.lastAt, jobId, bucket: g.bucket, accountId: g.accountId }))) {
+      const counted = { ...run.sweeper, lateFindings: { updates: mark?.updates ?? 0, lastAt: mark?.lastAt ?? run.summarySentAt, reported } };
+      return { alerts: [], writes: (ids: readonly string[]) => [ownerUpdate(owner, counted, item, ids), ...unmarks.slice(0, UNMARKS_PER_WRITE)] };
+    }
     const alert = findingsUpdateAlert(run, findings, changes, { update, region: deps.region, settings: deps.settings, previous: await previousOf(deps, job, run) });
     return { alerts: [alert], writes };
   });

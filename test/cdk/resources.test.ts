@@ -439,15 +439,20 @@ describe('alarms', () => {
     }
     const [failed] = byMetric('AWS/SNS', 'NumberOfNotificationsFailed');
     expect(failed.Dimensions).toEqual([{ Name: 'TopicName', Value: { 'Fn::GetAtt': [expect.stringMatching(/^MacieAlertsAlertTopic/), 'TopicName'] } }]);
-    expect(alarms).toHaveLength(4 + 7 + 2 + 1 + 1);
+    expect(alarms).toHaveLength(4 + 7 + 2 + 1 + 2);
   });
 
-  it("fire when the findings queue's oldest record waited 5 minutes past the visibility timeout: failed twice, or not read", () => {
-    const backlog = alarms.filter(isBacklog);
-    expect(backlog).toHaveLength(1);
-    const queueId = ofType('AWS::SQS::Queue').find(([id]) => /^MacieAlertsFindingsQueue[0-9A-F]{8}$/.test(id))![0];
+  it.each([
+    ['FindingsQueue', 'finding', 10],
+    ['ApiCallQueue', 'API call', 0],
+  ])("fire when the %s's oldest record waited 5 minutes past the visibility timeout: failed twice, or not read", (queueName, record, windowSeconds) => {
+    const backlogs = alarms.filter(isBacklog);
+    expect(backlogs).toHaveLength(2);
+    const queueId = ofType('AWS::SQS::Queue').find(([id]) => new RegExp(`^MacieAlerts${queueName}[0-9A-F]{8}$`).test(id))![0];
     const visibility = resources[queueId].Properties.VisibilityTimeout as number;
-    expect(visibility).toBe(6 * 120 + 10);
+    expect(visibility).toBe(6 * 120 + windowSeconds);
+    const backlog = backlogs.filter((a) => a.Dimensions[0].Value['Fn::GetAtt'][0] === queueId);
+    expect(backlog).toHaveLength(1);
     expect(backlog[0]).toMatchObject({
       Namespace: 'AWS/SQS',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
@@ -456,10 +461,14 @@ describe('alarms', () => {
       Threshold: visibility + 300,
       ComparisonOperator: 'GreaterThanThreshold',
     });
-    expect(backlog[0].AlarmDescription).toContain('The oldest finding in FindingsQueue waited more than 17 minutes');
+    expect(backlog[0].AlarmDescription).toContain(`The oldest ${record} in ${queueName} waited more than ${Math.round((visibility + 300) / 60)} minutes`);
+  });
+
+  it("raises the findings backlog alarm's threshold with a longer batching window, and has none for API calls when they are off", () => {
+    expect(Object.values(buildStack({ apiCallAlerts: false }).template.toJSON().Resources as Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && isBacklog(r.Properties))).toHaveLength(1);
     // A longer batching window waits longer before the first receive, and the threshold with it.
     const slower = buildStack({ findingsBatchWindowSeconds: 300 }).template.toJSON().Resources as Resources;
-    const [slowAlarm] = Object.values(slower).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && isBacklog(r.Properties));
+    const [slowAlarm] = Object.values(slower).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && isBacklog(r.Properties) && r.Properties.AlarmDescription.includes('FindingsQueue'));
     expect(slowAlarm.Properties.Threshold).toBe(6 * 120 + 300 + 300);
   });
 });

@@ -1,7 +1,6 @@
 import { ENV } from '../../lambda/core/settings';
 import { processApiCallBatch } from '../../lambda/api-calls/pipeline';
 import { processFindingBatch } from '../../lambda/findings/pipeline';
-import { TEST_CLOCK_ENV } from '../../lambda/handlers/runtime';
 import { processLogsPayload } from '../../lambda/job-log/pipeline';
 import type { StateStore } from '../../lambda/state/store';
 import { GSI1, keys } from '../../lambda/state/table';
@@ -12,7 +11,7 @@ import { cloudTrailEvent, findingEvent, fixture, SENSITIVE_JOB_ID, sensitiveFind
 import { logEvent, logsPayload } from '../support/cloudwatch';
 import { freshStore } from '../support/dynamodb';
 import { confirmedIds, DynamoDbProxy } from '../support/dynamodb-proxy';
-import { HandlerProcesses, type HandlerName, type Invocation } from '../support/handler-process';
+import { handlerEnv, HandlerProcesses, type HandlerName, type Invocation } from '../support/handler-process';
 import { isLabelled, RecordingSnsEndpoint } from '../support/sns-endpoint';
 
 /**
@@ -27,7 +26,6 @@ import { isLabelled, RecordingSnsEndpoint } from '../support/sns-endpoint';
  */
 const RUN = '2024-04-14T17:09:30.000Z';
 const TYPE = 'SensitiveData:S3Object/Financial';
-const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:macie-alerts';
 const T0 = Date.now();
 const REDELIVERY_AFTER_MS = VISIBILITY_TIMEOUT_FACTOR * QUEUE_HANDLER_TIMEOUT.toMilliseconds() + 10_000;
 // 120 findings of two groups and a new policy finding: two state transactions, three alerts in two publish calls.
@@ -96,20 +94,7 @@ class Driver {
     this.calls = [];
     this.kill = kill;
     this.killed = false;
-    this.current = processes.invoke(handler, event, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: proxy.url,
-      AWS_ENDPOINT_URL_SNS: sns.url,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      STATE_TABLE_NAME: store.tableName,
-      ALERT_TOPIC_ARN: TOPIC_ARN,
-      POWERTOOLS_SERVICE_NAME: `macie-alerts-${handler}`,
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-      [TEST_CLOCK_ENV]: new Date(at).toISOString(),
-      ...env,
-    });
+    this.current = processes.invoke(handler, event, { ...handlerEnv(handler, { dynamodb: proxy.url, sns: sns.url, table: store.tableName }, new Date(at).toISOString()), ...env });
     const exit = await this.current.exited;
     this.current = undefined;
     this.kill = undefined;

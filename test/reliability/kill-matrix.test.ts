@@ -1,10 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { TEST_CLOCK_ENV } from '../../lambda/handlers/runtime';
 import type { Item, StateStore } from '../../lambda/state/store';
 import { freshStore } from '../support/dynamodb';
 import { confirmedIds, DynamoDbProxy } from '../support/dynamodb-proxy';
-import { HandlerProcesses, type Invocation } from '../support/handler-process';
+import { handlerEnv, HandlerProcesses, type Invocation } from '../support/handler-process';
 import { RecordingSnsEndpoint, isLabelled } from '../support/sns-endpoint';
 import { jobEvent, runBatch, runEvents } from './job-log-fixture';
 
@@ -25,7 +24,6 @@ import { jobEvent, runBatch, runEvents } from './job-log-fixture';
  * leave a claim unsettled, retries that come at once, inside the lease: they leave the killed process's
  * alerts alone, and the next batch of the same run (or, for the last batch, the sweeper) takes them over.
  */
-const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:macie-alerts';
 const MINUTE = 60_000;
 const T0 = Date.now();
 const BATCHES = [
@@ -149,19 +147,7 @@ class Driver {
     this.killedNow = false;
     this.takenInAttempt = new Set();
     this.settledInAttempt = new Set();
-    this.current = processes.invoke(handler, event, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: proxy.url,
-      AWS_ENDPOINT_URL_SNS: sns.url,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      STATE_TABLE_NAME: tableName,
-      ALERT_TOPIC_ARN: TOPIC_ARN,
-      POWERTOOLS_SERVICE_NAME: `macie-alerts-${handler}`,
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-      [TEST_CLOCK_ENV]: new Date(at).toISOString(),
-    });
+    this.current = processes.invoke(handler, event, handlerEnv(handler, { dynamodb: proxy.url, sns: sns.url, table: tableName }, new Date(at).toISOString()));
     const exit = await this.current.exited;
     this.current = undefined;
     if (!this.killedNow && exit.code !== 0 && handler === 'sweeper') throw new Error(`the sweep failed: ${exit.stderr}`);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { TEST_CLOCK_ENV } from '../../lambda/handlers/runtime';
 
 /**
  * Real Lambda handlers (lambda/handlers/*.ts) in processes of their own, so a test can SIGKILL one mid-call.
@@ -20,6 +21,28 @@ export interface Invocation {
 }
 
 const repoRoot = resolve(__dirname, '..', '..');
+
+export const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:macie-alerts';
+
+/**
+ * A handler's environment as Lambda gives it, pointed at the test's DynamoDB (usually a proxy in front of
+ * DynamoDB Local) and SNS stand-in, with the wall clock starting at `at` (TEST_CLOCK_ENV).
+ */
+export function handlerEnv(handler: HandlerName, to: { dynamodb: string; sns: string; table: string }, clockStart: string): Record<string, string> {
+  return {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: to.dynamodb,
+    AWS_ENDPOINT_URL_SNS: to.sns,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    STATE_TABLE_NAME: to.table,
+    ALERT_TOPIC_ARN: TOPIC_ARN,
+    POWERTOOLS_SERVICE_NAME: `macie-alerts-${handler}`,
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    [TEST_CLOCK_ENV]: clockStart,
+  };
+}
 
 export class HandlerProcesses {
   private invocations = 0;

@@ -115,6 +115,22 @@ test('late findings: one update per interval with exact counts, a burst inside t
   expect(updates).toEqual([update(1), update(2)]);
 });
 
+test("late findings a silence matches (their bucket) send no update; they count in the next update's totals", async () => {
+  const { clock, publisher, deps } = await setup();
+  await summarizedRun(deps, publisher);
+  const silence = { id: 'S-7KQ2', match: { bucket: 'bucket-m*' }, startsAt: RUN, endsAt: minutesAfter(RUN, 24 * 60), author: 'alice', reason: 'bucket migration', createdAt: RUN };
+  const silenced = { ...deps, silences: { list: async () => [silence] } };
+  await count(silenced, findings(3, 'bucket-migrating'));
+  clock.advance(10 * MINUTE);
+  expect((await sweep(silenced)).raised).toEqual([]);
+  expect(await deps.store.listIndex(GSI1.lateFindings)).toEqual([]);
+  // An unsilenced late finding later: its update tells it, with the silenced ones in the corrected totals.
+  await count(silenced, findings(2, 'bucket-a'));
+  clock.advance(61 * MINUTE);
+  expect((await sweep(silenced)).raised).toEqual([update(1)]);
+  expect(publisher.alerts.at(-1)?.whatHappened).toContain(`Sensitive data findings: 2 more (15 in all). ${FINANCIAL}: 2 more (15 in all). Corrected totals follow.`);
+});
+
 test('two sweeps at once send the update once', async () => {
   const { clock, publisher, deps } = await setup();
   await summarizedRun(deps, publisher);
