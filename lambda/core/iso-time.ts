@@ -12,7 +12,7 @@
 const instants = new Map<string, number>();
 const INSTANTS_CAP = 8192;
 
-function instant(iso: string): number {
+export function instant(iso: string): number {
   let ms = instants.get(iso);
   if (ms === undefined) {
     ms = Date.parse(iso);
@@ -24,7 +24,16 @@ function instant(iso: string): number {
 
 /** Orders ISO date-times by instant (offsets differ, digits differ), then by text so the order is total. */
 export function compareIso(a: string, b: string): number {
-  const d = instant(a) - instant(b);
+  return compareAt(a, instant(a), b, instant(b));
+}
+
+/**
+ * compareIso of two times whose instants (`instant`, i.e. Date.parse) the caller already holds: a loop over a
+ * batch's 1,000 events compares each time several times, and each lookup in the map of instants costs more
+ * than the comparison.
+ */
+export function compareAt(a: string, aMs: number, b: string, bMs: number): number {
+  const d = aMs - bMs;
   if (d !== 0 && Number.isFinite(d)) return d < 0 ? -1 : 1;
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -49,5 +58,14 @@ export function minIso(a: string | undefined, b: string | undefined): string | u
 
 /** The event that occurred last (the first of them on a tie); `events` must not be empty. */
 export function newestEvent<T extends { readonly occurredAt: string }>(events: readonly T[]): T {
-  return events.reduce((m, e) => (compareIso(e.occurredAt, m.occurredAt) > 0 ? e : m), events[0]);
+  let newest = events[0];
+  let newestMs = instant(newest.occurredAt);
+  for (const e of events) {
+    const ms = instant(e.occurredAt);
+    if (compareAt(e.occurredAt, ms, newest.occurredAt, newestMs) > 0) {
+      newest = e;
+      newestMs = ms;
+    }
+  }
+  return newest;
 }

@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { compareIso } from '../core/iso-time';
+import { compareAt, instant } from '../core/iso-time';
 import { DIGEST_BYTES } from '../state/job-items';
 
 /**
@@ -45,7 +45,9 @@ export function digestBytes(digests: readonly string[]): Buffer {
  */
 export function mayHaveApplied(run: { readonly lastEventAt?: string } | undefined, events: readonly { readonly occurredAt: string }[]): boolean {
   const newest = run?.lastEventAt;
-  return newest !== undefined && events.some((e) => compareIso(e.occurredAt, newest) <= 0);
+  if (newest === undefined) return false;
+  const newestMs = instant(newest);
+  return events.some((e) => compareAt(e.occurredAt, instant(e.occurredAt), newest, newestMs) <= 0);
 }
 
 /** A set of digests, for lookups: built from stored digest buffers (DynamoDB returns Uint8Array views). */

@@ -149,18 +149,20 @@ function acceptedAsIs(m: Record<string, unknown>): JobLogEvent | undefined {
 
 /** The event with only the fields this version knows, absent ones left out (both paths build it here). */
 function jobLogEvent(e: JobLogEvent): JobLogEvent {
-  return {
+  // Assigned one by one, not spread from temporaries: 10,000 events per storm.
+  const out: { -readonly [K in keyof JobLogEvent]: JobLogEvent[K] } = {
     adminAccountId: e.adminAccountId,
     jobId: e.jobId,
     eventType: e.eventType,
     occurredAt: e.occurredAt,
     description: e.description,
     jobName: e.jobName,
-    ...(e.affectedAccount !== undefined ? { affectedAccount: e.affectedAccount } : {}),
-    ...(e.affectedResource !== undefined ? { affectedResource: e.affectedResource } : {}),
-    ...(e.operation !== undefined ? { operation: e.operation } : {}),
-    ...(e.runDate !== undefined ? { runDate: e.runDate } : {}),
   };
+  if (e.affectedAccount !== undefined) out.affectedAccount = e.affectedAccount;
+  if (e.affectedResource !== undefined) out.affectedResource = e.affectedResource;
+  if (e.operation !== undefined) out.operation = e.operation;
+  if (e.runDate !== undefined) out.runDate = e.runDate;
+  return out;
 }
 
 export type DecodeResult = { ok: true; payload: CloudWatchLogsDecodedData } | { ok: false; reason: string; rawSample: string };

@@ -82,7 +82,8 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
   const logStream = typeof payload.logStream === 'string' ? payload.logStream : undefined;
   const parsed: Parsed[] = [];
   const logEvents = Array.isArray(payload.logEvents) ? payload.logEvents : [];
-  for (const [index, logEvent] of logEvents.entries()) {
+  for (let index = 0; index < logEvents.length; index++) {
+    const logEvent = logEvents[index];
     report.events++;
     const logEventId = typeof logEvent?.id === 'string' && logEvent.id ? logEvent.id : undefined;
     const result = typeof logEvent?.message === 'string' ? parseJobLogEvent(logEvent.message) : ({ ok: false, reason: 'log event has no message' } as const);
@@ -116,7 +117,10 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
     report.known += outcome.known;
     report.runs.push(...outcome.runs);
     pending.push(...outcome.pending);
-    for (const e of outcome.applied) deps.telemetry.countBy('JobEvents', eventTypeDimension(e.eventType));
+    // Added up per type first: a storm batch applies 1,000 events of one type.
+    const appliedByType = new Map<string, number>();
+    for (const e of outcome.applied) appliedByType.set(e.eventType, (appliedByType.get(e.eventType) ?? 0) + 1);
+    for (const [eventType, n] of appliedByType) deps.telemetry.countBy('JobEvents', eventTypeDimension(eventType), n);
     for (const status of outcome.ended) deps.telemetry.count(status === 'COMPLETED' ? 'RunsCompleted' : 'RunsCancelled');
   }
   const applied = parsed.length - report.duplicates;

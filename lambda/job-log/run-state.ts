@@ -1,6 +1,6 @@
 import type { AffectedResources, Alert, AlertDetail } from '../core/alert';
 import { classify, isErrorEffect, type Classification, type EventEffect } from './event-types';
-import { compareIso, maxIso, minIso, newestEvent } from '../core/iso-time';
+import { compareAt, compareIso, instant, maxIso, minIso, newestEvent } from '../core/iso-time';
 import type { JobLogEvent } from './log-events';
 import { jobLinks } from '../core/links';
 import { DigestSet, digestBytes, digestOf } from './applied-events';
@@ -185,6 +185,9 @@ interface ErrorTally {
   count: number;
   firstAt: string;
   lastAt: string;
+  /** The instants of firstAt and lastAt (compareAt). */
+  firstMs: number;
+  lastMs: number;
 }
 
 /** The tally of one error type, from the run as read and the batch's first event of the type. */
@@ -192,14 +195,18 @@ function errorTally(errors: Record<string, number>, affected: Record<string, Aff
   const type = first.eventType;
   const set = own(affected, type);
   const g = own(groups, type);
+  const firstAt = minIso(g?.firstAt, first.occurredAt);
+  const lastAt = maxIso(g?.lastAt, first.occurredAt);
   return {
     errorsBefore: countOf(errors, type),
     affectedBefore: set?.total ?? 0,
     buckets: new CappedList(set?.buckets ?? []),
     accounts: new CappedList(set?.accounts ?? []),
     count: 0,
-    firstAt: minIso(g?.firstAt, first.occurredAt),
-    lastAt: maxIso(g?.lastAt, first.occurredAt),
+    firstAt,
+    lastAt,
+    firstMs: instant(firstAt),
+    lastMs: instant(lastAt),
   };
 }
 
@@ -218,19 +225,34 @@ function freshEventsOf(current: RunState | undefined, batch: RunBatch, applied: 
     }
     return known;
   };
+  const newestMs = newest === undefined ? NaN : instant(newest);
   const inBatch = new Set<string>();
   const fresh: JobLogEvent[] = [];
   const digests: string[] = [];
-  batch.events.forEach((e, i) => {
+  for (let i = 0; i < batch.events.length; i++) {
+    const e = batch.events[i];
     const id = batch.logEventIds[i];
-    if (inBatch.has(id)) return;
+    if (inBatch.has(id)) continue;
     inBatch.add(id);
     const digest = digestOf(id);
-    if (newest !== undefined && compareIso(e.occurredAt, newest) <= 0 && knownDigests().has(digest)) return;
+    if (newest !== undefined && compareAt(e.occurredAt, instant(e.occurredAt), newest, newestMs) <= 0 && knownDigests().has(digest)) continue;
     digests.push(digest);
     fresh.push(e);
-  });
+  }
   return { fresh, freshDigests: digestBytes(digests) };
+}
+
+/** The latest event time (maxIso over them), from the instants `classified` holds. */
+function latestOf(events: readonly { readonly e: JobLogEvent; readonly ms: number }[]): string | undefined {
+  let latest: string | undefined;
+  let latestMs = NaN;
+  for (const { e, ms } of events) {
+    if (latest === undefined || compareAt(latest, latestMs, e.occurredAt, ms) < 0) {
+      latest = e.occurredAt;
+      latestMs = ms;
+    }
+  }
+  return latest;
 }
 
 /** A count kept in a map keyed by event type: own keys only ("constructor" is an event type like any other). */
@@ -295,10 +317,15 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
   // Parse each timestamp once (a storm batch is 1,000 events), then sort by time, then type.
   const classified = fresh
     .map((e) => ({ e, c: classify(e.eventType, ctx.settings), ms: Date.parse(e.occurredAt) }))
-    .sort((a, b) => a.ms - b.ms || compareIso(a.e.occurredAt, b.e.occurredAt) || (a.e.eventType < b.e.eventType ? -1 : a.e.eventType > b.e.eventType ? 1 : 0));
+    .sort((a, b) => compareAt(a.e.occurredAt, a.ms, b.e.occurredAt, b.ms) || (a.e.eventType < b.e.eventType ? -1 : a.e.eventType > b.e.eventType ? 1 : 0));
 
-  for (const { e, c } of classified) {
-    lastEventAt = maxIso(lastEventAt, e.occurredAt);
+  // The times below are folded as maxIso / minIso would, with each event's instant from `classified`.
+  let lastEventMs = lastEventAt === undefined ? NaN : instant(lastEventAt);
+  for (const { e, c, ms } of classified) {
+    if (lastEventAt === undefined || compareAt(lastEventAt, lastEventMs, e.occurredAt, ms) < 0) {
+      lastEventAt = e.occurredAt;
+      lastEventMs = ms;
+    }
     const st = STATUS_OF[c.effect];
     if (st) {
       const candidate: StatusCandidate = { status: st.status, at: e.occurredAt, eventType: e.eventType, rank: st.rank };
@@ -317,8 +344,14 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
       t.count++;
       t.buckets.add(e.affectedResource?.value);
       t.accounts.add(e.affectedAccount);
-      t.firstAt = minIso(t.firstAt, e.occurredAt);
-      t.lastAt = maxIso(t.lastAt, e.occurredAt);
+      if (compareAt(t.firstAt, t.firstMs, e.occurredAt, ms) > 0) {
+        t.firstAt = e.occurredAt;
+        t.firstMs = ms;
+      }
+      if (compareAt(t.lastAt, t.lastMs, e.occurredAt, ms) < 0) {
+        t.lastAt = e.occurredAt;
+        t.lastMs = ms;
+      }
       failed.push([e.eventType, resourceKey(e)]);
       if (c.effect === 'ACCOUNT_ERROR' && e.affectedAccount) {
         openAccountErrors[e.affectedAccount] = minIso(own(openAccountErrors, e.affectedAccount), e.occurredAt);
@@ -365,13 +398,14 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
   // Alerts. Silenced events first: counted on the run, never alerted.
   const alerts: Alert[] = [];
   const silenceOf = silencer(ctx.silences ?? []);
+  const anySilences = (ctx.silences?.length ?? 0) > 0;
   let silencedBy = copyMap(current?.silenced);
   let silenced = 0;
-  const alerting: { e: JobLogEvent; c: Classification }[] = [];
+  const alerting: { e: JobLogEvent; c: Classification; ms: number }[] = [];
   for (const x of classified) {
     if (!x.c.alertsAtOnce) continue;
     // A completion is the summary's event: the summary as a whole is matched below.
-    const s = x.c.effect === 'COMPLETED' || x.c.effect === 'CANCELLED' ? undefined : silenceOf(eventSubject(x.e, jobId));
+    const s = !anySilences || x.c.effect === 'COMPLETED' || x.c.effect === 'CANCELLED' ? undefined : silenceOf(eventSubject(x.e, jobId));
     if (!s) {
       alerting.push(x);
       continue;
@@ -419,7 +453,7 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
       alerts.push(statusAlert(e, c, batch, ctx));
     }
     // Error groups.
-    const byType = new Map<string, { e: JobLogEvent; c: Classification }[]>();
+    const byType = new Map<string, { e: JobLogEvent; c: Classification; ms: number }[]>();
     for (const x of alerting) {
       if (!isErrorEffect(x.c.effect)) continue;
       const list = byType.get(x.e.eventType);
@@ -431,7 +465,7 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
       const open = list.filter(({ e }) => !(c.effect === 'BUCKET_ERROR' && e.affectedAccount && own(openAccountErrors, e.affectedAccount)));
       inhibited += list.length - open.length;
       const g = groups[type];
-      const newest = open.reduce<string | undefined>((m, { e }) => maxIso(m, e.occurredAt), undefined);
+      const newest = latestOf(open);
       if (open.length === 0 || !newest) {
         suppressed += list.length;
         continue;
@@ -725,7 +759,8 @@ export function reduceJob(
     // SCHEDULED wins: a periodic job never logs one-time events, so a conflict means the table is wrong.
     if (c.jobKind && kind !== 'SCHEDULED') kind = c.jobKind;
     if (e.runDate) {
-      currentRunDate = maxIso(currentRunDate, e.runDate);
+      // Equal texts: maxIso would keep the current one.
+      if (e.runDate !== currentRunDate) currentRunDate = maxIso(currentRunDate, e.runDate);
       if (!runDates.includes(e.runDate)) runDates = [...runDates, e.runDate].sort(compareIso).slice(-RECENT_RUN_STARTS_CAP);
     }
     const status = JOB_STATUS_OF[c.effect];
