@@ -31,7 +31,7 @@ import { expiresAt, GSI1, GSI2, keys, utcDay } from '../state/table';
  * It is raised once: the digest's mark (DIGEST / <window end>) and its alert go in one conditional write, so
  * of two sweeps racing for the same day one writes and the other finds the mark. A sweep that finds the
  * day before missed (its mark absent while the one before it exists: a sweep failed, or the sweeper rate is a
- * full day and a run came late) raises that one too, so no day is skipped.
+ * full day and a run came late) raises that one too: one missed day is caught up, not more.
  */
 
 export const DAY_MS = 24 * 3_600_000;
