@@ -1,4 +1,4 @@
-import type { Alert } from '../core/alert';
+import { formatCount, type Alert } from '../core/alert';
 import type { PipelineSettings } from '../core/settings';
 import type { FindingsSnapshot, RunState } from '../state/job-items';
 import { compareRuns, type PreviousRun } from './run-compare';
@@ -39,7 +39,7 @@ export function reportedBySummary(findings: FindingsSummary, late: readonly Late
   return { total, byType };
 }
 
-const num = (n: number) => n.toLocaleString('en-US');
+const num = formatCount;
 
 /** "Sensitive data findings: 12 more (40 in all).", then one line per type that changed; none when nothing did. */
 export function findingsChanges(before: FindingsSnapshot, now: FindingsSummary): string[] {

@@ -1,4 +1,4 @@
-import type { Alert, AlertDetail, AffectedResources, SilencedCount } from '../core/alert';
+import { formatCount, type Alert, type AlertDetail, type AffectedResources, type SilencedCount } from '../core/alert';
 import { classify, JOB_EVENT_TYPES } from './event-types';
 import { jobLinks } from '../core/links';
 import type { PipelineSettings } from '../core/settings';
@@ -62,11 +62,7 @@ export interface SummaryChanges {
   readonly lines: readonly string[];
 }
 
-/**
- * A count as en-US writes it (1,234). Whole numbers are grouped here: toLocaleString loads ICU's number data on
- * a container's first call (5-10 ms of CPU, in the middle of its first summary).
- */
-const num = (n: number) => (Number.isSafeInteger(n) && !Object.is(n, -0) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en-US'));
+const num = formatCount;
 const plural = (n: number, one: string, many = `${one}s`) => `${num(n)} ${n === 1 ? one : many}`;
 
 export function summarizeFindings(items: readonly Item[]): FindingsSummary {

@@ -1,4 +1,4 @@
-import { details, type Alert, type AlertCategory, type AlertDetail } from '../core/alert';
+import { details, formatCount, type Alert, type AlertCategory, type AlertDetail } from '../core/alert';
 import { macieSummaryLink } from '../core/links';
 import { SEVERITIES, type Severity } from '../core/severity';
 import { digestIndexEntry, type DigestIndexEntry } from '../delivery/alert-item';
@@ -385,10 +385,7 @@ function silencedOf(run: RunState, type: string): number {
 // ---------------------------------------------------------------------------------------------------------
 // The alert.
 
-/** 1234567 -> "1,234,567". */
-function num(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
+const num = formatCount;
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${num(n)} ${n === 1 ? one : many}`;
