@@ -1,5 +1,6 @@
 import { details, formatCount, type Alert, type AlertCategory, type AlertDetail } from '../core/alert';
 import { macieSummaryLink } from '../core/links';
+import { JOB_EVENT_TYPES } from '../job-log/event-types';
 import { SEVERITIES, type Severity } from '../core/severity';
 import { digestIndexEntry, type DigestIndexEntry } from '../delivery/alert-item';
 import { outboxWrites, type PendingAlerts } from '../delivery/outbox';
@@ -178,8 +179,10 @@ async function readDigestInputs(deps: PipelineDeps, window: DigestWindow): Promi
  */
 export const DIGEST_LIMITS = { errorTypes: 10, findingTypes: 10, apiCalls: 8, silences: 8, names: 5, nameChars: 64, labelChars: 80, valueChars: 480 } as const;
 
-/** Macie's pause events (the job-log room's event table; the sweeper does not import that room). */
-const PAUSE_EVENTS: ReadonlySet<string> = new Set(['JOB_PAUSED_BY_USER', 'JOB_PAUSED_BY_MACIE_SERVICE_QUOTA_MET']);
+/** Macie's pause events, from the job-log room's event table. */
+const PAUSE_EVENTS: ReadonlySet<string> = new Set(
+  Object.entries(JOB_EVENT_TYPES).flatMap(([type, t]) => (t.effect === 'PAUSED_BY_QUOTA' || t.effect === 'PAUSED_BY_USER' ? [type] : [])),
+);
 const FINDING_CATEGORIES: ReadonlySet<AlertCategory> = new Set(['SENSITIVE_DATA_FINDING', 'POLICY_FINDING']);
 
 /** Names ranked by how often they occur (then by name), the first few shown. */

@@ -9,7 +9,6 @@ import { deliverPending, outboxWrites } from '../../lambda/delivery/outbox';
 import { RecordingPublisher } from '../../lambda/delivery/recording-publisher';
 import { buildSnsMessage } from '../../lambda/delivery/sns-message';
 import { processFindingBatch } from '../../lambda/findings/pipeline';
-import { JOB_EVENT_TYPES } from '../../lambda/job-log/event-types';
 import { processLogsPayload } from '../../lambda/job-log/pipeline';
 import { deliveryDeps, type PipelineDeps } from '../../lambda/pipeline-deps';
 import { addSilence } from '../../lambda/silences/silence-store';
@@ -420,10 +419,6 @@ describe('never a day skipped, never one twice', () => {
     expect(ends).toEqual(windows('2026-11-01T06:00:00.000Z', 2));
   });
 
-  test('the pause events the digest counts are the job log table\'s pause events', () => {
-    const pauses = Object.entries(JOB_EVENT_TYPES).filter(([, t]) => t.effect === 'PAUSED_BY_QUOTA' || t.effect === 'PAUSED_BY_USER').map(([type]) => type);
-    expect(pauses.sort()).toEqual(['JOB_PAUSED_BY_MACIE_SERVICE_QUOTA_MET', 'JOB_PAUSED_BY_USER']);
-  });
 });
 
 describe('the index it reads', () => {
