@@ -332,7 +332,8 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
     byCategory[facts.category] = (byCategory[facts.category] ?? 0) + 1;
   }
 
-  // Findings alerts, by severity and type: a group's findings are what its latest alert counted.
+  // Findings alerts, by severity and type: a sensitive-data group's findings are what its latest alert
+  // counted; a policy finding is one finding however many times it occurred (its alerts count occurrences).
   const findings = new Map<string, { severity: Severity; type: string; alerts: number; groups: Map<string, number>; buckets: Counter }>();
   let sampleFindingAlerts = 0;
   for (const { facts, owner } of alerts) {
@@ -345,7 +346,7 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
     const f = findings.get(k) ?? { severity: facts.severity, type: facts.eventType, alerts: 0, groups: new Map<string, number>(), buckets: new Counter() };
     f.alerts++;
     const group = keyString(owner);
-    f.groups.set(group, Math.max(f.groups.get(group) ?? 0, facts.count));
+    f.groups.set(group, facts.category === 'POLICY_FINDING' ? 1 : Math.max(f.groups.get(group) ?? 0, facts.count));
     for (const a of facts.affected) if (a.kind === 'bucket') for (const b of a.items) f.buckets.add(b);
     findings.set(k, f);
   }

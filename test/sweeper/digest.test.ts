@@ -209,6 +209,25 @@ describe('the window', () => {
     await store.write(outboxWrites([alert], keys.event(id), new Date(at), 90));
   }
 
+  test('counts a policy finding once however many times it occurred, and a findings group by its latest count', async () => {
+    const h = await setup();
+    const policy = (id: string, finding: string, count: number, at: string) =>
+      h.store.write(outboxWrites([testAlert(id, { category: 'POLICY_FINDING', eventType: 'Policy:IAMUser/S3BlockPublicAccessDisabled', count })], keys.policyFinding(finding), new Date(at), 90));
+    // One finding alerted when new, then its held recurrences flushed (4 occurrences); another first alerted at its 10th.
+    await policy('p-1:new', 'p-1', 1, plus(START, HOUR));
+    await policy('p-1:held', 'p-1', 4, plus(START, 3 * HOUR));
+    await policy('p-2:new', 'p-2', 10, plus(START, 5 * HOUR));
+    const group = (id: string, count: number, at: string) =>
+      h.store.write(outboxWrites([testAlert(id, { category: 'SENSITIVE_DATA_FINDING', eventType: 'SensitiveData:S3Object/Financial', count })], keys.findingGroup('job', START, 'bucket-a', 'Financial'), new Date(at), 90));
+    await group('g:first', 1, plus(START, HOUR));
+    await group('g:still', 7, plus(START, 2 * HOUR));
+    h.clock.set(plus(END, 60_000));
+    await sweep(h.deps);
+    const [digest] = digestsOf(h.publisher);
+    expect(detail(digest, 'Findings HIGH: Policy:IAMUser/S3BlockPublicAccessDisabled')).toBe('2 findings from 3 alerts');
+    expect(detail(digest, 'Findings HIGH: SensitiveData:S3Object/Financial')).toBe('7 findings from 2 alerts');
+  });
+
   test('takes alerts raised in [end - 24 h, end) exactly, and runs by the times Macie gave them', async () => {
     const h = await setup();
     await alertAt(h.store, 'before-start', plus(START, -1));
