@@ -43,6 +43,14 @@ export interface DigestWindow {
   readonly end: string;
 }
 
+/**
+ * How long after its hour a digest waits. An alert is placed in a window by its createdAt, taken when the
+ * invocation that raised it began, and it is committed (then in the index, which is eventually consistent) up
+ * to one invocation later: 5 minutes is the longest function timeout. Raised at the hour itself, a digest could
+ * miss an alert created just before the hour, which no later window covers.
+ */
+export const DIGEST_SETTLE_MS = 5 * 60_000;
+
 /** The most recent digest hour at or before `now`: the end of the window due. */
 export function latestDigestEnd(now: Date, hourUtc: number): Date {
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), hourUtc);
@@ -62,7 +70,7 @@ export async function raiseDueDigests(deps: PipelineDeps): Promise<PendingAlerts
   const hour = deps.settings.digestHourUtc;
   if (hour === undefined) return [];
   const now = deps.now();
-  const latest = latestDigestEnd(now, hour).getTime();
+  const latest = latestDigestEnd(new Date(now.getTime() - DIGEST_SETTLE_MS), hour).getTime();
   const [beforeMissed, missed, due] = [latest - 2 * DAY_MS, latest - DAY_MS, latest].map((t) => new Date(t));
   const marks = await deps.store.getMany([beforeMissed, missed, due].map((end) => keys.digest(end.toISOString())));
   const raised = (end: Date) => deps.store.lookup(marks, keys.digest(end.toISOString())) !== undefined;
