@@ -4,7 +4,7 @@ import { processFindingBatch } from '../../lambda/findings/pipeline';
 import { processLogsPayload } from '../../lambda/job-log/pipeline';
 import type { StateStore } from '../../lambda/state/store';
 import { GSI1, keys } from '../../lambda/state/table';
-import { latestDigestEnd } from '../../lambda/sweeper/digest';
+import { DIGEST_SETTLE_MS, latestDigestEnd } from '../../lambda/sweeper/digest';
 import { PENDING_ALERT_GRACE_MINUTES } from '../../lambda/sweeper/sweep';
 import { QUEUE_HANDLER_TIMEOUT, VISIBILITY_TIMEOUT_FACTOR } from '../../lib/macie-alerts';
 import { cloudTrailEvent, findingEvent, fixture, SENSITIVE_JOB_ID, sensitiveFinding, setCurrentRun, sqsBatch, testDeps } from '../findings/kit';
@@ -182,9 +182,11 @@ test('killed at every external call, as it arrives and after the service acted: 
  * left: the day's digest reaches SNS, as INFO category DIGEST, and a second copy only labelled.
  */
 describe('the daily digest, the sweeper killed', () => {
-  const hour = new Date(T0).getUTCHours();
+  // The digest of the hour the sweep at T0 finds due: the one DIGEST_SETTLE_MS or more before it (whatever the time of day).
+  const due = new Date(T0 - DIGEST_SETTLE_MS);
+  const hour = due.getUTCHours();
   const DIGEST_ENV = { [ENV.digestHourUtc]: String(hour) };
-  const DIGEST_ID = `digest:${latestDigestEnd(new Date(T0), hour).toISOString()}`;
+  const DIGEST_ID = `digest:${latestDigestEnd(due, hour).toISOString()}`;
   const NEXT_SWEEP_MS = (PENDING_ALERT_GRACE_MINUTES + 5) * 60_000;
   let digestCalls: string[] = [];
 
