@@ -9,7 +9,7 @@ import { buildRunSummaryAlert, unsilencedErrors, type FindingsSummary, type RunP
 import type { PipelineSettings } from '../core/settings';
 import { silencer, withSilenced, type Silence, type SilenceSubject } from '../silences/silence';
 import { withIds } from '../state/codec';
-import { type AffectedSet, type AppliedEvents, type JobState, type JobStatus, type RunGroup, type RunState, type RunStatus, type SummarySnapshot } from '../state/job-items';
+import { type AffectedSet, type AppliedEvents, type JobState, type JobStatus, type LateFindingsMark, type RunGroup, type RunState, type RunStatus, type SummarySnapshot } from '../state/job-items';
 import { UNKNOWN_RUN, expiresAt } from '../state/table';
 
 /**
@@ -438,7 +438,12 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
         changes: { lines: changes },
         comparison: comparison(),
       });
-      if (!summarySilenced(run.lastEventAt)) alerts.push(update);
+      if (!summarySilenced(run.lastEventAt)) {
+        alerts.push(update);
+        // It told the findings as they are now: the sweeper's next late-findings update compares with them, so
+        // it does not tell the same late findings again.
+        if (ctx.findings) run = { ...run, sweeper: { ...run.sweeper, lateFindings: toldFindings(run, ctx.findings) } };
+      }
       run = { ...run, summarized: snapshot(run) };
     } else {
       suppressed += alerting.length;
@@ -537,6 +542,12 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
 /** What a silence is asked about one job log event. */
 function eventSubject(e: JobLogEvent, jobId: string): SilenceSubject {
   return { type: e.eventType, at: e.occurredAt, jobId, bucket: e.affectedResource?.value, accountId: e.affectedAccount };
+}
+
+/** The run's late-findings mark once an alert told `findings`; its count and interval stay the sweeper's. */
+function toldFindings(run: RunState, findings: FindingsSummary): LateFindingsMark {
+  const mark = run.sweeper?.lateFindings;
+  return { updates: mark?.updates ?? 0, lastAt: mark?.lastAt ?? run.summarySentAt ?? run.lastEventAt ?? run.runDate, reported: { total: findings.total, byType: { ...findings.byType } } };
 }
 
 /** What the summary is built from: the run, and its pauses told from its status events. */

@@ -43,6 +43,14 @@ export interface DigestWindow {
   readonly end: string;
 }
 
+/**
+ * How long after its hour a digest waits. An alert is placed in a window by its createdAt, taken when the
+ * invocation that raised it began, and it is committed (then in the index, which is eventually consistent) up
+ * to one invocation later: 5 minutes is the longest function timeout. Raised at the hour itself, a digest could
+ * miss an alert created just before the hour, which no later window covers.
+ */
+export const DIGEST_SETTLE_MS = 5 * 60_000;
+
 /** The most recent digest hour at or before `now`: the end of the window due. */
 export function latestDigestEnd(now: Date, hourUtc: number): Date {
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), hourUtc);
@@ -62,7 +70,7 @@ export async function raiseDueDigests(deps: PipelineDeps): Promise<PendingAlerts
   const hour = deps.settings.digestHourUtc;
   if (hour === undefined) return [];
   const now = deps.now();
-  const latest = latestDigestEnd(now, hour).getTime();
+  const latest = latestDigestEnd(new Date(now.getTime() - DIGEST_SETTLE_MS), hour).getTime();
   const [beforeMissed, missed, due] = [latest - 2 * DAY_MS, latest - DAY_MS, latest].map((t) => new Date(t));
   const marks = await deps.store.getMany([beforeMissed, missed, due].map((end) => keys.digest(end.toISOString())));
   const raised = (end: Date) => deps.store.lookup(marks, keys.digest(end.toISOString())) !== undefined;
@@ -332,7 +340,8 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
     byCategory[facts.category] = (byCategory[facts.category] ?? 0) + 1;
   }
 
-  // Findings alerts, by severity and type: a group's findings are what its latest alert counted.
+  // Findings alerts, by severity and type: a sensitive-data group's findings are what its latest alert
+  // counted; a policy finding is one finding however many times it occurred (its alerts count occurrences).
   const findings = new Map<string, { severity: Severity; type: string; alerts: number; groups: Map<string, number>; buckets: Counter }>();
   let sampleFindingAlerts = 0;
   for (const { facts, owner } of alerts) {
@@ -345,7 +354,7 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
     const f = findings.get(k) ?? { severity: facts.severity, type: facts.eventType, alerts: 0, groups: new Map<string, number>(), buckets: new Counter() };
     f.alerts++;
     const group = keyString(owner);
-    f.groups.set(group, Math.max(f.groups.get(group) ?? 0, facts.count));
+    f.groups.set(group, facts.category === 'POLICY_FINDING' ? 1 : Math.max(f.groups.get(group) ?? 0, facts.count));
     for (const a of facts.affected) if (a.kind === 'bucket') for (const b of a.items) f.buckets.add(b);
     findings.set(k, f);
   }

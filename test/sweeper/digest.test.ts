@@ -16,7 +16,7 @@ import { DigestCodec } from '../../lambda/state/digest-items';
 import { RunCodec, type RunState } from '../../lambda/state/job-items';
 import type { StateStore } from '../../lambda/state/store';
 import { GSI2, keys } from '../../lambda/state/table';
-import { DAY_MS, latestDigestEnd, raiseDueDigests, windowEndingAt } from '../../lambda/sweeper/digest';
+import { DAY_MS, DIGEST_SETTLE_MS, latestDigestEnd, raiseDueDigests, windowEndingAt } from '../../lambda/sweeper/digest';
 import { sweep } from '../../lambda/sweeper/sweep';
 import { testAlert } from '../support/alerts';
 import { TestClock } from '../support/clock';
@@ -182,7 +182,7 @@ describe('the daily digest of a seeded day', () => {
 
   test('a quiet day still gets its digest, saying nothing happened', async () => {
     const h = await setup();
-    h.clock.set('2026-11-02T09:00:00.000Z');
+    h.clock.set(plus(END, DIGEST_SETTLE_MS));
     await sweep(h.deps);
     const [digest] = digestsOf(h.publisher);
     expect(digest.headline).toBe('Macie daily digest 2026-11-02 09:00 UTC: no runs, no findings, no API-call alerts');
@@ -209,6 +209,37 @@ describe('the window', () => {
     await store.write(outboxWrites([alert], keys.event(id), new Date(at), 90));
   }
 
+  test('waits DIGEST_SETTLE_MS after the hour: an alert created just before it and committed just after is in it', async () => {
+    const h = await setup();
+    h.clock.set(plus(END, 60_000));
+    expect((await sweep(h.deps)).raised).not.toContain(`digest:${END}`);
+    // Created (its invocation began) 2 s before the hour, committed after the sweep above.
+    await alertAt(h.store, 'just-before', plus(END, -2000));
+    h.clock.set(plus(END, DIGEST_SETTLE_MS));
+    expect((await sweep(h.deps)).raised).toContain(`digest:${END}`);
+    const digest = digestsOf(h.publisher).find((d) => d.id === `digest:${END}`)!;
+    expect(detail(digest, 'API call: DeleteMember')).toBe('1 alert');
+  });
+
+  test('counts a policy finding once however many times it occurred, and a findings group by its latest count', async () => {
+    const h = await setup();
+    const policy = (id: string, finding: string, count: number, at: string) =>
+      h.store.write(outboxWrites([testAlert(id, { category: 'POLICY_FINDING', eventType: 'Policy:IAMUser/S3BlockPublicAccessDisabled', count })], keys.policyFinding(finding), new Date(at), 90));
+    // One finding alerted when new, then its held recurrences flushed (4 occurrences); another first alerted at its 10th.
+    await policy('p-1:new', 'p-1', 1, plus(START, HOUR));
+    await policy('p-1:held', 'p-1', 4, plus(START, 3 * HOUR));
+    await policy('p-2:new', 'p-2', 10, plus(START, 5 * HOUR));
+    const group = (id: string, count: number, at: string) =>
+      h.store.write(outboxWrites([testAlert(id, { category: 'SENSITIVE_DATA_FINDING', eventType: 'SensitiveData:S3Object/Financial', count })], keys.findingGroup('job', START, 'bucket-a', 'Financial'), new Date(at), 90));
+    await group('g:first', 1, plus(START, HOUR));
+    await group('g:still', 7, plus(START, 2 * HOUR));
+    h.clock.set(plus(END, DIGEST_SETTLE_MS));
+    await sweep(h.deps);
+    const [digest] = digestsOf(h.publisher);
+    expect(detail(digest, 'Findings HIGH: Policy:IAMUser/S3BlockPublicAccessDisabled')).toBe('2 findings from 3 alerts');
+    expect(detail(digest, 'Findings HIGH: SensitiveData:S3Object/Financial')).toBe('7 findings from 2 alerts');
+  });
+
   test('takes alerts raised in [end - 24 h, end) exactly, and runs by the times Macie gave them', async () => {
     const h = await setup();
     await alertAt(h.store, 'before-start', plus(START, -1));
@@ -234,7 +265,7 @@ describe('the window', () => {
     expect(detail(digest, 'Job runs')).toBe('3 in the window: 0 started, 2 completed, 0 cancelled, 0 paused, 1 still running at the end');
 
     // The next day's digest has the alert raised at the end, and nothing of the day before.
-    h.clock.set(plus(END, DAY_MS));
+    h.clock.set(plus(END, DAY_MS + DIGEST_SETTLE_MS));
     await sweep(h.deps);
     const next = digestsOf(h.publisher)[1];
     expect(next.id).toBe(`digest:${plus(END, DAY_MS)}`);
@@ -245,7 +276,7 @@ describe('the window', () => {
   test('reads one index partition per UTC day it touches, and the runs in one more request each', async () => {
     const h = await setup({ digestHourUtc: 0 });
     await alertAt(h.store, 'a', '2026-11-01T12:00:00.000Z');
-    h.clock.set('2026-11-02T00:00:30.000Z');
+    h.clock.set(plus('2026-11-02T00:00:30.000Z', DIGEST_SETTLE_MS));
     const before = h.store.requests.reads;
     await raiseDueDigests(h.deps);
     // marks (1), alerts of one day (1), runs ended on two days (2: the window's and today), open runs (1),
@@ -369,7 +400,7 @@ describe('UTC, never local time', () => {
       [ENV.digestHourUtc]: '9',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
-      [TEST_CLOCK_ENV]: plus(end, 60_000),
+      [TEST_CLOCK_ENV]: plus(end, DIGEST_SETTLE_MS + 60_000),
     });
     const exit = await run.exited;
     expect(exit.stderr).toBe('');
@@ -389,7 +420,8 @@ describe('never a day skipped, never one twice', () => {
     const sweeps = Math.ceil((days * 24 * 60) / rateMinutes);
     for (let i = 0; i < sweeps; i++) {
       if (skip(i)) continue;
-      h.clock.set(plus(first, i * rateMinutes * 60_000));
+      // Each sweep time is given as if the digest were due at the hour: it is due DIGEST_SETTLE_MS after it.
+      h.clock.set(plus(first, DIGEST_SETTLE_MS + i * rateMinutes * 60_000));
       const report = await sweep(h.deps);
       expect(report.failures).toEqual([]);
     }

@@ -131,6 +131,25 @@ test("late findings a silence matches (their bucket) send no update; they count 
   expect(publisher.alerts.at(-1)?.whatHappened).toContain(`Sensitive data findings: 2 more (15 in all). ${FINANCIAL}: 2 more (15 in all). Corrected totals follow.`);
 });
 
+test("late findings a late job event's own summary update already told are not told again by the sweeper", async () => {
+  const { clock, store, publisher, deps } = await setup();
+  await summarizedRun(deps, publisher);
+  await count(deps, findings(3, 'bucket-a'));
+  // A bucket error logged after the completion: the job-log sends its own "run summary updated", with 13 findings.
+  await jobLog(deps, [{ ...jobEvent('BUCKET_ACCESS_DENIED', 31), affectedResource: { type: 'S3_BUCKET', value: 'bucket-x' }, operation: 'ListObjectsV2' }]);
+  const told = publisher.alerts.at(-1)!;
+  expect(told.id).toBe(`run:${JOB}:${RUN}:summary-update:1`);
+  expect(detail(told, 'Findings')).toBe('13');
+  clock.advance(61 * MINUTE);
+  expect((await sweep(deps)).raised).toEqual([]);
+  expect(await store.listIndex(GSI1.lateFindings)).toEqual([]);
+  // A later late finding is told from there: 1 more, 14 in all.
+  await count(deps, findings(1, 'bucket-a'));
+  clock.advance(61 * MINUTE);
+  expect((await sweep(deps)).raised).toEqual([update(1)]);
+  expect(publisher.alerts.at(-1)?.whatHappened).toContain('Sensitive data findings: 1 more (14 in all).');
+});
+
 test('two sweeps at once send the update once', async () => {
   const { clock, publisher, deps } = await setup();
   await summarizedRun(deps, publisher);
