@@ -2,7 +2,7 @@ import type { Alert } from '../core/alert';
 import { DEFAULT_MIN_REMAINING_MS, DeliveryFailed, deliverPending, lostAlertIds, outboxWrites, pendingIds, TimeBudgetExhausted, type PendingAlerts } from '../delivery/outbox';
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
 import { CorruptItemError, type Bookkeeping, type ItemCodec, type SilencedEvents } from '../state/codec';
-import { atVersion, ConditionalWriteConflict, keyString, notExists, sleep, unchangedSince, type Item, type WriteOp } from '../state/store';
+import { atVersion, ConditionalWriteConflict, keyString, notExists, sleep, unchangedSince, type Condition, type Item, type WriteOp } from '../state/store';
 import { expiresAt, keys, type ItemKey } from '../state/table';
 import { silencedCounts, withSilenced, type Silence } from '../silences/silence';
 import { EventMarkerCodec } from './event-marker';
@@ -22,7 +22,8 @@ import { EventMarkerCodec } from './event-marker';
  *
  * The first attempt does not read the markers: events are new far more often than not, and a marker that
  * exists fails its transaction's condition anyway. Any lost condition (an event applied before or by another
- * invocation at the same time, an aggregate another invocation wrote first) sends the events of the units
+ * invocation at the same time, an aggregate another invocation wrote first, an item the route read that
+ * changed: the aggregate's guard) sends the events of the units
  * that lost to another attempt, which reads their markers with their aggregates: events already applied
  * are left out (their owners' pending alerts are delivered), the rest are folded again from fresh state. So
  * two batches on the same group at once lose no count and count nothing twice, and a redelivered batch
@@ -57,6 +58,12 @@ export interface Aggregate<S extends Bookkeeping, E> {
   readonly key: ItemKey;
   readonly codec: ItemCodec<S>;
   step(state: S | undefined, event: E): Step<S>;
+  /**
+   * What the route read that must still hold when the aggregate is written (a job's run not summarized yet):
+   * checked in the same transaction; when it no longer holds, the events go to another attempt, whose route
+   * reads again.
+   */
+  readonly guard?: { readonly key: ItemKey; readonly condition: Condition };
 }
 
 /** An event with no aggregate of its own (a single API call): its marker owns its alert. */
@@ -160,6 +167,8 @@ interface Unit<E> {
   readonly group?: string;
   readonly owner: ItemKey;
   readonly ops: readonly WriteOp[];
+  /** The aggregate's guard: written once per transaction, however many units of the transaction share it. */
+  readonly check?: Extract<WriteOp, { kind: 'condition-check' }>;
   readonly events: readonly BatchEvent<E>[];
   readonly steps: readonly { readonly alert?: Alert; readonly reason: string; readonly silence?: Silence }[];
   /** Written to the outbox by this unit. */
@@ -375,13 +384,14 @@ function groupUnits<E>(
   });
   const isNew = (s: (typeof steps)[number]) => s.alert !== undefined && !s.silence && !run.existing.has(s.alert.id);
   const cost = (s: (typeof steps)[number]) => 1 + (isNew(s) ? 1 : 0);
+  const check: WriteOp | undefined = aggregate.guard && { kind: 'condition-check', ...aggregate.guard };
   const units: Unit<E>[] = [];
   let condition = unchangedSince(item);
   let version = read?.version ?? 0;
   let pending = read?.pendingAlerts ?? [];
   for (let start = 0; start < steps.length; ) {
     let end = start;
-    for (let ops = 1; end < steps.length && ops + cost(steps[end]) <= MAX_OPS_PER_WRITE; end++) ops += cost(steps[end]);
+    for (let ops = check ? 2 : 1; end < steps.length && ops + cost(steps[end]) <= MAX_OPS_PER_WRITE; end++) ops += cost(steps[end]);
     const chunk = steps.slice(start, end);
     const chunkEvents = events.slice(start, end);
     // An alert says what silences kept from alerting before it (the JSON form lists the counts).
@@ -398,6 +408,7 @@ function groupUnits<E>(
         ...chunkEvents.map((e) => marker(e, aggregate.key)),
         ...outboxWrites(alerts, aggregate.key, now, retention),
       ],
+      check,
       events: chunkEvents,
       steps: chunk,
       alerts,
@@ -421,7 +432,7 @@ async function execute<E>(run: Run<E>, units: readonly Unit<E>[]): Promise<Batch
   const dirty = new Set<string>();
   let queue = units;
   while (queue.length > 0) {
-    const transactions: { units: Unit<E>[]; ops: number }[] = [];
+    const transactions: { units: Unit<E>[]; ops: number; checks: Set<string> }[] = [];
     const rest: Unit<E>[] = [];
     const inWave = new Set<string>();
     for (const unit of queue) {
@@ -435,11 +446,14 @@ async function execute<E>(run: Run<E>, units: readonly Unit<E>[]): Promise<Batch
         continue;
       }
       if (group !== undefined) inWave.add(group);
-      const open = transactions.find((t) => t.ops + unit.ops.length <= MAX_OPS_PER_WRITE);
+      const check = unit.check && keyString(unit.check.key);
+      const cost = (t?: { checks: Set<string> }) => unit.ops.length + (check !== undefined && !t?.checks.has(check) ? 1 : 0);
+      const open = transactions.find((t) => t.ops + cost(t) <= MAX_OPS_PER_WRITE);
       if (open) {
         open.units.push(unit);
-        open.ops += unit.ops.length;
-      } else transactions.push({ units: [unit], ops: unit.ops.length });
+        open.ops += cost(open);
+        if (check !== undefined) open.checks.add(check);
+      } else transactions.push({ units: [unit], ops: cost(), checks: new Set(check === undefined ? [] : [check]) });
     }
     queue = rest;
     for (let i = 0; i < transactions.length; i += PARALLEL_WRITES) {
@@ -451,7 +465,7 @@ async function execute<E>(run: Run<E>, units: readonly Unit<E>[]): Promise<Batch
 
 async function writeUnits<E>(run: Run<E>, transaction: readonly Unit<E>[], dirty: Set<string>, retry: BatchEvent<E>[]): Promise<void> {
   const { deps } = run;
-  const writeOps = transaction.flatMap((u) => u.ops);
+  const writeOps = [...transaction.flatMap((u) => u.ops), ...checksOf(transaction)];
   run.transactions++;
   try {
     await deps.store.write(writeOps);
@@ -476,6 +490,15 @@ async function writeUnits<E>(run: Run<E>, transaction: readonly Unit<E>[], dirty
     return;
   }
   for (const unit of transaction) applied(run, unit);
+}
+
+/**
+ * The checks of a transaction's units, each item once (a transaction may name an item once): groups of the
+ * same job run share one check of the job, with the same condition, as a route places a job's findings in
+ * one run per attempt.
+ */
+function checksOf<E>(transaction: readonly Unit<E>[]): WriteOp[] {
+  return [...new Map(transaction.flatMap((u) => (u.check ? [[keyString(u.check.key), u.check] as const] : []))).values()];
 }
 
 /** The owner a marker names; a marker this version cannot read still says "applied", only without an owner to deliver. */

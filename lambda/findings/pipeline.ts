@@ -3,8 +3,8 @@ import { atLeast } from '../core/severity';
 import type { AttemptReads, BatchEvent, Target } from '../eventbridge/apply-batch-once';
 import { processEventBatch, type EventPipeline } from '../eventbridge/event-batch';
 import type { PipelineDeps } from '../pipeline-deps';
-import type { StateStore } from '../state/store';
-import { keys, UNKNOWN_RUN } from '../state/table';
+import type { Condition, StateStore } from '../state/store';
+import { keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
 import { UNKNOWN_BUCKET } from './finding-alert';
 import { FindingEventSchema, type FindingDetail, type FindingEvent } from './finding-events';
 import { findingsGroup, groupIdentity, type GroupOrigin } from './findings-group';
@@ -69,6 +69,24 @@ function originOf(finding: FindingDetail): GroupOrigin {
 }
 
 /**
+ * The job item does not list the run as summarized: the condition an unmarked group of the run is written
+ * on. A summary written between the route's read and the group's write fails it, and the retry, reading the
+ * job again, marks the group late, so the sweeper's "run summary updated" reports the finding. (The job-log
+ * pipeline rewrites the job item on most batches: a transaction in flight on it at the same moment cancels
+ * this one, which is retried the same way.)
+ */
+function notSummarized(jobId: string, runDate: string): { key: ItemKey; condition: Condition } {
+  return {
+    key: keys.job(jobId),
+    condition: {
+      expression: 'attribute_not_exists(#summarized) OR NOT contains(#summarized, :runDate)',
+      names: { '#summarized': 'summarizedRuns' },
+      values: { ':runDate': runDate },
+    },
+  };
+}
+
+/**
  * Each job's current run as last seen through this store (one per Lambda container): the route reads a job
  * and the groups of that run in one request, and reads again only for a job whose run changed.
  */
@@ -86,7 +104,9 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
   const target = (finding: FindingDetail, runDate?: string, lateMarkAt?: string): Target<FindingDetail> => {
     if (!isSensitiveData(finding)) return { aggregate: policyFinding(finding.id, deps.settings) };
     const bucket = finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET;
-    return { aggregate: findingsGroup(groupIdentity(finding, bucket, originOf(finding), runDate, lateMarkAt), deps.settings) };
+    const aggregate = findingsGroup(groupIdentity(finding, bucket, originOf(finding), runDate, lateMarkAt), deps.settings);
+    const jobId = jobOf(finding);
+    return { aggregate: jobId && runDate && !lateMarkAt ? { ...aggregate, guard: notSummarized(jobId, runDate) } : aggregate };
   };
   const jobOf = (finding: FindingDetail) => (isSensitiveData(finding) && originOf(finding) === 'job' ? (finding.classificationDetails?.jobId as string) : undefined);
   const jobIds = [...new Set(events.flatMap((e) => jobOf(e.event) ?? []))];
@@ -97,7 +117,8 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
   });
   await reads.read([...jobIds.map((id) => keys.job(id)), ...expected.flatMap((t) => ('aggregate' in t ? [t.aggregate.key] : []))]);
   if (lastRunDate.size > 1000) lastRunDate.clear();
-  // A finding counted into a run whose summary went out (the job item lists it) marks its group as late.
+  // A finding counted into a run whose summary went out (the job item lists it) marks its group as late; one
+  // counted unmarked is written only while the job still does not list the run (notSummarized).
   const lateMarkAt = deps.now().toISOString();
   const summarized = new Map<string, ReadonlySet<string>>();
   for (const jobId of jobIds) {

@@ -19,9 +19,14 @@ export interface Condition {
   readonly values?: Record<string, unknown>;
 }
 
-/** One write of an atomic group: a whole-item put or an update expression, each optionally conditional. */
+/**
+ * One write of an atomic group: a whole-item put or an update expression, each optionally conditional, or a
+ * condition on an item the group does not write (TransactWriteItems' ConditionCheck: it travels in a
+ * transaction only, and costs no request of its own).
+ */
 export type WriteOp =
   | { readonly kind: 'put'; readonly item: Item; readonly condition?: Condition }
+  | { readonly kind: 'condition-check'; readonly key: ItemKey; readonly condition: Condition }
   | {
       readonly kind: 'update';
       readonly key: ItemKey;
@@ -194,15 +199,16 @@ export class StateStore {
   }
 
   /**
-   * Applies the writes atomically: one plain write when there is one op (half the cost of a transaction),
-   * else one TransactWriteItems. A lost condition becomes ConditionalWriteConflict naming the ops.
+   * Applies the writes atomically: one plain write when there is one put or update (half the cost of a
+   * transaction), else one TransactWriteItems. A lost condition becomes ConditionalWriteConflict naming the
+   * ops; so does a conflict with a concurrent transaction (with `contention`), which is retried the same way.
    */
   async write(ops: readonly WriteOp[]): Promise<void> {
     if (ops.length === 0) return;
     if (ops.length > 100) throw new Error(`one atomic write holds at most 100 operations, got ${ops.length}`);
     this.requests.writes++;
     try {
-      if (ops.length === 1) await this.writeOne(ops[0]);
+      if (ops.length === 1 && ops[0].kind !== 'condition-check') await this.writeOne(ops[0]);
       else await this.doc.send(new TransactWriteCommand({ TransactItems: ops.map((op) => this.transactItem(op)) }));
     } catch (error) {
       throw translateWriteError(error, ops.length);
@@ -210,7 +216,7 @@ export class StateStore {
   }
 
   /** A single op as a plain write: the same request a transaction would carry for it. */
-  private async writeOne(op: WriteOp): Promise<void> {
+  private async writeOne(op: Exclude<WriteOp, { kind: 'condition-check' }>): Promise<void> {
     const { Put, Update } = this.transactItem(op);
     // Two sends, not one: the SDK's typed send() does not take a union of commands.
     if (Put) await this.doc.send(new PutCommand(Put));
@@ -226,6 +232,17 @@ export class StateStore {
           ConditionExpression: op.condition?.expression,
           ExpressionAttributeNames: op.condition?.names,
           ExpressionAttributeValues: op.condition?.values,
+        },
+      };
+    }
+    if (op.kind === 'condition-check') {
+      return {
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: { pk: op.key.pk, sk: op.key.sk },
+          ConditionExpression: op.condition.expression,
+          ExpressionAttributeNames: op.condition.names,
+          ExpressionAttributeValues: op.condition.values,
         },
       };
     }
@@ -253,6 +270,8 @@ function mergeExpressionParts(op: Extract<WriteOp, { kind: 'update' }>) {
 function translateWriteError(error: unknown, opCount: number): unknown {
   const name = (error as { name?: string })?.name;
   if (name === 'ConditionalCheckFailedException') return new ConditionalWriteConflict([0]);
+  // A plain write to an item a transaction in flight holds (the SDK does not retry this one).
+  if (name === 'TransactionConflictException') return new ConditionalWriteConflict([0], true);
   if (name === 'TransactionCanceledException') {
     const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
     const failed = reasons.flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : []));

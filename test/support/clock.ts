@@ -25,3 +25,25 @@ export function racingStore(store: StateStore, when: (ops: readonly WriteOp[]) =
   };
   return racing;
 }
+
+/**
+ * A store whose DynamoDB requests `refuse` may fail with the error it returns (as DynamoDB would fail them):
+ * a fault DynamoDB Local does not time, such as a conflict with a concurrent transaction. `refused` counts them.
+ */
+export function refusingStore(store: StateStore, refuse: (input: Record<string, unknown>) => Error | undefined): StateStore & { refused: number } {
+  const send = store.doc.send.bind(store.doc);
+  const refusing = Object.create(store) as StateStore & { refused: number };
+  refusing.refused = 0;
+  const doc = Object.assign(Object.create(store.doc), {
+    send: async (command: { input: Record<string, unknown> }) => {
+      const error = refuse(command.input);
+      if (error) {
+        refusing.refused++;
+        throw error;
+      }
+      return send(command as never);
+    },
+  });
+  Object.defineProperty(refusing, 'doc', { value: doc });
+  return refusing;
+}

@@ -9,7 +9,7 @@ import type { WriteOp } from '../../lambda/state/store';
 import { GSI1, keys } from '../../lambda/state/table';
 import { sweep } from '../../lambda/sweeper/sweep';
 import { logEvent, logsPayload } from '../support/cloudwatch';
-import { racingStore, TestClock } from '../support/clock';
+import { racingStore, refusingStore, TestClock } from '../support/clock';
 import { freshStore } from '../support/dynamodb';
 import { minutesAfter, SENSITIVE_JOB_ID, sensitiveFinding, sqsBatch } from '../findings/kit';
 
@@ -203,4 +203,37 @@ test('a group left marked after its update (a crash before it was unmarked) is u
   expect((await sweep(deps)).raised).toEqual([]);
   expect(await store.listIndex(GSI1.lateFindings)).toEqual([]);
   expect(publisher.alerts.filter((a) => a.id.includes(':findings-update:'))).toHaveLength(1);
+});
+
+test("a finding counted while the run's summary is written (the summary lands between the finding's read and its write) is reported by the next update", async () => {
+  const { clock, store, publisher, deps } = await setup();
+  await jobLog(deps, [jobEvent('ONE_TIME_JOB_STARTED', 0)]);
+  await count(deps, findings(10, 'bucket-a'));
+  const writesGroup = (ops: readonly WriteOp[]) => ops.some((op) => op.kind === 'put' && op.item.sk === keys.findingGroup(JOB, RUN, 'bucket-a', FINANCIAL).sk);
+  const racing = racingStore(store, writesGroup, () => jobLog(deps, [jobEvent('JOB_COMPLETED', 30)]));
+  await count({ ...deps, store: racing }, findings(1, 'bucket-a'));
+  expect(racing.raced).toBe(true);
+  expect(detail(publisher.alerts.find((a) => a.id === SUMMARY), 'Findings')).toBe('10');
+  expect((await store.get(keys.findingGroup(JOB, RUN, 'bucket-a', FINANCIAL)))?.count).toBe(11);
+
+  clock.advance(MINUTE);
+  expect((await sweep(deps)).raised).toEqual([update(1)]);
+  expect(publisher.alerts.at(-1)?.whatHappened).toContain(`Sensitive data findings: 1 more (11 in all). ${FINANCIAL}: 1 more (11 in all). Corrected totals follow.`);
+  expect(await store.listIndex(GSI1.lateFindings)).toEqual([]);
+});
+
+test("a findings transaction cancelled by a concurrent write of the job item (TransactionConflict, injected) is retried, not failed", async () => {
+  const { store, deps } = await setup();
+  await jobLog(deps, [jobEvent('ONE_TIME_JOB_STARTED', 0)]);
+  // DynamoDB cancels a transaction whose ConditionCheck names an item another transaction is writing.
+  const conflicting = refusingStore(store, (input) => {
+    const items = input.TransactItems as { ConditionCheck?: unknown }[] | undefined;
+    if (conflicting.refused > 0 || !items?.some((i) => i.ConditionCheck)) return undefined;
+    const reasons = items.map((i) => ({ Code: i.ConditionCheck ? 'TransactionConflict' : 'None' }));
+    return Object.assign(new Error('Transaction cancelled'), { name: 'TransactionCanceledException', CancellationReasons: reasons });
+  });
+  const report = await count({ ...deps, store: conflicting }, findings(3, 'bucket-a'));
+  expect(conflicting.refused).toBe(1);
+  expect(report.batchItemFailures).toEqual([]);
+  expect((await store.get(keys.findingGroup(JOB, RUN, 'bucket-a', FINANCIAL)))?.count).toBe(3);
 });
