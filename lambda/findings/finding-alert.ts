@@ -1,4 +1,4 @@
-import type { AlertCategory } from '../core/alert';
+import { details, type AlertCategory, type AlertDetail } from '../core/alert';
 import { macieFindingLink, macieJobLink } from '../core/links';
 import { maxSeverity, type Severity } from '../core/severity';
 import type { FindingDetail } from './finding-events';
@@ -32,4 +32,14 @@ export function findingLinks(finding: Pick<FindingDetail, 'region' | 'id'>, jobI
 
 export function commonFields(finding: Pick<FindingDetail, 'type' | 'accountId' | 'region' | 'sample'>, category: AlertCategory) {
   return { category, eventType: finding.type, accountId: finding.accountId, region: finding.region, sample: finding.sample === true };
+}
+
+/** The last details of every finding alert: where the finding is, its id, and whether it is Macie's sample. */
+export function findingIdentityDetails(finding: Pick<FindingDetail, 'accountId' | 'region' | 'id' | 'sample'>): AlertDetail[] {
+  return details([
+    ['Account', finding.accountId],
+    ['Region', finding.region],
+    ['Finding id', finding.id],
+    ['Sample', finding.sample ? 'yes (SAMPLE finding)' : undefined],
+  ]);
 }

@@ -6,7 +6,7 @@ import { maxSeverity, severitiesPresent, type Severity } from '../core/severity'
 import type { Aggregate, Step } from '../eventbridge/apply-batch-once';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from '../state/codec';
 import { GSI1, keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
-import { alertSeverity, commonFields, findingLinks, iso, sampleNote, samplePrefix, typeInfo } from './finding-alert';
+import { alertSeverity, commonFields, findingIdentityDetails, findingLinks, iso, sampleNote, samplePrefix, typeInfo } from './finding-alert';
 import type { FindingDetail } from './finding-events';
 import { bucketDetails, describeSensitiveData, formatBytes, objectDetails } from './finding-format';
 
@@ -214,11 +214,8 @@ function firstSensitiveDataAlert(finding: FindingDetail, group: GroupIdentity, i
       ...details([
         ['Data categories', data.categories],
         ['Detection types', data.detections],
-        ['Account', finding.accountId],
-        ['Region', finding.region],
-        ['Finding id', finding.id],
-        ['Sample', finding.sample ? 'yes (SAMPLE finding)' : undefined],
       ]),
+      ...findingIdentityDetails(finding),
     ],
     affected: [
       { kind: 'bucket', items: [bucket], total: 1 },

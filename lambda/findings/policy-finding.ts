@@ -7,7 +7,7 @@ import type { Aggregate, Step } from '../eventbridge/apply-batch-once';
 import type { SilenceSubject } from '../silences/silence';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from '../state/codec';
 import { GSI1, keys } from '../state/table';
-import { alertSeverity, commonFields, findingLinks, iso, sampleNote, samplePrefix, typeInfo, UNKNOWN_BUCKET } from './finding-alert';
+import { alertSeverity, commonFields, findingIdentityDetails, findingLinks, iso, sampleNote, samplePrefix, typeInfo, UNKNOWN_BUCKET } from './finding-alert';
 import type { FindingDetail } from './finding-events';
 import { bucketDetails, policyActor, policyDetails } from './finding-format';
 
@@ -221,12 +221,7 @@ function policyAlert(finding: FindingDetail, id: string, lastAlertCount: number,
       ]),
       ...bucketDetails(finding.resourcesAffected?.s3Bucket, bucket),
       ...policyDetails(finding.policyDetails),
-      ...details([
-        ['Account', finding.accountId],
-        ['Region', finding.region],
-        ['Finding id', finding.id],
-        ['Sample', finding.sample ? 'yes (SAMPLE finding)' : undefined],
-      ]),
+      ...findingIdentityDetails(finding),
     ],
     affected: [
       { kind: 'bucket', items: [bucket], total: 1 },

@@ -10,7 +10,7 @@ import { listSilences } from '../silences/silence-store';
 import { CorruptItemError } from '../state/codec';
 import { DigestCodec } from '../state/digest-items';
 import { RunCodec, runEndedAt, type RunState } from '../state/job-items';
-import { ConditionalWriteConflict, keyString, notExists, sleep, type Item } from '../state/store';
+import { ConditionalWriteConflict, keyString, notExists, withOptimisticRetry, type Item } from '../state/store';
 import { expiresAt, GSI1, GSI2, keys, utcDay } from '../state/table';
 
 /**
@@ -99,22 +99,18 @@ async function raiseDigest(deps: PipelineDeps, window: DigestWindow): Promise<Pe
     expiresAt: expiresAt(now, retention),
   });
   const ops = [{ kind: 'put' as const, item: mark, condition: notExists }, ...outboxWrites([alert], owner, now, retention)];
-  for (let attempt = 1; ; attempt++) {
+  // Two sweeps' transactions on the same items at once (contention) are tried again: one finds the other's mark.
+  return withOptimisticRetry(async () => {
     try {
       await deps.store.write(ops);
-      deps.telemetry.info('sweeper: daily digest raised', { alertId: alert.id, window });
-      return { owner, alertIds: [alert.id] };
     } catch (error) {
-      if (!(error instanceof ConditionalWriteConflict)) throw error;
-      if (!error.contention) {
-        deps.telemetry.info('sweeper: daily digest already raised by another sweep', { alertId: alert.id });
-        return undefined;
-      }
-      // Two sweeps' transactions on the same items at once: try again, and one of them finds the other's mark.
-      if (attempt >= 8) throw error;
-      await sleep(Math.random() * 50 * attempt);
+      if (!(error instanceof ConditionalWriteConflict) || error.contention) throw error;
+      deps.telemetry.info('sweeper: daily digest already raised by another sweep', { alertId: alert.id });
+      return undefined;
     }
-  }
+    deps.telemetry.info('sweeper: daily digest raised', { alertId: alert.id, window });
+    return { owner, alertIds: [alert.id] };
+  });
 }
 
 /** What a digest is made of, as read: alerts raised in the window, the runs that may concern it, the silences. */
