@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { startDynamoDbLocal, type LocalDynamoDb } from '../src/local/dynamodb-local';
-import type { ColdChildReport } from './cold-container-child';
-import { buildColdBundles, runColdContainer, type ColdBundles } from './cold-container';
+import { buildColdBundles, coldRun, runColdContainer, type ColdBundles } from './cold-container';
 import { fmt } from './report';
 import { allScenarios, type Scenario } from './scenarios';
 import { summarize } from './stats';
@@ -33,13 +32,6 @@ function parseArgs(argv: readonly string[]) {
   return { handler: resolve(handler), scenario, rounds };
 }
 
-const totalCpuMs = (r: ColdChildReport) => r.initCpuMs + r.invocationCpuMs.reduce((s, v) => s + v, 0);
-
-function checked(report: ColdChildReport, label: string): ColdChildReport {
-  if (report.failedInvocations > 0) throw new Error(`${label}: ${report.failedInvocations} invocation(s) threw: ${report.firstError}`);
-  return report;
-}
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const scenario = allScenarios(7).find((s) => s.name === args.scenario)!;
@@ -49,28 +41,39 @@ async function main(): Promise<void> {
     bundles.push(await buildColdBundles(repoRoot), await buildColdBundles(repoRoot, { handler: args.handler }));
     local = await startDynamoDbLocal();
     const [a, b] = bundles;
-    const run = (bundle: ColdBundles, file: string, alerts?: readonly number[]) => runColdContainer(scenario, file, { repoRoot, endpoint: local!.endpoint, bundles: bundle }, alerts);
-    const rows: { a: ColdChildReport; b: ColdChildReport; floor: ColdChildReport }[] = [];
+    // coldRun throws when an invocation threw; the report keeps what each invocation published.
+    const run = async (bundle: ColdBundles, file: string, label: string, alerts?: readonly number[]) => {
+      const report = await runColdContainer(scenario, file, { repoRoot, endpoint: local!.endpoint, bundles: bundle }, alerts);
+      return { ...coldRun(report, label), alertsPerInvocation: report.alertsPerInvocation };
+    };
+    type Measured = Awaited<ReturnType<typeof run>>;
+    const rows: { a: Measured; b: Measured; floor: Measured }[] = [];
     for (let i = 0; i < args.rounds; i++) {
-      const first = i % 2 === 0 ? 'a' : 'b';
-      const r1 = checked(await run(first === 'a' ? a : b, (first === 'a' ? a : b).ours), first.toUpperCase());
-      const second = first === 'a' ? 'b' : 'a';
-      const r2 = checked(await run(second === 'a' ? a : b, (second === 'a' ? a : b).ours), second.toUpperCase());
-      const [ra, rb] = first === 'a' ? [r1, r2] : [r2, r1];
+      const runA = () => run(a, a.ours, 'A');
+      const runB = () => run(b, b.ours, 'B');
+      let ra: Measured;
+      let rb: Measured;
+      if (i % 2 === 0) {
+        ra = await runA();
+        rb = await runB();
+      } else {
+        rb = await runB();
+        ra = await runA();
+      }
       if (String(ra.alertsPerInvocation) !== String(rb.alertsPerInvocation)) {
         throw new Error(`A and B publish different alerts per invocation: ${ra.alertsPerInvocation} against ${rb.alertsPerInvocation}`);
       }
-      const floor = await run(a, a.ioFloor, ra.alertsPerInvocation);
+      const floor = await run(a, a.ioFloor, 'I/O floor', ra.alertsPerInvocation);
       rows.push({ a: ra, b: rb, floor });
-      process.stderr.write(`round ${i + 1}/${args.rounds}: A ${fmt(totalCpuMs(ra), 0)} ms, B ${fmt(totalCpuMs(rb), 0)} ms, I/O floor ${fmt(totalCpuMs(floor), 0)} ms CPU\n`);
+      process.stderr.write(`round ${i + 1}/${args.rounds}: A ${fmt(ra.totalCpuMs, 0)} ms, B ${fmt(rb.totalCpuMs, 0)} ms, I/O floor ${fmt(floor.totalCpuMs, 0)} ms CPU\n`);
     }
-    const line = (label: string, pick: (row: (typeof rows)[number]) => ColdChildReport) => {
-      const total = summarize(rows.map((row) => totalCpuMs(pick(row))));
+    const line = (label: string, pick: (row: (typeof rows)[number]) => Measured) => {
+      const total = summarize(rows.map((row) => pick(row).totalCpuMs));
       const init = summarize(rows.map((row) => pick(row).initCpuMs));
-      const ratio = summarize(rows.map((row) => totalCpuMs(pick(row)) / totalCpuMs(row.floor)));
+      const ratio = summarize(rows.map((row) => pick(row).totalCpuMs / row.floor.totalCpuMs));
       return `| ${label} | ${fmt(total.median, 0)} (${fmt(total.min, 0)}-${fmt(total.max, 0)}) | ${fmt(init.median, 0)} | ${fmt(ratio.median, 2)}x |`;
     };
-    const perRound = summarize(rows.map((row) => totalCpuMs(row.b) / totalCpuMs(row.a)));
+    const perRound = summarize(rows.map((row) => row.b.totalCpuMs / row.a.totalCpuMs));
     process.stdout.write(
       [
         `${args.scenario}, ${args.rounds} rounds of cold containers (CPU ms, median and min-max; init included)`,

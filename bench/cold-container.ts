@@ -156,7 +156,7 @@ export async function runColdContainer(scenario: Scenario, handlerFile: string, 
   }
 }
 
-function coldRun(report: ColdChildReport, label: string): ColdRun {
+export function coldRun(report: ColdChildReport, label: string): ColdRun {
   if (report.failedInvocations > 0) throw new Error(`${label}: ${report.failedInvocations} invocation(s) threw in the cold container: ${report.firstError}`);
   const invocationsCpuMs = report.invocationCpuMs.reduce((s, v) => s + v, 0);
   return {
