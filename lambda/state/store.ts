@@ -9,6 +9,7 @@ import {
   type QueryCommandInput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { isDeepStrictEqual } from 'node:util';
 import { GSI1, TABLE_KEYS, type ItemKey } from './table';
 
 export type Item = Record<string, unknown>;
@@ -69,6 +70,39 @@ export function unchangedSince(read: { readonly version?: unknown } | undefined)
     return { expression: 'attribute_exists(pk) AND attribute_not_exists(#version)', names: { '#version': 'version' } };
   }
   return atVersion(read?.version as number | undefined);
+}
+
+const PRIMARY_KEY: ReadonlySet<string> = new Set([TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey]);
+
+/**
+ * The write that turns `before` (the item as read) into `after`: a put when nothing was read, else an update
+ * that sets only the attributes whose value changed and removes the ones `after` no longer has. Same item,
+ * same condition, fewer bytes: the SDK serialises a request in JavaScript, character by character, so in a
+ * job-log storm an unchanged 7 KB fingerprint written again at every batch is most of a write's cost.
+ * Equality is strict (node's isDeepStrictEqual), so a doubt writes the attribute: never the reverse.
+ */
+export function writeChanges(after: Item, before: Item | undefined, condition?: Condition): WriteOp {
+  if (!before) return { kind: 'put', item: after, ...(condition ? { condition } : {}) };
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const set: string[] = [];
+  const remove: string[] = [];
+  for (const [name, value] of Object.entries(after)) {
+    if (value === undefined || PRIMARY_KEY.has(name) || isDeepStrictEqual(value, before[name])) continue;
+    const n = set.length;
+    names[`#s${n}`] = name;
+    values[`:s${n}`] = value;
+    set.push(`#s${n} = :s${n}`);
+  }
+  for (const name of Object.keys(before)) {
+    if (after[name] !== undefined || PRIMARY_KEY.has(name)) continue;
+    names[`#r${remove.length}`] = name;
+    remove.push(`#r${remove.length}`);
+  }
+  const key = { pk: after.pk as string, sk: after.sk as string };
+  if (set.length + remove.length === 0) return condition ? { kind: 'condition-check', key, condition } : { kind: 'put', item: after };
+  const expression = [set.length > 0 ? `SET ${set.join(', ')}` : '', remove.length > 0 ? `REMOVE ${remove.join(', ')}` : ''].filter(Boolean).join(' ');
+  return { kind: 'update', key, expression, names, values, ...(condition ? { condition } : {}) };
 }
 
 /** One item key as a string, for maps and sets of keys (NUL cannot occur in a key part). */
