@@ -79,18 +79,86 @@ export class TimeBudgetExhausted extends Error {
   }
 }
 
-const PUBLISH_CHUNK = 10;
+/** Alerts per PublishBatch call (SNS takes at most 10), and so per claim: a birth claim takes the first chunk. */
+export const PUBLISH_CHUNK = 10;
 /** A live delivery settles within CLAIM_MAX_MS of its claim, so a Lambda timeout never cuts one short. */
 export const DEFAULT_MIN_REMAINING_MS = CLAIM_MAX_MS;
 
 /** The ALERT items to write atomically with the aggregate that produced them. */
 export function outboxWrites(alerts: readonly Alert[], owner: ItemKey, at: Date, retentionDays: number): WriteOp[] {
+  return claimedOutboxWrites(alerts, owner, at, retentionDays, undefined, 0).ops;
+}
+
+/**
+ * The first chunk of a state write's new alerts, claimed by that write: the alerts are born SENDING under a
+ * lease, so their delivery needs neither a read nor a claim write (steps 1 and 2 in one request). Everything
+ * the lease promises holds, because the state write is stamped and bounded like a claim write. The cost: an
+ * invocation that dies after the state write lands and before it publishes leaves alerts that were never
+ * sent marked as possibly sent, so their first copy is labelled a possible repeat (a claim write that lands
+ * and is followed by a crash does the same). Claimed when at least minRemainingMs are left, as a claim is.
+ */
+export interface BirthClaims {
+  readonly claims: readonly Claimed[];
+  /** performance.now() before the state write was sent: the publish window is measured from it. */
+  readonly stampedAt: number;
+}
+
+/** What a state write needs to claim its new alerts at birth: when, or undefined when too little time is left to claim. */
+export interface BirthClaim {
+  readonly claimedAt: string;
+  readonly leaseExpiresAt: string;
+  readonly stampedAt: number;
+}
+
+export function birthClaim(deps: DeliveryDeps): BirthClaim | undefined {
+  const remaining = deps.remainingMs?.();
+  if (remaining !== undefined && remaining < (deps.minRemainingMs ?? DEFAULT_MIN_REMAINING_MS)) return undefined;
+  const stampedAt = performance.now();
+  const now = deps.now();
+  return { claimedAt: now.toISOString(), leaseExpiresAt: new Date(now.getTime() + LEASE_MS).toISOString(), stampedAt };
+}
+
+/**
+ * Back to PENDING, unlabelled, for birth claims whose publish never started: the state write that made them
+ * threw (it may or may not have landed), or something failed before delivery reached them. SNS never saw
+ * them, so no copy is a repeat. One conditional write, all or nothing: if the state write did not land,
+ * none of the claims exists and nothing changes. If even this fails they stay SENDING and are taken over,
+ * labelled, once their lease runs out.
+ */
+export async function releaseBirthClaims(deps: Pick<DeliveryDeps, 'store' | 'now' | 'telemetry'>, births: readonly BirthClaims[]): Promise<void> {
+  const claims = births.flatMap((b) => b.claims);
+  if (claims.length === 0) return;
+  const at = deps.now().toISOString();
+  try {
+    await deps.store.write(claims.map((c) => releaseWrite(c, at, false)));
+  } catch (error) {
+    if (error instanceof ConditionalWriteConflict && !error.contention) return;
+    deps.telemetry?.error('could not release alerts claimed at birth: they stay SENDING until their lease runs out', { alertIds: claims.map((c) => c.alert.id), reason: reasonOf(error) });
+  }
+}
+
+/**
+ * outboxWrites, with the first `room` alerts (in id order) born SENDING under the birth claim: the ops, and the
+ * claims to hand to deliverPending. `room` is what the write's earlier owners left of the first chunk (PUBLISH_CHUNK).
+ */
+export function claimedOutboxWrites(
+  alerts: readonly Alert[],
+  owner: ItemKey,
+  at: Date,
+  retentionDays: number,
+  claim: BirthClaim | undefined,
+  room: number,
+): { ops: WriteOp[]; claims: Claimed[] } {
   const createdAt = at.toISOString();
-  return alerts.map((alert) => ({
-    kind: 'put' as const,
-    item: alertItemCodec.encode({ alert, owner, createdAt, expiresAt: expiresAt(at, retentionDays), delivery: { status: 'PENDING', since: createdAt } }),
-    condition: notExists,
-  }));
+  // The owner's pendingAlerts lists ids sorted, and delivery goes in that order: the birth claim takes the first.
+  const claims: Claimed[] = claim ? [...alerts].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, Math.max(0, room)).map((alert) => ({ alert, owner, claimedAt: claim.claimedAt })) : [];
+  const bornIds = new Set(claims.map((c) => c.alert.id));
+  const ops = alerts.map((alert) => {
+    const born = claim !== undefined && bornIds.has(alert.id);
+    const delivery = born ? { status: 'SENDING' as const, claimedAt: claim.claimedAt, leaseExpiresAt: claim.leaseExpiresAt } : { status: 'PENDING' as const, since: createdAt };
+    return { kind: 'put' as const, item: alertItemCodec.encode({ alert, owner, createdAt, expiresAt: expiresAt(at, retentionDays), delivery }), condition: notExists };
+  });
+  return { ops, claims };
 }
 
 /**
@@ -121,16 +189,30 @@ export function pendingIds(item: Item | undefined): string[] {
 /**
  * Publishes every pending alert of the given aggregates: PENDING ones, and SENDING ones whose lease has run
  * out (labelled). Alerts another delivery holds within its lease are left to it. Alerts go out in the order
- * given (callers give them in event order), ten to a PublishBatch call.
+ * given (callers give them in event order), ten to a PublishBatch call. Alerts their state write claimed at
+ * birth (`births`, a chunk each) go first, as that write left them: they are neither read nor claimed again.
  */
-export async function deliverPending(deps: DeliveryDeps, pending: readonly PendingAlerts[]): Promise<DeliveryReport> {
+export async function deliverPending(deps: DeliveryDeps, pending: readonly PendingAlerts[], births: readonly BirthClaims[] = []): Promise<DeliveryReport> {
   const ownerOf = new Map<string, ItemKey>();
   for (const p of pending) for (const id of p.alertIds) ownerOf.set(id, p.owner);
   if (ownerOf.size === 0) return { published: [], alreadySent: 0 };
+  const born = births.map((b) => ({ claims: b.claims.filter((c) => ownerOf.has(c.alert.id)), stampedAt: b.stampedAt })).filter((b) => b.claims.length > 0);
+  const bornIds = new Set(born.flatMap((b) => b.claims.map((c) => c.alert.id)));
 
+  // Taken off as each chunk starts: what is left when delivery stops early was never handed to SNS.
+  const unstarted = [...born];
+  try {
+    return await deliverAll(deps, ownerOf, unstarted, bornIds);
+  } catch (error) {
+    await releaseBirthClaims(deps, unstarted);
+    throw error;
+  }
+}
+
+async function deliverAll(deps: DeliveryDeps, ownerOf: Map<string, ItemKey>, unstarted: BirthClaims[], bornIds: ReadonlySet<string>): Promise<DeliveryReport> {
   // The stored item is the truth about status (a strongly consistent read).
-  const ids = [...ownerOf.keys()];
-  const stored = await deps.store.getMany(ids.map((id) => keys.alert(id)));
+  const ids = [...ownerOf.keys()].filter((id) => !bornIds.has(id));
+  const stored = ids.length > 0 ? await deps.store.getMany(ids.map((id) => keys.alert(id))) : new Map<string, Item>();
   const now = deps.now();
   const toSend: OutboxAlert[] = [];
   const stale: string[] = [];
@@ -150,14 +232,22 @@ export async function deliverPending(deps: DeliveryDeps, pending: readonly Pendi
   let republished = 0;
   let alreadySent = stale.length + held;
   let cleanup = stale;
-  for (let i = 0; i < toSend.length || cleanup.length > 0; i += PUBLISH_CHUNK) {
-    const chunk = toSend.slice(i, i + PUBLISH_CHUNK);
-    if (chunk.length > 0) {
-      const remaining = deps.remainingMs?.();
-      if (remaining !== undefined && remaining < (deps.minRemainingMs ?? DEFAULT_MIN_REMAINING_MS)) throw new TimeBudgetExhausted(remaining, published);
+  for (let i = 0; unstarted.length > 0 || i < toSend.length || cleanup.length > 0; ) {
+    let claimed: readonly Claimed[];
+    let stampedAt: number;
+    const next = unstarted.shift();
+    if (next) {
+      ({ claims: claimed, stampedAt } = next);
+    } else {
+      const chunk = toSend.slice(i, i + PUBLISH_CHUNK);
+      i += PUBLISH_CHUNK;
+      if (chunk.length > 0) {
+        const remaining = deps.remainingMs?.();
+        if (remaining !== undefined && remaining < (deps.minRemainingMs ?? DEFAULT_MIN_REMAINING_MS)) throw new TimeBudgetExhausted(remaining, published);
+      }
+      ({ claimed, stampedAt } = await claim(deps, chunk));
+      alreadySent += chunk.length - claimed.length;
     }
-    const { claimed, stampedAt } = await claim(deps, chunk);
-    alreadySent += chunk.length - claimed.length;
     const claimedIds = claimed.map((c) => c.alert.id);
 
     let failed: readonly PublishFailure[] | undefined; // undefined: not handed to the publisher (yet)

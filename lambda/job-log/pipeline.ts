@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from 'aws-lambda';
 import type { Alert } from '../core/alert';
-import { deliverPending, lostAlertIds, outboxWrites, type PendingAlerts } from '../delivery/outbox';
+import { birthClaim, claimedOutboxWrites, deliverPending, releaseBirthClaims, lostAlertIds, PUBLISH_CHUNK, type BirthClaims, type PendingAlerts } from '../delivery/outbox';
+import type { Claimed } from '../delivery/alert-item';
 import { compareIso, newestEvent } from '../core/iso-time';
 import { APPLIED_EVENTS_CAP, DigestSet, mayHaveApplied, newestDigests } from './applied-events';
 import { decodeSubscriptionEvent, parseJobLogEvent, type JobLogEvent } from './log-events';
@@ -14,7 +15,7 @@ import { silenceSource } from '../silences/cache';
 import type { Silence } from '../silences/silence';
 import { decodeOptional } from '../state/codec';
 import { AppliedEventsCodec, DIGEST_BYTES, JobCodec, RunCodec, type AppliedEvents, type JobState, type RunState } from '../state/job-items';
-import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, type Item, type StateStore, type WriteOp } from '../state/store';
+import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, writeChanges, type Item, type StateStore, type WriteOp } from '../state/store';
 import { keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
 
 /**
@@ -108,20 +109,28 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
   const silences = parsed.some((p) => classify(p.event.eventType, deps.settings).alertsAtOnce) ? await silenceSource(deps).list() : [];
 
   const pending: PendingAlerts[] = [];
-  for (const [jobId, records] of byJob) {
-    const outcome = await applyJobBatch(jobId, records, silences, deps);
-    report.duplicates += outcome.duplicates;
-    report.suppressed += outcome.suppressed;
-    report.inhibited += outcome.inhibited;
-    report.silenced += outcome.silenced;
-    report.known += outcome.known;
-    report.runs.push(...outcome.runs);
-    pending.push(...outcome.pending);
-    // Added up per type first: a storm batch applies 1,000 events of one type.
-    const appliedByType = new Map<string, number>();
-    for (const e of outcome.applied) appliedByType.set(e.eventType, (appliedByType.get(e.eventType) ?? 0) + 1);
-    for (const [eventType, n] of appliedByType) deps.telemetry.countBy('JobEvents', eventTypeDimension(eventType), n);
-    for (const status of outcome.ended) deps.telemetry.count(status === 'COMPLETED' ? 'RunsCompleted' : 'RunsCancelled');
+  const births: BirthClaims[] = [];
+  try {
+    for (const [jobId, records] of byJob) {
+      const outcome = await applyJobBatch(jobId, records, silences, deps);
+      report.duplicates += outcome.duplicates;
+      report.suppressed += outcome.suppressed;
+      report.inhibited += outcome.inhibited;
+      report.silenced += outcome.silenced;
+      report.known += outcome.known;
+      report.runs.push(...outcome.runs);
+      pending.push(...outcome.pending);
+      if (outcome.born) births.push(outcome.born);
+      // Added up per type first: a storm batch applies 1,000 events of one type.
+      const appliedByType = new Map<string, number>();
+      for (const e of outcome.applied) appliedByType.set(e.eventType, (appliedByType.get(e.eventType) ?? 0) + 1);
+      for (const [eventType, n] of appliedByType) deps.telemetry.countBy('JobEvents', eventTypeDimension(eventType), n);
+      for (const status of outcome.ended) deps.telemetry.count(status === 'COMPLETED' ? 'RunsCompleted' : 'RunsCancelled');
+    }
+  } catch (error) {
+    // A later job of a mixed payload failed: the earlier jobs' birth claims were never handed to SNS.
+    await releaseBirthClaims(deliveryDeps(deps), births);
+    throw error;
   }
   const applied = parsed.length - report.duplicates;
   if (applied > 0) deps.telemetry.count('EventsProcessed', applied);
@@ -131,7 +140,7 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
 
   // Delivery after the state write: a crash between the two leaves the alerts PENDING on the run, and the
   // retry (a duplicate batch) still delivers them.
-  const delivery = await deliverPending(deliveryDeps(deps), pending);
+  const delivery = await deliverPending(deliveryDeps(deps), pending, births);
   report.published = [...delivery.published];
   report.alreadySent = delivery.alreadySent;
   return report;
@@ -154,6 +163,8 @@ interface JobOutcome {
   known: number;
   runs: string[];
   pending: PendingAlerts[];
+  /** The alerts the state write claimed at birth. */
+  born?: BirthClaims;
 }
 
 const MAX_OPS_PER_WRITE = 100;
@@ -236,15 +247,24 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], silences
 
     // One atomic write per job batch (split only past DynamoDB's 100 operations per transaction; each run
     // stays atomic with its alerts, and a retry after a partial split finds those runs already applied).
+    // The first chunk of new alerts is claimed by this write (outbox.ts, BirthClaims): delivery then needs
+    // neither a read nor a claim write for it.
+    // Only for a write that goes in one request: a retry after a partial split would find its claims held.
+    const fresh = reductions.filter((x) => !x.r.duplicate);
+    const opCount = (jobChanged ? 1 : 0) + fresh.reduce((n, { r }) => n + 1 + (r.appliedEvents ? 1 : 0) + r.alerts.length, 0);
+    const claim = opCount <= MAX_OPS_PER_WRITE ? birthClaim(deliveryDeps(deps)) : undefined;
+    const born: Claimed[] = [];
     const groups: WriteOp[][] = [];
-    let currentOps: WriteOp[] = jobChanged ? [{ kind: 'put', item: JobCodec.encode(job), condition: unchangedSince(jobRead) }] : [];
+    let currentOps: WriteOp[] = jobChanged ? [writeChanges(JobCodec.encode(job), store.lookup(found, keys.job(jobId)), unchangedSince(jobRead))] : [];
     for (const { key, read, r } of reductions) {
       if (r.duplicate) continue;
       const ops: WriteOp[] = [
-        { kind: 'put', item: RunCodec.encode(r.run), condition: unchangedSince(read) },
+        writeChanges(RunCodec.encode(r.run), store.lookup(found, key), unchangedSince(read)),
         ...(r.appliedEvents ? [{ kind: 'put' as const, item: AppliedEventsCodec.encode(r.appliedEvents) }] : []),
-        ...outboxWrites(r.alerts, key, now, settings.stateRetentionDays),
       ];
+      const outbox = claimedOutboxWrites(r.alerts, key, now, settings.stateRetentionDays, claim, PUBLISH_CHUNK - born.length);
+      ops.push(...outbox.ops);
+      born.push(...outbox.claims);
       if (currentOps.length + ops.length > MAX_OPS_PER_WRITE && currentOps.length > 0) {
         groups.push(currentOps);
         currentOps = [];
@@ -256,6 +276,8 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], silences
       try {
         await store.write(ops);
       } catch (error) {
+        // The write may have landed with its answer lost: its birth claims go back to PENDING, unpublished.
+        if (!(error instanceof ConditionalWriteConflict)) await releaseBirthClaims(deliveryDeps(deps), claim ? [{ claims: born, stampedAt: claim.stampedAt }] : []);
         // Ids are unique by construction, so an existing ALERT item means state was lost (a run item deleted
         // by hand, say). Without this, the recompute would produce the same id and conflict forever. Only when
         // nothing but ALERT puts lost: a lost run or job condition is a concurrent writer, whose state the
@@ -281,6 +303,7 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], silences
       known: reductions.reduce((s, x) => s + x.r.known, 0),
       runs: reductions.map((x) => `${jobId}#${x.runDate}`),
       pending: reductions.map((x) => ({ owner: x.key, alertIds: [...(x.r.run.pendingAlerts ?? [])] })).filter((p) => p.alertIds.length > 0),
+      born: claim && born.length > 0 ? { claims: born, stampedAt: claim.stampedAt } : undefined,
     };
   });
 }

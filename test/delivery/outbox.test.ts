@@ -1,6 +1,20 @@
 import { confirmWrite, releaseWrite } from '../../lambda/delivery/alert-item';
 import { LEASE_MS, PUBLISH_WINDOW_MS } from '../../lambda/delivery/lease';
-import { DEFAULT_MIN_REMAINING_MS, DeliveryFailed, TimeBudgetExhausted, deliverPending, outboxWrites, pendingIds, withPending, type DeliveryDeps } from '../../lambda/delivery/outbox';
+import {
+  DEFAULT_MIN_REMAINING_MS,
+  DeliveryFailed,
+  PUBLISH_CHUNK,
+  TimeBudgetExhausted,
+  birthClaim,
+  claimedOutboxWrites,
+  deliverPending,
+  outboxWrites,
+  pendingIds,
+  releaseBirthClaims,
+  withPending,
+  type BirthClaims,
+  type DeliveryDeps,
+} from '../../lambda/delivery/outbox';
 import { ConditionalWriteConflict, unchangedSince, type StateStore } from '../../lambda/state/store';
 import { GSI1, keys } from '../../lambda/state/table';
 import { throwingStore } from '../support/faults';
@@ -177,6 +191,102 @@ describe('claims and leases', () => {
     await deliverPending(deps(store, new FakePublisher()), [{ owner, alertIds: ['v1'] }]);
     expect((await store.get(owner))?.version).toBe((read?.version as number) + 1);
     await expect(store.write([{ kind: 'put', item: { ...read }, condition: unchangedSince(read) }])).rejects.toBeInstanceOf(ConditionalWriteConflict);
+  });
+});
+
+describe('claims at birth (the state write claims its first chunk)', () => {
+  /** The aggregate and its alerts in one write, the first `room` of them (in id order) born SENDING. */
+  async function writeClaimed(store: StateStore, ids: string[], room = PUBLISH_CHUNK, d: DeliveryDeps = deps(store, new FakePublisher())): Promise<BirthClaims> {
+    const claim = birthClaim(d)!;
+    const { ops, claims } = claimedOutboxWrites(ids.map((id) => testAlert(id)), owner, at, 90, claim, room);
+    await store.write([{ kind: 'put', item: { ...owner, version: 1, pendingAlerts: withPending(undefined, ids) } }, ...ops]);
+    return { claims, stampedAt: claim.stampedAt };
+  }
+
+  test('the first chunk, in id order, is born SENDING under a lease; the rest PENDING', async () => {
+    const store = await freshStore();
+    const ids = Array.from({ length: 12 }, (_, i) => `b${String(11 - i).padStart(2, '0')}`);
+    const born = await writeClaimed(store, ids);
+    expect(born.claims.map((c) => c.alert.id)).toEqual([...ids].sort().slice(0, 10));
+    const lease = new Date(at.getTime() + LEASE_MS).toISOString();
+    expect(await store.get(keys.alert('b00'))).toMatchObject({ status: 'SENDING', claimedAt: at.toISOString(), leaseExpiresAt: lease, gsi1pk: GSI1.sendingAlert, gsi1sk: lease });
+    expect(await store.get(keys.alert('b11'))).toMatchObject({ status: 'PENDING', gsi1pk: GSI1.pendingAlert });
+  });
+
+  test('delivery publishes them without reading or claiming them again: one PublishBatch and one settle write for a chunk', async () => {
+    const store = await freshStore();
+    const publisher = new FakePublisher();
+    const born = await writeClaimed(store, ['n1', 'n2', 'n3']);
+    const before = { ...store.requests };
+    const report = await deliverPending(deps(store, publisher), [{ owner, alertIds: ['n1', 'n2', 'n3'] }], [born]);
+    expect(report.published.map((a) => a.id)).toEqual(['n1', 'n2', 'n3']);
+    expect({ reads: store.requests.reads - before.reads, writes: store.requests.writes - before.writes }).toEqual({ reads: 0, writes: 1 });
+    expect(publisher.options[0].repeats?.size).toBe(0);
+    expect(await store.get(keys.alert('n2'))).toMatchObject({ status: 'SENT' });
+    expect(pendingIds(await store.get(owner))).toEqual([]);
+  });
+
+  test('past the first chunk, the rest is read and claimed as before, after it', async () => {
+    const store = await freshStore();
+    const publisher = new FakePublisher();
+    const ids = Array.from({ length: 13 }, (_, i) => `p${String(i).padStart(2, '0')}`);
+    const born = await writeClaimed(store, ids);
+    await deliverPending(deps(store, publisher), [{ owner, alertIds: ids }], [born]);
+    expect(publisher.calls.map((c) => c.map((a) => a.id))).toEqual([ids.slice(0, 10), ids.slice(10)]);
+    expect(pendingIds(await store.get(owner))).toEqual([]);
+  });
+
+  test('a delivery that dies before publishing leaves them to the lease: left alone within it, taken over and labelled after it', async () => {
+    const store = await freshStore();
+    await writeClaimed(store, ['d1']);
+    const publisher = new FakePublisher();
+    const within = await deliverPending(deps(store, publisher, { now: () => new Date(at.getTime() + LEASE_MS - 1_000) }), [{ owner, alertIds: ['d1'] }]);
+    expect(within).toEqual({ published: [], alreadySent: 1 });
+    const after = await deliverPending(deps(store, publisher, { now: () => new Date(at.getTime() + LEASE_MS) }), [{ owner, alertIds: ['d1'] }]);
+    expect(after.published.map((a) => a.id)).toEqual(['d1']);
+    expect([...(publisher.options[0].repeats ?? new Map())]).toEqual([['d1', { interruptedAt: at.toISOString() }]]);
+  });
+
+  test('released after an error before their publish started: back to PENDING, unlabelled; a release for a write that never landed changes nothing', async () => {
+    const store = await freshStore();
+    const born = await writeClaimed(store, ['r1', 'r2']);
+    await releaseBirthClaims(deps(store, new FakePublisher()), [born]);
+    const item = await store.get(keys.alert('r1'));
+    expect(item).toMatchObject({ status: 'PENDING', gsi1pk: GSI1.pendingAlert });
+    expect(item?.interruptedAt).toBeUndefined();
+    expect(item?.claimedAt).toBeUndefined();
+
+    const empty = await freshStore();
+    const telemetry = new RecordingTelemetry();
+    await releaseBirthClaims({ store: empty, now: () => at, telemetry }, [born]);
+    expect(await empty.get(keys.alert('r1'))).toBeUndefined();
+    expect(telemetry.lines.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
+  test('an error in the first chunk settles it and releases the chunks not started yet', async () => {
+    const store = await freshStore();
+    const first = await writeClaimed(store, ['e1']);
+    const otherOwner = keys.run('job2', '2024-04-14T17:09:30Z');
+    const claim = birthClaim(deps(store, new FakePublisher()))!;
+    const second = claimedOutboxWrites([testAlert('e2')], otherOwner, at, 90, claim, PUBLISH_CHUNK);
+    await store.write([{ kind: 'put', item: { ...otherOwner, version: 1, pendingAlerts: withPending(undefined, ['e2']) } }, ...second.ops]);
+    const failing = deps(store, new FakePublisher(), {
+      afterStep: (step) => {
+        if (step === 'claim') throw new Error('thrown after the first claim');
+      },
+    });
+    const pending = [{ owner, alertIds: ['e1'] }, { owner: otherOwner, alertIds: ['e2'] }];
+    await expect(deliverPending(failing, pending, [first, { claims: second.claims, stampedAt: claim.stampedAt }])).rejects.toThrow('thrown after the first claim');
+    for (const id of ['e1', 'e2']) expect(await store.get(keys.alert(id))).toMatchObject({ status: 'PENDING' });
+    const publisher = new FakePublisher();
+    await deliverPending(deps(store, publisher), pending);
+    expect(publisher.calls.flat().map((a) => a.id)).toEqual(['e1', 'e2']);
+    expect(publisher.options.every((o) => (o.repeats?.size ?? 0) === 0)).toBe(true);
+  });
+
+  test('no birth claim with less time left than a delivery can take', () => {
+    expect(birthClaim(deps({} as StateStore, new FakePublisher(), { remainingMs: () => DEFAULT_MIN_REMAINING_MS - 1 }))).toBeUndefined();
+    expect(birthClaim(deps({} as StateStore, new FakePublisher(), { remainingMs: () => DEFAULT_MIN_REMAINING_MS + 1 }))).toBeDefined();
   });
 });
 

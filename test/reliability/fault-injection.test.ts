@@ -159,9 +159,10 @@ describe('an error thrown after each step, then Lambda retries the same batch', 
     expect(comparableRun(r.run)).toEqual(baseline.run);
   });
 
-  test('the claim applied but its answer lost (the caller never learns it won): the alerts stay SENDING, a retry within the lease leaves them, a sweep after it sends them labelled', async () => {
+  test('the state write landed but its answer was lost, and the release failed too: the 10 born claimed stay SENDING, a retry within the lease leaves them, a sweep after it sends them labelled', async () => {
+    // Writes: 1 the state write (lands, then throws), 2 the release of its birth claims (throttled).
     const publisher = new FaultyPublisher();
-    const r = await runWithRetries({ store: (s) => throwingStore(s, 2, 'after'), publisher });
+    const r = await runWithRetries({ store: (s) => throwingStore(throttledStore(s, throttleNth('TransactWriteItemsCommand', 2), () => NOW).store, 1, 'after'), publisher });
     expect(r.outcome.attempts).toBe(2);
     const first = baseline.delivered.filter((id) => !publisher.deliveredIds().includes(id));
     expect(first).toHaveLength(10);
@@ -171,6 +172,22 @@ describe('an error thrown after each step, then Lambda retries the same batch', 
     expectAtLeastOnce(publisher, []);
     expect(publisher.labelled.filter(Boolean)).toHaveLength(10);
     expect(sweeper.telemetry.counters.AlertsRepublished).toBe(10);
+    expect(comparableRun(await r.store.get(RUN_KEY))).toEqual(baseline.run);
+  });
+
+  test('the claim applied but its answer lost (the caller never learns it won): the alerts stay SENDING, a retry within the lease leaves them, a sweep after it sends them labelled', async () => {
+    // Writes: 1 the state write (claims the first 10 at birth), 2 their settle, 3 the claim of the other 2.
+    const publisher = new FaultyPublisher();
+    const r = await runWithRetries({ store: (s) => throwingStore(s, 3, 'after'), publisher });
+    expect(r.outcome.attempts).toBe(2);
+    const first = baseline.delivered.filter((id) => !publisher.deliveredIds().includes(id));
+    expect(first).toHaveLength(2);
+    expect(await r.store.get(keys.alert(first[0]))).toMatchObject({ status: 'SENDING' });
+    const sweeper = pipelineDeps(r.store, publisher, { now: afterTheLease });
+    await sweep(sweeper);
+    expectAtLeastOnce(publisher, []);
+    expect(publisher.labelled.filter(Boolean)).toHaveLength(2);
+    expect(sweeper.telemetry.counters.AlertsRepublished).toBe(2);
     expect(comparableRun(await r.store.get(RUN_KEY))).toEqual(baseline.run);
   });
 });
@@ -192,9 +209,9 @@ describe('DynamoDB faults', () => {
     await expectLikeBaseline(r, publisher);
   });
 
-  test('throttled claim (the second write): the claim did not happen, the retry publishes everything once', async () => {
+  test('throttled claim (the third write: the first 10 were claimed by the state write and settled): the claim did not happen, the retry publishes the other 2 once', async () => {
     const publisher = new FaultyPublisher();
-    const r = await runWithRetries({ store: throttled(throttleNth('TransactWriteItemsCommand', 2)), publisher });
+    const r = await runWithRetries({ store: throttled(throttleNth('TransactWriteItemsCommand', 3)), publisher });
     expect(r.outcome.attempts).toBe(2);
     await expectLikeBaseline(r, publisher);
   });
@@ -205,7 +222,8 @@ describe('DynamoDB faults', () => {
     // delivery after the lease takes it over and labels every copy, since it cannot know what went out.
     const failing = baseline.delivered[0];
     const publisher = new FaultyPublisher(new Map<number, PublishFault>([[1, { kind: 'fail-ids', ids: new Set([failing]) }]]));
-    const r = await runWithRetries({ store: throttled(throttleNth('TransactWriteItemsCommand', 3)), publisher });
+    // Writes: 1 the state write (claims the first chunk at birth), 2 the chunk's settle (throttled).
+    const r = await runWithRetries({ store: throttled(throttleNth('TransactWriteItemsCommand', 2)), publisher });
     const firstChunk = publisher.delivered.slice(0, 9).map((a) => a.id);
     await sweep(pipelineDeps(r.store, publisher, { now: afterTheLease }));
     expectAtLeastOnce(publisher, firstChunk);
