@@ -92,6 +92,10 @@ export interface ColdRunOptions {
   readonly bundles: ColdBundles;
   /** Write a V8 CPU profile of init and the invocations here. */
   readonly profileFile?: string;
+  /** Run the container's node under valgrind's callgrind, writing its counts here (bench:ab --instructions). */
+  readonly callgrindFile?: string;
+  /** The node binary the container runs (default: this one), e.g. the major Lambda runs (bench:ab --node). */
+  readonly node?: string;
 }
 
 /** The environment the construct gives the handlers, pointed at DynamoDB Local. */
@@ -133,8 +137,13 @@ export async function runColdContainer(scenario: Scenario, handlerFile: string, 
   try {
     return await new Promise<ColdChildReport>((resolvePromise, reject) => {
       // execArgv [] : a plain node, not this process's tsx loader.
+      // Under callgrind: valgrind runs node, which runs the child (JIT code included, hence --smc-check).
+      const node = options.node ?? process.execPath;
+      const underCallgrind = options.callgrindFile
+        ? { execPath: 'valgrind', execArgv: ['--tool=callgrind', `--callgrind-out-file=${options.callgrindFile}`, '--smc-check=all-non-file', '--quiet', node, '--single-threaded', '--predictable-gc-schedule'] }
+        : { execPath: node, execArgv: [] };
       const child = fork(options.bundles.child, [handlerFile, inputFile], {
-        execArgv: [],
+        ...underCallgrind,
         env: containerEnv(options, tableName),
         cwd: tmpdir(),
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],

@@ -19,7 +19,8 @@ import { allScenarios, type Scenario } from './scenarios';
  *                     machine lands on whatever was running, mostly system calls; more runs even it out)
  *   --top N           rows per table (default 25)
  *   --handler FILE    profile another job-log handler entry, e.g. another checkout's, for before/after
- *   --out DIR         where to keep the .cpuprofile files (default: a temporary directory, removed); open one
+ *   --out DIR         where to keep the .cpuprofile files (default: a temporary directory, removed; with --out
+ *                     the bundles they point at are kept too); open one
  *                     in Chrome DevTools (Performance) or VS Code for the call tree
  */
 const repoRoot = resolve(__dirname, '..');
@@ -170,10 +171,11 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`${args.scenario}, ${args.design}${args.handler ? ` (${args.handler})` : ''}, profiled cold containers (sampling every 0.25 ms makes them slower than unprofiled ones):\n${lines.join('\n')}\n\n`);
     process.stdout.write(`${renderProfile(summarizeProfiles(profiles, args.top))}\n`);
-    if (args.out) process.stdout.write(`\nprofiles: ${outDir}\n`);
+    if (args.out) process.stdout.write(`\nprofiles: ${outDir}\nbundles they point at (kept, with their source maps): ${bundles.dir}\n`);
   } finally {
     await local?.stop();
-    bundles.remove();
+    // With --out the profiles are for reading later: their frames point into the bundles.
+    if (!args.out) bundles.remove();
   }
 }
 
