@@ -19,6 +19,7 @@ import { allScenarios, type Scenario } from './scenarios';
  *                     machine lands on whatever was running, mostly system calls; more runs even it out)
  *   --top N           rows per table (default 25)
  *   --handler FILE    profile another job-log handler entry, e.g. another checkout's, for before/after
+ *   --node PATH       the node binary the containers run (default: this one; see bench:ab --node)
  *   --out DIR         where to keep the .cpuprofile files (default: a temporary directory, removed; with --out
  *                     the bundles they point at are kept too); open one
  *                     in Chrome DevTools (Performance) or VS Code for the call tree
@@ -145,7 +146,8 @@ function parseArgs(argv: readonly string[]) {
   };
   const handler = value('--handler');
   const out = value('--out');
-  return { scenario, design, runs: number('--runs', 3), top: number('--top', 25), handler: handler && resolve(handler), out: out && resolve(out) };
+  const node = value('--node');
+  return { scenario, design, runs: number('--runs', 3), top: number('--top', 25), handler: handler && resolve(handler), out: out && resolve(out), node: node && resolve(node) };
 }
 
 async function main(): Promise<void> {
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
   let local: LocalDynamoDb | undefined;
   try {
     local = await startDynamoDbLocal();
-    const options = { repoRoot, endpoint: local.endpoint, bundles };
+    const options = { repoRoot, endpoint: local.endpoint, bundles, node: args.node };
     const profiles: CpuProfile[] = [];
     const lines: string[] = [];
     for (let i = 0; i < args.runs; i++) {
