@@ -110,9 +110,14 @@ export interface BirthClaim {
   readonly stampedAt: number;
 }
 
-export function birthClaim(deps: DeliveryDeps): BirthClaim | undefined {
+/** The milliseconds left when they are fewer than a delivery can take (no claim then), else undefined. */
+function tooLittleTimeLeft(deps: DeliveryDeps): number | undefined {
   const remaining = deps.remainingMs?.();
-  if (remaining !== undefined && remaining < (deps.minRemainingMs ?? DEFAULT_MIN_REMAINING_MS)) return undefined;
+  return remaining !== undefined && remaining < (deps.minRemainingMs ?? DEFAULT_MIN_REMAINING_MS) ? remaining : undefined;
+}
+
+export function birthClaim(deps: DeliveryDeps): BirthClaim | undefined {
+  if (tooLittleTimeLeft(deps) !== undefined) return undefined;
   const stampedAt = performance.now();
   const now = deps.now();
   return { claimedAt: now.toISOString(), leaseExpiresAt: new Date(now.getTime() + LEASE_MS).toISOString(), stampedAt };
@@ -125,8 +130,7 @@ export function birthClaim(deps: DeliveryDeps): BirthClaim | undefined {
  * none of the claims exists and nothing changes. If even this fails they stay SENDING and are taken over,
  * labelled, once their lease runs out.
  */
-export async function releaseBirthClaims(deps: Pick<DeliveryDeps, 'store' | 'now' | 'telemetry'>, births: readonly BirthClaims[]): Promise<void> {
-  const claims = births.flatMap((b) => b.claims);
+export async function releaseBirthClaims(deps: Pick<DeliveryDeps, 'store' | 'now' | 'telemetry'>, claims: readonly Claimed[]): Promise<void> {
   if (claims.length === 0) return;
   const at = deps.now().toISOString();
   try {
@@ -204,7 +208,7 @@ export async function deliverPending(deps: DeliveryDeps, pending: readonly Pendi
   try {
     return await deliverAll(deps, ownerOf, unstarted, bornIds);
   } catch (error) {
-    await releaseBirthClaims(deps, unstarted);
+    await releaseBirthClaims(deps, unstarted.flatMap((b) => b.claims));
     throw error;
   }
 }
@@ -241,10 +245,8 @@ async function deliverAll(deps: DeliveryDeps, ownerOf: Map<string, ItemKey>, uns
     } else {
       const chunk = toSend.slice(i, i + PUBLISH_CHUNK);
       i += PUBLISH_CHUNK;
-      if (chunk.length > 0) {
-        const remaining = deps.remainingMs?.();
-        if (remaining !== undefined && remaining < (deps.minRemainingMs ?? DEFAULT_MIN_REMAINING_MS)) throw new TimeBudgetExhausted(remaining, published);
-      }
+      const remaining = chunk.length > 0 ? tooLittleTimeLeft(deps) : undefined;
+      if (remaining !== undefined) throw new TimeBudgetExhausted(remaining, published);
       ({ claimed, stampedAt } = await claim(deps, chunk));
       alreadySent += chunk.length - claimed.length;
     }

@@ -129,7 +129,7 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
     }
   } catch (error) {
     // A later job of a mixed payload failed: the earlier jobs' birth claims were never handed to SNS.
-    await releaseBirthClaims(deliveryDeps(deps), births);
+    await releaseBirthClaims(deliveryDeps(deps), births.flatMap((b) => b.claims));
     throw error;
   }
   const applied = parsed.length - report.duplicates;
@@ -278,7 +278,7 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], silences
         await store.write(ops);
       } catch (error) {
         // The write may have landed with its answer lost: its birth claims go back to PENDING, unpublished.
-        if (!(error instanceof ConditionalWriteConflict)) await releaseBirthClaims(deliveryDeps(deps), claim ? [{ claims: born, stampedAt: claim.stampedAt }] : []);
+        if (!(error instanceof ConditionalWriteConflict)) await releaseBirthClaims(deliveryDeps(deps), born);
         // Ids are unique by construction, so an existing ALERT item means state was lost (a run item deleted
         // by hand, say). Without this, the recompute would produce the same id and conflict forever. Only when
         // nothing but ALERT puts lost: a lost run or job condition is a concurrent writer, whose state the

@@ -250,7 +250,7 @@ describe('claims at birth (the state write claims its first chunk)', () => {
   test('released after an error before their publish started: back to PENDING, unlabelled; a release for a write that never landed changes nothing', async () => {
     const store = await freshStore();
     const born = await writeClaimed(store, ['r1', 'r2']);
-    await releaseBirthClaims(deps(store, new FakePublisher()), [born]);
+    await releaseBirthClaims(deps(store, new FakePublisher()), born.claims);
     const item = await store.get(keys.alert('r1'));
     expect(item).toMatchObject({ status: 'PENDING', gsi1pk: GSI1.pendingAlert });
     expect(item?.interruptedAt).toBeUndefined();
@@ -258,7 +258,7 @@ describe('claims at birth (the state write claims its first chunk)', () => {
 
     const empty = await freshStore();
     const telemetry = new RecordingTelemetry();
-    await releaseBirthClaims({ store: empty, now: () => at, telemetry }, [born]);
+    await releaseBirthClaims({ store: empty, now: () => at, telemetry }, born.claims);
     expect(await empty.get(keys.alert('r1'))).toBeUndefined();
     expect(telemetry.lines.filter((l) => l.level === 'error')).toEqual([]);
   });

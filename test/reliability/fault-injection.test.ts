@@ -94,6 +94,23 @@ function expectAtLeastOnce(publisher: FaultyPublisher, repeated: readonly string
 /** After a lease ran out: a later delivery (the sweeper here) takes over what a dead delivery left SENDING. */
 const afterTheLease = () => new Date(NOW.getTime() + LEASE_MS + 1_000);
 
+/**
+ * The first attempt left `n` alerts SENDING (its retry, within their lease, left them alone); a sweep after
+ * the lease sends each once, labelled, and the run ends as the fault-free run's.
+ */
+async function expectLeftSendingThenSweptLabelled(r: Awaited<ReturnType<typeof runWithRetries>>, publisher: FaultyPublisher, n: number) {
+  expect(r.outcome.attempts).toBe(2);
+  const first = baseline.delivered.filter((id) => !publisher.deliveredIds().includes(id));
+  expect(first).toHaveLength(n);
+  expect(await r.store.get(keys.alert(first[0]))).toMatchObject({ status: 'SENDING' });
+  const sweeper = pipelineDeps(r.store, publisher, { now: afterTheLease });
+  await sweep(sweeper);
+  expectAtLeastOnce(publisher, []);
+  expect(publisher.labelled.filter(Boolean)).toHaveLength(n);
+  expect(sweeper.telemetry.counters.AlertsRepublished).toBe(n);
+  expect(comparableRun(await r.store.get(RUN_KEY))).toEqual(baseline.run);
+}
+
 describe('an error thrown after each step, then Lambda retries the same batch', () => {
   test('before the state write: the retry applies everything once', async () => {
     const publisher = new FaultyPublisher();
@@ -163,32 +180,14 @@ describe('an error thrown after each step, then Lambda retries the same batch', 
     // Writes: 1 the state write (lands, then throws), 2 the release of its birth claims (throttled).
     const publisher = new FaultyPublisher();
     const r = await runWithRetries({ store: (s) => throwingStore(throttledStore(s, throttleNth('TransactWriteItemsCommand', 2), () => NOW).store, 1, 'after'), publisher });
-    expect(r.outcome.attempts).toBe(2);
-    const first = baseline.delivered.filter((id) => !publisher.deliveredIds().includes(id));
-    expect(first).toHaveLength(10);
-    expect(await r.store.get(keys.alert(first[0]))).toMatchObject({ status: 'SENDING' });
-    const sweeper = pipelineDeps(r.store, publisher, { now: afterTheLease });
-    await sweep(sweeper);
-    expectAtLeastOnce(publisher, []);
-    expect(publisher.labelled.filter(Boolean)).toHaveLength(10);
-    expect(sweeper.telemetry.counters.AlertsRepublished).toBe(10);
-    expect(comparableRun(await r.store.get(RUN_KEY))).toEqual(baseline.run);
+    await expectLeftSendingThenSweptLabelled(r, publisher, 10);
   });
 
   test('the claim applied but its answer lost (the caller never learns it won): the alerts stay SENDING, a retry within the lease leaves them, a sweep after it sends them labelled', async () => {
     // Writes: 1 the state write (claims the first 10 at birth), 2 their settle, 3 the claim of the other 2.
     const publisher = new FaultyPublisher();
     const r = await runWithRetries({ store: (s) => throwingStore(s, 3, 'after'), publisher });
-    expect(r.outcome.attempts).toBe(2);
-    const first = baseline.delivered.filter((id) => !publisher.deliveredIds().includes(id));
-    expect(first).toHaveLength(2);
-    expect(await r.store.get(keys.alert(first[0]))).toMatchObject({ status: 'SENDING' });
-    const sweeper = pipelineDeps(r.store, publisher, { now: afterTheLease });
-    await sweep(sweeper);
-    expectAtLeastOnce(publisher, []);
-    expect(publisher.labelled.filter(Boolean)).toHaveLength(2);
-    expect(sweeper.telemetry.counters.AlertsRepublished).toBe(2);
-    expect(comparableRun(await r.store.get(RUN_KEY))).toEqual(baseline.run);
+    await expectLeftSendingThenSweptLabelled(r, publisher, 2);
   });
 });
 
