@@ -7,6 +7,8 @@ module.exports = {
   // One DynamoDB Local for the whole run; each suite makes its own table in it.
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  testTimeout: 60000,
+  // Generous: CI shares two cores with other work, a suite's beforeAll may synthesize a whole stack, and no
+  // test asserts on time; a hang still fails.
+  testTimeout: 300000,
   maxWorkers: 2,
 };

@@ -57,9 +57,9 @@ export interface ColdBundles {
 }
 
 /**
- * The construct's NodejsFunction bundling (lib/macie-alerts.ts: minify, source map, node22, SDK external),
- * plus the harness. `minify: false` keeps function names readable for bench/profile.ts; `handler` bundles
- * another job-log handler as ours (another checkout's, to profile before and after a change).
+ * The construct's NodejsFunction bundling (lib/handler-code.ts: minify, source map, node24 for nodejs24.x,
+ * SDK external), plus the harness. `minify: false` keeps function names readable for bench/profile.ts;
+ * `handler` bundles another job-log handler as ours (another checkout's, to profile before and after a change).
  */
 export async function buildColdBundles(repoRoot: string, options: { minify?: boolean; handler?: string } = {}): Promise<ColdBundles> {
   const dir = mkdtempSync(join(tmpdir(), 'macie-alerts-cold-'));
@@ -76,7 +76,7 @@ export async function buildColdBundles(repoRoot: string, options: { minify?: boo
       bundle: true,
       platform: 'node',
       format: 'cjs',
-      target: 'node22',
+      target: 'node24',
       minify: options.minify ?? true,
       sourcemap: true,
       external: ['@aws-sdk/*'],

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { ArnFormat, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -41,6 +40,7 @@ import {
 import { alertFilterPolicy } from './subscription-filters';
 import { PipelineDashboard, type DashboardFunction } from './dashboard';
 import { FAILURE_QUEUES_OUTPUT, type FailureQueue } from '../src/cli/failure-queues';
+import { handlerCode } from './handler-code';
 
 /**
  * The Macie API calls the EventBridge rule matches: exactly the calls the API-call pipeline classifies
@@ -520,8 +520,7 @@ export class MacieAlerts extends Construct {
           }
         : {};
     const fn = new nodejs.NodejsFunction(this, spec.id, {
-      entry: path.join(__dirname, '..', 'lambda', 'handlers', spec.entry),
-      handler: 'handler',
+      ...handlerCode(spec.entry.replace(/\.ts$/, ''), this.bundleAwsSdk),
       description: spec.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -533,13 +532,6 @@ export class MacieAlerts extends Construct {
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       environment: { ...this.baseEnv, POWERTOOLS_SERVICE_NAME: serviceName(spec.entry) },
       ...asyncInvoke,
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        bundleAwsSDK: this.bundleAwsSdk,
-        forceDockerBundling: false,
-      },
     });
     this.functions.push({ label: spec.entry.replace(/\.ts$/, ''), fn, service: serviceName(spec.entry) });
     this.grantState(role, spec.queriesIndex ?? false);
