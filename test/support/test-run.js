@@ -9,6 +9,9 @@
  * - The reporter (jest.config.js `reporters`) marks each test file done as its result comes back to the main
  *   process (passed, failed or crashed alike), so a recorded suite can wait for every other suite of the
  *   run, in whatever worker and order they ran; it removes the folder when the run ends.
+ *
+ * A folder named in the environment before jest starts is used instead, and kept: scripts/cli-policy.ts
+ * reads what the CLI's suites recorded there.
  */
 const { createHash } = require('node:crypto');
 const { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } = require('node:fs');
@@ -19,6 +22,9 @@ const Sequencer = require('@jest/test-sequencer').default;
 const RUN_DIR_ENV = 'MACIE_ALERTS_AWS_CALLS_DIR';
 const RUNS = join(tmpdir(), 'macie-alerts-test-runs');
 const STALE_MS = 24 * 3600 * 1000;
+
+/** The folder this process made (removed at the end), as opposed to one it was given. */
+let ownFolder;
 
 const isRecorded = (path) => path.endsWith('.recorded.test.ts');
 const doneMarker = (dir, path) => join(dir, 'done', createHash('sha1').update(path).digest('hex'));
@@ -33,6 +39,12 @@ class RecordedLastSequencer extends Sequencer {
 }
 
 function startRun(testPaths) {
+  const given = process.env[RUN_DIR_ENV];
+  if (given) {
+    mkdirSync(join(given, 'done'), { recursive: true });
+    writeFileSync(join(given, 'tests.json'), JSON.stringify(testPaths));
+    return;
+  }
   mkdirSync(RUNS, { recursive: true });
   // Folders of runs that were killed before their reporter could remove them.
   for (const name of readdirSync(RUNS)) {
@@ -47,6 +59,7 @@ function startRun(testPaths) {
   mkdirSync(join(dir, 'done'), { recursive: true });
   writeFileSync(join(dir, 'tests.json'), JSON.stringify(testPaths));
   process.env[RUN_DIR_ENV] = dir;
+  ownFolder = dir;
 }
 
 class TestRunReporter {
@@ -56,8 +69,7 @@ class TestRunReporter {
   }
 
   onRunComplete() {
-    const dir = process.env[RUN_DIR_ENV];
-    if (dir && !process.env.MACIE_ALERTS_KEEP_TEST_RUN) rmSync(dir, { recursive: true, force: true });
+    if (ownFolder && !process.env.MACIE_ALERTS_KEEP_TEST_RUN) rmSync(ownFolder, { recursive: true, force: true });
   }
 }
 
