@@ -41,6 +41,7 @@ import {
 import { alertFilterPolicy } from './subscription-filters';
 import { PipelineDashboard, type DashboardFunction } from './dashboard';
 import { FAILURE_QUEUES_OUTPUT, type FailureQueue } from '../src/cli/failure-queues';
+import { FUNCTIONS_OUTPUT } from '../src/cli/stack-functions';
 import { STATE_ACCESS, type FunctionName, type StateAccess } from '../lambda/handlers/state-access';
 
 /**
@@ -500,6 +501,10 @@ export class MacieAlerts extends Construct {
 
     this.acknowledgeNagFindings();
     this.failureQueuesOutput();
+    new CfnOutput(this, FUNCTIONS_OUTPUT, {
+      value: stack.toJsonString(Object.fromEntries(this.functions.map((f) => [f.label, f.fn.functionArn]))),
+      description: 'The functions, by name (read by `macie-alerts selftest`)',
+    });
     // Last: the dashboard draws every function and queue made above.
     if (props.dashboard ?? true) this.dashboard = this.pipelineDashboard();
   }

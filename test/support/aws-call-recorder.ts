@@ -37,6 +37,15 @@ export interface RecordedCall extends CallOrigin {
 const ROOT = resolve(__dirname, '..', '..');
 const origins = new AsyncLocalStorage<CallOrigin>();
 
+/** What AWS answers instead of acting on a call, or undefined to let it through (iam-stand-in.ts sets one). */
+export type CallGuard = (origin: CallOrigin | undefined, call: SdkCall) => Error | undefined;
+let guard: CallGuard | undefined;
+
+/** Sets the guard every recorded client consults before sending (undefined: none). */
+export function setCallGuard(next: CallGuard | undefined): void {
+  guard = next;
+}
+
 /** The test file jest is running in this worker, relative to the repository ('unknown' outside jest). */
 export function currentTestFile(): string {
   const path = (globalThis as { expect?: { getState(): { testPath?: string } } }).expect?.getState().testPath;
@@ -89,8 +98,14 @@ export function installSdkRecorder(originOf: () => CallOrigin | undefined, sourc
     if (!stacks.has(this.middlewareStack)) {
       stacks.add(this.middlewareStack);
       this.middlewareStack.add(
-        (next: (args: { input: unknown }) => unknown, context: { clientName?: string; commandName?: string }) => (args: { input: unknown }) => {
-          if (context.clientName && context.commandName) recordCall(originOf(), { client: context.clientName, command: context.commandName, input: args.input }, sourceOf());
+        (next: (args: { input: unknown }) => unknown, context: { clientName?: string; commandName?: string }) => async (args: { input: unknown }) => {
+          if (context.clientName && context.commandName) {
+            const call = { client: context.clientName, command: context.commandName, input: args.input };
+            const origin = originOf();
+            recordCall(origin, call, sourceOf());
+            const refusal = guard?.(origin, call);
+            if (refusal) throw refusal;
+          }
           return next(args);
         },
         { step: 'initialize', name: 'macieAlertsRecordAwsCalls' },

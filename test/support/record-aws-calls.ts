@@ -28,7 +28,11 @@ export const ENTRIES: readonly Entry[] = [
   { actor: 'sweeper', module: 'lambda/sweeper/digest', exports: ['raiseDueDigests'] },
   { actor: 'cli:silence', module: 'src/cli/silence', exports: ['silenceCommand'] },
   { actor: 'cli:redrive', module: 'src/cli/redrive', exports: ['redrive'] },
+  { actor: 'cli:selftest', module: 'src/cli/selftest', exports: ['selfTest'] },
 ];
+
+/** A function's self-test (lambda/handlers/self-test.ts): its calls are the function's, marked as its self-test's. */
+const SELF_TEST_ENTRY = { module: 'lambda/handlers/self-test', exports: ['runSelfTest'] };
 
 function wrapped(actual: Record<string, unknown>, names: readonly string[], originOf: () => CallOrigin): Record<string, unknown> {
   const module: Record<string, unknown> = { __esModule: true, ...actual };
@@ -49,5 +53,14 @@ for (const entry of ENTRIES) {
   const path = resolve(ROOT, entry.module);
   mockModule(path, () => wrapped(jest.requireActual(path), entry.exports, () => ({ actor: entry.actor })));
 }
+
+const selfTestPath = resolve(ROOT, SELF_TEST_ENTRY.module);
+mockModule(selfTestPath, () =>
+  wrapped(jest.requireActual(selfTestPath), SELF_TEST_ENTRY.exports, () => {
+    const caller = currentOrigin();
+    if (!caller) throw new Error('record-aws-calls: a self-test ran outside any function: run it through a handler');
+    return { ...caller, selfTest: true };
+  }),
+);
 
 installSdkRecorder(currentOrigin, currentTestFile);
