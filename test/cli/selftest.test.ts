@@ -5,6 +5,7 @@ import { ENV } from '../../lambda/core/settings';
 import { SELF_TEST_MARKER, SELF_TEST_TTL_HOURS, type SelfTestReport } from '../../lambda/handlers/self-test';
 import type { FunctionName } from '../../lambda/handlers/state-access';
 import type { StateStore } from '../../lambda/state/store';
+import { keys } from '../../lambda/state/table';
 import { main } from '../../src/cli/main';
 import { selfTestEvent } from '../../src/cli/selftest';
 import { buildStack } from '../cdk/stack-fixture';
@@ -160,6 +161,21 @@ test('the same test delivered twice publishes its alert once', async () => {
     release();
   }
   expect(sns.taken.slice(before).map((e) => e.attributes.alertId)).toEqual(['selftest:findings:st-twice-1']);
+});
+
+test('a retry after an attempt that stopped after its first write finishes it, and publishes once', async () => {
+  const request = { id: 'st-retry-1', requestedAt: new Date().toISOString() };
+  // What an attempt killed between its two writes leaves: the test's item, no alert.
+  await store.write([{ kind: 'put', item: { ...keys.selfTest('sweeper', request.id), requestedAt: request.requestedAt, version: 1, expiresAt: Math.floor(Date.now() / 1000) + 3600 } }]);
+  const before = sns.taken.length;
+  const release = enforceRoles(roles);
+  try {
+    const report = (await handlers.sweeper(selfTestEvent('sweeper', request), context)) as SelfTestReport;
+    expect(report.selfTest).toMatchObject({ published: true, steps: ['read', 'query', 'query-indexes', 'transact-write', 'publish'] });
+  } finally {
+    release();
+  }
+  expect(sns.taken.slice(before).map((e) => e.attributes.alertId)).toEqual(['selftest:sweeper:st-retry-1']);
 });
 
 test('a malformed marker: reported, nothing written or published', async () => {
