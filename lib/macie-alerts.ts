@@ -41,6 +41,8 @@ import { alertFilterPolicy } from './subscription-filters';
 import { PipelineDashboard, type DashboardFunction } from './dashboard';
 import { FAILURE_QUEUES_OUTPUT, type FailureQueue } from '../src/cli/failure-queues';
 import { handlerCode } from './handler-code';
+import { FUNCTIONS_OUTPUT } from '../src/cli/stack-functions';
+import { STATE_ACCESS, type FunctionName, type StateAccess } from '../lambda/handlers/state-access';
 
 /**
  * The Macie API calls the EventBridge rule matches: exactly the calls the API-call pipeline classifies
@@ -133,7 +135,7 @@ export interface MacieAlertsProps {
    * Bundle the AWS SDK clients into each function instead of using the SDK that the Lambda Node.js runtime
    * ships. Bundling pins the exact client versions the tests ran with, at the cost of ~550 KB per function
    * (650-710 KB bundles instead of 70-125 KB) for about the same load time. The handlers use only long-stable
-   * APIs (GetItem/BatchGetItem, PutItem/UpdateItem, TransactWriteItems, Query, PublishBatch).
+   * APIs (BatchGetItem, PutItem/UpdateItem, TransactWriteItems, Query, PublishBatch).
    * @default false
    */
   readonly bundleAwsSdk?: boolean;
@@ -180,7 +182,8 @@ export interface MacieAlertsProps {
 
 interface HandlerSpec {
   readonly id: string;
-  readonly entry: string;
+  /** The handler (lambda/handlers/<name>.ts), which names its state table access (STATE_ACCESS). */
+  readonly name: FunctionName;
   readonly description: string;
   readonly memorySize: number;
   readonly timeout: Duration;
@@ -365,7 +368,7 @@ export class MacieAlerts extends Construct {
     // --- Job log events: subscription filter on Macie's log group, which must survive `cdk destroy`.
     this.jobLogHandler = this.handler({
       id: 'JobLogHandler',
-      entry: 'job-log.ts',
+      name: 'job-log',
       description: 'Macie classification job log events -> run state and alerts',
       memorySize: 512,
       timeout: Duration.minutes(5),
@@ -398,7 +401,7 @@ export class MacieAlerts extends Construct {
     // a burst of thousands becomes batches worked off by findingsMaxConcurrency writers.
     this.findingsHandler = this.handler({
       id: 'FindingsHandler',
-      entry: 'findings.ts',
+      name: 'findings',
       description: 'Macie findings (EventBridge -> SQS) -> grouped alerts',
       memorySize: 256,
       timeout: QUEUE_HANDLER_TIMEOUT,
@@ -425,7 +428,7 @@ export class MacieAlerts extends Construct {
     if (props.apiCallAlerts ?? true) {
       this.apiCallHandler = this.handler({
         id: 'ApiCallHandler',
-        entry: 'api-calls.ts',
+        name: 'api-calls',
         description: 'Security-relevant Macie API calls (CloudTrail -> EventBridge -> SQS) -> alerts',
         memorySize: 256,
         timeout: QUEUE_HANDLER_TIMEOUT,
@@ -454,12 +457,11 @@ export class MacieAlerts extends Construct {
     // --- Sweeper: the clock-driven checks and the outbox safety net.
     this.sweeper = this.handler({
       id: 'Sweeper',
-      entry: 'sweeper.ts',
+      name: 'sweeper',
       description: 'Scheduled: stuck runs, missed periodic runs, undelivered alerts, the daily digest',
       memorySize: 256,
       timeout: Duration.minutes(5),
       invokedBy: 'async',
-      queriesIndex: true,
     });
     new events.Rule(this, 'SweeperSchedule', {
       description: 'Runs the Macie alerts sweeper',
@@ -499,11 +501,15 @@ export class MacieAlerts extends Construct {
 
     this.acknowledgeNagFindings();
     this.failureQueuesOutput();
+    new CfnOutput(this, FUNCTIONS_OUTPUT, {
+      value: stack.toJsonString(Object.fromEntries(this.functions.map((f) => [f.label, f.fn.functionArn]))),
+      description: 'The functions, by name (read by `macie-alerts selftest`)',
+    });
     // Last: the dashboard draws every function and queue made above.
     if (props.dashboard ?? true) this.dashboard = this.pipelineDashboard();
   }
 
-  private handler(spec: HandlerSpec & { queriesIndex?: boolean }): nodejs.NodejsFunction {
+  private handler(spec: HandlerSpec): nodejs.NodejsFunction {
     const role = new iam.Role(this, `${spec.id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `${spec.description} (logs, state table, publish alerts)`,
@@ -520,7 +526,7 @@ export class MacieAlerts extends Construct {
           }
         : {};
     const fn = new nodejs.NodejsFunction(this, spec.id, {
-      ...handlerCode(spec.entry.replace(/\.ts$/, ''), this.bundleAwsSdk),
+      ...handlerCode(spec.name, this.bundleAwsSdk),
       description: spec.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -530,33 +536,32 @@ export class MacieAlerts extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
-      environment: { ...this.baseEnv, POWERTOOLS_SERVICE_NAME: serviceName(spec.entry) },
+      environment: { ...this.baseEnv, POWERTOOLS_SERVICE_NAME: serviceName(spec.name) },
       ...asyncInvoke,
     });
-    this.functions.push({ label: spec.entry.replace(/\.ts$/, ''), fn, service: serviceName(spec.entry) });
-    this.grantState(role, spec.queriesIndex ?? false);
+    this.functions.push({ label: spec.name, fn, service: serviceName(spec.name) });
+    this.grantState(role, STATE_ACCESS[spec.name]);
     this.grantPublishAlerts(role);
     const afterErrors = spec.invokedBy === 'async' ? 'each error is retried, then lands in its failure queue' : 'its batch returns to its queue, and after 5 receives goes to the dead-letter queue';
     this.alarm(`${spec.id}Errors`, `${spec.id} threw (${afterErrors})`, fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }));
     return fn;
   }
 
-  /** Item-level access only; the indexes only for the sweeper (it lists open runs and pending alerts, and reads the digest's). */
-  private grantState(role: iam.Role, queriesIndex: boolean): void {
+  /**
+   * Exactly the state table actions the function's code performs (STATE_ACCESS): reads (BatchGetItem, Query
+   * within a partition), puts and updates, plain or in a transaction, where IAM also checks each
+   * ConditionCheck as dynamodb:ConditionCheckItem; the indexes only for the sweeper. No GetItem: StateStore
+   * reads even one item with BatchGetItem. test/cdk/roles.recorded.test.ts holds this against every call
+   * the tests make.
+   */
+  private grantState(role: iam.Role, access: StateAccess): void {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: [
-          // What StateStore does: reads, queries within a partition, puts and updates (also inside transactions).
-          'dynamodb:GetItem',
-          'dynamodb:BatchGetItem',
-          'dynamodb:Query',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-        ],
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...(access.conditionChecks ? ['dynamodb:ConditionCheckItem'] : [])],
         resources: [this.table.tableArn],
       }),
     );
-    if (queriesIndex) {
+    if (access.indexes) {
       const { gsi1, gsi2 } = TABLE_KEYS;
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [gsi1, gsi2].map((index) => `${this.table.tableArn}/index/${index.indexName}`) }),
@@ -816,8 +821,8 @@ export class MacieAlerts extends Construct {
 }
 
 /** Powertools' `service` of a handler, which its plain metrics carry as a dimension. */
-function serviceName(entry: string): string {
-  return `macie-alerts-${entry.replace(/\.ts$/, '')}`;
+function serviceName(name: FunctionName): string {
+  return `macie-alerts-${name}`;
 }
 
 /** FindingRuleDeadLetters -> finding-rule-dead-letters. */

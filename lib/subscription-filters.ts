@@ -7,10 +7,12 @@ import type { Subscriber, SubscriberKind } from './context-settings';
  *
  * Keys are the message attributes the publisher sets on every alert: severityScore (Number), category
  * (String), sample (String "true"/"false"). SNS allows at most 5 keys and 150 value combinations; this uses
- * at most 3 keys and 12 x 1 x 1 combinations (with `$or`, 1 + 11: SNS counts each branch).
+ * at most 3 keys and 14 x 1 x 1 combinations (with `$or`, 2 + 12: SNS counts each branch).
  *
  * The daily digest is INFO. A subscriber whose categories name DIGEST asked for it, so it gets it whatever
- * its minimum severity: the policy is then `$or` of the digest and the rest (SNS's OR operator).
+ * its minimum severity: the policy is then `$or` of the digest and the rest (SNS's OR operator). The TEST
+ * alerts of `macie-alerts selftest` (INFO) reach every subscriber the same way, whatever its categories and
+ * minimum severity: a self-test is there to show that each endpoint receives alerts.
  */
 export type FilterPolicyJson = Record<string, unknown[]>;
 
@@ -20,10 +22,12 @@ export function alertFilterPolicy(subscriber: Subscriber, kind: SubscriberKind):
   const severity: FilterPolicyJson = minScore > 0 ? { severityScore: [{ numeric: ['>=', minScore] }] } : {};
   // PIPELINE alerts (the pipeline reporting on itself) reach everyone who relies on it.
   const categories = subscriber.categories && subscriber.categories.length > 0 ? [...new Set([...subscriber.categories, 'PIPELINE'])] : undefined;
-  if (categories?.includes('DIGEST') && minScore > 0) {
-    policy.$or = [{ category: ['DIGEST'] }, { ...severity, category: categories.filter((c) => c !== 'DIGEST') }];
+  if (minScore === 0) {
+    if (categories) policy.category = [...new Set([...categories, 'TEST'])];
   } else {
-    Object.assign(policy, severity, categories ? { category: categories } : {});
+    // Whatever the severity: TEST always, DIGEST when named.
+    const anySeverity = ['TEST', ...(categories?.includes('DIGEST') ? ['DIGEST'] : [])];
+    policy.$or = [{ category: anySeverity }, { ...severity, ...(categories ? { category: categories.filter((c) => !anySeverity.includes(c)) } : {}) }];
   }
   // Nobody is paged by SMS for Macie's sample findings.
   if (kind === 'sms') policy.sample = ['false'];

@@ -2,6 +2,7 @@ import type { Alert } from '../core/alert';
 import type { AlertPublisher, PublishFailure, PublishOptions } from './publisher';
 import type { PossibleRepeat } from './possible-repeat';
 import { buildSnsMessage, type SnsAlertMessage } from './sns-message';
+import { messageRefusal } from './sns-limits';
 
 export interface PublishedRecord {
   readonly alert: Alert;
@@ -11,8 +12,9 @@ export interface PublishedRecord {
 }
 
 /**
- * Publishes nowhere: keeps what would have gone to SNS, in order, with the exact message SNS would get. The
- * replay CLI prints from it; tests assert on it and inject failures (failNext, failWhen).
+ * Publishes nowhere: keeps what would have gone to SNS, in order, with the exact message SNS would get, and
+ * fails what SNS would refuse (sns-limits.ts). The replay CLI prints from it; tests assert on it and inject
+ * failures (failNext, failWhen).
  */
 export class RecordingPublisher implements AlertPublisher {
   readonly records: PublishedRecord[] = [];
@@ -58,7 +60,14 @@ export class RecordingPublisher implements AlertPublisher {
         continue;
       }
       const repeat = options.repeats?.get(alert.id);
-      const record = { alert, message: buildSnsMessage(alert, repeat), ...(repeat ? { repeat } : {}) };
+      const message = buildSnsMessage(alert, repeat);
+      // Refused as SNS would refuse it: a replay or a test must not show an alert that could never go out.
+      const refusal = messageRefusal(message);
+      if (refusal) {
+        failed.push({ alertId: alert.id, reason: `SNS would refuse it: ${refusal.code}: ${refusal.message}` });
+        continue;
+      }
+      const record = { alert, message, ...(repeat ? { repeat } : {}) };
       this.records.push(record);
       this.onRecord?.(record);
     }

@@ -10,11 +10,11 @@ import type { AlertPublisher, PublishFailure, PublishOptions } from './publisher
 import type { PossibleRepeat } from './possible-repeat';
 import { SNS_ATTEMPT_TIMEOUT_MS, SNS_RETRY } from './lease';
 import { buildSnsMessage } from './sns-message';
+import { BATCH_MAX_BYTES, BATCH_MAX_ENTRIES, messageBytes } from './sns-limits';
 import type { Telemetry } from '../core/telemetry';
 
-/** SNS limits for one PublishBatch call. */
-export const BATCH_MAX_ENTRIES = 10;
-export const BATCH_MAX_BYTES = 256 * 1024;
+/** SNS limits for one PublishBatch call (sns-limits.ts). */
+export { BATCH_MAX_BYTES, BATCH_MAX_ENTRIES };
 
 export interface SnsAlertPublisherOptions {
   readonly client: SNSClient;
@@ -231,13 +231,9 @@ export function batchEntryId(alertId: string, taken: ReadonlySet<string> = new S
   return id;
 }
 
-/** Bytes SNS counts for an entry: the message, the subject, and attribute names, types and values. */
+/** Bytes an entry takes of a batch: what SNS counts (the message and its attributes), and the subject, to be safe. */
 export function entryBytes(entry: PublishBatchRequestEntry): number {
-  let bytes = Buffer.byteLength(entry.Message ?? '') + Buffer.byteLength(entry.Subject ?? '');
-  for (const [name, value] of Object.entries(entry.MessageAttributes ?? {})) {
-    bytes += Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? '');
-  }
-  return bytes;
+  return messageBytes(entry) + Buffer.byteLength(entry.Subject ?? '');
 }
 
 function chunkEntries(pending: readonly Pending[]): Pending[][] {

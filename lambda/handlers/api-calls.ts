@@ -1,12 +1,15 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { processApiCallBatch } from '../api-calls/pipeline';
 import { createRuntime, forInvocation } from './runtime';
+import { runSelfTest, selfTestRequestOf, type SelfTestReport } from './self-test';
 
 const runtime = createRuntime('api-calls');
 
 /** The API-call queue's event source mapping (ReportBatchItemFailures): only records not written, or whose alerts SNS refused, come back. */
-export const handler = async (event: SQSEvent, context?: { getRemainingTimeInMillis(): number }): Promise<SQSBatchResponse> => {
+export const handler = async (event: SQSEvent, context?: { getRemainingTimeInMillis(): number }): Promise<SQSBatchResponse & Partial<SelfTestReport>> => {
   try {
+    const selfTest = selfTestRequestOf(event);
+    if (selfTest !== undefined) return { batchItemFailures: [], ...(await runSelfTest('api-calls', selfTest, forInvocation(runtime, context))) };
     const { batchItemFailures } = await processApiCallBatch(event, forInvocation(runtime, context));
     return { batchItemFailures };
   } finally {

@@ -22,6 +22,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   SILENCE / <silenceId>               a silence: matchers, start, end, author, reason. One fixed partition, so
  *                                       one Query reads every silence (see silence-items.ts for why that is fine)
  *   DIGEST / <window end>               a daily digest sent: its window and the alert (digest-items.ts)
+ *   SELFTEST / <function>#<test id>     a self-test's own item and the owner of its TEST alert
+ *                                       (handlers/self-test.ts), expiring within the hour
  * The sparse index gsi1 lists what the sweeper must look at: OPEN_RUN (running or paused runs),
  * PENDING_ALERT (alerts not yet claimed), SENDING_ALERT (claimed alerts, by the end of their lease),
  * PERIODIC_JOB (jobs with scheduled runs), and counts held back that the sweeper reports once they are due:
@@ -46,6 +48,8 @@ export const GSI1 = {
   lateFindings: 'LATE_FINDINGS',
   heldRecurrence: 'HELD_RECURRENCE',
   heldReveals: 'HELD_REVEALS',
+  /** Never written: the sweeper's self-test reads it to show it may query the index. */
+  selfTest: 'SELFTEST',
 } as const;
 
 /**
@@ -107,12 +111,16 @@ export const keys = {
   silence: (silenceId: string) => ({ pk: SILENCE_PARTITION, sk: silenceId }),
   /** A digest, by the end of its window (ISO 8601, UTC): one partition, so recent digests are one Query. */
   digest: (windowEnd: string) => ({ pk: DIGEST_PARTITION, sk: windowEnd }),
+  /** Test ids are checked ([A-Za-z0-9-], at most 64 characters): no keyPart needed. */
+  selfTest: (fn: string, testId: string) => ({ pk: SELF_TEST_PARTITION, sk: `${fn}#${testId}` }),
 };
 
 /** The partition holding every silence (keys.silence). */
 export const SILENCE_PARTITION = 'SILENCE';
 /** The partition holding every digest mark (keys.digest). */
 export const DIGEST_PARTITION = 'DIGEST';
+/** Every self-test's item: one partition no real state uses. */
+export const SELF_TEST_PARTITION = 'SELFTEST';
 
 export type ItemKey = { pk: string; sk: string };
 

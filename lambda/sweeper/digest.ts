@@ -243,7 +243,7 @@ export interface DigestContent {
   /** Alerts about Macie's sample findings (not your data), counted apart. */
   readonly sampleFindingAlerts: number;
   readonly apiCalls: readonly DigestApiCall[];
-  /** Alerts raised in the window (digests excluded), by severity and by category. */
+  /** Alerts raised in the window (digests and self-test alerts excluded), by severity and by category. */
   readonly alerts: { readonly total: number; readonly bySeverity: Partial<Record<Severity, number>>; readonly byCategory: Partial<Record<AlertCategory, number>> };
   readonly silences: readonly Silence[];
 }
@@ -328,7 +328,8 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
     .sort((a, b) => b.events + b.silenced - (a.events + a.silenced) || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
 
   // Alerts raised in the window, the digests themselves left out.
-  const alerts = inputs.alerts.filter((a) => a.facts.category !== 'DIGEST');
+  // Digests and self-test alerts are about the pipeline, not about what Macie did that day.
+  const alerts = inputs.alerts.filter((a) => a.facts.category !== 'DIGEST' && a.facts.category !== 'TEST');
   const bySeverity: Partial<Record<Severity, number>> = {};
   const byCategory: Partial<Record<AlertCategory, number>> = {};
   for (const { facts } of alerts) {

@@ -1,5 +1,6 @@
 import { isSeverity, type Severity } from '../../lambda/core/severity';
 import { parseOptions, regionOption, stackOption, UsageError } from './options';
+import { SELFTEST_USAGE, selfTestOptions, type SelfTestOptions } from './selftest';
 import { SILENCE_USAGE, silenceOptions, type SilenceOptions } from './silence';
 
 export type OutputFormat = 'text' | 'json';
@@ -28,7 +29,8 @@ export type Command =
   | { readonly kind: 'version' }
   | { readonly kind: 'replay'; readonly options: ReplayOptions }
   | { readonly kind: 'redrive'; readonly options: RedriveOptions }
-  | { readonly kind: 'silence'; readonly options: SilenceOptions };
+  | { readonly kind: 'silence'; readonly options: SilenceOptions }
+  | { readonly kind: 'selftest'; readonly options: SelfTestOptions };
 
 export { UsageError };
 
@@ -89,21 +91,23 @@ in its queue, and the reason is printed) or AWS refused a call, 2 when an option
 was not understood.
 `;
 
-export const USAGE = `${REPLAY_USAGE}\n${REDRIVE_USAGE}\n${SILENCE_USAGE}`;
+export const USAGE = `${REPLAY_USAGE}\n${REDRIVE_USAGE}\n${SILENCE_USAGE}\n${SELFTEST_USAGE}`;
 
-const COMMANDS = 'expected `replay`, `redrive` or `silence`';
+const COMMANDS = 'expected `replay`, `redrive`, `silence` or `selftest`';
+const COMMAND_USAGE: Readonly<Record<string, string>> = { replay: REPLAY_USAGE, redrive: REDRIVE_USAGE, silence: SILENCE_USAGE, selftest: SELFTEST_USAGE };
 
 export function parseArgs(argv: readonly string[]): Command {
   const args = [...argv];
   if (args.length === 0) throw new UsageError(`missing command: ${COMMANDS}`);
   const [command, ...rest] = args;
   const help = args.some((a) => a === '-h' || a === '--help') || command === 'help';
-  if (help) return { kind: 'help', text: command === 'replay' ? REPLAY_USAGE : command === 'redrive' ? REDRIVE_USAGE : command === 'silence' ? SILENCE_USAGE : USAGE };
+  if (help) return { kind: 'help', text: COMMAND_USAGE[command] ?? USAGE };
   // Like --help, --version is understood after a command too (the command's usage lists it).
   if (command === 'version' || args.includes('--version')) return { kind: 'version' };
   if (command === 'replay') return { kind: 'replay', options: replayOptions(rest) };
   if (command === 'redrive') return { kind: 'redrive', options: redriveOptions(rest) };
   if (command === 'silence') return { kind: 'silence', options: silenceOptions(rest) };
+  if (command === 'selftest') return { kind: 'selftest', options: selfTestOptions(rest) };
   throw new UsageError(`unknown command "${command}": ${COMMANDS}`);
 }
 

@@ -17,6 +17,7 @@ import { jsonLine, summaryText, textBlock, type PublishedAlert } from './output'
 import { replayPipelines } from './pipelines';
 import { defaultAwsClients, redrive, type AwsClients } from './redrive';
 import { problemLine, replayUnits, type ReplayProgress } from './replay';
+import { defaultSelfTestClients, selfTest, type SelfTestClients } from './selftest';
 import { silenceCommand } from './silence';
 
 export { EXIT };
@@ -35,14 +36,20 @@ const running = new Set<LocalDynamoDb>();
 /**
  * @param awsClients how redrive reaches AWS: by default the SDK's standard credential chain and Region
  *   resolution (tests pass clients aimed at local stand-ins).
+ * @param selfTestClients the same for selftest.
  */
-export async function main(argv: readonly string[], io: CliIo, awsClients: (region: string | undefined) => AwsClients = defaultAwsClients): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: CliIo,
+  awsClients: (region: string | undefined) => AwsClients = defaultAwsClients,
+  selfTestClients: (region: string | undefined) => SelfTestClients = defaultSelfTestClients,
+): Promise<number> {
   let command;
   try {
     command = parseArgs(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    const about = argv[0] === 'redrive' || argv[0] === 'silence' ? argv[0] : 'replay';
+    const about = argv[0] === 'redrive' || argv[0] === 'silence' || argv[0] === 'selftest' ? argv[0] : 'replay';
     io.stderr.write(`macie-alerts: ${error.message}\nRun \`macie-alerts ${about} --help\` for usage.\n`);
     return EXIT.notUnderstood;
   }
@@ -57,6 +64,7 @@ export async function main(argv: readonly string[], io: CliIo, awsClients: (regi
   }
   if (command.kind === 'redrive') return redriveCommand(command.options, io, awsClients(command.options.region));
   if (command.kind === 'silence') return silenceCommand(command.options, io);
+  if (command.kind === 'selftest') return selfTestCommand(command.options, io, selfTestClients(command.options.region));
   return replayCommand(command.options, io);
 }
 
@@ -67,6 +75,14 @@ async function redriveCommand(options: RedriveOptions, io: CliIo, clients: AwsCl
       problem: (text) => io.stderr.write(`macie-alerts: ${text}\n`),
     });
     return EXIT[status];
+  } finally {
+    for (const client of Object.values(clients)) client.destroy();
+  }
+}
+
+async function selfTestCommand(options: Parameters<typeof selfTest>[0], io: CliIo, clients: SelfTestClients): Promise<number> {
+  try {
+    return await selfTest(options, clients, { line: (text) => io.stdout.write(`${text}\n`), problem: (text) => io.stderr.write(`macie-alerts: ${text}\n`) });
   } finally {
     for (const client of Object.values(clients)) client.destroy();
   }

@@ -45,8 +45,8 @@ Options:
   -h, --help             this help.
 
 AWS credentials come from the standard chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or ~/.aws,
-SSO (\`aws sso login\`), or a container or instance role. The calls: cloudformation:DescribeStacks,
-sts:GetCallerIdentity, and dynamodb:Query, GetItem and PutItem on the state table.
+SSO (\`aws sso login\`), or a container or instance role. The permissions: cloudformation:DescribeStacks,
+and dynamodb:Query, BatchGetItem and PutItem on the state table (docs/cli.md, "Permissions").
 
 Exit status: 0 done, 2 when an option, a duration, a time, the stack or the silence id was not right, 1 when
 AWS (or DynamoDB) refused or could not be reached.

@@ -370,15 +370,18 @@ describe('IAM', () => {
   };
   const tableArn = { 'Fn::GetAtt': [expect.stringMatching(/^MacieAlertsStateTable/), 'Arn'] };
 
+  const items = ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+  // A ConditionCheck in a transaction is authorized as dynamodb:ConditionCheckItem (the findings' late-mark guard).
+  const withChecks = [...items, 'dynamodb:ConditionCheckItem'];
   it.each([
-    ['JobLogHandler', { Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], queue: 'JobLogHandlerFailures' }],
-    ['FindingsHandler', { Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], queue: 'FindingsQueue' }],
-    ['ApiCallHandler', { Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], queue: 'ApiCallQueue' }],
-  ])('%s: its queue, item access to the table, publish to the alert topic, nothing else', (id, sqsAccess) => {
+    ['JobLogHandler', { Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], queue: 'JobLogHandlerFailures' }, withChecks],
+    ['FindingsHandler', { Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], queue: 'FindingsQueue' }, withChecks],
+    ['ApiCallHandler', { Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], queue: 'ApiCallQueue' }, items],
+  ])('%s: its queue, exactly its state table actions, publish to the alert topic, nothing else', (id, sqsAccess, tableActions) => {
     const expectedStatements = [
       { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^MacieAlerts${id}Logs`)), 'Arn'] } },
       { Action: sqsAccess.Action, Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^MacieAlerts${sqsAccess.queue}(?!DeadLetters)`)), 'Arn'] } },
-      { Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Effect: 'Allow', Resource: tableArn },
+      { Action: tableActions, Effect: 'Allow', Resource: tableArn },
       { Action: 'sns:Publish', Effect: 'Allow', Resource: { Ref: expect.stringMatching(/^MacieAlertsAlertTopic/) } },
       { Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^MacieAlertsTopicKey/), 'Arn'] } },
     ];
@@ -386,7 +389,8 @@ describe('IAM', () => {
     expect(statements(id)).toHaveLength(expectedStatements.length);
   });
 
-  it('sweeper: the same plus Query on the two indexes only', () => {
+  it('sweeper: item access without ConditionCheckItem, plus Query on the two indexes only', () => {
+    expect(statements('Sweeper')).toContainEqual({ Action: items, Effect: 'Allow', Resource: tableArn });
     expect(statements('Sweeper')).toContainEqual({
       Action: 'dynamodb:Query',
       Effect: 'Allow',

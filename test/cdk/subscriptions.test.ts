@@ -17,15 +17,16 @@ const onAlertTopic = (s: Sub) => s.TopicArn.Ref.startsWith('MacieAlertsAlertTopi
 describe('filter policies generated from settings', () => {
   it.each([
     ['email, no minimum', { endpoint: 'a@example.com' }, 'email', undefined],
-    ['email, MEDIUM', { endpoint: 'a@example.com', minSeverity: 'MEDIUM' }, 'email', { severityScore: [{ numeric: ['>=', 2] }] }],
+    ['email, MEDIUM', { endpoint: 'a@example.com', minSeverity: 'MEDIUM' }, 'email', { $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 2] }] }] }],
     [
       'email, HIGH, categories',
       { endpoint: 'a@example.com', minSeverity: 'HIGH', categories: ['API_CALL', 'POLICY_FINDING'] },
       'email',
-      { severityScore: [{ numeric: ['>=', 3] }], category: ['API_CALL', 'POLICY_FINDING', 'PIPELINE'] },
+      { $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 3] }], category: ['API_CALL', 'POLICY_FINDING', 'PIPELINE'] }] },
     ],
+    ['email, categories, no minimum', { endpoint: 'a@example.com', categories: ['API_CALL'] }, 'email', { category: ['API_CALL', 'PIPELINE', 'TEST'] }],
     ['sms, no minimum: still no samples', { endpoint: '+12065550100' }, 'sms', { sample: ['false'] }],
-    ['sms, LOW', { endpoint: '+12065550100', minSeverity: 'LOW' }, 'sms', { severityScore: [{ numeric: ['>=', 1] }], sample: ['false'] }],
+    ['sms, LOW', { endpoint: '+12065550100', minSeverity: 'LOW' }, 'sms', { $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 1] }] }], sample: ['false'] }],
     ['https, INFO explicitly', { endpoint: 'https://h.example.com/x', minSeverity: 'INFO' }, 'https', undefined],
   ] as const)('%s', (_name, subscriber, kind, expected) => {
     expect(alertFilterPolicy(subscriber, kind)).toEqual(expected);
@@ -39,8 +40,8 @@ describe('filter policies generated from settings', () => {
     });
     expect(subs.filter(onAlertTopic).map(({ Endpoint, Protocol, FilterPolicy }) => ({ Endpoint, Protocol, FilterPolicy }))).toEqual(
       expect.arrayContaining([
-        { Endpoint: 'ops@example.com', Protocol: 'email', FilterPolicy: { severityScore: [{ numeric: ['>=', 3] }], category: ['BUCKET_ERROR', 'PIPELINE'] } },
-        { Endpoint: '+12065550100', Protocol: 'sms', FilterPolicy: { severityScore: [{ numeric: ['>=', 2] }], sample: ['false'] } },
+        { Endpoint: 'ops@example.com', Protocol: 'email', FilterPolicy: { $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 3] }], category: ['BUCKET_ERROR', 'PIPELINE'] }] } },
+        { Endpoint: '+12065550100', Protocol: 'sms', FilterPolicy: { $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 2] }] }], sample: ['false'] } },
         { Endpoint: 'https://hooks.example.com/macie', Protocol: 'https', FilterPolicy: undefined },
       ]),
     );
@@ -57,8 +58,17 @@ describe('filter policies generated from settings', () => {
 
   it('stays within SNS limits (5 keys, 150 combinations) for the widest subscriber', () => {
     const policy = alertFilterPolicy({ endpoint: '+12065550100', minSeverity: 'LOW', categories: ['JOB_STATUS', 'JOB_RUN_SUMMARY', 'ACCOUNT_ERROR', 'BUCKET_ERROR', 'UNKNOWN_EVENT', 'POLICY_FINDING', 'SENSITIVE_DATA_FINDING', 'API_CALL', 'STUCK_RUN'] }, 'sms')!;
-    expect(Object.keys(policy).length).toBeLessThanOrEqual(5);
-    expect(Object.values(policy).reduce((n, values) => n * values.length, 1)).toBeLessThanOrEqual(150);
+    const keys = (p: FilterPolicyJson): Set<string> => new Set(Object.entries(p).flatMap(([k, v]) => (k === '$or' ? (v as FilterPolicyJson[]).flatMap((b) => [...keys(b)]) : [k])));
+    // SNS adds up the combinations of each $or branch, and multiplies those of the other keys.
+    const combinations = (p: FilterPolicyJson): number =>
+      Object.entries(p).reduce((n, [k, v]) => n * (k === '$or' ? (v as FilterPolicyJson[]).reduce((sum, b) => sum + combinations(b), 0) : v.length), 1);
+    const everything = alertFilterPolicy({ endpoint: '+12065550100', minSeverity: 'LOW', categories: [...ALERT_CATEGORIES] }, 'sms')!;
+    for (const p of [policy, everything]) {
+      expect(keys(p).size).toBeLessThanOrEqual(5);
+      expect(combinations(p)).toBeLessThanOrEqual(150);
+    }
+    // Every category once: TEST and DIGEST in the branch of any severity, the others in the other.
+    expect(combinations(everything)).toBe(ALERT_CATEGORIES.length);
   });
 });
 
@@ -88,8 +98,8 @@ describe('the daily digest, taken alone or left out', () => {
 
   it('digest only: categories DIGEST (with PIPELINE, as always)', () => {
     const policy = alertFilterPolicy({ endpoint: 'ops@example.com', categories: ['DIGEST'] }, 'email');
-    expect(policy).toEqual({ category: ['DIGEST', 'PIPELINE'] });
-    expect([...new Set(received(policy))].sort()).toEqual(['DIGEST', 'PIPELINE']);
+    expect(policy).toEqual({ category: ['DIGEST', 'PIPELINE', 'TEST'] });
+    expect([...new Set(received(policy))].sort()).toEqual(['DIGEST', 'PIPELINE', 'TEST']);
   });
 
   it('everything but the digest: every other category', () => {
@@ -102,12 +112,12 @@ describe('the daily digest, taken alone or left out', () => {
     expect(received(alertFilterPolicy({ endpoint: 'a@example.com', minSeverity: 'MEDIUM' }, 'email'))).not.toContain('DIGEST');
     const policy = alertFilterPolicy({ endpoint: '+12065550100', minSeverity: 'HIGH', categories: ['API_CALL', 'DIGEST'] }, 'sms');
     expect(policy).toEqual({
-      $or: [{ category: ['DIGEST'] }, { severityScore: [{ numeric: ['>=', 3] }], category: ['API_CALL', 'PIPELINE'] }],
+      $or: [{ category: ['TEST', 'DIGEST'] }, { severityScore: [{ numeric: ['>=', 3] }], category: ['API_CALL', 'PIPELINE'] }],
       sample: ['false'],
     });
     const got = CATALOGUE.filter(({ alert }) => delivers(policy, messageAttributes(alert))).map(({ alert }) => alert);
-    expect(got.map((a) => a.category)).toEqual(['API_CALL', 'DIGEST']);
-    expect(got.every((a) => a.category === 'DIGEST' || a.severity === 'HIGH')).toBe(true);
+    expect(got.map((a) => a.category)).toEqual(['API_CALL', 'DIGEST', 'TEST']);
+    expect(got.every((a) => a.category === 'DIGEST' || a.category === 'TEST' || a.severity === 'HIGH')).toBe(true);
   });
 
   it('puts both on the subscriptions the stack makes from -c, short form and JSON', () => {
@@ -118,11 +128,11 @@ describe('the daily digest, taken alone or left out', () => {
     const { regions: _r, ...props } = settings;
     const subs = Object.values(buildStack(props).template.findResources('AWS::SNS::Subscription')).map((r) => r.Properties as Sub).filter(onAlertTopic);
     expect(subs.map(({ Endpoint, FilterPolicy }) => ({ Endpoint, FilterPolicy }))).toEqual([
-      { Endpoint: 'digest@example.com', FilterPolicy: { category: ['DIGEST', 'PIPELINE'] } },
+      { Endpoint: 'digest@example.com', FilterPolicy: { category: ['DIGEST', 'PIPELINE', 'TEST'] } },
       { Endpoint: 'rest@example.com', FilterPolicy: { category: everythingButDigest } },
       {
         Endpoint: '+12065550100',
-        FilterPolicy: { $or: [{ category: ['DIGEST'] }, { severityScore: [{ numeric: ['>=', 3] }], category: ['API_CALL', 'PIPELINE'] }], sample: ['false'] },
+        FilterPolicy: { $or: [{ category: ['TEST', 'DIGEST'] }, { severityScore: [{ numeric: ['>=', 3] }], category: ['API_CALL', 'PIPELINE'] }], sample: ['false'] },
       },
     ]);
   });
@@ -130,6 +140,26 @@ describe('the daily digest, taken alone or left out', () => {
   it('every category, DIGEST included, can be named', () => {
     expect(ALERT_CATEGORIES).toContain<AlertCategory>('DIGEST');
     expect(parseSettings({ alertEmails: 'a@example.com:INFO:DIGEST' }).emailSubscribers).toEqual([{ endpoint: 'a@example.com', minSeverity: 'INFO', categories: ['DIGEST'] }]);
+  });
+});
+
+describe('the TEST alerts of `macie-alerts selftest`', () => {
+  const receivesTest = (policy: FilterPolicyJson | undefined) => CATALOGUE.filter(({ alert }) => alert.category === 'TEST').every(({ alert }) => delivers(policy, messageAttributes(alert)));
+
+  it.each([
+    ['no filter', { endpoint: 'a@example.com' }, 'email'],
+    ['HIGH only', { endpoint: 'a@example.com', minSeverity: 'HIGH' }, 'email'],
+    ['one category', { endpoint: 'a@example.com', categories: ['API_CALL'] }, 'email'],
+    ['HIGH, one category, SMS', { endpoint: '+12065550100', minSeverity: 'HIGH', categories: ['SENSITIVE_DATA_FINDING'] }, 'sms'],
+    ['the digest only', { endpoint: 'a@example.com', minSeverity: 'MEDIUM', categories: ['DIGEST'] }, 'https'],
+  ] as const)('reach every subscriber, whatever its filter: %s', (_name, subscriber, kind) => {
+    expect(receivesTest(alertFilterPolicy(subscriber, kind))).toBe(true);
+  });
+
+  it('and nothing else gets through with them', () => {
+    const policy = alertFilterPolicy({ endpoint: 'a@example.com', minSeverity: 'HIGH', categories: ['API_CALL'] }, 'email');
+    const got = CATALOGUE.filter(({ alert }) => delivers(policy, messageAttributes(alert))).map(({ alert }) => alert);
+    expect(got.every((a) => a.category === 'TEST' || (a.severity === 'HIGH' && ['API_CALL', 'PIPELINE'].includes(a.category)))).toBe(true);
   });
 });
 
@@ -174,7 +204,7 @@ describe('chat minimum severity', () => {
     const { template } = buildStack({ slack, chatMinSeverity: 'MEDIUM' });
     const outputs = Object.entries(template.findOutputs('*')).filter(([id]) => id.includes('ChatFilterPolicy'));
     expect(outputs).toHaveLength(1);
-    expect(JSON.parse(outputs[0][1].Value as string)).toEqual({ severityScore: [{ numeric: ['>=', 2] }] });
+    expect(JSON.parse(outputs[0][1].Value as string)).toEqual({ $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 2] }] }] });
   });
 
   it('outputs no chat policy at INFO or without a chat channel', () => {

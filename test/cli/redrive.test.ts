@@ -8,7 +8,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { CloudWatchLogsEvent, Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient } from '../support/aws-mock';
 import { ENV } from '../../lambda/core/settings';
 import { StateStore } from '../../lambda/state/store';
 import { keys } from '../../lambda/state/table';

@@ -1,5 +1,5 @@
 import { PublishBatchCommand, SNSClient, ThrottledException, AuthorizationErrorException, InternalErrorException } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient } from '../support/aws-mock';
 import 'aws-sdk-client-mock-jest';
 import type { Alert } from '../../lambda/core/alert';
 import { buildSnsMessage } from '../../lambda/delivery/sns-message';

@@ -70,3 +70,14 @@ describe('lambda/ imports run the way docs/development.md says', () => {
     expect(violations).toEqual([]);
   });
 });
+
+describe('the tests hold AWS to its rules', () => {
+  test('every suite mocks AWS clients through test/support/aws-mock.ts (SNS limits, recorded calls), never aws-sdk-client-mock directly', () => {
+    const testDir = join(root, 'test');
+    const direct = filesUnder(testDir)
+      .filter((file) => file !== join(testDir, 'support', 'aws-mock.ts'))
+      .filter((file) => /^import [^\n]* from 'aws-sdk-client-mock'/m.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(root, file));
+    expect(direct).toEqual([]);
+  });
+});

@@ -187,7 +187,9 @@ describe('commands in the README and docs/', () => {
         // An option of the silence section belongs to one of add, list and expire: unknown only to all three.
         const variants = /redriv/i.test(section)
           ? [['redrive', '--stack', 'MacieAlerts-eu-west-1', ...words(span)]]
-          : /silenc/i.test(section)
+          : /deployed stack$/i.test(section)
+            ? [['selftest', '--stack', 'MacieAlerts-eu-west-1', ...words(span)]]
+            : /silenc/i.test(section)
             ? ['add', 'list', 'expire'].map((action) => ['silence', action, ...words(span)])
             : [['replay', ...words(span), 'input.json']];
         const unknowns = variants.map(unknownToCli);

@@ -1,5 +1,5 @@
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient } from '../support/aws-mock';
 import { cloudTrailEvent, fixture, sqsBatch } from './kit';
 import { freshStore } from '../support/dynamodb';
 

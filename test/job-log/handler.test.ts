@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { CloudWatchLogsEvent, Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient } from '../support/aws-mock';
 import { ENV } from '../../lambda/core/settings';
 import { createStateTable } from '../../src/local/dynamodb-local';
 import { jobStream, SEED_EXAMPLES } from '../fixtures/job-log/streams';

@@ -1,5 +1,5 @@
 import { PublishBatchCommand, SNSClient, type PublishBatchRequestEntry } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient } from '../support/aws-mock';
 import type { Alert } from '../../lambda/core/alert';
 import type { DeliveryStep } from '../../lambda/delivery/outbox';
 import { pendingIds } from '../../lambda/delivery/outbox';

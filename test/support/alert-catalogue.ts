@@ -3,6 +3,7 @@ import { cloudTrailEventLink, jobLogStreamLink, macieFindingLink, macieJobLink, 
 import { alertFacts } from '../../lambda/delivery/alert-item';
 import type { RunState } from '../../lambda/state/job-items';
 import { buildDigestAlert, summarizeDigest, windowEndingAt } from '../../lambda/sweeper/digest';
+import { selfTestAlert } from '../../lambda/handlers/self-test';
 import { testRun } from './runs';
 
 /**
@@ -357,6 +358,9 @@ export const dailyDigest: Alert = (() => {
   return buildDigestAlert(summarizeDigest({ window, now: new Date('2024-04-15T09:04:00.000Z'), alerts, runs, silences: [silence] }), REGION);
 })();
 
+/** What `macie-alerts selftest` publishes from each function: built by the self-test's own code. */
+export const selfTest: Alert = selfTestAlert('findings', { id: 'st-lq3x9k2a-5f1c0e7d', requestedAt: '2024-04-15T09:12:00.000Z', accountId: ACCOUNT }, REGION);
+
 export const CATALOGUE: readonly { readonly name: string; readonly alert: Alert }[] = [
   { name: 'job paused by quota (JOB_STATUS, HIGH)', alert: quotaPaused },
   { name: 'job resumed by user (JOB_STATUS, LOW)', alert: resumedByUser },
@@ -371,5 +375,6 @@ export const CATALOGUE: readonly { readonly name: string; readonly alert: Alert 
   { name: 'stuck run (STUCK_RUN)', alert: stuckRun },
   { name: 'pipeline problem (PIPELINE)', alert: pipelineProblem },
   { name: 'daily digest (DIGEST)', alert: dailyDigest },
+  { name: 'self-test (TEST)', alert: selfTest },
   { name: 'oversized alert, every field at its longest', alert: oversized },
 ];

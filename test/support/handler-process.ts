@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { TEST_CLOCK_ENV } from '../../lambda/handlers/runtime';
+import { AWS_CALLS_ACTOR_ENV, AWS_CALLS_DIR_ENV, AWS_CALLS_SOURCE_ENV, currentTestFile } from './aws-call-recorder';
 
 /**
  * Real Lambda handlers (lambda/handlers/*.ts) in processes of their own, so a test can SIGKILL one mid-call.
  * The handlers are bundled once with esbuild (the SDK included, as a fresh Lambda container would load
- * it), then each invocation is a fresh `node` process that reads its event from a file.
+ * it, and the test harness's AWS call recorder: record-aws-calls-child.ts), then each invocation is a fresh
+ * `node` process that reads its event from a file.
  */
 export type HandlerName = 'job-log' | 'findings' | 'sweeper';
 
@@ -41,7 +43,15 @@ export function handlerEnv(handler: HandlerName, to: { dynamodb: string; sns: st
     POWERTOOLS_SERVICE_NAME: `macie-alerts-${handler}`,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     [TEST_CLOCK_ENV]: clockStart,
+    ...recordingEnv(handler),
   };
+}
+
+/** What the handler process needs to record its AWS calls in this jest run (nothing outside one). */
+function recordingEnv(handler: HandlerName): Record<string, string> {
+  const dir = process.env[AWS_CALLS_DIR_ENV];
+  if (!dir) return {};
+  return { [AWS_CALLS_DIR_ENV]: dir, [AWS_CALLS_ACTOR_ENV]: handler, [AWS_CALLS_SOURCE_ENV]: currentTestFile() };
 }
 
 export class HandlerProcesses {
@@ -52,20 +62,17 @@ export class HandlerProcesses {
   /** Bundles the handlers and the runner into a temporary directory (remove it with dispose()). */
   static async build(): Promise<HandlerProcesses> {
     const dir = mkdtempSync(join(tmpdir(), 'macie-alerts-handlers-'));
+    const options = { outdir: dir, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' } as const;
     await build({
+      ...options,
       entryPoints: {
         'job-log': join(repoRoot, 'lambda/handlers/job-log.ts'),
         findings: join(repoRoot, 'lambda/handlers/findings.ts'),
         sweeper: join(repoRoot, 'lambda/handlers/sweeper.ts'),
-        runner: join(repoRoot, 'test/support/lambda-runner.ts'),
       },
-      outdir: dir,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      logLevel: 'error',
+      inject: [join(repoRoot, 'test/support/record-aws-calls-child.ts')],
     });
+    await build({ ...options, entryPoints: { runner: join(repoRoot, 'test/support/lambda-runner.ts') } });
     return new HandlerProcesses(dir);
   }
 

@@ -4,12 +4,15 @@ import type { AddressInfo, Socket } from 'node:net';
 import { gsm7Length } from '../../lambda/core/sanitize';
 import { POSSIBLE_DUPLICATE_ATTRIBUTE, possibleRepeatLine, possibleRepeatSms } from '../../lambda/delivery/possible-repeat';
 import { SMS_MAX_SEPTETS } from '../../lambda/delivery/render-sms';
+import { publishBatchRefusal, type SnsAttributeValue, type SnsMessageRequest } from '../../lambda/delivery/sns-limits';
 
 /**
  * A stand-in for SNS on the wire: an HTTP endpoint that answers PublishBatch as SNS does (the query
  * protocol @aws-sdk/client-sns 3.x speaks: a form-encoded request, an XML answer) and records every entry it
- * takes. Point a client at it with AWS_ENDPOINT_URL_SNS (or `endpoint`). Hooks decide, per call, what SNS
- * does: take it and answer, answer with an error, or go silent before or after taking it.
+ * takes. It refuses what SNS refuses (sizes, subjects, the JSON message structure, attributes, batch ids:
+ * lambda/delivery/sns-limits.ts) with SNS's error codes, before any hook sees the call. Point a client at it
+ * with AWS_ENDPOINT_URL_SNS (or `endpoint`). Hooks decide, per call, what SNS does: take it and answer,
+ * answer with an error, or go silent before or after taking it.
  */
 export interface SnsEntry {
   /** 1-based number of the PublishBatch call that carried it. */
@@ -44,6 +47,8 @@ export class RecordingSnsEndpoint {
   /** Every entry SNS took, in order: what subscribers received. */
   readonly taken: SnsEntry[] = [];
   calls = 0;
+  /** Every call refused for breaking SNS's rules, with SNS's answer. */
+  readonly refused: SnsErrorAnswer[] = [];
   hooks: SnsHooks = {};
   private readonly sockets = new Set<Socket>();
 
@@ -80,6 +85,12 @@ export class RecordingSnsEndpoint {
     const form = new URLSearchParams(await readBody(req));
     const action = form.get('Action');
     if (action !== 'PublishBatch') return answerError(res, { status: 400, code: 'InvalidAction', message: `this stand-in answers PublishBatch only, not ${action}` });
+    const refusal = publishBatchRefusal(requestsOf(form));
+    if (refusal) {
+      const answer = { status: 400, ...refusal };
+      this.refused.push(answer);
+      return answerError(res, answer);
+    }
     const call: SnsCall = { number: ++this.calls, entries: entriesOf(form, this.calls) };
     const arrival = (await this.hooks.arrived?.(call)) ?? 'take';
     if (arrival === 'drop') return void req.socket.destroy();
@@ -125,6 +136,32 @@ function entriesOf(form: URLSearchParams, call: number): SnsEntry[] {
     });
   }
   return entries;
+}
+
+/** The entries as SNS reads them, for its rules (every attribute type and value, the raw message). */
+function requestsOf(form: URLSearchParams): (SnsMessageRequest & { Id?: string })[] {
+  const requests: (SnsMessageRequest & { Id?: string })[] = [];
+  for (let n = 1; form.has(`PublishBatchRequestEntries.member.${n}.Id`); n++) {
+    const p = `PublishBatchRequestEntries.member.${n}`;
+    const attributes: Record<string, SnsAttributeValue> = {};
+    for (let m = 1; form.has(`${p}.MessageAttributes.entry.${m}.Name`); m++) {
+      const a = `${p}.MessageAttributes.entry.${m}.Value`;
+      const binary = form.get(`${a}.BinaryValue`);
+      attributes[form.get(`${p}.MessageAttributes.entry.${m}.Name`)!] = {
+        DataType: form.get(`${a}.DataType`) ?? undefined,
+        StringValue: form.get(`${a}.StringValue`) ?? undefined,
+        ...(binary !== null ? { BinaryValue: Buffer.from(binary, 'base64') } : {}),
+      };
+    }
+    requests.push({
+      Id: form.get(`${p}.Id`) ?? undefined,
+      Message: form.get(`${p}.Message`) ?? undefined,
+      Subject: form.get(`${p}.Subject`) ?? undefined,
+      MessageStructure: form.get(`${p}.MessageStructure`) ?? undefined,
+      MessageAttributes: attributes,
+    });
+  }
+  return requests;
 }
 
 function answerError(res: ServerResponse, error: SnsErrorAnswer): void {

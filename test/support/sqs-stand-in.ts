@@ -10,7 +10,7 @@ import {
   StartMessageMoveTaskCommand,
   type MessageAttributeValue,
 } from '@aws-sdk/client-sqs';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient } from './aws-mock';
 
 interface StoredMessage {
   readonly id: string;
