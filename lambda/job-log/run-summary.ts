@@ -1,5 +1,5 @@
 import { formatCount, type Alert, type AlertDetail, type AffectedResources, type SilencedCount } from '../core/alert';
-import { classify, JOB_EVENT_TYPES } from './event-types';
+import { classify, JOB_EVENT_TYPES, severityOf } from './event-types';
 import { jobLinks } from '../core/links';
 import type { PipelineSettings } from '../core/settings';
 import { atLeast, maxSeverity, severitiesPresent, type Severity } from '../core/severity';
@@ -10,7 +10,7 @@ import type { Item } from '../state/store';
 import { describeCompared, FINGERPRINT_CAP, type RunComparison } from './run-compare';
 
 /**
- * The run summary: the alert users read most. Pure: built from the run record (run-state.ts) and the run's
+ * The run summary: the alert users read most. Pure: built from the run record (run-facts.ts) and the run's
  * findings groups (written by the findings pipeline under the job's partition).
  */
 export interface RunSummaryInput {
@@ -30,7 +30,7 @@ export interface RunSummaryInput {
   readonly pausedBy?: string;
   readonly errors: Readonly<Record<string, number>>;
   readonly affected: Readonly<Record<string, { buckets: readonly string[]; accounts: readonly string[]; total: number }>>;
-  /** Every pause of the run, oldest first (see pausesOf in run-state.ts). */
+  /** Every pause of the run, oldest first (see run-pauses.ts). */
   readonly pauses: readonly RunPause[];
   /** Events counted but not alerted because a silence matched them, by silence id. */
   readonly silenced?: Readonly<Record<string, SilencedEvents>>;
@@ -156,11 +156,11 @@ export function summarySeverity(run: RunSummaryInput, settings: SummarySettings,
   const seen: Severity[] = Object.entries(unsilencedErrors(run))
     .filter(([, n]) => n > 0)
     .map(([type]) => {
-      const severity = classify(type, settings).severity;
+      const severity = severityOf(type, settings);
       return settings.knownErrors === 'summary' && comparison?.knownTypes.has(type) && atLeast(severity, 'MEDIUM') ? 'MEDIUM' : severity;
     });
-  if (run.noBucketsAt) seen.push(classify('NO_BUCKETS_MATCHED_THE_CRITERIA', settings).severity);
-  if (run.status === 'CANCELLED') seen.push(classify('JOB_CANCELLED', settings).severity);
+  if (run.noBucketsAt) seen.push(severityOf('NO_BUCKETS_MATCHED_THE_CRITERIA', settings));
+  if (run.status === 'CANCELLED') seen.push(severityOf('JOB_CANCELLED', settings));
   // The last word on a quota pause (a HIGH alert) must not read as routine.
   if (run.pauses.some((p) => p.by === 'QUOTA')) seen.push('LOW');
   return maxSeverity(...seen);
@@ -236,14 +236,14 @@ const SILENCED_WHAT: Record<string, [string, string]> = {
 };
 
 /** Per silence: "12 bucket errors and 1 account error", its counts per type, and the silence as recorded. */
-function silencedBySilence(run: RunSummaryInput, settings: SummarySettings) {
+function silencedBySilence(run: RunSummaryInput) {
   return Object.entries(run.silenced ?? {})
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([id, s]) => {
       const byWhat = new Map<string, number>();
       const counts: SilencedCount[] = [];
       for (const [type, n] of Object.entries(s.events).sort(([a], [b]) => (a < b ? -1 : 1))) {
-        const effect = classify(type, settings).effect;
+        const effect = classify(type).effect;
         const key = SILENCED_WHAT[effect] ? effect : 'STATUS';
         byWhat.set(key, (byWhat.get(key) ?? 0) + n);
         counts.push({ silenceId: id, what: type, count: n });
@@ -282,9 +282,9 @@ export function buildRunSummaryAlert(
   const duration = formatDuration(start, end);
   const { comparison } = opts;
   const severity = summarySeverity(run, opts.settings, comparison);
-  const silenced = silencedBySilence(run, opts.settings);
+  const silenced = silencedBySilence(run);
   const silencedErrors = totalErrors - Object.values(unsilencedErrors(run)).reduce((n, left) => n + Math.max(0, left), 0);
-  const titleOf = (type: string) => classify(type, opts.settings).title;
+  const titleOf = (type: string) => classify(type).title;
 
   const headlineCore =
     opts.kind === 'update'
@@ -352,8 +352,8 @@ export function buildRunSummaryAlert(
   if (run.status === 'CANCELLED') todo.push(`Cancellation: ${JOB_EVENT_TYPES.JOB_CANCELLED.whatToDo}`);
   if (run.noBucketsAt) todo.push(`No buckets matched: ${JOB_EVENT_TYPES.NO_BUCKETS_MATCHED_THE_CRITERIA.whatToDo}`);
   for (const [type] of errorTypes) {
-    const c = classify(type, opts.settings);
-    todo.push(`${c.title[0].toUpperCase()}${c.title.slice(1)} (${type}): ${c.whatToDo}`);
+    const kind = classify(type);
+    todo.push(`${kind.title[0].toUpperCase()}${kind.title.slice(1)} (${type}): ${kind.whatToDo}`);
   }
   if (findings && findings.total > 0) todo.push('Review the findings of this run in the Macie console.');
   const whatToDo = todo.length > 0 ? todo.join('\n') : 'Nothing: the run was clean.';
@@ -403,7 +403,7 @@ export function buildRunSummaryAlert(
 
   const bucketNames = [...new Set(Object.values(run.affected).flatMap((a) => a.buckets))].sort();
   const bucketErrorTotal = Object.entries(run.errors)
-    .filter(([type]) => classify(type, opts.settings).effect === 'BUCKET_ERROR')
+    .filter(([type]) => classify(type).effect === 'BUCKET_ERROR')
     .reduce((s, [, n]) => s + n, 0);
   const affected: AffectedResources[] = [];
   if (bucketNames.length) affected.push({ kind: 'bucket', items: bucketNames.slice(0, 10), total: Math.max(bucketNames.length, bucketErrorTotal) });
