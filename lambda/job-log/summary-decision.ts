@@ -31,9 +31,9 @@ export function summarizedBefore(decision: SummaryDecision): boolean {
   return decision.send === 'update' || decision.reason === 'the summary already says it';
 }
 
-/** What a summary states; silenced errors do not count, so late silenced events send no correction. */
+/** What a summary states; silenced errors do not count (nor a type only they have), so late silenced events send no correction. */
 function summaryFacts(run: RunState): string {
-  const errors = unsilencedErrors(run);
+  const errors = Object.entries(unsilencedErrors(run)).filter(([, n]) => n > 0);
   return JSON.stringify([run.status, run.startedAt, run.endedAt, run.bucketsMatched, errors, run.noBucketsAt]);
 }
 
