@@ -154,65 +154,93 @@ interface JobOutcome {
 
 const MAX_OPS_PER_WRITE = 100;
 
+/** One run of a job batch: its key, the run as read and its reduction. */
+interface RunStep {
+  readonly key: ItemKey;
+  readonly runDate: string;
+  readonly read: RunState | undefined;
+  readonly r: RunReduction;
+}
+
+/** A job batch read and reduced: what the write needs. */
+interface JobBatchReduction {
+  readonly job: JobState;
+  readonly jobRead: JobState | undefined;
+  readonly jobChanged: boolean;
+  /** The items as read, by key: what each write is conditional on. */
+  readonly found: Map<string, Item>;
+  readonly reductions: readonly RunStep[];
+}
+
+/**
+ * One job's events: one read of the job and its runs (and, when needed, their findings, applied digests and
+ * previous runs), then the pure reducers. `existingAlerts`: alert ids an earlier attempt found existing.
+ */
+async function reduceJobBatch(jobId: string, records: readonly LogEvent[], silences: readonly Silence[], existingAlerts: ReadonlySet<string>, deps: PipelineDeps, now: Date): Promise<JobBatchReduction> {
+  const { store, settings } = deps;
+  const explicitRuns = [...new Set(records.map((r) => r.event.runDate).filter((d): d is string => !!d))];
+  const found = await store.getMany([keys.job(jobId), ...explicitRuns.map((d) => keys.run(jobId, d))]);
+  const jobRead = decodeOptional(JobCodec, store.lookup(found, keys.job(jobId)));
+  // Route events to runs: runDate if present, else the job's current run (as of this batch), else UNKNOWN.
+  // The job records that choice per batch, so a retry lands where the first attempt did.
+  const undated = records.filter((r) => !r.event.runDate && !isJobOnlyEvent(r));
+  const { job, changed: jobChanged, undatedRun } = reduceJob(jobRead, jobId, records, { settings, now }, undated.length > 0 ? batchKeyOf(undated.map((r) => r.id)) : undefined);
+  const byRun = new Map<string, LogEvent[]>();
+  for (const r of records) {
+    if (isJobOnlyEvent(r)) continue;
+    const runDate = r.event.runDate ?? undatedRun ?? UNKNOWN_RUN;
+    const list = byRun.get(runDate);
+    if (list) list.push(r);
+    else byRun.set(runDate, [r]);
+  }
+  const missing = [...byRun.keys()].filter((d) => !explicitRuns.includes(d));
+  if (missing.length > 0) {
+    // Only events without runDate whose run the batch does not name: rare, costs one more read.
+    const more = await store.getMany(missing.map((d) => keys.run(jobId, d)));
+    for (const [k, v] of more) found.set(k, v);
+  }
+
+  const runDates = [...byRun.keys()].sort(compareIso);
+  const readRuns = new Map(runDates.map((d) => [d, decodeOptional(RunCodec, store.lookup(found, keys.run(jobId, d)))]));
+  const previousOf = await previousRuns(
+    job,
+    runDates.filter((d) => needsPrevious(job, d, readRuns.get(d), byRun.get(d)!, settings)),
+    readRuns,
+    found,
+    deps,
+  );
+
+  const reductions: RunStep[] = [];
+  for (const runDate of runDates) {
+    const events = byRun.get(runDate)!;
+    const key = keys.run(jobId, runDate);
+    const read = readRuns.get(runDate);
+    const batchKey = batchKeyOf(events.map((e) => e.id));
+    let findings: FindingsSummary | undefined;
+    if (needsFindings(read, events)) {
+      findings = summarizeFindings(await store.listPrefix(key.pk, keys.runFindingsPrefix(runDate)));
+    }
+    // Rare: a batch that may repeat events the run applied reads the run's digests.
+    const applied = read?.appliedEventItems && !read.appliedBatches.includes(batchKey) && mayHaveApplied(read, events) ? await readApplied(store, read) : undefined;
+    const newest = events.reduce((n, e) => (compareInstants(e.at, n.at) > 0 ? e : n)).event;
+    let r = reduceRun(
+      read,
+      { jobId, runDate, batchKey, events, jobName: job.jobName ?? newest.jobName, adminAccountId: job.adminAccountId ?? newest.adminAccountId },
+      { settings, region: deps.region, now, findings, silences, previous: previousOf(runDate, reductions), applied },
+    );
+    if (existingAlerts.size > 0 && !r.duplicate) r = dropExisting(r, existingAlerts);
+    reductions.push({ key, runDate, read, r });
+  }
+  return { job, jobRead, jobChanged, found, reductions };
+}
+
 async function applyJobBatch(jobId: string, records: readonly LogEvent[], silences: readonly Silence[], deps: PipelineDeps): Promise<JobOutcome> {
   const { store, settings } = deps;
   const now = deps.now();
   // Alert ids that turned out to exist already (see the write below): skipped on the next attempt.
   const existingAlerts = new Set<string>();
   return withOptimisticRetry(async () => {
-    const explicitRuns = [...new Set(records.map((r) => r.event.runDate).filter((d): d is string => !!d))];
-    const found = await store.getMany([keys.job(jobId), ...explicitRuns.map((d) => keys.run(jobId, d))]);
-    const jobRead = decodeOptional(JobCodec, store.lookup(found, keys.job(jobId)));
-    // Route events to runs: runDate if present, else the job's current run (as of this batch), else UNKNOWN.
-    // The job records that choice per batch, so a retry lands where the first attempt did.
-    const undated = records.filter((r) => !r.event.runDate && !isJobOnlyEvent(r));
-    const { job, changed: jobChanged, undatedRun } = reduceJob(jobRead, jobId, records, { settings, now }, undated.length > 0 ? batchKeyOf(undated.map((r) => r.id)) : undefined);
-    const byRun = new Map<string, LogEvent[]>();
-    for (const r of records) {
-      if (isJobOnlyEvent(r)) continue;
-      const runDate = r.event.runDate ?? undatedRun ?? UNKNOWN_RUN;
-      const list = byRun.get(runDate);
-      if (list) list.push(r);
-      else byRun.set(runDate, [r]);
-    }
-    const missing = [...byRun.keys()].filter((d) => !explicitRuns.includes(d));
-    if (missing.length > 0) {
-      // Only events without runDate whose run the batch does not name: rare, costs one more read.
-      const more = await store.getMany(missing.map((d) => keys.run(jobId, d)));
-      for (const [k, v] of more) found.set(k, v);
-    }
-
-    const runDates = [...byRun.keys()].sort(compareIso);
-    const readRuns = new Map(runDates.map((d) => [d, decodeOptional(RunCodec, store.lookup(found, keys.run(jobId, d)))]));
-    const previousOf = await previousRuns(
-      job,
-      runDates.filter((d) => needsPrevious(job, d, readRuns.get(d), byRun.get(d)!, settings)),
-      readRuns,
-      found,
-      deps,
-    );
-
-    const reductions: { key: ItemKey; runDate: string; read: RunState | undefined; r: RunReduction }[] = [];
-    for (const runDate of runDates) {
-      const events = byRun.get(runDate)!;
-      const key = keys.run(jobId, runDate);
-      const read = readRuns.get(runDate);
-      const batchKey = batchKeyOf(events.map((e) => e.id));
-      let findings: FindingsSummary | undefined;
-      if (needsFindings(read, events)) {
-        findings = summarizeFindings(await store.listPrefix(key.pk, keys.runFindingsPrefix(runDate)));
-      }
-      // Rare: a batch that may repeat events the run applied reads the run's digests.
-      const applied = read?.appliedEventItems && !read.appliedBatches.includes(batchKey) && mayHaveApplied(read, events) ? await readApplied(store, read) : undefined;
-      const newest = events.reduce((n, e) => (compareInstants(e.at, n.at) > 0 ? e : n)).event;
-      let r = reduceRun(
-        read,
-        { jobId, runDate, batchKey, events, jobName: job.jobName ?? newest.jobName, adminAccountId: job.adminAccountId ?? newest.adminAccountId },
-        { settings, region: deps.region, now, findings, silences, previous: previousOf(runDate, reductions), applied },
-      );
-      if (existingAlerts.size > 0 && !r.duplicate) r = dropExisting(r, existingAlerts);
-      reductions.push({ key, runDate, read, r });
-    }
+    const { job, jobRead, jobChanged, found, reductions } = await reduceJobBatch(jobId, records, silences, existingAlerts, deps, now);
 
     // One atomic write per job batch (split only past DynamoDB's 100 operations per transaction; each run
     // stays atomic with its alerts, and a retry after a partial split finds those runs already applied).
