@@ -10,7 +10,7 @@ import { OTHER_DIMENSION_VALUE } from '../core/telemetry';
  */
 export type EventCategory = 'JOB_STATUS' | 'ACCOUNT_ERROR' | 'BUCKET_ERROR';
 
-/** What the event does to the run record (run-state.ts switches on it). */
+/** What the event does to the run record (run-facts.ts and event-outcomes.ts switch on it). */
 export type EventEffect =
   | 'JOB_CREATED'
   | 'RUN_STARTED'

@@ -22,15 +22,14 @@ import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, writeCha
 import { keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
 
 /**
- * The job-log pipeline: a CloudWatch Logs subscription batch (one log stream = one job) -> run state in
- * DynamoDB -> alerts through the outbox. Per job in the batch: one consistent read of the job and its runs,
- * the pure reducers (run-state.ts), one atomic conditional write of everything that changed plus the new
- * alerts, then delivery of every touched run's pending alerts. A lost condition re-reads and recomputes,
- * so concurrent invocations lose nothing; a log event already applied to its run counts once, whatever
- * batch it comes back in (applied-events.ts). The silences are read once per invocation, and only when an
- * event may alert (through the per-container cache, lambda/silences/cache.ts); a periodic job's previous
- * run is read only when a first group alert or a summary may be built, in the same request for every run
- * of the batch.
+ * The job-log pipeline: a CloudWatch Logs subscription batch (one log stream = one job) -> run state in DynamoDB
+ * -> alerts through the outbox. Per job in the batch: one consistent read of the job and its runs, the pure
+ * reducers (job-reducer.ts, run-state.ts), one atomic conditional write of everything that changed plus the new
+ * alerts, then delivery of every touched run's pending alerts. A lost condition re-reads and recomputes, so
+ * concurrent invocations lose nothing; a log event already applied to its run counts once, whatever batch it comes
+ * back in (applied-events.ts). The silences are read once per invocation, and only when an event may alert
+ * (through the per-container cache, lambda/silences/cache.ts); a periodic job's previous run is read only when a
+ * first group alert or a summary may be built, in the same request for every run of the batch.
  */
 export interface JobLogReport extends OutcomeCounts {
   /** Log events seen (control messages excluded). */

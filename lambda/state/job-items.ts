@@ -7,10 +7,10 @@ import { GSI1, GSI2, keys, utcDay } from './table';
 export const DIGEST_BYTES = 8;
 
 /**
- * The job-log room's stored aggregates: the job item (JOB#<jobId> / JOB) and one run item per run
- * (JOB#<jobId> / RUN#<runDate>). The job-log reducers (lambda/job-log/run-state.ts, job-reducer.ts) own their facts; the
- * sweeper owns the `sweeper` marks on both, which it writes with UpdateItem so a reducer's whole-item put
- * must carry them over unchanged.
+ * The job-log room's stored aggregates: the job item (JOB#<jobId> / JOB) and one run item per run (JOB#<jobId> /
+ * RUN#<runDate>). The job-log reducers (lambda/job-log/run-state.ts, job-reducer.ts) own their facts; the sweeper
+ * owns the `sweeper` marks on both, which it writes with UpdateItem so a reducer's whole-item put must carry them
+ * over unchanged.
  */
 
 export type RunStatus = 'RUNNING' | 'PAUSED' | 'COMPLETED' | 'CANCELLED' | 'NO_BUCKETS' | 'UNKNOWN';
