@@ -3,37 +3,26 @@
  * module imports nothing, so using it costs no pipeline its bundle size or cold start.
  */
 
-/**
- * Date.parse of each text once. A storm batch compares each of its 1,000 event times a dozen times (sorting,
- * first/last of each group, the newest event), and parsing is most of a comparison. Bounded: cleared when
- * full, since what repeats is the times of the batch at hand. Date.parse depends on nothing but the text
- * (and, for a text without Z or offset, the process's time zone, which nothing here changes while running).
- */
-const instants = new Map<string, number>();
-const INSTANTS_CAP = 8192;
-
-export function instant(iso: string): number {
-  let ms = instants.get(iso);
-  if (ms === undefined) {
-    ms = Date.parse(iso);
-    if (instants.size >= INSTANTS_CAP) instants.clear();
-    instants.set(iso, ms);
-  }
-  return ms;
+/** An ISO date-time with its instant (Date.parse), for times compared many times over: parsed once. */
+export interface Instant {
+  readonly iso: string;
+  readonly ms: number;
 }
 
-/** Orders ISO date-times by instant (offsets differ, digits differ), then by text so the order is total. */
+export function instantOf(iso: string): Instant {
+  return { iso, ms: Date.parse(iso) };
+}
+
+/** Orders by instant (offsets differ, digits differ), then by text so the order is total (NaN included). */
+export function compareInstants(a: Instant, b: Instant): number {
+  const d = a.ms - b.ms;
+  if (d !== 0 && Number.isFinite(d)) return d < 0 ? -1 : 1;
+  return a.iso < b.iso ? -1 : a.iso > b.iso ? 1 : 0;
+}
+
+/** compareInstants of two texts. */
 export function compareIso(a: string, b: string): number {
-  return compareAt(a, instant(a), b, instant(b));
-}
-
-/**
- * compareIso of two times whose instants (`instant`, i.e. Date.parse) the caller already holds: a loop over a
- * batch's 1,000 events compares each time several times, and each lookup in the map of instants costs more
- * than the comparison.
- */
-export function compareAt(a: string, aMs: number, b: string, bMs: number): number {
-  const d = aMs - bMs;
+  const d = Date.parse(a) - Date.parse(b);
   if (d !== 0 && Number.isFinite(d)) return d < 0 ? -1 : 1;
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -56,16 +45,12 @@ export function minIso(a: string | undefined, b: string | undefined): string | u
   return compareIso(a, b) <= 0 ? a : b;
 }
 
-/** The event that occurred last (the first of them on a tie); `events` must not be empty. */
-export function newestEvent<T extends { readonly occurredAt: string }>(events: readonly T[]): T {
-  let newest = events[0];
-  let newestMs = instant(newest.occurredAt);
-  for (const e of events) {
-    const ms = instant(e.occurredAt);
-    if (compareAt(e.occurredAt, ms, newest.occurredAt, newestMs) > 0) {
-      newest = e;
-      newestMs = ms;
-    }
-  }
-  return newest;
+/** The later of two instants (the first on a tie); an undefined one is no candidate. */
+export function later(a: Instant | undefined, b: Instant): Instant {
+  return a !== undefined && compareInstants(a, b) >= 0 ? a : b;
+}
+
+/** The earlier of two instants (the first on a tie); an undefined one is no candidate. */
+export function earlier(a: Instant | undefined, b: Instant): Instant {
+  return a !== undefined && compareInstants(a, b) <= 0 ? a : b;
 }

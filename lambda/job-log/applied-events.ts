@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto';
-import { compareAt, instant } from '../core/iso-time';
-import { DIGEST_BYTES } from '../state/job-items';
+import { compareInstants, instantOf, type Instant } from '../core/iso-time';
+import { DIGEST_BYTES, type RunState } from '../state/job-items';
+import type { LogEvent } from './log-events';
 
 /**
  * Which log events a run has already counted, so an event that comes back inside a differently composed
@@ -43,11 +44,39 @@ export function digestBytes(digests: readonly string[]): Buffer {
  * Must the run's applied digests be read to apply these events? Only if the run has applied events and one of
  * these is not newer than all of them (events newer than the run's newest are new).
  */
-export function mayHaveApplied(run: { readonly lastEventAt?: string } | undefined, events: readonly { readonly occurredAt: string }[]): boolean {
-  const newest = run?.lastEventAt;
-  if (newest === undefined) return false;
-  const newestMs = instant(newest);
-  return events.some((e) => compareAt(e.occurredAt, instant(e.occurredAt), newest, newestMs) <= 0);
+export function mayHaveApplied(run: { readonly lastEventAt?: string } | undefined, events: readonly { readonly at: Instant }[]): boolean {
+  if (run?.lastEventAt === undefined) return false;
+  const newest = instantOf(run.lastEventAt);
+  return events.some((e) => compareInstants(e.at, newest) <= 0);
+}
+
+/**
+ * The events not applied to the run before (nor earlier in the same list), in their order, and their digests.
+ * Only an event no newer than the run's newest can have been applied: those are looked up in the run's
+ * digests, which the pipeline read for such a batch (`applied`, see mayHaveApplied).
+ */
+export function freshEvents(current: RunState | undefined, events: readonly LogEvent[], applied: DigestSet | undefined): { fresh: LogEvent[]; digests: Buffer } {
+  const newest = current?.lastEventAt === undefined ? undefined : instantOf(current.lastEventAt);
+  let known: DigestSet | undefined;
+  const knownDigests = () => {
+    if (!known) {
+      if (!applied && current?.appliedEventItems) throw new Error(`freshEvents: run ${current.jobId} ${current.runDate} may hold events of this batch, and its applied events were not read`);
+      known = applied ?? new DigestSet(current?.appliedEvents ? [current.appliedEvents] : []);
+    }
+    return known;
+  };
+  const seen = new Set<string>();
+  const fresh: LogEvent[] = [];
+  const digests: string[] = [];
+  for (const e of events) {
+    if (seen.has(e.id)) continue;
+    seen.add(e.id);
+    const digest = digestOf(e.id);
+    if (newest !== undefined && compareInstants(e.at, newest) <= 0 && knownDigests().has(digest)) continue;
+    digests.push(digest);
+    fresh.push(e);
+  }
+  return { fresh, digests: digestBytes(digests) };
 }
 
 /** A set of digests, for lookups: built from stored digest buffers (DynamoDB returns Uint8Array views). */

@@ -10,7 +10,7 @@ import { OTHER_DIMENSION_VALUE } from '../core/telemetry';
  */
 export type EventCategory = 'JOB_STATUS' | 'ACCOUNT_ERROR' | 'BUCKET_ERROR';
 
-/** What the event does to the run record (run-state.ts switches on it). */
+/** What the event does to the run record (run-facts.ts and event-outcomes.ts switch on it). */
 export type EventEffect =
   | 'JOB_CREATED'
   | 'RUN_STARTED'
@@ -217,27 +217,27 @@ export const UNKNOWN_EVENT_TYPE: EventTypeInfo = {
 export interface Classification extends EventTypeInfo {
   readonly eventType: string;
   readonly known: boolean;
-  /** The severity after settings.severityOverrides. */
-  readonly severity: Severity;
   /** The alert category (UNKNOWN_EVENT for types not in the table). */
   readonly alertCategory: AlertCategory;
 }
 
-// Called several times per log event (10,000 in a storm): one shared, frozen answer per settings and type.
-const classified = new WeakMap<object, Map<string, Classification>>();
+function classification(eventType: string, known: boolean): Classification {
+  const info = known ? JOB_EVENT_TYPES[eventType] : UNKNOWN_EVENT_TYPE;
+  return Object.freeze({ ...info, eventType, known, alertCategory: known ? info.category : 'UNKNOWN_EVENT' });
+}
 
-export function classify(eventType: string, settings: Pick<PipelineSettings, 'severityOverrides'>): Classification {
-  let bySettings = classified.get(settings.severityOverrides);
-  if (!bySettings) classified.set(settings.severityOverrides, (bySettings = new Map()));
-  let result = bySettings.get(eventType);
-  if (!result) {
-    const known = Object.prototype.hasOwnProperty.call(JOB_EVENT_TYPES, eventType);
-    const info = known ? JOB_EVENT_TYPES[eventType] : UNKNOWN_EVENT_TYPE;
-    const override = Object.prototype.hasOwnProperty.call(settings.severityOverrides, eventType) ? settings.severityOverrides[eventType] : undefined;
-    result = Object.freeze({ ...info, eventType, known, severity: override ?? info.defaultSeverity, alertCategory: known ? info.category : 'UNKNOWN_EVENT' });
-    bySettings.set(eventType, result);
-  }
-  return result;
+/** The table's types classified once, at load: classify() is a lookup, whatever the event. */
+const CLASSIFIED: ReadonlyMap<string, Classification> = new Map(Object.keys(JOB_EVENT_TYPES).map((type) => [type, classification(type, true)]));
+
+/** What an event type is; an unknown type is classified UNKNOWN_EVENT. */
+export function classify(eventType: string): Classification {
+  return CLASSIFIED.get(eventType) ?? classification(eventType, false);
+}
+
+/** An event type's severity after settings.severityOverrides. */
+export function severityOf(eventType: string, settings: Pick<PipelineSettings, 'severityOverrides'>): Severity {
+  const override = Object.prototype.hasOwnProperty.call(settings.severityOverrides, eventType) ? settings.severityOverrides[eventType] : undefined;
+  return override ?? classify(eventType).defaultSeverity;
 }
 
 /** The eventType dimension of the JobEvents metric: a type this table does not know counts as OTHER. */

@@ -2,7 +2,8 @@ import { formatCount, type Alert } from '../core/alert';
 import type { PipelineSettings } from '../core/settings';
 import type { FindingsSnapshot, RunState } from '../state/job-items';
 import { compareRuns, type PreviousRun } from './run-compare';
-import { pausesOf, runAlertId } from './run-state';
+import { runAlertId } from './run-alerts';
+import { pausesOf } from './run-pauses';
 import { buildRunSummaryAlert, type FindingsSummary } from './run-summary';
 
 /**
@@ -59,7 +60,7 @@ export function findingsUpdateAlert(
   opts: { readonly update: number; readonly region: string; readonly settings: PipelineSettings; readonly previous?: PreviousRun },
 ): Alert {
   return buildRunSummaryAlert(
-    { ...run, pauses: pausesOf(run.statusEvents, opts.settings) },
+    { ...run, pauses: pausesOf(run.statusEvents) },
     {
       id: runAlertId(run.jobId, run.runDate, `findings-update:${opts.update}`),
       kind: 'update',

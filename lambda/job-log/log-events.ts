@@ -3,6 +3,8 @@ import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from 'aws-lambda'
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 import { describeIssues, type DescribeIssuesOptions } from '../core/event-report';
+import { instantOf, type Instant } from '../core/iso-time';
+import { classify, type Classification } from './event-types';
 
 /**
  * Macie job log events: the log group /aws/macie/classificationjobs, one stream per job, one JSON object per
@@ -85,6 +87,20 @@ const LOG_ISSUES: DescribeIssuesOptions = { rootLabel: '(root)', countRest: fals
 const ENVELOPE_ISSUES: DescribeIssuesOptions = { ...LOG_ISSUES, max: 3 };
 
 export type ParseResult = { ok: true; event: JobLogEvent } | { ok: false; reason: string };
+
+/** A job log event as the pipeline handles it: what its type is and when it occurred are worked out here, once. */
+export interface LogEvent {
+  /** The CloudWatch Logs id: a log event delivered again has the same id. */
+  readonly id: string;
+  readonly event: JobLogEvent;
+  readonly kind: Classification;
+  /** occurredAt, with its instant. */
+  readonly at: Instant;
+}
+
+export function toLogEvent(id: string, event: JobLogEvent): LogEvent {
+  return { id, event, kind: classify(event.eventType), at: instantOf(event.occurredAt) };
+}
 
 const MAX_MESSAGE_CHARS = 64 * 1024;
 

@@ -3,13 +3,16 @@ import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from 'aws-lambda'
 import type { Alert } from '../core/alert';
 import { birthClaim, claimedOutboxWrites, deliverPending, releaseBirthClaims, lostAlertIds, PUBLISH_CHUNK, type BirthClaims, type PendingAlerts } from '../delivery/outbox';
 import type { Claimed } from '../delivery/alert-item';
-import { compareIso, newestEvent } from '../core/iso-time';
+import { compareInstants, compareIso } from '../core/iso-time';
 import { APPLIED_EVENTS_CAP, DigestSet, mayHaveApplied, newestDigests } from './applied-events';
-import { decodeSubscriptionEvent, parseJobLogEvent, type JobLogEvent } from './log-events';
+import { decodeSubscriptionEvent, parseJobLogEvent, toLogEvent, type LogEvent } from './log-events';
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
-import { classify, eventTypeDimension } from './event-types';
+import { eventTypeDimension } from './event-types';
+import { addOutcomeCounts, NO_OUTCOMES, type OutcomeCounts } from './event-outcomes';
+import { isJobOnlyEvent, reduceJob } from './job-reducer';
+import { needsFindings, needsPrevious, previousRunDate } from './read-plan';
 import { asPreviousRun, type PreviousRun } from './run-compare';
-import { isJobOnlyEvent, needsFindings, needsPrevious, previousRunDate, reduceJob, reduceRun, type RunReduction } from './run-state';
+import { reduceRun, type RunReduction } from './run-state';
 import { summarizeFindings, type FindingsSummary } from './run-summary';
 import { silenceSource } from '../silences/cache';
 import type { Silence } from '../silences/silence';
@@ -19,17 +22,16 @@ import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, writeCha
 import { keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
 
 /**
- * The job-log pipeline: a CloudWatch Logs subscription batch (one log stream = one job) -> run state in
- * DynamoDB -> alerts through the outbox. Per job in the batch: one consistent read of the job and its runs,
- * the pure reducers (run-state.ts), one atomic conditional write of everything that changed plus the new
- * alerts, then delivery of every touched run's pending alerts. A lost condition re-reads and recomputes,
- * so concurrent invocations lose nothing; a log event already applied to its run counts once, whatever
- * batch it comes back in (applied-events.ts). The silences are read once per invocation, and only when an
- * event may alert (through the per-container cache, lambda/silences/cache.ts); a periodic job's previous
- * run is read only when a first group alert or a summary may be built, in the same request for every run
- * of the batch.
+ * The job-log pipeline: a CloudWatch Logs subscription batch (one log stream = one job) -> run state in DynamoDB
+ * -> alerts through the outbox. Per job in the batch: one consistent read of the job and its runs, the pure
+ * reducers (job-reducer.ts, run-state.ts), one atomic conditional write of everything that changed plus the new
+ * alerts, then delivery of every touched run's pending alerts. A lost condition re-reads and recomputes, so
+ * concurrent invocations lose nothing; a log event already applied to its run counts once, whatever batch it comes
+ * back in (applied-events.ts). The silences are read once per invocation, and only when an event may alert
+ * (through the per-container cache, lambda/silences/cache.ts); a periodic job's previous run is read only when a
+ * first group alert or a summary may be built, in the same request for every run of the batch.
  */
-export interface JobLogReport {
+export interface JobLogReport extends OutcomeCounts {
   /** Log events seen (control messages excluded). */
   events: number;
   /** Log events rejected (not JSON, missing or wrong fields). */
@@ -38,14 +40,6 @@ export interface JobLogReport {
   duplicates: number;
   /** Alerts published by this invocation (including pending ones left by an earlier failure). */
   published: Alert[];
-  /** Alerting events counted without an alert of their own (grouped into an earlier alert, or inhibited). */
-  suppressed: number;
-  /** Of `suppressed`: bucket errors inhibited by an open account error of the bucket's account. */
-  inhibited: number;
-  /** Of `suppressed`: events a silence matched (counted in their run, never alerted). */
-  silenced: number;
-  /** Of `suppressed`: errors that failed the same way in the job's previous run (knownErrors: summary). */
-  known: number;
   /** Alerts already claimed by another invocation. */
   alreadySent: number;
   /** Runs touched, as `${jobId}#${runDate}`. */
@@ -55,7 +49,7 @@ export interface JobLogReport {
 }
 
 function emptyReport(): JobLogReport {
-  return { events: 0, bad: 0, duplicates: 0, published: [], suppressed: 0, inhibited: 0, silenced: 0, known: 0, alreadySent: 0, runs: [] };
+  return { events: 0, bad: 0, duplicates: 0, published: [], ...NO_OUTCOMES, alreadySent: 0, runs: [] };
 }
 
 
@@ -69,11 +63,6 @@ export async function processSubscriptionEvent(event: CloudWatchLogsEvent, deps:
   return processLogsPayload(decoded.payload, deps);
 }
 
-interface Parsed {
-  readonly id: string;
-  readonly event: JobLogEvent;
-}
-
 export async function processLogsPayload(payload: CloudWatchLogsDecodedData, deps: PipelineDeps): Promise<JobLogReport> {
   const report = emptyReport();
   if (payload.messageType === 'CONTROL_MESSAGE') {
@@ -81,7 +70,7 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
     return report;
   }
   const logStream = typeof payload.logStream === 'string' ? payload.logStream : undefined;
-  const parsed: Parsed[] = [];
+  const parsed: LogEvent[] = [];
   const logEvents = Array.isArray(payload.logEvents) ? payload.logEvents : [];
   for (let index = 0; index < logEvents.length; index++) {
     const logEvent = logEvents[index];
@@ -94,11 +83,11 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
       deps.telemetry.count('BadRecords');
       continue;
     }
-    parsed.push({ id: logEventId, event: result.event });
+    parsed.push(toLogEvent(logEventId, result.event));
   }
 
   // One stream is one job; grouping by jobId anyway keeps a mixed payload (replays, tests) correct.
-  const byJob = new Map<string, Parsed[]>();
+  const byJob = new Map<string, LogEvent[]>();
   for (const p of parsed) {
     const list = byJob.get(p.event.jobId);
     if (list) list.push(p);
@@ -106,7 +95,7 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
   }
 
   // Once per invocation, and only when something may alert: progress events (bucket matched) never do.
-  const silences = parsed.some((p) => classify(p.event.eventType, deps.settings).alertsAtOnce) ? await silenceSource(deps).list() : [];
+  const silences = parsed.some((p) => p.kind.alertsAtOnce) ? await silenceSource(deps).list() : [];
 
   const pending: PendingAlerts[] = [];
   const births: BirthClaims[] = [];
@@ -114,16 +103,13 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
     for (const [jobId, records] of byJob) {
       const outcome = await applyJobBatch(jobId, records, silences, deps);
       report.duplicates += outcome.duplicates;
-      report.suppressed += outcome.suppressed;
-      report.inhibited += outcome.inhibited;
-      report.silenced += outcome.silenced;
-      report.known += outcome.known;
+      Object.assign(report, addOutcomeCounts(report, outcome.counts));
       report.runs.push(...outcome.runs);
       pending.push(...outcome.pending);
       if (outcome.born) births.push(outcome.born);
       // Added up per type first: a storm batch applies 1,000 events of one type.
       const appliedByType = new Map<string, number>();
-      for (const e of outcome.applied) appliedByType.set(e.eventType, (appliedByType.get(e.eventType) ?? 0) + 1);
+      for (const { event } of outcome.applied) appliedByType.set(event.eventType, (appliedByType.get(event.eventType) ?? 0) + 1);
       for (const [eventType, n] of appliedByType) deps.telemetry.countBy('JobEvents', eventTypeDimension(eventType), n);
       for (const status of outcome.ended) deps.telemetry.count(status === 'COMPLETED' ? 'RunsCompleted' : 'RunsCancelled');
     }
@@ -155,13 +141,10 @@ export function batchKeyOf(logEventIds: readonly string[]): string {
 interface JobOutcome {
   duplicates: number;
   /** Events written to the state now: the job's own, and those new to their run. */
-  applied: JobLogEvent[];
+  applied: LogEvent[];
   /** Runs this batch ended. */
   ended: NonNullable<RunReduction['ended']>[];
-  suppressed: number;
-  inhibited: number;
-  silenced: number;
-  known: number;
+  counts: OutcomeCounts;
   runs: string[];
   pending: PendingAlerts[];
   /** The alerts the state write claimed at birth. */
@@ -170,81 +153,93 @@ interface JobOutcome {
 
 const MAX_OPS_PER_WRITE = 100;
 
-async function applyJobBatch(jobId: string, records: readonly Parsed[], silences: readonly Silence[], deps: PipelineDeps): Promise<JobOutcome> {
+/** One run of a job batch: its key, the run as read and its reduction. */
+interface RunStep {
+  readonly key: ItemKey;
+  readonly runDate: string;
+  readonly read: RunState | undefined;
+  readonly r: RunReduction;
+}
+
+/** A job batch read and reduced: what the write needs. */
+interface JobBatchReduction {
+  readonly job: JobState;
+  readonly jobRead: JobState | undefined;
+  readonly jobChanged: boolean;
+  /** The items as read, by key: what each write is conditional on. */
+  readonly found: Map<string, Item>;
+  readonly reductions: readonly RunStep[];
+}
+
+/**
+ * One job's events: one read of the job and its runs (and, when needed, their findings, applied digests and
+ * previous runs), then the pure reducers. `existingAlerts`: alert ids an earlier attempt found existing.
+ */
+async function reduceJobBatch(jobId: string, records: readonly LogEvent[], silences: readonly Silence[], existingAlerts: ReadonlySet<string>, deps: PipelineDeps, now: Date): Promise<JobBatchReduction> {
+  const { store, settings } = deps;
+  const explicitRuns = [...new Set(records.map((r) => r.event.runDate).filter((d): d is string => !!d))];
+  const found = await store.getMany([keys.job(jobId), ...explicitRuns.map((d) => keys.run(jobId, d))]);
+  const jobRead = decodeOptional(JobCodec, store.lookup(found, keys.job(jobId)));
+  // Route events to runs: runDate if present, else the job's current run (as of this batch), else UNKNOWN.
+  // The job records that choice per batch, so a retry lands where the first attempt did.
+  const undated = records.filter((r) => !r.event.runDate && !isJobOnlyEvent(r));
+  const { job, changed: jobChanged, undatedRun } = reduceJob(jobRead, jobId, records, { settings, now }, undated.length > 0 ? batchKeyOf(undated.map((r) => r.id)) : undefined);
+  const byRun = new Map<string, LogEvent[]>();
+  for (const r of records) {
+    if (isJobOnlyEvent(r)) continue;
+    const runDate = r.event.runDate ?? undatedRun ?? UNKNOWN_RUN;
+    const list = byRun.get(runDate);
+    if (list) list.push(r);
+    else byRun.set(runDate, [r]);
+  }
+  const missing = [...byRun.keys()].filter((d) => !explicitRuns.includes(d));
+  if (missing.length > 0) {
+    // Only events without runDate whose run the batch does not name: rare, costs one more read.
+    const more = await store.getMany(missing.map((d) => keys.run(jobId, d)));
+    for (const [k, v] of more) found.set(k, v);
+  }
+
+  const runDates = [...byRun.keys()].sort(compareIso);
+  const readRuns = new Map(runDates.map((d) => [d, decodeOptional(RunCodec, store.lookup(found, keys.run(jobId, d)))]));
+  const previousOf = await previousRuns(
+    job,
+    runDates.filter((d) => needsPrevious(job, d, readRuns.get(d), byRun.get(d)!, settings)),
+    readRuns,
+    found,
+    deps,
+  );
+
+  const reductions: RunStep[] = [];
+  for (const runDate of runDates) {
+    const events = byRun.get(runDate)!;
+    const key = keys.run(jobId, runDate);
+    const read = readRuns.get(runDate);
+    const batchKey = batchKeyOf(events.map((e) => e.id));
+    let findings: FindingsSummary | undefined;
+    if (needsFindings(read, events)) {
+      findings = summarizeFindings(await store.listPrefix(key.pk, keys.runFindingsPrefix(runDate)));
+    }
+    // Rare: a batch that may repeat events the run applied reads the run's digests.
+    const applied = read?.appliedEventItems && !read.appliedBatches.includes(batchKey) && mayHaveApplied(read, events) ? await readApplied(store, read) : undefined;
+    const newest = events.reduce((n, e) => (compareInstants(e.at, n.at) > 0 ? e : n)).event;
+    let r = reduceRun(
+      read,
+      { jobId, runDate, batchKey, events, jobName: job.jobName ?? newest.jobName, adminAccountId: job.adminAccountId ?? newest.adminAccountId },
+      { settings, region: deps.region, now, findings, silences, previous: previousOf(runDate, reductions), applied },
+    );
+    if (existingAlerts.size > 0 && !r.duplicate) r = dropExisting(r, existingAlerts);
+    reductions.push({ key, runDate, read, r });
+  }
+  return { job, jobRead, jobChanged, found, reductions };
+}
+
+async function applyJobBatch(jobId: string, records: readonly LogEvent[], silences: readonly Silence[], deps: PipelineDeps): Promise<JobOutcome> {
   const { store, settings } = deps;
   const now = deps.now();
   // Alert ids that turned out to exist already (see the write below): skipped on the next attempt.
   const existingAlerts = new Set<string>();
   return withOptimisticRetry(async () => {
-    const explicitRuns = [...new Set(records.map((r) => r.event.runDate).filter((d): d is string => !!d))];
-    const found = await store.getMany([keys.job(jobId), ...explicitRuns.map((d) => keys.run(jobId, d))]);
-    const jobRead = decodeOptional(JobCodec, store.lookup(found, keys.job(jobId)));
-    // Route events to runs: runDate if present, else the job's current run (as of this batch), else UNKNOWN.
-    // The job records that choice per batch, so a retry lands where the first attempt did.
-    const undated = records.filter((r) => !r.event.runDate && !isJobOnlyEvent(r.event, settings));
-    const { job, changed: jobChanged, undatedRun } = reduceJob(
-      jobRead,
-      jobId,
-      records.map((r) => r.event),
-      { settings, now },
-      undated.length > 0 ? batchKeyOf(undated.map((r) => r.id)) : undefined,
-    );
-    const byRun = new Map<string, Parsed[]>();
-    for (const r of records) {
-      if (isJobOnlyEvent(r.event, settings)) continue;
-      const runDate = r.event.runDate ?? undatedRun ?? UNKNOWN_RUN;
-      const list = byRun.get(runDate);
-      if (list) list.push(r);
-      else byRun.set(runDate, [r]);
-    }
-    const missing = [...byRun.keys()].filter((d) => !explicitRuns.includes(d));
-    if (missing.length > 0) {
-      // Only events without runDate whose run the batch does not name: rare, costs one more read.
-      const more = await store.getMany(missing.map((d) => keys.run(jobId, d)));
-      for (const [k, v] of more) found.set(k, v);
-    }
-
-    const runDates = [...byRun.keys()].sort(compareIso);
-    const readRuns = new Map(runDates.map((d) => [d, decodeOptional(RunCodec, store.lookup(found, keys.run(jobId, d)))]));
-    const previousOf = await previousRuns(
-      job,
-      runDates.filter((d) => needsPrevious(job, d, readRuns.get(d), byRun.get(d)!.map((r) => r.event), settings)),
-      readRuns,
-      found,
-      deps,
-    );
-
-    const reductions: { key: ItemKey; runDate: string; read: RunState | undefined; r: RunReduction }[] = [];
-    for (const runDate of runDates) {
-      const runRecords = byRun.get(runDate)!;
-      const key = keys.run(jobId, runDate);
-      const read = readRuns.get(runDate);
-      const events = runRecords.map((r) => r.event);
-      const logEventIds = runRecords.map((x) => x.id);
-      const batchKey = batchKeyOf(logEventIds);
-      let findings: FindingsSummary | undefined;
-      if (needsFindings(read, events, settings)) {
-        findings = summarizeFindings(await store.listPrefix(key.pk, keys.runFindingsPrefix(runDate)));
-      }
-      // Rare: a batch that may repeat events the run applied reads the run's digests.
-      const applied = read?.appliedEventItems && !read.appliedBatches.includes(batchKey) && mayHaveApplied(read, events) ? await readApplied(store, read) : undefined;
-      const newest = newestEvent(events);
-      let r = reduceRun(
-        read,
-        {
-          jobId,
-          runDate,
-          batchKey,
-          events,
-          logEventIds,
-          jobName: job.jobName ?? newest.jobName,
-          adminAccountId: job.adminAccountId ?? newest.adminAccountId,
-        },
-        { settings, region: deps.region, now, findings, silences, previous: previousOf(runDate, reductions), applied },
-      );
-      if (existingAlerts.size > 0 && !r.duplicate) r = dropExisting(r, existingAlerts);
-      reductions.push({ key, runDate, read, r });
-    }
+    const { job, jobRead, jobChanged, found, reductions } = await reduceJobBatch(jobId, records, silences, existingAlerts, deps, now);
 
     // One atomic write per job batch (split only past DynamoDB's 100 operations per transaction; each run
     // stays atomic with its alerts, and a retry after a partial split finds those runs already applied).
@@ -296,12 +291,9 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], silences
 
     return {
       duplicates: reductions.reduce((s, x) => s + x.r.duplicateEvents, 0),
-      applied: [...records.filter((r) => isJobOnlyEvent(r.event, settings)).map((r) => r.event), ...reductions.flatMap((x) => x.r.freshEvents)],
+      applied: [...records.filter(isJobOnlyEvent), ...reductions.flatMap((x) => x.r.freshEvents)],
       ended: reductions.flatMap((x) => (x.r.ended ? [x.r.ended] : [])),
-      suppressed: reductions.reduce((s, x) => s + x.r.suppressed, 0),
-      inhibited: reductions.reduce((s, x) => s + x.r.inhibited, 0),
-      silenced: reductions.reduce((s, x) => s + x.r.silenced, 0),
-      known: reductions.reduce((s, x) => s + x.r.known, 0),
+      counts: reductions.reduce((sum, x) => addOutcomeCounts(sum, x.r.counts), NO_OUTCOMES),
       runs: reductions.map((x) => `${jobId}#${x.runDate}`),
       pending: reductions.map((x) => ({ owner: x.key, alertIds: [...(x.r.run.pendingAlerts ?? [])] })).filter((p) => p.alertIds.length > 0),
       born: claim && born.length > 0 ? { claims: born, stampedAt: claim.stampedAt } : undefined,

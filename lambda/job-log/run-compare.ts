@@ -6,7 +6,8 @@ import type { JobLogEvent } from './log-events';
  * "Same as the last run": each run of a job keeps a fingerprint of what failed (per error type, the buckets
  * and accounts affected), and a periodic job's next run compares with it. A group of errors whose every
  * resource failed the same way in the previous completed run is known; the run summary says what is new,
- * still failing and fixed. Pure functions over fingerprints; the reducer (run-state.ts) owns when.
+ * still failing and fixed. Pure functions over fingerprints; the reducer's stages (event-outcomes.ts,
+ * run-alerts.ts) own when.
  */
 
 /**

@@ -1,5 +1,5 @@
 import { formatCount, type Alert, type AlertDetail, type AffectedResources, type SilencedCount } from '../core/alert';
-import { classify, JOB_EVENT_TYPES } from './event-types';
+import { classify, JOB_EVENT_TYPES, severityOf } from './event-types';
 import { jobLinks } from '../core/links';
 import type { PipelineSettings } from '../core/settings';
 import { atLeast, maxSeverity, severitiesPresent, type Severity } from '../core/severity';
@@ -10,7 +10,7 @@ import type { Item } from '../state/store';
 import { describeCompared, FINGERPRINT_CAP, type RunComparison } from './run-compare';
 
 /**
- * The run summary: the alert users read most. Pure: built from the run record (run-state.ts) and the run's
+ * The run summary: the alert users read most. Pure: built from the run record (run-facts.ts) and the run's
  * findings groups (written by the findings pipeline under the job's partition).
  */
 export interface RunSummaryInput {
@@ -30,7 +30,7 @@ export interface RunSummaryInput {
   readonly pausedBy?: string;
   readonly errors: Readonly<Record<string, number>>;
   readonly affected: Readonly<Record<string, { buckets: readonly string[]; accounts: readonly string[]; total: number }>>;
-  /** Every pause of the run, oldest first (see pausesOf in run-state.ts). */
+  /** Every pause of the run, oldest first (see run-pauses.ts). */
   readonly pauses: readonly RunPause[];
   /** Events counted but not alerted because a silence matched them, by silence id. */
   readonly silenced?: Readonly<Record<string, SilencedEvents>>;
@@ -156,11 +156,11 @@ export function summarySeverity(run: RunSummaryInput, settings: SummarySettings,
   const seen: Severity[] = Object.entries(unsilencedErrors(run))
     .filter(([, n]) => n > 0)
     .map(([type]) => {
-      const severity = classify(type, settings).severity;
+      const severity = severityOf(type, settings);
       return settings.knownErrors === 'summary' && comparison?.knownTypes.has(type) && atLeast(severity, 'MEDIUM') ? 'MEDIUM' : severity;
     });
-  if (run.noBucketsAt) seen.push(classify('NO_BUCKETS_MATCHED_THE_CRITERIA', settings).severity);
-  if (run.status === 'CANCELLED') seen.push(classify('JOB_CANCELLED', settings).severity);
+  if (run.noBucketsAt) seen.push(severityOf('NO_BUCKETS_MATCHED_THE_CRITERIA', settings));
+  if (run.status === 'CANCELLED') seen.push(severityOf('JOB_CANCELLED', settings));
   // The last word on a quota pause (a HIGH alert) must not read as routine.
   if (run.pauses.some((p) => p.by === 'QUOTA')) seen.push('LOW');
   return maxSeverity(...seen);
@@ -236,14 +236,14 @@ const SILENCED_WHAT: Record<string, [string, string]> = {
 };
 
 /** Per silence: "12 bucket errors and 1 account error", its counts per type, and the silence as recorded. */
-function silencedBySilence(run: RunSummaryInput, settings: SummarySettings) {
+function silencedBySilence(run: RunSummaryInput) {
   return Object.entries(run.silenced ?? {})
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([id, s]) => {
       const byWhat = new Map<string, number>();
       const counts: SilencedCount[] = [];
       for (const [type, n] of Object.entries(s.events).sort(([a], [b]) => (a < b ? -1 : 1))) {
-        const effect = classify(type, settings).effect;
+        const effect = classify(type).effect;
         const key = SILENCED_WHAT[effect] ? effect : 'STATUS';
         byWhat.set(key, (byWhat.get(key) ?? 0) + n);
         counts.push({ silenceId: id, what: type, count: n });
@@ -256,36 +256,83 @@ function silencedBySilence(run: RunSummaryInput, settings: SummarySettings) {
     });
 }
 
+export interface SummaryOptions {
+  readonly id: string;
+  readonly kind: 'summary' | 'update';
+  readonly region: string;
+  readonly settings: SummarySettings;
+  readonly findings?: FindingsSummary;
+  readonly changes?: SummaryChanges;
+  /** A periodic job's run compared with its previous completed run (run-compare.ts). */
+  readonly comparison?: RunComparison;
+}
+
+/** What every part of the summary reads, worked out once. */
+interface SummaryView {
+  readonly run: RunSummaryInput;
+  readonly opts: SummaryOptions;
+  readonly errorTypes: [string, number][];
+  readonly totalErrors: number;
+  readonly accounts: string[];
+  readonly start: string;
+  readonly end?: string;
+  readonly duration?: string;
+  readonly silenced: ReturnType<typeof silencedBySilence>;
+  readonly silencedFindings: ReturnType<typeof silencedFindingLines>;
+}
+
+function summaryView(run: RunSummaryInput, opts: SummaryOptions): SummaryView {
+  const errorTypes = errorTypesBySize(run);
+  const start = run.startedAt ?? run.runDate;
+  return {
+    run,
+    opts,
+    errorTypes,
+    totalErrors: errorTypes.reduce((s, [, n]) => s + n, 0),
+    accounts: allAccounts(run),
+    start,
+    end: run.endedAt,
+    duration: formatDuration(start, run.endedAt),
+    silenced: silencedBySilence(run),
+    silencedFindings: silencedFindingLines(opts.findings),
+  };
+}
+
 /**
  * The summary alert (kind 'summary') or a correction after late events (kind 'update', with `changes`).
  * Everything users need is in whatHappened / details; whatToDo lists one action per error type.
  */
-export function buildRunSummaryAlert(
-  run: RunSummaryInput,
-  opts: {
-    readonly id: string;
-    readonly kind: 'summary' | 'update';
-    readonly region: string;
-    readonly settings: SummarySettings;
-    readonly findings?: FindingsSummary;
-    readonly changes?: SummaryChanges;
-    /** A periodic job's run compared with its previous completed run (run-compare.ts). */
-    readonly comparison?: RunComparison;
-  },
-): Alert {
-  const { region, findings } = opts;
-  const errorTypes = errorTypesBySize(run);
-  const totalErrors = errorTypes.reduce((s, [, n]) => s + n, 0);
-  const accounts = allAccounts(run);
-  const start = run.startedAt ?? run.runDate;
-  const end = run.endedAt;
-  const duration = formatDuration(start, end);
-  const { comparison } = opts;
-  const severity = summarySeverity(run, opts.settings, comparison);
-  const silenced = silencedBySilence(run, opts.settings);
-  const silencedErrors = totalErrors - Object.values(unsilencedErrors(run)).reduce((n, left) => n + Math.max(0, left), 0);
-  const titleOf = (type: string) => classify(type, opts.settings).title;
+export function buildRunSummaryAlert(run: RunSummaryInput, opts: SummaryOptions): Alert {
+  const view = summaryView(run, opts);
+  const { region } = opts;
+  const { silenced, silencedFindings } = view;
+  return {
+    id: opts.id,
+    severity: summarySeverity(run, opts.settings, opts.comparison),
+    category: 'JOB_RUN_SUMMARY',
+    // The Macie event that ended the run, so a subscription can filter summaries of cancelled runs.
+    eventType: run.statusEvent ?? (run.status === 'CANCELLED' ? 'JOB_CANCELLED' : 'JOB_COMPLETED'),
+    accountId: run.adminAccountId,
+    region,
+    job: { id: run.jobId, name: run.jobName, runDate: run.runDate },
+    headline: summaryHeadline(view),
+    whatHappened: summarySentences(view).join(' '),
+    whatItMeans: summaryMeaning(view),
+    whatToDo: summaryToDo(view),
+    details: summaryDetails(view),
+    affected: summaryAffected(view),
+    count: Math.max(1, view.totalErrors),
+    ...(silenced.length + silencedFindings.length > 0 ? { silenced: [...silenced.flatMap((s) => s.counts), ...silencedFindings.flatMap((f) => f.counts)] } : {}),
+    links: jobLinks(region, run.jobId),
+    sample: false,
+    occurredAt: view.end ?? run.lastEventAt ?? run.runDate,
+    threadId: run.jobId,
+  };
+}
 
+function summaryHeadline({ run, opts, totalErrors }: SummaryView): string {
+  const { comparison } = opts;
+  const silencedErrors = totalErrors - Object.values(unsilencedErrors(run)).reduce((n, left) => n + Math.max(0, left), 0);
   const headlineCore =
     opts.kind === 'update'
       ? 'run summary updated'
@@ -300,8 +347,11 @@ export function buildRunSummaryAlert(
               : 'run completed';
   const quotaPauses = run.pauses.filter((p) => p.by === 'QUOTA').length;
   const afterPause = opts.kind === 'summary' && quotaPauses > 0 ? `${totalErrors > 0 ? ',' : ''} after ${quotaPauses === 1 ? 'a quota pause' : `${num(quotaPauses)} quota pauses`}` : '';
-  const headline = `Macie job ${run.jobName}: ${headlineCore}${afterPause}`;
+  return `Macie job ${run.jobName}: ${headlineCore}${afterPause}`;
+}
 
+function summarySentences({ run, opts, errorTypes, totalErrors, accounts, start, end, duration, silenced, silencedFindings }: SummaryView): string[] {
+  const { comparison, findings } = opts;
   const sentences: string[] = [];
   if (opts.kind === 'update') {
     sentences.push(`Events arrived after the summary of this run was sent. ${opts.changes?.lines.join(' ') ?? ''}`.trim());
@@ -317,7 +367,7 @@ export function buildRunSummaryAlert(
   if (totalErrors > 0) {
     sentences.push(
       `${plural(totalErrors, 'error')} of ${plural(errorTypes.length, 'type')} kept it from analysing some data: ` +
-        errorTypes.map(([type, n]) => `${num(n)} × ${titleOf(type)}`).join(', ') +
+        errorTypes.map(([type, n]) => `${num(n)} × ${classify(type).title}`).join(', ') +
         (accounts.length ? `, in ${plural(accounts.length, 'account')}` : '') +
         '.',
     );
@@ -339,25 +389,31 @@ export function buildRunSummaryAlert(
         : 'It produced no sensitive data findings.',
     );
   }
-  const silencedFindingList = silencedFindingLines(findings);
-  for (const f of silencedFindingList) sentences.push(`${f.sentence}.`);
+  for (const f of silencedFindings) sentences.push(`${f.sentence}.`);
+  return sentences;
+}
 
-  let whatItMeans: string;
-  if (run.status === 'CANCELLED') whatItMeans = `${JOB_EVENT_TYPES.JOB_CANCELLED.meaning} ${totalErrors ? 'Errors before the cancellation also left data unanalysed.' : ''}`.trim();
-  else if (run.noBucketsAt) whatItMeans = JOB_EVENT_TYPES.NO_BUCKETS_MATCHED_THE_CRITERIA.meaning;
-  else if (totalErrors > 0) whatItMeans = 'The buckets and accounts named here were not (fully) analysed: the findings of this run do not cover them.';
-  else whatItMeans = 'The run analysed every bucket it matched; its findings are complete.';
+function summaryMeaning({ run, totalErrors }: SummaryView): string {
+  if (run.status === 'CANCELLED') return `${JOB_EVENT_TYPES.JOB_CANCELLED.meaning} ${totalErrors ? 'Errors before the cancellation also left data unanalysed.' : ''}`.trim();
+  if (run.noBucketsAt) return JOB_EVENT_TYPES.NO_BUCKETS_MATCHED_THE_CRITERIA.meaning;
+  if (totalErrors > 0) return 'The buckets and accounts named here were not (fully) analysed: the findings of this run do not cover them.';
+  return 'The run analysed every bucket it matched; its findings are complete.';
+}
 
+function summaryToDo({ run, opts, errorTypes }: SummaryView): string {
   const todo: string[] = [];
   if (run.status === 'CANCELLED') todo.push(`Cancellation: ${JOB_EVENT_TYPES.JOB_CANCELLED.whatToDo}`);
   if (run.noBucketsAt) todo.push(`No buckets matched: ${JOB_EVENT_TYPES.NO_BUCKETS_MATCHED_THE_CRITERIA.whatToDo}`);
   for (const [type] of errorTypes) {
-    const c = classify(type, opts.settings);
-    todo.push(`${c.title[0].toUpperCase()}${c.title.slice(1)} (${type}): ${c.whatToDo}`);
+    const kind = classify(type);
+    todo.push(`${kind.title[0].toUpperCase()}${kind.title.slice(1)} (${type}): ${kind.whatToDo}`);
   }
-  if (findings && findings.total > 0) todo.push('Review the findings of this run in the Macie console.');
-  const whatToDo = todo.length > 0 ? todo.join('\n') : 'Nothing: the run was clean.';
+  if (opts.findings && opts.findings.total > 0) todo.push('Review the findings of this run in the Macie console.');
+  return todo.length > 0 ? todo.join('\n') : 'Nothing: the run was clean.';
+}
 
+function summaryDetails({ run, opts, errorTypes, totalErrors, accounts, start, end, duration, silenced, silencedFindings }: SummaryView): AlertDetail[] {
+  const { comparison, findings } = opts;
   // Job name, id and run date are on the alert itself (alert.job): every rendering shows them once.
   const details: AlertDetail[] = [
     { label: 'Status', value: run.status },
@@ -375,60 +431,43 @@ export function buildRunSummaryAlert(
   details.push({ label: 'Errors', value: num(totalErrors) });
   for (const [type, n] of errorTypes) details.push({ label: `Errors (${type})`, value: errorLine(type, n, run) });
   if (accounts.length) details.push({ label: 'Accounts affected', value: accounts.join(', ') });
-  if (findings) {
-    details.push({ label: 'Findings', value: num(findings.total) });
-    if (findings.total > 0) {
-      details.push({
-        label: 'Findings by severity',
-        value: severitiesPresent(findings.bySeverity).map(([s, n]) => `${s} ${num(n)}`).join(', '),
-      });
-      details.push({
-        label: 'Findings by type',
-        value: Object.entries(findings.byType)
-          .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))
-          .map(([t, n]) => `${t} ${num(n)}`)
-          .join(', '),
-      });
-      details.push({ label: 'Buckets with most findings', value: findings.topBuckets.map((b) => `${b.bucket} (${num(b.count)})`).join(', ') });
-    }
-  }
+  if (findings) details.push(...findingsDetails(findings));
   for (const s of silenced) details.push({ label: 'Silenced', value: `${s.what}: ${describeSilence(s)}` });
-  for (const f of silencedFindingList) details.push({ label: 'Silenced', value: f.sentence });
+  for (const f of silencedFindings) details.push({ label: 'Silenced', value: f.sentence });
   if (comparison) {
     details.push({ label: 'New since the last run', value: describeCompared(comparison.newSince) });
     details.push({ label: 'Still failing', value: describeCompared(comparison.stillFailing) });
     if (run.status === 'COMPLETED') details.push({ label: 'Fixed since the last run', value: describeCompared(comparison.fixed) });
   }
   if (opts.changes?.lines.length) details.push({ label: 'Changed since last summary', value: opts.changes.lines.join(' ') });
+  return details;
+}
 
+function findingsDetails(findings: FindingsSummary): AlertDetail[] {
+  const details: AlertDetail[] = [{ label: 'Findings', value: num(findings.total) }];
+  if (findings.total === 0) return details;
+  details.push({
+    label: 'Findings by severity',
+    value: severitiesPresent(findings.bySeverity).map(([s, n]) => `${s} ${num(n)}`).join(', '),
+  });
+  details.push({
+    label: 'Findings by type',
+    value: Object.entries(findings.byType)
+      .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))
+      .map(([t, n]) => `${t} ${num(n)}`)
+      .join(', '),
+  });
+  details.push({ label: 'Buckets with most findings', value: findings.topBuckets.map((b) => `${b.bucket} (${num(b.count)})`).join(', ') });
+  return details;
+}
+
+function summaryAffected({ run, accounts }: SummaryView): AffectedResources[] {
   const bucketNames = [...new Set(Object.values(run.affected).flatMap((a) => a.buckets))].sort();
   const bucketErrorTotal = Object.entries(run.errors)
-    .filter(([type]) => classify(type, opts.settings).effect === 'BUCKET_ERROR')
+    .filter(([type]) => classify(type).effect === 'BUCKET_ERROR')
     .reduce((s, [, n]) => s + n, 0);
   const affected: AffectedResources[] = [];
   if (bucketNames.length) affected.push({ kind: 'bucket', items: bucketNames.slice(0, 10), total: Math.max(bucketNames.length, bucketErrorTotal) });
   if (accounts.length) affected.push({ kind: 'account', items: accounts.slice(0, 10), total: accounts.length });
-
-  return {
-    id: opts.id,
-    severity,
-    category: 'JOB_RUN_SUMMARY',
-    // The Macie event that ended the run, so a subscription can filter summaries of cancelled runs.
-    eventType: run.statusEvent ?? (run.status === 'CANCELLED' ? 'JOB_CANCELLED' : 'JOB_COMPLETED'),
-    accountId: run.adminAccountId,
-    region,
-    job: { id: run.jobId, name: run.jobName, runDate: run.runDate },
-    headline,
-    whatHappened: sentences.join(' '),
-    whatItMeans,
-    whatToDo,
-    details,
-    affected,
-    count: Math.max(1, totalErrors),
-    ...(silenced.length + silencedFindingList.length > 0 ? { silenced: [...silenced.flatMap((s) => s.counts), ...silencedFindingList.flatMap((f) => f.counts)] } : {}),
-    links: jobLinks(region, run.jobId),
-    sample: false,
-    occurredAt: end ?? run.lastEventAt ?? run.runDate,
-    threadId: run.jobId,
-  };
+  return affected;
 }

@@ -7,10 +7,10 @@ import { GSI1, GSI2, keys, utcDay } from './table';
 export const DIGEST_BYTES = 8;
 
 /**
- * The job-log room's stored aggregates: the job item (JOB#<jobId> / JOB) and one run item per run
- * (JOB#<jobId> / RUN#<runDate>). The job-log reducers (lambda/job-log/run-state.ts) own their facts; the
- * sweeper owns the `sweeper` marks on both, which it writes with UpdateItem so a reducer's whole-item put
- * must carry them over unchanged.
+ * The job-log room's stored aggregates: the job item (JOB#<jobId> / JOB) and one run item per run (JOB#<jobId> /
+ * RUN#<runDate>). The job-log reducers (lambda/job-log/run-state.ts, job-reducer.ts) own their facts; the sweeper
+ * owns the `sweeper` marks on both, which it writes with UpdateItem so a reducer's whole-item put must carry them
+ * over unchanged.
  */
 
 export type RunStatus = 'RUNNING' | 'PAUSED' | 'COMPLETED' | 'CANCELLED' | 'NO_BUCKETS' | 'UNKNOWN';
@@ -53,7 +53,7 @@ export interface SilencedEvents {
 
 /** What a summary said, so a later correction can say what changed. */
 export interface SummarySnapshot {
-  readonly status: string;
+  readonly status: RunStatus;
   readonly bucketsMatched: number;
   readonly errors: Readonly<Record<string, number>>;
 }
@@ -89,6 +89,18 @@ export interface MissedRunMark {
   readonly resolvedAt?: string;
 }
 
+/** A status event of a run: its type and when it occurred (the text Macie wrote). */
+export interface StatusEvent {
+  readonly type: string;
+  readonly at: string;
+}
+
+/** Where one batch's events without runDate went: so a retry of the batch goes there too. */
+export interface RunRoute {
+  readonly batch: string;
+  readonly runDate: string;
+}
+
 export interface JobSweeperMarks {
   readonly missedRun?: MissedRunMark;
 }
@@ -100,7 +112,7 @@ export interface RunState extends Bookkeeping {
   readonly adminAccountId: string;
   readonly region: string;
   readonly status: RunStatus;
-  /** The status change that won (see run-state.ts): its event time and type. */
+  /** The status change that won (see job-log/run-status.ts): its event time and type. */
   readonly statusAt?: string;
   readonly statusEvent?: string;
   readonly bucketsMatched: number;
@@ -120,8 +132,8 @@ export interface RunState extends Bookkeeping {
   /** Events counted but not alerted because a silence matched them, by silence id. */
   readonly silenced?: Readonly<Record<string, SilencedEvents>>;
   readonly groups: Readonly<Record<string, RunGroup>>;
-  /** Status events already alerted, as `${eventType}@${occurredAt}` (newest kept). */
-  readonly statusEvents: readonly string[];
+  /** The run's alerting status events (newest kept): each is told once, and they tell the pauses' story. */
+  readonly statusEvents: readonly StatusEvent[];
   readonly summarySentAt?: string;
   readonly summaryVersion?: number;
   readonly summarized?: SummarySnapshot;
@@ -150,8 +162,8 @@ export interface JobState extends Bookkeeping {
   readonly recentRunStarts: readonly string[];
   readonly jobStatus?: JobStatus;
   readonly jobStatusAt?: string;
-  /** `${batchKey}=${runDate}`: where each batch of undated events went, so a retry goes there too. */
-  readonly routedBatches: readonly string[];
+  /** Where each batch of undated events went (newest kept). */
+  readonly routedBatches: readonly RunRoute[];
   /**
    * Runs that logged their completion or cancellation, so their summary went out (newest kept): the findings
    * pipeline reads the job item anyway, and marks a group counting a finding of one of them as late.
@@ -194,7 +206,33 @@ const StoredFingerprintSchema = z.pipe(
   RunFingerprintSchema,
 );
 const SilencedEventsSchema = z.object({ author: text, reason: text, endsAt: text, events: map(count) });
-const SummarySnapshotSchema = z.object({ status: text, bucketsMatched: count, errors: z.record(z.string(), count) });
+const RunStatusSchema = z.enum(['RUNNING', 'PAUSED', 'COMPLETED', 'CANCELLED', 'NO_BUCKETS', 'UNKNOWN']);
+const SummarySnapshotSchema = z.object({ status: RunStatusSchema, bucketsMatched: count, errors: z.record(z.string(), count) });
+/** Splits `${first}${separator}${rest}`, as the version before structured lists wrote pairs (the first part never holds the separator). */
+const splitPair = (stored: string, separator: string): [string, string] => {
+  const at = stored.indexOf(separator);
+  return at < 0 ? [stored, ''] : [stored.slice(0, at), stored.slice(at + 1)];
+};
+const StatusEventsSchema = z.pipe(
+  z.optional(z.array(z.union([z.object({ type: text, at: text }), text]))),
+  z.transform((v): StatusEvent[] =>
+    (v ?? []).map((e) => {
+      if (typeof e !== 'string') return e;
+      const [type, at] = splitPair(e, '@');
+      return { type, at };
+    }),
+  ),
+);
+const RunRoutesSchema = z.pipe(
+  z.optional(z.array(z.union([z.object({ batch: text, runDate: text }), text]))),
+  z.transform((v): RunRoute[] =>
+    (v ?? []).map((r) => {
+      if (typeof r !== 'string') return r;
+      const [batch, runDate] = splitPair(r, '=');
+      return { batch, runDate };
+    }),
+  ),
+);
 const RunSweeperSchema = z.object({
   stillRunning: z.optional(z.object({ alertedAt: text, alertId: text })),
   quotaPause: z.optional(z.object({ pausedAt: text, alertedAt: text, alertId: text })),
@@ -211,7 +249,7 @@ const RunItemSchema = z.object({
   jobName: text,
   adminAccountId: text,
   region: text,
-  status: z.enum(['RUNNING', 'PAUSED', 'COMPLETED', 'CANCELLED', 'NO_BUCKETS', 'UNKNOWN']),
+  status: RunStatusSchema,
   statusAt: optionalText,
   statusEvent: optionalText,
   bucketsMatched: z._default(count, 0),
@@ -227,7 +265,7 @@ const RunItemSchema = z.object({
   fingerprint: z.optional(StoredFingerprintSchema),
   silenced: z.optional(map(SilencedEventsSchema)),
   groups: map(RunGroupSchema),
-  statusEvents: list,
+  statusEvents: StatusEventsSchema,
   summarySentAt: optionalText,
   summaryVersion: z.optional(count),
   summarized: z.optional(SummarySnapshotSchema),
@@ -249,7 +287,7 @@ const JobItemSchema = z.object({
   recentRunStarts: list,
   jobStatus: z.optional(z.enum(['CANCELLED', 'USER_PAUSED', 'ACTIVE'])),
   jobStatusAt: optionalText,
-  routedBatches: list,
+  routedBatches: RunRoutesSchema,
   summarizedRuns: z.optional(z.array(text)),
   sweeper: z.optional(JobSweeperSchema),
 });

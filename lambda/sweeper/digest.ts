@@ -286,7 +286,7 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
   const unsilenced = (r: RunState, type: string) => r.errors[type] - silencedOf(r, type);
   const hasErrors = (r: RunState) => Object.keys(r.errors).some((type) => unsilenced(r, type) > 0);
   const paused = (r: RunState) =>
-    inWindow(ms(r.pausedAt)) || r.statusEvents.some((entry) => PAUSE_EVENTS.has(entry.slice(0, entry.indexOf('@'))) && inWindow(ms(entry.slice(entry.indexOf('@') + 1))));
+    inWindow(ms(r.pausedAt)) || r.statusEvents.some((e) => PAUSE_EVENTS.has(e.type) && inWindow(ms(e.at)));
   const endedIn = (r: RunState, status: RunState['status']) => r.status === status && inWindow(ms(r.endedAt));
   const runs: DigestRuns = {
     active: active.length,

@@ -2,7 +2,7 @@ import type { Alert } from '../core/alert';
 import { FindingsGroupCodec, type FindingsGroup } from '../findings/findings-group';
 import { findingsChanges, findingsSnapshot, findingsUpdateAlert, reportedBySummary } from '../job-log/findings-update';
 import { asPreviousRun, type PreviousRun } from '../job-log/run-compare';
-import { previousRunDate } from '../job-log/run-state';
+import { previousRunDate } from '../job-log/read-plan';
 import { summarizeFindings } from '../job-log/run-summary';
 import type { PipelineDeps } from '../pipeline-deps';
 import { silenceSource } from '../silences/cache';

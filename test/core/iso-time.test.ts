@@ -1,6 +1,6 @@
-import { compareAt, compareIso, instant, maxIso, minIso, newestEvent } from '../../lambda/core/iso-time';
+import { compareInstants, compareIso, earlier, instantOf, later, maxIso, minIso } from '../../lambda/core/iso-time';
 
-/** compareIso as it was written before the instants were cached: Date.parse of both texts at every call. */
+/** The order every comparison must give: Date.parse of both texts, then the texts (NaN and ties included). */
 function oracle(a: string, b: string): number {
   const d = Date.parse(a) - Date.parse(b);
   if (d !== 0 && Number.isFinite(d)) return d < 0 ? -1 : 1;
@@ -26,28 +26,17 @@ const TIMES = [
 ];
 
 describe('ISO times compared by instant', () => {
-  test('compareIso and compareAt (with the instants held) order every pair as Date.parse at every call does', () => {
+  test('compareIso and compareInstants order every pair as the oracle does', () => {
     for (const a of TIMES) {
       for (const b of TIMES) {
         expect([a, b, compareIso(a, b)]).toEqual([a, b, oracle(a, b)]);
-        expect([a, b, compareAt(a, instant(a), b, instant(b))]).toEqual([a, b, oracle(a, b)]);
+        expect([a, b, compareInstants(instantOf(a), instantOf(b))]).toEqual([a, b, oracle(a, b)]);
       }
     }
   });
 
-  test('instant is Date.parse, NaN included', () => {
-    for (const t of TIMES) expect(Object.is(instant(t), Date.parse(t))).toBe(true);
-  });
-
-  test('newestEvent is the fold of compareIso: the newest, the first of equals', () => {
-    const events = TIMES.map((occurredAt, i) => ({ occurredAt, i }));
-    const orders = [events, [...events].reverse(), [...events.slice(5), ...events.slice(0, 5)]];
-    for (const order of orders) {
-      const expected = order.reduce((m, e) => (oracle(e.occurredAt, m.occurredAt) > 0 ? e : m), order[0]);
-      expect(newestEvent(order)).toBe(expected);
-    }
-    const ties = [{ occurredAt: '2024-04-14T17:09:36Z', i: 0 }, { occurredAt: '2024-04-14T17:09:36Z', i: 1 }];
-    expect(newestEvent(ties).i).toBe(0);
+  test('an instant is the text and its Date.parse, NaN included', () => {
+    for (const t of TIMES) expect(Object.is(instantOf(t).ms, Date.parse(t)) && instantOf(t).iso === t).toBe(true);
   });
 
   test('maxIso and minIso pick by compareIso; an undefined one is no candidate', () => {
@@ -59,5 +48,18 @@ describe('ISO times compared by instant', () => {
     }
     expect(maxIso(undefined, TIMES[0])).toBe(TIMES[0]);
     expect(minIso(TIMES[0], undefined)).toBe(TIMES[0]);
+  });
+
+  test('later and earlier pick instants the same way, the first on a tie', () => {
+    for (const a of TIMES) {
+      for (const b of TIMES) {
+        const [x, y] = [instantOf(a), instantOf(b)];
+        expect(later(x, y)).toBe(oracle(a, b) >= 0 ? x : y);
+        expect(earlier(x, y)).toBe(oracle(a, b) <= 0 ? x : y);
+      }
+    }
+    const [first, second] = [instantOf(TIMES[5]), instantOf(TIMES[5])];
+    expect([later(first, second), earlier(first, second), later(undefined, second)]).toEqual([first, first, second]);
+    expect(later(first, second)).toBe(first);
   });
 });

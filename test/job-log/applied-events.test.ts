@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { instantOf } from '../../lambda/core/iso-time';
 import { APPLIED_EVENTS_CAP, DigestSet, digestBytes, digestOf, mayHaveApplied, newestDigests } from '../../lambda/job-log/applied-events';
 
 const digestsOf = (logEventIds: readonly string[]) => digestBytes(logEventIds.map(digestOf));
@@ -35,9 +36,10 @@ describe('applied log events: digests, and when a batch must look them up', () =
 
   test('only a batch with an event no newer than the run\'s newest may repeat one', () => {
     const run = { lastEventAt: '2024-04-14T17:11:30.574809Z' };
-    expect(mayHaveApplied(undefined, [{ occurredAt: '2000-01-01T00:00:00Z' }])).toBe(false);
-    expect(mayHaveApplied(run, [{ occurredAt: '2024-04-14T17:11:30.57481Z' }, { occurredAt: '2024-04-14T19:11:30.574809+02:00' }])).toBe(false);
-    expect(mayHaveApplied(run, [{ occurredAt: '2024-04-14T18:00:00Z' }, { occurredAt: run.lastEventAt }])).toBe(true);
-    expect(mayHaveApplied(run, [{ occurredAt: '2024-04-14T17:11:30Z' }])).toBe(true);
+    const at = (...times: string[]) => times.map((t) => ({ at: instantOf(t) }));
+    expect(mayHaveApplied(undefined, at('2000-01-01T00:00:00Z'))).toBe(false);
+    expect(mayHaveApplied(run, at('2024-04-14T17:11:30.57481Z', '2024-04-14T19:11:30.574809+02:00'))).toBe(false);
+    expect(mayHaveApplied(run, at('2024-04-14T18:00:00Z', run.lastEventAt))).toBe(true);
+    expect(mayHaveApplied(run, at('2024-04-14T17:11:30Z'))).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { decodeSubscriptionEvent, parseJobLogEvent } from '../../lambda/job-log/log-events';
-import { classify, JOB_EVENT_TYPES } from '../../lambda/job-log/event-types';
+import { classify, JOB_EVENT_TYPES, severityOf } from '../../lambda/job-log/event-types';
 import { resolveSettings } from '../../lambda/core/settings';
 import { logEvent, logsPayload, subscriptionEvent } from '../support/cloudwatch';
 import { SEED_DESCRIPTIONS, SEED_EXAMPLES } from '../fixtures/job-log/streams';
@@ -76,7 +76,7 @@ describe('classification table', () => {
   });
 
   test('BUCKET_MATCHED_THE_CRITERIA is progress, not a bucket error', () => {
-    const c = classify('BUCKET_MATCHED_THE_CRITERIA', settings);
+    const c = classify('BUCKET_MATCHED_THE_CRITERIA');
     expect(c.category).toBe('JOB_STATUS');
     expect(c.alertsAtOnce).toBe(false);
   });
@@ -90,18 +90,18 @@ describe('classification table', () => {
     ['JOB_PAUSED_BY_MACIE_SERVICE_QUOTA_MET', 'HIGH'], ['JOB_RESUMED_BY_MACIE_SERVICE_QUOTA_LIFTED', 'LOW'], ['JOB_CANCELLED', 'HIGH'],
     ['JOB_CREATED', 'INFO'], ['ONE_TIME_JOB_STARTED', 'INFO'], ['SCHEDULED_RUN_STARTED', 'INFO'], ['BUCKET_MATCHED_THE_CRITERIA', 'INFO'],
   ])('%s defaults to %s (spec table)', (type, severity) => {
-    expect(classify(type, settings).severity).toBe(severity);
+    expect(severityOf(type, settings)).toBe(severity);
   });
 
   test('unknown types are MEDIUM, category UNKNOWN_EVENT, alerting', () => {
-    const c = classify('JOB_TELEPORTED', settings);
-    expect([c.severity, c.alertCategory, c.alertsAtOnce, c.known]).toEqual(['MEDIUM', 'UNKNOWN_EVENT', true, false]);
+    const c = classify('JOB_TELEPORTED');
+    expect([severityOf('JOB_TELEPORTED', settings), c.alertCategory, c.alertsAtOnce, c.known]).toEqual(['MEDIUM', 'UNKNOWN_EVENT', true, false]);
   });
 
   test('severity overrides replace the default per type', () => {
     const s = resolveSettings({ severityOverrides: 'BUCKET_DOES_NOT_EXIST=HIGH' });
-    expect(classify('BUCKET_DOES_NOT_EXIST', s).severity).toBe('HIGH');
-    expect(classify('BUCKET_DETAILS_UNAVAILABLE', s).severity).toBe('LOW');
+    expect(severityOf('BUCKET_DOES_NOT_EXIST', s)).toBe('HIGH');
+    expect(severityOf('BUCKET_DETAILS_UNAVAILABLE', s)).toBe('LOW');
   });
 
   test('every row says what it means and what to do', () => {

@@ -120,6 +120,14 @@ describe('silenced job log events: counted in the run, never alerted, told in th
     expect(late.published[0].whatHappened).toContain('2 bucket errors silenced: silence S-3');
   });
 
+  test('a late silenced error of a type the run did not have sends no correction either', async () => {
+    const h = await harness({}, undefined, { silences: source(silence('S-3', { bucket: 'legacy-*' })) });
+    await h.send([started(), denied('payroll', 1)]);
+    await h.send([completed()]);
+    const late = await h.send([ev('BUCKET_DOES_NOT_EXIST', at(RUN, 61), bucketError('legacy-gone', MEMBER))]);
+    expect([late.published, late.silenced]).toEqual([[], 1]);
+  });
+
   test('the silences are read once per invocation, whatever the events and jobs, and not at all when nothing may alert', async () => {
     const silences = source(silence('S-3', { bucket: 'legacy-*' }));
     const h = await harness({}, undefined, { silences });

@@ -3,6 +3,8 @@ import { JobCodec, RunCodec } from '../../lambda/state/job-items';
 import { GSI1, keys } from '../../lambda/state/table';
 import { at, jobStream } from '../fixtures/job-log/streams';
 import { harness } from '../job-log/helpers';
+import { batchKeyOf } from '../../lambda/job-log/pipeline';
+import { logEvent } from '../support/cloudwatch';
 
 const RUN = '2024-04-14T17:09:30.574809Z';
 
@@ -35,6 +37,33 @@ describe('run and job items through their codecs', () => {
     const ev = jobStream('job-x', 'X', RUN);
     await expect(h.send([ev('BUCKET_ACCESS_DENIED', RUN)])).rejects.toThrow(/run item JOB#job-x \/ RUN#.* is not readable: errors\.BUCKET_ACCESS_DENIED/);
     expect((await h.run('job-x', RUN))?.errors).toEqual({ BUCKET_ACCESS_DENIED: 'many' });
+  });
+});
+
+describe('items the earlier version wrote, with its string forms', () => {
+  test('a pause told before is not told again, and a retried undated batch goes where its route says', async () => {
+    const h = await harness();
+    const ev = jobStream('job-old', 'Old', RUN);
+    const NEXT = at(RUN, 24 * 60);
+    const undated = logEvent(jobStream('job-old', 'Old', undefined)('JOB_RESUMED_BY_USER', at(RUN, 8)), { id: 'undated-1' });
+    const common = { jobName: 'Old', adminAccountId: '123456789012', region: 'eu-west-1', bucketsMatched: 0, errors: {}, affected: {}, openAccountErrors: {}, groups: {}, version: 1 };
+    await h.store.write([
+      { kind: 'put', item: { ...keys.job('job-old'), jobId: 'job-old', jobName: 'Old', kind: 'SCHEDULED', currentRunDate: NEXT, recentRunStarts: [RUN, NEXT], routedBatches: [`${batchKeyOf(['undated-1'])}=${RUN}`], version: 1 } },
+      {
+        kind: 'put',
+        item: { ...keys.run('job-old', RUN), jobId: 'job-old', runDate: RUN, ...common, status: 'PAUSED', statusAt: at(RUN, 5), statusEvent: 'JOB_PAUSED_BY_USER', pausedBy: 'USER', pausedAt: at(RUN, 5), lastEventAt: at(RUN, 5), statusEvents: [`JOB_PAUSED_BY_USER@${at(RUN, 5)}`], appliedBatches: ['old'] },
+      },
+      { kind: 'put', item: { ...keys.run('job-old', NEXT), jobId: 'job-old', runDate: NEXT, ...common, status: 'RUNNING', statusEvents: [], appliedBatches: [] } },
+    ]);
+    const again = await h.send([ev('JOB_PAUSED_BY_USER', at(RUN, 5))]);
+    expect(again.published).toEqual([]);
+    const resumed = await h.send([undated]);
+    expect(resumed.published.map((a) => [a.eventType, a.job?.runDate])).toEqual([['JOB_RESUMED_BY_USER', RUN]]);
+    expect((await h.run('job-old', RUN))?.statusEvents).toEqual([
+      { type: 'JOB_PAUSED_BY_USER', at: at(RUN, 5) },
+      { type: 'JOB_RESUMED_BY_USER', at: at(RUN, 8) },
+    ]);
+    expect((await h.job('job-old'))?.routedBatches).toEqual([{ batch: batchKeyOf(['undated-1']), runDate: RUN }]);
   });
 });
 

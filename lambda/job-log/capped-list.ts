@@ -1,0 +1,35 @@
+/** How many names an affected set keeps per error type (the smallest). */
+export const AFFECTED_CAP = 10;
+
+/**
+ * The AFFECTED_CAP smallest names, added one at a time: the same names give the same list whatever the
+ * arrival order. The list as read belongs to the run as read, so it is copied on its first change only.
+ */
+export class CappedList {
+  /** Sorted and at most AFFECTED_CAP long (as this version writes it): a name can go straight to its place. */
+  private sorted: boolean;
+  private copied = false;
+
+  constructor(public list: readonly string[]) {
+    this.sorted = list.length <= AFFECTED_CAP && list.every((v, i) => i === 0 || list[i - 1] <= v);
+  }
+
+  add(value: string | undefined): void {
+    if (!value) return;
+    const list = this.list;
+    if (this.sorted && list.length >= AFFECTED_CAP && value >= list[list.length - 1]) return;
+    if (list.includes(value)) return;
+    if (!this.sorted) {
+      this.list = [...list, value].sort().slice(0, AFFECTED_CAP);
+      this.sorted = this.copied = true;
+      return;
+    }
+    const out = this.copied ? (list as string[]) : [...list];
+    let i = out.length;
+    while (i > 0 && out[i - 1] > value) i--;
+    out.splice(i, 0, value);
+    if (out.length > AFFECTED_CAP) out.pop();
+    this.list = out;
+    this.copied = true;
+  }
+}

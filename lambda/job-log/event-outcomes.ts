@@ -1,0 +1,192 @@
+import { later, type Instant } from '../core/iso-time';
+import type { PipelineSettings } from '../core/settings';
+import type { RunGroup, RunState } from '../state/job-items';
+import { isErrorEffect } from './event-types';
+import type { LogEvent } from './log-events';
+import { allFailedBefore, resourceKey, type PreviousRun } from './run-compare';
+import { changesStatus, endsRun } from './run-status';
+import { summarizedBefore, type SummaryDecision } from './summary-decision';
+import { copyMap, own } from './type-maps';
+
+/**
+ * What became of each alerting event of a batch (progress events never alert and get none):
+ * - alerted: in an alert of this batch: its own, its group's, or the summary or correction it changed;
+ * - grouped: counted into an alert sent before (its group's, or the summary it changes nothing of);
+ * - inhibited: a bucket error of an account with an account error in the run;
+ * - known: an error that failed the same way in the previous run (knownErrors: summary);
+ * - silenced: a silence matched it (a silenced summary counts the run's ending event);
+ * - duplicate: the same status event (type and time) was alerted before.
+ */
+export type EventOutcome = 'alerted' | 'grouped' | 'inhibited' | 'known' | 'silenced' | 'duplicate';
+
+/** How an error type's events of the batch are told. */
+export type GroupVerdict = 'first' | 'repeat' | 'summary' | 'known' | 'hold' | 'inhibited';
+
+export interface GroupDecision {
+  readonly type: string;
+  readonly verdict: GroupVerdict;
+  readonly reason: string;
+  /** The type's events not inhibited, in time order. */
+  readonly open: readonly LogEvent[];
+  readonly inhibited: readonly LogEvent[];
+  /** When the newest of them occurred (undefined when every event is inhibited). */
+  readonly newest?: Instant;
+}
+
+export interface RunOutcomes {
+  readonly byEvent: ReadonlyMap<LogEvent, EventOutcome>;
+  /** Status events alerted on their own, in time order. */
+  readonly statusAlerts: readonly LogEvent[];
+  /** One decision per error type of the batch, in type order (account errors before bucket errors). */
+  readonly groups: readonly GroupDecision[];
+}
+
+export interface OutcomeInput {
+  /** The run as read: the status events it already told. */
+  readonly current: RunState | undefined;
+  /** The run with the batch's facts: its groups' counts and its accounts with an account error. */
+  readonly run: RunState;
+  /** The batch's fresh events, in time order. */
+  readonly events: readonly LogEvent[];
+  readonly silenced: ReadonlySet<LogEvent>;
+  readonly summary: SummaryDecision;
+  readonly previous?: PreviousRun;
+  readonly settings: Pick<PipelineSettings, 'knownErrors' | 'repeatIntervalMinutes'>;
+}
+
+export function eventOutcomes(input: OutcomeInput): RunOutcomes {
+  const byEvent = new Map<LogEvent, EventOutcome>();
+  const alerting: LogEvent[] = [];
+  for (const e of input.events) {
+    if (!e.kind.alertsAtOnce) continue;
+    if (input.silenced.has(e)) byEvent.set(e, 'silenced');
+    else alerting.push(e);
+  }
+  if (summarizedBefore(input.summary)) {
+    // After the summary, an event is told by the batch's correction, or by the summary it changes nothing of.
+    const outcome = input.summary.send === 'update' ? 'alerted' : 'grouped';
+    for (const e of alerting) byEvent.set(e, outcome);
+    return { byEvent, statusAlerts: [], groups: [] };
+  }
+  const summaryNow = input.summary.send === 'summary';
+  const statusAlerts = statusOutcomes(alerting, input.current, summaryNow, byEvent);
+  const ending = alerting.filter((e) => endsRun(e.kind.effect));
+  for (const e of ending) byEvent.set(e, 'alerted');
+  if (input.summary.send === 'summary' && input.summary.silenced && ending.length > 0) byEvent.set(ending[0], 'silenced');
+  const groups = groupDecisions(alerting, input, summaryNow);
+  for (const decision of groups) {
+    for (const e of decision.open) byEvent.set(e, OPEN_OUTCOME[decision.verdict]);
+    for (const e of decision.inhibited) byEvent.set(e, 'inhibited');
+  }
+  return { byEvent, statusAlerts, groups };
+}
+
+/** What a verdict makes of the group's open events. */
+const OPEN_OUTCOME: Record<GroupVerdict, EventOutcome> = { first: 'alerted', repeat: 'alerted', summary: 'alerted', known: 'known', hold: 'grouped', inhibited: 'inhibited' };
+
+/** Pauses, resumptions, no buckets: each alerts once, unless the summary going out now tells it. */
+function statusOutcomes(alerting: readonly LogEvent[], current: RunState | undefined, summaryNow: boolean, byEvent: Map<LogEvent, EventOutcome>): LogEvent[] {
+  const told = new Set((current?.statusEvents ?? []).map((s) => `${s.type}@${s.at}`));
+  const alerts: LogEvent[] = [];
+  for (const e of alerting) {
+    if (!changesStatus(e.kind.effect) || endsRun(e.kind.effect)) continue;
+    const key = `${e.event.eventType}@${e.event.occurredAt}`;
+    if (told.has(key)) {
+      byEvent.set(e, 'duplicate');
+      continue;
+    }
+    byEvent.set(e, 'alerted');
+    if (summaryNow) continue;
+    told.add(key);
+    alerts.push(e);
+  }
+  return alerts;
+}
+
+function groupDecisions(alerting: readonly LogEvent[], input: OutcomeInput, summaryNow: boolean): GroupDecision[] {
+  const byType = new Map<string, LogEvent[]>();
+  for (const e of alerting) {
+    if (!isErrorEffect(e.kind.effect)) continue;
+    const list = byType.get(e.event.eventType);
+    if (list) list.push(e);
+    else byType.set(e.event.eventType, [e]);
+  }
+  return [...byType.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([type, events]) => {
+      const open: LogEvent[] = [];
+      const covered: LogEvent[] = [];
+      for (const e of events) (inhibited(e, input.run.openAccountErrors) ? covered : open).push(e);
+      return decideGroup(type, input.run.groups[type], { open, inhibited: covered }, { ...input, summaryNow });
+    });
+}
+
+/** A bucket error of an account that has an account error in the run: the account error's alert covers it. */
+function inhibited({ event, kind }: LogEvent, openAccountErrors: Readonly<Record<string, string>>): boolean {
+  return kind.effect === 'BUCKET_ERROR' && !!event.affectedAccount && !!own(openAccountErrors, event.affectedAccount);
+}
+
+/** One error type's open events of the batch: first alert, "still occurring", or counted, and why. */
+export function decideGroup(
+  type: string,
+  group: RunGroup,
+  events: Pick<GroupDecision, 'open' | 'inhibited'>,
+  ctx: Pick<OutcomeInput, 'previous' | 'settings'> & { readonly summaryNow: boolean },
+): GroupDecision {
+  const { open } = events;
+  let newest: Instant | undefined;
+  for (const e of open) newest = later(newest, e.at);
+  const decision = (verdict: GroupVerdict, reason: string): GroupDecision => ({ type, verdict, reason, ...events, newest });
+  if (!newest) return decision('inhibited', 'every event is inhibited by an account error');
+  if (ctx.summaryNow) return decision('summary', 'the summary sent with this batch lists the group');
+  if (group.alerts === 0) {
+    const { previous } = ctx;
+    if (previous && ctx.settings.knownErrors === 'summary' && allFailedBefore(previous.fingerprint, type, open.map((e) => resourceKey(e.event)))) {
+      return decision('known', `every resource failed the same way in the run of ${previous.runDate}`);
+    }
+    return decision('first', 'the first of its type in the run');
+  }
+  if (group.lastAlertAt && Date.parse(group.lastAlertAt) + ctx.settings.repeatIntervalMinutes * 60_000 <= newest.ms) {
+    return decision('repeat', `${ctx.settings.repeatIntervalMinutes} min of event time since the group's last alert`);
+  }
+  return decision('hold', `less than ${ctx.settings.repeatIntervalMinutes} min of event time since the group's last alert`);
+}
+
+/** The groups with this batch's alerts recorded (a summary sent now counts as its groups' alert). */
+export function withGroupAlerts(groups: Readonly<Record<string, RunGroup>>, decisions: readonly GroupDecision[]): Record<string, RunGroup> {
+  const out = copyMap(groups);
+  for (const d of decisions) {
+    if (d.verdict !== 'first' && d.verdict !== 'repeat' && d.verdict !== 'summary') continue;
+    const group = out[d.type];
+    out[d.type] = { ...group, alerts: group.alerts + 1, lastAlertAt: d.newest!.iso };
+  }
+  return out;
+}
+
+/** What became of a batch's alerting events, counted: what the report and the metrics say. */
+export interface OutcomeCounts {
+  /** Alerting events counted without an alert of their own: grouped, inhibited, known or silenced. */
+  suppressed: number;
+  /** Of those, bucket errors inhibited by an account error of their account. */
+  inhibited: number;
+  /** Of those, events a silence matched. */
+  silenced: number;
+  /** Of those, errors that failed the same way in the previous run. */
+  known: number;
+}
+
+export const NO_OUTCOMES: Readonly<OutcomeCounts> = { suppressed: 0, inhibited: 0, silenced: 0, known: 0 };
+
+export function countOutcomes(outcomes: Iterable<EventOutcome>): OutcomeCounts {
+  const counts = { ...NO_OUTCOMES };
+  for (const outcome of outcomes) {
+    if (outcome === 'alerted' || outcome === 'duplicate') continue;
+    counts.suppressed++;
+    if (outcome !== 'grouped') counts[outcome]++;
+  }
+  return counts;
+}
+
+export function addOutcomeCounts(a: Readonly<OutcomeCounts>, b: Readonly<OutcomeCounts>): OutcomeCounts {
+  return { suppressed: a.suppressed + b.suppressed, inhibited: a.inhibited + b.inhibited, silenced: a.silenced + b.silenced, known: a.known + b.known };
+}
