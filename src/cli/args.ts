@@ -37,11 +37,13 @@ export const REPLAY_USAGE = `Usage: macie-alerts replay [options] <file-or-direc
 Runs recorded or sample Amazon Macie events through the alert pipeline on this machine, with an embedded
 DynamoDB Local for the state, and prints the alerts it would publish. No AWS account is needed.
 
-Inputs (auto-detected per JSON value; .json = one value, .jsonl / .ndjson = one value per line; directories
-are read recursively in name order; - reads standard input):
+Inputs (auto-detected per JSON value; .json = one value, .jsonl / .ndjson = one value per line, gzipped or
+not; directories are read recursively in name order; - reads standard input):
   CloudWatch Logs subscription Lambda events {"awslogs":{"data":...}}, decoded subscription payloads
-  {"messageType","logEvents"}, bare Macie job log events, \`aws logs filter-log-events\` output {"events":[...]},
-  EventBridge events ("Macie Finding", "AWS API Call via CloudTrail"), or arrays of any of these.
+  {"messageType","logEvents"}, bare Macie job log events (batched per job as a subscription would),
+  \`aws logs filter-log-events\` output {"events":[...]}, EventBridge events ("Macie Finding", "AWS API Call
+  via CloudTrail"), CloudTrail log files {"Records":[...]} (Macie's records are replayed, other services'
+  counted and left out), \`aws cloudtrail lookup-events\` output, or arrays of any of these.
 
 Options:
   --format text|json     text (default): each alert as a person reads it, then a summary.
@@ -59,8 +61,8 @@ Options:
   -h, --help             this help.
   --version              the package version.
 
-Exit status: 0 when every input was understood, 2 when some input (or an option) was not, 1 when the replay
-itself failed (for example no Java runtime for the embedded DynamoDB).
+Exit status: 0 when every input was understood, 2 when some input (or an option) was not, or nothing could
+be read, 1 when the replay itself failed (for example no Java runtime for the embedded DynamoDB).
 `;
 
 export const REDRIVE_USAGE = `Usage: macie-alerts redrive --stack NAME [--region REGION] [--queue NAME] [--dry-run]
