@@ -88,16 +88,39 @@ Options:
 
 Exit status: 0 when every message was redriven (or there was none), 1 when a message failed again (it stays
 in its queue, and the reason is printed) or AWS refused a call, 2 when an option, the stack or the queue name
-was not understood.
+was not understood, or no Region was given or configured.
 `;
 
-export const USAGE = `${REPLAY_USAGE}\n${REDRIVE_USAGE}\n${SILENCE_USAGE}`;
+/** What bare `macie-alerts` prints, and what --help starts with. */
+export const COMMAND_LIST = `Usage: macie-alerts <command> [options]
+
+Commands:
+  replay    run recorded or sample Macie events through the alert pipeline on this machine (no AWS account)
+  redrive   put the messages of a deployed stack's failure queues back through the pipeline
+  silence   add, list and expire silences in a deployed stack
+
+\`macie-alerts <command> --help\` shows a command's options, \`macie-alerts --help\` every command's, and
+\`macie-alerts --version\` the package version.
+`;
+
+export const USAGE = `${COMMAND_LIST}\n${REPLAY_USAGE}\n${REDRIVE_USAGE}\n${SILENCE_USAGE}`;
 
 const COMMANDS = 'expected `replay`, `redrive` or `silence`';
+const COMMAND_NAMES: readonly string[] = ['replay', 'redrive', 'silence'];
+
+/** No command given: nothing to say but what there is. */
+class MissingCommand extends UsageError {}
+
+/** What follows a usage mistake on stderr: the command's --help, or the command list when the command is not known. */
+export function usageHint(error: UsageError, argv: readonly string[]): string {
+  if (error instanceof MissingCommand) return COMMAND_LIST;
+  const command = argv[0];
+  return `macie-alerts: ${error.message}\n${COMMAND_NAMES.includes(command) ? `Run \`macie-alerts ${command} --help\` for usage.\n` : COMMAND_LIST}`;
+}
 
 export function parseArgs(argv: readonly string[]): Command {
   const args = [...argv];
-  if (args.length === 0) throw new UsageError(`missing command: ${COMMANDS}`);
+  if (args.length === 0) throw new MissingCommand(`missing command: ${COMMANDS}`);
   const [command, ...rest] = args;
   const help = args.some((a) => a === '-h' || a === '--help') || command === 'help';
   if (help) return { kind: 'help', text: command === 'replay' ? REPLAY_USAGE : command === 'redrive' ? REDRIVE_USAGE : command === 'silence' ? SILENCE_USAGE : USAGE };

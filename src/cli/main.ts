@@ -9,7 +9,7 @@ import { StateStore } from '../../lambda/state/store';
 import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { createStateTable, JavaMissingError, localDynamoClient, startDynamoDbLocal, type LocalDynamoDb } from '../local/dynamodb-local';
 import { listSilences } from '../../lambda/silences/silence-store';
-import { parseArgs, UsageError, type RedriveOptions, type ReplayOptions } from './args';
+import { parseArgs, usageHint, UsageError, type RedriveOptions, type ReplayOptions } from './args';
 import { EXIT } from './options';
 import { ConfigError, loadConfig, type ReplayConfig } from './config';
 import { nothingReadReason, readInputs } from './inputs';
@@ -43,8 +43,7 @@ export async function main(argv: readonly string[], io: CliIo, awsClients: (regi
     command = parseArgs(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    const about = argv[0] === 'redrive' || argv[0] === 'silence' ? argv[0] : 'replay';
-    io.stderr.write(`macie-alerts: ${error.message}\nRun \`macie-alerts ${about} --help\` for usage.\n`);
+    io.stderr.write(usageHint(error, argv));
     return EXIT.notUnderstood;
   }
   if (command.kind === 'help') {
