@@ -8,8 +8,8 @@ import { inputText } from './input-text';
 
 /**
  * Reading replay inputs: files and directories, JSON and JSON Lines (gzipped or not), and the detection of
- * what each JSON value is. Everything here is pure over the file contents, so the same inputs always give the same units
- * in the same order (what makes `--format json` output byte-identical from run to run).
+ * what each JSON value is. Everything here is pure over the file contents, so the same inputs always give the
+ * same units in the same order (what makes `--format json` output byte-identical from run to run).
  */
 
 /** Where a value came from, as a user would look for it: file, line (JSON Lines), element of an array. */

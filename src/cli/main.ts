@@ -129,7 +129,7 @@ async function replayCommand(options: ReplayOptions, io: CliIo): Promise<number>
       files: read.files.length,
       values: read.values,
       valuesNotUnderstood: read.valuesNotUnderstood,
-      pathsNotRead: read.problems.length - read.valuesNotUnderstood,
+      pathsSkipped: read.problems.length - read.valuesNotUnderstood,
       otherServiceRecords: read.otherServiceRecords,
       tally,
       published,

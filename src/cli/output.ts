@@ -115,8 +115,8 @@ export interface SummaryInput {
   readonly values: number;
   /** Values that were read and not understood (each is one of `values`). */
   readonly valuesNotUnderstood: number;
-  /** Paths that gave no value: missing, unreadable, binary, empty, a directory with no input. */
-  readonly pathsNotRead: number;
+  /** Paths that gave no value (missing, unreadable, binary, empty, a directory with no input): skipped. */
+  readonly pathsSkipped: number;
   /** CloudTrail records of other services, left out as the stack's rule leaves them out. */
   readonly otherServiceRecords: number;
   readonly tally: ReplayTally;
@@ -130,13 +130,13 @@ export function summaryText(input: SummaryInput): string {
   const shown = published.filter((p) => atLeast(p.alert.severity, minSeverity)).length;
   const e = tally.events;
   const notUnderstood = input.valuesNotUnderstood > 0 ? `, ${input.valuesNotUnderstood} of them not understood` : '';
-  const notRead = input.pathsNotRead > 0 ? `; ${plural(input.pathsNotRead, 'path')} not read` : '';
-  const seeAbove = notUnderstood || notRead ? ' (see the messages above)' : '';
+  const skipped = input.pathsSkipped > 0 ? `; ${plural(input.pathsSkipped, 'path')} skipped` : '';
+  const seeAbove = notUnderstood || skipped ? ' (see the messages above)' : '';
   const otherServices = input.otherServiceRecords > 0 ? `; ${plural(input.otherServiceRecords, 'CloudTrail record')} of other services left out` : '';
   const lines = [
     RULE,
     'Replay summary',
-    `  inputs read:      ${plural(input.files, 'file')}, ${plural(input.values, 'JSON value')}${notUnderstood}${notRead}${seeAbove}`,
+    `  inputs read:      ${plural(input.files, 'file')}, ${plural(input.values, 'JSON value')}${notUnderstood}${skipped}${seeAbove}`,
     `  events:           ${plural(e.jobLogEvents, 'job log event')}, ${plural(e.findings, 'finding')}, ${plural(e.apiCalls, 'API call')}${otherServices}`,
     `  alerts published: ${published.length}${published.length > 0 ? ` (${bySeverity.map(([s, n]) => `${s} ${n}`).join(', ')})` : ''}`,
   ];

@@ -208,7 +208,7 @@ describe('macie-alerts replay (child process)', () => {
     // Everything else was still processed: line 2 is a valid API call event.
     expect(run.lines.map((l) => l.eventType)).toEqual(['DisableMacie']);
     // Each count is of one thing: a value not understood is one of the values read; the pipeline's rejections apart.
-    expect(run.stderr).toContain('inputs read:      3 files, 5 JSON values, 3 of them not understood; 1 path not read (see the messages above)\n');
+    expect(run.stderr).toContain('inputs read:      3 files, 5 JSON values, 3 of them not understood; 1 path skipped (see the messages above)\n');
     expect(run.stderr).toContain('rejected:         1 event the pipeline could not read (see the messages above)\n');
   });
 
