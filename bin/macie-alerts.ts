@@ -21,7 +21,7 @@ try {
   throw error;
 }
 
-for (const warning of settingsWarnings(settings)) console.warn(`macie-alerts: warning: ${warning}`);
+for (const warning of settingsWarnings(settings, context)) console.warn(`macie-alerts: warning: ${warning}`);
 
 const { regions, ...alerts } = settings;
 const account = process.env.CDK_DEFAULT_ACCOUNT;

@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { ALERT_CATEGORIES, type AlertCategory } from '../lambda/core/alert';
 import { JOB_EVENT_TYPES } from '../lambda/job-log/event-types';
 import { isSeverity, type Severity } from '../lambda/core/severity';
-import { DEFAULT_BATCHING, parseSeverityOverrides, resolveBatching, resolveSettings, SettingsError, type BatchingSettings, type PipelineSettings } from '../lambda/core/settings';
+import { DEFAULT_BATCHING, parseSeverityOverrides, resolveBatching, resolveSettings, SettingsError, severitySetting, type BatchingSettings, type PipelineSettings } from '../lambda/core/settings';
 import { REGION_NAME } from '../src/local/region-name';
 
 /**
@@ -99,8 +99,11 @@ const SLACK_WORKSPACE = /^[0-9A-Z]{1,255}$/;
 const SLACK_CHANNEL = /^[A-Za-z0-9]+$/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
-/** Validates one endpoint for its kind; the construct uses it too, so props and context agree. */
-export function validateEndpoint(setting: string, kind: SubscriberKind, endpoint: string): void {
+/**
+ * Validates one endpoint for its kind; the construct uses it too, so props and context agree. `entry` is what
+ * the user wrote for this subscriber (e.g. `nobody:HIGH`), quoted whole in the error.
+ */
+export function validateEndpoint(setting: string, kind: SubscriberKind, endpoint: string, entry: unknown = endpoint): void {
   const ok =
     kind === 'email'
       ? EMAIL.test(endpoint)
@@ -109,7 +112,7 @@ export function validateEndpoint(setting: string, kind: SubscriberKind, endpoint
         : isHttpsUrl(endpoint);
   if (!ok) {
     const expected = kind === 'email' ? 'an email address' : kind === 'sms' ? 'a phone number in E.164 form (+12065550100)' : 'an https:// URL';
-    throw new SettingsError(setting, endpoint, `expected ${expected}`);
+    throw new SettingsError(setting, entry, `${entry === endpoint ? '' : `"${endpoint}": `}expected ${expected}`);
   }
 }
 
@@ -119,9 +122,9 @@ export function validateEndpoint(setting: string, kind: SubscriberKind, endpoint
  * applied) and, where the caller parsed it from text, what the user wrote, which the message quotes.
  */
 
+/** A severity in any case (`high`), as the scale spells it (`HIGH`). */
 export function checkSeverity(setting: string, value: unknown): Severity {
-  if (!isSeverity(value)) throw new SettingsError(setting, value, 'expected one of INFO, LOW, MEDIUM, HIGH');
-  return value;
+  return severitySetting(setting, value);
 }
 
 export function checkSweeperRateMinutes(minutes: number, given: unknown = minutes): number {
@@ -139,8 +142,9 @@ export function checkLogRetentionDays(days: number, given: unknown = days): numb
 }
 
 export function checkLogLevel(level: unknown): LogLevel {
-  if (!(LOG_LEVELS as readonly unknown[]).includes(level)) throw new SettingsError('logLevel', level, `expected one of ${LOG_LEVELS.join(', ')}`);
-  return level as LogLevel;
+  const upper = typeof level === 'string' ? level.trim().toUpperCase() : level;
+  if (!(LOG_LEVELS as readonly unknown[]).includes(upper)) throw new SettingsError('logLevel', level, `expected one of ${LOG_LEVELS.join(', ')}`);
+  return upper as LogLevel;
 }
 
 function isHttpsUrl(text: string): boolean {
@@ -155,23 +159,35 @@ function isCategory(value: unknown): value is AlertCategory {
   return typeof value === 'string' && (ALERT_CATEGORIES as readonly string[]).includes(value);
 }
 
-function categoriesOf(setting: string, value: unknown): AlertCategory[] | undefined {
+/** `entry` is the whole subscriber entry the categories are part of: the error quotes it, not a fragment. */
+function categoriesOf(setting: string, value: unknown, entry: unknown = value): AlertCategory[] | undefined {
   if (value === undefined) return undefined;
   const list = typeof value === 'string' ? value.split('|').map((s) => s.trim()) : value;
   if (!Array.isArray(list) || list.length === 0) {
-    throw new SettingsError(setting, value, `expected a non-empty list of categories (${ALERT_CATEGORIES.join(', ')})`);
+    throw new SettingsError(setting, entry, `expected a non-empty list of categories (${ALERT_CATEGORIES.join(', ')})`);
   }
   for (const c of list) {
-    if (!isCategory(c)) throw new SettingsError(setting, value, `"${String(c)}" is not a category (${ALERT_CATEGORIES.join(', ')})`);
+    if (!isCategory(c)) throw new SettingsError(setting, entry, `"${String(c)}" is not a category (${ALERT_CATEGORIES.join(', ')})`);
   }
   return [...new Set(list as AlertCategory[])];
 }
 
+/** A subscriber and what the user wrote for it, which an error about it quotes whole. */
+type SubscriberEntry = { readonly subscriber: Subscriber; readonly entry: unknown };
+
+/**
+ * A suffix of the short form: a severity in any case, or categories (UPPER_CASE). Anything else is part of
+ * the endpoint, so ports and paths of URLs are left alone.
+ */
+function isSuffix(part: string): boolean {
+  return isSeverity(part.toUpperCase()) || /^[A-Z_|]+$/.test(part);
+}
+
 /**
  * Short form for `-c`: "a@x.com:MEDIUM,b@y.com" and, with categories, "a@x.com:HIGH:API_CALL|POLICY_FINDING".
- * Suffixes are read from the right and must be UPPER_CASE, so ports and paths of URLs are left alone.
+ * Suffixes are read from the right (isSuffix).
  */
-function parseShortForm(setting: string, text: string): Subscriber[] {
+function parseShortForm(setting: string, text: string): SubscriberEntry[] {
   return text
     .split(',')
     .map((s) => s.trim())
@@ -179,26 +195,27 @@ function parseShortForm(setting: string, text: string): Subscriber[] {
     .map((entry) => {
       const parts = entry.split(':');
       const suffixes: string[] = [];
-      while (parts.length > 1 && suffixes.length < 2 && /^[A-Z_|]+$/.test(parts[parts.length - 1])) {
+      while (parts.length > 1 && suffixes.length < 2 && isSuffix(parts[parts.length - 1])) {
         suffixes.unshift(parts.pop() as string);
       }
       const endpoint = parts.join(':');
       const [severityText, categoryText] = suffixes;
-      if (severityText !== undefined && !isSeverity(severityText)) {
+      if (severityText !== undefined && !isSeverity(severityText.toUpperCase())) {
         throw new SettingsError(setting, entry, `"${severityText}" is not a severity (INFO, LOW, MEDIUM, HIGH)`);
       }
-      return {
+      const subscriber = {
         endpoint,
-        ...(severityText !== undefined ? { minSeverity: severityText as Severity } : {}),
-        ...(categoryText !== undefined ? { categories: categoriesOf(setting, categoryText) } : {}),
+        ...(severityText !== undefined ? { minSeverity: severityText.toUpperCase() as Severity } : {}),
+        ...(categoryText !== undefined ? { categories: categoriesOf(setting, categoryText, entry) } : {}),
       };
+      return { subscriber, entry };
     });
 }
 
 /** Accepts an array of {endpoint, minSeverity?, categories?} (or its JSON), or the short form. */
 export function parseSubscribers(setting: string, kind: SubscriberKind, value: unknown): Subscriber[] {
   if (value === undefined || value === null || value === '') return [];
-  let list: Subscriber[];
+  let list: SubscriberEntry[];
   if (typeof value === 'string') {
     const text = value.trim();
     if (text.startsWith('[')) {
@@ -213,30 +230,30 @@ export function parseSubscribers(setting: string, kind: SubscriberKind, value: u
     list = parseShortForm(setting, text);
   } else if (Array.isArray(value)) {
     list = value.map((item, i) => {
-      if (typeof item === 'string') return parseShortForm(`${setting}[${i}]`, item)[0] ?? { endpoint: '' };
+      if (typeof item === 'string') return parseShortForm(`${setting}[${i}]`, item)[0] ?? { subscriber: { endpoint: '' }, entry: item };
       if (typeof item !== 'object' || item === null || typeof (item as { endpoint?: unknown }).endpoint !== 'string') {
         throw new SettingsError(`${setting}[${i}]`, item, 'expected {"endpoint": "...", "minSeverity"?: "...", "categories"?: [...]}');
       }
       const { endpoint, minSeverity, categories, ...rest } = item as Record<string, unknown>;
       const unknownKeys = Object.keys(rest);
       if (unknownKeys.length > 0) throw new SettingsError(`${setting}[${i}]`, item, `unknown field ${unknownKeys[0]}`);
-      if (minSeverity !== undefined) checkSeverity(`${setting}[${i}].minSeverity`, minSeverity);
-      return {
+      const subscriber = {
         endpoint: endpoint as string,
-        ...(minSeverity !== undefined ? { minSeverity: minSeverity as Severity } : {}),
+        ...(minSeverity !== undefined ? { minSeverity: checkSeverity(`${setting}[${i}].minSeverity`, minSeverity) } : {}),
         ...(categories !== undefined ? { categories: categoriesOf(`${setting}[${i}].categories`, categories) } : {}),
       };
+      return { subscriber, entry: item };
     });
   } else {
     throw new SettingsError(setting, value, 'expected a JSON array of {endpoint, minSeverity?, categories?} or "endpoint[:SEVERITY],..."');
   }
   const seen = new Set<string>();
-  for (const s of list) {
-    validateEndpoint(setting, kind, s.endpoint);
-    if (seen.has(s.endpoint)) throw new SettingsError(setting, s.endpoint, 'listed twice');
-    seen.add(s.endpoint);
+  for (const { subscriber, entry } of list) {
+    validateEndpoint(setting, kind, subscriber.endpoint, entry);
+    if (seen.has(subscriber.endpoint)) throw new SettingsError(setting, entry, `"${subscriber.endpoint}" is listed twice`);
+    seen.add(subscriber.endpoint);
   }
-  return list;
+  return list.map(({ subscriber }) => subscriber);
 }
 
 function optionalId(setting: string, value: unknown, pattern: RegExp, expected: string): string | undefined {
@@ -272,8 +289,9 @@ function integerIn(setting: string, value: unknown, fallback: number, min: numbe
 }
 
 function removalPolicy(value: unknown): RemovalPolicy {
-  if (value === undefined || value === '' || value === 'retain') return RemovalPolicy.RETAIN;
-  if (value === 'destroy') return RemovalPolicy.DESTROY;
+  const lower = typeof value === 'string' ? value.trim().toLowerCase() : value;
+  if (lower === undefined || lower === '' || lower === 'retain') return RemovalPolicy.RETAIN;
+  if (lower === 'destroy') return RemovalPolicy.DESTROY;
   throw new SettingsError('removalPolicy', value, 'expected retain or destroy');
 }
 
@@ -401,9 +419,27 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** Overrides for event types Macie does not publish (yet) are kept (Macie adds types) but worth a warning. */
-export function settingsWarnings(settings: ParsedSettings): string[] {
-  return Object.keys(settings.pipelineSettings.severityOverrides)
-    .filter((type) => !Object.prototype.hasOwnProperty.call(JOB_EVENT_TYPES, type))
-    .map((type) => `severityOverrides: ${type} is not a Macie job event type this version knows (a typo?); it applies only if Macie publishes it`);
+/**
+ * Settings that deploy but are probably not what was meant: worth a line at synth, not a failure. `given` is
+ * what the user wrote (the context), for what the parsed settings cannot tell (a default set explicitly).
+ */
+export function settingsWarnings(settings: ParsedSettings, given: Readonly<Record<string, unknown>> = {}): string[] {
+  const warnings: string[] = [];
+  // Overrides for event types Macie does not publish (yet) are kept: Macie adds types.
+  for (const type of Object.keys(settings.pipelineSettings.severityOverrides)) {
+    if (Object.prototype.hasOwnProperty.call(JOB_EVENT_TYPES, type)) continue;
+    warnings.push(`severityOverrides: ${type} is not a Macie job event type this version knows (a typo?); it applies only if Macie publishes it`);
+  }
+  const chat = settings.slack !== undefined || settings.teams !== undefined;
+  const subscribers = settings.emailSubscribers.length + settings.smsSubscribers.length + settings.httpsSubscribers.length;
+  if (subscribers === 0 && !chat) {
+    warnings.push(
+      'no subscribers: alerts are published to the alert topic and nobody receives them; set alertEmails, alertSmsNumbers, ' +
+        'alertHttpsEndpoints or a Slack or Teams channel, or subscribe to the AlertTopicArn output yourself',
+    );
+  }
+  if (!chat && given.chatMinSeverity !== undefined && given.chatMinSeverity !== '') {
+    warnings.push(`chatMinSeverity=${settings.chatMinSeverity} does nothing without a chat channel: set slackWorkspaceId and slackChannelId, or the three teams* settings`);
+  }
+  return warnings;
 }

@@ -281,17 +281,19 @@ export class MacieAlerts extends Construct {
     if (removalPolicy !== RemovalPolicy.RETAIN && removalPolicy !== RemovalPolicy.DESTROY) {
       throw new SettingsError('removalPolicy', removalPolicy, 'expected RETAIN or DESTROY');
     }
-    const subscribers: [SubscriberKind, string, readonly Subscriber[]][] = [
+    const given: [SubscriberKind, string, readonly Subscriber[]][] = [
       ['email', 'emailSubscribers', props.emailSubscribers ?? []],
       ['sms', 'smsSubscribers', props.smsSubscribers ?? []],
       ['https', 'httpsSubscribers', props.httpsSubscribers ?? []],
     ];
-    for (const [kind, setting, list] of subscribers) {
-      for (const s of list) {
+    // A severity in any case is accepted, and spelled as the filter policies need it.
+    const subscribers = given.map(([kind, setting, list]) => {
+      const checked = list.map((s) => {
         validateEndpoint(setting, kind, s.endpoint);
-        if (s.minSeverity !== undefined) checkSeverity(`${setting}.minSeverity`, s.minSeverity);
-      }
-    }
+        return s.minSeverity === undefined ? s : { ...s, minSeverity: checkSeverity(`${setting}.minSeverity`, s.minSeverity) };
+      });
+      return [kind, setting, checked] as const;
+    });
     if (props.teams && !TEAMS_CHANNEL_ID.test(props.teams.channelId)) {
       throw new SettingsError('teams.channelId', props.teams.channelId, 'expected the URL-encoded channel id (19%3A...%40thread.tacv2)');
     }

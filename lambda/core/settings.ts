@@ -85,14 +85,17 @@ function positiveNumber(setting: string, value: unknown, max: number): number {
   return n;
 }
 
-function severity(setting: string, value: unknown): Severity {
-  if (!isSeverity(value)) throw new SettingsError(setting, value, 'expected one of INFO, LOW, MEDIUM, HIGH');
-  return value;
+/** A severity as a setting gives it, in any case (`high`, `High`), spelled as the scale spells it. */
+export function severitySetting(setting: string, value: unknown): Severity {
+  const upper = typeof value === 'string' ? value.trim().toUpperCase() : value;
+  if (!isSeverity(upper)) throw new SettingsError(setting, value, 'expected one of INFO, LOW, MEDIUM, HIGH');
+  return upper;
 }
 
 function knownErrors(value: unknown): KnownErrors {
-  if (!(KNOWN_ERRORS as readonly unknown[]).includes(value)) throw new SettingsError('knownErrors', value, `expected ${KNOWN_ERRORS.join(' or ')}`);
-  return value as KnownErrors;
+  const lower = typeof value === 'string' ? value.trim().toLowerCase() : value;
+  if (!(KNOWN_ERRORS as readonly unknown[]).includes(lower)) throw new SettingsError('knownErrors', value, `expected ${KNOWN_ERRORS.join(' or ')}`);
+  return lower as KnownErrors;
 }
 
 /** A whole hour of the UTC day, or off (undefined, '' or "off"). */
@@ -131,7 +134,7 @@ export function parseSeverityOverrides(setting: string, value: unknown): Record<
     if (!/^[A-Z][A-Z0-9_]{1,63}$/.test(key ?? '')) {
       throw new SettingsError(setting, value, `"${key}" is not an event type (UPPER_SNAKE_CASE)`);
     }
-    result[key] = severity(`${setting}.${key}`, sev);
+    result[key] = severitySetting(`${setting}.${key}`, sev);
   }
   return { ...result };
 }
@@ -143,7 +146,7 @@ export function parseSeverityOverrides(setting: string, value: unknown): Record<
 export function resolveSettings(input: Partial<Record<keyof PipelineSettings, unknown>> = {}): PipelineSettings {
   const d = DEFAULT_SETTINGS;
   const settings: PipelineSettings = {
-    minFindingSeverity: input.minFindingSeverity === undefined ? d.minFindingSeverity : severity('minFindingSeverity', input.minFindingSeverity),
+    minFindingSeverity: input.minFindingSeverity === undefined ? d.minFindingSeverity : severitySetting('minFindingSeverity', input.minFindingSeverity),
     repeatIntervalMinutes: input.repeatIntervalMinutes === undefined ? d.repeatIntervalMinutes : positiveNumber('repeatIntervalMinutes', input.repeatIntervalMinutes, 7 * 24 * 60),
     policyFindingRepeatHours: input.policyFindingRepeatHours === undefined ? d.policyFindingRepeatHours : positiveNumber('policyFindingRepeatHours', input.policyFindingRepeatHours, 24 * 30),
     longRunningRunHours: input.longRunningRunHours === undefined ? d.longRunningRunHours : positiveNumber('longRunningRunHours', input.longRunningRunHours, 24 * 60),

@@ -39,11 +39,13 @@ export const REPLAY_USAGE = `Usage: macie-alerts replay [options] <file-or-direc
 Runs recorded or sample Amazon Macie events through the alert pipeline on this machine, with an embedded
 DynamoDB Local for the state, and prints the alerts it would publish. No AWS account is needed.
 
-Inputs (auto-detected per JSON value; .json = one value, .jsonl / .ndjson = one value per line; directories
-are read recursively in name order; - reads standard input):
+Inputs (auto-detected per JSON value; .json = one value, .jsonl / .ndjson = one value per line, gzipped or
+not; directories are read recursively in name order; - reads standard input):
   CloudWatch Logs subscription Lambda events {"awslogs":{"data":...}}, decoded subscription payloads
-  {"messageType","logEvents"}, bare Macie job log events, \`aws logs filter-log-events\` output {"events":[...]},
-  EventBridge events ("Macie Finding", "AWS API Call via CloudTrail"), or arrays of any of these.
+  {"messageType","logEvents"}, bare Macie job log events (batched per job as a subscription would),
+  \`aws logs filter-log-events\` output {"events":[...]}, EventBridge events ("Macie Finding", "AWS API Call
+  via CloudTrail"), CloudTrail log files {"Records":[...]} (Macie's records are replayed, other services'
+  counted and left out), \`aws cloudtrail lookup-events\` output, or arrays of any of these.
 
 Options:
   --format text|json     text (default): each alert as a person reads it, then a summary.
@@ -61,8 +63,8 @@ Options:
   -h, --help             this help.
   --version              the package version.
 
-Exit status: 0 when every input was understood, 2 when some input (or an option) was not, 1 when the replay
-itself failed (for example no Java runtime for the embedded DynamoDB).
+Exit status: 0 when every input was understood, 2 when some input (or an option) was not, or nothing could
+be read, 1 when the replay itself failed (for example no Java runtime for the embedded DynamoDB).
 `;
 
 export const REDRIVE_USAGE = `Usage: macie-alerts redrive --stack NAME [--region REGION] [--queue NAME] [--dry-run]
@@ -88,17 +90,41 @@ Options:
 
 Exit status: 0 when every message was redriven (or there was none), 1 when a message failed again (it stays
 in its queue, and the reason is printed) or AWS refused a call, 2 when an option, the stack or the queue name
-was not understood.
+was not understood, or no Region was given or configured.
 `;
 
-export const USAGE = `${REPLAY_USAGE}\n${REDRIVE_USAGE}\n${SILENCE_USAGE}\n${SELFTEST_USAGE}`;
+/** What bare `macie-alerts` prints, and what --help starts with. */
+export const COMMAND_LIST = `Usage: macie-alerts <command> [options]
+
+Commands:
+  replay    run recorded or sample Macie events through the alert pipeline on this machine (no AWS account)
+  redrive   put the messages of a deployed stack's failure queues back through the pipeline
+  silence   add, list and expire silences in a deployed stack
+  selftest  have each function of a deployed stack prove it can read, write and publish (one TEST alert)
+
+\`macie-alerts <command> --help\` shows a command's options, \`macie-alerts --help\` every command's, and
+\`macie-alerts --version\` the package version.
+`;
+
+export const USAGE = `${COMMAND_LIST}\n${REPLAY_USAGE}\n${REDRIVE_USAGE}\n${SILENCE_USAGE}\n${SELFTEST_USAGE}`;
 
 const COMMANDS = 'expected `replay`, `redrive`, `silence` or `selftest`';
 const COMMAND_USAGE: Readonly<Record<string, string>> = { replay: REPLAY_USAGE, redrive: REDRIVE_USAGE, silence: SILENCE_USAGE, selftest: SELFTEST_USAGE };
+const COMMAND_NAMES: readonly string[] = Object.keys(COMMAND_USAGE);
+
+/** No command given: nothing to say but what there is. */
+class MissingCommand extends UsageError {}
+
+/** What follows a usage mistake on stderr: the command's --help, or the command list when the command is not known. */
+export function usageHint(error: UsageError, argv: readonly string[]): string {
+  if (error instanceof MissingCommand) return COMMAND_LIST;
+  const command = argv[0];
+  return `macie-alerts: ${error.message}\n${COMMAND_NAMES.includes(command) ? `Run \`macie-alerts ${command} --help\` for usage.\n` : COMMAND_LIST}`;
+}
 
 export function parseArgs(argv: readonly string[]): Command {
   const args = [...argv];
-  if (args.length === 0) throw new UsageError(`missing command: ${COMMANDS}`);
+  if (args.length === 0) throw new MissingCommand(`missing command: ${COMMANDS}`);
   const [command, ...rest] = args;
   const help = args.some((a) => a === '-h' || a === '--help') || command === 'help';
   if (help) return { kind: 'help', text: COMMAND_USAGE[command] ?? USAGE };

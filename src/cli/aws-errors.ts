@@ -9,7 +9,7 @@ export function awsErrorText(error: unknown, doing: string): string {
   if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
     return `no AWS credentials found (the standard chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or ~/.aws, SSO, an instance or container role): configure some, e.g. \`aws configure\` or \`aws sso login\`, then try again`;
   }
-  if (/Region is missing/i.test(message)) return 'no AWS Region: pass --region, or set AWS_REGION (or a region in your AWS profile)';
+  if (/Region is missing/i.test(message)) return 'no AWS Region: pass --region REGION, or set AWS_REGION (or a region in your AWS profile)';
   if (/ExpiredToken|RequestExpired|TokenRefreshRequired/i.test(name) || (/expired/i.test(message) && /token|credential/i.test(message))) {
     return `your AWS credentials have expired (${message}): refresh them (e.g. \`aws sso login\`) and try again`;
   }

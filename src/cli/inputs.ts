@@ -3,11 +3,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { MACIE_JOB_LOG_GROUP } from '../../lambda/core/links';
+import { cloudTrailEvent, isCloudTrailRecord, isLookupEvent, isMacieRecord } from './cloudtrail';
+import { inputText } from './input-text';
 
 /**
- * Reading replay inputs: files and directories, JSON and JSON Lines, and the detection of what each JSON
- * value is. Everything here is pure over the file contents, so the same inputs always give the same units
- * in the same order (what makes `--format json` output byte-identical from run to run).
+ * Reading replay inputs: files and directories, JSON and JSON Lines (gzipped or not), and the detection of
+ * what each JSON value is. Everything here is pure over the file contents, so the same inputs always give the
+ * same units in the same order (what makes `--format json` output byte-identical from run to run).
  */
 
 /** Where a value came from, as a user would look for it: file, line (JSON Lines), element of an array. */
@@ -16,12 +18,22 @@ export interface Origin {
   readonly line?: number;
   /** Path of array indexes inside the value, e.g. [3] or [3][0]. */
   readonly elements?: readonly number[];
+  /** The key of the array the first index is in, when the value is an object around it (CloudTrail's Records). */
+  readonly arrayKey?: string;
+  /** Job log events read from several values and replayed as one batch: how many, and where the last one was. */
+  readonly batch?: { readonly events: number; readonly last: Omit<Origin, 'file' | 'batch'> };
 }
 
 export function describeOrigin(origin: Origin): string {
-  const line = origin.line === undefined ? '' : `:${origin.line}`;
-  const elements = origin.elements?.length ? ` element ${origin.elements.map((e) => `[${e}]`).join('')}` : '';
-  return `${origin.file}${line}${elements}`;
+  const at = (o: Omit<Origin, 'file' | 'batch'>, lineWord: string) => {
+    const line = o.line === undefined ? '' : `${lineWord}${o.line}`;
+    const elements = o.elements?.length ? `${line ? ' ' : ''}${o.arrayKey ?? 'element '}${o.elements.map((e) => `[${e}]`).join('')}` : '';
+    return `${line}${elements}`;
+  };
+  const first = at(origin, ':');
+  const place = `${origin.file}${first.startsWith(':') || first === '' ? '' : ' '}${first}`;
+  if (!origin.batch || origin.batch.events < 2) return place;
+  return `${place} to ${at(origin.batch.last, 'line ')} (a batch of ${origin.batch.events} job log events)`;
 }
 
 export interface LogEvent {
@@ -69,16 +81,24 @@ export interface ReadResult {
   readonly problems: InputProblem[];
   /** Files whose contents were read (directories expanded). */
   readonly files: string[];
-  /** JSON values read (top-level values of .json files, lines of .jsonl files). */
+  /**
+   * JSON values read: lines of .jsonl files, values of .json files, each element of an array and each record
+   * of a CloudTrail log file counted on its own (what is detected one by one, so what a problem is about).
+   */
   readonly values: number;
+  /** Of those values, how many were not understood (the other problems are about a path: missing, binary, empty). */
+  readonly valuesNotUnderstood: number;
+  /** CloudTrail records of services other than Macie: read and left out, as the stack's EventBridge rule leaves them. */
+  readonly otherServiceRecords: number;
 }
 
 /** What the replay puts in subscriptionFilters of the payloads it builds, so they are recognisable. */
 export const REPLAY_FILTER_NAME = 'macie-alerts-replay';
 /**
- * filter-log-events output is cut into the batches a subscription would have delivered: per stream, at most
- * this many log events, and never across a pause longer than BATCH_GAP_MS (a subscription delivers within
- * seconds, so a pause and its resume days later are never one batch).
+ * Job log events without their subscription payload (filter-log-events output, bare events) are cut into the
+ * batches a subscription would have delivered: per stream, at most this many log events, and never across a
+ * pause longer than BATCH_GAP_MS (a subscription delivers within seconds, so a pause and its resume days
+ * later are never one batch).
  */
 export const MAX_EVENTS_PER_PAYLOAD = 100;
 export const BATCH_GAP_MS = 60_000;
@@ -87,6 +107,8 @@ export const BATCH_GAP_MS = 60_000;
 const CONFIG_SUFFIX = '.config.json';
 const LINE_EXTENSIONS = ['.jsonl', '.ndjson'];
 const INPUT_EXTENSIONS = ['.json', ...LINE_EXTENSIONS];
+/** CloudTrail delivers its log files gzipped (`.json.gz`): any input may be. */
+const GZIP_SUFFIX = '.gz';
 
 /** Events a unit carries: each job log event counts one, an EventBridge event one. */
 export function eventCount(unit: ReplayUnit): number {
@@ -95,25 +117,54 @@ export function eventCount(unit: ReplayUnit): number {
 
 export interface ReadOptions {
   /** Reads standard input when a path is `-`. */
-  readonly stdin?: () => string;
+  readonly stdin?: () => string | Buffer;
   /** A file not to read when a directory holds it (the --config file). */
   readonly skip?: string;
 }
 
 /** Reads every path (files, directories recursively in name order, `-` for standard input). */
 export function readInputs(paths: readonly string[], options: ReadOptions = {}): ReadResult {
-  const acc: Accumulator = { units: [], problems: [], files: [], values: 0 };
+  const acc: Accumulator = { units: [], problems: [], files: [], values: 0, valuesNotUnderstood: 0, otherServiceRecords: 0, jobLogEvents: [] };
   for (const path of paths) readPath(path, true, options, acc);
-  return acc;
+  const { jobLogEvents: _, ...result } = acc;
+  return result;
 }
 
-type Accumulator = { units: ReplayUnit[]; problems: InputProblem[]; files: string[]; values: number };
+/**
+ * Why a replay has nothing to work on, or undefined when something was understood (if only CloudTrail
+ * records of other services: that input was read, it holds no Macie event).
+ */
+export function nothingReadReason(read: ReadResult): string | undefined {
+  if (read.units.length > 0 || read.values > read.valuesNotUnderstood) return undefined;
+  if (read.values > 0) return `none of the ${read.values === 1 ? 'JSON value' : `${read.values.toLocaleString('en-US')} JSON values`} read was understood (see the messages above)`;
+  if (read.problems.length > 0) return 'no JSON value could be read (see the messages above)';
+  return `${read.files.length === 1 ? 'the input holds' : 'the inputs hold'} no JSON value (an empty list?)`;
+}
+
+type Accumulator = {
+  units: ReplayUnit[];
+  problems: InputProblem[];
+  files: string[];
+  values: number;
+  valuesNotUnderstood: number;
+  otherServiceRecords: number;
+  /** Bare job log events read since the last other unit of this file: batched when that run of them ends. */
+  jobLogEvents: StreamEntry<Origin>[];
+};
+
+/** The name without `.gz`, lower case: what says whether a file is JSON Lines. */
+function baseName(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.endsWith(GZIP_SUFFIX) ? lower.slice(0, -GZIP_SUFFIX.length) : lower;
+}
 
 function readPath(path: string, explicit: boolean, options: ReadOptions, acc: Accumulator): void {
   if (path === '-' && explicit) {
-    const text = options.stdin ? options.stdin() : readFileSync(0, 'utf8');
+    const input = options.stdin ? options.stdin() : readFileSync(0);
     acc.files.push('-');
-    readText('-', text, looksLikeJsonLines(text), acc);
+    const text = typeof input === 'string' ? { text: input } : inputText(input);
+    if ('reason' in text) acc.problems.push({ origin: { file: '-' }, reason: text.reason });
+    else readText('-', text.text, looksLikeJsonLines(text.text), acc);
     return;
   }
   let stats;
@@ -132,6 +183,7 @@ function readPath(path: string, explicit: boolean, options: ReadOptions, acc: Ac
       acc.problems.push({ origin: { file: path }, reason: `cannot list directory (${(error as NodeJS.ErrnoException).code ?? String(error)})` });
       return;
     }
+    const [filesBefore, problemsBefore] = [acc.files.length, acc.problems.length];
     // Code-point order, not locale order: the same on every machine.
     for (const name of entries.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (name.startsWith('.')) continue;
@@ -143,21 +195,30 @@ function readPath(path: string, explicit: boolean, options: ReadOptions, acc: Ac
       } catch {
         // A dangling link: reported below only if it looks like an input.
       }
-      const input = INPUT_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext)) && !name.toLowerCase().endsWith(CONFIG_SUFFIX);
+      const base = baseName(name);
+      const input = INPUT_EXTENSIONS.some((ext) => base.endsWith(ext)) && !base.endsWith(CONFIG_SUFFIX);
       if (childIsDir || input) readPath(child, false, options, acc);
+    }
+    // A directory named on the command line that holds nothing to replay is a mistake worth saying.
+    if (explicit && acc.files.length === filesBefore && acc.problems.length === problemsBefore) {
+      acc.problems.push({ origin: { file: path }, reason: `no input in this directory: replay reads ${INPUT_EXTENSIONS.join(', ')} files (gzipped or not, e.g. CloudTrail's .json.gz)` });
     }
     return;
   }
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (error) {
     acc.problems.push({ origin: { file: path }, reason: `cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})` });
     return;
   }
   acc.files.push(path);
-  const lower = path.toLowerCase();
-  readText(path, text, LINE_EXTENSIONS.some((ext) => lower.endsWith(ext)), acc);
+  const text = inputText(bytes);
+  if ('reason' in text) {
+    acc.problems.push({ origin: { file: path }, reason: text.reason });
+    return;
+  }
+  readText(path, text.text, LINE_EXTENSIONS.some((ext) => baseName(path).endsWith(ext)), acc);
 }
 
 /** Standard input has no extension: one JSON value per line when the first line is a complete value. */
@@ -174,28 +235,27 @@ function looksLikeJsonLines(text: string): boolean {
 
 function readText(file: string, rawText: string, jsonLines: boolean, acc: Accumulator): void {
   const text = rawText.replace(/^\uFEFF/, '');
+  if (text.trim() === '') {
+    acc.problems.push({ origin: { file }, reason: jsonLines ? 'empty file: expected JSON values, one per line' : 'empty file: expected a JSON value' });
+    return;
+  }
   if (jsonLines) {
     const lines = text.split(/\r?\n/);
     lines.forEach((line, i) => {
       if (line.trim() === '') return;
       const origin = { file, line: i + 1 };
-      acc.values++;
       let value: unknown;
       try {
         value = JSON.parse(line);
       } catch (error) {
-        acc.problems.push({ origin, reason: `not JSON: ${(error as Error).message}` });
+        notUnderstood(acc, origin, `not JSON: ${(error as Error).message}`);
         return;
       }
       detect(value, origin, acc);
     });
+    flushJobLogEvents(acc);
     return;
   }
-  if (text.trim() === '') {
-    acc.problems.push({ origin: { file }, reason: 'empty file: expected a JSON value' });
-    return;
-  }
-  acc.values++;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -206,30 +266,69 @@ function readText(file: string, rawText: string, jsonLines: boolean, acc: Accumu
     const offset = position ? Number(position[1]) : /end of JSON input/.test(message) ? text.trimEnd().length : undefined;
     const line = offset === undefined ? undefined : text.slice(0, offset).split('\n').length;
     const hint = line !== undefined && line > 1 && looksLikeJsonLines(text) ? ' (one value per line? name the file .jsonl)' : '';
-    acc.problems.push({ origin: { file, line }, reason: `not JSON: ${message}${hint}` });
+    notUnderstood(acc, { file, line }, `not JSON: ${message}${hint}`);
     return;
   }
   detect(value, { file }, acc);
+  flushJobLogEvents(acc);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Classifies one JSON value (recursing into arrays) and adds the units it stands for. */
-export function detect(value: unknown, origin: Origin, acc: Pick<Accumulator, 'units' | 'problems'>): void {
-  if (Array.isArray(value)) {
-    value.forEach((element, i) => detect(element, { ...origin, elements: [...(origin.elements ?? []), i] }, acc));
+function notUnderstood(acc: Pick<Accumulator, 'problems' | 'values' | 'valuesNotUnderstood'>, origin: Origin, reason: string): void {
+  acc.values++;
+  acc.valuesNotUnderstood++;
+  acc.problems.push({ origin, reason });
+}
+
+/**
+ * Classifies one JSON value and adds the units it stands for. Arrays, a CloudTrail log file's Records and
+ * `lookup-events` output's Events are lists: each of their elements is a value of its own.
+ */
+export function detect(value: unknown, origin: Origin, acc: Omit<Accumulator, 'files'>): void {
+  const list: { items: unknown[]; key?: string } | undefined = Array.isArray(value) ? { items: value } : isObject(value) ? listIn(value) : undefined;
+  if (list) {
+    // The key is named for a list at the top of a value (a CloudTrail log file); deeper, indexes say enough.
+    const key = list.key !== undefined && !origin.elements?.length ? { arrayKey: list.key } : {};
+    list.items.forEach((element, i) => detect(element, { ...origin, elements: [...(origin.elements ?? []), i], ...key }, acc));
     return;
   }
   const outcome = classify(value);
-  if ('reason' in outcome) acc.problems.push({ origin, reason: outcome.reason });
-  else for (const unit of outcome.units) acc.units.push({ ...unit, origin } as ReplayUnit);
+  if ('reason' in outcome) {
+    notUnderstood(acc, origin, outcome.reason);
+    return;
+  }
+  acc.values++;
+  if ('otherService' in outcome) {
+    acc.otherServiceRecords++;
+  } else if ('jobLogEvent' in outcome) {
+    acc.jobLogEvents.push({ ...jobLogEntry(outcome.jobLogEvent), item: origin });
+  } else {
+    flushJobLogEvents(acc);
+    for (const unit of outcome.units) acc.units.push({ ...unit, origin } as ReplayUnit);
+  }
+}
+
+/** The lists of records AWS tools write around their records: a CloudTrail log file, `cloudtrail lookup-events`. */
+function listIn(value: Record<string, unknown>): { items: unknown[]; key: string } | undefined {
+  if (Array.isArray(value.Records)) return { items: value.Records, key: 'Records' };
+  if (Array.isArray(value.Events)) return { items: value.Events, key: 'Events' };
+  return undefined;
 }
 
 type UnitWithoutOrigin = ReplayUnit extends infer U ? (U extends ReplayUnit ? Omit<U, 'origin'> : never) : never;
 
-function classify(value: unknown): { units: UnitWithoutOrigin[] } | { reason: string } {
+type Classified =
+  | { units: UnitWithoutOrigin[] }
+  | { reason: string }
+  /** A bare job log event: batched with the ones around it. */
+  | { jobLogEvent: Record<string, unknown> }
+  /** A CloudTrail record of another service. */
+  | { otherService: string };
+
+function classify(value: unknown): Classified {
   if (!isObject(value)) return { reason: `unknown shape: expected a JSON object or array, got ${value === null ? 'null' : typeof value}` };
 
   if (isObject(value.awslogs)) {
@@ -261,17 +360,34 @@ function classify(value: unknown): { units: UnitWithoutOrigin[] } | { reason: st
     return { reason: `EventBridge event of detail-type "${detailType}": expected "Macie Finding" or "AWS API Call via CloudTrail"` };
   }
 
+  if (isCloudTrailRecord(value)) {
+    if (!isMacieRecord(value)) return { otherService: String(value.eventSource) };
+    return { units: [{ kind: 'api-call', event: cloudTrailEvent(value) }] };
+  }
+
+  if (isLookupEvent(value)) {
+    let record: unknown;
+    try {
+      record = JSON.parse(value.CloudTrailEvent as string);
+    } catch (error) {
+      return { reason: `lookup-events output: CloudTrailEvent is not JSON (${(error as Error).message})` };
+    }
+    if (!isObject(record) || !isCloudTrailRecord(record)) return { reason: 'lookup-events output: CloudTrailEvent is not a CloudTrail record' };
+    return classify(record);
+  }
+
   if (Array.isArray(value.events)) return fromFilterLogEvents(value.events);
 
   if (typeof value.jobId === 'string' && typeof value.eventType === 'string' && typeof value.occurredAt === 'string') {
-    return { units: [{ kind: 'logs-payload', payload: wrapJobLogEvent(value) }] };
+    return { jobLogEvent: value };
   }
 
   const keys = Object.keys(value).slice(0, 6).join(', ');
   return {
     reason:
       `unknown shape (keys: ${keys || 'none'}): expected a CloudWatch Logs subscription event, a decoded subscription payload, ` +
-      'a Macie job log event, `aws logs filter-log-events` output, or an EventBridge "Macie Finding" / "AWS API Call via CloudTrail" event',
+      'a Macie job log event, `aws logs filter-log-events` output, an EventBridge "Macie Finding" / "AWS API Call via CloudTrail" event, ' +
+      'or CloudTrail records (a log file {"Records":[...]}, `aws cloudtrail lookup-events` output, or one record)',
   };
 }
 
@@ -284,21 +400,42 @@ function payloadProblem(payload: unknown): string | undefined {
   return undefined;
 }
 
+/** One job log event on its way into a payload: its stream, the log group's owner, and what it came from. */
+interface StreamEntry<T> {
+  readonly logStream: string;
+  readonly owner: string;
+  readonly logEvent: LogEvent;
+  readonly item: T;
+}
+
 /**
- * A bare job log event (e.g. copied from the console) becomes a one-event payload. Its log event id is
- * derived from the message, so replaying it twice gives the same id, as a redelivery would.
+ * A bare job log event (e.g. copied from the console) as its log event. Its id is derived from the message,
+ * so replaying it twice gives the same id, as a redelivery would.
  */
-export function wrapJobLogEvent(event: Record<string, unknown>): LogsPayload {
+function jobLogEntry(event: Record<string, unknown>): Omit<StreamEntry<never>, 'item'> {
   const message = JSON.stringify(event);
   const parsed = Date.parse(String(event.occurredAt));
   return {
-    messageType: 'DATA_MESSAGE',
-    owner: typeof event.adminAccountId === 'string' ? event.adminAccountId : '000000000000',
-    logGroup: MACIE_JOB_LOG_GROUP,
     logStream: String(event.jobId),
-    subscriptionFilters: [REPLAY_FILTER_NAME],
-    logEvents: [{ id: syntheticLogEventId(message), timestamp: Number.isFinite(parsed) ? parsed : 0, message }],
+    owner: typeof event.adminAccountId === 'string' ? event.adminAccountId : '000000000000',
+    logEvent: { id: syntheticLogEventId(message), timestamp: Number.isFinite(parsed) ? parsed : 0, message },
   };
+}
+
+/**
+ * The bare job log events read since the last other unit, as the payloads a subscription would have
+ * delivered (the rule filter-log-events output is cut by): events of one job never wait behind a finding
+ * read after them, and a run of 7 events is one batch, not 7.
+ */
+function flushJobLogEvents(acc: Pick<Accumulator, 'jobLogEvents' | 'units'>): void {
+  if (acc.jobLogEvents.length === 0) return;
+  for (const { payload, items } of subscriptionPayloads(acc.jobLogEvents)) {
+    const [first, last] = [items[0], items[items.length - 1]];
+    const origin: Origin =
+      items.length > 1 ? { ...first, batch: { events: items.length, last: { line: last.line, elements: last.elements, arrayKey: last.arrayKey } } } : first;
+    acc.units.push({ kind: 'logs-payload', payload, origin });
+  }
+  acc.jobLogEvents = [];
 }
 
 /** CloudWatch Logs event ids are 56 decimal digits; this one is a hash of the message, so it is stable. */
@@ -309,11 +446,10 @@ export function syntheticLogEventId(message: string): string {
 
 /**
  * `aws logs filter-log-events` output: events of several streams, in time order. They become payloads per
- * stream (one stream per job), cut the way a subscription batches them (subscriptionBatches).
+ * stream (one stream per job), cut the way a subscription batches them (subscriptionPayloads).
  */
-function fromFilterLogEvents(events: unknown[]): { units: UnitWithoutOrigin[] } | { reason: string } {
-  const byStream = new Map<string, LogEvent[]>();
-  const owners = new Map<string, string>();
+function fromFilterLogEvents(events: unknown[]): Classified {
+  const entries: StreamEntry<undefined>[] = [];
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     if (!isObject(e) || typeof e.message !== 'string' || typeof e.logStreamName !== 'string') {
@@ -321,36 +457,47 @@ function fromFilterLogEvents(events: unknown[]): { units: UnitWithoutOrigin[] } 
     }
     const timestamp = typeof e.timestamp === 'number' ? e.timestamp : 0;
     const id = typeof e.eventId === 'string' ? e.eventId : syntheticLogEventId(`${e.logStreamName}\n${timestamp}\n${e.message}`);
-    const list = byStream.get(e.logStreamName) ?? [];
-    list.push({ id, timestamp, message: e.message });
-    byStream.set(e.logStreamName, list);
-    if (!owners.has(e.logStreamName)) owners.set(e.logStreamName, ownerOf(e.message));
+    entries.push({ logStream: e.logStreamName, owner: ownerOf(e.message), logEvent: { id, timestamp, message: e.message }, item: undefined });
   }
-  const units: UnitWithoutOrigin[] = [];
-  for (const [logStream, logEvents] of byStream) {
-    for (const batch of subscriptionBatches(logEvents)) {
-      units.push({
-        kind: 'logs-payload',
+  return { units: subscriptionPayloads(entries).map(({ payload }) => ({ kind: 'logs-payload', payload })) };
+}
+
+/**
+ * Log events as a subscription delivers them: per stream (in the order streams first appear), in batches cut
+ * by subscriptionBatches. The owner of a stream's payloads is that of its first event.
+ */
+function subscriptionPayloads<T>(entries: readonly StreamEntry<T>[]): { payload: LogsPayload; items: T[] }[] {
+  const byStream = new Map<string, StreamEntry<T>[]>();
+  for (const entry of entries) {
+    const list = byStream.get(entry.logStream) ?? [];
+    list.push(entry);
+    byStream.set(entry.logStream, list);
+  }
+  const payloads: { payload: LogsPayload; items: T[] }[] = [];
+  for (const [logStream, list] of byStream) {
+    for (const batch of subscriptionBatches(list)) {
+      payloads.push({
         payload: {
           messageType: 'DATA_MESSAGE',
-          owner: owners.get(logStream) ?? '000000000000',
+          owner: list[0].owner,
           logGroup: MACIE_JOB_LOG_GROUP,
           logStream,
           subscriptionFilters: [REPLAY_FILTER_NAME],
-          logEvents: batch,
+          logEvents: batch.map((e) => e.logEvent),
         },
+        items: batch.map((e) => e.item),
       });
     }
   }
-  return { units };
+  return payloads;
 }
 
-function subscriptionBatches(logEvents: readonly LogEvent[]): LogEvent[][] {
-  const batches: LogEvent[][] = [];
-  let current: LogEvent[] = [];
-  for (const e of logEvents) {
+function subscriptionBatches<E extends { readonly logEvent: LogEvent }>(entries: readonly E[]): E[][] {
+  const batches: E[][] = [];
+  let current: E[] = [];
+  for (const e of entries) {
     const previous = current[current.length - 1];
-    if (current.length >= MAX_EVENTS_PER_PAYLOAD || (previous && Math.abs(e.timestamp - previous.timestamp) > BATCH_GAP_MS)) {
+    if (current.length >= MAX_EVENTS_PER_PAYLOAD || (previous && Math.abs(e.logEvent.timestamp - previous.logEvent.timestamp) > BATCH_GAP_MS)) {
       batches.push(current);
       current = [];
     }

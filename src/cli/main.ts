@@ -9,14 +9,15 @@ import { StateStore } from '../../lambda/state/store';
 import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { createStateTable, JavaMissingError, localDynamoClient, startDynamoDbLocal, type LocalDynamoDb } from '../local/dynamodb-local';
 import { listSilences } from '../../lambda/silences/silence-store';
-import { parseArgs, UsageError, type RedriveOptions, type ReplayOptions } from './args';
+import { parseArgs, usageHint, UsageError, type RedriveOptions, type ReplayOptions } from './args';
 import { EXIT } from './options';
 import { ConfigError, loadConfig, type ReplayConfig } from './config';
-import { readInputs } from './inputs';
+import { nothingReadReason, readInputs } from './inputs';
 import { jsonLine, summaryText, textBlock, type PublishedAlert } from './output';
 import { replayPipelines } from './pipelines';
 import { defaultAwsClients, redrive, type AwsClients } from './redrive';
-import { problemLine, replayUnits, type ReplayProgress } from './replay';
+import { replayProgress } from './progress';
+import { problemLine, replayUnits } from './replay';
 import { defaultSelfTestClients, selfTest, type SelfTestClients } from './selftest';
 import { silenceCommand } from './silence';
 
@@ -49,8 +50,7 @@ export async function main(
     command = parseArgs(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    const about = argv[0] === 'redrive' || argv[0] === 'silence' || argv[0] === 'selftest' ? argv[0] : 'replay';
-    io.stderr.write(`macie-alerts: ${error.message}\nRun \`macie-alerts ${about} --help\` for usage.\n`);
+    io.stderr.write(usageHint(error, argv));
     return EXIT.notUnderstood;
   }
   if (command.kind === 'help') {
@@ -101,6 +101,11 @@ async function replayCommand(options: ReplayOptions, io: CliIo): Promise<number>
   // The config file may sit in a directory being replayed (samples/ does): it is not an input.
   const read = readInputs(options.inputs, { stdin: io.stdin, skip: options.configFile });
   for (const problem of read.problems) io.stderr.write(`macie-alerts: skipped ${problemLine(problem)}\n`);
+  const nothingRead = nothingReadReason(read);
+  if (nothingRead) {
+    io.stderr.write(`macie-alerts: nothing to replay: ${nothingRead}\n`);
+    return EXIT.notUnderstood;
+  }
 
   let state: { store: StateStore; close: () => Promise<void> };
   // Starting Java takes seconds: say so on a terminal (the progress line replaces it).
@@ -130,7 +135,8 @@ async function replayCommand(options: ReplayOptions, io: CliIo): Promise<number>
       now: () => new Date(),
       silences: { list: async () => silences },
     };
-    const tally = await replayUnits(read.units, deps, replayPipelines, config.batching, io.stderr.isTTY ? ttyProgress(io.stderr) : undefined);
+    const progress = replayProgress({ stderr: io.stderr, alerts: () => publisher.records.length });
+    const tally = await replayUnits(read.units, deps, replayPipelines, config.batching, progress);
     for (const problem of [...tally.rejected, ...tally.failures]) io.stderr.write(`macie-alerts: ${problemLine(problem)}\n`);
 
     const published: PublishedAlert[] = publisher.records.map((r) => ({ alert: r.alert, message: r.message }));
@@ -138,7 +144,9 @@ async function replayCommand(options: ReplayOptions, io: CliIo): Promise<number>
     const summary = summaryText({
       files: read.files.length,
       values: read.values,
-      problems: read.problems.length + tally.rejected.length,
+      valuesNotUnderstood: read.valuesNotUnderstood,
+      pathsSkipped: read.problems.length - read.valuesNotUnderstood,
+      otherServiceRecords: read.otherServiceRecords,
       tally,
       published,
       minSeverity: options.minSeverity,
@@ -209,17 +217,6 @@ function endpointClient(endpoint: string, region: string): DynamoDBClient {
   const host = new URL(endpoint).hostname;
   if (host === 'localhost' || host === '127.0.0.1' || host === '[::1]' || host === '::1') return localDynamoClient(endpoint);
   return new DynamoDBClient({ endpoint, region });
-}
-
-/** "replaying: 120/412 events" on one terminal line, redrawn at most every 100 ms, erased at the end. */
-function ttyProgress(stderr: CliIo['stderr']): ReplayProgress {
-  let last = 0;
-  return (processed, total) => {
-    const now = Date.now();
-    if (processed < total && processed > 0 && now - last < 100) return;
-    last = now;
-    stderr.write(processed >= total ? '\r\x1b[K' : `\r\x1b[Kreplaying: ${processed}/${total} events`);
-  };
 }
 
 /** Entry point for bin/macie-alerts-cli.js: runs main, releases DynamoDB Local on every way out. */

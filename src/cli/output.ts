@@ -113,7 +113,12 @@ export function textBlock(published: PublishedAlert, ordinal: number): string {
 export interface SummaryInput {
   readonly files: number;
   readonly values: number;
-  readonly problems: number;
+  /** Values that were read and not understood (each is one of `values`). */
+  readonly valuesNotUnderstood: number;
+  /** Paths that gave no value (missing, unreadable, binary, empty, a directory with no input): skipped. */
+  readonly pathsSkipped: number;
+  /** CloudTrail records of other services, left out as the stack's rule leaves them out. */
+  readonly otherServiceRecords: number;
   readonly tally: ReplayTally;
   readonly published: readonly PublishedAlert[];
   readonly minSeverity: Severity;
@@ -124,11 +129,15 @@ export function summaryText(input: SummaryInput): string {
   const bySeverity = [...SEVERITIES].reverse().map((s) => [s, published.filter((p) => p.alert.severity === s).length] as const);
   const shown = published.filter((p) => atLeast(p.alert.severity, minSeverity)).length;
   const e = tally.events;
+  const notUnderstood = input.valuesNotUnderstood > 0 ? `, ${input.valuesNotUnderstood} of them not understood` : '';
+  const skipped = input.pathsSkipped > 0 ? `; ${plural(input.pathsSkipped, 'path')} skipped` : '';
+  const seeAbove = notUnderstood || skipped ? ' (see the messages above)' : '';
+  const otherServices = input.otherServiceRecords > 0 ? `; ${plural(input.otherServiceRecords, 'CloudTrail record')} of other services left out` : '';
   const lines = [
     RULE,
     'Replay summary',
-    `  inputs read:      ${plural(input.files, 'file')}, ${plural(input.values, 'JSON value')}${input.problems > 0 ? `; ${input.problems} not understood (see the messages above)` : ''}`,
-    `  events:           ${plural(e.jobLogEvents, 'job log event')}, ${plural(e.findings, 'finding')}, ${plural(e.apiCalls, 'API call')}`,
+    `  inputs read:      ${plural(input.files, 'file')}, ${plural(input.values, 'JSON value')}${notUnderstood}${skipped}${seeAbove}`,
+    `  events:           ${plural(e.jobLogEvents, 'job log event')}, ${plural(e.findings, 'finding')}, ${plural(e.apiCalls, 'API call')}${otherServices}`,
     `  alerts published: ${published.length}${published.length > 0 ? ` (${bySeverity.map(([s, n]) => `${s} ${n}`).join(', ')})` : ''}`,
   ];
   if (minSeverity !== 'INFO') lines.push(`  alerts shown:     ${shown} at or above ${minSeverity} (--min-severity); ${published.length - shown} below not shown`);
@@ -144,5 +153,5 @@ export function summaryText(input: SummaryInput): string {
 }
 
 function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { RedriveOptions } from './args';
 import { awsErrorText } from './aws-errors';
+import { RegionMissing, RegionUnknown } from './aws-region';
 import { FAILURE_QUEUES_OUTPUT, parseFailureQueues, type FailureQueue } from './failure-queues';
 import { findOutput, StackLookupFailed, StackNotFound, stackOutputs } from './stack-outputs';
 
@@ -55,9 +56,13 @@ export async function redrive(options: RedriveOptions, clients: AwsClients, out:
     }
     queues = parseFailureQueues(output.OutputValue);
   } catch (error) {
-    if (error instanceof StackNotFound) {
+    if (error instanceof StackNotFound || error instanceof RegionMissing) {
       out.problem(error.message);
       return 'notUnderstood';
+    }
+    if (error instanceof RegionUnknown) {
+      out.problem(error.message);
+      return 'failed';
     }
     if (error instanceof StackLookupFailed) {
       out.problem(error.message);

@@ -8,6 +8,7 @@ import { eventMessages, sqsEvent } from '../local/sqs-queue';
 import { awsErrorText } from './aws-errors';
 import { EXIT, parseOptions, regionOption, stackOption, UsageError } from './options';
 import { FUNCTIONS_OUTPUT, parseStackFunctions } from './stack-functions';
+import { RegionMissing, RegionUnknown } from './aws-region';
 import { findOutput, StackLookupFailed, StackNotFound, stackOutputs } from './stack-outputs';
 
 /**
@@ -85,11 +86,11 @@ export async function selfTest(options: SelfTestOptions, clients: SelfTestClient
     }
     functions = parseStackFunctions(output.OutputValue);
   } catch (error) {
-    if (error instanceof StackNotFound) {
+    if (error instanceof StackNotFound || error instanceof RegionMissing) {
       out.problem(error.message);
       return EXIT.notUnderstood;
     }
-    out.problem(error instanceof StackLookupFailed ? error.message : `stack "${options.stack}": ${(error as Error).message}`);
+    out.problem(error instanceof StackLookupFailed || error instanceof RegionUnknown ? error.message : `stack "${options.stack}": ${(error as Error).message}`);
     return EXIT.failed;
   }
 

@@ -8,6 +8,7 @@ import { SILENCE_CACHE_MS } from '../../lambda/silences/cache';
 import { StateStore } from '../../lambda/state/store';
 import { localDynamoClient } from '../local/dynamodb-local';
 import { awsErrorText } from './aws-errors';
+import { RegionMissing, RegionUnknown, resolvedRegion } from './aws-region';
 import { EXIT, parseOptions, regionOption, stackOption, UsageError } from './options';
 import { findOutput, StackLookupFailed, StackNotFound, stackOutputs } from './stack-outputs';
 
@@ -48,8 +49,8 @@ AWS credentials come from the standard chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCES
 SSO (\`aws sso login\`), or a container or instance role. The permissions: cloudformation:DescribeStacks,
 and dynamodb:Query, BatchGetItem and PutItem on the state table (docs/cli.md, "Permissions").
 
-Exit status: 0 done, 2 when an option, a duration, a time, the stack or the silence id was not right, 1 when
-AWS (or DynamoDB) refused or could not be reached.
+Exit status: 0 done, 2 when an option, a duration, a time, the stack or the silence id was not right, or no
+Region was given or configured, 1 when AWS (or DynamoDB) refused or could not be reached.
 `;
 
 export type SilenceTarget =
@@ -207,11 +208,16 @@ export async function silenceCommand(options: SilenceOptions, io: SilenceIo, env
   const clients: { destroy(): void }[] = [];
   const track = <T extends { destroy(): void }>(client: T) => (clients.push(client), client);
   try {
+    // Every argument is checked before the first AWS call: a bad end is not hidden behind missing credentials.
+    const now = env.now();
+    const endsAt = options.action === 'add' ? silenceEnd(options.end, now) : undefined;
     const table = await tableOf(options.target, env, track);
-    const store = StateStore.fromDefaults(table, track(env.dynamodb(options.target)), env.now);
+    const dynamodb = track(env.dynamodb(options.target));
+    await regionOf(dynamodb);
+    const store = StateStore.fromDefaults(table, dynamodb, env.now);
     const where = options.target.kind === 'stack' ? `stack ${options.target.stack}` : `table ${table}`;
     try {
-      if (options.action === 'add') await add(options, store, env, track, io);
+      if (options.action === 'add') await add(options, { now, endsAt: endsAt as string }, store, env, track, io);
       else if (options.action === 'list') await list(options.all, store, env, io, where);
       else await expire(options.id, store, env, io, where);
     } catch (error) {
@@ -235,17 +241,39 @@ async function tableOf(target: SilenceTarget, env: SilenceEnv, track: <T extends
     if (!output?.OutputValue) throw new CommandFailed(`stack "${target.stack}" has no StateTableName output: is it a macie-alerts stack?`, EXIT.notUnderstood);
     return output.OutputValue;
   } catch (error) {
-    if (error instanceof StackNotFound) throw new CommandFailed(error.message, EXIT.notUnderstood);
-    if (error instanceof StackLookupFailed) throw new CommandFailed(error.message, EXIT.failed);
+    if (error instanceof StackNotFound || error instanceof RegionMissing) throw new CommandFailed(error.message, EXIT.notUnderstood);
+    if (error instanceof StackLookupFailed || error instanceof RegionUnknown) throw new CommandFailed(error.message, EXIT.failed);
     throw error;
   }
 }
 
-async function add(options: Extract<SilenceOptions, { action: 'add' }>, store: StateStore, env: SilenceEnv, track: <T extends { destroy(): void }>(c: T) => T, io: SilenceIo): Promise<void> {
-  const now = env.now();
-  const endsAt = 'forMs' in options.end ? new Date(now.getTime() + options.end.forMs).toISOString() : options.end.until;
+/** The state table's Region (a table named with a remote --endpoint needs one too), before the first call. */
+async function regionOf(dynamodb: DynamoDBClient): Promise<void> {
+  try {
+    await resolvedRegion(dynamodb);
+  } catch (error) {
+    if (error instanceof RegionMissing) throw new CommandFailed(error.message, EXIT.notUnderstood);
+    if (error instanceof RegionUnknown) throw new CommandFailed(error.message, EXIT.failed);
+    throw error;
+  }
+}
+
+/** When a silence added now ends: later than now, and within a year. */
+function silenceEnd(end: SilenceEnd, now: Date): string {
+  const endsAt = 'forMs' in end ? new Date(now.getTime() + end.forMs).toISOString() : end.until;
   if (Date.parse(endsAt) <= now.getTime()) throw new CommandFailed(`--until ${endsAt} is in the past (it is ${now.toISOString()}): a silence must end later than now`, EXIT.notUnderstood);
   if (Date.parse(endsAt) - now.getTime() > MAX_SILENCE_MS) throw new CommandFailed(`--until ${endsAt} is more than 365 days away: a silence must end (make a new one then)`, EXIT.notUnderstood);
+  return endsAt;
+}
+
+async function add(
+  options: Extract<SilenceOptions, { action: 'add' }>,
+  { now, endsAt }: { now: Date; endsAt: string },
+  store: StateStore,
+  env: SilenceEnv,
+  track: <T extends { destroy(): void }>(c: T) => T,
+  io: SilenceIo,
+): Promise<void> {
   const author = options.author ?? (options.target.kind === 'stack' ? await callerName(track(env.sts(options.target.region))) : env.localUser());
   const silence = await addSilence(store, { match: options.match, startsAt: now.toISOString(), endsAt, author, reason: options.reason, createdAt: now.toISOString() });
   io.stdout.write(

@@ -1,10 +1,11 @@
 import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
 import { awsErrorText } from './aws-errors';
+import { resolvedRegion } from './aws-region';
 
 /** The stack does not exist (or is not visible with these credentials, which CloudFormation reports the same way). */
 export class StackNotFound extends Error {
-  constructor(stackName: string, region: string | undefined) {
-    super(`stack "${stackName}" was not found${region ? ` in ${region}` : ''}: check --stack (the name \`cdk deploy\` printed, e.g. MacieAlerts-eu-west-1) and --region`);
+  constructor(stackName: string, region: string) {
+    super(`stack "${stackName}" was not found in ${region}: check --stack (the name \`cdk deploy\` printed, e.g. MacieAlerts-eu-west-1) and --region`);
     this.name = 'StackNotFound';
   }
 }
@@ -17,14 +18,12 @@ export class StackLookupFailed extends Error {
   }
 }
 
-/** The stack's outputs, read with the caller's credentials (CloudFormation DescribeStacks). */
+/**
+ * The stack's outputs, read with the caller's credentials (CloudFormation DescribeStacks). Without a Region
+ * it throws RegionMissing before the call.
+ */
 export async function stackOutputs(client: CloudFormationClient, stackName: string): Promise<readonly Output[]> {
-  let region: string | undefined;
-  try {
-    region = await client.config.region();
-  } catch {
-    // Reported by the call below, which needs it too.
-  }
+  const region = await resolvedRegion(client);
   try {
     const response = await client.send(new DescribeStacksCommand({ StackName: stackName }));
     const stack = response.Stacks?.[0];

@@ -112,13 +112,16 @@ describe('parseSettings (CDK context and the replay config file)', () => {
   });
 
   it.each<[string, Record<string, unknown>, string, unknown]>([
-    ['minFindingSeverity', { minFindingSeverity: 'medium' }, 'minFindingSeverity', 'medium'],
+    ['minFindingSeverity', { minFindingSeverity: 'urgent' }, 'minFindingSeverity', 'urgent'],
     ['repeatIntervalMinutes', { repeatIntervalMinutes: 'hourly' }, 'repeatIntervalMinutes', 'hourly'],
     ['an email', { alertEmails: 'sec@example.com,nobody' }, 'alertEmails', 'nobody'],
     ['a short-form severity', { alertEmails: 'sec@example.com:URGENT' }, 'alertEmails', 'sec@example.com:URGENT'],
     ['a category', { alertEmails: [{ endpoint: 'a@example.com', categories: ['FINDINGS'] }] }, 'alertEmails[0].categories', ['FINDINGS']],
     ['an unknown subscriber field', { alertEmails: [{ endpoint: 'a@example.com', severity: 'HIGH' }] }, 'alertEmails[0]', { endpoint: 'a@example.com', severity: 'HIGH' }],
-    ['a duplicate', { alertEmails: 'a@example.com,a@example.com:HIGH' }, 'alertEmails', 'a@example.com'],
+    ['a duplicate, quoting the second entry whole', { alertEmails: 'a@example.com,a@example.com:HIGH' }, 'alertEmails', 'a@example.com:HIGH'],
+    ['a short-form category, quoting the entry whole', { alertEmails: 'sec@example.com:HIGH:BUCKETS' }, 'alertEmails', 'sec@example.com:HIGH:BUCKETS'],
+    ['an endpoint with a severity, quoting the entry whole', { alertEmails: 'sec@example.com,nobody:HIGH' }, 'alertEmails', 'nobody:HIGH'],
+    ['an entry of a JSON list in the short form, quoted whole', { alertSmsNumbers: ['+12065550100', '555-0100:high'] }, 'alertSmsNumbers', '555-0100:high'],
     ['broken JSON', { alertSmsNumbers: '[{"endpoint":' }, 'alertSmsNumbers', '[{"endpoint":'],
     ['an SMS number', { alertSmsNumbers: '555-0100' }, 'alertSmsNumbers', '555-0100'],
     ['an http URL', { alertHttpsEndpoints: 'http://hooks.example.com' }, 'alertHttpsEndpoints', 'http://hooks.example.com'],
@@ -188,6 +191,32 @@ describe('parseSettings (CDK context and the replay config file)', () => {
   });
 });
 
+describe('words in any case', () => {
+  it('reads severities in any case and spells them as the scale does, wherever a setting takes one', () => {
+    const parsed = parseSettings({
+      minFindingSeverity: 'medium',
+      chatMinSeverity: 'High',
+      severityOverrides: 'BUCKET_DOES_NOT_EXIST=low',
+      alertEmails: 'sec@example.com:high:API_CALL,ops@example.com:Info',
+      alertSmsNumbers: [{ endpoint: '+12065550100', minSeverity: 'medium' }],
+      alertHttpsEndpoints: 'https://hooks.example.com/macie:low',
+    });
+    expect(parsed.pipelineSettings).toMatchObject({ minFindingSeverity: 'MEDIUM', severityOverrides: { BUCKET_DOES_NOT_EXIST: 'LOW' } });
+    expect(parsed.chatMinSeverity).toBe('HIGH');
+    expect(parsed.emailSubscribers).toEqual([
+      { endpoint: 'sec@example.com', minSeverity: 'HIGH', categories: ['API_CALL'] },
+      { endpoint: 'ops@example.com', minSeverity: 'INFO' },
+    ]);
+    expect(parsed.smsSubscribers).toEqual([{ endpoint: '+12065550100', minSeverity: 'MEDIUM' }]);
+    expect(parsed.httpsSubscribers).toEqual([{ endpoint: 'https://hooks.example.com/macie', minSeverity: 'LOW' }]);
+  });
+
+  it('reads removalPolicy, logLevel and knownErrors in any case too', () => {
+    const parsed = parseSettings({ removalPolicy: 'DESTROY', logLevel: 'debug', knownErrors: 'Alert' });
+    expect(parsed).toMatchObject({ removalPolicy: RemovalPolicy.DESTROY, logLevel: 'DEBUG', pipelineSettings: { knownErrors: 'alert' } });
+  });
+});
+
 describe('parseSubscribers short form', () => {
   it('leaves URL ports and paths alone and reads only UPPER_CASE suffixes', () => {
     expect(parseSubscribers('x', 'https', 'https://h.example.com:8443/a:b/c')).toEqual([{ endpoint: 'https://h.example.com:8443/a:b/c' }]);
@@ -215,9 +244,25 @@ describe('unknown settings and suspicious values', () => {
   });
 
   test('a severity override for an event type Macie does not publish is kept, with a warning', () => {
-    const settings = parseSettings({ severityOverrides: 'BUCKET_ACCES_DENIED=HIGH,BUCKET_DOES_NOT_EXIST=HIGH' });
+    const settings = parseSettings({ severityOverrides: 'BUCKET_ACCES_DENIED=HIGH,BUCKET_DOES_NOT_EXIST=HIGH', alertEmails: 'a@example.com' });
     expect(settings.pipelineSettings.severityOverrides).toEqual({ BUCKET_ACCES_DENIED: 'HIGH', BUCKET_DOES_NOT_EXIST: 'HIGH' });
     expect(settingsWarnings(settings)).toEqual([expect.stringMatching(/^severityOverrides: BUCKET_ACCES_DENIED is not a Macie job event type/)]);
+  });
+
+  test('a stack with no subscriber at all deploys, with a warning: its alerts would reach nobody', () => {
+    expect(settingsWarnings(parseSettings({}))).toEqual([expect.stringMatching(/^no subscribers: alerts are published to the alert topic and nobody receives them; set alertEmails, /)]);
+    for (const one of [{ alertEmails: 'a@example.com' }, { alertSmsNumbers: '+12065550100' }, { alertHttpsEndpoints: 'https://h.example.com/x' }, { slackWorkspaceId: 'T01ABCDEF', slackChannelId: 'C01ABCDEF' }]) {
+      expect(settingsWarnings(parseSettings(one))).toEqual([]);
+    }
+  });
+
+  test('chatMinSeverity without a chat channel deploys, with a warning that it does nothing', () => {
+    const given = { alertEmails: 'a@example.com', chatMinSeverity: 'high' };
+    expect(settingsWarnings(parseSettings(given), given)).toEqual([
+      'chatMinSeverity=HIGH does nothing without a chat channel: set slackWorkspaceId and slackChannelId, or the three teams* settings',
+    ]);
+    const withChat = { ...given, teamsTenantId: TENANT, teamsTeamId: TEAM, teamsChannelId: '19:abc@thread.tacv2' };
+    expect(settingsWarnings(parseSettings(withChat), withChat)).toEqual([]);
   });
 
   test('regions as a JSON list, as the README allows for lists', () => {

@@ -56,6 +56,11 @@ describe('filter policies generated from settings', () => {
     expect(subs).toHaveLength(6);
   });
 
+  it('spells a severity given in another case (plain JavaScript props) as the policy needs it, not as no minimum', () => {
+    const subs = subscriptions({ emailSubscribers: [{ endpoint: 'ops@example.com', minSeverity: 'high' as never }] });
+    expect(subs.filter(onAlertTopic).map((s) => s.FilterPolicy)).toEqual([{ severityScore: [{ numeric: ['>=', 3] }] }]);
+  });
+
   it('stays within SNS limits (5 keys, 150 combinations) for the widest subscriber', () => {
     const policy = alertFilterPolicy({ endpoint: '+12065550100', minSeverity: 'LOW', categories: ['JOB_STATUS', 'JOB_RUN_SUMMARY', 'ACCOUNT_ERROR', 'BUCKET_ERROR', 'UNKNOWN_EVENT', 'POLICY_FINDING', 'SENSITIVE_DATA_FINDING', 'API_CALL', 'STUCK_RUN'] }, 'sms')!;
     const keys = (p: FilterPolicyJson): Set<string> => new Set(Object.entries(p).flatMap(([k, v]) => (k === '$or' ? (v as FilterPolicyJson[]).flatMap((b) => [...keys(b)]) : [k])));

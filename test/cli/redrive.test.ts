@@ -405,6 +405,17 @@ describe('macie-alerts redrive: what it refuses, plainly', () => {
     expect(run.stderr).toContain('Run `macie-alerts redrive --help` for usage.');
   });
 
+  test('no Region anywhere (the real default chain, in a child process): exit 2 and what to set, before any call', async () => {
+    const env = { PATH: process.env.PATH, HOME: mkdtempSync(join(tmpdir(), 'no-aws-')), AWS_EC2_METADATA_DISABLED: 'true' };
+    const bin = join(__dirname, '..', '..', 'bin', 'macie-alerts-cli.js');
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [bin, 'redrive', '--stack', STACK], { env }, (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
+      });
+    });
+    expect(run).toEqual({ code: 2, stdout: '', stderr: 'macie-alerts: no AWS Region: pass --region REGION, or set AWS_REGION (or a region in your AWS profile)\n' });
+  });
+
   test('no AWS credentials anywhere (the real default chain, in a child process): exit 1 and what to do', async () => {
     const env = { PATH: process.env.PATH, HOME: mkdtempSync(join(tmpdir(), 'no-aws-')), AWS_EC2_METADATA_DISABLED: 'true' };
     const bin = join(__dirname, '..', '..', 'bin', 'macie-alerts-cli.js');

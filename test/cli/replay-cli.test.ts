@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { SEVERITIES } from '../../lambda/core/severity';
 import { JavaMissingError, createStateTable } from '../../src/local/dynamodb-local';
 import { testDynamoClient } from '../support/dynamodb';
@@ -207,7 +207,9 @@ describe('macie-alerts replay (child process)', () => {
     ]);
     // Everything else was still processed: line 2 is a valid API call event.
     expect(run.lines.map((l) => l.eventType)).toEqual(['DisableMacie']);
-    expect(run.stderr).toContain('not understood (see the messages above)');
+    // Each count is of one thing: a value not understood is one of the values read; the pipeline's rejections apart.
+    expect(run.stderr).toContain('inputs read:      3 files, 5 JSON values, 3 of them not understood; 1 path skipped (see the messages above)\n');
+    expect(run.stderr).toContain('rejected:         1 event the pipeline could not read (see the messages above)\n');
   });
 
   test('--config settings and --min-severity change what is published and shown', async () => {
@@ -261,11 +263,61 @@ describe('macie-alerts replay (child process)', () => {
     expect(run.stdout).toBe(`${(JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version}\n`);
   });
 
-  test('when no input is understood nothing is started (even without Java): the reasons and exit 2', async () => {
+  test('when no input is understood nothing is started (even without Java): the reasons, one line that says so, and exit 2', async () => {
     const run = await cli(['replay', join(SAMPLES, 'no-such-file.json')], { ...process.env, PATH: '/nonexistent' });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(`macie-alerts: skipped ${join(SAMPLES, 'no-such-file.json')}: no such file or directory\n`);
-    expect(run.stdout).toContain('inputs read:      0 files, 0 JSON values; 1 not understood');
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      `macie-alerts: skipped ${join(SAMPLES, 'no-such-file.json')}: no such file or directory\n` +
+        'macie-alerts: nothing to replay: no JSON value could be read (see the messages above)\n',
+    );
+  });
+
+  test.each<[string, Record<string, string | Buffer>, string]>([
+    ['a directory with no input', { 'notes.txt': 'not an input' }, 'no input in this directory'],
+    ['an empty .jsonl (as an empty .json)', { 'events.jsonl': '\n' }, 'events.jsonl: empty file: expected JSON values, one per line'],
+    ['a binary file, named by its size and never printed', { 'events.json': Buffer.from([0x1b, 0x5b, 0x32, 0x4a, 0x00, 0xff, 0x41]) }, 'events.json: not JSON: binary content, 7 bytes'],
+    ['values of which none is understood', { 'a.json': JSON.stringify([{ hello: 'world' }, 42]) }, 'none of the 2 JSON values read was understood'],
+  ])('nothing to replay, %s: exit 2 and why', async (_name, files, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'replay-cli-'));
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+    const run = await cli(['replay', dir]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).toMatch(/^macie-alerts: nothing to replay: .+\n$/m);
+    expect(run.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+  });
+
+  test("a trail's gzipped log file gives what the EventBridge event gives; other services' records are counted and left out", async () => {
+    const event = JSON.parse(readFileSync(sample('07-denied-disable-macie.json'), 'utf8'));
+    const other = { ...event.detail, eventSource: 's3.amazonaws.com', eventName: 'GetBucketAcl', eventID: 'b0000000-0000-4000-8000-000000example' };
+    const dir = mkdtempSync(join(tmpdir(), 'replay-cli-'));
+    writeFileSync(join(dir, '123456789012_CloudTrail_us-east-1_20241007T0835Z_a1b2.json.gz'), gzipSync(JSON.stringify({ Records: [other, event.detail, other] })));
+    const [trail, eventBridge] = await Promise.all([replayJson(dir), replayJson(sample('07-denied-disable-macie.json'))]);
+    expect(trail.code).toBe(0);
+    expect(trail.lines.map((l) => l.eventType)).toEqual(['DisableMacie']);
+    expect(trail.stdout).toBe(eventBridge.stdout);
+    expect(trail.stderr).toContain('inputs read:      1 file, 3 JSON values\n');
+    expect(trail.stderr).toContain('events:           0 job log events, 0 findings, 1 API call; 2 CloudTrail records of other services left out\n');
+  });
+
+  test('bare job log events of one run, in a .jsonl file, are one batch as the subscription delivered them: one run summary, not an alert per event', async () => {
+    const base = { adminAccountId: '123456789012', jobId: '3ce05dbb7ec5505def334104bexample', jobName: 'Quarterly_Scan', runDate: '2024-08-20T08:00:10.000455Z', description: 'd' };
+    const bucket = (value: string) => ({ affectedAccount: '111122223333', affectedResource: { type: 'S3_BUCKET_NAME', value } });
+    const run = [
+      ['ONE_TIME_JOB_STARTED', {}],
+      ['BUCKET_MATCHED_THE_CRITERIA', bucket('amzn-s3-demo-a')],
+      ['BUCKET_MATCHED_THE_CRITERIA', bucket('amzn-s3-demo-b')],
+      ['BUCKET_ACCESS_DENIED', bucket('amzn-s3-demo-a')],
+      ['BUCKET_ACCESS_DENIED', bucket('amzn-s3-demo-b')],
+      ['BUCKET_DOES_NOT_EXIST', bucket('amzn-s3-demo-c')],
+      ['JOB_COMPLETED', {}],
+    ].map(([eventType, extra], i) => ({ ...base, eventType, occurredAt: `2024-08-20T08:00:${10 + 3 * i}.000000Z`, ...(extra as object) }));
+    const dir = tempDir({ 'run.jsonl': run.map((e) => JSON.stringify(e)).join('\n') });
+    const replayed = await replayJson(join(dir, 'run.jsonl'));
+    expect(replayed.code).toBe(0);
+    expect(replayed.lines.map((l) => l.subject)).toEqual(['[HIGH] Macie job Quarterly_Scan: run completed with 3 errors']);
   });
 
   test('without Java the embedded DynamoDB gives one clear line and exit 1', async () => {

@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -191,4 +195,15 @@ test('a stack without the Functions output: exit 2, and why', async () => {
   const { code, stderr } = await runSelfTest(roles);
   expect(code).toBe(2);
   expect(stderr).toMatch(/has no Functions output: is it a macie-alerts stack, deployed with this version/);
+});
+
+test('no Region anywhere (the real default chain, in a child process): exit 2 and what to set, before any call', async () => {
+  const env = { PATH: process.env.PATH, HOME: mkdtempSync(join(tmpdir(), 'no-aws-')), AWS_EC2_METADATA_DISABLED: 'true' };
+  const bin = join(__dirname, '..', '..', 'bin', 'macie-alerts-cli.js');
+  const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [bin, 'selftest', '--stack', 'MacieAlerts-eu-west-1'], { env }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
+    });
+  });
+  expect(run).toEqual({ code: 2, stdout: '', stderr: 'macie-alerts: no AWS Region: pass --region REGION, or set AWS_REGION (or a region in your AWS profile)\n' });
 });

@@ -204,6 +204,13 @@ describe('macie-alerts silence --stack (CloudFormation and STS mocked, DynamoDB 
     expect(expired.code).toBe(0);
   });
 
+  test('an end in the past: exit 2 before CloudFormation or STS is asked anything', async () => {
+    const r = await run(['add', '--stack', 'MacieAlerts-eu-west-1', '--bucket', 'b', '--until', '2024-06-01', '--reason', 'r'], stackEnv());
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: 'macie-alerts: --until 2024-06-01T00:00:00.000Z is in the past (it is 2024-06-03T10:00:00.000Z): a silence must end later than now\n' });
+    expect(cfn).toHaveReceivedCommandTimes(DescribeStacksCommand, 0);
+    expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
+  });
+
   test('an IAM user is named by its user name; --author skips the identity look-up', async () => {
     const table = await freshTable();
     cfn.on(DescribeStacksCommand).resolves(outputs(table));
@@ -255,6 +262,23 @@ describe('macie-alerts silence as a user runs it (child process)', () => {
     const r = await child(['silence', 'list', '--stack', 'MacieAlerts-eu-west-1', '--region', 'eu-west-1'], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('macie-alerts: no AWS credentials found (the standard chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or ~/.aws, SSO, an instance or container role): configure some');
+  });
+
+  test('an end in the past is reported before any AWS call: not hidden behind missing credentials', async () => {
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials', AWS_EC2_METADATA_DISABLED: 'true' };
+    const r = await child(['silence', 'add', '--stack', 'MacieAlerts-eu-west-1', '--region', 'eu-west-1', '--bucket', 'b', '--until', '2020-01-01', '--reason', 'r'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^macie-alerts: --until 2020-01-01T00:00:00.000Z is in the past \(it is \S+\): a silence must end later than now\n$/);
+  });
+
+  test.each<[string, string[]]>([
+    ['--stack', ['silence', 'list', '--stack', 'MacieAlerts-eu-west-1']],
+    ['a remote --endpoint', ['silence', 'list', '--table', 'MacieAlerts-State', '--endpoint', 'https://dynamodb.example.com']],
+  ])('no Region anywhere, with %s: exit 2 and what to set, before any call', async (_name, argv) => {
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials', AWS_EC2_METADATA_DISABLED: 'true' };
+    const r = await child(argv, env);
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    expect(r.stderr).toBe('macie-alerts: no AWS Region: pass --region REGION, or set AWS_REGION (or a region in your AWS profile)\n');
   });
 
   test('add then list against DynamoDB Local', async () => {
