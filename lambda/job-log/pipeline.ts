@@ -9,6 +9,7 @@ import { decodeSubscriptionEvent, parseJobLogEvent, type JobLogEvent } from './l
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
 import { classify, eventTypeDimension } from './event-types';
 import { asPreviousRun, type PreviousRun } from './run-compare';
+import { withArrival } from './run-arrival';
 import { isJobOnlyEvent, needsFindings, needsPrevious, previousRunDate, reduceJob, reduceRun, type RunReduction } from './run-state';
 import { summarizeFindings, type FindingsSummary } from './run-summary';
 import { silenceSource } from '../silences/cache';
@@ -242,6 +243,7 @@ async function applyJobBatch(jobId: string, records: readonly Parsed[], silences
         },
         { settings, region: deps.region, now, findings, silences, previous: previousOf(runDate, reductions), applied },
       );
+      r = withArrival(r, read, now);
       if (existingAlerts.size > 0 && !r.duplicate) r = dropExisting(r, existingAlerts);
       reductions.push({ key, runDate, read, r });
     }
