@@ -207,7 +207,9 @@ export class StateStore {
   /**
    * Entries of the digest's index gsi2 under one partition (GSI2) whose sort key is between `from` and `to`,
    * both included. The index is eventually consistent, like every GSI, and holds only the keys and the
-   * projected attributes (TABLE_KEYS.gsi2.projected).
+   * projected attributes (TABLE_KEYS.gsi2.projected). No TTL is projected, so no entry is left out as expired:
+   * the digest reads alerts raised within the last days, younger than the retention it requires
+   * (DIGEST_MIN_RETENTION_DAYS), and runs by their keys, then reads the runs themselves.
    */
   async listDigestIndex(partition: string, from: string, to: string): Promise<Item[]> {
     const { gsi2 } = TABLE_KEYS;
