@@ -82,6 +82,8 @@ function notSummarized(jobId: string, runDate: string): { key: ItemKey; conditio
       expression: 'attribute_not_exists(#summarized) OR NOT contains(#summarized, :runDate)',
       names: { '#summarized': 'summarizedRuns' },
       values: { ':runDate': runDate },
+      // A job past its TTL was read as absent, so as listing no run.
+      orExpired: true,
     },
   };
 }

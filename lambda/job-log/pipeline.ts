@@ -12,6 +12,7 @@ import { addOutcomeCounts, NO_OUTCOMES, type OutcomeCounts } from './event-outco
 import { isJobOnlyEvent, reduceJob } from './job-reducer';
 import { needsFindings, needsPrevious, previousRunDate } from './read-plan';
 import { asPreviousRun, type PreviousRun } from './run-compare';
+import { withArrival } from './run-arrival';
 import { reduceRun, type RunReduction } from './run-state';
 import { summarizeFindings, type FindingsSummary } from './run-summary';
 import { silenceSource } from '../silences/cache';
@@ -227,6 +228,7 @@ async function reduceJobBatch(jobId: string, records: readonly LogEvent[], silen
       { jobId, runDate, batchKey, events, jobName: job.jobName ?? newest.jobName, adminAccountId: job.adminAccountId ?? newest.adminAccountId },
       { settings, region: deps.region, now, findings, silences, previous: previousOf(runDate, reductions), applied },
     );
+    r = withArrival(r, read, now);
     if (existingAlerts.size > 0 && !r.duplicate) r = dropExisting(r, existingAlerts);
     reductions.push({ key, runDate, read, r });
   }

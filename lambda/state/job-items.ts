@@ -119,6 +119,10 @@ export interface RunState extends Bookkeeping {
   readonly startedAt?: string;
   readonly endedAt?: string;
   readonly lastEventAt?: string;
+  /** When the pipeline applied the run's newest event (lastEventAt): its clock, not Macie's (job-log/run-arrival.ts). */
+  readonly lastEventArrivedAt?: string;
+  /** When the pipeline applied the event that ended the run (its clock): where the digest places a late end. */
+  readonly endArrivedAt?: string;
   readonly noBucketsAt?: string;
   readonly pausedBy?: 'QUOTA' | 'USER';
   readonly pausedAt?: string;
@@ -256,6 +260,8 @@ const RunItemSchema = z.object({
   startedAt: optionalText,
   endedAt: optionalText,
   lastEventAt: optionalText,
+  lastEventArrivedAt: optionalText,
+  endArrivedAt: optionalText,
   noBucketsAt: optionalText,
   pausedBy: z.optional(z.enum(['QUOTA', 'USER'])),
   pausedAt: optionalText,
@@ -302,9 +308,21 @@ export function runEndedAt(run: Pick<RunState, 'status' | 'endedAt' | 'noBuckets
   return Number.isFinite(at) ? new Date(at).toISOString() : undefined;
 }
 
-/** A run that ended is listed in the digest's index under the day it ended (GSI2.runsEnded). */
-function endedIndexKeys(run: RunState): Item {
+/**
+ * Where the daily digest places the run's end: when it ended, or, if that reached the pipeline later (a backlog,
+ * a redrive), when it did. Each window covers what the pipeline could know by its end, so a completion that
+ * arrives after the digest covering its time is in the next one, not in none. Undefined while the run is open.
+ */
+export function runEndReportedAt(run: Pick<RunState, 'status' | 'endedAt' | 'noBucketsAt' | 'endArrivedAt'>): string | undefined {
   const ended = runEndedAt(run);
+  const arrived = run.endArrivedAt === undefined ? NaN : Date.parse(run.endArrivedAt);
+  if (ended === undefined || !Number.isFinite(arrived) || arrived <= Date.parse(ended)) return ended;
+  return new Date(arrived).toISOString();
+}
+
+/** A run that ended is listed in the digest's index under the day the digest places its end (GSI2.runsEnded). */
+function endedIndexKeys(run: RunState): Item {
+  const ended = runEndReportedAt(run);
   if (ended === undefined) return {};
   const { pk, sk } = keys.run(run.jobId, run.runDate);
   return { gsi2pk: GSI2.runsEnded(utcDay(ended)), gsi2sk: `${ended}#${pk}#${sk}` };
@@ -317,7 +335,7 @@ function withoutKeys<T extends { pk: string; sk: string }>(parsed: T): Omit<T, '
 
 /**
  * The run item. Keys come from jobId and runDate; an open run (RUNNING, PAUSED) is listed in OPEN_RUN for the
- * sweeper, an ended one in the digest's index by the day it ended.
+ * sweeper, an ended one in the digest's index by the day the digest places its end (runEndReportedAt).
  */
 export const RunCodec = itemCodec(
   'run',
@@ -337,6 +355,8 @@ export const RunCodec = itemCodec(
       startedAt: run.startedAt,
       endedAt: run.endedAt,
       lastEventAt: run.lastEventAt,
+      lastEventArrivedAt: run.lastEventArrivedAt,
+      endArrivedAt: run.endArrivedAt,
       noBucketsAt: run.noBucketsAt,
       pausedBy: run.pausedBy,
       pausedAt: run.pausedAt,

@@ -10,7 +10,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual } from 'node:util';
-import { GSI1, TABLE_KEYS, type ItemKey } from './table';
+import { epochSeconds, GSI1, TABLE_KEYS, type ItemKey } from './table';
 
 export type Item = Record<string, unknown>;
 
@@ -18,6 +18,12 @@ export interface Condition {
   readonly expression: string;
   readonly names?: Record<string, string>;
   readonly values?: Record<string, unknown>;
+  /**
+   * The condition holds on an item past its TTL too: the item as read was absent (every read treats an
+   * expired item as absent, and DynamoDB deletes it only within days), so the write must take it as absent.
+   * The store sends it with its own clock (conditionAsSent).
+   */
+  readonly orExpired?: true;
 }
 
 /**
@@ -52,9 +58,29 @@ export class ConditionalWriteConflict extends Error {
   }
 }
 
-export const notExists: Condition = { expression: 'attribute_not_exists(pk)' };
+/** The item is absent: not in the table, or past its TTL (read as absent, so written as absent too). */
+export const notExists: Condition = { expression: 'attribute_not_exists(pk)', orExpired: true };
 
-/** The item must still be at the version we read (or must not exist yet when we read nothing). */
+/**
+ * The condition DynamoDB is sent at `now`: as written, or, for one that holds on an expired item too,
+ * `(<condition>) OR expiresAt < :now` in epoch seconds, the test reads make (isExpired).
+ */
+export function conditionAsSent(condition: Condition, now: Date): Condition {
+  if (!condition.orExpired) return condition;
+  return {
+    expression: `(${condition.expression}) OR #ttl < :now`,
+    names: { ...condition.names, '#ttl': TABLE_KEYS.ttlAttribute },
+    values: { ...condition.values, ':now': epochSeconds(now) },
+  };
+}
+
+/** An item whose TTL (epoch seconds) has passed at `now`: absent for every read and every write condition. */
+export function isExpired(item: Item, now: Date): boolean {
+  const ttl = item[TABLE_KEYS.ttlAttribute];
+  return typeof ttl === 'number' && ttl < epochSeconds(now);
+}
+
+/** The item must still be at the version we read (or still absent, expired included, when we read nothing). */
 export function atVersion(version: number | undefined): Condition {
   return version === undefined
     ? notExists
@@ -62,7 +88,7 @@ export function atVersion(version: number | undefined): Condition {
 }
 
 /**
- * The item is unchanged since we read it (absent items must still be absent; versionless ones still
+ * The item is unchanged since we read it (absent items must still be absent or expired; versionless ones still
  * versionless). Takes the item as read, or its decoded state (both carry `version`).
  */
 export function unchangedSince(read: { readonly version?: unknown } | undefined): Condition {
@@ -110,7 +136,8 @@ export const keyString = (k: ItemKey): string => `${k.pk}\u0000${k.sk}`;
 
 /**
  * The only code that talks to DynamoDB. Reads are strongly consistent (state decisions depend on them);
- * items past their TTL are treated as absent because DynamoDB deletes them only eventually.
+ * items past their TTL are treated as absent because DynamoDB deletes them only eventually, by every read
+ * and by every write condition that expects an absent item (notExists, Condition.orExpired).
  */
 export class StateStore {
   /** Requests made, by kind: the bench and the cost tests read these. */
@@ -133,9 +160,7 @@ export class StateStore {
   }
 
   private live(item: Item | undefined): Item | undefined {
-    if (!item) return undefined;
-    const ttl = item[TABLE_KEYS.ttlAttribute];
-    return typeof ttl === 'number' && ttl * 1000 < this.now().getTime() ? undefined : item;
+    return !item || isExpired(item, this.now()) ? undefined : item;
   }
 
   async get(key: ItemKey): Promise<Item | undefined> {
@@ -182,7 +207,9 @@ export class StateStore {
   /**
    * Entries of the digest's index gsi2 under one partition (GSI2) whose sort key is between `from` and `to`,
    * both included. The index is eventually consistent, like every GSI, and holds only the keys and the
-   * projected attributes (TABLE_KEYS.gsi2.projected).
+   * projected attributes (TABLE_KEYS.gsi2.projected). No TTL is projected, so no entry is left out as expired:
+   * the digest reads alerts raised within the last days, younger than the retention it requires
+   * (DIGEST_MIN_RETENTION_DAYS), and runs by their keys, then reads the runs themselves.
    */
   async listDigestIndex(partition: string, from: string, to: string): Promise<Item[]> {
     const { gsi2 } = TABLE_KEYS;
@@ -241,42 +268,45 @@ export class StateStore {
     if (ops.length === 0) return;
     if (ops.length > 100) throw new Error(`one atomic write holds at most 100 operations, got ${ops.length}`);
     this.requests.writes++;
+    const now = this.now();
     try {
-      if (ops.length === 1 && ops[0].kind !== 'condition-check') await this.writeOne(ops[0]);
-      else await this.doc.send(new TransactWriteCommand({ TransactItems: ops.map((op) => this.transactItem(op)) }));
+      if (ops.length === 1 && ops[0].kind !== 'condition-check') await this.writeOne(ops[0], now);
+      else await this.doc.send(new TransactWriteCommand({ TransactItems: ops.map((op) => this.transactItem(op, now)) }));
     } catch (error) {
       throw translateWriteError(error, ops.length);
     }
   }
 
   /** A single op as a plain write: the same request a transaction would carry for it. */
-  private async writeOne(op: Exclude<WriteOp, { kind: 'condition-check' }>): Promise<void> {
-    const { Put, Update } = this.transactItem(op);
+  private async writeOne(op: Exclude<WriteOp, { kind: 'condition-check' }>, now: Date): Promise<void> {
+    const { Put, Update } = this.transactItem(op, now);
     // Two sends, not one: the SDK's typed send() does not take a union of commands.
     if (Put) await this.doc.send(new PutCommand(Put));
     else if (Update) await this.doc.send(new UpdateCommand(Update));
   }
 
-  private transactItem(op: WriteOp): NonNullable<TransactWriteCommandInput['TransactItems']>[number] {
+  private transactItem(op: WriteOp, now: Date): NonNullable<TransactWriteCommandInput['TransactItems']>[number] {
+    const condition = op.condition && conditionAsSent(op.condition, now);
     if (op.kind === 'put') {
       return {
         Put: {
           TableName: this.tableName,
           Item: op.item,
-          ConditionExpression: op.condition?.expression,
-          ExpressionAttributeNames: op.condition?.names,
-          ExpressionAttributeValues: op.condition?.values,
+          ConditionExpression: condition?.expression,
+          ExpressionAttributeNames: condition?.names,
+          ExpressionAttributeValues: condition?.values,
         },
       };
     }
     if (op.kind === 'condition-check') {
+      const check = conditionAsSent(op.condition, now);
       return {
         ConditionCheck: {
           TableName: this.tableName,
           Key: { pk: op.key.pk, sk: op.key.sk },
-          ConditionExpression: op.condition.expression,
-          ExpressionAttributeNames: op.condition.names,
-          ExpressionAttributeValues: op.condition.values,
+          ConditionExpression: check.expression,
+          ExpressionAttributeNames: check.names,
+          ExpressionAttributeValues: check.values,
         },
       };
     }
@@ -285,16 +315,16 @@ export class StateStore {
         TableName: this.tableName,
         Key: { pk: op.key.pk, sk: op.key.sk },
         UpdateExpression: op.expression,
-        ConditionExpression: op.condition?.expression,
-        ...mergeExpressionParts(op),
+        ConditionExpression: condition?.expression,
+        ...mergeExpressionParts(op, condition),
       },
     };
   }
 }
 
-function mergeExpressionParts(op: Extract<WriteOp, { kind: 'update' }>) {
-  const names = { ...op.names, ...op.condition?.names };
-  const values = { ...op.values, ...op.condition?.values };
+function mergeExpressionParts(op: Extract<WriteOp, { kind: 'update' }>, condition: Condition | undefined) {
+  const names = { ...op.names, ...condition?.names };
+  const values = { ...op.values, ...condition?.values };
   return {
     ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
     ExpressionAttributeValues: Object.keys(values).length ? values : undefined,

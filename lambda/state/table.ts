@@ -166,7 +166,12 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
   };
 }
 
+/** A time in whole epoch seconds, the unit of the TTL attribute. */
+export function epochSeconds(at: Date): number {
+  return Math.floor(at.getTime() / 1000);
+}
+
 /** TTL value (epoch seconds) for an item last touched at `at`. */
 export function expiresAt(at: Date, retentionDays: number): number {
-  return Math.floor(at.getTime() / 1000) + Math.round(retentionDays * 86400);
+  return epochSeconds(at) + Math.round(retentionDays * 86400);
 }

@@ -9,7 +9,7 @@ import { activeSilences, silenceLine, type Silence } from '../silences/silence';
 import { listSilences } from '../silences/silence-store';
 import { CorruptItemError } from '../state/codec';
 import { DigestCodec } from '../state/digest-items';
-import { RunCodec, runEndedAt, type RunState } from '../state/job-items';
+import { RunCodec, runEndedAt, runEndReportedAt, type RunState } from '../state/job-items';
 import { ConditionalWriteConflict, keyString, notExists, withOptimisticRetry, type Item } from '../state/store';
 import { expiresAt, GSI1, GSI2, keys, utcDay } from '../state/table';
 
@@ -23,11 +23,13 @@ import { expiresAt, GSI1, GSI2, keys, utcDay } from '../state/table';
  *   - the marks of the last three digests (one BatchGetItem, every sweep);
  *   - the alerts raised in the window: the digest's index (gsi2) lists every alert by the UTC day it was
  *     raised, with a few facts of it (category, severity, type, count, first names), one Query per day;
- *   - the job runs: those that ended since the window began (gsi2, by the day they ended; then one
- *     BatchGetItem per 100 runs) and those still open (gsi1 OPEN_RUN);
+ *   - the job runs: those whose end is placed since the window began (gsi2, by the day of runEndReportedAt;
+ *     then one BatchGetItem per 100 runs) and those still open (gsi1 OPEN_RUN);
  *   - the silences (one Query).
- * Runs and their errors are placed by Macie's event times (a run started, ended, paused); alerts by when the
- * pipeline raised them, so each alert is in exactly one digest.
+ * Runs and their errors are placed by Macie's event times (a run started, ended, paused), except an end that
+ * reached the pipeline after its time: it is placed when it arrived (runEndReportedAt), so an end delivered
+ * after the digest covering its time is in the next one, told as reported late, rather than in none. Alerts
+ * are placed by when the pipeline raised them, so each alert is in exactly one digest.
  *
  * It is raised once: the digest's mark (DIGEST / <window end>) and its alert go in one conditional write, so
  * of two sweeps racing for the same day one writes and the other finds the mark. A sweep that finds the
@@ -204,8 +206,17 @@ export interface DigestRuns {
   readonly cancelled: number;
   readonly paused: number;
   readonly noBuckets: number;
-  /** Still running (or paused) at the window's end. */
+  /** Still running (or paused) at the window's end, as far as the pipeline knew by then. */
   readonly running: number;
+  /** Of completed, cancelled and noBuckets: runs that ended before the window, reported only in it (latest first). */
+  readonly reportedLate: readonly LateRunEnd[];
+}
+
+/** A run whose end reached the pipeline after the digest that covers its time: told in the next one. */
+export interface LateRunEnd {
+  readonly job: string;
+  readonly status: RunState['status'];
+  readonly endedAt: string;
 }
 
 export interface DigestErrorType {
@@ -277,17 +288,19 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
   const inWindow = (t: number | undefined) => t !== undefined && start <= t && t < end;
   const N = DIGEST_LIMITS.names;
 
-  // Runs: those running at some point of [start, end).
+  // Runs: those running at some point of [start, end), as far as the pipeline knew (an end placed where it arrived).
+  const endOf = (r: RunState) => ms(runEndReportedAt(r));
   const active = inputs.runs.filter((r) => {
     const began = ms(r.startedAt ?? r.runDate);
-    const ended = ms(runEndedAt(r));
+    const ended = endOf(r);
     return (began === undefined || began < end) && (ended === undefined || ended >= start);
   });
   const unsilenced = (r: RunState, type: string) => r.errors[type] - silencedOf(r, type);
   const hasErrors = (r: RunState) => Object.keys(r.errors).some((type) => unsilenced(r, type) > 0);
   const paused = (r: RunState) =>
     inWindow(ms(r.pausedAt)) || r.statusEvents.some((e) => PAUSE_EVENTS.has(e.type) && inWindow(ms(e.at)));
-  const endedIn = (r: RunState, status: RunState['status']) => r.status === status && inWindow(ms(r.endedAt));
+  const endedIn = (r: RunState, status: RunState['status']) => r.status === status && inWindow(endOf(r));
+  const late = active.filter((r) => inWindow(endOf(r)) && (ms(runEndedAt(r)) ?? end) < start);
   const runs: DigestRuns = {
     active: active.length,
     started: active.filter((r) => inWindow(ms(r.startedAt))).length,
@@ -295,11 +308,14 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
     completedWithErrors: active.filter((r) => endedIn(r, 'COMPLETED') && hasErrors(r)).length,
     cancelled: active.filter((r) => endedIn(r, 'CANCELLED')).length,
     paused: active.filter(paused).length,
-    noBuckets: active.filter((r) => inWindow(ms(r.noBucketsAt))).length,
+    noBuckets: active.filter((r) => inWindow(r.status === 'NO_BUCKETS' ? endOf(r) : ms(r.noBucketsAt))).length,
     running: active.filter((r) => {
-      const ended = ms(runEndedAt(r));
+      const ended = endOf(r);
       return ended === undefined || ended >= end;
     }).length,
+    reportedLate: late
+      .map((r) => ({ job: r.jobName || r.jobId, status: r.status, endedAt: runEndedAt(r)! }))
+      .sort((a, b) => (a.endedAt > b.endedAt ? -1 : a.endedAt < b.endedAt ? 1 : a.job < b.job ? -1 : 1)),
   };
 
   // Errors of those runs, by type.
@@ -421,6 +437,13 @@ function names(ranked: Ranked, unit: string): string {
   return `${shown.join(', ')}${more > 0 ? ` and ${num(more)} more` : ''}`;
 }
 
+/** "Nightly (COMPLETED 2026-11-01 08:00 UTC), ... and 2 more": the runs whose end the last digest could not tell. */
+function lateEnds(late: readonly LateRunEnd[]): string {
+  const shown = late.slice(0, DIGEST_LIMITS.names).map((r) => `${shortName(r.job)} (${r.status} ${when(r.endedAt)})`);
+  const more = late.length - shown.length;
+  return `ended before this window, reached this pipeline after the digest that covers their end: ${shown.join(', ')}${more > 0 ? ` and ${num(more)} more` : ''}`;
+}
+
 function counts<K extends string>(order: readonly K[], by: Partial<Record<K, number>>): string {
   return order.flatMap((k) => (by[k] ? [`${k} ${num(by[k]!)}`] : [])).join(', ');
 }
@@ -449,6 +472,7 @@ export function buildDigestAlert(c: DigestContent, region: string): Alert {
     `${num(runs.paused)} paused`,
     ...(runs.noBuckets > 0 ? [`${num(runs.noBuckets)} matched no buckets`] : []),
     `${num(runs.running)} still running at the end`,
+    ...(runs.reportedLate.length > 0 ? [`${num(runs.reportedLate.length)} reported late (ended before the window)`] : []),
   ].join(', ');
   const findingsBySeverity: Partial<Record<Severity, number>> = {};
   for (const f of c.findingTypes) findingsBySeverity[f.severity] = (findingsBySeverity[f.severity] ?? 0) + f.findings;
@@ -477,6 +501,7 @@ export function buildDigestAlert(c: DigestContent, region: string): Alert {
     ...details([
       ['Window (UTC)', `${window.start} to ${window.end} (24 h)`],
       ['Job runs', runs.active > 0 ? `${num(runs.active)} in the window: ${runsLine}` : 'none'],
+      ['Reported late', runs.reportedLate.length > 0 ? lateEnds(runs.reportedLate) : undefined],
     ]),
     ...capped(
       c.errorTypes,

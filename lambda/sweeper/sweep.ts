@@ -10,6 +10,7 @@ import { JobCodec, RunCodec, type JobState, type JobSweeperMarks, type MissedRun
 import { GSI1, keys, type ItemKey } from '../state/table';
 import { applyDecision, checkEach, isKeyed, reasonOf, type CheckResult, type Decide, type Decision } from './decision';
 import { flushHeldCounts } from './held-counts';
+import { logClock } from './log-clock';
 import { sendLateFindingUpdates } from './late-findings';
 
 /**
@@ -150,11 +151,13 @@ function decideRun(deps: PipelineDeps, run: RunState, now: Date): Decision | und
   const state: { -readonly [K in keyof RunSweeperMarks]: RunSweeperMarks[K] } = { ...run.sweeper };
   const alerts: Alert[] = [];
   const at = now.toISOString();
+  // Started and paused times are Macie's: compared with how far the run's log has come, not with the wall clock.
+  const log = logClock(run, now).at;
 
   if (run.status === 'RUNNING' && !state.stillRunning) {
     const since = time(run.startedAt) ?? time(run.runDate);
-    if (since !== undefined && now.getTime() - since > thresholdMs) {
-      const hours = Math.floor((now.getTime() - since) / HOUR_MS);
+    if (since !== undefined && log - since > thresholdMs) {
+      const hours = Math.floor((log - since) / HOUR_MS);
       const alert = stillRunningAlert(deps, run, hours, at);
       alerts.push(alert);
       state.stillRunning = { alertedAt: at, alertId: alert.id };
@@ -165,8 +168,8 @@ function decideRun(deps: PipelineDeps, run: RunState, now: Date): Decision | und
     const pausedAt = run.pausedAt ?? run.statusAt;
     const since = time(pausedAt);
     // A later quota pause of the same run (paused, lifted, paused again) is a new condition: keyed by pausedAt.
-    if (pausedAt && since !== undefined && state.quotaPause?.pausedAt !== pausedAt && now.getTime() - since > thresholdMs) {
-      const hours = Math.floor((now.getTime() - since) / HOUR_MS);
+    if (pausedAt && since !== undefined && state.quotaPause?.pausedAt !== pausedAt && log - since > thresholdMs) {
+      const hours = Math.floor((log - since) / HOUR_MS);
       const alert = quotaPauseAlert(deps, run, pausedAt, hours, at);
       alerts.push(alert);
       state.quotaPause = { pausedAt, alertedAt: at, alertId: alert.id };

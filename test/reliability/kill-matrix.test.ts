@@ -187,7 +187,9 @@ async function run(store: StateStore, timeline: Timeline, kill?: KillPoint): Pro
 
 /**
  * The table without what legitimately differs between two correct runs: every item's `version` (each write
- * bumps it) and `expiresAt` (TTL from the wall clock of the write), a run's applied batch keys' order, and on
+ * bumps it) and `expiresAt` (TTL from the wall clock of the write), a run's applied batch keys' order and
+ * the wall clock its events arrived at (`lastEventArrivedAt`, `endArrivedAt`, and the digest's index keys
+ * derived from the latter), and on
  * ALERT items the delivery bookkeeping stamped with the wall clock (createdAt, claimedAt, sentAt,
  * interruptedAt; leaseExpiresAt and gsi1sk exist only on unfinished alerts and are compared). Everything else
  * is compared: every attribute of the job and run items (counts, groups, statuses, pendingAlerts), and each
@@ -202,6 +204,10 @@ async function comparable(store: StateStore): Promise<Item[]> {
         // When it was raised, and the digest's index keys derived from it (gsi2: the day and time).
         const { createdAt: _c, gsi2pk: _dp, gsi2sk: _ds, claimedAt: _cl, sentAt: _s, interruptedAt: _i, ...alert } = rest;
         return alert;
+      }
+      if (typeof rest.sk === 'string' && rest.sk.startsWith('RUN#')) {
+        const { lastEventArrivedAt: _la, endArrivedAt: _ea, gsi2pk: _rp, gsi2sk: _rs, ...run } = rest;
+        return Array.isArray(run.appliedBatches) ? { ...run, appliedBatches: [...run.appliedBatches].sort() } : run;
       }
       return Array.isArray(rest.appliedBatches) ? { ...rest, appliedBatches: [...rest.appliedBatches].sort() } : rest;
     })

@@ -22,7 +22,9 @@ const WINDOW = windowEndingAt(new Date('2026-11-02T09:00:00.000Z'));
 const IN_WINDOW = '2026-11-01T12:00:00.000Z';
 
 function run(i: number, errors: Record<string, { n: number; buckets: string[]; accounts: string[] }>, name: (s: string) => string): RunState {
-  const runDate = new Date(Date.parse(WINDOW.start) + (i % 1440) * 60_000).toISOString();
+  // One in 30 ended the day before, and its end reached the pipeline only in this window: reported late.
+  const late = i % 30 === 1;
+  const runDate = new Date(Date.parse(WINDOW.start) + (late ? -2 * 1440 : 0) * 60_000 + (i % 1440) * 60_000).toISOString();
   return testRun({
     jobId: name(`job-${i % 97}`),
     runDate,
@@ -31,6 +33,7 @@ function run(i: number, errors: Record<string, { n: number; buckets: string[]; a
     bucketsMatched: 1000,
     startedAt: runDate,
     endedAt: i % 5 === 0 ? undefined : new Date(Date.parse(runDate) + 3_600_000).toISOString(),
+    endArrivedAt: late ? IN_WINDOW : undefined,
     pausedAt: i % 11 === 0 ? runDate : undefined,
     errors: Object.fromEntries(Object.entries(errors).map(([type, e]) => [type, e.n])),
     affected: Object.fromEntries(Object.entries(errors).map(([type, e]) => [type, { buckets: e.buckets, accounts: e.accounts, total: e.n }])),
@@ -106,6 +109,8 @@ describe('the digest of the largest day', () => {
     expect(labels).toContain('Findings: other types');
     expect(labels).toContain('API calls: others');
     expect(labels).toContain('Silences: others');
+    expect(content.runs.reportedLate.length).toBe(20);
+    expect(alert.details.find((d) => d.label === 'Reported late')?.value).toMatch(/ and 15 more$/);
     // The biggest error types first, each with its top buckets and how many more.
     const top = content.errorTypes.slice(0, DIGEST_LIMITS.errorTypes);
     expect(top.map((t) => t.events)).toEqual([...top.map((t) => t.events)].sort((a, b) => b - a));

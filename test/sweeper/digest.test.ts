@@ -479,5 +479,51 @@ describe('the index it reads', () => {
     expect(open.gsi2pk).toBeUndefined();
     // Macie's microsecond times are written as toISOString writes them, so the day and order are right.
     expect(RunCodec.encode(endedRun('j', 'r', '2026-11-02T00:30:00.123456Z')).gsi2sk).toMatch(/^2026-11-02T00:30:00\.123Z#/);
+    // An end that reached the pipeline later is listed where it arrived; one stamped after it arrived, where it ended.
+    const arrivedLate = RunCodec.encode(endedRun('j', '2026-11-01T10:00:00.000Z', '2026-11-02T00:30:00.000Z', { endArrivedAt: '2026-11-03T02:00:00.000Z' }));
+    expect(arrivedLate).toMatchObject({ gsi2pk: 'RUNS_ENDED#2026-11-03', gsi2sk: `2026-11-03T02:00:00.000Z#JOB#j#RUN#2026-11-01T10:00:00.000Z` });
+    const skewed = RunCodec.encode(endedRun('j', '2026-11-01T10:00:00.000Z', '2026-11-02T00:30:00.000Z', { endArrivedAt: '2026-11-02T00:29:00.000Z' }));
+    expect(skewed.gsi2sk).toBe(ended.gsi2sk);
+  });
+});
+
+describe('an end that reaches the pipeline after the digest covering its time', () => {
+  test('is in the next digest, told as reported late, and in no other', async () => {
+    const h = await setup();
+    const R = '2026-11-01T10:00:00.000Z';
+    await logs(h, '2026-11-01T10:01:00.000Z', [jobEvent('backlogged', R, 'ONE_TIME_JOB_STARTED', R)]);
+    h.clock.set(plus(END, DIGEST_SETTLE_MS));
+    await sweep(h.deps);
+    expect(detail(digestsOf(h.publisher)[0], 'Job runs')).toBe('1 in the window: 1 started, 0 completed, 0 cancelled, 0 paused, 1 still running at the end');
+
+    // Its completion, an hour before that digest's end, reaches the pipeline an hour after the digest was sent.
+    await logs(h, plus(END, HOUR), [jobEvent('backlogged', R, 'JOB_COMPLETED', plus(END, -HOUR))]);
+    h.clock.set(plus(END, DAY_MS + DIGEST_SETTLE_MS));
+    await sweep(h.deps);
+    const next = digestsOf(h.publisher)[1];
+    expect(next.headline).toBe(`Macie daily digest ${plus(END, DAY_MS).slice(0, 10)} 09:00 UTC: 1 run, 0 errors, 0 findings, 0 API-call alerts`);
+    expect(detail(next, 'Job runs')).toBe('1 in the window: 0 started, 1 completed, 0 cancelled, 0 paused, 0 still running at the end, 1 reported late (ended before the window)');
+    expect(detail(next, 'Reported late')).toBe('ended before this window, reached this pipeline after the digest that covers their end: backlogged_job (COMPLETED 2026-11-02 08:00 UTC)');
+
+    h.clock.set(plus(END, 2 * DAY_MS + DIGEST_SETTLE_MS));
+    await sweep(h.deps);
+    const third = digestsOf(h.publisher)[2];
+    expect(detail(third, 'Job runs')).toBe('none');
+    expect(detail(third, 'Reported late')).toBeUndefined();
+  });
+
+  test('an end that arrives on time is told once, in the digest of its time, and not as late', async () => {
+    const h = await setup();
+    const R = '2026-11-01T10:00:00.000Z';
+    await logs(h, '2026-11-01T10:01:00.000Z', [jobEvent('prompt', R, 'ONE_TIME_JOB_STARTED', R)]);
+    await logs(h, plus(END, -HOUR + 60_000), [jobEvent('prompt', R, 'JOB_COMPLETED', plus(END, -HOUR))]);
+    h.clock.set(plus(END, DIGEST_SETTLE_MS));
+    await sweep(h.deps);
+    h.clock.set(plus(END, DAY_MS + DIGEST_SETTLE_MS));
+    await sweep(h.deps);
+    const [first, second] = digestsOf(h.publisher);
+    expect(detail(first, 'Job runs')).toBe('1 in the window: 1 started, 1 completed, 0 cancelled, 0 paused, 0 still running at the end');
+    expect(detail(first, 'Reported late')).toBeUndefined();
+    expect(detail(second, 'Job runs')).toBe('none');
   });
 });
