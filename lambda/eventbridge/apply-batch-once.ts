@@ -63,7 +63,19 @@ export interface Aggregate<S extends Bookkeeping, E> {
    * checked in the same transaction; when it no longer holds, the events go to another attempt, whose route
    * reads again.
    */
-  readonly guard?: { readonly key: ItemKey; readonly condition: Condition };
+  readonly guard?: Guard;
+  /**
+   * More guards, on other items (a run's roll-up of the finding type). One with `put` claims its item: the
+   * item is written, on the condition, with the aggregate's first write. A transaction names an item once: a
+   * claim stands for the checks on the same item of the other aggregates in its transaction.
+   */
+  readonly guards?: readonly Guard[];
+}
+
+export interface Guard {
+  readonly key: ItemKey;
+  readonly condition: Condition;
+  readonly put?: Item;
 }
 
 /** An event with no aggregate of its own (a single API call): its marker owns its alert. */
@@ -156,6 +168,16 @@ export interface AppliedBatch {
 }
 
 const MAX_OPS_PER_WRITE = 100;
+
+type GuardOp = Extract<WriteOp, { kind: 'condition-check' | 'put' }>;
+
+function guardOp(guard: Guard): GuardOp {
+  return guard.put ? { kind: 'put', item: { ...guard.put, ...guard.key }, condition: guard.condition } : { kind: 'condition-check', key: guard.key, condition: guard.condition };
+}
+
+function guardKey(op: GuardOp): string {
+  return keyString(op.kind === 'put' ? (op.item as ItemKey) : op.key);
+}
 /** Transactions of one wave in flight at once. */
 const PARALLEL_WRITES = 10;
 /** Write attempts per event before it is left to SQS's redelivery. */
@@ -167,8 +189,8 @@ interface Unit<E> {
   readonly group?: string;
   readonly owner: ItemKey;
   readonly ops: readonly WriteOp[];
-  /** The aggregate's guard: written once per transaction, however many units of the transaction share it. */
-  readonly check?: Extract<WriteOp, { kind: 'condition-check' }>;
+  /** The aggregate's guards: each item written once per transaction, however many units of the transaction share it. */
+  readonly checks: readonly GuardOp[];
   readonly events: readonly BatchEvent<E>[];
   readonly steps: readonly { readonly alert?: Alert; readonly reason: string; readonly silence?: Silence }[];
   /** Written to the outbox by this unit. */
@@ -340,6 +362,7 @@ function planUnits<E>(run: Run<E>, fresh: readonly { event: BatchEvent<E>; targe
       units.push({
         owner,
         ops: [marker(slot.event, owner, ids), ...outboxWrites(alerts, owner, now, retention)],
+        checks: [],
         events: [slot.event],
         steps: [{ alert, reason: reason ?? 'single event', silence }],
         alerts,
@@ -384,14 +407,17 @@ function groupUnits<E>(
   });
   const isNew = (s: (typeof steps)[number]) => s.alert !== undefined && !s.silence && !run.existing.has(s.alert.id);
   const cost = (s: (typeof steps)[number]) => 1 + (isNew(s) ? 1 : 0);
-  const check: WriteOp | undefined = aggregate.guard && { kind: 'condition-check', ...aggregate.guard };
+  const guards = [...(aggregate.guard ? [aggregate.guard] : []), ...(aggregate.guards ?? [])];
+  // A claim goes with the first write only: the later units of the aggregate find its item claimed.
+  const checksOf = (first: boolean) => guards.filter((g) => first || !g.put).map(guardOp);
   const units: Unit<E>[] = [];
   let condition = unchangedSince(item);
   let version = read?.version ?? 0;
   let pending = read?.pendingAlerts ?? [];
   for (let start = 0; start < steps.length; ) {
     let end = start;
-    for (let ops = check ? 2 : 1; end < steps.length && ops + cost(steps[end]) <= MAX_OPS_PER_WRITE; end++) ops += cost(steps[end]);
+    const checks = checksOf(start === 0);
+    for (let ops = 1 + checks.length; end < steps.length && ops + cost(steps[end]) <= MAX_OPS_PER_WRITE; end++) ops += cost(steps[end]);
     const chunk = steps.slice(start, end);
     const chunkEvents = events.slice(start, end);
     // An alert says what silences kept from alerting before it (the JSON form lists the counts).
@@ -408,7 +434,7 @@ function groupUnits<E>(
         ...chunkEvents.map((e) => marker(e, aggregate.key)),
         ...outboxWrites(alerts, aggregate.key, now, retention),
       ],
-      check,
+      checks,
       events: chunkEvents,
       steps: chunk,
       alerts,
@@ -446,14 +472,14 @@ async function execute<E>(run: Run<E>, units: readonly Unit<E>[]): Promise<Batch
         continue;
       }
       if (group !== undefined) inWave.add(group);
-      const check = unit.check && keyString(unit.check.key);
-      const cost = (t?: { checks: Set<string> }) => unit.ops.length + (check !== undefined && !t?.checks.has(check) ? 1 : 0);
+      const checks = unit.checks.map(guardKey);
+      const cost = (t?: { checks: Set<string> }) => unit.ops.length + checks.filter((c) => !t?.checks.has(c)).length;
       const open = transactions.find((t) => t.ops + cost(t) <= MAX_OPS_PER_WRITE);
       if (open) {
         open.units.push(unit);
         open.ops += cost(open);
-        if (check !== undefined) open.checks.add(check);
-      } else transactions.push({ units: [unit], ops: cost(), checks: new Set(check === undefined ? [] : [check]) });
+        for (const c of checks) open.checks.add(c);
+      } else transactions.push({ units: [unit], ops: cost(), checks: new Set(checks) });
     }
     queue = rest;
     for (let i = 0; i < transactions.length; i += PARALLEL_WRITES) {
@@ -495,10 +521,17 @@ async function writeUnits<E>(run: Run<E>, transaction: readonly Unit<E>[], dirty
 /**
  * The checks of a transaction's units, each item once (a transaction may name an item once): groups of the
  * same job run share one check of the job, with the same condition, as a route places a job's findings in
- * one run per attempt.
+ * one run per attempt. A claim of an item stands for the checks on it: the others' checks hold of the item
+ * it creates (a route claims a run's roll-up of a type once per attempt, and the groups it places there
+ * check that roll-up as new).
  */
 function checksOf<E>(transaction: readonly Unit<E>[]): WriteOp[] {
-  return [...new Map(transaction.flatMap((u) => (u.check ? [[keyString(u.check.key), u.check] as const] : []))).values()];
+  const byItem = new Map<string, GuardOp>();
+  for (const op of transaction.flatMap((u) => u.checks)) {
+    const key = guardKey(op);
+    if (!byItem.has(key) || op.kind === 'put') byItem.set(key, op);
+  }
+  return [...byItem.values()];
 }
 
 /** The owner a marker names; a marker this version cannot read still says "applied", only without an owner to deliver. */

@@ -3,11 +3,13 @@ import { atLeast } from '../core/severity';
 import type { AttemptReads, BatchEvent, Target } from '../eventbridge/apply-batch-once';
 import { processEventBatch, type EventPipeline } from '../eventbridge/event-batch';
 import type { PipelineDeps } from '../pipeline-deps';
-import type { Condition, StateStore } from '../state/store';
+import { decodeOptional } from '../state/codec';
+import { keyString, type Condition, type StateStore } from '../state/store';
 import { keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
 import { UNKNOWN_BUCKET } from './finding-alert';
 import { FindingEventSchema, type FindingDetail, type FindingEvent } from './finding-events';
-import { findingsGroup, groupIdentity, type GroupOrigin } from './findings-group';
+import { findingsGroup, groupIdentity, type GroupIdentity, type GroupOrigin } from './findings-group';
+import { claimedRollup, FindingsRollupCodec, placeNewGroup, rollupGuard, rollupKey, type GroupPlace } from './findings-rollup';
 import { policyFinding } from './policy-finding';
 
 export type { BatchReport } from '../core/event-report';
@@ -103,12 +105,21 @@ const lastRunDates = new WeakMap<StateStore, Map<string, string>>();
 async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<FindingDetail>[], reads: AttemptReads): Promise<Target<FindingDetail>[]> {
   const lastRunDate = lastRunDates.get(deps.store) ?? new Map<string, string>();
   lastRunDates.set(deps.store, lastRunDate);
-  const target = (finding: FindingDetail, runDate?: string, lateMarkAt?: string): Target<FindingDetail> => {
+  const identity = (finding: FindingDetail, runDate?: string, lateMarkAt?: string, place?: GroupPlace): GroupIdentity =>
+    groupIdentity(finding, finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET, originOf(finding), runDate, lateMarkAt, place);
+  const target = (finding: FindingDetail, runDate?: string, lateMarkAt?: string, place?: GroupPlace): Target<FindingDetail> => {
     if (!isSensitiveData(finding)) return { aggregate: policyFinding(finding.id, deps.settings) };
-    const bucket = finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET;
-    const aggregate = findingsGroup(groupIdentity(finding, bucket, originOf(finding), runDate, lateMarkAt), deps.settings);
+    const group = identity(finding, runDate, lateMarkAt, place);
+    const aggregate = findingsGroup(group, deps.settings);
     const jobId = jobOf(finding);
-    return { aggregate: jobId && runDate && !lateMarkAt ? { ...aggregate, guard: notSummarized(jobId, runDate) } : aggregate };
+    const rollup = jobId && runDate && place ? rollupGuard(place, rollupKey(jobId, runDate, finding.type), () => claimedRollup(finding, jobId, runDate, group.bucket, deps.now(), deps.settings.stateRetentionDays)) : undefined;
+    return {
+      aggregate: {
+        ...aggregate,
+        ...(jobId && runDate && !lateMarkAt ? { guard: notSummarized(jobId, runDate) } : {}),
+        ...(rollup ? { guards: [rollup] } : {}),
+      },
+    };
   };
   const jobOf = (finding: FindingDetail) => (isSensitiveData(finding) && originOf(finding) === 'job' ? (finding.classificationDetails?.jobId as string) : undefined);
   const jobIds = [...new Set(events.flatMap((e) => jobOf(e.event) ?? []))];
@@ -117,7 +128,8 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
     const runDate = jobId && lastRunDate.get(jobId);
     return jobId && !runDate ? [] : [target(finding, runDate || undefined)];
   });
-  await reads.read([...jobIds.map((id) => keys.job(id)), ...expected.flatMap((t) => ('aggregate' in t ? [t.aggregate.key] : []))]);
+  const expectedKeys = expected.flatMap((t) => ('aggregate' in t ? [t.aggregate.key] : []));
+  await reads.read([...jobIds.map((id) => keys.job(id)), ...expectedKeys]);
   if (lastRunDate.size > 1000) lastRunDate.clear();
   // A finding counted into a run whose summary went out (the job item lists it) marks its group as late; one
   // counted unmarked is written only while the job still does not list the run (notSummarized).
@@ -129,9 +141,48 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
     lastRunDate.set(jobId, typeof runDate === 'string' && runDate ? runDate : UNKNOWN_RUN);
     summarized.set(jobId, new Set(Array.isArray(job?.summarizedRuns) ? job.summarizedRuns.filter((d): d is string => typeof d === 'string') : []));
   }
+  const runOf = (finding: FindingDetail) => {
+    const jobId = jobOf(finding);
+    return jobId ? lastRunDate.get(jobId) : undefined;
+  };
+  // A job run's new groups (absent as read) are placed in their type's roll-up. The groups of a run the first
+  // read did not expect are read with their types' roll-ups; a new group's roll-up not read yet costs one more.
+  const asked = new Set(expectedKeys.map(keyString));
+  const rollsUp = deps.settings.findingAlertsPer === 'type';
+  await reads.read(
+    events.flatMap(({ event: finding }) => {
+      const [jobId, runDate] = [jobOf(finding), runOf(finding)];
+      const key = jobId && runDate ? identity(finding, runDate).key : undefined;
+      if (!jobId || !runDate || !key || asked.has(keyString(key))) return [];
+      return rollsUp ? [key, rollupKey(jobId, runDate, finding.type)] : [key];
+    }),
+  );
+  const isNew = (finding: FindingDetail) => !!runOf(finding) && !reads.get(identity(finding, runOf(finding)).key);
+  await reads.read(events.flatMap(({ event: finding }) => (rollsUp && isNew(finding) ? [rollupKey(jobOf(finding) as string, runOf(finding) as string, finding.type)] : [])));
+  const places = new Map<string, GroupPlace>();
+  const claimed = new Set<string>();
+  const placeOf = (finding: FindingDetail, jobId: string, runDate: string): GroupPlace => {
+    const groupKey = keyString(identity(finding, runDate).key);
+    const known = places.get(groupKey);
+    if (known) return known;
+    const key = rollupKey(jobId, runDate, finding.type);
+    const place = placeNewGroup({
+      alertsPer: deps.settings.findingAlertsPer,
+      origin: originOf(finding),
+      bucket: finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET,
+      rollup: decodeOptional(FindingsRollupCodec, reads.get(key)),
+      claimedInAttempt: claimed.has(keyString(key)),
+      now: deps.now(),
+      repeatIntervalMinutes: deps.settings.repeatIntervalMinutes,
+    });
+    if (place.kind === 'first') claimed.add(keyString(key));
+    places.set(groupKey, place);
+    return place;
+  };
   return events.map(({ event: finding }) => {
     const jobId = jobOf(finding);
-    const runDate = jobId && lastRunDate.get(jobId);
-    return target(finding, runDate, jobId && runDate && summarized.get(jobId)?.has(runDate) ? lateMarkAt : undefined);
+    const runDate = runOf(finding);
+    const late = jobId && runDate && summarized.get(jobId)?.has(runDate) ? lateMarkAt : undefined;
+    return target(finding, runDate, late, jobId && runDate && isNew(finding) ? placeOf(finding, jobId, runDate) : undefined);
   });
 }

@@ -48,6 +48,7 @@ export const GSI1 = {
   lateFindings: 'LATE_FINDINGS',
   heldRecurrence: 'HELD_RECURRENCE',
   heldReveals: 'HELD_REVEALS',
+  heldRollup: 'HELD_ROLLUP',
   /** Never written: the sweeper's self-test reads it to show it may query the index. */
   selfTest: 'SELFTEST',
 } as const;
@@ -96,6 +97,11 @@ export const keys = {
     sk: `FGROUP#${k(runDate)}#${k(bucket)}#${k(findingType)}`,
   }),
   runFindingsPrefix: (runDate: string) => `FGROUP#${k(runDate)}#`,
+  /** A run's roll-up of one finding type: beside its groups, outside runFindingsPrefix. */
+  findingRollup: (jobId: string, runDate: string, findingType: string) => ({
+    pk: `JOB#${k(jobId)}`,
+    sk: `FROLLUP#${k(runDate)}#${k(findingType)}`,
+  }),
   automatedFindingGroup: (accountId: string, bucket: string, findingType: string) => ({
     pk: `AUTOMATED#${k(accountId)}`,
     sk: `FGROUP#${k(bucket)}#${k(findingType)}`,

@@ -140,6 +140,7 @@ describe('handlers', () => {
       [ENV.stateRetentionDays]: String(DEFAULT_SETTINGS.stateRetentionDays),
       [ENV.severityOverrides]: '{}',
       [ENV.knownErrors]: DEFAULT_SETTINGS.knownErrors,
+      [ENV.findingAlertsPer]: DEFAULT_SETTINGS.findingAlertsPer,
       [ENV.tableName]: { Ref: expect.stringMatching(/^MacieAlertsStateTable/) },
       [ENV.topicArn]: { Ref: expect.stringMatching(/^MacieAlertsAlertTopic/) },
       POWERTOOLS_SERVICE_NAME: `macie-alerts-${expected[id].entry}`,
