@@ -210,6 +210,26 @@ export interface DigestRuns {
   readonly running: number;
   /** Of completed, cancelled and noBuckets: runs that ended before the window, reported only in it (latest first). */
   readonly reportedLate: readonly LateRunEnd[];
+  /** Runs cancelled, with errors (not silenced) or paused in the window, most severe first (troubledRunOrder). */
+  readonly troubled: readonly TroubledRun[];
+}
+
+/** A run the digest names: what went wrong with it. */
+export interface TroubledRun {
+  readonly job: string;
+  readonly runDate: string;
+  readonly trouble: 'cancelled' | 'errors' | 'paused';
+  /** Error events not silenced. */
+  readonly errors: number;
+  readonly completed: boolean;
+  readonly paused: boolean;
+}
+
+const TROUBLE_RANK: Record<TroubledRun['trouble'], number> = { cancelled: 0, errors: 1, paused: 2 };
+
+/** Most severe first: cancelled (nothing more will be scanned), then by errors, then paused; then by job and run. Pure. */
+export function troubledRunOrder(a: TroubledRun, b: TroubledRun): number {
+  return TROUBLE_RANK[a.trouble] - TROUBLE_RANK[b.trouble] || b.errors - a.errors || (a.job < b.job ? -1 : a.job > b.job ? 1 : 0) || (a.runDate < b.runDate ? -1 : a.runDate > b.runDate ? 1 : 0);
 }
 
 /** A run whose end reached the pipeline after the digest that covers its time: told in the next one. */
@@ -316,6 +336,14 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
     reportedLate: late
       .map((r) => ({ job: r.jobName || r.jobId, status: r.status, endedAt: runEndedAt(r)! }))
       .sort((a, b) => (a.endedAt > b.endedAt ? -1 : a.endedAt < b.endedAt ? 1 : a.job < b.job ? -1 : 1)),
+    troubled: active
+      .flatMap((r): TroubledRun[] => {
+        const errors = Object.keys(r.errors).reduce((n, type) => n + Math.max(0, unsilenced(r, type)), 0);
+        const wasPaused = paused(r);
+        const trouble = endedIn(r, 'CANCELLED') ? 'cancelled' : errors > 0 ? 'errors' : wasPaused ? 'paused' : undefined;
+        return trouble ? [{ job: r.jobName || r.jobId, runDate: r.runDate, trouble, errors, completed: endedIn(r, 'COMPLETED'), paused: wasPaused }] : [];
+      })
+      .sort(troubledRunOrder),
   };
 
   // Errors of those runs, by type.
@@ -444,6 +472,28 @@ function lateEnds(late: readonly LateRunEnd[]): string {
   return `ended before this window, reached this pipeline after the digest that covers their end: ${shown.join(', ')}${more > 0 ? ` and ${num(more)} more` : ''}`;
 }
 
+/** "2026-11-01 10:00 UTC", or the run date as recorded when it is not a time. */
+function runWhen(runDate: string): string {
+  return Number.isFinite(Date.parse(runDate)) && runDate.length >= 16 ? when(runDate) : shortName(runDate);
+}
+
+/** "nightly (run 2026-11-01 10:00 UTC): completed with 3 errors": what went wrong, in the run's own words. */
+export function troubledRunText(r: TroubledRun): string {
+  const what = [
+    ...(r.trouble === 'cancelled' ? ['cancelled'] : []),
+    ...(r.errors > 0 ? [r.completed ? `completed with ${plural(r.errors, 'error')}` : plural(r.errors, 'error')] : []),
+    ...(r.paused ? ['paused'] : []),
+  ];
+  return `${shortName(r.job)} (run ${runWhen(r.runDate)}): ${what.join(', ')}`;
+}
+
+/** The first few troubled runs, most severe first, and how many more. */
+function troubledRuns(runs: readonly TroubledRun[]): string {
+  const shown = runs.slice(0, DIGEST_LIMITS.names).map(troubledRunText);
+  const more = runs.length - shown.length;
+  return `${shown.join('; ')}${more > 0 ? `; and ${num(more)} more` : ''}`;
+}
+
 function counts<K extends string>(order: readonly K[], by: Partial<Record<K, number>>): string {
   return order.flatMap((k) => (by[k] ? [`${k} ${num(by[k]!)}`] : [])).join(', ');
 }
@@ -486,6 +536,7 @@ export function buildDigestAlert(c: DigestContent, region: string): Alert {
   const sentences = [
     `In the 24 hours from ${when(window.start)} to ${when(window.end)}:`,
     runs.active > 0 ? `job runs: ${runsLine}.` : 'no job run was running.',
+    runs.troubled.length > 0 ? `Runs to look at: ${troubledRuns(runs.troubled)}.` : '',
     errorEvents > 0
       ? `Errors in those runs: ${plural(errorEvents, 'event')} of ${plural(c.errorTypes.length, 'type')}, most of them ${shortName(topError.type)} (${num(topError.events)} in ${plural(topError.runs, 'run')}).`
       : runs.active > 0
@@ -501,6 +552,7 @@ export function buildDigestAlert(c: DigestContent, region: string): Alert {
     ...details([
       ['Window (UTC)', `${window.start} to ${window.end} (24 h)`],
       ['Job runs', runs.active > 0 ? `${num(runs.active)} in the window: ${runsLine}` : 'none'],
+      ['Runs to look at', runs.troubled.length > 0 ? troubledRuns(runs.troubled) : undefined],
       ['Reported late', runs.reportedLate.length > 0 ? lateEnds(runs.reportedLate) : undefined],
     ]),
     ...capped(
