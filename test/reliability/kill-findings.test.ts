@@ -31,7 +31,9 @@ const REDELIVERY_AFTER_MS = VISIBILITY_TIMEOUT_FACTOR * QUEUE_HANDLER_TIMEOUT.to
 // 120 findings of two groups and a new policy finding: two state transactions, three alerts in two publish calls.
 const policy = findingEvent(fixture('findings/policy-S3BucketPublic.json'), { eventId: 'policy-1' });
 const batch = sqsBatch([...Array.from({ length: 120 }, (_, n) => sensitiveFinding(n, { bucket: n % 2 ? 'bucket-b' : 'bucket-a' })), policy]);
-const ALERTS = [`sd:${SENSITIVE_JOB_ID}:${RUN}:bucket-a:${TYPE}:first`, `sd:${SENSITIVE_JOB_ID}:${RUN}:bucket-b:${TYPE}:first`, `policy:${policy.detail.id}:1`].sort();
+/** The batch's alerts: bucket-a is the first of its type in the run, bucket-b is rolled up (named by the sweeper). */
+const ALERTS = [`sd:${SENSITIVE_JOB_ID}:${RUN}:bucket-a:${TYPE}:first`, `policy:${policy.detail.id}:1`].sort();
+const AFTER_SWEEP = [...ALERTS, `sd:${SENSITIVE_JOB_ID}:${RUN}:${TYPE}:rollup:1`].sort();
 
 interface KillPoint {
   readonly call: number;
@@ -124,12 +126,12 @@ afterAll(async () => {
   processes?.dispose();
 });
 
-test('the fault-free invocation: the reads, two state transactions, and the three alerts claimed, published and settled once', () => {
+test('the fault-free invocation: the reads, two state transactions, and the two alerts claimed, published and settled once', () => {
   const read = 'DynamoDB BatchGetItem';
   const write = 'DynamoDB TransactWriteItems';
   const publish = 'SNS PublishBatch';
   // The silences (a fresh container's first batch), the job (its run is not known yet), then the groups and
-  // the policy finding; two transactions side by side; then one delivery of the three alerts in the order of
+  // the policy finding, with the run's roll-up of the type; two transactions side by side; then one delivery of the two alerts in the order of
   // their findings: read, claim, publish, settle.
   expect(baselineCalls).toEqual(['DynamoDB Query', read, read, write, write, read, write, publish, write]);
   expect(sns.alertIds().sort()).toEqual(ALERTS);
@@ -155,15 +157,15 @@ test('killed at every external call, as it arrives and after the service acted: 
     if (JSON.stringify(counts) !== '[60,60]') failures.push(`${name}: group counts ${JSON.stringify(counts)}`);
     if ((await store.get(keys.policyFinding(policy.detail.id)))?.alerts !== 1) failures.push(`${name}: the policy finding is not counted once`);
     if ((await store.listIndex(GSI1.pendingAlert)).length > 0) failures.push(`${name}: alerts still pending`);
-    for (const id of ALERTS) {
+    for (const id of AFTER_SWEEP) {
       const item = await store.get(keys.alert(id));
       if (item?.status !== 'SENT') failures.push(`${name}: ${id} is ${String(item?.status)}`);
     }
 
     const delivered = sns.alertIds();
-    if (JSON.stringify([...new Set(delivered)].sort()) !== JSON.stringify(ALERTS)) failures.push(`${name}: SNS took ${JSON.stringify([...new Set(delivered)].sort())}`);
-    const repeated = ALERTS.filter((id) => delivered.filter((d) => d === id).length > 1);
-    const mayRepeat = ALERTS.filter((id) => driver.takenInKilled.has(id) && !driver.settledInKilled.has(id));
+    if (JSON.stringify([...new Set(delivered)].sort()) !== JSON.stringify(AFTER_SWEEP)) failures.push(`${name}: SNS took ${JSON.stringify([...new Set(delivered)].sort())}`);
+    const repeated = AFTER_SWEEP.filter((id) => delivered.filter((d) => d === id).length > 1);
+    const mayRepeat = AFTER_SWEEP.filter((id) => driver.takenInKilled.has(id) && !driver.settledInKilled.has(id));
     if (JSON.stringify(repeated) !== JSON.stringify(mayRepeat)) failures.push(`${name}: repeated ${JSON.stringify(repeated)}, expected ${JSON.stringify(mayRepeat)}`);
     const seen = new Set<string>();
     for (const entry of sns.taken) {
@@ -201,12 +203,12 @@ describe('the daily digest, the sweeper killed', () => {
     const query = 'DynamoDB Query';
     const read = 'DynamoDB BatchGetItem';
     const write = 'DynamoDB TransactWriteItems';
-    // The sweep's open runs and periodic jobs, and the three held-count partitions; the digest's marks; its
+    // The sweep's open runs and periodic jobs, and the four held-count partitions; the digest's marks; its
     // index: the alerts of each UTC day the window touches (one, when it starts at midnight), the runs ended
     // yesterday and today; the open runs, the silences; mark and alert in one transaction; the safety net's
     // two lists; then the delivery: read, claim, publish, settle.
     const alertDays = hour === 0 ? [query] : [query, query];
-    expect(digestCalls).toEqual([query, query, query, query, query, read, ...alertDays, query, query, query, query, write, query, query, read, 'DynamoDB UpdateItem', 'SNS PublishBatch', write]);
+    expect(digestCalls).toEqual([query, query, query, query, query, query, read, ...alertDays, query, query, query, query, write, query, query, read, 'DynamoDB UpdateItem', 'SNS PublishBatch', write]);
     expect(sns.alertIds()).toEqual([DIGEST_ID]);
     expect(sns.taken[0].attributes).toMatchObject({ category: 'DIGEST', severity: 'INFO' });
   });
@@ -313,6 +315,7 @@ describe('the sweeper killed while it reports held counts', () => {
     expect(sweepCalls).toEqual([
       query, // open runs
       query, // periodic jobs
+      query, // HELD_ROLLUP
       query, // LATE_FINDINGS
       read, // the run and its job
       query, // the run's findings groups

@@ -185,3 +185,19 @@ test('a sweep that fails after closing the roll-up, or while unmarking the group
   expect(await base.listIndex(GSI1.heldRollup)).toEqual([]);
   expect(rollups(publisher.alerts)).toHaveLength(1);
 }, 300_000);
+
+test('a new bucket counted after the summary: named by its roll-up, then told by the "run summary updated" with the corrected totals', async () => {
+  const { clock, publisher, deps, base } = await setup();
+  await jobLog(deps, [jobEvent('ONE_TIME_JOB_STARTED', 0)]);
+  await processFindingBatch(sqsBatch([finding(bucket(0), PERSONAL), finding(bucket(1), PERSONAL)]), deps);
+  await jobLog(deps, [jobEvent('JOB_COMPLETED', 30)]);
+  await processFindingBatch(sqsBatch([finding(bucket(2), PERSONAL, 35)]), deps);
+  expect((await base.listIndex(GSI1.heldRollup)).map((g) => g.bucket).sort()).toEqual([bucket(1), bucket(2)]);
+  clock.advance(61 * MINUTE);
+  const report = await sweep(deps);
+  expect(report.raised).toEqual([`sd:${JOB}:${RUN}:${PERSONAL}:rollup:1`, `run:${JOB}:${RUN}:findings-update:1`]);
+  expect(publisher.alerts.find((a) => a.id.endsWith(':rollup:1'))?.affected[0].items).toEqual([bucket(1), bucket(2)]);
+  expect(publisher.alerts.at(-1)?.whatHappened).toContain('Sensitive data findings: 1 more (3 in all).');
+  expect(await base.listIndex(GSI1.heldRollup)).toEqual([]);
+  expect(await base.listIndex(GSI1.lateFindings)).toEqual([]);
+});
