@@ -1,5 +1,6 @@
 import { details, formatCount, type Alert, type AlertCategory, type AlertDetail } from '../core/alert';
 import { macieSummaryLink } from '../core/links';
+import { isCapped } from '../job-log/capped-list';
 import { JOB_EVENT_TYPES } from '../job-log/event-types';
 import { SEVERITIES, type Severity } from '../core/severity';
 import { digestIndexEntry, type DigestIndexEntry } from '../delivery/alert-item';
@@ -195,6 +196,8 @@ const FINDING_CATEGORIES: ReadonlySet<AlertCategory> = new Set(['SENSITIVE_DATA_
 interface Ranked {
   readonly top: readonly { readonly name: string; readonly n: number }[];
   readonly distinct: number;
+  /** Counted from capped lists (a run kept the first names only): `distinct` is a lower bound. */
+  readonly atLeast?: boolean;
 }
 
 export interface DigestRuns {
@@ -347,11 +350,11 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
   };
 
   // Errors of those runs, by type.
-  const byType = new Map<string, { events: number; silenced: number; runs: number; buckets: Counter; accounts: Counter }>();
+  const byType = new Map<string, { events: number; silenced: number; runs: number; buckets: Counter; accounts: Counter; capped: { buckets: boolean; accounts: boolean } }>();
   for (const r of active) {
     for (const [type, n] of Object.entries(r.errors)) {
       if (n <= 0) continue;
-      const t = byType.get(type) ?? { events: 0, silenced: 0, runs: 0, buckets: new Counter(), accounts: new Counter() };
+      const t = byType.get(type) ?? { events: 0, silenced: 0, runs: 0, buckets: new Counter(), accounts: new Counter(), capped: { buckets: false, accounts: false } };
       const silenced = Math.min(n, silencedOf(r, type));
       t.events += n - silenced;
       t.silenced += silenced;
@@ -359,6 +362,8 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
       const affected = Object.prototype.hasOwnProperty.call(r.affected, type) ? r.affected[type] : undefined;
       for (const b of affected?.buckets ?? []) t.buckets.add(b);
       for (const a of affected?.accounts ?? []) t.accounts.add(a);
+      t.capped.buckets ||= isCapped(affected?.buckets ?? []);
+      t.capped.accounts ||= isCapped(affected?.accounts ?? []);
       byType.set(type, t);
     }
   }
@@ -366,8 +371,8 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
     .map(([type, t]) => {
       const buckets = t.buckets.ranked(N);
       return buckets.distinct > 0
-        ? { type, events: t.events, silenced: t.silenced, runs: t.runs, resourceKind: 'bucket' as const, resources: buckets }
-        : { type, events: t.events, silenced: t.silenced, runs: t.runs, resourceKind: 'account' as const, resources: t.accounts.ranked(N) };
+        ? { type, events: t.events, silenced: t.silenced, runs: t.runs, resourceKind: 'bucket' as const, resources: { ...buckets, ...(t.capped.buckets ? { atLeast: true } : {}) } }
+        : { type, events: t.events, silenced: t.silenced, runs: t.runs, resourceKind: 'account' as const, resources: { ...t.accounts.ranked(N), ...(t.capped.accounts ? { atLeast: true } : {}) } };
     })
     .sort((a, b) => b.events + b.silenced - (a.events + a.silenced) || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
 
@@ -462,6 +467,8 @@ function shortName(name: string): string {
 function names(ranked: Ranked, unit: string): string {
   const shown = ranked.top.map(({ name, n }) => (n > 1 ? `${shortName(name)} (${plural(n, unit)})` : shortName(name)));
   const more = ranked.distinct - ranked.top.length;
+  // From capped lists: those not kept are not counted, so "at least".
+  if (ranked.atLeast) return `${shown.join(', ')} and ${more > 0 ? `at least ${num(more)} ` : ''}more`;
   return `${shown.join(', ')}${more > 0 ? ` and ${num(more)} more` : ''}`;
 }
 

@@ -1,4 +1,5 @@
-import { troubledRunOrder, troubledRunText, type TroubledRun } from '../../lambda/sweeper/digest';
+import { buildDigestAlert, summarizeDigest, troubledRunOrder, troubledRunText, windowEndingAt, type TroubledRun } from '../../lambda/sweeper/digest';
+import { testRun } from '../support/runs';
 
 /** The runs the daily digest names: in which order, and in which words. */
 const run = (job: string, changes: Partial<TroubledRun> = {}): TroubledRun => ({
@@ -33,4 +34,23 @@ test('troubledRunOrder: cancelled first, then most errors, then paused; ties by 
     run('b', { errors: 1 }),
   ];
   expect([...runs].sort(troubledRunOrder).map((r) => `${r.job} ${r.runDate.slice(11, 13)}`)).toEqual(['c 10', 'e9 10', 'b 10', 'b 12', 'e1 10', 'p 10']);
+});
+
+test('an error type whose buckets were capped in a run says "at least" more, never a false count; one with every name kept, the exact rest', () => {
+  const window = windowEndingAt(new Date('2026-11-02T09:00:00.000Z'));
+  const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(2, '0')}`);
+  const runs = [
+    testRun({
+      jobId: 'org',
+      runDate: '2026-11-01T10:00:00.000Z',
+      startedAt: '2026-11-01T10:00:00.000Z',
+      status: 'RUNNING',
+      errors: { BUCKET_ACCESS_DENIED: 60_000, BUCKET_DOES_NOT_EXIST: 7 },
+      affected: { BUCKET_ACCESS_DENIED: { buckets: names('denied', 10), accounts: [], total: 60_000 }, BUCKET_DOES_NOT_EXIST: { buckets: names('gone', 7), accounts: [], total: 7 } },
+    }),
+  ];
+  const digest = buildDigestAlert(summarizeDigest({ window, now: new Date(window.end), alerts: [], runs, silences: [] }), 'eu-west-1');
+  const row = (label: string) => digest.details.find((d) => d.label === label)?.value;
+  expect(row('Errors: BUCKET_ACCESS_DENIED')).toBe(`60,000 events in 1 run; buckets: ${names('denied', 5).join(', ')} and at least 5 more`);
+  expect(row('Errors: BUCKET_DOES_NOT_EXIST')).toBe(`7 events in 1 run; buckets: ${names('gone', 5).join(', ')} and 2 more`);
 });
