@@ -75,7 +75,8 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
   const run: RunState = { ...facts, silenced: silencing.silenced };
   const summary = decideSummary(current, run, silenceOf);
   const outcomes = eventOutcomes({ current, run, events, silenced: silencing.matched, summary, previous: ctx.previous, settings: ctx.settings });
-  const told = applySummary({ ...run, groups: withGroupAlerts(run.groups, outcomes.groups) }, summary, ctx);
+  const toldAccountErrors = Object.keys(outcomes.toldAccounts).length > 0 ? outcomes.toldAccounts : undefined;
+  const told = applySummary({ ...run, groups: withGroupAlerts(run.groups, outcomes.groups), toldAccountErrors }, summary, ctx);
   const alerts = [
     ...outcomes.statusAlerts.map((e) => statusAlert(e, batch, ctx)),
     ...outcomes.groups.flatMap((decision) => groupAlerts(decision, run.groups[decision.type], batch, ctx)),

@@ -131,6 +131,8 @@ export interface RunState extends Bookkeeping {
   readonly affected: Readonly<Record<string, AffectedSet>>;
   /** Accounts with an account-level error in this run, and since when (they inhibit bucket errors). */
   readonly openAccountErrors: Readonly<Record<string, string>>;
+  /** Accounts whose account error was told in this run, and since when: only these inhibit bucket errors (job-log/told-account-errors.ts). */
+  readonly toldAccountErrors?: Readonly<Record<string, string>>;
   /** What failed, per error type, for the next run's comparison. */
   readonly fingerprint?: RunFingerprint;
   /** Events counted but not alerted because a silence matched them, by silence id. */
@@ -268,6 +270,7 @@ const RunItemSchema = z.object({
   errors: map(count),
   affected: map(AffectedSetSchema),
   openAccountErrors: map(text),
+  toldAccountErrors: z.optional(map(text)),
   fingerprint: z.optional(StoredFingerprintSchema),
   silenced: z.optional(map(SilencedEventsSchema)),
   groups: map(RunGroupSchema),
@@ -363,6 +366,7 @@ export const RunCodec = itemCodec(
       errors: { ...run.errors },
       affected: { ...run.affected },
       openAccountErrors: { ...run.openAccountErrors },
+      toldAccountErrors: run.toldAccountErrors && { ...run.toldAccountErrors },
       fingerprint: run.fingerprint && JSON.stringify({ resources: run.fingerprint.resources, partial: run.fingerprint.partial }),
       silenced: run.silenced && Object.fromEntries(Object.entries(run.silenced).map(([id, s]) => [id, { ...s, events: { ...s.events } }])),
       groups: { ...run.groups },

@@ -25,6 +25,7 @@ interface Case {
     readonly groups?: [string, GroupVerdict][];
     /** Indexes of the events alerted on their own as status events. */
     readonly statusAlerts?: number[];
+    readonly toldAccounts?: Record<string, string>;
   };
 }
 
@@ -56,16 +57,44 @@ const cases: Case[] = [
     want: { outcomes: ['alerted', 'alerted'], groups: [['BUCKET_ACCESS_DENIED', 'repeat']] },
   },
   {
-    name: "a bucket error of an account with an account error is inhibited; other accounts' are not",
+    name: "a bucket error of an account whose account error alerts is inhibited; other accounts' are not",
     events: [ev('ACCOUNT_ACCESS_DENIED', 1, { affectedAccount: MEMBER }), denied(2), denied(3, 'b9', OTHER)],
     run: { openAccountErrors: { [MEMBER]: at(RUN, 1) }, groups: { ACCOUNT_ACCESS_DENIED: group(), BUCKET_ACCESS_DENIED: group({ count: 2 }) } },
-    want: { outcomes: ['alerted', 'inhibited', 'alerted'], groups: [['ACCOUNT_ACCESS_DENIED', 'first'], ['BUCKET_ACCESS_DENIED', 'first']] },
+    want: { outcomes: ['alerted', 'inhibited', 'alerted'], groups: [['ACCOUNT_ACCESS_DENIED', 'first'], ['BUCKET_ACCESS_DENIED', 'first']], toldAccounts: { [MEMBER]: at(RUN, 1) } },
   },
   {
-    name: 'a group whose every event is inhibited sends nothing',
+    name: 'a group whose every event is inhibited by an account error told earlier in the run sends nothing',
     events: [denied(2), denied(3, 'b2')],
+    current: { toldAccountErrors: { [MEMBER]: at(RUN, 1) } },
     run: { openAccountErrors: { [MEMBER]: at(RUN, 1) }, groups: { BUCKET_ACCESS_DENIED: group({ count: 2 }) } },
-    want: { outcomes: ['inhibited', 'inhibited'], groups: [['BUCKET_ACCESS_DENIED', 'inhibited']] },
+    want: { outcomes: ['inhibited', 'inhibited'], groups: [['BUCKET_ACCESS_DENIED', 'inhibited']], toldAccounts: { [MEMBER]: at(RUN, 1) } },
+  },
+  {
+    name: 'an account error in the run that was never told inhibits nothing',
+    events: [denied(2)],
+    current: { openAccountErrors: { [MEMBER]: at(RUN, 1) } },
+    run: { openAccountErrors: { [MEMBER]: at(RUN, 1) }, groups: { BUCKET_ACCESS_DENIED: group() } },
+    want: { outcomes: ['alerted'], groups: [['BUCKET_ACCESS_DENIED', 'first']], toldAccounts: {} },
+  },
+  {
+    name: "a known account error (failed the same way in the previous run) does not hide a new bucket error",
+    events: [ev('ACCOUNT_ACCESS_DENIED', 1, { affectedAccount: MEMBER }), ev('BUCKET_OWNER_CHANGED', 2, bucket('b1'))],
+    run: { openAccountErrors: { [MEMBER]: at(RUN, 1) }, groups: { ACCOUNT_ACCESS_DENIED: group(), BUCKET_OWNER_CHANGED: group() } },
+    previous: { runDate: '2024-06-02T02:00:00.000Z', fingerprint: { resources: { ACCOUNT_ACCESS_DENIED: [`a:${MEMBER}`] }, partial: [] } },
+    want: { outcomes: ['known', 'alerted'], groups: [['ACCOUNT_ACCESS_DENIED', 'known'], ['BUCKET_OWNER_CHANGED', 'first']], toldAccounts: {} },
+  },
+  {
+    name: 'a silenced account error does not hide a new bucket error',
+    events: [ev('ACCOUNT_ACCESS_DENIED', 1, { affectedAccount: MEMBER }), ev('BUCKET_OWNER_CHANGED', 2, bucket('b1'))],
+    silenced: [0],
+    run: { openAccountErrors: { [MEMBER]: at(RUN, 1) }, groups: { ACCOUNT_ACCESS_DENIED: group(), BUCKET_OWNER_CHANGED: group() } },
+    want: { outcomes: ['silenced', 'alerted'], groups: [['BUCKET_OWNER_CHANGED', 'first']], toldAccounts: {} },
+  },
+  {
+    name: "an account error grouped into its group's alert is told: it inhibits its account's bucket errors",
+    events: [ev('ACCOUNT_ACCESS_DENIED', 10, { affectedAccount: MEMBER }), denied(11)],
+    run: { groups: { ACCOUNT_ACCESS_DENIED: group({ count: 2, alerts: 1, lastAlertAt: at(RUN, 5) }), BUCKET_ACCESS_DENIED: group() } },
+    want: { outcomes: ['grouped', 'inhibited'], groups: [['ACCOUNT_ACCESS_DENIED', 'hold'], ['BUCKET_ACCESS_DENIED', 'inhibited']], toldAccounts: { [MEMBER]: at(RUN, 10) } },
   },
   {
     name: 'known: every resource failed the same way in the previous run',
@@ -146,6 +175,7 @@ describe('each alerting event gets one outcome', () => {
     expect(c.events.map((e) => outcomes.byEvent.get(e))).toEqual(c.want.outcomes);
     if (c.want.groups) expect(outcomes.groups.map((g) => [g.type, g.verdict])).toEqual(c.want.groups);
     if (c.want.statusAlerts) expect(outcomes.statusAlerts).toEqual(c.want.statusAlerts.map((i) => c.events[i]));
+    if (c.want.toldAccounts) expect({ ...outcomes.toldAccounts }).toEqual(c.want.toldAccounts);
     // Every verdict says why.
     for (const g of outcomes.groups) expect(g.reason).not.toBe('');
   });
