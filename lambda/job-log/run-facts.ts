@@ -6,6 +6,7 @@ import type { LogEvent } from './log-events';
 import { resourceKey, withResources } from './run-compare';
 import { currentStatusChange, isTerminal, statusBeats, statusChange, type StatusChange } from './run-status';
 import { copyMap, countOf, own } from './type-maps';
+import { undatedCancel } from './undated-cancel';
 
 /**
  * The run's facts from its events: status, times, counts, affected resources, what failed, the error groups'
@@ -72,7 +73,8 @@ function foldEvent(fold: FactsFold, e: LogEvent, current: RunState | undefined):
   fold.lastEventAt = later(fold.lastEventAt, at);
   const change = statusChange(event.eventType, kind.effect, at);
   if (change) {
-    if (statusBeats(change, fold.winner)) fold.winner = change;
+    const applies = kind.effect !== 'CANCELLED' || event.runDate !== undefined || undatedCancel(fold.winner).ends;
+    if (applies && statusBeats(change, fold.winner)) fold.winner = change;
     if (kind.alertsAtOnce) {
       fold.statusEvents ??= new Map((current?.statusEvents ?? []).map((s) => [`${s.type}@${s.at}`, s]));
       fold.statusEvents.set(`${event.eventType}@${event.occurredAt}`, { type: event.eventType, at: event.occurredAt });
