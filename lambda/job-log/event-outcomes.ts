@@ -6,6 +6,7 @@ import type { LogEvent } from './log-events';
 import { allFailedBefore, resourceKey, type PreviousRun } from './run-compare';
 import { changesStatus, endsRun } from './run-status';
 import { summarizedBefore, type SummaryDecision } from './summary-decision';
+import { jobEventTelling } from './job-events';
 import { inhibition, toldAccountsOf, withToldAccounts, type ToldAccounts } from './told-account-errors';
 import { copyMap } from './type-maps';
 
@@ -38,6 +39,8 @@ export interface RunOutcomes {
   readonly byEvent: ReadonlyMap<LogEvent, EventOutcome>;
   /** Status events alerted on their own, in time order. */
   readonly statusAlerts: readonly LogEvent[];
+  /** Events about the job that arrived after the run's summary, each alerted on its own (job-events.ts). */
+  readonly jobAlerts: readonly LogEvent[];
   /** One decision per error type of the batch, in type order. */
   readonly groups: readonly GroupDecision[];
   /** The run's accounts with a told account error, this batch's included. */
@@ -66,13 +69,15 @@ export function eventOutcomes(input: OutcomeInput): RunOutcomes {
     else alerting.push(e);
   }
   if (summarizedBefore(input.summary)) {
-    // After the summary, an event is told by the batch's correction, or by the summary it changes nothing of.
+    // After the summary, an event is told by the batch's correction, or by the summary it changes nothing of;
+    // an event about the job (a pause between runs, say) is told on its own.
     const outcome = input.summary.send === 'update' ? 'alerted' : 'grouped';
+    const jobEvents = alerting.filter((e) => jobEventTelling(e).tell);
     for (const e of alerting) byEvent.set(e, outcome);
-    return { byEvent, statusAlerts: [], groups: [], toldAccounts: toldAccountsOf(input.current) };
+    return { byEvent, statusAlerts: [], jobAlerts: markOnce(jobEvents, input.current, byEvent, []), groups: [], toldAccounts: toldAccountsOf(input.current) };
   }
   const summaryNow = input.summary.send === 'summary';
-  const statusAlerts = statusOutcomes(alerting, input.current, summaryNow, byEvent);
+  const statusAlerts = markOnce(alerting.filter(isStatusAlert), input.current, byEvent, summaryNow ? undefined : []);
   const ending = alerting.filter((e) => endsRun(e.kind.effect));
   for (const e of ending) byEvent.set(e, 'alerted');
   if (input.summary.send === 'summary' && input.summary.silenced && ending.length > 0) byEvent.set(ending[0], 'silenced');
@@ -81,29 +86,35 @@ export function eventOutcomes(input: OutcomeInput): RunOutcomes {
     for (const e of decision.open) byEvent.set(e, OPEN_OUTCOME[decision.verdict]);
     for (const e of decision.inhibited) byEvent.set(e, 'inhibited');
   }
-  return { byEvent, statusAlerts, groups, toldAccounts };
+  return { byEvent, statusAlerts, jobAlerts: [], groups, toldAccounts };
 }
 
 /** What a verdict makes of the group's open events. */
 const OPEN_OUTCOME: Record<GroupVerdict, EventOutcome> = { first: 'alerted', repeat: 'alerted', summary: 'alerted', known: 'known', hold: 'grouped', inhibited: 'inhibited' };
 
-/** Pauses, resumptions, no buckets: each alerts once, unless the summary going out now tells it. */
-function statusOutcomes(alerting: readonly LogEvent[], current: RunState | undefined, summaryNow: boolean, byEvent: Map<LogEvent, EventOutcome>): LogEvent[] {
+/** Pauses, resumptions, no buckets: each alerts on its own, unless the summary going out now tells it. */
+function isStatusAlert(e: LogEvent): boolean {
+  return changesStatus(e.kind.effect) && !endsRun(e.kind.effect);
+}
+
+/**
+ * Each status event alerts once (by type and time), whatever batch it comes back in: one told before is a
+ * duplicate, the others are alerted, and collected into `alerts` when they alert on their own.
+ */
+function markOnce(events: readonly LogEvent[], current: RunState | undefined, byEvent: Map<LogEvent, EventOutcome>, alerts?: LogEvent[]): LogEvent[] {
   const told = new Set((current?.statusEvents ?? []).map((s) => `${s.type}@${s.at}`));
-  const alerts: LogEvent[] = [];
-  for (const e of alerting) {
-    if (!changesStatus(e.kind.effect) || endsRun(e.kind.effect)) continue;
+  for (const e of events) {
     const key = `${e.event.eventType}@${e.event.occurredAt}`;
     if (told.has(key)) {
       byEvent.set(e, 'duplicate');
       continue;
     }
     byEvent.set(e, 'alerted');
-    if (summaryNow) continue;
+    if (!alerts) continue;
     told.add(key);
     alerts.push(e);
   }
-  return alerts;
+  return alerts ?? [];
 }
 
 /** Account error groups decide first: whether they were told decides which bucket errors they inhibit. */

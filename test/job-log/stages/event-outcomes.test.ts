@@ -26,6 +26,8 @@ interface Case {
     /** Indexes of the events alerted on their own as status events. */
     readonly statusAlerts?: number[];
     readonly toldAccounts?: Record<string, string>;
+    /** Indexes of the events about the job alerted on their own after the run's summary. */
+    readonly jobAlerts?: number[];
   };
 }
 
@@ -146,18 +148,41 @@ const cases: Case[] = [
     want: { outcomes: ['silenced'] },
   },
   {
-    name: 'after the summary, events that change it are told by the correction',
+    name: 'after the summary, events that change it are told by the correction (a pause of the job on its own too)',
     events: [denied(70), ev('JOB_PAUSED_BY_USER', 71)],
     run: { status: 'COMPLETED', groups: { BUCKET_ACCESS_DENIED: group() } },
     summary: { send: 'update', reason: 'late events changed what the summary said', version: 2, silenced: false },
-    want: { outcomes: ['alerted', 'alerted'], groups: [], statusAlerts: [] },
+    want: { outcomes: ['alerted', 'alerted'], groups: [], statusAlerts: [], jobAlerts: [1] },
   },
   {
-    name: 'after the summary, events that change nothing of it are grouped into it',
+    name: 'after the summary, events that change nothing of it are grouped into it; a pause of the job alerts on its own',
     events: [denied(70), ev('JOB_PAUSED_BY_USER', 71)],
     run: { status: 'COMPLETED', groups: { BUCKET_ACCESS_DENIED: group() } },
     summary: { send: 'nothing', reason: 'the summary already says it' },
-    want: { outcomes: ['grouped', 'grouped'], groups: [] },
+    want: { outcomes: ['grouped', 'alerted'], groups: [], statusAlerts: [], jobAlerts: [1] },
+  },
+  {
+    name: 'after the summary, a pause or resumption of the job told before is a duplicate',
+    events: [ev('JOB_PAUSED_BY_USER', 71), ev('JOB_RESUMED_BY_USER', 900)],
+    current: { status: 'COMPLETED', statusEvents: [{ type: 'JOB_PAUSED_BY_USER', at: at(RUN, 71) }] },
+    run: { status: 'COMPLETED' },
+    summary: { send: 'nothing', reason: 'the summary already says it' },
+    want: { outcomes: ['duplicate', 'alerted'], jobAlerts: [1] },
+  },
+  {
+    name: 'after the summary, a cancel without runDate is about the job and alerts; one naming the run is the correction\'s',
+    events: [ev('JOB_CANCELLED', 600, { runDate: null }), ev('JOB_CANCELLED', 601)],
+    run: { status: 'COMPLETED' },
+    summary: { send: 'update', reason: 'late events changed what the summary said', version: 2, silenced: false },
+    want: { outcomes: ['alerted', 'alerted'], jobAlerts: [0] },
+  },
+  {
+    name: 'after the summary, a silenced pause of the job is silenced',
+    events: [ev('JOB_PAUSED_BY_USER', 71)],
+    silenced: [0],
+    run: { status: 'COMPLETED' },
+    summary: { send: 'nothing', reason: 'the summary already says it' },
+    want: { outcomes: ['silenced'], jobAlerts: [] },
   },
 ];
 
@@ -175,6 +200,7 @@ describe('each alerting event gets one outcome', () => {
     expect(c.events.map((e) => outcomes.byEvent.get(e))).toEqual(c.want.outcomes);
     if (c.want.groups) expect(outcomes.groups.map((g) => [g.type, g.verdict])).toEqual(c.want.groups);
     if (c.want.statusAlerts) expect(outcomes.statusAlerts).toEqual(c.want.statusAlerts.map((i) => c.events[i]));
+    expect(outcomes.jobAlerts).toEqual((c.want.jobAlerts ?? []).map((i) => c.events[i]));
     if (c.want.toldAccounts) expect({ ...outcomes.toldAccounts }).toEqual(c.want.toldAccounts);
     // Every verdict says why.
     for (const g of outcomes.groups) expect(g.reason).not.toBe('');
