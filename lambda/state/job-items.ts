@@ -74,10 +74,27 @@ export interface LateFindingsMark {
   readonly reported: FindingsSnapshot;
 }
 
+/** The reminders raised for one user pause of a run (sweeper/paused-jobs.ts): a new pause starts afresh. */
+export interface UserPauseMark {
+  readonly pausedAt: string;
+  readonly steps: readonly string[];
+  readonly alertedAt: string;
+  readonly alertId: string;
+}
+
+/** The reminders raised for a periodic job paused between runs: how many missed runs (or days) the last one told. */
+export interface PausedJobMark {
+  readonly pausedAt: string;
+  readonly told: number;
+  readonly alertedAt: string;
+  readonly alertId: string;
+}
+
 /** Conditions the sweeper has alerted on, each once. */
 export interface RunSweeperMarks {
   readonly stillRunning?: { readonly alertedAt: string; readonly alertId: string };
   readonly quotaPause?: { readonly pausedAt: string; readonly alertedAt: string; readonly alertId: string };
+  readonly userPause?: UserPauseMark;
   readonly lateFindings?: LateFindingsMark;
 }
 
@@ -103,6 +120,7 @@ export interface RunRoute {
 
 export interface JobSweeperMarks {
   readonly missedRun?: MissedRunMark;
+  readonly pausedJob?: PausedJobMark;
 }
 
 export interface RunState extends Bookkeeping {
@@ -242,10 +260,12 @@ const RunRoutesSchema = z.pipe(
 const RunSweeperSchema = z.object({
   stillRunning: z.optional(z.object({ alertedAt: text, alertId: text })),
   quotaPause: z.optional(z.object({ pausedAt: text, alertedAt: text, alertId: text })),
+  userPause: z.optional(z.object({ pausedAt: text, steps: z.array(text), alertedAt: text, alertId: text })),
   lateFindings: z.optional(z.object({ updates: count, lastAt: text, reported: z.object({ total: count, byType: map(count) }) })),
 });
 const JobSweeperSchema = z.object({
   missedRun: z.optional(z.object({ expectedAt: text, lastStart: text, alertedAt: text, alertId: text, resolvedAt: optionalText })),
+  pausedJob: z.optional(z.object({ pausedAt: text, told: count, alertedAt: text, alertId: text })),
 });
 
 const RunItemSchema = z.object({
