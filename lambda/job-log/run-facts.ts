@@ -71,7 +71,7 @@ export function foldRunFacts(current: RunState | undefined, events: readonly Log
 function foldEvent(fold: FactsFold, e: LogEvent, current: RunState | undefined): void {
   const { event, kind, at } = e;
   fold.lastEventAt = later(fold.lastEventAt, at);
-  const change = statusChange(event.eventType, kind.effect, at);
+  const change = statusChange(event.eventType, kind.effect, at, event.runDate === undefined);
   if (change) {
     const applies = kind.effect !== 'CANCELLED' || event.runDate !== undefined || undatedCancel(fold.winner).ends;
     if (applies && statusBeats(change, fold.winner)) fold.winner = change;
@@ -136,6 +136,7 @@ function withFacts(current: RunState | undefined, fold: FactsFold, identity: Run
     status,
     statusAt: winner?.at.iso ?? current?.statusAt,
     statusEvent: winner?.eventType ?? current?.statusEvent,
+    statusUndated: winner ? winner.undated : current?.statusUndated,
     bucketsMatched: fold.bucketsMatched,
     startedAt: fold.startedAt,
     lastEventAt: fold.lastEventAt?.iso,

@@ -133,6 +133,8 @@ export interface RunState extends Bookkeeping {
   /** The status change that won (see job-log/run-status.ts): its event time and type. */
   readonly statusAt?: string;
   readonly statusEvent?: string;
+  /** The status was set by a cancel without runDate (job-log/undated-cancel.ts): a completion of the run beats it. */
+  readonly statusUndated?: boolean;
   readonly bucketsMatched: number;
   readonly startedAt?: string;
   readonly endedAt?: string;
@@ -278,6 +280,7 @@ const RunItemSchema = z.object({
   status: RunStatusSchema,
   statusAt: optionalText,
   statusEvent: optionalText,
+  statusUndated: z.optional(z.boolean()),
   bucketsMatched: z._default(count, 0),
   startedAt: optionalText,
   endedAt: optionalText,
@@ -374,6 +377,7 @@ export const RunCodec = itemCodec(
       status: run.status,
       statusAt: run.statusAt,
       statusEvent: run.statusEvent,
+      statusUndated: run.statusUndated,
       bucketsMatched: run.bucketsMatched,
       startedAt: run.startedAt,
       endedAt: run.endedAt,

@@ -35,6 +35,19 @@ describe('a cancel without runDate is a job event', () => {
     expect(await h.job(JOB)).toMatchObject({ jobStatus: 'CANCELLED', jobStatusAt: at(RUN, 600) });
   });
 
+  test('the run ends the same whichever of the completion and a later cancel without runDate arrives first', async () => {
+    const inOrder = await completedNight();
+    await inOrder.send([undated('JOB_CANCELLED', at(RUN, 600))]);
+    const reversed = await harness({}, undefined, { silences: noSilences });
+    await reversed.send([dated('SCHEDULED_RUN_STARTED', RUN)]);
+    await reversed.send([undated('JOB_CANCELLED', at(RUN, 600))]);
+    const late = await reversed.send([dated('SCHEDULED_RUN_COMPLETED', at(RUN, 40))]);
+    expect(late.published.map((a) => a.whatHappened).join('\n')).toContain('Status changed from CANCELLED to COMPLETED.');
+    const facts = (run: Record<string, unknown> | undefined) => run && { status: run.status, endedAt: run.endedAt, statusEvent: run.statusEvent, statusAt: run.statusAt };
+    expect(facts(await reversed.run(JOB, RUN))).toEqual(facts(await inOrder.run(JOB, RUN)));
+    expect(facts(await inOrder.run(JOB, RUN))).toMatchObject({ status: 'COMPLETED', endedAt: at(RUN, 40) });
+  });
+
   test('it still ends the open current run: a cancelled run and its summary', async () => {
     const h = await harness({}, undefined, { silences: noSilences });
     await h.send([dated('SCHEDULED_RUN_STARTED', RUN)]);

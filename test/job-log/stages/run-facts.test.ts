@@ -52,6 +52,17 @@ const cases: Case[] = [
     want: { status: 'COMPLETED', endedAt: at(RUN, 10) },
   },
   {
+    name: 'a completion arriving after a cancel without runDate that ended the run wins, whatever their times: the same as in order',
+    current: read({ status: 'CANCELLED', statusAt: at(RUN, 600), statusEvent: 'JOB_CANCELLED', statusUndated: true, endedAt: at(RUN, 600), lastEventAt: at(RUN, 600) }),
+    events: [ev('SCHEDULED_RUN_COMPLETED', 10)],
+    want: { status: 'COMPLETED', statusEvent: 'SCHEDULED_RUN_COMPLETED', statusUndated: undefined, endedAt: at(RUN, 10) },
+  },
+  {
+    name: 'a cancel without runDate that ends the run is marked so',
+    events: [ev('SCHEDULED_RUN_STARTED', 0), ev('JOB_CANCELLED', 600, { runDate: null })],
+    want: { status: 'CANCELLED', statusUndated: true, endedAt: at(RUN, 600) },
+  },
+  {
     name: 'a cancel without runDate ends a paused run',
     current: read({ status: 'PAUSED', statusAt: at(RUN, 30), statusEvent: 'JOB_PAUSED_BY_USER', pausedBy: 'USER', pausedAt: at(RUN, 30), lastEventAt: at(RUN, 30) }),
     events: [ev('JOB_CANCELLED', 90, { runDate: null })],
