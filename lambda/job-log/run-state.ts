@@ -8,7 +8,7 @@ import { expiresAt } from '../state/table';
 import { freshEvents, type DigestSet } from './applied-events';
 import { countOutcomes, eventOutcomes, withGroupAlerts, type OutcomeCounts } from './event-outcomes';
 import type { LogEvent } from './log-events';
-import { groupAlerts, statusAlert } from './run-alerts';
+import { groupAlerts, jobEventAlert, statusAlert } from './run-alerts';
 import type { PreviousRun } from './run-compare';
 import { foldRunFacts, type RunIdentity } from './run-facts';
 import { matchSilences } from './run-silences';
@@ -75,9 +75,11 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
   const run: RunState = { ...facts, silenced: silencing.silenced };
   const summary = decideSummary(current, run, silenceOf);
   const outcomes = eventOutcomes({ current, run, events, silenced: silencing.matched, summary, previous: ctx.previous, settings: ctx.settings });
-  const told = applySummary({ ...run, groups: withGroupAlerts(run.groups, outcomes.groups) }, summary, ctx);
+  const toldAccountErrors = Object.keys(outcomes.toldAccounts).length > 0 ? outcomes.toldAccounts : undefined;
+  const told = applySummary({ ...run, groups: withGroupAlerts(run.groups, outcomes.groups), toldAccountErrors }, summary, ctx);
   const alerts = [
     ...outcomes.statusAlerts.map((e) => statusAlert(e, batch, ctx)),
+    ...outcomes.jobAlerts.map((e) => jobEventAlert(e, { ...batch, status: run.status, endedAt: run.endedAt }, ctx)),
     ...outcomes.groups.flatMap((decision) => groupAlerts(decision, run.groups[decision.type], batch, ctx)),
     ...(told.alert ? [told.alert] : []),
   ];

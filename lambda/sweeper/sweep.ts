@@ -12,6 +12,7 @@ import { applyDecision, checkEach, isKeyed, reasonOf, type CheckResult, type Dec
 import { flushHeldCounts } from './held-counts';
 import { logClock } from './log-clock';
 import { sendLateFindingUpdates } from './late-findings';
+import { nextStartAfter, pausedJobAlert, pausedJobReminder, stepsThrough, userPauseAlert, userPauseReminder } from './paused-jobs';
 
 /**
  * The scheduled checks that no event can trigger: a run that goes quiet, a quota pause nobody lifted, a
@@ -175,6 +176,18 @@ function decideRun(deps: PipelineDeps, run: RunState, now: Date): Decision | und
       state.quotaPause = { pausedAt, alertedAt: at, alertId: alert.id };
     }
   }
+
+  if (run.status === 'PAUSED' && run.pausedBy === 'USER') {
+    const pausedAt = run.pausedAt ?? run.statusAt;
+    // A later pause of the same run (paused, resumed, paused again) counts its 30 days afresh: keyed by pausedAt.
+    const raised = pausedAt !== undefined && state.userPause?.pausedAt === pausedAt ? state.userPause.steps : [];
+    const reminder = userPauseReminder(time(pausedAt), log, raised);
+    if (pausedAt && reminder.step) {
+      const alert = userPauseAlert(run, pausedAt, reminder.step, { region: run.region || deps.region, accountId: run.adminAccountId || 'unknown', at });
+      alerts.push(alert);
+      state.userPause = { pausedAt, steps: stepsThrough(reminder.step), alertedAt: at, alertId: alert.id };
+    }
+  }
   return alerts.length > 0 ? { alerts, sweeper: state } : undefined;
 }
 
@@ -226,9 +239,22 @@ async function decideJob(deps: PipelineDeps, job: JobState, now: Date, openRunKe
   // While the current run is open the run checks speak for it (a long run, a pause); a missed start would be noise.
   const currentOpen = currentRun !== undefined && openRunKeys.has(keyString(keys.run(jobId, currentRun)));
   const schedule = steadySchedule(starts);
+  // Paused between runs (a pause while its current run is open is that run's check): reminded of at each run it misses.
+  if (job.jobStatus === 'USER_PAUSED' && !currentOpen && job.jobStatusAt && time(job.jobStatusAt) !== undefined) {
+    const pausedAt = job.jobStatusAt;
+    const mark = state.pausedJob?.pausedAt === pausedAt ? state.pausedJob : undefined;
+    const reminder = pausedJobReminder(time(pausedAt)!, schedule, now.getTime(), mark?.told ?? 0);
+    if (reminder.due) {
+      const alert = pausedJobAlert(job, { pausedAt }, reminder, { region: deps.region, accountId: job.adminAccountId || 'unknown', at });
+      alerts.push(alert);
+      state.pausedJob = { pausedAt, told: reminder.missed, alertedAt: at, alertId: alert.id };
+    }
+  }
   if (schedule && !currentOpen && !(job.jobStatus && JOB_NOT_SCHEDULING.has(job.jobStatus))) {
-    const expectedAt = new Date(schedule.expectedAt).toISOString();
-    const overdue = now.getTime() > schedule.expectedAt + schedule.intervalMs / 2;
+    // A job resumed after missing runs while paused is next expected after its resumption (jobStatusAt).
+    const next = nextStartAfter(schedule, time(job.jobStatusAt));
+    const expectedAt = new Date(next).toISOString();
+    const overdue = now.getTime() > next + schedule.intervalMs / 2;
     // A cancelled job has no next run: its last run says so (for jobs recorded before jobStatus was kept).
     const cancelled = overdue && currentRun !== undefined && decodeOptional(RunCodec, await deps.store.get(keys.run(jobId, currentRun)))?.status === 'CANCELLED';
     if (overdue && !cancelled && state.missedRun?.expectedAt !== expectedAt) {
