@@ -24,6 +24,13 @@ export interface SilenceMatchers {
   readonly type?: string;
 }
 
+/** A weekly window (`sat,sun 00:00-06:00`): weekdays (`mon`..`sun`) and UTC times HH:MM (lambda/silences/weekly-window.ts). */
+export interface WeeklyWindowSpec {
+  readonly days: readonly string[];
+  readonly from: string;
+  readonly to: string;
+}
+
 export interface Silence {
   /** `S-` and a few letters and digits (lambda/silences/silence.ts makes them). */
   readonly id: string;
@@ -31,6 +38,8 @@ export interface Silence {
   /** Events whose time is in [startsAt, endsAt) are silenced. */
   readonly startsAt: string;
   readonly endsAt: string;
+  /** A recurring silence: within [startsAt, endsAt), only the events inside one of these weekly windows. */
+  readonly every?: WeeklyWindowSpec;
   readonly author: string;
   readonly reason: string;
   readonly createdAt: string;
@@ -54,6 +63,7 @@ const SilenceItemSchema = z.object({
   match: z.object({ jobId: z.optional(text), bucket: z.optional(text), accountId: z.optional(text), type: z.optional(text) }),
   startsAt: text,
   endsAt: text,
+  every: z.optional(z.object({ days: z.array(text), from: text, to: text })),
   author: text,
   reason: text,
   createdAt: text,
@@ -72,6 +82,7 @@ export const SilenceCodec = itemCodec(
       match: compact({ ...s.match }),
       startsAt: s.startsAt,
       endsAt: s.endsAt,
+      every: s.every && { days: [...s.every.days], from: s.every.from, to: s.every.to },
       author: s.author,
       reason: s.reason,
       createdAt: s.createdAt,
