@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { compact, itemCodec } from './codec';
+import { compact, itemCodec, stringSet, toStringSet } from './codec';
 import { keys } from './table';
 
 /**
@@ -45,6 +45,17 @@ export interface Silence {
   readonly createdAt: string;
   /** Version as read (optimistic concurrency for `silence expire`); undefined for a silence not written yet. */
   readonly version?: number;
+  /** The end it was made with, kept when `silence expire` ended it early. */
+  readonly plannedEndsAt?: string;
+  /** When the sweeper announced it (lambda/sweeper/silence-announcements.ts): made, and ended. */
+  readonly announced?: SilenceAnnounced;
+  /** Ids of its announcements still in the outbox (the sweeper's, as on every alert owner). */
+  readonly pendingAlerts?: readonly string[];
+}
+
+export interface SilenceAnnounced {
+  readonly made?: string;
+  readonly ended?: string;
 }
 
 /**
@@ -68,6 +79,9 @@ const SilenceItemSchema = z.object({
   reason: text,
   createdAt: text,
   version: z.optional(z.number()),
+  plannedEndsAt: z.optional(text),
+  announced: z.optional(z.object({ made: z.optional(text), ended: z.optional(text) })),
+  pendingAlerts: z.optional(stringSet),
   expiresAt: z.optional(z.number()),
 });
 
@@ -87,7 +101,11 @@ export const SilenceCodec = itemCodec(
       reason: s.reason,
       createdAt: s.createdAt,
       version: s.version,
+      plannedEndsAt: s.plannedEndsAt,
+      announced: s.announced && compact({ ...s.announced }),
+      pendingAlerts: toStringSet(s.pendingAlerts),
       expiresAt: Math.floor(Date.parse(s.endsAt) / 1000) + SILENCE_RECORD_DAYS * 86400,
     }),
-  ({ pk: _pk, sk: _sk, expiresAt: _ttl, ...rest }): Silence => ({ ...rest, match: compact({ ...rest.match }) as SilenceMatchers }),
+  ({ pk: _pk, sk: _sk, expiresAt: _ttl, ...rest }): Silence =>
+    compact({ ...rest, match: compact({ ...rest.match }), announced: rest.announced && compact({ ...rest.announced }) }) as unknown as Silence,
 );

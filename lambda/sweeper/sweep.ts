@@ -12,6 +12,7 @@ import { applyDecision, checkEach, isKeyed, reasonOf, type CheckResult, type Dec
 import { flushHeldCounts } from './held-counts';
 import { logClock } from './log-clock';
 import { sendLateFindingUpdates } from './late-findings';
+import { announceSilences } from './silence-announcements';
 
 /**
  * The scheduled checks that no event can trigger: a run that goes quiet, a quota pause nobody lifted, a
@@ -121,12 +122,14 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
 
 /**
  * Counts the pipelines held back, reported once they are due (late-findings.ts, held-counts.ts): findings
- * counted after their run's summary, policy recurrences and reveals held inside a repeat window.
+ * counted after their run's summary, policy recurrences and reveals held inside a repeat window; and the
+ * silences made or ended since the last sweep (silence-announcements.ts).
  */
 async function reportHeldCounts(deps: PipelineDeps, into: CheckResult): Promise<void> {
   const checks = [
     ['late findings', sendLateFindingUpdates],
     ['held counts', flushHeldCounts],
+    ['silence announcements', announceSilences],
   ] as const;
   for (const [name, check] of checks) {
     try {
