@@ -148,7 +148,7 @@ function everyOf(text: string | undefined): WeeklyWindowSpec | undefined {
   }
 }
 
-function targetOf(values: ReadonlyMap<string, string>): SilenceTarget {
+export function targetOf(values: ReadonlyMap<string, string>): SilenceTarget {
   const region = regionOption(values.get('--region'));
   const [stack, table, endpoint] = [stackOption(values.get('--stack')), values.get('--table'), values.get('--endpoint')];
   if (stack !== undefined && (table !== undefined || endpoint !== undefined)) throw new UsageError('give either --stack NAME or --table NAME --endpoint URL, not both');
@@ -216,7 +216,7 @@ export const defaultSilenceEnv: SilenceEnv = {
 };
 
 /** A failure already worded for the user, with its exit status. */
-class CommandFailed extends Error {
+export class CommandFailed extends Error {
   constructor(
     message: string,
     readonly exit: number,
@@ -256,7 +256,7 @@ export async function silenceCommand(options: SilenceOptions, io: SilenceIo, env
   }
 }
 
-async function tableOf(target: SilenceTarget, env: SilenceEnv, track: <T extends { destroy(): void }>(c: T) => T): Promise<string> {
+export async function tableOf(target: SilenceTarget, env: SilenceEnv, track: <T extends { destroy(): void }>(c: T) => T): Promise<string> {
   if (target.kind === 'table') return target.table;
   try {
     const output = findOutput(await stackOutputs(track(env.cloudFormation(target.region)), target.stack), 'StateTableName');
@@ -270,7 +270,7 @@ async function tableOf(target: SilenceTarget, env: SilenceEnv, track: <T extends
 }
 
 /** The state table's Region (a table named with a remote --endpoint needs one too), before the first call. */
-async function regionOf(dynamodb: DynamoDBClient): Promise<void> {
+export async function regionOf(dynamodb: DynamoDBClient): Promise<void> {
   try {
     await resolvedRegion(dynamodb);
   } catch (error) {
@@ -313,7 +313,7 @@ async function add(
 }
 
 /** A readable name for the caller: the IAM user, the role session (an SSO user's email), or the ARN. */
-async function callerName(sts: STSClient): Promise<string> {
+export async function callerName(sts: STSClient): Promise<string> {
   let arn: string | undefined;
   try {
     arn = (await sts.send(new GetCallerIdentityCommand({}))).Arn;
