@@ -22,17 +22,17 @@ export const SILENCE_CACHE_MS = 60_000;
  * older than that). Concurrent callers share one read; a failed read is not kept (the next call reads again,
  * and the failing call throws: the batch is retried rather than processed as if nothing were silenced).
  */
-export class SilenceCache<T = Silence> {
-  private cached?: { readonly readAt: number; readonly silences: readonly T[] };
-  private reading?: Promise<readonly T[]>;
+export class SilenceCache<T = readonly Silence[]> {
+  private cached?: { readonly readAt: number; readonly silences: T };
+  private reading?: Promise<T>;
 
   constructor(
-    private readonly read: () => Promise<readonly T[]>,
+    private readonly read: () => Promise<T>,
     private readonly clock: () => Date = () => new Date(),
     readonly maxAgeMs = SILENCE_CACHE_MS,
   ) {}
 
-  list(): Promise<readonly T[]> {
+  list(): Promise<T> {
     const now = this.clock().getTime();
     if (this.cached) {
       const age = now - this.cached.readAt;
@@ -59,7 +59,7 @@ function mutingCache(deps: { readonly store: StateStore; readonly telemetry: Tel
   let cache = perStore.get(deps.store);
   if (!cache) {
     const { store, telemetry } = deps;
-    cache = new SilenceCache<Muting>(async () => [await listMuting(store, (error) => telemetry.error('unreadable silence item skipped', { reason: error.message }))]);
+    cache = new SilenceCache<Muting>(() => listMuting(store, (error) => telemetry.error('unreadable silence item skipped', { reason: error.message })));
     perStore.set(store, cache);
   }
   return cache;
@@ -72,7 +72,7 @@ function mutingCache(deps: { readonly store: StateStore; readonly telemetry: Tel
 export function silenceSource(deps: { readonly store: StateStore; readonly telemetry: Telemetry; readonly silences?: SilenceSource }): SilenceSource {
   if (deps.silences) return deps.silences;
   const cache = mutingCache(deps);
-  return { list: async () => (await cache.list())[0].silences };
+  return { list: async () => (await cache.list()).silences };
 }
 
 const NO_ACK_SOURCE: AckSource = { list: async () => [] };
@@ -86,5 +86,5 @@ export function ackSource(deps: { readonly store: StateStore; readonly telemetry
   // Given its silences (a replay, a test), a pipeline is given its acknowledgements too, or has none.
   if (deps.silences) return NO_ACK_SOURCE;
   const cache = mutingCache(deps);
-  return { list: async () => (await cache.list())[0].acks };
+  return { list: async () => (await cache.list()).acks };
 }
