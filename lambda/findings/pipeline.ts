@@ -1,3 +1,5 @@
+import { acknowledger } from '../silences/ack';
+import { ackSource } from '../silences/cache';
 import type { BatchReport, RecordReport } from '../core/event-report';
 import { atLeast } from '../core/severity';
 import type { AttemptReads, BatchEvent, Target } from '../eventbridge/apply-batch-once';
@@ -103,10 +105,12 @@ const lastRunDates = new WeakMap<StateStore, Map<string, string>>();
 async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<FindingDetail>[], reads: AttemptReads): Promise<Target<FindingDetail>[]> {
   const lastRunDate = lastRunDates.get(deps.store) ?? new Map<string, string>();
   lastRunDates.set(deps.store, lastRunDate);
+  // Read with the silences, through the same cache: no request of its own.
+  const acks = acknowledger(await ackSource(deps).list());
   const target = (finding: FindingDetail, runDate?: string, lateMarkAt?: string): Target<FindingDetail> => {
     if (!isSensitiveData(finding)) return { aggregate: policyFinding(finding.id, deps.settings) };
     const bucket = finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET;
-    const aggregate = findingsGroup(groupIdentity(finding, bucket, originOf(finding), runDate, lateMarkAt), deps.settings);
+    const aggregate = findingsGroup(groupIdentity(finding, bucket, originOf(finding), runDate, lateMarkAt), deps.settings, acks);
     const jobId = jobOf(finding);
     return { aggregate: jobId && runDate && !lateMarkAt ? { ...aggregate, guard: notSummarized(jobId, runDate) } : aggregate };
   };

@@ -1,3 +1,4 @@
+import { describeAck, type Ack } from '../silences/ack';
 import { later, type Instant } from '../core/iso-time';
 import type { PipelineSettings } from '../core/settings';
 import type { RunGroup, RunState } from '../state/job-items';
@@ -58,6 +59,8 @@ export interface OutcomeInput {
   readonly summary: SummaryDecision;
   readonly previous?: PreviousRun;
   readonly settings: Pick<PipelineSettings, 'knownErrors' | 'repeatIntervalMinutes'>;
+  /** The acknowledgement holding an error type's repeats at an instant, if any (lambda/silences/ack.ts). */
+  readonly acked?: (type: string, at: number) => Ack | undefined;
 }
 
 export function eventOutcomes(input: OutcomeInput): RunOutcomes {
@@ -149,7 +152,7 @@ export function decideGroup(
   type: string,
   group: RunGroup,
   events: Pick<GroupDecision, 'open' | 'inhibited'>,
-  ctx: Pick<OutcomeInput, 'previous' | 'settings'> & { readonly summaryNow: boolean },
+  ctx: Pick<OutcomeInput, 'previous' | 'settings' | 'acked'> & { readonly summaryNow: boolean },
 ): GroupDecision {
   const { open } = events;
   let newest: Instant | undefined;
@@ -165,6 +168,9 @@ export function decideGroup(
     return decision('first', 'the first of its type in the run');
   }
   if (group.lastAlertAt && Date.parse(group.lastAlertAt) + ctx.settings.repeatIntervalMinutes * 60_000 <= newest.ms) {
+    // Held, not marked: the repeat window still counts from the last alert sent, so it goes out once the ack ends.
+    const ack = ctx.acked?.(type, newest.ms);
+    if (ack) return decision('hold', describeAck(ack));
     return decision('repeat', `${ctx.settings.repeatIntervalMinutes} min of event time since the group's last alert`);
   }
   return decision('hold', `less than ${ctx.settings.repeatIntervalMinutes} min of event time since the group's last alert`);

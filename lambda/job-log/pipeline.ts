@@ -15,7 +15,8 @@ import { asPreviousRun, type PreviousRun } from './run-compare';
 import { withArrival } from './run-arrival';
 import { reduceRun, type RunReduction } from './run-state';
 import { summarizeFindings, type FindingsSummary } from './run-summary';
-import { silenceSource } from '../silences/cache';
+import { ackSource, silenceSource } from '../silences/cache';
+import type { Ack } from '../silences/ack';
 import type { Silence } from '../silences/silence';
 import { decodeOptional } from '../state/codec';
 import { AppliedEventsCodec, DIGEST_BYTES, JobCodec, RunCodec, type AppliedEvents, type JobState, type RunState } from '../state/job-items';
@@ -96,13 +97,15 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
   }
 
   // Once per invocation, and only when something may alert: progress events (bucket matched) never do.
-  const silences = parsed.some((p) => p.kind.alertsAtOnce) ? await silenceSource(deps).list() : [];
+  const mayAlert = parsed.some((p) => p.kind.alertsAtOnce);
+  const silences = mayAlert ? await silenceSource(deps).list() : [];
+  const acks = mayAlert ? await ackSource(deps).list() : [];
 
   const pending: PendingAlerts[] = [];
   const births: BirthClaims[] = [];
   try {
     for (const [jobId, records] of byJob) {
-      const outcome = await applyJobBatch(jobId, records, silences, deps);
+      const outcome = await applyJobBatch(jobId, records, { silences, acks }, deps);
       report.duplicates += outcome.duplicates;
       Object.assign(report, addOutcomeCounts(report, outcome.counts));
       report.runs.push(...outcome.runs);
@@ -176,7 +179,7 @@ interface JobBatchReduction {
  * One job's events: one read of the job and its runs (and, when needed, their findings, applied digests and
  * previous runs), then the pure reducers. `existingAlerts`: alert ids an earlier attempt found existing.
  */
-async function reduceJobBatch(jobId: string, records: readonly LogEvent[], silences: readonly Silence[], existingAlerts: ReadonlySet<string>, deps: PipelineDeps, now: Date): Promise<JobBatchReduction> {
+async function reduceJobBatch(jobId: string, records: readonly LogEvent[], { silences, acks }: Muting, existingAlerts: ReadonlySet<string>, deps: PipelineDeps, now: Date): Promise<JobBatchReduction> {
   const { store, settings } = deps;
   const explicitRuns = [...new Set(records.map((r) => r.event.runDate).filter((d): d is string => !!d))];
   const found = await store.getMany([keys.job(jobId), ...explicitRuns.map((d) => keys.run(jobId, d))]);
@@ -226,7 +229,7 @@ async function reduceJobBatch(jobId: string, records: readonly LogEvent[], silen
     let r = reduceRun(
       read,
       { jobId, runDate, batchKey, events, jobName: job.jobName ?? newest.jobName, adminAccountId: job.adminAccountId ?? newest.adminAccountId },
-      { settings, region: deps.region, now, findings, silences, previous: previousOf(runDate, reductions), applied },
+      { settings, region: deps.region, now, findings, silences, acks, previous: previousOf(runDate, reductions), applied },
     );
     r = withArrival(r, read, now);
     if (existingAlerts.size > 0 && !r.duplicate) r = dropExisting(r, existingAlerts);
@@ -235,13 +238,19 @@ async function reduceJobBatch(jobId: string, records: readonly LogEvent[], silen
   return { job, jobRead, jobChanged, found, reductions };
 }
 
-async function applyJobBatch(jobId: string, records: readonly LogEvent[], silences: readonly Silence[], deps: PipelineDeps): Promise<JobOutcome> {
+/** What holds alerts back, read once per invocation: the silences and the acknowledgements. */
+interface Muting {
+  readonly silences: readonly Silence[];
+  readonly acks: readonly Ack[];
+}
+
+async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting: Muting, deps: PipelineDeps): Promise<JobOutcome> {
   const { store, settings } = deps;
   const now = deps.now();
   // Alert ids that turned out to exist already (see the write below): skipped on the next attempt.
   const existingAlerts = new Set<string>();
   return withOptimisticRetry(async () => {
-    const { job, jobRead, jobChanged, found, reductions } = await reduceJobBatch(jobId, records, silences, existingAlerts, deps, now);
+    const { job, jobRead, jobChanged, found, reductions } = await reduceJobBatch(jobId, records, muting, existingAlerts, deps, now);
 
     // One atomic write per job batch (split only past DynamoDB's 100 operations per transaction; each run
     // stays atomic with its alerts, and a retry after a partial split finds those runs already applied).

@@ -21,6 +21,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   PRINCIPAL#<arn> / REVEALS           reveals of sensitive data by one principal: the current window
  *   SILENCE / <silenceId>               a silence: matchers, start, end, author, reason. One fixed partition, so
  *                                       one Query reads every silence (see silence-items.ts for why that is fine)
+ *   SILENCE / <ackId>                   an acknowledgement of one alert (A-XXXX): its alert id, until when,
+ *                                       author, reason; beside the silences, so one Query reads both (ack-items.ts)
  *   DIGEST / <window end>               a daily digest sent: its window and the alert (digest-items.ts)
  *   SELFTEST / <function>#<test id>     a self-test's own item and the owner of its TEST alert
  *                                       (handlers/self-test.ts), expiring within the hour
@@ -109,13 +111,15 @@ export const keys = {
   principalReveals: (principalArn: string) => ({ pk: `PRINCIPAL#${k(principalArn)}`, sk: 'REVEALS' }),
   /** Silence ids are short and checked (S-XXXX), so they need no keyPart. */
   silence: (silenceId: string) => ({ pk: SILENCE_PARTITION, sk: silenceId }),
+  /** Acknowledgement ids are short and checked (A-XXXX), so they need no keyPart. */
+  ack: (ackId: string) => ({ pk: SILENCE_PARTITION, sk: ackId }),
   /** A digest, by the end of its window (ISO 8601, UTC): one partition, so recent digests are one Query. */
   digest: (windowEnd: string) => ({ pk: DIGEST_PARTITION, sk: windowEnd }),
   /** Test ids are checked ([A-Za-z0-9-], at most 64 characters): no keyPart needed. */
   selfTest: (fn: string, testId: string) => ({ pk: SELF_TEST_PARTITION, sk: `${fn}#${testId}` }),
 };
 
-/** The partition holding every silence (keys.silence). */
+/** The partition holding every silence (keys.silence) and every acknowledgement (keys.ack). */
 export const SILENCE_PARTITION = 'SILENCE';
 /** The partition holding every digest mark (keys.digest). */
 export const DIGEST_PARTITION = 'DIGEST';

@@ -13,6 +13,9 @@ import { flushHeldCounts } from './held-counts';
 import { logClock } from './log-clock';
 import { sendLateFindingUpdates } from './late-findings';
 import { nextStartAfter, pausedJobAlert, pausedJobReminder, stepsThrough, userPauseAlert, userPauseReminder } from './paused-jobs';
+import { announceSilences } from './silence-announcements';
+import { acknowledger, type Acknowledger } from '../silences/ack';
+import { ackSource } from '../silences/cache';
 
 /**
  * The scheduled checks that no event can trigger: a run that goes quiet, a quota pause nobody lifted, a
@@ -56,13 +59,16 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
   const openRuns = await deps.store.listIndex(GSI1.openRun);
   const periodicJobs = await deps.store.listIndex(GSI1.periodicJob);
   const openRunKeys = new Set(openRuns.filter(isKeyed).map(keyString));
+  // Read only when a reminder is due (most sweeps raise none), then kept for the sweep.
+  let acksRead: Promise<Acknowledger> | undefined;
+  const acks = () => (acksRead ??= ackSource(deps).list().then(acknowledger));
 
   const checks: { owner: ItemKey; listed: Item; decide: Decide }[] = [
-    ...openRuns.filter(isKeyed).map((run) => ({ owner: { pk: run.pk, sk: run.sk }, listed: run, decide: async (item: Item, now: Date) => decideRun(deps, RunCodec.decode(item), now) })),
+    ...openRuns.filter(isKeyed).map((run) => ({ owner: { pk: run.pk, sk: run.sk }, listed: run, decide: async (item: Item, now: Date) => decideRun(deps, RunCodec.decode(item), now, acks) })),
     ...periodicJobs.filter(isKeyed).map((job) => ({
       owner: { pk: job.pk, sk: job.sk },
       listed: job,
-      decide: (item: Item, now: Date) => decideJob(deps, JobCodec.decode(item), now, openRunKeys),
+      decide: (item: Item, now: Date) => decideJob(deps, JobCodec.decode(item), now, openRunKeys, acks),
     })),
   ];
 
@@ -122,12 +128,14 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
 
 /**
  * Counts the pipelines held back, reported once they are due (late-findings.ts, held-counts.ts): findings
- * counted after their run's summary, policy recurrences and reveals held inside a repeat window.
+ * counted after their run's summary, policy recurrences and reveals held inside a repeat window; and the
+ * silences made or ended since the last sweep (silence-announcements.ts).
  */
 async function reportHeldCounts(deps: PipelineDeps, into: CheckResult): Promise<void> {
   const checks = [
     ['late findings', sendLateFindingUpdates],
     ['held counts', flushHeldCounts],
+    ['silence announcements', announceSilences],
   ] as const;
   for (const [name, check] of checks) {
     try {
@@ -147,7 +155,11 @@ function time(value: string | undefined): number | undefined {
   return Number.isFinite(t) ? t : undefined;
 }
 
-function decideRun(deps: PipelineDeps, run: RunState, now: Date): Decision | undefined {
+/**
+ * A run's reminders: still running, still paused by the quota. Each is held, unmarked, while an
+ * acknowledgement of an alert about the run lasts, so it goes out at the first sweep after it ends.
+ */
+async function decideRun(deps: PipelineDeps, run: RunState, now: Date, acks: () => Promise<Acknowledger>): Promise<Decision | undefined> {
   const thresholdMs = deps.settings.longRunningRunHours * HOUR_MS;
   const state: { -readonly [K in keyof RunSweeperMarks]: RunSweeperMarks[K] } = { ...run.sweeper };
   const alerts: Alert[] = [];
@@ -157,7 +169,7 @@ function decideRun(deps: PipelineDeps, run: RunState, now: Date): Decision | und
 
   if (run.status === 'RUNNING' && !state.stillRunning) {
     const since = time(run.startedAt) ?? time(run.runDate);
-    if (since !== undefined && log - since > thresholdMs) {
+    if (since !== undefined && log - since > thresholdMs && !(await acknowledged(deps, acks, run, now))) {
       const hours = Math.floor((log - since) / HOUR_MS);
       const alert = stillRunningAlert(deps, run, hours, at);
       alerts.push(alert);
@@ -169,7 +181,7 @@ function decideRun(deps: PipelineDeps, run: RunState, now: Date): Decision | und
     const pausedAt = run.pausedAt ?? run.statusAt;
     const since = time(pausedAt);
     // A later quota pause of the same run (paused, lifted, paused again) is a new condition: keyed by pausedAt.
-    if (pausedAt && since !== undefined && state.quotaPause?.pausedAt !== pausedAt && log - since > thresholdMs) {
+    if (pausedAt && since !== undefined && state.quotaPause?.pausedAt !== pausedAt && log - since > thresholdMs && !(await acknowledged(deps, acks, run, now))) {
       const hours = Math.floor((log - since) / HOUR_MS);
       const alert = quotaPauseAlert(deps, run, pausedAt, hours, at);
       alerts.push(alert);
@@ -189,6 +201,12 @@ function decideRun(deps: PipelineDeps, run: RunState, now: Date): Decision | und
     }
   }
   return alerts.length > 0 ? { alerts, sweeper: state } : undefined;
+}
+
+async function acknowledged(deps: PipelineDeps, acks: () => Promise<Acknowledger>, run: RunState, now: Date): Promise<boolean> {
+  const ack = (await acks()).run(run.jobId, run.runDate, now.getTime());
+  if (ack) deps.telemetry.info('sweeper: reminder held by an acknowledgement', { jobId: run.jobId, runDate: run.runDate, ackId: ack.id, until: ack.endsAt });
+  return ack !== undefined;
 }
 
 /** Job statuses (jobStatus, recorded by the job-log pipeline) in which no scheduled run is due. */
@@ -220,7 +238,7 @@ export function steadySchedule(recentRunStarts: readonly string[]): SteadySchedu
   return { intervalMs: median, lastStart, expectedAt: lastStart + median };
 }
 
-async function decideJob(deps: PipelineDeps, job: JobState, now: Date, openRunKeys: ReadonlySet<string>): Promise<Decision | undefined> {
+async function decideJob(deps: PipelineDeps, job: JobState, now: Date, openRunKeys: ReadonlySet<string>, acks: () => Promise<Acknowledger>): Promise<Decision | undefined> {
   const state: { -readonly [K in keyof JobSweeperMarks]: JobSweeperMarks[K] } = { ...job.sweeper };
   const { jobId, recentRunStarts: starts } = job;
   const latest = starts.map((s) => Date.parse(s)).filter(Number.isFinite).sort((a, b) => b - a)[0];
@@ -257,7 +275,9 @@ async function decideJob(deps: PipelineDeps, job: JobState, now: Date, openRunKe
     const overdue = now.getTime() > next + schedule.intervalMs / 2;
     // A cancelled job has no next run: its last run says so (for jobs recorded before jobStatus was kept).
     const cancelled = overdue && currentRun !== undefined && decodeOptional(RunCodec, await deps.store.get(keys.run(jobId, currentRun)))?.status === 'CANCELLED';
-    if (overdue && !cancelled && state.missedRun?.expectedAt !== expectedAt) {
+    const held = overdue && !cancelled && state.missedRun?.expectedAt !== expectedAt && (await acks()).missedRuns(jobId, now.getTime());
+    if (held) deps.telemetry.info('sweeper: missed-run alert held by an acknowledgement', { jobId, ackId: held.id, until: held.endsAt });
+    if (overdue && !cancelled && !held && state.missedRun?.expectedAt !== expectedAt) {
       const alert = missedRunAlert(deps, job, schedule, expectedAt, at);
       alerts.push(alert);
       state.missedRun = { expectedAt, lastStart: new Date(schedule.lastStart).toISOString(), alertedAt: at, alertId: alert.id };
