@@ -3,8 +3,9 @@ import { atLeast } from '../core/severity';
 import type { AttemptReads, BatchEvent, Target } from '../eventbridge/apply-batch-once';
 import { processEventBatch, type EventPipeline } from '../eventbridge/event-batch';
 import type { PipelineDeps } from '../pipeline-deps';
-import type { Condition, StateStore } from '../state/store';
-import { keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
+import { countBeforeSummary, readLedger } from '../state/findings-ledger';
+import type { StateStore } from '../state/store';
+import { expiresAt, keys, UNKNOWN_RUN } from '../state/table';
 import { UNKNOWN_BUCKET } from './finding-alert';
 import { FindingEventSchema, type FindingDetail, type FindingEvent } from './finding-events';
 import { findingsGroup, groupIdentity, type GroupOrigin } from './findings-group';
@@ -69,26 +70,6 @@ function originOf(finding: FindingDetail): GroupOrigin {
 }
 
 /**
- * The job item does not list the run as summarized: the condition an unmarked group of the run is written
- * on. A summary written between the route's read and the group's write fails it, and the retry, reading the
- * job again, marks the group late, so the sweeper's "run summary updated" reports the finding. (The job-log
- * pipeline rewrites the job item on most batches: a transaction in flight on it at the same moment cancels
- * this one, which is retried the same way.)
- */
-function notSummarized(jobId: string, runDate: string): { key: ItemKey; condition: Condition } {
-  return {
-    key: keys.job(jobId),
-    condition: {
-      expression: 'attribute_not_exists(#summarized) OR NOT contains(#summarized, :runDate)',
-      names: { '#summarized': 'summarizedRuns' },
-      values: { ':runDate': runDate },
-      // A job past its TTL was read as absent, so as listing no run.
-      orExpired: true,
-    },
-  };
-}
-
-/**
  * Each job's current run as last seen through this store (one per Lambda container): the route reads a job
  * and the groups of that run in one request, and reads again only for a job whose run changed.
  */
@@ -96,42 +77,49 @@ const lastRunDates = new WeakMap<StateStore, Map<string, string>>();
 
 /**
  * Each finding's aggregate. A job's findings go to the job's current run (its JOB item, which the job-log
- * pipeline keeps); a job it has not seen yet gets run UNKNOWN. One read covers the batch: its jobs, the
- * groups of each job's run as last seen, and every other aggregate (policy findings, automated discovery,
- * samples); only a job whose run changed costs a second.
+ * pipeline keeps); a job it has not seen yet gets run UNKNOWN. A finding counted into a run whose summary was
+ * saved (its findings ledger says so) marks its group as late; one counted before bumps the ledger in the same
+ * transaction, on condition that the summary is still not saved (findings-ledger.ts), so the summary and the
+ * count cannot miss each other. One read covers the batch: its jobs, the ledger and groups of each job's run
+ * as last seen, and every other aggregate (policy findings, automated discovery, samples); only a job whose
+ * run changed costs a second.
  */
 async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<FindingDetail>[], reads: AttemptReads): Promise<Target<FindingDetail>[]> {
   const lastRunDate = lastRunDates.get(deps.store) ?? new Map<string, string>();
   lastRunDates.set(deps.store, lastRunDate);
-  const target = (finding: FindingDetail, runDate?: string, lateMarkAt?: string): Target<FindingDetail> => {
+  const ttl = expiresAt(deps.now(), deps.settings.stateRetentionDays);
+  const lateMarkAt = deps.now().toISOString();
+  const target = (finding: FindingDetail, runDate?: string, summarized?: boolean): Target<FindingDetail> => {
     if (!isSensitiveData(finding)) return { aggregate: policyFinding(finding.id, deps.settings) };
     const bucket = finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET;
-    const aggregate = findingsGroup(groupIdentity(finding, bucket, originOf(finding), runDate, lateMarkAt), deps.settings);
+    const aggregate = findingsGroup(groupIdentity(finding, bucket, originOf(finding), runDate, summarized ? lateMarkAt : undefined), deps.settings);
     const jobId = jobOf(finding);
-    return { aggregate: jobId && runDate && !lateMarkAt ? { ...aggregate, guard: notSummarized(jobId, runDate) } : aggregate };
+    return { aggregate: jobId && runDate && !summarized ? { ...aggregate, guard: countBeforeSummary(jobId, runDate, ttl) } : aggregate };
   };
   const jobOf = (finding: FindingDetail) => (isSensitiveData(finding) && originOf(finding) === 'job' ? (finding.classificationDetails?.jobId as string) : undefined);
   const jobIds = [...new Set(events.flatMap((e) => jobOf(e.event) ?? []))];
-  const expected = events.flatMap(({ event: finding }) => {
-    const jobId = jobOf(finding);
-    const runDate = jobId && lastRunDate.get(jobId);
-    return jobId && !runDate ? [] : [target(finding, runDate || undefined)];
-  });
-  await reads.read([...jobIds.map((id) => keys.job(id)), ...expected.flatMap((t) => ('aggregate' in t ? [t.aggregate.key] : []))]);
+  const ledgerKeys = (runOf: (jobId: string) => string | undefined) => jobIds.flatMap((id) => (runOf(id) ? [keys.runFindingsLedger(id, runOf(id)!)] : []));
+  const aggregateKeys = (runOf: (jobId: string) => string | undefined) =>
+    events.flatMap(({ event: finding }) => {
+      const jobId = jobOf(finding);
+      if (jobId && !runOf(jobId)) return [];
+      const t = target(finding, jobId && runOf(jobId));
+      return 'aggregate' in t ? [t.aggregate.key] : [];
+    });
+  const guessed = (jobId: string) => lastRunDate.get(jobId);
+  await reads.read([...jobIds.map((id) => keys.job(id)), ...ledgerKeys(guessed), ...aggregateKeys(guessed)]);
   if (lastRunDate.size > 1000) lastRunDate.clear();
-  // A finding counted into a run whose summary went out (the job item lists it) marks its group as late; one
-  // counted unmarked is written only while the job still does not list the run (notSummarized).
-  const lateMarkAt = deps.now().toISOString();
-  const summarized = new Map<string, ReadonlySet<string>>();
   for (const jobId of jobIds) {
-    const job = reads.get(keys.job(jobId));
-    const runDate = job?.currentRunDate;
+    const runDate = reads.get(keys.job(jobId))?.currentRunDate;
     lastRunDate.set(jobId, typeof runDate === 'string' && runDate ? runDate : UNKNOWN_RUN);
-    summarized.set(jobId, new Set(Array.isArray(job?.summarizedRuns) ? job.summarizedRuns.filter((d): d is string => typeof d === 'string') : []));
   }
+  const current = (jobId: string) => lastRunDate.get(jobId);
+  // Nothing when every job's run was guessed right.
+  await reads.read([...ledgerKeys(current), ...aggregateKeys(current)]);
   return events.map(({ event: finding }) => {
     const jobId = jobOf(finding);
-    const runDate = jobId && lastRunDate.get(jobId);
-    return target(finding, runDate, jobId && runDate && summarized.get(jobId)?.has(runDate) ? lateMarkAt : undefined);
+    const runDate = jobId && current(jobId);
+    const summarized = !!jobId && !!runDate && readLedger(reads.get(keys.runFindingsLedger(jobId, runDate))).summarizedAt !== undefined;
+    return target(finding, runDate || undefined, summarized);
   });
 }
