@@ -75,9 +75,14 @@ export interface SingleEvent<E> {
   readonly single: (event: E) => { readonly alert?: Alert; readonly reason?: string };
 }
 
+/** An event the route holds back, not applied now: SQS delivers it again (a finding whose run is not known yet). */
+export interface HeldEvent {
+  readonly held: string;
+}
+
 // Aggregates of different state types are applied side by side; each one's S is its own business.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Target<E> = { readonly aggregate: Aggregate<any, E> } | SingleEvent<E>;
+export type Target<E> = { readonly aggregate: Aggregate<any, E> } | SingleEvent<E> | HeldEvent;
 
 /** The batch's events folded through an aggregate, one at a time in arrival order. */
 export function fold<S extends Bookkeeping, E>(aggregate: Pick<Aggregate<S, E>, 'step'>, state: S | undefined, events: readonly E[]): Step<S>[] {
@@ -144,7 +149,7 @@ export interface BatchPlan<E> {
 }
 
 export interface EventResult {
-  readonly outcome: 'alerted' | 'grouped' | 'silenced' | 'duplicate' | 'failed';
+  readonly outcome: 'alerted' | 'grouped' | 'silenced' | 'duplicate' | 'failed' | 'held';
   readonly reason?: string;
 }
 
@@ -273,11 +278,13 @@ async function attemptWrite<E>(run: Run<E>, events: readonly BatchEvent<E>[], re
   await found.read([...markers, ...targets.flatMap((t) => ('aggregate' in t ? [t.aggregate.key] : []))]);
   for (const [k, item] of found.entries()) run.read.set(k, item);
 
-  const fresh: { event: BatchEvent<E>; target: Target<E> }[] = [];
+  const fresh: { event: BatchEvent<E>; target: Exclude<Target<E>, HeldEvent> }[] = [];
   events.forEach((event, i) => {
     const marker = found.get(keys.event(event.key));
+    const target = targets[i];
     if (!marker) {
-      fresh.push({ event, target: targets[i] });
+      if ('held' in target) run.results.set(event.key, { outcome: 'held', reason: target.held });
+      else fresh.push({ event, target });
       return;
     }
     run.results.set(event.key, { outcome: 'duplicate', reason: `event ${event.key} was applied before` });
@@ -298,7 +305,7 @@ async function attemptWrite<E>(run: Run<E>, events: readonly BatchEvent<E>[], re
  * The units to write, in the order of each aggregate's (or single event's) first event; an aggregate's
  * units follow each other, each conditional on the version the previous one writes.
  */
-function planUnits<E>(run: Run<E>, fresh: readonly { event: BatchEvent<E>; target: Target<E> }[], found: AttemptReads): Unit<E>[] {
+function planUnits<E>(run: Run<E>, fresh: readonly { event: BatchEvent<E>; target: Exclude<Target<E>, HeldEvent> }[], found: AttemptReads): Unit<E>[] {
   const { deps } = run;
   const now = deps.now();
   const retention = deps.settings.stateRetentionDays;

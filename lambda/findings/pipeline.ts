@@ -4,8 +4,9 @@ import type { AttemptReads, BatchEvent, Target } from '../eventbridge/apply-batc
 import { processEventBatch, type EventPipeline } from '../eventbridge/event-batch';
 import type { PipelineDeps } from '../pipeline-deps';
 import { countBeforeSummary, readLedger } from '../state/findings-ledger';
+import { findingRun, runStartBefore } from './finding-run';
 import type { StateStore } from '../state/store';
-import { expiresAt, keys, UNKNOWN_RUN } from '../state/table';
+import { expiresAt, keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
 import { UNKNOWN_BUCKET } from './finding-alert';
 import { FindingEventSchema, type FindingDetail, type FindingEvent } from './finding-events';
 import { findingsGroup, groupIdentity, type GroupOrigin } from './findings-group';
@@ -71,25 +72,28 @@ function originOf(finding: FindingDetail): GroupOrigin {
 
 /**
  * Each job's current run as last seen through this store (one per Lambda container): the route reads a job
- * and the groups of that run in one request, and reads again only for a job whose run changed.
+ * and the ledger and groups of that run in one request, and reads again only for findings of another run.
  */
 const lastRunDates = new WeakMap<StateStore, Map<string, string>>();
 
 /**
- * Each finding's aggregate. A job's findings go to the job's current run (its JOB item, which the job-log
- * pipeline keeps); a job it has not seen yet gets run UNKNOWN. A finding counted into a run whose summary was
- * saved (its findings ledger says so) marks its group as late; one counted before bumps the ledger in the same
- * transaction, on condition that the summary is still not saved (findings-ledger.ts), so the summary and the
- * count cannot miss each other. One read covers the batch: its jobs, the ledger and groups of each job's run
- * as last seen, and every other aggregate (policy findings, automated discovery, samples); only a job whose
- * run changed costs a second.
+ * Each finding's aggregate. A job's finding goes to the job's run that started last before the finding was
+ * created (finding-run.ts: the JOB item, which the job-log pipeline keeps, lists the recent run starts); a
+ * finding created after that run ended, or of a job the log has not shown, is held back (SQS delivers it
+ * again) until the job log shows its run. A finding counted into a run whose summary was saved (its findings
+ * ledger says so) marks its group as late; one counted before bumps the ledger in the same transaction, on
+ * condition that the summary is still not saved (findings-ledger.ts), so the summary and the count cannot
+ * miss each other. One read covers the batch: its jobs, the ledger and groups of each job's run as last seen,
+ * and every other aggregate (policy findings, automated discovery, samples); findings of another run cost a
+ * second.
  */
 async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<FindingDetail>[], reads: AttemptReads): Promise<Target<FindingDetail>[]> {
   const lastRunDate = lastRunDates.get(deps.store) ?? new Map<string, string>();
   lastRunDates.set(deps.store, lastRunDate);
-  const ttl = expiresAt(deps.now(), deps.settings.stateRetentionDays);
-  const lateMarkAt = deps.now().toISOString();
-  const target = (finding: FindingDetail, runDate?: string, summarized?: boolean): Target<FindingDetail> => {
+  const now = deps.now();
+  const ttl = expiresAt(now, deps.settings.stateRetentionDays);
+  const lateMarkAt = now.toISOString();
+  const target = (finding: FindingDetail, runDate?: string, summarized?: boolean): Extract<Target<FindingDetail>, { readonly aggregate: unknown }> => {
     if (!isSensitiveData(finding)) return { aggregate: policyFinding(finding.id, deps.settings) };
     const bucket = finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET;
     const aggregate = findingsGroup(groupIdentity(finding, bucket, originOf(finding), runDate, summarized ? lateMarkAt : undefined), deps.settings);
@@ -98,28 +102,47 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
   };
   const jobOf = (finding: FindingDetail) => (isSensitiveData(finding) && originOf(finding) === 'job' ? (finding.classificationDetails?.jobId as string) : undefined);
   const jobIds = [...new Set(events.flatMap((e) => jobOf(e.event) ?? []))];
-  const ledgerKeys = (runOf: (jobId: string) => string | undefined) => jobIds.flatMap((id) => (runOf(id) ? [keys.runFindingsLedger(id, runOf(id)!)] : []));
-  const aggregateKeys = (runOf: (jobId: string) => string | undefined) =>
+  /** What a placement of the batch's findings needs read: each run's ledger and group, and the other aggregates. */
+  const keysOf = (runOf: (finding: FindingDetail, jobId: string) => string | undefined): ItemKey[] =>
     events.flatMap(({ event: finding }) => {
       const jobId = jobOf(finding);
-      if (jobId && !runOf(jobId)) return [];
-      const t = target(finding, jobId && runOf(jobId));
-      return 'aggregate' in t ? [t.aggregate.key] : [];
+      const runDate = jobId && runOf(finding, jobId);
+      if (jobId && !runDate) return [];
+      return [...(jobId && runDate ? [keys.runFindingsLedger(jobId, runDate)] : []), target(finding, runDate || undefined).aggregate.key];
     });
-  const guessed = (jobId: string) => lastRunDate.get(jobId);
-  await reads.read([...jobIds.map((id) => keys.job(id)), ...ledgerKeys(guessed), ...aggregateKeys(guessed)]);
+  await reads.read([...jobIds.map((id) => keys.job(id)), ...keysOf((_, jobId) => lastRunDate.get(jobId))]);
   if (lastRunDate.size > 1000) lastRunDate.clear();
+  const startsOf = new Map<string, string[]>();
   for (const jobId of jobIds) {
-    const runDate = reads.get(keys.job(jobId))?.currentRunDate;
-    lastRunDate.set(jobId, typeof runDate === 'string' && runDate ? runDate : UNKNOWN_RUN);
+    const job = reads.get(keys.job(jobId));
+    const current = typeof job?.currentRunDate === 'string' && job.currentRunDate ? job.currentRunDate : undefined;
+    const recent = Array.isArray(job?.recentRunStarts) ? job.recentRunStarts.filter((d): d is string => typeof d === 'string') : [];
+    startsOf.set(jobId, [...new Set([...recent, ...(current ? [current] : [])])]);
+    lastRunDate.set(jobId, current ?? UNKNOWN_RUN);
   }
-  const current = (jobId: string) => lastRunDate.get(jobId);
-  // Nothing when every job's run was guessed right.
-  await reads.read([...ledgerKeys(current), ...aggregateKeys(current)]);
-  return events.map(({ event: finding }) => {
+  const candidate = (finding: FindingDetail, jobId: string) => runStartBefore(finding.createdAt, startsOf.get(jobId) ?? []);
+  // Nothing when every finding's run was guessed right.
+  await reads.read(keysOf(candidate));
+  const placed = new Map<FindingDetail, ReturnType<typeof findingRun>>();
+  for (const { event: finding } of events) {
     const jobId = jobOf(finding);
-    const runDate = jobId && current(jobId);
-    const summarized = !!jobId && !!runDate && readLedger(reads.get(keys.runFindingsLedger(jobId, runDate))).summarizedAt !== undefined;
-    return target(finding, runDate || undefined, summarized);
+    if (!jobId) continue;
+    const run = candidate(finding, jobId);
+    const candidateEndedAt = run ? readLedger(reads.get(keys.runFindingsLedger(jobId, run))).endedAt : undefined;
+    placed.set(finding, findingRun({ createdAt: finding.createdAt, starts: startsOf.get(jobId) ?? [], candidateEndedAt, now }));
+  }
+  const runOf = (finding: FindingDetail) => {
+    const p = placed.get(finding);
+    return p && 'run' in p ? p.run : undefined;
+  };
+  // Only findings counted in run UNKNOWN, rarely.
+  await reads.read(keysOf(runOf));
+  return events.map(({ event: finding }): Target<FindingDetail> => {
+    const jobId = jobOf(finding);
+    const p = placed.get(finding);
+    if (!jobId || !p) return target(finding);
+    if ('held' in p) return { held: p.held };
+    const summarized = readLedger(reads.get(keys.runFindingsLedger(jobId, p.run))).summarizedAt !== undefined;
+    return target(finding, p.run, summarized);
   });
 }

@@ -274,7 +274,7 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], silenc
         writeChanges(RunCodec.encode(r.run), store.lookup(found, key), unchangedSince(read)),
         ...(r.appliedEvents ? [{ kind: 'put' as const, item: AppliedEventsCodec.encode(r.appliedEvents) }] : []),
         // In the run's own transaction, whatever the split: the run reads as summarised only with its summary.
-        ...(summarized && ledger ? [markSummarized(jobId, runDate, ledger, now.toISOString(), expiresAt(now, settings.stateRetentionDays))] : []),
+        ...(summarized && ledger ? [markSummarized(jobId, runDate, ledger, { summarizedAt: now.toISOString(), endedAt: r.run.endedAt }, expiresAt(now, settings.stateRetentionDays))] : []),
       ];
       const outbox = claimedOutboxWrites(r.alerts, key, now, settings.stateRetentionDays, claim, PUBLISH_CHUNK - born.length);
       ops.push(...outbox.ops);

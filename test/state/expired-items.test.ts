@@ -162,7 +162,8 @@ describe('findings: groups, policy findings, alerts and the job guard past their
     await expire(w, job);
     await expire(w, ledger);
 
-    const report = await processFindingBatch(sqsBatch([sensitiveFinding(1, { at: LATER })]), w.deps);
+    // Created an hour ago, and its job shows no run (its item expired): past the hold, counted in run UNKNOWN.
+    const report = await processFindingBatch(sqsBatch([sensitiveFinding(1, { at: new Date(Date.parse(LATER) - 3_600_000).toISOString() })]), w.deps);
     expect(report.records.map((r) => r.outcome)).toEqual(['alerted']);
     const group = await w.store.get(keys.findingGroup(sensitiveFinding(1).detail.classificationDetails.jobId, UNKNOWN_RUN, 'bucket-a', sensitiveFinding(1).detail.type));
     expect(group).toMatchObject({ count: 1 });
