@@ -2,7 +2,7 @@ import type { Alert } from '../core/alert';
 import { DEFAULT_MIN_REMAINING_MS, DeliveryFailed, deliverPending, lostAlertIds, outboxWrites, pendingIds, TimeBudgetExhausted, type PendingAlerts } from '../delivery/outbox';
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
 import { CorruptItemError, type Bookkeeping, type ItemCodec, type SilencedEvents } from '../state/codec';
-import { atVersion, ConditionalWriteConflict, keyString, notExists, sleep, unchangedSince, type Condition, type Item, type WriteOp } from '../state/store';
+import { atVersion, ConditionalWriteConflict, keyString, notExists, sleep, unchangedSince, type Item, type WriteOp } from '../state/store';
 import { expiresAt, keys, type ItemKey } from '../state/table';
 import { silencedCounts, withSilenced, type Silence } from '../silences/silence';
 import { EventMarkerCodec } from './event-marker';
@@ -59,21 +59,30 @@ export interface Aggregate<S extends Bookkeeping, E> {
   readonly codec: ItemCodec<S>;
   step(state: S | undefined, event: E): Step<S>;
   /**
-   * What the route read that must still hold when the aggregate is written (a job's run not summarized yet):
-   * checked in the same transaction; when it no longer holds, the events go to another attempt, whose route
-   * reads again.
+   * What the route read that must still hold when the aggregate is written, written in the same transaction:
+   * a condition on an item the route read, or a conditional update of it (a finding bumps its run's findings
+   * ledger while the run is not summarised). When it no longer holds, the events go to another attempt, whose
+   * route reads again.
    */
-  readonly guard?: { readonly key: ItemKey; readonly condition: Condition };
+  readonly guard?: Guard;
 }
+
+/** An aggregate's guard: at most one per item in a transaction, shared by every unit of the transaction that names it. */
+export type Guard = Extract<WriteOp, { kind: 'condition-check' } | { kind: 'update' }>;
 
 /** An event with no aggregate of its own (a single API call): its marker owns its alert. */
 export interface SingleEvent<E> {
   readonly single: (event: E) => { readonly alert?: Alert; readonly reason?: string };
 }
 
+/** An event the route holds back, not applied now: SQS delivers it again (a finding whose run is not known yet). */
+export interface HeldEvent {
+  readonly held: string;
+}
+
 // Aggregates of different state types are applied side by side; each one's S is its own business.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Target<E> = { readonly aggregate: Aggregate<any, E> } | SingleEvent<E>;
+export type Target<E> = { readonly aggregate: Aggregate<any, E> } | SingleEvent<E> | HeldEvent;
 
 /** The batch's events folded through an aggregate, one at a time in arrival order. */
 export function fold<S extends Bookkeeping, E>(aggregate: Pick<Aggregate<S, E>, 'step'>, state: S | undefined, events: readonly E[]): Step<S>[] {
@@ -140,7 +149,7 @@ export interface BatchPlan<E> {
 }
 
 export interface EventResult {
-  readonly outcome: 'alerted' | 'grouped' | 'silenced' | 'duplicate' | 'failed';
+  readonly outcome: 'alerted' | 'grouped' | 'silenced' | 'duplicate' | 'failed' | 'held';
   readonly reason?: string;
 }
 
@@ -168,7 +177,7 @@ interface Unit<E> {
   readonly owner: ItemKey;
   readonly ops: readonly WriteOp[];
   /** The aggregate's guard: written once per transaction, however many units of the transaction share it. */
-  readonly check?: Extract<WriteOp, { kind: 'condition-check' }>;
+  readonly check?: Guard;
   readonly events: readonly BatchEvent<E>[];
   readonly steps: readonly { readonly alert?: Alert; readonly reason: string; readonly silence?: Silence }[];
   /** Written to the outbox by this unit. */
@@ -269,11 +278,13 @@ async function attemptWrite<E>(run: Run<E>, events: readonly BatchEvent<E>[], re
   await found.read([...markers, ...targets.flatMap((t) => ('aggregate' in t ? [t.aggregate.key] : []))]);
   for (const [k, item] of found.entries()) run.read.set(k, item);
 
-  const fresh: { event: BatchEvent<E>; target: Target<E> }[] = [];
+  const fresh: { event: BatchEvent<E>; target: Exclude<Target<E>, HeldEvent> }[] = [];
   events.forEach((event, i) => {
     const marker = found.get(keys.event(event.key));
+    const target = targets[i];
     if (!marker) {
-      fresh.push({ event, target: targets[i] });
+      if ('held' in target) run.results.set(event.key, { outcome: 'held', reason: target.held });
+      else fresh.push({ event, target });
       return;
     }
     run.results.set(event.key, { outcome: 'duplicate', reason: `event ${event.key} was applied before` });
@@ -294,7 +305,7 @@ async function attemptWrite<E>(run: Run<E>, events: readonly BatchEvent<E>[], re
  * The units to write, in the order of each aggregate's (or single event's) first event; an aggregate's
  * units follow each other, each conditional on the version the previous one writes.
  */
-function planUnits<E>(run: Run<E>, fresh: readonly { event: BatchEvent<E>; target: Target<E> }[], found: AttemptReads): Unit<E>[] {
+function planUnits<E>(run: Run<E>, fresh: readonly { event: BatchEvent<E>; target: Exclude<Target<E>, HeldEvent> }[], found: AttemptReads): Unit<E>[] {
   const { deps } = run;
   const now = deps.now();
   const retention = deps.settings.stateRetentionDays;
@@ -384,7 +395,7 @@ function groupUnits<E>(
   });
   const isNew = (s: (typeof steps)[number]) => s.alert !== undefined && !s.silence && !run.existing.has(s.alert.id);
   const cost = (s: (typeof steps)[number]) => 1 + (isNew(s) ? 1 : 0);
-  const check: WriteOp | undefined = aggregate.guard && { kind: 'condition-check', ...aggregate.guard };
+  const check = aggregate.guard;
   const units: Unit<E>[] = [];
   let condition = unchangedSince(item);
   let version = read?.version ?? 0;
@@ -493,9 +504,9 @@ async function writeUnits<E>(run: Run<E>, transaction: readonly Unit<E>[], dirty
 }
 
 /**
- * The checks of a transaction's units, each item once (a transaction may name an item once): groups of the
- * same job run share one check of the job, with the same condition, as a route places a job's findings in
- * one run per attempt.
+ * The guards of a transaction's units, each item once (a transaction may name an item once): groups of the
+ * same job run share one bump of the run's findings ledger, as a route places a job's findings in one run per
+ * attempt.
  */
 function checksOf<E>(transaction: readonly Unit<E>[]): WriteOp[] {
   return [...new Map(transaction.flatMap((u) => (u.check ? [[keyString(u.check.key), u.check] as const] : []))).values()];

@@ -21,7 +21,9 @@ import type { Silence } from '../silences/silence';
 import { decodeOptional } from '../state/codec';
 import { AppliedEventsCodec, DIGEST_BYTES, JobCodec, RunCodec, type AppliedEvents, type JobState, type RunState } from '../state/job-items';
 import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, writeChanges, type Item, type StateStore, type WriteOp } from '../state/store';
-import { keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
+import { markSummarized, readLedger, type FindingsLedger } from '../state/findings-ledger';
+import { expiresAt, keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
+import { endsRun } from './run-status';
 
 /**
  * The job-log pipeline: a CloudWatch Logs subscription batch (one log stream = one job) -> run state in DynamoDB
@@ -163,6 +165,8 @@ interface RunStep {
   readonly runDate: string;
   readonly read: RunState | undefined;
   readonly r: RunReduction;
+  /** The run's findings ledger as read before its findings were listed, for a run not summarised before. */
+  readonly ledger?: FindingsLedger;
 }
 
 /** A job batch read and reduced: what the write needs. */
@@ -182,7 +186,9 @@ interface JobBatchReduction {
 async function reduceJobBatch(jobId: string, records: readonly LogEvent[], { silences, acks }: Muting, existingAlerts: ReadonlySet<string>, deps: PipelineDeps, now: Date): Promise<JobBatchReduction> {
   const { store, settings } = deps;
   const explicitRuns = [...new Set(records.map((r) => r.event.runDate).filter((d): d is string => !!d))];
-  const found = await store.getMany([keys.job(jobId), ...explicitRuns.map((d) => keys.run(jobId, d))]);
+  // The findings ledger of a run this batch may summarise, read before its findings are listed (findings-ledger.ts).
+  const ledgersRead = new Set(records.flatMap((r) => (r.event.runDate && endsRun(r.kind.effect) ? [r.event.runDate] : [])));
+  const found = await store.getMany([keys.job(jobId), ...explicitRuns.map((d) => keys.run(jobId, d)), ...[...ledgersRead].map((d) => keys.runFindingsLedger(jobId, d))]);
   const jobRead = decodeOptional(JobCodec, store.lookup(found, keys.job(jobId)));
   // Route events to runs: runDate if present, else the job's current run (as of this batch), else UNKNOWN.
   // The job records that choice per batch, so a retry lands where the first attempt did.
@@ -220,7 +226,13 @@ async function reduceJobBatch(jobId: string, records: readonly LogEvent[], { sil
     const read = readRuns.get(runDate);
     const batchKey = batchKeyOf(events.map((e) => e.id));
     let findings: FindingsSummary | undefined;
+    let ledger: FindingsLedger | undefined;
     if (needsFindings(read, events)) {
+      if (!read?.summarySentAt) {
+        // Rare: the run's ending event has no runDate.
+        if (!ledgersRead.has(runDate)) for (const [k, v] of await store.getMany([keys.runFindingsLedger(jobId, runDate)])) found.set(k, v);
+        ledger = readLedger(store.lookup(found, keys.runFindingsLedger(jobId, runDate)));
+      }
       findings = summarizeFindings(await store.listPrefix(key.pk, keys.runFindingsPrefix(runDate)));
     }
     // Rare: a batch that may repeat events the run applied reads the run's digests.
@@ -233,7 +245,7 @@ async function reduceJobBatch(jobId: string, records: readonly LogEvent[], { sil
     );
     r = withArrival(r, read, now);
     if (existingAlerts.size > 0 && !r.duplicate) r = dropExisting(r, existingAlerts);
-    reductions.push({ key, runDate, read, r });
+    reductions.push({ key, runDate, read, r, ledger });
   }
   return { job, jobRead, jobChanged, found, reductions };
 }
@@ -258,16 +270,20 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting
     // neither a read nor a claim write for it; only when the write goes in one request, since a retry after
     // a partial split would find the claims of the part that landed held.
     const fresh = reductions.filter((x) => !x.r.duplicate);
-    const opCount = (jobChanged ? 1 : 0) + fresh.reduce((n, { r }) => n + 1 + (r.appliedEvents ? 1 : 0) + r.alerts.length, 0);
+    const opCount = (jobChanged ? 1 : 0) + fresh.reduce((n, { read, r }) => n + 1 + (r.appliedEvents ? 1 : 0) + (read?.summarySentAt === undefined && r.run.summarySentAt !== undefined ? 1 : 0) + r.alerts.length, 0);
     const claim = opCount <= MAX_OPS_PER_WRITE ? birthClaim(deliveryDeps(deps)) : undefined;
     const born: Claimed[] = [];
     const groups: WriteOp[][] = [];
     let currentOps: WriteOp[] = jobChanged ? [writeChanges(JobCodec.encode(job), store.lookup(found, keys.job(jobId)), unchangedSince(jobRead))] : [];
-    for (const { key, read, r } of reductions) {
+    for (const { key, runDate, read, r, ledger } of reductions) {
       if (r.duplicate) continue;
+      const summarized = read?.summarySentAt === undefined && r.run.summarySentAt !== undefined;
+      if (summarized && !ledger) throw new Error(`run ${jobId} ${runDate} is summarised without its findings ledger read`);
       const ops: WriteOp[] = [
         writeChanges(RunCodec.encode(r.run), store.lookup(found, key), unchangedSince(read)),
         ...(r.appliedEvents ? [{ kind: 'put' as const, item: AppliedEventsCodec.encode(r.appliedEvents) }] : []),
+        // In the run's own transaction, whatever the split: the run reads as summarised only with its summary.
+        ...(summarized && ledger ? [markSummarized(jobId, runDate, ledger, { summarizedAt: now.toISOString(), endedAt: r.run.endedAt }, expiresAt(now, settings.stateRetentionDays))] : []),
       ];
       const outbox = claimedOutboxWrites(r.alerts, key, now, settings.stateRetentionDays, claim, PUBLISH_CHUNK - born.length);
       ops.push(...outbox.ops);

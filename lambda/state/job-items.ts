@@ -190,11 +190,6 @@ export interface JobState extends Bookkeeping {
   readonly jobStatusAt?: string;
   /** Where each batch of undated events went (newest kept). */
   readonly routedBatches: readonly RunRoute[];
-  /**
-   * Runs that logged their completion or cancellation, so their summary went out (newest kept): the findings
-   * pipeline reads the job item anyway, and marks a group counting a finding of one of them as late.
-   */
-  readonly summarizedRuns?: readonly string[];
   readonly sweeper?: JobSweeperMarks;
 }
 
@@ -320,7 +315,7 @@ const JobItemSchema = z.object({
   jobStatus: z.optional(z.enum(['CANCELLED', 'USER_PAUSED', 'ACTIVE'])),
   jobStatusAt: optionalText,
   routedBatches: RunRoutesSchema,
-  summarizedRuns: z.optional(z.array(text)),
+  // summarizedRuns, which versions before the runs' findings ledgers (findings-ledger.ts) wrote, is dropped.
   sweeper: z.optional(JobSweeperSchema),
 });
 
@@ -455,7 +450,6 @@ export const JobCodec = itemCodec(
       jobStatus: job.jobStatus,
       jobStatusAt: job.jobStatusAt,
       routedBatches: job.routedBatches,
-      summarizedRuns: job.summarizedRuns,
       sweeper: job.sweeper,
       ...(job.kind === 'SCHEDULED' ? { gsi1pk: GSI1.periodicJob, gsi1sk: job.jobId } : {}),
       ...bookkeepingItem(job),

@@ -15,6 +15,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   EVENT#<eventId> / EVENT             an EventBridge event already applied (dedupe of redeliveries), with
  *                                       the owner of its alerts (ownerPk/ownerSk) for a retry to deliver
  *   JOB#<jobId> / FGROUP#<runDate>#<bucket>#<type>      sensitive-data findings of one run, bucket and type
+ *   JOB#<jobId> / FLEDGER#<runDate>     the run's findings ledger: bumped by every findings write before the
+ *                                       summary, marked by the summary's write (state/findings-ledger.ts)
  *   AUTOMATED#<accountId> / FGROUP#<bucket>#<type>       the same for automated sensitive data discovery
  *   SAMPLE#<accountId> / FGROUP#<bucket>#<type>          Macie's sample findings (kept apart from real runs)
  *   FINDING#<findingId> / FINDING       a policy finding: last count and last alert time
@@ -98,6 +100,8 @@ export const keys = {
     sk: `FGROUP#${k(runDate)}#${k(bucket)}#${k(findingType)}`,
   }),
   runFindingsPrefix: (runDate: string) => `FGROUP#${k(runDate)}#`,
+  /** Outside runFindingsPrefix, so listing a run's groups never reads it. */
+  runFindingsLedger: (jobId: string, runDate: string) => ({ pk: `JOB#${k(jobId)}`, sk: `FLEDGER#${k(runDate)}` }),
   automatedFindingGroup: (accountId: string, bucket: string, findingType: string) => ({
     pk: `AUTOMATED#${k(accountId)}`,
     sk: `FGROUP#${k(bucket)}#${k(findingType)}`,

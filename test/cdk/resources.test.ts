@@ -371,11 +371,11 @@ describe('IAM', () => {
   const tableArn = { 'Fn::GetAtt': [expect.stringMatching(/^MacieAlertsStateTable/), 'Arn'] };
 
   const items = ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
-  // A ConditionCheck in a transaction is authorized as dynamodb:ConditionCheckItem (the findings' late-mark guard).
+  // A ConditionCheck in a transaction is authorized as dynamodb:ConditionCheckItem (job-log's writeChanges of an unchanged item).
   const withChecks = [...items, 'dynamodb:ConditionCheckItem'];
   it.each([
     ['JobLogHandler', { Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], queue: 'JobLogHandlerFailures' }, withChecks],
-    ['FindingsHandler', { Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], queue: 'FindingsQueue' }, withChecks],
+    ['FindingsHandler', { Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], queue: 'FindingsQueue' }, items],
     ['ApiCallHandler', { Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], queue: 'ApiCallQueue' }, items],
   ])('%s: its queue, exactly its state table actions, publish to the alert topic, nothing else', (id, sqsAccess, tableActions) => {
     const expectedStatements = [
