@@ -1,7 +1,7 @@
 import type { DeliveryDeps } from './delivery/outbox';
 import type { AlertPublisher } from './delivery/publisher';
 import type { PipelineSettings } from './core/settings';
-import type { SilenceSource } from './silences/cache';
+import type { AckSource, SilenceSource } from './silences/cache';
 import type { StateStore } from './state/store';
 import type { Telemetry } from './core/telemetry';
 
@@ -21,6 +21,8 @@ export interface PipelineDeps {
   readonly remainingMs?: () => number;
   /** The silences (lambda/silences): by default read from the store, cached 60 s per container. */
   readonly silences?: SilenceSource;
+  /** The acknowledgements (lambda/silences/ack.ts): by default read from the store, cached 60 s per container. */
+  readonly acks?: AckSource;
   /** Fault-injection seam for the reliability tests (see delivery/outbox.ts). */
   readonly afterStep?: DeliveryDeps['afterStep'];
 }

@@ -13,8 +13,10 @@ import type { Telemetry } from './telemetry';
  *   bad              malformed: logged and counted, never retried (a retry cannot fix it)
  *   below-threshold  below the configured minimum severity, or archived
  *   failed           its aggregate could not be written: listed in batchItemFailures, so SQS delivers it again
+ *   held             not applied yet, on purpose (a finding whose run the job log has not shown): listed in
+ *                    batchItemFailures, so SQS delivers it again after the queue's visibility timeout
  */
-export type EventOutcome = 'alerted' | 'grouped' | 'silenced' | 'duplicate' | 'ignored' | 'bad' | 'below-threshold' | 'failed';
+export type EventOutcome = 'alerted' | 'grouped' | 'silenced' | 'duplicate' | 'ignored' | 'bad' | 'below-threshold' | 'failed' | 'held';
 
 export interface RecordReport {
   readonly messageId: string;

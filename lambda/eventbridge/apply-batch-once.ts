@@ -2,7 +2,7 @@ import type { Alert } from '../core/alert';
 import { DEFAULT_MIN_REMAINING_MS, DeliveryFailed, deliverPending, lostAlertIds, outboxWrites, pendingIds, TimeBudgetExhausted, type PendingAlerts } from '../delivery/outbox';
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
 import { CorruptItemError, type Bookkeeping, type ItemCodec, type SilencedEvents } from '../state/codec';
-import { atVersion, ConditionalWriteConflict, keyString, notExists, sleep, unchangedSince, type Condition, type Item, type WriteOp } from '../state/store';
+import { atVersion, ConditionalWriteConflict, keyString, notExists, sleep, unchangedSince, type Item, type WriteOp } from '../state/store';
 import { expiresAt, keys, type ItemKey } from '../state/table';
 import { silencedCounts, withSilenced, type Silence } from '../silences/silence';
 import { EventMarkerCodec } from './event-marker';
@@ -59,33 +59,47 @@ export interface Aggregate<S extends Bookkeeping, E> {
   readonly codec: ItemCodec<S>;
   step(state: S | undefined, event: E): Step<S>;
   /**
-   * What the route read that must still hold when the aggregate is written (a job's run not summarized yet):
-   * checked in the same transaction; when it no longer holds, the events go to another attempt, whose route
-   * reads again.
+   * What the route read that must still hold when the aggregate is written, written in the same transaction:
+   * a condition on an item the route read, or a conditional update of it (a finding bumps its run's findings
+   * ledger while the run is not summarised). When it no longer holds, the events go to another attempt, whose
+   * route reads again.
    */
   readonly guard?: Guard;
   /**
-   * More guards, on other items (a run's roll-up of the finding type). One with `put` claims its item: the
-   * item is written, on the condition, with the aggregate's first write. A transaction names an item once: a
-   * claim stands for the checks on the same item of the other aggregates in its transaction.
+   * More guards, on other items (a run's roll-up of the finding type). A `put` claims its item: it is written,
+   * on its condition, with the aggregate's first write only (the aggregate's later units find it claimed). A
+   * transaction names an item once: a claim stands for the checks on the same item of the other aggregates in
+   * its transaction.
    */
   readonly guards?: readonly Guard[];
 }
 
-export interface Guard {
-  readonly key: ItemKey;
-  readonly condition: Condition;
-  readonly put?: Item;
+/**
+ * An aggregate's guard: a condition on an item, a conditional update of it, or a conditional put that claims
+ * it. At most one per item in a transaction, shared by every unit of the transaction that names it.
+ */
+export type Guard = Extract<WriteOp, { kind: 'condition-check' } | { kind: 'update' } | { kind: 'put' }>;
+
+/** The item a guard names. */
+function guardItem(guard: Guard): ItemKey {
+  return guard.kind === 'put' ? { pk: guard.item.pk as string, sk: guard.item.sk as string } : guard.key;
 }
+
+const guardKey = (guard: Guard): string => keyString(guardItem(guard));
 
 /** An event with no aggregate of its own (a single API call): its marker owns its alert. */
 export interface SingleEvent<E> {
   readonly single: (event: E) => { readonly alert?: Alert; readonly reason?: string };
 }
 
+/** An event the route holds back, not applied now: SQS delivers it again (a finding whose run is not known yet). */
+export interface HeldEvent {
+  readonly held: string;
+}
+
 // Aggregates of different state types are applied side by side; each one's S is its own business.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Target<E> = { readonly aggregate: Aggregate<any, E> } | SingleEvent<E>;
+export type Target<E> = { readonly aggregate: Aggregate<any, E> } | SingleEvent<E> | HeldEvent;
 
 /** The batch's events folded through an aggregate, one at a time in arrival order. */
 export function fold<S extends Bookkeeping, E>(aggregate: Pick<Aggregate<S, E>, 'step'>, state: S | undefined, events: readonly E[]): Step<S>[] {
@@ -152,7 +166,7 @@ export interface BatchPlan<E> {
 }
 
 export interface EventResult {
-  readonly outcome: 'alerted' | 'grouped' | 'silenced' | 'duplicate' | 'failed';
+  readonly outcome: 'alerted' | 'grouped' | 'silenced' | 'duplicate' | 'failed' | 'held';
   readonly reason?: string;
 }
 
@@ -168,16 +182,6 @@ export interface AppliedBatch {
 }
 
 const MAX_OPS_PER_WRITE = 100;
-
-type GuardOp = Extract<WriteOp, { kind: 'condition-check' | 'put' }>;
-
-function guardOp(guard: Guard): GuardOp {
-  return guard.put ? { kind: 'put', item: { ...guard.put, ...guard.key }, condition: guard.condition } : { kind: 'condition-check', key: guard.key, condition: guard.condition };
-}
-
-function guardKey(op: GuardOp): string {
-  return keyString(op.kind === 'put' ? (op.item as ItemKey) : op.key);
-}
 /** Transactions of one wave in flight at once. */
 const PARALLEL_WRITES = 10;
 /** Write attempts per event before it is left to SQS's redelivery. */
@@ -190,7 +194,7 @@ interface Unit<E> {
   readonly owner: ItemKey;
   readonly ops: readonly WriteOp[];
   /** The aggregate's guards: each item written once per transaction, however many units of the transaction share it. */
-  readonly checks: readonly GuardOp[];
+  readonly checks: readonly Guard[];
   readonly events: readonly BatchEvent<E>[];
   readonly steps: readonly { readonly alert?: Alert; readonly reason: string; readonly silence?: Silence }[];
   /** Written to the outbox by this unit. */
@@ -291,11 +295,13 @@ async function attemptWrite<E>(run: Run<E>, events: readonly BatchEvent<E>[], re
   await found.read([...markers, ...targets.flatMap((t) => ('aggregate' in t ? [t.aggregate.key] : []))]);
   for (const [k, item] of found.entries()) run.read.set(k, item);
 
-  const fresh: { event: BatchEvent<E>; target: Target<E> }[] = [];
+  const fresh: { event: BatchEvent<E>; target: Exclude<Target<E>, HeldEvent> }[] = [];
   events.forEach((event, i) => {
     const marker = found.get(keys.event(event.key));
+    const target = targets[i];
     if (!marker) {
-      fresh.push({ event, target: targets[i] });
+      if ('held' in target) run.results.set(event.key, { outcome: 'held', reason: target.held });
+      else fresh.push({ event, target });
       return;
     }
     run.results.set(event.key, { outcome: 'duplicate', reason: `event ${event.key} was applied before` });
@@ -316,7 +322,7 @@ async function attemptWrite<E>(run: Run<E>, events: readonly BatchEvent<E>[], re
  * The units to write, in the order of each aggregate's (or single event's) first event; an aggregate's
  * units follow each other, each conditional on the version the previous one writes.
  */
-function planUnits<E>(run: Run<E>, fresh: readonly { event: BatchEvent<E>; target: Target<E> }[], found: AttemptReads): Unit<E>[] {
+function planUnits<E>(run: Run<E>, fresh: readonly { event: BatchEvent<E>; target: Exclude<Target<E>, HeldEvent> }[], found: AttemptReads): Unit<E>[] {
   const { deps } = run;
   const now = deps.now();
   const retention = deps.settings.stateRetentionDays;
@@ -409,7 +415,7 @@ function groupUnits<E>(
   const cost = (s: (typeof steps)[number]) => 1 + (isNew(s) ? 1 : 0);
   const guards = [...(aggregate.guard ? [aggregate.guard] : []), ...(aggregate.guards ?? [])];
   // A claim goes with the first write only: the later units of the aggregate find its item claimed.
-  const checksOf = (first: boolean) => guards.filter((g) => first || !g.put).map(guardOp);
+  const checksOf = (first: boolean) => guards.filter((g) => first || g.kind !== 'put');
   const units: Unit<E>[] = [];
   let condition = unchangedSince(item);
   let version = read?.version ?? 0;
@@ -519,14 +525,14 @@ async function writeUnits<E>(run: Run<E>, transaction: readonly Unit<E>[], dirty
 }
 
 /**
- * The checks of a transaction's units, each item once (a transaction may name an item once): groups of the
- * same job run share one check of the job, with the same condition, as a route places a job's findings in
- * one run per attempt. A claim of an item stands for the checks on it: the others' checks hold of the item
- * it creates (a route claims a run's roll-up of a type once per attempt, and the groups it places there
- * check that roll-up as new).
+ * The guards of a transaction's units, each item once (a transaction may name an item once): groups of the
+ * same job run share one bump of the run's findings ledger, as a route places a job's findings in one run per
+ * attempt. A claim of an item stands for the checks on it: the others' checks hold of the item it creates (a
+ * route claims a run's roll-up of a type once per attempt, and the groups it places there check that roll-up
+ * as new).
  */
 function checksOf<E>(transaction: readonly Unit<E>[]): WriteOp[] {
-  const byItem = new Map<string, GuardOp>();
+  const byItem = new Map<string, Guard>();
   for (const op of transaction.flatMap((u) => u.checks)) {
     const key = guardKey(op);
     if (!byItem.has(key) || op.kind === 'put') byItem.set(key, op);

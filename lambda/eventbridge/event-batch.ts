@@ -89,12 +89,16 @@ export async function processEventBatch<T extends { readonly id: string; readonl
   });
   if (twins > 0) deps.telemetry.count('EventsDuplicate', twins);
   const failed = records.filter((r) => r.outcome === 'failed');
+  const held = records.filter((r) => r.outcome === 'held');
+  if (held.length > 0) {
+    deps.telemetry.info(`${pipeline.kind} records held back: SQS delivers them again`, { messageIds: held.map((r) => r.messageId).slice(0, 20), reasons: [...new Set(held.map((r) => r.reason))].slice(0, 5) });
+  }
   const undelivered = classified.filter((r): r is { messageId: string; eventId: string; key: string } => !('outcome' in r) && !!applied?.undelivered.has(r.key));
-  const batchItemFailures = [...new Set([...failed, ...undelivered].map((r) => r.messageId))].map((itemIdentifier) => ({ itemIdentifier }));
-  if (batchItemFailures.length > 0) {
-    deps.telemetry.count('RecordsRetried', batchItemFailures.length);
+  const batchItemFailures = [...new Set([...failed, ...undelivered, ...held].map((r) => r.messageId))].map((itemIdentifier) => ({ itemIdentifier }));
+  if (batchItemFailures.length > 0) deps.telemetry.count('RecordsRetried', batchItemFailures.length);
+  if (failed.length + undelivered.length > 0) {
     deps.telemetry.warn(`${pipeline.kind} records not applied, or their alerts not published: SQS delivers them again`, {
-      messageIds: batchItemFailures.map((f) => f.itemIdentifier),
+      messageIds: [...new Set([...failed, ...undelivered].map((r) => r.messageId))],
       reasons: [...new Set([...failed.map((r) => r.reason), ...(undelivered.length > 0 ? ['alerts not published'] : [])])].slice(0, 5),
     });
   }

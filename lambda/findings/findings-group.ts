@@ -1,3 +1,4 @@
+import { describeAck, NO_ACKS, type Ack, type Acknowledger } from '../silences/ack';
 import * as z from 'zod/mini';
 import { details, type Alert } from '../core/alert';
 import { maxIso, minIso } from '../core/iso-time';
@@ -127,12 +128,18 @@ export const FindingsGroupCodec = itemCodec(
   (parsed) => parsed as FindingsGroup,
 );
 
-export function findingsGroup(group: GroupIdentity, settings: PipelineSettings): Aggregate<FindingsGroup, FindingDetail> {
-  return { key: group.key, codec: FindingsGroupCodec, step: (state, finding) => stepFindingsGroup(group, settings, state, finding) };
+export function findingsGroup(group: GroupIdentity, settings: PipelineSettings, acks: Acknowledger = NO_ACKS): Aggregate<FindingsGroup, FindingDetail> {
+  return { key: group.key, codec: FindingsGroupCodec, step: (state, finding) => stepFindingsGroup(group, settings, state, finding, acks) };
 }
 
 /** One finding counted into its group: pure. */
-export function stepFindingsGroup(group: GroupIdentity, settings: PipelineSettings, state: FindingsGroup | undefined, finding: FindingDetail): Step<FindingsGroup> {
+export function stepFindingsGroup(
+  group: GroupIdentity,
+  settings: PipelineSettings,
+  state: FindingsGroup | undefined,
+  finding: FindingDetail,
+  acks: Acknowledger = NO_ACKS,
+): Step<FindingsGroup> {
   const { bucket } = group;
   const eventAt = iso(finding.updatedAt);
   const prevAlerts = state?.alerts ?? 0;
@@ -148,11 +155,16 @@ export function stepFindingsGroup(group: GroupIdentity, settings: PipelineSettin
   const rolledUp = state ? state.rolledUp : place?.kind === 'rolled' ? { after: place.after, dueAt: place.dueAt } : undefined;
   let alert: Alert | undefined;
   let reason: string;
+  let ack: Ack | undefined;
   if (rolledUp) {
+    // Rolled up: named in its type's roll-up alert by the sweeper, never alerted on its own.
     reason = place ? place.reason : `counted in its bucket (${count} so far); the bucket is named in its type's roll-up`;
   } else if (prevAlerts === 0) {
     alert = firstSensitiveDataAlert(finding, group, `${group.alertIdPrefix}:first`, place?.kind === 'first');
     reason = 'first finding of its group';
+  } else if (prevLastAlertAt && Date.parse(eventAt) - Date.parse(prevLastAlertAt) >= repeatMs && (ack = acks.subject(group.alertIdPrefix, Date.parse(eventAt)))) {
+    // Held, not marked: the repeat goes out with the first finding after the acknowledgement ends.
+    reason = `counted in its group (${count} so far); its "still occurring" alert is held: ${describeAck(ack)}`;
   } else if (prevLastAlertAt && Date.parse(eventAt) - Date.parse(prevLastAlertAt) >= repeatMs) {
     alert = stillOccurringAlert(finding, group, `${group.alertIdPrefix}:still:${count}`, { count, bySeverity, firstAt, lastAt, sinceAlert: prevLastAlertAt });
     reason = `group still growing: ${count} so far`;

@@ -133,8 +133,8 @@ export function rollupKey(jobId: string, runDate: string, findingType: string): 
 
 /** What a new group's write checks of (or claims) its type's roll-up, in the same transaction. */
 export function rollupGuard(place: GroupPlace, key: ItemKey, claim: () => FindingsRollup): Guard | undefined {
-  if (place.kind === 'first') return { key, condition: notExists, put: FindingsRollupCodec.encode(claim()) };
-  if (place.kind === 'rolled') return { key, condition: rollupOpenAt(place.after) };
+  if (place.kind === 'first') return { kind: 'put', item: FindingsRollupCodec.encode(claim()), condition: notExists };
+  if (place.kind === 'rolled') return { kind: 'condition-check', key, condition: rollupOpenAt(place.after) };
   return undefined;
 }
 

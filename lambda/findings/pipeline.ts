@@ -1,11 +1,15 @@
+import { acknowledger } from '../silences/ack';
+import { ackSource } from '../silences/cache';
 import type { BatchReport, RecordReport } from '../core/event-report';
 import { atLeast } from '../core/severity';
 import type { AttemptReads, BatchEvent, Target } from '../eventbridge/apply-batch-once';
 import { processEventBatch, type EventPipeline } from '../eventbridge/event-batch';
 import type { PipelineDeps } from '../pipeline-deps';
 import { decodeOptional } from '../state/codec';
-import { keyString, type Condition, type StateStore } from '../state/store';
-import { keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
+import { countBeforeSummary, readLedger } from '../state/findings-ledger';
+import { findingRun, runStartBefore } from './finding-run';
+import { keyString, type StateStore } from '../state/store';
+import { expiresAt, keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
 import { UNKNOWN_BUCKET } from './finding-alert';
 import { FindingEventSchema, type FindingDetail, type FindingEvent } from './finding-events';
 import { findingsGroup, groupIdentity, type GroupIdentity, type GroupOrigin } from './findings-group';
@@ -71,93 +75,98 @@ function originOf(finding: FindingDetail): GroupOrigin {
 }
 
 /**
- * The job item does not list the run as summarized: the condition an unmarked group of the run is written
- * on. A summary written between the route's read and the group's write fails it, and the retry, reading the
- * job again, marks the group late, so the sweeper's "run summary updated" reports the finding. (The job-log
- * pipeline rewrites the job item on most batches: a transaction in flight on it at the same moment cancels
- * this one, which is retried the same way.)
- */
-function notSummarized(jobId: string, runDate: string): { key: ItemKey; condition: Condition } {
-  return {
-    key: keys.job(jobId),
-    condition: {
-      expression: 'attribute_not_exists(#summarized) OR NOT contains(#summarized, :runDate)',
-      names: { '#summarized': 'summarizedRuns' },
-      values: { ':runDate': runDate },
-      // A job past its TTL was read as absent, so as listing no run.
-      orExpired: true,
-    },
-  };
-}
-
-/**
  * Each job's current run as last seen through this store (one per Lambda container): the route reads a job
- * and the groups of that run in one request, and reads again only for a job whose run changed.
+ * and the ledger and groups of that run in one request, and reads again only for findings of another run.
  */
 const lastRunDates = new WeakMap<StateStore, Map<string, string>>();
 
 /**
- * Each finding's aggregate. A job's findings go to the job's current run (its JOB item, which the job-log
- * pipeline keeps); a job it has not seen yet gets run UNKNOWN. One read covers the batch: its jobs, the
- * groups of each job's run as last seen, and every other aggregate (policy findings, automated discovery,
- * samples); only a job whose run changed costs a second.
+ * Each finding's aggregate. A job's finding goes to the job's run that started last before the finding was
+ * created (finding-run.ts: the JOB item, which the job-log pipeline keeps, lists the recent run starts); a
+ * finding created after that run ended, or of a job the log has not shown, is held back (SQS delivers it
+ * again) until the job log shows its run. A finding counted into a run whose summary was saved (its findings
+ * ledger says so) marks its group as late; one counted before bumps the ledger in the same transaction, on
+ * condition that the summary is still not saved (findings-ledger.ts), so the summary and the count cannot
+ * miss each other. A job run's new group is placed in its type's roll-up (findings-rollup.ts): the first bucket
+ * of a type claims the roll-up in the group's write, a later one is marked rolled up, on condition that the
+ * roll-up is still open. One read covers the batch: its jobs, the ledger and groups of each job's run as last
+ * seen, and every other aggregate (policy findings, automated discovery, samples); findings of another run
+ * cost a second (with their types' roll-ups), and a new group whose roll-up was not read one more.
  */
 async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<FindingDetail>[], reads: AttemptReads): Promise<Target<FindingDetail>[]> {
   const lastRunDate = lastRunDates.get(deps.store) ?? new Map<string, string>();
   lastRunDates.set(deps.store, lastRunDate);
-  const identity = (finding: FindingDetail, runDate?: string, lateMarkAt?: string, place?: GroupPlace): GroupIdentity =>
-    groupIdentity(finding, finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET, originOf(finding), runDate, lateMarkAt, place);
-  const target = (finding: FindingDetail, runDate?: string, lateMarkAt?: string, place?: GroupPlace): Target<FindingDetail> => {
+  // Read with the silences, through the same cache: no request of its own.
+  const acks = acknowledger(await ackSource(deps).list());
+  const now = deps.now();
+  const ttl = expiresAt(now, deps.settings.stateRetentionDays);
+  const lateMarkAt = now.toISOString();
+  const identity = (finding: FindingDetail, runDate?: string, summarized?: boolean, place?: GroupPlace): GroupIdentity =>
+    groupIdentity(finding, finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET, originOf(finding), runDate, summarized ? lateMarkAt : undefined, place);
+  const target = (finding: FindingDetail, runDate?: string, summarized?: boolean, place?: GroupPlace): Extract<Target<FindingDetail>, { readonly aggregate: unknown }> => {
     if (!isSensitiveData(finding)) return { aggregate: policyFinding(finding.id, deps.settings) };
-    const group = identity(finding, runDate, lateMarkAt, place);
-    const aggregate = findingsGroup(group, deps.settings);
+    const group = identity(finding, runDate, summarized, place);
+    const aggregate = findingsGroup(group, deps.settings, acks);
     const jobId = jobOf(finding);
-    const rollup = jobId && runDate && place ? rollupGuard(place, rollupKey(jobId, runDate, finding.type), () => claimedRollup(finding, jobId, runDate, group.bucket, deps.now(), deps.settings.stateRetentionDays)) : undefined;
+    const rollup = jobId && runDate && place ? rollupGuard(place, rollupKey(jobId, runDate, finding.type), () => claimedRollup(finding, jobId, runDate, group.bucket, now, deps.settings.stateRetentionDays)) : undefined;
     return {
       aggregate: {
         ...aggregate,
-        ...(jobId && runDate && !lateMarkAt ? { guard: notSummarized(jobId, runDate) } : {}),
+        ...(jobId && runDate && !summarized ? { guard: countBeforeSummary(jobId, runDate, ttl) } : {}),
         ...(rollup ? { guards: [rollup] } : {}),
       },
     };
   };
   const jobOf = (finding: FindingDetail) => (isSensitiveData(finding) && originOf(finding) === 'job' ? (finding.classificationDetails?.jobId as string) : undefined);
   const jobIds = [...new Set(events.flatMap((e) => jobOf(e.event) ?? []))];
-  const expected = events.flatMap(({ event: finding }) => {
-    const jobId = jobOf(finding);
-    const runDate = jobId && lastRunDate.get(jobId);
-    return jobId && !runDate ? [] : [target(finding, runDate || undefined)];
-  });
-  const expectedKeys = expected.flatMap((t) => ('aggregate' in t ? [t.aggregate.key] : []));
-  await reads.read([...jobIds.map((id) => keys.job(id)), ...expectedKeys]);
+  const rollsUp = deps.settings.findingAlertsPer === 'type';
+  /** The groups the first read expected (undefined until it is made): a group it did not is read with its type's roll-up, in case it is new. */
+  let expected: Set<string> | undefined;
+  /** What a placement of the batch's findings needs read: each run's ledger and group, and the other aggregates. */
+  const keysOf = (runOf: (finding: FindingDetail, jobId: string) => string | undefined): ItemKey[] =>
+    events.flatMap(({ event: finding }) => {
+      const jobId = jobOf(finding);
+      const runDate = jobId && runOf(finding, jobId);
+      if (jobId && !runDate) return [];
+      const key = target(finding, runDate || undefined).aggregate.key;
+      const unexpected = jobId && runDate && expected && !expected.has(keyString(key));
+      return [...(jobId && runDate ? [keys.runFindingsLedger(jobId, runDate)] : []), key, ...(unexpected && rollsUp ? [rollupKey(jobId, runDate, finding.type)] : [])];
+    });
+  const first = keysOf((_, jobId) => lastRunDate.get(jobId));
+  expected = new Set(first.map(keyString));
+  await reads.read([...jobIds.map((id) => keys.job(id)), ...first]);
   if (lastRunDate.size > 1000) lastRunDate.clear();
-  // A finding counted into a run whose summary went out (the job item lists it) marks its group as late; one
-  // counted unmarked is written only while the job still does not list the run (notSummarized).
-  const lateMarkAt = deps.now().toISOString();
-  const summarized = new Map<string, ReadonlySet<string>>();
+  const startsOf = new Map<string, string[]>();
   for (const jobId of jobIds) {
     const job = reads.get(keys.job(jobId));
-    const runDate = job?.currentRunDate;
-    lastRunDate.set(jobId, typeof runDate === 'string' && runDate ? runDate : UNKNOWN_RUN);
-    summarized.set(jobId, new Set(Array.isArray(job?.summarizedRuns) ? job.summarizedRuns.filter((d): d is string => typeof d === 'string') : []));
+    const current = typeof job?.currentRunDate === 'string' && job.currentRunDate ? job.currentRunDate : undefined;
+    const recent = Array.isArray(job?.recentRunStarts) ? job.recentRunStarts.filter((d): d is string => typeof d === 'string') : [];
+    startsOf.set(jobId, [...new Set([...recent, ...(current ? [current] : [])])]);
+    lastRunDate.set(jobId, current ?? UNKNOWN_RUN);
+  }
+  const candidate = (finding: FindingDetail, jobId: string) => runStartBefore(finding.createdAt, startsOf.get(jobId) ?? []);
+  // Nothing when every finding's run was guessed right.
+  await reads.read(keysOf(candidate));
+  const placed = new Map<FindingDetail, ReturnType<typeof findingRun>>();
+  for (const { event: finding } of events) {
+    const jobId = jobOf(finding);
+    if (!jobId) continue;
+    const run = candidate(finding, jobId);
+    const candidateEndedAt = run ? readLedger(reads.get(keys.runFindingsLedger(jobId, run))).endedAt : undefined;
+    placed.set(finding, findingRun({ createdAt: finding.createdAt, starts: startsOf.get(jobId) ?? [], candidateEndedAt, now }));
   }
   const runOf = (finding: FindingDetail) => {
-    const jobId = jobOf(finding);
-    return jobId ? lastRunDate.get(jobId) : undefined;
+    const p = placed.get(finding);
+    return p && 'run' in p ? p.run : undefined;
   };
-  // A job run's new groups (absent as read) are placed in their type's roll-up. The groups of a run the first
-  // read did not expect are read with their types' roll-ups; a new group's roll-up not read yet costs one more.
-  const asked = new Set(expectedKeys.map(keyString));
-  const rollsUp = deps.settings.findingAlertsPer === 'type';
-  await reads.read(
-    events.flatMap(({ event: finding }) => {
-      const [jobId, runDate] = [jobOf(finding), runOf(finding)];
-      const key = jobId && runDate ? identity(finding, runDate).key : undefined;
-      if (!jobId || !runDate || !key || asked.has(keyString(key))) return [];
-      return rollsUp ? [key, rollupKey(jobId, runDate, finding.type)] : [key];
-    }),
-  );
-  const isNew = (finding: FindingDetail) => !!runOf(finding) && !reads.get(identity(finding, runOf(finding)).key);
+  // Only findings counted in run UNKNOWN, rarely.
+  await reads.read(keysOf(runOf));
+  // A job run's new groups (absent as read) are placed in their type's roll-up; a new group's roll-up not read
+  // yet (its group was expected by the first read) costs one more.
+  const isNew = (finding: FindingDetail) => {
+    const runDate = runOf(finding);
+    return runDate !== undefined && !reads.get(identity(finding, runDate).key);
+  };
   await reads.read(events.flatMap(({ event: finding }) => (rollsUp && isNew(finding) ? [rollupKey(jobOf(finding) as string, runOf(finding) as string, finding.type)] : [])));
   const places = new Map<string, GroupPlace>();
   const claimed = new Set<string>();
@@ -172,17 +181,19 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
       bucket: finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET,
       rollup: decodeOptional(FindingsRollupCodec, reads.get(key)),
       claimedInAttempt: claimed.has(keyString(key)),
-      now: deps.now(),
+      now,
       repeatIntervalMinutes: deps.settings.repeatIntervalMinutes,
     });
     if (place.kind === 'first') claimed.add(keyString(key));
     places.set(groupKey, place);
     return place;
   };
-  return events.map(({ event: finding }) => {
+  return events.map(({ event: finding }): Target<FindingDetail> => {
     const jobId = jobOf(finding);
-    const runDate = runOf(finding);
-    const late = jobId && runDate && summarized.get(jobId)?.has(runDate) ? lateMarkAt : undefined;
-    return target(finding, runDate, late, jobId && runDate && isNew(finding) ? placeOf(finding, jobId, runDate) : undefined);
+    const p = placed.get(finding);
+    if (!jobId || !p) return target(finding);
+    if ('held' in p) return { held: p.held };
+    const summarized = readLedger(reads.get(keys.runFindingsLedger(jobId, p.run))).summarizedAt !== undefined;
+    return target(finding, p.run, summarized, isNew(finding) ? placeOf(finding, jobId, p.run) : undefined);
   });
 }

@@ -8,7 +8,7 @@
 export type FunctionName = 'job-log' | 'findings' | 'api-calls' | 'sweeper';
 
 export interface StateAccess {
-  /** ConditionCheck in a transaction: the findings' late-mark and roll-up guards; job-log: see the kept grant in roles.recorded.test.ts. */
+  /** ConditionCheck in a transaction: the findings' roll-up guard (a group rolled up checks its type's roll-up is still open; the ledger guard is an update); job-log: see the kept grant in roles.recorded.test.ts. */
   readonly conditionChecks: boolean;
   /** Query on the table's indexes (gsi1, gsi2): the sweeper's lists and the daily digest. */
   readonly indexes: boolean;

@@ -1,3 +1,4 @@
+import { describeAck, type Ack } from '../silences/ack';
 import { later, type Instant } from '../core/iso-time';
 import type { PipelineSettings } from '../core/settings';
 import type { RunGroup, RunState } from '../state/job-items';
@@ -6,13 +7,15 @@ import type { LogEvent } from './log-events';
 import { allFailedBefore, resourceKey, type PreviousRun } from './run-compare';
 import { changesStatus, endsRun } from './run-status';
 import { summarizedBefore, type SummaryDecision } from './summary-decision';
-import { copyMap, own } from './type-maps';
+import { jobEventTelling } from './job-events';
+import { inhibition, toldAccountsOf, withToldAccounts, type ToldAccounts } from './told-account-errors';
+import { copyMap } from './type-maps';
 
 /**
  * What became of each alerting event of a batch (progress events never alert and get none):
  * - alerted: in an alert of this batch: its own, its group's, or the summary or correction it changed;
  * - grouped: counted into an alert sent before (its group's, or the summary it changes nothing of);
- * - inhibited: a bucket error of an account with an account error in the run;
+ * - inhibited: a bucket error of an account whose account error was told in the run (told-account-errors.ts);
  * - known: an error that failed the same way in the previous run (knownErrors: summary);
  * - silenced: a silence matched it (a silenced summary counts the run's ending event);
  * - duplicate: the same status event (type and time) was alerted before.
@@ -37,14 +40,18 @@ export interface RunOutcomes {
   readonly byEvent: ReadonlyMap<LogEvent, EventOutcome>;
   /** Status events alerted on their own, in time order. */
   readonly statusAlerts: readonly LogEvent[];
-  /** One decision per error type of the batch, in type order (account errors before bucket errors). */
+  /** Events about the job that arrived after the run's summary, each alerted on its own (job-events.ts). */
+  readonly jobAlerts: readonly LogEvent[];
+  /** One decision per error type of the batch, in type order. */
   readonly groups: readonly GroupDecision[];
+  /** The run's accounts with a told account error, this batch's included. */
+  readonly toldAccounts: ToldAccounts;
 }
 
 export interface OutcomeInput {
-  /** The run as read: the status events it already told. */
+  /** The run as read: the status events and account errors it already told. */
   readonly current: RunState | undefined;
-  /** The run with the batch's facts: its groups' counts and its accounts with an account error. */
+  /** The run with the batch's facts: its groups' counts. */
   readonly run: RunState;
   /** The batch's fresh events, in time order. */
   readonly events: readonly LogEvent[];
@@ -52,6 +59,8 @@ export interface OutcomeInput {
   readonly summary: SummaryDecision;
   readonly previous?: PreviousRun;
   readonly settings: Pick<PipelineSettings, 'knownErrors' | 'repeatIntervalMinutes'>;
+  /** The acknowledgement holding an error type's repeats at an instant, if any (lambda/silences/ack.ts). */
+  readonly acked?: (type: string, at: number) => Ack | undefined;
 }
 
 export function eventOutcomes(input: OutcomeInput): RunOutcomes {
@@ -63,47 +72,56 @@ export function eventOutcomes(input: OutcomeInput): RunOutcomes {
     else alerting.push(e);
   }
   if (summarizedBefore(input.summary)) {
-    // After the summary, an event is told by the batch's correction, or by the summary it changes nothing of.
+    // After the summary, an event is told by the batch's correction, or by the summary it changes nothing of;
+    // an event about the job (a pause between runs, say) is told on its own.
     const outcome = input.summary.send === 'update' ? 'alerted' : 'grouped';
+    const jobEvents = alerting.filter((e) => jobEventTelling(e).tell);
     for (const e of alerting) byEvent.set(e, outcome);
-    return { byEvent, statusAlerts: [], groups: [] };
+    return { byEvent, statusAlerts: [], jobAlerts: markOnce(jobEvents, input.current, byEvent, []), groups: [], toldAccounts: toldAccountsOf(input.current) };
   }
   const summaryNow = input.summary.send === 'summary';
-  const statusAlerts = statusOutcomes(alerting, input.current, summaryNow, byEvent);
+  const statusAlerts = markOnce(alerting.filter(isStatusAlert), input.current, byEvent, summaryNow ? undefined : []);
   const ending = alerting.filter((e) => endsRun(e.kind.effect));
   for (const e of ending) byEvent.set(e, 'alerted');
   if (input.summary.send === 'summary' && input.summary.silenced && ending.length > 0) byEvent.set(ending[0], 'silenced');
-  const groups = groupDecisions(alerting, input, summaryNow);
+  const { groups, toldAccounts } = groupDecisions(alerting, input, summaryNow);
   for (const decision of groups) {
     for (const e of decision.open) byEvent.set(e, OPEN_OUTCOME[decision.verdict]);
     for (const e of decision.inhibited) byEvent.set(e, 'inhibited');
   }
-  return { byEvent, statusAlerts, groups };
+  return { byEvent, statusAlerts, jobAlerts: [], groups, toldAccounts };
 }
 
 /** What a verdict makes of the group's open events. */
 const OPEN_OUTCOME: Record<GroupVerdict, EventOutcome> = { first: 'alerted', repeat: 'alerted', summary: 'alerted', known: 'known', hold: 'grouped', inhibited: 'inhibited' };
 
-/** Pauses, resumptions, no buckets: each alerts once, unless the summary going out now tells it. */
-function statusOutcomes(alerting: readonly LogEvent[], current: RunState | undefined, summaryNow: boolean, byEvent: Map<LogEvent, EventOutcome>): LogEvent[] {
+/** Pauses, resumptions, no buckets: each alerts on its own, unless the summary going out now tells it. */
+function isStatusAlert(e: LogEvent): boolean {
+  return changesStatus(e.kind.effect) && !endsRun(e.kind.effect);
+}
+
+/**
+ * Each status event alerts once (by type and time), whatever batch it comes back in: one told before is a
+ * duplicate, the others are alerted, and collected into `alerts` when they alert on their own.
+ */
+function markOnce(events: readonly LogEvent[], current: RunState | undefined, byEvent: Map<LogEvent, EventOutcome>, alerts?: LogEvent[]): LogEvent[] {
   const told = new Set((current?.statusEvents ?? []).map((s) => `${s.type}@${s.at}`));
-  const alerts: LogEvent[] = [];
-  for (const e of alerting) {
-    if (!changesStatus(e.kind.effect) || endsRun(e.kind.effect)) continue;
+  for (const e of events) {
     const key = `${e.event.eventType}@${e.event.occurredAt}`;
     if (told.has(key)) {
       byEvent.set(e, 'duplicate');
       continue;
     }
     byEvent.set(e, 'alerted');
-    if (summaryNow) continue;
+    if (!alerts) continue;
     told.add(key);
     alerts.push(e);
   }
-  return alerts;
+  return alerts ?? [];
 }
 
-function groupDecisions(alerting: readonly LogEvent[], input: OutcomeInput, summaryNow: boolean): GroupDecision[] {
+/** Account error groups decide first: whether they were told decides which bucket errors they inhibit. */
+function groupDecisions(alerting: readonly LogEvent[], input: OutcomeInput, summaryNow: boolean): Pick<RunOutcomes, 'groups' | 'toldAccounts'> {
   const byType = new Map<string, LogEvent[]>();
   for (const e of alerting) {
     if (!isErrorEffect(e.kind.effect)) continue;
@@ -111,19 +129,22 @@ function groupDecisions(alerting: readonly LogEvent[], input: OutcomeInput, summ
     if (list) list.push(e);
     else byType.set(e.event.eventType, [e]);
   }
-  return [...byType.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([type, events]) => {
-      const open: LogEvent[] = [];
-      const covered: LogEvent[] = [];
-      for (const e of events) (inhibited(e, input.run.openAccountErrors) ? covered : open).push(e);
-      return decideGroup(type, input.run.groups[type], { open, inhibited: covered }, { ...input, summaryNow });
-    });
-}
-
-/** A bucket error of an account that has an account error in the run: the account error's alert covers it. */
-function inhibited({ event, kind }: LogEvent, openAccountErrors: Readonly<Record<string, string>>): boolean {
-  return kind.effect === 'BUCKET_ERROR' && !!event.affectedAccount && !!own(openAccountErrors, event.affectedAccount);
+  const types = [...byType.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  const decide = (type: string, events: LogEvent[], told: ToldAccounts) => {
+    const open: LogEvent[] = [];
+    const covered: LogEvent[] = [];
+    for (const e of events) (inhibition(e, told).inhibited ? covered : open).push(e);
+    return decideGroup(type, input.run.groups[type], { open, inhibited: covered }, { ...input, summaryNow });
+  };
+  let toldAccounts = toldAccountsOf(input.current);
+  const decided = new Map<string, GroupDecision>();
+  for (const [type, events] of types) {
+    if (events[0].kind.effect !== 'ACCOUNT_ERROR') continue;
+    const decision = decide(type, events, toldAccounts);
+    toldAccounts = withToldAccounts(toldAccounts, decision);
+    decided.set(type, decision);
+  }
+  return { groups: types.map(([type, events]) => decided.get(type) ?? decide(type, events, toldAccounts)), toldAccounts };
 }
 
 /** One error type's open events of the batch: first alert, "still occurring", or counted, and why. */
@@ -131,7 +152,7 @@ export function decideGroup(
   type: string,
   group: RunGroup,
   events: Pick<GroupDecision, 'open' | 'inhibited'>,
-  ctx: Pick<OutcomeInput, 'previous' | 'settings'> & { readonly summaryNow: boolean },
+  ctx: Pick<OutcomeInput, 'previous' | 'settings' | 'acked'> & { readonly summaryNow: boolean },
 ): GroupDecision {
   const { open } = events;
   let newest: Instant | undefined;
@@ -147,6 +168,9 @@ export function decideGroup(
     return decision('first', 'the first of its type in the run');
   }
   if (group.lastAlertAt && Date.parse(group.lastAlertAt) + ctx.settings.repeatIntervalMinutes * 60_000 <= newest.ms) {
+    // Held, not marked: the repeat window still counts from the last alert sent, so it goes out once the ack ends.
+    const ack = ctx.acked?.(type, newest.ms);
+    if (ack) return decision('hold', describeAck(ack));
     return decision('repeat', `${ctx.settings.repeatIntervalMinutes} min of event time since the group's last alert`);
   }
   return decision('hold', `less than ${ctx.settings.repeatIntervalMinutes} min of event time since the group's last alert`);

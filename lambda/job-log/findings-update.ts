@@ -60,7 +60,7 @@ export function findingsUpdateAlert(
   opts: { readonly update: number; readonly region: string; readonly settings: PipelineSettings; readonly previous?: PreviousRun },
 ): Alert {
   return buildRunSummaryAlert(
-    { ...run, pauses: pausesOf(run.statusEvents) },
+    { ...run, pauses: pausesOf(run.statusEvents, run.endedAt) },
     {
       id: runAlertId(run.jobId, run.runDate, `findings-update:${opts.update}`),
       kind: 'update',

@@ -4,7 +4,6 @@ import type { JobState, JobStatus, RunRoute } from '../state/job-items';
 import { expiresAt, UNKNOWN_RUN } from '../state/table';
 import type { EventEffect } from './event-types';
 import type { LogEvent } from './log-events';
-import { endsRun } from './run-status';
 
 export const RECENT_RUN_STARTS_CAP = 10;
 /** How many routings of undated events the job item remembers (see `undatedKey`). */
@@ -53,14 +52,7 @@ export function reduceJob(
     undatedRun = recorded ? recorded.runDate : (facts.currentRunDate ?? UNKNOWN_RUN);
     if (!recorded) routedBatches = [...routedBatches, { batch: undatedKey, runDate: undatedRun } satisfies RunRoute].slice(-ROUTED_BATCHES_CAP);
   }
-  // A run that logs its completion or cancellation gets its summary in the same write (reduceRun).
-  let summarizedRuns = current?.summarizedRuns ?? [];
-  for (const e of events) {
-    if (!endsRun(e.kind.effect)) continue;
-    const runDate = e.event.runDate ?? undatedRun ?? UNKNOWN_RUN;
-    if (!summarizedRuns.includes(runDate)) summarizedRuns = [...summarizedRuns, runDate].sort(compareIso).slice(-RECENT_RUN_STARTS_CAP);
-  }
-  let job: JobState = { ...current, jobId, ...facts, routedBatches, summarizedRuns: summarizedRuns.length > 0 ? summarizedRuns : undefined };
+  let job: JobState = { ...current, jobId, ...facts, routedBatches };
   const changed = !current || jobFacts(current) !== jobFacts(job);
   const ttl = expiresAt(ctx.now, ctx.settings.stateRetentionDays);
   // Refresh the TTL at most daily when nothing else changed: a write per batch just for the TTL is waste.
@@ -103,5 +95,6 @@ function foldJobFacts(current: JobState | undefined, events: readonly LogEvent[]
 
 function jobFacts(job: JobState): string {
   // nameAt is bookkeeping: a newer event with the same name is no reason to rewrite the job item.
-  return JSON.stringify([job.jobName, job.adminAccountId, job.createdAt, job.kind, job.currentRunDate, job.recentRunStarts, job.jobStatus, job.jobStatusAt, job.routedBatches, job.summarizedRuns]);
+  return JSON.stringify([job.jobName, job.adminAccountId, job.createdAt, job.kind, job.currentRunDate, job.recentRunStarts, job.jobStatus, job.jobStatusAt, job.routedBatches]);
 }
+

@@ -15,12 +15,15 @@ import { asPreviousRun, type PreviousRun } from './run-compare';
 import { withArrival } from './run-arrival';
 import { reduceRun, type RunReduction } from './run-state';
 import { summarizeFindings, type FindingsSummary } from './run-summary';
-import { silenceSource } from '../silences/cache';
+import { ackSource, silenceSource } from '../silences/cache';
+import type { Ack } from '../silences/ack';
 import type { Silence } from '../silences/silence';
 import { decodeOptional } from '../state/codec';
 import { AppliedEventsCodec, DIGEST_BYTES, JobCodec, RunCodec, type AppliedEvents, type JobState, type RunState } from '../state/job-items';
 import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, writeChanges, type Item, type StateStore, type WriteOp } from '../state/store';
-import { keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
+import { markSummarized, readLedger, type FindingsLedger } from '../state/findings-ledger';
+import { expiresAt, keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
+import { endsRun } from './run-status';
 
 /**
  * The job-log pipeline: a CloudWatch Logs subscription batch (one log stream = one job) -> run state in DynamoDB
@@ -96,13 +99,15 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
   }
 
   // Once per invocation, and only when something may alert: progress events (bucket matched) never do.
-  const silences = parsed.some((p) => p.kind.alertsAtOnce) ? await silenceSource(deps).list() : [];
+  const mayAlert = parsed.some((p) => p.kind.alertsAtOnce);
+  const silences = mayAlert ? await silenceSource(deps).list() : [];
+  const acks = mayAlert ? await ackSource(deps).list() : [];
 
   const pending: PendingAlerts[] = [];
   const births: BirthClaims[] = [];
   try {
     for (const [jobId, records] of byJob) {
-      const outcome = await applyJobBatch(jobId, records, silences, deps);
+      const outcome = await applyJobBatch(jobId, records, { silences, acks }, deps);
       report.duplicates += outcome.duplicates;
       Object.assign(report, addOutcomeCounts(report, outcome.counts));
       report.runs.push(...outcome.runs);
@@ -160,6 +165,8 @@ interface RunStep {
   readonly runDate: string;
   readonly read: RunState | undefined;
   readonly r: RunReduction;
+  /** The run's findings ledger as read before its findings were listed, for a run not summarised before. */
+  readonly ledger?: FindingsLedger;
 }
 
 /** A job batch read and reduced: what the write needs. */
@@ -176,10 +183,12 @@ interface JobBatchReduction {
  * One job's events: one read of the job and its runs (and, when needed, their findings, applied digests and
  * previous runs), then the pure reducers. `existingAlerts`: alert ids an earlier attempt found existing.
  */
-async function reduceJobBatch(jobId: string, records: readonly LogEvent[], silences: readonly Silence[], existingAlerts: ReadonlySet<string>, deps: PipelineDeps, now: Date): Promise<JobBatchReduction> {
+async function reduceJobBatch(jobId: string, records: readonly LogEvent[], { silences, acks }: Muting, existingAlerts: ReadonlySet<string>, deps: PipelineDeps, now: Date): Promise<JobBatchReduction> {
   const { store, settings } = deps;
   const explicitRuns = [...new Set(records.map((r) => r.event.runDate).filter((d): d is string => !!d))];
-  const found = await store.getMany([keys.job(jobId), ...explicitRuns.map((d) => keys.run(jobId, d))]);
+  // The findings ledger of a run this batch may summarise, read before its findings are listed (findings-ledger.ts).
+  const ledgersRead = new Set(records.flatMap((r) => (r.event.runDate && endsRun(r.kind.effect) ? [r.event.runDate] : [])));
+  const found = await store.getMany([keys.job(jobId), ...explicitRuns.map((d) => keys.run(jobId, d)), ...[...ledgersRead].map((d) => keys.runFindingsLedger(jobId, d))]);
   const jobRead = decodeOptional(JobCodec, store.lookup(found, keys.job(jobId)));
   // Route events to runs: runDate if present, else the job's current run (as of this batch), else UNKNOWN.
   // The job records that choice per batch, so a retry lands where the first attempt did.
@@ -217,7 +226,13 @@ async function reduceJobBatch(jobId: string, records: readonly LogEvent[], silen
     const read = readRuns.get(runDate);
     const batchKey = batchKeyOf(events.map((e) => e.id));
     let findings: FindingsSummary | undefined;
+    let ledger: FindingsLedger | undefined;
     if (needsFindings(read, events)) {
+      if (!read?.summarySentAt) {
+        // Rare: the run's ending event has no runDate.
+        if (!ledgersRead.has(runDate)) for (const [k, v] of await store.getMany([keys.runFindingsLedger(jobId, runDate)])) found.set(k, v);
+        ledger = readLedger(store.lookup(found, keys.runFindingsLedger(jobId, runDate)));
+      }
       findings = summarizeFindings(await store.listPrefix(key.pk, keys.runFindingsPrefix(runDate)));
     }
     // Rare: a batch that may repeat events the run applied reads the run's digests.
@@ -226,22 +241,28 @@ async function reduceJobBatch(jobId: string, records: readonly LogEvent[], silen
     let r = reduceRun(
       read,
       { jobId, runDate, batchKey, events, jobName: job.jobName ?? newest.jobName, adminAccountId: job.adminAccountId ?? newest.adminAccountId },
-      { settings, region: deps.region, now, findings, silences, previous: previousOf(runDate, reductions), applied },
+      { settings, region: deps.region, now, findings, silences, acks, previous: previousOf(runDate, reductions), applied },
     );
     r = withArrival(r, read, now);
     if (existingAlerts.size > 0 && !r.duplicate) r = dropExisting(r, existingAlerts);
-    reductions.push({ key, runDate, read, r });
+    reductions.push({ key, runDate, read, r, ledger });
   }
   return { job, jobRead, jobChanged, found, reductions };
 }
 
-async function applyJobBatch(jobId: string, records: readonly LogEvent[], silences: readonly Silence[], deps: PipelineDeps): Promise<JobOutcome> {
+/** What holds alerts back, read once per invocation: the silences and the acknowledgements. */
+interface Muting {
+  readonly silences: readonly Silence[];
+  readonly acks: readonly Ack[];
+}
+
+async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting: Muting, deps: PipelineDeps): Promise<JobOutcome> {
   const { store, settings } = deps;
   const now = deps.now();
   // Alert ids that turned out to exist already (see the write below): skipped on the next attempt.
   const existingAlerts = new Set<string>();
   return withOptimisticRetry(async () => {
-    const { job, jobRead, jobChanged, found, reductions } = await reduceJobBatch(jobId, records, silences, existingAlerts, deps, now);
+    const { job, jobRead, jobChanged, found, reductions } = await reduceJobBatch(jobId, records, muting, existingAlerts, deps, now);
 
     // One atomic write per job batch (split only past DynamoDB's 100 operations per transaction; each run
     // stays atomic with its alerts, and a retry after a partial split finds those runs already applied).
@@ -249,16 +270,20 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], silenc
     // neither a read nor a claim write for it; only when the write goes in one request, since a retry after
     // a partial split would find the claims of the part that landed held.
     const fresh = reductions.filter((x) => !x.r.duplicate);
-    const opCount = (jobChanged ? 1 : 0) + fresh.reduce((n, { r }) => n + 1 + (r.appliedEvents ? 1 : 0) + r.alerts.length, 0);
+    const opCount = (jobChanged ? 1 : 0) + fresh.reduce((n, { read, r }) => n + 1 + (r.appliedEvents ? 1 : 0) + (read?.summarySentAt === undefined && r.run.summarySentAt !== undefined ? 1 : 0) + r.alerts.length, 0);
     const claim = opCount <= MAX_OPS_PER_WRITE ? birthClaim(deliveryDeps(deps)) : undefined;
     const born: Claimed[] = [];
     const groups: WriteOp[][] = [];
     let currentOps: WriteOp[] = jobChanged ? [writeChanges(JobCodec.encode(job), store.lookup(found, keys.job(jobId)), unchangedSince(jobRead))] : [];
-    for (const { key, read, r } of reductions) {
+    for (const { key, runDate, read, r, ledger } of reductions) {
       if (r.duplicate) continue;
+      const summarized = read?.summarySentAt === undefined && r.run.summarySentAt !== undefined;
+      if (summarized && !ledger) throw new Error(`run ${jobId} ${runDate} is summarised without its findings ledger read`);
       const ops: WriteOp[] = [
         writeChanges(RunCodec.encode(r.run), store.lookup(found, key), unchangedSince(read)),
         ...(r.appliedEvents ? [{ kind: 'put' as const, item: AppliedEventsCodec.encode(r.appliedEvents) }] : []),
+        // In the run's own transaction, whatever the split: the run reads as summarised only with its summary.
+        ...(summarized && ledger ? [markSummarized(jobId, runDate, ledger, { summarizedAt: now.toISOString(), endedAt: r.run.endedAt }, expiresAt(now, settings.stateRetentionDays))] : []),
       ];
       const outbox = claimedOutboxWrites(r.alerts, key, now, settings.stateRetentionDays, claim, PUBLISH_CHUNK - born.length);
       ops.push(...outbox.ops);

@@ -3,7 +3,7 @@ import { jobLinks } from '../core/links';
 import type { PipelineSettings } from '../core/settings';
 import type { RunGroup, RunState, SummarySnapshot } from '../state/job-items';
 import { AFFECTED_CAP } from './capped-list';
-import { classify, severityOf } from './event-types';
+import { classify, severityOf, type EventEffect } from './event-types';
 import type { GroupDecision } from './event-outcomes';
 import type { JobLogEvent, LogEvent } from './log-events';
 import { allFailedBefore, compareRuns, describeResource, resourceKey, type PreviousRun } from './run-compare';
@@ -59,6 +59,30 @@ export function statusAlert({ event: e, kind }: LogEvent, run: RunIdentity, ctx:
     sample: false,
     occurredAt: e.occurredAt,
     threadId: run.jobId,
+  };
+}
+
+/** What the job's time between runs means, by the event that began or ended it. */
+const BETWEEN_RUNS: Partial<Record<EventEffect, string>> = {
+  PAUSED_BY_USER: 'While it is paused its scheduled runs do not start; the sweeper reminds you of the runs it misses until it is resumed.',
+  PAUSED_BY_QUOTA: 'While it is paused its scheduled runs do not start.',
+  RESUMED: 'Its scheduled runs start again.',
+  CANCELLED: 'It will run no more: a cancelled job cannot be restarted.',
+};
+
+/**
+ * An event about the job that arrived after its run's summary (job-events.ts): a periodic job paused, resumed or
+ * cancelled between runs. Told with the run it landed on, which had ended, not as a change of that run.
+ */
+export function jobEventAlert(logEvent: LogEvent, run: Pick<RunState, 'jobId' | 'runDate' | 'jobName' | 'adminAccountId' | 'status' | 'endedAt'>, ctx: RunAlertContext): Alert {
+  const { event: e, kind } = logEvent;
+  const ended = run.endedAt ? `${run.status === 'CANCELLED' ? 'was cancelled' : 'completed'} at ${run.endedAt}` : 'had ended';
+  return {
+    ...statusAlert(logEvent, run, ctx),
+    job: { id: run.jobId, name: run.jobName },
+    whatHappened:
+      `Macie job "${run.jobName}" (${run.jobId}): ${kind.title} at ${e.occurredAt}, between runs: its last run, of ${run.runDate}, ${ended}. ` +
+      `${BETWEEN_RUNS[kind.effect] ?? ''} Macie says: ${e.description}`.trimStart(),
   };
 }
 
@@ -136,7 +160,7 @@ function sinceLastRun(type: string, events: readonly JobLogEvent[], previous: Pr
 /** The run summary, or its correction after late events (kind 'update', with the changes). */
 export function summaryAlert(run: RunState, opts: { readonly id: string; readonly kind: 'summary' | 'update'; readonly changes?: SummaryChanges }, ctx: RunAlertContext): Alert {
   return buildRunSummaryAlert(
-    { ...run, pauses: pausesOf(run.statusEvents) },
+    { ...run, pauses: pausesOf(run.statusEvents, run.endedAt) },
     {
       ...opts,
       region: ctx.region,

@@ -6,6 +6,7 @@ import type { LogEvent } from './log-events';
 import { resourceKey, withResources } from './run-compare';
 import { currentStatusChange, isTerminal, statusBeats, statusChange, type StatusChange } from './run-status';
 import { copyMap, countOf, own } from './type-maps';
+import { undatedCancel } from './undated-cancel';
 
 /**
  * The run's facts from its events: status, times, counts, affected resources, what failed, the error groups'
@@ -70,9 +71,10 @@ export function foldRunFacts(current: RunState | undefined, events: readonly Log
 function foldEvent(fold: FactsFold, e: LogEvent, current: RunState | undefined): void {
   const { event, kind, at } = e;
   fold.lastEventAt = later(fold.lastEventAt, at);
-  const change = statusChange(event.eventType, kind.effect, at);
+  const change = statusChange(event.eventType, kind.effect, at, event.runDate === undefined);
   if (change) {
-    if (statusBeats(change, fold.winner)) fold.winner = change;
+    const applies = kind.effect !== 'CANCELLED' || event.runDate !== undefined || undatedCancel(fold.winner).ends;
+    if (applies && statusBeats(change, fold.winner)) fold.winner = change;
     if (kind.alertsAtOnce) {
       fold.statusEvents ??= new Map((current?.statusEvents ?? []).map((s) => [`${s.type}@${s.at}`, s]));
       fold.statusEvents.set(`${event.eventType}@${event.occurredAt}`, { type: event.eventType, at: event.occurredAt });
@@ -134,6 +136,7 @@ function withFacts(current: RunState | undefined, fold: FactsFold, identity: Run
     status,
     statusAt: winner?.at.iso ?? current?.statusAt,
     statusEvent: winner?.eventType ?? current?.statusEvent,
+    statusUndated: winner ? winner.undated : current?.statusUndated,
     bucketsMatched: fold.bucketsMatched,
     startedAt: fold.startedAt,
     lastEventAt: fold.lastEventAt?.iso,

@@ -10,10 +10,12 @@ const PAUSE_CAUSE: Partial<Record<EventEffect, RunPause['by']>> = { PAUSED_BY_QU
  * arrived in): each pause lasts until the next resumption. A pause of another cause while one is open (a
  * user pausing a run the quota paused) starts a new pause; the first then has no resumption of its own.
  */
-export function pausesOf(statusEvents: readonly StatusEvent[]): RunPause[] {
+export function pausesOf(statusEvents: readonly StatusEvent[], endedAt?: string): RunPause[] {
+  // A pause or resumption after the run ended is the job's, between runs (job-events.ts), not the run's.
+  const end = endedAt === undefined ? undefined : instantOf(endedAt);
   const events = statusEvents
     .map((e) => ({ effect: classify(e.type).effect, at: instantOf(e.at) }))
-    .filter((e) => PAUSE_CAUSE[e.effect] || e.effect === 'RESUMED')
+    .filter((e) => (PAUSE_CAUSE[e.effect] || e.effect === 'RESUMED') && !(end && compareInstants(e.at, end) > 0))
     .sort((a, b) => compareInstants(a.at, b.at) || (a.effect < b.effect ? -1 : a.effect > b.effect ? 1 : 0));
   const pauses: RunPause[] = [];
   let open: RunPause | undefined;

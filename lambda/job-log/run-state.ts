@@ -2,13 +2,14 @@ import type { Alert } from '../core/alert';
 import { compareInstants } from '../core/iso-time';
 import type { PipelineSettings } from '../core/settings';
 import { silencer, type Silence } from '../silences/silence';
+import { acknowledger, type Ack } from '../silences/ack';
 import { withIds } from '../state/codec';
 import type { AppliedEvents, RunState } from '../state/job-items';
 import { expiresAt } from '../state/table';
 import { freshEvents, type DigestSet } from './applied-events';
 import { countOutcomes, eventOutcomes, withGroupAlerts, type OutcomeCounts } from './event-outcomes';
 import type { LogEvent } from './log-events';
-import { groupAlerts, statusAlert } from './run-alerts';
+import { groupAlerts, jobEventAlert, runAlertId, statusAlert } from './run-alerts';
 import type { PreviousRun } from './run-compare';
 import { foldRunFacts, type RunIdentity } from './run-facts';
 import { matchSilences } from './run-silences';
@@ -41,6 +42,8 @@ export interface ReduceContext {
   readonly findings?: FindingsSummary;
   /** The silences as read for this batch: an alerting event one of them matches is counted, not alerted. */
   readonly silences?: readonly Silence[];
+  /** The acknowledgements as read for this batch: an acknowledged error group's repeats are held. */
+  readonly acks?: readonly Ack[];
   /** The previous completed run of a periodic job, when its errors or summary compare with it (needsPrevious). */
   readonly previous?: PreviousRun;
   /** The run's applied digests, read when the batch may repeat events the run applied (mayHaveApplied). */
@@ -74,10 +77,14 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
   const silencing = matchSilences(current?.silenced, events, batch.jobId, silenceOf);
   const run: RunState = { ...facts, silenced: silencing.silenced };
   const summary = decideSummary(current, run, silenceOf);
-  const outcomes = eventOutcomes({ current, run, events, silenced: silencing.matched, summary, previous: ctx.previous, settings: ctx.settings });
-  const told = applySummary({ ...run, groups: withGroupAlerts(run.groups, outcomes.groups) }, summary, ctx);
+  const acks = ctx.acks?.length ? acknowledger(ctx.acks) : undefined;
+  const acked = acks && ((type: string, at: number) => acks.subject(runAlertId(batch.jobId, batch.runDate, type), at));
+  const outcomes = eventOutcomes({ current, run, events, silenced: silencing.matched, summary, previous: ctx.previous, settings: ctx.settings, acked });
+  const toldAccountErrors = Object.keys(outcomes.toldAccounts).length > 0 ? outcomes.toldAccounts : undefined;
+  const told = applySummary({ ...run, groups: withGroupAlerts(run.groups, outcomes.groups), toldAccountErrors }, summary, ctx);
   const alerts = [
     ...outcomes.statusAlerts.map((e) => statusAlert(e, batch, ctx)),
+    ...outcomes.jobAlerts.map((e) => jobEventAlert(e, { ...batch, status: run.status, endedAt: run.endedAt }, ctx)),
     ...outcomes.groups.flatMap((decision) => groupAlerts(decision, run.groups[decision.type], batch, ctx)),
     ...(told.alert ? [told.alert] : []),
   ];

@@ -20,6 +20,8 @@ export interface StatusChange {
   readonly effect: EventEffect;
   readonly at: Instant;
   readonly rank: number;
+  /** A cancel without runDate: about the job, so a completion of the run beats it (undated-cancel.ts). */
+  readonly undated?: boolean;
 }
 
 export function isTerminal(status: RunStatus | undefined): status is 'COMPLETED' | 'CANCELLED' {
@@ -36,21 +38,27 @@ export function changesStatus(effect: EventEffect): boolean {
 }
 
 /** The status change an event asks for, if it asks for one. */
-export function statusChange(eventType: string, effect: EventEffect, at: Instant): StatusChange | undefined {
+export function statusChange(eventType: string, effect: EventEffect, at: Instant, undated = false): StatusChange | undefined {
   const to = STATUS_OF[effect];
-  return to && { status: to.status, eventType, effect, at, rank: to.rank };
+  return to && { status: to.status, eventType, effect, at, rank: to.rank, ...(undated && effect === 'CANCELLED' ? { undated } : {}) };
 }
 
 /** The change that set the run's status as read. */
 export function currentStatusChange(run: RunState | undefined): StatusChange | undefined {
   if (run?.statusAt === undefined || run.statusEvent === undefined) return undefined;
   const effect = classify(run.statusEvent).effect;
-  return { status: run.status, eventType: run.statusEvent, effect, at: instantOf(run.statusAt), rank: STATUS_OF[effect]?.rank ?? 0 };
+  return { status: run.status, eventType: run.statusEvent, effect, at: instantOf(run.statusAt), rank: STATUS_OF[effect]?.rank ?? 0, ...(run.statusUndated ? { undated: true } : {}) };
 }
 
-/** Total order on status changes: terminal beats non-terminal, then later event time, then rank, then type. */
+/**
+ * Total order on status changes: terminal beats non-terminal, a completion beats a cancel without runDate (which
+ * only ends a run still open: whichever arrives first, the run completed), then later event time, then rank,
+ * then type.
+ */
 export function statusBeats(a: StatusChange, b: StatusChange | undefined): boolean {
   if (!b) return true;
+  if (a.status === 'COMPLETED' && b.undated) return true;
+  if (b.status === 'COMPLETED' && a.undated) return false;
   const ta = isTerminal(a.status) ? 1 : 0;
   const tb = isTerminal(b.status) ? 1 : 0;
   if (ta !== tb) return ta > tb;

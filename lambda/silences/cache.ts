@@ -1,11 +1,17 @@
 import type { Telemetry } from '../core/telemetry';
+import type { Ack } from '../state/ack-items';
 import type { Silence } from '../state/silence-items';
 import type { StateStore } from '../state/store';
-import { listSilences } from './silence-store';
+import { listMuting, type Muting } from './ack-store';
 
 /** Where a pipeline gets the silences from: once per invocation, never per event. */
 export interface SilenceSource {
   list(): Promise<readonly Silence[]>;
+}
+
+/** Where a pipeline gets the acknowledgements from: the same way, once per invocation. */
+export interface AckSource {
+  list(): Promise<readonly Ack[]>;
 }
 
 /** How long a container keeps the silences it read: a new (or expired) silence takes effect within this. */
@@ -16,17 +22,17 @@ export const SILENCE_CACHE_MS = 60_000;
  * older than that). Concurrent callers share one read; a failed read is not kept (the next call reads again,
  * and the failing call throws: the batch is retried rather than processed as if nothing were silenced).
  */
-export class SilenceCache implements SilenceSource {
-  private cached?: { readonly readAt: number; readonly silences: readonly Silence[] };
-  private reading?: Promise<readonly Silence[]>;
+export class SilenceCache<T = readonly Silence[]> {
+  private cached?: { readonly readAt: number; readonly silences: T };
+  private reading?: Promise<T>;
 
   constructor(
-    private readonly read: () => Promise<readonly Silence[]>,
+    private readonly read: () => Promise<T>,
     private readonly clock: () => Date = () => new Date(),
     readonly maxAgeMs = SILENCE_CACHE_MS,
   ) {}
 
-  list(): Promise<readonly Silence[]> {
+  list(): Promise<T> {
     const now = this.clock().getTime();
     if (this.cached) {
       const age = now - this.cached.readAt;
@@ -46,7 +52,18 @@ export class SilenceCache implements SilenceSource {
   }
 }
 
-const perStore = new WeakMap<StateStore, SilenceCache>();
+const perStore = new WeakMap<StateStore, SilenceCache<Muting>>();
+
+/** One cache per store of the silences and acknowledgements, read with one Query (ack-store.ts, listMuting). */
+function mutingCache(deps: { readonly store: StateStore; readonly telemetry: Telemetry }): SilenceCache<Muting> {
+  let cache = perStore.get(deps.store);
+  if (!cache) {
+    const { store, telemetry } = deps;
+    cache = new SilenceCache<Muting>(() => listMuting(store, (error) => telemetry.error('unreadable silence item skipped', { reason: error.message })));
+    perStore.set(store, cache);
+  }
+  return cache;
+}
 
 /**
  * The pipelines' silences: deps.silences when given (tests, replay), else one cache per store. Handlers build
@@ -54,11 +71,20 @@ const perStore = new WeakMap<StateStore, SilenceCache>();
  */
 export function silenceSource(deps: { readonly store: StateStore; readonly telemetry: Telemetry; readonly silences?: SilenceSource }): SilenceSource {
   if (deps.silences) return deps.silences;
-  let cache = perStore.get(deps.store);
-  if (!cache) {
-    const { store, telemetry } = deps;
-    cache = new SilenceCache(() => listSilences(store, (error) => telemetry.error('unreadable silence item skipped', { reason: error.message })));
-    perStore.set(store, cache);
-  }
-  return cache;
+  const cache = mutingCache(deps);
+  return { list: async () => (await cache.list()).silences };
+}
+
+const NO_ACK_SOURCE: AckSource = { list: async () => [] };
+
+/**
+ * The pipelines' acknowledgements: deps.acks when given, else the same cache as the silences (the same Query
+ * reads both, so asking for both costs one request a minute per container).
+ */
+export function ackSource(deps: { readonly store: StateStore; readonly telemetry: Telemetry; readonly silences?: SilenceSource; readonly acks?: AckSource }): AckSource {
+  if (deps.acks) return deps.acks;
+  // Given its silences (a replay, a test), a pipeline is given its acknowledgements too, or has none.
+  if (deps.silences) return NO_ACK_SOURCE;
+  const cache = mutingCache(deps);
+  return { list: async () => (await cache.list()).acks };
 }

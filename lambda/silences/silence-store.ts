@@ -61,7 +61,7 @@ export async function expireSilence(store: StateStore, id: string, now: Date): P
     if (!item) return undefined;
     const read = SilenceCodec.decode(item);
     if (Date.parse(read.endsAt) <= now.getTime()) return { silence: read, alreadyEnded: true };
-    const silence: Silence = { ...read, endsAt: now.toISOString(), version: (read.version ?? 0) + 1 };
+    const silence: Silence = { ...read, endsAt: now.toISOString(), plannedEndsAt: read.plannedEndsAt ?? read.endsAt, version: (read.version ?? 0) + 1 };
     await store.write([{ kind: 'put', item: SilenceCodec.encode(silence), condition: unchangedSince(read) }]);
     return { silence, alreadyEnded: false };
   });

@@ -3,6 +3,7 @@ import type { SilencedCount } from '../core/alert';
 import { minIso } from '../core/iso-time';
 import type { SilencedEvents } from '../state/codec';
 import type { Silence, SilenceMatchers } from '../state/silence-items';
+import { compileWeeklyWindow, describeWeeklyWindow, inWeeklyWindow, nextOpening, type CompiledWindow, type Opening } from './weekly-window';
 
 /**
  * Silences, Alertmanager's model for Macie: a silence names what it matches (job, bucket or bucket prefix,
@@ -12,7 +13,8 @@ import type { Silence, SilenceMatchers } from '../state/silence-items';
  * An event is judged at its own time: a silence covers the events that occurred in [startsAt, endsAt), like
  * every window of this pipeline (grouping, repeats) follows event time. So a replay of recorded events gives
  * the same result as the live pipeline did, a batch retried an hour later is judged as it was the first
- * time, and an event delivered late is silenced when it happened during the silence.
+ * time, and an event delivered late is silenced when it happened during the silence. A recurring silence
+ * (`every`) covers, within [startsAt, endsAt), only the events inside its weekly window (weekly-window.ts).
  */
 export type { Silence, SilenceMatchers } from '../state/silence-items';
 
@@ -101,6 +103,17 @@ interface Compiled {
   readonly silence: Silence;
   readonly from: number;
   readonly to: number;
+  /** Its weekly window; null when the stored one cannot be read (edited by hand): it then matches nothing. */
+  readonly window?: CompiledWindow | null;
+}
+
+function compiledWindow(s: Silence): CompiledWindow | null | undefined {
+  if (!s.every) return undefined;
+  try {
+    return compileWeeklyWindow(s.every);
+  } catch {
+    return null;
+  }
 }
 
 function matchesAt(c: Compiled, subject: SilenceSubject, at: number): boolean {
@@ -108,6 +121,7 @@ function matchesAt(c: Compiled, subject: SilenceSubject, at: number): boolean {
   // A stored silence without matchers (edited by hand) would match everything: it matches nothing.
   if (m.jobId === undefined && m.bucket === undefined && m.accountId === undefined && m.type === undefined) return false;
   if (!(c.from <= at && at < c.to)) return false;
+  if (c.window === null || (c.window && !inWeeklyWindow(c.window, at))) return false;
   if (m.jobId !== undefined && m.jobId !== subject.jobId) return false;
   if (m.accountId !== undefined && m.accountId !== subject.accountId) return false;
   if (m.type !== undefined && m.type !== subject.type) return false;
@@ -123,7 +137,7 @@ function matchesAt(c: Compiled, subject: SilenceSubject, at: number): boolean {
 export function silencer(silences: readonly Silence[]): (subject: SilenceSubject) => Silence | undefined {
   const compiled: Compiled[] = [...silences]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((silence) => ({ silence, from: Date.parse(silence.startsAt), to: Date.parse(silence.endsAt) }));
+    .map((silence) => ({ silence, from: Date.parse(silence.startsAt), to: Date.parse(silence.endsAt), window: compiledWindow(silence) }));
   if (compiled.length === 0) return () => undefined;
   return (subject) => {
     if (NEVER_SILENCED.has(subject.type)) return undefined;
@@ -133,7 +147,10 @@ export function silencer(silences: readonly Silence[]): (subject: SilenceSubject
   };
 }
 
-/** Silences in effect at `now` (started, not ended): `silence list`, and the sweeper's digest. */
+/**
+ * Silences in effect at `now` (started, not ended): `silence list`, and the sweeper's digest. A recurring
+ * one counts whether or not its window is open: it still hides what falls in its next window.
+ */
 export function activeSilences(silences: readonly Silence[], now: Date): Silence[] {
   const t = now.getTime();
   return silences.filter((s) => Date.parse(s.startsAt) <= t && t < Date.parse(s.endsAt));
@@ -155,9 +172,20 @@ export function describeSilence(s: Pick<Silence, 'id' | 'author' | 'endsAt' | 'r
   return `silence ${s.id} by ${s.author} until ${s.endsAt} (${s.reason})`;
 }
 
-/** One line per silence for the sweeper's digest and `silence list`: id, what, until when, who and why. */
+/**
+ * A recurring silence's window that is open at `now`, or its next one, within its life; undefined for a
+ * silence that does not recur, or whose windows are all behind it (or its stored window cannot be read).
+ */
+export function nextSilenceWindow(s: Silence, now: Date): Opening | undefined {
+  const window = compiledWindow(s);
+  if (!window) return undefined;
+  return nextOpening(window, now.getTime(), Date.parse(s.startsAt), Date.parse(s.endsAt));
+}
+
+/** One line per silence for the sweeper's digest and `silence list`: id, what, when, who and why. */
 export function silenceLine(s: Silence): string {
-  return `${s.id}: ${describeMatchers(s.match)}; from ${s.startsAt} until ${s.endsAt}; by ${s.author}: ${s.reason}`;
+  const every = s.every ? `, ${describeWeeklyWindow(s.every)}` : '';
+  return `${s.id}: ${describeMatchers(s.match)}; from ${s.startsAt} until ${s.endsAt}${every}; by ${s.author}: ${s.reason}`;
 }
 
 /**

@@ -74,10 +74,27 @@ export interface LateFindingsMark {
   readonly reported: FindingsSnapshot;
 }
 
+/** The reminders raised for one user pause of a run (sweeper/paused-jobs.ts): a new pause starts afresh. */
+export interface UserPauseMark {
+  readonly pausedAt: string;
+  readonly steps: readonly string[];
+  readonly alertedAt: string;
+  readonly alertId: string;
+}
+
+/** The reminders raised for a periodic job paused between runs: how many missed runs (or days) the last one told. */
+export interface PausedJobMark {
+  readonly pausedAt: string;
+  readonly told: number;
+  readonly alertedAt: string;
+  readonly alertId: string;
+}
+
 /** Conditions the sweeper has alerted on, each once. */
 export interface RunSweeperMarks {
   readonly stillRunning?: { readonly alertedAt: string; readonly alertId: string };
   readonly quotaPause?: { readonly pausedAt: string; readonly alertedAt: string; readonly alertId: string };
+  readonly userPause?: UserPauseMark;
   readonly lateFindings?: LateFindingsMark;
 }
 
@@ -103,6 +120,7 @@ export interface RunRoute {
 
 export interface JobSweeperMarks {
   readonly missedRun?: MissedRunMark;
+  readonly pausedJob?: PausedJobMark;
 }
 
 export interface RunState extends Bookkeeping {
@@ -115,6 +133,8 @@ export interface RunState extends Bookkeeping {
   /** The status change that won (see job-log/run-status.ts): its event time and type. */
   readonly statusAt?: string;
   readonly statusEvent?: string;
+  /** The status was set by a cancel without runDate (job-log/undated-cancel.ts): a completion of the run beats it. */
+  readonly statusUndated?: boolean;
   readonly bucketsMatched: number;
   readonly startedAt?: string;
   readonly endedAt?: string;
@@ -131,6 +151,8 @@ export interface RunState extends Bookkeeping {
   readonly affected: Readonly<Record<string, AffectedSet>>;
   /** Accounts with an account-level error in this run, and since when (they inhibit bucket errors). */
   readonly openAccountErrors: Readonly<Record<string, string>>;
+  /** Accounts whose account error was told in this run, and since when: only these inhibit bucket errors (job-log/told-account-errors.ts). */
+  readonly toldAccountErrors?: Readonly<Record<string, string>>;
   /** What failed, per error type, for the next run's comparison. */
   readonly fingerprint?: RunFingerprint;
   /** Events counted but not alerted because a silence matched them, by silence id. */
@@ -168,11 +190,6 @@ export interface JobState extends Bookkeeping {
   readonly jobStatusAt?: string;
   /** Where each batch of undated events went (newest kept). */
   readonly routedBatches: readonly RunRoute[];
-  /**
-   * Runs that logged their completion or cancellation, so their summary went out (newest kept): the findings
-   * pipeline reads the job item anyway, and marks a group counting a finding of one of them as late.
-   */
-  readonly summarizedRuns?: readonly string[];
   readonly sweeper?: JobSweeperMarks;
 }
 
@@ -240,10 +257,12 @@ const RunRoutesSchema = z.pipe(
 const RunSweeperSchema = z.object({
   stillRunning: z.optional(z.object({ alertedAt: text, alertId: text })),
   quotaPause: z.optional(z.object({ pausedAt: text, alertedAt: text, alertId: text })),
+  userPause: z.optional(z.object({ pausedAt: text, steps: z.array(text), alertedAt: text, alertId: text })),
   lateFindings: z.optional(z.object({ updates: count, lastAt: text, reported: z.object({ total: count, byType: map(count) }) })),
 });
 const JobSweeperSchema = z.object({
   missedRun: z.optional(z.object({ expectedAt: text, lastStart: text, alertedAt: text, alertId: text, resolvedAt: optionalText })),
+  pausedJob: z.optional(z.object({ pausedAt: text, told: count, alertedAt: text, alertId: text })),
 });
 
 const RunItemSchema = z.object({
@@ -256,6 +275,7 @@ const RunItemSchema = z.object({
   status: RunStatusSchema,
   statusAt: optionalText,
   statusEvent: optionalText,
+  statusUndated: z.optional(z.boolean()),
   bucketsMatched: z._default(count, 0),
   startedAt: optionalText,
   endedAt: optionalText,
@@ -268,6 +288,7 @@ const RunItemSchema = z.object({
   errors: map(count),
   affected: map(AffectedSetSchema),
   openAccountErrors: map(text),
+  toldAccountErrors: z.optional(map(text)),
   fingerprint: z.optional(StoredFingerprintSchema),
   silenced: z.optional(map(SilencedEventsSchema)),
   groups: map(RunGroupSchema),
@@ -294,7 +315,7 @@ const JobItemSchema = z.object({
   jobStatus: z.optional(z.enum(['CANCELLED', 'USER_PAUSED', 'ACTIVE'])),
   jobStatusAt: optionalText,
   routedBatches: RunRoutesSchema,
-  summarizedRuns: z.optional(z.array(text)),
+  // summarizedRuns, which versions before the runs' findings ledgers (findings-ledger.ts) wrote, is dropped.
   sweeper: z.optional(JobSweeperSchema),
 });
 
@@ -351,6 +372,7 @@ export const RunCodec = itemCodec(
       status: run.status,
       statusAt: run.statusAt,
       statusEvent: run.statusEvent,
+      statusUndated: run.statusUndated,
       bucketsMatched: run.bucketsMatched,
       startedAt: run.startedAt,
       endedAt: run.endedAt,
@@ -363,6 +385,7 @@ export const RunCodec = itemCodec(
       errors: { ...run.errors },
       affected: { ...run.affected },
       openAccountErrors: { ...run.openAccountErrors },
+      toldAccountErrors: run.toldAccountErrors && { ...run.toldAccountErrors },
       fingerprint: run.fingerprint && JSON.stringify({ resources: run.fingerprint.resources, partial: run.fingerprint.partial }),
       silenced: run.silenced && Object.fromEntries(Object.entries(run.silenced).map(([id, s]) => [id, { ...s, events: { ...s.events } }])),
       groups: { ...run.groups },
@@ -427,7 +450,6 @@ export const JobCodec = itemCodec(
       jobStatus: job.jobStatus,
       jobStatusAt: job.jobStatusAt,
       routedBatches: job.routedBatches,
-      summarizedRuns: job.summarizedRuns,
       sweeper: job.sweeper,
       ...(job.kind === 'SCHEDULED' ? { gsi1pk: GSI1.periodicJob, gsi1sk: job.jobId } : {}),
       ...bookkeepingItem(job),

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { compact, itemCodec } from './codec';
+import { compact, itemCodec, stringSet, toStringSet } from './codec';
 import { keys } from './table';
 
 /**
@@ -24,6 +24,13 @@ export interface SilenceMatchers {
   readonly type?: string;
 }
 
+/** A weekly window (`sat,sun 00:00-06:00`): weekdays (`mon`..`sun`) and UTC times HH:MM (lambda/silences/weekly-window.ts). */
+export interface WeeklyWindowSpec {
+  readonly days: readonly string[];
+  readonly from: string;
+  readonly to: string;
+}
+
 export interface Silence {
   /** `S-` and a few letters and digits (lambda/silences/silence.ts makes them). */
   readonly id: string;
@@ -31,11 +38,24 @@ export interface Silence {
   /** Events whose time is in [startsAt, endsAt) are silenced. */
   readonly startsAt: string;
   readonly endsAt: string;
+  /** A recurring silence: within [startsAt, endsAt), only the events inside one of these weekly windows. */
+  readonly every?: WeeklyWindowSpec;
   readonly author: string;
   readonly reason: string;
   readonly createdAt: string;
   /** Version as read (optimistic concurrency for `silence expire`); undefined for a silence not written yet. */
   readonly version?: number;
+  /** The end it was made with, kept when `silence expire` ended it early. */
+  readonly plannedEndsAt?: string;
+  /** When the sweeper announced it (lambda/sweeper/silence-announcements.ts): made, and ended. */
+  readonly announced?: SilenceAnnounced;
+  /** Ids of its announcements still in the outbox (the sweeper's, as on every alert owner). */
+  readonly pendingAlerts?: readonly string[];
+}
+
+export interface SilenceAnnounced {
+  readonly made?: string;
+  readonly ended?: string;
 }
 
 /**
@@ -54,10 +74,14 @@ const SilenceItemSchema = z.object({
   match: z.object({ jobId: z.optional(text), bucket: z.optional(text), accountId: z.optional(text), type: z.optional(text) }),
   startsAt: text,
   endsAt: text,
+  every: z.optional(z.object({ days: z.array(text), from: text, to: text })),
   author: text,
   reason: text,
   createdAt: text,
   version: z.optional(z.number()),
+  plannedEndsAt: z.optional(text),
+  announced: z.optional(z.object({ made: z.optional(text), ended: z.optional(text) })),
+  pendingAlerts: z.optional(stringSet),
   expiresAt: z.optional(z.number()),
 });
 
@@ -72,11 +96,16 @@ export const SilenceCodec = itemCodec(
       match: compact({ ...s.match }),
       startsAt: s.startsAt,
       endsAt: s.endsAt,
+      every: s.every && { days: [...s.every.days], from: s.every.from, to: s.every.to },
       author: s.author,
       reason: s.reason,
       createdAt: s.createdAt,
       version: s.version,
+      plannedEndsAt: s.plannedEndsAt,
+      announced: s.announced && compact({ ...s.announced }),
+      pendingAlerts: toStringSet(s.pendingAlerts),
       expiresAt: Math.floor(Date.parse(s.endsAt) / 1000) + SILENCE_RECORD_DAYS * 86400,
     }),
-  ({ pk: _pk, sk: _sk, expiresAt: _ttl, ...rest }): Silence => ({ ...rest, match: compact({ ...rest.match }) as SilenceMatchers }),
+  ({ pk: _pk, sk: _sk, expiresAt: _ttl, ...rest }): Silence =>
+    compact({ ...rest, match: compact({ ...rest.match }), announced: rest.announced && compact({ ...rest.announced }) }) as unknown as Silence,
 );

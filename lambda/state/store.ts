@@ -221,6 +221,11 @@ export class StateStore {
     });
   }
 
+  /** Every item of one partition (the silences and acknowledgements: one Query for both). */
+  async listPartition(pk: string): Promise<Item[]> {
+    return this.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true });
+  }
+
   /** Items of one partition whose sort key starts with a prefix (e.g. a run's findings groups). */
   async listPrefix(pk: string, skPrefix: string): Promise<Item[]> {
     return this.queryAll({

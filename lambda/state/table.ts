@@ -15,12 +15,17 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   EVENT#<eventId> / EVENT             an EventBridge event already applied (dedupe of redeliveries), with
  *                                       the owner of its alerts (ownerPk/ownerSk) for a retry to deliver
  *   JOB#<jobId> / FGROUP#<runDate>#<bucket>#<type>      sensitive-data findings of one run, bucket and type
+ *   JOB#<jobId> / FLEDGER#<runDate>     the run's findings ledger: bumped by every findings write before the
+ *                                       summary, marked by the summary's write (state/findings-ledger.ts)
+ *   JOB#<jobId> / FROLLUP#<runDate>#<type>               the run's roll-up of one finding type (findings-rollup.ts)
  *   AUTOMATED#<accountId> / FGROUP#<bucket>#<type>       the same for automated sensitive data discovery
  *   SAMPLE#<accountId> / FGROUP#<bucket>#<type>          Macie's sample findings (kept apart from real runs)
  *   FINDING#<findingId> / FINDING       a policy finding: last count and last alert time
  *   PRINCIPAL#<arn> / REVEALS           reveals of sensitive data by one principal: the current window
  *   SILENCE / <silenceId>               a silence: matchers, start, end, author, reason. One fixed partition, so
  *                                       one Query reads every silence (see silence-items.ts for why that is fine)
+ *   SILENCE / <ackId>                   an acknowledgement of one alert (A-XXXX): its alert id, until when,
+ *                                       author, reason; beside the silences, so one Query reads both (ack-items.ts)
  *   DIGEST / <window end>               a daily digest sent: its window and the alert (digest-items.ts)
  *   SELFTEST / <function>#<test id>     a self-test's own item and the owner of its TEST alert
  *                                       (handlers/self-test.ts), expiring within the hour
@@ -28,6 +33,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * PENDING_ALERT (alerts not yet claimed), SENDING_ALERT (claimed alerts, by the end of their lease),
  * PERIODIC_JOB (jobs with scheduled runs), and counts held back that the sweeper reports once they are due:
  * LATE_FINDINGS (findings groups counted after their run's summary, by when they were marked),
+ * HELD_ROLLUP (findings groups rolled up into their type's alert, by when it is due),
  * HELD_RECURRENCE (policy findings with recurrences not alerted, by the end of their repeat window) and
  * HELD_REVEALS (reveal windows with reveals not alerted, by the end of the window). The sparse index gsi2
  * lists, per UTC day, what the daily digest reads (GSI2).
@@ -102,6 +108,8 @@ export const keys = {
     pk: `JOB#${k(jobId)}`,
     sk: `FROLLUP#${k(runDate)}#${k(findingType)}`,
   }),
+  /** Outside runFindingsPrefix, so listing a run's groups never reads it. */
+  runFindingsLedger: (jobId: string, runDate: string) => ({ pk: `JOB#${k(jobId)}`, sk: `FLEDGER#${k(runDate)}` }),
   automatedFindingGroup: (accountId: string, bucket: string, findingType: string) => ({
     pk: `AUTOMATED#${k(accountId)}`,
     sk: `FGROUP#${k(bucket)}#${k(findingType)}`,
@@ -115,13 +123,15 @@ export const keys = {
   principalReveals: (principalArn: string) => ({ pk: `PRINCIPAL#${k(principalArn)}`, sk: 'REVEALS' }),
   /** Silence ids are short and checked (S-XXXX), so they need no keyPart. */
   silence: (silenceId: string) => ({ pk: SILENCE_PARTITION, sk: silenceId }),
+  /** Acknowledgement ids are short and checked (A-XXXX), so they need no keyPart. */
+  ack: (ackId: string) => ({ pk: SILENCE_PARTITION, sk: ackId }),
   /** A digest, by the end of its window (ISO 8601, UTC): one partition, so recent digests are one Query. */
   digest: (windowEnd: string) => ({ pk: DIGEST_PARTITION, sk: windowEnd }),
   /** Test ids are checked ([A-Za-z0-9-], at most 64 characters): no keyPart needed. */
   selfTest: (fn: string, testId: string) => ({ pk: SELF_TEST_PARTITION, sk: `${fn}#${testId}` }),
 };
 
-/** The partition holding every silence (keys.silence). */
+/** The partition holding every silence (keys.silence) and every acknowledgement (keys.ack). */
 export const SILENCE_PARTITION = 'SILENCE';
 /** The partition holding every digest mark (keys.digest). */
 export const DIGEST_PARTITION = 'DIGEST';

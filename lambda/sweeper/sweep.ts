@@ -13,6 +13,10 @@ import { flushFindingRollups } from './finding-rollups';
 import { flushHeldCounts } from './held-counts';
 import { logClock } from './log-clock';
 import { sendLateFindingUpdates } from './late-findings';
+import { nextStartAfter, pausedJobAlert, pausedJobReminder, stepsThrough, userPauseAlert, userPauseReminder } from './paused-jobs';
+import { announceSilences } from './silence-announcements';
+import { acknowledger, type Acknowledger } from '../silences/ack';
+import { ackSource } from '../silences/cache';
 
 /**
  * The scheduled checks that no event can trigger: a run that goes quiet, a quota pause nobody lifted, a
@@ -56,13 +60,16 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
   const openRuns = await deps.store.listIndex(GSI1.openRun);
   const periodicJobs = await deps.store.listIndex(GSI1.periodicJob);
   const openRunKeys = new Set(openRuns.filter(isKeyed).map(keyString));
+  // Read only when a reminder is due (most sweeps raise none), then kept for the sweep.
+  let acksRead: Promise<Acknowledger> | undefined;
+  const acks = () => (acksRead ??= ackSource(deps).list().then(acknowledger));
 
   const checks: { owner: ItemKey; listed: Item; decide: Decide }[] = [
-    ...openRuns.filter(isKeyed).map((run) => ({ owner: { pk: run.pk, sk: run.sk }, listed: run, decide: async (item: Item, now: Date) => decideRun(deps, RunCodec.decode(item), now) })),
+    ...openRuns.filter(isKeyed).map((run) => ({ owner: { pk: run.pk, sk: run.sk }, listed: run, decide: async (item: Item, now: Date) => decideRun(deps, RunCodec.decode(item), now, acks) })),
     ...periodicJobs.filter(isKeyed).map((job) => ({
       owner: { pk: job.pk, sk: job.sk },
       listed: job,
-      decide: (item: Item, now: Date) => decideJob(deps, JobCodec.decode(item), now, openRunKeys),
+      decide: (item: Item, now: Date) => decideJob(deps, JobCodec.decode(item), now, openRunKeys, acks),
     })),
   ];
 
@@ -122,13 +129,15 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
 
 /**
  * Counts the pipelines held back, reported once they are due (late-findings.ts, held-counts.ts): findings
- * counted after their run's summary, policy recurrences and reveals held inside a repeat window.
+ * counted after their run's summary, policy recurrences and reveals held inside a repeat window; and the
+ * silences made or ended since the last sweep (silence-announcements.ts).
  */
 async function reportHeldCounts(deps: PipelineDeps, into: CheckResult): Promise<void> {
   const checks = [
     ['finding roll-ups', flushFindingRollups],
     ['late findings', sendLateFindingUpdates],
     ['held counts', flushHeldCounts],
+    ['silence announcements', announceSilences],
   ] as const;
   for (const [name, check] of checks) {
     try {
@@ -148,7 +157,11 @@ function time(value: string | undefined): number | undefined {
   return Number.isFinite(t) ? t : undefined;
 }
 
-function decideRun(deps: PipelineDeps, run: RunState, now: Date): Decision | undefined {
+/**
+ * A run's reminders: still running, still paused by the quota. Each is held, unmarked, while an
+ * acknowledgement of an alert about the run lasts, so it goes out at the first sweep after it ends.
+ */
+async function decideRun(deps: PipelineDeps, run: RunState, now: Date, acks: () => Promise<Acknowledger>): Promise<Decision | undefined> {
   const thresholdMs = deps.settings.longRunningRunHours * HOUR_MS;
   const state: { -readonly [K in keyof RunSweeperMarks]: RunSweeperMarks[K] } = { ...run.sweeper };
   const alerts: Alert[] = [];
@@ -158,7 +171,7 @@ function decideRun(deps: PipelineDeps, run: RunState, now: Date): Decision | und
 
   if (run.status === 'RUNNING' && !state.stillRunning) {
     const since = time(run.startedAt) ?? time(run.runDate);
-    if (since !== undefined && log - since > thresholdMs) {
+    if (since !== undefined && log - since > thresholdMs && !(await acknowledged(deps, acks, run, now))) {
       const hours = Math.floor((log - since) / HOUR_MS);
       const alert = stillRunningAlert(deps, run, hours, at);
       alerts.push(alert);
@@ -170,14 +183,32 @@ function decideRun(deps: PipelineDeps, run: RunState, now: Date): Decision | und
     const pausedAt = run.pausedAt ?? run.statusAt;
     const since = time(pausedAt);
     // A later quota pause of the same run (paused, lifted, paused again) is a new condition: keyed by pausedAt.
-    if (pausedAt && since !== undefined && state.quotaPause?.pausedAt !== pausedAt && log - since > thresholdMs) {
+    if (pausedAt && since !== undefined && state.quotaPause?.pausedAt !== pausedAt && log - since > thresholdMs && !(await acknowledged(deps, acks, run, now))) {
       const hours = Math.floor((log - since) / HOUR_MS);
       const alert = quotaPauseAlert(deps, run, pausedAt, hours, at);
       alerts.push(alert);
       state.quotaPause = { pausedAt, alertedAt: at, alertId: alert.id };
     }
   }
+
+  if (run.status === 'PAUSED' && run.pausedBy === 'USER') {
+    const pausedAt = run.pausedAt ?? run.statusAt;
+    // A later pause of the same run (paused, resumed, paused again) counts its 30 days afresh: keyed by pausedAt.
+    const raised = pausedAt !== undefined && state.userPause?.pausedAt === pausedAt ? state.userPause.steps : [];
+    const reminder = userPauseReminder(time(pausedAt), log, raised);
+    if (pausedAt && reminder.step) {
+      const alert = userPauseAlert(run, pausedAt, reminder.step, { region: run.region || deps.region, accountId: run.adminAccountId || 'unknown', at });
+      alerts.push(alert);
+      state.userPause = { pausedAt, steps: stepsThrough(reminder.step), alertedAt: at, alertId: alert.id };
+    }
+  }
   return alerts.length > 0 ? { alerts, sweeper: state } : undefined;
+}
+
+async function acknowledged(deps: PipelineDeps, acks: () => Promise<Acknowledger>, run: RunState, now: Date): Promise<boolean> {
+  const ack = (await acks()).run(run.jobId, run.runDate, now.getTime());
+  if (ack) deps.telemetry.info('sweeper: reminder held by an acknowledgement', { jobId: run.jobId, runDate: run.runDate, ackId: ack.id, until: ack.endsAt });
+  return ack !== undefined;
 }
 
 /** Job statuses (jobStatus, recorded by the job-log pipeline) in which no scheduled run is due. */
@@ -209,7 +240,7 @@ export function steadySchedule(recentRunStarts: readonly string[]): SteadySchedu
   return { intervalMs: median, lastStart, expectedAt: lastStart + median };
 }
 
-async function decideJob(deps: PipelineDeps, job: JobState, now: Date, openRunKeys: ReadonlySet<string>): Promise<Decision | undefined> {
+async function decideJob(deps: PipelineDeps, job: JobState, now: Date, openRunKeys: ReadonlySet<string>, acks: () => Promise<Acknowledger>): Promise<Decision | undefined> {
   const state: { -readonly [K in keyof JobSweeperMarks]: JobSweeperMarks[K] } = { ...job.sweeper };
   const { jobId, recentRunStarts: starts } = job;
   const latest = starts.map((s) => Date.parse(s)).filter(Number.isFinite).sort((a, b) => b - a)[0];
@@ -228,12 +259,27 @@ async function decideJob(deps: PipelineDeps, job: JobState, now: Date, openRunKe
   // While the current run is open the run checks speak for it (a long run, a pause); a missed start would be noise.
   const currentOpen = currentRun !== undefined && openRunKeys.has(keyString(keys.run(jobId, currentRun)));
   const schedule = steadySchedule(starts);
+  // Paused between runs (a pause while its current run is open is that run's check): reminded of at each run it misses.
+  if (job.jobStatus === 'USER_PAUSED' && !currentOpen && job.jobStatusAt && time(job.jobStatusAt) !== undefined) {
+    const pausedAt = job.jobStatusAt;
+    const mark = state.pausedJob?.pausedAt === pausedAt ? state.pausedJob : undefined;
+    const reminder = pausedJobReminder(time(pausedAt)!, schedule, now.getTime(), mark?.told ?? 0);
+    if (reminder.due) {
+      const alert = pausedJobAlert(job, { pausedAt }, reminder, { region: deps.region, accountId: job.adminAccountId || 'unknown', at });
+      alerts.push(alert);
+      state.pausedJob = { pausedAt, told: reminder.missed, alertedAt: at, alertId: alert.id };
+    }
+  }
   if (schedule && !currentOpen && !(job.jobStatus && JOB_NOT_SCHEDULING.has(job.jobStatus))) {
-    const expectedAt = new Date(schedule.expectedAt).toISOString();
-    const overdue = now.getTime() > schedule.expectedAt + schedule.intervalMs / 2;
+    // A job resumed after missing runs while paused is next expected after its resumption (jobStatusAt).
+    const next = nextStartAfter(schedule, time(job.jobStatusAt));
+    const expectedAt = new Date(next).toISOString();
+    const overdue = now.getTime() > next + schedule.intervalMs / 2;
     // A cancelled job has no next run: its last run says so (for jobs recorded before jobStatus was kept).
     const cancelled = overdue && currentRun !== undefined && decodeOptional(RunCodec, await deps.store.get(keys.run(jobId, currentRun)))?.status === 'CANCELLED';
-    if (overdue && !cancelled && state.missedRun?.expectedAt !== expectedAt) {
+    const held = overdue && !cancelled && state.missedRun?.expectedAt !== expectedAt && (await acks()).missedRuns(jobId, now.getTime());
+    if (held) deps.telemetry.info('sweeper: missed-run alert held by an acknowledgement', { jobId, ackId: held.id, until: held.endsAt });
+    if (overdue && !cancelled && !held && state.missedRun?.expectedAt !== expectedAt) {
       const alert = missedRunAlert(deps, job, schedule, expectedAt, at);
       alerts.push(alert);
       state.missedRun = { expectedAt, lastStart: new Date(schedule.lastStart).toISOString(), alertedAt: at, alertId: alert.id };

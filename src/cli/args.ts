@@ -2,6 +2,7 @@ import { isSeverity, type Severity } from '../../lambda/core/severity';
 import { parseOptions, regionOption, stackOption, UsageError } from './options';
 import { SELFTEST_USAGE, selfTestOptions, type SelfTestOptions } from './selftest';
 import { SILENCE_USAGE, silenceOptions, type SilenceOptions } from './silence';
+import { ACK_USAGE, ackOptions, type AckOptions } from './ack';
 
 export type OutputFormat = 'text' | 'json';
 
@@ -30,6 +31,7 @@ export type Command =
   | { readonly kind: 'replay'; readonly options: ReplayOptions }
   | { readonly kind: 'redrive'; readonly options: RedriveOptions }
   | { readonly kind: 'silence'; readonly options: SilenceOptions }
+  | { readonly kind: 'ack'; readonly options: AckOptions }
   | { readonly kind: 'selftest'; readonly options: SelfTestOptions };
 
 export { UsageError };
@@ -100,16 +102,17 @@ Commands:
   replay    run recorded or sample Macie events through the alert pipeline on this machine (no AWS account)
   redrive   put the messages of a deployed stack's failure queues back through the pipeline
   silence   add, list and expire silences in a deployed stack
+  ack       acknowledge an alert for a while (its repeats and reminders stop), list and expire acknowledgements
   selftest  have each function of a deployed stack prove it can read, write and publish (one TEST alert)
 
 \`macie-alerts <command> --help\` shows a command's options, \`macie-alerts --help\` every command's, and
 \`macie-alerts --version\` the package version.
 `;
 
-export const USAGE = `${COMMAND_LIST}\n${REPLAY_USAGE}\n${REDRIVE_USAGE}\n${SILENCE_USAGE}\n${SELFTEST_USAGE}`;
+export const USAGE = `${COMMAND_LIST}\n${REPLAY_USAGE}\n${REDRIVE_USAGE}\n${SILENCE_USAGE}\n${ACK_USAGE}\n${SELFTEST_USAGE}`;
 
-const COMMANDS = 'expected `replay`, `redrive`, `silence` or `selftest`';
-const COMMAND_USAGE: Readonly<Record<string, string>> = { replay: REPLAY_USAGE, redrive: REDRIVE_USAGE, silence: SILENCE_USAGE, selftest: SELFTEST_USAGE };
+const COMMANDS = 'expected `replay`, `redrive`, `silence`, `ack` or `selftest`';
+const COMMAND_USAGE: Readonly<Record<string, string>> = { replay: REPLAY_USAGE, redrive: REDRIVE_USAGE, silence: SILENCE_USAGE, ack: ACK_USAGE, selftest: SELFTEST_USAGE };
 const COMMAND_NAMES: readonly string[] = Object.keys(COMMAND_USAGE);
 
 /** No command given: nothing to say but what there is. */
@@ -133,6 +136,7 @@ export function parseArgs(argv: readonly string[]): Command {
   if (command === 'replay') return { kind: 'replay', options: replayOptions(rest) };
   if (command === 'redrive') return { kind: 'redrive', options: redriveOptions(rest) };
   if (command === 'silence') return { kind: 'silence', options: silenceOptions(rest) };
+  if (command === 'ack') return { kind: 'ack', options: ackOptions(rest) };
   if (command === 'selftest') return { kind: 'selftest', options: selfTestOptions(rest) };
   throw new UsageError(`unknown command "${command}": ${COMMANDS}`);
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { DEFAULT_BATCHING, DEFAULT_SETTINGS, resolveBatching, resolveSettings, SettingsError, type BatchingSettings, type PipelineSettings } from '../../lambda/core/settings';
 import { checkMatchers, normalizeSilenceId, SilenceError, type Silence } from '../../lambda/silences/silence';
 import { parseTime } from './silence';
+import { parseWeeklyWindow, WeeklyWindowError } from '../../lambda/silences/weekly-window';
 
 /** A --config file that cannot be used: the message names the file and the setting. */
 export class ConfigError extends Error {
@@ -72,7 +73,7 @@ export function settingsFromConfig(file: string, parsed: unknown): ReplayConfig 
   return { ...resolved, silences: silencesFromConfig(file, silences) };
 }
 
-const SILENCE_KEYS = ['id', 'job', 'bucket', 'account', 'type', 'from', 'until', 'author', 'reason'];
+const SILENCE_KEYS = ['id', 'job', 'bucket', 'account', 'type', 'from', 'until', 'every', 'author', 'reason'];
 /** A config silence without `from` covers every recorded event before its `until`. */
 const BEGINNING = '1970-01-01T00:00:00.000Z';
 
@@ -106,9 +107,11 @@ function silencesFromConfig(file: string, value: unknown): Silence[] {
     if (!reason) throw new ConfigError(`${where}: "reason" is required: why these alerts are silenced`);
     try {
       const match = checkMatchers({ jobId: text('job'), bucket: text('bucket'), accountId: text('account'), type: text('type') });
-      return { id, match, startsAt: from, endsAt: until, author: text('author') ?? 'replay', reason, createdAt: from };
+      const every = text('every') === undefined ? undefined : parseWeeklyWindow(text('every')!);
+      return { id, match, startsAt: from, endsAt: until, every, author: text('author') ?? 'replay', reason, createdAt: from };
     } catch (error) {
       if (error instanceof SilenceError) throw new ConfigError(`${where}: ${error.message}`);
+      if (error instanceof WeeklyWindowError) throw new ConfigError(`${where}: "every": ${error.message}`);
       throw error;
     }
   });

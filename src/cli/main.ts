@@ -20,6 +20,7 @@ import { replayProgress } from './progress';
 import { problemLine, replayUnits } from './replay';
 import { defaultSelfTestClients, selfTest, type SelfTestClients } from './selftest';
 import { silenceCommand } from './silence';
+import { ackCommand } from './ack';
 
 export { EXIT };
 
@@ -64,6 +65,7 @@ export async function main(
   }
   if (command.kind === 'redrive') return redriveCommand(command.options, io, awsClients(command.options.region));
   if (command.kind === 'silence') return silenceCommand(command.options, io);
+  if (command.kind === 'ack') return ackCommand(command.options, io);
   if (command.kind === 'selftest') return selfTestCommand(command.options, io, selfTestClients(command.options.region));
   return replayCommand(command.options, io);
 }

@@ -147,6 +147,7 @@ export function summaryText(input: SummaryInput): string {
   if (o('silenced') > 0) lines.push(`  silenced:         ${plural(o('silenced'), 'event')} matched a silence: counted in their run summary, not alerted`);
   if (o('known') > 0) lines.push(`  known:            ${plural(o('known'), 'error')} failed the same way in the job's previous run: reported in the run summary`);
   lines.push(`  suppressed:       ${o('duplicate')} duplicate, ${o('ignored')} ignored, ${o('below-threshold')} below the finding threshold`);
+  if (o('held') > 0) lines.push(`  held:             ${plural(o('held'), 'finding')} whose run the job log had not shown yet: not applied (SQS would deliver them again)`);
   if (o('bad') > 0) lines.push(`  rejected:         ${plural(o('bad'), 'event')} the pipeline could not read (see the messages above)`);
   if (tally.failures.length > 0) lines.push(`  pipeline errors:  ${tally.failures.length} (see the messages above)`);
   return `${lines.join('\n')}\n`;

@@ -2,7 +2,8 @@ import { userInfo } from 'node:os';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { activeSilences, checkMatchers, describeMatchers, normalizeSilenceId, SilenceError, type Silence, type SilenceMatchers } from '../../lambda/silences/silence';
+import { activeSilences, checkMatchers, describeMatchers, nextSilenceWindow, normalizeSilenceId, SilenceError, type Silence, type SilenceMatchers } from '../../lambda/silences/silence';
+import { describeWeeklyWindow, parseWeeklyWindow, WeeklyWindowError, type WeeklyWindowSpec } from '../../lambda/silences/weekly-window';
 import { addSilence, expireSilence, listSilences } from '../../lambda/silences/silence-store';
 import { SILENCE_CACHE_MS } from '../../lambda/silences/cache';
 import { StateStore } from '../../lambda/state/store';
@@ -17,7 +18,7 @@ import { findOutput, StackLookupFailed, StackNotFound, stackOutputs } from './st
  * credentials (the standard chain), or in a table named directly (--table/--endpoint, e.g. DynamoDB Local).
  * The pipelines read them within a minute (lambda/silences/cache.ts).
  */
-export const SILENCE_USAGE = `Usage: macie-alerts silence add  --stack NAME [--region REGION] MATCHERS (--for DURATION | --until TIME) --reason TEXT [--author NAME]
+export const SILENCE_USAGE = `Usage: macie-alerts silence add  --stack NAME [--region REGION] MATCHERS (--for DURATION | --until TIME) [--every WINDOW] --reason TEXT [--author NAME]
        macie-alerts silence list   --stack NAME [--region REGION] [--all]
        macie-alerts silence expire --stack NAME [--region REGION] ID
 
@@ -36,6 +37,8 @@ Matchers (at least one; every one given must match):
 Options:
   --for DURATION         how long, from now: 90m, 12h, 7d, 2w, 1d12h (at most 365d).
   --until TIME           until when: an ISO 8601 time (2024-06-10T18:00:00Z) or a date (2024-06-10, midnight UTC).
+  --every WINDOW         recurring: only inside a weekly UTC window until then, e.g. 'sat,sun 00:00-06:00',
+                         'mon-fri 22:00-02:00' (crosses midnight: ends the next day), 'daily 01:00-03:00'.
   --reason TEXT          why (required): shown in every summary that counts a silenced event.
   --author NAME          who: by default your AWS identity (sts:GetCallerIdentity), or your user name with --endpoint.
   --all                  list: also the silences that ended (kept for 7 days after their end).
@@ -60,7 +63,15 @@ export type SilenceTarget =
 export type SilenceEnd = { readonly forMs: number } | { readonly until: string };
 
 export type SilenceOptions =
-  | { readonly action: 'add'; readonly target: SilenceTarget; readonly match: SilenceMatchers; readonly end: SilenceEnd; readonly reason: string; readonly author?: string }
+  | {
+      readonly action: 'add';
+      readonly target: SilenceTarget;
+      readonly match: SilenceMatchers;
+      readonly end: SilenceEnd;
+      readonly every?: WeeklyWindowSpec;
+      readonly reason: string;
+      readonly author?: string;
+    }
   | { readonly action: 'list'; readonly target: SilenceTarget; readonly all: boolean }
   | { readonly action: 'expire'; readonly target: SilenceTarget; readonly id: string };
 
@@ -87,7 +98,7 @@ export function parseTime(text: string): string | undefined {
 
 const TARGET = ['--stack', '--region', '--table', '--endpoint'];
 const VALUES: Record<SilenceOptions['action'], ReadonlySet<string>> = {
-  add: new Set([...TARGET, '--job', '--bucket', '--account', '--type', '--for', '--until', '--reason', '--author']),
+  add: new Set([...TARGET, '--job', '--bucket', '--account', '--type', '--for', '--until', '--every', '--reason', '--author']),
   list: new Set(TARGET),
   expire: new Set(TARGET),
 };
@@ -124,10 +135,20 @@ export function silenceOptions(argv: readonly string[]): SilenceOptions {
   if (reason.length > 1000) throw new UsageError('--reason is longer than 1,000 characters');
   const author = values.get('--author')?.trim();
   if (values.has('--author') && (!author || author.length > 200)) throw new UsageError('--author must be a name of 1 to 200 characters');
-  return { action, target, match, end: endOf(values), reason, author };
+  return { action, target, match, end: endOf(values), every: everyOf(values.get('--every')), reason, author };
 }
 
-function targetOf(values: ReadonlyMap<string, string>): SilenceTarget {
+function everyOf(text: string | undefined): WeeklyWindowSpec | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseWeeklyWindow(text);
+  } catch (error) {
+    if (error instanceof WeeklyWindowError) throw new UsageError(`--every: ${error.message}`);
+    throw error;
+  }
+}
+
+export function targetOf(values: ReadonlyMap<string, string>): SilenceTarget {
   const region = regionOption(values.get('--region'));
   const [stack, table, endpoint] = [stackOption(values.get('--stack')), values.get('--table'), values.get('--endpoint')];
   if (stack !== undefined && (table !== undefined || endpoint !== undefined)) throw new UsageError('give either --stack NAME or --table NAME --endpoint URL, not both');
@@ -195,7 +216,7 @@ export const defaultSilenceEnv: SilenceEnv = {
 };
 
 /** A failure already worded for the user, with its exit status. */
-class CommandFailed extends Error {
+export class CommandFailed extends Error {
   constructor(
     message: string,
     readonly exit: number,
@@ -211,6 +232,7 @@ export async function silenceCommand(options: SilenceOptions, io: SilenceIo, env
     // Every argument is checked before the first AWS call: a bad end is not hidden behind missing credentials.
     const now = env.now();
     const endsAt = options.action === 'add' ? silenceEnd(options.end, now) : undefined;
+    if (options.action === 'add' && options.every) firstWindow(options.every, now, endsAt as string);
     const table = await tableOf(options.target, env, track);
     const dynamodb = track(env.dynamodb(options.target));
     await regionOf(dynamodb);
@@ -234,7 +256,7 @@ export async function silenceCommand(options: SilenceOptions, io: SilenceIo, env
   }
 }
 
-async function tableOf(target: SilenceTarget, env: SilenceEnv, track: <T extends { destroy(): void }>(c: T) => T): Promise<string> {
+export async function tableOf(target: SilenceTarget, env: SilenceEnv, track: <T extends { destroy(): void }>(c: T) => T): Promise<string> {
   if (target.kind === 'table') return target.table;
   try {
     const output = findOutput(await stackOutputs(track(env.cloudFormation(target.region)), target.stack), 'StateTableName');
@@ -248,7 +270,7 @@ async function tableOf(target: SilenceTarget, env: SilenceEnv, track: <T extends
 }
 
 /** The state table's Region (a table named with a remote --endpoint needs one too), before the first call. */
-async function regionOf(dynamodb: DynamoDBClient): Promise<void> {
+export async function regionOf(dynamodb: DynamoDBClient): Promise<void> {
   try {
     await resolvedRegion(dynamodb);
   } catch (error) {
@@ -266,6 +288,14 @@ function silenceEnd(end: SilenceEnd, now: Date): string {
   return endsAt;
 }
 
+/** A recurring silence must open at least once before it ends. */
+function firstWindow(every: WeeklyWindowSpec, now: Date, endsAt: string): void {
+  const probe: Silence = { id: 'S-NEW', match: {}, startsAt: now.toISOString(), endsAt, every, author: '', reason: '', createdAt: now.toISOString() };
+  if (!nextSilenceWindow(probe, now)) {
+    throw new CommandFailed(`--every ${describeWeeklyWindow(every)} never opens between now (${now.toISOString()}) and ${endsAt}: the silence would hide nothing`, EXIT.notUnderstood);
+  }
+}
+
 async function add(
   options: Extract<SilenceOptions, { action: 'add' }>,
   { now, endsAt }: { now: Date; endsAt: string },
@@ -275,15 +305,15 @@ async function add(
   io: SilenceIo,
 ): Promise<void> {
   const author = options.author ?? (options.target.kind === 'stack' ? await callerName(track(env.sts(options.target.region))) : env.localUser());
-  const silence = await addSilence(store, { match: options.match, startsAt: now.toISOString(), endsAt, author, reason: options.reason, createdAt: now.toISOString() });
+  const silence = await addSilence(store, { match: options.match, startsAt: now.toISOString(), endsAt, every: options.every, author, reason: options.reason, createdAt: now.toISOString() });
   io.stdout.write(
-    `Silence ${silence.id} added: ${describeMatchers(silence.match)}, until ${silence.endsAt}, by ${silence.author} (${silence.reason}).\n` +
+    `Silence ${silence.id} added: ${describeMatchers(silence.match)}, until ${silence.endsAt}${recurrence(silence, now)}, by ${silence.author} (${silence.reason}).\n` +
       `It takes effect within ${SILENCE_CACHE_MS / 60_000} minute: the pipelines read silences at most that often. To end it: macie-alerts silence expire ${silence.id}\n`,
   );
 }
 
 /** A readable name for the caller: the IAM user, the role session (an SSO user's email), or the ARN. */
-async function callerName(sts: STSClient): Promise<string> {
+export async function callerName(sts: STSClient): Promise<string> {
   let arn: string | undefined;
   try {
     arn = (await sts.send(new GetCallerIdentityCommand({}))).Arn;
@@ -299,6 +329,18 @@ async function callerName(sts: STSClient): Promise<string> {
   return arn;
 }
 
+/** ", every Sat, Sun 00:00-06:00 UTC (next window 2024-06-01T00:00:00.000Z to ...)" for a recurring silence. */
+function recurrence(s: Silence, now: Date): string {
+  return s.every ? `, ${describeWeeklyWindow(s.every)} (${nextWindowText(s, now)})` : '';
+}
+
+function nextWindowText(s: Silence, now: Date): string {
+  const next = nextSilenceWindow(s, now);
+  if (!next) return 'no window left';
+  const span = `${new Date(next.from).toISOString()} to ${new Date(next.to).toISOString()}`;
+  return next.from <= now.getTime() ? `window open now, until ${new Date(next.to).toISOString()}` : `next window ${span}`;
+}
+
 function stateOf(s: Silence, now: Date): string {
   if (Date.parse(s.endsAt) <= now.getTime()) return 'ended';
   return Date.parse(s.startsAt) > now.getTime() ? 'pending' : 'active';
@@ -312,7 +354,13 @@ async function list(all: boolean, store: StateStore, env: SilenceEnv, io: Silenc
     io.stdout.write(all ? `No silences in ${where}.\n` : `No active silences in ${where}.${silences.length > 0 ? ' (--all shows the ones that ended)' : ''}\n`);
     return;
   }
-  const rows = [['ID', 'STATE', 'MATCHES', 'ENDS', 'AUTHOR', 'REASON'], ...shown.map((s) => [s.id, stateOf(s, now), describeMatchers(s.match), s.endsAt, s.author, s.reason])];
+  // The WINDOW column only when a silence recurs, so plain listings stay as they were.
+  const windows = shown.some((s) => s.every);
+  const windowCell = (s: Silence) => (windows ? [s.every ? `${describeWeeklyWindow(s.every)}; ${nextWindowText(s, now)}` : '-'] : []);
+  const rows = [
+    ['ID', 'STATE', 'MATCHES', 'ENDS', ...(windows ? ['WINDOW'] : []), 'AUTHOR', 'REASON'],
+    ...shown.map((s) => [s.id, stateOf(s, now), describeMatchers(s.match), s.endsAt, ...windowCell(s), s.author, s.reason]),
+  ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   io.stdout.write(rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n') + '\n');
   const active = activeSilences(silences, now).length;

@@ -372,7 +372,7 @@ describe('IAM', () => {
   const tableArn = { 'Fn::GetAtt': [expect.stringMatching(/^MacieAlertsStateTable/), 'Arn'] };
 
   const items = ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
-  // A ConditionCheck in a transaction is authorized as dynamodb:ConditionCheckItem (the findings' late-mark guard).
+  // A ConditionCheck in a transaction is authorized as dynamodb:ConditionCheckItem (the findings' roll-up guard; job-log's writeChanges of an unchanged item).
   const withChecks = [...items, 'dynamodb:ConditionCheckItem'];
   it.each([
     ['JobLogHandler', { Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], queue: 'JobLogHandlerFailures' }, withChecks],

@@ -62,7 +62,7 @@ describe('functionRoles: the synthesized roles, read with the recorder’s resou
   const roles = functionRoles(buildStack({}).template.toJSON() as TemplateJson);
   const grants = (actor: string) => roles.find((r) => r.actor === actor)!.grants.map((g) => `${g.action} on ${g.resource}`).sort();
 
-  test('findings: exactly what its code does (its transaction’s ConditionCheck included), its queue and its logs', () => {
+  test('findings: exactly what its code does (its transaction’s roll-up guard is a ConditionCheck; the ledger guard an update), its queue and its logs', () => {
     expect(grants('findings')).toEqual(
       [
         'dynamodb:BatchGetItem on table',

@@ -58,7 +58,7 @@ describe('filter policies generated from settings', () => {
 
   it('spells a severity given in another case (plain JavaScript props) as the policy needs it, not as no minimum', () => {
     const subs = subscriptions({ emailSubscribers: [{ endpoint: 'ops@example.com', minSeverity: 'high' as never }] });
-    expect(subs.filter(onAlertTopic).map((s) => s.FilterPolicy)).toEqual([{ severityScore: [{ numeric: ['>=', 3] }] }]);
+    expect(subs.filter(onAlertTopic).map((s) => s.FilterPolicy)).toEqual([{ $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 3] }] }] }]);
   });
 
   it('stays within SNS limits (5 keys, 150 combinations) for the widest subscriber', () => {

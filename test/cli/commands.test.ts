@@ -17,7 +17,7 @@ describe('macie-alerts without a command it knows', () => {
 
   test('an unknown command is named, then the command list', async () => {
     const run = await cli(['relpay', 'samples/']);
-    expect(run).toEqual({ code: 2, stdout: '', stderr: `macie-alerts: unknown command "relpay": expected \`replay\`, \`redrive\`, \`silence\` or \`selftest\`\n${COMMAND_LIST}` });
+    expect(run).toEqual({ code: 2, stdout: '', stderr: `macie-alerts: unknown command "relpay": expected \`replay\`, \`redrive\`, \`silence\`, \`ack\` or \`selftest\`\n${COMMAND_LIST}` });
   });
 
   test("a known command's mistake points to that command's --help", async () => {

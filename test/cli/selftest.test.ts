@@ -135,10 +135,10 @@ test('with the stack’s roles, every function reads, writes and publishes one T
   expect(left.every((i) => typeof i.expiresAt === 'number' && i.expiresAt <= latest)).toBe(true);
 });
 
-test('the grant AWS refused the findings function before this fix (dynamodb:ConditionCheckItem): its line says so, the others pass', async () => {
-  const { code, stdout } = await runSelfTest(without('findings', 'dynamodb:ConditionCheckItem'));
+test('a grant missing from a role (job-log without dynamodb:ConditionCheckItem): its line says so, the others pass', async () => {
+  const { code, stdout } = await runSelfTest(without('job-log', 'dynamodb:ConditionCheckItem'));
   expect(code).toBe(1);
-  expect(stdout).toMatch(/^FAILED\s+findings\s+dynamodb:ConditionCheckItem denied: AccessDeniedException: User: .* is not authorized to perform: dynamodb:ConditionCheckItem .* \(step transact-write\)$/m);
+  expect(stdout).toMatch(/^FAILED\s+job-log\s+dynamodb:ConditionCheckItem denied: AccessDeniedException: User: .* is not authorized to perform: dynamodb:ConditionCheckItem .* \(step transact-write\)$/m);
   expect(stdout.match(/^ok\s/gm)).toHaveLength(3);
   expect(stdout).toMatch(/1 of 4 functions failed: a denied action is missing from the function’s role/);
 });

@@ -117,6 +117,47 @@ describe('macie-alerts silence against DynamoDB Local (--table --endpoint)', () 
     expect(empty.stdout).toMatch(/^No active silences in table silences-/);
   });
 
+  test('add --every: a recurring silence, stored with its window; list shows the next window', async () => {
+    // NOW is Monday 2024-06-03 10:00 UTC.
+    const table = await freshTable();
+    const at = ['--table', table, '--endpoint', process.env.TEST_DYNAMODB_ENDPOINT!];
+    const added = await run(['add', ...at, '--bucket', 'backups-*', '--for', '4w', '--every', 'sat,sun 00:00-06:00', '--reason', 'weekend backups', '--author', 'alice'], stackEnv());
+    expect(added).toMatchObject({ code: 0, stderr: '' });
+    expect(added.stdout).toMatch(
+      /^Silence S-\S+ added: buckets backups-\*, until 2024-07-01T10:00:00\.000Z, every Sat, Sun 00:00-06:00 UTC \(next window 2024-06-08T00:00:00\.000Z to 2024-06-08T06:00:00\.000Z\), by alice \(weekend backups\)\.$/m,
+    );
+    const [stored] = await listSilences(StateStore.fromDefaults(table, testDynamoClient(), () => NOW));
+    expect(stored).toMatchObject({ every: { days: ['sat', 'sun'], from: '00:00', to: '06:00' }, startsAt: NOW.toISOString() });
+    await run(['add', ...at, '--job', 'job-1', '--for', '1d', '--reason', 'plain', '--author', 'bob'], stackEnv());
+
+    const inside = await run(['list', ...at], stackEnv(new Date('2024-06-09T05:00:00.000Z')));
+    const lines = inside.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID +STATE +MATCHES +ENDS +WINDOW +AUTHOR +REASON$/);
+    expect(lines.find((l) => l.includes('backups-*'))).toContain('every Sat, Sun 00:00-06:00 UTC; window open now, until 2024-06-09T06:00:00.000Z');
+    const later = await run(['list', ...at], stackEnv(new Date('2024-06-09T06:00:00.000Z')));
+    expect(later.stdout).toContain('next window 2024-06-15T00:00:00.000Z to 2024-06-15T06:00:00.000Z');
+  });
+
+  test.each<[string, string[], string]>([
+    ['not a window', ['--every', 'weekends'], '--every: "weekends" is not a weekly window'],
+    ['a bad day', ['--every', 'sat,sunday 00:00-06:00'], '--every: "sunday" is not a weekday'],
+    ['an empty window', ['--every', 'sat 06:00-06:00'], 'is empty'],
+    ['a window that never opens before the end', ['--every', 'sat 00:00-06:00', '--for', '2d'], '--every every Sat 00:00-06:00 UTC never opens between now (2024-06-03T10:00:00.000Z) and 2024-06-05T10:00:00.000Z'],
+  ])('add --every with %s: exit 2, nothing written', async (_name, args, message) => {
+    const table = await freshTable();
+    const argv = ['add', '--table', table, '--endpoint', process.env.TEST_DYNAMODB_ENDPOINT!, '--bucket', 'b', '--reason', 'r', '--author', 'a', ...args];
+    const r = await (async () => {
+      try {
+        return await run(args.includes('--for') ? argv : [...argv, '--for', '7d'], stackEnv());
+      } catch (error) {
+        return { code: 2, stdout: '', stderr: `macie-alerts: ${(error as Error).message}` };
+      }
+    })();
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    expect(r.stderr).toContain(message);
+    expect(await listSilences(StateStore.fromDefaults(table, testDynamoClient()))).toEqual([]);
+  });
+
   test.each<[string, string[], string]>([
     ['a bad duration', ['--bucket', 'b', '--for', '7 days', '--reason', 'r'], '--for "7 days" is not a duration: use minutes, hours, days or weeks'],
     ['a zero duration', ['--bucket', 'b', '--for', '0d', '--reason', 'r'], '--for "0d" is not a duration'],

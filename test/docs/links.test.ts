@@ -184,13 +184,15 @@ describe('commands in the README and docs/', () => {
       const firstCell = line.fence === undefined ? /^\|([^|]+)\|/.exec(line.text)?.[1] : undefined;
       for (const span of firstCell ? codeSpans(firstCell).filter((s) => s.startsWith('-')) : []) {
         checked++;
-        // An option of the silence section belongs to one of add, list and expire: unknown only to all three.
+        // An option of the silence (or ack) section belongs to one of its actions: unknown only to all of them.
         const variants = /redriv/i.test(section)
           ? [['redrive', '--stack', 'MacieAlerts-eu-west-1', ...words(span)]]
           : /deployed stack$/i.test(section)
             ? [['selftest', '--stack', 'MacieAlerts-eu-west-1', ...words(span)]]
             : /silenc/i.test(section)
             ? ['add', 'list', 'expire'].map((action) => ['silence', action, ...words(span)])
+            : /acknowledg/i.test(section)
+            ? [['ack', 'run:job:first', ...words(span)], ['ack', 'list', ...words(span)], ['ack', 'expire', ...words(span)]]
             : [['replay', ...words(span), 'input.json']];
         const unknowns = variants.map(unknownToCli);
         const unknown = unknowns.every((u) => u !== undefined) ? unknowns[0] : undefined;

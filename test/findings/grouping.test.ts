@@ -45,10 +45,13 @@ describe('sensitive-data findings are grouped per (job run, bucket, type)', () =
     expect((await deliverOne(processFindingBatch, finding(2), deps)).outcome).toBe('alerted');
     expect((await deliverOne(processFindingBatch, finding(3), deps)).outcome).toBe('grouped');
     const nextRun = '2024-04-15T17:09:30.000Z';
-    await setCurrentRun(deps.store, nextRun);
-    expect((await deliverOne(processFindingBatch, finding(4), deps)).outcome).toBe('alerted');
+    // The job log shows the next run: the job item lists both starts.
+    await deps.store.write([{ kind: 'put', item: { ...keys.job(jobId), currentRunDate: nextRun, recentRunStarts: [RUN, nextRun], expiresAt: Math.floor(Date.now() / 1000) + 86400 } }]);
+    expect((await deliverOne(processFindingBatch, finding(4, { at: '2024-04-15T17:11:30.000Z' }), deps)).outcome).toBe('alerted');
+    // A finding is counted in the run that started last before it was created, whatever run is current.
+    expect((await deliverOne(processFindingBatch, finding(5), deps)).outcome).toBe('grouped');
     expect(deps.publisher.alerts.map((a) => a.job?.runDate)).toEqual(['UNKNOWN', RUN, nextRun]);
-    expect((await deps.store.get(keys.findingGroup(jobId, RUN, 'bucket-a', base.detail.type)))?.count).toBe(2);
+    expect((await deps.store.get(keys.findingGroup(jobId, RUN, 'bucket-a', base.detail.type)))?.count).toBe(3);
   });
 
   test('a growing group gets one "still occurring" alert per repeat interval of event time', async () => {

@@ -148,6 +148,28 @@ describe('silenced job log events: counted in the run, never alerted, told in th
     expect((await h.run('job-s', RUN))?.silenced).toEqual({ [s.id]: { author: 'bob', reason: 'migration', endsAt: UNTIL, events: { BUCKET_ACCESS_DENIED: 2 } } });
   });
 
+  test('a recurring silence from the table (DynamoDB Local) hides the events inside its weekly window only, at their own time', async () => {
+    // RUN starts on Tuesday 2024-06-04 at 02:00 UTC; the window is Tuesdays 01:30-02:30 UTC.
+    const store = await freshStore(() => new Date('2024-06-04T00:00:00.000Z'));
+    const s = await addSilence(store, {
+      match: { bucket: 'legacy-*' },
+      startsAt: '2024-06-01T00:00:00.000Z',
+      endsAt: UNTIL,
+      every: { days: ['tue'], from: '01:30', to: '02:30' },
+      author: 'bob',
+      reason: 'nightly maintenance',
+      createdAt: '2024-06-01T00:00:00.000Z',
+    });
+    const h = await harness({}, store);
+    await h.send([started()]);
+    const inside = await h.send([denied('legacy-a', 1), denied('legacy-b', 29.99)]);
+    expect(inside.published).toEqual([]);
+    // 02:30:00 is the window's close (excluded): this one alerts.
+    const after = await h.send([denied('legacy-c', 30)]);
+    expect(after.published.map((a) => a.affected[0].items)).toEqual([['legacy-c']]);
+    expect((await h.run('job-s', RUN))?.silenced).toEqual({ [s.id]: { author: 'bob', reason: 'nightly maintenance', endsAt: UNTIL, events: { BUCKET_ACCESS_DENIED: 2 } } });
+  });
+
   test('the silenced counts are run facts: the same whatever order and batching the events arrive in', async () => {
     const events = [...legacy(4), denied('payroll', 2), ev('ACCOUNT_ACCESS_DENIED', at(RUN, 3), { affectedAccount: OTHER }), denied('partner', 4, OTHER)];
     const results = [];

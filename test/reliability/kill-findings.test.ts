@@ -4,6 +4,7 @@ import { processFindingBatch } from '../../lambda/findings/pipeline';
 import { processLogsPayload } from '../../lambda/job-log/pipeline';
 import type { StateStore } from '../../lambda/state/store';
 import { GSI1, keys } from '../../lambda/state/table';
+import { addSilence } from '../../lambda/silences/silence-store';
 import { DIGEST_SETTLE_MS, latestDigestEnd } from '../../lambda/sweeper/digest';
 import { PENDING_ALERT_GRACE_MINUTES } from '../../lambda/sweeper/sweep';
 import { QUEUE_HANDLER_TIMEOUT, VISIBILITY_TIMEOUT_FACTOR } from '../../lib/macie-alerts';
@@ -203,12 +204,13 @@ describe('the daily digest, the sweeper killed', () => {
     const query = 'DynamoDB Query';
     const read = 'DynamoDB BatchGetItem';
     const write = 'DynamoDB TransactWriteItems';
-    // The sweep's open runs and periodic jobs, and the four held-count partitions; the digest's marks; its
+    // The sweep's open runs and periodic jobs, the four held-count partitions and the silences (to announce
+    // any made or ended); the digest's marks; its
     // index: the alerts of each UTC day the window touches (one, when it starts at midnight), the runs ended
     // yesterday and today; the open runs, the silences; mark and alert in one transaction; the safety net's
     // two lists; then the delivery: read, claim, publish, settle.
     const alertDays = hour === 0 ? [query] : [query, query];
-    expect(digestCalls).toEqual([query, query, query, query, query, query, read, ...alertDays, query, query, query, query, write, query, query, read, 'DynamoDB UpdateItem', 'SNS PublishBatch', write]);
+    expect(digestCalls).toEqual([query, query, query, query, query, query, query, read, ...alertDays, query, query, query, query, write, query, query, read, 'DynamoDB UpdateItem', 'SNS PublishBatch', write]);
     expect(sns.alertIds()).toEqual([DIGEST_ID]);
     expect(sns.taken[0].attributes).toMatchObject({ category: 'DIGEST', severity: 'INFO' });
   });
@@ -336,6 +338,7 @@ describe('the sweeper killed while it reports held counts', () => {
       write, // the policy finding flushed, and its alert
       query, // HELD_REVEALS
       write, // the reveal window flushed, and its alert
+      query, // the silences, none to announce
       query, // pending alerts
       query, // alerts left sending
       ...delivery, // one delivery per owner
@@ -356,6 +359,81 @@ describe('the sweeper killed while it reports held counts', () => {
         const name = `call ${call + 1} (${sweepCalls[call]}), killed ${when}`;
         sns.taken.length = 0;
         const store = await heldState();
+        const driver = new Driver();
+        const killed = await driver.invoke('sweeper', {}, store, now, { call: call + 1, when });
+        if (!killed.killed) failures.push(`${name}: the process was not killed`);
+        const next = await driver.invoke('sweeper', {}, store, now + 20 * 60_000);
+        if (next.code !== 0) failures.push(`${name}: the next sweep exited ${next.code}: ${next.stderr.slice(-300)}`);
+        failures.push(...(await check(store, driver)).map((f) => `${name}: ${f}`));
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 1_200_000);
+});
+
+/**
+ * The sweeper killed while it announces silences: one just made, one that ended an hour ago. At every
+ * external call of the sweep that announces them, as the call arrives and after the service acted; then the
+ * next sweep, 20 minutes later. Each announcement is SENT, recorded on its silence, and reached SNS once, or
+ * twice only where SNS took it in the killed process before its settle landed, the second copy labelled.
+ */
+describe('the sweeper killed while it announces silences', () => {
+  const HOUR = 3_600_000;
+  const now = Date.now();
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const ANNOUNCED = ['silence:S-KILA:made', 'silence:S-KILB:ended'];
+  let sweepCalls: string[] = [];
+
+  async function silences(): Promise<StateStore> {
+    const store = await freshStore(() => new Date(now));
+    const draft = { match: { bucket: 'legacy-*' }, author: 'alice', reason: 'migration' };
+    await addSilence(store, { ...draft, startsAt: iso(now - 60_000), endsAt: iso(now + 48 * HOUR), createdAt: iso(now - 60_000) }, () => 'S-KILA');
+    await addSilence(store, { ...draft, startsAt: iso(now - 5 * HOUR), endsAt: iso(now - HOUR), createdAt: iso(now - 5 * HOUR) }, () => 'S-KILB');
+    return store;
+  }
+
+  async function check(store: StateStore, driver: Driver): Promise<string[]> {
+    const failures: string[] = [];
+    for (const partition of [GSI1.pendingAlert, GSI1.sendingAlert]) if ((await store.listIndex(partition)).length > 0) failures.push(`${partition} still lists alerts`);
+    for (const id of ANNOUNCED) if ((await store.get(keys.alert(id)))?.status !== 'SENT') failures.push(`${id} is not SENT`);
+    const a = await store.get(keys.silence('S-KILA'));
+    const b = await store.get(keys.silence('S-KILB'));
+    if (!(a?.announced as { made?: string })?.made) failures.push('S-KILA not recorded as announced');
+    if (!(b?.announced as { ended?: string })?.ended) failures.push('S-KILB not recorded as announced');
+    const delivered = sns.alertIds();
+    if (JSON.stringify([...new Set(delivered)].sort()) !== JSON.stringify(ANNOUNCED)) failures.push(`SNS took ${JSON.stringify([...new Set(delivered)].sort())}`);
+    const repeated = ANNOUNCED.filter((id) => delivered.filter((d) => d === id).length > 1);
+    const mayRepeat = ANNOUNCED.filter((id) => driver.takenInKilled.has(id) && !driver.settledInKilled.has(id));
+    if (JSON.stringify(repeated) !== JSON.stringify(mayRepeat)) failures.push(`repeated ${JSON.stringify(repeated)}, expected ${JSON.stringify(mayRepeat)}`);
+    const seen = new Set<string>();
+    for (const entry of sns.taken) {
+      if (seen.has(entry.attributes.alertId) && !isLabelled(entry)) failures.push(`a second copy of ${entry.attributes.alertId} is not labelled`);
+      seen.add(entry.attributes.alertId);
+    }
+    return failures;
+  }
+
+  test('the fault-free sweep: one Query of the silences, a conditional write per announcement, then their delivery', async () => {
+    sns.taken.length = 0;
+    const store = await silences();
+    const driver = new Driver();
+    expect(await driver.invoke('sweeper', {}, store, now)).toMatchObject({ code: 0, killed: false });
+    sweepCalls = [...driver.calls];
+    const [query, read, write, claim, publish] = ['DynamoDB Query', 'DynamoDB BatchGetItem', 'DynamoDB TransactWriteItems', 'DynamoDB UpdateItem', 'SNS PublishBatch'];
+    // The open runs, periodic jobs and four held-count partitions (roll-ups, late findings, recurrences, reveals), then the silences.
+    expect(sweepCalls).toEqual([query, query, query, query, query, query, query, write, write, query, query, ...[read, claim, publish, write], ...[read, claim, publish, write]]);
+    expect(await check(store, driver)).toEqual([]);
+    expect(sns.taken.map((e) => [e.attributes.alertId, e.attributes.category, e.attributes.severity])).toEqual(ANNOUNCED.map((id) => [id, 'PIPELINE', 'INFO']));
+  }, 60_000);
+
+  test('killed at every external call, as it arrives and after the service acted: each announcement once, a repeat labelled', async () => {
+    expect(sweepCalls.length).toBeGreaterThan(0);
+    const failures: string[] = [];
+    for (const call of sweepCalls.keys()) {
+      for (const when of ['as it arrives', 'after the service acted'] as const) {
+        const name = `call ${call + 1} (${sweepCalls[call]}), killed ${when}`;
+        sns.taken.length = 0;
+        const store = await silences();
         const driver = new Driver();
         const killed = await driver.invoke('sweeper', {}, store, now, { call: call + 1, when });
         if (!killed.killed) failures.push(`${name}: the process was not killed`);

@@ -209,6 +209,11 @@ async function comparable(store: StateStore): Promise<Item[]> {
         const { lastEventArrivedAt: _la, endArrivedAt: _ea, gsi2pk: _rp, gsi2sk: _rs, ...run } = rest;
         return Array.isArray(run.appliedBatches) ? { ...run, appliedBatches: [...run.appliedBatches].sort() } : run;
       }
+      if (typeof rest.sk === 'string' && rest.sk.startsWith('FLEDGER#')) {
+        // When the summary was saved (wall clock).
+        const { summarizedAt: _sa, ...ledger } = rest;
+        return ledger;
+      }
       return Array.isArray(rest.appliedBatches) ? { ...rest, appliedBatches: [...rest.appliedBatches].sort() } : rest;
     })
     .sort((a, b) => `${a.pk}/${a.sk}`.localeCompare(`${b.pk}/${b.sk}`));

@@ -35,7 +35,7 @@ describe('silences in the state table (DynamoDB Local)', () => {
 
     const later = inDays(1);
     const expired = await expireSilence(store, a.id, later);
-    expect(expired).toEqual({ silence: { ...listed.find((s) => s.id === a.id), endsAt: later.toISOString(), version: 2 }, alreadyEnded: false });
+    expect(expired).toEqual({ silence: { ...listed.find((s) => s.id === a.id), endsAt: later.toISOString(), plannedEndsAt: inDays(7).toISOString(), version: 2 }, alreadyEnded: false });
     expect(await store.get(keys.silence(a.id))).toMatchObject({ endsAt: later.toISOString(), expiresAt: Math.floor(inDays(1 + SILENCE_RECORD_DAYS).getTime() / 1000) });
     // Expiring it again changes nothing and says so; an unknown id is undefined.
     expect(await expireSilence(store, a.id, inDays(2))).toMatchObject({ alreadyEnded: true, silence: { endsAt: later.toISOString(), version: 2 } });

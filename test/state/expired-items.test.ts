@@ -150,21 +150,27 @@ describe('findings: groups, policy findings, alerts and the job guard past their
     expect(await w.store.get(keys.policyFinding(policy.detail.id))).toMatchObject({ lastCount: 2, expiresAt: laterTtl });
   });
 
-  test("a finding of a job whose item expired is counted (the job's guard takes the expired job as absent)", async () => {
+  test("a finding of a run whose findings ledger expired is counted as before a summary (the ledger's guard takes the expired ledger as absent)", async () => {
     const w = await world();
     // A job log without runDates whose run was never seen starting: its UNKNOWN run completes and is summarized.
     const undated = jobStream(sensitiveFinding(1).detail.classificationDetails.jobId, 'Job', undefined);
     await processLogsPayload(logsPayload([logEvent(undated('JOB_COMPLETED', DAY0))]), w.deps);
     const job = keys.job(sensitiveFinding(1).detail.classificationDetails.jobId);
-    expect((await w.store.get(job))?.summarizedRuns).toEqual([UNKNOWN_RUN]);
+    const ledger = keys.runFindingsLedger(sensitiveFinding(1).detail.classificationDetails.jobId, UNKNOWN_RUN);
+    expect(await w.store.get(ledger)).toMatchObject({ summarizedAt: expect.any(String) });
     await deleteItem(w, keys.run(sensitiveFinding(1).detail.classificationDetails.jobId, UNKNOWN_RUN));
     await expire(w, job);
+    await expire(w, ledger);
 
-    const report = await processFindingBatch(sqsBatch([sensitiveFinding(1, { at: LATER })]), w.deps);
+    // Created an hour ago, and its job shows no run (its item expired): past the hold, counted in run UNKNOWN.
+    const report = await processFindingBatch(sqsBatch([sensitiveFinding(1, { at: new Date(Date.parse(LATER) - 3_600_000).toISOString() })]), w.deps);
     expect(report.records.map((r) => r.outcome)).toEqual(['alerted']);
     const group = await w.store.get(keys.findingGroup(sensitiveFinding(1).detail.classificationDetails.jobId, UNKNOWN_RUN, 'bucket-a', sensitiveFinding(1).detail.type));
     expect(group).toMatchObject({ count: 1 });
     expect(group?.late).toBeUndefined();
+    // Revived as a new ledger: the old summary's mark dropped, the write counted.
+    expect(await w.store.get(ledger)).toMatchObject({ findingsVersion: 1, expiresAt: laterTtl });
+    expect((await w.store.get(ledger))?.summarizedAt).toBeUndefined();
   });
 });
 

@@ -8,7 +8,7 @@ import type { Permission } from './iam-actions';
  * test/cli/operator-policy.recorded.test.ts fails when the page and the recordings differ.
  */
 /** The suites that run the commands: what the policy is made from. */
-export const CLI_SUITES = ['test/cli/silence-cli.test.ts', 'test/cli/redrive.test.ts', 'test/cli/selftest.test.ts'] as const;
+export const CLI_SUITES = ['test/cli/silence-cli.test.ts', 'test/cli/ack-cli.test.ts', 'test/cli/redrive.test.ts', 'test/cli/selftest.test.ts'] as const;
 
 export interface PolicyStatement {
   readonly Sid: string;
@@ -25,6 +25,7 @@ export interface PolicyDocument {
 /** The commands, in the order the page shows them, and the name of their statements. */
 const COMMANDS: readonly [actor: string, sid: string][] = [
   ['cli:silence', 'Silence'],
+  ['cli:ack', 'Ack'],
   ['cli:redrive', 'Redrive'],
   ['cli:selftest', 'Selftest'],
 ];

@@ -27,6 +27,7 @@ export const ENTRIES: readonly Entry[] = [
   { actor: 'sweeper', module: 'lambda/sweeper/sweep', exports: ['sweep'] },
   { actor: 'sweeper', module: 'lambda/sweeper/digest', exports: ['raiseDueDigests'] },
   { actor: 'cli:silence', module: 'src/cli/silence', exports: ['silenceCommand'] },
+  { actor: 'cli:ack', module: 'src/cli/ack', exports: ['ackCommand'] },
   { actor: 'cli:redrive', module: 'src/cli/redrive', exports: ['redrive'] },
   { actor: 'cli:selftest', module: 'src/cli/selftest', exports: ['selfTest'] },
 ];

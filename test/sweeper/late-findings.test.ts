@@ -62,10 +62,10 @@ async function summarizedRun(deps: PipelineDeps, publisher: RecordingPublisher) 
 
 const detail = (alert: { details: readonly { label: string; value: string }[] } | undefined, label: string) => alert?.details.find((d) => d.label === label)?.value;
 
-test('findings before the summary mark nothing; the job item lists the summarized run', async () => {
-  const { store, publisher, deps } = await setup();
+test("findings before the summary mark nothing; the run's findings ledger counts their write and says the summary was saved", async () => {
+  const { clock, store, publisher, deps } = await setup();
   await summarizedRun(deps, publisher);
-  expect((await store.get(keys.job(JOB)))?.summarizedRuns).toEqual([RUN]);
+  expect(await store.get(keys.runFindingsLedger(JOB, RUN))).toMatchObject({ findingsVersion: 1, summarizedAt: clock.at.toISOString() });
   expect(await store.listIndex(GSI1.lateFindings)).toEqual([]);
   expect((await sweep(deps)).raised).toEqual([]);
 });
@@ -224,14 +224,33 @@ test("a finding counted while the run's summary is written (the summary lands be
   expect(await store.listIndex(GSI1.lateFindings)).toEqual([]);
 });
 
-test("a findings transaction cancelled by a concurrent write of the job item (TransactionConflict, injected) is retried, not failed", async () => {
+test("a finding counted after the completing batch listed the run's findings and before it saved the summary is in the summary (its write fails and lists again)", async () => {
+  const { clock, store, publisher, deps } = await setup();
+  await jobLog(deps, [jobEvent('ONE_TIME_JOB_STARTED', 0)]);
+  await count(deps, findings(10, 'bucket-a'));
+  // The write that saves the summary, whatever item carries the mark: the run with its summarySentAt.
+  const savesSummary = (ops: readonly WriteOp[]) =>
+    ops.some((op) => (op.kind === 'update' && Object.values(op.names ?? {}).includes('summarySentAt')) || (op.kind === 'put' && op.item.summarySentAt !== undefined));
+  const racing = racingStore(store, savesSummary, () => count(deps, findings(1, 'bucket-a')));
+  await jobLog({ ...deps, store: racing }, [jobEvent('JOB_COMPLETED', 30)]);
+  expect(racing.raced).toBe(true);
+  expect((await store.get(keys.findingGroup(JOB, RUN, 'bucket-a', FINANCIAL)))?.count).toBe(11);
+  expect(detail(publisher.alerts.find((a) => a.id === SUMMARY), 'Findings')).toBe('11');
+
+  clock.advance(MINUTE);
+  expect((await sweep(deps)).raised).toEqual([]);
+  expect(await store.listIndex(GSI1.lateFindings)).toEqual([]);
+});
+
+test("a findings transaction cancelled by a concurrent write of the run's findings ledger (TransactionConflict, injected) is retried, not failed", async () => {
   const { store, deps } = await setup();
   await jobLog(deps, [jobEvent('ONE_TIME_JOB_STARTED', 0)]);
-  // DynamoDB cancels a transaction whose ConditionCheck names an item another transaction is writing.
+  // DynamoDB cancels a transaction that names an item another transaction is writing.
+  const ledger = keys.runFindingsLedger(JOB, RUN).sk;
   const conflicting = refusingStore(store, (input) => {
-    const items = input.TransactItems as { ConditionCheck?: unknown }[] | undefined;
-    if (conflicting.refused > 0 || !items?.some((i) => i.ConditionCheck)) return undefined;
-    const reasons = items.map((i) => ({ Code: i.ConditionCheck ? 'TransactionConflict' : 'None' }));
+    const items = input.TransactItems as { Update?: { Key?: { sk?: string } } }[] | undefined;
+    if (conflicting.refused > 0 || !items?.some((i) => i.Update?.Key?.sk === ledger)) return undefined;
+    const reasons = items.map((i) => ({ Code: i.Update?.Key?.sk === ledger ? 'TransactionConflict' : 'None' }));
     return Object.assign(new Error('Transaction cancelled'), { name: 'TransactionCanceledException', CancellationReasons: reasons });
   });
   const report = await count({ ...deps, store: conflicting }, findings(3, 'bucket-a'));

@@ -420,8 +420,8 @@ describe('sweeper: job status recorded by the job-log pipeline', () => {
     return sweep(env.deps);
   }
 
-  test('a periodic job paused by a user gets no "scheduled run missed" alert; the same job not paused does', async () => {
-    expect((await dailyJob(false)).raised).toHaveLength(1);
-    expect((await dailyJob(true)).raised).toEqual([]);
+  test('a periodic job paused by a user gets "still paused" (paused-jobs.test.ts), not "scheduled run missed"; the same job not paused gets the latter', async () => {
+    expect((await dailyJob(false)).raised).toEqual(['sweep:daily-job:missed-run:2024-06-06T02:00:00.000Z']);
+    expect((await dailyJob(true)).raised).toEqual(['sweep:daily-job:paused:2024-06-05T04:00:00.000Z:1']);
   });
 });

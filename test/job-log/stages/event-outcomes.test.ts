@@ -25,6 +25,9 @@ interface Case {
     readonly groups?: [string, GroupVerdict][];
     /** Indexes of the events alerted on their own as status events. */
     readonly statusAlerts?: number[];
+    readonly toldAccounts?: Record<string, string>;
+    /** Indexes of the events about the job alerted on their own after the run's summary. */
+    readonly jobAlerts?: number[];
   };
 }
 
@@ -56,16 +59,44 @@ const cases: Case[] = [
     want: { outcomes: ['alerted', 'alerted'], groups: [['BUCKET_ACCESS_DENIED', 'repeat']] },
   },
   {
-    name: "a bucket error of an account with an account error is inhibited; other accounts' are not",
+    name: "a bucket error of an account whose account error alerts is inhibited; other accounts' are not",
     events: [ev('ACCOUNT_ACCESS_DENIED', 1, { affectedAccount: MEMBER }), denied(2), denied(3, 'b9', OTHER)],
     run: { openAccountErrors: { [MEMBER]: at(RUN, 1) }, groups: { ACCOUNT_ACCESS_DENIED: group(), BUCKET_ACCESS_DENIED: group({ count: 2 }) } },
-    want: { outcomes: ['alerted', 'inhibited', 'alerted'], groups: [['ACCOUNT_ACCESS_DENIED', 'first'], ['BUCKET_ACCESS_DENIED', 'first']] },
+    want: { outcomes: ['alerted', 'inhibited', 'alerted'], groups: [['ACCOUNT_ACCESS_DENIED', 'first'], ['BUCKET_ACCESS_DENIED', 'first']], toldAccounts: { [MEMBER]: at(RUN, 1) } },
   },
   {
-    name: 'a group whose every event is inhibited sends nothing',
+    name: 'a group whose every event is inhibited by an account error told earlier in the run sends nothing',
     events: [denied(2), denied(3, 'b2')],
+    current: { toldAccountErrors: { [MEMBER]: at(RUN, 1) } },
     run: { openAccountErrors: { [MEMBER]: at(RUN, 1) }, groups: { BUCKET_ACCESS_DENIED: group({ count: 2 }) } },
-    want: { outcomes: ['inhibited', 'inhibited'], groups: [['BUCKET_ACCESS_DENIED', 'inhibited']] },
+    want: { outcomes: ['inhibited', 'inhibited'], groups: [['BUCKET_ACCESS_DENIED', 'inhibited']], toldAccounts: { [MEMBER]: at(RUN, 1) } },
+  },
+  {
+    name: 'an account error in the run that was never told inhibits nothing',
+    events: [denied(2)],
+    current: { openAccountErrors: { [MEMBER]: at(RUN, 1) } },
+    run: { openAccountErrors: { [MEMBER]: at(RUN, 1) }, groups: { BUCKET_ACCESS_DENIED: group() } },
+    want: { outcomes: ['alerted'], groups: [['BUCKET_ACCESS_DENIED', 'first']], toldAccounts: {} },
+  },
+  {
+    name: "a known account error (failed the same way in the previous run) does not hide a new bucket error",
+    events: [ev('ACCOUNT_ACCESS_DENIED', 1, { affectedAccount: MEMBER }), ev('BUCKET_OWNER_CHANGED', 2, bucket('b1'))],
+    run: { openAccountErrors: { [MEMBER]: at(RUN, 1) }, groups: { ACCOUNT_ACCESS_DENIED: group(), BUCKET_OWNER_CHANGED: group() } },
+    previous: { runDate: '2024-06-02T02:00:00.000Z', fingerprint: { resources: { ACCOUNT_ACCESS_DENIED: [`a:${MEMBER}`] }, partial: [] } },
+    want: { outcomes: ['known', 'alerted'], groups: [['ACCOUNT_ACCESS_DENIED', 'known'], ['BUCKET_OWNER_CHANGED', 'first']], toldAccounts: {} },
+  },
+  {
+    name: 'a silenced account error does not hide a new bucket error',
+    events: [ev('ACCOUNT_ACCESS_DENIED', 1, { affectedAccount: MEMBER }), ev('BUCKET_OWNER_CHANGED', 2, bucket('b1'))],
+    silenced: [0],
+    run: { openAccountErrors: { [MEMBER]: at(RUN, 1) }, groups: { ACCOUNT_ACCESS_DENIED: group(), BUCKET_OWNER_CHANGED: group() } },
+    want: { outcomes: ['silenced', 'alerted'], groups: [['BUCKET_OWNER_CHANGED', 'first']], toldAccounts: {} },
+  },
+  {
+    name: "an account error grouped into its group's alert is told: it inhibits its account's bucket errors",
+    events: [ev('ACCOUNT_ACCESS_DENIED', 10, { affectedAccount: MEMBER }), denied(11)],
+    run: { groups: { ACCOUNT_ACCESS_DENIED: group({ count: 2, alerts: 1, lastAlertAt: at(RUN, 5) }), BUCKET_ACCESS_DENIED: group() } },
+    want: { outcomes: ['grouped', 'inhibited'], groups: [['ACCOUNT_ACCESS_DENIED', 'hold'], ['BUCKET_ACCESS_DENIED', 'inhibited']], toldAccounts: { [MEMBER]: at(RUN, 10) } },
   },
   {
     name: 'known: every resource failed the same way in the previous run',
@@ -117,18 +148,41 @@ const cases: Case[] = [
     want: { outcomes: ['silenced'] },
   },
   {
-    name: 'after the summary, events that change it are told by the correction',
+    name: 'after the summary, events that change it are told by the correction (a pause of the job on its own too)',
     events: [denied(70), ev('JOB_PAUSED_BY_USER', 71)],
     run: { status: 'COMPLETED', groups: { BUCKET_ACCESS_DENIED: group() } },
     summary: { send: 'update', reason: 'late events changed what the summary said', version: 2, silenced: false },
-    want: { outcomes: ['alerted', 'alerted'], groups: [], statusAlerts: [] },
+    want: { outcomes: ['alerted', 'alerted'], groups: [], statusAlerts: [], jobAlerts: [1] },
   },
   {
-    name: 'after the summary, events that change nothing of it are grouped into it',
+    name: 'after the summary, events that change nothing of it are grouped into it; a pause of the job alerts on its own',
     events: [denied(70), ev('JOB_PAUSED_BY_USER', 71)],
     run: { status: 'COMPLETED', groups: { BUCKET_ACCESS_DENIED: group() } },
     summary: { send: 'nothing', reason: 'the summary already says it' },
-    want: { outcomes: ['grouped', 'grouped'], groups: [] },
+    want: { outcomes: ['grouped', 'alerted'], groups: [], statusAlerts: [], jobAlerts: [1] },
+  },
+  {
+    name: 'after the summary, a pause or resumption of the job told before is a duplicate',
+    events: [ev('JOB_PAUSED_BY_USER', 71), ev('JOB_RESUMED_BY_USER', 900)],
+    current: { status: 'COMPLETED', statusEvents: [{ type: 'JOB_PAUSED_BY_USER', at: at(RUN, 71) }] },
+    run: { status: 'COMPLETED' },
+    summary: { send: 'nothing', reason: 'the summary already says it' },
+    want: { outcomes: ['duplicate', 'alerted'], jobAlerts: [1] },
+  },
+  {
+    name: 'after the summary, a cancel without runDate is about the job and alerts; one naming the run is the correction\'s',
+    events: [ev('JOB_CANCELLED', 600, { runDate: null }), ev('JOB_CANCELLED', 601)],
+    run: { status: 'COMPLETED' },
+    summary: { send: 'update', reason: 'late events changed what the summary said', version: 2, silenced: false },
+    want: { outcomes: ['alerted', 'alerted'], jobAlerts: [0] },
+  },
+  {
+    name: 'after the summary, a silenced pause of the job is silenced',
+    events: [ev('JOB_PAUSED_BY_USER', 71)],
+    silenced: [0],
+    run: { status: 'COMPLETED' },
+    summary: { send: 'nothing', reason: 'the summary already says it' },
+    want: { outcomes: ['silenced'], jobAlerts: [] },
   },
 ];
 
@@ -146,6 +200,8 @@ describe('each alerting event gets one outcome', () => {
     expect(c.events.map((e) => outcomes.byEvent.get(e))).toEqual(c.want.outcomes);
     if (c.want.groups) expect(outcomes.groups.map((g) => [g.type, g.verdict])).toEqual(c.want.groups);
     if (c.want.statusAlerts) expect(outcomes.statusAlerts).toEqual(c.want.statusAlerts.map((i) => c.events[i]));
+    expect(outcomes.jobAlerts).toEqual((c.want.jobAlerts ?? []).map((i) => c.events[i]));
+    if (c.want.toldAccounts) expect({ ...outcomes.toldAccounts }).toEqual(c.want.toldAccounts);
     // Every verdict says why.
     for (const g of outcomes.groups) expect(g.reason).not.toBe('');
   });

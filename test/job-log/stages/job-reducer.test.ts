@@ -66,13 +66,6 @@ const cases: Case[] = [
     want: { undatedRun: UNKNOWN_RUN, routedBatches: [{ batch: 'batch-2', runDate: UNKNOWN_RUN }] },
   },
   {
-    name: 'a run that ends is listed as summarized, an undated end under its route',
-    current: job(),
-    events: [ev('SCHEDULED_RUN_COMPLETED', 40, { runDate: null })],
-    undatedKey: 'batch-3',
-    want: { summarizedRuns: [RUN] },
-  },
-  {
     name: 'nothing new and a fresh TTL: no write',
     current: job({ jobName: 'Nightly', adminAccountId: '123456789012', nameAt: at(RUN, 0), kind: 'SCHEDULED' }),
     events: [ev('BUCKET_MATCHED_THE_CRITERIA', 3)],

@@ -41,6 +41,40 @@ const cases: Case[] = [
     want: { status: 'CANCELLED', statusEvent: 'JOB_CANCELLED', endedAt: at(RUN, 5) },
   },
   {
+    name: "a cancel without runDate after the run's completion keeps its status and end time, and is remembered",
+    current: read({ status: 'COMPLETED', statusAt: at(RUN, 10), statusEvent: 'SCHEDULED_RUN_COMPLETED', endedAt: at(RUN, 10), lastEventAt: at(RUN, 10) }),
+    events: [ev('JOB_CANCELLED', 600, { runDate: null })],
+    want: { status: 'COMPLETED', statusEvent: 'SCHEDULED_RUN_COMPLETED', endedAt: at(RUN, 10), lastEventAt: at(RUN, 600), statusEvents: [{ type: 'JOB_CANCELLED', at: at(RUN, 600) }] },
+  },
+  {
+    name: 'a cancel without runDate in the batch that completes the run does not rewrite the completion',
+    events: [ev('SCHEDULED_RUN_STARTED', 0), ev('SCHEDULED_RUN_COMPLETED', 10), ev('JOB_CANCELLED', 20, { runDate: null })],
+    want: { status: 'COMPLETED', endedAt: at(RUN, 10) },
+  },
+  {
+    name: 'a completion arriving after a cancel without runDate that ended the run wins, whatever their times: the same as in order',
+    current: read({ status: 'CANCELLED', statusAt: at(RUN, 600), statusEvent: 'JOB_CANCELLED', statusUndated: true, endedAt: at(RUN, 600), lastEventAt: at(RUN, 600) }),
+    events: [ev('SCHEDULED_RUN_COMPLETED', 10)],
+    want: { status: 'COMPLETED', statusEvent: 'SCHEDULED_RUN_COMPLETED', statusUndated: undefined, endedAt: at(RUN, 10) },
+  },
+  {
+    name: 'a cancel without runDate that ends the run is marked so',
+    events: [ev('SCHEDULED_RUN_STARTED', 0), ev('JOB_CANCELLED', 600, { runDate: null })],
+    want: { status: 'CANCELLED', statusUndated: true, endedAt: at(RUN, 600) },
+  },
+  {
+    name: 'a cancel without runDate ends a paused run',
+    current: read({ status: 'PAUSED', statusAt: at(RUN, 30), statusEvent: 'JOB_PAUSED_BY_USER', pausedBy: 'USER', pausedAt: at(RUN, 30), lastEventAt: at(RUN, 30) }),
+    events: [ev('JOB_CANCELLED', 90, { runDate: null })],
+    want: { status: 'CANCELLED', endedAt: at(RUN, 90), pausedBy: undefined },
+  },
+  {
+    name: 'a cancel with its runDate still ends a completed run (Macie names the run it cancels)',
+    current: read({ status: 'COMPLETED', statusAt: at(RUN, 10), statusEvent: 'SCHEDULED_RUN_COMPLETED', endedAt: at(RUN, 10), lastEventAt: at(RUN, 10) }),
+    events: [ev('JOB_CANCELLED', 20)],
+    want: { status: 'CANCELLED', endedAt: at(RUN, 20) },
+  },
+  {
     name: 'a quota pause is the latest change: paused by the quota',
     current: read({ statusAt: at(RUN, 0), statusEvent: 'SCHEDULED_RUN_STARTED', startedAt: at(RUN, 0), lastEventAt: at(RUN, 0) }),
     events: [ev('JOB_PAUSED_BY_MACIE_SERVICE_QUOTA_MET', 30)],

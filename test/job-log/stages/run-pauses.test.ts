@@ -36,6 +36,14 @@ const cases: { name: string; events: StatusEvent[]; want: RunPause[] }[] = [
   },
 ];
 
+describe("pauses after the run's end are the job's, not the run's", () => {
+  test('a pause and resumption after the end are left out; those before it are told', () => {
+    const events = [event(QUOTA, 10), event(LIFTED, 20), event('JOB_PAUSED_BY_USER', 600), event('JOB_RESUMED_BY_USER', 900)];
+    expect(pausesOf(events, at(RUN, 40))).toEqual([{ by: 'QUOTA', from: at(RUN, 10), to: at(RUN, 20) }]);
+    expect(pausesOf(events)).toHaveLength(2);
+  });
+});
+
 describe('the pauses of a run, told from its status events', () => {
   test.each(cases)('$name', ({ events, want }) => {
     expect(pausesOf(events)).toEqual(want);
