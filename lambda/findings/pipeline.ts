@@ -144,6 +144,11 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
     startsOf.set(jobId, [...new Set([...recent, ...(current ? [current] : [])])]);
     lastRunDate.set(jobId, current ?? UNKNOWN_RUN);
   }
+  // A run summarised by a version before the findings ledgers has no ledger: its job item lists it.
+  const summarizedBeforeLedgers = (jobId: string, runDate: string) => {
+    const list = reads.get(keys.job(jobId))?.summarizedRuns;
+    return Array.isArray(list) && list.includes(runDate);
+  };
   const candidate = (finding: FindingDetail, jobId: string) => runStartBefore(finding.createdAt, startsOf.get(jobId) ?? []);
   // Nothing when every finding's run was guessed right.
   await reads.read(keysOf(candidate));
@@ -193,7 +198,7 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
     const p = placed.get(finding);
     if (!jobId || !p) return target(finding);
     if ('held' in p) return { held: p.held };
-    const summarized = readLedger(reads.get(keys.runFindingsLedger(jobId, p.run))).summarizedAt !== undefined;
+    const summarized = readLedger(reads.get(keys.runFindingsLedger(jobId, p.run))).summarizedAt !== undefined || summarizedBeforeLedgers(jobId, p.run);
     return target(finding, p.run, summarized, isNew(finding) ? placeOf(finding, jobId, p.run) : undefined);
   });
 }

@@ -191,6 +191,12 @@ export interface JobState extends Bookkeeping {
   /** Where each batch of undated events went (newest kept). */
   readonly routedBatches: readonly RunRoute[];
   readonly sweeper?: JobSweeperMarks;
+  /**
+   * The runs that versions before the findings ledgers (findings-ledger.ts) marked summarised. Kept as read,
+   * never added to, so a late finding of a run summarised before an upgrade is still told as late; it goes with
+   * the item's TTL.
+   */
+  readonly summarizedRuns?: readonly string[];
 }
 
 const text = z.string();
@@ -315,7 +321,7 @@ const JobItemSchema = z.object({
   jobStatus: z.optional(z.enum(['CANCELLED', 'USER_PAUSED', 'ACTIVE'])),
   jobStatusAt: optionalText,
   routedBatches: RunRoutesSchema,
-  // summarizedRuns, which versions before the runs' findings ledgers (findings-ledger.ts) wrote, is dropped.
+  summarizedRuns: z.optional(z.array(text)),
   sweeper: z.optional(JobSweeperSchema),
 });
 
@@ -451,6 +457,7 @@ export const JobCodec = itemCodec(
       jobStatusAt: job.jobStatusAt,
       routedBatches: job.routedBatches,
       sweeper: job.sweeper,
+      summarizedRuns: job.summarizedRuns,
       ...(job.kind === 'SCHEDULED' ? { gsi1pk: GSI1.periodicJob, gsi1sk: job.jobId } : {}),
       ...bookkeepingItem(job),
     }),

@@ -1,3 +1,5 @@
+import { decodeOptional } from '../../lambda/state/codec';
+import { JobCodec } from '../../lambda/state/job-items';
 import { resolveSettings } from '../../lambda/core/settings';
 import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { pendingIds } from '../../lambda/delivery/outbox';
@@ -257,4 +259,22 @@ test("a findings transaction cancelled by a concurrent write of the run's findin
   expect(conflicting.refused).toBe(1);
   expect(report.batchItemFailures).toEqual([]);
   expect((await store.get(keys.findingGroup(JOB, RUN, 'bucket-a', FINANCIAL)))?.count).toBe(3);
+});
+
+test('a run summarised by the version before the findings ledgers (listed on its job item, no ledger): its late findings are told as late, and the job keeps the list', async () => {
+  const { clock, store, publisher, deps } = await setup();
+  await summarizedRun(deps, publisher);
+  // What that version left: no ledger for the run, and the run in the job item's summarizedRuns.
+  await store.write([
+    { kind: 'update', key: keys.runFindingsLedger(JOB, RUN), expression: 'REMOVE #s, #v, #e', names: { '#s': 'summarizedAt', '#v': 'findingsVersion', '#e': 'endedAt' } },
+    { kind: 'update', key: keys.job(JOB), expression: 'SET #r = :r', names: { '#r': 'summarizedRuns' }, values: { ':r': [RUN] } },
+  ]);
+  const job = await store.get(keys.job(JOB));
+  expect(JobCodec.encode(decodeOptional(JobCodec, job)!).summarizedRuns).toEqual([RUN]);
+
+  await count(deps, findings(3, 'bucket-a'));
+  expect((await store.listIndex(GSI1.lateFindings)).map((g) => g.sk)).toEqual([keys.findingGroup(JOB, RUN, 'bucket-a', FINANCIAL).sk]);
+  clock.advance(61 * MINUTE);
+  await sweep(deps);
+  expect(detail(publisher.alerts.find((a) => a.id === update(1)), 'Findings')).toBe('13');
 });
