@@ -98,7 +98,7 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
   const ttl = expiresAt(now, deps.settings.stateRetentionDays);
   const lateMarkAt = now.toISOString();
   const target = (finding: FindingDetail, runDate?: string, summarized?: boolean): Extract<Target<FindingDetail>, { readonly aggregate: unknown }> => {
-    if (!isSensitiveData(finding)) return { aggregate: policyFinding(finding.id, deps.settings) };
+    if (!isSensitiveData(finding)) return { aggregate: policyFinding(finding.id, deps.settings, acks) };
     const bucket = finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET;
     const aggregate = findingsGroup(groupIdentity(finding, bucket, originOf(finding), runDate, summarized ? lateMarkAt : undefined), deps.settings, acks);
     const jobId = jobOf(finding);

@@ -4,6 +4,7 @@ import { maxIso, minIso } from '../core/iso-time';
 import type { PipelineSettings } from '../core/settings';
 import type { Severity } from '../core/severity';
 import type { Aggregate, Step } from '../eventbridge/apply-batch-once';
+import { describeAck, NO_ACKS, type Acknowledger } from '../silences/ack';
 import type { SilenceSubject } from '../silences/silence';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from '../state/codec';
 import { GSI1, keys } from '../state/table';
@@ -93,12 +94,12 @@ export const PolicyFindingCodec = itemCodec(
     }),
 );
 
-export function policyFinding(findingId: string, settings: PipelineSettings): Aggregate<PolicyFinding, FindingDetail> {
-  return { key: keys.policyFinding(findingId), codec: PolicyFindingCodec, step: (state, finding) => stepPolicyFinding(settings, state, finding) };
+export function policyFinding(findingId: string, settings: PipelineSettings, acks: Acknowledger = NO_ACKS): Aggregate<PolicyFinding, FindingDetail> {
+  return { key: keys.policyFinding(findingId), codec: PolicyFindingCodec, step: (state, finding) => stepPolicyFinding(settings, state, finding, acks) };
 }
 
 /** One occurrence of the finding: pure. */
-export function stepPolicyFinding(settings: PipelineSettings, state: PolicyFinding | undefined, finding: FindingDetail): Step<PolicyFinding> {
+export function stepPolicyFinding(settings: PipelineSettings, state: PolicyFinding | undefined, finding: FindingDetail, acks: Acknowledger = NO_ACKS): Step<PolicyFinding> {
   const eventAt = iso(finding.updatedAt);
   const lastAlertCount = state?.lastAlertCount ?? 0;
   const lastAlertAt = state?.lastAlertAt;
@@ -113,8 +114,10 @@ export function stepPolicyFinding(settings: PipelineSettings, state: PolicyFindi
     due = true;
     reason = finding.count === 1 ? 'new policy finding' : `first event seen for this finding (occurrence ${finding.count})`;
   } else if (Date.parse(eventAt) - Date.parse(lastAlertAt) >= repeatMs) {
-    due = true;
-    reason = `recurrence ${finding.count}, last alert at ${lastAlertAt}`;
+    // Held, the recurrence waits in the count: the first alert after the acknowledgement reports it.
+    const ack = acks.subject(policyAckSubject(finding.id), Date.parse(eventAt));
+    due = ack === undefined;
+    reason = ack ? `recurrence ${finding.count} held: ${describeAck(ack)}` : `recurrence ${finding.count}, last alert at ${lastAlertAt}`;
   } else {
     due = false;
     reason = `recurrence ${finding.count} within ${settings.policyFindingRepeatHours} h of the last alert (${lastAlertAt})`;
@@ -174,6 +177,16 @@ export function flushHeldRecurrences(state: PolicyFinding, ctx: FlushContext): S
     alert: heldRecurrencesAlert(state, held, ctx),
     reason: `${held} recurrence(s) held since ${state.lastAlertAt}: window ended at ${heldUntil}`,
   };
+}
+
+/** The finding's id; items written before findingId was kept have it in their key (keyPart leaves ids of Macie's length whole). */
+export function policyFindingId(p: PolicyFinding): string {
+  return p.findingId ?? p.pk.slice(keys.policyFinding('').pk.length);
+}
+
+/** What acknowledgements of the finding's alerts hold (lambda/silences/ack.ts: ackSubject). */
+export function policyAckSubject(findingId: string): string {
+  return `policy:${findingId}`;
 }
 
 /** What silences are asked about a flush: the finding as its latest occurrence was (the pipeline asks the same of each). */
@@ -236,8 +249,7 @@ function policyAlert(finding: FindingDetail, id: string, lastAlertCount: number,
 
 /** The flush of held recurrences: built from the stored state alone (the latest occurrence's event is gone). */
 function heldRecurrencesAlert(p: PolicyFinding, held: number, { settings, region }: FlushContext): Alert {
-  // Items written before findingId was kept: their key holds it (keyPart leaves ids of Macie's length whole).
-  const findingId = p.findingId ?? p.pk.slice(keys.policyFinding('').pk.length);
+  const findingId = policyFindingId(p);
   const finding = { id: findingId, type: p.findingType, accountId: p.accountId, region: p.region ?? region, sample: p.sample };
   const { info, known } = typeInfo(finding, 'policy');
   const bucket = p.bucket ?? UNKNOWN_BUCKET;

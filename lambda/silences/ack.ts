@@ -6,8 +6,9 @@ import type { Ack } from '../state/ack-items';
  * `alertId`) and holds that alert's repeats and reminders while it lasts: the "still occurring" alerts of
  * the same job-log error group or findings group, and, for an alert about a job run, the sweeper's checks of
  * that run (still running, still paused by the quota); for a missed-run alert, the job's next missed-run
- * alerts. It never holds a new problem: another error type, bucket or run alerts as ever. When it ends and
- * the problem persists, the next repeat goes out (repeat windows count from the last alert sent).
+ * alerts; for a "still paused" reminder of a job paused between runs, its next reminders; for a policy
+ * finding, its recurrences (the pipeline's and the sweeper's flush of held ones). It never holds a new
+ * problem: another error type, bucket or run alerts as ever. When it ends and the problem persists, the next repeat goes out (repeat windows count from the last alert sent).
  *
  * Judged like silences: a pipeline asks at the event's own time, the sweeper at its own clock.
  */
@@ -35,9 +36,11 @@ export const ALERT_ID = /^[\x21-\x7e]{3,1024}$/;
 /**
  * The condition an alert id stands for, shared by the alert and its repeats: the id without its occurrence
  * (`run:<job>:<runDate>:BUCKET_ACCESS_DENIED:first` and `...:repeat:3` -> `run:<job>:<runDate>:BUCKET_ACCESS_DENIED`;
- * `sd:...:first` and `sd:...:still:40` -> `sd:...`).
+ * `sd:...:first` and `sd:...:still:40` -> `sd:...`; a policy finding's `policy:<id>:4` and `policy:<id>:9:held` -> `policy:<id>`).
  */
 export function ackSubject(alertId: string): string {
+  const policy = /^(policy:[^:]+):\d+(?::held)?$/.exec(alertId);
+  if (policy) return policy[1];
   return alertId.replace(/:(first|repeat:\d+|still:\d+)$/, '');
 }
 
@@ -54,6 +57,8 @@ export interface Acknowledger {
   run(jobId: string, runDate: string, at: number): Ack | undefined;
   /** The acknowledgement holding a job's missed-run alerts at `at`: one of a missed-run alert of the job. */
   missedRuns(jobId: string, at: number): Ack | undefined;
+  /** The acknowledgement holding the reminders that a job paused between runs is still paused: one of such a reminder. */
+  pausedJob(jobId: string, at: number): Ack | undefined;
 }
 
 const inForce = (a: Ack, at: number) => Date.parse(a.startsAt) <= at && at < Date.parse(a.endsAt);
@@ -64,6 +69,7 @@ export function acknowledger(acks: readonly Ack[]): Acknowledger {
   const bySubject = new Map<string, Ack[]>();
   const byRun = new Map<string, Ack[]>();
   const byMissed = new Map<string, Ack[]>();
+  const byPaused = new Map<string, Ack[]>();
   const push = (map: Map<string, Ack[]>, k: string, a: Ack) => map.set(k, [...(map.get(k) ?? []), a]);
   for (const a of sorted) {
     push(bySubject, ackSubject(a.alertId), a);
@@ -71,12 +77,15 @@ export function acknowledger(acks: readonly Ack[]): Acknowledger {
     if (run) push(byRun, `${run.jobId}\u0000${run.runDate}`, a);
     const missed = /^sweep:([^:]+):missed-run:/.exec(a.alertId);
     if (missed) push(byMissed, missed[1], a);
+    const paused = /^sweep:([^:]+):paused:/.exec(a.alertId);
+    if (paused) push(byPaused, paused[1], a);
   }
   const find = (list: Ack[] | undefined, at: number) => list?.find((a) => inForce(a, at));
   return {
     subject: (prefix, at) => find(bySubject.get(prefix), at),
     run: (jobId, runDate, at) => find(byRun.get(`${jobId}\u0000${runDate}`), at),
     missedRuns: (jobId, at) => find(byMissed.get(jobId), at),
+    pausedJob: (jobId, at) => find(byPaused.get(jobId), at),
   };
 }
 

@@ -1,9 +1,10 @@
 import type { Alert } from '../core/alert';
 import type { PipelineSettings } from '../core/settings';
 import { flushHeldReveals, RevealWindowCodec, revealWindowSubject } from '../api-calls/reveal-window';
-import { flushHeldRecurrences, PolicyFindingCodec, policyFindingSubject } from '../findings/policy-finding';
+import { flushHeldRecurrences, policyAckSubject, PolicyFindingCodec, policyFindingId, policyFindingSubject } from '../findings/policy-finding';
 import type { PipelineDeps } from '../pipeline-deps';
-import { silenceSource } from '../silences/cache';
+import { acknowledger, describeAck } from '../silences/ack';
+import { ackSource, silenceSource } from '../silences/cache';
 import { silencedCounts, silencer, type SilenceSubject } from '../silences/silence';
 import { withIds, type Bookkeeping, type ItemCodec } from '../state/codec';
 import { unchangedSince } from '../state/store';
@@ -31,11 +32,13 @@ interface HeldKind<S extends Bookkeeping> {
   readonly flush: (state: S, ctx: { readonly settings: PipelineSettings; readonly region: string; readonly now: Date }) => { readonly state: S; readonly alert?: Alert } | undefined;
   /** What silences are asked about the flush: a silence matching the latest held event silences it too. */
   readonly subject: (state: S) => SilenceSubject;
+  /** What acknowledgements are asked about a flush (ackSubject's form), for kinds whose alerts can be acknowledged. */
+  readonly ackSubject?: (state: S) => string;
 }
 
 export async function flushHeldCounts(deps: PipelineDeps): Promise<CheckResult> {
   const result: CheckResult = { raised: [], failures: [] };
-  await flushKind(deps, { partition: GSI1.heldRecurrence, codec: PolicyFindingCodec, flush: flushHeldRecurrences, subject: policyFindingSubject }, result);
+  await flushKind(deps, { partition: GSI1.heldRecurrence, codec: PolicyFindingCodec, flush: flushHeldRecurrences, subject: policyFindingSubject, ackSubject: (p) => policyAckSubject(policyFindingId(p)) }, result);
   await flushKind(deps, { partition: GSI1.heldReveals, codec: RevealWindowCodec, flush: flushHeldReveals, subject: revealWindowSubject }, result);
   return result;
 }
@@ -45,6 +48,7 @@ async function flushKind<S extends Bookkeeping>(deps: PipelineDeps, kind: HeldKi
   if (due.length === 0) return;
   deps.telemetry.info('sweeper: flushing held counts', { partition: kind.partition, due: due.length });
   const silenceOf = silencer(await silenceSource(deps).list());
+  const acks = acknowledger(kind.ackSubject ? await ackSource(deps).list() : []);
   const entries = due.map((listed) => ({ owner: { pk: listed.pk, sk: listed.sk }, listed }));
   await checkEach(
     entries,
@@ -53,6 +57,12 @@ async function flushKind<S extends Bookkeeping>(deps: PipelineDeps, kind: HeldKi
         const state = kind.codec.decode(item);
         const step = kind.flush(state, { settings: deps.settings, region: deps.region, now });
         if (!step) return undefined;
+        // Acknowledged: nothing is written, so the count stays held and the first sweep after the end reports it.
+        const ack = step.alert && kind.ackSubject ? acks.subject(kind.ackSubject(state), now.getTime()) : undefined;
+        if (ack) {
+          deps.telemetry.info('sweeper: held count kept by an acknowledgement', { pk: owner.pk, reason: describeAck(ack) });
+          return undefined;
+        }
         // Silenced: the count is reported as done, without an alert. Otherwise the alert says what silences
         // kept back before it, as every alert of an aggregate does.
         const alert = step.alert && !silenceOf(kind.subject(state)) ? step.alert : undefined;

@@ -262,7 +262,10 @@ async function decideJob(deps: PipelineDeps, job: JobState, now: Date, openRunKe
     const pausedAt = job.jobStatusAt;
     const mark = state.pausedJob?.pausedAt === pausedAt ? state.pausedJob : undefined;
     const reminder = pausedJobReminder(time(pausedAt)!, schedule, now.getTime(), mark?.told ?? 0);
-    if (reminder.due) {
+    // Held, its count is not marked as told: the first reminder after the acknowledgement counts all it missed.
+    const heldBy = reminder.due ? (await acks()).pausedJob(jobId, now.getTime()) : undefined;
+    if (heldBy) deps.telemetry.info('sweeper: paused-job reminder held by an acknowledgement', { jobId, ackId: heldBy.id, until: heldBy.endsAt });
+    if (reminder.due && !heldBy) {
       const alert = pausedJobAlert(job, { pausedAt }, reminder, { region: deps.region, accountId: job.adminAccountId || 'unknown', at });
       alerts.push(alert);
       state.pausedJob = { pausedAt, told: reminder.missed, alertedAt: at, alertId: alert.id };

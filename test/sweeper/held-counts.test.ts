@@ -5,6 +5,7 @@ import { pendingIds } from '../../lambda/delivery/outbox';
 import { RecordingPublisher } from '../../lambda/delivery/recording-publisher';
 import { processFindingBatch } from '../../lambda/findings/pipeline';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
+import { addAck } from '../../lambda/silences/ack-store';
 import type { WriteOp } from '../../lambda/state/store';
 import { GSI1, keys } from '../../lambda/state/table';
 import { sweep } from '../../lambda/sweeper/sweep';
@@ -110,6 +111,27 @@ describe('held policy recurrences', () => {
     expect((await sweep(silenced)).raised).toEqual([`policy:${FINDING_ID}:3:held`]);
     expect(publisher.alerts.at(-1)?.silenced).toEqual([{ silenceId: 'S-7KQ2', what: policy.detail.type, count: 1 }]);
     expect(ids(publisher)).toEqual([`policy:${FINDING_ID}:1`, `policy:${FINDING_ID}:3:held`]);
+  });
+
+  test('acknowledged: recurrences are held past the window, by the pipeline and the sweep, and reported once after the acknowledgement', async () => {
+    const { clock, store, publisher, deps } = await setup();
+    const endsAt = at(T0, 73 * HOUR);
+    await addAck(store, { alertId: `policy:${FINDING_ID}:1`, startsAt: at(T0, HOUR), endsAt, author: 'alice', reason: 'policy change under review', createdAt: at(T0, HOUR) });
+    await processFindingBatch(sqsBatch([occurrence(1, T0)]), deps);
+    await processFindingBatch(sqsBatch([occurrence(2, at(T0, HOUR))]), deps);
+    clock.set(at(T0, 25 * HOUR));
+    expect((await sweep(deps)).raised).toEqual([]);
+    // Past the window, a recurrence would alert: acknowledged, it joins the held count.
+    const held = await processFindingBatch(sqsBatch([occurrence(3, at(T0, 30 * HOUR))]), deps);
+    expect(held.records[0].outcome).toBe('grouped');
+    clock.set(at(T0, 72 * HOUR));
+    expect((await sweep(deps)).raised).toEqual([]);
+    expect(ids(publisher)).toEqual([`policy:${FINDING_ID}:1`]);
+    expect(await store.get(keys.policyFinding(FINDING_ID))).toMatchObject({ lastCount: 3, lastAlertCount: 1, gsi1pk: GSI1.heldRecurrence });
+    clock.set(endsAt);
+    expect((await sweep(deps)).raised).toEqual([`policy:${FINDING_ID}:3:held`]);
+    expect(publisher.alerts.at(-1)?.headline).toContain('(recurred 2 more times)');
+    expect((await sweep(deps)).raised).toEqual([]);
   });
 
   test('two sweeps at once flush the held recurrences once', async () => {

@@ -4,6 +4,7 @@ import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { RecordingPublisher } from '../../lambda/delivery/recording-publisher';
 import { processLogsPayload } from '../../lambda/job-log/pipeline';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
+import { addAck } from '../../lambda/silences/ack-store';
 import { keys } from '../../lambda/state/table';
 import { sweep } from '../../lambda/sweeper/sweep';
 import { at, jobStream } from '../fixtures/job-log/streams';
@@ -102,6 +103,40 @@ describe('a periodic job paused between runs is reminded of at each run it misse
     expect(raced.raised).toEqual([`sweep:${JOB}:paused:${pausedAt}:3`]);
     expect((await sweep(t.deps)).raised).toEqual([]);
     expect(t.publisher.alerts.filter((x) => x.eventType === 'SWEEPER_JOB_STILL_PAUSED').map((x) => x.id)).toEqual([2, 3].map((n) => `sweep:${JOB}:paused:${pausedAt}:${n}`));
+  });
+});
+
+describe('an acknowledged pause reminder', () => {
+  test('ack the first reminder for two days: no reminder while it lasts; after it, one that counts every run missed', async () => {
+    const t = await setup(NIGHTS[0]);
+    for (const night of NIGHTS) {
+      const stream = jobStream(JOB, 'Nightly', night);
+      t.clock.set(night);
+      await t.log([stream('SCHEDULED_RUN_STARTED', night), stream('SCHEDULED_RUN_COMPLETED', at(night, 30))]);
+    }
+    const pausedAt = at(LAST, 8 * 60);
+    t.clock.set(pausedAt);
+    await t.log([jobStream(JOB, 'Nightly', undefined)('JOB_PAUSED_BY_USER', pausedAt)]);
+    const reminder = (n: number) => `sweep:${JOB}:paused:${pausedAt}:${n}`;
+    expect(await t.sweepUntil('2026-11-06T23:00:00.000Z')).toEqual([reminder(1)]);
+    const ackedAt = t.clock.at.getTime();
+    await addAck(t.store, { alertId: reminder(1), startsAt: new Date(ackedAt).toISOString(), endsAt: new Date(ackedAt + 2 * DAY).toISOString(), author: 'alice', reason: 'paused for the migration', createdAt: new Date(ackedAt).toISOString() });
+    // Hourly sweeps, each in a new container (its cache reads the acknowledgement afresh).
+    const sweepUntil = async (until: string) => {
+      const raised: string[] = [];
+      while (t.clock.at.getTime() + HOUR <= Date.parse(until)) {
+        t.clock.advance(HOUR);
+        raised.push(...(await sweep({ ...t.deps, store: Object.create(t.store) })).raised);
+      }
+      return raised;
+    };
+    // Nov 7 and 8 are missed while the acknowledgement lasts: nothing.
+    expect(await sweepUntil('2026-11-08T22:00:00.000Z')).toEqual([]);
+    expect((t.deps.telemetry as RecordingTelemetry).lines.filter((l) => l.message === 'sweeper: paused-job reminder held by an acknowledgement').length).toBeGreaterThan(0);
+    // It ends at 23:00 on Nov 8: the next sweep says the job has now skipped 3 runs, once.
+    expect(await sweepUntil('2026-11-09T01:00:00.000Z')).toEqual([reminder(3)]);
+    expect(alertOf(t.publisher.alerts, reminder(3))?.headline).toBe('Macie job Nightly: still paused, 3 scheduled runs skipped');
+    expect(t.publisher.alerts.filter((a) => a.eventType === 'SWEEPER_JOB_STILL_PAUSED').map((a) => a.id)).toEqual([reminder(1), reminder(3)]);
   });
 });
 
