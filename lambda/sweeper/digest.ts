@@ -6,7 +6,8 @@ import { digestIndexEntry, type DigestIndexEntry } from '../delivery/alert-item'
 import { outboxWrites, type PendingAlerts } from '../delivery/outbox';
 import type { PipelineDeps } from '../pipeline-deps';
 import { activeSilences, silenceLine, type Silence } from '../silences/silence';
-import { listSilences } from '../silences/silence-store';
+import { describeAck, type Ack } from '../silences/ack';
+import { listMuting } from '../silences/ack-store';
 import { CorruptItemError } from '../state/codec';
 import { DigestCodec } from '../state/digest-items';
 import { RunCodec, runEndedAt, runEndReportedAt, type RunState } from '../state/job-items';
@@ -124,6 +125,8 @@ export interface DigestInputs {
   /** Runs open now, and runs that ended since the window began (each once). */
   readonly runs: readonly RunState[];
   readonly silences: readonly Silence[];
+  /** Absent where a digest is built without them (a test that has none). */
+  readonly acks?: readonly Ack[];
 }
 
 /** Every UTC day (yyyy-mm-dd) from the one holding `from` to the one holding `to`. */
@@ -171,8 +174,8 @@ async function readDigestInputs(deps: PipelineDeps, window: DigestWindow): Promi
     }
   }
 
-  const silences = await listSilences(store, (error) => telemetry.warn('sweeper: digest skipped an unreadable silence', { reason: error.message }));
-  return { window, now, alerts, runs: [...runs.values()], silences };
+  const { silences, acks } = await listMuting(store, (error) => telemetry.warn('sweeper: digest skipped an unreadable silence', { reason: error.message }));
+  return { window, now, alerts, runs: [...runs.values()], silences, acks };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -183,7 +186,7 @@ async function readDigestInputs(deps: PipelineDeps, window: DigestWindow): Promi
  * name, label and value: at most 46 rows, each within what the email form shows whole (50 rows, labels of 80
  * and values of 500 characters), so no form has to cut the digest (test/sweeper/digest-limits.test.ts).
  */
-export const DIGEST_LIMITS = { errorTypes: 10, findingTypes: 10, apiCalls: 8, silences: 8, names: 5, nameChars: 64, labelChars: 80, valueChars: 480 } as const;
+export const DIGEST_LIMITS = { errorTypes: 10, findingTypes: 10, apiCalls: 8, silences: 8, acks: 8, names: 5, nameChars: 64, labelChars: 80, valueChars: 480 } as const;
 
 /** Macie's pause events, from the job-log room's event table. */
 const PAUSE_EVENTS: ReadonlySet<string> = new Set(
@@ -257,6 +260,8 @@ export interface DigestContent {
   /** Alerts raised in the window (digests and self-test alerts excluded), by severity and by category. */
   readonly alerts: { readonly total: number; readonly bySeverity: Partial<Record<Severity, number>>; readonly byCategory: Partial<Record<AlertCategory, number>> };
   readonly silences: readonly Silence[];
+  /** Acknowledgements in force during the window (earliest end first): what on-call said they were on. */
+  readonly acks: readonly Ack[];
 }
 
 function ms(text: string | undefined): number | undefined {
@@ -397,7 +402,15 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
     apiCalls,
     alerts: { total: alerts.length, bySeverity, byCategory },
     silences: activeSilences(inputs.silences, inputs.now),
+    acks: acksInWindow(inputs.acks ?? [], inputs.window),
   };
+}
+
+/** Acknowledgements that held anything in the window: begun before its end, ended after its start. Pure. */
+export function acksInWindow(acks: readonly Ack[], window: DigestWindow): Ack[] {
+  return acks
+    .filter((a) => a.startsAt < window.end && a.endsAt > window.start)
+    .sort((a, b) => (a.endsAt < b.endsAt ? -1 : a.endsAt > b.endsAt ? 1 : a.id < b.id ? -1 : 1));
 }
 
 /** Events of one type in a run that a silence matched (counted on the run, never alerted). */
@@ -495,6 +508,7 @@ export function buildDigestAlert(c: DigestContent, region: string): Alert {
     callAlerts > 0 ? `API calls: ${plural(callAlerts, 'alert')} (${c.apiCalls.slice(0, 3).map((a) => `${shortName(a.call)} ${num(a.alerts)}`).join(', ')}${c.apiCalls.length > 3 ? ', ...' : ''}).` : 'No API-call alerts.',
     `Alerts raised in all: ${num(c.alerts.total)}${c.alerts.total > 0 ? ` (${counts([...SEVERITIES].reverse(), c.alerts.bySeverity)})` : ''}.`,
     c.silences.length > 0 ? `${plural(c.silences.length, 'silence')} active now.` : '',
+    c.acks.length > 0 ? `${plural(c.acks.length, 'acknowledgement')} held reminders in the window.` : '',
   ];
 
   const rows: AlertDetail[] = [
@@ -539,6 +553,12 @@ export function buildDigestAlert(c: DigestContent, region: string): Alert {
       L.silences,
       (s) => ({ label: 'Silence', value: silenceLine(s) }),
       (rest) => ({ label: 'Silences: others', value: `${plural(rest.length, 'more silence')} active (macie-alerts silence list)` }),
+    ),
+    ...capped(
+      c.acks,
+      L.acks,
+      (a) => ({ label: 'Acknowledged', value: `${shortName(a.alertId)}: ${describeAck(a)}` }),
+      (rest) => ({ label: 'Acknowledged: others', value: `${plural(rest.length, 'more acknowledgement')} (macie-alerts ack list --all)` }),
     ),
   ];
 

@@ -11,6 +11,7 @@ import { buildSnsMessage } from '../../lambda/delivery/sns-message';
 import { processFindingBatch } from '../../lambda/findings/pipeline';
 import { processLogsPayload } from '../../lambda/job-log/pipeline';
 import { deliveryDeps, type PipelineDeps } from '../../lambda/pipeline-deps';
+import { addAck } from '../../lambda/silences/ack-store';
 import { addSilence } from '../../lambda/silences/silence-store';
 import { DigestCodec } from '../../lambda/state/digest-items';
 import { RunCodec, type RunState } from '../../lambda/state/job-items';
@@ -88,6 +89,11 @@ describe('the daily digest of a seeded day', () => {
       if (t >= Date.parse(START) && t < Date.parse(END)) inWindow.push(...h.publisher.alerts.slice(before));
     };
     await addSilence(h.store, { match: { type: 'BUCKET_DOES_NOT_EXIST' }, startsAt: '2026-11-01T00:00:00.000Z', endsAt: '2026-11-03T00:00:00.000Z', author: 'alice', reason: 'buckets being retired', createdAt: '2026-11-01T00:00:00.000Z' });
+
+    // An acknowledgement in force in the window is listed; one that ended before it is not.
+    const acked = `run:nightly:2026-11-01T10:00:00.000Z:BUCKET_ACCESS_DENIED:first`;
+    const ack = await addAck(h.store, { alertId: acked, startsAt: '2026-11-01T10:30:00.000Z', endsAt: '2026-11-01T20:00:00.000Z', author: 'bob', reason: 'fixing the bucket policies', createdAt: '2026-11-01T10:30:00.000Z' });
+    await addAck(h.store, { alertId: 'sweep:old:missed-run:2026-10-30T00:00:00.000Z', startsAt: '2026-10-30T10:00:00.000Z', endsAt: '2026-11-01T08:00:00.000Z', author: 'bob', reason: 'old', createdAt: '2026-10-30T10:00:00.000Z' });
 
     // R4 ran and ended before the window: not in this digest (nor is its summary, raised before it).
     const R4 = '2026-10-31T06:00:00.000Z';
@@ -173,6 +179,10 @@ describe('the daily digest of a seeded day', () => {
     expect(silence.value).toMatch(/^S-\w+: type BUCKET_DOES_NOT_EXIST; from 2026-11-01T00:00:00.000Z until 2026-11-03T00:00:00.000Z; by alice: buckets being retired$/);
     expect(digest.whatHappened).toContain('Errors in those runs: 5 events of 3 types, most of them BUCKET_ACCESS_DENIED (4 in 2 runs).');
     expect(digest.whatHappened).toContain('1 silence active now.');
+    expect(digest.whatHappened).toContain('1 acknowledgement held reminders in the window.');
+    expect(digest.details.filter((d) => d.label.startsWith('Acknowledged')).map((d) => d.value)).toEqual([
+      `${acked}: acknowledged (${ack.id} by bob until 2026-11-01T20:00:00.000Z: fixing the bucket policies)`,
+    ]);
     expect(buildSnsMessage(digest).MessageAttributes.category).toEqual({ DataType: 'String', StringValue: 'DIGEST' });
 
     // Recorded with the outbox: the mark owns the alert, delivered, so nothing is left pending on it.
