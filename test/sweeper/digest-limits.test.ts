@@ -5,6 +5,7 @@ import { renderEmailBody } from '../../lambda/delivery/render-email';
 import { renderJson } from '../../lambda/delivery/render-json';
 import { renderSms } from '../../lambda/delivery/render-sms';
 import { JOB_EVENT_TYPES } from '../../lambda/job-log/event-types';
+import type { Ack } from '../../lambda/state/ack-items';
 import type { Silence } from '../../lambda/state/silence-items';
 import type { RunState } from '../../lambda/state/job-items';
 import { buildDigestAlert, DIGEST_LIMITS, summarizeDigest, windowEndingAt, type DigestInputs } from '../../lambda/sweeper/digest';
@@ -80,7 +81,16 @@ function largeDay(hostile: boolean): DigestInputs {
     reason: name(`migration of the logging buckets, ticket OPS-${i}: `) + 'reason '.repeat(300),
     createdAt: WINDOW.start,
   }));
-  return { window: WINDOW, now: new Date(WINDOW.end), alerts, runs, silences };
+  const acks: Ack[] = Array.from({ length: 50 }, (_, i) => ({
+    id: `A-${String(i).padStart(4, '0')}`,
+    alertId: `run:${name('job')}-${i}:2026-11-01T10:00:00.000Z:BUCKET_ACCESS_DENIED:first${'x'.repeat(900)}`,
+    startsAt: WINDOW.start,
+    endsAt: '2026-12-01T00:00:00.000Z',
+    author: name('bob@example.com'),
+    reason: name(`on it, ticket OPS-${i}: `) + 'reason '.repeat(300),
+    createdAt: WINDOW.start,
+  }));
+  return { window: WINDOW, now: new Date(WINDOW.end), alerts, runs, silences, acks };
 }
 
 describe('the digest of the largest day', () => {
@@ -94,6 +104,7 @@ describe('the digest of the largest day', () => {
     expect(content.findingTypes.length).toBeGreaterThan(DIGEST_LIMITS.findingTypes);
     expect(content.apiCalls.length).toBeGreaterThan(DIGEST_LIMITS.apiCalls);
     expect(content.silences.length).toBeGreaterThan(DIGEST_LIMITS.silences);
+    expect(content.acks.length).toBeGreaterThan(DIGEST_LIMITS.acks);
     expect(renderingProblems(alert)).toEqual([]);
     expect(renderingProblems(alert, { repeat: { interruptedAt: '2026-11-02T09:00:03.000Z' } })).toEqual([]);
     // The SMS and the subject still say which day and how much.
@@ -109,6 +120,7 @@ describe('the digest of the largest day', () => {
     expect(labels).toContain('Findings: other types');
     expect(labels).toContain('API calls: others');
     expect(labels).toContain('Silences: others');
+    expect(labels).toContain('Acknowledged: others');
     expect(content.runs.reportedLate.length).toBe(20);
     expect(alert.details.find((d) => d.label === 'Reported late')?.value).toMatch(/ and 15 more$/);
     // The biggest error types first, each with its top buckets and how many more.
