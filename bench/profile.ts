@@ -89,7 +89,7 @@ export function summarizeProfiles(profiles: readonly CpuProfile[], top = 25): Pr
   let idleUs = 0;
   for (const profile of profiles) {
     const selfUs = new Map<number, number>();
-    profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+    for (const [i, id] of profile.samples.entries()) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
     for (const node of profile.nodes) {
       const us = selfUs.get(node.id) ?? 0;
       if (us === 0) continue;

@@ -203,7 +203,7 @@ export function fleetScenario(seed: number, sizes: ScenarioSizes = FULL_SIZES): 
         bucket: accountLevel ? undefined : `bucket-${j}-err-${e}-${prng.hex(4)}`,
       });
     }
-    steps.forEach((step, i) => events.push(log.event({ ...step, atMs: start + 2_000 + i * 700 })));
+    for (const [i, step] of steps.entries()) events.push(log.event({ ...step, atMs: start + 2_000 + i * 700 }));
     const end = start + 2_000 + steps.length * 700 + prng.int(30, 600) * 1000;
     events.push(log.event({ jobId, jobName, eventType: periodic ? 'SCHEDULED_RUN_COMPLETED' : 'JOB_COMPLETED', atMs: end, runDate }));
     invocations.push(logs(jobId, events));

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-'use strict';
+
 // The CLI's launcher (the `bin` of the macie-alerts-cli workspace package, cli/): runs the TypeScript CLI
 // through tsx's require hook, so `npx macie-alerts replay` and `npm run replay` work straight from the
 // sources, with no build step. Only this launcher and lambda/handlers/runtime.ts read the process

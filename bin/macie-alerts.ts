@@ -9,7 +9,7 @@ import { SettingsError } from '../lambda/core/settings';
 const app = new App();
 const context = Object.fromEntries(CONTEXT_KEYS.map((key) => [key, app.node.tryGetContext(key)]));
 
-let settings;
+let settings: ReturnType<typeof parseSettings>;
 try {
   checkContextKeys(app.node.getAllContext());
   settings = parseSettings(context);

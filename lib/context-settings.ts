@@ -427,7 +427,7 @@ export function settingsWarnings(settings: ParsedSettings, given: Readonly<Recor
   const warnings: string[] = [];
   // Overrides for event types Macie does not publish (yet) are kept: Macie adds types.
   for (const type of Object.keys(settings.pipelineSettings.severityOverrides)) {
-    if (Object.prototype.hasOwnProperty.call(JOB_EVENT_TYPES, type)) continue;
+    if (Object.hasOwn(JOB_EVENT_TYPES, type)) continue;
     warnings.push(`severityOverrides: ${type} is not a Macie job event type this version knows (a typo?); it applies only if Macie publishes it`);
   }
   const chat = settings.slack !== undefined || settings.teams !== undefined;

@@ -8,7 +8,7 @@ import { ALERT_CATEGORIES } from '../lambda/core/alert';
 import { SEVERITIES } from '../lambda/core/severity';
 import {
   dimensionOf,
-  METRICS,
+  type METRICS,
   METRICS_NAMESPACE,
   OTHER_DIMENSION_VALUE,
   type DimensionedMetricName,

@@ -145,9 +145,9 @@ function scheduledRunStorm(): void {
     ...Array.from({ length: 8 }, (_, i) => ({ account: MEMBER, bucket: `amzn-s3-demo-app-logs-${String(i + 1).padStart(2, '0')}` })),
     ...Array.from({ length: 3 }, (_, i) => ({ account: OTHER_MEMBER, bucket: `amzn-s3-demo-partner-share-${i + 1}` })),
   ];
-  matched.forEach((m, i) =>
-    first.push(ev({ ...common, eventType: 'BUCKET_MATCHED_THE_CRITERIA', occurredAt: macieTime(start + 5_000 + i * 200, 311), affectedAccount: m.account, bucket: m.bucket })),
-  );
+  for (const [i, m] of matched.entries()) {
+    first.push(ev({ ...common, eventType: 'BUCKET_MATCHED_THE_CRITERIA', occurredAt: macieTime(start + 5_000 + i * 200, 311), affectedAccount: m.account, bucket: m.bucket }));
+  }
   // The whole partner account refuses Macie: one account-level error, then its buckets fail too (inhibited).
   first.push(ev({ ...common, eventType: 'ACCOUNT_ACCESS_DENIED', occurredAt: macieTime(start + MINUTE, 709), operation: 'ListBuckets', affectedAccount: OTHER_MEMBER }));
   for (let i = 0; i < 3; i++) {
@@ -282,7 +282,7 @@ const FINDING_DESCRIPTIONS: Record<string, string> = {
 
 function sensitiveFinding(input: { jobId: string; time: number; type: string; bucket: string; bucketCreated: string; key: string; severity: 1 | 2 | 3; detections: Detection[] }) {
   const time = new Date(input.time).toISOString().replace('.000Z', 'Z');
-  const id = uuidFrom(`finding:${input.bucket}/${input.key}`).replace(/-/g, '').slice(0, 25) + 'example';
+  const id = `${uuidFrom(`finding:${input.bucket}/${input.key}`).replace(/-/g, '').slice(0, 25)}example`;
   const byCategory = new Map<string, Detection[]>();
   for (const d of input.detections) byCategory.set(d.category, [...(byCategory.get(d.category) ?? []), d]);
   const ext = input.key.split('.').pop() ?? '';
@@ -322,7 +322,7 @@ function sensitiveFinding(input: { jobId: string; time: number; type: string; bu
           storageClass: 'STANDARD',
           tags: [],
           publicAccess: false,
-          etag: hash(input.key).slice(0, 25) + 'example',
+          etag: `${hash(input.key).slice(0, 25)}example`,
         },
       },
       category: 'CLASSIFICATION',

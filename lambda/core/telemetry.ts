@@ -116,8 +116,8 @@ export class PowertoolsTelemetry implements Telemetry {
   }
   countBy<M extends DimensionedMetricName>(metric: M, dimensionValue: DimensionValueOf<M>, value = 1): void {
     const key = `${dimensionOf(metric)}\u0000${dimensionValue}`;
-    let counts = this.dimensioned.get(key);
-    if (!counts) this.dimensioned.set(key, (counts = new Map()));
+    const counts = this.dimensioned.get(key) ?? new Map();
+    this.dimensioned.set(key, counts);
     counts.set(metric, (counts.get(metric) ?? 0) + value);
   }
   /** Call at the end of each invocation (handlers do, in finally). */
@@ -170,7 +170,8 @@ export class RecordingTelemetry implements Telemetry {
     this.counters[metric] = (this.counters[metric] ?? 0) + value;
   }
   countBy<M extends DimensionedMetricName>(metric: M, dimensionValue: DimensionValueOf<M>, value = 1): void {
-    const byValue: Record<string, number> = (this.countersBy[metric] ??= {});
+    const byValue: Record<string, number> = this.countersBy[metric] ?? {};
+    this.countersBy[metric] = byValue;
     byValue[dimensionValue] = (byValue[dimensionValue] ?? 0) + value;
   }
 }

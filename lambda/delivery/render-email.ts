@@ -96,7 +96,7 @@ export function renderEmailBody(alert: Alert, repeat?: PossibleRepeat): string {
     'different alerts, change the subscription filter policy (attributes severity, severityScore, category,',
     'eventType, accountId, jobId, sample): see the README section "Choosing which alerts you receive".',
   );
-  const body = lines.join('\n') + '\n';
+  const body = `${lines.join('\n')}\n`;
   if (Buffer.byteLength(body) <= EMAIL_BODY_MAX_BYTES) return body;
   // Only a pathological alert gets here; the JSON form still carries everything.
   const trailer = `\n\n[cut: the full alert is in the JSON form]\nAlert id: ${plainSafeLine(alert.id, 150)}\n`;

@@ -156,7 +156,7 @@ export class SnsAlertPublisher implements AlertPublisher {
 
   /** An entry for the alert, or why it cannot be sent at all. */
   private pending(alert: Alert, id: string, repeat: PossibleRepeat | undefined, attempts: number, doubt: boolean, lastReason?: string): Pending | string {
-    let message;
+    let message: ReturnType<typeof buildSnsMessage>;
     try {
       message = buildSnsMessage(alert, repeat);
     } catch (error) {

@@ -80,8 +80,7 @@ export interface HeldEvent {
   readonly held: string;
 }
 
-// Aggregates of different state types are applied side by side; each one's S is its own business.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: aggregates of different state types are applied side by side; each one's S is its own business.
 export type Target<E> = { readonly aggregate: Aggregate<any, E> } | SingleEvent<E> | HeldEvent;
 
 /** The batch's events folded through an aggregate, one at a time in arrival order. */

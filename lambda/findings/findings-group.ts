@@ -145,14 +145,15 @@ export function stepFindingsGroup(
   const repeatMs = settings.repeatIntervalMinutes * 60_000;
   let alert: Alert | undefined;
   let reason: string;
-  let ack: Ack | undefined;
+  const repeatDue = prevAlerts > 0 && !!prevLastAlertAt && Date.parse(eventAt) - Date.parse(prevLastAlertAt) >= repeatMs;
+  const ack: Ack | undefined = repeatDue ? acks.subject(group.alertIdPrefix, Date.parse(eventAt)) : undefined;
   if (prevAlerts === 0) {
     alert = firstSensitiveDataAlert(finding, group, `${group.alertIdPrefix}:first`);
     reason = 'first finding of its group';
-  } else if (prevLastAlertAt && Date.parse(eventAt) - Date.parse(prevLastAlertAt) >= repeatMs && (ack = acks.subject(group.alertIdPrefix, Date.parse(eventAt)))) {
+  } else if (ack) {
     // Held, not marked: the repeat goes out with the first finding after the acknowledgement ends.
     reason = `counted in its group (${count} so far); its "still occurring" alert is held: ${describeAck(ack)}`;
-  } else if (prevLastAlertAt && Date.parse(eventAt) - Date.parse(prevLastAlertAt) >= repeatMs) {
+  } else if (repeatDue && prevLastAlertAt) {
     alert = stillOccurringAlert(finding, group, `${group.alertIdPrefix}:still:${count}`, { count, bySeverity, firstAt, lastAt, sinceAlert: prevLastAlertAt });
     reason = `group still growing: ${count} so far`;
   } else {

@@ -236,13 +236,13 @@ export function classify(eventType: string): Classification {
 
 /** An event type's severity after settings.severityOverrides. */
 export function severityOf(eventType: string, settings: Pick<PipelineSettings, 'severityOverrides'>): Severity {
-  const override = Object.prototype.hasOwnProperty.call(settings.severityOverrides, eventType) ? settings.severityOverrides[eventType] : undefined;
+  const override = Object.hasOwn(settings.severityOverrides, eventType) ? settings.severityOverrides[eventType] : undefined;
   return override ?? classify(eventType).defaultSeverity;
 }
 
 /** The eventType dimension of the JobEvents metric: a type this table does not know counts as OTHER. */
 export function eventTypeDimension(eventType: string): string {
-  return Object.prototype.hasOwnProperty.call(JOB_EVENT_TYPES, eventType) ? eventType : OTHER_DIMENSION_VALUE;
+  return  Object.hasOwn(JOB_EVENT_TYPES, eventType) ? eventType : OTHER_DIMENSION_VALUE;
 }
 
 /** Errors counted on the run and shown in its summary (account, bucket, and unknown event types). */

@@ -132,7 +132,7 @@ export function groupAlerts(decision: GroupDecision, group: RunGroup, run: RunId
       job: { id: run.jobId, name: run.jobName, runDate: run.runDate },
       headline: `Macie job ${run.jobName}: ${kind.title}${first ? '' : ` still occurring (${group.count} so far)`}`,
       whatHappened: what,
-      whatItMeans: kind.meaning + ' Further events of this kind in this run are counted and reported in the run summary.',
+      whatItMeans: `${kind.meaning} Further events of this kind in this run are counted and reported in the run summary.`,
       whatToDo: kind.whatToDo,
       details,
       affected,

@@ -88,14 +88,16 @@ export function withResources(current: RunFingerprint | undefined, added: Iterab
   const resources: Record<string, string[]> = Object.create(null);
   for (const pair of sorted.slice(0, FINGERPRINT_CAP)) {
     const [type, resource] = pair.split(SEP);
-    (resources[type] ??= []).push(resource);
+    const list = resources[type] ?? [];
+    resources[type] = list;
+    list.push(resource);
   }
   for (const pair of sorted.slice(FINGERPRINT_CAP)) partial.add(pair.split(SEP)[0]);
   return { resources: { ...resources }, partial: [...partial].sort() };
 }
 
 function exactSet(f: RunFingerprint, type: string): ReadonlySet<string> | undefined {
-  if (f.partial.includes(type) || !Object.prototype.hasOwnProperty.call(f.resources, type)) return undefined;
+  if (f.partial.includes(type) || !Object.hasOwn(f.resources, type)) return undefined;
   return new Set(f.resources[type]);
 }
 

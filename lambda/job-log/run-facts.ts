@@ -84,8 +84,8 @@ function foldEvent(fold: FactsFold, e: LogEvent, current: RunState | undefined):
   if (kind.effect === 'NO_BUCKETS') fold.noBucketsAt = minIso(fold.noBucketsAt, event.occurredAt);
   if (kind.effect === 'BUCKET_MATCHED') fold.bucketsMatched += 1;
   if (!isErrorEffect(kind.effect)) return;
-  let tally = fold.tallies.get(event.eventType);
-  if (!tally) fold.tallies.set(event.eventType, (tally = errorTally(current, e)));
+  const tally = fold.tallies.get(event.eventType) ?? errorTally(current, e);
+  fold.tallies.set(event.eventType, tally);
   tally.count++;
   tally.buckets.add(event.affectedResource?.value);
   tally.accounts.add(event.affectedAccount);

@@ -100,8 +100,8 @@ function silencedFindings(items: readonly Item[]): Record<string, SilencedEvents
     const parsed = z.optional(z.record(z.string(), SilencedEventsSchema)).safeParse(item.silenced);
     if (!parsed.success || !parsed.data) continue;
     for (const [id, s] of Object.entries(parsed.data)) {
-      const events: Record<string, number> = Object.assign(Object.create(null), Object.prototype.hasOwnProperty.call(all, id) ? all[id].events : undefined);
-      for (const [type, n] of Object.entries(s.events)) events[type] = (Object.prototype.hasOwnProperty.call(events, type) ? events[type] : 0) + n;
+      const events: Record<string, number> = Object.assign(Object.create(null), Object.hasOwn(all, id) ? all[id].events : undefined);
+      for (const [type, n] of Object.entries(s.events)) events[type] = (Object.hasOwn(events, type) ? events[type] : 0) + n;
       all[id] = { ...s, events };
     }
   }
@@ -140,7 +140,7 @@ export function formatDuration(fromIso: string | undefined, toIso: string | unde
 export function unsilencedErrors(run: Pick<RunSummaryInput, 'errors' | 'silenced'>): Record<string, number> {
   const left: Record<string, number> = { ...run.errors };
   for (const s of Object.values(run.silenced ?? {})) {
-    for (const [type, n] of Object.entries(s.events)) if (Object.prototype.hasOwnProperty.call(left, type)) left[type] -= n;
+    for (const [type, n] of Object.entries(s.events)) if (Object.hasOwn(left, type)) left[type] -= n;
   }
   return left;
 }
@@ -421,12 +421,12 @@ function summaryDetails({ run, opts, errorTypes, totalErrors, accounts, start, e
   ];
   if (end) details.push({ label: 'Ended', value: end });
   if (duration) details.push({ label: 'Duration', value: duration });
-  run.pauses.forEach((p, i) =>
+  for (const [i, p] of run.pauses.entries()) {
     details.push({
       label: run.pauses.length === 1 ? 'Paused' : `Pause ${i + 1}`,
       value: `${p.to ? `${p.from} to ${p.to}${withDuration(p.from, p.to)}` : `${p.from}, no resumption logged`}, by ${p.by === 'QUOTA' ? 'Macie (monthly quota)' : 'a user'}`,
-    }),
-  );
+    });
+  }
   details.push({ label: 'Buckets matched', value: num(run.bucketsMatched) });
   details.push({ label: 'Errors', value: num(totalErrors) });
   for (const [type, n] of errorTypes) details.push({ label: `Errors (${type})`, value: errorLine(type, n, run) });

@@ -198,9 +198,9 @@ export function withSilenced(
   type: string,
 ): Record<string, SilencedEvents> {
   const all = Object.assign(Object.create(null) as Record<string, SilencedEvents>, current);
-  const was = Object.prototype.hasOwnProperty.call(all, s.id) ? all[s.id] : undefined;
+  const was = Object.hasOwn(all, s.id) ? all[s.id] : undefined;
   const events = Object.assign(Object.create(null) as Record<string, number>, was?.events);
-  events[type] = (Object.prototype.hasOwnProperty.call(events, type) ? events[type] : 0) + 1;
+  events[type] = (Object.hasOwn(events, type) ? events[type] : 0) + 1;
   all[s.id] = { author: s.author, reason: s.reason, endsAt: minIso(was?.endsAt, s.endsAt), events };
   return all;
 }

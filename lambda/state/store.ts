@@ -10,7 +10,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { isDeepStrictEqual } from 'node:util';
-import { epochSeconds, GSI1, TABLE_KEYS, type ItemKey } from './table';
+import { epochSeconds, type GSI1, TABLE_KEYS, type ItemKey } from './table';
 
 export type Item = Record<string, unknown>;
 

@@ -333,7 +333,7 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
       t.events += n - silenced;
       t.silenced += silenced;
       t.runs += 1;
-      const affected = Object.prototype.hasOwnProperty.call(r.affected, type) ? r.affected[type] : undefined;
+      const affected = Object.hasOwn(r.affected, type) ? r.affected[type] : undefined;
       for (const b of affected?.buckets ?? []) t.buckets.add(b);
       for (const a of affected?.accounts ?? []) t.accounts.add(a);
       byType.set(type, t);
@@ -416,7 +416,7 @@ export function acksInWindow(acks: readonly Ack[], window: DigestWindow): Ack[] 
 /** Events of one type in a run that a silence matched (counted on the run, never alerted). */
 function silencedOf(run: RunState, type: string): number {
   let n = 0;
-  for (const s of Object.values(run.silenced ?? {})) if (Object.prototype.hasOwnProperty.call(s.events, type)) n += s.events[type];
+  for (const s of Object.values(run.silenced ?? {})) if (Object.hasOwn(s.events, type)) n += s.events[type];
   return n;
 }
 

@@ -76,7 +76,7 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
   await reportHeldCounts(deps, checked);
   for (const { owner, alerts } of checked.raised) {
     const ids = alerts.map((a) => a.id);
-    ids.forEach((id) => raisedNow.add(id));
+    for (const id of ids) raisedNow.add(id);
     raised.push(...ids);
     pending.push({ owner, alertIds: ids });
   }
@@ -85,7 +85,7 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
   // The daily digest (digest.ts), when one is due: raised once per day, delivered with the checks' alerts.
   try {
     for (const digest of await raiseDueDigests(deps)) {
-      digest.alertIds.forEach((id) => raisedNow.add(id));
+      for (const id of digest.alertIds) raisedNow.add(id);
       raised.push(...digest.alertIds);
       pending.push(digest);
     }

@@ -94,7 +94,10 @@ export function ackOptions(argv: readonly string[]): AckOptions {
 
 export async function ackCommand(options: AckOptions, io: SilenceIo, env: SilenceEnv = defaultSilenceEnv): Promise<number> {
   const clients: { destroy(): void }[] = [];
-  const track = <T extends { destroy(): void }>(client: T) => (clients.push(client), client);
+  const track = <T extends { destroy(): void }>(client: T) => {
+    clients.push(client);
+    return client;
+  };
   try {
     const now = env.now();
     const table = await tableOf(options.target, env, track);
@@ -120,7 +123,7 @@ export async function ackCommand(options: AckOptions, io: SilenceIo, env: Silenc
           const state = (endsAt: string) => (Date.parse(endsAt) > now.getTime() ? 'active' : 'ended');
           const rows = [['ID', 'STATE', 'ALERT', 'ENDS', 'AUTHOR', 'REASON'], ...shown.map((a) => [a.id, state(a.endsAt), a.alertId, a.endsAt, a.author, a.reason])];
           const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-          io.stdout.write(rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n') + '\n');
+          io.stdout.write(`${rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n')}\n`);
         }
       } else {
         const result = await expireAck(store, options.id, now);

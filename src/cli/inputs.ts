@@ -167,7 +167,7 @@ function readPath(path: string, explicit: boolean, options: ReadOptions, acc: Ac
     else readText('-', text.text, looksLikeJsonLines(text.text), acc);
     return;
   }
-  let stats;
+  let stats: ReturnType<typeof statSync>;
   try {
     stats = statSync(path);
   } catch (error) {
@@ -292,7 +292,7 @@ export function detect(value: unknown, origin: Origin, acc: Omit<Accumulator, 'f
   if (list) {
     // The key is named for a list at the top of a value (a CloudTrail log file); deeper, indexes say enough.
     const key = list.key !== undefined && !origin.elements?.length ? { arrayKey: list.key } : {};
-    list.items.forEach((element, i) => detect(element, { ...origin, elements: [...(origin.elements ?? []), i], ...key }, acc));
+    for (const [i, element] of list.items.entries()) detect(element, { ...origin, elements: [...(origin.elements ?? []), i], ...key }, acc);
     return;
   }
   const outcome = classify(value);

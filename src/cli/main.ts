@@ -46,7 +46,7 @@ export async function main(
   awsClients: (region: string | undefined) => AwsClients = defaultAwsClients,
   selfTestClients: (region: string | undefined) => SelfTestClients = defaultSelfTestClients,
 ): Promise<number> {
-  let command;
+  let command: ReturnType<typeof parseArgs>;
   try {
     command = parseArgs(argv);
   } catch (error) {

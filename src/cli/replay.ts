@@ -41,9 +41,7 @@ export interface ReplayTally {
   readonly rejected: InputProblem[];
 }
 
-export interface ReplayProgress {
-  (processed: number, total: number): void;
-}
+export type ReplayProgress = (processed: number, total: number) => void
 
 /** What the pipelines count when they reject input (a record, or a whole undecodable batch). */
 const REJECTION_METRICS: readonly PlainMetricName[] = ['BadRecords', 'BadBatches'];

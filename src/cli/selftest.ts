@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { MACIE_JOB_LOG_GROUP } from '../../lambda/core/links';
 import { deniedActionOf, SELF_TEST_MARKER, type FunctionName, type SelfTestReport, type SelfTestRequest, type SelfTestResult } from '../../lambda/handlers/self-test';
 import { eventMessages, sqsEvent } from '../local/sqs-queue';
@@ -158,7 +158,7 @@ async function invoke(fn: FunctionName, functionArn: string, request: SelfTestRe
   const startedAt = performance.now();
   const label = fn.padEnd(9);
   const failed = (reason: string, deniedAction?: string): PathResult => ({ ok: false, denied: deniedAction !== undefined, text: `FAILED  ${label} ${deniedAction ? `${deniedAction} denied: ` : ''}${reason}` });
-  let response;
+  let response: InvokeCommandOutput;
   try {
     response = await lambda.send(new InvokeCommand({ FunctionName: functionArn, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(selfTestEvent(fn, request))) }));
   } catch (error) {

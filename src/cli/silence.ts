@@ -227,7 +227,10 @@ export class CommandFailed extends Error {
 
 export async function silenceCommand(options: SilenceOptions, io: SilenceIo, env: SilenceEnv = defaultSilenceEnv): Promise<number> {
   const clients: { destroy(): void }[] = [];
-  const track = <T extends { destroy(): void }>(client: T) => (clients.push(client), client);
+  const track = <T extends { destroy(): void }>(client: T) => {
+    clients.push(client);
+    return client;
+  };
   try {
     // Every argument is checked before the first AWS call: a bad end is not hidden behind missing credentials.
     const now = env.now();
@@ -362,7 +365,7 @@ async function list(all: boolean, store: StateStore, env: SilenceEnv, io: Silenc
     ...shown.map((s) => [s.id, stateOf(s, now), describeMatchers(s.match), s.endsAt, ...windowCell(s), s.author, s.reason]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  io.stdout.write(rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n') + '\n');
+  io.stdout.write(`${rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n')}\n`);
   const active = activeSilences(silences, now).length;
   if (!all) io.stdout.write(`${active} active${silences.length > shown.length ? `; ${silences.length - shown.length} ended (--all shows them)` : ''}\n`);
 }

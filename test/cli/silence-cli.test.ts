@@ -98,7 +98,7 @@ describe('macie-alerts silence against DynamoDB Local (--table --endpoint)', () 
     expect(listed.code).toBe(0);
     const lines = listed.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID {6}STATE {3}MATCHES +ENDS +AUTHOR +REASON$/);
-    expect(lines.filter((l) => /^S-\S+  active  /.test(l))).toHaveLength(2);
+    expect(lines.filter((l) => /^S-\S+ {2}active {2}/.test(l))).toHaveLength(2);
     expect(lines[lines.length - 1]).toBe('2 active');
 
     const expired = await cli(['silence', 'expire', ...at, id!.toLowerCase()]);

@@ -52,7 +52,7 @@ describe('truncateText', () => {
       }
       const space = cut.lastIndexOf(' ');
       if (space > 0 && space >= budget * 0.8) cut = cut.slice(0, space);
-      return cut.trimEnd() + '…';
+      return `${cut.trimEnd()}…`;
     };
     // Each mutation puts a character that joins or splits graphemes at, just before or just after the cut.
     const joiners = ['\u0301', '\u200d', '\ufe0f', '\r\n', '\n', '\t', '🔥', '\ud83c', '\u0e33', '\u1100\u1161', 'é', ' ', '~'];

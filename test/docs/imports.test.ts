@@ -58,7 +58,7 @@ describe('lambda/ imports run the way docs/development.md says', () => {
       const rule = allowed.get(from);
       for (const [, spec] of readFileSync(file, 'utf8').matchAll(/from '(\.{1,2}\/[^']+)'/g)) {
         const target = resolve(dirname(file), spec);
-        if (!target.startsWith(lambdaDir + '/')) {
+        if (!target.startsWith(`${lambdaDir}/`)) {
           violations.push(`${relative(root, file)} imports ${spec}, outside lambda/`);
           continue;
         }

@@ -99,7 +99,7 @@ export function links(text: string): MarkdownLink[] {
       found.push({ target: definition[2], line: number, kind: 'definition' });
       continue;
     }
-    line = line.replace(/!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]*)>?(?:\s+"[^"]*")?\s*\)/g, (_all, target: string) => {
+    line = line.replace(/!?\[(?:[^[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]*)>?(?:\s+"[^"]*")?\s*\)/g, (_all, target: string) => {
       found.push({ target, line: number, kind: 'inline' });
       return ' ';
     });

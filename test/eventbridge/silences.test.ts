@@ -17,7 +17,13 @@ function silence(id: string, match: Silence['match'], window: { startsAt?: strin
 }
 
 function source(...silences: Silence[]): SilenceSource & { calls: number } {
-  const s = { calls: 0, list: async () => (s.calls++, silences) };
+  const s = {
+    calls: 0,
+    list: async () => {
+      s.calls++;
+      return silences;
+    },
+  };
   return s;
 }
 

@@ -47,7 +47,7 @@ describe('bad records', () => {
     expect(deps.telemetry.counters.BadRecords).toBe(cases.length);
     const warnings = deps.telemetry.lines.filter((l) => l.level === 'warn');
     expect(warnings.map((w) => w.fields.messageId)).toEqual(batch.Records.slice(1, -1).map((r) => r.messageId));
-    warnings.forEach((w, i) => expect(w.fields.reason).toContain(cases[i][2]));
+    for (const [i, w] of warnings.entries()) expect(w.fields.reason).toContain(cases[i][2]);
     expect(warnings.map((w) => w.fields.eventId)).toEqual([undefined, undefined, undefined, 'other-source', 'other-type', 'bad-count']);
     expect((await deps.store.get(group()))?.count).toBe(2);
   });

@@ -24,7 +24,7 @@ describe('an acknowledged error group (DynamoDB Local): its repeats held while t
     await h.send([denied(70)]);
     expect(h.publisher.alerts.map((a) => tail(a.id))).toEqual(['BUCKET_DOES_NOT_EXIST:first', 'BUCKET_ACCESS_DENIED:first']);
     const run = await h.run('job-ack', RUN);
-    expect((run?.groups as Record<string, { count: number; alerts: number }>).BUCKET_DOES_NOT_EXIST).toMatchObject({ count: 4, alerts: 1 });
+    expect((run!.groups as Record<string, { count: number; alerts: number }>).BUCKET_DOES_NOT_EXIST).toMatchObject({ count: 4, alerts: 1 });
     // After its end, the problem persists: the repeat (counted from the last alert sent) goes out.
     await h.send([missing(125)]);
     expect(h.publisher.alerts.map((a) => tail(a.id))).toEqual(['BUCKET_DOES_NOT_EXIST:first', 'BUCKET_ACCESS_DENIED:first', 'repeat:1']);

@@ -189,7 +189,10 @@ describe('the fingerprint bound', () => {
 
   test('batch after batch, the fingerprint is the smallest pairs of everything added, and the types that lost some are partial', () => {
     let x = 7;
-    const rnd = (n: number) => (x = (x * 48271) % 2147483647) % n;
+    const rnd = (n: number) => {
+      x = (x * 48271) % 2147483647;
+      return x % n;
+    };
     const types = ['BUCKET_ACCESS_DENIED', 'BUCKET_DOES_NOT_EXIST', 'ACCOUNT_ACCESS_DENIED'];
     const seen: (readonly [string, string])[] = [];
     let f = withResources(undefined, []);

@@ -28,7 +28,7 @@ describe('job-log metrics', () => {
     await h.send([...batch.slice(0, 3), ...toLogEvents([ev('BUCKET_ACCESS_DENIED', at(T0, 30), bucketError('bucket-9', '111122223333'))])]);
     expect(h.telemetry.countersBy.JobEvents?.BUCKET_ACCESS_DENIED).toBe(6);
     for (const value of Object.keys(h.telemetry.countersBy.JobEvents ?? {})) {
-      expect(value === 'OTHER' || Object.prototype.hasOwnProperty.call(JOB_EVENT_TYPES, value)).toBe(true);
+      expect(value === 'OTHER' || Object.hasOwn(JOB_EVENT_TYPES, value)).toBe(true);
     }
   });
 

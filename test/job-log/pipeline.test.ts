@@ -117,7 +117,7 @@ describe('realistic run streams', () => {
     expect(summary.details).toContainEqual({ label: 'Errors (BUCKET_ACCESS_DENIED)', value: expect.stringMatching(/^1,000 \(buckets: bucket-0000, .* and 990 more; accounts: 111122223333, 444455556666\)$/) });
     const run = await h.run('job-storm', RUN);
     expect(run?.errors).toEqual({ BUCKET_ACCESS_DENIED: 1000 });
-    expect((run?.affected as Record<string, { total: number; buckets: string[] }>).BUCKET_ACCESS_DENIED.total).toBe(1000);
+    expect((run!.affected as Record<string, { total: number; buckets: string[] }>).BUCKET_ACCESS_DENIED.total).toBe(1000);
     expect(h.telemetry.counters.AlertsSuppressed).toBe(950);
   });
 
@@ -275,8 +275,8 @@ describe('idempotency, failures and concurrency', () => {
     expect(second.duplicates).toBe(3);
     const run = await h.run('job-resent', RUN);
     expect(run?.errors).toEqual({ BUCKET_ACCESS_DENIED: 4 });
-    expect((run?.affected as Record<string, { total: number }>).BUCKET_ACCESS_DENIED.total).toBe(4);
-    expect((run?.groups as Record<string, { count: number }>).BUCKET_ACCESS_DENIED.count).toBe(4);
+    expect((run!.affected as Record<string, { total: number }>).BUCKET_ACCESS_DENIED.total).toBe(4);
+    expect((run!.groups as Record<string, { count: number }>).BUCKET_ACCESS_DENIED.count).toBe(4);
     expect(h.telemetry.counters.EventsDuplicate).toBe(3);
     expect(h.telemetry.counters.EventsProcessed).toBe(4 + 2);
   });
@@ -290,7 +290,10 @@ describe('idempotency, failures and concurrency', () => {
       const events = stream().flat();
       // A deterministic shuffle, then random-size batches.
       let x = seed;
-      const rnd = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const rnd = () => {
+        x = (x * 1103515245 + 12345) % 2 ** 31;
+        return x / 2 ** 31;
+      };
       const shuffled = events.map((e) => [rnd(), e] as const).sort(([p], [q]) => p - q).map(([, e]) => e);
       for (let i = 0; i < shuffled.length; ) {
         const n = 1 + Math.floor(rnd() * 3);

@@ -18,7 +18,13 @@ function silence(id: string, match: Silence['match'], endsAt = UNTIL): Silence {
 
 /** Silences as the pipelines get them, counting how often they are asked. */
 function source(...silences: Silence[]): SilenceSource & { calls: number } {
-  const s = { calls: 0, list: async () => (s.calls++, silences) };
+  const s = {
+    calls: 0,
+    list: async () => {
+      s.calls++;
+      return silences;
+    },
+  };
   return s;
 }
 

@@ -93,7 +93,7 @@ function comparable(template: Template): Template {
   const resources = Object.entries(template.Resources)
     .filter(([id]) => id !== 'CDKMetadata')
     .map(([id, resource]) => {
-      const { ['aws:asset:is-bundled']: _bundled, ...metadata } = resource.Metadata ?? {};
+      const { 'aws:asset:is-bundled': _bundled, ...metadata } = resource.Metadata ?? {};
       return [id, { ...resource, Metadata: metadata }];
     });
   const { Description: _description, ...rest } = template;

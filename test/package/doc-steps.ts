@@ -29,7 +29,7 @@ export function docSteps(page: string, heading: string): DocStep[] {
     const body: string[] = [];
     let j = i + 1;
     while (j < lines.length && lines[j].fence !== undefined && !/^ {0,3}(`{3,}|~{3,})\s*$/.test(lines[j].text)) body.push(lines[j++].text);
-    const content = body.join('\n') + '\n';
+    const content = `${body.join('\n')}\n`;
     if (line.fence === 'bash' || line.fence === 'sh') {
       steps.push({ kind: 'run', script: content, line: line.number });
     } else {

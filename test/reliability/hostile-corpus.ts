@@ -137,7 +137,7 @@ function badMessage(r: Rand, jobId: string, runDate: string): { message: unknown
   const good = validJobEvent(r, jobId, runDate, 1, false).event as Record<string, unknown>;
   const variants: (() => { message: unknown; what: string })[] = [
     () => ({ message: JSON.stringify(good).slice(0, int(r, 1, 40)), what: 'truncated JSON' }),
-    () => ({ message: 'ERROR something happened ' + hostileText(r, 'x'), what: 'not JSON' }),
+    () => ({ message: `ERROR something happened ${hostileText(r, 'x')}`, what: 'not JSON' }),
     () => ({ message: '', what: 'empty message' }),
     () => ({ message: 'null', what: 'JSON null' }),
     () => ({ message: '[1,2,3]', what: 'JSON array' }),
@@ -154,7 +154,7 @@ function badMessage(r: Rand, jobId: string, runDate: string): { message: unknown
     },
     () => ({ message: JSON.stringify({ ...good, description: 'x'.repeat(1024 * 1024) }), what: '1 MB message' }),
     () => ({ message: '['.repeat(100_000) + ']'.repeat(100_000), what: 'deeply nested JSON (100k levels)' }),
-    () => ({ message: '{"a":'.repeat(5000) + '1' + '}'.repeat(5000), what: 'deeply nested object (5k levels)' }),
+    () => ({ message: `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`, what: 'deeply nested object (5k levels)' }),
     () => ({ message: JSON.stringify({ ...good, eventType: '../../etc/passwd' }), what: 'eventType with path characters' }),
     () => ({ message: JSON.stringify({ ...good, jobId: `job#${jobId}` }), what: 'jobId with a key separator' }),
     () => ({ message: JSON.stringify({ ...good, eventType: 'X'.repeat(500) }), what: 'very long eventType' }),
@@ -179,7 +179,7 @@ export function jobLogCorpus(seed: number, count: number): JobLogCase[] {
       const payload = JSON.stringify(logsPayload([{ id: `e${c}`, timestamp: 1, message: '{}' }]));
       const variants: [string, string][] = [
         ['truncated gzip', gzipSync(Buffer.from(payload)).subarray(0, int(r, 5, 30)).toString('base64')],
-        ['bad base64', '!!!not base64@@@' + hostileText(r, 'x')],
+        ['bad base64', `!!!not base64@@@${hostileText(r, 'x')}`],
         ['base64 of plain text, not gzip', Buffer.from(payload).toString('base64')],
         ['gzip of non-JSON', gzipSync(Buffer.from('not json at all')).toString('base64')],
         ['gzip of JSON of the wrong shape', gzipSync(Buffer.from('{"logEvents": "nope"}')).toString('base64')],
@@ -324,7 +324,7 @@ export function findingCorpus(seed: number, count: number): EventCase[] {
       whats.push('hostile key');
     }
     if (r() < 0.3) {
-      d.type = pick(r, ['SensitiveData:S3Object/Quantum', 'Policy:IAMUser/S3BucketTeleported', 'Policy:IAMUser/' + hostileText(r, 'Weird')]);
+      d.type = pick(r, ['SensitiveData:S3Object/Quantum', 'Policy:IAMUser/S3BucketTeleported', `Policy:IAMUser/${hostileText(r, 'Weird')}`]);
       whats.push('unknown type');
     }
     if (r() < 0.3) {
@@ -334,7 +334,7 @@ export function findingCorpus(seed: number, count: number): EventCase[] {
     }
     if (r() < 0.3) {
       d.title = hostileText(r, 'title');
-      d.description = hostileText(r, 'description ' + 'long '.repeat(int(r, 0, 3000)));
+      d.description = hostileText(r, `description ${'long '.repeat(int(r, 0, 3000))}`);
       whats.push('hostile title/description');
     }
     if (r() < 0.2) {
@@ -378,7 +378,7 @@ export function apiCallCorpus(seed: number, count: number): EventCase[] {
       record.userIdentity.arn = `arn:aws:sts::111122223333:assumed-role/${hostileText(r, 'Admin')}/${r() < 0.2 ? longName(r, 400) : hostileText(r, 'JohnDoe')}`;
       whats.push('hostile principal');
     }
-    record.userAgent = hostileText(r, 'Mozilla/5.0 ' + 'x'.repeat(int(r, 0, 5000)));
+    record.userAgent = hostileText(r, `Mozilla/5.0 ${'x'.repeat(int(r, 0, 5000))}`);
     record.sourceIPAddress = r() < 0.5 ? hostileText(r, '198.51.100.7') : record.sourceIPAddress;
     whats.push('hostile user agent');
     if (record.requestParameters && typeof record.requestParameters === 'object' && r() < 0.5) {

@@ -34,13 +34,13 @@ const FUTURE_TYPES = ['BUCKET_QUANTUM_ENTANGLED', 'ACCOUNT_ON_VACATION', 'JOB_PO
 export function runEvents(): Record<string, unknown>[] {
   const events: Record<string, unknown>[] = [jobEvent('ONE_TIME_JOB_STARTED', 0, { runDate: RUN_DATE })];
   for (let i = 0; i < 3; i++) events.push(jobEvent('BUCKET_MATCHED_THE_CRITERIA', 1, { affectedAccount: '222233334444', affectedResource: { type: 'S3_BUCKET_NAME', value: `matched-${i}` } }));
-  ACCOUNT_ERRORS.forEach((t, i) => events.push(jobEvent(t, 2 + i, { affectedAccount: '111122223333' })));
+  for (const [i, t] of ACCOUNT_ERRORS.entries()) events.push(jobEvent(t, 2 + i, { affectedAccount: '111122223333' }));
   BUCKET_ERRORS.forEach((t, i) => {
     for (let k = 0; k < 2; k++) {
       events.push(jobEvent(t, 6 + i, { affectedAccount: '222233334444', operation: 'ListObjectsV2', affectedResource: { type: 'S3_BUCKET_NAME', value: `bucket-${i}-${k}` } }));
     }
   });
-  FUTURE_TYPES.forEach((t, i) => events.push(jobEvent(t, 12 + i, { affectedAccount: '222233334444' })));
+  for (const [i, t] of FUTURE_TYPES.entries()) events.push(jobEvent(t, 12 + i, { affectedAccount: '222233334444' }));
   return events;
 }
 

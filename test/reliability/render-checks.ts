@@ -18,7 +18,7 @@ const UNSAFE_IN_JSON_TEXT = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202
 /** Every string in a value; `raw` fields (the JSON form's exact names, for automation) only with `raw`. */
 function strings(value: unknown, out: string[] = [], options: { raw?: boolean } = {}): string[] {
   if (typeof value === 'string') out.push(value);
-  else if (Array.isArray(value)) value.forEach((v) => strings(v, out, options));
+  else if (Array.isArray(value)) for (const v of value) strings(v, out, options);
   else if (value && typeof value === 'object') {
     for (const [key, v] of Object.entries(value)) if (key !== 'raw' || options.raw) strings(v, out, options);
   }

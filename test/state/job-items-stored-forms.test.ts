@@ -11,7 +11,7 @@ const job = (item: Record<string, unknown>) => JobCodec.decode({ ...keys.job('j'
 
 describe('stored forms of the earlier version', () => {
   test.each<[string, unknown, { type: string; at: string }[]]>([
-    ['status events as `${type}@${at}`', ['JOB_PAUSED_BY_USER@2024-06-03T02:10:00Z', 'JOB_RESUMED_BY_USER@2024-06-03T04:10:00+02:00'], [
+    ['status events as "TYPE@AT" strings', ['JOB_PAUSED_BY_USER@2024-06-03T02:10:00Z', 'JOB_RESUMED_BY_USER@2024-06-03T04:10:00+02:00'], [
       { type: 'JOB_PAUSED_BY_USER', at: '2024-06-03T02:10:00Z' },
       { type: 'JOB_RESUMED_BY_USER', at: '2024-06-03T04:10:00+02:00' },
     ]],
@@ -27,7 +27,7 @@ describe('stored forms of the earlier version', () => {
   });
 
   test.each<[string, unknown, { batch: string; runDate: string }[]]>([
-    ['routes as `${batch}=${runDate}`', ['4f1c2a9e0b7d6c53=2024-06-03T02:00:00.000Z', '0a1b2c3d4e5f6a7b=UNKNOWN'], [
+    ['routes as "BATCH=RUNDATE" strings', ['4f1c2a9e0b7d6c53=2024-06-03T02:00:00.000Z', '0a1b2c3d4e5f6a7b=UNKNOWN'], [
       { batch: '4f1c2a9e0b7d6c53', runDate: '2024-06-03T02:00:00.000Z' },
       { batch: '0a1b2c3d4e5f6a7b', runDate: 'UNKNOWN' },
     ]],

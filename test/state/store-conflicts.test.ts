@@ -17,7 +17,11 @@ test('a plain write that meets a transaction in flight is contention, and the op
   expect((error as ConditionalWriteConflict).contention).toBe(true);
 
   let first = true;
-  const once = refusingStore(store, () => (first ? ((first = false), ongoing()) : undefined));
+  const once = refusingStore(store, () => {
+    if (!first) return undefined;
+    first = false;
+    return ongoing();
+  });
   await withOptimisticRetry(() => once.write([{ kind: 'put', item }]));
   expect(once.refused).toBe(1);
   expect(await store.get({ pk: 'JOB#j-1', sk: 'JOB' })).toEqual(item);

@@ -43,11 +43,11 @@ export class FakePublisher implements AlertPublisher {
     this.options.push(options);
     if (this.failWholeCalls > 0) {
       this.failWholeCalls--;
-      alerts.forEach((a) => this.lastFailed.add(a));
+      for (const a of alerts) this.lastFailed.add(a);
       return { failed: alerts.map((a) => ({ alertId: a.id, reason: 'injected: whole call failed' })) };
     }
     const failed = alerts.filter((a) => this.failIds.has(a.id));
-    failed.forEach((a) => this.lastFailed.add(a));
+    for (const a of failed) this.lastFailed.add(a);
     return { failed: failed.map((a) => ({ alertId: a.id, reason: 'injected: entry failed' })) };
   }
 }

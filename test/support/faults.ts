@@ -28,10 +28,8 @@ export function throughputExceeded(): Error {
   });
 }
 
-export interface DynamoFaultPlan {
-  /** Return an error to fail this command (it never reaches DynamoDB), or undefined to let it through. */
-  (commandName: string, callNumber: number, input: unknown): Error | undefined;
-}
+/** Return an error to fail this command (it never reaches DynamoDB), or undefined to let it through. */
+export type DynamoFaultPlan = (commandName: string, callNumber: number, input: unknown) => Error | undefined;
 
 /**
  * The same table through a DynamoDB client of its own, with a middleware that fails chosen commands before

@@ -4,7 +4,7 @@ import { LEASE_MS } from '../../lambda/delivery/lease';
 import { outboxWrites, pendingIds, withPending } from '../../lambda/delivery/outbox';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
 import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
-import { StateStore, type Item, type WriteOp } from '../../lambda/state/store';
+import type { StateStore, Item, WriteOp } from '../../lambda/state/store';
 import { steadySchedule, sweep } from '../../lambda/sweeper/sweep';
 import { GSI1, keys } from '../../lambda/state/table';
 import { RecordingTelemetry } from '../../lambda/core/telemetry';
@@ -82,7 +82,7 @@ describe('sweeper: runs still RUNNING', () => {
     const after = await store.get(keys.run(JOB, RUN_DATE));
     // version 3 -> 4 (the sweeper's mark) -> 5 (the claim cleaning pendingAlerts)
     expect(after).toMatchObject({ bucketsMatched: 7, status: 'RUNNING', version: 5, gsi1pk: GSI1.openRun });
-    expect((after?.sweeper as { stillRunning?: { alertedAt: string } }).stillRunning?.alertedAt).toBe(clock.at.toISOString());
+    expect((after!.sweeper as { stillRunning?: { alertedAt: string } }).stillRunning?.alertedAt).toBe(clock.at.toISOString());
     expect(pendingIds(after)).toEqual([]); // delivered: the claim removed it from the run's pending set
   });
 
