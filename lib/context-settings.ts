@@ -3,7 +3,7 @@ import { ALERT_CATEGORIES, type AlertCategory } from '../lambda/core/alert';
 import { JOB_EVENT_TYPES } from '../lambda/job-log/event-types';
 import { isSeverity, type Severity } from '../lambda/core/severity';
 import { DEFAULT_BATCHING, parseSeverityOverrides, resolveBatching, resolveSettings, SettingsError, severitySetting, type BatchingSettings, type PipelineSettings } from '../lambda/core/settings';
-import { REGION_NAME } from '../src/local/region-name';
+import { REGION_NAME } from './region-name';
 
 /**
  * Turns plain settings (CDK context, or the replay CLI's --config file) into MacieAlerts props. Pure: an
