@@ -1,6 +1,6 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import { resolveBatching, resolveSettings, SettingsError, type BatchingSettings, type PipelineSettings } from '../lambda/core/settings';
+import { resolveBatching, resolveSettings, SettingsError, type BatchingSettings, type KnownErrors, type PipelineSettings } from '../lambda/core/settings';
 import type { Severity } from '../lambda/core/severity';
 import type { SlackChannel, TeamsChannel } from './alert-topics';
 import {
@@ -17,14 +17,33 @@ import {
   type SubscriberKind,
 } from './context-settings';
 
+/** PipelineSettings as props: times as Durations; each unset one takes DEFAULT_SETTINGS' value. */
+export interface PipelineSettingsProps {
+  /** Findings below this severity are not alerted (the EventBridge pattern filters them first). @default 'LOW' */
+  readonly minFindingSeverity?: Severity;
+  /** A growing group gets at most one "still occurring" alert per this much event time (up to 7 days). @default Duration.hours(1) */
+  readonly repeatInterval?: Duration;
+  /** A recurring policy finding alerts at most once per this long (up to 30 days). @default Duration.days(1) */
+  readonly policyFindingRepeat?: Duration;
+  /** The sweeper reports a run RUNNING (or PAUSED by quota) longer than this (up to 60 days). @default Duration.days(1) */
+  readonly longRunningRun?: Duration;
+  /** State items expire (DynamoDB TTL) this long after their last update (up to 3650 days). @default Duration.days(90) */
+  readonly stateRetention?: Duration;
+  /** Severity per Macie job event type, replacing the default of the classification table. @default - none */
+  readonly severityOverrides?: Readonly<Record<string, Severity>>;
+  /** What a known error group does (PipelineSettings.knownErrors). @default 'summary' */
+  readonly knownErrors?: KnownErrors;
+  /** The hour (UTC, 0 to 23) of the daily digest of the 24 hours before it. @default - no digest */
+  readonly digestHourUtc?: number;
+}
+
 export interface MacieAlertsProps {
   /**
    * Pipeline behaviour (thresholds, repeat intervals, retention, severity overrides, knownErrors, the daily
-   * digest's hour `digestHourUtc`); validated with resolveSettings and passed to the handlers as environment
-   * variables.
+   * digest's hour); validated with resolveSettings and passed to the handlers as environment variables.
    * @default DEFAULT_SETTINGS (no digest)
    */
-  readonly pipelineSettings?: Partial<Record<keyof PipelineSettings, unknown>>;
+  readonly pipelineSettings?: PipelineSettingsProps;
   /**
    * Email recipients, each with its own minimum severity and categories.
    * @default - none
@@ -58,10 +77,10 @@ export interface MacieAlertsProps {
    */
   readonly chatMinSeverity?: Severity;
   /**
-   * How often the sweeper looks for stuck runs and undelivered alerts, in minutes (1 to 1440).
-   * @default 60
+   * How often the sweeper looks for stuck runs and undelivered alerts: whole minutes, 1 minute to 1 day.
+   * @default Duration.hours(1)
    */
-  readonly sweeperRateMinutes?: number;
+  readonly sweeperRate?: Duration;
   /**
    * Alert on security-relevant Macie API calls (CloudTrail, including read-only reveals).
    * @default true
@@ -105,10 +124,11 @@ export interface MacieAlertsProps {
    */
   readonly findingsBatchSize?: number;
   /**
-   * Seconds Lambda waits to fill a findings batch (0 to 300). The first alert of a group waits up to this long.
-   * @default 10
+   * How long Lambda waits to fill a findings batch: whole seconds, 0 to 5 minutes. The first alert of a group
+   * waits up to this long.
+   * @default Duration.seconds(10)
    */
-  readonly findingsBatchWindowSeconds?: number;
+  readonly findingsBatchingWindow?: Duration;
   /**
    * Concurrent findings invocations, at most (2 to 1,000): a burst is worked off by this many writers, not
    * by as many as Lambda would start.
@@ -121,10 +141,11 @@ export interface MacieAlertsProps {
    */
   readonly apiCallsBatchSize?: number;
   /**
-   * Seconds Lambda waits to fill an API-call batch (0 to 300): 0 sends what is in the queue at once.
-   * @default 0
+   * How long Lambda waits to fill an API-call batch: whole seconds, 0 to 5 minutes; 0 sends what is in the
+   * queue at once.
+   * @default Duration.seconds(0)
    */
-  readonly apiCallsBatchWindowSeconds?: number;
+  readonly apiCallsBatchingWindow?: Duration;
   /**
    * Concurrent API-call invocations, at most (2 to 1,000).
    * @default 2
@@ -137,7 +158,7 @@ export interface ResolvedProps {
   readonly settings: PipelineSettings;
   readonly batching: BatchingSettings;
   readonly chatMinSeverity: Severity;
-  readonly sweeperRateMinutes: number;
+  readonly sweeperRate: Duration;
   readonly logRetention: logs.RetentionDays;
   readonly logLevel: LogLevel;
   readonly bundleAwsSdk: boolean;
@@ -148,10 +169,10 @@ export interface ResolvedProps {
 
 /** Every prop checked with the checks the context parser uses, so props and context fail alike. */
 export function resolveProps(props: MacieAlertsProps): ResolvedProps {
-  const settings = resolveSettings(props.pipelineSettings ?? {});
-  const batching = resolveBatching(props);
+  const settings = resolveSettings(settingsInput(props.pipelineSettings ?? {}));
+  const batching = resolveBatching(batchingInput(props));
   const chatMinSeverity = checkSeverity('chatMinSeverity', props.chatMinSeverity ?? 'INFO');
-  const sweeperRateMinutes = checkSweeperRateMinutes(props.sweeperRateMinutes ?? DEFAULT_SWEEPER_RATE_MINUTES);
+  const sweeperRateMinutes = checkSweeperRateMinutes(props.sweeperRate?.toMinutes({ integral: false }) ?? DEFAULT_SWEEPER_RATE_MINUTES);
   const logRetentionDays = checkLogRetentionDays(props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS);
   const logLevel = checkLogLevel(props.logLevel ?? 'INFO');
   const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
@@ -175,5 +196,31 @@ export function resolveProps(props: MacieAlertsProps): ResolvedProps {
     throw new SettingsError('teams.channelId', props.teams.channelId, 'expected the URL-encoded channel id (19%3A...%40thread.tacv2)');
   }
   const bundleAwsSdk = props.bundleAwsSdk ?? false;
-  return { settings, batching, chatMinSeverity, sweeperRateMinutes, logRetention: logRetentionDays as logs.RetentionDays, logLevel, bundleAwsSdk, removalPolicy, subscribers };
+  return { settings, batching, chatMinSeverity, sweeperRate: Duration.minutes(sweeperRateMinutes), logRetention: logRetentionDays as logs.RetentionDays, logLevel, bundleAwsSdk, removalPolicy, subscribers };
+}
+
+/** The props' settings in the units of the context keys, which resolveSettings checks. */
+function settingsInput(given: PipelineSettingsProps): Partial<Record<keyof PipelineSettings, unknown>> {
+  const { repeatInterval, policyFindingRepeat, longRunningRun, stateRetention, ...rest } = given;
+  const inexact = { integral: false };
+  return {
+    ...rest,
+    repeatIntervalMinutes: repeatInterval?.toMinutes(inexact),
+    policyFindingRepeatHours: policyFindingRepeat?.toHours(inexact),
+    longRunningRunHours: longRunningRun?.toHours(inexact),
+    stateRetentionDays: stateRetention?.toDays(inexact),
+  };
+}
+
+/** The props' batching in the units of the context keys, which resolveBatching checks. */
+function batchingInput(props: MacieAlertsProps): Partial<Record<keyof BatchingSettings, unknown>> {
+  const { findingsBatchSize, findingsMaxConcurrency, apiCallsBatchSize, apiCallsMaxConcurrency } = props;
+  return {
+    findingsBatchSize,
+    findingsBatchWindowSeconds: props.findingsBatchingWindow?.toSeconds({ integral: false }),
+    findingsMaxConcurrency,
+    apiCallsBatchSize,
+    apiCallsBatchWindowSeconds: props.apiCallsBatchingWindow?.toSeconds({ integral: false }),
+    apiCallsMaxConcurrency,
+  };
 }

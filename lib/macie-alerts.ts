@@ -137,7 +137,7 @@ export class MacieAlerts extends Construct {
     this.sweeper = fn({ id: 'Sweeper', name: 'sweeper', description: 'Scheduled: stuck runs, missed periodic runs, undelivered alerts, the daily digest', memorySize: 256, timeout: Duration.minutes(5), invokedBy: 'async' });
     new events.Rule(this, 'SweeperSchedule', {
       description: 'Runs the Macie alerts sweeper',
-      schedule: events.Schedule.rate(Duration.minutes(resolved.sweeperRateMinutes)),
+      schedule: events.Schedule.rate(resolved.sweeperRate),
       targets: [functionTarget(this.failureQueues, 'SweeperSchedule', this.sweeper)],
     });
 
