@@ -52,13 +52,11 @@ async function main(): Promise<void> {
   }
   const wall0 = performance.now();
   const cpu0 = cpuMs();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { handler } = require(handlerFile) as { handler: Handler };
   const initCpuMs = cpuMs() - cpu0;
 
   // Both resolve to the SDK the handler loaded (NODE_PATH), already in the module cache: require, not
   // import(), which does not read NODE_PATH. esbuild evaluates the bundled './recording-sns' only here.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { SNSClient } = require('@aws-sdk/client-sns') as typeof import('@aws-sdk/client-sns');
   const { emptySnsCounts, recordingSend } = await import('./recording-sns');
   const sns = emptySnsCounts();

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { checkContextKeys, CONTEXT_KEYS, parseSettings, settingsWarnings } from '../lib/context-settings';
+import { checkContextKeys, CONTEXT_KEYS, parseSettings, settingsToProps, settingsWarnings } from '../lib/context-settings';
 import { MacieAlertsStack } from '../lib/macie-alerts-stack';
 import { SettingsError } from '../lambda/core/settings';
 
@@ -23,7 +23,8 @@ try {
 
 for (const warning of settingsWarnings(settings, context)) console.warn(`macie-alerts: warning: ${warning}`);
 
-const { regions, ...alerts } = settings;
+const { regions } = settings;
+const alerts = settingsToProps(settings);
 const account = process.env.CDK_DEFAULT_ACCOUNT;
 const targetRegions = regions.length > 0 ? regions : process.env.CDK_DEFAULT_REGION ? [process.env.CDK_DEFAULT_REGION] : [];
 

@@ -1,9 +1,10 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { ALERT_CATEGORIES, type AlertCategory } from '../lambda/core/alert';
 import { JOB_EVENT_TYPES } from '../lambda/job-log/event-types';
 import { isSeverity, type Severity } from '../lambda/core/severity';
 import { DEFAULT_BATCHING, parseSeverityOverrides, resolveBatching, resolveSettings, SettingsError, severitySetting, type BatchingSettings, type PipelineSettings } from '../lambda/core/settings';
-import { REGION_NAME } from '../src/local/region-name';
+import type { MacieAlertsProps } from './macie-alerts-props';
+import { REGION_NAME } from './region-name';
 
 /**
  * Turns plain settings (CDK context, or the replay CLI's --config file) into MacieAlerts props. Pure: an
@@ -65,7 +66,7 @@ export const CONTEXT_KEYS = [
   'apiCallsMaxConcurrency',
 ] as const;
 
-/** What the settings describe; the construct's props are built from it (see MacieAlertsProps). */
+/** What the settings describe, in the context keys' units; settingsToProps makes the construct's props of it. */
 export interface ParsedSettings extends BatchingSettings {
   readonly pipelineSettings: PipelineSettings;
   readonly emailSubscribers: readonly Subscriber[];
@@ -442,4 +443,23 @@ export function settingsWarnings(settings: ParsedSettings, given: Readonly<Recor
     warnings.push(`chatMinSeverity=${settings.chatMinSeverity} does nothing without a chat channel: set slackWorkspaceId and slackChannelId, or the three teams* settings`);
   }
   return warnings;
+}
+
+/** The construct's props of parsed settings: the context keys' numbers become Durations (Regions are the app's). */
+export function settingsToProps(settings: ParsedSettings): MacieAlertsProps {
+  const { regions: _regions, pipelineSettings, sweeperRateMinutes, findingsBatchWindowSeconds, apiCallsBatchWindowSeconds, ...same } = settings;
+  const { repeatIntervalMinutes, policyFindingRepeatHours, longRunningRunHours, stateRetentionDays, ...untimed } = pipelineSettings;
+  return {
+    ...same,
+    pipelineSettings: {
+      ...untimed,
+      repeatInterval: Duration.minutes(repeatIntervalMinutes),
+      policyFindingRepeat: Duration.hours(policyFindingRepeatHours),
+      longRunningRun: Duration.hours(longRunningRunHours),
+      stateRetention: Duration.days(stateRetentionDays),
+    },
+    sweeperRate: Duration.minutes(sweeperRateMinutes),
+    findingsBatchingWindow: Duration.seconds(findingsBatchWindowSeconds),
+    apiCallsBatchingWindow: Duration.seconds(apiCallsBatchWindowSeconds),
+  };
 }

@@ -144,7 +144,12 @@ export class PipelineDashboard extends Construct {
         12,
       ),
     );
+    this.addMacieActivity(props);
+  }
 
+  /** What Macie did, from the functions' own metrics: below the pipeline's health. */
+  private addMacieActivity(props: PipelineDashboardProps): void {
+    const { jobLog } = props;
     this.dashboard.addWidgets(section('Macie activity'));
     this.dashboard.addWidgets(
       graph('Job events by type', byDimension('JobEvents'), 12, true, 8),

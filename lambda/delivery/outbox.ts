@@ -5,6 +5,7 @@ import { ConditionalWriteConflict, keyString, notExists, sleep, type Item, type 
 import { expiresAt, keys, type ItemKey } from '../state/table';
 import { alertItemCodec, claimable, claimWrite, confirmWrite, releaseWrite, type Claimed, type OutboxAlert } from './alert-item';
 import { CLAIM_MAX_MS, LEASE_MS, PUBLISH_WINDOW_MS } from './lease';
+import { errorText } from '../core/error-text';
 
 /**
  * The outbox: every alert reaches SNS at least once, and the only copies that can repeat one are labelled.
@@ -137,7 +138,7 @@ export async function releaseBirthClaims(deps: Pick<DeliveryDeps, 'store' | 'now
     await deps.store.write(claims.map((c) => releaseWrite(c, at, false)));
   } catch (error) {
     if (error instanceof ConditionalWriteConflict && !error.contention) return;
-    deps.telemetry?.error('could not release alerts claimed at birth: they stay SENDING until their lease runs out', { alertIds: claims.map((c) => c.alert.id), reason: reasonOf(error) });
+    deps.telemetry?.error('could not release alerts claimed at birth: they stay SENDING until their lease runs out', { alertIds: claims.map((c) => c.alert.id), reason: errorText(error) });
   }
 }
 
@@ -316,7 +317,7 @@ async function publish(deps: DeliveryDeps, claimed: readonly Claimed[], stampedA
     return failed;
   } catch (error) {
     // A publisher that throws (instead of reporting failures) cannot say what SNS took: any of them may be out.
-    return claimed.map((c) => ({ alertId: c.alert.id, reason: `publish threw: ${reasonOf(error)}`, uncertain: true }));
+    return claimed.map((c) => ({ alertId: c.alert.id, reason: `publish threw: ${errorText(error)}`, uncertain: true }));
   }
 }
 
@@ -382,7 +383,7 @@ async function settleAfterError(
   } catch (error) {
     deps.telemetry?.error('could not settle claimed alerts after an error: they stay SENDING until their lease runs out', {
       alertIds: claimed.map((c) => c.alert.id),
-      reason: reasonOf(error),
+      reason: errorText(error),
     });
   }
 }
@@ -409,8 +410,4 @@ function ownerUpdates(alertIds: readonly string[], ownerOf: Map<string, ItemKey>
     values: { ':ids': new Set(ids), ':zero': 0, ':one': 1 },
     condition: { expression: 'attribute_exists(pk)' },
   }));
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -12,6 +12,7 @@ import { SNS_ATTEMPT_TIMEOUT_MS, SNS_RETRY } from './lease';
 import { buildSnsMessage } from './sns-message';
 import { BATCH_MAX_BYTES, BATCH_MAX_ENTRIES, messageBytes } from './sns-limits';
 import type { Telemetry } from '../core/telemetry';
+import { errorText } from '../core/error-text';
 
 /** SNS limits for one PublishBatch call (sns-limits.ts). */
 export { BATCH_MAX_BYTES, BATCH_MAX_ENTRIES };
@@ -293,9 +294,4 @@ export function outcomeUnknown(error: unknown): boolean {
   if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(networkCode(error) ?? '')) return false;
   // @smithy/node-http-handler's connectionTimeout: "the request socket did not establish a connection".
   return !(e?.name === 'TimeoutError' && /did not establish a connection/.test(e?.message ?? ''));
-}
-
-function errorText(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
 }

@@ -6,6 +6,7 @@ import { atVersion, ConditionalWriteConflict, keyString, notExists, sleep, uncha
 import { expiresAt, keys, type ItemKey } from '../state/table';
 import { silencedCounts, withSilenced, type Silence } from '../silences/silence';
 import { EventMarkerCodec } from './event-marker';
+import { errorText } from '../core/error-text';
 
 /**
  * A batch of EventBridge events applied exactly once, whatever SQS and EventBridge redeliver:
@@ -239,8 +240,8 @@ export async function applyBatchOnce<E>(deps: PipelineDeps, plan: BatchPlan<E>):
     } catch (error) {
       // Routing or reading failed (DynamoDB unavailable, an aggregate this version cannot read): nothing of
       // `pending` was written in this attempt; SQS delivers the records again.
-      deps.telemetry.error(`${plan.kind} batch: could not read or decide; the records will be delivered again`, { error: describe(error), events: pending.length });
-      gaveUp = `not written: ${describe(error)}`;
+      deps.telemetry.error(`${plan.kind} batch: could not read or decide; the records will be delivered again`, { error: errorText(error), events: pending.length });
+      gaveUp = `not written: ${errorText(error)}`;
       break;
     }
   }
@@ -484,8 +485,8 @@ async function writeUnits<E>(run: Run<E>, transaction: readonly Unit<E>[], dirty
     if (!(error instanceof ConditionalWriteConflict)) {
       // Not a condition: DynamoDB refused the write or did not answer. Whether it was applied is unknown;
       // the redelivered records will find their markers if it was.
-      deps.telemetry.error(`${run.plan.kind} batch: write failed; its records will be delivered again`, { error: describe(error), events: transaction.reduce((n, u) => n + u.events.length, 0) });
-      for (const unit of transaction) for (const e of unit.events) run.results.set(e.key, { outcome: 'failed', reason: `write failed: ${describe(error)}` });
+      deps.telemetry.error(`${run.plan.kind} batch: write failed; its records will be delivered again`, { error: errorText(error), events: transaction.reduce((n, u) => n + u.events.length, 0) });
+      for (const unit of transaction) for (const e of unit.events) run.results.set(e.key, { outcome: 'failed', reason: `write failed: ${errorText(error)}` });
       return;
     }
     // Only ALERT puts lost: those alerts exist already (state was lost, or another event raised them), so the
@@ -560,7 +561,7 @@ async function deliver<E>(run: Run<E>): Promise<{ published: Alert[]; undelivere
   try {
     if (unread.length > 0) for (const [k, item] of await deps.store.getMany(unread)) run.read.set(k, item);
   } catch (error) {
-    deps.telemetry.error('Could not read the owners of already applied events: their pending alerts wait for the sweeper', { error: describe(error) });
+    deps.telemetry.error('Could not read the owners of already applied events: their pending alerts wait for the sweeper', { error: errorText(error) });
   }
   for (const [k, owner] of others) {
     const ids = pendingIds(run.read.get(k));
@@ -581,13 +582,9 @@ async function deliver<E>(run: Run<E>): Promise<{ published: Alert[]; undelivere
     const failedIds = error instanceof DeliveryFailed ? new Set(error.failures.map((f) => f.alertId)) : undefined;
     const undelivered = pending.filter((p) => p.alertIds.some((id) => (failedIds ? failedIds.has(id) : !sent.has(id))));
     deps.telemetry.error('Alerts not delivered: their records go back to SQS, which delivers them again', {
-      error: describe(error),
+      error: errorText(error),
       alertIds: undelivered.flatMap((p) => p.alertIds).slice(0, 20),
     });
     return { published: [...error.published], undeliveredOwners: new Set(undelivered.map((p) => keyString(p.owner))) };
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -1,6 +1,6 @@
 /**
  * What each function does with the state table beyond what all four do (BatchGetItem, Query, PutItem and
- * UpdateItem on the table): its role is granted exactly this (lib/macie-alerts.ts), its self-test makes these
+ * UpdateItem on the table): its role is granted exactly this (lib/state-table.ts), its self-test makes these
  * calls (self-test.ts), and test/cdk/roles.recorded.test.ts holds both against every call the tests record.
  * IAM authorizes each action of a TransactWriteItems on its own, so a ConditionCheck in one needs
  * dynamodb:ConditionCheckItem ("Using IAM with DynamoDB transactions").

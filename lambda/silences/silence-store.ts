@@ -43,11 +43,6 @@ export async function addSilence(store: StateStore, silence: NewSilence, newId: 
   }
 }
 
-/** Writes a silence as given, replacing one with the same id: replay's --config silences. */
-export async function putSilence(store: StateStore, silence: Silence): Promise<void> {
-  await store.write([{ kind: 'put', item: SilenceCodec.encode(silence) }]);
-}
-
 export interface Expired {
   readonly silence: Silence;
   /** It had ended already (at silence.endsAt): nothing was changed. */

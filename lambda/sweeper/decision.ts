@@ -4,6 +4,7 @@ import type { PipelineDeps } from '../pipeline-deps';
 import type { JobSweeperMarks, RunSweeperMarks } from '../state/job-items';
 import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, type Item, type WriteOp } from '../state/store';
 import type { ItemKey } from '../state/table';
+import { errorText } from '../core/error-text';
 
 /**
  * How every sweeper check raises its alerts once: decide on the item, then write what the decision changes on
@@ -101,12 +102,8 @@ export async function checkEach<T extends { readonly owner: ItemKey }>(
       const alerts = await check(entry);
       if (alerts.length > 0) into.raised.push({ owner: entry.owner, alerts });
     } catch (error) {
-      into.failures.push({ key: `${entry.owner.pk}/${entry.owner.sk}`, reason: reasonOf(error) });
+      into.failures.push({ key: `${entry.owner.pk}/${entry.owner.sk}`, reason: errorText(error) });
     }
   }
   return into;
-}
-
-export function reasonOf(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

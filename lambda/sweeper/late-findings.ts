@@ -1,4 +1,5 @@
 import type { Alert } from '../core/alert';
+import { errorText } from '../core/error-text';
 import { FindingsGroupCodec, type FindingsGroup } from '../findings/findings-group';
 import { findingsChanges, findingsSnapshot, findingsUpdateAlert, reportedBySummary } from '../job-log/findings-update';
 import { asPreviousRun, type PreviousRun } from '../job-log/run-compare';
@@ -11,7 +12,7 @@ import { decodeOptional } from '../state/codec';
 import { JobCodec, RunCodec, type JobState, type RunState } from '../state/job-items';
 import { ConditionalWriteConflict, keyString, unchangedSince, type WriteOp } from '../state/store';
 import { GSI1, keys, type ItemKey } from '../state/table';
-import { applyDecision, checkEach, isKeyed, ownerUpdate, reasonOf, type CheckResult } from './decision';
+import { applyDecision, checkEach, isKeyed, ownerUpdate, type CheckResult } from './decision';
 
 /**
  * Findings counted after their run's summary went out. The findings pipeline marks each group that counts
@@ -40,7 +41,7 @@ export async function sendLateFindingUpdates(deps: PipelineDeps): Promise<CheckR
       const owner = keys.run(jobId, runDate);
       runs.set(keyString(owner), { jobId, runDate, owner });
     } catch (error) {
-      result.failures.push({ key: `${item.pk}/${item.sk}`, reason: reasonOf(error) });
+      result.failures.push({ key: `${item.pk}/${item.sk}`, reason: errorText(error) });
     }
   }
   if (runs.size > 0) deps.telemetry.info('sweeper: late findings', { groups: listed.length, runs: runs.size });

@@ -1,4 +1,5 @@
 import type { Alert } from '../core/alert';
+import { errorText } from '../core/error-text';
 import { outboxEntry } from '../delivery/alert-item';
 import { deliverPending, type PendingAlerts } from '../delivery/outbox';
 import { jobLinks } from '../core/links';
@@ -8,7 +9,7 @@ import { decodeOptional } from '../state/codec';
 import { raiseDueDigests } from './digest';
 import { JobCodec, RunCodec, type JobState, type JobSweeperMarks, type MissedRunMark, type RunState, type RunSweeperMarks } from '../state/job-items';
 import { GSI1, keys, type ItemKey } from '../state/table';
-import { applyDecision, checkEach, isKeyed, reasonOf, type CheckResult, type Decide, type Decision } from './decision';
+import { applyDecision, checkEach, isKeyed, type CheckResult, type Decide, type Decision } from './decision';
 import { flushHeldCounts } from './held-counts';
 import { logClock } from './log-clock';
 import { sendLateFindingUpdates } from './late-findings';
@@ -90,7 +91,7 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
       pending.push(digest);
     }
   } catch (error) {
-    failures.push({ key: 'daily digest', reason: reasonOf(error) });
+    failures.push({ key: 'daily digest', reason: errorText(error) });
   }
 
   // Safety net: alerts nobody delivered, PENDING past the grace period or SENDING past their lease (their
@@ -118,7 +119,7 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
       published.push(...report.published.map((a) => a.id));
     } catch (error) {
       // Counted where it happens: PublishFailures by the publisher, delivery counts by deliverPending.
-      failures.push({ key: `${group.owner.pk}/${group.owner.sk}`, reason: reasonOf(error) });
+      failures.push({ key: `${group.owner.pk}/${group.owner.sk}`, reason: errorText(error) });
     }
   }
   for (const f of failures) deps.telemetry.error('sweeper: check or delivery failed, the next sweep retries', f);
@@ -144,7 +145,7 @@ async function reportHeldCounts(deps: PipelineDeps, into: CheckResult): Promise<
       into.failures.push(...result.failures);
     } catch (error) {
       // The listing itself failed (DynamoDB unavailable): the next sweep lists again.
-      into.failures.push({ key: name, reason: reasonOf(error) });
+      into.failures.push({ key: name, reason: errorText(error) });
     }
   }
 }

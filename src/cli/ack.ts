@@ -1,21 +1,9 @@
 import { ackSubject, ALERT_ID, normalizeAckId } from '../../lambda/silences/ack';
 import { addAck, expireAck, listAcks } from '../../lambda/silences/ack-store';
 import { SILENCE_CACHE_MS } from '../../lambda/silences/cache';
-import { StateStore } from '../../lambda/state/store';
-import { awsErrorText } from './aws-errors';
 import { EXIT, parseOptions, UsageError } from './options';
-import {
-  callerName,
-  CommandFailed,
-  defaultSilenceEnv,
-  parseDuration,
-  regionOf,
-  tableOf,
-  targetOf,
-  type SilenceEnv,
-  type SilenceIo,
-  type SilenceTarget,
-} from './silence';
+import { callerName, defaultSilenceEnv, parseDuration, targetOf, type SilenceEnv, type SilenceIo, type SilenceTarget } from './silence';
+import { CommandFailed, commandStatus, onStateTable } from './state-table-command';
 
 /**
  * `macie-alerts ack ALERT_ID|list|expire`: acknowledgements in a deployed stack's state table (or a table
@@ -93,19 +81,9 @@ export function ackOptions(argv: readonly string[]): AckOptions {
 }
 
 export async function ackCommand(options: AckOptions, io: SilenceIo, env: SilenceEnv = defaultSilenceEnv): Promise<number> {
-  const clients: { destroy(): void }[] = [];
-  const track = <T extends { destroy(): void }>(client: T) => {
-    clients.push(client);
-    return client;
-  };
-  try {
+  return commandStatus(io, async () => {
     const now = env.now();
-    const table = await tableOf(options.target, env, track);
-    const dynamodb = track(env.dynamodb(options.target));
-    await regionOf(dynamodb);
-    const store = StateStore.fromDefaults(table, dynamodb, env.now);
-    const where = options.target.kind === 'stack' ? `stack ${options.target.stack}` : `table ${table}`;
-    try {
+    await onStateTable(options.target, env, async ({ store, where, track }) => {
       if (options.action === 'add') {
         const author = options.author ?? (options.target.kind === 'stack' ? await callerName(track(env.sts(options.target.region))) : env.localUser());
         const endsAt = new Date(now.getTime() + options.forMs).toISOString();
@@ -134,16 +112,6 @@ export async function ackCommand(options: AckOptions, io: SilenceIo, env: Silenc
             : `Acknowledgement ${options.id} expired: the reminders of ${ackSubject(result.ack.alertId)} resume within a minute if the problem persists.\n`,
         );
       }
-    } catch (error) {
-      if (error instanceof CommandFailed) throw error;
-      throw new CommandFailed(awsErrorText(error, `use the state table ${table}`), EXIT.failed);
-    }
-    return EXIT.ok;
-  } catch (error) {
-    if (!(error instanceof CommandFailed)) throw error;
-    io.stderr.write(`macie-alerts: ${error.message}\n`);
-    return error.exit;
-  } finally {
-    for (const client of clients) client.destroy();
-  }
+    });
+  });
 }

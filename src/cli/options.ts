@@ -1,4 +1,4 @@
-import { REGION_NAME } from '../local/region-name';
+import { REGION_NAME } from '../../lib/region-name';
 
 /**
  * Reading a command's options, shared by every command (args.ts for replay and redrive, silence.ts for

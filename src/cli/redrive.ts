@@ -13,7 +13,7 @@ import {
 import type { RedriveOptions } from './args';
 import { awsErrorText } from './aws-errors';
 import { RegionMissing, RegionUnknown } from './aws-region';
-import { FAILURE_QUEUES_OUTPUT, parseFailureQueues, type FailureQueue } from './failure-queues';
+import { FAILURE_QUEUES_OUTPUT, parseFailureQueues, type FailureQueue } from '../../lib/failure-queues-output';
 import { findOutput, StackLookupFailed, StackNotFound, stackOutputs } from './stack-outputs';
 
 /** The AWS clients redrive uses; the CLI makes them with the SDK's defaults, tests point them at stand-ins. */

@@ -7,7 +7,7 @@ import { deniedActionOf, SELF_TEST_MARKER, type FunctionName, type SelfTestRepor
 import { eventMessages, sqsEvent } from '../local/sqs-queue';
 import { awsErrorText } from './aws-errors';
 import { EXIT, parseOptions, regionOption, stackOption, UsageError } from './options';
-import { FUNCTIONS_OUTPUT, parseStackFunctions } from './stack-functions';
+import { FUNCTIONS_OUTPUT, parseStackFunctions } from '../../lib/functions-output';
 import { RegionMissing, RegionUnknown } from './aws-region';
 import { findOutput, StackLookupFailed, StackNotFound, stackOutputs } from './stack-outputs';
 

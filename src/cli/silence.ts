@@ -6,12 +6,11 @@ import { activeSilences, checkMatchers, describeMatchers, nextSilenceWindow, nor
 import { describeWeeklyWindow, parseWeeklyWindow, WeeklyWindowError, type WeeklyWindowSpec } from '../../lambda/silences/weekly-window';
 import { addSilence, expireSilence, listSilences } from '../../lambda/silences/silence-store';
 import { SILENCE_CACHE_MS } from '../../lambda/silences/cache';
-import { StateStore } from '../../lambda/state/store';
+import type { StateStore } from '../../lambda/state/store';
 import { localDynamoClient } from '../local/dynamodb-local';
 import { awsErrorText } from './aws-errors';
-import { RegionMissing, RegionUnknown, resolvedRegion } from './aws-region';
 import { EXIT, parseOptions, regionOption, stackOption, UsageError } from './options';
-import { findOutput, StackLookupFailed, StackNotFound, stackOutputs } from './stack-outputs';
+import { CommandFailed, commandStatus, onStateTable, type TrackClient } from './state-table-command';
 
 /**
  * `macie-alerts silence add|list|expire`: silences in a deployed stack's state table, with the caller's AWS
@@ -215,72 +214,18 @@ export const defaultSilenceEnv: SilenceEnv = {
   localUser: () => userInfo().username,
 };
 
-/** A failure already worded for the user, with its exit status. */
-export class CommandFailed extends Error {
-  constructor(
-    message: string,
-    readonly exit: number,
-  ) {
-    super(message);
-  }
-}
-
 export async function silenceCommand(options: SilenceOptions, io: SilenceIo, env: SilenceEnv = defaultSilenceEnv): Promise<number> {
-  const clients: { destroy(): void }[] = [];
-  const track = <T extends { destroy(): void }>(client: T) => {
-    clients.push(client);
-    return client;
-  };
-  try {
+  return commandStatus(io, async () => {
     // Every argument is checked before the first AWS call: a bad end is not hidden behind missing credentials.
     const now = env.now();
     const endsAt = options.action === 'add' ? silenceEnd(options.end, now) : undefined;
     if (options.action === 'add' && options.every) firstWindow(options.every, now, endsAt as string);
-    const table = await tableOf(options.target, env, track);
-    const dynamodb = track(env.dynamodb(options.target));
-    await regionOf(dynamodb);
-    const store = StateStore.fromDefaults(table, dynamodb, env.now);
-    const where = options.target.kind === 'stack' ? `stack ${options.target.stack}` : `table ${table}`;
-    try {
+    await onStateTable(options.target, env, async ({ store, where, track }) => {
       if (options.action === 'add') await add(options, { now, endsAt: endsAt as string }, store, env, track, io);
       else if (options.action === 'list') await list(options.all, store, env, io, where);
       else await expire(options.id, store, env, io, where);
-    } catch (error) {
-      if (error instanceof CommandFailed) throw error;
-      throw new CommandFailed(awsErrorText(error, `use the state table ${table}`), EXIT.failed);
-    }
-    return EXIT.ok;
-  } catch (error) {
-    if (!(error instanceof CommandFailed)) throw error;
-    io.stderr.write(`macie-alerts: ${error.message}\n`);
-    return error.exit;
-  } finally {
-    for (const client of clients) client.destroy();
-  }
-}
-
-export async function tableOf(target: SilenceTarget, env: SilenceEnv, track: <T extends { destroy(): void }>(c: T) => T): Promise<string> {
-  if (target.kind === 'table') return target.table;
-  try {
-    const output = findOutput(await stackOutputs(track(env.cloudFormation(target.region)), target.stack), 'StateTableName');
-    if (!output?.OutputValue) throw new CommandFailed(`stack "${target.stack}" has no StateTableName output: is it a macie-alerts stack?`, EXIT.notUnderstood);
-    return output.OutputValue;
-  } catch (error) {
-    if (error instanceof StackNotFound || error instanceof RegionMissing) throw new CommandFailed(error.message, EXIT.notUnderstood);
-    if (error instanceof StackLookupFailed || error instanceof RegionUnknown) throw new CommandFailed(error.message, EXIT.failed);
-    throw error;
-  }
-}
-
-/** The state table's Region (a table named with a remote --endpoint needs one too), before the first call. */
-export async function regionOf(dynamodb: DynamoDBClient): Promise<void> {
-  try {
-    await resolvedRegion(dynamodb);
-  } catch (error) {
-    if (error instanceof RegionMissing) throw new CommandFailed(error.message, EXIT.notUnderstood);
-    if (error instanceof RegionUnknown) throw new CommandFailed(error.message, EXIT.failed);
-    throw error;
-  }
+    });
+  });
 }
 
 /** When a silence added now ends: later than now, and within a year. */
@@ -304,7 +249,7 @@ async function add(
   { now, endsAt }: { now: Date; endsAt: string },
   store: StateStore,
   env: SilenceEnv,
-  track: <T extends { destroy(): void }>(c: T) => T,
+  track: TrackClient,
   io: SilenceIo,
 ): Promise<void> {
   const author = options.author ?? (options.target.kind === 'stack' ? await callerName(track(env.sts(options.target.region))) : env.localUser());

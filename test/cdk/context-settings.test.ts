@@ -1,7 +1,7 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { DEFAULT_BATCHING, DEFAULT_SETTINGS, SettingsError } from '../../lambda/core/settings';
-import { checkContextKeys, CONTEXT_KEYS, parseSettings, parseSubscribers, settingsWarnings } from '../../lib/context-settings';
-import { TEAM, TENANT } from './stack-fixture';
+import { checkContextKeys, CONTEXT_KEYS, parseSettings, parseSubscribers, settingsToProps, settingsWarnings } from '../../lib/context-settings';
+import { buildStack, TEAM, TENANT } from './stack-fixture';
 
 describe('parseSettings (CDK context and the replay config file)', () => {
   it('gives the documented defaults for an empty object', () => {
@@ -188,6 +188,33 @@ describe('parseSettings (CDK context and the replay config file)', () => {
         'findingsBatchSize', 'findingsBatchWindowSeconds', 'findingsMaxConcurrency', 'apiCallsBatchSize', 'apiCallsBatchWindowSeconds', 'apiCallsMaxConcurrency',
       ].sort(),
     );
+  });
+});
+
+describe('settingsToProps: the context keys stay numbers, the props take Durations', () => {
+  it.each([
+    ['sweeperRateMinutes', { sweeperRateMinutes: '15' }, (p: ReturnType<typeof settingsToProps>) => p.sweeperRate, Duration.minutes(15)],
+    ['findingsBatchWindowSeconds', { findingsBatchWindowSeconds: '30' }, (p: ReturnType<typeof settingsToProps>) => p.findingsBatchingWindow, Duration.seconds(30)],
+    ['apiCallsBatchWindowSeconds', { apiCallsBatchWindowSeconds: '2' }, (p: ReturnType<typeof settingsToProps>) => p.apiCallsBatchingWindow, Duration.seconds(2)],
+    ['repeatIntervalMinutes', { repeatIntervalMinutes: '30' }, (p: ReturnType<typeof settingsToProps>) => p.pipelineSettings?.repeatInterval, Duration.minutes(30)],
+    ['policyFindingRepeatHours', { policyFindingRepeatHours: '12' }, (p: ReturnType<typeof settingsToProps>) => p.pipelineSettings?.policyFindingRepeat, Duration.hours(12)],
+    ['longRunningRunHours', { longRunningRunHours: '48' }, (p: ReturnType<typeof settingsToProps>) => p.pipelineSettings?.longRunningRun, Duration.hours(48)],
+    ['stateRetentionDays', { stateRetentionDays: '30' }, (p: ReturnType<typeof settingsToProps>) => p.pipelineSettings?.stateRetention, Duration.days(30)],
+  ])('%s', (_key, context, prop, expected) => {
+    expect(prop(settingsToProps(parseSettings(context)))?.toIsoString()).toBe(expected.toIsoString());
+  });
+
+  it('synthesizes the same stack from the context keys as from the Durations they stand for', () => {
+    const context = { sweeperRateMinutes: '15', findingsBatchWindowSeconds: '30', repeatIntervalMinutes: '30', stateRetentionDays: '30', digestHourUtc: '7' };
+    const fromContext = buildStack(settingsToProps(parseSettings(context))).template.toJSON();
+    const fromProps = buildStack({
+      sweeperRate: Duration.minutes(15),
+      findingsBatchingWindow: Duration.seconds(30),
+      pipelineSettings: { repeatInterval: Duration.minutes(30), stateRetention: Duration.days(30), digestHourUtc: 7 },
+    }).template.toJSON();
+    expect(fromContext).toEqual(fromProps);
+    expect(JSON.stringify(fromContext)).toContain('rate(15 minutes)');
+    expect(JSON.stringify(fromContext)).toContain('"REPEAT_INTERVAL_MINUTES":"30"');
   });
 });
 

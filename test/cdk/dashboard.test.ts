@@ -1,13 +1,14 @@
 import { App, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { MacieAlertsStack } from '../../lib/macie-alerts-stack';
 import { dimensionOf, METRICS, METRICS_NAMESPACE, type DimensionedMetricName, type MetricName } from '../../lambda/core/telemetry';
 import { JOB_EVENT_TYPES } from '../../lambda/job-log/event-types';
 import { DIMENSION_VALUES } from '../../lib/dashboard';
-import { FAILURE_QUEUES_OUTPUT, parseFailureQueues, type FailureQueue } from '../../src/cli/failure-queues';
+import type { FailureQueues } from '../../lib/failure-queues';
+import { FAILURE_QUEUES_OUTPUT, parseFailureQueues, type FailureQueue } from '../../lib/failure-queues-output';
+import { queueTarget } from '../../lib/rule-delivery';
 import { buildStack } from './stack-fixture';
 
 type Json = Record<string, any>;
@@ -229,25 +230,29 @@ describe('the FailureQueues output', () => {
     }
   });
 
-  /** A stack whose construct gets one more queue from queue(), wired the way a feature adding SQS queues does. */
-  function withExtraQueue(wiring: 'sqs-dead-letter' | 'rule-to-queue' | 'nothing'): FailureQueue | undefined {
+  /** A stack whose construct gets one more failure queue, wired the way a feature adding SQS queues does. */
+  function withExtraQueue(wiring: 'sqs-dead-letter' | 'rule-to-queue' | 'name-taken'): FailureQueue | undefined {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new MacieAlertsStack(app, 'TestStack', { env: { account: '111122223333', region: 'eu-west-1' } });
-    const construct = stack.alerts as unknown as { queue(id: string, description: string): sqs.Queue };
-    const dlq = construct.queue('ExtraDeadLetters', 'what the extra queue could not hand on');
+    const failureQueues = (stack.alerts as unknown as { failureQueues: FailureQueues }).failureQueues;
     if (wiring === 'sqs-dead-letter') {
-      new sqs.Queue(stack.alerts, 'ExtraQueue', { deadLetterQueue: { queue: dlq, maxReceiveCount: 5 }, visibilityTimeout: Duration.minutes(6) });
+      let source: sqs.Queue | undefined;
+      const dlq = failureQueues.make('ExtraDeadLetters', 'what the extra queue could not hand on', () => ({ kind: 'sqs-dead-letter', source: source! }));
+      source = new sqs.Queue(stack.alerts, 'ExtraQueue', { deadLetterQueue: { queue: dlq, maxReceiveCount: 5 }, visibilityTimeout: Duration.minutes(6) });
     }
     if (wiring === 'rule-to-queue') {
       const queue = new sqs.Queue(stack.alerts, 'ExtraQueue', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true });
-      new events.Rule(stack.alerts, 'ExtraQueueRule', { eventPattern: { source: ['aws.macie2'] }, targets: [new targets.SqsQueue(queue, { deadLetterQueue: dlq })] });
+      new events.Rule(stack.alerts, 'ExtraQueueRule', { eventPattern: { source: ['aws.macie2'] }, targets: [queueTarget(failureQueues, 'ExtraQueueRule', queue)] });
+    }
+    if (wiring === 'name-taken') {
+      failureQueues.make('ExtraDeadLetters', 'a second on-failure queue of the job-log function', () => ({ kind: 'lambda-on-failure', name: 'job-log', fn: stack.alerts.jobLogHandler }));
     }
     const template = Template.fromStack(stack).toJSON() as Json;
     const output = Object.entries(template.Outputs as Record<string, Json>).find(([key]) => key.startsWith(`MacieAlerts${FAILURE_QUEUES_OUTPUT}`))![1];
-    return parseFailureQueues(joined(output.Value)).find((q) => q.url.startsWith('REF(MacieAlertsExtraDeadLetters'));
+    return parseFailureQueues(joined(output.Value)).find((q) => q.url.startsWith('REF(MacieAlertsExtra'));
   }
 
-  it("lists a queue added with queue() as an SQS queue's dead-letter queue, named after its source, with no more wiring", () => {
+  it("lists a queue made as an SQS queue's dead-letter queue, named after its source", () => {
     expect(withExtraQueue('sqs-dead-letter')).toEqual({
       name: 'extra-queue',
       kind: 'sqs-dead-letter',
@@ -260,12 +265,12 @@ describe('the FailureQueues output', () => {
     expect(withExtraQueue('rule-to-queue')).toEqual({
       name: 'extra-queue-rule',
       kind: 'eventbridge-dead-letter',
-      url: expect.stringMatching(/^REF\(MacieAlertsExtraDeadLetters/),
+      url: expect.stringMatching(/^REF\(MacieAlertsExtraQueueRuleDeadLetters/),
       queue: expect.stringMatching(/^REF\(MacieAlertsExtraQueue[0-9A-F]{8}\)$/),
     });
   });
 
-  it('fails the synth for a queue that is nobody\'s dead-letter or on-failure queue', () => {
-    expect(() => withExtraQueue('nothing')).toThrow(/ExtraDeadLetters is no dead-letter or on-failure queue of anything in the construct/);
+  it('fails the synth for two failure queues of one name, which redrive could not tell apart', () => {
+    expect(() => withExtraQueue('name-taken')).toThrow(/two failure queues would be named job-log/);
   });
 });

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { DEFAULT_SETTINGS, ENV } from '../../lambda/core/settings';
 import { MACIE_API_CALLS, MACIE_JOB_LOG_GROUP } from '../../lib/macie-alerts';
@@ -226,7 +226,7 @@ describe('findings and API-call queues (EventBridge -> SQS -> Lambda)', () => {
   });
 
   it('takes the batching settings from props, and the visibility timeout makes room for the window', () => {
-    const { template: custom } = buildStack({ findingsBatchSize: 500, findingsBatchWindowSeconds: 60, findingsMaxConcurrency: 5, apiCallsBatchSize: 25, apiCallsBatchWindowSeconds: 2, apiCallsMaxConcurrency: 3 });
+    const { template: custom } = buildStack({ findingsBatchSize: 500, findingsBatchingWindow: Duration.minutes(1), findingsMaxConcurrency: 5, apiCallsBatchSize: 25, apiCallsBatchingWindow: Duration.seconds(2), apiCallsMaxConcurrency: 3 });
     custom.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 500, MaximumBatchingWindowInSeconds: 60, ScalingConfig: { MaximumConcurrency: 5 } });
     custom.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 25, MaximumBatchingWindowInSeconds: 2, ScalingConfig: { MaximumConcurrency: 3 } });
     custom.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 6 * 120 + 60, RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }) });
@@ -320,7 +320,7 @@ describe('EventBridge rules', () => {
 
   it('runs the sweeper at the configured rate (60 minutes by default)', () => {
     expect(rule((p) => p.ScheduleExpression !== undefined)[1].ScheduleExpression).toBe('rate(1 hour)');
-    buildStack({ sweeperRateMinutes: 15 }).template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+    buildStack({ sweeperRate: Duration.minutes(15) }).template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
   });
 
   const targetOf = (source: string) => {
@@ -471,7 +471,7 @@ describe('alarms', () => {
   it("raises the findings backlog alarm's threshold with a longer batching window, and has none for API calls when they are off", () => {
     expect(Object.values(buildStack({ apiCallAlerts: false }).template.toJSON().Resources as Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && isBacklog(r.Properties))).toHaveLength(1);
     // A longer batching window waits longer before the first receive, and the threshold with it.
-    const slower = buildStack({ findingsBatchWindowSeconds: 300 }).template.toJSON().Resources as Resources;
+    const slower = buildStack({ findingsBatchingWindow: Duration.minutes(5) }).template.toJSON().Resources as Resources;
     const [slowAlarm] = Object.values(slower).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && isBacklog(r.Properties) && r.Properties.AlarmDescription.includes('FindingsQueue'));
     expect(slowAlarm.Properties.Threshold).toBe(6 * 120 + 300 + 300);
   });

@@ -13,7 +13,7 @@ import { ENV } from '../../lambda/core/settings';
 import { StateStore } from '../../lambda/state/store';
 import { keys } from '../../lambda/state/table';
 import { main } from '../../src/cli/main';
-import { FAILURE_QUEUES_OUTPUT, parseFailureQueues, type FailureQueue } from '../../src/cli/failure-queues';
+import { FAILURE_QUEUES_OUTPUT, parseFailureQueues, type FailureQueue } from '../../lib/failure-queues-output';
 import type { AwsClients } from '../../src/cli/redrive';
 import { createStateTable } from '../../src/local/dynamodb-local';
 import { buildStack } from '../cdk/stack-fixture';

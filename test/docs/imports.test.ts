@@ -2,9 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 /**
- * docs/development.md says, room by room, what each folder of lambda/ may import. This test reads those
- * lines and checks every relative import of every file against them, so the rule and the code cannot drift:
- * a new edge between rooms is a change to the page first.
+ * docs/development.md says, room by room, what each folder of lambda/ may import, and what lib/ and src/
+ * may. This test reads those lines and checks every relative import of every file against them, so the rule
+ * and the code cannot drift: a new edge is a change to the page first.
  */
 const root = resolve(__dirname, '..', '..');
 const lambdaDir = join(root, 'lambda');
@@ -65,6 +65,47 @@ describe('lambda/ imports run the way docs/development.md says', () => {
         const to = roomOf(`${target}.ts`);
         if (to === from || rule === 'all' || rule?.has(to)) continue;
         violations.push(`${relative(root, file)} (${from}) imports ${to} (${spec})`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+});
+
+/**
+ * The "May import" lines of the folders outside lambda/ (`lib/`, `src/`): each names folders (`lambda/`) or
+ * single files (`lib/region-name.ts`) a file of the folder may import from outside its own folder.
+ */
+function foldersAllowed(): Map<string, string[]> {
+  const page = readFileSync(join(root, 'docs', 'development.md'), 'utf8');
+  const allowed = new Map<string, string[]>();
+  for (const section of page.split(/^### /m).slice(1)) {
+    const heading = /^`(lib|src)\/`/.exec(section);
+    if (!heading) continue;
+    const rule = /May import:?\s+([\s\S]*?)(?:\n\n|$)/.exec(section);
+    if (!rule) throw new Error(`docs/development.md: the section of ${heading[1]}/ says nothing about what it may import`);
+    const list = rule[1].split(/\.\s|\.$|\(/)[0];
+    allowed.set(heading[1], [...list.matchAll(/`([^`]+)`/g)].map((m) => m[1]));
+  }
+  return allowed;
+}
+
+describe('lib/ and src/ import what docs/development.md says', () => {
+  const allowed = foldersAllowed();
+
+  test('the page has a rule for lib/ and for src/', () => {
+    expect([...allowed.keys()].sort()).toEqual(['lib', 'src']);
+  });
+
+  test.each(['lib', 'src'])('no file of %s/ imports a file outside it that its rule does not name', (folder) => {
+    const folderDir = join(root, folder);
+    const names = allowed.get(folder) ?? [];
+    const violations: string[] = [];
+    for (const file of filesUnder(folderDir)) {
+      for (const [, spec] of readFileSync(file, 'utf8').matchAll(/from '(\.{1,2}\/[^']+)'/g)) {
+        const target = relative(root, resolve(dirname(file), spec));
+        if (target.startsWith(`${folder}/`)) continue;
+        const named = names.some((name) => (name.endsWith('/') ? target.startsWith(name) : `${target}.ts` === name));
+        if (!named) violations.push(`${relative(root, file)} imports ${spec}`);
       }
     }
     expect(violations).toEqual([]);

@@ -7,7 +7,7 @@ import { GSI1, keys } from '../../lambda/state/table';
 import { addSilence } from '../../lambda/silences/silence-store';
 import { DIGEST_SETTLE_MS, latestDigestEnd } from '../../lambda/sweeper/digest';
 import { PENDING_ALERT_GRACE_MINUTES } from '../../lambda/sweeper/sweep';
-import { QUEUE_HANDLER_TIMEOUT, VISIBILITY_TIMEOUT_FACTOR } from '../../lib/macie-alerts';
+import { QUEUE_HANDLER_TIMEOUT, VISIBILITY_TIMEOUT_FACTOR } from '../../lib/queued-event-source';
 import { cloudTrailEvent, findingEvent, fixture, SENSITIVE_JOB_ID, sensitiveFinding, setCurrentRun, sqsBatch, testDeps } from '../findings/kit';
 import { logEvent, logsPayload } from '../support/cloudwatch';
 import { freshStore } from '../support/dynamodb';

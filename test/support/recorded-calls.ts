@@ -2,7 +2,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { RecordedCall } from './aws-call-recorder';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { RUN_DIR_ENV, isRecorded, doneMarker } = require('./test-run.js') as {
   RUN_DIR_ENV: string;
   isRecorded: (path: string) => boolean;

@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 /**
  * The stack output that lists every failure and dead-letter queue (written by the MacieAlerts construct,
  * read by `macie-alerts redrive`). One JSON array, so queues added to the construct need no new output.
+ * No CDK import: the CLI loads this file.
  */
 export const FAILURE_QUEUES_OUTPUT = 'FailureQueues';
 

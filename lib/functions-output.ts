@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { FunctionName } from '../../lambda/handlers/state-access';
+import type { FunctionName } from '../lambda/handlers/state-access';
 
 /**
  * The stack output that lists the functions (written by the MacieAlerts construct, read by
