@@ -116,6 +116,12 @@ export interface MacieAlertsProps {
    */
   readonly apiCallAlerts?: boolean;
   /**
+   * Alert on AWS Health events about Macie (service issues, notices about the account, a paused job about
+   * to expire).
+   * @default true
+   */
+  readonly healthEventAlerts?: boolean;
+  /**
    * What `cdk destroy` does with the state table, the topic key and the handlers' log groups. Macie's job log
    * group is never deleted (the log group of the custom resource that creates it always is).
    * @default RemovalPolicy.RETAIN
@@ -228,6 +234,9 @@ export function queueVisibilityTimeout(functionTimeout: Duration, windowSeconds:
  */
 export const BACKLOG_ALARM_MARGIN = Duration.minutes(5);
 
+/** AWS Health events about Macie are few: a small batch at once, two writers, no setting of their own. */
+export const HEALTH_BATCHING: QueueBatching = { batchSize: 10, windowSeconds: 0, maxConcurrency: 2 };
+
 /**
  * Everything the pipeline needs in one Region: Macie job log subscription, finding and API-call rules, the
  * sweeper, the state table, the alert topic with per-subscriber filter policies, chat, and alarms on the
@@ -249,6 +258,9 @@ export class MacieAlerts extends Construct {
   /** EventBridge delivers findings here; the findings handler reads it in batches. */
   readonly findingsQueue: sqs.Queue;
   readonly apiCallQueue?: sqs.Queue;
+  readonly healthHandler?: nodejs.NodejsFunction;
+  /** EventBridge delivers AWS Health events about Macie here (undefined when `healthEventAlerts: false`). */
+  readonly healthQueue?: sqs.Queue;
   readonly sweeper: nodejs.NodejsFunction;
   readonly settings: PipelineSettings;
   readonly batching: BatchingSettings;
@@ -454,6 +466,25 @@ export class MacieAlerts extends Construct {
       });
       // Without this state EventBridge drops read-only calls, and GetSensitiveDataOccurrences is one.
       (apiRule.node.defaultChild as events.CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
+    }
+
+    // --- AWS Health events about Macie (every event type code), queued like the API calls.
+    if (props.healthEventAlerts ?? true) {
+      this.healthHandler = this.handler({
+        id: 'HealthHandler',
+        name: 'health',
+        description: 'AWS Health events about Macie (EventBridge -> SQS) -> alerts',
+        memorySize: 256,
+        timeout: QUEUE_HANDLER_TIMEOUT,
+        invokedBy: 'queue',
+      });
+      this.healthQueue = this.eventQueue('HealthQueue', this.healthHandler, QUEUE_HANDLER_TIMEOUT, HEALTH_BATCHING);
+      this.backlogAlarm('HealthQueueBacklog', 'AWS Health event', this.healthQueue, HEALTH_BATCHING.windowSeconds);
+      new events.Rule(this, 'HealthRule', {
+        description: 'AWS Health events about Macie',
+        eventPattern: { source: ['aws.health'], detailType: ['AWS Health Event'], detail: { service: ['MACIE'] } },
+        targets: [this.queueTarget('HealthRule', this.healthQueue)],
+      });
     }
 
     // --- Sweeper: the clock-driven checks and the outbox safety net.
@@ -792,10 +823,11 @@ export class MacieAlerts extends Construct {
       functions: this.functions,
       eventFunctions: this.functions.filter((f) => f.fn !== this.sweeper),
       jobLog: byFunction(this.jobLogHandler),
-      queueFunctions: [this.findingsHandler, this.apiCallHandler].flatMap((fn) => (fn ? [byFunction(fn)] : [])),
+      queueFunctions: [this.findingsHandler, this.apiCallHandler, this.healthHandler].flatMap((fn) => (fn ? [byFunction(fn)] : [])),
       eventQueues: [
         { name: 'findings', queue: this.findingsQueue },
         ...(this.apiCallQueue ? [{ name: 'api-calls', queue: this.apiCallQueue }] : []),
+        ...(this.healthQueue ? [{ name: 'health', queue: this.healthQueue }] : []),
       ],
       backlogAlarms: this.backlogAlarms,
       apiCalls: this.apiCallHandler !== undefined,
