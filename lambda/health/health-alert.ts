@@ -18,7 +18,7 @@ const CATEGORY_TEXT: Readonly<Record<string, string>> = {
   issue: 'a service issue',
   investigation: 'an investigation of a possible issue',
   scheduledChange: 'a scheduled change',
-  accountNotification: 'a notice about your account',
+  accountNotification: 'an account notice',
 };
 
 const MEANING: Readonly<Record<string, string>> = {
@@ -47,8 +47,10 @@ export function healthAlert(state: HealthEventState, change: HealthChange, at: s
   const update = change.kind !== 'new';
   const what = CATEGORY_TEXT[state.eventTypeCategory] ?? `a ${state.eventTypeCategory} notice`;
   const status = state.statusCode ?? 'unknown';
-  const jobText = jobIds.length ? ` about job ${jobIds.join(', ')}` : '';
-  const headline = `${update ? 'Updated: ' : ''}AWS Health${reason === 'job-expiring' ? ': paused Macie job about to expire' : ` ${state.eventTypeCategory}`}: ${state.eventTypeCode}${jobText} (${status}) in ${state.accountId} (${state.region})`;
+  const prefix = !update ? '' : change.kind === 'status-changed' && status === 'closed' ? 'Closed: ' : 'Updated: ';
+  const subject =
+    reason === 'job-expiring' ? `Macie job ${jobIds[0] ?? '(paused)'} about to expire` : `${state.eventTypeCode}${jobIds.length ? ` (job ${jobIds.join(', ')})` : ''}`;
+  const headline = `${prefix}AWS Health: ${subject} in ${state.accountId} (${state.region})`;
   const changeText =
     change.kind === 'status-changed'
       ? ` Its status changed from ${change.from ?? 'none'} to ${change.to}.`

@@ -34,7 +34,7 @@ describe('AWS Health events about Macie', () => {
       threadId: JOB_ID,
       occurredAt: '2026-12-03T09:00:00.000Z',
     });
-    expect(alert.headline).toBe(`AWS Health: paused Macie job about to expire: AWS_MACIE_JOB_IMMINENT_EXPIRATION about job ${JOB_ID} (open) in 111122223333 (us-east-1)`);
+    expect(alert.headline).toBe(`AWS Health: Macie job ${JOB_ID} about to expire in 111122223333 (us-east-1)`);
     expect(alert.whatHappened).toContain('it will expire and Macie will cancel it');
     expect(alert.whatHappened).toContain(`Affected: arn:aws:macie2:us-east-1:111122223333:classification-job/${JOB_ID} (PENDING).`);
     const detail = Object.fromEntries(alert.details.map((d) => [d.label, d.value]));
@@ -47,7 +47,7 @@ describe('AWS Health events about Macie', () => {
     const deps = await testDeps();
     await deliverOne(processHealthBatch, ISSUE, deps);
     expect(deps.publisher.alerts.map((a) => [a.severity, a.job, a.region, a.headline])).toEqual([
-      ['MEDIUM', undefined, 'eu-west-1', 'AWS Health issue: AWS_MACIE_OPERATIONAL_ISSUE (open) in 111122223333 (eu-west-1)'],
+      ['MEDIUM', undefined, 'eu-west-1', 'AWS Health: AWS_MACIE_OPERATIONAL_ISSUE in 111122223333 (eu-west-1)'],
     ]);
   });
 
@@ -78,7 +78,7 @@ describe('AWS Health events about Macie', () => {
     expect(deps.publisher.alerts).toHaveLength(2);
     const update = deps.publisher.alerts[1];
     expect(update).toMatchObject({ id: `health:111122223333:${ISSUE.detail.eventArn}:update:1`, severity: 'INFO', occurredAt: '2026-12-04T16:30:00.000Z' });
-    expect(update.headline).toBe('Updated: AWS Health issue: AWS_MACIE_OPERATIONAL_ISSUE (closed) in 111122223333 (eu-west-1)');
+    expect(update.headline).toBe('Closed: AWS Health: AWS_MACIE_OPERATIONAL_ISSUE in 111122223333 (eu-west-1)');
     expect(update.whatHappened).toContain('Its status changed from open to closed.');
     expect(update.whatHappened).toContain('ending 2026-12-04T16:20:00.000Z');
     // An older copy arriving after the update changes nothing: no alert, the status stays closed.
@@ -95,7 +95,7 @@ describe('AWS Health events about Macie', () => {
     expect((await deliverOne(processHealthBatch, updated, deps)).outcome).toBe('alerted');
     const same = healthEvent(ISSUE, { id: 'u2', detail: { lastUpdatedTime: 'Fri, 04 Dec 2026 15:30:00 GMT', eventDescription: description } });
     expect((await deliverOne(processHealthBatch, same, deps)).outcome).not.toBe('alerted');
-    expect(deps.publisher.alerts.map((a) => a.severity)).toEqual(['MEDIUM', 'MEDIUM']);
+    expect(deps.publisher.alerts.map((a) => [a.severity, a.headline.split(':')[0]])).toEqual([['MEDIUM', 'AWS Health'], ['MEDIUM', 'Updated']]);
     expect(deps.publisher.alerts[1].whatHappened).toContain('AWS updated its description. AWS says: We have identified the cause');
   });
 
