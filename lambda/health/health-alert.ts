@@ -49,7 +49,7 @@ export function healthAlert(state: HealthEventState, change: HealthChange, at: s
   const status = state.statusCode ?? 'unknown';
   const prefix = !update ? '' : change.kind === 'status-changed' && status === 'closed' ? 'Closed: ' : 'Updated: ';
   const subject =
-    reason === 'job-expiring' ? `Macie job ${jobIds[0] ?? '(paused)'} about to expire` : `${state.eventTypeCode}${jobIds.length ? ` (job ${jobIds.join(', ')})` : ''}`;
+    reason === 'job-expiring' ? `Macie job ${state.jobName ?? jobIds[0] ?? '(paused)'} about to expire` : `${state.eventTypeCode}${jobIds.length ? ` (job ${state.jobName ?? jobIds.join(', ')})` : ''}`;
   const headline = `${prefix}AWS Health: ${subject} in ${state.accountId} (${state.region})`;
   const changeText =
     change.kind === 'status-changed'
@@ -67,7 +67,7 @@ export function healthAlert(state: HealthEventState, change: HealthChange, at: s
     eventType: state.eventTypeCode,
     accountId: state.accountId,
     region: state.region,
-    job: jobIds.length ? { id: jobIds[0] } : undefined,
+    job: jobIds.length ? { id: jobIds[0], ...(state.jobName ? { name: state.jobName } : {}) } : undefined,
     headline,
     whatHappened:
       `AWS Health ${update ? 'updated' : 'sent'} ${what} about Macie (${state.eventTypeCode}, status ${status}) for account ${state.accountId} in ${state.region}` +
@@ -86,7 +86,7 @@ export function healthAlert(state: HealthEventState, change: HealthChange, at: s
       ['Last updated', state.lastUpdatedTime],
       ['Account', state.accountId],
       ['Region', state.region],
-      ['Job', jobIds.join(', ')],
+      ['Job', state.jobName ? `${state.jobName} (${jobIds.join(', ')})` : jobIds.join(', ')],
       ['Affected entities', entities.length ? `${entities.join(', ')}${more}` : undefined],
       ['Event ARN', state.eventArn],
     ]),

@@ -4,7 +4,7 @@ import { compareIso, maxIso } from '../core/iso-time';
 import type { Aggregate, Step } from '../eventbridge/apply-batch-once';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from '../state/codec';
 import { keys } from '../state/table';
-import { healthAlert } from './health-alert';
+import { healthAlert, jobIdsOf } from './health-alert';
 import { descriptionOf, healthTime, type HealthNotice } from './health-events';
 
 /**
@@ -44,6 +44,8 @@ export interface HealthEventState extends Bookkeeping {
   /** Pages folded in (page numbers as sent; "1" when the event has no pages). */
   readonly pages: readonly string[];
   readonly totalPages?: string;
+  /** The name of the first job the entities name, as the job log told it (the JOB item). */
+  readonly jobName?: string;
   readonly alerts: number;
   readonly lastAlertAt?: string;
 }
@@ -66,6 +68,7 @@ export const HealthEventCodec = itemCodec(
     entityTotal: z.number(),
     pages: z.array(z.string()),
     totalPages: z.optional(z.string()),
+    jobName: z.optional(z.string()),
     alerts: z.number(),
     lastAlertAt: z.optional(z.string()),
   }),
@@ -87,14 +90,16 @@ export const HealthEventCodec = itemCodec(
       entityTotal: s.entityTotal,
       pages: [...s.pages],
       totalPages: s.totalPages,
+      jobName: s.jobName,
       alerts: s.alerts,
       lastAlertAt: s.lastAlertAt,
       ...bookkeepingItem(s),
     }),
 );
 
-export function healthEvent(accountId: string, eventArn: string): Aggregate<HealthEventState, HealthNotice> {
-  return { key: keys.healthEvent(accountId, eventArn), codec: HealthEventCodec, step: stepHealthEvent };
+/** @param jobNames names of the jobs the events' entities name, as the route read them */
+export function healthEvent(accountId: string, eventArn: string, jobNames: ReadonlyMap<string, string> = new Map()): Aggregate<HealthEventState, HealthNotice> {
+  return { key: keys.healthEvent(accountId, eventArn), codec: HealthEventCodec, step: (state, notice) => stepHealthEvent(state, notice, jobNames) };
 }
 
 /** What one delivery of a Health event is to what its alerts told: pure, with a named reason. */
@@ -122,7 +127,7 @@ export function healthChange(state: HealthEventState | undefined, notice: Health
 }
 
 /** One page of a Health event folded into what its alerts told: pure. */
-export function stepHealthEvent(state: HealthEventState | undefined, notice: HealthNotice): Step<HealthEventState> {
+export function stepHealthEvent(state: HealthEventState | undefined, notice: HealthNotice, jobNames: ReadonlyMap<string, string> = new Map()): Step<HealthEventState> {
   const change = healthChange(state, notice);
   const { detail } = notice;
   const merged = mergeEntities(state, notice);
@@ -151,6 +156,7 @@ export function stepHealthEvent(state: HealthEventState | undefined, notice: Hea
     entityTotal: merged.total,
     pages,
     totalPages: detail.totalPages != null ? String(detail.totalPages) : state?.totalPages,
+    jobName: jobNameOf(merged.entities, jobNames) ?? state?.jobName,
     alerts,
     lastAlertAt: state?.lastAlertAt,
   };
@@ -182,6 +188,11 @@ function changeReason(change: HealthChange, state: HealthEventState | undefined)
     case 'same':
       return 'the same event as told before: no alert';
   }
+}
+
+function jobNameOf(entities: readonly HealthEntity[], jobNames: ReadonlyMap<string, string>): string | undefined {
+  const [first] = jobIdsOf({ entities });
+  return first === undefined ? undefined : jobNames.get(first);
 }
 
 function descriptionText(notice: HealthNotice): string {

@@ -2,6 +2,9 @@ import type { BatchReport } from '../core/event-report';
 import { ignoredRecord } from '../core/event-report';
 import { processEventBatch, type EventPipeline } from '../eventbridge/event-batch';
 import type { PipelineDeps } from '../pipeline-deps';
+import { CorruptItemError } from '../state/codec';
+import { JobCodec } from '../state/job-items';
+import { keys } from '../state/table';
 import { jobIdsOf } from './health-alert';
 import { healthEvent } from './health-event';
 import { healthNotice, healthTime, HealthEventSchema, type HealthEvent, type HealthNotice } from './health-events';
@@ -34,15 +37,34 @@ function healthPipeline(deps: PipelineDeps): EventPipeline<HealthEvent, HealthNo
       const page = detail.page != null ? String(detail.page) : '1';
       return { key: `health:${notice.accountId}:${detail.eventArn}:${detail.statusCode ?? ''}:${healthTime(detail.lastUpdatedTime) ?? ''}:${page}`, event: notice };
     },
-    route: async (events) => events.map(({ event }) => ({ aggregate: healthEvent(event.accountId, event.detail.eventArn) })),
+    // The jobs the entities name are read with the events' aggregates (one request), for their names.
+    route: async (events, reads) => {
+      const jobIds = [...new Set(events.flatMap(({ event }) => jobIdsOfNotice(event)))];
+      await reads.read([...jobIds.map((id) => keys.job(id)), ...events.map(({ event }) => keys.healthEvent(event.accountId, event.detail.eventArn))]);
+      const jobNames = new Map<string, string>();
+      for (const id of jobIds) {
+        try {
+          const name = JobCodec.decode(reads.get(keys.job(id)) ?? {})?.jobName;
+          if (name) jobNames.set(id, name);
+        } catch (error) {
+          // A job item this version cannot read only costs the alert the job's name.
+          if (!(error instanceof CorruptItemError)) throw error;
+        }
+      }
+      return events.map(({ event }) => ({ aggregate: healthEvent(event.accountId, event.detail.eventArn, jobNames) }));
+    },
     subject: (notice) => ({
       type: notice.detail.eventTypeCode,
       at: healthTime(notice.detail.lastUpdatedTime) ?? healthTime(notice.detail.startTime) ?? notice.deliveredAt,
       accountId: notice.accountId,
-      jobId: jobIdsOf({ entities: (notice.detail.affectedEntities ?? []).map((e) => ({ value: e.entityValue })) })[0],
+      jobId: jobIdsOfNotice(notice)[0],
     }),
     countApplied: (_notices, created) => {
       for (const alert of created) deps.telemetry.countBy('HealthAlerts', alert.severity);
     },
   };
+}
+
+function jobIdsOfNotice(notice: HealthNotice): string[] {
+  return jobIdsOf({ entities: (notice.detail.affectedEntities ?? []).map((e) => ({ value: e.entityValue })) });
 }

@@ -1,5 +1,6 @@
 import { processHealthBatch } from '../../lambda/health/pipeline';
 import { addSilence } from '../../lambda/silences/silence-store';
+import { JobCodec } from '../../lambda/state/job-items';
 import { keys } from '../../lambda/state/table';
 import { clone, deliverOne, fixture, sqsBatch, testDeps } from '../findings/kit';
 
@@ -41,6 +42,16 @@ describe('AWS Health events about Macie', () => {
     expect(detail).toMatchObject({ 'Event type code': 'AWS_MACIE_JOB_IMMINENT_EXPIRATION', Category: 'accountNotification', Status: 'open', 'Start time': '2026-12-03T09:00:00.000Z', Job: JOB_ID, 'Event ARN': EXPIRING.detail.eventArn });
     expect(alert.links.map((l) => l.label)).toEqual(['Event in the AWS Health Dashboard', 'Job in the Macie console', "Job's log stream in CloudWatch Logs"]);
     expect(deps.telemetry.countersBy.HealthAlerts).toEqual({ HIGH: 1 });
+  });
+
+  test('a job the job log has named is named by its name', async () => {
+    const deps = await testDeps();
+    await deps.store.write([{ kind: 'put', item: JobCodec.encode({ ...keys.job(JOB_ID), jobId: JOB_ID, jobName: 'Quarterly_HR_Scan', recentRunStarts: [], routedBatches: [], expiresAt: Math.floor(Date.now() / 1000) + 86400 }) }]);
+    await deliverOne(processHealthBatch, EXPIRING, deps);
+    const [alert] = deps.publisher.alerts;
+    expect(alert.job).toEqual({ id: JOB_ID, name: 'Quarterly_HR_Scan' });
+    expect(alert.headline).toBe('AWS Health: Macie job Quarterly_HR_Scan about to expire in 111122223333 (us-east-1)');
+    expect(alert.details).toContainEqual({ label: 'Job', value: `Quarterly_HR_Scan (${JOB_ID})` });
   });
 
   test('a service issue is MEDIUM and names no job', async () => {
