@@ -52,6 +52,7 @@ export const CONTEXT_KEYS = [
   'digestHourUtc',
   'sweeperRateMinutes',
   'apiCallAlerts',
+  'healthEventAlerts',
   'regions',
   'removalPolicy',
   'logRetentionDays',
@@ -77,6 +78,7 @@ export interface ParsedSettings extends BatchingSettings {
   readonly chatMinSeverity: Severity;
   readonly sweeperRateMinutes: number;
   readonly apiCallAlerts: boolean;
+  readonly healthEventAlerts: boolean;
   readonly removalPolicy: RemovalPolicy;
   readonly logRetentionDays: number;
   readonly logLevel: LogLevel;
@@ -357,6 +359,7 @@ export function parseSettings(input: Readonly<Record<string, unknown>>): ParsedS
     chatMinSeverity: optionalSeverity('chatMinSeverity', input.chatMinSeverity, 'INFO'),
     sweeperRateMinutes: checkSweeperRateMinutes(numberOr(input.sweeperRateMinutes, DEFAULT_SWEEPER_RATE_MINUTES), input.sweeperRateMinutes),
     apiCallAlerts: bool('apiCallAlerts', input.apiCallAlerts, true),
+    healthEventAlerts: bool('healthEventAlerts', input.healthEventAlerts, true),
     removalPolicy: removalPolicy(input.removalPolicy),
     logRetentionDays,
     logLevel,

@@ -11,6 +11,7 @@ const FunctionsSchema = z.object({
   'job-log': z.optional(z.string()),
   findings: z.optional(z.string()),
   'api-calls': z.optional(z.string()),
+  health: z.optional(z.string()),
   sweeper: z.optional(z.string()),
 });
 

@@ -87,6 +87,12 @@ export interface MacieAlertsProps {
    */
   readonly apiCallAlerts?: boolean;
   /**
+   * Alert on AWS Health events about Macie (service issues, notices about the account, a paused job about
+   * to expire).
+   * @default true
+   */
+  readonly healthEventAlerts?: boolean;
+  /**
    * What `cdk destroy` does with the state table, the topic key and the handlers' log groups. Macie's job log
    * group is never deleted (the log group of the custom resource that creates it always is).
    * @default RemovalPolicy.RETAIN

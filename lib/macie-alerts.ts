@@ -43,6 +43,9 @@ export { MACIE_JOB_LOG_GROUP };
  * queued-event-source.ts, failure-queues.ts, pipeline-alarms.ts) make their resources in this construct's
  * own scope: construct ids are a contract with deployed stacks (test/cdk/logical-ids.test.ts).
  */
+/** AWS Health events about Macie are few: a small batch at once, two writers, no setting of their own. */
+export const HEALTH_BATCHING = { batchSize: 10, windowSeconds: 0, maxConcurrency: 2 } as const;
+
 export class MacieAlerts extends Construct {
   /** Alerts from the handlers (MessageStructure json, with message attributes for filtering). */
   readonly alertTopic: sns.Topic;
@@ -56,6 +59,9 @@ export class MacieAlerts extends Construct {
   /** EventBridge delivers findings here; the findings handler reads it in batches. */
   readonly findingsQueue: sqs.Queue;
   readonly apiCallQueue?: sqs.Queue;
+  readonly healthHandler?: nodejs.NodejsFunction;
+  /** EventBridge delivers AWS Health events about Macie here (undefined when `healthEventAlerts: false`). */
+  readonly healthQueue?: sqs.Queue;
   readonly sweeper: nodejs.NodejsFunction;
   readonly settings: PipelineSettings;
   readonly batching: BatchingSettings;
@@ -131,7 +137,21 @@ export class MacieAlerts extends Construct {
       // Without this state EventBridge drops read-only calls, and GetSensitiveDataOccurrences is one.
       (apiCalls.rule.node.defaultChild as events.CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
     }
-    // A new queued event source (EventBridge -> SQS -> function) goes here, as the two above.
+
+    // --- AWS Health events about Macie (every event type code), queued like the API calls.
+    if (props.healthEventAlerts ?? true) {
+      this.healthHandler = fn({ id: 'HealthHandler', name: 'health', description: 'AWS Health events about Macie (EventBridge -> SQS) -> alerts', memorySize: 256, timeout: QUEUE_HANDLER_TIMEOUT, invokedBy: 'queue' });
+      this.healthQueue = this.queuedEventSource({
+        queueId: 'HealthQueue',
+        ruleId: 'HealthRule',
+        ruleDescription: 'AWS Health events about Macie',
+        eventPattern: { source: ['aws.health'], detailType: ['AWS Health Event'], detail: { service: ['MACIE'] } },
+        record: 'AWS Health event',
+        fn: this.healthHandler,
+        batching: HEALTH_BATCHING,
+      }).queue;
+    }
+    // A new queued event source (EventBridge -> SQS -> function) goes here, as the three above.
 
     // --- Sweeper: the clock-driven checks and the outbox safety net.
     this.sweeper = fn({ id: 'Sweeper', name: 'sweeper', description: 'Scheduled: stuck runs, missed periodic runs, undelivered alerts, the daily digest', memorySize: 256, timeout: Duration.minutes(5), invokedBy: 'async' });
@@ -244,10 +264,11 @@ export class MacieAlerts extends Construct {
       functions: this.functions,
       eventFunctions: this.functions.filter((f) => f.fn !== this.sweeper),
       jobLog: byFunction(this.jobLogHandler),
-      queueFunctions: [this.findingsHandler, this.apiCallHandler].flatMap((fn) => (fn ? [byFunction(fn)] : [])),
+      queueFunctions: [this.findingsHandler, this.apiCallHandler, this.healthHandler].flatMap((fn) => (fn ? [byFunction(fn)] : [])),
       eventQueues: [
         { name: 'findings', queue: this.findingsQueue },
         ...(this.apiCallQueue ? [{ name: 'api-calls', queue: this.apiCallQueue }] : []),
+        ...(this.healthQueue ? [{ name: 'health', queue: this.healthQueue }] : []),
       ],
       backlogAlarms: this.backlogAlarms,
       apiCalls: this.apiCallHandler !== undefined,

@@ -643,6 +643,57 @@ function dailyJobThreeRuns(): { jobId: string; migrating: string; until: string 
 }
 
 /** The demo's --config: a silence for the migration, and knownErrors at its default, written out. */
+// ---------- 10. AWS Health: a job a user paused is about to expire, then the notice is closed ----------
+
+function pausedJobHealthEvents(): void {
+  // Macie sends this once a job has been paused 23 days; it cancels the job at 30 days unless it is resumed.
+  const jobId = '5b2e9d7c4a1f03e6b8d2c5a91example';
+  const pausedAt = at('2024-11-04T16:20:00.000Z');
+  const noticeAt = pausedAt + 23 * DAY;
+  const expiresAt = pausedAt + 30 * DAY;
+  const code = 'AWS_MACIE_JOB_IMMINENT_EXPIRATION';
+  const eventArn = `arn:aws:health:${REGION}::event/MACIE/${code}/${code}_${uuidFrom(`health:${jobId}`)}`;
+  const gmt = (ms: number) => new Date(ms).toUTCString();
+  const day = (ms: number) => new Date(ms).toLocaleDateString('en-US', { timeZone: 'UTC', month: 'long', day: 'numeric', year: 'numeric' });
+  const healthEvent = (n: number, time: number, statusCode: string, entityStatus: string) => ({
+    version: '0',
+    id: uuidFrom(`health-event:${jobId}:${n}`),
+    'detail-type': 'AWS Health Event',
+    source: 'aws.health',
+    account: ADMIN,
+    time: new Date(time).toISOString().replace('.000Z', 'Z'),
+    region: REGION,
+    resources: [],
+    detail: {
+      eventArn,
+      service: 'MACIE',
+      eventTypeCode: code,
+      eventTypeCategory: 'accountNotification',
+      eventScopeCode: 'ACCOUNT_SPECIFIC',
+      communicationId: `${hash(eventArn).slice(0, 64)}-1`,
+      startTime: gmt(noticeAt),
+      endTime: statusCode === 'closed' ? gmt(time) : undefined,
+      lastUpdatedTime: gmt(time),
+      statusCode,
+      eventRegion: REGION,
+      eventDescription: [
+        {
+          language: 'en_US',
+          latestDescription:
+            `Your Amazon Macie sensitive data discovery job ${jobId} was paused on ${day(pausedAt)}. If you do not resume the job by ${day(expiresAt)}, ` +
+            'it will expire and Macie will cancel it. A cancelled job cannot be resumed.',
+        },
+      ],
+      affectedEntities: [{ entityValue: `arn:aws:macie2:${REGION}:${ADMIN}:classification-job/${jobId}`, lastUpdatedTime: gmt(time), status: entityStatus }],
+      page: '1',
+      totalPages: '1',
+    },
+  });
+  // The notice, a copy Health sends again, and its close once the job was resumed two days later.
+  const events = [healthEvent(1, noticeAt, 'open', 'PENDING'), healthEvent(2, noticeAt, 'open', 'PENDING'), healthEvent(3, noticeAt + 2 * DAY, 'closed', 'RESOLVED')];
+  write('10-paused-job-expiring.health-events.json', pretty(events));
+}
+
 function replayConfig(silenced: { migrating: string; until: string }): void {
   const config = {
     knownErrors: 'summary',
@@ -668,4 +719,5 @@ policyFindingRecurring();
 revealSamples();
 deniedDisableMacie();
 bareJobLogEvent();
+pausedJobHealthEvents();
 replayConfig(dailyJobThreeRuns());

@@ -10,6 +10,8 @@ export const ALERT_CATEGORIES = [
   'POLICY_FINDING',
   'SENSITIVE_DATA_FINDING',
   'API_CALL',
+  // AWS Health events about Macie (lambda/health).
+  'HEALTH',
   'STUCK_RUN',
   'PIPELINE',
   'DIGEST',

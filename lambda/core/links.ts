@@ -32,6 +32,11 @@ export function cloudTrailEventLink(region: string, eventId: string): string {
   return `https://${enc(region)}.console.aws.amazon.com/cloudtrail/home?region=${enc(region)}#/events/${enc(eventId)}`;
 }
 
+/** The event in the AWS Health Dashboard's event log. */
+export function healthEventLink(eventArn: string): string {
+  return `https://health.aws.amazon.com/health/home#/account/event-log?eventID=${enc(eventArn)}`;
+}
+
 /** The two links of every alert about a job or one of its runs, labelled the same everywhere. */
 export function jobLinks(region: string, jobId: string): AlertLink[] {
   return [

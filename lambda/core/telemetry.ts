@@ -64,6 +64,7 @@ export const METRICS = {
   JobEvents: { unit: 'Count', dimension: 'eventType', description: 'Macie job log events applied, by event type' },
   Findings: { unit: 'Count', dimension: 'severity', description: 'Macie findings applied, by Macie severity' },
   ApiCallAlerts: { unit: 'Count', dimension: 'apiCall', description: 'Alerts raised for Macie API calls, by call' },
+  HealthAlerts: { unit: 'Count', dimension: 'severity', description: 'Alerts raised for AWS Health events about Macie, by severity' },
   AlertsBySeverity: { unit: 'Count', dimension: 'severity', description: 'Alerts published, by severity' },
   AlertsByCategory: { unit: 'Count', dimension: 'category', description: 'Alerts published, by category' },
 } as const satisfies Record<string, MetricSpec>;

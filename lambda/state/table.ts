@@ -21,6 +21,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   SAMPLE#<accountId> / FGROUP#<bucket>#<type>          Macie's sample findings (kept apart from real runs)
  *   FINDING#<findingId> / FINDING       a policy finding: last count and last alert time
  *   PRINCIPAL#<arn> / REVEALS           reveals of sensitive data by one principal: the current window
+ *   HEALTH#<account>#<eventArn> / HEALTH an AWS Health event about Macie: what its last alert told (health/health-event.ts)
  *   SILENCE / <silenceId>               a silence: matchers, start, end, author, reason. One fixed partition, so
  *                                       one Query reads every silence (see silence-items.ts for why that is fine)
  *   SILENCE / <ackId>                   an acknowledgement of one alert (A-XXXX): its alert id, until when,
@@ -113,6 +114,8 @@ export const keys = {
   }),
   policyFinding: (findingId: string) => ({ pk: `FINDING#${k(findingId)}`, sk: 'FINDING' }),
   principalReveals: (principalArn: string) => ({ pk: `PRINCIPAL#${k(principalArn)}`, sk: 'REVEALS' }),
+  /** An event ARN is unique per Region and event, not per account: the account keeps organizational views apart. */
+  healthEvent: (accountId: string, eventArn: string) => ({ pk: `HEALTH#${k(accountId)}#${k(eventArn)}`, sk: 'HEALTH' }),
   /** Silence ids are short and checked (S-XXXX), so they need no keyPart. */
   silence: (silenceId: string) => ({ pk: SILENCE_PARTITION, sk: silenceId }),
   /** Acknowledgement ids are short and checked (A-XXXX), so they need no keyPart. */

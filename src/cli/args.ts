@@ -77,7 +77,7 @@ FailureQueues output says which queues there are and what each holds:
   Lambda on-failure queues (job-log, findings, api-calls, sweeper): each message is an invocation record; the
     function is invoked again (synchronously) with the record's original requestPayload, and the message is
     deleted only once the function succeeded.
-  EventBridge dead-letter queues (finding-rule, api-call-rule, sweeper-schedule): each message is an event the
+  EventBridge dead-letter queues (finding-rule, api-call-rule, health-rule, sweeper-schedule): each message is an event the
     rule could not deliver; the target function is invoked with it (or, for a queue target, it is sent to that
     queue), and the message deleted once that succeeded.
   SQS dead-letter queues: SQS's own message move task moves them back to their source queue.

@@ -69,7 +69,8 @@ export type ReplayUnit =
   | { readonly kind: 'subscription-event'; readonly event: { awslogs: { data: string } }; readonly payload: LogsPayload; readonly origin: Origin }
   | { readonly kind: 'logs-payload'; readonly payload: LogsPayload; readonly origin: Origin }
   | { readonly kind: 'finding'; readonly event: EventBridgeEvent; readonly origin: Origin }
-  | { readonly kind: 'api-call'; readonly event: EventBridgeEvent; readonly origin: Origin };
+  | { readonly kind: 'api-call'; readonly event: EventBridgeEvent; readonly origin: Origin }
+  | { readonly kind: 'health'; readonly event: EventBridgeEvent; readonly origin: Origin };
 
 export interface InputProblem {
   readonly origin: Origin;
@@ -357,7 +358,8 @@ function classify(value: unknown): Classified {
     const event = value as unknown as EventBridgeEvent;
     if (detailType === 'Macie Finding') return { units: [{ kind: 'finding', event }] };
     if (detailType === 'AWS API Call via CloudTrail') return { units: [{ kind: 'api-call', event }] };
-    return { reason: `EventBridge event of detail-type "${detailType}": expected "Macie Finding" or "AWS API Call via CloudTrail"` };
+    if (detailType === 'AWS Health Event') return { units: [{ kind: 'health', event }] };
+    return { reason: `EventBridge event of detail-type "${detailType}": expected "Macie Finding", "AWS API Call via CloudTrail" or "AWS Health Event"` };
   }
 
   if (isCloudTrailRecord(value)) {

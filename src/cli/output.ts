@@ -137,7 +137,7 @@ export function summaryText(input: SummaryInput): string {
     RULE,
     'Replay summary',
     `  inputs read:      ${plural(input.files, 'file')}, ${plural(input.values, 'JSON value')}${notUnderstood}${skipped}${seeAbove}`,
-    `  events:           ${plural(e.jobLogEvents, 'job log event')}, ${plural(e.findings, 'finding')}, ${plural(e.apiCalls, 'API call')}${otherServices}`,
+    `  events:           ${plural(e.jobLogEvents, 'job log event')}, ${plural(e.findings, 'finding')}, ${plural(e.apiCalls, 'API call')}${e.healthEvents > 0 ? `, ${plural(e.healthEvents, 'AWS Health event')}` : ''}${otherServices}`,
     `  alerts published: ${published.length}${published.length > 0 ? ` (${bySeverity.map(([s, n]) => `${s} ${n}`).join(', ')})` : ''}`,
   ];
   if (minSeverity !== 'INFO') lines.push(`  alerts shown:     ${shown} at or above ${minSeverity} (--min-severity); ${published.length - shown} below not shown`);

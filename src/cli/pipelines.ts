@@ -1,6 +1,7 @@
 import type { CloudWatchLogsDecodedData } from 'aws-lambda';
 import { processApiCallBatch } from '../../lambda/api-calls/pipeline';
 import { processFindingBatch } from '../../lambda/findings/pipeline';
+import { processHealthBatch } from '../../lambda/health/pipeline';
 import { processLogsPayload, processSubscriptionEvent } from '../../lambda/job-log/pipeline';
 import type { Pipelines } from './replay';
 
@@ -11,4 +12,5 @@ export const replayPipelines: Pipelines = {
   logsPayload: (payload, deps) => processLogsPayload(payload as unknown as CloudWatchLogsDecodedData, deps),
   findingBatch: (event, deps) => processFindingBatch(event, deps),
   apiCallBatch: (event, deps) => processApiCallBatch(event, deps),
+  healthBatch: (event, deps) => processHealthBatch(event, deps),
 };

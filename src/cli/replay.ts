@@ -19,12 +19,13 @@ export interface Pipelines {
   logsPayload(payload: LogsPayload, deps: PipelineDeps): Promise<unknown>;
   findingBatch(event: SQSEvent, deps: PipelineDeps): Promise<BatchReport>;
   apiCallBatch(event: SQSEvent, deps: PipelineDeps): Promise<BatchReport>;
+  healthBatch(event: SQSEvent, deps: PipelineDeps): Promise<BatchReport>;
 }
 
 /** The batch sizes of the findings and API-call queues' event source mappings. */
 export type ReplayBatching = Pick<BatchingSettings, 'findingsBatchSize' | 'apiCallsBatchSize'>;
 
-export type EventSource = 'jobLogEvents' | 'findings' | 'apiCalls';
+export type EventSource = 'jobLogEvents' | 'findings' | 'apiCalls' | 'healthEvents';
 
 export interface ReplayTally {
   readonly events: Record<EventSource, number>;
@@ -46,7 +47,7 @@ export type ReplayProgress = (processed: number, total: number) => void
 /** What the pipelines count when they reject input (a record, or a whole undecodable batch). */
 const REJECTION_METRICS: readonly PlainMetricName[] = ['BadRecords', 'BadBatches'];
 
-type EventUnit = Extract<ReplayUnit, { kind: 'finding' | 'api-call' }>;
+type EventUnit = Extract<ReplayUnit, { kind: 'finding' | 'api-call' | 'health' }>;
 
 export async function replayUnits(
   units: readonly ReplayUnit[],
@@ -56,7 +57,7 @@ export async function replayUnits(
   progress?: ReplayProgress,
 ): Promise<ReplayTally> {
   const tally: ReplayTally = {
-    events: { jobLogEvents: 0, findings: 0, apiCalls: 0 },
+    events: { jobLogEvents: 0, findings: 0, apiCalls: 0, healthEvents: 0 },
     outcomes: {},
     failures: [],
     rejected: [],
@@ -66,11 +67,11 @@ export async function replayUnits(
   progress?.(0, total);
   for (let i = 0; i < units.length; ) {
     const unit = units[i];
-    if (unit.kind === 'finding' || unit.kind === 'api-call') {
+    if (unit.kind === 'finding' || unit.kind === 'api-call' || unit.kind === 'health') {
       let end = i + 1;
       while (end < units.length && units[end].kind === unit.kind) end++;
       await replayEvents(units.slice(i, end) as EventUnit[], i, deps, pipelines, batching, tally);
-      tally.events[unit.kind === 'finding' ? 'findings' : 'apiCalls'] += end - i;
+      tally.events[unit.kind === 'finding' ? 'findings' : unit.kind === 'health' ? 'healthEvents' : 'apiCalls'] += end - i;
       processed += end - i;
       i = end;
     } else {
@@ -107,10 +108,12 @@ async function replayLogs(
 
 /** Consecutive EventBridge events of one kind through their queue; a record's last outcome is what counts. */
 async function replayEvents(units: readonly EventUnit[], offset: number, deps: PipelineDeps, pipelines: Pipelines, batching: ReplayBatching, tally: ReplayTally): Promise<void> {
-  const findings = units[0].kind === 'finding';
+  const { kind } = units[0];
+  const findings = kind === 'finding';
   const messages = units.map((u, k) => ({ messageId: messageIdFor(`${describeOrigin(u.origin)}#${offset + k}`), body: JSON.stringify(u.event satisfies EventBridgeEvent) }));
   const batchSize = findings ? batching.findingsBatchSize : batching.apiCallsBatchSize;
-  const invoke = (event: SQSEvent) => (findings ? pipelines.findingBatch(event, deps) : pipelines.apiCallBatch(event, deps));
+  // The Health queue's batch size is fixed (HEALTH_BATCHING), the same as the API calls' default.
+  const invoke = (event: SQSEvent) => (findings ? pipelines.findingBatch(event, deps) : kind === 'health' ? pipelines.healthBatch(event, deps) : pipelines.apiCallBatch(event, deps));
   const run = await deliverBatches(mappingBatches(messages, batchSize), invoke, { batchSize });
   const last = new Map<string, RecordReport>();
   for (const response of run.responses) for (const record of response.records) last.set(record.messageId, record);

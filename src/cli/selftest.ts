@@ -68,7 +68,7 @@ export interface SelfTestOutput {
 }
 
 /** Test paths in the order they are printed: the order events flow. */
-const FUNCTIONS: readonly FunctionName[] = ['job-log', 'findings', 'api-calls', 'sweeper'];
+const FUNCTIONS: readonly FunctionName[] = ['job-log', 'findings', 'api-calls', 'health', 'sweeper'];
 
 export interface SelfTestContext {
   readonly now: () => Date;
@@ -139,7 +139,8 @@ export function selfTestEvent(fn: FunctionName, request: SelfTestRequest): Recor
       return { awslogs: { data: gzipSync(JSON.stringify(payload)).toString('base64') }, ...marker };
     }
     case 'findings':
-    case 'api-calls': {
+    case 'api-calls':
+    case 'health': {
       const event = { version: '0', id: request.id, 'detail-type': 'macie-alerts selftest', source: 'macie-alerts.selftest', time: request.requestedAt, resources: [], detail: {} };
       return { ...sqsEvent(eventMessages([event])), ...marker };
     }

@@ -123,7 +123,7 @@ describe('the dashboard', () => {
 
   it('shows invocations, errors and throttles of every function, and the job-log run metrics of that function', () => {
     const functions = defaults.resources.filter(([id, r]) => r.Type === 'AWS::Lambda::Function' && /Handler|Sweeper/.test(id) && !id.includes('AWS679f53'));
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(5);
     for (const title of ['Invocations', 'Errors (retried, then sent to the failure queue)', 'Throttles']) {
       expect(graph(title).map((m) => m.dimensions.FunctionName).sort()).toEqual(functions.map(([id]) => `REF(${id})`).sort());
     }
@@ -148,14 +148,14 @@ describe('the dashboard', () => {
 
   it('shows the backlog of the findings and API-call queues: records waiting (left), age of the oldest (right), and the backlog alarm', () => {
     const queueId = (name: string) => defaults.resources.find(([id, r]) => r.Type === 'AWS::SQS::Queue' && new RegExp(`^MacieAlerts${name}[0-9A-F]{8}$`).test(id))![0];
-    const queues = [queueId('FindingsQueue'), queueId('ApiCallQueue')].map((id) => `ATT(${id}.QueueName)`);
+    const queues = [queueId('FindingsQueue'), queueId('ApiCallQueue'), queueId('HealthQueue')].map((id) => `ATT(${id}.QueueName)`);
     const metrics = graph(BACKLOG);
     expect(metrics.filter((m) => m.axis === 'left').map((m) => [m.name, m.dimensions.QueueName])).toEqual(queues.map((q) => ['ApproximateNumberOfMessagesVisible', q]));
     expect(metrics.filter((m) => m.axis === 'right').map((m) => [m.name, m.dimensions.QueueName])).toEqual(queues.map((q) => ['ApproximateAgeOfOldestMessage', q]));
     const alarms = defaults.resources.filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.MetricName === 'ApproximateAgeOfOldestMessage');
-    expect(alarms).toHaveLength(2);
+    expect(alarms).toHaveLength(3);
     expect(widget(BACKLOG).properties.annotations.horizontal).toEqual(alarms.map(([, a]) => expect.objectContaining({ value: a.Properties.Threshold, yAxis: 'right' })));
-    const { dashboards } = synth({ apiCallAlerts: false });
+    const { dashboards } = synth({ apiCallAlerts: false, healthEventAlerts: false });
     const without = (JSON.parse(joined(dashboards[0][1].Properties.DashboardBody)).widgets as Json[]).find((w) => w.properties.title === BACKLOG)!;
     expect(metricsOf(without).map((m) => m.name)).toEqual(['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage']);
   });
@@ -164,8 +164,8 @@ describe('the dashboard', () => {
     const service = (name: string) => defaults.resources.find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(`MacieAlerts${name}`))![1].Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME;
     const metrics = graph(RETRIES).map((m) => [m.name, m.dimensions.service]);
     expect(metrics).toEqual([
-      ...['JobLogHandler', 'FindingsHandler', 'ApiCallHandler', 'Sweeper'].map((f) => ['AlertsRepublished', service(f)]),
-      ...['FindingsHandler', 'ApiCallHandler'].map((f) => ['RecordsRetried', service(f)]),
+      ...['JobLogHandler', 'FindingsHandler', 'ApiCallHandler', 'HealthHandler', 'Sweeper'].map((f) => ['AlertsRepublished', service(f)]),
+      ...['FindingsHandler', 'ApiCallHandler', 'HealthHandler'].map((f) => ['RecordsRetried', service(f)]),
     ]);
   });
 
@@ -209,6 +209,8 @@ describe('the FailureQueues output', () => {
       { name: 'finding-rule', kind: 'eventbridge-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsFindingRuleDeadLetters/), queue: `REF(${queueOf('FindingsQueue')})` },
       { name: 'api-call-queue', kind: 'sqs-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsApiCallQueueDeadLetters/), source: `ATT(${queueOf('ApiCallQueue')}.Arn)` },
       { name: 'api-call-rule', kind: 'eventbridge-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsApiCallRuleDeadLetters/), queue: `REF(${queueOf('ApiCallQueue')})` },
+      { name: 'health-queue', kind: 'sqs-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsHealthQueueDeadLetters/), source: `ATT(${queueOf('HealthQueue')}.Arn)` },
+      { name: 'health-rule', kind: 'eventbridge-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsHealthRuleDeadLetters/), queue: `REF(${queueOf('HealthQueue')})` },
       { name: 'sweeper', kind: 'lambda-on-failure', url: expect.stringMatching(/^REF\(MacieAlertsSweeperFailures/), function: `REF(${functionOf('Sweeper')})` },
       { name: 'sweeper-schedule', kind: 'eventbridge-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsSweeperScheduleDeadLetters/), function: `REF(${functionOf('Sweeper')})` },
     ]);

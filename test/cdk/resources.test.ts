@@ -158,7 +158,7 @@ describe('handlers', () => {
 
   it('gives every function its own log group with 30 days retention', () => {
     const groups = ofType('AWS::Logs::LogGroup');
-    expect(groups).toHaveLength(5); // four handlers + the custom resource provider
+    expect(groups).toHaveLength(6); // five handlers + the custom resource provider
     for (const [, g] of groups) expect(g.Properties.RetentionInDays).toBe(30);
     expect(buildStack({ logRetentionDays: 365 }).template.findResources('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 365 } })).not.toEqual({});
   });
@@ -183,6 +183,7 @@ describe('findings and API-call queues (EventBridge -> SQS -> Lambda)', () => {
   const queues = {
     FindingsHandler: { queue: 'FindingsQueue', batchSize: 100, window: 10 },
     ApiCallHandler: { queue: 'ApiCallQueue', batchSize: 10, window: undefined },
+    HealthHandler: { queue: 'HealthQueue', batchSize: 10, window: undefined },
   } as const;
   const queueOf = (name: string) => ofType('AWS::SQS::Queue').find(([id]) => id.startsWith(`MacieAlerts${name}`) && !id.includes('DeadLetters'))!;
   const mappingOf = (fn: string) => ofType('AWS::Lambda::EventSourceMapping').find(([, m]) => m.Properties.FunctionName.Ref === functionId(fn))![1].Properties;
@@ -312,10 +313,20 @@ describe('EventBridge rules', () => {
     ]);
   });
 
+  it('sends every AWS Health event about Macie to the Health queue, and drops rule, queue and handler when healthEventAlerts is false', () => {
+    const [, health] = rule((p) => p.EventPattern?.source?.[0] === 'aws.health');
+    expect(health.EventPattern).toEqual({ source: ['aws.health'], 'detail-type': ['AWS Health Event'], detail: { service: ['MACIE'] } });
+    const queueId = ofType('AWS::SQS::Queue').find(([id]) => /^MacieAlertsHealthQueue[0-9A-F]{8}$/.test(id))![0];
+    expect(health.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^MacieAlertsHealthRuleDeadLetters/), 'Arn'] } } })]);
+    const off = buildStack({ healthEventAlerts: false }).template;
+    expect(JSON.stringify(off.toJSON())).not.toContain('aws.health');
+    off.resourceCountIs('AWS::Lambda::Function', 5);
+  });
+
   it('drops the API-call rule and handler when apiCallAlerts is false', () => {
     const off = buildStack({ apiCallAlerts: false }).template;
     expect(JSON.stringify(off.toJSON())).not.toContain('aws.macie2');
-    off.resourceCountIs('AWS::Lambda::Function', 4); // three handlers + custom resource provider
+    off.resourceCountIs('AWS::Lambda::Function', 5); // four handlers + custom resource provider
   });
 
   it('runs the sweeper at the configured rate (60 minutes by default)', () => {
@@ -429,8 +440,8 @@ describe('alarms', () => {
 
   it('cover each handler error, each queue, the subscription filter deliveries and failed notifications', () => {
     const byMetric = (ns: string, name: string) => alarms.filter((a) => a.Namespace === ns && a.MetricName === name);
-    expect(byMetric('AWS/Lambda', 'Errors')).toHaveLength(4);
-    expect(byMetric('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toHaveLength(7);
+    expect(byMetric('AWS/Lambda', 'Errors')).toHaveLength(5);
+    expect(byMetric('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toHaveLength(9);
     for (const name of ['DeliveryErrors', 'DeliveryThrottling']) {
       const [a] = byMetric('AWS/Logs', name);
       expect(a.Dimensions).toEqual(
@@ -443,15 +454,16 @@ describe('alarms', () => {
     }
     const [failed] = byMetric('AWS/SNS', 'NumberOfNotificationsFailed');
     expect(failed.Dimensions).toEqual([{ Name: 'TopicName', Value: { 'Fn::GetAtt': [expect.stringMatching(/^MacieAlertsAlertTopic/), 'TopicName'] } }]);
-    expect(alarms).toHaveLength(4 + 7 + 2 + 1 + 2);
+    expect(alarms).toHaveLength(5 + 9 + 2 + 1 + 3);
   });
 
   it.each([
     ['FindingsQueue', 'finding', 10],
     ['ApiCallQueue', 'API call', 0],
+    ['HealthQueue', 'AWS Health event', 0],
   ])("fire when the %s's oldest record waited 5 minutes past the visibility timeout: failed twice, or not read", (queueName, record, windowSeconds) => {
     const backlogs = alarms.filter(isBacklog);
-    expect(backlogs).toHaveLength(2);
+    expect(backlogs).toHaveLength(3);
     const queueId = ofType('AWS::SQS::Queue').find(([id]) => new RegExp(`^MacieAlerts${queueName}[0-9A-F]{8}$`).test(id))![0];
     const visibility = resources[queueId].Properties.VisibilityTimeout as number;
     expect(visibility).toBe(6 * 120 + windowSeconds);
@@ -469,7 +481,8 @@ describe('alarms', () => {
   });
 
   it("raises the findings backlog alarm's threshold with a longer batching window, and has none for API calls when they are off", () => {
-    expect(Object.values(buildStack({ apiCallAlerts: false }).template.toJSON().Resources as Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && isBacklog(r.Properties))).toHaveLength(1);
+    expect(Object.values(buildStack({ apiCallAlerts: false }).template.toJSON().Resources as Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && isBacklog(r.Properties))).toHaveLength(2);
+    expect(Object.values(buildStack({ apiCallAlerts: false, healthEventAlerts: false }).template.toJSON().Resources as Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && isBacklog(r.Properties))).toHaveLength(1);
     // A longer batching window waits longer before the first receive, and the threshold with it.
     const slower = buildStack({ findingsBatchingWindow: Duration.minutes(5) }).template.toJSON().Resources as Resources;
     const [slowAlarm] = Object.values(slower).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && isBacklog(r.Properties) && r.Properties.AlarmDescription.includes('FindingsQueue'));

@@ -13,13 +13,13 @@ import { conformance, functionRoles, requiredPermissions, type KeptGrant, type T
  */
 const KEPT: readonly KeptGrant[] = [
   {
-    actors: ['job-log', 'findings', 'api-calls', 'sweeper'],
+    actors: ['job-log', 'findings', 'api-calls', 'health', 'sweeper'],
     actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
     resource: 'log-group',
     reason: 'Lambda writes the function’s logs to its log group with the function’s role',
   },
   {
-    actors: ['findings', 'api-calls'],
+    actors: ['findings', 'api-calls', 'health'],
     actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl'],
     resource: 'event-queue',
     reason: 'the SQS event source mapping reads and deletes the queue’s records with the function’s role (what SqsEventSource grants)',
@@ -57,9 +57,9 @@ const encryptedTopic = Object.values(template.Resources).some((r) => r.Type === 
   const required = (which: (c: RecordedCall) => boolean) => requiredPermissions(calls.filter(which), encryptedTopic);
   const isKept = (actor: string, p: Permission) => KEPT.some((k) => k.actors.includes(actor) && k.resource === p.resource && k.actions.includes(p.action));
 
-  test('the template has the four functions, and the run recorded calls of each one it ran', () => {
-    expect(roles.map((r) => r.actor).sort()).toEqual(['api-calls', 'findings', 'job-log', 'sweeper']);
-    if (fullRun) expect([...required(() => true).keys()].sort()).toEqual(['api-calls', 'findings', 'job-log', 'sweeper']);
+  test('the template has the five functions, and the run recorded calls of each one it ran', () => {
+    expect(roles.map((r) => r.actor).sort()).toEqual(['api-calls', 'findings', 'health', 'job-log', 'sweeper']);
+    if (fullRun) expect([...required(() => true).keys()].sort()).toEqual(['api-calls', 'findings', 'health', 'job-log', 'sweeper']);
   });
 
   test('every call is allowed by the role of the function that made it (its self-test included)', () => {

@@ -151,9 +151,18 @@ describe('macie-alerts replay (child process)', () => {
     expect(nights[1].email).toContain('2 bucket errors silenced: silence S-7KQ2 by alice@example.com until 2024-06-07T00:00:00.000Z (moving to eu-west-1, change CHG-1234)');
     expect(nights[4].subject).toBe('[MEDIUM] Macie job Nightly_Compliance_Scan: run completed with 1 error (nothing new, 3 fixed)');
 
+    // 10: AWS Health says a paused job is about to expire (HIGH, naming it), sends the notice again (a copy:
+    // no alert), then closes it (INFO).
+    const health = lines.filter((l) => l.category === 'HEALTH');
+    expect(health.map((l) => `${l.severity} ${l.eventType} ${l.jobId}`)).toEqual([
+      'HIGH AWS_MACIE_JOB_IMMINENT_EXPIRATION 5b2e9d7c4a1f03e6b8d2c5a91example',
+      'INFO AWS_MACIE_JOB_IMMINENT_EXPIRATION 5b2e9d7c4a1f03e6b8d2c5a91example',
+    ]);
+    expect(health[1].subject).toMatch(/^\[INFO\] Closed: AWS Health/);
+
     // The summary goes to stderr in json mode and names what was read.
-    expect(first.stderr).toContain('inputs read:      9 files, ');
-    expect(first.stderr).toContain('events:           432 job log events, 38 findings, 2 API calls');
+    expect(first.stderr).toContain('inputs read:      10 files, ');
+    expect(first.stderr).toContain('events:           432 job log events, 38 findings, 2 API calls, 3 AWS Health events');
     expect(first.stderr).toContain('silenced:         4 events matched a silence');
     expect(first.stderr).toContain("known:            2 errors failed the same way in the job's previous run");
     expect(first.stderr).toContain(`alerts published: ${lines.length} (`);

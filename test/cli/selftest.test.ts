@@ -29,7 +29,7 @@ import { RecordingSnsEndpoint } from '../support/sns-endpoint';
  */
 const REGION = 'eu-west-1';
 const ACCOUNT = '111122223333';
-const FUNCTIONS: readonly FunctionName[] = ['job-log', 'findings', 'api-calls', 'sweeper'];
+const FUNCTIONS: readonly FunctionName[] = ['job-log', 'findings', 'api-calls', 'health', 'sweeper'];
 const arnOf = (fn: FunctionName) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:MacieAlerts-${fn}`;
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const context = { getRemainingTimeInMillis: () => 120_000 };
@@ -61,6 +61,7 @@ beforeAll(async () => {
     'job-log': (await import('../../lambda/handlers/job-log')).handler as never,
     findings: (await import('../../lambda/handlers/findings')).handler as never,
     'api-calls': (await import('../../lambda/handlers/api-calls')).handler as never,
+    health: (await import('../../lambda/handlers/health')).handler as never,
     sweeper: (await import('../../lambda/handlers/sweeper')).handler as never,
   };
   lambda = await startLambdaEndpoint(Object.fromEntries(FUNCTIONS.map((fn) => [arnOf(fn), (event: unknown) => handlers[fn](event, context)])));
@@ -116,14 +117,14 @@ test('with the stack’s roles, every function reads, writes and publishes one T
   const { code, stdout, stderr } = await runSelfTest(roles);
   expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   const lines = stdout.trim().split('\n');
-  expect(lines.slice(1, 5).map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual(['ok job-log', 'ok findings', 'ok api-calls', 'ok sweeper']);
-  expect(lines[5]).toBe('selftest: all 4 functions work: each published a TEST alert (subscribers receive 4)');
+  expect(lines.slice(1, 6).map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual(['ok job-log', 'ok findings', 'ok api-calls', 'ok health', 'ok sweeper']);
+  expect(lines[6]).toBe('selftest: all 5 functions work: each published a TEST alert (subscribers receive 5)');
 
   const taken = sns.taken.slice(before);
-  expect(taken.map((e) => e.attributes.category)).toEqual(['TEST', 'TEST', 'TEST', 'TEST']);
-  expect(taken.map((e) => e.attributes.severity)).toEqual(['INFO', 'INFO', 'INFO', 'INFO']);
+  expect(taken.map((e) => e.attributes.category)).toEqual(['TEST', 'TEST', 'TEST', 'TEST', 'TEST']);
+  expect(taken.map((e) => e.attributes.severity)).toEqual(['INFO', 'INFO', 'INFO', 'INFO', 'INFO']);
   for (const entry of taken) {
-    expect(entry.subject).toMatch(/^\[INFO\] Test alert: the (job-log|findings|api-calls|sweeper) function can read, write and publish$/);
+    expect(entry.subject).toMatch(/^\[INFO\] Test alert: the (job-log|findings|api-calls|health|sweeper) function can read, write and publish$/);
     expect(entry.messages.email).toContain('This is a test, not a Macie event.');
     expect(entry.messages.sms).toContain('Test alert');
     expect(JSON.parse(entry.messages.default)).toMatchObject({ category: 'TEST', eventType: 'SELF_TEST', accountId: ACCOUNT });
@@ -139,8 +140,8 @@ test('a grant missing from a role (job-log without dynamodb:ConditionCheckItem):
   const { code, stdout } = await runSelfTest(without('job-log', 'dynamodb:ConditionCheckItem'));
   expect(code).toBe(1);
   expect(stdout).toMatch(/^FAILED\s+job-log\s+dynamodb:ConditionCheckItem denied: AccessDeniedException: User: .* is not authorized to perform: dynamodb:ConditionCheckItem .* \(step transact-write\)$/m);
-  expect(stdout.match(/^ok\s/gm)).toHaveLength(3);
-  expect(stdout).toMatch(/1 of 4 functions failed: a denied action is missing from the function’s role/);
+  expect(stdout.match(/^ok\s/gm)).toHaveLength(4);
+  expect(stdout).toMatch(/1 of 5 functions failed: a denied action is missing from the function’s role/);
 });
 
 test('a role that may not publish: the line names sns:Publish, and the sweeper’s missing index permission is named too', async () => {

@@ -14,6 +14,7 @@ describe('selfTestRequestOf: the marker, at the handler boundary', () => {
     ['a job log subscription event', controlMessageEvent()],
     ['an SQS batch of findings', sqsBatch([fixture('findings/policy-S3BucketPublic.json')])],
     ['an SQS batch of API calls', sqsBatch([cloudTrailEvent(fixture('api-calls/call-DisableMacie.json'))])],
+    ['an SQS batch of AWS Health events', sqsBatch([fixture('health/paused-job-expiring.json')])],
     ['a scheduled event', { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }],
     ['nothing', undefined],
     ['null', null],
@@ -22,7 +23,7 @@ describe('selfTestRequestOf: the marker, at the handler boundary', () => {
     expect(selfTestRequestOf(event)).toBeUndefined();
   });
 
-  test.each(['job-log', 'findings', 'api-calls', 'sweeper'] as const)('the CLI’s %s event is one, with its request', (fn) => {
+  test.each(['job-log', 'findings', 'api-calls', 'health', 'sweeper'] as const)('the CLI’s %s event is one, with its request', (fn) => {
     expect(selfTestRequestOf(selfTestEvent(fn, { id: 'st-1', requestedAt: AT, accountId: '111122223333' }))).toEqual({ id: 'st-1', requestedAt: AT, accountId: '111122223333' });
   });
 

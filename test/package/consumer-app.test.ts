@@ -150,15 +150,16 @@ describe('the package in a new CDK app, installed from its tarball', () => {
     const resources = Object.values(theirs.Resources);
     const service = (r: (typeof resources)[number]) => (r.Properties?.Environment as { Variables?: Record<string, string> } | undefined)?.Variables?.POWERTOOLS_SERVICE_NAME;
     const handlers = resources.filter((r) => r.Type === 'AWS::Lambda::Function' && service(r) !== undefined);
-    expect(handlers.map((r) => [r.Properties?.Handler, r.Properties?.Runtime])).toEqual(Array(4).fill(['index.handler', 'nodejs24.x']));
+    expect(handlers.map((r) => [r.Properties?.Handler, r.Properties?.Runtime])).toEqual(Array(5).fill(['index.handler', 'nodejs24.x']));
     expect(handlers.map(service).sort()).toEqual([
       'macie-alerts-api-calls',
       'macie-alerts-findings',
+      'macie-alerts-health',
       'macie-alerts-job-log',
       'macie-alerts-sweeper',
     ]);
-    expect(resources.filter((r) => r.Type === 'AWS::Events::Rule')).toHaveLength(3);
-    expect(resources.filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')).toHaveLength(2);
+    expect(resources.filter((r) => r.Type === 'AWS::Events::Rule')).toHaveLength(4);
+    expect(resources.filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')).toHaveLength(3);
     expect(resources.filter((r) => r.Type === 'AWS::SQS::Queue').length).toBeGreaterThanOrEqual(4);
     expect(handlers.every((r) => r.Metadata?.['aws:asset:is-bundled'] === false)).toBe(true);
 

@@ -23,6 +23,8 @@ export const ENTRIES: readonly Entry[] = [
   { actor: 'findings', module: 'lambda/findings/pipeline', exports: ['processFindingBatch'] },
   { actor: 'api-calls', module: 'lambda/handlers/api-calls', exports: ['handler'] },
   { actor: 'api-calls', module: 'lambda/api-calls/pipeline', exports: ['processApiCallBatch'] },
+  { actor: 'health', module: 'lambda/handlers/health', exports: ['handler'] },
+  { actor: 'health', module: 'lambda/health/pipeline', exports: ['processHealthBatch'] },
   { actor: 'sweeper', module: 'lambda/handlers/sweeper', exports: ['handler'] },
   { actor: 'sweeper', module: 'lambda/sweeper/sweep', exports: ['sweep'] },
   { actor: 'sweeper', module: 'lambda/sweeper/digest', exports: ['raiseDueDigests'] },
