@@ -2,7 +2,7 @@ import { details, type Alert, type AlertDetail } from '../core/alert';
 import { cloudTrailEventLink, macieFindingLink } from '../core/links';
 import { lowerSeverity } from '../core/severity';
 import type { CloudTrailRecord } from './call-events';
-import { apiCallType, param, type ApiCallType } from './call-types';
+import { apiCallType, callWording, param, type ApiCallType } from './call-types';
 import type { RevealWindow } from './reveal-window';
 
 /** The alert for one Macie API call (a reveal may carry the reveals counted since the last one). */
@@ -49,22 +49,23 @@ export function callAlert(ctx: CallContext, reveals?: RevealSummary): Alert {
   const from = [record.sourceIPAddress && `from ${record.sourceIPAddress}`, record.userAgent && `(${record.userAgent})`].filter(Boolean).join(' ');
   const count = 1 + (reveals?.earlier ?? 0);
 
+  const words = callWording(type, record.requestParameters);
+  const refusal = `${record.errorCode}${record.errorMessage ? `: ${record.errorMessage}` : ''}`;
+
   const headline = denied
-    ? `Denied: ${principal.name} tried to call ${record.eventName} in ${ctx.accountId} (${region})`
-    : `${principal.name} ${type.action}${count > 1 ? ` (${count} reveals)` : ''} in ${ctx.accountId} (${region})`;
+    ? `Denied: ${principal.name} tried to ${words.attempt} in ${ctx.accountId} (${region})`
+    : `${principal.name} ${words.action}${count > 1 ? ` (${count} reveals)` : ''} in ${ctx.accountId} (${region})`;
   const whatHappened =
-    `${principal.arn ?? principal.name}${principal.type ? ` (${principal.type})` : ''} called Macie ${record.eventName} at ${eventAt} ` +
+    `${principal.arn ?? principal.name}${principal.type ? ` (${principal.type})` : ''} ${denied ? 'tried to call' : 'called'} Macie ${record.eventName} at ${eventAt} ` +
     `in account ${ctx.accountId}, Region ${region}${from ? ` ${from}` : ''}.` +
     (paramsText ? ` ${paramsText}.` : '') +
-    (denied ? ` The call was denied (${record.errorCode}${record.errorMessage ? `: ${record.errorMessage}` : ''}): nothing changed, but someone tried.` : '') +
+    (denied ? ` It was denied (${refusal}): nothing changed.` : '') +
     (reveals
       ? ` It also made ${reveals.earlier} more reveal(s) since ${reveals.since} that were counted without separate alerts` +
         `${reveals.findingIds.length ? ` (findings: ${reveals.findingIds.join(', ')})` : ''}.`
       : '');
-  const whatItMeans = denied ? `The attempt was refused. Had it succeeded: ${type.meaning}` : type.meaning;
-  const whatToDo = denied
-    ? `Find out why this principal tried. Repeated denied attempts can mean someone probing with stolen credentials: check its other recent activity in CloudTrail. ${type.whatToDo}`
-    : type.whatToDo;
+  const whatItMeans = denied ? `Someone tried to ${words.attempt} and was refused. Had the call succeeded, ${words.wouldHave}` : words.meaning;
+  const whatToDo = denied ? deniedToDo(principal, type) : words.whatToDo;
 
   return {
     id: `api:${record.eventID}`,
@@ -82,7 +83,7 @@ export function callAlert(ctx: CallContext, reveals?: RevealSummary): Alert {
     details: [
       ...details([
         ['Call', record.eventName],
-        ['Result', denied ? `denied (${record.errorCode}${record.errorMessage ? `: ${record.errorMessage}` : ''})` : 'succeeded'],
+        ['Result', denied ? `denied (${refusal})` : 'succeeded'],
         ['Principal', principal.arn],
         ['Principal type', principal.type],
         ['Session issuer', principal.sessionIssuer],
@@ -114,6 +115,15 @@ export function callAlert(ctx: CallContext, reveals?: RevealSummary): Alert {
     occurredAt: eventAt,
     threadId: type.name === REVEAL ? (principal.arn ?? record.eventID) : record.eventID,
   };
+}
+
+/** A refused call needs nothing undone: who tried, and whether the refusal is the one intended. */
+function deniedToDo(principal: Principal, type: ApiCallType): string {
+  return (
+    `Nothing needs undoing. Find out who is behind ${principal.arn ?? principal.name} and why it tried: ask its owner, and check its other recent activity in CloudTrail ` +
+    '(repeated denied attempts can mean someone probing with stolen credentials). ' +
+    `Check that the refusal came from the policy you intended (an SCP or the principal's own policies), so that ${type.permission ?? `macie2:${type.name}`} stays with the people who should hold it.`
+  );
 }
 
 /**
