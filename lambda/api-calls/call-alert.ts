@@ -32,6 +32,9 @@ export interface RevealSummary {
   readonly findingIds: readonly string[];
 }
 
+/** Parameters the alert carries as fields of its own (findingId, job). */
+const ON_THE_ALERT = new Set(['Finding id', 'Job id']);
+
 function text(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   return typeof value === 'string' ? value : JSON.stringify(value);
@@ -81,8 +84,8 @@ export function callAlert(ctx: CallContext, reveals?: RevealSummary): Alert {
     whatItMeans,
     whatToDo,
     details: [
+      // The call's name is the alert's event type, its finding and job ids are on the alert: every rendering shows them once.
       ...details([
-        ['Call', record.eventName],
         ['Result', denied ? `denied (${refusal})` : 'succeeded'],
         ['Principal', principal.arn],
         ['Principal type', principal.type],
@@ -94,7 +97,7 @@ export function callAlert(ctx: CallContext, reveals?: RevealSummary): Alert {
         ['Account', ctx.accountId],
         ['Region', region],
       ]),
-      ...params,
+      ...params.filter((p) => !ON_THE_ALERT.has(p.label)),
       ...details([
         ['Reveals in this alert', reveals ? count : undefined],
         ['Counted since', reveals?.since],
@@ -153,7 +156,6 @@ export function heldRevealsAlert(w: RevealWindow, held: number, ctx: { readonly 
     whatItMeans: type.meaning,
     whatToDo: type.whatToDo,
     details: details([
-      ['Call', REVEAL],
       ['Principal', w.principalArn],
       ['Principal type', w.principalType],
       ['Reveals in this alert', held],
