@@ -1,4 +1,4 @@
-import { details, type Alert, type AlertDetail } from '../core/alert';
+import { details, formatCount, type Alert, type AlertDetail } from '../core/alert';
 import { cloudTrailEventLink, macieFindingLink } from '../core/links';
 import { lowerSeverity } from '../core/severity';
 import type { CloudTrailRecord } from './call-events';
@@ -57,14 +57,14 @@ export function callAlert(ctx: CallContext, reveals?: RevealSummary): Alert {
 
   const headline = denied
     ? `Denied: ${principal.name} tried to ${words.attempt} in ${ctx.accountId} (${region})`
-    : `${principal.name} ${words.action}${count > 1 ? ` (${count} reveals)` : ''} in ${ctx.accountId} (${region})`;
+    : `${principal.name} ${words.action}${count > 1 ? ` (${formatCount(count)} reveals)` : ''} in ${ctx.accountId} (${region})`;
   const whatHappened =
     `${principal.arn ?? principal.name}${principal.type ? ` (${principal.type})` : ''} ${denied ? 'tried to call' : 'called'} Macie ${record.eventName} at ${eventAt} ` +
     `in account ${ctx.accountId}, Region ${region}${from ? ` ${from}` : ''}.` +
     (paramsText ? ` ${paramsText}.` : '') +
     (denied ? ` It was denied (${refusal}): nothing changed.` : '') +
     (reveals
-      ? ` It also made ${reveals.earlier} more reveal(s) since ${reveals.since} that were counted without separate alerts` +
+      ? ` It also made ${formatCount(reveals.earlier)} more ${reveals.earlier === 1 ? 'reveal' : 'reveals'} since ${reveals.since} that were counted without separate alerts` +
         `${reveals.findingIds.length ? ` (findings: ${reveals.findingIds.join(', ')})` : ''}.`
       : '');
   const whatItMeans = denied ? `Someone tried to ${words.attempt} and was refused. Had the call succeeded, ${words.wouldHave}` : words.meaning;
@@ -138,7 +138,7 @@ export function heldRevealsAlert(w: RevealWindow, held: number, ctx: { readonly 
   const region = w.region ?? ctx.region;
   const accountId = w.accountId ?? 'unknown';
   const name = w.principalName ?? w.principalArn;
-  const more = held === 1 ? '1 more reveal' : `${held} more reveals`;
+  const more = held === 1 ? '1 more reveal' : `${formatCount(held)} more reveals`;
   const findings = w.findingIds.length ? ` (findings revealed in the window: ${w.findingIds.join(', ')})` : '';
   return {
     id: `api:reveals:${w.principalArn}:${w.windowStart}:${w.count}`,
@@ -148,7 +148,7 @@ export function heldRevealsAlert(w: RevealWindow, held: number, ctx: { readonly 
     accountId,
     region,
     findingId: w.findingIds[0],
-    headline: `${name} ${type.action} ${held === 1 ? '1 more time' : `${held} more times`} since the last alert`,
+    headline: `${name} ${type.action} ${held === 1 ? '1 more time' : `${formatCount(held)} more times`} since the last alert`,
     whatHappened:
       `${w.principalArn}${w.principalType ? ` (${w.principalType})` : ''} made ${more} of sensitive data samples (${REVEAL}) since the last alert` +
       `${w.lastAlertAt ? ` at ${w.lastAlertAt}` : ''}, the latest at ${w.lastAt}${findings}. ` +

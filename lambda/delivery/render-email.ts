@@ -56,7 +56,7 @@ export function renderEmailBody(alert: Alert, repeat?: PossibleRepeat): string {
     alert.job ? `job ${plainSafeLine(alert.job.name ?? alert.job.id, 200)}` : '',
   ].filter(Boolean);
   lines.push(where.join(', '));
-  lines.push(`When: ${plainSafeLine(alert.occurredAt, 40)}${alert.count > 1 ? ` (${alert.count} events)` : ''}`);
+  lines.push(`When: ${plainSafeLine(alert.occurredAt, 40)}${alert.count > 1 ? ` (${formatCount(alert.count)} events)` : ''}`);
 
   section('What happened', plainSafeProse(alert.whatHappened, PROSE_MAX));
   section('What it means', plainSafeProse(alert.whatItMeans, PROSE_MAX));

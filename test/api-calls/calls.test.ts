@@ -144,7 +144,7 @@ describe('reveals of sensitive data by one principal are grouped per repeat inte
     const alert = later.published[0];
     expect(alert.count).toBe(4);
     expect(alert.headline).toContain('(4 reveals)');
-    expect(alert.whatHappened).toContain(`3 more reveal(s) since ${minutesAfter(0)}`);
+    expect(alert.whatHappened).toContain(`3 more reveals since ${minutesAfter(0)}`);
     expect(alert.whatHappened).toContain('findings: f1, f2, f3');
     expect(alert.threadId).toBe(reveal.userIdentity.arn);
     // A lone reveal in the new window: alone, it does not repeat the old count.

@@ -222,7 +222,7 @@ describe('held reveals', () => {
         await sweep({ ...deps, store: racing });
         expect(racing.raced).toBe(true);
         expect(ids(publisher)).toEqual(['api:reveal-0', 'api:reveal-65']);
-        expect(publisher.alerts[1].whatHappened).toContain('It also made 2 more reveal(s) since');
+        expect(publisher.alerts[1].whatHappened).toContain('It also made 2 more reveals since');
       } else {
         const racing = racingStore(store, writesWindow, () => sweep(deps));
         await processApiCallBatch(afterWindow, { ...deps, store: racing });
