@@ -220,13 +220,13 @@ function withDuration(from: string, to: string): string {
   return d ? ` (${d})` : '';
 }
 
-/** " (2 silenced)", " (nothing new, 3 no longer failing)": after "run completed with N errors", short enough for a subject. */
+/** " (2 silenced)", " (nothing new, 3 not failing)": after "run completed with N errors", short enough for a subject. */
 function qualifiers(totalErrors: number, silencedErrors: number, comparison: RunComparison | undefined): string {
   const q: string[] = [];
   if (silencedErrors > 0) q.push(silencedErrors >= totalErrors ? 'all silenced' : `${num(silencedErrors)} silenced`);
   if (comparison && comparison.newSince.length === 0) q.push('nothing new');
   // Not "fixed": a resource that did not fail may have been fixed, or dropped from the job's scope.
-  if (comparison?.fixed.length) q.push(`${num(comparison.fixed.length)} no longer failing`);
+  if (comparison?.fixed.length) q.push(`${num(comparison.fixed.length)} not failing`);
   return q.length > 0 ? ` (${q.join(', ')})` : '';
 }
 
@@ -348,6 +348,11 @@ function summaryHeadline({ run, opts, totalErrors }: SummaryView): string {
               : 'run completed';
   const quotaPauses = run.pauses.filter((p) => p.by === 'QUOTA').length;
   const afterPause = opts.kind === 'summary' && quotaPauses > 0 ? `${totalErrors > 0 ? ',' : ''} after ${quotaPauses === 1 ? 'a quota pause' : `${num(quotaPauses)} quota pauses`}` : '';
+  // An update tells itself from the summary and from other updates by its figures: they lead, before the job name a subject may cut.
+  if (opts.kind === 'update') {
+    const figures = [plural(totalErrors, 'error'), ...(opts.findings ? [plural(opts.findings.total, 'finding')] : [])];
+    return `Run summary updated (now ${figures.join(', ')}): Macie job ${run.jobName}`;
+  }
   return `Macie job ${run.jobName}: ${headlineCore}${afterPause}`;
 }
 

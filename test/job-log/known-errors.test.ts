@@ -68,7 +68,7 @@ describe('three consecutive runs of a daily job: a known bucket, a new bucket, t
     const s3 = (await h.send([n3.completed()])).published;
     expect(r3.published).toEqual([]);
     expect(ids(s3)).toEqual([`${NIGHTS[2]}:summary`]);
-    expect(s3[0]).toMatchObject({ severity: 'MEDIUM', headline: 'Macie job Nightly: run completed with 1 error (nothing new, 1 no longer failing)' });
+    expect(s3[0]).toMatchObject({ severity: 'MEDIUM', headline: 'Macie job Nightly: run completed with 1 error (nothing new, 1 not failing)' });
     expect(s3[0].whatHappened).toContain(`Compared with the last run (${NIGHTS[1]}), by bucket and account: 0 newly failing, 1 still failing, 1 no longer failing (fixed, or no longer in this run).`);
     expect(detail(s3[0], 'No longer failing (fixed, or no longer in this run)')).toBe('1: bucket finance (BUCKET_ACCESS_DENIED)');
     expect(detail(s3[0], 'Still failing')).toBe('1: bucket locked (BUCKET_ACCESS_DENIED)');

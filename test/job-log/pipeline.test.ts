@@ -188,7 +188,7 @@ describe('realistic run streams', () => {
     const late1 = await h.send([ev('BUCKET_ACCESS_DENIED', at(T0, 15), bucketError('late-1', '111122223333')), ev('BUCKET_ACCESS_DENIED', at(T0, 16), bucketError('late-2', '111122223333'))]);
     const late2 = await h.send([ev('BUCKET_DOES_NOT_EXIST', at(T0, 17), bucketError('gone', '111122223333'))]);
     expect(late1.published.map((a) => a.id)).toEqual([`run:job-late:${RUN}:summary-update:1`]);
-    expect(late1.published[0]).toMatchObject({ severity: 'HIGH', category: 'JOB_RUN_SUMMARY', headline: 'Macie job L: run summary updated' });
+    expect(late1.published[0]).toMatchObject({ severity: 'HIGH', category: 'JOB_RUN_SUMMARY', headline: 'Run summary updated (now 2 errors, 0 findings): Macie job L' });
     expect(late1.published[0].whatHappened).toContain('BUCKET_ACCESS_DENIED: 2 more (2 in all)');
     expect(late2.published.map((a) => a.id)).toEqual([`run:job-late:${RUN}:summary-update:2`]);
     expect(late2.published[0].details).toContainEqual({ label: 'Errors', value: '3' });
