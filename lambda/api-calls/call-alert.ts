@@ -1,8 +1,8 @@
-import { details, type Alert, type AlertDetail } from '../core/alert';
+import { details, formatCount, type Alert, type AlertDetail } from '../core/alert';
 import { cloudTrailEventLink, macieFindingLink } from '../core/links';
 import { lowerSeverity } from '../core/severity';
 import type { CloudTrailRecord } from './call-events';
-import { apiCallType, param, type ApiCallType } from './call-types';
+import { apiCallType, callWording, param, type ApiCallType } from './call-types';
 import type { RevealWindow } from './reveal-window';
 
 /** The alert for one Macie API call (a reveal may carry the reveals counted since the last one). */
@@ -32,6 +32,9 @@ export interface RevealSummary {
   readonly findingIds: readonly string[];
 }
 
+/** Parameters the alert carries as fields of its own (findingId, job). */
+const ON_THE_ALERT = new Set(['Finding id', 'Job id']);
+
 function text(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   return typeof value === 'string' ? value : JSON.stringify(value);
@@ -49,22 +52,23 @@ export function callAlert(ctx: CallContext, reveals?: RevealSummary): Alert {
   const from = [record.sourceIPAddress && `from ${record.sourceIPAddress}`, record.userAgent && `(${record.userAgent})`].filter(Boolean).join(' ');
   const count = 1 + (reveals?.earlier ?? 0);
 
+  const words = callWording(type, record.requestParameters);
+  const refusal = `${record.errorCode}${record.errorMessage ? `: ${record.errorMessage}` : ''}`;
+
   const headline = denied
-    ? `Denied: ${principal.name} tried to call ${record.eventName} in ${ctx.accountId} (${region})`
-    : `${principal.name} ${type.action}${count > 1 ? ` (${count} reveals)` : ''} in ${ctx.accountId} (${region})`;
+    ? `Denied: ${principal.name} tried to ${words.attempt} in ${ctx.accountId} (${region})`
+    : `${principal.name} ${words.action}${count > 1 ? ` (${formatCount(count)} reveals)` : ''} in ${ctx.accountId} (${region})`;
   const whatHappened =
-    `${principal.arn ?? principal.name}${principal.type ? ` (${principal.type})` : ''} called Macie ${record.eventName} at ${eventAt} ` +
+    `${principal.arn ?? principal.name}${principal.type ? ` (${principal.type})` : ''} ${denied ? 'tried to call' : 'called'} Macie ${record.eventName} at ${eventAt} ` +
     `in account ${ctx.accountId}, Region ${region}${from ? ` ${from}` : ''}.` +
     (paramsText ? ` ${paramsText}.` : '') +
-    (denied ? ` The call was denied (${record.errorCode}${record.errorMessage ? `: ${record.errorMessage}` : ''}): nothing changed, but someone tried.` : '') +
+    (denied ? ` It was denied (${refusal}): nothing changed.` : '') +
     (reveals
-      ? ` It also made ${reveals.earlier} more reveal(s) since ${reveals.since} that were counted without separate alerts` +
+      ? ` It also made ${formatCount(reveals.earlier)} more ${reveals.earlier === 1 ? 'reveal' : 'reveals'} since ${reveals.since} that were counted without separate alerts` +
         `${reveals.findingIds.length ? ` (findings: ${reveals.findingIds.join(', ')})` : ''}.`
       : '');
-  const whatItMeans = denied ? `The attempt was refused. Had it succeeded: ${type.meaning}` : type.meaning;
-  const whatToDo = denied
-    ? `Find out why this principal tried. Repeated denied attempts can mean someone probing with stolen credentials: check its other recent activity in CloudTrail. ${type.whatToDo}`
-    : type.whatToDo;
+  const whatItMeans = denied ? `Someone tried to ${words.attempt} and was refused. Had the call succeeded, ${words.wouldHave}` : words.meaning;
+  const whatToDo = denied ? deniedToDo(principal, type) : words.whatToDo;
 
   return {
     id: `api:${record.eventID}`,
@@ -80,9 +84,9 @@ export function callAlert(ctx: CallContext, reveals?: RevealSummary): Alert {
     whatItMeans,
     whatToDo,
     details: [
+      // The call's name is the alert's event type, its finding and job ids are on the alert: every rendering shows them once.
       ...details([
-        ['Call', record.eventName],
-        ['Result', denied ? `denied (${record.errorCode}${record.errorMessage ? `: ${record.errorMessage}` : ''})` : 'succeeded'],
+        ['Result', denied ? `denied (${refusal})` : 'succeeded'],
         ['Principal', principal.arn],
         ['Principal type', principal.type],
         ['Session issuer', principal.sessionIssuer],
@@ -93,7 +97,7 @@ export function callAlert(ctx: CallContext, reveals?: RevealSummary): Alert {
         ['Account', ctx.accountId],
         ['Region', region],
       ]),
-      ...params,
+      ...params.filter((p) => !ON_THE_ALERT.has(p.label)),
       ...details([
         ['Reveals in this alert', reveals ? count : undefined],
         ['Counted since', reveals?.since],
@@ -116,6 +120,15 @@ export function callAlert(ctx: CallContext, reveals?: RevealSummary): Alert {
   };
 }
 
+/** A refused call needs nothing undone: who tried, and whether the refusal is the one intended. */
+function deniedToDo(principal: Principal, type: ApiCallType): string {
+  return (
+    `Nothing needs undoing. Find out who is behind ${principal.arn ?? principal.name} and why it tried: ask its owner, and check its other recent activity in CloudTrail ` +
+    '(repeated denied attempts can mean someone probing with stolen credentials). ' +
+    `Check that the refusal came from the policy you intended (an SCP or the principal's own policies), so that ${type.permission ?? `macie2:${type.name}`} stays with the people who should hold it.`
+  );
+}
+
 /**
  * The reveals a principal's window held (counted, not alerted) once the window has ended with no later
  * reveal to carry them: built from the window as stored, since the reveals' own records are gone.
@@ -125,7 +138,7 @@ export function heldRevealsAlert(w: RevealWindow, held: number, ctx: { readonly 
   const region = w.region ?? ctx.region;
   const accountId = w.accountId ?? 'unknown';
   const name = w.principalName ?? w.principalArn;
-  const more = held === 1 ? '1 more reveal' : `${held} more reveals`;
+  const more = held === 1 ? '1 more reveal' : `${formatCount(held)} more reveals`;
   const findings = w.findingIds.length ? ` (findings revealed in the window: ${w.findingIds.join(', ')})` : '';
   return {
     id: `api:reveals:${w.principalArn}:${w.windowStart}:${w.count}`,
@@ -135,7 +148,7 @@ export function heldRevealsAlert(w: RevealWindow, held: number, ctx: { readonly 
     accountId,
     region,
     findingId: w.findingIds[0],
-    headline: `${name} ${type.action} ${held === 1 ? '1 more time' : `${held} more times`} since the last alert`,
+    headline: `${name} ${type.action} ${held === 1 ? '1 more time' : `${formatCount(held)} more times`} since the last alert`,
     whatHappened:
       `${w.principalArn}${w.principalType ? ` (${w.principalType})` : ''} made ${more} of sensitive data samples (${REVEAL}) since the last alert` +
       `${w.lastAlertAt ? ` at ${w.lastAlertAt}` : ''}, the latest at ${w.lastAt}${findings}. ` +
@@ -143,7 +156,6 @@ export function heldRevealsAlert(w: RevealWindow, held: number, ctx: { readonly 
     whatItMeans: type.meaning,
     whatToDo: type.whatToDo,
     details: details([
-      ['Call', REVEAL],
       ['Principal', w.principalArn],
       ['Principal type', w.principalType],
       ['Reveals in this alert', held],

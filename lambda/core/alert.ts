@@ -37,6 +37,8 @@ export interface AffectedResources {
   readonly items: readonly string[];
   /** How many in all; more than items.length means "and N more". */
   readonly total: number;
+  /** When the list is not everything the alert is about, what it covers: "since the last alert". */
+  readonly scope?: string;
 }
 
 /** Events an alert stands for that a silence matched: counted, not alerted (lambda/silences). */

@@ -1,4 +1,4 @@
-import type { Alert } from '../core/alert';
+import { formatCount, type Alert } from '../core/alert';
 import type { Severity } from '../core/severity';
 import { chatSafeLine, chatSafeParagraph, chatSafeProse, cleanLine, isSafeConsoleUrl } from '../core/sanitize';
 import { possibleRepeatLine, type PossibleRepeat } from './possible-repeat';
@@ -73,7 +73,7 @@ function build(alert: Alert, budget: Budget, repeat: PossibleRepeat | undefined)
     alert.sample ? 'SAMPLE: this alert comes from a sample finding, not from your data.' : '',
     chatSafeProse(alert.whatHappened, budget.description / 2),
     chatSafeProse(alert.whatItMeans, budget.description / 4),
-    where(alert) + (alert.count > 1 ? ` (${alert.count} events)` : ''),
+    where(alert) + (alert.count > 1 ? ` (${formatCount(alert.count)} events)` : ''),
   ].filter(Boolean);
   const description = paragraphs.join('\n\n');
 

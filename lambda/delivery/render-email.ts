@@ -1,4 +1,4 @@
-import type { AffectedResources, Alert } from '../core/alert';
+import { formatCount, type AffectedResources, type Alert } from '../core/alert';
 import { cleanLine, isSafeConsoleUrl, plainSafeLine, plainSafeParagraph, plainSafeProse } from '../core/sanitize';
 import { possibleRepeatLine, type PossibleRepeat } from './possible-repeat';
 
@@ -56,7 +56,7 @@ export function renderEmailBody(alert: Alert, repeat?: PossibleRepeat): string {
     alert.job ? `job ${plainSafeLine(alert.job.name ?? alert.job.id, 200)}` : '',
   ].filter(Boolean);
   lines.push(where.join(', '));
-  lines.push(`When: ${plainSafeLine(alert.occurredAt, 40)}${alert.count > 1 ? ` (${alert.count} events)` : ''}`);
+  lines.push(`When: ${plainSafeLine(alert.occurredAt, 40)}${alert.count > 1 ? ` (${formatCount(alert.count)} events)` : ''}`);
 
   section('What happened', plainSafeProse(alert.whatHappened, PROSE_MAX));
   section('What it means', plainSafeProse(alert.whatItMeans, PROSE_MAX));
@@ -80,8 +80,8 @@ export function renderEmailBody(alert: Alert, repeat?: PossibleRepeat): string {
     const items = group.items.slice(0, EMAIL_AFFECTED_PER_KIND).map((i) => `- ${plainSafeLine(i, ITEM_MAX)}`);
     const total = Math.max(group.total, group.items.length);
     if (total === 0) continue;
-    affected.push(`${KIND_TITLES[group.kind] ?? plainSafeLine(String(group.kind), 40)} (${total}):`, ...items);
-    if (total > items.length) affected.push(`  and ${total - items.length} more`);
+    affected.push(`${KIND_TITLES[group.kind] ?? plainSafeLine(String(group.kind), 40)}${group.scope ? ` ${plainSafeLine(group.scope, 60)}` : ''} (${formatCount(total)}):`, ...items);
+    if (total > items.length) affected.push(`  and ${formatCount(total - items.length)} more`);
   }
   section('Affected resources', affected);
 

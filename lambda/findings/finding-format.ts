@@ -1,4 +1,4 @@
-import { details, type AlertDetail } from '../core/alert';
+import { details, formatCount, type AlertDetail } from '../core/alert';
 import type { ClassificationDetails, PolicyDetails, S3Bucket, S3Object } from './finding-events';
 
 /**
@@ -15,7 +15,7 @@ export function formatBytes(size: number | null | undefined): string | undefined
     value /= 1024;
     unit++;
   }
-  return unit === 0 ? `${size} bytes` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]} (${size} bytes)`;
+  return unit === 0 ? `${formatCount(size)} bytes` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]} (${formatCount(size)} bytes)`;
 }
 
 type BlockPublicAccess = { ignorePublicAcls?: boolean | null; restrictPublicBuckets?: boolean | null; blockPublicAcls?: boolean | null; blockPublicPolicy?: boolean | null } | null | undefined;

@@ -1,13 +1,13 @@
 import { describeAck, NO_ACKS, type Ack, type Acknowledger } from '../silences/ack';
 import * as z from 'zod/mini';
-import { details, type Alert } from '../core/alert';
+import { details, formatCount, type Alert } from '../core/alert';
 import { maxIso, minIso } from '../core/iso-time';
 import type { PipelineSettings } from '../core/settings';
 import { maxSeverity, severitiesPresent, type Severity } from '../core/severity';
 import type { Aggregate, Step } from '../eventbridge/apply-batch-once';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from '../state/codec';
 import { GSI1, keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
-import { alertSeverity, commonFields, findingIdentityDetails, findingLinks, iso, sampleNote, samplePrefix, typeInfo } from './finding-alert';
+import { alertSeverity, commonFields, findingIdentityDetails, findingLinks, iso, typeInfo } from './finding-alert';
 import type { FindingDetail } from './finding-events';
 import { bucketDetails, describeSensitiveData, formatBytes, objectDetails } from './finding-format';
 
@@ -29,18 +29,20 @@ export interface GroupIdentity {
   readonly origin: GroupOrigin;
   readonly bucket: string;
   readonly jobId?: string;
+  /** The job's name, when the job log told it (the JOB item): alerts name the job by it. Not part of the key. */
+  readonly jobName?: string;
   readonly runDate?: string;
   /** Set when the run's summary has gone out: the time (wall clock) a group first counting a late finding is marked at. */
   readonly lateMarkAt?: string;
 }
 
-export function groupIdentity(finding: FindingDetail, bucket: string, origin: GroupOrigin, runDate?: string, lateMarkAt?: string): GroupIdentity {
+export function groupIdentity(finding: FindingDetail, bucket: string, origin: GroupOrigin, runDate?: string, lateMarkAt?: string, jobName?: string): GroupIdentity {
   const jobId = finding.classificationDetails?.jobId ?? undefined;
   const { accountId, type } = finding;
   if (origin === 'sample') return { key: keys.sampleFindingGroup(accountId, bucket, type), alertIdPrefix: `sd:sample:${accountId}:${bucket}:${type}`, origin, bucket, jobId };
   if (origin === 'automated' || !jobId) return { key: keys.automatedFindingGroup(accountId, bucket, type), alertIdPrefix: `sd:auto:${accountId}:${bucket}:${type}`, origin: 'automated', bucket };
   const run = runDate ?? UNKNOWN_RUN;
-  return { key: keys.findingGroup(jobId, run, bucket, type), alertIdPrefix: `sd:${jobId}:${run}:${bucket}:${type}`, origin, bucket, jobId, runDate: run, lateMarkAt };
+  return { key: keys.findingGroup(jobId, run, bucket, type), alertIdPrefix: `sd:${jobId}:${run}:${bucket}:${type}`, origin, bucket, jobId, jobName, runDate: run, lateMarkAt };
 }
 
 /** Findings counted after the run's summary that no summary or update has reported yet. */
@@ -185,10 +187,16 @@ export function stepFindingsGroup(
   };
 }
 
+function jobOfGroup(group: GroupIdentity): Alert['job'] {
+  if (!group.jobId || group.origin !== 'job') return undefined;
+  return { id: group.jobId, ...(group.jobName ? { name: group.jobName } : {}), runDate: group.runDate };
+}
+
 function originText(group: GroupIdentity): string {
   if (group.origin === 'automated') return 'Automated sensitive data discovery';
   if (group.origin === 'sample') return 'Sample findings';
-  return `Macie job ${group.jobId}${group.runDate && group.runDate !== UNKNOWN_RUN ? ` (run ${group.runDate})` : ''}`;
+  const job = group.jobName ? `"${group.jobName}" (${group.jobId})` : group.jobId;
+  return `Macie job ${job}${group.runDate && group.runDate !== UNKNOWN_RUN ? ` in its run of ${group.runDate}` : ''}`;
 }
 
 function firstSensitiveDataAlert(finding: FindingDetail, group: GroupIdentity, id: string): Alert {
@@ -202,16 +210,15 @@ function firstSensitiveDataAlert(finding: FindingDetail, group: GroupIdentity, i
     id,
     severity: alertSeverity(finding, known),
     ...commonFields(finding, 'SENSITIVE_DATA_FINDING'),
-    job: group.jobId && group.origin === 'job' ? { id: group.jobId, runDate: group.runDate } : undefined,
+    job: jobOfGroup(group),
     findingId: finding.id,
-    headline: `${samplePrefix(finding)}Macie found ${info.short} in ${where}`,
+    headline: `Macie found ${info.short} in ${where}`,
     whatHappened:
-      `${originText(group)} found ${info.short} in ${where}${object?.size != null ? ` (${formatBytes(object.size)})` : ''}.` +
+      `${originText(group)} found ${info.short} in ${where}${object?.size != null ? `, an object of ${formatBytes(object.size)}` : ''}.` +
       (data.categories ? ` Data found: ${data.categories}.` : '') +
       ` Further findings of this type in this bucket ${group.origin === 'job' ? 'in this run ' : ''}are counted, not alerted one by one` +
       `${group.origin === 'job' ? ' (the run summary lists them)' : ''}; a "still occurring" alert follows at most once per repeat interval.` +
-      (known ? '' : ' Macie reported a finding type this version does not recognise.') +
-      sampleNote(finding),
+      (known ? '' : ' Macie reported a finding type this version does not recognise.'),
     whatItMeans: info.meaning,
     whatToDo: info.whatToDo,
     details: [
@@ -241,7 +248,7 @@ function firstSensitiveDataAlert(finding: FindingDetail, group: GroupIdentity, i
 }
 
 function severityBreakdown(bySeverity: SeverityCounts): string {
-  return severitiesPresent(bySeverity).map(([s, n]) => `${n} ${s.toLowerCase()}`).join(', ');
+  return severitiesPresent(bySeverity).map(([s, n]) => `${formatCount(n)} ${s.toLowerCase()}`).join(', ');
 }
 
 function stillOccurringAlert(
@@ -257,19 +264,18 @@ function stillOccurringAlert(
     id,
     severity: known ? groupSeverity : maxSeverity(groupSeverity, 'MEDIUM'),
     ...commonFields(finding, 'SENSITIVE_DATA_FINDING'),
-    job: group.jobId && group.origin === 'job' ? { id: group.jobId, runDate: group.runDate } : undefined,
+    job: jobOfGroup(group),
     findingId: finding.id,
-    headline: `${samplePrefix(finding)}Still occurring: ${g.count} findings of ${info.short} in bucket ${bucket}`,
+    headline: `Still occurring (${formatCount(g.count)} findings so far): Macie found ${info.short} in bucket ${bucket}`,
     whatHappened:
-      `${originText(group)} keeps finding ${info.short} in bucket ${bucket}: ${g.count} findings so far (${severityBreakdown(g.bySeverity)}), ` +
-      `first at ${g.firstAt}, latest at ${g.lastAt}. The last alert for this group was at ${g.sinceAlert}.` +
-      sampleNote(finding),
+      `${originText(group)} keeps finding ${info.short} in bucket ${bucket}: ${formatCount(g.count)} findings so far (${severityBreakdown(g.bySeverity)}), ` +
+      `first at ${g.firstAt}, latest at ${g.lastAt}. The last alert for this group was at ${g.sinceAlert}.`,
     whatItMeans: info.meaning,
     whatToDo: `${info.whatToDo} With this many objects affected, review the bucket as a whole rather than object by object.`,
     details: [
       ...details([
         ['Finding type', finding.type],
-        ['Findings so far', g.count],
+        ['Findings so far', formatCount(g.count)],
         ['By severity', severityBreakdown(g.bySeverity)],
         ['First finding at', g.firstAt],
         ['Latest finding at', g.lastAt],
@@ -280,7 +286,6 @@ function stillOccurringAlert(
         ['Latest object key', finding.resourcesAffected?.s3Object?.key],
         ['Account', finding.accountId],
         ['Region', finding.region],
-        ['Latest finding id', finding.id],
       ]),
     ],
     affected: [{ kind: 'bucket', items: [bucket], total: 1 }],

@@ -100,12 +100,18 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
   const target = (finding: FindingDetail, runDate?: string, summarized?: boolean): Extract<Target<FindingDetail>, { readonly aggregate: unknown }> => {
     if (!isSensitiveData(finding)) return { aggregate: policyFinding(finding.id, deps.settings, acks) };
     const bucket = finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET;
-    const aggregate = findingsGroup(groupIdentity(finding, bucket, originOf(finding), runDate, summarized ? lateMarkAt : undefined), deps.settings, acks);
+    const aggregate = findingsGroup(groupIdentity(finding, bucket, originOf(finding), runDate, summarized ? lateMarkAt : undefined, jobNameOf(finding)), deps.settings, acks);
     const jobId = jobOf(finding);
     return { aggregate: jobId && runDate && !summarized ? { ...aggregate, guard: countBeforeSummary(jobId, runDate, ttl) } : aggregate };
   };
   const jobOf = (finding: FindingDetail) => (isSensitiveData(finding) && originOf(finding) === 'job' ? (finding.classificationDetails?.jobId as string) : undefined);
   const jobIds = [...new Set(events.flatMap((e) => jobOf(e.event) ?? []))];
+  // The job item is read with the batch: its name, as the job log told it, words the alerts.
+  const jobNameOf = (finding: FindingDetail) => {
+    const jobId = jobOf(finding);
+    const name = jobId ? reads.get(keys.job(jobId))?.jobName : undefined;
+    return typeof name === 'string' && name ? name : undefined;
+  };
   /** What a placement of the batch's findings needs read: each run's ledger and group, and the other aggregates. */
   const keysOf = (runOf: (finding: FindingDetail, jobId: string) => string | undefined): ItemKey[] =>
     events.flatMap(({ event: finding }) => {

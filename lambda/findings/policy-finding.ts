@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { details, type Alert } from '../core/alert';
+import { details, formatCount, type Alert } from '../core/alert';
 import { maxIso, minIso } from '../core/iso-time';
 import type { PipelineSettings } from '../core/settings';
 import type { Severity } from '../core/severity';
@@ -8,7 +8,7 @@ import { describeAck, NO_ACKS, type Acknowledger } from '../silences/ack';
 import type { SilenceSubject } from '../silences/silence';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from '../state/codec';
 import { GSI1, keys } from '../state/table';
-import { alertSeverity, commonFields, findingIdentityDetails, findingLinks, iso, sampleNote, samplePrefix, typeInfo, UNKNOWN_BUCKET } from './finding-alert';
+import { alertSeverity, commonFields, findingIdentityDetails, findingLinks, iso, typeInfo, UNKNOWN_BUCKET } from './finding-alert';
 import type { FindingDetail } from './finding-events';
 import { bucketDetails, policyActor, policyDetails } from './finding-format';
 
@@ -206,7 +206,7 @@ function policyAlert(finding: FindingDetail, id: string, lastAlertCount: number,
   const ip = finding.policyDetails?.actor?.ipAddressDetails;
   const recurrence =
     finding.count > 1
-      ? ` This finding has now occurred ${finding.count} times (first on ${iso(finding.createdAt)})` +
+      ? ` This finding has now occurred ${formatCount(finding.count)} times (first on ${iso(finding.createdAt)})` +
         (lastAlertAt ? `; ${finding.count - lastAlertCount} occurrence(s) since the last alert at ${lastAlertAt}.` : '.')
       : '';
   const by = actor?.arn
@@ -217,11 +217,11 @@ function policyAlert(finding: FindingDetail, id: string, lastAlertCount: number,
     severity: alertSeverity(finding, known),
     ...commonFields(finding, isPolicy ? 'POLICY_FINDING' : 'UNKNOWN_EVENT'),
     findingId: finding.id,
-    headline: `${samplePrefix(finding)}Macie policy finding: ${info.short} for bucket ${bucket}${finding.count > 1 ? ` (occurred ${finding.count} times)` : ''}`,
+    // The recurrence count tells this alert from the finding's first: it comes before what a subject may cut.
+    headline: `Macie policy finding${finding.count > 1 ? ` (occurred ${formatCount(finding.count)} times)` : ''}: ${info.short} for bucket ${bucket}`,
     whatHappened:
       `${finding.title ?? info.short}.${finding.description ? ` ${finding.description}` : ''}${recurrence}${by}` +
-      (known ? '' : ' Macie reported a finding type this version does not recognise.') +
-      sampleNote(finding),
+      (known ? '' : ' Macie reported a finding type this version does not recognise.'),
     whatItMeans: info.meaning,
     whatToDo: info.whatToDo,
     details: [
@@ -253,19 +253,18 @@ function heldRecurrencesAlert(p: PolicyFinding, held: number, { settings, region
   const finding = { id: findingId, type: p.findingType, accountId: p.accountId, region: p.region ?? region, sample: p.sample };
   const { info, known } = typeInfo(finding, 'policy');
   const bucket = p.bucket ?? UNKNOWN_BUCKET;
-  const times = held === 1 ? '1 more time' : `${held} more times`;
+  const times = held === 1 ? '1 more time' : `${formatCount(held)} more times`;
   return {
     id: `policy:${findingId}:${p.lastCount}:held`,
     severity: alertSeverity({ severity: p.severity ?? 'MEDIUM' }, known),
     ...commonFields(finding, isPolicyCategory({ type: p.findingType, category: p.category }) ? 'POLICY_FINDING' : 'UNKNOWN_EVENT'),
     findingId,
-    headline: `${samplePrefix(p)}Macie policy finding: ${info.short} for bucket ${bucket} (recurred ${times})`,
+    headline: `Macie policy finding (recurred ${times}): ${info.short} for bucket ${bucket}`,
     whatHappened:
       `${p.title ?? info.short}. This finding recurred ${times} since the last alert at ${p.lastAlertAt}: ` +
-      `${p.lastCount} occurrences in all (first on ${p.firstAt}), the latest at ${p.lastAt}. ` +
+      `${formatCount(p.lastCount)} occurrences in all (first on ${p.firstAt}), the latest at ${p.lastAt}. ` +
       `Alerts for one finding are sent at most once per ${settings.policyFindingRepeatHours} h; that window ended at ${p.heldUntil} with no later occurrence, so this alert reports the ones it held.` +
-      (known ? '' : ' Macie reported a finding type this version does not recognise.') +
-      sampleNote(p),
+      (known ? '' : ' Macie reported a finding type this version does not recognise.'),
     whatItMeans: info.meaning,
     whatToDo: info.whatToDo,
     details: details([

@@ -1,4 +1,4 @@
-import type { AffectedResources, Alert, AlertDetail } from '../core/alert';
+import { formatCount, type AffectedResources, type Alert, type AlertDetail } from '../core/alert';
 import { jobLinks } from '../core/links';
 import type { PipelineSettings } from '../core/settings';
 import type { RunGroup, RunState, SummarySnapshot } from '../state/job-items';
@@ -26,9 +26,8 @@ export function runAlertId(jobId: string, runDate: string, suffix: string): stri
 }
 
 function eventDetails(e: JobLogEvent): AlertDetail[] {
-  // Job name, id and run date travel on alert.job, which every rendering shows once.
+  // Job name, id and run date travel on alert.job, and the event type on alert.eventType: every rendering shows them once.
   const d: AlertDetail[] = [
-    { label: 'Event', value: e.eventType },
     { label: 'Occurred at', value: e.occurredAt },
     { label: 'Macie says', value: e.description },
   ];
@@ -103,9 +102,10 @@ export function groupAlerts(decision: GroupDecision, group: RunGroup, run: RunId
   const kind = classify(type);
   const events = decision.open.map((e) => e.event);
   const newestAt = decision.newest!.iso;
-  const affected = affectedOf(events);
+  // A "still occurring" alert names the resources of the newest events (those that set it off), and says so.
+  const affected = affectedOf(events).map((a) => (first ? a : { ...a, scope: 'of the newest events' }));
   const where = affected
-    .map((a) => `${a.kind === 'bucket' ? 'bucket' : 'account'}${a.total === 1 ? '' : 's'} ${a.items.join(', ')}${a.total > a.items.length ? ` and ${a.total - a.items.length} more` : ''}`)
+    .map((a) => `${a.kind === 'bucket' ? 'bucket' : 'account'}${a.total === 1 ? '' : 's'} ${a.items.join(', ')}${a.total > a.items.length ? ` and ${formatCount(a.total - a.items.length)} more` : ''}`)
     .join('; ');
   const operations = [...new Set(events.map((e) => e.operation).filter((o): o is string => !!o))].sort();
   const what = first
@@ -113,12 +113,13 @@ export function groupAlerts(decision: GroupDecision, group: RunGroup, run: RunId
       (where ? ` for ${where}` : '') +
       (operations.length ? ` (operation ${operations.join(', ')})` : '') +
       `. Macie says: ${events[0].description}` +
-      (events.length > 1 ? ` ${events.length} such events in this batch.` : '')
-    : `Still occurring: ${group.count} "${kind.title}" events so far in the run of ${run.runDate} of Macie job "${run.jobName}" (${run.jobId}); latest at ${newestAt}` +
-      (where ? `, for ${where}` : '') +
-      '.';
+      (events.length > 1 ? ` ${formatCount(events.length)} such events in this alert.` : '')
+    : `Still occurring: ${formatCount(group.count)} "${kind.title}" events so far in the run of ${run.runDate} of Macie job "${run.jobName}" (${run.jobId}); ` +
+      `latest at ${newestAt}.` +
+      (where ? ` The newest ${events.length === 1 ? 'event is' : `${formatCount(events.length)} are`} for ${where}.` : '');
   const details: AlertDetail[] = [...eventDetails(events[0])];
-  details.push({ label: first ? 'Events in this batch' : 'Events so far in this run', value: String(first ? events.length : group.count) });
+  if (first) details.push({ label: 'Events in this alert', value: formatCount(events.length) });
+  else details.push({ label: 'Newest events', value: formatCount(events.length) }, { label: 'Events so far in this run', value: formatCount(group.count) });
   if (first && ctx.previous) details.push({ label: 'Since the last run', value: sinceLastRun(type, events, ctx.previous) });
   if (!kind.known) details.push({ label: 'Note', value: 'This event type is not in the classification table of this version.' });
   return [
@@ -130,9 +131,12 @@ export function groupAlerts(decision: GroupDecision, group: RunGroup, run: RunId
       accountId: run.adminAccountId,
       region: ctx.region,
       job: { id: run.jobId, name: run.jobName, runDate: run.runDate },
-      headline: `Macie job ${run.jobName}: ${kind.title}${first ? '' : ` still occurring (${group.count} so far)`}`,
+      // What tells a "still occurring" alert from its group's others (the count) comes before the job name, which may be cut.
+      headline: first ? `Macie job ${run.jobName}: ${kind.title}` : `Still occurring (${formatCount(group.count)} so far): Macie job ${run.jobName}: ${kind.title}`,
       whatHappened: what,
-      whatItMeans: `${kind.meaning} Further events of this kind in this run are counted and reported in the run summary.`,
+      whatItMeans:
+        kind.meaning +
+        ` Further events of this kind in this run are counted: while they go on, a "still occurring" alert comes at most every ${formatRepeatInterval(ctx.settings.repeatIntervalMinutes)}, and the run summary gives the total.`,
       whatToDo: kind.whatToDo,
       details,
       affected,
@@ -143,6 +147,13 @@ export function groupAlerts(decision: GroupDecision, group: RunGroup, run: RunId
       threadId: run.jobId,
     },
   ];
+}
+
+/** "60 min", "6 h", "1 d 12 h": the repeat interval as a reader counts it. */
+function formatRepeatInterval(minutes: number): string {
+  if (minutes < 60 || minutes % 60 !== 0) return `${formatCount(minutes)} min`;
+  const hours = minutes / 60;
+  return hours < 24 || hours % 24 !== 0 ? `${formatCount(hours)} h` : `${formatCount(hours / 24)} d`;
 }
 
 /** "new: bucket b; failed the same way in the run of <date>: bucket a", for a periodic job's first group alert. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { formatCount } from '../core/alert';
 import type { RunFingerprint, RunState } from '../state/job-items';
 import type { JobLogEvent } from './log-events';
 
@@ -159,5 +160,5 @@ export function describeCompared(list: readonly ComparedResource[]): string {
   if (list.length === 0) return 'none';
   const named = list.slice(0, COMPARISON_NAMES).map((x) => `${describeResource(x.resource)} (${x.type})`);
   const more = list.length - named.length;
-  return `${list.length}: ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+  return `${formatCount(list.length)}: ${named.join(', ')}${more > 0 ? ` and ${formatCount(more)} more` : ''}`;
 }

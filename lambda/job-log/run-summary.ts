@@ -220,12 +220,13 @@ function withDuration(from: string, to: string): string {
   return d ? ` (${d})` : '';
 }
 
-/** " (2 silenced)", " (nothing new, 3 fixed)": after "run completed with N errors", short enough for a subject. */
+/** " (2 silenced)", " (nothing new, 3 not failing)": after "run completed with N errors", short enough for a subject. */
 function qualifiers(totalErrors: number, silencedErrors: number, comparison: RunComparison | undefined): string {
   const q: string[] = [];
   if (silencedErrors > 0) q.push(silencedErrors >= totalErrors ? 'all silenced' : `${num(silencedErrors)} silenced`);
   if (comparison && comparison.newSince.length === 0) q.push('nothing new');
-  if (comparison?.fixed.length) q.push(`${num(comparison.fixed.length)} fixed`);
+  // Not "fixed": a resource that did not fail may have been fixed, or dropped from the job's scope.
+  if (comparison?.fixed.length) q.push(`${num(comparison.fixed.length)} not failing`);
   return q.length > 0 ? ` (${q.join(', ')})` : '';
 }
 
@@ -343,10 +344,15 @@ function summaryHeadline({ run, opts, totalErrors }: SummaryView): string {
           : run.noBucketsAt
             ? 'run completed, no buckets matched'
             : comparison?.fixed.length
-              ? 'run completed, every error of the last run fixed'
+              ? "run completed, none of the last run's errors again"
               : 'run completed';
   const quotaPauses = run.pauses.filter((p) => p.by === 'QUOTA').length;
   const afterPause = opts.kind === 'summary' && quotaPauses > 0 ? `${totalErrors > 0 ? ',' : ''} after ${quotaPauses === 1 ? 'a quota pause' : `${num(quotaPauses)} quota pauses`}` : '';
+  // An update tells itself from the summary and from other updates by its figures: they lead, before the job name a subject may cut.
+  if (opts.kind === 'update') {
+    const figures = [plural(totalErrors, 'error'), ...(opts.findings ? [plural(opts.findings.total, 'finding')] : [])];
+    return `Run summary updated (now ${figures.join(', ')}): Macie job ${run.jobName}`;
+  }
   return `Macie job ${run.jobName}: ${headlineCore}${afterPause}`;
 }
 
@@ -363,7 +369,7 @@ function summarySentences({ run, opts, errorTypes, totalErrors, accounts, start,
       (end ? ` at ${end}${duration ? ` after ${duration}` : ''}` : '') +
       '.',
   );
-  sentences.push(run.noBucketsAt ? 'No bucket matched the job criteria: the run analysed no data.' : `It matched ${plural(run.bucketsMatched, 'bucket')}.`);
+  sentences.push(matchedSentence(run, failingBuckets(run)));
   if (totalErrors > 0) {
     sentences.push(
       `${plural(totalErrors, 'error')} of ${plural(errorTypes.length, 'type')} kept it from analysing some data: ` +
@@ -377,9 +383,10 @@ function summarySentences({ run, opts, errorTypes, totalErrors, accounts, start,
   for (const s of silenced) sentences.push(`${s.what} silenced: ${describeSilence(s)}.`);
   if (comparison) {
     sentences.push(
-      `Compared with the last run (${comparison.previousRunDate}): ${num(comparison.newSince.length)} newly failing, ${num(comparison.stillFailing.length)} still failing` +
-        (run.status === 'COMPLETED' ? `, ${num(comparison.fixed.length)} fixed` : '') +
-        ` (buckets and accounts${comparison.partial ? `, exact up to ${num(FINGERPRINT_CAP)} per run` : ''}).`,
+      `Compared with the last run (${comparison.previousRunDate}), by bucket and account${comparison.partial ? ` (exact up to ${num(FINGERPRINT_CAP)} per run)` : ''}: ` +
+        `${num(comparison.newSince.length)} newly failing, ${num(comparison.stillFailing.length)} still failing` +
+        (run.status === 'COMPLETED' ? `, ${num(comparison.fixed.length)} no longer failing (fixed, or no longer in this run)` : '') +
+        '.',
     );
   }
   if (findings) {
@@ -427,7 +434,7 @@ function summaryDetails({ run, opts, errorTypes, totalErrors, accounts, start, e
       value: `${p.to ? `${p.from} to ${p.to}${withDuration(p.from, p.to)}` : `${p.from}, no resumption logged`}, by ${p.by === 'QUOTA' ? 'Macie (monthly quota)' : 'a user'}`,
     });
   }
-  details.push({ label: 'Buckets matched', value: num(run.bucketsMatched) });
+  details.push({ label: 'Buckets matched', value: matchedValue(run) });
   details.push({ label: 'Errors', value: num(totalErrors) });
   for (const [type, n] of errorTypes) details.push({ label: `Errors (${type})`, value: errorLine(type, n, run) });
   if (accounts.length) details.push({ label: 'Accounts affected', value: accounts.join(', ') });
@@ -437,7 +444,7 @@ function summaryDetails({ run, opts, errorTypes, totalErrors, accounts, start, e
   if (comparison) {
     details.push({ label: 'New since the last run', value: describeCompared(comparison.newSince) });
     details.push({ label: 'Still failing', value: describeCompared(comparison.stillFailing) });
-    if (run.status === 'COMPLETED') details.push({ label: 'Fixed since the last run', value: describeCompared(comparison.fixed) });
+    if (run.status === 'COMPLETED') details.push({ label: 'No longer failing (fixed, or no longer in this run)', value: describeCompared(comparison.fixed) });
   }
   if (opts.changes?.lines.length) details.push({ label: 'Changed since last summary', value: opts.changes.lines.join(' ') });
   return details;
@@ -461,13 +468,35 @@ function findingsDetails(findings: FindingsSummary): AlertDetail[] {
   return details;
 }
 
-function summaryAffected({ run, accounts }: SummaryView): AffectedResources[] {
-  const bucketNames = [...new Set(Object.values(run.affected).flatMap((a) => a.buckets))].sort();
+/** The buckets the run's errors name (the names kept) and how many there are at least (one per bucket error). */
+function failingBuckets(run: RunSummaryInput): { names: string[]; total: number } {
+  const names = [...new Set(Object.values(run.affected).flatMap((a) => a.buckets))].sort();
   const bucketErrorTotal = Object.entries(run.errors)
     .filter(([type]) => classify(type).effect === 'BUCKET_ERROR')
     .reduce((s, [, n]) => s + n, 0);
+  return { names, total: Math.max(names.length, bucketErrorTotal) };
+}
+
+/**
+ * Macie logs BUCKET_MATCHED_THE_CRITERIA only for a job that selects buckets by criteria: a run that logged
+ * none (and no NO_BUCKETS_MATCHED_THE_CRITERIA) has a bucket list, and how many buckets it covered is not told.
+ */
+function matchedSentence(run: RunSummaryInput, failing: { total: number }): string {
+  if (run.noBucketsAt) return 'No bucket matched the job criteria: the run analysed no data.';
+  if (run.bucketsMatched === 0) return 'Macie logged no matched buckets: it logs them only for a job that selects buckets by criteria, not for a job with a bucket list.';
+  const errors = failing.total > run.bucketsMatched ? `; its errors name ${plural(failing.total, 'bucket')}` : '';
+  return `Macie logged ${plural(run.bucketsMatched, 'bucket')} as matching the job's criteria${errors}.`;
+}
+
+function matchedValue(run: RunSummaryInput): string {
+  if (run.noBucketsAt || run.bucketsMatched > 0) return num(run.bucketsMatched);
+  return 'not logged (Macie logs them only for a job that selects buckets by criteria)';
+}
+
+function summaryAffected({ run, accounts }: SummaryView): AffectedResources[] {
+  const { names: bucketNames, total } = failingBuckets(run);
   const affected: AffectedResources[] = [];
-  if (bucketNames.length) affected.push({ kind: 'bucket', items: bucketNames.slice(0, 10), total: Math.max(bucketNames.length, bucketErrorTotal) });
+  if (bucketNames.length) affected.push({ kind: 'bucket', items: bucketNames.slice(0, 10), total });
   if (accounts.length) affected.push({ kind: 'account', items: accounts.slice(0, 10), total: accounts.length });
   return affected;
 }

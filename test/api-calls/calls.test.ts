@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { processApiCallBatch } from '../../lambda/api-calls/pipeline';
-import { API_CALL_TYPES, apiCallType } from '../../lambda/api-calls/call-types';
+import { API_CALL_TYPES, apiCallType, callWording } from '../../lambda/api-calls/call-types';
 import { keys } from '../../lambda/state/table';
 import { clone, cloudTrailEvent, deliverOne, FIXTURES, fixture, testDeps } from '../findings/kit';
 
@@ -33,13 +33,16 @@ describe('every Macie call in the spec', () => {
       accountId: '111122223333',
       region: 'us-east-1',
       threadId: record.eventID,
-      whatItMeans: type.meaning,
+      whatItMeans: callWording(type, record.requestParameters).meaning,
     });
-    expect(alert.headline).toBe(`assumed-role/Admin/JohnDoe ${type.action} in 111122223333 (us-east-1)`);
+    expect(alert.headline).toBe(`assumed-role/Admin/JohnDoe ${callWording(type, record.requestParameters).action} in 111122223333 (us-east-1)`);
     const detail = Object.fromEntries(alert.details.map((d) => [d.label, d.value]));
     expect(detail).toMatchObject({ Principal: 'arn:aws:sts::111122223333:assumed-role/Admin/JohnDoe', 'Session issuer': 'arn:aws:iam::111122223333:role/Admin', 'Source IP': '198.51.100.252' });
     for (const [label] of type.parameters.filter(([, path]) => path.split('.').reduce<any>((v, k) => v?.[k], record.requestParameters) !== undefined)) {
-      expect(detail[label]).toBeTruthy();
+      // A job or finding id is on the alert itself (alert.job, alert.findingId), which every rendering shows once.
+      if (label === 'Job id') expect(alert.job?.id).toBeTruthy();
+      else if (label === 'Finding id') expect(alert.findingId).toBeTruthy();
+      else expect(detail[label]).toBeTruthy();
     }
     expect(alert.links.some((l) => l.url.includes(`#/events/${record.eventID}`))).toBe(true);
   });
@@ -70,10 +73,37 @@ describe('every Macie call in the spec', () => {
     const denied = withChanges('call-DisableMacie.json', { errorCode: 'AccessDeniedException', errorMessage: 'not authorized' });
     const report = await deliverOne(processApiCallBatch, cloudTrailEvent(denied), deps);
     expect(report.published[0].severity).toBe('MEDIUM');
-    expect(report.published[0].headline).toBe('Denied: assumed-role/Admin/JohnDoe tried to call DisableMacie in 111122223333 (us-east-1)');
-    expect(report.published[0].whatItMeans).toMatch(/^The attempt was refused/);
+    expect(report.published[0].headline).toBe('Denied: assumed-role/Admin/JohnDoe tried to disable Macie in 111122223333 (us-east-1)');
+    expect(report.published[0].whatItMeans).toMatch(/was refused\. Had the call succeeded, Macie would have been disabled/);
     const medium = withChanges('call-DeleteAllowList.json', { errorCode: 'AccessDeniedException' });
     expect((await deliverOne(processApiCallBatch, cloudTrailEvent(medium), deps)).published[0].severity).toBe('LOW');
+  });
+
+  test('a denied DisableMacie says it was refused, who tried and what would have happened, and gives no advice for a change that did not happen', async () => {
+    const deps = await testDeps();
+    const denied = withChanges('call-DisableMacie.json', { errorCode: 'AccessDeniedException', errorMessage: 'not authorized' });
+    const [alert] = (await deliverOne(processApiCallBatch, cloudTrailEvent(denied), deps)).published;
+    expect(alert.whatHappened).toContain('arn:aws:sts::111122223333:assumed-role/Admin/JohnDoe (AssumedRole) tried to call Macie DisableMacie');
+    expect(alert.whatHappened).toContain('It was denied (AccessDeniedException: not authorized): nothing changed.');
+    expect(alert.whatItMeans).not.toMatch(/Macie was disabled|jobs, findings and settings are deleted/);
+    expect(alert.whatToDo).not.toMatch(/re-enable|recreate/i);
+    expect(alert.whatToDo).toContain('Nothing needs undoing');
+    expect(alert.whatToDo).toContain('macie2:DisableMacie');
+  });
+
+  test.each([
+    ['CANCELLED', 'cancelled a classification job', /cannot be resumed/, 'tried to cancel a classification job'],
+    ['USER_PAUSED', 'paused a classification job', /until it is resumed/, 'tried to pause a classification job'],
+  ])('UpdateClassificationJob to %s says what it did', async (jobStatus, action, meaning, attempt) => {
+    const deps = await testDeps();
+    const record = withChanges('call-UpdateClassificationJob.json', { requestParameters: { jobId: 'j1', jobStatus } });
+    const [alert] = (await deliverOne(processApiCallBatch, cloudTrailEvent(record), deps)).published;
+    expect(alert.headline).toBe(`assumed-role/Admin/JohnDoe ${action} in 111122223333 (us-east-1)`);
+    expect(alert.whatItMeans).toMatch(meaning);
+    expect(alert.whatItMeans).not.toMatch(/cancelled or paused/);
+    const denied = withChanges('call-UpdateClassificationJob.json', { eventID: `denied-${jobStatus}`, requestParameters: { jobId: 'j1', jobStatus }, errorCode: 'AccessDenied' });
+    const [refused] = (await deliverOne(processApiCallBatch, cloudTrailEvent(denied), deps)).published;
+    expect(refused.headline).toContain(attempt);
   });
 
   test('calls made by AWS Config are ignored (invokedBy or user agent)', async () => {
@@ -114,7 +144,7 @@ describe('reveals of sensitive data by one principal are grouped per repeat inte
     const alert = later.published[0];
     expect(alert.count).toBe(4);
     expect(alert.headline).toContain('(4 reveals)');
-    expect(alert.whatHappened).toContain(`3 more reveal(s) since ${minutesAfter(0)}`);
+    expect(alert.whatHappened).toContain(`3 more reveals since ${minutesAfter(0)}`);
     expect(alert.whatHappened).toContain('findings: f1, f2, f3');
     expect(alert.threadId).toBe(reveal.userIdentity.arn);
     // A lone reveal in the new window: alone, it does not repeat the old count.

@@ -29,7 +29,6 @@ describe('seed CloudTrail records (verbatim AWS examples)', () => {
       'Principal type': 'AssumedRole',
       'Session issuer': 'arn:aws:iam::111122223333:role/Admin',
       'Source IP': '198.51.100.252',
-      'Finding id': '3ad9d8cd61c5c390bede45cd2example',
       Result: 'succeeded',
     });
     expect(detail['User agent']).toContain('Mozilla/5.0');

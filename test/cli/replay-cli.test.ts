@@ -92,7 +92,7 @@ describe('macie-alerts replay (child process)', () => {
     expect(denied[0].email).toContain('amzn-s3-demo-tenant-0001');
     // The partner account's buckets were inhibited by its account-level error: not in the bucket alert.
     expect(denied[0].email).not.toContain('amzn-s3-demo-partner-share');
-    expect(denied.slice(1).every((l) => /still occurring/.test(l.subject))).toBe(true);
+    expect(denied.slice(1).every((l) => /^\[HIGH\] Still occurring \(/.test(l.subject))).toBe(true);
     expect(storm.find((l) => l.eventType === 'ACCOUNT_ACCESS_DENIED')).toMatchObject({ severity: 'HIGH', category: 'ACCOUNT_ERROR' });
     const summary = storm.find((l) => l.eventType === 'SCHEDULED_RUN_COMPLETED');
     expect(summary).toMatchObject({ severity: 'HIGH', category: 'JOB_RUN_SUMMARY', runDate: '2024-04-14T17:09:30.574809Z' });
@@ -149,7 +149,7 @@ describe('macie-alerts replay (child process)', () => {
     expect(nights[0].email).toContain('amzn-s3-demo-locked-audit');
     expect(nights[2].email).toContain('Since the last run: new: bucket amzn-s3-demo-finance-reports');
     expect(nights[1].email).toContain('2 bucket errors silenced: silence S-7KQ2 by alice@example.com until 2024-06-07T00:00:00.000Z (moving to eu-west-1, change CHG-1234)');
-    expect(nights[4].subject).toBe('[MEDIUM] Macie job Nightly_Compliance_Scan: run completed with 1 error (nothing new, 3 fixed)');
+    expect(nights[4].subject).toBe('[MEDIUM] Macie job Nightly_Compliance_Scan: run completed with 1 error (nothing new, 3 not failing)');
 
     // 10: AWS Health says a paused job is about to expire (HIGH, naming it), sends the notice again (a copy:
     // no alert), then closes it (INFO).

@@ -1,4 +1,5 @@
 import type { Alert } from '../../lambda/core/alert';
+import { testAlert } from '../support/alerts';
 import { CHAT_MAX_CHARS, renderChat } from '../../lambda/delivery/render-chat';
 import { EMAIL_BODY_MAX_BYTES, renderEmailBody, renderEmailSubject } from '../../lambda/delivery/render-email';
 import { ALERT_JSON_SCHEMA_VERSION, JSON_MAX_BYTES, renderJson } from '../../lambda/delivery/render-json';
@@ -199,5 +200,13 @@ describe('hostile input is neutralised', () => {
     expect(parsed.whatItMeans).toBe('Objects in bucketwithbell ⏎ Subject: forged[31mred were not analysed. invoicegpj.exe and isolate zerowidth');
     expect(parsed.links.map((l: { label: string }) => l.label)).toEqual(['Macie job', "Job's log stream in CloudWatch Logs"]);
     expect(parsed.affected[0].items[3]).toHaveLength(1000);
+  });
+});
+
+describe('one thousands-separator rule in every form', () => {
+  test('an alert standing for 49,998 events says so with the separator in email and chat', () => {
+    const alert = testAlert('thousands', { count: 49998 });
+    expect(renderEmailBody(alert)).toContain('(49,998 events)');
+    expect(renderChat(alert).content.description).toContain('(49,998 events)');
   });
 });

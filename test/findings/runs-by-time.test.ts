@@ -53,7 +53,7 @@ test("a backlog: run 1's findings arriving after run 2 started are run 1's (its 
 
   const report = await findingsOf(deps, [1, 2], minutesAfter(RUN1, 10));
   expect(report.records.map((r) => r.outcome)).toEqual(['alerted', 'grouped']);
-  expect(publisher.alerts.at(-1)?.job).toEqual({ id: JOB, runDate: RUN1 });
+  expect(publisher.alerts.at(-1)?.job).toEqual({ id: JOB, name: 'Nightly', runDate: RUN1 });
   expect((await store.get(keys.findingGroup(JOB, RUN1, 'bucket-a', TYPE)))?.count).toBe(2);
   expect(await store.get(keys.findingGroup(JOB, RUN2, 'bucket-a', TYPE))).toBeUndefined();
 
@@ -79,7 +79,7 @@ test('a finding created after its run ended, before the job log shows the next r
   const again = await findingsOf(deps, [1], minutesAfter(RUN2, 1));
   expect(again.records.map((r) => r.outcome)).toEqual(['alerted']);
   expect(again.batchItemFailures).toEqual([]);
-  expect(publisher.alerts.at(-1)?.job).toEqual({ id: JOB, runDate: RUN2 });
+  expect(publisher.alerts.at(-1)?.job).toEqual({ id: JOB, name: 'Nightly', runDate: RUN2 });
 
   await jobLog(deps, [jobEvent('SCHEDULED_RUN_COMPLETED', RUN2, 30)]);
   expect(summaryFindings(publisher, RUN2)).toBe('1');

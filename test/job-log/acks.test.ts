@@ -28,7 +28,7 @@ describe('an acknowledged error group (DynamoDB Local): its repeats held while t
     // After its end, the problem persists: the repeat (counted from the last alert sent) goes out.
     await h.send([missing(125)]);
     expect(h.publisher.alerts.map((a) => tail(a.id))).toEqual(['BUCKET_DOES_NOT_EXIST:first', 'BUCKET_ACCESS_DENIED:first', 'repeat:1']);
-    expect(h.publisher.alerts[2].headline).toBe('Macie job R: bucket no longer exists still occurring (5 so far)');
+    expect(h.publisher.alerts[2].headline).toBe('Still occurring (5 so far): Macie job R: bucket no longer exists');
   });
 
   test('expired early: the next event past the repeat interval alerts', async () => {

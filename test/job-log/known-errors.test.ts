@@ -57,10 +57,10 @@ describe('three consecutive runs of a daily job: a known bucket, a new bucket, t
     const s2 = (await h.send([n2.completed()])).published;
     expect(ids(s2)).toEqual([`${NIGHTS[1]}:summary`]);
     expect(s2[0]).toMatchObject({ severity: 'HIGH', headline: 'Macie job Nightly: run completed with 2 errors' });
-    expect(s2[0].whatHappened).toContain(`Compared with the last run (${NIGHTS[0]}): 1 newly failing, 1 still failing, 0 fixed (buckets and accounts).`);
+    expect(s2[0].whatHappened).toContain(`Compared with the last run (${NIGHTS[0]}), by bucket and account: 1 newly failing, 1 still failing, 0 no longer failing (fixed, or no longer in this run).`);
     expect(detail(s2[0], 'New since the last run')).toBe('1: bucket finance (BUCKET_ACCESS_DENIED)');
     expect(detail(s2[0], 'Still failing')).toBe('1: bucket locked (BUCKET_ACCESS_DENIED)');
-    expect(detail(s2[0], 'Fixed since the last run')).toBe('none');
+    expect(detail(s2[0], 'No longer failing (fixed, or no longer in this run)')).toBe('none');
 
     // Night 3: finance is fixed; locked is known again. Only the summary: at most MEDIUM, with the good news.
     await h.send([n3.started(), n3.matched('locked'), n3.matched('finance')]);
@@ -68,16 +68,16 @@ describe('three consecutive runs of a daily job: a known bucket, a new bucket, t
     const s3 = (await h.send([n3.completed()])).published;
     expect(r3.published).toEqual([]);
     expect(ids(s3)).toEqual([`${NIGHTS[2]}:summary`]);
-    expect(s3[0]).toMatchObject({ severity: 'MEDIUM', headline: 'Macie job Nightly: run completed with 1 error (nothing new, 1 fixed)' });
-    expect(s3[0].whatHappened).toContain(`Compared with the last run (${NIGHTS[1]}): 0 newly failing, 1 still failing, 1 fixed (buckets and accounts).`);
-    expect(detail(s3[0], 'Fixed since the last run')).toBe('1: bucket finance (BUCKET_ACCESS_DENIED)');
+    expect(s3[0]).toMatchObject({ severity: 'MEDIUM', headline: 'Macie job Nightly: run completed with 1 error (nothing new, 1 not failing)' });
+    expect(s3[0].whatHappened).toContain(`Compared with the last run (${NIGHTS[1]}), by bucket and account: 0 newly failing, 1 still failing, 1 no longer failing (fixed, or no longer in this run).`);
+    expect(detail(s3[0], 'No longer failing (fixed, or no longer in this run)')).toBe('1: bucket finance (BUCKET_ACCESS_DENIED)');
     expect(detail(s3[0], 'Still failing')).toBe('1: bucket locked (BUCKET_ACCESS_DENIED)');
 
     // Night 4: the locked bucket is unlocked: a clean run that says every error of the last run is fixed.
     await h.send([n4.started(), n4.matched('locked'), n4.matched('finance')]);
     const s4 = (await h.send([n4.completed()])).published;
-    expect(s4[0]).toMatchObject({ severity: 'INFO', headline: 'Macie job Nightly: run completed, every error of the last run fixed' });
-    expect(detail(s4[0], 'Fixed since the last run')).toBe('1: bucket locked (BUCKET_ACCESS_DENIED)');
+    expect(s4[0]).toMatchObject({ severity: 'INFO', headline: "Macie job Nightly: run completed, none of the last run's errors again" });
+    expect(detail(s4[0], 'No longer failing (fixed, or no longer in this run)')).toBe('1: bucket locked (BUCKET_ACCESS_DENIED)');
 
     expect(h.publisher.alerts).toHaveLength(6);
   });

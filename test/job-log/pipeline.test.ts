@@ -81,7 +81,7 @@ describe('realistic run streams', () => {
     const summary = done.published[0];
     expect(summary).toMatchObject({ severity: 'INFO', category: 'JOB_RUN_SUMMARY', eventType: 'JOB_COMPLETED', headline: 'Macie job Clean_Job: run completed' });
     expect(summary.whatHappened).toContain('after 1 h 15 min');
-    expect(summary.whatHappened).toContain('matched 2 buckets');
+    expect(summary.whatHappened).toContain("Macie logged 2 buckets as matching the job's criteria");
     expect(summary.details).toEqual(expect.arrayContaining([{ label: 'Duration', value: '1 h 15 min' }, { label: 'Buckets matched', value: '2' }, { label: 'Errors', value: '0' }]));
     expect(summary.links.map((l) => l.url).join(' ')).toContain('macie/home?region=eu-west-1');
     const run = await h.run('job-clean', RUN);
@@ -128,7 +128,7 @@ describe('realistic run streams', () => {
     for (const m of [0, 30, 59, 61, 90, 125]) await h.send(batchAt(m));
     const alerts = h.publisher.alerts;
     expect(alerts.map((a) => a.id.split(':').slice(-2).join(':'))).toEqual(['BUCKET_DOES_NOT_EXIST:first', 'repeat:1', 'repeat:2']);
-    expect(alerts[1].headline).toBe('Macie job R: bucket no longer exists still occurring (4 so far)');
+    expect(alerts[1].headline).toBe('Still occurring (4 so far): Macie job R: bucket no longer exists');
     expect(alerts[1].count).toBe(4);
   });
 
@@ -188,7 +188,7 @@ describe('realistic run streams', () => {
     const late1 = await h.send([ev('BUCKET_ACCESS_DENIED', at(T0, 15), bucketError('late-1', '111122223333')), ev('BUCKET_ACCESS_DENIED', at(T0, 16), bucketError('late-2', '111122223333'))]);
     const late2 = await h.send([ev('BUCKET_DOES_NOT_EXIST', at(T0, 17), bucketError('gone', '111122223333'))]);
     expect(late1.published.map((a) => a.id)).toEqual([`run:job-late:${RUN}:summary-update:1`]);
-    expect(late1.published[0]).toMatchObject({ severity: 'HIGH', category: 'JOB_RUN_SUMMARY', headline: 'Macie job L: run summary updated' });
+    expect(late1.published[0]).toMatchObject({ severity: 'HIGH', category: 'JOB_RUN_SUMMARY', headline: 'Run summary updated (now 2 errors, 0 findings): Macie job L' });
     expect(late1.published[0].whatHappened).toContain('BUCKET_ACCESS_DENIED: 2 more (2 in all)');
     expect(late2.published.map((a) => a.id)).toEqual([`run:job-late:${RUN}:summary-update:2`]);
     expect(late2.published[0].details).toContainEqual({ label: 'Errors', value: '3' });

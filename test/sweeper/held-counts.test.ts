@@ -58,7 +58,7 @@ describe('held policy recurrences', () => {
     expect(flushed.raised).toEqual([`policy:${FINDING_ID}:3:held`]);
     expect(ids(publisher)).toEqual([`policy:${FINDING_ID}:1`, `policy:${FINDING_ID}:3:held`]);
     const alert = publisher.alerts[1];
-    expect(alert.headline).toBe('Macie policy finding: bucket is public for bucket policy-bucket-3 (recurred 2 more times)');
+    expect(alert.headline).toBe('Macie policy finding (recurred 2 more times): bucket is public for bucket policy-bucket-3');
     expect(alert.whatHappened).toContain(`This finding recurred 2 more times since the last alert at ${T0}: 3 occurrences in all`);
     expect(alert.whatHappened).toContain(`that window ended at ${heldUntil} with no later occurrence`);
     expect(alert).toMatchObject({ severity: 'HIGH', category: 'POLICY_FINDING', count: 2, threadId: FINDING_ID, accountId: policy.detail.accountId, region: policy.detail.region });
@@ -244,7 +244,7 @@ describe('held reveals', () => {
         await sweep({ ...deps, store: racing });
         expect(racing.raced).toBe(true);
         expect(ids(publisher)).toEqual(['api:reveal-0', 'api:reveal-65']);
-        expect(publisher.alerts[1].whatHappened).toContain('It also made 2 more reveal(s) since');
+        expect(publisher.alerts[1].whatHappened).toContain('It also made 2 more reveals since');
       } else {
         const racing = racingStore(store, writesWindow, () => sweep(deps));
         await processApiCallBatch(afterWindow, { ...deps, store: racing });

@@ -42,7 +42,7 @@ describe('the words of a run alert', () => {
       'repeat: numbered by the alerts sent before, counted over the run',
       'repeat',
       { count: 40, alerts: 2 },
-      { id: `run:${JOB}:${RUN}:BUCKET_ACCESS_DENIED:repeat:2`, headline: 'Macie job Nightly: bucket access denied still occurring (40 so far)', count: 40 },
+      { id: `run:${JOB}:${RUN}:BUCKET_ACCESS_DENIED:repeat:2`, headline: 'Still occurring (40 so far): Macie job Nightly: bucket access denied', count: 40 },
     ],
     ['hold: no alert', 'hold', { count: 3, alerts: 1 }, undefined],
     ['known: no alert (the summary reports it)', 'known', { count: 3 }, undefined],
@@ -52,9 +52,11 @@ describe('the words of a run alert', () => {
     if (!want) return expect(alerts).toEqual([]);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject(want);
+    // A "still occurring" alert lists the resources since the group's last alert, and says so.
+    const scope = verdict === 'repeat' ? { scope: 'of the newest events' } : {};
     expect(alerts[0].affected).toEqual([
-      { kind: 'bucket', items: ['b1', 'b2'], total: 2 },
-      { kind: 'account', items: [MEMBER], total: 1 },
+      { kind: 'bucket', items: ['b1', 'b2'], total: 2, ...scope },
+      { kind: 'account', items: [MEMBER], total: 1, ...scope },
     ]);
   });
 
@@ -63,7 +65,7 @@ describe('the words of a run alert', () => {
     const previous = { runDate: '2024-06-02T02:00:00.000Z', fingerprint: { resources: { BUCKET_ACCESS_DENIED: ['b:b1'] }, partial: [] } };
     const [alert] = groupAlerts(decision('first', events), group({ count: 2 }), run, { ...ctx, previous });
     expect(alert.whatHappened).toBe(
-      `Macie job "Nightly" (${JOB}), run of ${RUN}: bucket access denied for buckets b1, b2; account ${MEMBER} (operation ListObjectsV2). Macie says: ${events[0].event.description} 2 such events in this batch.`,
+      `Macie job "Nightly" (${JOB}), run of ${RUN}: bucket access denied for buckets b1, b2; account ${MEMBER} (operation ListObjectsV2). Macie says: ${events[0].event.description} 2 such events in this alert.`,
     );
     expect(alert.details).toContainEqual({ label: 'Since the last run', value: 'new: bucket b2; failed the same way in the run of 2024-06-02T02:00:00.000Z: bucket b1' });
   });

@@ -1,0 +1,157 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveSettings, type PipelineSettings } from '../../lambda/core/settings';
+import { RecordingTelemetry } from '../../lambda/core/telemetry';
+import { processApiCallBatch } from '../../lambda/api-calls/pipeline';
+import { RecordingPublisher } from '../../lambda/delivery/recording-publisher';
+import { processFindingBatch } from '../../lambda/findings/pipeline';
+import { processLogsPayload } from '../../lambda/job-log/pipeline';
+import type { PipelineDeps } from '../../lambda/pipeline-deps';
+import { sweep } from '../../lambda/sweeper/sweep';
+import { TestClock } from '../support/clock';
+import { logEvent, logsPayload } from '../support/cloudwatch';
+import { freshStore } from '../support/dynamodb';
+import { at, bucketError, jobStream } from '../fixtures/job-log/streams';
+import { clone, cloudTrailEvent, FIXTURES, findingEvent, fixture, sensitiveFinding, SENSITIVE_JOB_ID, sqsBatch } from '../findings/kit';
+
+/**
+ * The alerts as a specification: each scenario drives the real pipelines (DynamoDB Local, a test clock) with
+ * fixed inputs, and what they publish is the golden output, in every form, and the examples of
+ * docs/alert-examples.md. A new alert kind is one row here: a name, a heading and its fixed input.
+ */
+
+export interface Drive {
+  readonly clock: TestClock;
+  readonly deps: PipelineDeps;
+  /** One CloudWatch Logs subscription batch of job log events (one stream). */
+  jobLog(events: readonly Record<string, unknown>[]): Promise<void>;
+  /** EventBridge events (findings, CloudTrail records) as one SQS batch to the findings or API-call pipeline. */
+  findings(events: readonly unknown[]): Promise<void>;
+  apiCalls(events: readonly unknown[]): Promise<void>;
+  sweep(): Promise<void>;
+}
+
+export interface Scenario {
+  /** File name of its golden output: kebab-case. */
+  readonly name: string;
+  /** The heading of its examples in the docs. */
+  readonly title: string;
+  readonly settings?: Partial<Record<keyof PipelineSettings, unknown>>;
+  /** The wall clock the pipelines see at the start. */
+  readonly startAt: string;
+  readonly drive: (d: Drive) => Promise<void>;
+}
+
+const RUN = '2024-04-14T17:00:00.000Z';
+const MEMBER = '444455556666';
+
+export async function runScenario(s: Scenario): Promise<RecordingPublisher> {
+  const clock = new TestClock(new Date(s.startAt));
+  const store = await freshStore(clock.now);
+  const publisher = new RecordingPublisher();
+  const deps: PipelineDeps = { store, publisher, telemetry: new RecordingTelemetry(), settings: resolveSettings(s.settings ?? {}), region: 'us-east-1', now: clock.now };
+  await s.drive({
+    clock,
+    deps,
+    jobLog: async (events) => void (await processLogsPayload(logsPayload(events.map((e) => logEvent(e))), deps)),
+    findings: async (events) => void (await processFindingBatch(sqsBatch(events), deps)),
+    apiCalls: async (events) => void (await processApiCallBatch(sqsBatch(events), deps)),
+    sweep: async () => void (await sweep(deps)),
+  });
+  return publisher;
+}
+
+const callFiles = readdirSync(join(FIXTURES, 'api-calls'))
+  .filter((f) => f.startsWith('call-'))
+  .sort();
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'run-with-bucket-errors',
+    title: 'A scheduled run with bucket errors: first alert, "still occurring", summary, summary updated',
+    settings: { repeatIntervalMinutes: 60 },
+    startAt: at(RUN, 1),
+    drive: async (d) => {
+      const ev = jobStream('3ce05dbb7ec5505def334104bexample', 'Nightly_PII_scan', RUN);
+      await d.jobLog([ev('SCHEDULED_RUN_STARTED', RUN), ev('BUCKET_MATCHED_THE_CRITERIA', at(RUN, 1), bucketError('amzn-s3-demo-customers', MEMBER))]);
+      await d.jobLog([0, 1, 2].map((i) => ev('BUCKET_ACCESS_DENIED', at(RUN, 2), bucketError(`amzn-s3-demo-locked-${i}`, MEMBER))));
+      await d.jobLog([3, 4].map((i) => ev('BUCKET_ACCESS_DENIED', at(RUN, 70), bucketError(`amzn-s3-demo-locked-${i}`, MEMBER))));
+      await d.jobLog([ev('SCHEDULED_RUN_COMPLETED', at(RUN, 90))]);
+      await d.jobLog([ev('BUCKET_DOES_NOT_EXIST', at(RUN, 89), bucketError('amzn-s3-demo-retired', MEMBER, 'GetBucketLocation'))]);
+    },
+  },
+  {
+    name: 'bucket-list-job',
+    title: 'A one-time job with a bucket list: account error, quota pause, summary',
+    startAt: at(RUN, 1),
+    drive: async (d) => {
+      const ev = jobStream('85a55dc0fa6ed0be5939d0408example', 'Quarterly_audit', RUN);
+      await d.jobLog([ev('ONE_TIME_JOB_STARTED', RUN), ev('ACCOUNT_ACCESS_DENIED', at(RUN, 1), { affectedAccount: MEMBER, operation: 'ListBuckets' })]);
+      await d.jobLog([ev('JOB_PAUSED_BY_MACIE_SERVICE_QUOTA_MET', at(RUN, 5))]);
+      await d.jobLog([ev('JOB_RESUMED_BY_MACIE_SERVICE_QUOTA_LIFTED', at(RUN, 600)), ev('JOB_COMPLETED', at(RUN, 660))]);
+    },
+  },
+  {
+    name: 'quiet-run',
+    title: 'A run that goes quiet (the sweeper)',
+    startAt: at(RUN, 1),
+    drive: async (d) => {
+      const ev = jobStream('b7a3c1d9e2f40a1b2c3d4e5f6example', 'Weekly_finance', RUN);
+      await d.jobLog([ev('SCHEDULED_RUN_STARTED', RUN)]);
+      d.clock.advance(25 * 3_600_000);
+      await d.sweep();
+    },
+  },
+  {
+    name: 'policy-finding',
+    title: 'A policy finding, then its recurrence',
+    settings: { policyFindingRepeatHours: 1 },
+    startAt: '2024-04-14T17:12:00.000Z',
+    drive: async (d) => {
+      const base = fixture('findings/policy-S3BucketPublic.json');
+      const occurrence = (count: number, updatedAt: string) => findingEvent(base, { eventId: `policy-${count}`, detail: { count, createdAt: '2024-04-14T17:11:30.000Z', updatedAt } });
+      await d.findings([occurrence(1, '2024-04-14T17:11:30.000Z')]);
+      await d.findings([occurrence(4, '2024-04-14T19:11:30.000Z')]);
+    },
+  },
+  {
+    name: 'sensitive-data-findings',
+    title: 'Sensitive data findings of a job run: first, "still occurring"; a sample; automated discovery',
+    settings: { repeatIntervalMinutes: 60 },
+    startAt: '2024-04-14T17:12:00.000Z',
+    drive: async (d) => {
+      const ev = jobStream(SENSITIVE_JOB_ID, 'Payroll_scan', '2024-04-14T17:00:00.000Z');
+      await d.jobLog([ev('ONE_TIME_JOB_STARTED', '2024-04-14T17:00:00.000Z')]);
+      await d.findings([sensitiveFinding(1, { at: '2024-04-14T17:11:30.000Z' })]);
+      await d.findings([2, 3, 4].map((n) => sensitiveFinding(n, { at: '2024-04-14T18:20:00.000Z' })));
+      await d.findings([sensitiveFinding(9, { sample: true, bucket: 'macie-sample-finding-bucket' })]);
+      const automated = clone(fixture('findings/sensitive-automated-discovery.json'));
+      await d.findings([automated]);
+    },
+  },
+  {
+    name: 'api-calls',
+    title: 'Macie API calls: each call that alerts, a denied one, a reveal',
+    startAt: '2024-04-14T17:12:00.000Z',
+    drive: async (d) => {
+      for (const file of callFiles) await d.apiCalls([cloudTrailEvent(fixture(`api-calls/${file}`))]);
+      const denied = Object.assign(clone(fixture('api-calls/call-DisableMacie.json')), { eventID: 'denied-disable-macie', errorCode: 'AccessDeniedException', errorMessage: 'User is not authorized to perform: macie2:DisableMacie' });
+      await d.apiCalls([cloudTrailEvent(denied)]);
+      await d.apiCalls([cloudTrailEvent(fixture('api-calls/seed-cloudtrail-get-sensitive-data-occurrences.json'))]);
+    },
+  },
+  {
+    name: 'daily-digest',
+    title: 'The daily digest',
+    settings: { digestHourUtc: 9 },
+    startAt: '2024-04-15T07:00:00.000Z',
+    drive: async (d) => {
+      const run = '2024-04-15T07:00:00.000Z';
+      const ev = jobStream('c0ffee00c0ffee00c0ffee00example', 'Daily_exports', run);
+      await d.jobLog([ev('SCHEDULED_RUN_STARTED', run), ev('BUCKET_MATCHED_THE_CRITERIA', at(run, 1), bucketError('amzn-s3-demo-exports', MEMBER))]);
+      await d.jobLog([ev('BUCKET_ACCESS_DENIED', at(run, 2), bucketError('amzn-s3-demo-locked', MEMBER)), ev('SCHEDULED_RUN_COMPLETED', at(run, 30))]);
+      d.clock.set('2024-04-15T09:06:00.000Z');
+      await d.sweep();
+    },
+  },
+];
