@@ -67,8 +67,9 @@ export interface TeamsChannel {
 
 export interface MacieAlertsProps {
   /**
-   * Pipeline behaviour (thresholds, repeat intervals, retention, severity overrides, knownErrors, the daily
-   * digest's hour `digestHourUtc`); validated with resolveSettings and passed to the handlers as environment
+   * Pipeline behaviour (thresholds, repeat intervals, retention, severity overrides, knownErrors,
+   * findingAlertsPer (a job run's findings rolled up per type, or one alert per bucket), the daily digest's
+   * hour `digestHourUtc`); validated with resolveSettings and passed to the handlers as environment
    * variables.
    * @default DEFAULT_SETTINGS (no digest)
    */

@@ -35,6 +35,8 @@ export interface AffectedResources {
   readonly items: readonly string[];
   /** How many in all; more than items.length means "and N more". */
   readonly total: number;
+  /** `total` is a lower bound: the names were kept up to a cap, so there may be more ("at least N"). */
+  readonly atLeast?: boolean;
 }
 
 /** Events an alert stands for that a silence matched: counted, not alerted (lambda/silences). */

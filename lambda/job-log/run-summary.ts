@@ -7,6 +7,7 @@ import { describeSilence } from '../silences/silence';
 import * as z from 'zod/mini';
 import { SilencedEventsSchema, type SilencedEvents } from '../state/codec';
 import type { Item } from '../state/store';
+import { countWords, isCapped, namesWords } from './capped-list';
 import { describeCompared, FINGERPRINT_CAP, type RunComparison } from './run-compare';
 
 /**
@@ -166,11 +167,6 @@ export function summarySeverity(run: RunSummaryInput, settings: SummarySettings,
   return maxSeverity(...seen);
 }
 
-function listWithMore(items: readonly string[], total: number): string {
-  const more = total - items.length;
-  return more > 0 ? `${items.join(', ')} and ${num(more)} more` : items.join(', ');
-}
-
 function errorTypesBySize(run: RunSummaryInput): [string, number][] {
   return Object.entries(run.errors)
     .filter(([, n]) => n > 0)
@@ -180,9 +176,14 @@ function errorTypesBySize(run: RunSummaryInput): [string, number][] {
 function errorLine(type: string, count: number, run: RunSummaryInput): string {
   const a = run.affected[type];
   const parts: string[] = [];
-  if (a?.buckets.length) parts.push(`buckets: ${listWithMore(a.buckets, Math.max(a.buckets.length, count))}`);
-  if (a?.accounts.length) parts.push(`accounts: ${a.accounts.join(', ')}${a.accounts.length >= 10 ? ' (first 10)' : ''}`);
+  if (a?.buckets.length) parts.push(`buckets: ${namesWords(a.buckets, isCapped(a.buckets), ['bucket', 'buckets'])}`);
+  if (a?.accounts.length) parts.push(`accounts: ${namesWords(a.accounts, isCapped(a.accounts), ['account', 'accounts'])}`);
   return `${num(count)}${parts.length ? ` (${parts.join('; ')})` : ''}`;
+}
+
+/** Some error type's names of this kind reached the cap: the union may miss names, so its size is a lower bound. */
+function anyCapped(run: RunSummaryInput, kind: 'buckets' | 'accounts'): boolean {
+  return Object.values(run.affected).some((a) => isCapped(a[kind]));
 }
 
 function allAccounts(run: RunSummaryInput): string[] {
@@ -368,7 +369,7 @@ function summarySentences({ run, opts, errorTypes, totalErrors, accounts, start,
     sentences.push(
       `${plural(totalErrors, 'error')} of ${plural(errorTypes.length, 'type')} kept it from analysing some data: ` +
         errorTypes.map(([type, n]) => `${num(n)} × ${classify(type).title}`).join(', ') +
-        (accounts.length ? `, in ${plural(accounts.length, 'account')}` : '') +
+        (accounts.length ? `, in ${countWords(accounts.length, anyCapped(run, 'accounts'), ['account', 'accounts'])}` : '') +
         '.',
     );
   } else {
@@ -430,7 +431,7 @@ function summaryDetails({ run, opts, errorTypes, totalErrors, accounts, start, e
   details.push({ label: 'Buckets matched', value: num(run.bucketsMatched) });
   details.push({ label: 'Errors', value: num(totalErrors) });
   for (const [type, n] of errorTypes) details.push({ label: `Errors (${type})`, value: errorLine(type, n, run) });
-  if (accounts.length) details.push({ label: 'Accounts affected', value: accounts.join(', ') });
+  if (accounts.length) details.push({ label: 'Accounts affected', value: namesWords(accounts, anyCapped(run, 'accounts'), ['account', 'accounts'], accounts.length) });
   if (findings) details.push(...findingsDetails(findings));
   for (const s of silenced) details.push({ label: 'Silenced', value: `${s.what}: ${describeSilence(s)}` });
   for (const f of silencedFindings) details.push({ label: 'Silenced', value: f.sentence });
@@ -463,11 +464,10 @@ function findingsDetails(findings: FindingsSummary): AlertDetail[] {
 
 function summaryAffected({ run, accounts }: SummaryView): AffectedResources[] {
   const bucketNames = [...new Set(Object.values(run.affected).flatMap((a) => a.buckets))].sort();
-  const bucketErrorTotal = Object.entries(run.errors)
-    .filter(([type]) => classify(type).effect === 'BUCKET_ERROR')
-    .reduce((s, [, n]) => s + n, 0);
+  // Every name kept, when no list was capped: the exact count. Otherwise the names kept are a lower bound.
   const affected: AffectedResources[] = [];
-  if (bucketNames.length) affected.push({ kind: 'bucket', items: bucketNames.slice(0, 10), total: Math.max(bucketNames.length, bucketErrorTotal) });
-  if (accounts.length) affected.push({ kind: 'account', items: accounts.slice(0, 10), total: accounts.length });
+  const lowerBound = (kind: 'buckets' | 'accounts') => (anyCapped(run, kind) ? { atLeast: true } : {});
+  if (bucketNames.length) affected.push({ kind: 'bucket', items: bucketNames.slice(0, 10), total: bucketNames.length, ...lowerBound('buckets') });
+  if (accounts.length) affected.push({ kind: 'account', items: accounts.slice(0, 10), total: accounts.length, ...lowerBound('accounts') });
   return affected;
 }

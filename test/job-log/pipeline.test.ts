@@ -114,7 +114,7 @@ describe('realistic run streams', () => {
     const summary = done.published[0];
     expect(summary.severity).toBe('HIGH');
     expect(summary.headline).toBe('Macie job Daily_Job: run completed with 1,000 errors');
-    expect(summary.details).toContainEqual({ label: 'Errors (BUCKET_ACCESS_DENIED)', value: expect.stringMatching(/^1,000 \(buckets: bucket-0000, .* and 990 more; accounts: 111122223333, 444455556666\)$/) });
+    expect(summary.details).toContainEqual({ label: 'Errors (BUCKET_ACCESS_DENIED)', value: expect.stringMatching(/^1,000 \(buckets: bucket-0000, .* bucket-0009 \(first 10 of at least 10 buckets\); accounts: 111122223333, 444455556666\)$/) });
     const run = await h.run('job-storm', RUN);
     expect(run?.errors).toEqual({ BUCKET_ACCESS_DENIED: 1000 });
     expect((run?.affected as Record<string, { total: number; buckets: string[] }>).BUCKET_ACCESS_DENIED.total).toBe(1000);
