@@ -6,6 +6,7 @@ import { atVersion, ConditionalWriteConflict, keyString, notExists, sleep, uncha
 import { expiresAt, keys, type ItemKey } from '../state/table';
 import { silencedCounts, withSilenced, type Silence } from '../silences/silence';
 import { EventMarkerCodec } from './event-marker';
+import { costIn, placeUnit, type PackedItems } from './transaction-packing';
 
 /**
  * A batch of EventBridge events applied exactly once, whatever SQS and EventBridge redeliver:
@@ -454,8 +455,9 @@ function groupUnits<E>(
 
 /**
  * Writes the units in waves. A wave holds every unit whose aggregate has no earlier unit waiting, packed
- * first-fit into transactions of up to 100 operations; its transactions touch disjoint items, so they are
- * written side by side. An aggregate's later units go in later waves, each conditional on the version the
+ * first-fit into transactions of up to 100 operations; units that share an item (a run's findings ledger, a
+ * roll-up) go in one transaction, or the later one waits for the next wave (transaction-packing.ts), so a
+ * wave's transactions touch disjoint items and are written side by side. An aggregate's later units go in later waves, each conditional on the version the
  * previous one wrote. Returns the events of the units that lost a condition (their aggregate's later units
  * included), to be read and folded again.
  */
@@ -464,7 +466,7 @@ async function execute<E>(run: Run<E>, units: readonly Unit<E>[]): Promise<Batch
   const dirty = new Set<string>();
   let queue = units;
   while (queue.length > 0) {
-    const transactions: { units: Unit<E>[]; ops: number; checks: Set<string> }[] = [];
+    const transactions: { units: Unit<E>[]; ops: number; written: Set<string>; guarded: Set<string> }[] = [];
     const rest: Unit<E>[] = [];
     const inWave = new Set<string>();
     for (const unit of queue) {
@@ -478,14 +480,21 @@ async function execute<E>(run: Run<E>, units: readonly Unit<E>[]): Promise<Batch
         continue;
       }
       if (group !== undefined) inWave.add(group);
-      const checks = unit.checks.map(guardKey);
-      const cost = (t?: { checks: Set<string> }) => unit.ops.length + checks.filter((c) => !t?.checks.has(c)).length;
-      const open = transactions.find((t) => t.ops + cost(t) <= MAX_OPS_PER_WRITE);
-      if (open) {
-        open.units.push(unit);
-        open.ops += cost(open);
-        for (const c of checks) open.checks.add(c);
-      } else transactions.push({ units: [unit], ops: cost(), checks: new Set(checks) });
+      const items = itemsOf(unit);
+      const placement = placeUnit(items, transactions, MAX_OPS_PER_WRITE);
+      if (placement.kind === 'next-wave') {
+        rest.push(unit);
+        continue;
+      }
+      if (placement.kind === 'new') {
+        transactions.push({ units: [unit], ops: items.ops, written: new Set(items.written), guarded: new Set(items.guarded) });
+        continue;
+      }
+      const open = transactions[placement.index];
+      open.units.push(unit);
+      open.ops += costIn(items, open);
+      for (const k of items.written) open.written.add(k);
+      for (const k of items.guarded) open.guarded.add(k);
     }
     queue = rest;
     for (let i = 0; i < transactions.length; i += PARALLEL_WRITES) {
@@ -523,6 +532,14 @@ async function writeUnits<E>(run: Run<E>, transaction: readonly Unit<E>[], dirty
   }
   for (const unit of transaction) applied(run, unit);
 }
+
+/** The items a unit names, for packing (transaction-packing.ts). */
+function itemsOf<E>(unit: Unit<E>): PackedItems {
+  const guarded = new Set(unit.checks.map(guardKey));
+  return { written: new Set(unit.ops.map(opKey)), guarded, ops: unit.ops.length + guarded.size };
+}
+
+const opKey = (op: WriteOp): string => (op.kind === 'put' ? keyString({ pk: op.item.pk as string, sk: op.item.sk as string }) : keyString(op.key));
 
 /**
  * The guards of a transaction's units, each item once (a transaction may name an item once): groups of the
