@@ -56,3 +56,13 @@ export function namesWords(names: readonly string[], capped: boolean, unit: read
   const more = names.length - first.length;
   return more > 0 ? `${first.join(', ')} and ${formatCount(more)} more` : first.join(', ');
 }
+
+/**
+ * The first names of a set whose size is known: "a, b, c" when they are all; "a, ..., j (first 10 of 5,000
+ * accounts)" when not; "(first 10 of at least 5,000 accounts)" when the size is a lower bound. Pure.
+ */
+export function firstOfWords(first: readonly string[], total: number, exact: boolean, unit: readonly [string, string], shown = AFFECTED_CAP): string {
+  const names = first.slice(0, shown);
+  if (exact && names.length >= total) return names.join(', ');
+  return `${names.join(', ')} (first ${formatCount(names.length)} of ${countWords(total, !exact, unit)})`;
+}

@@ -7,7 +7,8 @@ import { describeSilence } from '../silences/silence';
 import * as z from 'zod/mini';
 import { SilencedEventsSchema, type SilencedEvents } from '../state/codec';
 import type { Item } from '../state/store';
-import { countWords, isCapped, namesWords } from './capped-list';
+import { AFFECTED_CAP, countWords, firstOfWords, isCapped, namesWords } from './capped-list';
+import { accountCount, firstAccounts, type RunAccounts } from '../state/run-accounts';
 import { describeCompared, FINGERPRINT_CAP, type RunComparison } from './run-compare';
 
 /**
@@ -33,6 +34,8 @@ export interface RunSummaryInput {
   readonly affected: Readonly<Record<string, { buckets: readonly string[]; accounts: readonly string[]; total: number }>>;
   /** Every pause of the run, oldest first (see run-pauses.ts). */
   readonly pauses: readonly RunPause[];
+  /** Every account the errors named (runs written before it was kept: the affected lists alone). */
+  readonly accounts?: RunAccounts;
   /** Events counted but not alerted because a silence matched them, by silence id. */
   readonly silenced?: Readonly<Record<string, SilencedEvents>>;
 }
@@ -177,7 +180,7 @@ function errorLine(type: string, count: number, run: RunSummaryInput): string {
   const a = run.affected[type];
   const parts: string[] = [];
   if (a?.buckets.length) parts.push(`buckets: ${namesWords(a.buckets, isCapped(a.buckets), ['bucket', 'buckets'])}`);
-  if (a?.accounts.length) parts.push(`accounts: ${namesWords(a.accounts, isCapped(a.accounts), ['account', 'accounts'])}`);
+  if (a?.accounts.length) parts.push(`accounts: ${accountsOfType(run, type, a.accounts)}`);
   return `${num(count)}${parts.length ? ` (${parts.join('; ')})` : ''}`;
 }
 
@@ -186,8 +189,27 @@ function anyCapped(run: RunSummaryInput, kind: 'buckets' | 'accounts'): boolean 
   return Object.values(run.affected).some((a) => isCapped(a[kind]));
 }
 
-function allAccounts(run: RunSummaryInput): string[] {
-  return [...new Set(Object.values(run.affected).flatMap((a) => a.accounts))].sort();
+/** The accounts of one error type: exact when the run kept them (runs before it did: the capped list). */
+function accountsOfType(run: RunSummaryInput, type: string, kept: readonly string[]): string {
+  const counted = run.accounts && accountCount(run.accounts, type);
+  if (!counted || counted.count === 0) return namesWords(kept, isCapped(kept), ['account', 'accounts']);
+  return firstOfWords(kept, counted.count, counted.exact, ['account', 'accounts']);
+}
+
+/** The accounts any error named: the first by name, how many, and whether that is exact. */
+function allAccounts(run: RunSummaryInput): AccountsView {
+  if (run.accounts && run.accounts.flags.size > 0) {
+    const { count, exact } = accountCount(run.accounts);
+    return { first: firstAccounts(run.accounts, AFFECTED_CAP), total: count, exact };
+  }
+  const names = [...new Set(Object.values(run.affected).flatMap((a) => a.accounts))].sort();
+  return { first: names, total: names.length, exact: !anyCapped(run, 'accounts') };
+}
+
+interface AccountsView {
+  readonly first: readonly string[];
+  readonly total: number;
+  readonly exact: boolean;
 }
 
 function statusWords(run: RunSummaryInput): string {
@@ -274,7 +296,7 @@ interface SummaryView {
   readonly opts: SummaryOptions;
   readonly errorTypes: [string, number][];
   readonly totalErrors: number;
-  readonly accounts: string[];
+  readonly accounts: AccountsView;
   readonly start: string;
   readonly end?: string;
   readonly duration?: string;
@@ -369,7 +391,7 @@ function summarySentences({ run, opts, errorTypes, totalErrors, accounts, start,
     sentences.push(
       `${plural(totalErrors, 'error')} of ${plural(errorTypes.length, 'type')} kept it from analysing some data: ` +
         errorTypes.map(([type, n]) => `${num(n)} × ${classify(type).title}`).join(', ') +
-        (accounts.length ? `, in ${countWords(accounts.length, anyCapped(run, 'accounts'), ['account', 'accounts'])}` : '') +
+        (accounts.total ? `, in ${countWords(accounts.total, !accounts.exact, ['account', 'accounts'])}` : '') +
         '.',
     );
   } else {
@@ -431,7 +453,7 @@ function summaryDetails({ run, opts, errorTypes, totalErrors, accounts, start, e
   details.push({ label: 'Buckets matched', value: num(run.bucketsMatched) });
   details.push({ label: 'Errors', value: num(totalErrors) });
   for (const [type, n] of errorTypes) details.push({ label: `Errors (${type})`, value: errorLine(type, n, run) });
-  if (accounts.length) details.push({ label: 'Accounts affected', value: namesWords(accounts, anyCapped(run, 'accounts'), ['account', 'accounts'], accounts.length) });
+  if (accounts.total) details.push({ label: 'Accounts affected', value: firstOfWords(accounts.first, accounts.total, accounts.exact, ['account', 'accounts']) });
   if (findings) details.push(...findingsDetails(findings));
   for (const s of silenced) details.push({ label: 'Silenced', value: `${s.what}: ${describeSilence(s)}` });
   for (const f of silencedFindings) details.push({ label: 'Silenced', value: f.sentence });
@@ -468,6 +490,6 @@ function summaryAffected({ run, accounts }: SummaryView): AffectedResources[] {
   const affected: AffectedResources[] = [];
   const lowerBound = (kind: 'buckets' | 'accounts') => (anyCapped(run, kind) ? { atLeast: true } : {});
   if (bucketNames.length) affected.push({ kind: 'bucket', items: bucketNames.slice(0, 10), total: bucketNames.length, ...lowerBound('buckets') });
-  if (accounts.length) affected.push({ kind: 'account', items: accounts.slice(0, 10), total: accounts.length, ...lowerBound('accounts') });
+  if (accounts.total) affected.push({ kind: 'account', items: accounts.first.slice(0, 10), total: accounts.total, ...(accounts.exact ? {} : { atLeast: true }) });
   return affected;
 }

@@ -5,6 +5,7 @@ import { resolveSettings } from '../../lambda/core/settings';
 import { GSI1, keys } from '../../lambda/state/table';
 import { ADMIN, at, bucketError, jobStream, SEED_EXAMPLES } from '../fixtures/job-log/streams';
 import { inBatches, logEvent, logsPayload } from '../support/cloudwatch';
+import { accountCount, firstAccounts, unpackAccounts } from '../../lambda/state/run-accounts';
 import { harness, runFacts } from './helpers';
 
 const RUN = '2024-04-14T17:09:30.574809Z';
@@ -145,7 +146,8 @@ describe('realistic run streams', () => {
     expect(r3.published[0].count).toBe(1); // only the uninhibited event of the batch
     const run = await h.run('job-inhibit', RUN);
     expect(run?.errors).toEqual({ ACCOUNT_ACCESS_DENIED: 1, BUCKET_ACCESS_DENIED: 3 });
-    expect(run?.openAccountErrors).toEqual({ '444455556666': T0 });
+    expect(firstAccounts(unpackAccounts(run!), 10, 'ACCOUNT_ACCESS_DENIED')).toEqual(['444455556666']);
+    expect(accountCount(unpackAccounts(run!))).toEqual({ count: 2, exact: true });
   });
 
   test('a quota pause and its resumption: HIGH with remediation, then LOW resolution; run PAUSED(QUOTA) then RUNNING, open for the sweeper', async () => {
