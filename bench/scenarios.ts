@@ -31,8 +31,10 @@ export interface ExpectedGroups {
   readonly jobId: string;
   /** Sensitive-data findings, all of one job run. */
   readonly sensitiveFindings: number;
-  /** Distinct (bucket, type) of those findings: one group and one alert each. */
+  /** Distinct (bucket, type) of those findings: one group each. */
   readonly sensitiveGroups: number;
+  /** Distinct types of those findings: one alert each at once (the first bucket; the sweeper rolls up the rest). */
+  readonly sensitiveTypes: number;
   /** Distinct policy finding ids: one alert each (their recurrences are within the repeat interval). */
   readonly policyFindings: number;
 }
@@ -417,7 +419,7 @@ export function findingsScenario(seed: number, sizes: ScenarioSizes = FULL_SIZES
         events: batch.length,
       })),
     ),
-    expected: { jobId, sensitiveFindings: sizes.findings, sensitiveGroups: groups.size, policyFindings: sizes.policyFindings },
+    expected: { jobId, sensitiveFindings: sizes.findings, sensitiveGroups: groups.size, sensitiveTypes: new Set([...groups].map((g) => g.split('\n')[1])).size, policyFindings: sizes.policyFindings },
   };
 }
 

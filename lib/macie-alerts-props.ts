@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import { resolveBatching, resolveSettings, SettingsError, type BatchingSettings, type KnownErrors, type PipelineSettings } from '../lambda/core/settings';
+import { resolveBatching, resolveSettings, SettingsError, type BatchingSettings, type FindingAlertsPer, type KnownErrors, type PipelineSettings } from '../lambda/core/settings';
 import type { Severity } from '../lambda/core/severity';
 import type { SlackChannel, TeamsChannel } from './alert-topics';
 import {
@@ -35,12 +35,14 @@ export interface PipelineSettingsProps {
   readonly knownErrors?: KnownErrors;
   /** The hour (UTC, 0 to 23) of the daily digest of the 24 hours before it. @default - no digest */
   readonly digestHourUtc?: number;
+  /** A job run's sensitive-data findings: one roll-up alert per finding type ('type'), or one alert per bucket ('bucket'). @default 'type' */
+  readonly findingAlertsPer?: FindingAlertsPer;
 }
 
 export interface MacieAlertsProps {
   /**
-   * Pipeline behaviour (thresholds, repeat intervals, retention, severity overrides, knownErrors, the daily
-   * digest's hour); validated with resolveSettings and passed to the handlers as environment variables.
+   * Pipeline behaviour (thresholds, repeat intervals, retention, severity overrides, knownErrors,
+   * findingAlertsPer, the daily digest's hour); validated with resolveSettings and passed to the handlers as environment variables.
    * @default DEFAULT_SETTINGS (no digest)
    */
   readonly pipelineSettings?: PipelineSettingsProps;

@@ -39,6 +39,8 @@ export interface AffectedResources {
   readonly total: number;
   /** When the list is not everything the alert is about, what it covers: "since the last alert". */
   readonly scope?: string;
+  /** `total` is a lower bound: the names were kept up to a cap, so there may be more ("at least N"). */
+  readonly atLeast?: boolean;
 }
 
 /** Events an alert stands for that a silence matched: counted, not alerted (lambda/silences). */

@@ -25,6 +25,12 @@ export interface PipelineSettings {
    */
   readonly knownErrors: KnownErrors;
   /**
+   * Sensitive-data findings of a job run: `type` alerts the first bucket of each finding type at once and
+   * rolls further buckets of that type up into one alert per repeatIntervalMinutes; `bucket` alerts each
+   * bucket's first finding on its own.
+   */
+  readonly findingAlertsPer: FindingAlertsPer;
+  /**
    * The hour (UTC, 0 to 23) at which the sweeper sends the daily digest of the 24 hours before it; undefined:
    * no digest (the default).
    */
@@ -33,6 +39,8 @@ export interface PipelineSettings {
 
 export const KNOWN_ERRORS = ['alert', 'summary'] as const;
 export type KnownErrors = (typeof KNOWN_ERRORS)[number];
+export const FINDING_ALERTS_PER = ['type', 'bucket'] as const;
+export type FindingAlertsPer = (typeof FINDING_ALERTS_PER)[number];
 
 export const DEFAULT_SETTINGS: PipelineSettings = {
   minFindingSeverity: 'LOW',
@@ -42,6 +50,7 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
   stateRetentionDays: 90,
   severityOverrides: {},
   knownErrors: 'summary',
+  findingAlertsPer: 'type',
   digestHourUtc: undefined,
 };
 
@@ -63,6 +72,7 @@ export const ENV = {
   stateRetentionDays: 'STATE_RETENTION_DAYS',
   severityOverrides: 'SEVERITY_OVERRIDES',
   knownErrors: 'KNOWN_ERRORS',
+  findingAlertsPer: 'FINDING_ALERTS_PER',
   digestHourUtc: 'DIGEST_HOUR_UTC',
 } as const;
 
@@ -96,6 +106,12 @@ function knownErrors(value: unknown): KnownErrors {
   const lower = typeof value === 'string' ? value.trim().toLowerCase() : value;
   if (!(KNOWN_ERRORS as readonly unknown[]).includes(lower)) throw new SettingsError('knownErrors', value, `expected ${KNOWN_ERRORS.join(' or ')}`);
   return lower as KnownErrors;
+}
+
+function findingAlertsPer(value: unknown): FindingAlertsPer {
+  const lower = typeof value === 'string' ? value.trim().toLowerCase() : value;
+  if (!(FINDING_ALERTS_PER as readonly unknown[]).includes(lower)) throw new SettingsError('findingAlertsPer', value, `expected ${FINDING_ALERTS_PER.join(' or ')}`);
+  return lower as FindingAlertsPer;
 }
 
 /** A whole hour of the UTC day, or off (undefined, '' or "off"). */
@@ -153,6 +169,7 @@ export function resolveSettings(input: Partial<Record<keyof PipelineSettings, un
     stateRetentionDays: input.stateRetentionDays === undefined ? d.stateRetentionDays : positiveNumber('stateRetentionDays', input.stateRetentionDays, 3650),
     severityOverrides: parseSeverityOverrides('severityOverrides', input.severityOverrides),
     knownErrors: input.knownErrors === undefined ? d.knownErrors : knownErrors(input.knownErrors),
+    findingAlertsPer: input.findingAlertsPer === undefined ? d.findingAlertsPer : findingAlertsPer(input.findingAlertsPer),
     digestHourUtc: digestHour(input.digestHourUtc),
   };
   if (settings.digestHourUtc !== undefined && settings.stateRetentionDays < DIGEST_MIN_RETENTION_DAYS) {
@@ -250,6 +267,7 @@ export function settingsToEnv(settings: PipelineSettings): Record<string, string
     [ENV.stateRetentionDays]: String(settings.stateRetentionDays),
     [ENV.severityOverrides]: JSON.stringify(settings.severityOverrides),
     [ENV.knownErrors]: settings.knownErrors,
+    [ENV.findingAlertsPer]: settings.findingAlertsPer,
     // Only when on: an absent variable is the default (off).
     ...(settings.digestHourUtc !== undefined ? { [ENV.digestHourUtc]: String(settings.digestHourUtc) } : {}),
   };
@@ -264,6 +282,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): PipelineSettings {
     stateRetentionDays: env[ENV.stateRetentionDays],
     severityOverrides: env[ENV.severityOverrides],
     knownErrors: env[ENV.knownErrors],
+    findingAlertsPer: env[ENV.findingAlertsPer],
     digestHourUtc: env[ENV.digestHourUtc],
   });
 }

@@ -80,8 +80,9 @@ export function renderEmailBody(alert: Alert, repeat?: PossibleRepeat): string {
     const items = group.items.slice(0, EMAIL_AFFECTED_PER_KIND).map((i) => `- ${plainSafeLine(i, ITEM_MAX)}`);
     const total = Math.max(group.total, group.items.length);
     if (total === 0) continue;
-    affected.push(`${KIND_TITLES[group.kind] ?? plainSafeLine(String(group.kind), 40)}${group.scope ? ` ${plainSafeLine(group.scope, 60)}` : ''} (${formatCount(total)}):`, ...items);
-    if (total > items.length) affected.push(`  and ${formatCount(total - items.length)} more`);
+    const atLeast = group.atLeast ? 'at least ' : '';
+    affected.push(`${KIND_TITLES[group.kind] ?? plainSafeLine(String(group.kind), 40)}${group.scope ? ` ${plainSafeLine(group.scope, 60)}` : ''} (${atLeast}${formatCount(total)}):`, ...items);
+    if (total > items.length || group.atLeast) affected.push(`  and ${total > items.length ? `${atLeast}${formatCount(total - items.length)} ` : 'maybe '}more`);
   }
   section('Affected resources', affected);
 

@@ -7,6 +7,7 @@ import { expiresAt, keys, type ItemKey } from '../state/table';
 import { silencedCounts, withSilenced, type Silence } from '../silences/silence';
 import { EventMarkerCodec } from './event-marker';
 import { errorText } from '../core/error-text';
+import { costIn, placeUnit, type PackedItems } from './transaction-packing';
 
 /**
  * A batch of EventBridge events applied exactly once, whatever SQS and EventBridge redeliver:
@@ -66,10 +67,27 @@ export interface Aggregate<S extends Bookkeeping, E> {
    * route reads again.
    */
   readonly guard?: Guard;
+  /**
+   * More guards, on other items (a run's roll-up of the finding type). A `put` claims its item: it is written,
+   * on its condition, with the aggregate's first write only (the aggregate's later units find it claimed). A
+   * transaction names an item once: a claim stands for the checks on the same item of the other aggregates in
+   * its transaction.
+   */
+  readonly guards?: readonly Guard[];
 }
 
-/** An aggregate's guard: at most one per item in a transaction, shared by every unit of the transaction that names it. */
-export type Guard = Extract<WriteOp, { kind: 'condition-check' } | { kind: 'update' }>;
+/**
+ * An aggregate's guard: a condition on an item, a conditional update of it, or a conditional put that claims
+ * it. At most one per item in a transaction, shared by every unit of the transaction that names it.
+ */
+export type Guard = Extract<WriteOp, { kind: 'condition-check' } | { kind: 'update' } | { kind: 'put' }>;
+
+/** The item a guard names. */
+function guardItem(guard: Guard): ItemKey {
+  return guard.kind === 'put' ? { pk: guard.item.pk as string, sk: guard.item.sk as string } : guard.key;
+}
+
+const guardKey = (guard: Guard): string => keyString(guardItem(guard));
 
 /** An event with no aggregate of its own (a single API call): its marker owns its alert. */
 export interface SingleEvent<E> {
@@ -176,8 +194,8 @@ interface Unit<E> {
   readonly group?: string;
   readonly owner: ItemKey;
   readonly ops: readonly WriteOp[];
-  /** The aggregate's guard: written once per transaction, however many units of the transaction share it. */
-  readonly check?: Guard;
+  /** The aggregate's guards: each item written once per transaction, however many units of the transaction share it. */
+  readonly checks: readonly Guard[];
   readonly events: readonly BatchEvent<E>[];
   readonly steps: readonly { readonly alert?: Alert; readonly reason: string; readonly silence?: Silence }[];
   /** Written to the outbox by this unit. */
@@ -351,6 +369,7 @@ function planUnits<E>(run: Run<E>, fresh: readonly { event: BatchEvent<E>; targe
       units.push({
         owner,
         ops: [marker(slot.event, owner, ids), ...outboxWrites(alerts, owner, now, retention)],
+        checks: [],
         events: [slot.event],
         steps: [{ alert, reason: reason ?? 'single event', silence }],
         alerts,
@@ -395,14 +414,17 @@ function groupUnits<E>(
   });
   const isNew = (s: (typeof steps)[number]) => s.alert !== undefined && !s.silence && !run.existing.has(s.alert.id);
   const cost = (s: (typeof steps)[number]) => 1 + (isNew(s) ? 1 : 0);
-  const check = aggregate.guard;
+  const guards = [...(aggregate.guard ? [aggregate.guard] : []), ...(aggregate.guards ?? [])];
+  // A claim goes with the first write only: the later units of the aggregate find its item claimed.
+  const checksOf = (first: boolean) => guards.filter((g) => first || g.kind !== 'put');
   const units: Unit<E>[] = [];
   let condition = unchangedSince(item);
   let version = read?.version ?? 0;
   let pending = read?.pendingAlerts ?? [];
   for (let start = 0; start < steps.length; ) {
     let end = start;
-    for (let ops = check ? 2 : 1; end < steps.length && ops + cost(steps[end]) <= MAX_OPS_PER_WRITE; end++) ops += cost(steps[end]);
+    const checks = checksOf(start === 0);
+    for (let ops = 1 + checks.length; end < steps.length && ops + cost(steps[end]) <= MAX_OPS_PER_WRITE; end++) ops += cost(steps[end]);
     const chunk = steps.slice(start, end);
     const chunkEvents = events.slice(start, end);
     // An alert says what silences kept from alerting before it (the JSON form lists the counts).
@@ -419,7 +441,7 @@ function groupUnits<E>(
         ...chunkEvents.map((e) => marker(e, aggregate.key)),
         ...outboxWrites(alerts, aggregate.key, now, retention),
       ],
-      check,
+      checks,
       events: chunkEvents,
       steps: chunk,
       alerts,
@@ -433,8 +455,9 @@ function groupUnits<E>(
 
 /**
  * Writes the units in waves. A wave holds every unit whose aggregate has no earlier unit waiting, packed
- * first-fit into transactions of up to 100 operations; its transactions touch disjoint items, so they are
- * written side by side. An aggregate's later units go in later waves, each conditional on the version the
+ * first-fit into transactions of up to 100 operations; units that share an item (a run's findings ledger, a
+ * roll-up) go in one transaction, or the later one waits for the next wave (transaction-packing.ts), so a
+ * wave's transactions touch disjoint items and are written side by side. An aggregate's later units go in later waves, each conditional on the version the
  * previous one wrote. Returns the events of the units that lost a condition (their aggregate's later units
  * included), to be read and folded again.
  */
@@ -443,7 +466,7 @@ async function execute<E>(run: Run<E>, units: readonly Unit<E>[]): Promise<Batch
   const dirty = new Set<string>();
   let queue = units;
   while (queue.length > 0) {
-    const transactions: { units: Unit<E>[]; ops: number; checks: Set<string> }[] = [];
+    const transactions: { units: Unit<E>[]; ops: number; written: Set<string>; guarded: Set<string> }[] = [];
     const rest: Unit<E>[] = [];
     const inWave = new Set<string>();
     for (const unit of queue) {
@@ -457,14 +480,21 @@ async function execute<E>(run: Run<E>, units: readonly Unit<E>[]): Promise<Batch
         continue;
       }
       if (group !== undefined) inWave.add(group);
-      const check = unit.check && keyString(unit.check.key);
-      const cost = (t?: { checks: Set<string> }) => unit.ops.length + (check !== undefined && !t?.checks.has(check) ? 1 : 0);
-      const open = transactions.find((t) => t.ops + cost(t) <= MAX_OPS_PER_WRITE);
-      if (open) {
-        open.units.push(unit);
-        open.ops += cost(open);
-        if (check !== undefined) open.checks.add(check);
-      } else transactions.push({ units: [unit], ops: cost(), checks: new Set(check === undefined ? [] : [check]) });
+      const items = itemsOf(unit);
+      const placement = placeUnit(items, transactions, MAX_OPS_PER_WRITE);
+      if (placement.kind === 'next-wave') {
+        rest.push(unit);
+        continue;
+      }
+      if (placement.kind === 'new') {
+        transactions.push({ units: [unit], ops: items.ops, written: new Set(items.written), guarded: new Set(items.guarded) });
+        continue;
+      }
+      const open = transactions[placement.index];
+      open.units.push(unit);
+      open.ops += costIn(items, open);
+      for (const k of items.written) open.written.add(k);
+      for (const k of items.guarded) open.guarded.add(k);
     }
     queue = rest;
     for (let i = 0; i < transactions.length; i += PARALLEL_WRITES) {
@@ -503,13 +533,28 @@ async function writeUnits<E>(run: Run<E>, transaction: readonly Unit<E>[], dirty
   for (const unit of transaction) applied(run, unit);
 }
 
+/** The items a unit names, for packing (transaction-packing.ts). */
+function itemsOf<E>(unit: Unit<E>): PackedItems {
+  const guarded = new Set(unit.checks.map(guardKey));
+  return { written: new Set(unit.ops.map(opKey)), guarded, ops: unit.ops.length + guarded.size };
+}
+
+const opKey = (op: WriteOp): string => (op.kind === 'put' ? keyString({ pk: op.item.pk as string, sk: op.item.sk as string }) : keyString(op.key));
+
 /**
  * The guards of a transaction's units, each item once (a transaction may name an item once): groups of the
  * same job run share one bump of the run's findings ledger, as a route places a job's findings in one run per
- * attempt.
+ * attempt. A claim of an item stands for the checks on it: the others' checks hold of the item it creates (a
+ * route claims a run's roll-up of a type once per attempt, and the groups it places there check that roll-up
+ * as new).
  */
 function checksOf<E>(transaction: readonly Unit<E>[]): WriteOp[] {
-  return [...new Map(transaction.flatMap((u) => (u.check ? [[keyString(u.check.key), u.check] as const] : []))).values()];
+  const byItem = new Map<string, Guard>();
+  for (const op of transaction.flatMap((u) => u.checks)) {
+    const key = guardKey(op);
+    if (!byItem.has(key) || op.kind === 'put') byItem.set(key, op);
+  }
+  return [...byItem.values()];
 }
 
 /** The owner a marker names; a marker this version cannot read still says "applied", only without an owner to deliver. */

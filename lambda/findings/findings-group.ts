@@ -10,6 +10,7 @@ import { GSI1, keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
 import { alertSeverity, commonFields, findingIdentityDetails, findingLinks, iso, typeInfo } from './finding-alert';
 import type { FindingDetail } from './finding-events';
 import { bucketDetails, describeSensitiveData, formatBytes, objectDetails } from './finding-format';
+import type { GroupPlace, RolledUp } from './findings-rollup';
 
 /**
  * Sensitive-data findings of one (job run, bucket, type), or of automated discovery or Macie's samples per
@@ -34,15 +35,17 @@ export interface GroupIdentity {
   readonly runDate?: string;
   /** Set when the run's summary has gone out: the time (wall clock) a group first counting a late finding is marked at. */
   readonly lateMarkAt?: string;
+  /** A new group of a job run: alone, first of its type in the run, or rolled up (findings-rollup.ts). */
+  readonly place?: GroupPlace;
 }
 
-export function groupIdentity(finding: FindingDetail, bucket: string, origin: GroupOrigin, runDate?: string, lateMarkAt?: string, jobName?: string): GroupIdentity {
+export function groupIdentity(finding: FindingDetail, bucket: string, origin: GroupOrigin, runDate?: string, lateMarkAt?: string, place?: GroupPlace, jobName?: string): GroupIdentity {
   const jobId = finding.classificationDetails?.jobId ?? undefined;
   const { accountId, type } = finding;
   if (origin === 'sample') return { key: keys.sampleFindingGroup(accountId, bucket, type), alertIdPrefix: `sd:sample:${accountId}:${bucket}:${type}`, origin, bucket, jobId };
   if (origin === 'automated' || !jobId) return { key: keys.automatedFindingGroup(accountId, bucket, type), alertIdPrefix: `sd:auto:${accountId}:${bucket}:${type}`, origin: 'automated', bucket };
   const run = runDate ?? UNKNOWN_RUN;
-  return { key: keys.findingGroup(jobId, run, bucket, type), alertIdPrefix: `sd:${jobId}:${run}:${bucket}:${type}`, origin, bucket, jobId, jobName, runDate: run, lateMarkAt };
+  return { key: keys.findingGroup(jobId, run, bucket, type), alertIdPrefix: `sd:${jobId}:${run}:${bucket}:${type}`, origin, bucket, jobId, jobName, runDate: run, lateMarkAt, place };
 }
 
 /** Findings counted after the run's summary that no summary or update has reported yet. */
@@ -73,6 +76,8 @@ export interface FindingsGroup extends Bookkeeping {
   readonly lastAlertAt?: string;
   readonly alerts: number;
   readonly late?: LateFindings;
+  /** Rolled up into its type's alert for the run: never alerts on its own. */
+  readonly rolledUp?: RolledUp;
 }
 
 export const FindingsGroupCodec = itemCodec(
@@ -95,6 +100,7 @@ export const FindingsGroupCodec = itemCodec(
     lastAlertAt: z.optional(z.string()),
     alerts: z.number(),
     late: z.optional(z.object({ reported: z.number(), since: z.string() })),
+    rolledUp: z.optional(z.object({ after: z.number(), dueAt: z.optional(z.string()) })),
   }),
   (g: FindingsGroup) =>
     compact({
@@ -116,7 +122,9 @@ export const FindingsGroupCodec = itemCodec(
       lastAlertAt: g.lastAlertAt,
       alerts: g.alerts,
       late: g.late,
-      ...(g.late ? { gsi1pk: GSI1.lateFindings, gsi1sk: g.late.since } : {}),
+      rolledUp: g.rolledUp && compact({ ...g.rolledUp }),
+      // One index entry per item: a group waiting for its roll-up is listed for it first; unmarked, for its late findings.
+      ...(g.rolledUp?.dueAt ? { gsi1pk: GSI1.heldRollup, gsi1sk: g.rolledUp.dueAt } : g.late ? { gsi1pk: GSI1.lateFindings, gsi1sk: g.late.since } : {}),
       ...bookkeepingItem(g),
     }),
   (parsed) => parsed as FindingsGroup,
@@ -145,12 +153,17 @@ export function stepFindingsGroup(
   const lastAt = maxIso(state?.lastAt, eventAt);
 
   const repeatMs = settings.repeatIntervalMinutes * 60_000;
+  const place = state ? undefined : group.place;
+  const rolledUp = state ? state.rolledUp : place?.kind === 'rolled' ? { after: place.after, dueAt: place.dueAt } : undefined;
   let alert: Alert | undefined;
   let reason: string;
-  const repeatDue = prevAlerts > 0 && !!prevLastAlertAt && Date.parse(eventAt) - Date.parse(prevLastAlertAt) >= repeatMs;
+  const repeatDue = !rolledUp && prevAlerts > 0 && !!prevLastAlertAt && Date.parse(eventAt) - Date.parse(prevLastAlertAt) >= repeatMs;
   const ack: Ack | undefined = repeatDue ? acks.subject(group.alertIdPrefix, Date.parse(eventAt)) : undefined;
-  if (prevAlerts === 0) {
-    alert = firstSensitiveDataAlert(finding, group, `${group.alertIdPrefix}:first`);
+  if (rolledUp) {
+    // Rolled up: named in its type's roll-up alert by the sweeper, never alerted on its own.
+    reason = place ? place.reason : `counted in its bucket (${count} so far); the bucket is named in its type's roll-up`;
+  } else if (prevAlerts === 0) {
+    alert = firstSensitiveDataAlert(finding, group, `${group.alertIdPrefix}:first`, place?.kind === 'first');
     reason = 'first finding of its group';
   } else if (ack) {
     // Held, not marked: the repeat goes out with the first finding after the acknowledgement ends.
@@ -181,6 +194,7 @@ export function stepFindingsGroup(
       alerts: prevAlerts + (alert ? 1 : 0),
       // Everything counted before the first late finding was in the summary (or the last update).
       late: state?.late ?? (group.lateMarkAt ? { reported: state?.count ?? 0, since: group.lateMarkAt } : undefined),
+      rolledUp,
     },
     alert,
     reason,
@@ -199,7 +213,7 @@ function originText(group: GroupIdentity): string {
   return `Macie job ${job}${group.runDate && group.runDate !== UNKNOWN_RUN ? ` in its run of ${group.runDate}` : ''}`;
 }
 
-function firstSensitiveDataAlert(finding: FindingDetail, group: GroupIdentity, id: string): Alert {
+function firstSensitiveDataAlert(finding: FindingDetail, group: GroupIdentity, id: string, firstOfType: boolean): Alert {
   const { bucket } = group;
   const { info, known } = typeInfo(finding, 'sensitive-data');
   const object = finding.resourcesAffected?.s3Object;
@@ -218,6 +232,7 @@ function firstSensitiveDataAlert(finding: FindingDetail, group: GroupIdentity, i
       (data.categories ? ` Data found: ${data.categories}.` : '') +
       ` Further findings of this type in this bucket ${group.origin === 'job' ? 'in this run ' : ''}are counted, not alerted one by one` +
       `${group.origin === 'job' ? ' (the run summary lists them)' : ''}; a "still occurring" alert follows at most once per repeat interval.` +
+      (firstOfType ? ' Other buckets with findings of this type in this run are named together in one alert per repeat interval.' : '') +
       (known ? '' : ' Macie reported a finding type this version does not recognise.'),
     whatItMeans: info.meaning,
     whatToDo: info.whatToDo,

@@ -5,13 +5,15 @@ import { atLeast } from '../core/severity';
 import type { AttemptReads, BatchEvent, Target } from '../eventbridge/apply-batch-once';
 import { processEventBatch, type EventPipeline } from '../eventbridge/event-batch';
 import type { PipelineDeps } from '../pipeline-deps';
+import { decodeOptional } from '../state/codec';
 import { countBeforeSummary, readLedger } from '../state/findings-ledger';
 import { findingRun, runStartBefore } from './finding-run';
-import type { StateStore } from '../state/store';
+import { keyString, type StateStore } from '../state/store';
 import { expiresAt, keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
 import { UNKNOWN_BUCKET } from './finding-alert';
 import { FindingEventSchema, type FindingDetail, type FindingEvent } from './finding-events';
-import { findingsGroup, groupIdentity, type GroupOrigin } from './findings-group';
+import { findingsGroup, groupIdentity, type GroupIdentity, type GroupOrigin } from './findings-group';
+import { claimedRollup, FindingsRollupCodec, placeNewGroup, rollupGuard, rollupKey, type GroupPlace } from './findings-rollup';
 import { policyFinding } from './policy-finding';
 
 export type { BatchReport } from '../core/event-report';
@@ -85,9 +87,11 @@ const lastRunDates = new WeakMap<StateStore, Map<string, string>>();
  * again) until the job log shows its run. A finding counted into a run whose summary was saved (its findings
  * ledger says so) marks its group as late; one counted before bumps the ledger in the same transaction, on
  * condition that the summary is still not saved (findings-ledger.ts), so the summary and the count cannot
- * miss each other. One read covers the batch: its jobs, the ledger and groups of each job's run as last seen,
- * and every other aggregate (policy findings, automated discovery, samples); findings of another run cost a
- * second.
+ * miss each other. A job run's new group is placed in its type's roll-up (findings-rollup.ts): the first bucket
+ * of a type claims the roll-up in the group's write, a later one is marked rolled up, on condition that the
+ * roll-up is still open. One read covers the batch: its jobs, the ledger and groups of each job's run as last
+ * seen, and every other aggregate (policy findings, automated discovery, samples); findings of another run
+ * cost a second (with their types' roll-ups), and a new group whose roll-up was not read one more.
  */
 async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<FindingDetail>[], reads: AttemptReads): Promise<Target<FindingDetail>[]> {
   const lastRunDate = lastRunDates.get(deps.store) ?? new Map<string, string>();
@@ -97,12 +101,21 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
   const now = deps.now();
   const ttl = expiresAt(now, deps.settings.stateRetentionDays);
   const lateMarkAt = now.toISOString();
-  const target = (finding: FindingDetail, runDate?: string, summarized?: boolean): Extract<Target<FindingDetail>, { readonly aggregate: unknown }> => {
+  const identity = (finding: FindingDetail, runDate?: string, summarized?: boolean, place?: GroupPlace): GroupIdentity =>
+    groupIdentity(finding, finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET, originOf(finding), runDate, summarized ? lateMarkAt : undefined, place, jobNameOf(finding));
+  const target = (finding: FindingDetail, runDate?: string, summarized?: boolean, place?: GroupPlace): Extract<Target<FindingDetail>, { readonly aggregate: unknown }> => {
     if (!isSensitiveData(finding)) return { aggregate: policyFinding(finding.id, deps.settings, acks) };
-    const bucket = finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET;
-    const aggregate = findingsGroup(groupIdentity(finding, bucket, originOf(finding), runDate, summarized ? lateMarkAt : undefined, jobNameOf(finding)), deps.settings, acks);
+    const group = identity(finding, runDate, summarized, place);
+    const aggregate = findingsGroup(group, deps.settings, acks);
     const jobId = jobOf(finding);
-    return { aggregate: jobId && runDate && !summarized ? { ...aggregate, guard: countBeforeSummary(jobId, runDate, ttl) } : aggregate };
+    const rollup = jobId && runDate && place ? rollupGuard(place, rollupKey(jobId, runDate, finding.type), () => claimedRollup(finding, jobId, runDate, group.bucket, now, deps.settings.stateRetentionDays)) : undefined;
+    return {
+      aggregate: {
+        ...aggregate,
+        ...(jobId && runDate && !summarized ? { guard: countBeforeSummary(jobId, runDate, ttl) } : {}),
+        ...(rollup ? { guards: [rollup] } : {}),
+      },
+    };
   };
   const jobOf = (finding: FindingDetail) => (isSensitiveData(finding) && originOf(finding) === 'job' ? (finding.classificationDetails?.jobId as string) : undefined);
   const jobIds = [...new Set(events.flatMap((e) => jobOf(e.event) ?? []))];
@@ -112,15 +125,22 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
     const name = jobId ? reads.get(keys.job(jobId))?.jobName : undefined;
     return typeof name === 'string' && name ? name : undefined;
   };
+  const rollsUp = deps.settings.findingAlertsPer === 'type';
+  /** The groups the first read expected (undefined until it is made): a group it did not is read with its type's roll-up, in case it is new. */
+  let expected: Set<string> | undefined;
   /** What a placement of the batch's findings needs read: each run's ledger and group, and the other aggregates. */
   const keysOf = (runOf: (finding: FindingDetail, jobId: string) => string | undefined): ItemKey[] =>
     events.flatMap(({ event: finding }) => {
       const jobId = jobOf(finding);
       const runDate = jobId && runOf(finding, jobId);
       if (jobId && !runDate) return [];
-      return [...(jobId && runDate ? [keys.runFindingsLedger(jobId, runDate)] : []), target(finding, runDate || undefined).aggregate.key];
+      const key = target(finding, runDate || undefined).aggregate.key;
+      const unexpected = jobId && runDate && expected && !expected.has(keyString(key));
+      return [...(jobId && runDate ? [keys.runFindingsLedger(jobId, runDate)] : []), key, ...(unexpected && rollsUp ? [rollupKey(jobId, runDate, finding.type)] : [])];
     });
-  await reads.read([...jobIds.map((id) => keys.job(id)), ...keysOf((_, jobId) => lastRunDate.get(jobId))]);
+  const first = keysOf((_, jobId) => lastRunDate.get(jobId));
+  expected = new Set(first.map(keyString));
+  await reads.read([...jobIds.map((id) => keys.job(id)), ...first]);
   if (lastRunDate.size > 1000) lastRunDate.clear();
   const startsOf = new Map<string, string[]>();
   for (const jobId of jobIds) {
@@ -152,12 +172,39 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
   };
   // Only findings counted in run UNKNOWN, rarely.
   await reads.read(keysOf(runOf));
+  // A job run's new groups (absent as read) are placed in their type's roll-up; a new group's roll-up not read
+  // yet (its group was expected by the first read) costs one more.
+  const isNew = (finding: FindingDetail) => {
+    const runDate = runOf(finding);
+    return runDate !== undefined && !reads.get(identity(finding, runDate).key);
+  };
+  await reads.read(events.flatMap(({ event: finding }) => (rollsUp && isNew(finding) ? [rollupKey(jobOf(finding) as string, runOf(finding) as string, finding.type)] : [])));
+  const places = new Map<string, GroupPlace>();
+  const claimed = new Set<string>();
+  const placeOf = (finding: FindingDetail, jobId: string, runDate: string): GroupPlace => {
+    const groupKey = keyString(identity(finding, runDate).key);
+    const known = places.get(groupKey);
+    if (known) return known;
+    const key = rollupKey(jobId, runDate, finding.type);
+    const place = placeNewGroup({
+      alertsPer: deps.settings.findingAlertsPer,
+      origin: originOf(finding),
+      bucket: finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET,
+      rollup: decodeOptional(FindingsRollupCodec, reads.get(key)),
+      claimedInAttempt: claimed.has(keyString(key)),
+      now,
+      repeatIntervalMinutes: deps.settings.repeatIntervalMinutes,
+    });
+    if (place.kind === 'first') claimed.add(keyString(key));
+    places.set(groupKey, place);
+    return place;
+  };
   return events.map(({ event: finding }): Target<FindingDetail> => {
     const jobId = jobOf(finding);
     const p = placed.get(finding);
     if (!jobId || !p) return target(finding);
     if ('held' in p) return { held: p.held };
     const summarized = readLedger(reads.get(keys.runFindingsLedger(jobId, p.run))).summarizedAt !== undefined || summarizedBeforeLedgers(jobId, p.run);
-    return target(finding, p.run, summarized);
+    return target(finding, p.run, summarized, isNew(finding) ? placeOf(finding, jobId, p.run) : undefined);
   });
 }

@@ -8,7 +8,7 @@
 export type FunctionName = 'job-log' | 'findings' | 'api-calls' | 'health' | 'sweeper';
 
 export interface StateAccess {
-  /** ConditionCheck in a transaction: job-log, see the kept grant in roles.recorded.test.ts (the findings' guard is an update of the run's findings ledger). */
+  /** ConditionCheck in a transaction: the findings' roll-up guard (a group rolled up checks its type's roll-up is still open; the ledger guard is an update); job-log: see the kept grant in roles.recorded.test.ts. */
   readonly conditionChecks: boolean;
   /** Query on the table's indexes (gsi1, gsi2): the sweeper's lists and the daily digest. */
   readonly indexes: boolean;
@@ -16,7 +16,7 @@ export interface StateAccess {
 
 export const STATE_ACCESS: Readonly<Record<FunctionName, StateAccess>> = {
   'job-log': { conditionChecks: true, indexes: false },
-  findings: { conditionChecks: false, indexes: false },
+  findings: { conditionChecks: true, indexes: false },
   'api-calls': { conditionChecks: false, indexes: false },
   health: { conditionChecks: false, indexes: false },
   sweeper: { conditionChecks: false, indexes: true },

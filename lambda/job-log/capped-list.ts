@@ -1,3 +1,5 @@
+import { formatCount } from '../core/alert';
+
 /** How many names an affected set keeps per error type (the smallest). */
 export const AFFECTED_CAP = 10;
 
@@ -32,4 +34,35 @@ export class CappedList {
     this.list = out;
     this.copied = true;
   }
+}
+
+/** A list kept to AFFECTED_CAP names that reached the cap: more names may have been left out. */
+export function isCapped(list: readonly string[]): boolean {
+  return list.length >= AFFECTED_CAP;
+}
+
+/** "14 accounts" when the names are all there; "at least 10 accounts" when they were capped. Pure. */
+export function countWords(n: number, capped: boolean, [one, many]: readonly [string, string]): string {
+  return `${capped ? 'at least ' : ''}${formatCount(n)} ${n === 1 && !capped ? one : many}`;
+}
+
+/**
+ * The names and how many there are, true either way: "a, b, c"; "a, ..., j and 4 more" (all known);
+ * "a, ..., j (first 10 of at least 12 accounts)" (capped: the first by name of those kept). Pure.
+ */
+export function namesWords(names: readonly string[], capped: boolean, unit: readonly [string, string], shown = AFFECTED_CAP): string {
+  const first = names.slice(0, shown);
+  if (capped) return `${first.join(', ')} (first ${formatCount(first.length)} of ${countWords(names.length, true, unit)})`;
+  const more = names.length - first.length;
+  return more > 0 ? `${first.join(', ')} and ${formatCount(more)} more` : first.join(', ');
+}
+
+/**
+ * The first names of a set whose size is known: "a, b, c" when they are all; "a, ..., j (first 10 of 5,000
+ * accounts)" when not; "(first 10 of at least 5,000 accounts)" when the size is a lower bound. Pure.
+ */
+export function firstOfWords(first: readonly string[], total: number, exact: boolean, unit: readonly [string, string], shown = AFFECTED_CAP): string {
+  const names = first.slice(0, shown);
+  if (exact && names.length >= total) return names.join(', ');
+  return `${names.join(', ')} (first ${formatCount(names.length)} of ${countWords(total, !exact, unit)})`;
 }

@@ -1,5 +1,6 @@
 import { compareInstants, earlier, instantOf, later, minIso, type Instant } from '../core/iso-time';
 import type { AffectedSet, RunGroup, RunState, StatusEvent } from '../state/job-items';
+import { NO_ACCOUNTS, RunAccountsBuilder } from '../state/run-accounts';
 import { CappedList } from './capped-list';
 import { isErrorEffect } from './event-types';
 import type { LogEvent } from './log-events';
@@ -43,7 +44,8 @@ interface FactsFold {
   startedAt: string | undefined;
   noBucketsAt: string | undefined;
   bucketsMatched: number;
-  readonly openAccountErrors: Record<string, string>;
+  /** Every account an error named, by type (exact: run-accounts.ts). */
+  readonly accounts: RunAccountsBuilder;
   /** Status events by `${type}@${at}`, when this batch adds one. */
   statusEvents: Map<string, StatusEvent> | undefined;
   readonly tallies: Map<string, ErrorTally>;
@@ -59,7 +61,7 @@ export function foldRunFacts(current: RunState | undefined, events: readonly Log
     startedAt: current?.startedAt,
     noBucketsAt: current?.noBucketsAt,
     bucketsMatched: current?.bucketsMatched ?? 0,
-    openAccountErrors: copyMap(current?.openAccountErrors),
+    accounts: new RunAccountsBuilder(current?.accounts ?? NO_ACCOUNTS),
     statusEvents: undefined,
     tallies: new Map(),
     failed: [],
@@ -92,9 +94,7 @@ function foldEvent(fold: FactsFold, e: LogEvent, current: RunState | undefined):
   tally.first = earlier(tally.first, at);
   tally.last = later(tally.last, at);
   fold.failed.push([event.eventType, resourceKey(event)]);
-  if (kind.effect === 'ACCOUNT_ERROR' && event.affectedAccount) {
-    fold.openAccountErrors[event.affectedAccount] = minIso(own(fold.openAccountErrors, event.affectedAccount), event.occurredAt);
-  }
+  if (event.affectedAccount) fold.accounts.add(event.affectedAccount, event.eventType);
 }
 
 /** The tally of one error type, from the run as read and the batch's first event of the type. */
@@ -146,7 +146,7 @@ function withFacts(current: RunState | undefined, fold: FactsFold, identity: Run
     endedAt: ended?.at.iso,
     errors,
     affected,
-    openAccountErrors: fold.openAccountErrors,
+    accounts: fold.accounts.result,
     fingerprint: fold.failed.length > 0 || current?.fingerprint ? withResources(current?.fingerprint, fold.failed) : undefined,
     groups,
     statusEvents: fold.statusEvents ? newestStatusEvents(fold.statusEvents) : (current?.statusEvents ?? []),

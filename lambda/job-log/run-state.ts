@@ -5,6 +5,7 @@ import { silencer, type Silence } from '../silences/silence';
 import { acknowledger, type Ack } from '../silences/ack';
 import { withIds } from '../state/codec';
 import type { AppliedEvents, RunState } from '../state/job-items';
+import { RunAccountsBuilder, type RunAccounts } from '../state/run-accounts';
 import { expiresAt } from '../state/table';
 import { freshEvents, type DigestSet } from './applied-events';
 import { countOutcomes, eventOutcomes, withGroupAlerts, type OutcomeCounts } from './event-outcomes';
@@ -80,8 +81,7 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
   const acks = ctx.acks?.length ? acknowledger(ctx.acks) : undefined;
   const acked = acks && ((type: string, at: number) => acks.subject(runAlertId(batch.jobId, batch.runDate, type), at));
   const outcomes = eventOutcomes({ current, run, events, silenced: silencing.matched, summary, previous: ctx.previous, settings: ctx.settings, acked });
-  const toldAccountErrors = Object.keys(outcomes.toldAccounts).length > 0 ? outcomes.toldAccounts : undefined;
-  const told = applySummary({ ...run, groups: withGroupAlerts(run.groups, outcomes.groups), toldAccountErrors }, summary, ctx);
+  const told = applySummary({ ...run, groups: withGroupAlerts(run.groups, outcomes.groups), accounts: withTold(run.accounts, outcomes.toldAccounts) }, summary, ctx);
   const alerts = [
     ...outcomes.statusAlerts.map((e) => statusAlert(e, batch, ctx)),
     ...outcomes.jobAlerts.map((e) => jobEventAlert(e, { ...batch, status: run.status, endedAt: run.endedAt }, ctx)),
@@ -117,4 +117,11 @@ function byTimeThenType(a: LogEvent, b: LogEvent): number {
   const x = a.event.eventType;
   const y = b.event.eventType;
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** The run's accounts with the told ones flagged. */
+function withTold(accounts: RunAccounts, told: ReadonlySet<string>): RunAccounts {
+  const builder = new RunAccountsBuilder(accounts);
+  for (const account of told) builder.add(account, undefined, true);
+  return builder.result;
 }

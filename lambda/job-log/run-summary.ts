@@ -7,6 +7,8 @@ import { describeSilence } from '../silences/silence';
 import * as z from 'zod/mini';
 import { SilencedEventsSchema, type SilencedEvents } from '../state/codec';
 import type { Item } from '../state/store';
+import { AFFECTED_CAP, countWords, firstOfWords, isCapped, namesWords } from './capped-list';
+import { accountCount, firstAccounts, type RunAccounts } from '../state/run-accounts';
 import { describeCompared, FINGERPRINT_CAP, type RunComparison } from './run-compare';
 
 /**
@@ -32,6 +34,8 @@ export interface RunSummaryInput {
   readonly affected: Readonly<Record<string, { buckets: readonly string[]; accounts: readonly string[]; total: number }>>;
   /** Every pause of the run, oldest first (see run-pauses.ts). */
   readonly pauses: readonly RunPause[];
+  /** Every account the errors named (runs written before it was kept: the affected lists alone). */
+  readonly accounts?: RunAccounts;
   /** Events counted but not alerted because a silence matched them, by silence id. */
   readonly silenced?: Readonly<Record<string, SilencedEvents>>;
 }
@@ -166,11 +170,6 @@ export function summarySeverity(run: RunSummaryInput, settings: SummarySettings,
   return maxSeverity(...seen);
 }
 
-function listWithMore(items: readonly string[], total: number): string {
-  const more = total - items.length;
-  return more > 0 ? `${items.join(', ')} and ${num(more)} more` : items.join(', ');
-}
-
 function errorTypesBySize(run: RunSummaryInput): [string, number][] {
   return Object.entries(run.errors)
     .filter(([, n]) => n > 0)
@@ -180,13 +179,37 @@ function errorTypesBySize(run: RunSummaryInput): [string, number][] {
 function errorLine(type: string, count: number, run: RunSummaryInput): string {
   const a = run.affected[type];
   const parts: string[] = [];
-  if (a?.buckets.length) parts.push(`buckets: ${listWithMore(a.buckets, Math.max(a.buckets.length, count))}`);
-  if (a?.accounts.length) parts.push(`accounts: ${a.accounts.join(', ')}${a.accounts.length >= 10 ? ' (first 10)' : ''}`);
+  if (a?.buckets.length) parts.push(`buckets: ${namesWords(a.buckets, isCapped(a.buckets), ['bucket', 'buckets'])}`);
+  if (a?.accounts.length) parts.push(`accounts: ${accountsOfType(run, type, a.accounts)}`);
   return `${num(count)}${parts.length ? ` (${parts.join('; ')})` : ''}`;
 }
 
-function allAccounts(run: RunSummaryInput): string[] {
-  return [...new Set(Object.values(run.affected).flatMap((a) => a.accounts))].sort();
+/** Some error type's names of this kind reached the cap: the union may miss names, so its size is a lower bound. */
+function anyCapped(run: RunSummaryInput, kind: 'buckets' | 'accounts'): boolean {
+  return Object.values(run.affected).some((a) => isCapped(a[kind]));
+}
+
+/** The accounts of one error type: exact when the run kept them (runs before it did: the capped list). */
+function accountsOfType(run: RunSummaryInput, type: string, kept: readonly string[]): string {
+  const counted = run.accounts && accountCount(run.accounts, type);
+  if (!counted || counted.count === 0) return namesWords(kept, isCapped(kept), ['account', 'accounts']);
+  return firstOfWords(kept, counted.count, counted.exact, ['account', 'accounts']);
+}
+
+/** The accounts any error named: the first by name, how many, and whether that is exact. */
+function allAccounts(run: RunSummaryInput): AccountsView {
+  if (run.accounts && run.accounts.flags.size > 0) {
+    const { count, exact } = accountCount(run.accounts);
+    return { first: firstAccounts(run.accounts, AFFECTED_CAP), total: count, exact };
+  }
+  const names = [...new Set(Object.values(run.affected).flatMap((a) => a.accounts))].sort();
+  return { first: names, total: names.length, exact: !anyCapped(run, 'accounts') };
+}
+
+interface AccountsView {
+  readonly first: readonly string[];
+  readonly total: number;
+  readonly exact: boolean;
 }
 
 function statusWords(run: RunSummaryInput): string {
@@ -274,7 +297,7 @@ interface SummaryView {
   readonly opts: SummaryOptions;
   readonly errorTypes: [string, number][];
   readonly totalErrors: number;
-  readonly accounts: string[];
+  readonly accounts: AccountsView;
   readonly start: string;
   readonly end?: string;
   readonly duration?: string;
@@ -374,7 +397,7 @@ function summarySentences({ run, opts, errorTypes, totalErrors, accounts, start,
     sentences.push(
       `${plural(totalErrors, 'error')} of ${plural(errorTypes.length, 'type')} kept it from analysing some data: ` +
         errorTypes.map(([type, n]) => `${num(n)} × ${classify(type).title}`).join(', ') +
-        (accounts.length ? `, in ${plural(accounts.length, 'account')}` : '') +
+        (accounts.total ? `, in ${countWords(accounts.total, !accounts.exact, ['account', 'accounts'])}` : '') +
         '.',
     );
   } else {
@@ -437,7 +460,7 @@ function summaryDetails({ run, opts, errorTypes, totalErrors, accounts, start, e
   details.push({ label: 'Buckets matched', value: matchedValue(run) });
   details.push({ label: 'Errors', value: num(totalErrors) });
   for (const [type, n] of errorTypes) details.push({ label: `Errors (${type})`, value: errorLine(type, n, run) });
-  if (accounts.length) details.push({ label: 'Accounts affected', value: accounts.join(', ') });
+  if (accounts.total) details.push({ label: 'Accounts affected', value: firstOfWords(accounts.first, accounts.total, accounts.exact, ['account', 'accounts']) });
   if (findings) details.push(...findingsDetails(findings));
   for (const s of silenced) details.push({ label: 'Silenced', value: `${s.what}: ${describeSilence(s)}` });
   for (const f of silencedFindings) details.push({ label: 'Silenced', value: f.sentence });
@@ -468,23 +491,20 @@ function findingsDetails(findings: FindingsSummary): AlertDetail[] {
   return details;
 }
 
-/** The buckets the run's errors name (the names kept) and how many there are at least (one per bucket error). */
-function failingBuckets(run: RunSummaryInput): { names: string[]; total: number } {
+/** The buckets the run's errors name (the names kept), and whether a capped list may have left some out. */
+function failingBuckets(run: RunSummaryInput): { names: string[]; total: number; atLeast: boolean } {
   const names = [...new Set(Object.values(run.affected).flatMap((a) => a.buckets))].sort();
-  const bucketErrorTotal = Object.entries(run.errors)
-    .filter(([type]) => classify(type).effect === 'BUCKET_ERROR')
-    .reduce((s, [, n]) => s + n, 0);
-  return { names, total: Math.max(names.length, bucketErrorTotal) };
+  return { names, total: names.length, atLeast: anyCapped(run, 'buckets') };
 }
 
 /**
  * Macie logs BUCKET_MATCHED_THE_CRITERIA only for a job that selects buckets by criteria: a run that logged
  * none (and no NO_BUCKETS_MATCHED_THE_CRITERIA) has a bucket list, and how many buckets it covered is not told.
  */
-function matchedSentence(run: RunSummaryInput, failing: { total: number }): string {
+function matchedSentence(run: RunSummaryInput, failing: { total: number; atLeast: boolean }): string {
   if (run.noBucketsAt) return 'No bucket matched the job criteria: the run analysed no data.';
   if (run.bucketsMatched === 0) return 'Macie logged no matched buckets: it logs them only for a job that selects buckets by criteria, not for a job with a bucket list.';
-  const errors = failing.total > run.bucketsMatched ? `; its errors name ${plural(failing.total, 'bucket')}` : '';
+  const errors = failing.total > run.bucketsMatched ? `; its errors name ${failing.atLeast ? 'at least ' : ''}${plural(failing.total, 'bucket')}` : '';
   return `Macie logged ${plural(run.bucketsMatched, 'bucket')} as matching the job's criteria${errors}.`;
 }
 
@@ -494,9 +514,10 @@ function matchedValue(run: RunSummaryInput): string {
 }
 
 function summaryAffected({ run, accounts }: SummaryView): AffectedResources[] {
-  const { names: bucketNames, total } = failingBuckets(run);
+  const { names: bucketNames, total, atLeast } = failingBuckets(run);
+  // Every name kept, when no list was capped: the exact count. Otherwise the names kept are a lower bound.
   const affected: AffectedResources[] = [];
-  if (bucketNames.length) affected.push({ kind: 'bucket', items: bucketNames.slice(0, 10), total });
-  if (accounts.length) affected.push({ kind: 'account', items: accounts.slice(0, 10), total: accounts.length });
+  if (bucketNames.length) affected.push({ kind: 'bucket', items: bucketNames.slice(0, 10), total, ...(atLeast ? { atLeast: true } : {}) });
+  if (accounts.total) affected.push({ kind: 'account', items: accounts.first.slice(0, 10), total: accounts.total, ...(accounts.exact ? {} : { atLeast: true }) });
   return affected;
 }

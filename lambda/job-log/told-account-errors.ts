@@ -1,16 +1,15 @@
-import { minIso } from '../core/iso-time';
 import type { RunState } from '../state/job-items';
+import { toldAccountSet } from '../state/run-accounts';
 import type { GroupDecision, GroupVerdict } from './event-outcomes';
 import type { LogEvent } from './log-events';
-import { copyMap, own } from './type-maps';
 
 /**
  * Which accounts of a run have an account error that was told (alerted, or grouped into an alert that was
  * sent): the one set inhibition reads. A bucket error is hidden only behind an alert someone received; an
  * account error that was known from the previous run, or silenced, hides nothing. The set is kept on the run
- * item (`toldAccountErrors`: account -> earliest told event time), and decided here alone.
+ * item (a flag of each account in `accounts`, state/run-accounts.ts), and decided here alone.
  */
-export type ToldAccounts = Readonly<Record<string, string>>;
+export type ToldAccounts = ReadonlySet<string>;
 
 export type AccountErrorTelling =
   | { readonly told: true; readonly reason: 'its group alerted' | 'grouped into the alert its group sent' | 'the summary sent now lists it' }
@@ -38,27 +37,24 @@ export type Inhibition =
 export function inhibition({ event, kind }: LogEvent, told: ToldAccounts): Inhibition {
   if (kind.effect !== 'BUCKET_ERROR') return { inhibited: false, reason: 'not a bucket error' };
   if (!event.affectedAccount) return { inhibited: false, reason: 'it names no account' };
-  if (!own(told, event.affectedAccount)) return { inhibited: false, reason: 'no account error of its account was told in this run' };
+  if (!told.has(event.affectedAccount)) return { inhibited: false, reason: 'no account error of its account was told in this run' };
   return { inhibited: true, reason: 'an account error of its account was told in this run' };
 }
 
 /** The run's told accounts as read. */
-export function toldAccountsOf(run: Pick<RunState, 'toldAccountErrors'> | undefined): ToldAccounts {
-  return run?.toldAccountErrors ?? {};
+export function toldAccountsOf(run: Pick<RunState, 'accounts'> | undefined): ToldAccounts {
+  return run ? toldAccountSet(run.accounts) : new Set();
 }
 
 /** The told accounts with an account error group's decision added: its open events' accounts, when told. */
 export function withToldAccounts(told: ToldAccounts, decision: Pick<GroupDecision, 'verdict' | 'open'>): ToldAccounts {
   if (!accountErrorTelling(decision.verdict).told) return told;
-  let out: Record<string, string> | undefined;
+  let out: Set<string> | undefined;
   for (const { event } of decision.open) {
     const account = event.affectedAccount;
-    if (!account) continue;
-    const was = own(out ?? told, account);
-    const at = minIso(was, event.occurredAt);
-    if (at === was) continue;
-    out ??= copyMap(told);
-    out[account] = at!;
+    if (!account || (out ?? told).has(account)) continue;
+    out ??= new Set(told);
+    out.add(account);
   }
   return out ?? told;
 }

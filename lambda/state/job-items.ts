@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from './codec';
 import type { Item } from './store';
+import { NO_ACCOUNTS, packAccounts, RunAccountsBuilder, unpackAccounts, type RunAccounts } from './run-accounts';
 import { GSI1, GSI2, keys, utcDay } from './table';
 
 /** The size of one log event digest (job-log/applied-events.ts). */
@@ -149,10 +150,8 @@ export interface RunState extends Bookkeeping {
   /** Events per error type. */
   readonly errors: Readonly<Record<string, number>>;
   readonly affected: Readonly<Record<string, AffectedSet>>;
-  /** Accounts with an account-level error in this run, and since when (they inhibit bucket errors). */
-  readonly openAccountErrors: Readonly<Record<string, string>>;
-  /** Accounts whose account error was told in this run, and since when: only these inhibit bucket errors (job-log/told-account-errors.ts). */
-  readonly toldAccountErrors?: Readonly<Record<string, string>>;
+  /** Every account the run's errors named, by error type, and whether an account error of it was told (run-accounts.ts). */
+  readonly accounts: RunAccounts;
   /** What failed, per error type, for the next run's comparison. */
   readonly fingerprint?: RunFingerprint;
   /** Events counted but not alerted because a silence matched them, by silence id. */
@@ -293,8 +292,13 @@ const RunItemSchema = z.object({
   pausedAt: optionalText,
   errors: map(count),
   affected: map(AffectedSetSchema),
-  openAccountErrors: map(text),
-  toldAccountErrors: z.optional(map(text)),
+  accountIds: z.optional(z.instanceof(Uint8Array)),
+  accountTypes: z.optional(z.array(text)),
+  otherAccounts: z.optional(z.record(z.string(), count)),
+  accountsDropped: z.optional(count),
+  /** The layouts before accountIds: every account with an account error, and those told (read, never written). */
+  openAccountErrors: z.optional(z.record(z.string(), text)),
+  toldAccountErrors: z.optional(z.record(z.string(), text)),
   fingerprint: z.optional(StoredFingerprintSchema),
   silenced: z.optional(map(SilencedEventsSchema)),
   groups: map(RunGroupSchema),
@@ -390,8 +394,7 @@ export const RunCodec = itemCodec(
       pausedAt: run.pausedAt,
       errors: { ...run.errors },
       affected: { ...run.affected },
-      openAccountErrors: { ...run.openAccountErrors },
-      toldAccountErrors: run.toldAccountErrors && { ...run.toldAccountErrors },
+      ...packAccounts(run.accounts),
       fingerprint: run.fingerprint && JSON.stringify({ resources: run.fingerprint.resources, partial: run.fingerprint.partial }),
       silenced: run.silenced && Object.fromEntries(Object.entries(run.silenced).map(([id, s]) => [id, { ...s, events: { ...s.events } }])),
       groups: { ...run.groups },
@@ -407,8 +410,29 @@ export const RunCodec = itemCodec(
       ...endedIndexKeys(run),
       ...bookkeepingItem(run),
     }),
-  (parsed): RunState => withoutKeys(parsed),
+  (parsed): RunState => {
+    const { accountIds, accountTypes, otherAccounts, accountsDropped, openAccountErrors, toldAccountErrors, ...rest } = withoutKeys(parsed);
+    const stored = { accountIds, accountTypes, otherAccounts, accountsDropped };
+    return { ...rest, accounts: accountIds || otherAccounts || accountsDropped ? unpackAccounts(stored) : accountsBefore(rest.affected, openAccountErrors, toldAccountErrors) };
+  },
 );
+
+/**
+ * A run written before the accounts were kept whole: the accounts its capped lists and account-error maps
+ * name. A list at its cap may have left accounts out: the counts say "at least" then.
+ */
+function accountsBefore(affected: Readonly<Record<string, AffectedSet>>, open: Record<string, string> = {}, told: Record<string, string> = {}): RunAccounts {
+  const builder = new RunAccountsBuilder(NO_ACCOUNTS);
+  let capped = false;
+  for (const [type, set] of Object.entries(affected)) {
+    for (const account of set.accounts) builder.add(account, type);
+    capped ||= set.accounts.length >= 10;
+  }
+  for (const account of Object.keys(open)) builder.add(account, undefined);
+  for (const account of Object.keys(told)) builder.add(account, undefined, true);
+  const accounts = builder.result;
+  return capped ? { ...accounts, dropped: Math.max(accounts.dropped, 1) } : accounts;
+}
 
 /** The digests of the log events one batch applied to a run (the n-th batch applied to it). */
 export interface AppliedEvents {

@@ -17,6 +17,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   JOB#<jobId> / FGROUP#<runDate>#<bucket>#<type>      sensitive-data findings of one run, bucket and type
  *   JOB#<jobId> / FLEDGER#<runDate>     the run's findings ledger: bumped by every findings write before the
  *                                       summary, marked by the summary's write (state/findings-ledger.ts)
+ *   JOB#<jobId> / FROLLUP#<runDate>#<type>               the run's roll-up of one finding type (findings-rollup.ts)
  *   AUTOMATED#<accountId> / FGROUP#<bucket>#<type>       the same for automated sensitive data discovery
  *   SAMPLE#<accountId> / FGROUP#<bucket>#<type>          Macie's sample findings (kept apart from real runs)
  *   FINDING#<findingId> / FINDING       a policy finding: last count and last alert time
@@ -33,6 +34,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * PENDING_ALERT (alerts not yet claimed), SENDING_ALERT (claimed alerts, by the end of their lease),
  * PERIODIC_JOB (jobs with scheduled runs), and counts held back that the sweeper reports once they are due:
  * LATE_FINDINGS (findings groups counted after their run's summary, by when they were marked),
+ * HELD_ROLLUP (findings groups rolled up into their type's alert, by when it is due),
  * HELD_RECURRENCE (policy findings with recurrences not alerted, by the end of their repeat window) and
  * HELD_REVEALS (reveal windows with reveals not alerted, by the end of the window). The sparse index gsi2
  * lists, per UTC day, what the daily digest reads (GSI2).
@@ -53,6 +55,7 @@ export const GSI1 = {
   lateFindings: 'LATE_FINDINGS',
   heldRecurrence: 'HELD_RECURRENCE',
   heldReveals: 'HELD_REVEALS',
+  heldRollup: 'HELD_ROLLUP',
   /** Never written: the sweeper's self-test reads it to show it may query the index. */
   selfTest: 'SELFTEST',
 } as const;
@@ -101,6 +104,11 @@ export const keys = {
     sk: `FGROUP#${k(runDate)}#${k(bucket)}#${k(findingType)}`,
   }),
   runFindingsPrefix: (runDate: string) => `FGROUP#${k(runDate)}#`,
+  /** A run's roll-up of one finding type: beside its groups, outside runFindingsPrefix. */
+  findingRollup: (jobId: string, runDate: string, findingType: string) => ({
+    pk: `JOB#${k(jobId)}`,
+    sk: `FROLLUP#${k(runDate)}#${k(findingType)}`,
+  }),
   /** Outside runFindingsPrefix, so listing a run's groups never reads it. */
   runFindingsLedger: (jobId: string, runDate: string) => ({ pk: `JOB#${k(jobId)}`, sk: `FLEDGER#${k(runDate)}` }),
   automatedFindingGroup: (accountId: string, bucket: string, findingType: string) => ({

@@ -1,5 +1,6 @@
 import { details, formatCount, type Alert, type AlertCategory, type AlertDetail } from '../core/alert';
 import { macieSummaryLink } from '../core/links';
+import { isCapped } from '../job-log/capped-list';
 import { JOB_EVENT_TYPES } from '../job-log/event-types';
 import { SEVERITIES, type Severity } from '../core/severity';
 import { digestIndexEntry, type DigestIndexEntry } from '../delivery/alert-item';
@@ -198,6 +199,8 @@ const FINDING_CATEGORIES: ReadonlySet<AlertCategory> = new Set(['SENSITIVE_DATA_
 interface Ranked {
   readonly top: readonly { readonly name: string; readonly n: number }[];
   readonly distinct: number;
+  /** Counted from capped lists (a run kept the first names only): `distinct` is a lower bound. */
+  readonly atLeast?: boolean;
 }
 
 export interface DigestRuns {
@@ -213,6 +216,26 @@ export interface DigestRuns {
   readonly running: number;
   /** Of completed, cancelled and noBuckets: runs that ended before the window, reported only in it (latest first). */
   readonly reportedLate: readonly LateRunEnd[];
+  /** Runs cancelled, with errors (not silenced) or paused in the window, most severe first (troubledRunOrder). */
+  readonly troubled: readonly TroubledRun[];
+}
+
+/** A run the digest names: what went wrong with it. */
+export interface TroubledRun {
+  readonly job: string;
+  readonly runDate: string;
+  readonly trouble: 'cancelled' | 'errors' | 'paused';
+  /** Error events not silenced. */
+  readonly errors: number;
+  readonly completed: boolean;
+  readonly paused: boolean;
+}
+
+const TROUBLE_RANK: Record<TroubledRun['trouble'], number> = { cancelled: 0, errors: 1, paused: 2 };
+
+/** Most severe first: cancelled (nothing more will be scanned), then by errors, then paused; then by job and run. Pure. */
+export function troubledRunOrder(a: TroubledRun, b: TroubledRun): number {
+  return TROUBLE_RANK[a.trouble] - TROUBLE_RANK[b.trouble] || b.errors - a.errors || (a.job < b.job ? -1 : a.job > b.job ? 1 : 0) || (a.runDate < b.runDate ? -1 : a.runDate > b.runDate ? 1 : 0);
 }
 
 /** A run whose end reached the pipeline after the digest that covers its time: told in the next one. */
@@ -321,14 +344,22 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
     reportedLate: late
       .map((r) => ({ job: r.jobName || r.jobId, status: r.status, endedAt: runEndedAt(r)! }))
       .sort((a, b) => (a.endedAt > b.endedAt ? -1 : a.endedAt < b.endedAt ? 1 : a.job < b.job ? -1 : 1)),
+    troubled: active
+      .flatMap((r): TroubledRun[] => {
+        const errors = Object.keys(r.errors).reduce((n, type) => n + Math.max(0, unsilenced(r, type)), 0);
+        const wasPaused = paused(r);
+        const trouble = endedIn(r, 'CANCELLED') ? 'cancelled' : errors > 0 ? 'errors' : wasPaused ? 'paused' : undefined;
+        return trouble ? [{ job: r.jobName || r.jobId, runDate: r.runDate, trouble, errors, completed: endedIn(r, 'COMPLETED'), paused: wasPaused }] : [];
+      })
+      .sort(troubledRunOrder),
   };
 
   // Errors of those runs, by type.
-  const byType = new Map<string, { events: number; silenced: number; runs: number; buckets: Counter; accounts: Counter }>();
+  const byType = new Map<string, { events: number; silenced: number; runs: number; buckets: Counter; accounts: Counter; capped: { buckets: boolean; accounts: boolean } }>();
   for (const r of active) {
     for (const [type, n] of Object.entries(r.errors)) {
       if (n <= 0) continue;
-      const t = byType.get(type) ?? { events: 0, silenced: 0, runs: 0, buckets: new Counter(), accounts: new Counter() };
+      const t = byType.get(type) ?? { events: 0, silenced: 0, runs: 0, buckets: new Counter(), accounts: new Counter(), capped: { buckets: false, accounts: false } };
       const silenced = Math.min(n, silencedOf(r, type));
       t.events += n - silenced;
       t.silenced += silenced;
@@ -336,6 +367,8 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
       const affected = Object.hasOwn(r.affected, type) ? r.affected[type] : undefined;
       for (const b of affected?.buckets ?? []) t.buckets.add(b);
       for (const a of affected?.accounts ?? []) t.accounts.add(a);
+      t.capped.buckets ||= isCapped(affected?.buckets ?? []);
+      t.capped.accounts ||= isCapped(affected?.accounts ?? []);
       byType.set(type, t);
     }
   }
@@ -343,8 +376,8 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
     .map(([type, t]) => {
       const buckets = t.buckets.ranked(N);
       return buckets.distinct > 0
-        ? { type, events: t.events, silenced: t.silenced, runs: t.runs, resourceKind: 'bucket' as const, resources: buckets }
-        : { type, events: t.events, silenced: t.silenced, runs: t.runs, resourceKind: 'account' as const, resources: t.accounts.ranked(N) };
+        ? { type, events: t.events, silenced: t.silenced, runs: t.runs, resourceKind: 'bucket' as const, resources: { ...buckets, ...(t.capped.buckets ? { atLeast: true } : {}) } }
+        : { type, events: t.events, silenced: t.silenced, runs: t.runs, resourceKind: 'account' as const, resources: { ...t.accounts.ranked(N), ...(t.capped.accounts ? { atLeast: true } : {}) } };
     })
     .sort((a, b) => b.events + b.silenced - (a.events + a.silenced) || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
 
@@ -447,6 +480,8 @@ function shortName(name: string): string {
 function names(ranked: Ranked, unit: string): string {
   const shown = ranked.top.map(({ name, n }) => (n > 1 ? `${shortName(name)} (${plural(n, unit)})` : shortName(name)));
   const more = ranked.distinct - ranked.top.length;
+  // From capped lists: those not kept are not counted, so "at least".
+  if (ranked.atLeast) return `${shown.join(', ')} and ${more > 0 ? `at least ${num(more)} ` : ''}more`;
   return `${shown.join(', ')}${more > 0 ? ` and ${num(more)} more` : ''}`;
 }
 
@@ -455,6 +490,28 @@ function lateEnds(late: readonly LateRunEnd[]): string {
   const shown = late.slice(0, DIGEST_LIMITS.names).map((r) => `${shortName(r.job)} (${r.status} ${when(r.endedAt)})`);
   const more = late.length - shown.length;
   return `ended before this window, reached this pipeline after the digest that covers their end: ${shown.join(', ')}${more > 0 ? ` and ${num(more)} more` : ''}`;
+}
+
+/** "2026-11-01 10:00 UTC", or the run date as recorded when it is not a time. */
+function runWhen(runDate: string): string {
+  return Number.isFinite(Date.parse(runDate)) && runDate.length >= 16 ? when(runDate) : shortName(runDate);
+}
+
+/** "nightly (run 2026-11-01 10:00 UTC): completed with 3 errors": what went wrong, in the run's own words. */
+export function troubledRunText(r: TroubledRun): string {
+  const what = [
+    ...(r.trouble === 'cancelled' ? ['cancelled'] : []),
+    ...(r.errors > 0 ? [r.completed ? `completed with ${plural(r.errors, 'error')}` : plural(r.errors, 'error')] : []),
+    ...(r.paused ? ['paused'] : []),
+  ];
+  return `${shortName(r.job)} (run ${runWhen(r.runDate)}): ${what.join(', ')}`;
+}
+
+/** The first few troubled runs, most severe first, and how many more. */
+function troubledRuns(runs: readonly TroubledRun[]): string {
+  const shown = runs.slice(0, DIGEST_LIMITS.names).map(troubledRunText);
+  const more = runs.length - shown.length;
+  return `${shown.join('; ')}${more > 0 ? `; and ${num(more)} more` : ''}`;
 }
 
 function counts<K extends string>(order: readonly K[], by: Partial<Record<K, number>>): string {
@@ -499,6 +556,7 @@ export function buildDigestAlert(c: DigestContent, region: string): Alert {
   const sentences = [
     `In the 24 hours from ${when(window.start)} to ${when(window.end)}:`,
     runs.active > 0 ? `job runs: ${runsLine}.` : 'no job run was running.',
+    runs.troubled.length > 0 ? `Runs to look at: ${troubledRuns(runs.troubled)}.` : '',
     errorEvents > 0
       ? `Errors in those runs: ${plural(errorEvents, 'event')} of ${plural(c.errorTypes.length, 'type')}, most of them ${shortName(topError.type)} (${num(topError.events)} in ${plural(topError.runs, 'run')}).`
       : runs.active > 0
@@ -515,6 +573,7 @@ export function buildDigestAlert(c: DigestContent, region: string): Alert {
     ...details([
       ['Window (UTC)', `${window.start} to ${window.end} (24 h)`],
       ['Job runs', runs.active > 0 ? `${num(runs.active)} in the window: ${runsLine}` : 'none'],
+      ['Runs to look at', runs.troubled.length > 0 ? troubledRuns(runs.troubled) : undefined],
       ['Reported late', runs.reportedLate.length > 0 ? lateEnds(runs.reportedLate) : undefined],
     ]),
     ...capped(

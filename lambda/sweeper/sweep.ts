@@ -10,6 +10,7 @@ import { raiseDueDigests } from './digest';
 import { JobCodec, RunCodec, type JobState, type JobSweeperMarks, type MissedRunMark, type RunState, type RunSweeperMarks } from '../state/job-items';
 import { GSI1, keys, type ItemKey } from '../state/table';
 import { applyDecision, checkEach, isKeyed, type CheckResult, type Decide, type Decision } from './decision';
+import { flushFindingRollups } from './finding-rollups';
 import { flushHeldCounts } from './held-counts';
 import { logClock } from './log-clock';
 import { sendLateFindingUpdates } from './late-findings';
@@ -134,6 +135,7 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
  */
 async function reportHeldCounts(deps: PipelineDeps, into: CheckResult): Promise<void> {
   const checks = [
+    ['finding roll-ups', flushFindingRollups],
     ['late findings', sendLateFindingUpdates],
     ['held counts', flushHeldCounts],
     ['silence announcements', announceSilences],

@@ -54,7 +54,7 @@ Options:
                          json: one JSON object per line per published alert; the summary goes to stderr.
   --config FILE          JSON settings, as in the stack's cdk.json context: minFindingSeverity,
                          repeatIntervalMinutes, policyFindingRepeatHours, longRunningRunHours,
-                         stateRetentionDays, severityOverrides, knownErrors; findingsBatchSize and
+                         stateRetentionDays, severityOverrides, knownErrors, findingAlertsPer; findingsBatchSize and
                          apiCallsBatchSize set the SQS batches findings and API calls are replayed in;
                          "silences" tries silences on recorded events before you create them.
   --min-severity SEV     show only alerts at or above SEV (INFO, LOW, MEDIUM, HIGH), like a subscriber's

@@ -140,6 +140,7 @@ describe('handlers', () => {
       [ENV.stateRetentionDays]: String(DEFAULT_SETTINGS.stateRetentionDays),
       [ENV.severityOverrides]: '{}',
       [ENV.knownErrors]: DEFAULT_SETTINGS.knownErrors,
+      [ENV.findingAlertsPer]: DEFAULT_SETTINGS.findingAlertsPer,
       [ENV.tableName]: { Ref: expect.stringMatching(/^MacieAlertsStateTable/) },
       [ENV.topicArn]: { Ref: expect.stringMatching(/^MacieAlertsAlertTopic/) },
       POWERTOOLS_SERVICE_NAME: `macie-alerts-${expected[id].entry}`,
@@ -382,11 +383,11 @@ describe('IAM', () => {
   const tableArn = { 'Fn::GetAtt': [expect.stringMatching(/^MacieAlertsStateTable/), 'Arn'] };
 
   const items = ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
-  // A ConditionCheck in a transaction is authorized as dynamodb:ConditionCheckItem (job-log's writeChanges of an unchanged item).
+  // A ConditionCheck in a transaction is authorized as dynamodb:ConditionCheckItem (the findings' roll-up guard; job-log's writeChanges of an unchanged item).
   const withChecks = [...items, 'dynamodb:ConditionCheckItem'];
   it.each([
     ['JobLogHandler', { Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], queue: 'JobLogHandlerFailures' }, withChecks],
-    ['FindingsHandler', { Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], queue: 'FindingsQueue' }, items],
+    ['FindingsHandler', { Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], queue: 'FindingsQueue' }, withChecks],
     ['ApiCallHandler', { Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], queue: 'ApiCallQueue' }, items],
   ])('%s: its queue, exactly its state table actions, publish to the alert topic, nothing else', (id, sqsAccess, tableActions) => {
     const expectedStatements = [

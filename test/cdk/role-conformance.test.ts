@@ -62,10 +62,11 @@ describe('functionRoles: the synthesized roles, read with the recorder’s resou
   const roles = functionRoles(buildStack({}).template.toJSON() as TemplateJson);
   const grants = (actor: string) => roles.find((r) => r.actor === actor)!.grants.map((g) => `${g.action} on ${g.resource}`).sort();
 
-  test('findings: exactly what its code does (its transaction’s guard is an update: no ConditionCheck), its queue and its logs', () => {
+  test('findings: exactly what its code does (its transaction’s roll-up guard is a ConditionCheck; the ledger guard an update), its queue and its logs', () => {
     expect(grants('findings')).toEqual(
       [
         'dynamodb:BatchGetItem on table',
+        'dynamodb:ConditionCheckItem on table',
         'dynamodb:PutItem on table',
         'dynamodb:Query on table',
         'dynamodb:UpdateItem on table',

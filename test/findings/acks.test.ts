@@ -11,7 +11,8 @@ const GROUP = `sd:${SENSITIVE_JOB_ID}:${RUN}:bucket-a:${TYPE}`;
 describe('an acknowledged findings group (DynamoDB Local)', () => {
   test('its "still occurring" alerts are held while the acknowledgement lasts; another bucket alerts; then the repeat resumes', async () => {
     // The store's clock (for TTLs on read) at the findings' time: the acknowledgement is of that time too.
-    const deps = await testDeps({ repeatIntervalMinutes: 60 }, { store: await freshStore(() => new Date(T0)) });
+    // One alert per bucket: under findingAlertsPer type another bucket of the type would be rolled up, not alert.
+    const deps = await testDeps({ findingAlertsPer: 'bucket', repeatIntervalMinutes: 60 }, { store: await freshStore(() => new Date(T0)) });
     await setCurrentRun(deps.store, RUN);
     await addAck(deps.store, { alertId: `${GROUP}:first`, startsAt: T0, endsAt: minutesAfter(T0, 130), author: 'alice', reason: 'classifying the bucket', createdAt: T0 });
     for (let n = 0; n <= 7; n++) await processFindingBatch(sqsBatch([sensitiveFinding(n, { at: minutesAfter(T0, n * 20) })]), deps);

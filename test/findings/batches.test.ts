@@ -6,6 +6,9 @@ import { deliverBatches, eventMessages, mappingBatches, sqsEvent, type QueueMess
 import { throwingStore, throttledStore, throttleNth } from '../support/faults';
 import { clone, findingEvent, fixture, minutesAfter, SENSITIVE_BASE, SENSITIVE_JOB_ID, sensitiveFinding, setCurrentRun, sqsBatch, testDeps } from './kit';
 
+/** These suites count one alert per (bucket, type) group: a run's roll-up per type is tested in rollup.test.ts. */
+const PER_BUCKET = { findingAlertsPer: 'bucket' } as const;
+
 /**
  * The findings queue's batches: bad records, the cost of a batch, aggregates cut across transactions,
  * redelivery of whole and partly applied batches, and concurrent batches on the same groups. The outcomes
@@ -79,7 +82,7 @@ describe('bad records', () => {
 
 describe('one batch, one read, a transaction per 100 operations', () => {
   test('40 findings of 2 groups: one transaction holds both groups, 40 markers and 2 alerts; the next batch costs one read and one write', async () => {
-    const deps = await testDeps();
+    const deps = await testDeps(PER_BUCKET);
     await setCurrentRun(deps.store, RUN);
     const first = await processFindingBatch(sqsBatch(Array.from({ length: 40 }, (_, n) => sensitiveFinding(n, { bucket: n % 2 ? 'bucket-b' : 'bucket-a' }))), deps);
     expect(applied({}, first.records)).toEqual({ alerted: 2, grouped: 38 });
@@ -127,7 +130,7 @@ describe('batched events give the state and alerts of one event per invocation',
   ];
 
   async function run(batches: readonly (readonly unknown[])[]) {
-    const deps = await testDeps({ repeatIntervalMinutes: 60, policyFindingRepeatHours: 12 });
+    const deps = await testDeps({ ...PER_BUCKET, repeatIntervalMinutes: 60, policyFindingRepeatHours: 12 });
     await setCurrentRun(deps.store, RUN);
     for (const batch of batches) expect((await processFindingBatch(sqsBatch(batch), deps)).batchItemFailures).toEqual([]);
     return { alerts: deps.publisher.alerts, a: state(await deps.store.get(group('bucket-a'))), b: state(await deps.store.get(group('bucket-b'))), policy: state(await deps.store.get(keys.policyFinding(policy.detail.id))) };
@@ -176,7 +179,7 @@ describe('exactly once across redelivery', () => {
   });
 
   test('a throttled first transaction: its records are listed, the rest applied; their redelivery applies them once', async () => {
-    const base = await testDeps();
+    const base = await testDeps(PER_BUCKET);
     await setCurrentRun(base.store, RUN);
     const events = Array.from({ length: 120 }, (_, n) => sensitiveFinding(n, { bucket: `bucket-${n % 30}` }));
     const { store } = throttledStore(base.store, throttleNth('TransactWriteItemsCommand', 1));
@@ -199,7 +202,7 @@ describe('exactly once across redelivery', () => {
   });
 
   test('a write that fails after DynamoDB applied it: the records are listed, and their redelivery (applied once, even partly) changes nothing more', async () => {
-    const base = await testDeps();
+    const base = await testDeps(PER_BUCKET);
     await setCurrentRun(base.store, RUN);
     const events = Array.from({ length: 150 }, (_, n) => sensitiveFinding(n, { bucket: `bucket-${n % 3}` }));
     const first = await processFindingBatch(sqsBatch(events), { ...base, store: throwingStore(base.store, 1, 'after') });
@@ -232,7 +235,7 @@ describe('exactly once across redelivery', () => {
 
 describe('concurrent batches of the same groups (MaximumConcurrency raised to 10)', () => {
   test('10 invocations at once on the same 6 groups: none lost, none counted twice, one alert per group', async () => {
-    const deps = await testDeps();
+    const deps = await testDeps(PER_BUCKET);
     await setCurrentRun(deps.store, RUN);
     const buckets = ['bucket-a', 'bucket-b', 'bucket-c'];
     const types = [TYPE, 'SensitiveData:S3Object/Personal'];

@@ -90,7 +90,8 @@ describe('sensitive-data findings are grouped per (job run, bucket, type)', () =
   });
 
   test('a burst of 5,000 findings from one job across 20 buckets, in batches of 100, two at a time: one alert per (bucket, type), every finding counted once', async () => {
-    const deps = await testDeps();
+    // One alert per group: findingAlertsPer bucket (the run's roll-up per type is in rollup.test.ts).
+    const deps = await testDeps({ findingAlertsPer: 'bucket' });
     await setCurrentRun(deps.store, RUN);
     const types = ['SensitiveData:S3Object/Financial', 'SensitiveData:S3Object/Personal'];
     const severities = ['High', 'Medium', 'Low'] as const;

@@ -7,6 +7,7 @@ import type { StateStore } from '../../lambda/state/store';
 import { keys } from '../../lambda/state/table';
 import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { logEvent, logsPayload } from '../support/cloudwatch';
+import { TOLD, unpackAccounts } from '../../lambda/state/run-accounts';
 import { freshStore } from '../support/dynamodb';
 
 export interface Harness {
@@ -51,6 +52,8 @@ export function runFacts(item: Record<string, unknown> | undefined) {
   const groups = Object.fromEntries(
     Object.entries((item.groups ?? {}) as Record<string, { count: number; firstAt: string; lastAt: string }>).map(([k, g]) => [k, { count: g.count, firstAt: g.firstAt, lastAt: g.lastAt }]),
   );
-  const { status, statusAt, statusEvent, startedAt, endedAt, lastEventAt, bucketsMatched, errors, affected, openAccountErrors, pausedBy, pausedAt, noBucketsAt, gsi1pk, gsi1sk, statusEvents } = item;
-  return { status, statusAt, statusEvent, startedAt, endedAt, lastEventAt, bucketsMatched, errors, affected, openAccountErrors, pausedBy, pausedAt, noBucketsAt, gsi1pk, gsi1sk, statusEvents, groups };
+  const { status, statusAt, statusEvent, startedAt, endedAt, lastEventAt, bucketsMatched, errors, affected, accountTypes, pausedBy, pausedAt, noBucketsAt, gsi1pk, gsi1sk, statusEvents } = item;
+  // Whether an account error was told depends on how the events were cut into batches; which errors named the account does not.
+  const accounts = Object.fromEntries([...unpackAccounts(item).flags].map(([a, f]) => [a, f & ~TOLD]));
+  return { status, statusAt, statusEvent, startedAt, endedAt, lastEventAt, bucketsMatched, errors, affected, accounts, accountTypes, pausedBy, pausedAt, noBucketsAt, gsi1pk, gsi1sk, statusEvents, groups };
 }

@@ -32,7 +32,9 @@ const REDELIVERY_AFTER_MS = VISIBILITY_TIMEOUT_FACTOR * QUEUE_HANDLER_TIMEOUT.to
 // 120 findings of two groups and a new policy finding: two state transactions, three alerts in two publish calls.
 const policy = findingEvent(fixture('findings/policy-S3BucketPublic.json'), { eventId: 'policy-1' });
 const batch = sqsBatch([...Array.from({ length: 120 }, (_, n) => sensitiveFinding(n, { bucket: n % 2 ? 'bucket-b' : 'bucket-a' })), policy]);
-const ALERTS = [`sd:${SENSITIVE_JOB_ID}:${RUN}:bucket-a:${TYPE}:first`, `sd:${SENSITIVE_JOB_ID}:${RUN}:bucket-b:${TYPE}:first`, `policy:${policy.detail.id}:1`].sort();
+/** The batch's alerts: bucket-a is the first of its type in the run, bucket-b is rolled up (named by the sweeper). */
+const ALERTS = [`sd:${SENSITIVE_JOB_ID}:${RUN}:bucket-a:${TYPE}:first`, `policy:${policy.detail.id}:1`].sort();
+const AFTER_SWEEP = [...ALERTS, `sd:${SENSITIVE_JOB_ID}:${RUN}:${TYPE}:rollup:1`].sort();
 
 interface KillPoint {
   readonly call: number;
@@ -125,12 +127,12 @@ afterAll(async () => {
   processes?.dispose();
 });
 
-test('the fault-free invocation: the reads, two state transactions, and the three alerts claimed, published and settled once', () => {
+test('the fault-free invocation: the reads, two state transactions, and the two alerts claimed, published and settled once', () => {
   const read = 'DynamoDB BatchGetItem';
   const write = 'DynamoDB TransactWriteItems';
   const publish = 'SNS PublishBatch';
   // The silences (a fresh container's first batch), the job (its run is not known yet), then the groups and
-  // the policy finding; two transactions side by side; then one delivery of the three alerts in the order of
+  // the policy finding, with the run's roll-up of the type; two transactions side by side; then one delivery of the two alerts in the order of
   // their findings: read, claim, publish, settle.
   expect(baselineCalls).toEqual(['DynamoDB Query', read, read, write, write, read, write, publish, write]);
   expect(sns.alertIds().sort()).toEqual(ALERTS);
@@ -156,15 +158,15 @@ test('killed at every external call, as it arrives and after the service acted: 
     if (JSON.stringify(counts) !== '[60,60]') failures.push(`${name}: group counts ${JSON.stringify(counts)}`);
     if ((await store.get(keys.policyFinding(policy.detail.id)))?.alerts !== 1) failures.push(`${name}: the policy finding is not counted once`);
     if ((await store.listIndex(GSI1.pendingAlert)).length > 0) failures.push(`${name}: alerts still pending`);
-    for (const id of ALERTS) {
+    for (const id of AFTER_SWEEP) {
       const item = await store.get(keys.alert(id));
       if (item?.status !== 'SENT') failures.push(`${name}: ${id} is ${String(item?.status)}`);
     }
 
     const delivered = sns.alertIds();
-    if (JSON.stringify([...new Set(delivered)].sort()) !== JSON.stringify(ALERTS)) failures.push(`${name}: SNS took ${JSON.stringify([...new Set(delivered)].sort())}`);
-    const repeated = ALERTS.filter((id) => delivered.filter((d) => d === id).length > 1);
-    const mayRepeat = ALERTS.filter((id) => driver.takenInKilled.has(id) && !driver.settledInKilled.has(id));
+    if (JSON.stringify([...new Set(delivered)].sort()) !== JSON.stringify(AFTER_SWEEP)) failures.push(`${name}: SNS took ${JSON.stringify([...new Set(delivered)].sort())}`);
+    const repeated = AFTER_SWEEP.filter((id) => delivered.filter((d) => d === id).length > 1);
+    const mayRepeat = AFTER_SWEEP.filter((id) => driver.takenInKilled.has(id) && !driver.settledInKilled.has(id));
     if (JSON.stringify(repeated) !== JSON.stringify(mayRepeat)) failures.push(`${name}: repeated ${JSON.stringify(repeated)}, expected ${JSON.stringify(mayRepeat)}`);
     const seen = new Set<string>();
     for (const entry of sns.taken) {
@@ -202,13 +204,13 @@ describe('the daily digest, the sweeper killed', () => {
     const query = 'DynamoDB Query';
     const read = 'DynamoDB BatchGetItem';
     const write = 'DynamoDB TransactWriteItems';
-    // The sweep's open runs and periodic jobs, the three held-count partitions and the silences (to announce
+    // The sweep's open runs and periodic jobs, the four held-count partitions and the silences (to announce
     // any made or ended); the digest's marks; its
     // index: the alerts of each UTC day the window touches (one, when it starts at midnight), the runs ended
     // yesterday and today; the open runs, the silences; mark and alert in one transaction; the safety net's
     // two lists; then the delivery: read, claim, publish, settle.
     const alertDays = hour === 0 ? [query] : [query, query];
-    expect(digestCalls).toEqual([query, query, query, query, query, query, read, ...alertDays, query, query, query, query, write, query, query, read, 'DynamoDB UpdateItem', 'SNS PublishBatch', write]);
+    expect(digestCalls).toEqual([query, query, query, query, query, query, query, read, ...alertDays, query, query, query, query, write, query, query, read, 'DynamoDB UpdateItem', 'SNS PublishBatch', write]);
     expect(sns.alertIds()).toEqual([DIGEST_ID]);
     expect(sns.taken[0].attributes).toMatchObject({ category: 'DIGEST', severity: 'INFO' });
   });
@@ -246,10 +248,11 @@ describe('the daily digest, the sweeper killed', () => {
 });
 
 /**
- * The sweeper is killed too: at each external call of a sweep that reports three held counts (a policy
- * finding's recurrence, a principal's reveals, findings counted after their run's summary), as the call
- * arrives and after the service acted. The next sweep, 20 minutes later (past the outbox's 15-minute grace and
- * the lease of whatever the killed one claimed), must give the fault-free result: each of the three alerts
+ * The sweeper is killed too: at each external call of a sweep that reports four held counts (a policy
+ * finding's recurrence, a principal's reveals, findings counted after their run's summary, a bucket rolled up
+ * into its type's alert: closed, named, unmarked), as the call arrives and after the service acted. The next
+ * sweep, 20 minutes later (past the outbox's 15-minute grace and the lease of whatever the killed one
+ * claimed), must give the fault-free result: each of the four alerts
  * SENT and at SNS, a second copy only where SNS took it in the killed process before its settle landed (and
  * labelled), every held count reported once and nothing left listed.
  */
@@ -263,23 +266,27 @@ describe('the sweeper killed while it reports held counts', () => {
   const revealAt = (iso: string, n: number) => cloudTrailEvent({ ...reveal, eventID: `reveal-${n}`, eventTime: iso, requestParameters: { findingId: `finding-${n}` } });
   const occurrence = (count: number, at: string) => findingEvent(policy, { eventId: `count-${count}`, detail: { count, createdAt: hoursAgo(30), updatedAt: at } });
   const jobEvent = (eventType: string, at: string) => ({ adminAccountId: '123456789012', jobId: SENSITIVE_JOB_ID, eventType, occurredAt: at, description: eventType, jobName: 'Nightly', runDate: FLUSH_RUN });
-  const HELD = [`api:reveals:${ARN}:${hoursAgo(3)}:2`, `policy:${policy.detail.id}:2:held`, `run:${SENSITIVE_JOB_ID}:${FLUSH_RUN}:findings-update:1`].sort();
+  const ROLLUP = `sd:${SENSITIVE_JOB_ID}:${FLUSH_RUN}:${TYPE}:rollup:1`;
+  const HELD = [`api:reveals:${ARN}:${hoursAgo(3)}:2`, `policy:${policy.detail.id}:2:held`, `run:${SENSITIVE_JOB_ID}:${FLUSH_RUN}:findings-update:1`, ROLLUP].sort();
   let sweepCalls: string[] = [];
 
-  /** The state the pipelines leave: a recurrence held 30 h ago, reveals 3 h ago, a finding after the run's summary. */
+  /**
+   * The state the pipelines leave: a recurrence held 30 h ago, reveals 3 h ago, and two findings after the run's
+   * summary, 2 h ago: the first bucket of their type, and a second one rolled up.
+   */
   async function heldState(): Promise<StateStore> {
-    const deps = await testDeps({}, { store: await freshStore() });
+    const deps = await testDeps({}, { store: await freshStore(), now: () => new Date(now - 2 * HOUR) });
     await processFindingBatch(sqsBatch([occurrence(1, hoursAgo(30)), occurrence(2, hoursAgo(29))]), deps);
     await processApiCallBatch(sqsBatch([revealAt(hoursAgo(3), 1), revealAt(new Date(now - 3 * HOUR + 60_000).toISOString(), 2)]), deps);
     await processLogsPayload(logsPayload([logEvent(jobEvent('ONE_TIME_JOB_STARTED', FLUSH_RUN)), logEvent(jobEvent('JOB_COMPLETED', hoursAgo(9)))]), deps);
-    await processFindingBatch(sqsBatch([sensitiveFinding(1000, { at: hoursAgo(9) })]), deps);
-    expect((await Promise.all([GSI1.heldRecurrence, GSI1.heldReveals, GSI1.lateFindings].map((p) => deps.store.listIndex(p)))).map((l) => l.length)).toEqual([1, 1, 1]);
+    await processFindingBatch(sqsBatch([sensitiveFinding(1000, { at: hoursAgo(9) }), sensitiveFinding(1001, { at: hoursAgo(9), bucket: 'bucket-b' })]), deps);
+    expect((await Promise.all([GSI1.heldRecurrence, GSI1.heldReveals, GSI1.lateFindings, GSI1.heldRollup].map((p) => deps.store.listIndex(p)))).map((l) => l.length)).toEqual([1, 1, 1, 1]);
     return deps.store;
   }
 
   async function check(store: StateStore, driver: Driver): Promise<string[]> {
     const failures: string[] = [];
-    for (const partition of [GSI1.heldRecurrence, GSI1.heldReveals, GSI1.lateFindings, GSI1.pendingAlert, GSI1.sendingAlert]) {
+    for (const partition of [GSI1.heldRecurrence, GSI1.heldReveals, GSI1.lateFindings, GSI1.heldRollup, GSI1.pendingAlert, GSI1.sendingAlert]) {
       const left = await store.listIndex(partition);
       if (left.length > 0) failures.push(`${partition} still lists ${left.length}`);
     }
@@ -289,7 +296,9 @@ describe('the sweeper killed while it reports held counts', () => {
     const window = await store.get(keys.principalReveals(ARN));
     if (window?.reported !== 2 || window?.alerts !== 2) failures.push(`reveal window ${JSON.stringify({ reported: window?.reported, alerts: window?.alerts })}`);
     const run = await store.get(keys.run(SENSITIVE_JOB_ID, FLUSH_RUN));
-    if ((run?.sweeper as { lateFindings?: { reported?: { total?: number } } })?.lateFindings?.reported?.total !== 1) failures.push('the run does not record the update');
+    if ((run?.sweeper as { lateFindings?: { reported?: { total?: number } } })?.lateFindings?.reported?.total !== 2) failures.push('the run does not record the update');
+    const rollup = await store.get(keys.findingRollup(SENSITIVE_JOB_ID, FLUSH_RUN, TYPE));
+    if (rollup?.alerts !== 1 || rollup?.bucketsNamed !== 1 || rollup?.flushing !== undefined) failures.push(`roll-up ${JSON.stringify({ alerts: rollup?.alerts, named: rollup?.bucketsNamed, flushing: rollup?.flushing })}`);
     const delivered = sns.alertIds();
     if (JSON.stringify([...new Set(delivered)].sort()) !== JSON.stringify(HELD)) failures.push(`SNS took ${JSON.stringify([...new Set(delivered)].sort())}`);
     const repeated = HELD.filter((id) => delivered.filter((d) => d === id).length > 1);
@@ -303,7 +312,7 @@ describe('the sweeper killed while it reports held counts', () => {
     return failures;
   }
 
-  test('the fault-free sweep: the three held counts reported once, over the calls each kill point is taken from', async () => {
+  test('the fault-free sweep: the four held counts reported once, over the calls each kill point is taken from', async () => {
     sns.taken.length = 0;
     const store = await heldState();
     const driver = new Driver();
@@ -315,11 +324,16 @@ describe('the sweeper killed while it reports held counts', () => {
     expect(sweepCalls).toEqual([
       query, // open runs
       query, // periodic jobs
+      query, // HELD_ROLLUP
+      read, // the roll-up
+      'DynamoDB PutItem', // the roll-up closed
+      query, // the run's findings groups
+      query, // the silences
+      write, // the roll-up's bookkeeping, its alert and the group's unmarking
       query, // LATE_FINDINGS
       read, // the run and its job
       query, // the run's findings groups
-      query, // the silences
-      write, // the run's bookkeeping, the update and the group's unmarking
+      write, // the run's bookkeeping, the update and the groups' unmarking
       query, // HELD_RECURRENCE
       write, // the policy finding flushed, and its alert
       query, // HELD_REVEALS
@@ -328,6 +342,7 @@ describe('the sweeper killed while it reports held counts', () => {
       query, // pending alerts
       query, // alerts left sending
       ...delivery, // one delivery per owner
+      ...delivery,
       ...delivery,
       ...delivery,
     ]);
@@ -405,7 +420,8 @@ describe('the sweeper killed while it announces silences', () => {
     expect(await driver.invoke('sweeper', {}, store, now)).toMatchObject({ code: 0, killed: false });
     sweepCalls = [...driver.calls];
     const [query, read, write, claim, publish] = ['DynamoDB Query', 'DynamoDB BatchGetItem', 'DynamoDB TransactWriteItems', 'DynamoDB UpdateItem', 'SNS PublishBatch'];
-    expect(sweepCalls).toEqual([query, query, query, query, query, query, write, write, query, query, ...[read, claim, publish, write], ...[read, claim, publish, write]]);
+    // The open runs, periodic jobs and four held-count partitions (roll-ups, late findings, recurrences, reveals), then the silences.
+    expect(sweepCalls).toEqual([query, query, query, query, query, query, query, write, write, query, query, ...[read, claim, publish, write], ...[read, claim, publish, write]]);
     expect(await check(store, driver)).toEqual([]);
     expect(sns.taken.map((e) => [e.attributes.alertId, e.attributes.category, e.attributes.severity])).toEqual(ANNOUNCED.map((id) => [id, 'PIPELINE', 'INFO']));
   }, 60_000);

@@ -3,6 +3,8 @@ import { cloudTrailEventLink, jobLogStreamLink, macieFindingLink, macieJobLink, 
 import { alertFacts } from '../../lambda/delivery/alert-item';
 import type { RunState } from '../../lambda/state/job-items';
 import { buildDigestAlert, summarizeDigest, windowEndingAt } from '../../lambda/sweeper/digest';
+import type { FindingsGroup } from '../../lambda/findings/findings-group';
+import { rolledUpAlert } from '../../lambda/findings/findings-rollup';
 import { selfTestAlert } from '../../lambda/handlers/self-test';
 import { testRun } from './runs';
 
@@ -361,6 +363,46 @@ export const dailyDigest: Alert = (() => {
 /** What `macie-alerts selftest` publishes from each function: built by the self-test's own code. */
 export const selfTest: Alert = selfTestAlert('findings', { id: 'st-lq3x9k2a-5f1c0e7d', requestedAt: '2024-04-15T09:12:00.000Z', accountId: ACCOUNT }, REGION);
 
+/** A run's personal-data findings in 400 buckets of 63-character names (S3's longest), rolled up by the sweeper. */
+export const findingsRolledUp: Alert = (() => {
+  const type = 'SensitiveData:S3Object/Personal';
+  const groups = Array.from({ length: 399 }, (_, i): FindingsGroup => ({
+    pk: `JOB#${JOB_ID}`,
+    sk: `FGROUP#${RUN}#b${i}#${type}`,
+    findingType: type,
+    bucket: `customer-exports-${String(i).padStart(4, '0')}-${'x'.repeat(63 - 22)}`,
+    accountId: String(111122220000 + (i % 40)),
+    origin: 'job',
+    jobId: JOB_ID,
+    runDate: RUN,
+    sample: false,
+    count: 50 - (i % 7),
+    bySeverity: i % 3 ? { MEDIUM: 50 - (i % 7) } : { HIGH: 50 - (i % 7) },
+    firstAt: '2024-04-14T17:20:00.000Z',
+    lastAt: '2024-04-14T18:05:00.000Z',
+    firstFindingId: `f-${i}-1`,
+    lastFindingId: `f-${i}-50`,
+    alerts: 0,
+    rolledUp: { after: 0 },
+  }));
+  const rollup = {
+    pk: `JOB#${JOB_ID}`,
+    sk: `FROLLUP#${RUN}#${type}`,
+    jobId: JOB_ID,
+    runDate: RUN,
+    findingType: type,
+    firstBucket: 'customer-exports-first',
+    accountId: ACCOUNT,
+    region: REGION,
+    open: 1,
+    flushing: true,
+    windowStart: '2024-04-14T17:12:00.000Z',
+    alerts: 0,
+    bucketsNamed: 0,
+  };
+  return rolledUpAlert(rollup, groups, { repeatIntervalMinutes: 60 });
+})();
+
 export const CATALOGUE: readonly { readonly name: string; readonly alert: Alert }[] = [
   { name: 'job paused by quota (JOB_STATUS, HIGH)', alert: quotaPaused },
   { name: 'job resumed by user (JOB_STATUS, LOW)', alert: resumedByUser },
@@ -374,6 +416,7 @@ export const CATALOGUE: readonly { readonly name: string; readonly alert: Alert 
   { name: 'reveal samples API call (API_CALL)', alert: revealApiCall },
   { name: 'stuck run (STUCK_RUN)', alert: stuckRun },
   { name: 'pipeline problem (PIPELINE)', alert: pipelineProblem },
+  { name: 'findings rolled up, 399 buckets (SENSITIVE_DATA_FINDING)', alert: findingsRolledUp },
   { name: 'daily digest (DIGEST)', alert: dailyDigest },
   { name: 'self-test (TEST)', alert: selfTest },
   { name: 'oversized alert, every field at its longest', alert: oversized },

@@ -1,4 +1,5 @@
 import type { RunState } from '../../lambda/state/job-items';
+import { NO_ACCOUNTS } from '../../lambda/state/run-accounts';
 
 /** A run's state as the job-log room stores it: the given fields, and empty collections for the rest. */
 export function testRun(run: Pick<RunState, 'jobId' | 'runDate'> & Partial<RunState>): RunState {
@@ -10,7 +11,7 @@ export function testRun(run: Pick<RunState, 'jobId' | 'runDate'> & Partial<RunSt
     bucketsMatched: 1,
     errors: {},
     affected: {},
-    openAccountErrors: {},
+    accounts: NO_ACCOUNTS,
     groups: {},
     statusEvents: [],
     appliedBatches: [],

@@ -126,7 +126,8 @@ describe('the digest of the largest day', () => {
     // The biggest error types first, each with its top buckets and how many more.
     const top = content.errorTypes.slice(0, DIGEST_LIMITS.errorTypes);
     expect(top.map((t) => t.events)).toEqual([...top.map((t) => t.events)].sort((a, b) => b - a));
-    expect(alert.details.find((d) => d.label === `Errors: ${top[0].type}`)?.value).toMatch(/; buckets: (customer-data-bucket-with-a-long-name-\d{5} \(\d+ runs\), ){4}customer-data-bucket-with-a-long-name-\d{5} \(\d+ runs\) and [\d,]+ more$/);
+    // Each run kept the first 10 buckets of the type: the rest is a lower bound.
+    expect(alert.details.find((d) => d.label === `Errors: ${top[0].type}`)?.value).toMatch(/; buckets: (customer-data-bucket-with-a-long-name-\d{5} \(\d+ runs\), ){4}customer-data-bucket-with-a-long-name-\d{5} \(\d+ runs\) and at least [\d,]+ more$/);
     // Every row reaches the email and the JSON form whole: nothing left to "and N more details".
     const email = renderEmailBody(alert);
     expect(email).not.toContain('more details in the JSON form');

@@ -159,6 +159,10 @@ describe('the daily digest of a seeded day', () => {
     expect(digest.headline).toBe('Macie daily digest 2026-11-02 09:00 UTC: 4 runs, 5 errors, 4 findings, 2 API-call alerts');
     expect(detail(digest, 'Window (UTC)')).toBe(`${START} to ${END} (24 h)`);
     expect(detail(digest, 'Job runs')).toBe('4 in the window: 3 started, 1 completed (1 with errors), 1 cancelled, 1 paused, 2 still running at the end');
+    // Which runs went wrong, by job name and run date, most severe first.
+    const troubled = 'weekly_job (run 2026-10-31 20:00 UTC): cancelled, 2 errors; nightly_job (run 2026-11-01 10:00 UTC): completed with 3 errors; quota_job (run 2026-11-01 11:00 UTC): paused';
+    expect(detail(digest, 'Runs to look at')).toBe(troubled);
+    expect(digest.whatHappened).toContain(`Runs to look at: ${troubled}.`);
     expect(detail(digest, 'Errors: BUCKET_ACCESS_DENIED')).toBe('4 events in 2 runs; buckets: b-1 (2 runs), b-2, b-3');
     expect(detail(digest, 'Errors: ACCOUNT_ACCESS_DENIED')).toBe('1 event in 1 run; accounts: 444455556666');
     expect(detail(digest, 'Errors: BUCKET_DOES_NOT_EXIST')).toBe('0 events in 1 run (and 1 silenced); buckets: gone-1');

@@ -33,7 +33,9 @@ async function setup() {
   const clock = new TestClock(new Date());
   const store = await freshStore(clock.now);
   const publisher = new RecordingPublisher();
-  const deps: PipelineDeps = { store, publisher, telemetry: new RecordingTelemetry(), settings: resolveSettings({ repeatIntervalMinutes: 60 }), region: 'us-east-1', now: clock.now };
+  // One alert per bucket: a new bucket's group is listed for its late findings at once (a run's roll-up per type
+  // lists it for the roll-up first: finding-rollups.test.ts).
+  const deps: PipelineDeps = { store, publisher, telemetry: new RecordingTelemetry(), settings: resolveSettings({ repeatIntervalMinutes: 60, findingAlertsPer: 'bucket' }), region: 'us-east-1', now: clock.now };
   return { clock, store, publisher, deps };
 }
 

@@ -2,6 +2,7 @@ import { countOutcomes, eventOutcomes, withGroupAlerts, type EventOutcome, type 
 import type { LogEvent } from '../../../lambda/job-log/log-events';
 import type { SummaryDecision } from '../../../lambda/job-log/summary-decision';
 import type { RunGroup, RunState } from '../../../lambda/state/job-items';
+import { unpackAccounts } from '../../../lambda/state/run-accounts';
 import { testRun } from '../../support/runs';
 import { at, bucket, ev, JOB, MEMBER, RUN, settings } from './stage-events';
 
@@ -25,7 +26,7 @@ interface Case {
     readonly groups?: [string, GroupVerdict][];
     /** Indexes of the events alerted on their own as status events. */
     readonly statusAlerts?: number[];
-    readonly toldAccounts?: Record<string, string>;
+    readonly toldAccounts?: string[];
     /** Indexes of the events about the job alerted on their own after the run's summary. */
     readonly jobAlerts?: number[];
   };
@@ -61,42 +62,42 @@ const cases: Case[] = [
   {
     name: "a bucket error of an account whose account error alerts is inhibited; other accounts' are not",
     events: [ev('ACCOUNT_ACCESS_DENIED', 1, { affectedAccount: MEMBER }), denied(2), denied(3, 'b9', OTHER)],
-    run: { openAccountErrors: { [MEMBER]: at(RUN, 1) }, groups: { ACCOUNT_ACCESS_DENIED: group(), BUCKET_ACCESS_DENIED: group({ count: 2 }) } },
-    want: { outcomes: ['alerted', 'inhibited', 'alerted'], groups: [['ACCOUNT_ACCESS_DENIED', 'first'], ['BUCKET_ACCESS_DENIED', 'first']], toldAccounts: { [MEMBER]: at(RUN, 1) } },
+    run: { groups: { ACCOUNT_ACCESS_DENIED: group(), BUCKET_ACCESS_DENIED: group({ count: 2 }) } },
+    want: { outcomes: ['alerted', 'inhibited', 'alerted'], groups: [['ACCOUNT_ACCESS_DENIED', 'first'], ['BUCKET_ACCESS_DENIED', 'first']], toldAccounts: [MEMBER] },
   },
   {
     name: 'a group whose every event is inhibited by an account error told earlier in the run sends nothing',
     events: [denied(2), denied(3, 'b2')],
-    current: { toldAccountErrors: { [MEMBER]: at(RUN, 1) } },
-    run: { openAccountErrors: { [MEMBER]: at(RUN, 1) }, groups: { BUCKET_ACCESS_DENIED: group({ count: 2 }) } },
-    want: { outcomes: ['inhibited', 'inhibited'], groups: [['BUCKET_ACCESS_DENIED', 'inhibited']], toldAccounts: { [MEMBER]: at(RUN, 1) } },
+    current: { accounts: unpackAccounts({}, [MEMBER]) },
+    run: { groups: { BUCKET_ACCESS_DENIED: group({ count: 2 }) } },
+    want: { outcomes: ['inhibited', 'inhibited'], groups: [['BUCKET_ACCESS_DENIED', 'inhibited']], toldAccounts: [MEMBER] },
   },
   {
     name: 'an account error in the run that was never told inhibits nothing',
     events: [denied(2)],
-    current: { openAccountErrors: { [MEMBER]: at(RUN, 1) } },
-    run: { openAccountErrors: { [MEMBER]: at(RUN, 1) }, groups: { BUCKET_ACCESS_DENIED: group() } },
-    want: { outcomes: ['alerted'], groups: [['BUCKET_ACCESS_DENIED', 'first']], toldAccounts: {} },
+    current: {},
+    run: { groups: { BUCKET_ACCESS_DENIED: group() } },
+    want: { outcomes: ['alerted'], groups: [['BUCKET_ACCESS_DENIED', 'first']], toldAccounts: [] },
   },
   {
     name: "a known account error (failed the same way in the previous run) does not hide a new bucket error",
     events: [ev('ACCOUNT_ACCESS_DENIED', 1, { affectedAccount: MEMBER }), ev('BUCKET_OWNER_CHANGED', 2, bucket('b1'))],
-    run: { openAccountErrors: { [MEMBER]: at(RUN, 1) }, groups: { ACCOUNT_ACCESS_DENIED: group(), BUCKET_OWNER_CHANGED: group() } },
+    run: { groups: { ACCOUNT_ACCESS_DENIED: group(), BUCKET_OWNER_CHANGED: group() } },
     previous: { runDate: '2024-06-02T02:00:00.000Z', fingerprint: { resources: { ACCOUNT_ACCESS_DENIED: [`a:${MEMBER}`] }, partial: [] } },
-    want: { outcomes: ['known', 'alerted'], groups: [['ACCOUNT_ACCESS_DENIED', 'known'], ['BUCKET_OWNER_CHANGED', 'first']], toldAccounts: {} },
+    want: { outcomes: ['known', 'alerted'], groups: [['ACCOUNT_ACCESS_DENIED', 'known'], ['BUCKET_OWNER_CHANGED', 'first']], toldAccounts: [] },
   },
   {
     name: 'a silenced account error does not hide a new bucket error',
     events: [ev('ACCOUNT_ACCESS_DENIED', 1, { affectedAccount: MEMBER }), ev('BUCKET_OWNER_CHANGED', 2, bucket('b1'))],
     silenced: [0],
-    run: { openAccountErrors: { [MEMBER]: at(RUN, 1) }, groups: { ACCOUNT_ACCESS_DENIED: group(), BUCKET_OWNER_CHANGED: group() } },
-    want: { outcomes: ['silenced', 'alerted'], groups: [['BUCKET_OWNER_CHANGED', 'first']], toldAccounts: {} },
+    run: { groups: { ACCOUNT_ACCESS_DENIED: group(), BUCKET_OWNER_CHANGED: group() } },
+    want: { outcomes: ['silenced', 'alerted'], groups: [['BUCKET_OWNER_CHANGED', 'first']], toldAccounts: [] },
   },
   {
     name: "an account error grouped into its group's alert is told: it inhibits its account's bucket errors",
     events: [ev('ACCOUNT_ACCESS_DENIED', 10, { affectedAccount: MEMBER }), denied(11)],
     run: { groups: { ACCOUNT_ACCESS_DENIED: group({ count: 2, alerts: 1, lastAlertAt: at(RUN, 5) }), BUCKET_ACCESS_DENIED: group() } },
-    want: { outcomes: ['grouped', 'inhibited'], groups: [['ACCOUNT_ACCESS_DENIED', 'hold'], ['BUCKET_ACCESS_DENIED', 'inhibited']], toldAccounts: { [MEMBER]: at(RUN, 10) } },
+    want: { outcomes: ['grouped', 'inhibited'], groups: [['ACCOUNT_ACCESS_DENIED', 'hold'], ['BUCKET_ACCESS_DENIED', 'inhibited']], toldAccounts: [MEMBER] },
   },
   {
     name: 'known: every resource failed the same way in the previous run',
@@ -201,7 +202,7 @@ describe('each alerting event gets one outcome', () => {
     if (c.want.groups) expect(outcomes.groups.map((g) => [g.type, g.verdict])).toEqual(c.want.groups);
     if (c.want.statusAlerts) expect(outcomes.statusAlerts).toEqual(c.want.statusAlerts.map((i) => c.events[i]));
     expect(outcomes.jobAlerts).toEqual((c.want.jobAlerts ?? []).map((i) => c.events[i]));
-    if (c.want.toldAccounts) expect({ ...outcomes.toldAccounts }).toEqual(c.want.toldAccounts);
+    if (c.want.toldAccounts) expect([...outcomes.toldAccounts].sort()).toEqual(c.want.toldAccounts);
     // Every verdict says why.
     for (const g of outcomes.groups) expect(g.reason).not.toBe('');
   });

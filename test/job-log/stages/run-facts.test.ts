@@ -1,4 +1,5 @@
 import type { RunState } from '../../../lambda/state/job-items';
+import { unpackAccounts } from '../../../lambda/state/run-accounts';
 import type { LogEvent } from '../../../lambda/job-log/log-events';
 import { foldRunFacts, STATUS_EVENTS_CAP } from '../../../lambda/job-log/run-facts';
 import { testRun } from '../../support/runs';
@@ -110,10 +111,10 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'an account error opens its account from its earliest event',
-    current: read({ openAccountErrors: { [MEMBER]: at(RUN, 8) } }),
+    name: 'every account an error names is kept, with the error types that named it',
+    current: read({ accounts: unpackAccounts({ accountTypes: ['BUCKET_ACCESS_DENIED'], otherAccounts: { [MEMBER]: 1 } }) }),
     events: [ev('ACCOUNT_ACCESS_DENIED', 3, { affectedAccount: MEMBER }), ev('ACCOUNT_ACCESS_DENIED', 12, { affectedAccount: '444455556666' })],
-    want: { openAccountErrors: { [MEMBER]: at(RUN, 3), '444455556666': at(RUN, 12) } },
+    want: { accounts: { types: ['ACCOUNT_ACCESS_DENIED', 'BUCKET_ACCESS_DENIED'], flags: new Map([[MEMBER, 3], ['444455556666', 1]]), dropped: 0 } },
   },
   {
     name: 'progress and no buckets: counted, the earliest no-buckets time kept',

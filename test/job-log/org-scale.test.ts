@@ -1,0 +1,87 @@
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { renderingProblems } from '../reliability/render-checks';
+import { testDynamoClient } from '../support/dynamodb';
+import { at, bucketError, jobStream } from '../fixtures/job-log/streams';
+import { harness } from './helpers';
+import { runAlertId } from '../../lambda/job-log/run-alerts';
+
+/**
+ * One run of an organisation-wide job: 2,000 accounts whose access is denied and buckets denied in 3,000
+ * other accounts, in batches of 1,000 log events as CloudWatch Logs delivers them. The account counts are
+ * the issue's (far above the 10 names a run keeps per type, so a capped count would show); the bucket events
+ * are scaled down from 60,000 to 6,000 (2 buckets per account) to keep the test under two minutes, since
+ * what grows with buckets here is only the event count, not any item (docs/scale.md).
+ */
+const RUN = '2024-06-02T02:00:00.000Z';
+const ACCOUNTS_DENIED = 2_000;
+const OTHER_ACCOUNTS = 3_000;
+const BUCKETS_PER_ACCOUNT = 2;
+const BATCH = 1_000;
+const account = (i: number) => String(200_000_000_000 + i);
+
+/** DynamoDB's item size: attribute names and values, as its documentation counts them (a few bytes over, never under). */
+function itemBytes(value: unknown): number {
+  if (value instanceof Uint8Array) return value.byteLength;
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value === 'number') return 21;
+  if (typeof value === 'boolean' || value === null || value === undefined) return 1;
+  if (value instanceof Set) return [...value].reduce((n: number, v) => n + itemBytes(v), 0);
+  if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + 1 + itemBytes(v), 0);
+  return 3 + Object.entries(value as Record<string, unknown>).reduce((n, [k, v]) => n + Buffer.byteLength(k) + 1 + itemBytes(v), 0);
+}
+
+test('an organisation-wide run: no failed batch, exact account counts, every item under 100 KB, a handful of alerts within every channel', async () => {
+  const h = await harness();
+  const ev = jobStream('job-org', 'Org_Wide_PII', RUN);
+  const events: Record<string, unknown>[] = [ev('SCHEDULED_RUN_STARTED', RUN)];
+  let minute = 1;
+  for (let i = 0; i < ACCOUNTS_DENIED; i++) events.push(ev('ACCOUNT_ACCESS_DENIED', at(RUN, minute++ / 100), { affectedAccount: account(i) }));
+  for (let i = 0; i < OTHER_ACCOUNTS; i++) {
+    for (let b = 0; b < BUCKETS_PER_ACCOUNT; b++) events.push(ev('BUCKET_ACCESS_DENIED', at(RUN, minute++ / 100), bucketError(`bucket-${i}-${b}`, account(ACCOUNTS_DENIED + i))));
+  }
+  events.push(ev('SCHEDULED_RUN_COMPLETED', at(RUN, 600)));
+
+  let failed = 0;
+  for (let i = 0; i < events.length; i += BATCH) {
+    // A batch the pipeline cannot apply throws (Lambda retries the invocation); a rejected event is counted as bad.
+    const report = await h.send(events.slice(i, i + BATCH)).catch(() => undefined);
+    failed += !report || report.badBatch ? 1 : report.bad;
+  }
+  expect(failed).toBe(0);
+
+  const run = await h.run('job-org', RUN);
+  expect(run?.errors).toEqual({ ACCOUNT_ACCESS_DENIED: ACCOUNTS_DENIED, BUCKET_ACCESS_DENIED: OTHER_ACCOUNTS * BUCKETS_PER_ACCOUNT });
+
+  const summary = h.publisher.records.find((r) => r.alert.id === runAlertId('job-org', RUN, 'summary'));
+  expect(summary).toBeDefined();
+  const text = summary!.alert.whatHappened;
+  expect(text).toContain(`in ${(ACCOUNTS_DENIED + OTHER_ACCOUNTS).toLocaleString('en-US')} accounts`);
+  expect(text).not.toContain('at least 10 accounts');
+  const details = Object.fromEntries(summary!.alert.details.map((d) => [d.label, d.value]));
+  expect(details['Accounts affected']).toContain(`(first 10 of ${(ACCOUNTS_DENIED + OTHER_ACCOUNTS).toLocaleString('en-US')} accounts)`);
+  expect(details['Errors (ACCOUNT_ACCESS_DENIED)']).toContain(`first 10 of ${ACCOUNTS_DENIED.toLocaleString('en-US')} accounts`);
+  expect(details['Errors (BUCKET_ACCESS_DENIED)']).toContain(`first 10 of ${OTHER_ACCOUNTS.toLocaleString('en-US')} accounts`);
+  expect(summary!.alert.affected.find((a) => a.kind === 'account')).toMatchObject({ total: ACCOUNTS_DENIED + OTHER_ACCOUNTS });
+  expect(summary!.alert.affected.find((a) => a.kind === 'account')?.atLeast).toBeUndefined();
+
+  // A handful of alerts for the run, every one accepted by the SNS stand-in and within every channel's rules.
+  expect(h.publisher.failures).toEqual([]);
+  expect(h.publisher.records.length).toBeLessThanOrEqual(25);
+  for (const r of h.publisher.records) expect(renderingProblems(r.alert)).toEqual([]);
+  expect(Buffer.byteLength(summary!.message.Message)).toBeLessThan(256 * 1024);
+
+  // The largest item in the table, the run item included.
+  const sizes: { key: string; bytes: number }[] = [];
+  let start: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+  do {
+    const page = await testDynamoClient().send(new ScanCommand({ TableName: h.store.tableName, ExclusiveStartKey: start }));
+    for (const raw of page.Items ?? []) {
+      const item = unmarshall(raw);
+      sizes.push({ key: `${item.pk} ${item.sk}`, bytes: itemBytes(item) });
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  const largest = sizes.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  expect(largest.bytes).toBeLessThan(100 * 1024);
+}, 180_000);
