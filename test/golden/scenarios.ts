@@ -5,6 +5,7 @@ import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { processApiCallBatch } from '../../lambda/api-calls/pipeline';
 import { RecordingPublisher } from '../../lambda/delivery/recording-publisher';
 import { processFindingBatch } from '../../lambda/findings/pipeline';
+import { processHealthBatch } from '../../lambda/health/pipeline';
 import { processLogsPayload } from '../../lambda/job-log/pipeline';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
 import { sweep } from '../../lambda/sweeper/sweep';
@@ -28,6 +29,8 @@ export interface Drive {
   /** EventBridge events (findings, CloudTrail records) as one SQS batch to the findings or API-call pipeline. */
   findings(events: readonly unknown[]): Promise<void>;
   apiCalls(events: readonly unknown[]): Promise<void>;
+  /** AWS Health events as one SQS batch to the Health pipeline. */
+  health(events: readonly unknown[]): Promise<void>;
   sweep(): Promise<void>;
 }
 
@@ -56,6 +59,7 @@ export async function runScenario(s: Scenario): Promise<RecordingPublisher> {
     jobLog: async (events) => void (await processLogsPayload(logsPayload(events.map((e) => logEvent(e))), deps)),
     findings: async (events) => void (await processFindingBatch(sqsBatch(events), deps)),
     apiCalls: async (events) => void (await processApiCallBatch(sqsBatch(events), deps)),
+    health: async (events) => void (await processHealthBatch(sqsBatch(events), deps)),
     sweep: async () => void (await sweep(deps)),
   });
   return publisher;
@@ -127,6 +131,34 @@ export const SCENARIOS: readonly Scenario[] = [
       await d.findings([sensitiveFinding(9, { sample: true, bucket: 'macie-sample-finding-bucket' })]);
       const automated = clone(fixture('findings/sensitive-automated-discovery.json'));
       await d.findings([automated]);
+    },
+  },
+  {
+    name: 'findings-roll-up',
+    title: 'A job run finding one type of sensitive data in many buckets: the first bucket at once, the others rolled up',
+    settings: { repeatIntervalMinutes: 60 },
+    startAt: '2024-04-14T17:12:00.000Z',
+    drive: async (d) => {
+      const ev = jobStream(SENSITIVE_JOB_ID, 'Payroll_scan', '2024-04-14T17:00:00.000Z');
+      await d.jobLog([ev('ONE_TIME_JOB_STARTED', '2024-04-14T17:00:00.000Z')]);
+      await d.findings([sensitiveFinding(1, { at: '2024-04-14T17:11:30.000Z', bucket: 'amzn-s3-demo-payroll-00' })]);
+      await d.findings(Array.from({ length: 12 }, (_, i) => sensitiveFinding(2 + i, { at: '2024-04-14T17:20:00.000Z', bucket: `amzn-s3-demo-payroll-${String(i + 1).padStart(2, '0')}` })));
+      d.clock.set('2024-04-14T18:20:00.000Z');
+      await d.sweep();
+    },
+  },
+  {
+    name: 'aws-health',
+    title: 'AWS Health events about Macie: a paused job about to expire, then closed; a service issue',
+    startAt: '2026-12-03T09:05:00.000Z',
+    drive: async (d) => {
+      const expiring = fixture('health/paused-job-expiring.json');
+      await d.health([expiring]);
+      const closed = clone(expiring);
+      Object.assign(closed, { id: 'health-closed-copy' });
+      Object.assign(closed.detail, { statusCode: 'closed', lastUpdatedTime: 'Fri, 04 Dec 2026 09:00:00 GMT' });
+      await d.health([closed]);
+      await d.health([fixture('health/service-issue.json')]);
     },
   },
   {
