@@ -140,7 +140,18 @@ export async function runColdContainer(scenario: Scenario, handlerFile: string, 
       // Under callgrind: valgrind runs node, which runs the child (JIT code included, hence --smc-check).
       const node = options.node ?? process.execPath;
       const underCallgrind = options.callgrindFile
-        ? { execPath: 'valgrind', execArgv: ['--tool=callgrind', `--callgrind-out-file=${options.callgrindFile}`, '--smc-check=all-non-file', '--quiet', node, '--single-threaded', '--predictable-gc-schedule'] }
+        ? {
+            execPath: 'valgrind',
+            execArgv: [
+              '--tool=callgrind',
+              `--callgrind-out-file=${options.callgrindFile}`,
+              '--smc-check=all-non-file',
+              '--quiet',
+              node,
+              '--single-threaded',
+              '--predictable-gc-schedule',
+            ],
+          }
         : { execPath: node, execArgv: [] };
       const child = fork(options.bundles.child, [handlerFile, inputFile], {
         ...underCallgrind,
@@ -193,14 +204,20 @@ function design(runs: readonly ColdRun[]): ColdDesign {
  * `runs` pairs of cold containers, ours then the I/O floor back to back (so that both see the same machine
  * load), the floor publishing the alerts ours published for each invocation.
  */
-export async function benchCold(scenario: Scenario, options: ColdRunOptions & { runs: number }, onProgress: (message: string) => void = () => {}): Promise<ColdFigures> {
+export async function benchCold(
+  scenario: Scenario,
+  options: ColdRunOptions & { runs: number },
+  onProgress: (message: string) => void = () => {},
+): Promise<ColdFigures> {
   const ours: ColdRun[] = [];
   const floor: ColdRun[] = [];
   for (let i = 0; i < options.runs; i++) {
     const oursReport = await runColdContainer(scenario, options.bundles.ours, options);
     ours.push(coldRun(oursReport, `${scenario.name}: ours`));
     floor.push(coldRun(await runColdContainer(scenario, options.bundles.ioFloor, options, oursReport.alertsPerInvocation), `${scenario.name}: I/O floor`));
-    onProgress(`${scenario.name}: cold pair ${i + 1}/${options.runs}: ours ${Math.round(ours[i].totalCpuMs)} ms CPU, I/O floor ${Math.round(floor[i].totalCpuMs)} ms CPU`);
+    onProgress(
+      `${scenario.name}: cold pair ${i + 1}/${options.runs}: ours ${Math.round(ours[i].totalCpuMs)} ms CPU, I/O floor ${Math.round(floor[i].totalCpuMs)} ms CPU`,
+    );
   }
   return {
     ours: design(ours),

@@ -49,7 +49,10 @@ export function synthesize(repoRoot: string): { outDir?: string; error?: string 
     env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: 'true' },
     timeout: 180_000,
   });
-  if (result.status !== 0) return { error: `cdk synth failed (exit ${result.status}): ${(result.stderr || result.stdout || String(result.error)).trim().split('\n').slice(-5).join(' | ')}` };
+  if (result.status !== 0)
+    return {
+      error: `cdk synth failed (exit ${result.status}): ${(result.stderr || result.stdout || String(result.error)).trim().split('\n').slice(-5).join(' | ')}`,
+    };
   return { outDir };
 }
 
@@ -66,11 +69,7 @@ export function findBundles(cdkOut: string): { name: string; file: string }[] {
       const assetPath = resource.Metadata?.['aws:asset:path'];
       const s3Key = resource.Properties?.Code?.S3Key;
       const dir =
-        typeof assetPath === 'string'
-          ? join(cdkOut, assetPath)
-          : typeof s3Key === 'string'
-            ? join(cdkOut, `asset.${s3Key.replace(/\.zip$/, '')}`)
-            : undefined;
+        typeof assetPath === 'string' ? join(cdkOut, assetPath) : typeof s3Key === 'string' ? join(cdkOut, `asset.${s3Key.replace(/\.zip$/, '')}`) : undefined;
       if (!dir) continue;
       const file = ['index.mjs', 'index.js'].map((f) => join(dir, f)).find((f) => existsSync(f));
       if (file) found.set(file, { name: path.replace(/\/Resource$/, ''), file });

@@ -44,11 +44,17 @@ export interface ContentionResult {
   readonly runs: readonly ContentionRun[];
 }
 
-export async function runContention(newClient: () => DynamoDBClient, pipelines: Pick<Pipelines, 'findings'>, options: ContentionOptions = DEFAULT_CONTENTION): Promise<ContentionResult> {
+export async function runContention(
+  newClient: () => DynamoDBClient,
+  pipelines: Pick<Pipelines, 'findings'>,
+  options: ContentionOptions = DEFAULT_CONTENTION,
+): Promise<ContentionResult> {
   const findings = options.batches * options.batchSize;
   const scenario = findingsScenario(options.seed, { ...FULL_SIZES, findings, findingBuckets: options.buckets, policyFindings: 0 });
   const jobId = scenario.expected!.jobId;
-  const messages: QueueMessage[] = scenario.invocations.flatMap((inv) => (JSON.parse((inv as { raw: string }).raw) as SQSEvent).Records.map((r) => ({ messageId: r.messageId, body: r.body })));
+  const messages: QueueMessage[] = scenario.invocations.flatMap((inv) =>
+    (JSON.parse((inv as { raw: string }).raw) as SQSEvent).Records.map((r) => ({ messageId: r.messageId, body: r.body })),
+  );
   const expected = new Map<string, number>();
   for (const m of messages) {
     const { detail } = JSON.parse(m.body) as { detail: { type: string; resourcesAffected: { s3Bucket: { name: string } } } };

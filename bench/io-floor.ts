@@ -25,7 +25,10 @@ export async function processIoFloor(event: CloudWatchLogsEvent, alerts: number,
   await deps.client.send(new PutItemCommand({ TableName: deps.tableName, Item: { ...key, events: { N: String(events) } } }));
   for (let i = 0; i < alerts; i++) {
     await deps.sns.send(
-      new PublishBatchCommand({ TopicArn: deps.topicArn, PublishBatchRequestEntries: [{ Id: '0', Message: `alert ${i + 1} of ${logStream}: ${events} events so far` }] }),
+      new PublishBatchCommand({
+        TopicArn: deps.topicArn,
+        PublishBatchRequestEntries: [{ Id: '0', Message: `alert ${i + 1} of ${logStream}: ${events} events so far` }],
+      }),
     );
   }
   return decoded;

@@ -141,7 +141,13 @@ export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClien
       else {
         const { batchItemFailures } = await pipelines.findings(input.event, deps);
         const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
-        redeliveries.push(...input.event.Records.filter((r) => failed.has(r.messageId)).map((r) => ({ messageId: r.messageId, body: r.body, receiveCount: Number(r.attributes.ApproximateReceiveCount) + 1 })));
+        redeliveries.push(
+          ...input.event.Records.filter((r) => failed.has(r.messageId)).map((r) => ({
+            messageId: r.messageId,
+            body: r.body,
+            receiveCount: Number(r.attributes.ApproximateReceiveCount) + 1,
+          })),
+        );
       }
     } catch {
       failedInvocations++;
@@ -162,7 +168,19 @@ export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClien
   const groups = scenario.expected && invocationLimit === Infinity ? await groupsFound(deps.store, scenario.expected.jobId) : undefined;
   client.destroy();
   const events = scenario.invocations.slice(0, invocationLimit).reduce((n, inv) => n + inv.events, 0);
-  return { wallMs, cpuMs, events, dynamo: measured, sns: { ...sns }, telemetry, failedInvocations, invocations, redeliveredRecords, groups, alertsPerInvocation };
+  return {
+    wallMs,
+    cpuMs,
+    events,
+    dynamo: measured,
+    sns: { ...sns },
+    telemetry,
+    failedInvocations,
+    invocations,
+    redeliveredRecords,
+    groups,
+    alertsPerInvocation,
+  };
 }
 
 /** A job's findings groups (every run), read after the pass: not part of the measured requests. */

@@ -28,13 +28,21 @@ function eventsOf(invocation: Invocation): NaiveEvent[] {
     const batch = JSON.parse(invocation.raw) as { Records: { body: string }[] };
     return batch.Records.map((record) => {
       const event = JSON.parse(record.body) as { detail: { id: string; type: string; severity: { description: string } } };
-      return { stateKey: `NAIVE#FINDING#${event.detail.id}`, subject: `[${event.detail.severity.description}] Macie finding ${event.detail.type}`, body: record.body };
+      return {
+        stateKey: `NAIVE#FINDING#${event.detail.id}`,
+        subject: `[${event.detail.severity.description}] Macie finding ${event.detail.type}`,
+        body: record.body,
+      };
     });
   }
   const payload = JSON.parse(gunzipSync(Buffer.from(invocation.event.awslogs.data, 'base64')).toString('utf8')) as { logEvents: { message: string }[] };
   return payload.logEvents.map((logEvent) => {
     const m = JSON.parse(logEvent.message) as { jobId: string; jobName: string; runDate?: string; eventType: string };
-    return { stateKey: `NAIVE#JOB#${m.jobId}#${m.runDate ?? 'current'}`, subject: `Macie job ${m.jobName}: ${m.eventType}`.slice(0, 99), body: logEvent.message };
+    return {
+      stateKey: `NAIVE#JOB#${m.jobId}#${m.runDate ?? 'current'}`,
+      subject: `Macie job ${m.jobName}: ${m.eventType}`.slice(0, 99),
+      body: logEvent.message,
+    };
   });
 }
 

@@ -81,7 +81,9 @@ export function summarizeProfiles(profiles: readonly CpuProfile[], top = 25): Pr
     if (!frame.url) return '(native)';
     if (!frame.url.startsWith('file:')) return frame.url;
     const entry = sourceMapOf(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string; originalLine?: number } | undefined;
-    return entry?.originalSource ? `${moduleOf(entry.originalSource)}:${(entry.originalLine ?? 0) + 1}` : `${moduleOf(fileURLToPath(frame.url))}:${frame.lineNumber + 1}`;
+    return entry?.originalSource
+      ? `${moduleOf(entry.originalSource)}:${(entry.originalLine ?? 0) + 1}`
+      : `${moduleOf(fileURLToPath(frame.url))}:${frame.lineNumber + 1}`;
   };
   const byFunction = new Map<string, number>();
   const byModule = new Map<string, number>();
@@ -116,7 +118,8 @@ export function summarizeProfiles(profiles: readonly CpuProfile[], top = 25): Pr
 }
 
 export function renderProfile(summary: ProfileSummary): string {
-  const rows = (entries: readonly ProfileEntry[]) => entries.map((e) => `| ${fmt(e.selfMs, 1)} | ${fmt(100 * e.share, 1)}% | ${e.name.replace(/\|/g, '\\|')} |`).join('\n');
+  const rows = (entries: readonly ProfileEntry[]) =>
+    entries.map((e) => `| ${fmt(e.selfMs, 1)} | ${fmt(100 * e.share, 1)}% | ${e.name.replace(/\|/g, '\\|')} |`).join('\n');
   return [
     `sampled ${fmt(summary.cpuMs, 0)} ms per container (plus ${fmt(summary.idleMs, 0)} ms idle, waiting for DynamoDB); shares of the sampled time`,
     '',
@@ -147,7 +150,15 @@ function parseArgs(argv: readonly string[]) {
   const handler = value('--handler');
   const out = value('--out');
   const node = value('--node');
-  return { scenario, design, runs: number('--runs', 3), top: number('--top', 25), handler: handler && resolve(handler), out: out && resolve(out), node: node && resolve(node) };
+  return {
+    scenario,
+    design,
+    runs: number('--runs', 3),
+    top: number('--top', 25),
+    handler: handler && resolve(handler),
+    out: out && resolve(out),
+    node: node && resolve(node),
+  };
 }
 
 async function main(): Promise<void> {
@@ -168,10 +179,14 @@ async function main(): Promise<void> {
       const profileFile = join(outDir, `cold-${args.scenario}-${args.design}-${i + 1}.cpuprofile`);
       const report = await runColdContainer(scenario, args.design === 'ours' ? bundles.ours : bundles.ioFloor, { ...options, profileFile }, alerts);
       const invocations = report.invocationCpuMs.reduce((s, v) => s + v, 0);
-      lines.push(`container ${i + 1}: init ${fmt(report.initCpuMs, 0)} ms CPU, invocations ${fmt(invocations, 0)} ms CPU (${report.invocationCpuMs.map((v) => fmt(v, 0)).join(' + ')})`);
+      lines.push(
+        `container ${i + 1}: init ${fmt(report.initCpuMs, 0)} ms CPU, invocations ${fmt(invocations, 0)} ms CPU (${report.invocationCpuMs.map((v) => fmt(v, 0)).join(' + ')})`,
+      );
       profiles.push(JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile);
     }
-    process.stdout.write(`${args.scenario}, ${args.design}${args.handler ? ` (${args.handler})` : ''}, profiled cold containers (sampling every 0.25 ms makes them slower than unprofiled ones):\n${lines.join('\n')}\n\n`);
+    process.stdout.write(
+      `${args.scenario}, ${args.design}${args.handler ? ` (${args.handler})` : ''}, profiled cold containers (sampling every 0.25 ms makes them slower than unprofiled ones):\n${lines.join('\n')}\n\n`,
+    );
     process.stdout.write(`${renderProfile(summarizeProfiles(profiles, args.top))}\n`);
     if (args.out) process.stdout.write(`\nprofiles: ${outDir}\nbundles they point at (kept, with their source maps): ${bundles.dir}\n`);
   } finally {

@@ -6,7 +6,13 @@ import type { Spread } from './stats';
 /** What `npm run bench` writes to bench-results.json and prints as tables. */
 export interface BenchResults {
   readonly generatedAt: string;
-  readonly machine: { readonly node: string; readonly coldNode?: string; readonly cpus: string; readonly cores: number; readonly loadAverage: readonly number[] };
+  readonly machine: {
+    readonly node: string;
+    readonly coldNode?: string;
+    readonly cpus: string;
+    readonly cores: number;
+    readonly loadAverage: readonly number[];
+  };
   readonly seed: number;
   readonly options: Record<string, unknown>;
   readonly scenarios: readonly ScenarioResult[];
@@ -53,7 +59,11 @@ export function checkTargets(scenarios: readonly ScenarioResult[], coldStart: Co
   const checks: TargetCheck[] = [];
   const storm = by('storm');
   if (storm) {
-    checks.push({ target: `Storm: at most ${LIMITS.stormAlerts} alerts to a subscriber`, actual: `${storm.ours.alerts} (naive: ${storm.naive?.alerts ?? '-'})`, met: storm.ours.alerts <= LIMITS.stormAlerts });
+    checks.push({
+      target: `Storm: at most ${LIMITS.stormAlerts} alerts to a subscriber`,
+      actual: `${storm.ours.alerts} (naive: ${storm.naive?.alerts ?? '-'})`,
+      met: storm.ours.alerts <= LIMITS.stormAlerts,
+    });
     const perBatch = storm.ours.dynamo.writes / storm.invocations;
     checks.push({
       target: `Storm: at most ${LIMITS.stormWritesPerBatch} DynamoDB writes per batch`,
@@ -64,7 +74,11 @@ export function checkTargets(scenarios: readonly ScenarioResult[], coldStart: Co
   const replay = by('replay');
   if (storm && replay) {
     const extra = replay.ours.alerts - storm.ours.alerts;
-    checks.push({ target: 'Replay: zero extra alerts', actual: `${extra} extra (${replay.ours.alerts} for two deliveries vs ${storm.ours.alerts} for one)`, met: extra === 0 });
+    checks.push({
+      target: 'Replay: zero extra alerts',
+      actual: `${extra} extra (${replay.ours.alerts} for two deliveries vs ${storm.ours.alerts} for one)`,
+      met: extra === 0,
+    });
   }
   if (storm) {
     const target = `Storm, cold container: CPU at most ${LIMITS.ioFloorRatio}x the I/O floor`;
@@ -91,11 +105,19 @@ export function checkTargets(scenarios: readonly ScenarioResult[], coldStart: Co
     });
   }
   if (coldStart.bundles.length === 0) {
-    checks.push({ target: `each bundle under ${LIMITS.bundleKb} KB, loading in under ${LIMITS.loadMs} ms`, actual: coldStart.note ?? 'no bundles', met: 'not measured' });
+    checks.push({
+      target: `each bundle under ${LIMITS.bundleKb} KB, loading in under ${LIMITS.loadMs} ms`,
+      actual: coldStart.note ?? 'no bundles',
+      met: 'not measured',
+    });
   }
   for (const b of coldStart.bundles) {
     checks.push({ target: `${shortName(b.name)}: bundle under ${LIMITS.bundleKb} KB`, actual: `${fmt(b.sizeKb, 0)} KB`, met: b.sizeKb < LIMITS.bundleKb });
-    checks.push({ target: `${shortName(b.name)}: loads in under ${LIMITS.loadMs} ms`, actual: `${fmt(b.loadMs.median, 0)} ms (${spread(b.loadMs, 0)})`, met: b.loadMs.median < LIMITS.loadMs });
+    checks.push({
+      target: `${shortName(b.name)}: loads in under ${LIMITS.loadMs} ms`,
+      actual: `${fmt(b.loadMs.median, 0)} ms (${spread(b.loadMs, 0)})`,
+      met: b.loadMs.median < LIMITS.loadMs,
+    });
   }
   return checks;
 }
@@ -210,7 +232,15 @@ export function renderTables(results: BenchResults): string {
   const coldContainers =
     coldRows.length > 0
       ? table(
-          ['scenario', 'ours: init + invocations = CPU ms', 'of which first invocation', 'I/O floor: init + invocations = CPU ms', 'of which first invocation', 'ours / I/O floor', 'invocations only'],
+          [
+            'scenario',
+            'ours: init + invocations = CPU ms',
+            'of which first invocation',
+            'I/O floor: init + invocations = CPU ms',
+            'of which first invocation',
+            'ours / I/O floor',
+            'invocations only',
+          ],
           coldRows.map((r) => {
             const c = r.cold!;
             const split = (d: typeof c.ours) => `${fmt(d.initCpuMs.median, 0)} + ${fmt(d.invocationsCpuMs.median, 0)} = ${withSpread(d.totalCpuMs, 0)}`;
@@ -227,7 +257,17 @@ export function renderTables(results: BenchResults): string {
         )
       : 'cold containers not measured (--no-cold-container)';
   const cost = table(
-    ['scenario', 'DynamoDB reads / writes: ours', 'naive', 'capacity units: ours', 'naive', 'SNS calls (messages): ours', 'naive', 'alerts a subscriber gets: ours', 'naive'],
+    [
+      'scenario',
+      'DynamoDB reads / writes: ours',
+      'naive',
+      'capacity units: ours',
+      'naive',
+      'SNS calls (messages): ours',
+      'naive',
+      'alerts a subscriber gets: ours',
+      'naive',
+    ],
     s.map((r) => [
       r.name,
       `${fmt(r.ours.dynamo.reads)} / ${fmt(r.ours.dynamo.writes)} (${fmt(r.ours.per1k.dynamoRequests, 1)} per 1k)`,
@@ -250,7 +290,10 @@ export function renderTables(results: BenchResults): string {
             withSpread(b.loadMs, 0),
             withSpread(b.processMs, 0),
             b.awsSdk,
-            (b.largestPackages ?? []).slice(0, 3).map((p) => `${p.name} ${fmt(p.sourceKb)}`).join(', ') || '-',
+            (b.largestPackages ?? [])
+              .slice(0, 3)
+              .map((p) => `${p.name} ${fmt(p.sourceKb)}`)
+              .join(', ') || '-',
           ]),
         )
       : `cold start not measured: ${results.coldStart.note ?? 'no bundles'}`;
@@ -259,10 +302,20 @@ export function renderTables(results: BenchResults): string {
     ? table(
         ['findings burst', 'ours (EventBridge -> SQS -> Lambda)', 'earlier (one finding per invocation)', 'naive'],
         [
-          ['DynamoDB requests per finding', fmt((burst.ours.dynamo.reads + burst.ours.dynamo.writes) / burst.events, 3), fmt(EARLIER_FINDINGS.requestsPerFinding, 2), burst.naive ? fmt(burst.naive.per1k.dynamoRequests / 1000, 2) : '-'],
+          [
+            'DynamoDB requests per finding',
+            fmt((burst.ours.dynamo.reads + burst.ours.dynamo.writes) / burst.events, 3),
+            fmt(EARLIER_FINDINGS.requestsPerFinding, 2),
+            burst.naive ? fmt(burst.naive.per1k.dynamoRequests / 1000, 2) : '-',
+          ],
           ['findings per invocation', fmt(burst.events / burst.ours.invocations, 1), fmt(1 / EARLIER_FINDINGS.invocationsPerFinding, 0), '1'],
           ['alerts a subscriber gets', fmt(burst.ours.alerts), fmt(burst.ours.alerts), burst.naive ? fmt(burst.naive.alerts) : '-'],
-          ['handler CPU ms per 1k findings (decode floor)', `${fmt(burst.ours.cpuMsPer1k.median, 0)} (${fmt(burst.floor.cpuMsPer1k.median, 1)})`, fmt(EARLIER_FINDINGS.cpuMsPer1k, 0), burst.naive ? fmt(burst.naive.cpuMsPer1k.median, 0) : '-'],
+          [
+            'handler CPU ms per 1k findings (decode floor)',
+            `${fmt(burst.ours.cpuMsPer1k.median, 0)} (${fmt(burst.floor.cpuMsPer1k.median, 1)})`,
+            fmt(EARLIER_FINDINGS.cpuMsPer1k, 0),
+            burst.naive ? fmt(burst.naive.cpuMsPer1k.median, 0) : '-',
+          ],
         ],
       )
     : 'findings burst not measured';
@@ -270,7 +323,18 @@ export function renderTables(results: BenchResults): string {
   const contentionTable = c
     ? table(
         ['run', 'findings', 'groups', 'lost', 'double-counted', 'redelivered', 'dead-lettered', 'invocations', 'alerts', 'DynamoDB requests'],
-        c.runs.map((r, i) => [String(i + 1), fmt(r.findings), fmt(r.groups), fmt(r.lost), fmt(r.doubleCounted), `${fmt(r.redelivered)} (${fmt((100 * r.redelivered) / r.findings, 1)}%)`, fmt(r.deadLettered), fmt(r.invocations), fmt(r.alerts), fmt(r.dynamoRequests)]),
+        c.runs.map((r, i) => [
+          String(i + 1),
+          fmt(r.findings),
+          fmt(r.groups),
+          fmt(r.lost),
+          fmt(r.doubleCounted),
+          `${fmt(r.redelivered)} (${fmt((100 * r.redelivered) / r.findings, 1)}%)`,
+          fmt(r.deadLettered),
+          fmt(r.invocations),
+          fmt(r.alerts),
+          fmt(r.dynamoRequests),
+        ]),
       )
     : 'contention not measured (--no-contention)';
   const targets = table(
@@ -283,11 +347,15 @@ export function renderTables(results: BenchResults): string {
       ...(r.ours.failedInvocations ? [`${r.name}: ${r.ours.failedInvocations} invocation(s) threw (Lambda would retry them)`] : []),
       ...(r.ours.badRecords ? [`${r.name}: ${r.ours.badRecords} record(s) counted as bad`] : []),
       ...(!r.ours.countsStable ? [`${r.name}: request or alert counts differed between runs (the last run is shown)`] : []),
-      ...(r.naive && r.naive.measuredEvents < r.events ? [`${r.name}: naive measured on the first ${fmt(r.naive.measuredEvents)} events, counts scaled to ${fmt(r.events)}`] : []),
+      ...(r.naive && r.naive.measuredEvents < r.events
+        ? [`${r.name}: naive measured on the first ${fmt(r.naive.measuredEvents)} events, counts scaled to ${fmt(r.events)}`]
+        : []),
     ]),
     ...(results.coldStart.note ? [`cold start: ${results.coldStart.note}`] : []),
   ];
-  const contentionTitle = c ? `### Contention: ${c.options.batches} batches of ${c.options.batchSize} findings of the same groups, ${c.options.concurrency} invocations at once` : '### Contention';
+  const contentionTitle = c
+    ? `### Contention: ${c.options.batches} batches of ${c.options.batchSize} findings of the same groups, ${c.options.concurrency} invocations at once`
+    : '### Contention';
   return [
     '### Speed, warm (handler time only, after warm-up passes; median, min-max over measured runs)',
     speed,

@@ -45,7 +45,10 @@ function parseArgs(argv: readonly string[]) {
     if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} expects a number, got ${v}`);
     return n;
   };
-  const only = value('--only')?.split(',').map((s) => s.trim()) ?? SCENARIOS;
+  const only =
+    value('--only')
+      ?.split(',')
+      .map((s) => s.trim()) ?? SCENARIOS;
   const unknown = only.filter((s) => !SCENARIOS.includes(s as Scenario['name']));
   if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}: choose from ${SCENARIOS.join(', ')}`);
   const options: ScenarioBenchOptions = {
@@ -119,7 +122,9 @@ async function main(): Promise<void> {
       const bundles = await buildColdBundles(repoRoot);
       try {
         for (const scenario of allScenarios(args.seed).filter((s) => cold.includes(s.name))) {
-          const figures = await benchCold(scenario, { repoRoot, endpoint: local.endpoint, bundles, runs: args.coldRuns, node: args.coldNode }, (m) => process.stderr.write(`  ${m}\n`));
+          const figures = await benchCold(scenario, { repoRoot, endpoint: local.endpoint, bundles, runs: args.coldRuns, node: args.coldNode }, (m) =>
+            process.stderr.write(`  ${m}\n`),
+          );
           const i = scenarios.findIndex((r) => r.name === scenario.name);
           scenarios[i] = { ...scenarios[i], cold: figures };
         }
@@ -129,7 +134,9 @@ async function main(): Promise<void> {
     }
     if (args.contention) {
       const endpoint = local.endpoint;
-      process.stderr.write(`contention: ${DEFAULT_CONTENTION.batches} batches of the same groups, ${DEFAULT_CONTENTION.concurrency} at once, ${DEFAULT_CONTENTION.runs} runs\n`);
+      process.stderr.write(
+        `contention: ${DEFAULT_CONTENTION.batches} batches of the same groups, ${DEFAULT_CONTENTION.concurrency} at once, ${DEFAULT_CONTENTION.runs} runs\n`,
+      );
       contention = await runContention(() => localDynamoClient(endpoint), ourPipelines, { ...DEFAULT_CONTENTION, seed: args.seed });
     }
   } finally {
@@ -145,9 +152,19 @@ async function main(): Promise<void> {
   const cpuInfo = cpus();
   const results: BenchResults = {
     generatedAt: new Date().toISOString(),
-    machine: { node: process.version, ...(args.coldNode ? { coldNode: execFileSync(args.coldNode, ['--version']).toString().trim() } : {}), cpus: cpuInfo[0]?.model?.trim() ?? 'unknown', cores: cpuInfo.length, loadAverage },
+    machine: {
+      node: process.version,
+      ...(args.coldNode ? { coldNode: execFileSync(args.coldNode, ['--version']).toString().trim() } : {}),
+      cpus: cpuInfo[0]?.model?.trim() ?? 'unknown',
+      cores: cpuInfo.length,
+      loadAverage,
+    },
     seed: args.seed,
-    options: { ...args.options, naiveSampleEvents: Number.isFinite(args.options.naiveSampleEvents) ? args.options.naiveSampleEvents : 'all', coldRuns: args.coldRuns },
+    options: {
+      ...args.options,
+      naiveSampleEvents: Number.isFinite(args.options.naiveSampleEvents) ? args.options.naiveSampleEvents : 'all',
+      coldRuns: args.coldRuns,
+    },
     scenarios,
     coldStart,
     contention,

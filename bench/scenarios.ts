@@ -189,7 +189,15 @@ export function fleetScenario(seed: number, sizes: ScenarioSizes = FULL_SIZES): 
     ];
     const steps: JobEventInput[] = [];
     for (let b = 0; b < sizes.fleetMatchedPerJob; b++) {
-      steps.push({ jobId, jobName, eventType: 'BUCKET_MATCHED_THE_CRITERIA', atMs: 0, runDate, affectedAccount: prng.pick(owners), bucket: `bucket-${j}-${b}-${prng.hex(4)}` });
+      steps.push({
+        jobId,
+        jobName,
+        eventType: 'BUCKET_MATCHED_THE_CRITERIA',
+        atMs: 0,
+        runDate,
+        affectedAccount: prng.pick(owners),
+        bucket: `bucket-${j}-${b}-${prng.hex(4)}`,
+      });
     }
     const errorCount = prng.int(0, 5);
     for (let e = 0; e < errorCount; e++) {
@@ -229,10 +237,23 @@ const POLICY_TYPES: readonly (readonly [string, number, string])[] = [
   ['Policy:IAMUser/S3BucketSharedWithCloudFront', 2, 'The S3 bucket is shared with a CloudFront distribution'],
 ];
 const DATA_TYPES: Record<string, readonly (readonly [string, string])[]> = {
-  'SensitiveData:S3Object/Personal': [['PERSONAL_INFORMATION', 'USA_SOCIAL_SECURITY_NUMBER'], ['PERSONAL_INFORMATION', 'NAME'], ['PERSONAL_INFORMATION', 'ADDRESS']],
-  'SensitiveData:S3Object/Financial': [['FINANCIAL_INFORMATION', 'CREDIT_CARD_NUMBER'], ['FINANCIAL_INFORMATION', 'BANK_ACCOUNT_NUMBER']],
-  'SensitiveData:S3Object/Multiple': [['PERSONAL_INFORMATION', 'NAME'], ['FINANCIAL_INFORMATION', 'CREDIT_CARD_NUMBER']],
-  'SensitiveData:S3Object/Credentials': [['CREDENTIALS', 'AWS_CREDENTIALS'], ['CREDENTIALS', 'OPENSSH_PRIVATE_KEY']],
+  'SensitiveData:S3Object/Personal': [
+    ['PERSONAL_INFORMATION', 'USA_SOCIAL_SECURITY_NUMBER'],
+    ['PERSONAL_INFORMATION', 'NAME'],
+    ['PERSONAL_INFORMATION', 'ADDRESS'],
+  ],
+  'SensitiveData:S3Object/Financial': [
+    ['FINANCIAL_INFORMATION', 'CREDIT_CARD_NUMBER'],
+    ['FINANCIAL_INFORMATION', 'BANK_ACCOUNT_NUMBER'],
+  ],
+  'SensitiveData:S3Object/Multiple': [
+    ['PERSONAL_INFORMATION', 'NAME'],
+    ['FINANCIAL_INFORMATION', 'CREDIT_CARD_NUMBER'],
+  ],
+  'SensitiveData:S3Object/Credentials': [
+    ['CREDENTIALS', 'AWS_CREDENTIALS'],
+    ['CREDENTIALS', 'OPENSSH_PRIVATE_KEY'],
+  ],
   'SensitiveData:S3Object/CustomIdentifier': [['CUSTOM_IDENTIFIER', 'EMPLOYEE_ID']],
 };
 const SEVERITY_NAMES = ['', 'Low', 'Medium', 'High'];
@@ -252,7 +273,9 @@ function s3Bucket(name: string, prng: Prng) {
           bucketPolicy: { allowsPublicReadAccess: false, allowsPublicWriteAccess: false },
           blockPublicAccess: { ignorePublicAcls: true, restrictPublicBuckets: true, blockPublicAcls: true, blockPublicPolicy: true },
         },
-        accountLevelPermissions: { blockPublicAccess: { ignorePublicAcls: false, restrictPublicBuckets: false, blockPublicAcls: false, blockPublicPolicy: false } },
+        accountLevelPermissions: {
+          blockPublicAccess: { ignorePublicAcls: false, restrictPublicBuckets: false, blockPublicAcls: false, blockPublicPolicy: false },
+        },
       },
       effectivePermission: 'NOT_PUBLIC',
     },
@@ -377,7 +400,10 @@ export function findingsScenario(seed: number, sizes: ScenarioSizes = FULL_SIZES
           category: 'POLICY',
           classificationDetails: null,
           policyDetails: {
-            action: { actionType: 'AWS_API_CALL', apiCallDetails: { api: 'PutBucketPolicy', apiServiceName: 's3.amazonaws.com', firstSeen: time, lastSeen: time } },
+            action: {
+              actionType: 'AWS_API_CALL',
+              apiCallDetails: { api: 'PutBucketPolicy', apiServiceName: 's3.amazonaws.com', firstSeen: time, lastSeen: time },
+            },
             actor: {
               userIdentity: {
                 type: 'AssumedRole',
@@ -386,7 +412,16 @@ export function findingsScenario(seed: number, sizes: ScenarioSizes = FULL_SIZES
                   arn: `arn:aws:sts::${ADMIN_ACCOUNT}:assumed-role/DataEngineer/session-${p}`,
                   accountId: ADMIN_ACCOUNT,
                   accessKeyId: `ASIA${prng.hex(16).toUpperCase()}`,
-                  sessionContext: { attributes: { mfaAuthenticated: false, creationDate: time }, sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLE', arn: `arn:aws:iam::${ADMIN_ACCOUNT}:role/DataEngineer`, accountId: ADMIN_ACCOUNT, userName: 'DataEngineer' } },
+                  sessionContext: {
+                    attributes: { mfaAuthenticated: false, creationDate: time },
+                    sessionIssuer: {
+                      type: 'Role',
+                      principalId: 'AROAEXAMPLE',
+                      arn: `arn:aws:iam::${ADMIN_ACCOUNT}:role/DataEngineer`,
+                      accountId: ADMIN_ACCOUNT,
+                      userName: 'DataEngineer',
+                    },
+                  },
                 },
                 root: null,
                 iamUser: null,
@@ -394,7 +429,13 @@ export function findingsScenario(seed: number, sizes: ScenarioSizes = FULL_SIZES
                 awsAccount: null,
                 awsService: null,
               },
-              ipAddressDetails: { ipAddressV4: `198.51.100.${prng.int(1, 254)}`, ipOwner: { asn: '-1', asnOrg: 'ExampleOrg', isp: 'ExampleISP', org: 'ExampleOrg' }, ipCountry: { code: 'US', name: 'United States' }, ipCity: { name: 'Ashburn' }, ipGeoLocation: { lat: 39.0481, lon: -77.4728 } },
+              ipAddressDetails: {
+                ipAddressV4: `198.51.100.${prng.int(1, 254)}`,
+                ipOwner: { asn: '-1', asnOrg: 'ExampleOrg', isp: 'ExampleISP', org: 'ExampleOrg' },
+                ipCountry: { code: 'US', name: 'United States' },
+                ipCity: { name: 'Ashburn' },
+                ipGeoLocation: { lat: 39.0481, lon: -77.4728 },
+              },
               domainDetails: null,
             },
           },
@@ -419,7 +460,13 @@ export function findingsScenario(seed: number, sizes: ScenarioSizes = FULL_SIZES
         events: batch.length,
       })),
     ),
-    expected: { jobId, sensitiveFindings: sizes.findings, sensitiveGroups: groups.size, sensitiveTypes: new Set([...groups].map((g) => g.split('\n')[1])).size, policyFindings: sizes.policyFindings },
+    expected: {
+      jobId,
+      sensitiveFindings: sizes.findings,
+      sensitiveGroups: groups.size,
+      sensitiveTypes: new Set([...groups].map((g) => g.split('\n')[1])).size,
+      policyFindings: sizes.policyFindings,
+    },
   };
 }
 
@@ -429,7 +476,11 @@ function groupDetections(detections: { category: string; dataType: string; count
   return [...byCategory.entries()].map(([category, list]) => ({
     category,
     totalCount: list.reduce((s, d) => s + d.count, 0),
-    detections: list.map((d) => ({ type: d.type, count: d.count, occurrences: { lineRanges: null, offsetRanges: null, pages: null, records: null, cells: [{ row: 2, column: 1, columnName: 'col', cellReference: null }] } })),
+    detections: list.map((d) => ({
+      type: d.type,
+      count: d.count,
+      occurrences: { lineRanges: null, offsetRanges: null, pages: null, records: null, cells: [{ row: 2, column: 1, columnName: 'col', cellReference: null }] },
+    })),
   }));
 }
 

@@ -24,7 +24,13 @@ async function main(): Promise<void> {
   const scenario = allScenarios(request.seed, request.sizes ?? FULL_SIZES).find((s) => s.name === request.scenario);
   if (!scenario) throw new Error(`no scenario ${request.scenario}`);
   const beforeMb = process.memoryUsage().rss / 1024 / 1024;
-  const result = await benchScenario(scenario, () => localDynamoClient(request.endpoint), ourPipelines, request.options, (progress) => send({ progress }));
+  const result = await benchScenario(
+    scenario,
+    () => localDynamoClient(request.endpoint),
+    ourPipelines,
+    request.options,
+    (progress) => send({ progress }),
+  );
   send({ result: { ...result, rssMb: { beforeMb, peakMb: result.rssMb?.peakMb ?? NaN } } });
 }
 

@@ -65,7 +65,9 @@ export class AlertTopics {
         actions: ['sns:Publish'],
         resources: [this.alarmTopic.topicArn],
         conditions: {
-          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+          },
           StringEquals: { 'aws:SourceAccount': stack.account },
         },
       }),

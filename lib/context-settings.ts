@@ -2,7 +2,16 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { ALERT_CATEGORIES, type AlertCategory } from '../lambda/core/alert';
 import { JOB_EVENT_TYPES } from '../lambda/job-log/event-types';
 import { isSeverity, type Severity } from '../lambda/core/severity';
-import { DEFAULT_BATCHING, parseSeverityOverrides, resolveBatching, resolveSettings, SettingsError, severitySetting, type BatchingSettings, type PipelineSettings } from '../lambda/core/settings';
+import {
+  DEFAULT_BATCHING,
+  parseSeverityOverrides,
+  resolveBatching,
+  resolveSettings,
+  SettingsError,
+  severitySetting,
+  type BatchingSettings,
+  type PipelineSettings,
+} from '../lambda/core/settings';
 import type { MacieAlertsProps } from './macie-alerts-props';
 import { REGION_NAME } from './region-name';
 
@@ -108,12 +117,7 @@ const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
  * the user wrote for this subscriber (e.g. `nobody:HIGH`), quoted whole in the error.
  */
 export function validateEndpoint(setting: string, kind: SubscriberKind, endpoint: string, entry: unknown = endpoint): void {
-  const ok =
-    kind === 'email'
-      ? EMAIL.test(endpoint)
-      : kind === 'sms'
-        ? E164.test(endpoint)
-        : isHttpsUrl(endpoint);
+  const ok = kind === 'email' ? EMAIL.test(endpoint) : kind === 'sms' ? E164.test(endpoint) : isHttpsUrl(endpoint);
   if (!ok) {
     const expected = kind === 'email' ? 'an email address' : kind === 'sms' ? 'a phone number in E.164 form (+12065550100)' : 'an https:// URL';
     throw new SettingsError(setting, entry, `${entry === endpoint ? '' : `"${endpoint}": `}expected ${expected}`);
@@ -311,7 +315,10 @@ function regions(value: unknown): string[] {
         throw new SettingsError('regions', value, 'not valid JSON');
       }
     } else {
-      list = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      list = text
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
     }
   }
   if (!Array.isArray(list)) throw new SettingsError('regions', value, 'expected a comma-separated list of Regions (us-east-1,eu-west-1)');
@@ -445,7 +452,9 @@ export function settingsWarnings(settings: ParsedSettings, given: Readonly<Recor
     );
   }
   if (!chat && given.chatMinSeverity !== undefined && given.chatMinSeverity !== '') {
-    warnings.push(`chatMinSeverity=${settings.chatMinSeverity} does nothing without a chat channel: set slackWorkspaceId and slackChannelId, or the three teams* settings`);
+    warnings.push(
+      `chatMinSeverity=${settings.chatMinSeverity} does nothing without a chat channel: set slackWorkspaceId and slackChannelId, or the three teams* settings`,
+    );
   }
   return warnings;
 }

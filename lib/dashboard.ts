@@ -75,7 +75,11 @@ export class PipelineDashboard extends Construct {
     });
 
     const lambdaGraph = (title: string, metric: (fn: lambda.IFunction, options: cloudwatch.MetricOptions) => cloudwatch.Metric) =>
-      graph(title, functions.map((f) => metric(f.fn, { label: f.label, period: PERIOD, statistic: 'Sum' })), 8);
+      graph(
+        title,
+        functions.map((f) => metric(f.fn, { label: f.label, period: PERIOD, statistic: 'Sum' })),
+        8,
+      );
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
         markdown:
@@ -110,8 +114,12 @@ export class PipelineDashboard extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Findings and API-call queues: backlog (records waiting, age of the oldest)',
-        left: props.eventQueues.map(({ name, queue }) => queue.metricApproximateNumberOfMessagesVisible({ label: `waiting: ${name}`, period: PERIOD, statistic: 'Maximum' })),
-        right: props.eventQueues.map(({ name, queue }) => queue.metricApproximateAgeOfOldestMessage({ label: `oldest (s): ${name}`, period: PERIOD, statistic: 'Maximum' })),
+        left: props.eventQueues.map(({ name, queue }) =>
+          queue.metricApproximateNumberOfMessagesVisible({ label: `waiting: ${name}`, period: PERIOD, statistic: 'Maximum' }),
+        ),
+        right: props.eventQueues.map(({ name, queue }) =>
+          queue.metricApproximateAgeOfOldestMessage({ label: `oldest (s): ${name}`, period: PERIOD, statistic: 'Maximum' }),
+        ),
         leftYAxis: { label: 'records', showUnits: false, min: 0 },
         rightYAxis: { label: 'seconds', showUnits: false, min: 0 },
         rightAnnotations: props.backlogAlarms.map((alarm) => alarm.toAnnotation()),

@@ -21,7 +21,12 @@ export class JobLogSubscription {
 
   constructor(owner: Construct, fn: lambda.IFunction, logRetention: logs.RetentionDays) {
     const stack = Stack.of(owner);
-    const jobLogGroupArn = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: MACIE_JOB_LOG_GROUP, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const jobLogGroupArn = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: MACIE_JOB_LOG_GROUP,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     const ensureJobLogGroup = new cr.AwsCustomResource(owner, 'EnsureMacieJobLogGroup', {
       // Create only: the group may already exist (Macie made it), and deleting it would delete Macie's data.
       onCreate: {

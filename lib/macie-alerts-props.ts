@@ -1,6 +1,14 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import { resolveBatching, resolveSettings, SettingsError, type BatchingSettings, type FindingAlertsPer, type KnownErrors, type PipelineSettings } from '../lambda/core/settings';
+import {
+  resolveBatching,
+  resolveSettings,
+  SettingsError,
+  type BatchingSettings,
+  type FindingAlertsPer,
+  type KnownErrors,
+  type PipelineSettings,
+} from '../lambda/core/settings';
 import type { Severity } from '../lambda/core/severity';
 import type { SlackChannel, TeamsChannel } from './alert-topics';
 import {
@@ -204,7 +212,17 @@ export function resolveProps(props: MacieAlertsProps): ResolvedProps {
     throw new SettingsError('teams.channelId', props.teams.channelId, 'expected the URL-encoded channel id (19%3A...%40thread.tacv2)');
   }
   const bundleAwsSdk = props.bundleAwsSdk ?? false;
-  return { settings, batching, chatMinSeverity, sweeperRate: Duration.minutes(sweeperRateMinutes), logRetention: logRetentionDays as logs.RetentionDays, logLevel, bundleAwsSdk, removalPolicy, subscribers };
+  return {
+    settings,
+    batching,
+    chatMinSeverity,
+    sweeperRate: Duration.minutes(sweeperRateMinutes),
+    logRetention: logRetentionDays as logs.RetentionDays,
+    logLevel,
+    bundleAwsSdk,
+    removalPolicy,
+    subscribers,
+  };
 }
 
 /** The props' settings in the units of the context keys, which resolveSettings checks. */

@@ -96,12 +96,26 @@ export class MacieAlerts extends Construct {
     const fn = (spec: HandlerSpec) => this.pipelineFunction(shared, spec);
 
     // --- Job log events: subscription filter on Macie's log group.
-    this.jobLogHandler = fn({ id: 'JobLogHandler', name: 'job-log', description: 'Macie classification job log events -> run state and alerts', memorySize: 512, timeout: Duration.minutes(5), invokedBy: 'async' });
+    this.jobLogHandler = fn({
+      id: 'JobLogHandler',
+      name: 'job-log',
+      description: 'Macie classification job log events -> run state and alerts',
+      memorySize: 512,
+      timeout: Duration.minutes(5),
+      invokedBy: 'async',
+    });
     new JobLogSubscription(this, this.jobLogHandler, resolved.logRetention);
 
     // --- Findings: filtered in the pattern (free) rather than in Lambda (an invocation each), then queued so
     // a burst of thousands becomes batches worked off by findingsMaxConcurrency writers.
-    this.findingsHandler = fn({ id: 'FindingsHandler', name: 'findings', description: 'Macie findings (EventBridge -> SQS) -> grouped alerts', memorySize: 256, timeout: QUEUE_HANDLER_TIMEOUT, invokedBy: 'queue' });
+    this.findingsHandler = fn({
+      id: 'FindingsHandler',
+      name: 'findings',
+      description: 'Macie findings (EventBridge -> SQS) -> grouped alerts',
+      memorySize: 256,
+      timeout: QUEUE_HANDLER_TIMEOUT,
+      invokedBy: 'queue',
+    });
     this.findingsQueue = this.queuedEventSource({
       queueId: 'FindingsQueue',
       ruleId: 'FindingRule',
@@ -113,12 +127,23 @@ export class MacieAlerts extends Construct {
       },
       record: 'finding',
       fn: this.findingsHandler,
-      batching: { batchSize: this.batching.findingsBatchSize, windowSeconds: this.batching.findingsBatchWindowSeconds, maxConcurrency: this.batching.findingsMaxConcurrency },
+      batching: {
+        batchSize: this.batching.findingsBatchSize,
+        windowSeconds: this.batching.findingsBatchWindowSeconds,
+        maxConcurrency: this.batching.findingsMaxConcurrency,
+      },
     }).queue;
 
     // --- Macie API calls through CloudTrail (read-only calls need the rule state below).
     if (props.apiCallAlerts ?? true) {
-      this.apiCallHandler = fn({ id: 'ApiCallHandler', name: 'api-calls', description: 'Security-relevant Macie API calls (CloudTrail -> EventBridge -> SQS) -> alerts', memorySize: 256, timeout: QUEUE_HANDLER_TIMEOUT, invokedBy: 'queue' });
+      this.apiCallHandler = fn({
+        id: 'ApiCallHandler',
+        name: 'api-calls',
+        description: 'Security-relevant Macie API calls (CloudTrail -> EventBridge -> SQS) -> alerts',
+        memorySize: 256,
+        timeout: QUEUE_HANDLER_TIMEOUT,
+        invokedBy: 'queue',
+      });
       // Its own queue: a backlog of findings must never hold back "someone disabled Macie".
       const apiCalls = this.queuedEventSource({
         queueId: 'ApiCallQueue',
@@ -131,7 +156,11 @@ export class MacieAlerts extends Construct {
         },
         record: 'API call',
         fn: this.apiCallHandler,
-        batching: { batchSize: this.batching.apiCallsBatchSize, windowSeconds: this.batching.apiCallsBatchWindowSeconds, maxConcurrency: this.batching.apiCallsMaxConcurrency },
+        batching: {
+          batchSize: this.batching.apiCallsBatchSize,
+          windowSeconds: this.batching.apiCallsBatchWindowSeconds,
+          maxConcurrency: this.batching.apiCallsMaxConcurrency,
+        },
       });
       this.apiCallQueue = apiCalls.queue;
       // Without this state EventBridge drops read-only calls, and GetSensitiveDataOccurrences is one.
@@ -140,7 +169,14 @@ export class MacieAlerts extends Construct {
 
     // --- AWS Health events about Macie (every event type code), queued like the API calls.
     if (props.healthEventAlerts ?? true) {
-      this.healthHandler = fn({ id: 'HealthHandler', name: 'health', description: 'AWS Health events about Macie (EventBridge -> SQS) -> alerts', memorySize: 256, timeout: QUEUE_HANDLER_TIMEOUT, invokedBy: 'queue' });
+      this.healthHandler = fn({
+        id: 'HealthHandler',
+        name: 'health',
+        description: 'AWS Health events about Macie (EventBridge -> SQS) -> alerts',
+        memorySize: 256,
+        timeout: QUEUE_HANDLER_TIMEOUT,
+        invokedBy: 'queue',
+      });
       this.healthQueue = this.queuedEventSource({
         queueId: 'HealthQueue',
         ruleId: 'HealthRule',
@@ -154,7 +190,14 @@ export class MacieAlerts extends Construct {
     // A new queued event source (EventBridge -> SQS -> function) goes here, as the three above.
 
     // --- Sweeper: the clock-driven checks and the outbox safety net.
-    this.sweeper = fn({ id: 'Sweeper', name: 'sweeper', description: 'Scheduled: stuck runs, missed periodic runs, undelivered alerts, the daily digest', memorySize: 256, timeout: Duration.minutes(5), invokedBy: 'async' });
+    this.sweeper = fn({
+      id: 'Sweeper',
+      name: 'sweeper',
+      description: 'Scheduled: stuck runs, missed periodic runs, undelivered alerts, the daily digest',
+      memorySize: 256,
+      timeout: Duration.minutes(5),
+      invokedBy: 'async',
+    });
     new events.Rule(this, 'SweeperSchedule', {
       description: 'Runs the Macie alerts sweeper',
       schedule: events.Schedule.rate(resolved.sweeperRate),
@@ -221,7 +264,11 @@ export class MacieAlerts extends Construct {
   private pipelineAlarmsOnDelivery(): void {
     const alarms = this.pipelineAlarms;
     alarms.add('JobLogDeliveryErrors', 'The job log subscription failed to deliver events to the handler', JobLogSubscription.deliveryMetric('DeliveryErrors'));
-    alarms.add('JobLogDeliveryThrottling', 'The job log subscription was throttled delivering to the handler', JobLogSubscription.deliveryMetric('DeliveryThrottling'));
+    alarms.add(
+      'JobLogDeliveryThrottling',
+      'The job log subscription was throttled delivering to the handler',
+      JobLogSubscription.deliveryMetric('DeliveryThrottling'),
+    );
     alarms.add(
       'AlertNotificationsFailed',
       'SNS failed to deliver alerts to a subscriber',
@@ -254,7 +301,10 @@ export class MacieAlerts extends Construct {
   private pipelineDashboard(): cloudwatch.Dashboard {
     const stack = Stack.of(this);
     // Dashboard names are global to the account: the Region keeps one stack per Region apart.
-    const base = Token.isUnresolved(stack.stackName) || Token.isUnresolved(stack.region) || !stack.stackName.includes(stack.region) ? `${stack.stackName}-${stack.region}` : stack.stackName;
+    const base =
+      Token.isUnresolved(stack.stackName) || Token.isUnresolved(stack.region) || !stack.stackName.includes(stack.region)
+        ? `${stack.stackName}-${stack.region}`
+        : stack.stackName;
     const dashboardName = this.node.id === 'MacieAlerts' ? base : `${base}-${this.node.id}`;
     const byFunction = (fn: nodejs.NodejsFunction) => this.functions.find((f) => f.fn === fn)!;
     const { dashboard } = new PipelineDashboard(this, 'Dashboard', {
@@ -289,7 +339,8 @@ export class MacieAlerts extends Construct {
     if (provider) {
       Validations.of(provider).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: 'The CDK AwsCustomResource provider (creates the Macie job log group once) writes its own logs with the basic execution role; its only other permission is logs:CreateLogGroup on that one group.',
+        reason:
+          'The CDK AwsCustomResource provider (creates the Macie job log group once) writes its own logs with the basic execution role; its only other permission is logs:CreateLogGroup on that one group.',
       });
     }
   }

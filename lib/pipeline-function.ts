@@ -75,7 +75,10 @@ export class PipelineFunction implements DashboardFunction {
     });
     shared.stateTable.grant(role, STATE_ACCESS[spec.name]);
     shared.topics.grantPublishAlerts(role);
-    const afterErrors = spec.invokedBy === 'async' ? 'each error is retried, then lands in its failure queue' : 'its batch returns to its queue, and after 5 receives goes to the dead-letter queue';
+    const afterErrors =
+      spec.invokedBy === 'async'
+        ? 'each error is retried, then lands in its failure queue'
+        : 'its batch returns to its queue, and after 5 receives goes to the dead-letter queue';
     shared.alarms.add(`${spec.id}Errors`, `${spec.id} threw (${afterErrors})`, this.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }));
   }
 

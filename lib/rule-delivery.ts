@@ -5,7 +5,11 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { FailureQueues } from './failure-queues';
 
 /** How EventBridge delivers a rule's events to its target: 24 retries over up to 12 hours, then the rule's DLQ. */
-export function ruleDelivery(failureQueues: FailureQueues, ruleId: string, target: { readonly fn: lambda.IFunction } | { readonly queue: sqs.IQueue }): targets.TargetBaseProps {
+export function ruleDelivery(
+  failureQueues: FailureQueues,
+  ruleId: string,
+  target: { readonly fn: lambda.IFunction } | { readonly queue: sqs.IQueue },
+): targets.TargetBaseProps {
   const targetName = 'fn' in target ? target.fn.node.id : target.queue.node.id;
   return {
     retryAttempts: 24,

@@ -52,7 +52,13 @@ export class StateTable {
   grant(role: iam.Role, access: StateAccess): void {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...(access.conditionChecks ? ['dynamodb:ConditionCheckItem'] : [])],
+        actions: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:Query',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          ...(access.conditionChecks ? ['dynamodb:ConditionCheckItem'] : []),
+        ],
         resources: [this.table.tableArn],
       }),
     );

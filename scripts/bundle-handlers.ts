@@ -20,7 +20,13 @@ const BUNDLES = path.join(ROOT, 'dist', 'handler-bundles');
 function functionsOf(alerts: MacieAlerts): Record<string, NodejsFunction> {
   if (!alerts.apiCallHandler) throw new Error('bundle-handlers: the construct made no API-call handler');
   if (!alerts.healthHandler) throw new Error('bundle-handlers: the construct made no AWS Health handler');
-  return { 'job-log': alerts.jobLogHandler, findings: alerts.findingsHandler, 'api-calls': alerts.apiCallHandler, health: alerts.healthHandler, sweeper: alerts.sweeper };
+  return {
+    'job-log': alerts.jobLogHandler,
+    findings: alerts.findingsHandler,
+    'api-calls': alerts.apiCallHandler,
+    health: alerts.healthHandler,
+    sweeper: alerts.sweeper,
+  };
 }
 
 function bundle(bundleAwsSdk: boolean): void {

@@ -32,7 +32,10 @@ function uuidFrom(name: string): string {
 
 /** CloudWatch Logs event ids are 56 decimal digits. */
 function logEventId(name: string): string {
-  return BigInt(`0x${hash(name)}`).toString().padStart(56, '0').slice(-56);
+  return BigInt(`0x${hash(name)}`)
+    .toString()
+    .padStart(56, '0')
+    .slice(-56);
 }
 
 /** Macie writes microseconds: 2024-04-14T17:11:30.574809Z. */
@@ -83,8 +86,7 @@ const DESCRIPTIONS: Record<string, string> = {
   BUCKET_MATCHED_THE_CRITERIA: 'The affected bucket matched the bucket criteria specified for the job.',
   SCHEDULED_RUN_COMPLETED: 'The scheduled job run finished running.',
   JOB_PAUSED_BY_USER: 'The job was paused by a user.',
-  JOB_PAUSED_BY_MACIE_SERVICE_QUOTA_MET:
-    'The job was paused by Macie. Completion of the job would exceed a monthly quota for the affected account.',
+  JOB_PAUSED_BY_MACIE_SERVICE_QUOTA_MET: 'The job was paused by Macie. Completion of the job would exceed a monthly quota for the affected account.',
   JOB_RESUMED_BY_MACIE_SERVICE_QUOTA_LIFTED: 'The job was resumed by Macie. The monthly service quota was lifted for the affected account.',
   JOB_CANCELLED: 'The job was cancelled.',
   JOB_COMPLETED: 'The job finished running.',
@@ -146,12 +148,31 @@ function scheduledRunStorm(): void {
     ...Array.from({ length: 3 }, (_, i) => ({ account: OTHER_MEMBER, bucket: `amzn-s3-demo-partner-share-${i + 1}` })),
   ];
   for (const [i, m] of matched.entries()) {
-    first.push(ev({ ...common, eventType: 'BUCKET_MATCHED_THE_CRITERIA', occurredAt: macieTime(start + 5_000 + i * 200, 311), affectedAccount: m.account, bucket: m.bucket }));
+    first.push(
+      ev({
+        ...common,
+        eventType: 'BUCKET_MATCHED_THE_CRITERIA',
+        occurredAt: macieTime(start + 5_000 + i * 200, 311),
+        affectedAccount: m.account,
+        bucket: m.bucket,
+      }),
+    );
   }
   // The whole partner account refuses Macie: one account-level error, then its buckets fail too (inhibited).
-  first.push(ev({ ...common, eventType: 'ACCOUNT_ACCESS_DENIED', occurredAt: macieTime(start + MINUTE, 709), operation: 'ListBuckets', affectedAccount: OTHER_MEMBER }));
+  first.push(
+    ev({ ...common, eventType: 'ACCOUNT_ACCESS_DENIED', occurredAt: macieTime(start + MINUTE, 709), operation: 'ListBuckets', affectedAccount: OTHER_MEMBER }),
+  );
   for (let i = 0; i < 3; i++) {
-    first.push(ev({ ...common, eventType: 'BUCKET_ACCESS_DENIED', occurredAt: macieTime(start + MINUTE + (i + 1) * 1000, 120), operation: 'ListObjectsV2', affectedAccount: OTHER_MEMBER, bucket: `amzn-s3-demo-partner-share-${i + 1}` }));
+    first.push(
+      ev({
+        ...common,
+        eventType: 'BUCKET_ACCESS_DENIED',
+        occurredAt: macieTime(start + MINUTE + (i + 1) * 1000, 120),
+        operation: 'ListObjectsV2',
+        affectedAccount: OTHER_MEMBER,
+        bucket: `amzn-s3-demo-partner-share-${i + 1}`,
+      }),
+    );
   }
   batches.push(first);
 
@@ -170,7 +191,16 @@ function scheduledRunStorm(): void {
       }),
     );
     if (i % 120 === 60) {
-      storm.push(ev({ ...common, eventType: 'BUCKET_DOES_NOT_EXIST', occurredAt: macieTime(start + 2 * MINUTE + i * 25_000 + 3_000, 901), operation: 'GetBucketLocation', affectedAccount: MEMBER, bucket: `amzn-s3-demo-retired-${i}` }));
+      storm.push(
+        ev({
+          ...common,
+          eventType: 'BUCKET_DOES_NOT_EXIST',
+          occurredAt: macieTime(start + 2 * MINUTE + i * 25_000 + 3_000, 901),
+          operation: 'GetBucketLocation',
+          affectedAccount: MEMBER,
+          bucket: `amzn-s3-demo-retired-${i}`,
+        }),
+      );
     }
   }
   for (let i = 0; i < storm.length; i += 45) batches.push(storm.slice(i, i + 45));
@@ -198,7 +228,13 @@ function quotaPausedJob(): void {
     ),
     ev({ ...common, runDate, eventType: 'JOB_PAUSED_BY_MACIE_SERVICE_QUOTA_MET', occurredAt: macieTime(start + 7 * HOUR, 250), affectedAccount: MEMBER }),
     // The quota resets when the next month starts: Macie resumes the job by itself.
-    ev({ ...common, runDate, eventType: 'JOB_RESUMED_BY_MACIE_SERVICE_QUOTA_LIFTED', occurredAt: macieTime(at('2024-06-01T00:04:12.000Z'), 870), affectedAccount: MEMBER }),
+    ev({
+      ...common,
+      runDate,
+      eventType: 'JOB_RESUMED_BY_MACIE_SERVICE_QUOTA_LIFTED',
+      occurredAt: macieTime(at('2024-06-01T00:04:12.000Z'), 870),
+      affectedAccount: MEMBER,
+    }),
     ev({ ...common, runDate, eventType: 'JOB_COMPLETED', occurredAt: macieTime(at('2024-06-01T05:41:37.000Z'), 18) }),
   ];
   const output = {
@@ -223,9 +259,28 @@ function cancelledJob(): void {
     [
       ev({ jobId, jobName, eventType: 'JOB_CREATED', occurredAt: macieTime(start - 3 * MINUTE, 5) }),
       ev({ ...common, eventType: 'ONE_TIME_JOB_STARTED', occurredAt: runDate }),
-      ev({ ...common, eventType: 'BUCKET_MATCHED_THE_CRITERIA', occurredAt: macieTime(start + 2_000, 77), affectedAccount: ADMIN, bucket: 'amzn-s3-demo-finance-ledgers' }),
-      ev({ ...common, eventType: 'BUCKET_MATCHED_THE_CRITERIA', occurredAt: macieTime(start + 2_400, 91), affectedAccount: ADMIN, bucket: 'amzn-s3-demo-finance-archive' }),
-      ev({ ...common, eventType: 'BUCKET_ACCESS_DENIED', occurredAt: macieTime(start + 4 * MINUTE, 300), operation: 'ListObjectsV2', affectedAccount: ADMIN, bucket: 'amzn-s3-demo-finance-archive' }),
+      ev({
+        ...common,
+        eventType: 'BUCKET_MATCHED_THE_CRITERIA',
+        occurredAt: macieTime(start + 2_000, 77),
+        affectedAccount: ADMIN,
+        bucket: 'amzn-s3-demo-finance-ledgers',
+      }),
+      ev({
+        ...common,
+        eventType: 'BUCKET_MATCHED_THE_CRITERIA',
+        occurredAt: macieTime(start + 2_400, 91),
+        affectedAccount: ADMIN,
+        bucket: 'amzn-s3-demo-finance-archive',
+      }),
+      ev({
+        ...common,
+        eventType: 'BUCKET_ACCESS_DENIED',
+        occurredAt: macieTime(start + 4 * MINUTE, 300),
+        operation: 'ListObjectsV2',
+        affectedAccount: ADMIN,
+        bucket: 'amzn-s3-demo-finance-archive',
+      }),
     ],
     // Paused by a user, then cancelled a quarter of an hour later: two deliveries, as they would be.
     [ev({ ...common, eventType: 'JOB_PAUSED_BY_USER', occurredAt: macieTime(start + 40 * MINUTE, 512) })],
@@ -280,7 +335,16 @@ const FINDING_DESCRIPTIONS: Record<string, string> = {
   'SensitiveData:S3Object/Credentials': 'The S3 object contains credentials data such as AWS secret access keys or private keys.',
 };
 
-function sensitiveFinding(input: { jobId: string; time: number; type: string; bucket: string; bucketCreated: string; key: string; severity: 1 | 2 | 3; detections: Detection[] }) {
+function sensitiveFinding(input: {
+  jobId: string;
+  time: number;
+  type: string;
+  bucket: string;
+  bucketCreated: string;
+  key: string;
+  severity: 1 | 2 | 3;
+  detections: Detection[];
+}) {
   const time = new Date(input.time).toISOString().replace('.000Z', 'Z');
   const id = `${uuidFrom(`finding:${input.bucket}/${input.key}`).replace(/-/g, '').slice(0, 25)}example`;
   const byCategory = new Map<string, Detection[]>();
@@ -340,7 +404,13 @@ function sensitiveFinding(input: { jobId: string; time: number; type: string; bu
             detections: detections.map((d) => ({
               type: d.type,
               count: d.count,
-              occurrences: { lineRanges: null, offsetRanges: null, pages: null, records: null, cells: [{ row: 2, column: 1, columnName: d.type, cellReference: null }] },
+              occurrences: {
+                lineRanges: null,
+                offsetRanges: null,
+                pages: null,
+                records: null,
+                cells: [{ row: 2, column: 1, columnName: d.type, cellReference: null }],
+              },
             })),
           })),
           customDataIdentifiers: { totalCount: 0, detections: [] },
@@ -364,16 +434,39 @@ function sensitiveDataBurst(): void {
   const values: unknown[] = [
     ev({ jobId, jobName, eventType: 'JOB_CREATED', occurredAt: macieTime(start - MINUTE, 3) }),
     ev({ ...common, eventType: 'ONE_TIME_JOB_STARTED', occurredAt: runDate }),
-    ev({ ...common, eventType: 'BUCKET_MATCHED_THE_CRITERIA', occurredAt: macieTime(start + 1_000, 21), affectedAccount: ADMIN, bucket: 'amzn-s3-demo-customer-exports' }),
-    ev({ ...common, eventType: 'BUCKET_MATCHED_THE_CRITERIA', occurredAt: macieTime(start + 1_300, 36), affectedAccount: ADMIN, bucket: 'amzn-s3-demo-support-tickets' }),
-    ev({ ...common, eventType: 'BUCKET_MATCHED_THE_CRITERIA', occurredAt: macieTime(start + 1_600, 48), affectedAccount: ADMIN, bucket: 'amzn-s3-demo-build-artifacts' }),
+    ev({
+      ...common,
+      eventType: 'BUCKET_MATCHED_THE_CRITERIA',
+      occurredAt: macieTime(start + 1_000, 21),
+      affectedAccount: ADMIN,
+      bucket: 'amzn-s3-demo-customer-exports',
+    }),
+    ev({
+      ...common,
+      eventType: 'BUCKET_MATCHED_THE_CRITERIA',
+      occurredAt: macieTime(start + 1_300, 36),
+      affectedAccount: ADMIN,
+      bucket: 'amzn-s3-demo-support-tickets',
+    }),
+    ev({
+      ...common,
+      eventType: 'BUCKET_MATCHED_THE_CRITERIA',
+      occurredAt: macieTime(start + 1_600, 48),
+      affectedAccount: ADMIN,
+      bucket: 'amzn-s3-demo-build-artifacts',
+    }),
   ];
   // 24 objects of customer exports with names and SSNs, 6 support tickets with several kinds, 3 leaked keys.
   for (let i = 0; i < 24; i++) {
     values.push(
       sensitiveFinding({
-        jobId, time: start + 6 * MINUTE + i * 20_000, type: 'SensitiveData:S3Object/Personal', bucket: 'amzn-s3-demo-customer-exports', bucketCreated: '2020-05-15T20:46:56.000Z',
-        key: `exports/2024/08/customers-${String(i + 1).padStart(3, '0')}.csv`, severity: 3,
+        jobId,
+        time: start + 6 * MINUTE + i * 20_000,
+        type: 'SensitiveData:S3Object/Personal',
+        bucket: 'amzn-s3-demo-customer-exports',
+        bucketCreated: '2020-05-15T20:46:56.000Z',
+        key: `exports/2024/08/customers-${String(i + 1).padStart(3, '0')}.csv`,
+        severity: 3,
         detections: [
           { category: 'PERSONAL_INFORMATION', type: 'USA_SOCIAL_SECURITY_NUMBER', count: 30 + i },
           { category: 'PERSONAL_INFORMATION', type: 'NAME', count: 35 + i },
@@ -383,8 +476,13 @@ function sensitiveDataBurst(): void {
     if (i % 4 === 1) {
       values.push(
         sensitiveFinding({
-          jobId, time: start + 6 * MINUTE + i * 20_000 + 7_000, type: 'SensitiveData:S3Object/Multiple', bucket: 'amzn-s3-demo-support-tickets', bucketCreated: '2021-02-01T10:12:00.000Z',
-          key: `tickets/2024-08/ticket-${4100 + i}.json`, severity: 3,
+          jobId,
+          time: start + 6 * MINUTE + i * 20_000 + 7_000,
+          type: 'SensitiveData:S3Object/Multiple',
+          bucket: 'amzn-s3-demo-support-tickets',
+          bucketCreated: '2021-02-01T10:12:00.000Z',
+          key: `tickets/2024-08/ticket-${4100 + i}.json`,
+          severity: 3,
           detections: [
             { category: 'PERSONAL_INFORMATION', type: 'NAME', count: 2 },
             { category: 'FINANCIAL_INFORMATION', type: 'CREDIT_CARD_NUMBER', count: 1 },
@@ -395,8 +493,13 @@ function sensitiveDataBurst(): void {
     if (i % 8 === 3) {
       values.push(
         sensitiveFinding({
-          jobId, time: start + 6 * MINUTE + i * 20_000 + 11_000, type: 'SensitiveData:S3Object/Credentials', bucket: 'amzn-s3-demo-build-artifacts', bucketCreated: '2022-11-30T08:00:00.000Z',
-          key: `ci/run-${700 + i}/env.txt`, severity: 3,
+          jobId,
+          time: start + 6 * MINUTE + i * 20_000 + 11_000,
+          type: 'SensitiveData:S3Object/Credentials',
+          bucket: 'amzn-s3-demo-build-artifacts',
+          bucketCreated: '2022-11-30T08:00:00.000Z',
+          key: `ci/run-${700 + i}/env.txt`,
+          severity: 3,
           detections: [{ category: 'CREDENTIALS', type: 'AWS_CREDENTIALS', count: 1 }],
         }),
       );
@@ -529,7 +632,13 @@ function revealSamples(): void {
       accountId: '111122223333',
       accessKeyId: 'AKIAI44QH8DHBEXAMPLE',
       sessionContext: {
-        sessionIssuer: { type: 'Role', principalId: 'UU4MH7OYK5ZCOAEXAMPLE', arn: 'arn:aws:iam::111122223333:role/Admin', accountId: '111122223333', userName: 'Admin' },
+        sessionIssuer: {
+          type: 'Role',
+          principalId: 'UU4MH7OYK5ZCOAEXAMPLE',
+          arn: 'arn:aws:iam::111122223333:role/Admin',
+          accountId: '111122223333',
+          userName: 'Admin',
+        },
         webIdFederationData: {},
         attributes: { creationDate: '2023-12-12T14:40:23Z', mfaAuthenticated: 'false' },
       },
@@ -573,7 +682,8 @@ function deniedDisableMacie(): void {
     sourceIPAddress: '198.51.100.1',
     userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Safari/537.36',
     errorCode: 'AccessDenied',
-    errorMessage: 'User: arn:aws:iam::123456789012:user/Mary_Major is not authorized to perform: macie2:DisableMacie on resource: arn:aws:macie2:us-east-1:123456789012:*',
+    errorMessage:
+      'User: arn:aws:iam::123456789012:user/Mary_Major is not authorized to perform: macie2:DisableMacie on resource: arn:aws:macie2:us-east-1:123456789012:*',
     requestParameters: null,
     responseElements: null,
     requestID: '5f0c3e1d-8a2b-4c7e-9f61-2d4b8example',
@@ -620,16 +730,38 @@ function dailyJobThreeRuns(): { jobId: string; migrating: string; until: string 
     const start = at(`${night}T02:00:00.000Z`);
     const runDate = macieTime(start, 417);
     const common = { jobId, jobName, runDate };
-    const buckets = ['amzn-s3-demo-app-data-1', 'amzn-s3-demo-app-data-2', 'amzn-s3-demo-finance-reports', 'amzn-s3-demo-locked-audit', ...(n < 2 ? [`${migrating}01`, `${migrating}02`] : [])];
+    const buckets = [
+      'amzn-s3-demo-app-data-1',
+      'amzn-s3-demo-app-data-2',
+      'amzn-s3-demo-finance-reports',
+      'amzn-s3-demo-locked-audit',
+      ...(n < 2 ? [`${migrating}01`, `${migrating}02`] : []),
+    ];
     const denied = (bucket: string, offset: number) =>
-      ev({ ...common, eventType: 'BUCKET_ACCESS_DENIED', occurredAt: macieTime(start + offset, 233), operation: 'ListObjectsV2', affectedAccount: MEMBER, bucket });
+      ev({
+        ...common,
+        eventType: 'BUCKET_ACCESS_DENIED',
+        occurredAt: macieTime(start + offset, 233),
+        operation: 'ListObjectsV2',
+        affectedAccount: MEMBER,
+        bucket,
+      });
     const first = [
       ev({ ...common, eventType: 'SCHEDULED_RUN_STARTED', occurredAt: runDate }),
-      ...buckets.map((bucket, i) => ev({ ...common, eventType: 'BUCKET_MATCHED_THE_CRITERIA', occurredAt: macieTime(start + 4_000 + i * 300, 651), affectedAccount: MEMBER, bucket })),
+      ...buckets.map((bucket, i) =>
+        ev({ ...common, eventType: 'BUCKET_MATCHED_THE_CRITERIA', occurredAt: macieTime(start + 4_000 + i * 300, 651), affectedAccount: MEMBER, bucket }),
+      ),
       denied('amzn-s3-demo-locked-audit', MINUTE),
       ...(n < 2
         ? [1, 2].map((i) =>
-            ev({ ...common, eventType: 'BUCKET_IN_DIFFERENT_REGION', occurredAt: macieTime(start + 2 * MINUTE + i * 1000, 118), operation: 'GetBucketLocation', affectedAccount: MEMBER, bucket: `${migrating}0${i}` }),
+            ev({
+              ...common,
+              eventType: 'BUCKET_IN_DIFFERENT_REGION',
+              occurredAt: macieTime(start + 2 * MINUTE + i * 1000, 118),
+              operation: 'GetBucketLocation',
+              affectedAccount: MEMBER,
+              bucket: `${migrating}0${i}`,
+            }),
           )
         : []),
     ];
@@ -690,7 +822,11 @@ function pausedJobHealthEvents(): void {
     },
   });
   // The notice, a copy Health sends again, and its close once the job was resumed two days later.
-  const events = [healthEvent(1, noticeAt, 'open', 'PENDING'), healthEvent(2, noticeAt, 'open', 'PENDING'), healthEvent(3, noticeAt + 2 * DAY, 'closed', 'RESOLVED')];
+  const events = [
+    healthEvent(1, noticeAt, 'open', 'PENDING'),
+    healthEvent(2, noticeAt, 'open', 'PENDING'),
+    healthEvent(3, noticeAt + 2 * DAY, 'closed', 'RESOLVED'),
+  ];
   write('10-paused-job-expiring.health-events.json', pretty(events));
 }
 

@@ -133,7 +133,11 @@ function deniedToDo(principal: Principal, type: ApiCallType): string {
  * The reveals a principal's window held (counted, not alerted) once the window has ended with no later
  * reveal to carry them: built from the window as stored, since the reveals' own records are gone.
  */
-export function heldRevealsAlert(w: RevealWindow, held: number, ctx: { readonly settings: { readonly repeatIntervalMinutes: number }; readonly region: string }): Alert {
+export function heldRevealsAlert(
+  w: RevealWindow,
+  held: number,
+  ctx: { readonly settings: { readonly repeatIntervalMinutes: number }; readonly region: string },
+): Alert {
   const type = apiCallType(REVEAL) as ApiCallType;
   const region = w.region ?? ctx.region;
   const accountId = w.accountId ?? 'unknown';

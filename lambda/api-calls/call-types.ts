@@ -65,8 +65,10 @@ const JOB_STATUS_WORDING: Record<string, Partial<CallWording>> = {
   CANCELLED: {
     action: 'cancelled a classification job',
     attempt: 'cancel a classification job',
-    meaning: 'A sensitive data discovery job was cancelled by a user: it will not run again (a cancelled job cannot be resumed), so the buckets it covers are no longer analysed by it.',
-    whatToDo: 'Check with the person whether this was intended. If the buckets must still be analysed, create a new job to replace the cancelled one (the console can copy it).',
+    meaning:
+      'A sensitive data discovery job was cancelled by a user: it will not run again (a cancelled job cannot be resumed), so the buckets it covers are no longer analysed by it.',
+    whatToDo:
+      'Check with the person whether this was intended. If the buckets must still be analysed, create a new job to replace the cancelled one (the console can copy it).',
     wouldHave: 'the job would have been cancelled for good: a cancelled job cannot be resumed.',
   },
   USER_PAUSED: {
@@ -84,8 +86,10 @@ export const API_CALL_TYPES: readonly ApiCallType[] = [
     severity: 'HIGH',
     action: 'revealed sensitive data samples',
     attempt: 'reveal sensitive data samples',
-    meaning: 'Someone retrieved and displayed samples of the sensitive data Macie found in an S3 object (for example the actual card or social security numbers).',
-    whatToDo: 'Confirm the person is entitled to see this data and had a reason to. If not, revoke their macie2:GetSensitiveDataOccurrences permission and treat the revealed data as disclosed.',
+    meaning:
+      'Someone retrieved and displayed samples of the sensitive data Macie found in an S3 object (for example the actual card or social security numbers).',
+    whatToDo:
+      'Confirm the person is entitled to see this data and had a reason to. If not, revoke their macie2:GetSensitiveDataOccurrences permission and treat the revealed data as disclosed.',
     wouldHave: "the samples of sensitive data in the finding's S3 object would have been shown to this principal.",
     permission: 'macie2:GetSensitiveDataOccurrences',
     parameters: [['Finding id', 'findingId']],
@@ -96,7 +100,8 @@ export const API_CALL_TYPES: readonly ApiCallType[] = [
     action: 'disabled Macie',
     attempt: 'disable Macie',
     meaning: 'Macie was disabled in this account and Region: its jobs, findings and settings are deleted and S3 is no longer monitored.',
-    whatToDo: 'If this was not a planned decommissioning, re-enable Macie, recreate the jobs, and find out who did it and why. Restrict macie2:DisableMacie with an SCP.',
+    whatToDo:
+      'If this was not a planned decommissioning, re-enable Macie, recreate the jobs, and find out who did it and why. Restrict macie2:DisableMacie with an SCP.',
     wouldHave: 'Macie would have been disabled in this account and Region: its jobs, findings and settings deleted, and S3 no longer monitored.',
     permission: 'macie2:DisableMacie',
     parameters: [],
@@ -121,7 +126,7 @@ export const API_CALL_TYPES: readonly ApiCallType[] = [
     severity: 'HIGH',
     action: 'removed the Macie delegated administrator',
     attempt: 'remove the Macie delegated administrator',
-    meaning: 'The organisation\'s delegated Macie administrator account was removed: central management of Macie for member accounts stops.',
+    meaning: "The organisation's delegated Macie administrator account was removed: central management of Macie for member accounts stops.",
     whatToDo: 'If not planned, designate the administrator again from the management account and check that member accounts are re-associated.',
     wouldHave: "the organisation's delegated Macie administrator would have been removed, ending central management of Macie for member accounts.",
     permission: 'macie2:DisableOrganizationAdminAccount',
@@ -132,7 +137,8 @@ export const API_CALL_TYPES: readonly ApiCallType[] = [
     severity: 'HIGH',
     action: 'left the Macie administrator account',
     attempt: 'leave the Macie administrator account',
-    meaning: 'This member account disassociated itself from its Macie administrator: the administrator no longer sees its findings or runs jobs on its buckets.',
+    meaning:
+      'This member account disassociated itself from its Macie administrator: the administrator no longer sees its findings or runs jobs on its buckets.',
     whatToDo: MEMBERSHIP_TODO,
     wouldHave: 'this member account would have left its Macie administrator, whose jobs and findings would no longer cover it.',
     permission: 'macie2:DisassociateFromAdministratorAccount',
@@ -143,7 +149,8 @@ export const API_CALL_TYPES: readonly ApiCallType[] = [
     severity: 'HIGH',
     action: 'left the Macie administrator (master) account',
     attempt: 'leave the Macie administrator (master) account',
-    meaning: 'This member account disassociated itself from its Macie administrator (the older name of the call): the administrator no longer sees its findings.',
+    meaning:
+      'This member account disassociated itself from its Macie administrator (the older name of the call): the administrator no longer sees its findings.',
     whatToDo: MEMBERSHIP_TODO,
     wouldHave: 'this member account would have left its Macie administrator, whose findings would no longer cover it.',
     permission: 'macie2:DisassociateFromMasterAccount',
@@ -176,8 +183,10 @@ export const API_CALL_TYPES: readonly ApiCallType[] = [
     severity: 'HIGH',
     action: 'created a suppression rule (findings auto-archived)',
     attempt: 'create a suppression rule (findings auto-archived)',
-    meaning: 'A findings filter with action ARCHIVE was created: every matching finding, current and future, is archived automatically and never reaches alerts like this one.',
-    whatToDo: 'Review the filter criteria in the Macie console. If it hides findings that matter, delete it or change its action to NOOP, and review the findings it archived.',
+    meaning:
+      'A findings filter with action ARCHIVE was created: every matching finding, current and future, is archived automatically and never reaches alerts like this one.',
+    whatToDo:
+      'Review the filter criteria in the Macie console. If it hides findings that matter, delete it or change its action to NOOP, and review the findings it archived.',
     wouldHave: 'every finding matching the filter, current and future, would have been archived automatically and kept from these alerts.',
     permission: 'macie2:CreateFindingsFilter',
     parameters: [
@@ -193,7 +202,8 @@ export const API_CALL_TYPES: readonly ApiCallType[] = [
     action: 'changed a findings filter to suppress findings',
     attempt: 'change a findings filter to suppress findings',
     meaning: 'A findings filter was updated with action ARCHIVE: matching findings are archived automatically and never reach alerts.',
-    whatToDo: 'Review the filter criteria in the Macie console. If it hides findings that matter, change its action back to NOOP or delete it, and review the findings it archived.',
+    whatToDo:
+      'Review the filter criteria in the Macie console. If it hides findings that matter, change its action back to NOOP or delete it, and review the findings it archived.',
     wouldHave: 'every finding matching the filter would have been archived automatically and kept from these alerts.',
     permission: 'macie2:UpdateFindingsFilter',
     parameters: [
@@ -208,7 +218,8 @@ export const API_CALL_TYPES: readonly ApiCallType[] = [
     severity: 'MEDIUM',
     action: 'cancelled or paused a classification job',
     attempt: 'cancel or pause a classification job',
-    meaning: 'A sensitive data discovery job was cancelled or paused by a user: the buckets it covers are not being analysed. A cancelled job cannot be resumed; a one-time job paused for 30 days is cancelled.',
+    meaning:
+      'A sensitive data discovery job was cancelled or paused by a user: the buckets it covers are not being analysed. A cancelled job cannot be resumed; a one-time job paused for 30 days is cancelled.',
     whatToDo: 'Check with the person whether this was intended. Resume a paused job from the Macie console, or create a new job to replace a cancelled one.',
     wouldHave: 'the job would have stopped analysing the buckets it covers.',
     permission: 'macie2:UpdateClassificationJob',

@@ -39,7 +39,10 @@ function apiCallPipeline(deps: PipelineDeps): EventPipeline<ApiCallEvent, CallCo
       const match = type.when?.(record.requestParameters ?? {}) ?? true;
       if (match !== true) return ignore(`${record.eventName}: ${match}`);
       const principal = principalOf(record);
-      return { key: `api-call:${record.eventID}`, event: { record, type, accountId: record.recipientAccountId ?? record.userIdentity.accountId ?? account, principal } };
+      return {
+        key: `api-call:${record.eventID}`,
+        event: { record, type, accountId: record.recipientAccountId ?? record.userIdentity.accountId ?? account, principal },
+      };
     },
     route: async (events) =>
       events.map(({ event: ctx }): Target<CallContext> => {

@@ -135,7 +135,10 @@ export function stepRevealWindow(arn: string, settings: PipelineSettings, state:
  * new window as always (or, sent late with a time inside this one, is held and flushed in turn). Pure;
  * undefined when nothing is due.
  */
-export function flushHeldReveals(state: RevealWindow, ctx: { readonly settings: PipelineSettings; readonly region: string; readonly now: Date }): Step<RevealWindow> | undefined {
+export function flushHeldReveals(
+  state: RevealWindow,
+  ctx: { readonly settings: PipelineSettings; readonly region: string; readonly now: Date },
+): Step<RevealWindow> | undefined {
   const { heldUntil } = state;
   if (!heldUntil || Date.parse(heldUntil) > ctx.now.getTime()) return undefined;
   const held = state.count - (state.reported ?? 1);

@@ -69,7 +69,12 @@ export function describeIssues(
 }
 
 /** A valid event the pipeline does not alert on: one info line, one EventsIgnored count. */
-export function ignoredRecord(telemetry: Telemetry, ids: { messageId: string; eventId?: string }, reason: string, fields: Record<string, unknown> = {}): RecordReport {
+export function ignoredRecord(
+  telemetry: Telemetry,
+  ids: { messageId: string; eventId?: string },
+  reason: string,
+  fields: Record<string, unknown> = {},
+): RecordReport {
   telemetry.info('Event ignored', { ...ids, reason, ...fields });
   telemetry.count('EventsIgnored');
   return { ...ids, outcome: 'ignored', reason };

@@ -195,8 +195,7 @@ export function isSafeConsoleUrl(url: string): boolean {
 // the whole message into UCS-2 (70 characters). Extension-table characters take two septets (an escape + the
 // character), so they count as 2.
 
-const GSM7_BASIC =
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+const GSM7_BASIC = '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
 const GSM7_EXTENSION = '^{}\\[~]|€\f';
 const GSM7_BASIC_SET = new Set(GSM7_BASIC);
 const GSM7_EXTENSION_SET = new Set(GSM7_EXTENSION);
@@ -221,12 +220,51 @@ export function smsSize(text: string): { encoding: 'GSM-7' | 'UCS-2'; units: num
 }
 
 const TRANSLITERATIONS: Record<string, string> = {
-  '‘': "'", '’': "'", '‚': "'", '‛': "'", '′': "'", '´': "'", '`': "'",
-  '“': '"', '”': '"', '„': '"', '″': '"', '«': '"', '»': '"', '‹': '<', '›': '>',
-  '–': '-', '—': '-', '‐': '-', '‑': '-', '−': '-', '…': '...', '•': '*', '·': '.',
-  '\u00a0': ' ', '\u2009': ' ', '\u202f': ' ', '\u3000': ' ',
-  '×': 'x', '÷': '/', '≤': '<=', '≥': '>=', '→': '->', '←': '<-', '©': '(c)', '®': '(R)', '™': 'TM',
-  'ł': 'l', 'Ł': 'L', 'đ': 'd', 'Đ': 'D', 'œ': 'oe', 'Œ': 'OE', 'þ': 'th', 'Þ': 'Th', 'ð': 'd',
+  '‘': "'",
+  '’': "'",
+  '‚': "'",
+  '‛': "'",
+  '′': "'",
+  '´': "'",
+  '`': "'",
+  '“': '"',
+  '”': '"',
+  '„': '"',
+  '″': '"',
+  '«': '"',
+  '»': '"',
+  '‹': '<',
+  '›': '>',
+  '–': '-',
+  '—': '-',
+  '‐': '-',
+  '‑': '-',
+  '−': '-',
+  '…': '...',
+  '•': '*',
+  '·': '.',
+  '\u00a0': ' ',
+  '\u2009': ' ',
+  '\u202f': ' ',
+  '\u3000': ' ',
+  '×': 'x',
+  '÷': '/',
+  '≤': '<=',
+  '≥': '>=',
+  '→': '->',
+  '←': '<-',
+  '©': '(c)',
+  '®': '(R)',
+  '™': 'TM',
+  ł: 'l',
+  Ł: 'L',
+  đ: 'd',
+  Đ: 'D',
+  œ: 'oe',
+  Œ: 'OE',
+  þ: 'th',
+  Þ: 'Th',
+  ð: 'd',
 };
 
 /**

@@ -110,7 +110,8 @@ function knownErrors(value: unknown): KnownErrors {
 
 function findingAlertsPer(value: unknown): FindingAlertsPer {
   const lower = typeof value === 'string' ? value.trim().toLowerCase() : value;
-  if (!(FINDING_ALERTS_PER as readonly unknown[]).includes(lower)) throw new SettingsError('findingAlertsPer', value, `expected ${FINDING_ALERTS_PER.join(' or ')}`);
+  if (!(FINDING_ALERTS_PER as readonly unknown[]).includes(lower))
+    throw new SettingsError('findingAlertsPer', value, `expected ${FINDING_ALERTS_PER.join(' or ')}`);
   return lower as FindingAlertsPer;
 }
 
@@ -163,9 +164,14 @@ export function resolveSettings(input: Partial<Record<keyof PipelineSettings, un
   const d = DEFAULT_SETTINGS;
   const settings: PipelineSettings = {
     minFindingSeverity: input.minFindingSeverity === undefined ? d.minFindingSeverity : severitySetting('minFindingSeverity', input.minFindingSeverity),
-    repeatIntervalMinutes: input.repeatIntervalMinutes === undefined ? d.repeatIntervalMinutes : positiveNumber('repeatIntervalMinutes', input.repeatIntervalMinutes, 7 * 24 * 60),
-    policyFindingRepeatHours: input.policyFindingRepeatHours === undefined ? d.policyFindingRepeatHours : positiveNumber('policyFindingRepeatHours', input.policyFindingRepeatHours, 24 * 30),
-    longRunningRunHours: input.longRunningRunHours === undefined ? d.longRunningRunHours : positiveNumber('longRunningRunHours', input.longRunningRunHours, 24 * 60),
+    repeatIntervalMinutes:
+      input.repeatIntervalMinutes === undefined ? d.repeatIntervalMinutes : positiveNumber('repeatIntervalMinutes', input.repeatIntervalMinutes, 7 * 24 * 60),
+    policyFindingRepeatHours:
+      input.policyFindingRepeatHours === undefined
+        ? d.policyFindingRepeatHours
+        : positiveNumber('policyFindingRepeatHours', input.policyFindingRepeatHours, 24 * 30),
+    longRunningRunHours:
+      input.longRunningRunHours === undefined ? d.longRunningRunHours : positiveNumber('longRunningRunHours', input.longRunningRunHours, 24 * 60),
     stateRetentionDays: input.stateRetentionDays === undefined ? d.stateRetentionDays : positiveNumber('stateRetentionDays', input.stateRetentionDays, 3650),
     severityOverrides: parseSeverityOverrides('severityOverrides', input.severityOverrides),
     knownErrors: input.knownErrors === undefined ? d.knownErrors : knownErrors(input.knownErrors),

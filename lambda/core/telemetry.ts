@@ -49,7 +49,10 @@ export interface MetricSpec {
 export const METRICS = {
   BadRecords: { unit: 'Count', description: 'Malformed records skipped (one warn line each; a retry cannot fix them)' },
   BadBatches: { unit: 'Count', description: 'Job log subscription payloads that could not be decoded at all (dropped)' },
-  RecordsRetried: { unit: 'Count', description: 'SQS records listed in batchItemFailures (their aggregate could not be written, or its alerts not published): the queue delivers them again' },
+  RecordsRetried: {
+    unit: 'Count',
+    description: 'SQS records listed in batchItemFailures (their aggregate could not be written, or its alerts not published): the queue delivers them again',
+  },
   EventsProcessed: { unit: 'Count', description: 'Events applied to the state, once each' },
   EventsDuplicate: { unit: 'Count', description: 'Events delivered again and not applied again' },
   EventsIgnored: { unit: 'Count', description: 'Events the alert policy does not cover, or findings below the threshold' },
@@ -57,7 +60,10 @@ export const METRICS = {
   AlertsSuppressed: { unit: 'Count', description: 'Events grouped into an earlier alert (or inhibited) instead of alerting' },
   AlertsSilenced: { unit: 'Count', description: 'Events a silence matched: counted in their run, not alerted (of AlertsSuppressed)' },
   AlertsAlreadySent: { unit: 'Count', description: 'Alerts already sent, or held by another delivery within its lease' },
-  AlertsRepublished: { unit: 'Count', description: 'Copies published labelled as possible repeats (after a crashed delivery was taken over, or an SNS answer was lost)' },
+  AlertsRepublished: {
+    unit: 'Count',
+    description: 'Copies published labelled as possible repeats (after a crashed delivery was taken over, or an SNS answer was lost)',
+  },
   PublishFailures: { unit: 'Count', description: 'Alerts SNS did not take (left pending: the retry or the sweeper sends them)' },
   RunsCompleted: { unit: 'Count', description: 'Macie job runs that completed' },
   RunsCancelled: { unit: 'Count', description: 'Macie job runs that were cancelled' },

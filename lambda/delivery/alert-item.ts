@@ -195,7 +195,9 @@ export const alertItemCodec = itemCodec(
 /** What the sweeper needs from an index entry to deliver it: the alert and its owner (bodies are read later). */
 export function outboxEntry(item: Item): { alertId: string; owner: ItemKey } | undefined {
   const { alertId, ownerPk, ownerSk } = item;
-  return typeof alertId === 'string' && typeof ownerPk === 'string' && typeof ownerSk === 'string' ? { alertId, owner: { pk: ownerPk, sk: ownerSk } } : undefined;
+  return typeof alertId === 'string' && typeof ownerPk === 'string' && typeof ownerSk === 'string'
+    ? { alertId, owner: { pk: ownerPk, sk: ownerSk } }
+    : undefined;
 }
 
 const STATUS = { '#status': 'status' };
@@ -208,7 +210,11 @@ function unchanged(read: OutboxAlert): Condition {
   }
   return read.interruptedAt === undefined
     ? { expression: '#status = :seenStatus AND attribute_not_exists(interruptedAt)', names: STATUS, values: { ':seenStatus': d.status } }
-    : { expression: '#status = :seenStatus AND interruptedAt = :seenInterrupted', names: STATUS, values: { ':seenStatus': d.status, ':seenInterrupted': read.interruptedAt } };
+    : {
+        expression: '#status = :seenStatus AND interruptedAt = :seenInterrupted',
+        names: STATUS,
+        values: { ':seenStatus': d.status, ':seenInterrupted': read.interruptedAt },
+      };
 }
 
 /** Claimable now: PENDING, or SENDING past its lease (a delivery that died, or lost SNS's answer for good). */

@@ -138,7 +138,10 @@ export async function releaseBirthClaims(deps: Pick<DeliveryDeps, 'store' | 'now
     await deps.store.write(claims.map((c) => releaseWrite(c, at, false)));
   } catch (error) {
     if (error instanceof ConditionalWriteConflict && !error.contention) return;
-    deps.telemetry?.error('could not release alerts claimed at birth: they stay SENDING until their lease runs out', { alertIds: claims.map((c) => c.alert.id), reason: errorText(error) });
+    deps.telemetry?.error('could not release alerts claimed at birth: they stay SENDING until their lease runs out', {
+      alertIds: claims.map((c) => c.alert.id),
+      reason: errorText(error),
+    });
   }
 }
 
@@ -156,12 +159,23 @@ export function claimedOutboxWrites(
 ): { ops: WriteOp[]; claims: Claimed[] } {
   const createdAt = at.toISOString();
   // The owner's pendingAlerts lists ids sorted, and delivery goes in that order: the birth claim takes the first.
-  const claims: Claimed[] = claim ? [...alerts].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, Math.max(0, room)).map((alert) => ({ alert, owner, claimedAt: claim.claimedAt })) : [];
+  const claims: Claimed[] = claim
+    ? [...alerts]
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .slice(0, Math.max(0, room))
+        .map((alert) => ({ alert, owner, claimedAt: claim.claimedAt }))
+    : [];
   const bornIds = new Set(claims.map((c) => c.alert.id));
   const ops = alerts.map((alert) => {
     const born = claim !== undefined && bornIds.has(alert.id);
-    const delivery = born ? { status: 'SENDING' as const, claimedAt: claim.claimedAt, leaseExpiresAt: claim.leaseExpiresAt } : { status: 'PENDING' as const, since: createdAt };
-    return { kind: 'put' as const, item: alertItemCodec.encode({ alert, owner, createdAt, expiresAt: expiresAt(at, retentionDays), delivery }), condition: notExists };
+    const delivery = born
+      ? { status: 'SENDING' as const, claimedAt: claim.claimedAt, leaseExpiresAt: claim.leaseExpiresAt }
+      : { status: 'PENDING' as const, since: createdAt };
+    return {
+      kind: 'put' as const,
+      item: alertItemCodec.encode({ alert, owner, createdAt, expiresAt: expiresAt(at, retentionDays), delivery }),
+      condition: notExists,
+    };
   });
   return { ops, claims };
 }
@@ -209,7 +223,10 @@ export async function deliverPending(deps: DeliveryDeps, pending: readonly Pendi
   try {
     return await deliverAll(deps, ownerOf, unstarted, bornIds);
   } catch (error) {
-    await releaseBirthClaims(deps, unstarted.flatMap((b) => b.claims));
+    await releaseBirthClaims(
+      deps,
+      unstarted.flatMap((b) => b.claims),
+    );
     throw error;
   }
 }

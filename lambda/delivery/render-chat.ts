@@ -77,16 +77,12 @@ function build(alert: Alert, budget: Budget, repeat: PossibleRepeat | undefined)
   ].filter(Boolean);
   const description = paragraphs.join('\n\n');
 
-  const links = alert.links
-    .filter((l) => isSafeConsoleUrl(l.url))
-    .map((l) => `${chatSafeLine(l.label, 60)}: ${l.url}`);
+  const links = alert.links.filter((l) => isSafeConsoleUrl(l.url)).map((l) => `${chatSafeLine(l.label, 60)}: ${l.url}`);
   const nextSteps = [chatSafeParagraph(alert.whatToDo, budget.step), ...links].filter(Boolean).slice(0, budget.steps);
 
   const keywords = [alert.severity, alert.category, chatSafeLine(alert.eventType, 60), ...(alert.sample ? ['SAMPLE'] : [])];
 
-  const relatedResources = alert.affected
-    .flatMap((group) => group.items.map((item) => `${group.kind}: ${chatSafeLine(item, 120)}`))
-    .slice(0, budget.resources);
+  const relatedResources = alert.affected.flatMap((group) => group.items.map((item) => `${group.kind}: ${chatSafeLine(item, 120)}`)).slice(0, budget.resources);
 
   const context: Record<string, string> = {
     alertId: chatSafeLine(alert.id, budget.context),

@@ -81,8 +81,12 @@ export function renderEmailBody(alert: Alert, repeat?: PossibleRepeat): string {
     const total = Math.max(group.total, group.items.length);
     if (total === 0) continue;
     const atLeast = group.atLeast ? 'at least ' : '';
-    affected.push(`${KIND_TITLES[group.kind] ?? plainSafeLine(String(group.kind), 40)}${group.scope ? ` ${plainSafeLine(group.scope, 60)}` : ''} (${atLeast}${formatCount(total)}):`, ...items);
-    if (total > items.length || group.atLeast) affected.push(`  and ${total > items.length ? `${atLeast}${formatCount(total - items.length)} ` : 'maybe '}more`);
+    affected.push(
+      `${KIND_TITLES[group.kind] ?? plainSafeLine(String(group.kind), 40)}${group.scope ? ` ${plainSafeLine(group.scope, 60)}` : ''} (${atLeast}${formatCount(total)}):`,
+      ...items,
+    );
+    if (total > items.length || group.atLeast)
+      affected.push(`  and ${total > items.length ? `${atLeast}${formatCount(total - items.length)} ` : 'maybe '}more`);
   }
   section('Affected resources', affected);
 
@@ -102,6 +106,9 @@ export function renderEmailBody(alert: Alert, repeat?: PossibleRepeat): string {
   // Only a pathological alert gets here; the JSON form still carries everything.
   const trailer = `\n\n[cut: the full alert is in the JSON form]\nAlert id: ${plainSafeLine(alert.id, 150)}\n`;
   const room = EMAIL_BODY_MAX_BYTES - Buffer.byteLength(trailer);
-  const cut = Buffer.from(body).subarray(0, room).toString('utf8').replace(/\uFFFD+$/, '');
+  const cut = Buffer.from(body)
+    .subarray(0, room)
+    .toString('utf8')
+    .replace(/\uFFFD+$/, '');
   return cut + trailer;
 }

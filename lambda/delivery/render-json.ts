@@ -92,7 +92,14 @@ function toJsonAlert(alert: Alert, caps: Caps, repeat: PossibleRepeat | undefine
       const items = names.map(text);
       // A name longer than the cap is no name AWS allows (null: not kept), only hostile input.
       const raw = caps.raw > 0 && names.some((name, i) => name !== items[i]) ? names.map((name) => (name.length <= caps.raw ? name : null)) : undefined;
-      return { kind: a.kind, items, total: Math.max(a.total, a.items.length), ...(a.scope ? { scope: text(a.scope) } : {}), ...(a.atLeast ? { atLeast: true } : {}), ...(raw ? { raw } : {}) };
+      return {
+        kind: a.kind,
+        items,
+        total: Math.max(a.total, a.items.length),
+        ...(a.scope ? { scope: text(a.scope) } : {}),
+        ...(a.atLeast ? { atLeast: true } : {}),
+        ...(raw ? { raw } : {}),
+      };
     }),
     ...(alert.silenced?.length
       ? { silenced: alert.silenced.slice(0, caps.items).map((x) => ({ silenceId: text(x.silenceId), what: text(x.what), count: x.count })) }

@@ -27,9 +27,7 @@ function smsText(alert: Alert): string {
   const where = [sms(alert.accountId, 20), sms(alert.region, 20)].filter(Boolean).join(' ');
   // The account is already in `where`; name the first other resource.
   const first = alert.affected.find((a) => a.items.length > 0 && !(a.kind === 'account' && a.items[0] === alert.accountId && a.total <= 1));
-  const affected = first
-    ? `${first.kind} ${sms(first.items[0], 63)}${first.total > 1 ? ` +${first.total - 1}${first.atLeast ? ' or more' : ''}` : ''}`
-    : '';
+  const affected = first ? `${first.kind} ${sms(first.items[0], 63)}${first.total > 1 ? ` +${first.total - 1}${first.atLeast ? ' or more' : ''}` : ''}` : '';
 
   // No count of its own: headlines already say "seen 5 times" where a count matters.
   const join = (...parts: string[]) => parts.filter(Boolean).join(' | ');

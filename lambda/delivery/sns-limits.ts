@@ -60,7 +60,8 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 export function messageBytes(request: SnsMessageRequest): number {
   let bytes = Buffer.byteLength(request.Message ?? '');
   for (const [name, value] of Object.entries(request.MessageAttributes ?? {})) {
-    bytes += Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? '') + (value.BinaryValue?.byteLength ?? 0);
+    bytes +=
+      Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? '') + (value.BinaryValue?.byteLength ?? 0);
   }
   return bytes;
 }
@@ -94,10 +95,18 @@ export function messageRefusal(request: SnsMessageRequest): SnsRefusal | undefin
 /** Why SNS would refuse a PublishBatch call as a whole, or undefined. */
 export function publishBatchRefusal(entries: readonly (SnsMessageRequest & { readonly Id?: string })[]): SnsRefusal | undefined {
   if (entries.length === 0) return { code: 'EmptyBatchRequest', message: 'The batch request does not contain any entries.' };
-  if (entries.length > BATCH_MAX_ENTRIES) return { code: 'TooManyEntriesInBatchRequest', message: `The batch request contains more entries than permissible (${entries.length} > ${BATCH_MAX_ENTRIES}).` };
+  if (entries.length > BATCH_MAX_ENTRIES)
+    return {
+      code: 'TooManyEntriesInBatchRequest',
+      message: `The batch request contains more entries than permissible (${entries.length} > ${BATCH_MAX_ENTRIES}).`,
+    };
   const ids = new Set<string>();
   for (const entry of entries) {
-    if (entry.Id === undefined || !ENTRY_ID.test(entry.Id)) return { code: 'InvalidBatchEntryId', message: `The Id of a batch entry in a batch request does not abide by the specification: ${JSON.stringify(entry.Id)}` };
+    if (entry.Id === undefined || !ENTRY_ID.test(entry.Id))
+      return {
+        code: 'InvalidBatchEntryId',
+        message: `The Id of a batch entry in a batch request does not abide by the specification: ${JSON.stringify(entry.Id)}`,
+      };
     if (ids.has(entry.Id)) return { code: 'BatchEntryIdsNotDistinct', message: `Two or more batch entries in the request have the same Id: ${entry.Id}` };
     ids.add(entry.Id);
   }
@@ -106,7 +115,11 @@ export function publishBatchRefusal(entries: readonly (SnsMessageRequest & { rea
     if (refusal) return { code: refusal.code, message: `${refusal.message} (entry ${entry.Id})` };
   }
   const total = entries.reduce((sum, e) => sum + messageBytes(e), 0);
-  if (total > BATCH_MAX_BYTES) return { code: 'BatchRequestTooLong', message: `The length of all the messages put together is more than the limit (${total} > ${BATCH_MAX_BYTES} bytes).` };
+  if (total > BATCH_MAX_BYTES)
+    return {
+      code: 'BatchRequestTooLong',
+      message: `The length of all the messages put together is more than the limit (${total} > ${BATCH_MAX_BYTES} bytes).`,
+    };
   return undefined;
 }
 
@@ -126,10 +139,14 @@ function jsonStructureRefusal(message: string): SnsRefusal | undefined {
 
 function attributeRefusal(name: string, value: SnsAttributeValue): SnsRefusal | undefined {
   const refuse = (why: string): SnsRefusal => ({ code: 'ParameterValueInvalid', message: `The message attribute '${name}' ${why}` });
-  if (!ATTRIBUTE_NAME.test(name) || name.startsWith('.') || name.endsWith('.') || name.includes('..') || /^(aws|amazon)\./i.test(name)) return refuse('has an invalid name.');
+  if (!ATTRIBUTE_NAME.test(name) || name.startsWith('.') || name.endsWith('.') || name.includes('..') || /^(aws|amazon)\./i.test(name))
+    return refuse('has an invalid name.');
   const type = value.DataType ?? '';
   if (!ATTRIBUTE_TYPE.test(type) || type.length > 256) return refuse(`has an invalid message attribute type '${type}'.`);
-  if (type.startsWith('Binary')) return value.BinaryValue && value.BinaryValue.byteLength > 0 ? undefined : refuse(`must contain non-empty message attribute value for message attribute type '${type}'.`);
+  if (type.startsWith('Binary'))
+    return value.BinaryValue && value.BinaryValue.byteLength > 0
+      ? undefined
+      : refuse(`must contain non-empty message attribute value for message attribute type '${type}'.`);
   const text = value.StringValue;
   if (!text) return refuse(`must contain non-empty message attribute value for message attribute type '${type}'.`);
   if (type.startsWith('Number') && !Number.isFinite(Number(text))) return refuse(`has an invalid numeric value '${text}'.`);

@@ -1,10 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  PublishBatchCommand,
-  type PublishBatchRequestEntry,
-  type PublishBatchResponse,
-  type SNSClient,
-} from '@aws-sdk/client-sns';
+import { PublishBatchCommand, type PublishBatchRequestEntry, type PublishBatchResponse, type SNSClient } from '@aws-sdk/client-sns';
 import type { Alert } from '../core/alert';
 import type { AlertPublisher, PublishFailure, PublishOptions } from './publisher';
 import type { PossibleRepeat } from './possible-repeat';
@@ -181,10 +176,9 @@ export class SnsAlertPublisher implements AlertPublisher {
     const byEntryId = new Map(chunk.map((p) => [p.entry.Id!, p]));
     let response: PublishBatchResponse;
     try {
-      response = await this.client.send(
-        new PublishBatchCommand({ TopicArn: this.topicArn, PublishBatchRequestEntries: chunk.map((p) => p.entry) }),
-        { abortSignal: AbortSignal.timeout(this.attemptTimeoutMs) },
-      );
+      response = await this.client.send(new PublishBatchCommand({ TopicArn: this.topicArn, PublishBatchRequestEntries: chunk.map((p) => p.entry) }), {
+        abortSignal: AbortSignal.timeout(this.attemptTimeoutMs),
+      });
     } catch (error) {
       const reason = `PublishBatch failed: ${errorText(error)}`;
       const unknown = outcomeUnknown(error);

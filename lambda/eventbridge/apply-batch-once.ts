@@ -1,5 +1,14 @@
 import type { Alert } from '../core/alert';
-import { DEFAULT_MIN_REMAINING_MS, DeliveryFailed, deliverPending, lostAlertIds, outboxWrites, pendingIds, TimeBudgetExhausted, type PendingAlerts } from '../delivery/outbox';
+import {
+  DEFAULT_MIN_REMAINING_MS,
+  DeliveryFailed,
+  deliverPending,
+  lostAlertIds,
+  outboxWrites,
+  pendingIds,
+  TimeBudgetExhausted,
+  type PendingAlerts,
+} from '../delivery/outbox';
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
 import { CorruptItemError, type Bookkeeping, type ItemCodec, type SilencedEvents } from '../state/codec';
 import { atVersion, ConditionalWriteConflict, keyString, notExists, sleep, unchangedSince, type Item, type WriteOp } from '../state/store';
@@ -258,7 +267,10 @@ export async function applyBatchOnce<E>(deps: PipelineDeps, plan: BatchPlan<E>):
     } catch (error) {
       // Routing or reading failed (DynamoDB unavailable, an aggregate this version cannot read): nothing of
       // `pending` was written in this attempt; SQS delivers the records again.
-      deps.telemetry.error(`${plan.kind} batch: could not read or decide; the records will be delivered again`, { error: errorText(error), events: pending.length });
+      deps.telemetry.error(`${plan.kind} batch: could not read or decide; the records will be delivered again`, {
+        error: errorText(error),
+        events: pending.length,
+      });
       gaveUp = `not written: ${errorText(error)}`;
       break;
     }
@@ -314,7 +326,13 @@ async function attemptWrite<E>(run: Run<E>, events: readonly BatchEvent<E>[], re
   });
   const duplicates = events.length - fresh.length;
   if (duplicates > 0) {
-    deps.telemetry.info('Events already applied: delivering their pending alerts only', { duplicates, eventIds: events.filter((e) => run.results.get(e.key)?.outcome === 'duplicate').slice(0, 10).map((e) => e.eventId) });
+    deps.telemetry.info('Events already applied: delivering their pending alerts only', {
+      duplicates,
+      eventIds: events
+        .filter((e) => run.results.get(e.key)?.outcome === 'duplicate')
+        .slice(0, 10)
+        .map((e) => e.eventId),
+    });
   }
   return execute(run, planUnits(run, fresh, found));
 }
@@ -406,7 +424,11 @@ function groupUnits<E>(
   const read = item === undefined ? undefined : aggregate.codec.decode(item);
   // A silenced event's step still counts; only its alert is not raised, and the aggregate records why.
   let silenced = read?.silenced;
-  const steps = fold(aggregate, read, events.map((e) => e.event)).map((step, i): Step<Bookkeeping> & { silence?: Silence; silenced?: Record<string, SilencedEvents> } => {
+  const steps = fold(
+    aggregate,
+    read,
+    events.map((e) => e.event),
+  ).map((step, i): Step<Bookkeeping> & { silence?: Silence; silenced?: Record<string, SilencedEvents> } => {
     const matched = run.plan.silenceOf?.(events[i].event);
     if (!matched) return { ...step, silenced };
     silenced = withSilenced(silenced, matched.silence, matched.what);
@@ -515,7 +537,10 @@ async function writeUnits<E>(run: Run<E>, transaction: readonly Unit<E>[], dirty
     if (!(error instanceof ConditionalWriteConflict)) {
       // Not a condition: DynamoDB refused the write or did not answer. Whether it was applied is unknown;
       // the redelivered records will find their markers if it was.
-      deps.telemetry.error(`${run.plan.kind} batch: write failed; its records will be delivered again`, { error: errorText(error), events: transaction.reduce((n, u) => n + u.events.length, 0) });
+      deps.telemetry.error(`${run.plan.kind} batch: write failed; its records will be delivered again`, {
+        error: errorText(error),
+        events: transaction.reduce((n, u) => n + u.events.length, 0),
+      });
       for (const unit of transaction) for (const e of unit.events) run.results.set(e.key, { outcome: 'failed', reason: `write failed: ${errorText(error)}` });
       return;
     }

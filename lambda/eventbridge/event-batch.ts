@@ -71,7 +71,10 @@ export async function processEventBatch<T extends { readonly id: string; readonl
   }
   if (applied) {
     const done = [...events.values()].filter((e) => ['alerted', 'grouped', 'silenced'].includes(applied.results.get(e.key)?.outcome ?? ''));
-    pipeline.countApplied?.(done.map((e) => e.event), applied.created);
+    pipeline.countApplied?.(
+      done.map((e) => e.event),
+      applied.created,
+    );
   }
   const carrier = new Map<string, string>();
   let twins = 0;
@@ -91,9 +94,14 @@ export async function processEventBatch<T extends { readonly id: string; readonl
   const failed = records.filter((r) => r.outcome === 'failed');
   const held = records.filter((r) => r.outcome === 'held');
   if (held.length > 0) {
-    deps.telemetry.info(`${pipeline.kind} records held back: SQS delivers them again`, { messageIds: held.map((r) => r.messageId).slice(0, 20), reasons: [...new Set(held.map((r) => r.reason))].slice(0, 5) });
+    deps.telemetry.info(`${pipeline.kind} records held back: SQS delivers them again`, {
+      messageIds: held.map((r) => r.messageId).slice(0, 20),
+      reasons: [...new Set(held.map((r) => r.reason))].slice(0, 5),
+    });
   }
-  const undelivered = classified.filter((r): r is { messageId: string; eventId: string; key: string } => !('outcome' in r) && !!applied?.undelivered.has(r.key));
+  const undelivered = classified.filter(
+    (r): r is { messageId: string; eventId: string; key: string } => !('outcome' in r) && !!applied?.undelivered.has(r.key),
+  );
   const batchItemFailures = [...new Set([...failed, ...undelivered, ...held].map((r) => r.messageId))].map((itemIdentifier) => ({ itemIdentifier }));
   if (batchItemFailures.length > 0) deps.telemetry.count('RecordsRetried', batchItemFailures.length);
   if (failed.length + undelivered.length > 0) {

@@ -45,5 +45,8 @@ export const EventMarkerCodec = itemCodec(
       ownerSk: m.owner?.sk,
       ...bookkeepingItem(m),
     }),
-  ({ ownerPk, ownerSk, ...rest }): EventMarker => ({ ...rest, owner: ownerPk !== undefined && ownerSk !== undefined ? { pk: ownerPk, sk: ownerSk } : undefined }),
+  ({ ownerPk, ownerSk, ...rest }): EventMarker => ({
+    ...rest,
+    owner: ownerPk !== undefined && ownerSk !== undefined ? { pk: ownerPk, sk: ownerSk } : undefined,
+  }),
 );

@@ -14,9 +14,7 @@ const optionalText = z.nullish(z.string());
 const optionalNumber = z.nullish(z.number());
 const flag = z.nullish(z.boolean());
 
-const BlockPublicAccessSchema = z.nullish(
-  z.object({ ignorePublicAcls: flag, restrictPublicBuckets: flag, blockPublicAcls: flag, blockPublicPolicy: flag }),
-);
+const BlockPublicAccessSchema = z.nullish(z.object({ ignorePublicAcls: flag, restrictPublicBuckets: flag, blockPublicAcls: flag, blockPublicPolicy: flag }));
 
 const PublicAccessSchema = z.nullish(
   z.object({
@@ -70,9 +68,7 @@ export const ClassificationDetailsSchema = z.object({
       sizeClassified: optionalNumber,
       additionalOccurrences: flag,
       status: z.nullish(z.object({ code: optionalText, reason: optionalText })),
-      sensitiveData: z.nullish(
-        z.array(z.object({ category: optionalText, totalCount: optionalNumber, detections: z.nullish(z.array(DetectionSchema)) })),
-      ),
+      sensitiveData: z.nullish(z.array(z.object({ category: optionalText, totalCount: optionalNumber, detections: z.nullish(z.array(DetectionSchema)) }))),
       customDataIdentifiers: z.nullish(z.object({ totalCount: optionalNumber, detections: z.nullish(z.array(DetectionSchema)) })),
     }),
   ),

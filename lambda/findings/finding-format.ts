@@ -18,7 +18,10 @@ export function formatBytes(size: number | null | undefined): string | undefined
   return unit === 0 ? `${formatCount(size)} bytes` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]} (${formatCount(size)} bytes)`;
 }
 
-type BlockPublicAccess = { ignorePublicAcls?: boolean | null; restrictPublicBuckets?: boolean | null; blockPublicAcls?: boolean | null; blockPublicPolicy?: boolean | null } | null | undefined;
+type BlockPublicAccess =
+  | { ignorePublicAcls?: boolean | null; restrictPublicBuckets?: boolean | null; blockPublicAcls?: boolean | null; blockPublicPolicy?: boolean | null }
+  | null
+  | undefined;
 
 /** "all on", "all off" or the settings that are on. */
 export function describeBlockPublicAccess(bpa: BlockPublicAccess): string | undefined {
@@ -30,7 +33,12 @@ export function describeBlockPublicAccess(bpa: BlockPublicAccess): string | unde
   return `partly on (${on.join(', ')})`;
 }
 
-export function bucketPublicAccess(bucket: S3Bucket | null | undefined): { effective?: string; bucketBpa?: string; accountBpa?: string; publicGrants?: string } {
+export function bucketPublicAccess(bucket: S3Bucket | null | undefined): {
+  effective?: string;
+  bucketBpa?: string;
+  accountBpa?: string;
+  publicGrants?: string;
+} {
   const access = bucket?.publicAccess;
   const perms = access?.permissionConfiguration;
   const grants: string[] = [];
@@ -123,7 +131,11 @@ export function policyActor(policy: PolicyDetails | null | undefined): Actor | u
   const identity = policy?.actor?.userIdentity;
   if (!identity) return undefined;
   const named = identity.type ? IDENTITY_PART[identity.type as keyof typeof IDENTITY_PART] : undefined;
-  const part = (named ? identity[named] : undefined) ?? Object.values(IDENTITY_PART).map((k) => identity[k]).find((p) => p);
+  const part =
+    (named ? identity[named] : undefined) ??
+    Object.values(IDENTITY_PART)
+      .map((k) => identity[k])
+      .find((p) => p);
   return {
     type: identity.type ?? undefined,
     arn: part?.arn ?? part?.principalId ?? (part?.accountId ? `account ${part.accountId}` : undefined) ?? undefined,

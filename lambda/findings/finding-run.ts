@@ -18,7 +18,10 @@ export type FindingRun =
 /** The job's newest run start at or before `createdAt` (run dates and finding times are ISO 8601). */
 export function runStartBefore(createdAt: string, starts: readonly string[]): string | undefined {
   // By instant: Macie writes times with and without milliseconds.
-  return starts.filter((s) => Date.parse(s) <= Date.parse(createdAt)).sort(compareIso).at(-1);
+  return starts
+    .filter((s) => Date.parse(s) <= Date.parse(createdAt))
+    .sort(compareIso)
+    .at(-1);
 }
 
 /**
@@ -26,10 +29,16 @@ export function runStartBefore(createdAt: string, starts: readonly string[]): st
  * newest run started before it ended (its findings ledger keeps that once the run is summarised), and the
  * wall clock. A finding created after that run ended belongs to a run the job log has not shown yet.
  */
-export function findingRun(input: { readonly createdAt: string; readonly starts: readonly string[]; readonly candidateEndedAt?: string; readonly now: Date }): FindingRun {
+export function findingRun(input: {
+  readonly createdAt: string;
+  readonly starts: readonly string[];
+  readonly candidateEndedAt?: string;
+  readonly now: Date;
+}): FindingRun {
   const { createdAt, starts, candidateEndedAt, now } = input;
   const candidate = runStartBefore(createdAt, starts);
-  if (candidate && !(candidateEndedAt && Date.parse(createdAt) > Date.parse(candidateEndedAt))) return { run: candidate, reason: 'the newest run start before the finding was created' };
+  if (candidate && !(candidateEndedAt && Date.parse(createdAt) > Date.parse(candidateEndedAt)))
+    return { run: candidate, reason: 'the newest run start before the finding was created' };
   if (!candidate && starts.length > 0) return { run: UNKNOWN_RUN, reason: 'created before the job runs the job log keeps' };
   if (now.getTime() - Date.parse(createdAt) >= HOLD_FOR_RUN_MINUTES * 60_000) return { run: UNKNOWN_RUN, reason: 'its run not shown by the job log in time' };
   return {

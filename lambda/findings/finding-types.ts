@@ -48,7 +48,8 @@ export const POLICY_FINDING_TYPES: readonly FindingTypeInfo[] = [
     kind: 'policy',
     short: 'bucket replicated to an external account',
     typicalSeverity: 'HIGH',
-    meaning: 'Replication was configured to copy objects from this bucket to a bucket in an AWS account outside your organisation: copies of its data leave your control.',
+    meaning:
+      'Replication was configured to copy objects from this bucket to a bucket in an AWS account outside your organisation: copies of its data leave your control.',
     whatToDo:
       'Check the replication rule and the destination account. If it is not a known partner, delete the replication configuration and find out who added it; objects already replicated stay in the other account.',
   },
@@ -65,8 +66,10 @@ export const POLICY_FINDING_TYPES: readonly FindingTypeInfo[] = [
     kind: 'policy',
     short: 'bucket shared with CloudFront',
     typicalSeverity: 'MEDIUM',
-    meaning: 'The bucket policy grants a CloudFront distribution (origin access identity or control) access: its objects can be served through that distribution.',
-    whatToDo: 'Make sure the distribution is yours and intended to serve this bucket, and that it restricts who can fetch the content. Remove the grant if not.',
+    meaning:
+      'The bucket policy grants a CloudFront distribution (origin access identity or control) access: its objects can be served through that distribution.',
+    whatToDo:
+      'Make sure the distribution is yours and intended to serve this bucket, and that it restricts who can fetch the content. Remove the grant if not.',
   },
 ];
 
@@ -86,7 +89,8 @@ export const SENSITIVE_DATA_FINDING_TYPES: readonly FindingTypeInfo[] = [
     short: 'custom data identifier matches',
     typicalSeverity: 'depends on the data found',
     meaning: 'An object contains text that matches one or more of your custom data identifiers.',
-    whatToDo: 'Review the matches in the finding; if the data should not be in this bucket, move or delete it and restrict access. Tune the identifier if the matches are false positives.',
+    whatToDo:
+      'Review the matches in the finding; if the data should not be in this bucket, move or delete it and restrict access. Tune the identifier if the matches are false positives.',
   },
   {
     type: 'SensitiveData:S3Object/Financial',
@@ -94,7 +98,8 @@ export const SENSITIVE_DATA_FINDING_TYPES: readonly FindingTypeInfo[] = [
     short: 'financial data',
     typicalSeverity: 'depends on the data found',
     meaning: 'An object contains financial information such as credit card or bank account numbers.',
-    whatToDo: 'Confirm the bucket is approved for financial data (PCI scope) and that access and encryption match; otherwise move or delete the object and find out how it got there.',
+    whatToDo:
+      'Confirm the bucket is approved for financial data (PCI scope) and that access and encryption match; otherwise move or delete the object and find out how it got there.',
   },
   {
     type: 'SensitiveData:S3Object/Multiple',
@@ -102,7 +107,8 @@ export const SENSITIVE_DATA_FINDING_TYPES: readonly FindingTypeInfo[] = [
     short: 'several kinds of sensitive data',
     typicalSeverity: 'depends on the data found',
     meaning: 'An object contains more than one category of sensitive data (for example personal and financial information, or credentials).',
-    whatToDo: 'Review the data categories below. Confirm the bucket is approved to hold each of them; otherwise move or delete the object, restrict access and check who has read it.',
+    whatToDo:
+      'Review the data categories below. Confirm the bucket is approved to hold each of them; otherwise move or delete the object, restrict access and check who has read it.',
   },
   {
     type: 'SensitiveData:S3Object/Personal',
@@ -110,7 +116,8 @@ export const SENSITIVE_DATA_FINDING_TYPES: readonly FindingTypeInfo[] = [
     short: 'personal data',
     typicalSeverity: 'depends on the data found',
     meaning: 'An object contains personal information (names, addresses, national identifiers, passport numbers, health information and similar).',
-    whatToDo: 'Confirm the bucket is approved for personal data and that its access and encryption match your privacy obligations; otherwise move or delete the object and restrict access.',
+    whatToDo:
+      'Confirm the bucket is approved for personal data and that its access and encryption match your privacy obligations; otherwise move or delete the object and restrict access.',
   },
 ];
 
@@ -129,6 +136,6 @@ export function unknownFindingTypeInfo(type: string, kind: FindingTypeInfo['kind
     short: `unrecognised finding type ${type}`,
     typicalSeverity: 'MEDIUM',
     meaning: `Macie reported a finding of type ${type}, which this version of macie-alerts does not recognise (Macie may have added it recently). Its title and description below are Macie's own.`,
-    whatToDo: 'Open the finding in the Macie console and follow Macie\'s guidance for this type. Consider updating macie-alerts so it knows the type.',
+    whatToDo: "Open the finding in the Macie console and follow Macie's guidance for this type. Consider updating macie-alerts so it knows the type.",
   };
 }

@@ -39,13 +39,33 @@ export interface GroupIdentity {
   readonly place?: GroupPlace;
 }
 
-export function groupIdentity(finding: FindingDetail, bucket: string, origin: GroupOrigin, runDate?: string, lateMarkAt?: string, place?: GroupPlace, jobName?: string): GroupIdentity {
+export function groupIdentity(
+  finding: FindingDetail,
+  bucket: string,
+  origin: GroupOrigin,
+  runDate?: string,
+  lateMarkAt?: string,
+  place?: GroupPlace,
+  jobName?: string,
+): GroupIdentity {
   const jobId = finding.classificationDetails?.jobId ?? undefined;
   const { accountId, type } = finding;
-  if (origin === 'sample') return { key: keys.sampleFindingGroup(accountId, bucket, type), alertIdPrefix: `sd:sample:${accountId}:${bucket}:${type}`, origin, bucket, jobId };
-  if (origin === 'automated' || !jobId) return { key: keys.automatedFindingGroup(accountId, bucket, type), alertIdPrefix: `sd:auto:${accountId}:${bucket}:${type}`, origin: 'automated', bucket };
+  if (origin === 'sample')
+    return { key: keys.sampleFindingGroup(accountId, bucket, type), alertIdPrefix: `sd:sample:${accountId}:${bucket}:${type}`, origin, bucket, jobId };
+  if (origin === 'automated' || !jobId)
+    return { key: keys.automatedFindingGroup(accountId, bucket, type), alertIdPrefix: `sd:auto:${accountId}:${bucket}:${type}`, origin: 'automated', bucket };
   const run = runDate ?? UNKNOWN_RUN;
-  return { key: keys.findingGroup(jobId, run, bucket, type), alertIdPrefix: `sd:${jobId}:${run}:${bucket}:${type}`, origin, bucket, jobId, jobName, runDate: run, lateMarkAt, place };
+  return {
+    key: keys.findingGroup(jobId, run, bucket, type),
+    alertIdPrefix: `sd:${jobId}:${run}:${bucket}:${type}`,
+    origin,
+    bucket,
+    jobId,
+    jobName,
+    runDate: run,
+    lateMarkAt,
+    place,
+  };
 }
 
 /** Findings counted after the run's summary that no summary or update has reported yet. */
@@ -251,10 +271,7 @@ function firstSensitiveDataAlert(finding: FindingDetail, group: GroupIdentity, i
       ]),
       ...findingIdentityDetails(finding),
     ],
-    affected: [
-      { kind: 'bucket', items: [bucket], total: 1 },
-      ...(key ? [{ kind: 'object' as const, items: [key], total: 1 }] : []),
-    ],
+    affected: [{ kind: 'bucket', items: [bucket], total: 1 }, ...(key ? [{ kind: 'object' as const, items: [key], total: 1 }] : [])],
     count: 1,
     links: findingLinks(finding, group.jobId),
     occurredAt: iso(finding.updatedAt),
@@ -263,7 +280,9 @@ function firstSensitiveDataAlert(finding: FindingDetail, group: GroupIdentity, i
 }
 
 function severityBreakdown(bySeverity: SeverityCounts): string {
-  return severitiesPresent(bySeverity).map(([s, n]) => `${formatCount(n)} ${s.toLowerCase()}`).join(', ');
+  return severitiesPresent(bySeverity)
+    .map(([s, n]) => `${formatCount(n)} ${s.toLowerCase()}`)
+    .join(', ');
 }
 
 function stillOccurringAlert(

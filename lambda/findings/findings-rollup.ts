@@ -124,7 +124,12 @@ export function placeNewGroup(input: PlaceInput): GroupPlace {
     return { kind: 'rolled', after: rollup.open, dueAt, reason: `rolled up into the next alert for its type (roll-up ${rollup.open} is being sent)` };
   }
   const dueAt = new Date(Date.parse(rollup.windowStart) + intervalMs).toISOString();
-  return { kind: 'rolled', after: rollup.open, dueAt, reason: `rolled up: its type alerts at most once per ${input.repeatIntervalMinutes} min in this run (next at ${dueAt})` };
+  return {
+    kind: 'rolled',
+    after: rollup.open,
+    dueAt,
+    reason: `rolled up: its type alerts at most once per ${input.repeatIntervalMinutes} min in this run (next at ${dueAt})`,
+  };
 }
 
 export function rollupKey(jobId: string, runDate: string, findingType: string): ItemKey {
@@ -242,7 +247,11 @@ export function rolledUpAlert(r: FindingsRollup, groups: readonly FindingsGroup[
     ],
     count: findings,
     links: [{ label: 'Job in the Macie console', url: macieJobLink(r.region, r.jobId) }],
-    occurredAt: groups.map((g) => g.lastAt).sort().at(-1) ?? r.windowStart,
+    occurredAt:
+      groups
+        .map((g) => g.lastAt)
+        .sort()
+        .at(-1) ?? r.windowStart,
     threadId: r.jobId,
   };
 }

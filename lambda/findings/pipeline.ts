@@ -102,13 +102,31 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
   const ttl = expiresAt(now, deps.settings.stateRetentionDays);
   const lateMarkAt = now.toISOString();
   const identity = (finding: FindingDetail, runDate?: string, summarized?: boolean, place?: GroupPlace): GroupIdentity =>
-    groupIdentity(finding, finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET, originOf(finding), runDate, summarized ? lateMarkAt : undefined, place, jobNameOf(finding));
-  const target = (finding: FindingDetail, runDate?: string, summarized?: boolean, place?: GroupPlace): Extract<Target<FindingDetail>, { readonly aggregate: unknown }> => {
+    groupIdentity(
+      finding,
+      finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET,
+      originOf(finding),
+      runDate,
+      summarized ? lateMarkAt : undefined,
+      place,
+      jobNameOf(finding),
+    );
+  const target = (
+    finding: FindingDetail,
+    runDate?: string,
+    summarized?: boolean,
+    place?: GroupPlace,
+  ): Extract<Target<FindingDetail>, { readonly aggregate: unknown }> => {
     if (!isSensitiveData(finding)) return { aggregate: policyFinding(finding.id, deps.settings, acks) };
     const group = identity(finding, runDate, summarized, place);
     const aggregate = findingsGroup(group, deps.settings, acks);
     const jobId = jobOf(finding);
-    const rollup = jobId && runDate && place ? rollupGuard(place, rollupKey(jobId, runDate, finding.type), () => claimedRollup(finding, jobId, runDate, group.bucket, now, deps.settings.stateRetentionDays)) : undefined;
+    const rollup =
+      jobId && runDate && place
+        ? rollupGuard(place, rollupKey(jobId, runDate, finding.type), () =>
+            claimedRollup(finding, jobId, runDate, group.bucket, now, deps.settings.stateRetentionDays),
+          )
+        : undefined;
     return {
       aggregate: {
         ...aggregate,
@@ -117,7 +135,8 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
       },
     };
   };
-  const jobOf = (finding: FindingDetail) => (isSensitiveData(finding) && originOf(finding) === 'job' ? (finding.classificationDetails?.jobId as string) : undefined);
+  const jobOf = (finding: FindingDetail) =>
+    isSensitiveData(finding) && originOf(finding) === 'job' ? (finding.classificationDetails?.jobId as string) : undefined;
   const jobIds = [...new Set(events.flatMap((e) => jobOf(e.event) ?? []))];
   // The job item is read with the batch: its name, as the job log told it, words the alerts.
   const jobNameOf = (finding: FindingDetail) => {
@@ -136,7 +155,11 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
       if (jobId && !runDate) return [];
       const key = target(finding, runDate || undefined).aggregate.key;
       const unexpected = jobId && runDate && expected && !expected.has(keyString(key));
-      return [...(jobId && runDate ? [keys.runFindingsLedger(jobId, runDate)] : []), key, ...(unexpected && rollsUp ? [rollupKey(jobId, runDate, finding.type)] : [])];
+      return [
+        ...(jobId && runDate ? [keys.runFindingsLedger(jobId, runDate)] : []),
+        key,
+        ...(unexpected && rollsUp ? [rollupKey(jobId, runDate, finding.type)] : []),
+      ];
     });
   const first = keysOf((_, jobId) => lastRunDate.get(jobId));
   expected = new Set(first.map(keyString));
@@ -178,7 +201,9 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
     const runDate = runOf(finding);
     return runDate !== undefined && !reads.get(identity(finding, runDate).key);
   };
-  await reads.read(events.flatMap(({ event: finding }) => (rollsUp && isNew(finding) ? [rollupKey(jobOf(finding) as string, runOf(finding) as string, finding.type)] : [])));
+  await reads.read(
+    events.flatMap(({ event: finding }) => (rollsUp && isNew(finding) ? [rollupKey(jobOf(finding) as string, runOf(finding) as string, finding.type)] : [])),
+  );
   const places = new Map<string, GroupPlace>();
   const claimed = new Set<string>();
   const placeOf = (finding: FindingDetail, jobId: string, runDate: string): GroupPlace => {

@@ -99,7 +99,12 @@ export function policyFinding(findingId: string, settings: PipelineSettings, ack
 }
 
 /** One occurrence of the finding: pure. */
-export function stepPolicyFinding(settings: PipelineSettings, state: PolicyFinding | undefined, finding: FindingDetail, acks: Acknowledger = NO_ACKS): Step<PolicyFinding> {
+export function stepPolicyFinding(
+  settings: PipelineSettings,
+  state: PolicyFinding | undefined,
+  finding: FindingDetail,
+  acks: Acknowledger = NO_ACKS,
+): Step<PolicyFinding> {
   const eventAt = iso(finding.updatedAt);
   const lastAlertCount = state?.lastAlertCount ?? 0;
   const lastAlertAt = state?.lastAlertAt;
@@ -236,10 +241,7 @@ function policyAlert(finding: FindingDetail, id: string, lastAlertCount: number,
       ...policyDetails(finding.policyDetails),
       ...findingIdentityDetails(finding),
     ],
-    affected: [
-      { kind: 'bucket', items: [bucket], total: 1 },
-      ...(actor?.arn ? [{ kind: 'principal' as const, items: [actor.arn], total: 1 }] : []),
-    ],
+    affected: [{ kind: 'bucket', items: [bucket], total: 1 }, ...(actor?.arn ? [{ kind: 'principal' as const, items: [actor.arn], total: 1 }] : [])],
     count: 1,
     links: findingLinks(finding),
     occurredAt: iso(finding.updatedAt),

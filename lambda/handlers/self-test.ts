@@ -101,7 +101,9 @@ export async function runSelfTest(fn: FunctionName, request: SelfTestRequest | '
   if (request === 'invalid') {
     deps.telemetry.warn('self-test event with a malformed request: nothing done', { marker: SELF_TEST_MARKER });
     deps.telemetry.count('BadRecords');
-    return { selfTest: { function: fn, id: 'invalid', published: false, steps: [], failure: { step: 'request', reason: `malformed ${SELF_TEST_MARKER} field` } } };
+    return {
+      selfTest: { function: fn, id: 'invalid', published: false, steps: [], failure: { step: 'request', reason: `malformed ${SELF_TEST_MARKER} field` } },
+    };
   }
   const steps: SelfTestStep[] = [];
   const alert = selfTestAlert(fn, request, deps.region);
@@ -155,7 +157,12 @@ export async function runSelfTest(fn: FunctionName, request: SelfTestRequest | '
     steps.push(step);
     return result(published.length + alreadySent > 0);
   } catch (error) {
-    const reason = error instanceof DeliveryFailed ? error.failures.map((f) => f.reason).join('; ') : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const reason =
+      error instanceof DeliveryFailed
+        ? error.failures.map((f) => f.reason).join('; ')
+        : error instanceof Error
+          ? `${error.name}: ${error.message}`
+          : String(error);
     const deniedAction = deniedActionOf(reason);
     deps.telemetry.error('self-test failed', { function: fn, step, reason });
     return result(false, { step, reason, ...(deniedAction ? { deniedAction } : {}) });

@@ -22,7 +22,8 @@ const CATEGORY_TEXT: Readonly<Record<string, string>> = {
 };
 
 const MEANING: Readonly<Record<string, string>> = {
-  'job-expiring': 'A paused Macie job is about to expire: Macie cancels a job paused for 30 days, and a cancelled job cannot be resumed; its run never finishes.',
+  'job-expiring':
+    'A paused Macie job is about to expire: Macie cancels a job paused for 30 days, and a cancelled job cannot be resumed; its run never finishes.',
   issue: 'AWS reports a problem with Macie that may affect your jobs, findings or automated discovery in this account and Region.',
   investigation: 'AWS is looking into a possible problem with Macie; it may or may not affect you.',
   'scheduled-change': 'AWS plans a change to Macie that may affect this account.',
@@ -32,7 +33,8 @@ const MEANING: Readonly<Record<string, string>> = {
 };
 
 const TODO: Readonly<Record<string, string>> = {
-  'job-expiring': 'Resume the job (Macie console, or `aws macie2 update-classification-job --job-status RUNNING`) before it expires if its run should finish, or cancel it yourself.',
+  'job-expiring':
+    'Resume the job (Macie console, or `aws macie2 update-classification-job --job-status RUNNING`) before it expires if its run should finish, or cancel it yourself.',
   issue: 'Read the event in the AWS Health Dashboard; expect delays or errors in Macie until AWS closes it. Nothing to change on your side unless it says so.',
   investigation: 'Read the event in the AWS Health Dashboard and watch for an update.',
   'scheduled-change': 'Read the event in the AWS Health Dashboard and plan for the change before its start time.',
@@ -42,14 +44,21 @@ const TODO: Readonly<Record<string, string>> = {
 };
 
 export function healthAlert(state: HealthEventState, change: HealthChange, at: string): Alert {
-  const { severity, reason } = healthSeverity({ eventTypeCode: state.eventTypeCode, eventTypeCategory: state.eventTypeCategory, statusCode: state.statusCode, description: state.description });
+  const { severity, reason } = healthSeverity({
+    eventTypeCode: state.eventTypeCode,
+    eventTypeCategory: state.eventTypeCategory,
+    statusCode: state.statusCode,
+    description: state.description,
+  });
   const jobIds = jobIdsOf(state);
   const update = change.kind !== 'new';
   const what = CATEGORY_TEXT[state.eventTypeCategory] ?? `a ${state.eventTypeCategory} notice`;
   const status = state.statusCode ?? 'unknown';
   const prefix = !update ? '' : change.kind === 'status-changed' && status === 'closed' ? 'Closed: ' : 'Updated: ';
   const subject =
-    reason === 'job-expiring' ? `Macie job ${state.jobName ?? jobIds[0] ?? '(paused)'} about to expire` : `${state.eventTypeCode}${jobIds.length ? ` (job ${state.jobName ?? jobIds.join(', ')})` : ''}`;
+    reason === 'job-expiring'
+      ? `Macie job ${state.jobName ?? jobIds[0] ?? '(paused)'} about to expire`
+      : `${state.eventTypeCode}${jobIds.length ? ` (job ${state.jobName ?? jobIds.join(', ')})` : ''}`;
   const headline = `${prefix}AWS Health: ${subject} in ${state.accountId} (${state.region})`;
   const changeText =
     change.kind === 'status-changed'
@@ -59,7 +68,10 @@ export function healthAlert(state: HealthEventState, change: HealthChange, at: s
         : '';
   const entities = state.entities.map((e) => (e.status ? `${e.value} (${e.status})` : e.value));
   const more = state.entityTotal > entities.length ? ` and ${state.entityTotal - entities.length} more` : '';
-  const pages = state.totalPages && state.totalPages !== '1' ? ` Pages received: ${state.pages.length} of ${state.totalPages}; affected entities of later pages are added to the event and named in its next update.` : '';
+  const pages =
+    state.totalPages && state.totalPages !== '1'
+      ? ` Pages received: ${state.pages.length} of ${state.totalPages}; affected entities of later pages are added to the event and named in its next update.`
+      : '';
   return {
     id: `health:${state.accountId}:${state.eventArn}:${state.alerts === 0 ? 'first' : `update:${state.alerts}`}`,
     severity,

@@ -127,21 +127,26 @@ export function healthChange(state: HealthEventState | undefined, notice: Health
 }
 
 /** One page of a Health event folded into what its alerts told: pure. */
-export function stepHealthEvent(state: HealthEventState | undefined, notice: HealthNotice, jobNames: ReadonlyMap<string, string> = new Map()): Step<HealthEventState> {
+export function stepHealthEvent(
+  state: HealthEventState | undefined,
+  notice: HealthNotice,
+  jobNames: ReadonlyMap<string, string> = new Map(),
+): Step<HealthEventState> {
   const change = healthChange(state, notice);
   const { detail } = notice;
   const merged = mergeEntities(state, notice);
   const page = pageOf(notice);
   const pages = state?.pages.includes(page) ? state.pages : [...(state?.pages ?? []), page];
   // An older copy changes nothing but the entities it may add.
-  const latest = change.kind === 'older' && state
-    ? { statusCode: state.statusCode, lastUpdatedTime: state.lastUpdatedTime, description: state.description, endTime: state.endTime }
-    : {
-        statusCode: detail.statusCode ?? state?.statusCode,
-        lastUpdatedTime: maxIso(state?.lastUpdatedTime, healthTime(detail.lastUpdatedTime)),
-        description: descriptionText(notice) || state?.description || '',
-        endTime: healthTime(detail.endTime) ?? state?.endTime,
-      };
+  const latest =
+    change.kind === 'older' && state
+      ? { statusCode: state.statusCode, lastUpdatedTime: state.lastUpdatedTime, description: state.description, endTime: state.endTime }
+      : {
+          statusCode: detail.statusCode ?? state?.statusCode,
+          lastUpdatedTime: maxIso(state?.lastUpdatedTime, healthTime(detail.lastUpdatedTime)),
+          description: descriptionText(notice) || state?.description || '',
+          endTime: healthTime(detail.endTime) ?? state?.endTime,
+        };
   const alerts = state?.alerts ?? 0;
   const next: HealthEventState = {
     ...keys.healthEvent(notice.accountId, detail.eventArn),

@@ -35,7 +35,10 @@ function healthPipeline(deps: PipelineDeps): EventPipeline<HealthEvent, HealthNo
       }
       const notice = healthNotice(event);
       const page = detail.page != null ? String(detail.page) : '1';
-      return { key: `health:${notice.accountId}:${detail.eventArn}:${detail.statusCode ?? ''}:${healthTime(detail.lastUpdatedTime) ?? ''}:${page}`, event: notice };
+      return {
+        key: `health:${notice.accountId}:${detail.eventArn}:${detail.statusCode ?? ''}:${healthTime(detail.lastUpdatedTime) ?? ''}:${page}`,
+        event: notice,
+      };
     },
     // The jobs the entities name are read with the events' aggregates (one request), for their names.
     route: async (events, reads) => {

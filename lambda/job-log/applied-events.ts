@@ -55,12 +55,17 @@ export function mayHaveApplied(run: { readonly lastEventAt?: string } | undefine
  * Only an event no newer than the run's newest can have been applied: those are looked up in the run's
  * digests, which the pipeline read for such a batch (`applied`, see mayHaveApplied).
  */
-export function freshEvents(current: RunState | undefined, events: readonly LogEvent[], applied: DigestSet | undefined): { fresh: LogEvent[]; digests: Buffer } {
+export function freshEvents(
+  current: RunState | undefined,
+  events: readonly LogEvent[],
+  applied: DigestSet | undefined,
+): { fresh: LogEvent[]; digests: Buffer } {
   const newest = current?.lastEventAt === undefined ? undefined : instantOf(current.lastEventAt);
   let known: DigestSet | undefined;
   const knownDigests = () => {
     if (!known) {
-      if (!applied && current?.appliedEventItems) throw new Error(`freshEvents: run ${current.jobId} ${current.runDate} may hold events of this batch, and its applied events were not read`);
+      if (!applied && current?.appliedEventItems)
+        throw new Error(`freshEvents: run ${current.jobId} ${current.runDate} may hold events of this batch, and its applied events were not read`);
       known = applied ?? new DigestSet(current?.appliedEvents ? [current.appliedEvents] : []);
     }
     return known;

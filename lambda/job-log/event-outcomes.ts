@@ -93,7 +93,14 @@ export function eventOutcomes(input: OutcomeInput): RunOutcomes {
 }
 
 /** What a verdict makes of the group's open events. */
-const OPEN_OUTCOME: Record<GroupVerdict, EventOutcome> = { first: 'alerted', repeat: 'alerted', summary: 'alerted', known: 'known', hold: 'grouped', inhibited: 'inhibited' };
+const OPEN_OUTCOME: Record<GroupVerdict, EventOutcome> = {
+  first: 'alerted',
+  repeat: 'alerted',
+  summary: 'alerted',
+  known: 'known',
+  hold: 'grouped',
+  inhibited: 'inhibited',
+};
 
 /** Pauses, resumptions, no buckets: each alerts on its own, unless the summary going out now tells it. */
 function isStatusAlert(e: LogEvent): boolean {
@@ -162,7 +169,15 @@ export function decideGroup(
   if (ctx.summaryNow) return decision('summary', 'the summary sent with this batch lists the group');
   if (group.alerts === 0) {
     const { previous } = ctx;
-    if (previous && ctx.settings.knownErrors === 'summary' && allFailedBefore(previous.fingerprint, type, open.map((e) => resourceKey(e.event)))) {
+    if (
+      previous &&
+      ctx.settings.knownErrors === 'summary' &&
+      allFailedBefore(
+        previous.fingerprint,
+        type,
+        open.map((e) => resourceKey(e.event)),
+      )
+    ) {
       return decision('known', `every resource failed the same way in the run of ${previous.runDate}`);
     }
     return decision('first', 'the first of its type in the run');

@@ -61,7 +61,10 @@ export function reduceJob(
   return { job, changed: changed || stale, undatedRun };
 }
 
-type JobFacts = Pick<JobState, 'jobName' | 'adminAccountId' | 'nameAt' | 'createdAt' | 'kind' | 'currentRunDate' | 'recentRunStarts' | 'jobStatus' | 'jobStatusAt'>;
+type JobFacts = Pick<
+  JobState,
+  'jobName' | 'adminAccountId' | 'nameAt' | 'createdAt' | 'kind' | 'currentRunDate' | 'recentRunStarts' | 'jobStatus' | 'jobStatusAt'
+>;
 
 /** What the events say about the job, folded into the job as read. */
 function foldJobFacts(current: JobState | undefined, events: readonly LogEvent[]): JobFacts {
@@ -95,6 +98,15 @@ function foldJobFacts(current: JobState | undefined, events: readonly LogEvent[]
 
 function jobFacts(job: JobState): string {
   // nameAt is bookkeeping: a newer event with the same name is no reason to rewrite the job item.
-  return JSON.stringify([job.jobName, job.adminAccountId, job.createdAt, job.kind, job.currentRunDate, job.recentRunStarts, job.jobStatus, job.jobStatusAt, job.routedBatches]);
+  return JSON.stringify([
+    job.jobName,
+    job.adminAccountId,
+    job.createdAt,
+    job.kind,
+    job.currentRunDate,
+    job.recentRunStarts,
+    job.jobStatus,
+    job.jobStatusAt,
+    job.routedBatches,
+  ]);
 }
-

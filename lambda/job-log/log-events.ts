@@ -209,7 +209,7 @@ export function decodeSubscriptionEvent(event: CloudWatchLogsEvent): DecodeResul
       ok: false,
       reason,
       // The first KB is enough to tell a truncated upload from a wrong producer, without logging megabytes.
-      rawSample: typeof raw === 'string' ? raw.slice(0, 1024) : JSON.stringify(event ?? null)?.slice(0, 1024) ?? '',
+      rawSample: typeof raw === 'string' ? raw.slice(0, 1024) : (JSON.stringify(event ?? null)?.slice(0, 1024) ?? ''),
     };
   };
   const envelope = SubscriptionEventSchema.safeParse(event);

@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from 'aws-lambda';
 import type { Alert } from '../core/alert';
-import { birthClaim, claimedOutboxWrites, deliverPending, releaseBirthClaims, lostAlertIds, PUBLISH_CHUNK, type BirthClaims, type PendingAlerts } from '../delivery/outbox';
+import {
+  birthClaim,
+  claimedOutboxWrites,
+  deliverPending,
+  releaseBirthClaims,
+  lostAlertIds,
+  PUBLISH_CHUNK,
+  type BirthClaims,
+  type PendingAlerts,
+} from '../delivery/outbox';
 import type { Claimed } from '../delivery/alert-item';
 import { compareInstants, compareIso } from '../core/iso-time';
 import { APPLIED_EVENTS_CAP, DigestSet, mayHaveApplied, newestDigests } from './applied-events';
@@ -55,7 +64,6 @@ export interface JobLogReport extends OutcomeCounts {
 function emptyReport(): JobLogReport {
   return { events: 0, bad: 0, duplicates: 0, published: [], ...NO_OUTCOMES, alreadySent: 0, runs: [] };
 }
-
 
 export async function processSubscriptionEvent(event: CloudWatchLogsEvent, deps: PipelineDeps): Promise<JobLogReport> {
   const decoded = decodeSubscriptionEvent(event);
@@ -121,7 +129,10 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
     }
   } catch (error) {
     // A later job of a mixed payload failed: the earlier jobs' birth claims were never handed to SNS.
-    await releaseBirthClaims(deliveryDeps(deps), births.flatMap((b) => b.claims));
+    await releaseBirthClaims(
+      deliveryDeps(deps),
+      births.flatMap((b) => b.claims),
+    );
     throw error;
   }
   const applied = parsed.length - report.duplicates;
@@ -141,7 +152,10 @@ export async function processLogsPayload(payload: CloudWatchLogsDecodedData, dep
 
 /** First 16 hex chars of sha256 of the run's sorted log event ids in this batch. */
 export function batchKeyOf(logEventIds: readonly string[]): string {
-  return createHash('sha256').update([...logEventIds].sort().join('\n')).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update([...logEventIds].sort().join('\n'))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 interface JobOutcome {
@@ -183,17 +197,32 @@ interface JobBatchReduction {
  * One job's events: one read of the job and its runs (and, when needed, their findings, applied digests and
  * previous runs), then the pure reducers. `existingAlerts`: alert ids an earlier attempt found existing.
  */
-async function reduceJobBatch(jobId: string, records: readonly LogEvent[], { silences, acks }: Muting, existingAlerts: ReadonlySet<string>, deps: PipelineDeps, now: Date): Promise<JobBatchReduction> {
+async function reduceJobBatch(
+  jobId: string,
+  records: readonly LogEvent[],
+  { silences, acks }: Muting,
+  existingAlerts: ReadonlySet<string>,
+  deps: PipelineDeps,
+  now: Date,
+): Promise<JobBatchReduction> {
   const { store, settings } = deps;
   const explicitRuns = [...new Set(records.map((r) => r.event.runDate).filter((d): d is string => !!d))];
   // The findings ledger of a run this batch may summarise, read before its findings are listed (findings-ledger.ts).
   const ledgersRead = new Set(records.flatMap((r) => (r.event.runDate && endsRun(r.kind.effect) ? [r.event.runDate] : [])));
-  const found = await store.getMany([keys.job(jobId), ...explicitRuns.map((d) => keys.run(jobId, d)), ...[...ledgersRead].map((d) => keys.runFindingsLedger(jobId, d))]);
+  const found = await store.getMany([
+    keys.job(jobId),
+    ...explicitRuns.map((d) => keys.run(jobId, d)),
+    ...[...ledgersRead].map((d) => keys.runFindingsLedger(jobId, d)),
+  ]);
   const jobRead = decodeOptional(JobCodec, store.lookup(found, keys.job(jobId)));
   // Route events to runs: runDate if present, else the job's current run (as of this batch), else UNKNOWN.
   // The job records that choice per batch, so a retry lands where the first attempt did.
   const undated = records.filter((r) => !r.event.runDate && !isJobOnlyEvent(r));
-  const { job, changed: jobChanged, undatedRun } = reduceJob(jobRead, jobId, records, { settings, now }, undated.length > 0 ? batchKeyOf(undated.map((r) => r.id)) : undefined);
+  const {
+    job,
+    changed: jobChanged,
+    undatedRun,
+  } = reduceJob(jobRead, jobId, records, { settings, now }, undated.length > 0 ? batchKeyOf(undated.map((r) => r.id)) : undefined);
   const byRun = new Map<string, LogEvent[]>();
   for (const r of records) {
     if (isJobOnlyEvent(r)) continue;
@@ -236,7 +265,8 @@ async function reduceJobBatch(jobId: string, records: readonly LogEvent[], { sil
       findings = summarizeFindings(await store.listPrefix(key.pk, keys.runFindingsPrefix(runDate)));
     }
     // Rare: a batch that may repeat events the run applied reads the run's digests.
-    const applied = read?.appliedEventItems && !read.appliedBatches.includes(batchKey) && mayHaveApplied(read, events) ? await readApplied(store, read) : undefined;
+    const applied =
+      read?.appliedEventItems && !read.appliedBatches.includes(batchKey) && mayHaveApplied(read, events) ? await readApplied(store, read) : undefined;
     const newest = events.reduce((n, e) => (compareInstants(e.at, n.at) > 0 ? e : n)).event;
     let r = reduceRun(
       read,
@@ -270,7 +300,13 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting
     // neither a read nor a claim write for it; only when the write goes in one request, since a retry after
     // a partial split would find the claims of the part that landed held.
     const fresh = reductions.filter((x) => !x.r.duplicate);
-    const opCount = (jobChanged ? 1 : 0) + fresh.reduce((n, { read, r }) => n + 1 + (r.appliedEvents ? 1 : 0) + (read?.summarySentAt === undefined && r.run.summarySentAt !== undefined ? 1 : 0) + r.alerts.length, 0);
+    const opCount =
+      (jobChanged ? 1 : 0) +
+      fresh.reduce(
+        (n, { read, r }) =>
+          n + 1 + (r.appliedEvents ? 1 : 0) + (read?.summarySentAt === undefined && r.run.summarySentAt !== undefined ? 1 : 0) + r.alerts.length,
+        0,
+      );
     const claim = opCount <= MAX_OPS_PER_WRITE ? birthClaim(deliveryDeps(deps)) : undefined;
     const born: Claimed[] = [];
     const groups: WriteOp[][] = [];
@@ -283,7 +319,9 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting
         writeChanges(RunCodec.encode(r.run), store.lookup(found, key), unchangedSince(read)),
         ...(r.appliedEvents ? [{ kind: 'put' as const, item: AppliedEventsCodec.encode(r.appliedEvents) }] : []),
         // In the run's own transaction, whatever the split: the run reads as summarised only with its summary.
-        ...(summarized && ledger ? [markSummarized(jobId, runDate, ledger, { summarizedAt: now.toISOString(), endedAt: r.run.endedAt }, expiresAt(now, settings.stateRetentionDays))] : []),
+        ...(summarized && ledger
+          ? [markSummarized(jobId, runDate, ledger, { summarizedAt: now.toISOString(), endedAt: r.run.endedAt }, expiresAt(now, settings.stateRetentionDays))]
+          : []),
       ];
       const outbox = claimedOutboxWrites(r.alerts, key, now, settings.stateRetentionDays, claim, PUBLISH_CHUNK - born.length);
       ops.push(...outbox.ops);
@@ -347,7 +385,9 @@ async function previousRuns(
   return (runDate, reduced) => {
     const previousDate = previousDates.get(runDate);
     if (!previousDate) return undefined;
-    return asPreviousRun(reduced.find((x) => x.runDate === previousDate)?.r.run ?? decodeOptional(RunCodec, deps.store.lookup(found, keys.run(job.jobId, previousDate))));
+    return asPreviousRun(
+      reduced.find((x) => x.runDate === previousDate)?.r.run ?? decodeOptional(RunCodec, deps.store.lookup(found, keys.run(job.jobId, previousDate))),
+    );
   };
 }
 

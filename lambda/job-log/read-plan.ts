@@ -17,7 +17,10 @@ export function needsFindings(current: RunState | undefined, events: readonly Lo
 /** The job's run before this one, among its recent run starts; only for periodic jobs (one-time jobs have one run). */
 export function previousRunDate(job: JobState, runDate: string): string | undefined {
   if (job.kind !== 'SCHEDULED') return undefined;
-  return job.recentRunStarts.filter((d) => compareIso(d, runDate) < 0).sort(compareIso).at(-1);
+  return job.recentRunStarts
+    .filter((d) => compareIso(d, runDate) < 0)
+    .sort(compareIso)
+    .at(-1);
 }
 
 /**

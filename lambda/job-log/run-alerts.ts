@@ -32,7 +32,8 @@ function eventDetails(e: JobLogEvent): AlertDetail[] {
     { label: 'Macie says', value: e.description },
   ];
   if (e.affectedAccount) d.push({ label: 'Affected account', value: e.affectedAccount });
-  if (e.affectedResource) d.push({ label: `Affected ${e.affectedResource.type === 'S3_BUCKET_NAME' ? 'bucket' : e.affectedResource.type}`, value: e.affectedResource.value });
+  if (e.affectedResource)
+    d.push({ label: `Affected ${e.affectedResource.type === 'S3_BUCKET_NAME' ? 'bucket' : e.affectedResource.type}`, value: e.affectedResource.value });
   if (e.operation) d.push({ label: 'Operation', value: e.operation });
   return d;
 }
@@ -73,7 +74,11 @@ const BETWEEN_RUNS: Partial<Record<EventEffect, string>> = {
  * An event about the job that arrived after its run's summary (job-events.ts): a periodic job paused, resumed or
  * cancelled between runs. Told with the run it landed on, which had ended, not as a change of that run.
  */
-export function jobEventAlert(logEvent: LogEvent, run: Pick<RunState, 'jobId' | 'runDate' | 'jobName' | 'adminAccountId' | 'status' | 'endedAt'>, ctx: RunAlertContext): Alert {
+export function jobEventAlert(
+  logEvent: LogEvent,
+  run: Pick<RunState, 'jobId' | 'runDate' | 'jobName' | 'adminAccountId' | 'status' | 'endedAt'>,
+  ctx: RunAlertContext,
+): Alert {
   const { event: e, kind } = logEvent;
   const ended = run.endedAt ? `${run.status === 'CANCELLED' ? 'was cancelled' : 'completed'} at ${run.endedAt}` : 'had ended';
   return {
@@ -105,7 +110,10 @@ export function groupAlerts(decision: GroupDecision, group: RunGroup, run: RunId
   // A "still occurring" alert names the resources of the newest events (those that set it off), and says so.
   const affected = affectedOf(events).map((a) => (first ? a : { ...a, scope: 'of the newest events' }));
   const where = affected
-    .map((a) => `${a.kind === 'bucket' ? 'bucket' : 'account'}${a.total === 1 ? '' : 's'} ${a.items.join(', ')}${a.total > a.items.length ? ` and ${formatCount(a.total - a.items.length)} more` : ''}`)
+    .map(
+      (a) =>
+        `${a.kind === 'bucket' ? 'bucket' : 'account'}${a.total === 1 ? '' : 's'} ${a.items.join(', ')}${a.total > a.items.length ? ` and ${formatCount(a.total - a.items.length)} more` : ''}`,
+    )
     .join('; ');
   const operations = [...new Set(events.map((e) => e.operation).filter((o): o is string => !!o))].sort();
   const what = first
@@ -132,7 +140,9 @@ export function groupAlerts(decision: GroupDecision, group: RunGroup, run: RunId
       region: ctx.region,
       job: { id: run.jobId, name: run.jobName, runDate: run.runDate },
       // What tells a "still occurring" alert from its group's others (the count) comes before the job name, which may be cut.
-      headline: first ? `Macie job ${run.jobName}: ${kind.title}` : `Still occurring (${formatCount(group.count)} so far): Macie job ${run.jobName}: ${kind.title}`,
+      headline: first
+        ? `Macie job ${run.jobName}: ${kind.title}`
+        : `Still occurring (${formatCount(group.count)} so far): Macie job ${run.jobName}: ${kind.title}`,
       whatHappened: what,
       whatItMeans:
         kind.meaning +
@@ -161,7 +171,8 @@ function sinceLastRun(type: string, events: readonly JobLogEvent[], previous: Pr
   const resources = [...new Set(events.map(resourceKey))].sort();
   const before = resources.filter((r) => allFailedBefore(previous.fingerprint, type, [r]));
   const fresh = resources.filter((r) => !before.includes(r));
-  const names = (list: string[]) => `${list.slice(0, AFFECTED_CAP).map(describeResource).join(', ')}${list.length > AFFECTED_CAP ? ` and ${list.length - AFFECTED_CAP} more` : ''}`;
+  const names = (list: string[]) =>
+    `${list.slice(0, AFFECTED_CAP).map(describeResource).join(', ')}${list.length > AFFECTED_CAP ? ` and ${list.length - AFFECTED_CAP} more` : ''}`;
   const parts = [];
   if (fresh.length > 0) parts.push(`new: ${names(fresh)}`);
   if (before.length > 0) parts.push(`failed the same way in the run of ${previous.runDate}: ${names(before)}`);
@@ -169,7 +180,11 @@ function sinceLastRun(type: string, events: readonly JobLogEvent[], previous: Pr
 }
 
 /** The run summary, or its correction after late events (kind 'update', with the changes). */
-export function summaryAlert(run: RunState, opts: { readonly id: string; readonly kind: 'summary' | 'update'; readonly changes?: SummaryChanges }, ctx: RunAlertContext): Alert {
+export function summaryAlert(
+  run: RunState,
+  opts: { readonly id: string; readonly kind: 'summary' | 'update'; readonly changes?: SummaryChanges },
+  ctx: RunAlertContext,
+): Alert {
   return buildRunSummaryAlert(
     { ...run, pauses: pausesOf(run.statusEvents, run.endedAt) },
     {

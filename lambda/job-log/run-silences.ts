@@ -15,7 +15,12 @@ export interface RunSilencing {
 }
 
 /** Which alerting events of the batch a silence matches; an ending event is the summary's, which is matched as a whole. */
-export function matchSilences(current: Readonly<Record<string, SilencedEvents>> | undefined, events: readonly LogEvent[], jobId: string, silenceOf?: SilenceOf): RunSilencing {
+export function matchSilences(
+  current: Readonly<Record<string, SilencedEvents>> | undefined,
+  events: readonly LogEvent[],
+  jobId: string,
+  silenceOf?: SilenceOf,
+): RunSilencing {
   let silenced = copyMap(current);
   const matched = new Set<LogEvent>();
   if (silenceOf) {

@@ -81,7 +81,11 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
   const acks = ctx.acks?.length ? acknowledger(ctx.acks) : undefined;
   const acked = acks && ((type: string, at: number) => acks.subject(runAlertId(batch.jobId, batch.runDate, type), at));
   const outcomes = eventOutcomes({ current, run, events, silenced: silencing.matched, summary, previous: ctx.previous, settings: ctx.settings, acked });
-  const told = applySummary({ ...run, groups: withGroupAlerts(run.groups, outcomes.groups), accounts: withTold(run.accounts, outcomes.toldAccounts) }, summary, ctx);
+  const told = applySummary(
+    { ...run, groups: withGroupAlerts(run.groups, outcomes.groups), accounts: withTold(run.accounts, outcomes.toldAccounts) },
+    summary,
+    ctx,
+  );
   const alerts = [
     ...outcomes.statusAlerts.map((e) => statusAlert(e, batch, ctx)),
     ...outcomes.jobAlerts.map((e) => jobEventAlert(e, { ...batch, status: run.status, endedAt: run.endedAt }, ctx)),
@@ -91,18 +95,36 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
   const ttl = expiresAt(ctx.now, ctx.settings.stateRetentionDays);
   // This batch's digests, in an item of their own; a run of the earlier layout moves its digests there too.
   const n = (current?.appliedEventItems ?? 0) + 1;
-  const appliedEvents: AppliedEvents = { jobId: batch.jobId, runDate: batch.runDate, n, digests: current?.appliedEvents ? Buffer.concat([current.appliedEvents, digests]) : digests, expiresAt: ttl };
+  const appliedEvents: AppliedEvents = {
+    jobId: batch.jobId,
+    runDate: batch.runDate,
+    n,
+    digests: current?.appliedEvents ? Buffer.concat([current.appliedEvents, digests]) : digests,
+    expiresAt: ttl,
+  };
   const written: RunState = {
     ...told.run,
     appliedBatches: [...run.appliedBatches, batch.batchKey].slice(-APPLIED_BATCHES_CAP),
     appliedEventItems: n,
     appliedEvents: undefined,
-    pendingAlerts: withIds(current?.pendingAlerts, alerts.map((a) => a.id)),
+    pendingAlerts: withIds(
+      current?.pendingAlerts,
+      alerts.map((a) => a.id),
+    ),
     version: (current?.version ?? 0) + 1,
     expiresAt: ttl,
   };
   const ended = isTerminal(run.status) && !isTerminal(current?.status) ? run.status : undefined;
-  return { duplicate: false, duplicateEvents: batch.events.length - fresh.length, freshEvents: fresh, run: written, appliedEvents, alerts, counts: countOutcomes(outcomes.byEvent.values()), ...(ended ? { ended } : {}) };
+  return {
+    duplicate: false,
+    duplicateEvents: batch.events.length - fresh.length,
+    freshEvents: fresh,
+    run: written,
+    appliedEvents,
+    alerts,
+    counts: countOutcomes(outcomes.byEvent.values()),
+    ...(ended ? { ended } : {}),
+  };
 }
 
 /** A batch whose every event the run applied before. */

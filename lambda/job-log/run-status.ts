@@ -47,7 +47,14 @@ export function statusChange(eventType: string, effect: EventEffect, at: Instant
 export function currentStatusChange(run: RunState | undefined): StatusChange | undefined {
   if (run?.statusAt === undefined || run.statusEvent === undefined) return undefined;
   const effect = classify(run.statusEvent).effect;
-  return { status: run.status, eventType: run.statusEvent, effect, at: instantOf(run.statusAt), rank: STATUS_OF[effect]?.rank ?? 0, ...(run.statusUndated ? { undated: true } : {}) };
+  return {
+    status: run.status,
+    eventType: run.statusEvent,
+    effect,
+    at: instantOf(run.statusAt),
+    rank: STATUS_OF[effect]?.rank ?? 0,
+    ...(run.statusUndated ? { undated: true } : {}),
+  };
 }
 
 /**

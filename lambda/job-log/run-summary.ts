@@ -232,7 +232,9 @@ const PAUSED_BY: Record<RunPause['by'], string> = { QUOTA: 'by the monthly quota
 /** "paused by the monthly quota from X to Y (10 h 0 min), then resumed" for one pause, or each of several. */
 function describePauses(pauses: readonly RunPause[]): string | undefined {
   const one = (p: RunPause) =>
-    p.to ? `${PAUSED_BY[p.by]} from ${p.from} to ${p.to}${withDuration(p.from, p.to)}, then resumed` : `${PAUSED_BY[p.by]} from ${p.from}, with no resumption logged`;
+    p.to
+      ? `${PAUSED_BY[p.by]} from ${p.from} to ${p.to}${withDuration(p.from, p.to)}, then resumed`
+      : `${PAUSED_BY[p.by]} from ${p.from}, with no resumption logged`;
   if (pauses.length === 0) return undefined;
   if (pauses.length === 1) return `paused ${one(pauses[0])}`;
   return `paused ${num(pauses.length)} times: ${pauses.map(one).join('; ')}`;
@@ -346,7 +348,9 @@ export function buildRunSummaryAlert(run: RunSummaryInput, opts: SummaryOptions)
     details: summaryDetails(view),
     affected: summaryAffected(view),
     count: Math.max(1, view.totalErrors),
-    ...(silenced.length + silencedFindings.length > 0 ? { silenced: [...silenced.flatMap((s) => s.counts), ...silencedFindings.flatMap((f) => f.counts)] } : {}),
+    ...(silenced.length + silencedFindings.length > 0
+      ? { silenced: [...silenced.flatMap((s) => s.counts), ...silencedFindings.flatMap((f) => f.counts)] }
+      : {}),
     links: jobLinks(region, run.jobId),
     sample: false,
     occurredAt: view.end ?? run.lastEventAt ?? run.runDate,
@@ -370,7 +374,10 @@ function summaryHeadline({ run, opts, totalErrors }: SummaryView): string {
               ? "run completed, none of the last run's errors again"
               : 'run completed';
   const quotaPauses = run.pauses.filter((p) => p.by === 'QUOTA').length;
-  const afterPause = opts.kind === 'summary' && quotaPauses > 0 ? `${totalErrors > 0 ? ',' : ''} after ${quotaPauses === 1 ? 'a quota pause' : `${num(quotaPauses)} quota pauses`}` : '';
+  const afterPause =
+    opts.kind === 'summary' && quotaPauses > 0
+      ? `${totalErrors > 0 ? ',' : ''} after ${quotaPauses === 1 ? 'a quota pause' : `${num(quotaPauses)} quota pauses`}`
+      : '';
   // An update tells itself from the summary and from other updates by its figures: they lead, before the job name a subject may cut.
   if (opts.kind === 'update') {
     const figures = [plural(totalErrors, 'error'), ...(opts.findings ? [plural(opts.findings.total, 'finding')] : [])];
@@ -415,7 +422,9 @@ function summarySentences({ run, opts, errorTypes, totalErrors, accounts, start,
   if (findings) {
     sentences.push(
       findings.total > 0
-        ? `It produced ${plural(findings.total, 'sensitive data finding')} (${severitiesPresent(findings.bySeverity).map(([s, n]) => `${num(n)} ${s}`).join(', ')}) in ${plural(findings.bucketCount, 'bucket')}.`
+        ? `It produced ${plural(findings.total, 'sensitive data finding')} (${severitiesPresent(findings.bySeverity)
+            .map(([s, n]) => `${num(n)} ${s}`)
+            .join(', ')}) in ${plural(findings.bucketCount, 'bucket')}.`
         : 'It produced no sensitive data findings.',
     );
   }
@@ -424,7 +433,8 @@ function summarySentences({ run, opts, errorTypes, totalErrors, accounts, start,
 }
 
 function summaryMeaning({ run, totalErrors }: SummaryView): string {
-  if (run.status === 'CANCELLED') return `${JOB_EVENT_TYPES.JOB_CANCELLED.meaning} ${totalErrors ? 'Errors before the cancellation also left data unanalysed.' : ''}`.trim();
+  if (run.status === 'CANCELLED')
+    return `${JOB_EVENT_TYPES.JOB_CANCELLED.meaning} ${totalErrors ? 'Errors before the cancellation also left data unanalysed.' : ''}`.trim();
   if (run.noBucketsAt) return JOB_EVENT_TYPES.NO_BUCKETS_MATCHED_THE_CRITERIA.meaning;
   if (totalErrors > 0) return 'The buckets and accounts named here were not (fully) analysed: the findings of this run do not cover them.';
   return 'The run analysed every bucket it matched; its findings are complete.';
@@ -460,7 +470,8 @@ function summaryDetails({ run, opts, errorTypes, totalErrors, accounts, start, e
   details.push({ label: 'Buckets matched', value: matchedValue(run) });
   details.push({ label: 'Errors', value: num(totalErrors) });
   for (const [type, n] of errorTypes) details.push({ label: `Errors (${type})`, value: errorLine(type, n, run) });
-  if (accounts.total) details.push({ label: 'Accounts affected', value: firstOfWords(accounts.first, accounts.total, accounts.exact, ['account', 'accounts']) });
+  if (accounts.total)
+    details.push({ label: 'Accounts affected', value: firstOfWords(accounts.first, accounts.total, accounts.exact, ['account', 'accounts']) });
   if (findings) details.push(...findingsDetails(findings));
   for (const s of silenced) details.push({ label: 'Silenced', value: `${s.what}: ${describeSilence(s)}` });
   for (const f of silencedFindings) details.push({ label: 'Silenced', value: f.sentence });
@@ -478,7 +489,9 @@ function findingsDetails(findings: FindingsSummary): AlertDetail[] {
   if (findings.total === 0) return details;
   details.push({
     label: 'Findings by severity',
-    value: severitiesPresent(findings.bySeverity).map(([s, n]) => `${s} ${num(n)}`).join(', '),
+    value: severitiesPresent(findings.bySeverity)
+      .map(([s, n]) => `${s} ${num(n)}`)
+      .join(', '),
   });
   details.push({
     label: 'Findings by type',
@@ -503,7 +516,8 @@ function failingBuckets(run: RunSummaryInput): { names: string[]; total: number;
  */
 function matchedSentence(run: RunSummaryInput, failing: { total: number; atLeast: boolean }): string {
   if (run.noBucketsAt) return 'No bucket matched the job criteria: the run analysed no data.';
-  if (run.bucketsMatched === 0) return 'Macie logged no matched buckets: it logs them only for a job that selects buckets by criteria, not for a job with a bucket list.';
+  if (run.bucketsMatched === 0)
+    return 'Macie logged no matched buckets: it logs them only for a job that selects buckets by criteria, not for a job with a bucket list.';
   const errors = failing.total > run.bucketsMatched ? `; its errors name ${failing.atLeast ? 'at least ' : ''}${plural(failing.total, 'bucket')}` : '';
   return `Macie logged ${plural(run.bucketsMatched, 'bucket')} as matching the job's criteria${errors}.`;
 }
@@ -518,6 +532,7 @@ function summaryAffected({ run, accounts }: SummaryView): AffectedResources[] {
   // Every name kept, when no list was capped: the exact count. Otherwise the names kept are a lower bound.
   const affected: AffectedResources[] = [];
   if (bucketNames.length) affected.push({ kind: 'bucket', items: bucketNames.slice(0, 10), total, ...(atLeast ? { atLeast: true } : {}) });
-  if (accounts.total) affected.push({ kind: 'account', items: accounts.first.slice(0, 10), total: accounts.total, ...(accounts.exact ? {} : { atLeast: true }) });
+  if (accounts.total)
+    affected.push({ kind: 'account', items: accounts.first.slice(0, 10), total: accounts.total, ...(accounts.exact ? {} : { atLeast: true }) });
   return affected;
 }

@@ -62,5 +62,9 @@ function snapshot(run: RunState): SummarySnapshot {
 /** The run's late-findings mark once an alert told `findings`; its count and interval stay the sweeper's. */
 function toldFindings(run: RunState, findings: FindingsSummary): LateFindingsMark {
   const mark = run.sweeper?.lateFindings;
-  return { updates: mark?.updates ?? 0, lastAt: mark?.lastAt ?? run.summarySentAt ?? run.lastEventAt ?? run.runDate, reported: { total: findings.total, byType: { ...findings.byType } } };
+  return {
+    updates: mark?.updates ?? 0,
+    lastAt: mark?.lastAt ?? run.summarySentAt ?? run.lastEventAt ?? run.runDate,
+    reported: { total: findings.total, byType: { ...findings.byType } },
+  };
 }

@@ -1,7 +1,7 @@
 /** Maps keyed by event type or account, read by own keys only: "constructor" is an event type like any other. */
 
 export function own<T>(map: Readonly<Record<string, T>>, key: string): T | undefined {
-  return  Object.hasOwn(map, key) ? map[key] : undefined;
+  return Object.hasOwn(map, key) ? map[key] : undefined;
 }
 
 export function countOf(map: Readonly<Record<string, number>>, key: string): number {

@@ -81,7 +81,12 @@ const NO_ACK_SOURCE: AckSource = { list: async () => [] };
  * The pipelines' acknowledgements: deps.acks when given, else the same cache as the silences (the same Query
  * reads both, so asking for both costs one request a minute per container).
  */
-export function ackSource(deps: { readonly store: StateStore; readonly telemetry: Telemetry; readonly silences?: SilenceSource; readonly acks?: AckSource }): AckSource {
+export function ackSource(deps: {
+  readonly store: StateStore;
+  readonly telemetry: Telemetry;
+  readonly silences?: SilenceSource;
+  readonly acks?: AckSource;
+}): AckSource {
   if (deps.acks) return deps.acks;
   // Given its silences (a replay, a test), a pipeline is given its acknowledgements too, or has none.
   if (deps.silences) return NO_ACK_SOURCE;

@@ -192,11 +192,7 @@ export function silenceLine(s: Silence): string {
  * An aggregate's silenced events with one more of `type` silenced by `s`: the silence as it reads now (one
  * expired early ends earlier). Maps have no prototype, so a type named like an Object property counts too.
  */
-export function withSilenced(
-  current: Readonly<Record<string, SilencedEvents>> | undefined,
-  s: Silence,
-  type: string,
-): Record<string, SilencedEvents> {
+export function withSilenced(current: Readonly<Record<string, SilencedEvents>> | undefined, s: Silence, type: string): Record<string, SilencedEvents> {
   const all = Object.assign(Object.create(null) as Record<string, SilencedEvents>, current);
   const was = Object.hasOwn(all, s.id) ? all[s.id] : undefined;
   const events = Object.assign(Object.create(null) as Record<string, number>, was?.events);

@@ -48,7 +48,13 @@ export function countBeforeSummary(jobId: string, runDate: string, expiresAt: nu
 }
 
 /** The summary's part: the run is summarised, if no findings write was counted since the ledger was read. */
-export function markSummarized(jobId: string, runDate: string, read: FindingsLedger, at: { readonly summarizedAt: string; readonly endedAt?: string }, expiresAt: number): Extract<WriteOp, { kind: 'update' }> {
+export function markSummarized(
+  jobId: string,
+  runDate: string,
+  read: FindingsLedger,
+  at: { readonly summarizedAt: string; readonly endedAt?: string },
+  expiresAt: number,
+): Extract<WriteOp, { kind: 'update' }> {
   const unchanged: Condition =
     read.version === undefined
       ? { expression: 'attribute_not_exists(#version)', names: { '#version': VERSION }, orExpired: true }

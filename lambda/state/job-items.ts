@@ -413,7 +413,10 @@ export const RunCodec = itemCodec(
   (parsed): RunState => {
     const { accountIds, accountTypes, otherAccounts, accountsDropped, openAccountErrors, toldAccountErrors, ...rest } = withoutKeys(parsed);
     const stored = { accountIds, accountTypes, otherAccounts, accountsDropped };
-    return { ...rest, accounts: accountIds || otherAccounts || accountsDropped ? unpackAccounts(stored) : accountsBefore(rest.affected, openAccountErrors, toldAccountErrors) };
+    return {
+      ...rest,
+      accounts: accountIds || otherAccounts || accountsDropped ? unpackAccounts(stored) : accountsBefore(rest.affected, openAccountErrors, toldAccountErrors),
+    };
   },
 );
 
@@ -458,7 +461,14 @@ const AppliedEventsSchema = z.object({
 export const AppliedEventsCodec = itemCodec(
   'applied events',
   AppliedEventsSchema,
-  (a: AppliedEvents) => ({ ...keys.runAppliedEvents(a.jobId, a.runDate, a.n), jobId: a.jobId, runDate: a.runDate, n: a.n, digests: a.digests, expiresAt: a.expiresAt }),
+  (a: AppliedEvents) => ({
+    ...keys.runAppliedEvents(a.jobId, a.runDate, a.n),
+    jobId: a.jobId,
+    runDate: a.runDate,
+    n: a.n,
+    digests: a.digests,
+    expiresAt: a.expiresAt,
+  }),
   (parsed): AppliedEvents => withoutKeys(parsed),
 );
 

@@ -176,9 +176,7 @@ export class StateStore {
       for (let attempt = 0; pending && pending.length > 0; attempt++) {
         if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
         this.requests.reads++;
-        const out = await this.doc.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
-        );
+        const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
         for (const item of out.Responses?.[this.tableName] ?? []) {
           const liveItem = this.live(item);
           if (liveItem) found.set(keyString(item as ItemKey), liveItem);
@@ -241,13 +239,21 @@ export class StateStore {
    */
   async listPrefixNewestFirst(pk: string, skPrefix: string, wanted: (items: readonly Item[]) => number): Promise<Item[]> {
     return this.queryAll(
-      { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix }, ConsistentRead: true, ScanIndexForward: false },
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+        ConsistentRead: true,
+        ScanIndexForward: false,
+      },
       wanted,
     );
   }
 
   /** Pages of one query, live items only: every page, or as many as `wanted` asks for (see listPrefixNewestFirst). */
-  private async queryAll(query: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey' | 'Limit'>, wanted?: (items: readonly Item[]) => number): Promise<Item[]> {
+  private async queryAll(
+    query: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey' | 'Limit'>,
+    wanted?: (items: readonly Item[]) => number,
+  ): Promise<Item[]> {
     const items: Item[] = [];
     let start: Record<string, unknown> | undefined;
     do {

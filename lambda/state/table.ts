@@ -94,7 +94,10 @@ export const keys = {
   job: (jobId: string) => ({ pk: `JOB#${k(jobId)}`, sk: 'JOB' }),
   run: (jobId: string, runDate: string) => ({ pk: `JOB#${k(jobId)}`, sk: `RUN#${k(runDate)}` }),
   /** Numbered with 10 digits so that the sort key orders them: one Query reads a run's newest first. */
-  runAppliedEvents: (jobId: string, runDate: string, n: number) => ({ pk: `JOB#${k(jobId)}`, sk: `${appliedEventsPrefix(runDate)}${String(n).padStart(10, '0')}` }),
+  runAppliedEvents: (jobId: string, runDate: string, n: number) => ({
+    pk: `JOB#${k(jobId)}`,
+    sk: `${appliedEventsPrefix(runDate)}${String(n).padStart(10, '0')}`,
+  }),
   runAppliedEventsPrefix: (runDate: string) => appliedEventsPrefix(runDate),
   alert: (alertId: string) => ({ pk: `ALERT#${k(alertId)}`, sk: 'ALERT' }),
   event: (eventId: string) => ({ pk: `EVENT#${k(eventId)}`, sk: 'EVENT' }),

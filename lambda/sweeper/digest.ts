@@ -187,7 +187,17 @@ async function readDigestInputs(deps: PipelineDeps, window: DigestWindow): Promi
  * name, label and value: at most 48 rows, each within what the email form shows whole (50 rows, labels of 80
  * and values of 500 characters), so no form has to cut the digest (test/sweeper/digest-limits.test.ts).
  */
-export const DIGEST_LIMITS = { errorTypes: 10, findingTypes: 10, apiCalls: 8, silences: 5, acks: 4, names: 5, nameChars: 64, labelChars: 80, valueChars: 480 } as const;
+export const DIGEST_LIMITS = {
+  errorTypes: 10,
+  findingTypes: 10,
+  apiCalls: 8,
+  silences: 5,
+  acks: 4,
+  names: 5,
+  nameChars: 64,
+  labelChars: 80,
+  valueChars: 480,
+} as const;
 
 /** Macie's pause events, from the job-log room's event table. */
 const PAUSE_EVENTS: ReadonlySet<string> = new Set(
@@ -235,7 +245,12 @@ const TROUBLE_RANK: Record<TroubledRun['trouble'], number> = { cancelled: 0, err
 
 /** Most severe first: cancelled (nothing more will be scanned), then by errors, then paused; then by job and run. Pure. */
 export function troubledRunOrder(a: TroubledRun, b: TroubledRun): number {
-  return TROUBLE_RANK[a.trouble] - TROUBLE_RANK[b.trouble] || b.errors - a.errors || (a.job < b.job ? -1 : a.job > b.job ? 1 : 0) || (a.runDate < b.runDate ? -1 : a.runDate > b.runDate ? 1 : 0);
+  return (
+    TROUBLE_RANK[a.trouble] - TROUBLE_RANK[b.trouble] ||
+    b.errors - a.errors ||
+    (a.job < b.job ? -1 : a.job > b.job ? 1 : 0) ||
+    (a.runDate < b.runDate ? -1 : a.runDate > b.runDate ? 1 : 0)
+  );
 }
 
 /** A run whose end reached the pipeline after the digest that covers its time: told in the next one. */
@@ -281,7 +296,11 @@ export interface DigestContent {
   readonly sampleFindingAlerts: number;
   readonly apiCalls: readonly DigestApiCall[];
   /** Alerts raised in the window (digests and self-test alerts excluded), by severity and by category. */
-  readonly alerts: { readonly total: number; readonly bySeverity: Partial<Record<Severity, number>>; readonly byCategory: Partial<Record<AlertCategory, number>> };
+  readonly alerts: {
+    readonly total: number;
+    readonly bySeverity: Partial<Record<Severity, number>>;
+    readonly byCategory: Partial<Record<AlertCategory, number>>;
+  };
   readonly silences: readonly Silence[];
   /** Acknowledgements in force during the window (earliest end first): what on-call said they were on. */
   readonly acks: readonly Ack[];
@@ -325,8 +344,7 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
   });
   const unsilenced = (r: RunState, type: string) => r.errors[type] - silencedOf(r, type);
   const hasErrors = (r: RunState) => Object.keys(r.errors).some((type) => unsilenced(r, type) > 0);
-  const paused = (r: RunState) =>
-    inWindow(ms(r.pausedAt)) || r.statusEvents.some((e) => PAUSE_EVENTS.has(e.type) && inWindow(ms(e.at)));
+  const paused = (r: RunState) => inWindow(ms(r.pausedAt)) || r.statusEvents.some((e) => PAUSE_EVENTS.has(e.type) && inWindow(ms(e.at)));
   const endedIn = (r: RunState, status: RunState['status']) => r.status === status && inWindow(endOf(r));
   const late = active.filter((r) => inWindow(endOf(r)) && (ms(runEndedAt(r)) ?? end) < start);
   const runs: DigestRuns = {
@@ -355,11 +373,21 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
   };
 
   // Errors of those runs, by type.
-  const byType = new Map<string, { events: number; silenced: number; runs: number; buckets: Counter; accounts: Counter; capped: { buckets: boolean; accounts: boolean } }>();
+  const byType = new Map<
+    string,
+    { events: number; silenced: number; runs: number; buckets: Counter; accounts: Counter; capped: { buckets: boolean; accounts: boolean } }
+  >();
   for (const r of active) {
     for (const [type, n] of Object.entries(r.errors)) {
       if (n <= 0) continue;
-      const t = byType.get(type) ?? { events: 0, silenced: 0, runs: 0, buckets: new Counter(), accounts: new Counter(), capped: { buckets: false, accounts: false } };
+      const t = byType.get(type) ?? {
+        events: 0,
+        silenced: 0,
+        runs: 0,
+        buckets: new Counter(),
+        accounts: new Counter(),
+        capped: { buckets: false, accounts: false },
+      };
       const silenced = Math.min(n, silencedOf(r, type));
       t.events += n - silenced;
       t.silenced += silenced;
@@ -376,8 +404,22 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
     .map(([type, t]) => {
       const buckets = t.buckets.ranked(N);
       return buckets.distinct > 0
-        ? { type, events: t.events, silenced: t.silenced, runs: t.runs, resourceKind: 'bucket' as const, resources: { ...buckets, ...(t.capped.buckets ? { atLeast: true } : {}) } }
-        : { type, events: t.events, silenced: t.silenced, runs: t.runs, resourceKind: 'account' as const, resources: { ...t.accounts.ranked(N), ...(t.capped.accounts ? { atLeast: true } : {}) } };
+        ? {
+            type,
+            events: t.events,
+            silenced: t.silenced,
+            runs: t.runs,
+            resourceKind: 'bucket' as const,
+            resources: { ...buckets, ...(t.capped.buckets ? { atLeast: true } : {}) },
+          }
+        : {
+            type,
+            events: t.events,
+            silenced: t.silenced,
+            runs: t.runs,
+            resourceKind: 'account' as const,
+            resources: { ...t.accounts.ranked(N), ...(t.capped.accounts ? { atLeast: true } : {}) },
+          };
     })
     .sort((a, b) => b.events + b.silenced - (a.events + a.silenced) || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
 
@@ -410,8 +452,16 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
     findings.set(k, f);
   }
   const findingTypes: DigestFindingType[] = [...findings.values()]
-    .map((f) => ({ severity: f.severity, type: f.type, alerts: f.alerts, findings: [...f.groups.values()].reduce((s, n) => s + n, 0), buckets: f.buckets.ranked(N) }))
-    .sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity) || b.findings - a.findings || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+    .map((f) => ({
+      severity: f.severity,
+      type: f.type,
+      alerts: f.alerts,
+      findings: [...f.groups.values()].reduce((s, n) => s + n, 0),
+      buckets: f.buckets.ranked(N),
+    }))
+    .sort(
+      (a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity) || b.findings - a.findings || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0),
+    );
 
   const calls = new Map<string, { alerts: number; principals: Counter }>();
   for (const { facts } of alerts) {
@@ -562,8 +612,15 @@ export function buildDigestAlert(c: DigestContent, region: string): Alert {
       : runs.active > 0
         ? 'No errors in those runs.'
         : '',
-    findingAlerts > 0 ? `Findings: ${num(findings)} in ${plural(findingAlerts, 'alert')} (${counts([...SEVERITIES].reverse(), findingsBySeverity)}).` : 'No findings alerts.',
-    callAlerts > 0 ? `API calls: ${plural(callAlerts, 'alert')} (${c.apiCalls.slice(0, 3).map((a) => `${shortName(a.call)} ${num(a.alerts)}`).join(', ')}${c.apiCalls.length > 3 ? ', ...' : ''}).` : 'No API-call alerts.',
+    findingAlerts > 0
+      ? `Findings: ${num(findings)} in ${plural(findingAlerts, 'alert')} (${counts([...SEVERITIES].reverse(), findingsBySeverity)}).`
+      : 'No findings alerts.',
+    callAlerts > 0
+      ? `API calls: ${plural(callAlerts, 'alert')} (${c.apiCalls
+          .slice(0, 3)
+          .map((a) => `${shortName(a.call)} ${num(a.alerts)}`)
+          .join(', ')}${c.apiCalls.length > 3 ? ', ...' : ''}).`
+      : 'No API-call alerts.',
     `Alerts raised in all: ${num(c.alerts.total)}${c.alerts.total > 0 ? ` (${counts([...SEVERITIES].reverse(), c.alerts.bySeverity)})` : ''}.`,
     c.silences.length > 0 ? `${plural(c.silences.length, 'silence')} active now.` : '',
     c.acks.length > 0 ? `${plural(c.acks.length, 'acknowledgement')} held reminders in the window.` : '',
@@ -585,7 +642,13 @@ export function buildDigestAlert(c: DigestContent, region: string): Alert {
           `${plural(t.events, 'event')} in ${plural(t.runs, 'run')}${t.silenced > 0 ? ` (and ${num(t.silenced)} silenced)` : ''}` +
           (t.resources.distinct > 0 ? `; ${t.resourceKind === 'bucket' ? 'buckets' : 'accounts'}: ${names(t.resources, 'run')}` : ''),
       }),
-      (rest) => ({ label: 'Errors: other types', value: `${plural(rest.length, 'type')}, ${plural(rest.reduce((s, t) => s + t.events, 0), 'event')}` }),
+      (rest) => ({
+        label: 'Errors: other types',
+        value: `${plural(rest.length, 'type')}, ${plural(
+          rest.reduce((s, t) => s + t.events, 0),
+          'event',
+        )}`,
+      }),
     ),
     ...capped(
       c.findingTypes,
@@ -594,14 +657,31 @@ export function buildDigestAlert(c: DigestContent, region: string): Alert {
         label: `Findings ${f.severity}: ${shortName(f.type)}`,
         value: `${plural(f.findings, 'finding')} from ${plural(f.alerts, 'alert')}${f.buckets.distinct > 0 ? `; buckets: ${names(f.buckets, 'alert')}` : ''}`,
       }),
-      (rest) => ({ label: 'Findings: other types', value: `${plural(rest.length, 'type')}, ${plural(rest.reduce((s, f) => s + f.findings, 0), 'finding')}` }),
+      (rest) => ({
+        label: 'Findings: other types',
+        value: `${plural(rest.length, 'type')}, ${plural(
+          rest.reduce((s, f) => s + f.findings, 0),
+          'finding',
+        )}`,
+      }),
     ),
-    ...details([['Sample findings', c.sampleFindingAlerts > 0 ? `${plural(c.sampleFindingAlerts, 'alert')} about Macie's sample findings (not your data)` : undefined]]),
+    ...details([
+      ['Sample findings', c.sampleFindingAlerts > 0 ? `${plural(c.sampleFindingAlerts, 'alert')} about Macie's sample findings (not your data)` : undefined],
+    ]),
     ...capped(
       c.apiCalls,
       L.apiCalls,
-      (a) => ({ label: `API call: ${shortName(a.call)}`, value: `${plural(a.alerts, 'alert')}${a.principals.distinct > 0 ? `; by ${names(a.principals, 'alert')}` : ''}` }),
-      (rest) => ({ label: 'API calls: others', value: `${plural(rest.length, 'call')}, ${plural(rest.reduce((s, a) => s + a.alerts, 0), 'alert')}` }),
+      (a) => ({
+        label: `API call: ${shortName(a.call)}`,
+        value: `${plural(a.alerts, 'alert')}${a.principals.distinct > 0 ? `; by ${names(a.principals, 'alert')}` : ''}`,
+      }),
+      (rest) => ({
+        label: 'API calls: others',
+        value: `${plural(rest.length, 'call')}, ${plural(
+          rest.reduce((s, a) => s + a.alerts, 0),
+          'alert',
+        )}`,
+      }),
     ),
     ...details([
       ['Alerts raised', `${num(c.alerts.total)}${c.alerts.total > 0 ? `: ${counts([...SEVERITIES].reverse(), c.alerts.bySeverity)}` : ''}`],
@@ -631,9 +711,9 @@ export function buildDigestAlert(c: DigestContent, region: string): Alert {
     headline,
     whatHappened: sentences.filter(Boolean).join(' '),
     whatItMeans:
-      'The daily digest: what Macie and this pipeline did in the last 24 hours, once a day. Every alert it counts was sent when it was raised (an event a silence matched was counted, not sent), so nothing here needs action by itself. Runs and their errors are placed by Macie\'s event times, alerts by when they were raised.',
+      "The daily digest: what Macie and this pipeline did in the last 24 hours, once a day. Every alert it counts was sent when it was raised (an event a silence matched was counted, not sent), so nothing here needs action by itself. Runs and their errors are placed by Macie's event times, alerts by when they were raised.",
     whatToDo:
-      'Nothing, if the figures look as usual.\nAn error type or bucket that comes back day after day is worth fixing at its source: the run summaries say what to do.\nTo receive only the digest, or everything but it, set the subscriber\'s categories (docs/settings.md, Subscribers).',
+      "Nothing, if the figures look as usual.\nAn error type or bucket that comes back day after day is worth fixing at its source: the run summaries say what to do.\nTo receive only the digest, or everything but it, set the subscriber's categories (docs/settings.md, Subscribers).",
     details: rows.map(bounded),
     affected: [],
     count: 1,

@@ -29,7 +29,10 @@ import { applyDecision, checkEach, isKeyed, type CheckResult } from './decision'
 interface HeldKind<S extends Bookkeeping> {
   readonly partition: (typeof GSI1)['heldRecurrence' | 'heldReveals'];
   readonly codec: ItemCodec<S>;
-  readonly flush: (state: S, ctx: { readonly settings: PipelineSettings; readonly region: string; readonly now: Date }) => { readonly state: S; readonly alert?: Alert } | undefined;
+  readonly flush: (
+    state: S,
+    ctx: { readonly settings: PipelineSettings; readonly region: string; readonly now: Date },
+  ) => { readonly state: S; readonly alert?: Alert } | undefined;
   /** What silences are asked about the flush: a silence matching the latest held event silences it too. */
   readonly subject: (state: S) => SilenceSubject;
   /** What acknowledgements are asked about a flush (ackSubject's form), for kinds whose alerts can be acknowledged. */
@@ -38,7 +41,17 @@ interface HeldKind<S extends Bookkeeping> {
 
 export async function flushHeldCounts(deps: PipelineDeps): Promise<CheckResult> {
   const result: CheckResult = { raised: [], failures: [] };
-  await flushKind(deps, { partition: GSI1.heldRecurrence, codec: PolicyFindingCodec, flush: flushHeldRecurrences, subject: policyFindingSubject, ackSubject: (p) => policyAckSubject(policyFindingId(p)) }, result);
+  await flushKind(
+    deps,
+    {
+      partition: GSI1.heldRecurrence,
+      codec: PolicyFindingCodec,
+      flush: flushHeldRecurrences,
+      subject: policyFindingSubject,
+      ackSubject: (p) => policyAckSubject(policyFindingId(p)),
+    },
+    result,
+  );
   await flushKind(deps, { partition: GSI1.heldReveals, codec: RevealWindowCodec, flush: flushHeldReveals, subject: revealWindowSubject }, result);
   return result;
 }

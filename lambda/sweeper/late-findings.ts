@@ -52,10 +52,14 @@ async function updateRun(deps: PipelineDeps, jobId: string, runDate: string, own
   const read = await deps.store.getMany([owner, keys.job(jobId)]);
   const runItem = deps.store.lookup(read, owner);
   const job = decodeOptional(JobCodec, deps.store.lookup(read, keys.job(jobId)));
-  const groupsOf = async () => (await deps.store.listPrefix(owner.pk, keys.runFindingsPrefix(runDate))).map((item) => ({ item, group: FindingsGroupCodec.decode(item) }));
+  const groupsOf = async () =>
+    (await deps.store.listPrefix(owner.pk, keys.runFindingsPrefix(runDate))).map((item) => ({ item, group: FindingsGroupCodec.decode(item) }));
   if (!runItem) {
     // The run is gone (past its retention) or was never recorded: there is no summary to update.
-    await unmark(deps, (await groupsOf()).map((g) => g.group).filter((g) => g.late));
+    await unmark(
+      deps,
+      (await groupsOf()).map((g) => g.group).filter((g) => g.late),
+    );
     return [];
   }
   let rest: FindingsGroup[] = [];
@@ -70,7 +74,12 @@ async function updateRun(deps: PipelineDeps, jobId: string, runDate: string, own
     const late = groups.map((g) => g.group).filter((g) => g.late);
     if (late.length === 0) return undefined;
     const findings = summarizeFindings(groups.map((g) => g.item));
-    const before = mark?.reported ?? reportedBySummary(findings, late.map((g) => ({ findingType: g.findingType, count: g.count, reported: g.late?.reported ?? g.count })));
+    const before =
+      mark?.reported ??
+      reportedBySummary(
+        findings,
+        late.map((g) => ({ findingType: g.findingType, count: g.count, reported: g.late?.reported ?? g.count })),
+      );
     const changes = findingsChanges(before, findings);
     const unmarks = late.map(unmarkWrite);
     rest = late.slice(UNMARKS_PER_WRITE);
@@ -82,7 +91,11 @@ async function updateRun(deps: PipelineDeps, jobId: string, runDate: string, own
     const writes = (ids: readonly string[]): WriteOp[] => [ownerUpdate(owner, sweeper, item, ids), ...unmarks.slice(0, UNMARKS_PER_WRITE)];
     const silenceOf = silencer(await silenceSource(deps).list());
     // A silence on the job (or on its completion type) silences its summaries and their updates.
-    const latest = late.map((g) => g.lastAt).sort().at(-1) ?? now.toISOString();
+    const latest =
+      late
+        .map((g) => g.lastAt)
+        .sort()
+        .at(-1) ?? now.toISOString();
     if (silenceOf({ type: run.statusEvent ?? 'JOB_COMPLETED', at: latest, jobId })) return { alerts: [], writes };
     // A silence on the late findings themselves (their bucket, account or type) leaves them counted in the
     // totals and unannounced, as a silenced finding is: alone they send no update, and take neither its
@@ -91,7 +104,12 @@ async function updateRun(deps: PipelineDeps, jobId: string, runDate: string, own
       const counted = { ...run.sweeper, lateFindings: { updates: mark?.updates ?? 0, lastAt: mark?.lastAt ?? run.summarySentAt, reported } };
       return { alerts: [], writes: (ids: readonly string[]) => [ownerUpdate(owner, counted, item, ids), ...unmarks.slice(0, UNMARKS_PER_WRITE)] };
     }
-    const alert = findingsUpdateAlert(run, findings, changes, { update, region: deps.region, settings: deps.settings, previous: await previousOf(deps, job, run) });
+    const alert = findingsUpdateAlert(run, findings, changes, {
+      update,
+      region: deps.region,
+      settings: deps.settings,
+      previous: await previousOf(deps, job, run),
+    });
     return { alerts: [alert], writes };
   });
   await unmark(deps, rest);

@@ -23,5 +23,9 @@ export function logClock(run: Pick<RunState, 'lastEventAt' | 'lastEventArrivedAt
   if (!Number.isFinite(eventAt) || !Number.isFinite(arrivedAt)) return { at: now.getTime(), lagMs: 0, reason: 'no arrival recorded: the wall clock' };
   // An event stamped after it arrived (clocks that disagree) is taken as on time.
   const lagMs = Math.max(0, arrivedAt - eventAt);
-  return { at: now.getTime() - lagMs, lagMs, reason: lagMs === 0 ? 'newest event arrived on time' : `newest event arrived ${Math.round(lagMs / 1000)} s after it occurred` };
+  return {
+    at: now.getTime() - lagMs,
+    lagMs,
+    reason: lagMs === 0 ? 'newest event arrived on time' : `newest event arrived ${Math.round(lagMs / 1000)} s after it occurred`,
+  };
 }

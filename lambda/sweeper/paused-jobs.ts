@@ -39,7 +39,10 @@ export function userPauseReminder(pausedAtMs: number | undefined, nowMs: number,
   if (due.length === 0) return { reason: 'not yet 23 days paused' };
   const latest = due[due.length - 1];
   if (raised.includes(latest.step)) return { reason: 'its latest due reminder was raised' };
-  return { step: latest.step, reason: latest.step === 'expired' ? `still paused ${USER_PAUSE_EXPIRY_DAYS} days after the pause` : `paused ${latest.step.slice(4)} days` };
+  return {
+    step: latest.step,
+    reason: latest.step === 'expired' ? `still paused ${USER_PAUSE_EXPIRY_DAYS} days after the pause` : `paused ${latest.step.slice(4)} days`,
+  };
 }
 
 /** The steps a reminder at `step` settles: it and every earlier one. */
@@ -99,7 +102,17 @@ interface AlertPlace {
 }
 
 function base(jobId: string, place: AlertPlace) {
-  return { accountId: place.accountId, region: place.region, affected: [], count: 1, links: jobLinks(place.region, jobId), sample: false, occurredAt: place.at, threadId: jobId, category: 'STUCK_RUN' as const };
+  return {
+    accountId: place.accountId,
+    region: place.region,
+    affected: [],
+    count: 1,
+    links: jobLinks(place.region, jobId),
+    sample: false,
+    occurredAt: place.at,
+    threadId: jobId,
+    category: 'STUCK_RUN' as const,
+  };
 }
 
 /** A reminder that a run a user paused is about to be cancelled by Macie, or that its expiry passed. */
@@ -144,10 +157,18 @@ export function userPauseAlert(run: RunState, pausedAt: string, step: UserPauseS
 }
 
 /** A reminder that a periodic job paused between runs is still paused, and what it has missed. */
-export function pausedJobAlert(job: JobState, mark: Pick<PausedJobMark, 'pausedAt'>, reminder: Extract<PausedJobReminder, { due: true }>, place: AlertPlace): Alert {
+export function pausedJobAlert(
+  job: JobState,
+  mark: Pick<PausedJobMark, 'pausedAt'>,
+  reminder: Extract<PausedJobReminder, { due: true }>,
+  place: AlertPlace,
+): Alert {
   const { jobId } = job;
   const name = job.jobName || jobId;
-  const skipped = reminder.by === 'missed runs' ? `${reminder.missed} scheduled run${reminder.missed === 1 ? '' : 's'} skipped` : `${reminder.missed} day${reminder.missed === 1 ? '' : 's'} paused`;
+  const skipped =
+    reminder.by === 'missed runs'
+      ? `${reminder.missed} scheduled run${reminder.missed === 1 ? '' : 's'} skipped`
+      : `${reminder.missed} day${reminder.missed === 1 ? '' : 's'} paused`;
   return {
     ...base(jobId, place),
     id: `sweep:${jobId}:paused:${mark.pausedAt}:${reminder.missed}`,

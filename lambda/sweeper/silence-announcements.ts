@@ -129,7 +129,8 @@ function announcement(deps: PipelineDeps, s: Silence, what: 'made' | 'ended', no
       occurredAt: s.createdAt,
       headline: `Silence ${s.id} by ${s.author}: ${matches}, until ${s.endsAt}`,
       whatHappened: `${s.author} made silence ${s.id} at ${s.createdAt}: it hides alerts about ${matches}, ${when} (${s.reason}).`,
-      whatItMeans: 'Events it matches are still counted, and the run summaries say what it silenced, but they raise no alert until it ends. Alerts about Macie being disabled or suspended, and about findings filters, are never silenced.',
+      whatItMeans:
+        'Events it matches are still counted, and the run summaries say what it silenced, but they raise no alert until it ends. Alerts about Macie being disabled or suspended, and about findings filters, are never silenced.',
       whatToDo: `Nothing, if this is expected. To end it now: macie-alerts silence expire ${s.id}. Another alert says when it ends.`,
       details: rows,
     };
@@ -143,7 +144,8 @@ function announcement(deps: PipelineDeps, s: Silence, what: 'made' | 'ended', no
       ? `Silence ${s.id} by ${s.author} (${s.reason}) was expired early at ${s.endsAt}; it was to last until ${s.plannedEndsAt}.`
       : `Silence ${s.id} by ${s.author} (${s.reason}) reached its end at ${s.endsAt}.`,
     whatItMeans: `Events about ${matches} that occur from ${s.endsAt} on alert again. What it hid while in force is counted where it happened: every run summary and group alert that counted a silenced event names ${s.id} (the JSON form lists them under "silenced" by silence id); this alert does not total them.`,
-    whatToDo: 'If the work it covered is not finished, make a new silence (macie-alerts silence add). A burst of alerts after this one is what the silence was holding back.',
+    whatToDo:
+      'If the work it covered is not finished, make a new silence (macie-alerts silence add). A burst of alerts after this one is what the silence was holding back.',
     details: [...rows, { label: 'Announced', value: now.toISOString() }],
   };
 }

@@ -66,7 +66,11 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
   const acks = () => (acksRead ??= ackSource(deps).list().then(acknowledger));
 
   const checks: { owner: ItemKey; listed: Item; decide: Decide }[] = [
-    ...openRuns.filter(isKeyed).map((run) => ({ owner: { pk: run.pk, sk: run.sk }, listed: run, decide: async (item: Item, now: Date) => decideRun(deps, RunCodec.decode(item), now, acks) })),
+    ...openRuns.filter(isKeyed).map((run) => ({
+      owner: { pk: run.pk, sk: run.sk },
+      listed: run,
+      decide: async (item: Item, now: Date) => decideRun(deps, RunCodec.decode(item), now, acks),
+    })),
     ...periodicJobs.filter(isKeyed).map((job) => ({
       owner: { pk: job.pk, sk: job.sk },
       listed: job,
@@ -124,7 +128,13 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
     }
   }
   for (const f of failures) deps.telemetry.error('sweeper: check or delivery failed, the next sweep retries', f);
-  deps.telemetry.info('sweeper: done', { openRuns: openRuns.length, periodicJobs: periodicJobs.length, raised: raised.length, published: published.length, failures: failures.length });
+  deps.telemetry.info('sweeper: done', {
+    openRuns: openRuns.length,
+    periodicJobs: periodicJobs.length,
+    raised: raised.length,
+    published: published.length,
+    failures: failures.length,
+  });
   return { openRuns: openRuns.length, periodicJobs: periodicJobs.length, raised, published, failures };
 }
 
@@ -184,7 +194,13 @@ async function decideRun(deps: PipelineDeps, run: RunState, now: Date, acks: () 
     const pausedAt = run.pausedAt ?? run.statusAt;
     const since = time(pausedAt);
     // A later quota pause of the same run (paused, lifted, paused again) is a new condition: keyed by pausedAt.
-    if (pausedAt && since !== undefined && state.quotaPause?.pausedAt !== pausedAt && log - since > thresholdMs && !(await acknowledged(deps, acks, run, now))) {
+    if (
+      pausedAt &&
+      since !== undefined &&
+      state.quotaPause?.pausedAt !== pausedAt &&
+      log - since > thresholdMs &&
+      !(await acknowledged(deps, acks, run, now))
+    ) {
       const hours = Math.floor((log - since) / HOUR_MS);
       const alert = quotaPauseAlert(deps, run, pausedAt, hours, at);
       alerts.push(alert);
@@ -241,10 +257,19 @@ export function steadySchedule(recentRunStarts: readonly string[]): SteadySchedu
   return { intervalMs: median, lastStart, expectedAt: lastStart + median };
 }
 
-async function decideJob(deps: PipelineDeps, job: JobState, now: Date, openRunKeys: ReadonlySet<string>, acks: () => Promise<Acknowledger>): Promise<Decision | undefined> {
+async function decideJob(
+  deps: PipelineDeps,
+  job: JobState,
+  now: Date,
+  openRunKeys: ReadonlySet<string>,
+  acks: () => Promise<Acknowledger>,
+): Promise<Decision | undefined> {
   const state: { -readonly [K in keyof JobSweeperMarks]: JobSweeperMarks[K] } = { ...job.sweeper };
   const { jobId, recentRunStarts: starts } = job;
-  const latest = starts.map((s) => Date.parse(s)).filter(Number.isFinite).sort((a, b) => b - a)[0];
+  const latest = starts
+    .map((s) => Date.parse(s))
+    .filter(Number.isFinite)
+    .sort((a, b) => b - a)[0];
   const alerts: Alert[] = [];
   const at = now.toISOString();
 
@@ -280,7 +305,8 @@ async function decideJob(deps: PipelineDeps, job: JobState, now: Date, openRunKe
     const expectedAt = new Date(next).toISOString();
     const overdue = now.getTime() > next + schedule.intervalMs / 2;
     // A cancelled job has no next run: its last run says so (for jobs recorded before jobStatus was kept).
-    const cancelled = overdue && currentRun !== undefined && decodeOptional(RunCodec, await deps.store.get(keys.run(jobId, currentRun)))?.status === 'CANCELLED';
+    const cancelled =
+      overdue && currentRun !== undefined && decodeOptional(RunCodec, await deps.store.get(keys.run(jobId, currentRun)))?.status === 'CANCELLED';
     const held = overdue && !cancelled && state.missedRun?.expectedAt !== expectedAt && (await acks()).missedRuns(jobId, now.getTime());
     if (held) deps.telemetry.info('sweeper: missed-run alert held by an acknowledgement', { jobId, ackId: held.id, until: held.endsAt });
     if (overdue && !cancelled && !held && state.missedRun?.expectedAt !== expectedAt) {
@@ -324,8 +350,10 @@ function stillRunningAlert(deps: PipelineDeps, run: RunState, hours: number, at:
     job: { id: jobId, name, runDate },
     headline: `Macie job ${name ?? jobId}: still running after ${describeHours(hours)}`,
     whatHappened: `The job run that started ${run.startedAt || runDate} has been running for ${describeHours(hours)}, longer than the ${deps.settings.longRunningRunHours} h threshold, and has not reported completion.`,
-    whatItMeans: 'A very large scope can take this long, but a run that stays open this long may be stuck, or its completion event may not have reached this pipeline. Either way its findings and summary are late.',
-    whatToDo: 'Check the job status in the Macie console and the last events in its log stream. If it is still progressing, no action is needed; if it is stuck, consider cancelling it and narrowing its scope.',
+    whatItMeans:
+      'A very large scope can take this long, but a run that stays open this long may be stuck, or its completion event may not have reached this pipeline. Either way its findings and summary are late.',
+    whatToDo:
+      'Check the job status in the Macie console and the last events in its log stream. If it is still progressing, no action is needed; if it is stuck, consider cancelling it and narrowing its scope.',
     details: [
       { label: 'Started', value: run.startedAt || runDate },
       { label: 'Last event', value: run.lastEventAt || 'none recorded' },
@@ -349,8 +377,10 @@ function quotaPauseAlert(deps: PipelineDeps, run: RunState, pausedAt: string, ho
     job: { id: jobId, name, runDate },
     headline: `Macie job ${name ?? jobId}: still paused by the service quota after ${describeHours(hours)}`,
     whatHappened: `The job run was paused at ${pausedAt} because the account reached its monthly sensitive data discovery quota, and it has not resumed for ${describeHours(hours)}.`,
-    whatItMeans: 'No objects are analysed while the job is paused. Macie resumes it when the quota resets at the start of the next month; a one-time job that stays paused for 30 days is cancelled.',
-    whatToDo: 'Raise the account\'s sensitive data discovery quota in the Macie console (Usage / quotas) if the job should continue now, or reduce the job\'s scope. Otherwise expect it to resume when the quota resets.',
+    whatItMeans:
+      'No objects are analysed while the job is paused. Macie resumes it when the quota resets at the start of the next month; a one-time job that stays paused for 30 days is cancelled.',
+    whatToDo:
+      "Raise the account's sensitive data discovery quota in the Macie console (Usage / quotas) if the job should continue now, or reduce the job's scope. Otherwise expect it to resume when the quota resets.",
     details: [
       { label: 'Paused at', value: pausedAt },
       { label: 'Run started', value: run.startedAt || runDate },
@@ -381,8 +411,10 @@ function missedRunAlert(deps: PipelineDeps, job: JobState, schedule: SteadySched
     job: { id: jobId, name },
     headline: `Macie job ${name ?? jobId}: scheduled run missed`,
     whatHappened: `The job's runs started ${describeInterval(schedule.intervalMs)}, the last at ${last}. The next was expected around ${expectedAt} and has not started.`,
-    whatItMeans: 'Scheduled discovery may have stopped: the job may have been paused or cancelled, Macie may be suspended, or the job log events may no longer reach this pipeline.',
-    whatToDo: 'Check the job status in the Macie console, and that Macie is enabled in this account and Region. If the job is running normally, check the log subscription of /aws/macie/classificationjobs.',
+    whatItMeans:
+      'Scheduled discovery may have stopped: the job may have been paused or cancelled, Macie may be suspended, or the job log events may no longer reach this pipeline.',
+    whatToDo:
+      'Check the job status in the Macie console, and that Macie is enabled in this account and Region. If the job is running normally, check the log subscription of /aws/macie/classificationjobs.',
     details: [
       { label: 'Last run started', value: last },
       { label: 'Next run expected', value: expectedAt },

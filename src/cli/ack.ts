@@ -40,7 +40,14 @@ right, 1 when AWS (or DynamoDB) refused or could not be reached.
 export const MAX_ACK_MS = 30 * 86_400_000;
 
 export type AckOptions =
-  | { readonly action: 'add'; readonly target: SilenceTarget; readonly alertId: string; readonly forMs: number; readonly reason: string; readonly author?: string }
+  | {
+      readonly action: 'add';
+      readonly target: SilenceTarget;
+      readonly alertId: string;
+      readonly forMs: number;
+      readonly reason: string;
+      readonly author?: string;
+    }
   | { readonly action: 'list'; readonly target: SilenceTarget; readonly all: boolean }
   | { readonly action: 'expire'; readonly target: SilenceTarget; readonly id: string };
 
@@ -63,7 +70,8 @@ export function ackOptions(argv: readonly string[]): AckOptions {
     return { action: 'expire', target: targetOf(values), id };
   }
   if (first.startsWith('-')) throw new UsageError('the alert id comes first: `macie-alerts ack ALERT_ID --for DURATION --reason TEXT ...`');
-  if (!ALERT_ID.test(first)) throw new UsageError(`"${first}" is not an alert id: copy the alert's alertId attribute (e.g. run:<job>:<runDate>:BUCKET_ACCESS_DENIED:first)`);
+  if (!ALERT_ID.test(first))
+    throw new UsageError(`"${first}" is not an alert id: copy the alert's alertId attribute (e.g. run:<job>:<runDate>:BUCKET_ACCESS_DENIED:first)`);
   const { values, positionals } = parseOptions(rest, new Set([...TARGET, '--for', '--reason', '--author']), new Set());
   if (positionals.length > 0) throw new UsageError(`ack takes one alert id (got "${positionals[0]}" too; quote a reason with spaces)`);
   const target = targetOf(values);
@@ -87,7 +95,14 @@ export async function ackCommand(options: AckOptions, io: SilenceIo, env: Silenc
       if (options.action === 'add') {
         const author = options.author ?? (options.target.kind === 'stack' ? await callerName(track(env.sts(options.target.region))) : env.localUser());
         const endsAt = new Date(now.getTime() + options.forMs).toISOString();
-        const ack = await addAck(store, { alertId: options.alertId, startsAt: now.toISOString(), endsAt, author, reason: options.reason, createdAt: now.toISOString() });
+        const ack = await addAck(store, {
+          alertId: options.alertId,
+          startsAt: now.toISOString(),
+          endsAt,
+          author,
+          reason: options.reason,
+          createdAt: now.toISOString(),
+        });
         io.stdout.write(
           `Acknowledgement ${ack.id} added: the repeats and reminders of ${ackSubject(ack.alertId)} are held until ${ack.endsAt}, by ${ack.author} (${ack.reason}).\n` +
             `It takes effect within ${SILENCE_CACHE_MS / 60_000} minute. To end it: macie-alerts ack expire ${ack.id}\n`,
@@ -99,13 +114,20 @@ export async function ackCommand(options: AckOptions, io: SilenceIo, env: Silenc
           io.stdout.write(`No ${options.all ? '' : 'active '}acknowledgements in ${where}.\n`);
         } else {
           const state = (endsAt: string) => (Date.parse(endsAt) > now.getTime() ? 'active' : 'ended');
-          const rows = [['ID', 'STATE', 'ALERT', 'ENDS', 'AUTHOR', 'REASON'], ...shown.map((a) => [a.id, state(a.endsAt), a.alertId, a.endsAt, a.author, a.reason])];
+          const rows = [
+            ['ID', 'STATE', 'ALERT', 'ENDS', 'AUTHOR', 'REASON'],
+            ...shown.map((a) => [a.id, state(a.endsAt), a.alertId, a.endsAt, a.author, a.reason]),
+          ];
           const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
           io.stdout.write(`${rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n')}\n`);
         }
       } else {
         const result = await expireAck(store, options.id, now);
-        if (!result) throw new CommandFailed(`no acknowledgement ${options.id} in ${where} (\`macie-alerts ack list --all\` shows them; ended ones are kept 7 days)`, EXIT.notUnderstood);
+        if (!result)
+          throw new CommandFailed(
+            `no acknowledgement ${options.id} in ${where} (\`macie-alerts ack list --all\` shows them; ended ones are kept 7 days)`,
+            EXIT.notUnderstood,
+          );
         io.stdout.write(
           result.alreadyEnded
             ? `Acknowledgement ${options.id} had already ended at ${result.ack.endsAt}: nothing to do.\n`

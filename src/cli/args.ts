@@ -112,7 +112,13 @@ Commands:
 export const USAGE = `${COMMAND_LIST}\n${REPLAY_USAGE}\n${REDRIVE_USAGE}\n${SILENCE_USAGE}\n${ACK_USAGE}\n${SELFTEST_USAGE}`;
 
 const COMMANDS = 'expected `replay`, `redrive`, `silence`, `ack` or `selftest`';
-const COMMAND_USAGE: Readonly<Record<string, string>> = { replay: REPLAY_USAGE, redrive: REDRIVE_USAGE, silence: SILENCE_USAGE, ack: ACK_USAGE, selftest: SELFTEST_USAGE };
+const COMMAND_USAGE: Readonly<Record<string, string>> = {
+  replay: REPLAY_USAGE,
+  redrive: REDRIVE_USAGE,
+  silence: SILENCE_USAGE,
+  ack: ACK_USAGE,
+  selftest: SELFTEST_USAGE,
+};
 const COMMAND_NAMES: readonly string[] = Object.keys(COMMAND_USAGE);
 
 /** No command given: nothing to say but what there is. */
@@ -173,7 +179,9 @@ function replayOptions(rest: readonly string[]): ReplayOptions {
     // Replay runs the real delivery code with a publisher that sends nothing: against a deployed stack's table
     // it would claim that stack's pending alerts (never sent) and change its grouping state.
     if (!LOCAL_HOSTS.test(url.hostname)) {
-      throw new UsageError(`--endpoint "${endpoint}" is not on this machine: replay only uses a local DynamoDB (DynamoDB Local), never a deployed stack's table`);
+      throw new UsageError(
+        `--endpoint "${endpoint}" is not on this machine: replay only uses a local DynamoDB (DynamoDB Local), never a deployed stack's table`,
+      );
     }
   }
 
@@ -188,6 +196,7 @@ function redriveOptions(rest: readonly string[]): RedriveOptions {
   const stack = stackOption(values.get('--stack'));
   if (stack === undefined) throw new UsageError('redrive needs --stack NAME: the stack `cdk deploy` made (e.g. MacieAlerts-eu-west-1)');
   const queue = values.get('--queue');
-  if (queue !== undefined && !/^[a-z0-9-]+$/.test(queue)) throw new UsageError(`--queue "${queue}" is not a queue name (e.g. job-log; the stack's FailureQueues output lists them)`);
+  if (queue !== undefined && !/^[a-z0-9-]+$/.test(queue))
+    throw new UsageError(`--queue "${queue}" is not a queue name (e.g. job-log; the stack's FailureQueues output lists them)`);
   return { stack, region: regionOption(values.get('--region')), queue, dryRun: flags.has('--dry-run') };
 }

@@ -16,6 +16,7 @@ export function awsErrorText(error: unknown, doing: string): string {
   if (/AccessDenied|UnauthorizedOperation|AuthorizationError|not authorized/i.test(`${name} ${message}`)) {
     return `not allowed to ${doing}: ${message}`;
   }
-  if (/InvalidClientTokenId|UnrecognizedClient|SignatureDoesNotMatch/i.test(name)) return `AWS did not accept your credentials while trying to ${doing}: ${message}`;
+  if (/InvalidClientTokenId|UnrecognizedClient|SignatureDoesNotMatch/i.test(name))
+    return `AWS did not accept your credentials while trying to ${doing}: ${message}`;
   return `could not ${doing}: ${name ? `${name}: ` : ''}${message}`;
 }

@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { DEFAULT_BATCHING, DEFAULT_SETTINGS, resolveBatching, resolveSettings, SettingsError, type BatchingSettings, type PipelineSettings } from '../../lambda/core/settings';
+import {
+  DEFAULT_BATCHING,
+  DEFAULT_SETTINGS,
+  resolveBatching,
+  resolveSettings,
+  SettingsError,
+  type BatchingSettings,
+  type PipelineSettings,
+} from '../../lambda/core/settings';
 import { checkMatchers, normalizeSilenceId, SilenceError, type Silence } from '../../lambda/silences/silence';
 import { parseTime } from './silence';
 import { parseWeeklyWindow, WeeklyWindowError } from '../../lambda/silences/weekly-window';
@@ -84,7 +92,8 @@ const BEGINNING = '1970-01-01T00:00:00.000Z';
  */
 function silencesFromConfig(file: string, value: unknown): Silence[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new ConfigError(`--config ${file}: "silences" must be an array of silences ({"bucket": "logs-*", "until": "...", "reason": "..."})`);
+  if (!Array.isArray(value))
+    throw new ConfigError(`--config ${file}: "silences" must be an array of silences ({"bucket": "logs-*", "until": "...", "reason": "..."})`);
   const ids = new Set<string>();
   return value.map((entry, i) => {
     const where = `--config ${file}: silences[${i}]`;
@@ -99,7 +108,8 @@ function silencesFromConfig(file: string, value: unknown): Silence[] {
     if (ids.has(id)) throw new ConfigError(`${where}: id ${id} is used twice`);
     ids.add(id);
     const until = text('until') === undefined ? undefined : parseTime(text('until')!);
-    if (!until) throw new ConfigError(`${where}: "until" must be an ISO 8601 time (2024-06-10T00:00:00Z) or a date: when the silence ends, in the recording's time`);
+    if (!until)
+      throw new ConfigError(`${where}: "until" must be an ISO 8601 time (2024-06-10T00:00:00Z) or a date: when the silence ends, in the recording's time`);
     const from = text('from') === undefined ? BEGINNING : parseTime(text('from')!);
     if (!from) throw new ConfigError(`${where}: "from" must be an ISO 8601 time or a date`);
     if (Date.parse(from) >= Date.parse(until)) throw new ConfigError(`${where}: "from" must be before "until"`);

@@ -137,7 +137,8 @@ export function readInputs(paths: readonly string[], options: ReadOptions = {}):
  */
 export function nothingReadReason(read: ReadResult): string | undefined {
   if (read.units.length > 0 || read.values > read.valuesNotUnderstood) return undefined;
-  if (read.values > 0) return `none of the ${read.values === 1 ? 'JSON value' : `${read.values.toLocaleString('en-US')} JSON values`} read was understood (see the messages above)`;
+  if (read.values > 0)
+    return `none of the ${read.values === 1 ? 'JSON value' : `${read.values.toLocaleString('en-US')} JSON values`} read was understood (see the messages above)`;
   if (read.problems.length > 0) return 'no JSON value could be read (see the messages above)';
   return `${read.files.length === 1 ? 'the input holds' : 'the inputs hold'} no JSON value (an empty list?)`;
 }
@@ -202,7 +203,10 @@ function readPath(path: string, explicit: boolean, options: ReadOptions, acc: Ac
     }
     // A directory named on the command line that holds nothing to replay is a mistake worth saying.
     if (explicit && acc.files.length === filesBefore && acc.problems.length === problemsBefore) {
-      acc.problems.push({ origin: { file: path }, reason: `no input in this directory: replay reads ${INPUT_EXTENSIONS.join(', ')} files (gzipped or not, e.g. CloudTrail's .json.gz)` });
+      acc.problems.push({
+        origin: { file: path },
+        reason: `no input in this directory: replay reads ${INPUT_EXTENSIONS.join(', ')} files (gzipped or not, e.g. CloudTrail's .json.gz)`,
+      });
     }
     return;
   }
@@ -219,7 +223,12 @@ function readPath(path: string, explicit: boolean, options: ReadOptions, acc: Ac
     acc.problems.push({ origin: { file: path }, reason: text.reason });
     return;
   }
-  readText(path, text.text, LINE_EXTENSIONS.some((ext) => baseName(path).endsWith(ext)), acc);
+  readText(
+    path,
+    text.text,
+    LINE_EXTENSIONS.some((ext) => baseName(path).endsWith(ext)),
+    acc,
+  );
 }
 
 /** Standard input has no extension: one JSON value per line when the first line is a complete value. */

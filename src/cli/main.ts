@@ -187,7 +187,11 @@ async function openState(options: ReplayOptions): Promise<{ store: StateStore; c
 
   // Registered before it is ready: a signal during the (seconds long) start must still stop the Java process.
   const starting = startDynamoDbLocal();
-  const stop = () => starting.then((l) => l.stop(), () => undefined);
+  const stop = () =>
+    starting.then(
+      (l) => l.stop(),
+      () => undefined,
+    );
   cleanups.add(stop);
   let local: LocalDynamoDb;
   try {

@@ -66,6 +66,7 @@ export function regionOption(value: string | undefined): string | undefined {
 
 /** CloudFormation stack names (or ids): letters, digits and hyphens, starting with a letter, at most 128 characters. */
 export function stackOption(value: string | undefined): string | undefined {
-  if (value !== undefined && !/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(value) && !value.startsWith('arn:')) throw new UsageError(`--stack "${value}" is not a stack name`);
+  if (value !== undefined && !/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(value) && !value.startsWith('arn:'))
+    throw new UsageError(`--stack "${value}" is not a stack name`);
   return value;
 }

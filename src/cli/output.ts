@@ -140,14 +140,17 @@ export function summaryText(input: SummaryInput): string {
     `  events:           ${plural(e.jobLogEvents, 'job log event')}, ${plural(e.findings, 'finding')}, ${plural(e.apiCalls, 'API call')}${e.healthEvents > 0 ? `, ${plural(e.healthEvents, 'AWS Health event')}` : ''}${otherServices}`,
     `  alerts published: ${published.length}${published.length > 0 ? ` (${bySeverity.map(([s, n]) => `${s} ${n}`).join(', ')})` : ''}`,
   ];
-  if (minSeverity !== 'INFO') lines.push(`  alerts shown:     ${shown} at or above ${minSeverity} (--min-severity); ${published.length - shown} below not shown`);
+  if (minSeverity !== 'INFO')
+    lines.push(`  alerts shown:     ${shown} at or above ${minSeverity} (--min-severity); ${published.length - shown} below not shown`);
   const o = (k: string) => tally.outcomes[k] ?? 0;
   const inhibited = o('inhibited') > 0 ? ` (${o('inhibited')} of them inhibited by an account-level error)` : '';
   lines.push(`  grouped:          ${plural(o('grouped'), 'event')} counted into an earlier alert or a run summary${inhibited}`);
   if (o('silenced') > 0) lines.push(`  silenced:         ${plural(o('silenced'), 'event')} matched a silence: counted in their run summary, not alerted`);
-  if (o('known') > 0) lines.push(`  known:            ${plural(o('known'), 'error')} failed the same way in the job's previous run: reported in the run summary`);
+  if (o('known') > 0)
+    lines.push(`  known:            ${plural(o('known'), 'error')} failed the same way in the job's previous run: reported in the run summary`);
   lines.push(`  suppressed:       ${o('duplicate')} duplicate, ${o('ignored')} ignored, ${o('below-threshold')} below the finding threshold`);
-  if (o('held') > 0) lines.push(`  held:             ${plural(o('held'), 'finding')} whose run the job log had not shown yet: not applied (SQS would deliver them again)`);
+  if (o('held') > 0)
+    lines.push(`  held:             ${plural(o('held'), 'finding')} whose run the job log had not shown yet: not applied (SQS would deliver them again)`);
   if (o('bad') > 0) lines.push(`  rejected:         ${plural(o('bad'), 'event')} the pipeline could not read (see the messages above)`);
   if (tally.failures.length > 0) lines.push(`  pipeline errors:  ${tally.failures.length} (see the messages above)`);
   return `${lines.join('\n')}\n`;

@@ -226,7 +226,9 @@ async function redriveMessage(q: FailureQueue, message: Message, clients: AwsCli
   if (q.function) {
     const fn = q.function;
     try {
-      const response = await clients.lambda.send(new InvokeCommand({ FunctionName: fn, InvocationType: 'RequestResponse', Payload: Buffer.from(input.payload) }));
+      const response = await clients.lambda.send(
+        new InvokeCommand({ FunctionName: fn, InvocationType: 'RequestResponse', Payload: Buffer.from(input.payload) }),
+      );
       if (response.FunctionError) return { ok: false, what, reason: `${fn} failed again (${response.FunctionError}): ${errorOf(response.Payload)}` };
     } catch (error) {
       return { ok: false, what, reason: awsErrorText(error, `invoke ${fn} (lambda:InvokeFunction)`) };
@@ -243,7 +245,11 @@ async function redriveMessage(q: FailureQueue, message: Message, clients: AwsCli
     await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: q.url, ReceiptHandle: message.ReceiptHandle }));
   } catch (error) {
     // It was applied (or queued); the next redrive hands it on again, which the pipeline applies once.
-    return { ok: false, what, reason: `${q.function ? `${q.function} succeeded` : `sent to ${q.queue}`}, but ${awsErrorText(error, 'delete the message (sqs:DeleteMessage)')}` };
+    return {
+      ok: false,
+      what,
+      reason: `${q.function ? `${q.function} succeeded` : `sent to ${q.queue}`}, but ${awsErrorText(error, 'delete the message (sqs:DeleteMessage)')}`,
+    };
   }
   return { ok: true, what };
 }
@@ -256,7 +262,8 @@ function fromInvocationRecord(message: Message, fn: string): Input {
   const context = jsonObject(record?.requestContext);
   const requestId = typeof context?.requestId === 'string' ? context.requestId : undefined;
   const what = `message ${message.MessageId}${requestId ? ` (request ${requestId}${describeFailure(context)})` : ''}`;
-  if (!record || !('requestPayload' in record)) return { ok: false, what, reason: 'not a Lambda invocation record with its requestPayload (too large to be kept?)' };
+  if (!record || !('requestPayload' in record))
+    return { ok: false, what, reason: 'not a Lambda invocation record with its requestPayload (too large to be kept?)' };
   const owner = typeof context?.functionArn === 'string' ? functionNameOf(context.functionArn) : undefined;
   if (owner !== undefined && owner !== fn) return { ok: false, what, reason: `a record of function ${owner}, not ${fn}` };
   return { ok: true, what, payload: JSON.stringify(record.requestPayload) };
@@ -303,6 +310,7 @@ function jsonObject(value: unknown): Record<string, unknown> | undefined {
 function errorOf(payload: Uint8Array | undefined): string {
   const text = payload ? Buffer.from(payload).toString('utf8') : '';
   const error = jsonObject(text);
-  const described = error && typeof error.errorMessage === 'string' ? `${typeof error.errorType === 'string' ? `${error.errorType}: ` : ''}${error.errorMessage}` : text;
+  const described =
+    error && typeof error.errorMessage === 'string' ? `${typeof error.errorType === 'string' ? `${error.errorType}: ` : ''}${error.errorMessage}` : text;
   return described.length > 300 ? `${described.slice(0, 300)}...` : described || 'no error message';
 }

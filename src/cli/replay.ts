@@ -42,7 +42,7 @@ export interface ReplayTally {
   readonly rejected: InputProblem[];
 }
 
-export type ReplayProgress = (processed: number, total: number) => void
+export type ReplayProgress = (processed: number, total: number) => void;
 
 /** What the pipelines count when they reject input (a record, or a whole undecodable batch). */
 const REJECTION_METRICS: readonly PlainMetricName[] = ['BadRecords', 'BadBatches'];
@@ -107,13 +107,24 @@ async function replayLogs(
 }
 
 /** Consecutive EventBridge events of one kind through their queue; a record's last outcome is what counts. */
-async function replayEvents(units: readonly EventUnit[], offset: number, deps: PipelineDeps, pipelines: Pipelines, batching: ReplayBatching, tally: ReplayTally): Promise<void> {
+async function replayEvents(
+  units: readonly EventUnit[],
+  offset: number,
+  deps: PipelineDeps,
+  pipelines: Pipelines,
+  batching: ReplayBatching,
+  tally: ReplayTally,
+): Promise<void> {
   const { kind } = units[0];
   const findings = kind === 'finding';
-  const messages = units.map((u, k) => ({ messageId: messageIdFor(`${describeOrigin(u.origin)}#${offset + k}`), body: JSON.stringify(u.event satisfies EventBridgeEvent) }));
+  const messages = units.map((u, k) => ({
+    messageId: messageIdFor(`${describeOrigin(u.origin)}#${offset + k}`),
+    body: JSON.stringify(u.event satisfies EventBridgeEvent),
+  }));
   const batchSize = findings ? batching.findingsBatchSize : batching.apiCallsBatchSize;
   // The Health queue's batch size is fixed (HEALTH_BATCHING), the same as the API calls' default.
-  const invoke = (event: SQSEvent) => (findings ? pipelines.findingBatch(event, deps) : kind === 'health' ? pipelines.healthBatch(event, deps) : pipelines.apiCallBatch(event, deps));
+  const invoke = (event: SQSEvent) =>
+    findings ? pipelines.findingBatch(event, deps) : kind === 'health' ? pipelines.healthBatch(event, deps) : pipelines.apiCallBatch(event, deps);
   const run = await deliverBatches(mappingBatches(messages, batchSize), invoke, { batchSize });
   const last = new Map<string, RecordReport>();
   for (const response of run.responses) for (const record of response.records) last.set(record.messageId, record);

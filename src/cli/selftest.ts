@@ -3,7 +3,14 @@ import { gzipSync } from 'node:zlib';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { MACIE_JOB_LOG_GROUP } from '../../lambda/core/links';
-import { deniedActionOf, SELF_TEST_MARKER, type FunctionName, type SelfTestReport, type SelfTestRequest, type SelfTestResult } from '../../lambda/handlers/self-test';
+import {
+  deniedActionOf,
+  SELF_TEST_MARKER,
+  type FunctionName,
+  type SelfTestReport,
+  type SelfTestRequest,
+  type SelfTestResult,
+} from '../../lambda/handlers/self-test';
 import { eventMessages, sqsEvent } from '../local/sqs-queue';
 import { awsErrorText } from './aws-errors';
 import { EXIT, parseOptions, regionOption, stackOption, UsageError } from './options';
@@ -76,7 +83,12 @@ export interface SelfTestContext {
   readonly newId?: () => string;
 }
 
-export async function selfTest(options: SelfTestOptions, clients: SelfTestClients, out: SelfTestOutput, context: SelfTestContext = { now: () => new Date() }): Promise<number> {
+export async function selfTest(
+  options: SelfTestOptions,
+  clients: SelfTestClients,
+  out: SelfTestOutput,
+  context: SelfTestContext = { now: () => new Date() },
+): Promise<number> {
   let functions: Partial<Record<FunctionName, string>>;
   try {
     const output = findOutput(await stackOutputs(clients.cloudFormation, options.stack), FUNCTIONS_OUTPUT);
@@ -141,11 +153,28 @@ export function selfTestEvent(fn: FunctionName, request: SelfTestRequest): Recor
     case 'findings':
     case 'api-calls':
     case 'health': {
-      const event = { version: '0', id: request.id, 'detail-type': 'macie-alerts selftest', source: 'macie-alerts.selftest', time: request.requestedAt, resources: [], detail: {} };
+      const event = {
+        version: '0',
+        id: request.id,
+        'detail-type': 'macie-alerts selftest',
+        source: 'macie-alerts.selftest',
+        time: request.requestedAt,
+        resources: [],
+        detail: {},
+      };
       return { ...sqsEvent(eventMessages([event])), ...marker };
     }
     case 'sweeper':
-      return { version: '0', id: request.id, 'detail-type': 'Scheduled Event', source: 'aws.events', time: request.requestedAt, resources: [], detail: {}, ...marker };
+      return {
+        version: '0',
+        id: request.id,
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        time: request.requestedAt,
+        resources: [],
+        detail: {},
+        ...marker,
+      };
   }
 }
 
@@ -158,10 +187,16 @@ interface PathResult {
 async function invoke(fn: FunctionName, functionArn: string, request: SelfTestRequest, lambda: LambdaClient): Promise<PathResult> {
   const startedAt = performance.now();
   const label = fn.padEnd(9);
-  const failed = (reason: string, deniedAction?: string): PathResult => ({ ok: false, denied: deniedAction !== undefined, text: `FAILED  ${label} ${deniedAction ? `${deniedAction} denied: ` : ''}${reason}` });
+  const failed = (reason: string, deniedAction?: string): PathResult => ({
+    ok: false,
+    denied: deniedAction !== undefined,
+    text: `FAILED  ${label} ${deniedAction ? `${deniedAction} denied: ` : ''}${reason}`,
+  });
   let response: InvokeCommandOutput;
   try {
-    response = await lambda.send(new InvokeCommand({ FunctionName: functionArn, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(selfTestEvent(fn, request))) }));
+    response = await lambda.send(
+      new InvokeCommand({ FunctionName: functionArn, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(selfTestEvent(fn, request))) }),
+    );
   } catch (error) {
     return failed(awsErrorText(error, `invoke ${functionArn} (lambda:InvokeFunction)`));
   }
@@ -172,7 +207,8 @@ async function invoke(fn: FunctionName, functionArn: string, request: SelfTestRe
     return failed(reason, deniedActionOf(reason));
   }
   const result = (parseJson(text) as Partial<SelfTestReport> | undefined)?.selfTest;
-  if (!isResult(result, fn)) return failed(`the function did not run the self-test (is the stack deployed with this version?): it answered ${text.slice(0, 200) || 'nothing'}`);
+  if (!isResult(result, fn))
+    return failed(`the function did not run the self-test (is the stack deployed with this version?): it answered ${text.slice(0, 200) || 'nothing'}`);
   if (result.failure) return failed(`${result.failure.reason} (step ${result.failure.step})`, result.failure.deniedAction);
   if (!result.published) return failed('the TEST alert was not published');
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);

@@ -2,7 +2,16 @@ import { userInfo } from 'node:os';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { activeSilences, checkMatchers, describeMatchers, nextSilenceWindow, normalizeSilenceId, SilenceError, type Silence, type SilenceMatchers } from '../../lambda/silences/silence';
+import {
+  activeSilences,
+  checkMatchers,
+  describeMatchers,
+  nextSilenceWindow,
+  normalizeSilenceId,
+  SilenceError,
+  type Silence,
+  type SilenceMatchers,
+} from '../../lambda/silences/silence';
 import { describeWeeklyWindow, parseWeeklyWindow, WeeklyWindowError, type WeeklyWindowSpec } from '../../lambda/silences/weekly-window';
 import { addSilence, expireSilence, listSilences } from '../../lambda/silences/silence-store';
 import { SILENCE_CACHE_MS } from '../../lambda/silences/cache';
@@ -107,7 +116,9 @@ const FLAGS: Record<SilenceOptions['action'], ReadonlySet<string>> = { add: new 
 export function silenceOptions(argv: readonly string[]): SilenceOptions {
   const [action, ...rest] = argv;
   if (action !== 'add' && action !== 'list' && action !== 'expire') {
-    throw new UsageError(action === undefined ? 'missing silence command: expected add, list or expire' : `unknown command "silence ${action}": expected add, list or expire`);
+    throw new UsageError(
+      action === undefined ? 'missing silence command: expected add, list or expire' : `unknown command "silence ${action}": expected add, list or expire`,
+    );
   }
   const { values, flags, positionals } = parseOptions(rest, VALUES[action], FLAGS[action]);
   const target = targetOf(values);
@@ -150,9 +161,11 @@ function everyOf(text: string | undefined): WeeklyWindowSpec | undefined {
 export function targetOf(values: ReadonlyMap<string, string>): SilenceTarget {
   const region = regionOption(values.get('--region'));
   const [stack, table, endpoint] = [stackOption(values.get('--stack')), values.get('--table'), values.get('--endpoint')];
-  if (stack !== undefined && (table !== undefined || endpoint !== undefined)) throw new UsageError('give either --stack NAME or --table NAME --endpoint URL, not both');
+  if (stack !== undefined && (table !== undefined || endpoint !== undefined))
+    throw new UsageError('give either --stack NAME or --table NAME --endpoint URL, not both');
   if (stack !== undefined) return { kind: 'stack', stack, region };
-  if (table === undefined && endpoint === undefined) throw new UsageError('which stack? Give --stack NAME (the stack `cdk deploy` made), or --table NAME --endpoint URL');
+  if (table === undefined && endpoint === undefined)
+    throw new UsageError('which stack? Give --stack NAME (the stack `cdk deploy` made), or --table NAME --endpoint URL');
   if (table === undefined || endpoint === undefined) throw new UsageError('--table and --endpoint go together: the state table and the DynamoDB that holds it');
   let url: URL;
   try {
@@ -231,8 +244,10 @@ export async function silenceCommand(options: SilenceOptions, io: SilenceIo, env
 /** When a silence added now ends: later than now, and within a year. */
 function silenceEnd(end: SilenceEnd, now: Date): string {
   const endsAt = 'forMs' in end ? new Date(now.getTime() + end.forMs).toISOString() : end.until;
-  if (Date.parse(endsAt) <= now.getTime()) throw new CommandFailed(`--until ${endsAt} is in the past (it is ${now.toISOString()}): a silence must end later than now`, EXIT.notUnderstood);
-  if (Date.parse(endsAt) - now.getTime() > MAX_SILENCE_MS) throw new CommandFailed(`--until ${endsAt} is more than 365 days away: a silence must end (make a new one then)`, EXIT.notUnderstood);
+  if (Date.parse(endsAt) <= now.getTime())
+    throw new CommandFailed(`--until ${endsAt} is in the past (it is ${now.toISOString()}): a silence must end later than now`, EXIT.notUnderstood);
+  if (Date.parse(endsAt) - now.getTime() > MAX_SILENCE_MS)
+    throw new CommandFailed(`--until ${endsAt} is more than 365 days away: a silence must end (make a new one then)`, EXIT.notUnderstood);
   return endsAt;
 }
 
@@ -240,7 +255,10 @@ function silenceEnd(end: SilenceEnd, now: Date): string {
 function firstWindow(every: WeeklyWindowSpec, now: Date, endsAt: string): void {
   const probe: Silence = { id: 'S-NEW', match: {}, startsAt: now.toISOString(), endsAt, every, author: '', reason: '', createdAt: now.toISOString() };
   if (!nextSilenceWindow(probe, now)) {
-    throw new CommandFailed(`--every ${describeWeeklyWindow(every)} never opens between now (${now.toISOString()}) and ${endsAt}: the silence would hide nothing`, EXIT.notUnderstood);
+    throw new CommandFailed(
+      `--every ${describeWeeklyWindow(every)} never opens between now (${now.toISOString()}) and ${endsAt}: the silence would hide nothing`,
+      EXIT.notUnderstood,
+    );
   }
 }
 
@@ -253,7 +271,15 @@ async function add(
   io: SilenceIo,
 ): Promise<void> {
   const author = options.author ?? (options.target.kind === 'stack' ? await callerName(track(env.sts(options.target.region))) : env.localUser());
-  const silence = await addSilence(store, { match: options.match, startsAt: now.toISOString(), endsAt, every: options.every, author, reason: options.reason, createdAt: now.toISOString() });
+  const silence = await addSilence(store, {
+    match: options.match,
+    startsAt: now.toISOString(),
+    endsAt,
+    every: options.every,
+    author,
+    reason: options.reason,
+    createdAt: now.toISOString(),
+  });
   io.stdout.write(
     `Silence ${silence.id} added: ${describeMatchers(silence.match)}, until ${silence.endsAt}${recurrence(silence, now)}, by ${silence.author} (${silence.reason}).\n` +
       `It takes effect within ${SILENCE_CACHE_MS / 60_000} minute: the pipelines read silences at most that often. To end it: macie-alerts silence expire ${silence.id}\n`,
@@ -317,7 +343,8 @@ async function list(all: boolean, store: StateStore, env: SilenceEnv, io: Silenc
 
 async function expire(id: string, store: StateStore, env: SilenceEnv, io: SilenceIo, where: string): Promise<void> {
   const result = await expireSilence(store, id, env.now());
-  if (!result) throw new CommandFailed(`no silence ${id} in ${where} (\`macie-alerts silence list --all\` shows them; ended ones are kept 7 days)`, EXIT.notUnderstood);
+  if (!result)
+    throw new CommandFailed(`no silence ${id} in ${where} (\`macie-alerts silence list --all\` shows them; ended ones are kept 7 days)`, EXIT.notUnderstood);
   const { silence, alreadyEnded } = result;
   io.stdout.write(
     alreadyEnded

@@ -49,7 +49,9 @@ export function findOutput(outputs: readonly Output[], name: string): Output | u
   const hashed = new RegExp(`^[A-Za-z0-9]*${name}[0-9A-F]{8}$`);
   const matches = outputs.filter((o) => o.OutputKey !== undefined && hashed.test(o.OutputKey));
   if (matches.length > 1) {
-    throw new StackLookupFailed(`the stack has ${matches.length} outputs named ${name} (${matches.map((o) => o.OutputKey).join(', ')}): one MacieAlerts construct per stack, please`);
+    throw new StackLookupFailed(
+      `the stack has ${matches.length} outputs named ${name} (${matches.map((o) => o.OutputKey).join(', ')}): one MacieAlerts construct per stack, please`,
+    );
   }
   return matches[0];
 }

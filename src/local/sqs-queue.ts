@@ -65,7 +65,11 @@ export function eventMessages(events: readonly unknown[]): QueueMessage[] {
  * batch closes when its batching window has passed since its first message arrived (a backlog, with no
  * arrival times, always fills whole batches).
  */
-export function mappingBatches<T>(items: readonly T[], batchSize: number, window?: { readonly seconds: number; readonly arrivalMs: (item: T) => number }): T[][] {
+export function mappingBatches<T>(
+  items: readonly T[],
+  batchSize: number,
+  window?: { readonly seconds: number; readonly arrivalMs: (item: T) => number },
+): T[][] {
   const batches: T[][] = [];
   let current: T[] = [];
   let opened = 0;

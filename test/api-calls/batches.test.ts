@@ -38,7 +38,14 @@ test('a batch of calls: alerts, an ignored call, bad records, and the same Cloud
 });
 
 test('reveals by one principal in one batch give the alerts of one reveal per invocation, and are counted once on redelivery', async () => {
-  const plan: [number, string][] = [[0, 'f1'], [5, 'f2'], [30, 'f3'], [59, 'f2'], [75, 'f9'], [80, 'f1']];
+  const plan: [number, string][] = [
+    [0, 'f1'],
+    [5, 'f2'],
+    [30, 'f3'],
+    [59, 'f2'],
+    [75, 'f9'],
+    [80, 'f1'],
+  ];
   const single = await testDeps({ repeatIntervalMinutes: 60 });
   for (const [minutes, finding] of plan) await processApiCallBatch(sqsBatch([revealAt(minutes, finding)]), single);
   const batched = await testDeps({ repeatIntervalMinutes: 60 });

@@ -37,7 +37,11 @@ describe('every Macie call in the spec', () => {
     });
     expect(alert.headline).toBe(`assumed-role/Admin/JohnDoe ${callWording(type, record.requestParameters).action} in 111122223333 (us-east-1)`);
     const detail = Object.fromEntries(alert.details.map((d) => [d.label, d.value]));
-    expect(detail).toMatchObject({ Principal: 'arn:aws:sts::111122223333:assumed-role/Admin/JohnDoe', 'Session issuer': 'arn:aws:iam::111122223333:role/Admin', 'Source IP': '198.51.100.252' });
+    expect(detail).toMatchObject({
+      Principal: 'arn:aws:sts::111122223333:assumed-role/Admin/JohnDoe',
+      'Session issuer': 'arn:aws:iam::111122223333:role/Admin',
+      'Source IP': '198.51.100.252',
+    });
     for (const [label] of type.parameters.filter(([, path]) => path.split('.').reduce<any>((v, k) => v?.[k], record.requestParameters) !== undefined)) {
       // A job or finding id is on the alert itself (alert.job, alert.findingId), which every rendering shows once.
       if (label === 'Job id') expect(alert.job?.id).toBeTruthy();
@@ -101,7 +105,11 @@ describe('every Macie call in the spec', () => {
     expect(alert.headline).toBe(`assumed-role/Admin/JohnDoe ${action} in 111122223333 (us-east-1)`);
     expect(alert.whatItMeans).toMatch(meaning);
     expect(alert.whatItMeans).not.toMatch(/cancelled or paused/);
-    const denied = withChanges('call-UpdateClassificationJob.json', { eventID: `denied-${jobStatus}`, requestParameters: { jobId: 'j1', jobStatus }, errorCode: 'AccessDenied' });
+    const denied = withChanges('call-UpdateClassificationJob.json', {
+      eventID: `denied-${jobStatus}`,
+      requestParameters: { jobId: 'j1', jobStatus },
+      errorCode: 'AccessDenied',
+    });
     const [refused] = (await deliverOne(processApiCallBatch, cloudTrailEvent(denied), deps)).published;
     expect(refused.headline).toContain(attempt);
   });
@@ -137,7 +145,13 @@ describe('reveals of sensitive data by one principal are grouped per repeat inte
   test('first alerts, the rest are counted, the next reveal after the window reports how many more there were', async () => {
     const deps = await testDeps({ repeatIntervalMinutes: 60 });
     const outcomes = [];
-    for (const [minutes, finding] of [[0, 'f1'], [5, 'f2'], [30, 'f3'], [59, 'f2']] as const) outcomes.push((await deliverOne(processApiCallBatch, revealAt(minutes, finding), deps)).outcome);
+    for (const [minutes, finding] of [
+      [0, 'f1'],
+      [5, 'f2'],
+      [30, 'f3'],
+      [59, 'f2'],
+    ] as const)
+      outcomes.push((await deliverOne(processApiCallBatch, revealAt(minutes, finding), deps)).outcome);
     expect(outcomes).toEqual(['alerted', 'grouped', 'grouped', 'grouped']);
     const later = await deliverOne(processApiCallBatch, revealAt(75, 'f9'), deps);
     expect(later.outcome).toBe('alerted');

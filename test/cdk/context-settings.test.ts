@@ -122,7 +122,12 @@ describe('parseSettings (CDK context and the replay config file)', () => {
     ['an email', { alertEmails: 'sec@example.com,nobody' }, 'alertEmails', 'nobody'],
     ['a short-form severity', { alertEmails: 'sec@example.com:URGENT' }, 'alertEmails', 'sec@example.com:URGENT'],
     ['a category', { alertEmails: [{ endpoint: 'a@example.com', categories: ['FINDINGS'] }] }, 'alertEmails[0].categories', ['FINDINGS']],
-    ['an unknown subscriber field', { alertEmails: [{ endpoint: 'a@example.com', severity: 'HIGH' }] }, 'alertEmails[0]', { endpoint: 'a@example.com', severity: 'HIGH' }],
+    [
+      'an unknown subscriber field',
+      { alertEmails: [{ endpoint: 'a@example.com', severity: 'HIGH' }] },
+      'alertEmails[0]',
+      { endpoint: 'a@example.com', severity: 'HIGH' },
+    ],
     ['a duplicate, quoting the second entry whole', { alertEmails: 'a@example.com,a@example.com:HIGH' }, 'alertEmails', 'a@example.com:HIGH'],
     ['a short-form category, quoting the entry whole', { alertEmails: 'sec@example.com:HIGH:BUCKETS' }, 'alertEmails', 'sec@example.com:HIGH:BUCKETS'],
     ['an endpoint with a severity, quoting the entry whole', { alertEmails: 'sec@example.com,nobody:HIGH' }, 'alertEmails', 'nobody:HIGH'],
@@ -187,11 +192,38 @@ describe('parseSettings (CDK context and the replay config file)', () => {
   it('knows every key the README documents (no silent typos in the list)', () => {
     expect([...CONTEXT_KEYS].sort()).toEqual(
       [
-        'alertEmails', 'alertSmsNumbers', 'alertHttpsEndpoints', 'slackWorkspaceId', 'slackChannelId', 'teamsTenantId', 'teamsTeamId',
-        'teamsChannelId', 'chatMinSeverity', 'minFindingSeverity', 'repeatIntervalMinutes', 'policyFindingRepeatHours', 'longRunningRunHours',
-        'stateRetentionDays', 'severityOverrides', 'knownErrors', 'findingAlertsPer', 'digestHourUtc', 'sweeperRateMinutes', 'apiCallAlerts', 'healthEventAlerts', 'regions', 'removalPolicy', 'logRetentionDays', 'logLevel',
+        'alertEmails',
+        'alertSmsNumbers',
+        'alertHttpsEndpoints',
+        'slackWorkspaceId',
+        'slackChannelId',
+        'teamsTenantId',
+        'teamsTeamId',
+        'teamsChannelId',
+        'chatMinSeverity',
+        'minFindingSeverity',
+        'repeatIntervalMinutes',
+        'policyFindingRepeatHours',
+        'longRunningRunHours',
+        'stateRetentionDays',
+        'severityOverrides',
+        'knownErrors',
+        'findingAlertsPer',
+        'digestHourUtc',
+        'sweeperRateMinutes',
+        'apiCallAlerts',
+        'healthEventAlerts',
+        'regions',
+        'removalPolicy',
+        'logRetentionDays',
+        'logLevel',
         'dashboard',
-        'findingsBatchSize', 'findingsBatchWindowSeconds', 'findingsMaxConcurrency', 'apiCallsBatchSize', 'apiCallsBatchWindowSeconds', 'apiCallsMaxConcurrency',
+        'findingsBatchSize',
+        'findingsBatchWindowSeconds',
+        'findingsMaxConcurrency',
+        'apiCallsBatchSize',
+        'apiCallsBatchWindowSeconds',
+        'apiCallsMaxConcurrency',
       ].sort(),
     );
   });
@@ -200,10 +232,30 @@ describe('parseSettings (CDK context and the replay config file)', () => {
 describe('settingsToProps: the context keys stay numbers, the props take Durations', () => {
   it.each([
     ['sweeperRateMinutes', { sweeperRateMinutes: '15' }, (p: ReturnType<typeof settingsToProps>) => p.sweeperRate, Duration.minutes(15)],
-    ['findingsBatchWindowSeconds', { findingsBatchWindowSeconds: '30' }, (p: ReturnType<typeof settingsToProps>) => p.findingsBatchingWindow, Duration.seconds(30)],
-    ['apiCallsBatchWindowSeconds', { apiCallsBatchWindowSeconds: '2' }, (p: ReturnType<typeof settingsToProps>) => p.apiCallsBatchingWindow, Duration.seconds(2)],
-    ['repeatIntervalMinutes', { repeatIntervalMinutes: '30' }, (p: ReturnType<typeof settingsToProps>) => p.pipelineSettings?.repeatInterval, Duration.minutes(30)],
-    ['policyFindingRepeatHours', { policyFindingRepeatHours: '12' }, (p: ReturnType<typeof settingsToProps>) => p.pipelineSettings?.policyFindingRepeat, Duration.hours(12)],
+    [
+      'findingsBatchWindowSeconds',
+      { findingsBatchWindowSeconds: '30' },
+      (p: ReturnType<typeof settingsToProps>) => p.findingsBatchingWindow,
+      Duration.seconds(30),
+    ],
+    [
+      'apiCallsBatchWindowSeconds',
+      { apiCallsBatchWindowSeconds: '2' },
+      (p: ReturnType<typeof settingsToProps>) => p.apiCallsBatchingWindow,
+      Duration.seconds(2),
+    ],
+    [
+      'repeatIntervalMinutes',
+      { repeatIntervalMinutes: '30' },
+      (p: ReturnType<typeof settingsToProps>) => p.pipelineSettings?.repeatInterval,
+      Duration.minutes(30),
+    ],
+    [
+      'policyFindingRepeatHours',
+      { policyFindingRepeatHours: '12' },
+      (p: ReturnType<typeof settingsToProps>) => p.pipelineSettings?.policyFindingRepeat,
+      Duration.hours(12),
+    ],
     ['longRunningRunHours', { longRunningRunHours: '48' }, (p: ReturnType<typeof settingsToProps>) => p.pipelineSettings?.longRunningRun, Duration.hours(48)],
     ['stateRetentionDays', { stateRetentionDays: '30' }, (p: ReturnType<typeof settingsToProps>) => p.pipelineSettings?.stateRetention, Duration.days(30)],
   ])('%s', (_key, context, prop, expected) => {
@@ -259,7 +311,9 @@ describe('parseSubscribers short form', () => {
 
 describe('unknown settings and suspicious values', () => {
   test('a mistyped key fails with the setting it probably meant', () => {
-    expect(() => checkContextKeys({ alertEmail: 'sec@example.com' })).toThrow(/Invalid setting alertEmail="sec@example.com": unknown setting; did you mean alertEmails\?/);
+    expect(() => checkContextKeys({ alertEmail: 'sec@example.com' })).toThrow(
+      /Invalid setting alertEmail="sec@example.com": unknown setting; did you mean alertEmails\?/,
+    );
     expect(() => checkContextKeys({ repeatIntervalMinute: '30' })).toThrow(/did you mean repeatIntervalMinutes\?/);
     expect(() => checkContextKeys({ somethingElse: 'x' })).toThrow(/unknown setting \(see the README/);
   });
@@ -283,8 +337,15 @@ describe('unknown settings and suspicious values', () => {
   });
 
   test('a stack with no subscriber at all deploys, with a warning: its alerts would reach nobody', () => {
-    expect(settingsWarnings(parseSettings({}))).toEqual([expect.stringMatching(/^no subscribers: alerts are published to the alert topic and nobody receives them; set alertEmails, /)]);
-    for (const one of [{ alertEmails: 'a@example.com' }, { alertSmsNumbers: '+12065550100' }, { alertHttpsEndpoints: 'https://h.example.com/x' }, { slackWorkspaceId: 'T01ABCDEF', slackChannelId: 'C01ABCDEF' }]) {
+    expect(settingsWarnings(parseSettings({}))).toEqual([
+      expect.stringMatching(/^no subscribers: alerts are published to the alert topic and nobody receives them; set alertEmails, /),
+    ]);
+    for (const one of [
+      { alertEmails: 'a@example.com' },
+      { alertSmsNumbers: '+12065550100' },
+      { alertHttpsEndpoints: 'https://h.example.com/x' },
+      { slackWorkspaceId: 'T01ABCDEF', slackChannelId: 'C01ABCDEF' },
+    ]) {
       expect(settingsWarnings(parseSettings(one))).toEqual([]);
     }
   });

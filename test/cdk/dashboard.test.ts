@@ -125,7 +125,11 @@ describe('the dashboard', () => {
     const functions = defaults.resources.filter(([id, r]) => r.Type === 'AWS::Lambda::Function' && /Handler|Sweeper/.test(id) && !id.includes('AWS679f53'));
     expect(functions).toHaveLength(5);
     for (const title of ['Invocations', 'Errors (retried, then sent to the failure queue)', 'Throttles']) {
-      expect(graph(title).map((m) => m.dimensions.FunctionName).sort()).toEqual(functions.map(([id]) => `REF(${id})`).sort());
+      expect(
+        graph(title)
+          .map((m) => m.dimensions.FunctionName)
+          .sort(),
+      ).toEqual(functions.map(([id]) => `REF(${id})`).sort());
     }
     expect(graph('Runs completed and cancelled').map((m) => [m.name, m.dimensions.service])).toEqual([
       ['RunsCompleted', 'macie-alerts-job-log'],
@@ -147,21 +151,30 @@ describe('the dashboard', () => {
   });
 
   it('shows the backlog of the findings and API-call queues: records waiting (left), age of the oldest (right), and the backlog alarm', () => {
-    const queueId = (name: string) => defaults.resources.find(([id, r]) => r.Type === 'AWS::SQS::Queue' && new RegExp(`^MacieAlerts${name}[0-9A-F]{8}$`).test(id))![0];
+    const queueId = (name: string) =>
+      defaults.resources.find(([id, r]) => r.Type === 'AWS::SQS::Queue' && new RegExp(`^MacieAlerts${name}[0-9A-F]{8}$`).test(id))![0];
     const queues = [queueId('FindingsQueue'), queueId('ApiCallQueue'), queueId('HealthQueue')].map((id) => `ATT(${id}.QueueName)`);
     const metrics = graph(BACKLOG);
-    expect(metrics.filter((m) => m.axis === 'left').map((m) => [m.name, m.dimensions.QueueName])).toEqual(queues.map((q) => ['ApproximateNumberOfMessagesVisible', q]));
-    expect(metrics.filter((m) => m.axis === 'right').map((m) => [m.name, m.dimensions.QueueName])).toEqual(queues.map((q) => ['ApproximateAgeOfOldestMessage', q]));
+    expect(metrics.filter((m) => m.axis === 'left').map((m) => [m.name, m.dimensions.QueueName])).toEqual(
+      queues.map((q) => ['ApproximateNumberOfMessagesVisible', q]),
+    );
+    expect(metrics.filter((m) => m.axis === 'right').map((m) => [m.name, m.dimensions.QueueName])).toEqual(
+      queues.map((q) => ['ApproximateAgeOfOldestMessage', q]),
+    );
     const alarms = defaults.resources.filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.MetricName === 'ApproximateAgeOfOldestMessage');
     expect(alarms).toHaveLength(3);
-    expect(widget(BACKLOG).properties.annotations.horizontal).toEqual(alarms.map(([, a]) => expect.objectContaining({ value: a.Properties.Threshold, yAxis: 'right' })));
+    expect(widget(BACKLOG).properties.annotations.horizontal).toEqual(
+      alarms.map(([, a]) => expect.objectContaining({ value: a.Properties.Threshold, yAxis: 'right' })),
+    );
     const { dashboards } = synth({ apiCallAlerts: false, healthEventAlerts: false });
     const without = (JSON.parse(joined(dashboards[0][1].Properties.DashboardBody)).widgets as Json[]).find((w) => w.properties.title === BACKLOG)!;
     expect(metricsOf(without).map((m) => m.name)).toEqual(['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage']);
   });
 
   it("shows the retries: every function's labelled repeats (AlertsRepublished), and the queue functions' records retried", () => {
-    const service = (name: string) => defaults.resources.find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(`MacieAlerts${name}`))![1].Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME;
+    const service = (name: string) =>
+      defaults.resources.find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(`MacieAlerts${name}`))![1].Properties.Environment.Variables
+        .POWERTOOLS_SERVICE_NAME;
     const metrics = graph(RETRIES).map((m) => [m.name, m.dimensions.service]);
     expect(metrics).toEqual([
       ...['JobLogHandler', 'FindingsHandler', 'ApiCallHandler', 'HealthHandler', 'Sweeper'].map((f) => ['AlertsRepublished', service(f)]),
@@ -199,34 +212,78 @@ describe('the dashboard', () => {
 
 describe('the FailureQueues output', () => {
   const listed = parseFailureQueues(joined(defaults.output(FAILURE_QUEUES_OUTPUT)!.Value));
-  const functionOf = (name: string) => defaults.resources.find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(`MacieAlerts${name}`) && !id.includes('Role'))![0];
-  const queueOf = (name: string) => defaults.resources.find(([id, r]) => r.Type === 'AWS::SQS::Queue' && new RegExp(`^MacieAlerts${name}[0-9A-F]{8}$`).test(id))![0];
+  const functionOf = (name: string) =>
+    defaults.resources.find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(`MacieAlerts${name}`) && !id.includes('Role'))![0];
+  const queueOf = (name: string) =>
+    defaults.resources.find(([id, r]) => r.Type === 'AWS::SQS::Queue' && new RegExp(`^MacieAlerts${name}[0-9A-F]{8}$`).test(id))![0];
 
   it('lists every queue with what it holds and the function it belongs to', () => {
     expect(listed).toEqual([
-      { name: 'job-log', kind: 'lambda-on-failure', url: expect.stringMatching(/^REF\(MacieAlertsJobLogHandlerFailures/), function: `REF(${functionOf('JobLogHandler')})` },
-      { name: 'findings-queue', kind: 'sqs-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsFindingsQueueDeadLetters/), source: `ATT(${queueOf('FindingsQueue')}.Arn)` },
-      { name: 'finding-rule', kind: 'eventbridge-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsFindingRuleDeadLetters/), queue: `REF(${queueOf('FindingsQueue')})` },
-      { name: 'api-call-queue', kind: 'sqs-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsApiCallQueueDeadLetters/), source: `ATT(${queueOf('ApiCallQueue')}.Arn)` },
-      { name: 'api-call-rule', kind: 'eventbridge-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsApiCallRuleDeadLetters/), queue: `REF(${queueOf('ApiCallQueue')})` },
-      { name: 'health-queue', kind: 'sqs-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsHealthQueueDeadLetters/), source: `ATT(${queueOf('HealthQueue')}.Arn)` },
-      { name: 'health-rule', kind: 'eventbridge-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsHealthRuleDeadLetters/), queue: `REF(${queueOf('HealthQueue')})` },
+      {
+        name: 'job-log',
+        kind: 'lambda-on-failure',
+        url: expect.stringMatching(/^REF\(MacieAlertsJobLogHandlerFailures/),
+        function: `REF(${functionOf('JobLogHandler')})`,
+      },
+      {
+        name: 'findings-queue',
+        kind: 'sqs-dead-letter',
+        url: expect.stringMatching(/^REF\(MacieAlertsFindingsQueueDeadLetters/),
+        source: `ATT(${queueOf('FindingsQueue')}.Arn)`,
+      },
+      {
+        name: 'finding-rule',
+        kind: 'eventbridge-dead-letter',
+        url: expect.stringMatching(/^REF\(MacieAlertsFindingRuleDeadLetters/),
+        queue: `REF(${queueOf('FindingsQueue')})`,
+      },
+      {
+        name: 'api-call-queue',
+        kind: 'sqs-dead-letter',
+        url: expect.stringMatching(/^REF\(MacieAlertsApiCallQueueDeadLetters/),
+        source: `ATT(${queueOf('ApiCallQueue')}.Arn)`,
+      },
+      {
+        name: 'api-call-rule',
+        kind: 'eventbridge-dead-letter',
+        url: expect.stringMatching(/^REF\(MacieAlertsApiCallRuleDeadLetters/),
+        queue: `REF(${queueOf('ApiCallQueue')})`,
+      },
+      {
+        name: 'health-queue',
+        kind: 'sqs-dead-letter',
+        url: expect.stringMatching(/^REF\(MacieAlertsHealthQueueDeadLetters/),
+        source: `ATT(${queueOf('HealthQueue')}.Arn)`,
+      },
+      {
+        name: 'health-rule',
+        kind: 'eventbridge-dead-letter',
+        url: expect.stringMatching(/^REF\(MacieAlertsHealthRuleDeadLetters/),
+        queue: `REF(${queueOf('HealthQueue')})`,
+      },
       { name: 'sweeper', kind: 'lambda-on-failure', url: expect.stringMatching(/^REF\(MacieAlertsSweeperFailures/), function: `REF(${functionOf('Sweeper')})` },
-      { name: 'sweeper-schedule', kind: 'eventbridge-dead-letter', url: expect.stringMatching(/^REF\(MacieAlertsSweeperScheduleDeadLetters/), function: `REF(${functionOf('Sweeper')})` },
+      {
+        name: 'sweeper-schedule',
+        kind: 'eventbridge-dead-letter',
+        url: expect.stringMatching(/^REF\(MacieAlertsSweeperScheduleDeadLetters/),
+        function: `REF(${functionOf('Sweeper')})`,
+      },
     ]);
   });
 
   it('names each queue the way the function or rule is wired in the template', () => {
     const resources = Object.fromEntries(defaults.resources);
     const onFailure = (fn: string) =>
-      Object.values(resources).find((r: Json) => r.Type === 'AWS::Lambda::EventInvokeConfig' && r.Properties.FunctionName.Ref === fn)!.Properties.DestinationConfig.OnFailure
-        .Destination['Fn::GetAtt'][0];
+      Object.values(resources).find((r: Json) => r.Type === 'AWS::Lambda::EventInvokeConfig' && r.Properties.FunctionName.Ref === fn)!.Properties
+        .DestinationConfig.OnFailure.Destination['Fn::GetAtt'][0];
     for (const q of listed.filter((x) => x.kind === 'lambda-on-failure')) {
       expect(`REF(${onFailure(q.function!.slice(4, -1))})`).toBe(q.url);
     }
     for (const q of listed.filter((x) => x.kind === 'eventbridge-dead-letter')) {
       const queueId = q.url.slice(4, -1);
-      const rule = Object.values(resources).find((r: Json) => r.Type === 'AWS::Events::Rule' && r.Properties.Targets[0].DeadLetterConfig?.Arn['Fn::GetAtt'][0] === queueId);
+      const rule = Object.values(resources).find(
+        (r: Json) => r.Type === 'AWS::Events::Rule' && r.Properties.Targets[0].DeadLetterConfig?.Arn['Fn::GetAtt'][0] === queueId,
+      );
       // The rule's target: the function invoked, or the queue sent to (both REF(LogicalId) in the output).
       expect(rule?.Properties.Targets[0].Arn['Fn::GetAtt'][0]).toBe((q.function ?? q.queue)!.slice(4, -1));
     }
@@ -244,10 +301,17 @@ describe('the FailureQueues output', () => {
     }
     if (wiring === 'rule-to-queue') {
       const queue = new sqs.Queue(stack.alerts, 'ExtraQueue', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true });
-      new events.Rule(stack.alerts, 'ExtraQueueRule', { eventPattern: { source: ['aws.macie2'] }, targets: [queueTarget(failureQueues, 'ExtraQueueRule', queue)] });
+      new events.Rule(stack.alerts, 'ExtraQueueRule', {
+        eventPattern: { source: ['aws.macie2'] },
+        targets: [queueTarget(failureQueues, 'ExtraQueueRule', queue)],
+      });
     }
     if (wiring === 'name-taken') {
-      failureQueues.make('ExtraDeadLetters', 'a second on-failure queue of the job-log function', () => ({ kind: 'lambda-on-failure', name: 'job-log', fn: stack.alerts.jobLogHandler }));
+      failureQueues.make('ExtraDeadLetters', 'a second on-failure queue of the job-log function', () => ({
+        kind: 'lambda-on-failure',
+        name: 'job-log',
+        fn: stack.alerts.jobLogHandler,
+      }));
     }
     const template = Template.fromStack(stack).toJSON() as Json;
     const output = Object.entries(template.Outputs as Record<string, Json>).find(([key]) => key.startsWith(`MacieAlerts${FAILURE_QUEUES_OUTPUT}`))![1];

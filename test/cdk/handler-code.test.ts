@@ -9,10 +9,10 @@ import { HANDLER_CODE_LAYOUT, handlerCode, handlerCodeSource, type HandlerCodeSo
 
 const LAYOUT = { bundlesDir: '/pkg/dist/handler-bundles', sourcesDir: '/repo/lambda/handlers' };
 
-describe('where a handler\'s code comes from', () => {
+describe("where a handler's code comes from", () => {
   it.each<[string, string, boolean, string[], HandlerCodeSource]>([
     [
-      'the installed package: its bundle made with the runtime\'s SDK left out',
+      "the installed package: its bundle made with the runtime's SDK left out",
       'job-log',
       false,
       ['/pkg/dist/handler-bundles/sdk-from-runtime/job-log/index.js', '/pkg/dist/handler-bundles/sdk-bundled/job-log/index.js'],
@@ -62,7 +62,7 @@ describe('where a handler\'s code comes from', () => {
     expect(props.bundling).not.toHaveProperty('target');
   });
 
-  test('a bundle becomes the function\'s asset, with the handler its bundling would have named', () => {
+  test("a bundle becomes the function's asset, with the handler its bundling would have named", () => {
     const dir = mkdtempSync(join(tmpdir(), 'handler-code-'));
     try {
       mkdirSync(join(dir, 'handler-bundles', 'sdk-from-runtime', 'job-log'), { recursive: true });

@@ -25,7 +25,11 @@ function everyPart() {
 
 function logicalIds(template: Record<string, Record<string, { Type?: string }>>): Record<string, Record<string, string>> {
   const typed = (section: Record<string, { Type?: string }> = {}) =>
-    Object.fromEntries(Object.entries(section).map(([id, value]) => [id, value.Type ?? 'Output']).sort(([a], [b]) => a.localeCompare(b)));
+    Object.fromEntries(
+      Object.entries(section)
+        .map(([id, value]) => [id, value.Type ?? 'Output'])
+        .sort(([a], [b]) => a.localeCompare(b)),
+    );
   return { Resources: typed(template.Resources), Outputs: typed(template.Outputs) };
 }
 

@@ -127,7 +127,11 @@ describe('handlers', () => {
     expect(fn.MemorySize).toBe(spec.memory);
     expect(fn.Timeout).toBe(spec.timeout);
     expect(fn.Handler).toBe('index.handler');
-    expect(fn.LoggingConfig).toEqual({ LogFormat: 'JSON', SystemLogLevel: 'WARN', LogGroup: { Ref: expect.stringMatching(new RegExp(`^MacieAlerts${id}Logs`)) } });
+    expect(fn.LoggingConfig).toEqual({
+      LogFormat: 'JSON',
+      SystemLogLevel: 'WARN',
+      LogGroup: { Ref: expect.stringMatching(new RegExp(`^MacieAlerts${id}Logs`)) },
+    });
   });
 
   it.each(Object.keys(expected))('%s: environment carries every pipeline setting, the table, the topic and Powertools config', (id) => {
@@ -205,32 +209,53 @@ describe('findings and API-call queues (EventBridge -> SQS -> Lambda)', () => {
     expect(ofType('AWS::SQS::Queue').filter(([id]) => id.startsWith(`MacieAlerts${fn}Failures`))).toEqual([]);
   });
 
-  it.each(Object.entries(queues))('%s queue: SSE-SQS (never aws/sqs, which EventBridge cannot use), TLS only, redrive to an alarmed DLQ after 5 receives, visibility 6x the function timeout', (fn, spec) => {
-    const [queueId, queue] = queueOf(spec.queue);
-    expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
-    expect(queue.Properties.KmsMasterKeyId).toBeUndefined();
-    const timeout = resources[functionId(fn)].Properties.Timeout as number;
-    expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
-    const dlqId = queue.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0];
-    expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(5);
-    expect(dlqId).toMatch(new RegExp(`^MacieAlerts${spec.queue}DeadLetters`));
-    expect(resources[dlqId].Properties).toEqual({ MessageRetentionPeriod: 14 * 86400, SqsManagedSseEnabled: true });
-    // A message keeps its first enqueue time in the DLQ: the DLQ must keep messages longer than the queue does.
-    expect(queue.Properties.MessageRetentionPeriod).toBeLessThan(resources[dlqId].Properties.MessageRetentionPeriod);
-    for (const id of [queueId, dlqId]) {
-      const policy = ofType('AWS::SQS::QueuePolicy').find(([, p]) => p.Properties.Queues[0].Ref === id)![1];
-      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
-        expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-      );
-    }
-    const alarm = ofType('AWS::CloudWatch::Alarm').find(([, a]) => a.Properties.Dimensions?.[0]?.Value?.['Fn::GetAtt']?.[0] === dlqId)![1].Properties;
-    expect(alarm).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', AlarmActions: [{ Ref: expect.stringMatching(/^MacieAlertsAlarmTopic/) }] });
-  });
+  it.each(Object.entries(queues))(
+    '%s queue: SSE-SQS (never aws/sqs, which EventBridge cannot use), TLS only, redrive to an alarmed DLQ after 5 receives, visibility 6x the function timeout',
+    (fn, spec) => {
+      const [queueId, queue] = queueOf(spec.queue);
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      expect(queue.Properties.KmsMasterKeyId).toBeUndefined();
+      const timeout = resources[functionId(fn)].Properties.Timeout as number;
+      expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+      const dlqId = queue.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0];
+      expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(5);
+      expect(dlqId).toMatch(new RegExp(`^MacieAlerts${spec.queue}DeadLetters`));
+      expect(resources[dlqId].Properties).toEqual({ MessageRetentionPeriod: 14 * 86400, SqsManagedSseEnabled: true });
+      // A message keeps its first enqueue time in the DLQ: the DLQ must keep messages longer than the queue does.
+      expect(queue.Properties.MessageRetentionPeriod).toBeLessThan(resources[dlqId].Properties.MessageRetentionPeriod);
+      for (const id of [queueId, dlqId]) {
+        const policy = ofType('AWS::SQS::QueuePolicy').find(([, p]) => p.Properties.Queues[0].Ref === id)![1];
+        expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+          expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        );
+      }
+      const alarm = ofType('AWS::CloudWatch::Alarm').find(([, a]) => a.Properties.Dimensions?.[0]?.Value?.['Fn::GetAtt']?.[0] === dlqId)![1].Properties;
+      expect(alarm).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        AlarmActions: [{ Ref: expect.stringMatching(/^MacieAlertsAlarmTopic/) }],
+      });
+    },
+  );
 
   it('takes the batching settings from props, and the visibility timeout makes room for the window', () => {
-    const { template: custom } = buildStack({ findingsBatchSize: 500, findingsBatchingWindow: Duration.minutes(1), findingsMaxConcurrency: 5, apiCallsBatchSize: 25, apiCallsBatchingWindow: Duration.seconds(2), apiCallsMaxConcurrency: 3 });
-    custom.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 500, MaximumBatchingWindowInSeconds: 60, ScalingConfig: { MaximumConcurrency: 5 } });
-    custom.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 25, MaximumBatchingWindowInSeconds: 2, ScalingConfig: { MaximumConcurrency: 3 } });
+    const { template: custom } = buildStack({
+      findingsBatchSize: 500,
+      findingsBatchingWindow: Duration.minutes(1),
+      findingsMaxConcurrency: 5,
+      apiCallsBatchSize: 25,
+      apiCallsBatchingWindow: Duration.seconds(2),
+      apiCallsMaxConcurrency: 3,
+    });
+    custom.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 500,
+      MaximumBatchingWindowInSeconds: 60,
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+    custom.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 25,
+      MaximumBatchingWindowInSeconds: 2,
+      ScalingConfig: { MaximumConcurrency: 3 },
+    });
     custom.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 6 * 120 + 60, RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }) });
   });
 });
@@ -284,7 +309,10 @@ describe('Macie job log group', () => {
 });
 
 describe('EventBridge rules', () => {
-  const rule = (predicate: (p: Record<string, any>) => boolean) => ofType('AWS::Events::Rule').map(([id, r]) => [id, r.Properties] as const).find(([, p]) => predicate(p))!;
+  const rule = (predicate: (p: Record<string, any>) => boolean) =>
+    ofType('AWS::Events::Rule')
+      .map(([id, r]) => [id, r.Properties] as const)
+      .find(([, p]) => predicate(p))!;
 
   it('filters findings in the pattern: not archived, score >= minimum (LOW by default)', () => {
     const [, finding] = rule((p) => p.EventPattern?.source?.[0] === 'aws.macie');
@@ -307,10 +335,22 @@ describe('EventBridge rules', () => {
     });
     // The spec's table, in full: the rule must not drift from the pipeline's classification.
     expect([...MACIE_API_CALLS].sort()).toEqual([
-      'CreateFindingsFilter', 'DeleteAllowList', 'DeleteCustomDataIdentifier', 'DeleteFindingsFilter', 'DeleteMember',
-      'DisableMacie', 'DisableOrganizationAdminAccount', 'DisassociateFromAdministratorAccount', 'DisassociateFromMasterAccount',
-      'DisassociateMember', 'GetSensitiveDataOccurrences', 'PutClassificationExportConfiguration', 'UpdateClassificationJob',
-      'UpdateFindingsFilter', 'UpdateMacieSession', 'UpdateRevealConfiguration',
+      'CreateFindingsFilter',
+      'DeleteAllowList',
+      'DeleteCustomDataIdentifier',
+      'DeleteFindingsFilter',
+      'DeleteMember',
+      'DisableMacie',
+      'DisableOrganizationAdminAccount',
+      'DisassociateFromAdministratorAccount',
+      'DisassociateFromMasterAccount',
+      'DisassociateMember',
+      'GetSensitiveDataOccurrences',
+      'PutClassificationExportConfiguration',
+      'UpdateClassificationJob',
+      'UpdateFindingsFilter',
+      'UpdateMacieSession',
+      'UpdateRevealConfiguration',
     ]);
   });
 
@@ -318,7 +358,12 @@ describe('EventBridge rules', () => {
     const [, health] = rule((p) => p.EventPattern?.source?.[0] === 'aws.health');
     expect(health.EventPattern).toEqual({ source: ['aws.health'], 'detail-type': ['AWS Health Event'], detail: { service: ['MACIE'] } });
     const queueId = ofType('AWS::SQS::Queue').find(([id]) => /^MacieAlertsHealthQueue[0-9A-F]{8}$/.test(id))![0];
-    expect(health.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^MacieAlertsHealthRuleDeadLetters/), 'Arn'] } } })]);
+    expect(health.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^MacieAlertsHealthRuleDeadLetters/), 'Arn'] } },
+      }),
+    ]);
     const off = buildStack({ healthEventAlerts: false }).template;
     expect(JSON.stringify(off.toJSON())).not.toContain('aws.health');
     off.resourceCountIs('AWS::Lambda::Function', 5);
@@ -387,12 +432,34 @@ describe('IAM', () => {
   const withChecks = [...items, 'dynamodb:ConditionCheckItem'];
   it.each([
     ['JobLogHandler', { Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], queue: 'JobLogHandlerFailures' }, withChecks],
-    ['FindingsHandler', { Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], queue: 'FindingsQueue' }, withChecks],
-    ['ApiCallHandler', { Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], queue: 'ApiCallQueue' }, items],
+    [
+      'FindingsHandler',
+      {
+        Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        queue: 'FindingsQueue',
+      },
+      withChecks,
+    ],
+    [
+      'ApiCallHandler',
+      {
+        Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        queue: 'ApiCallQueue',
+      },
+      items,
+    ],
   ])('%s: its queue, exactly its state table actions, publish to the alert topic, nothing else', (id, sqsAccess, tableActions) => {
     const expectedStatements = [
-      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^MacieAlerts${id}Logs`)), 'Arn'] } },
-      { Action: sqsAccess.Action, Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^MacieAlerts${sqsAccess.queue}(?!DeadLetters)`)), 'Arn'] } },
+      {
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^MacieAlerts${id}Logs`)), 'Arn'] },
+      },
+      {
+        Action: sqsAccess.Action,
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^MacieAlerts${sqsAccess.queue}(?!DeadLetters)`)), 'Arn'] },
+      },
       { Action: tableActions, Effect: 'Allow', Resource: tableArn },
       { Action: 'sns:Publish', Effect: 'Allow', Resource: { Ref: expect.stringMatching(/^MacieAlertsAlertTopic/) } },
       { Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^MacieAlertsTopicKey/), 'Arn'] } },
@@ -419,7 +486,9 @@ describe('IAM', () => {
     expect(all.filter((s) => s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*')))).toEqual([]);
     // The roles carry no managed policy except the CDK custom resource provider's basic execution role.
     const managed = ofType('AWS::IAM::Role').flatMap(([, r]) => r.Properties.ManagedPolicyArns ?? []);
-    expect(JSON.stringify(managed)).toBe(JSON.stringify([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']] }]));
+    expect(JSON.stringify(managed)).toBe(
+      JSON.stringify([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']] }]),
+    );
   });
 });
 
@@ -482,11 +551,21 @@ describe('alarms', () => {
   });
 
   it("raises the findings backlog alarm's threshold with a longer batching window, and has none for API calls when they are off", () => {
-    expect(Object.values(buildStack({ apiCallAlerts: false }).template.toJSON().Resources as Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && isBacklog(r.Properties))).toHaveLength(2);
-    expect(Object.values(buildStack({ apiCallAlerts: false, healthEventAlerts: false }).template.toJSON().Resources as Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && isBacklog(r.Properties))).toHaveLength(1);
+    expect(
+      Object.values(buildStack({ apiCallAlerts: false }).template.toJSON().Resources as Resources).filter(
+        (r) => r.Type === 'AWS::CloudWatch::Alarm' && isBacklog(r.Properties),
+      ),
+    ).toHaveLength(2);
+    expect(
+      Object.values(buildStack({ apiCallAlerts: false, healthEventAlerts: false }).template.toJSON().Resources as Resources).filter(
+        (r) => r.Type === 'AWS::CloudWatch::Alarm' && isBacklog(r.Properties),
+      ),
+    ).toHaveLength(1);
     // A longer batching window waits longer before the first receive, and the threshold with it.
     const slower = buildStack({ findingsBatchingWindow: Duration.minutes(5) }).template.toJSON().Resources as Resources;
-    const [slowAlarm] = Object.values(slower).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && isBacklog(r.Properties) && r.Properties.AlarmDescription.includes('FindingsQueue'));
+    const [slowAlarm] = Object.values(slower).filter(
+      (r) => r.Type === 'AWS::CloudWatch::Alarm' && isBacklog(r.Properties) && r.Properties.AlarmDescription.includes('FindingsQueue'),
+    );
     expect(slowAlarm.Properties.Threshold).toBe(6 * 120 + 300 + 300);
   });
 });

@@ -10,13 +10,19 @@ describe('permissionsOf: what IAM checks for an SDK call', () => {
       {
         client: 'DynamoDBClient',
         command: 'TransactWriteItemsCommand',
-        input: { TransactItems: [{ Put: { TableName: 't' } }, { Update: { TableName: 't' } }, { ConditionCheck: { TableName: 't' } }, { Delete: { TableName: 't' } }] },
+        input: {
+          TransactItems: [{ Put: { TableName: 't' } }, { Update: { TableName: 't' } }, { ConditionCheck: { TableName: 't' } }, { Delete: { TableName: 't' } }],
+        },
       },
       ['dynamodb:PutItem on table', 'dynamodb:UpdateItem on table', 'dynamodb:ConditionCheckItem on table', 'dynamodb:DeleteItem on table'],
     ],
     ['a document client put', { client: 'DynamoDBClient', command: 'PutCommand', input: { TableName: 't' } }, ['dynamodb:PutItem on table']],
     ['a batch read', { client: 'DynamoDBClient', command: 'BatchGetItemCommand', input: { RequestItems: { t: {} } } }, ['dynamodb:BatchGetItem on table']],
-    ['a query on an index', { client: 'DynamoDBClient', command: 'QueryCommand', input: { TableName: 't', IndexName: 'gsi1' } }, ['dynamodb:Query on table/index/gsi1']],
+    [
+      'a query on an index',
+      { client: 'DynamoDBClient', command: 'QueryCommand', input: { TableName: 't', IndexName: 'gsi1' } },
+      ['dynamodb:Query on table/index/gsi1'],
+    ],
     ['a query on the table', { client: 'DynamoDBClient', command: 'QueryCommand', input: { TableName: 't' } }, ['dynamodb:Query on table']],
     ['PublishBatch is sns:Publish', { client: 'SNSClient', command: 'PublishBatchCommand', input: {} }, ['sns:Publish on topic']],
     ['Invoke is lambda:InvokeFunction', { client: 'LambdaClient', command: 'InvokeCommand', input: {} }, ['lambda:InvokeFunction on function']],
@@ -28,13 +34,26 @@ describe('permissionsOf: what IAM checks for an SDK call', () => {
 });
 
 describe('conformance', () => {
-  const role = (grants: [string, string][]): FunctionRole => ({ actor: 'findings', grants: grants.map(([action, resource]) => ({ action, resource })), unreadable: [] });
+  const role = (grants: [string, string][]): FunctionRole => ({
+    actor: 'findings',
+    grants: grants.map(([action, resource]) => ({ action, resource })),
+    unreadable: [],
+  });
   const needs = (perms: [string, string][]) => new Map([['findings', perms.map(([action, resource]) => ({ action, resource }))]]);
 
   test('a call its role does not allow is denied; a grant nothing uses is unused; a kept grant is neither', () => {
     const result = conformance(
-      [role([['dynamodb:PutItem', 'table'], ['dynamodb:GetItem', 'table'], ['logs:PutLogEvents', 'log-group']])],
-      needs([['dynamodb:PutItem', 'table'], ['dynamodb:ConditionCheckItem', 'table']]),
+      [
+        role([
+          ['dynamodb:PutItem', 'table'],
+          ['dynamodb:GetItem', 'table'],
+          ['logs:PutLogEvents', 'log-group'],
+        ]),
+      ],
+      needs([
+        ['dynamodb:PutItem', 'table'],
+        ['dynamodb:ConditionCheckItem', 'table'],
+      ]),
       [{ actors: ['findings'], actions: ['logs:PutLogEvents'], resource: 'log-group', reason: 'Lambda logs' }],
     );
     expect(result).toEqual({ denied: ['findings: dynamodb:ConditionCheckItem on table'], unused: ['findings: dynamodb:GetItem on table'], staleKept: [] });
@@ -54,13 +73,21 @@ describe('conformance', () => {
 
   test('publishing to an encrypted topic needs the key too', () => {
     const required = requiredPermissions([{ actor: 'findings', action: 'sns:Publish', resource: 'topic', source: 'x' }], true);
-    expect(required.get('findings')!.map((p) => `${p.action} on ${p.resource}`)).toEqual(['sns:Publish on topic', 'kms:GenerateDataKey on key', 'kms:Decrypt on key']);
+    expect(required.get('findings')!.map((p) => `${p.action} on ${p.resource}`)).toEqual([
+      'sns:Publish on topic',
+      'kms:GenerateDataKey on key',
+      'kms:Decrypt on key',
+    ]);
   });
 });
 
 describe('functionRoles: the synthesized roles, read with the recorder’s resource names', () => {
   const roles = functionRoles(buildStack({}).template.toJSON() as TemplateJson);
-  const grants = (actor: string) => roles.find((r) => r.actor === actor)!.grants.map((g) => `${g.action} on ${g.resource}`).sort();
+  const grants = (actor: string) =>
+    roles
+      .find((r) => r.actor === actor)!
+      .grants.map((g) => `${g.action} on ${g.resource}`)
+      .sort();
 
   test('findings: exactly what its code does (its transaction’s roll-up guard is a ConditionCheck; the ledger guard an update), its queue and its logs', () => {
     expect(grants('findings')).toEqual(

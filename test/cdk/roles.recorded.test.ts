@@ -63,27 +63,41 @@ const encryptedTopic = Object.values(template.Resources).some((r) => r.Type === 
   });
 
   test('every call is allowed by the role of the function that made it (its self-test included)', () => {
-    expect(conformance(roles, required(() => true), KEPT, false).denied).toEqual([]);
+    expect(
+      conformance(
+        roles,
+        required(() => true),
+        KEPT,
+        false,
+      ).denied,
+    ).toEqual([]);
   });
 
   (fullRun ? test : test.skip)('every grant is used by a real path’s recorded call, or kept for a reason above', () => {
-    const { unused, staleKept } = conformance(roles, required((c) => !c.selfTest), KEPT);
+    const { unused, staleKept } = conformance(
+      roles,
+      required((c) => !c.selfTest),
+      KEPT,
+    );
     expect({ unused, staleKept }).toEqual({ unused: [], staleKept: [] });
   });
 
-  (fullRun && selfTestsRan ? test : test.skip)('each function’s self-test makes the calls its real paths make, so `macie-alerts selftest` shows any missing grant', () => {
-    const real = required((c) => !c.selfTest);
-    const selfTest = required((c) => c.selfTest === true);
-    const key = (p: Permission) => `${p.action} on ${p.resource}`;
-    const differences = roles.map(({ actor }) => {
-      const mine = new Set((selfTest.get(actor) ?? []).map(key));
-      const theirs = new Set((real.get(actor) ?? []).map(key));
-      return {
-        actor,
-        notInSelfTest: [...theirs].filter((k) => !mine.has(k)),
-        onlyInSelfTest: (selfTest.get(actor) ?? []).filter((p) => !theirs.has(key(p)) && !isKept(actor, p)).map(key),
-      };
-    });
-    expect(differences).toEqual(roles.map(({ actor }) => ({ actor, notInSelfTest: [], onlyInSelfTest: [] })));
-  });
+  (fullRun && selfTestsRan ? test : test.skip)(
+    'each function’s self-test makes the calls its real paths make, so `macie-alerts selftest` shows any missing grant',
+    () => {
+      const real = required((c) => !c.selfTest);
+      const selfTest = required((c) => c.selfTest === true);
+      const key = (p: Permission) => `${p.action} on ${p.resource}`;
+      const differences = roles.map(({ actor }) => {
+        const mine = new Set((selfTest.get(actor) ?? []).map(key));
+        const theirs = new Set((real.get(actor) ?? []).map(key));
+        return {
+          actor,
+          notInSelfTest: [...theirs].filter((k) => !mine.has(k)),
+          onlyInSelfTest: (selfTest.get(actor) ?? []).filter((p) => !theirs.has(key(p)) && !isKept(actor, p)).map(key),
+        };
+      });
+      expect(differences).toEqual(roles.map(({ actor }) => ({ actor, notInSelfTest: [], onlyInSelfTest: [] })));
+    },
+  );
 });

@@ -17,7 +17,12 @@ const onAlertTopic = (s: Sub) => s.TopicArn.Ref.startsWith('MacieAlertsAlertTopi
 describe('filter policies generated from settings', () => {
   it.each([
     ['email, no minimum', { endpoint: 'a@example.com' }, 'email', undefined],
-    ['email, MEDIUM', { endpoint: 'a@example.com', minSeverity: 'MEDIUM' }, 'email', { $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 2] }] }] }],
+    [
+      'email, MEDIUM',
+      { endpoint: 'a@example.com', minSeverity: 'MEDIUM' },
+      'email',
+      { $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 2] }] }] },
+    ],
     [
       'email, HIGH, categories',
       { endpoint: 'a@example.com', minSeverity: 'HIGH', categories: ['API_CALL', 'POLICY_FINDING'] },
@@ -26,7 +31,12 @@ describe('filter policies generated from settings', () => {
     ],
     ['email, categories, no minimum', { endpoint: 'a@example.com', categories: ['API_CALL'] }, 'email', { category: ['API_CALL', 'PIPELINE', 'TEST'] }],
     ['sms, no minimum: still no samples', { endpoint: '+12065550100' }, 'sms', { sample: ['false'] }],
-    ['sms, LOW', { endpoint: '+12065550100', minSeverity: 'LOW' }, 'sms', { $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 1] }] }], sample: ['false'] }],
+    [
+      'sms, LOW',
+      { endpoint: '+12065550100', minSeverity: 'LOW' },
+      'sms',
+      { $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 1] }] }], sample: ['false'] },
+    ],
     ['https, INFO explicitly', { endpoint: 'https://h.example.com/x', minSeverity: 'INFO' }, 'https', undefined],
   ] as const)('%s', (_name, subscriber, kind, expected) => {
     expect(alertFilterPolicy(subscriber, kind)).toEqual(expected);
@@ -40,8 +50,16 @@ describe('filter policies generated from settings', () => {
     });
     expect(subs.filter(onAlertTopic).map(({ Endpoint, Protocol, FilterPolicy }) => ({ Endpoint, Protocol, FilterPolicy }))).toEqual(
       expect.arrayContaining([
-        { Endpoint: 'ops@example.com', Protocol: 'email', FilterPolicy: { $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 3] }], category: ['BUCKET_ERROR', 'PIPELINE'] }] } },
-        { Endpoint: '+12065550100', Protocol: 'sms', FilterPolicy: { $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 2] }] }], sample: ['false'] } },
+        {
+          Endpoint: 'ops@example.com',
+          Protocol: 'email',
+          FilterPolicy: { $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 3] }], category: ['BUCKET_ERROR', 'PIPELINE'] }] },
+        },
+        {
+          Endpoint: '+12065550100',
+          Protocol: 'sms',
+          FilterPolicy: { $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 2] }] }], sample: ['false'] },
+        },
         { Endpoint: 'https://hooks.example.com/macie', Protocol: 'https', FilterPolicy: undefined },
       ]),
     );
@@ -62,8 +80,26 @@ describe('filter policies generated from settings', () => {
   });
 
   it('stays within SNS limits (5 keys, 150 combinations) for the widest subscriber', () => {
-    const policy = alertFilterPolicy({ endpoint: '+12065550100', minSeverity: 'LOW', categories: ['JOB_STATUS', 'JOB_RUN_SUMMARY', 'ACCOUNT_ERROR', 'BUCKET_ERROR', 'UNKNOWN_EVENT', 'POLICY_FINDING', 'SENSITIVE_DATA_FINDING', 'API_CALL', 'STUCK_RUN'] }, 'sms')!;
-    const keys = (p: FilterPolicyJson): Set<string> => new Set(Object.entries(p).flatMap(([k, v]) => (k === '$or' ? (v as FilterPolicyJson[]).flatMap((b) => [...keys(b)]) : [k])));
+    const policy = alertFilterPolicy(
+      {
+        endpoint: '+12065550100',
+        minSeverity: 'LOW',
+        categories: [
+          'JOB_STATUS',
+          'JOB_RUN_SUMMARY',
+          'ACCOUNT_ERROR',
+          'BUCKET_ERROR',
+          'UNKNOWN_EVENT',
+          'POLICY_FINDING',
+          'SENSITIVE_DATA_FINDING',
+          'API_CALL',
+          'STUCK_RUN',
+        ],
+      },
+      'sms',
+    )!;
+    const keys = (p: FilterPolicyJson): Set<string> =>
+      new Set(Object.entries(p).flatMap(([k, v]) => (k === '$or' ? (v as FilterPolicyJson[]).flatMap((b) => [...keys(b)]) : [k])));
     // SNS adds up the combinations of each $or branch, and multiplies those of the other keys.
     const combinations = (p: FilterPolicyJson): number =>
       Object.entries(p).reduce((n, [k, v]) => n * (k === '$or' ? (v as FilterPolicyJson[]).reduce((sum, b) => sum + combinations(b), 0) : v.length), 1);
@@ -98,7 +134,8 @@ function delivers(policy: FilterPolicyJson | undefined, attributes: Record<strin
 
 describe('the daily digest, taken alone or left out', () => {
   const everythingButDigest = ALERT_CATEGORIES.filter((c) => c !== 'DIGEST');
-  const received = (policy: FilterPolicyJson | undefined) => CATALOGUE.filter(({ alert }) => delivers(policy, messageAttributes(alert))).map(({ alert }) => alert.category);
+  const received = (policy: FilterPolicyJson | undefined) =>
+    CATALOGUE.filter(({ alert }) => delivers(policy, messageAttributes(alert))).map(({ alert }) => alert.category);
   const all = CATALOGUE.map(({ alert }) => alert.category);
 
   it('digest only: categories DIGEST (with PIPELINE, as always)', () => {
@@ -131,25 +168,33 @@ describe('the daily digest, taken alone or left out', () => {
       alertSmsNumbers: [{ endpoint: '+12065550100', minSeverity: 'HIGH', categories: ['API_CALL', 'DIGEST'] }],
     });
     const { regions: _r, ...props } = settings;
-    const subs = Object.values(buildStack(props).template.findResources('AWS::SNS::Subscription')).map((r) => r.Properties as Sub).filter(onAlertTopic);
+    const subs = Object.values(buildStack(props).template.findResources('AWS::SNS::Subscription'))
+      .map((r) => r.Properties as Sub)
+      .filter(onAlertTopic);
     expect(subs.map(({ Endpoint, FilterPolicy }) => ({ Endpoint, FilterPolicy }))).toEqual([
       { Endpoint: 'digest@example.com', FilterPolicy: { category: ['DIGEST', 'PIPELINE', 'TEST'] } },
       { Endpoint: 'rest@example.com', FilterPolicy: { category: everythingButDigest } },
       {
         Endpoint: '+12065550100',
-        FilterPolicy: { $or: [{ category: ['TEST', 'DIGEST'] }, { severityScore: [{ numeric: ['>=', 3] }], category: ['API_CALL', 'PIPELINE'] }], sample: ['false'] },
+        FilterPolicy: {
+          $or: [{ category: ['TEST', 'DIGEST'] }, { severityScore: [{ numeric: ['>=', 3] }], category: ['API_CALL', 'PIPELINE'] }],
+          sample: ['false'],
+        },
       },
     ]);
   });
 
   it('every category, DIGEST included, can be named', () => {
     expect(ALERT_CATEGORIES).toContain<AlertCategory>('DIGEST');
-    expect(parseSettings({ alertEmails: 'a@example.com:INFO:DIGEST' }).emailSubscribers).toEqual([{ endpoint: 'a@example.com', minSeverity: 'INFO', categories: ['DIGEST'] }]);
+    expect(parseSettings({ alertEmails: 'a@example.com:INFO:DIGEST' }).emailSubscribers).toEqual([
+      { endpoint: 'a@example.com', minSeverity: 'INFO', categories: ['DIGEST'] },
+    ]);
   });
 });
 
 describe('the TEST alerts of `macie-alerts selftest`', () => {
-  const receivesTest = (policy: FilterPolicyJson | undefined) => CATALOGUE.filter(({ alert }) => alert.category === 'TEST').every(({ alert }) => delivers(policy, messageAttributes(alert)));
+  const receivesTest = (policy: FilterPolicyJson | undefined) =>
+    CATALOGUE.filter(({ alert }) => alert.category === 'TEST').every(({ alert }) => delivers(policy, messageAttributes(alert)));
 
   it.each([
     ['no filter', { endpoint: 'a@example.com' }, 'email'],
@@ -185,11 +230,26 @@ describe('chat', () => {
     const role = { 'Fn::GetAtt': [expect.stringMatching(/^MacieAlertsChatRole/), 'Arn'] };
     const [slack] = Object.values(template.findResources('AWS::Chatbot::SlackChannelConfiguration')).map((r) => r.Properties);
     expect(slack).toEqual(
-      expect.objectContaining({ SlackWorkspaceId: 'T01ABCDEF', SlackChannelId: 'C01ABCDEF', SnsTopicArns: topicRefs, GuardrailPolicies: guardrail, IamRoleArn: role, LoggingLevel: 'ERROR' }),
+      expect.objectContaining({
+        SlackWorkspaceId: 'T01ABCDEF',
+        SlackChannelId: 'C01ABCDEF',
+        SnsTopicArns: topicRefs,
+        GuardrailPolicies: guardrail,
+        IamRoleArn: role,
+        LoggingLevel: 'ERROR',
+      }),
     );
     const [teams] = Object.values(template.findResources('AWS::Chatbot::MicrosoftTeamsChannelConfiguration')).map((r) => r.Properties);
     expect(teams).toEqual(
-      expect.objectContaining({ TeamsTenantId: TENANT, TeamId: TEAM, TeamsChannelId: '19%3Aabc%40thread.tacv2', SnsTopicArns: topicRefs, GuardrailPolicies: guardrail, IamRoleArn: role, LoggingLevel: 'ERROR' }),
+      expect.objectContaining({
+        TeamsTenantId: TENANT,
+        TeamId: TEAM,
+        TeamsChannelId: '19%3Aabc%40thread.tacv2',
+        SnsTopicArns: topicRefs,
+        GuardrailPolicies: guardrail,
+        IamRoleArn: role,
+        LoggingLevel: 'ERROR',
+      }),
     );
     const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([id]) => id.startsWith('MacieAlertsChatRole'));
     expect(roles).toHaveLength(1);

@@ -60,10 +60,24 @@ describe('macie-alerts ack against DynamoDB Local', () => {
     const at = ['--table', table, '--endpoint', process.env.TEST_DYNAMODB_ENDPOINT!];
     const added = await run([ALERT, ...at, '--for', '24h', '--reason', 'restoring the bucket policy', '--author', 'alice']);
     expect(added).toMatchObject({ code: 0, stderr: '' });
-    const id = /^Acknowledgement (A-[0-9A-Z]{4}) added: the repeats and reminders of run:job-1:2024-06-03T02:00:00.000Z:BUCKET_ACCESS_DENIED are held until 2024-06-04T10:00:00.000Z, by alice \(restoring the bucket policy\)\.$/m.exec(added.stdout)?.[1];
+    const id =
+      /^Acknowledgement (A-[0-9A-Z]{4}) added: the repeats and reminders of run:job-1:2024-06-03T02:00:00.000Z:BUCKET_ACCESS_DENIED are held until 2024-06-04T10:00:00.000Z, by alice \(restoring the bucket policy\)\.$/m.exec(
+        added.stdout,
+      )?.[1];
     expect(id).toBeDefined();
     const store = StateStore.fromDefaults(table, testDynamoClient(), () => NOW);
-    expect(await listAcks(store)).toEqual([{ id, alertId: ALERT, startsAt: NOW.toISOString(), endsAt: '2024-06-04T10:00:00.000Z', author: 'alice', reason: 'restoring the bucket policy', createdAt: NOW.toISOString(), version: 1 }]);
+    expect(await listAcks(store)).toEqual([
+      {
+        id,
+        alertId: ALERT,
+        startsAt: NOW.toISOString(),
+        endsAt: '2024-06-04T10:00:00.000Z',
+        author: 'alice',
+        reason: 'restoring the bucket policy',
+        createdAt: NOW.toISOString(),
+        version: 1,
+      },
+    ]);
     expect(await listSilences(store)).toEqual([]);
 
     const listed = await run(['list', ...at]);
@@ -71,7 +85,9 @@ describe('macie-alerts ack against DynamoDB Local', () => {
     expect(listed.stdout).toContain(`${id}  active  ${ALERT}  2024-06-04T10:00:00.000Z  alice   restoring the bucket policy`);
 
     const expired = await run(['expire', ...at, id!.toLowerCase()], new Date('2024-06-03T12:00:00.000Z'));
-    expect(expired.stdout).toBe(`Acknowledgement ${id} expired: the reminders of run:job-1:2024-06-03T02:00:00.000Z:BUCKET_ACCESS_DENIED resume within a minute if the problem persists.\n`);
+    expect(expired.stdout).toBe(
+      `Acknowledgement ${id} expired: the reminders of run:job-1:2024-06-03T02:00:00.000Z:BUCKET_ACCESS_DENIED resume within a minute if the problem persists.\n`,
+    );
     expect((await run(['expire', ...at, id!], new Date('2024-06-03T13:00:00.000Z'))).stdout).toContain('had already ended at 2024-06-03T12:00:00.000Z');
     expect((await run(['list', ...at], new Date('2024-06-03T13:00:00.000Z'))).stdout).toMatch(/^No active acknowledgements in table acks-/);
     expect((await run(['list', ...at, '--all'], new Date('2024-06-03T13:00:00.000Z'))).stdout).toContain(`${id}  ended `);
@@ -111,7 +127,9 @@ describe('macie-alerts ack --stack (CloudFormation and STS mocked, DynamoDB Loca
         },
       ],
     });
-    sts.on(GetCallerIdentityCommand).resolves({ Arn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123/alice@example.com', Account: '123456789012' });
+    sts
+      .on(GetCallerIdentityCommand)
+      .resolves({ Arn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123/alice@example.com', Account: '123456789012' });
     const r = await run([ALERT, '--stack', 'MacieAlerts-eu-west-1', '--region', 'eu-west-1', '--for', '12h', '--reason', 'on it']);
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(cfn).toHaveReceivedCommandWith(DescribeStacksCommand, { StackName: 'MacieAlerts-eu-west-1' });

@@ -17,12 +17,18 @@ describe('macie-alerts without a command it knows', () => {
 
   test('an unknown command is named, then the command list', async () => {
     const run = await cli(['relpay', 'samples/']);
-    expect(run).toEqual({ code: 2, stdout: '', stderr: `macie-alerts: unknown command "relpay": expected \`replay\`, \`redrive\`, \`silence\`, \`ack\` or \`selftest\`\n${COMMAND_LIST}` });
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `macie-alerts: unknown command "relpay": expected \`replay\`, \`redrive\`, \`silence\`, \`ack\` or \`selftest\`\n${COMMAND_LIST}`,
+    });
   });
 
   test("a known command's mistake points to that command's --help", async () => {
     const run = await cli(['redrive']);
-    expect(run.stderr).toBe('macie-alerts: redrive needs --stack NAME: the stack `cdk deploy` made (e.g. MacieAlerts-eu-west-1)\nRun `macie-alerts redrive --help` for usage.\n');
+    expect(run.stderr).toBe(
+      'macie-alerts: redrive needs --stack NAME: the stack `cdk deploy` made (e.g. MacieAlerts-eu-west-1)\nRun `macie-alerts redrive --help` for usage.\n',
+    );
   });
 
   test('--help starts with the command list, then every command', async () => {

@@ -14,12 +14,28 @@ describe('replay --config silences', () => {
       knownErrors: 'alert',
       silences: [
         { bucket: 'legacy-*', until: '2024-06-07', reason: 'migration' },
-        { id: 's-7kq2', account: '111122223333', type: 'ACCOUNT_DISASSOCIATED', from: '2024-06-01T00:00:00Z', until: '2024-06-07T12:00:00+02:00', author: 'alice', reason: 'moving' },
+        {
+          id: 's-7kq2',
+          account: '111122223333',
+          type: 'ACCOUNT_DISASSOCIATED',
+          from: '2024-06-01T00:00:00Z',
+          until: '2024-06-07T12:00:00+02:00',
+          author: 'alice',
+          reason: 'moving',
+        },
       ],
     });
     expect(parsed.settings).toEqual({ ...DEFAULT_SETTINGS, knownErrors: 'alert' });
     expect(parsed.silences).toEqual([
-      { id: 'S-1', match: { bucket: 'legacy-*' }, startsAt: '1970-01-01T00:00:00.000Z', endsAt: '2024-06-07T00:00:00.000Z', author: 'replay', reason: 'migration', createdAt: '1970-01-01T00:00:00.000Z' },
+      {
+        id: 'S-1',
+        match: { bucket: 'legacy-*' },
+        startsAt: '1970-01-01T00:00:00.000Z',
+        endsAt: '2024-06-07T00:00:00.000Z',
+        author: 'replay',
+        reason: 'migration',
+        createdAt: '1970-01-01T00:00:00.000Z',
+      },
       {
         id: 'S-7KQ2',
         match: { accountId: '111122223333', type: 'ACCOUNT_DISASSOCIATED' },
@@ -44,7 +60,16 @@ describe('replay --config silences', () => {
     ['no reason', { silences: [{ bucket: 'b', until: '2024-06-07' }] }, 'silences[0]: "reason" is required'],
     ['a type never silenced', { silences: [{ type: 'DisableMacie', until: '2024-06-07', reason: 'r' }] }, 'DisableMacie alerts cannot be silenced'],
     ['a bad id', { silences: [{ id: 'seven', bucket: 'b', until: '2024-06-07', reason: 'r' }] }, 'is not a silence id'],
-    ['the same id twice', { silences: [{ id: 'S-A', bucket: 'b', until: '2024-06-07', reason: 'r' }, { id: 'S-A', bucket: 'c', until: '2024-06-07', reason: 'r' }] }, 'silences[1]: id S-A is used twice'],
+    [
+      'the same id twice',
+      {
+        silences: [
+          { id: 'S-A', bucket: 'b', until: '2024-06-07', reason: 'r' },
+          { id: 'S-A', bucket: 'c', until: '2024-06-07', reason: 'r' },
+        ],
+      },
+      'silences[1]: id S-A is used twice',
+    ],
     ['a number where text goes', { silences: [{ account: 111122223333, until: '2024-06-07', reason: 'r' }] }, 'silences[0]: "account" must be a string'],
   ])('%s: a ConfigError naming the file, the silence and the field', (_name, value, message) => {
     let error: unknown;
@@ -60,7 +85,14 @@ describe('replay --config silences', () => {
 
   test('a directory being replayed never reads its settings files as events: the --config file, and any *.config.json', () => {
     const root = mkdtempSync(join(tmpdir(), 'replay-config-'));
-    const event = JSON.stringify({ adminAccountId: '123456789012', jobId: 'j', eventType: 'JOB_CREATED', occurredAt: '2024-06-03T00:00:00Z', description: 'd', jobName: 'J' });
+    const event = JSON.stringify({
+      adminAccountId: '123456789012',
+      jobId: 'j',
+      eventType: 'JOB_CREATED',
+      occurredAt: '2024-06-03T00:00:00Z',
+      description: 'd',
+      jobName: 'J',
+    });
     writeFileSync(join(root, 'a.json'), event);
     writeFileSync(join(root, 'settings.json'), JSON.stringify({ knownErrors: 'alert' }));
     writeFileSync(join(root, 'team.config.json'), JSON.stringify({ silences: [] }));

@@ -2,7 +2,16 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { BATCH_GAP_MS, describeOrigin, MAX_EVENTS_PER_PAYLOAD, nothingReadReason, readInputs, syntheticLogEventId, type ReadResult, type ReplayUnit } from '../../src/cli/inputs';
+import {
+  BATCH_GAP_MS,
+  describeOrigin,
+  MAX_EVENTS_PER_PAYLOAD,
+  nothingReadReason,
+  readInputs,
+  syntheticLogEventId,
+  type ReadResult,
+  type ReplayUnit,
+} from '../../src/cli/inputs';
 
 const jobEvent = (eventType: string, extra: Record<string, unknown> = {}) => ({
   adminAccountId: '123456789012',
@@ -22,7 +31,17 @@ const payload = (messages: object[]) => ({
   subscriptionFilters: ['f'],
   logEvents: messages.map((m, i) => ({ id: String(i), timestamp: 1713114690574, message: JSON.stringify(m) })),
 });
-const finding = { version: '0', id: 'e1', 'detail-type': 'Macie Finding', source: 'aws.macie', account: '1', time: 't', region: 'us-east-1', resources: [], detail: { id: 'f' } };
+const finding = {
+  version: '0',
+  id: 'e1',
+  'detail-type': 'Macie Finding',
+  source: 'aws.macie',
+  account: '1',
+  time: 't',
+  region: 'us-east-1',
+  resources: [],
+  detail: { id: 'f' },
+};
 const apiCall = { ...finding, id: 'e2', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.macie2', detail: { eventName: 'DisableMacie' } };
 
 function dir(files: Record<string, string>): string {
@@ -66,7 +85,12 @@ describe('input detection', () => {
 
   test('filter-log-events output is split per stream into the batches a subscription would deliver, in order', () => {
     const events = [
-      ...Array.from({ length: MAX_EVENTS_PER_PAYLOAD + 5 }, (_, i) => ({ logStreamName: 'job-a', timestamp: i, message: JSON.stringify(jobEvent('BUCKET_ACCESS_DENIED', { n: i })), eventId: `a${i}` })),
+      ...Array.from({ length: MAX_EVENTS_PER_PAYLOAD + 5 }, (_, i) => ({
+        logStreamName: 'job-a',
+        timestamp: i,
+        message: JSON.stringify(jobEvent('BUCKET_ACCESS_DENIED', { n: i })),
+        eventId: `a${i}`,
+      })),
       { logStreamName: 'job-b', timestamp: 7, message: JSON.stringify({ ...jobEvent('JOB_CREATED'), adminAccountId: '999988887777' }), eventId: 'b0' },
       { logStreamName: 'job-b', timestamp: 7 + BATCH_GAP_MS, message: JSON.stringify(jobEvent('JOB_PAUSED_BY_USER')), eventId: 'b1' },
       // A pause longer than a subscription ever waits: the next delivery.
@@ -173,16 +197,31 @@ describe('CloudTrail records: log files (gzipped or not), lookup-events output, 
   });
 
   test('`aws cloudtrail lookup-events` output, a JSON array of records and one record alone', () => {
-    const lookup = { Events: [{ EventId: 'x', EventName: 'GetSensitiveDataOccurrences', CloudTrailEvent: JSON.stringify(record('GetSensitiveDataOccurrences')) }], NextToken: 't' };
-    const root = dir({ 'lookup.json': JSON.stringify(lookup), 'records.json': JSON.stringify([record('DeleteMember'), s3Record]), 'one.json': JSON.stringify(record('DisableMacie')) });
+    const lookup = {
+      Events: [{ EventId: 'x', EventName: 'GetSensitiveDataOccurrences', CloudTrailEvent: JSON.stringify(record('GetSensitiveDataOccurrences')) }],
+      NextToken: 't',
+    };
+    const root = dir({
+      'lookup.json': JSON.stringify(lookup),
+      'records.json': JSON.stringify([record('DeleteMember'), s3Record]),
+      'one.json': JSON.stringify(record('DisableMacie')),
+    });
     const read = readInputs([join(root, 'lookup.json'), join(root, 'records.json'), join(root, 'one.json')]);
     expect(read.problems).toEqual([]);
-    expect(read.units.map((u) => (u.kind === 'api-call' ? u.event.detail.eventName : u.kind))).toEqual(['GetSensitiveDataOccurrences', 'DeleteMember', 'DisableMacie']);
+    expect(read.units.map((u) => (u.kind === 'api-call' ? u.event.detail.eventName : u.kind))).toEqual([
+      'GetSensitiveDataOccurrences',
+      'DeleteMember',
+      'DisableMacie',
+    ]);
     expect(read.otherServiceRecords).toBe(1);
   });
 
   test('records that only look like CloudTrail (an S3 event notification) are not taken for another service: they are not understood', () => {
-    const notification = { Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'us-east-1', eventTime: '2024-10-07T08:31:19Z', eventName: 'ObjectCreated:Put', s3: {} }] };
+    const notification = {
+      Records: [
+        { eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'us-east-1', eventTime: '2024-10-07T08:31:19Z', eventName: 'ObjectCreated:Put', s3: {} },
+      ],
+    };
     const read = readInputs([join(dir({ 'n.json': JSON.stringify(notification) }), 'n.json')]);
     expect(read).toMatchObject({ values: 1, valuesNotUnderstood: 1, otherServiceRecords: 0 });
     expect(read.problems[0].reason).toMatch(/^unknown shape \(keys: eventVersion, eventSource, /);
@@ -209,7 +248,9 @@ describe('bare job log events are batched as a subscription delivers them', () =
     const read = readInputs([join(root, 'run.jsonl')]);
     expect(read.problems).toEqual([]);
     expect(read.values).toBe(8);
-    const shape = read.units.map((u) => (u.kind === 'logs-payload' ? `${u.payload.logStream}: ${u.payload.logEvents.map((e) => JSON.parse(e.message).eventType).join(' ')}` : u.kind));
+    const shape = read.units.map((u) =>
+      u.kind === 'logs-payload' ? `${u.payload.logStream}: ${u.payload.logEvents.map((e) => JSON.parse(e.message).eventType).join(' ')}` : u.kind,
+    );
     expect(shape).toEqual([
       'job-a: ONE_TIME_JOB_STARTED BUCKET_MATCHED_THE_CRITERIA BUCKET_ACCESS_DENIED',
       'job-b: SCHEDULED_RUN_STARTED SCHEDULED_RUN_COMPLETED',
@@ -251,7 +292,7 @@ describe('what is counted and what is refused', () => {
     expect(read.problems.map((p) => `${describeOrigin(p.origin).slice(root.length + 1)}: ${p.reason}`)).toEqual([
       'empty.jsonl: empty file: expected JSON values, one per line',
       'empty.json: empty file: expected a JSON value',
-      'nothing: no input in this directory: replay reads .json, .jsonl, .ndjson files (gzipped or not, e.g. CloudTrail\'s .json.gz)',
+      "nothing: no input in this directory: replay reads .json, .jsonl, .ndjson files (gzipped or not, e.g. CloudTrail's .json.gz)",
     ]);
     expect(read).toMatchObject({ values: 0, valuesNotUnderstood: 0 });
   });
@@ -280,7 +321,11 @@ describe('what is counted and what is refused', () => {
   test.each<[string, Partial<ReadResult>, string | undefined]>([
     ['something to replay', { units: [{} as ReplayUnit], values: 1 }, undefined],
     ['only CloudTrail records of other services (understood, no Macie event)', { values: 3, otherServiceRecords: 3 }, undefined],
-    ['values, none understood', { values: 2, valuesNotUnderstood: 2, problems: [{} as never, {} as never] }, 'none of the 2 JSON values read was understood (see the messages above)'],
+    [
+      'values, none understood',
+      { values: 2, valuesNotUnderstood: 2, problems: [{} as never, {} as never] },
+      'none of the 2 JSON values read was understood (see the messages above)',
+    ],
     ['nothing readable', { problems: [{} as never] }, 'no JSON value could be read (see the messages above)'],
     ['an empty list', { files: ['a.json'] }, 'the input holds no JSON value (an empty list?)'],
   ])('nothing to replay? %s', (_name, read, reason) => {

@@ -31,7 +31,12 @@ describe('replay progress', () => {
   });
 
   test('off a terminal, a short input says nothing, however long it takes', () => {
-    expect(drive(false, LONG_INPUT_EVENTS - 1, [[60_000, 500, 3], [120_000, 900, 4]])).toBe('');
+    expect(
+      drive(false, LONG_INPUT_EVENTS - 1, [
+        [60_000, 500, 3],
+        [120_000, 900, 4],
+      ]),
+    ).toBe('');
   });
 
   test('on a terminal, one line redrawn in place and erased at the end', () => {

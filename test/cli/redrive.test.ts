@@ -104,10 +104,19 @@ beforeAll(async () => {
   const outputs = deployedOutputs();
   queues = parseFailureQueues(outputs.find((o) => o.OutputKey!.includes(FAILURE_QUEUES_OUTPUT))!.OutputValue!);
   cloudFormation.on(DescribeStacksCommand).rejects(
-    new CloudFormationServiceException({ name: 'ValidationError', $fault: 'client', message: 'Stack with id Nope does not exist', $metadata: { httpStatusCode: 400 } }),
+    new CloudFormationServiceException({
+      name: 'ValidationError',
+      $fault: 'client',
+      message: 'Stack with id Nope does not exist',
+      $metadata: { httpStatusCode: 400 },
+    }),
   );
-  cloudFormation.on(DescribeStacksCommand, { StackName: STACK }).resolves({ Stacks: [{ StackName: STACK, CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: outputs }] });
-  cloudFormation.on(DescribeStacksCommand, { StackName: 'OldStack' }).resolves({ Stacks: [{ StackName: 'OldStack', CreationTime: new Date(), StackStatus: 'UPDATE_COMPLETE', Outputs: [] }] });
+  cloudFormation
+    .on(DescribeStacksCommand, { StackName: STACK })
+    .resolves({ Stacks: [{ StackName: STACK, CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: outputs }] });
+  cloudFormation
+    .on(DescribeStacksCommand, { StackName: 'OldStack' })
+    .resolves({ Stacks: [{ StackName: 'OldStack', CreationTime: new Date(), StackStatus: 'UPDATE_COMPLETE', Outputs: [] }] });
   cloudFormation.on(DescribeStacksCommand, { StackName: 'WithSqsQueue' }).resolves({
     Stacks: [
       {
@@ -187,7 +196,8 @@ async function partlyApplied(jobId: string): Promise<{ event: CloudWatchLogsEven
   return { event, runDate };
 }
 
-const errorsOf = async (jobId: string, runDate: string) => ((await store.get(keys.run(jobId, runDate))) as { errors?: Record<string, number> } | undefined)?.errors;
+const errorsOf = async (jobId: string, runDate: string) =>
+  ((await store.get(keys.run(jobId, runDate))) as { errors?: Record<string, number> } | undefined)?.errors;
 
 describe('macie-alerts redrive: Lambda on-failure queue (job-log)', () => {
   test('a partly applied batch: redriven, its pending alerts are sent once, the run counts it once; redriven again, nothing changes', async () => {
@@ -206,7 +216,12 @@ describe('macie-alerts redrive: Lambda on-failure queue (job-log)', () => {
     expect(first.stdout).toContain('redrive: 1 message(s) redriven, 0 failed');
     const sent = published();
     expect(sent).toHaveLength(2);
-    expect(sent).toEqual(expect.arrayContaining([expect.stringMatching(/^run_job-r1_.*_ACCOUNT_ACCESS_DENIED_first$/), expect.stringMatching(/^run_job-r1_.*_BUCKET_ACCESS_DENIED_first$/)]));
+    expect(sent).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^run_job-r1_.*_ACCOUNT_ACCESS_DENIED_first$/),
+        expect.stringMatching(/^run_job-r1_.*_BUCKET_ACCESS_DENIED_first$/),
+      ]),
+    );
     expect(sqs.bodies(url)).toEqual([]);
     expect(await errorsOf('job-r1', runDate)).toEqual({ BUCKET_ACCESS_DENIED: 3, ACCOUNT_ACCESS_DENIED: 1 });
 
@@ -244,7 +259,11 @@ describe('macie-alerts redrive: Lambda on-failure queue (job-log)', () => {
 
     const fixed = await redrive('--stack', STACK, '--queue', 'job-log');
     expect(fixed.code).toBe(0);
-    expect(published().slice(sentBefore).filter((id) => id.includes('job-r2'))).toHaveLength(2);
+    expect(
+      published()
+        .slice(sentBefore)
+        .filter((id) => id.includes('job-r2')),
+    ).toHaveLength(2);
     expect(sqs.bodies(url)).toEqual([]);
     expect(await errorsOf('job-r2', runDate)).toEqual({ BUCKET_ACCESS_DENIED: 3, ACCOUNT_ACCESS_DENIED: 1 });
   });
@@ -258,7 +277,9 @@ describe('macie-alerts redrive: Lambda on-failure queue (job-log)', () => {
 
     const first = await redrive('--stack', STACK, '--queue', 'job-log');
     expect(first.code).toBe(1);
-    expect(first.stdout).toMatch(/FAILED {4}message .*: \S+ succeeded, but could not delete the message \(sqs:DeleteMessage\): TimeoutError: socket hang up; kept in the queue/);
+    expect(first.stdout).toMatch(
+      /FAILED {4}message .*: \S+ succeeded, but could not delete the message \(sqs:DeleteMessage\): TimeoutError: socket hang up; kept in the queue/,
+    );
     expect(sqs.bodies(url)).toHaveLength(1);
     const afterFirst = published().slice(sentBefore);
     expect(afterFirst).toHaveLength(2);
@@ -312,7 +333,12 @@ describe('macie-alerts redrive: other queues', () => {
   test('an EventBridge dead-letter queue: each event is invoked on the target function, then deleted', async () => {
     const q = queueNamed('sweeper-schedule');
     const event = { version: '0', id: 'evt-1', 'detail-type': 'Scheduled Event', source: 'aws.events', account: ACCOUNT, region: REGION, detail: {} };
-    sqs.send(q.url, JSON.stringify(event), { ERROR_CODE: 'Throttling', ERROR_MESSAGE: 'Rate exceeded', RULE_ARN: `arn:aws:events:${REGION}:${ACCOUNT}:rule/x`, TARGET_ARN: functionArn(q.function!) });
+    sqs.send(q.url, JSON.stringify(event), {
+      ERROR_CODE: 'Throttling',
+      ERROR_MESSAGE: 'Rate exceeded',
+      RULE_ARN: `arn:aws:events:${REGION}:${ACCOUNT}:rule/x`,
+      TARGET_ARN: functionArn(q.function!),
+    });
     sqs.send(q.url, JSON.stringify(event), { ERROR_CODE: 'Throttling', TARGET_ARN: functionArn('SomeoneElse') });
     const run = await redrive('--stack', STACK, '--queue', 'sweeper-schedule');
     expect(run.code).toBe(1);
@@ -324,7 +350,7 @@ describe('macie-alerts redrive: other queues', () => {
     sqs.purge(q.url);
   });
 
-  test("an EventBridge dead-letter queue of a rule whose target is a queue: each event is sent to that queue, then deleted", async () => {
+  test('an EventBridge dead-letter queue of a rule whose target is a queue: each event is sent to that queue, then deleted', async () => {
     const event = { version: '0', id: 'evt-2', 'detail-type': 'Macie Finding', source: 'aws.macie', detail: { id: 'f-2' } };
     sqs.send(RULE_TO_QUEUE_DLQ.url, JSON.stringify(event), { ERROR_CODE: 'SQSThrottled', TARGET_ARN: SqsStandIn.arnOf(RULE_TO_QUEUE_DLQ.queue!) });
     const run = await redrive('--stack', 'WithSqsQueue', '--queue', 'finding-rule');
@@ -366,8 +392,12 @@ describe('macie-alerts redrive: other queues', () => {
     expect(sqs.bodies(url)).toHaveLength(1);
     for (const q of queues) expect(run.stdout).toContain(`${q.name}: `);
     expect(run.stdout).toContain(`job-log: on-failure queue of function ${queueNamed('job-log').function}: 1 message(s) waiting`);
-    expect(run.stdout).toContain(`  dry run: would invoke ${queueNamed('job-log').function} with each message's original requestPayload, and delete each message once`);
-    expect((await redrive('--stack', 'WithSqsQueue', '--dry-run')).stdout).toContain(`  dry run: would start an SQS message move task back to ${SQS_DLQ.source}`);
+    expect(run.stdout).toContain(
+      `  dry run: would invoke ${queueNamed('job-log').function} with each message's original requestPayload, and delete each message once`,
+    );
+    expect((await redrive('--stack', 'WithSqsQueue', '--dry-run')).stdout).toContain(
+      `  dry run: would start an SQS message move task back to ${SQS_DLQ.source}`,
+    );
     sqs.purge(url);
   });
 });
@@ -377,7 +407,9 @@ describe('macie-alerts redrive: what it refuses, plainly', () => {
     const run = await redrive('--stack', 'Nope');
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toBe('macie-alerts: stack "Nope" was not found in eu-west-1: check --stack (the name `cdk deploy` printed, e.g. MacieAlerts-eu-west-1) and --region\n');
+    expect(run.stderr).toBe(
+      'macie-alerts: stack "Nope" was not found in eu-west-1: check --stack (the name `cdk deploy` printed, e.g. MacieAlerts-eu-west-1) and --region\n',
+    );
   });
 
   test('a stack without the FailureQueues output (not macie-alerts, or an older version): exit 2', async () => {
@@ -413,7 +445,11 @@ describe('macie-alerts redrive: what it refuses, plainly', () => {
         resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
       });
     });
-    expect(run).toEqual({ code: 2, stdout: '', stderr: 'macie-alerts: no AWS Region: pass --region REGION, or set AWS_REGION (or a region in your AWS profile)\n' });
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'macie-alerts: no AWS Region: pass --region REGION, or set AWS_REGION (or a region in your AWS profile)\n',
+    });
   });
 
   test('no AWS credentials anywhere (the real default chain, in a child process): exit 1 and what to do', async () => {

@@ -5,10 +5,13 @@ import { parseArgs, UsageError } from '../../src/cli/args';
 describe('Region names', () => {
   const replayRegion = (region: string) => parseArgs(['replay', '--region', region, 'samples/']);
 
-  it.each(['us-east-1', 'eu-west-1', 'ap-southeast-2', 'us-gov-west-1', 'us-iso-east-1', 'us-isob-east-1', 'cn-north-1'])('%s is accepted by both', (region) => {
-    expect(replayRegion(region)).toMatchObject({ kind: 'replay', options: { region } });
-    expect(parseSettings({ regions: region }).regions).toEqual([region]);
-  });
+  it.each(['us-east-1', 'eu-west-1', 'ap-southeast-2', 'us-gov-west-1', 'us-iso-east-1', 'us-isob-east-1', 'cn-north-1'])(
+    '%s is accepted by both',
+    (region) => {
+      expect(replayRegion(region)).toMatchObject({ kind: 'replay', options: { region } });
+      expect(parseSettings({ regions: region }).regions).toEqual([region]);
+    },
+  );
 
   it.each(['Ireland', 'eu-west', 'us-east-1a', 'EU-WEST-1', 'eu-west-12'])('%s is refused by both', (region) => {
     expect(() => replayRegion(region)).toThrow(UsageError);

@@ -6,10 +6,18 @@ import type { ReplayUnit } from '../../src/cli/inputs';
 import { replayUnits, type Pipelines } from '../../src/cli/replay';
 
 /** How the replay hands EventBridge events to the SQS-shaped pipelines: batches, redeliveries, the DLQ. */
-const finding = (line: number, id = `e-${line}`): ReplayUnit => ({ kind: 'finding', event: { id, 'detail-type': 'Macie Finding', source: 'aws.macie', account: '1', time: 't', region: 'r', detail: {} }, origin: { file: 'in.jsonl', line } });
+const finding = (line: number, id = `e-${line}`): ReplayUnit => ({
+  kind: 'finding',
+  event: { id, 'detail-type': 'Macie Finding', source: 'aws.macie', account: '1', time: 't', region: 'r', detail: {} },
+  origin: { file: 'in.jsonl', line },
+});
 const apiCall = (line: number): ReplayUnit => ({ ...(finding(line) as Extract<ReplayUnit, { kind: 'finding' }>), kind: 'api-call' });
 const health = (line: number): ReplayUnit => ({ ...(finding(line) as Extract<ReplayUnit, { kind: 'finding' }>), kind: 'health' });
-const logs = (line: number): ReplayUnit => ({ kind: 'logs-payload', payload: { messageType: 'DATA_MESSAGE', owner: '1', logGroup: 'g', logStream: 's', subscriptionFilters: [], logEvents: [] }, origin: { file: 'in.jsonl', line } });
+const logs = (line: number): ReplayUnit => ({
+  kind: 'logs-payload',
+  payload: { messageType: 'DATA_MESSAGE', owner: '1', logGroup: 'g', logStream: 's', subscriptionFilters: [], logEvents: [] },
+  origin: { file: 'in.jsonl', line },
+});
 
 /** Fails the records whose event id is in `failing` (each that many times), applies the rest. */
 function fakePipelines(failing: Record<string, number>, batches: string[][]): Pipelines {
@@ -20,9 +28,19 @@ function fakePipelines(failing: Record<string, number>, batches: string[][]): Pi
     const records = event.Records.map((r, i) => {
       const seen = (attempts.get(ids[i]) ?? 0) + 1;
       attempts.set(ids[i], seen);
-      return { messageId: r.messageId, eventId: ids[i], outcome: seen <= (failing[ids[i]] ?? 0) ? ('failed' as const) : ('grouped' as const), reason: 'lost its write condition' };
+      return {
+        messageId: r.messageId,
+        eventId: ids[i],
+        outcome: seen <= (failing[ids[i]] ?? 0) ? ('failed' as const) : ('grouped' as const),
+        reason: 'lost its write condition',
+      };
     });
-    return { batchItemFailures: records.filter((r) => r.outcome === 'failed').map((r) => ({ itemIdentifier: r.messageId })), records, created: [], published: [] };
+    return {
+      batchItemFailures: records.filter((r) => r.outcome === 'failed').map((r) => ({ itemIdentifier: r.messageId })),
+      records,
+      created: [],
+      published: [],
+    };
   };
   return { subscriptionEvent: async () => ({}), logsPayload: async () => ({ events: 0 }), findingBatch: batch, apiCallBatch: batch, healthBatch: batch };
 }
@@ -45,5 +63,7 @@ test('records a batch could not apply come back, as SQS delivers them; after 5 r
   const tally = await replayUnits(units, deps(), fakePipelines({ flaky: 2, stuck: 99 }, batches), { findingsBatchSize: 10, apiCallsBatchSize: 10 });
   expect(batches).toEqual([['e-1', 'flaky', 'stuck', 'e-4'], ['flaky', 'stuck'], ['flaky', 'stuck'], ['stuck'], ['stuck']]);
   expect(tally.outcomes).toEqual({ grouped: 3 });
-  expect(tally.failures).toEqual([{ origin: { file: 'in.jsonl', line: 3 }, reason: 'the pipeline failed: not applied in 5 deliveries (lost its write condition)' }]);
+  expect(tally.failures).toEqual([
+    { origin: { file: 'in.jsonl', line: 3 }, reason: 'the pipeline failed: not applied in 5 deliveries (lost its write condition)' },
+  ]);
 });

@@ -40,7 +40,13 @@ async function withTable(): Promise<string[]> {
 
 async function replayJson(...args: string[]): Promise<Run & { lines: Record<string, any>[] }> {
   const run = await cli(['replay', '--format', 'json', ...(await withTable()), ...args]);
-  const lines = run.stdout === '' ? [] : run.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+  const lines =
+    run.stdout === ''
+      ? []
+      : run.stdout
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, any>);
   return { ...run, lines };
 }
 
@@ -133,7 +139,10 @@ describe('macie-alerts replay (child process)', () => {
     ]);
     expect(calls[0].email).toContain('198.51.100.252');
     expect(calls[1].subject).toMatch(/denied/i);
-    expect(lines.find((l) => l.jobId === '0e7d2c4b9a8f61e3d5c7b2a40example')).toMatchObject({ severity: 'MEDIUM', eventType: 'NO_BUCKETS_MATCHED_THE_CRITERIA' });
+    expect(lines.find((l) => l.jobId === '0e7d2c4b9a8f61e3d5c7b2a40example')).toMatchObject({
+      severity: 'MEDIUM',
+      eventType: 'NO_BUCKETS_MATCHED_THE_CRITERIA',
+    });
 
     // 09: three nights of a daily job with the config's silence. Night 1 alerts the locked bucket (a first
     // run) and silences the migrating ones; night 2 holds the locked bucket back (known) and alerts the new
@@ -148,7 +157,9 @@ describe('macie-alerts replay (child process)', () => {
     ]);
     expect(nights[0].email).toContain('amzn-s3-demo-locked-audit');
     expect(nights[2].email).toContain('Since the last run: new: bucket amzn-s3-demo-finance-reports');
-    expect(nights[1].email).toContain('2 bucket errors silenced: silence S-7KQ2 by alice@example.com until 2024-06-07T00:00:00.000Z (moving to eu-west-1, change CHG-1234)');
+    expect(nights[1].email).toContain(
+      '2 bucket errors silenced: silence S-7KQ2 by alice@example.com until 2024-06-07T00:00:00.000Z (moving to eu-west-1, change CHG-1234)',
+    );
     expect(nights[4].subject).toBe('[MEDIUM] Macie job Nightly_Compliance_Scan: run completed with 1 error (nothing new, 3 not failing)');
 
     // 10: AWS Health says a paused job is about to expire (HIGH, naming it), sends the notice again (a copy:
@@ -172,7 +183,14 @@ describe('macie-alerts replay (child process)', () => {
     const lambdaEvents = readFileSync(sample('03-cancelled-job.lambda-events.jsonl'), 'utf8').trim().split('\n');
     const payloads = lambdaEvents.map((l) => JSON.parse(gunzipSync(Buffer.from(JSON.parse(l).awslogs.data, 'base64')).toString('utf8')));
     const filterOutput = {
-      events: payloads.flatMap((p) => p.logEvents.map((e: { id: string; timestamp: number; message: string }) => ({ logStreamName: p.logStream, timestamp: e.timestamp, message: e.message, eventId: e.id }))),
+      events: payloads.flatMap((p) =>
+        p.logEvents.map((e: { id: string; timestamp: number; message: string }) => ({
+          logStreamName: p.logStream,
+          timestamp: e.timestamp,
+          message: e.message,
+          eventId: e.id,
+        })),
+      ),
     };
     const dir = tempDir({
       'payloads.jsonl': payloads.map((p) => JSON.stringify(p)).join('\n'),
@@ -223,7 +241,14 @@ describe('macie-alerts replay (child process)', () => {
 
   test('--config settings and --min-severity change what is published and shown', async () => {
     const dir = tempDir({ 'settings.json': JSON.stringify({ severityOverrides: { NO_BUCKETS_MATCHED_THE_CRITERIA: 'HIGH' }, repeatIntervalMinutes: 30 }) });
-    const run = await replayJson('--config', join(dir, 'settings.json'), '--min-severity', 'high', sample('07-denied-disable-macie.json'), sample('08-no-buckets-matched.log-event.json'));
+    const run = await replayJson(
+      '--config',
+      join(dir, 'settings.json'),
+      '--min-severity',
+      'high',
+      sample('07-denied-disable-macie.json'),
+      sample('08-no-buckets-matched.log-event.json'),
+    );
     expect(run.code).toBe(0);
     // DisableMacie (denied: MEDIUM) is published but below the filter; the override made NO_BUCKETS HIGH.
     expect(run.lines.map((l) => `${l.severity} ${l.eventType}`)).toEqual(['HIGH NO_BUCKETS_MATCHED_THE_CRITERIA']);
@@ -232,7 +257,11 @@ describe('macie-alerts replay (child process)', () => {
   });
 
   test('--config silences are tried on the recorded events: what they match is counted, not alerted', async () => {
-    const dir = tempDir({ 'try.json': JSON.stringify({ silences: [{ job: '9c1e6f3a2b7d48e5a0f4c6d1bexample', type: 'BUCKET_ACCESS_DENIED', until: '2030-01-01', reason: 'testing' }] }) });
+    const dir = tempDir({
+      'try.json': JSON.stringify({
+        silences: [{ job: '9c1e6f3a2b7d48e5a0f4c6d1bexample', type: 'BUCKET_ACCESS_DENIED', until: '2030-01-01', reason: 'testing' }],
+      }),
+    });
     const run = await replayJson('--config', join(dir, 'try.json'), sample('03-cancelled-job.lambda-events.jsonl'));
     expect(run.code).toBe(0);
     expect(run.lines.map((l) => `${l.severity} ${l.eventType}`)).toEqual(['LOW JOB_PAUSED_BY_USER', 'HIGH JOB_CANCELLED']);
@@ -285,7 +314,11 @@ describe('macie-alerts replay (child process)', () => {
   test.each<[string, Record<string, string | Buffer>, string]>([
     ['a directory with no input', { 'notes.txt': 'not an input' }, 'no input in this directory'],
     ['an empty .jsonl (as an empty .json)', { 'events.jsonl': '\n' }, 'events.jsonl: empty file: expected JSON values, one per line'],
-    ['a binary file, named by its size and never printed', { 'events.json': Buffer.from([0x1b, 0x5b, 0x32, 0x4a, 0x00, 0xff, 0x41]) }, 'events.json: not JSON: binary content, 7 bytes'],
+    [
+      'a binary file, named by its size and never printed',
+      { 'events.json': Buffer.from([0x1b, 0x5b, 0x32, 0x4a, 0x00, 0xff, 0x41]) },
+      'events.json: not JSON: binary content, 7 bytes',
+    ],
     ['values of which none is understood', { 'a.json': JSON.stringify([{ hello: 'world' }, 42]) }, 'none of the 2 JSON values read was understood'],
   ])('nothing to replay, %s: exit 2 and why', async (_name, files, message) => {
     const dir = mkdtempSync(join(tmpdir(), 'replay-cli-'));
@@ -302,7 +335,10 @@ describe('macie-alerts replay (child process)', () => {
     const event = JSON.parse(readFileSync(sample('07-denied-disable-macie.json'), 'utf8'));
     const other = { ...event.detail, eventSource: 's3.amazonaws.com', eventName: 'GetBucketAcl', eventID: 'b0000000-0000-4000-8000-000000example' };
     const dir = mkdtempSync(join(tmpdir(), 'replay-cli-'));
-    writeFileSync(join(dir, '123456789012_CloudTrail_us-east-1_20241007T0835Z_a1b2.json.gz'), gzipSync(JSON.stringify({ Records: [other, event.detail, other] })));
+    writeFileSync(
+      join(dir, '123456789012_CloudTrail_us-east-1_20241007T0835Z_a1b2.json.gz'),
+      gzipSync(JSON.stringify({ Records: [other, event.detail, other] })),
+    );
     const [trail, eventBridge] = await Promise.all([replayJson(dir), replayJson(sample('07-denied-disable-macie.json'))]);
     expect(trail.code).toBe(0);
     expect(trail.lines.map((l) => l.eventType)).toEqual(['DisableMacie']);
@@ -312,7 +348,13 @@ describe('macie-alerts replay (child process)', () => {
   });
 
   test('bare job log events of one run, in a .jsonl file, are one batch as the subscription delivered them: one run summary, not an alert per event', async () => {
-    const base = { adminAccountId: '123456789012', jobId: '3ce05dbb7ec5505def334104bexample', jobName: 'Quarterly_Scan', runDate: '2024-08-20T08:00:10.000455Z', description: 'd' };
+    const base = {
+      adminAccountId: '123456789012',
+      jobId: '3ce05dbb7ec5505def334104bexample',
+      jobName: 'Quarterly_Scan',
+      runDate: '2024-08-20T08:00:10.000455Z',
+      description: 'd',
+    };
     const bucket = (value: string) => ({ affectedAccount: '111122223333', affectedResource: { type: 'S3_BUCKET_NAME', value } });
     const run = [
       ['ONE_TIME_JOB_STARTED', {}],

@@ -96,7 +96,10 @@ async function runSelfTest(withRoles: readonly FunctionRole[]): Promise<{ code: 
       ['selftest', '--stack', 'MacieAlerts-eu-west-1', '--region', REGION],
       { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } },
       undefined,
-      () => ({ cloudFormation: new CloudFormationClient({ region: REGION, credentials }), lambda: new LambdaClient({ region: REGION, credentials, endpoint: lambda.url }) }),
+      () => ({
+        cloudFormation: new CloudFormationClient({ region: REGION, credentials }),
+        lambda: new LambdaClient({ region: REGION, credentials, endpoint: lambda.url }),
+      }),
     );
     return { code, stdout, stderr };
   } finally {
@@ -139,7 +142,9 @@ test('with the stack’s roles, every function reads, writes and publishes one T
 test('a grant missing from a role (job-log without dynamodb:ConditionCheckItem): its line says so, the others pass', async () => {
   const { code, stdout } = await runSelfTest(without('job-log', 'dynamodb:ConditionCheckItem'));
   expect(code).toBe(1);
-  expect(stdout).toMatch(/^FAILED\s+job-log\s+dynamodb:ConditionCheckItem denied: AccessDeniedException: User: .* is not authorized to perform: dynamodb:ConditionCheckItem .* \(step transact-write\)$/m);
+  expect(stdout).toMatch(
+    /^FAILED\s+job-log\s+dynamodb:ConditionCheckItem denied: AccessDeniedException: User: .* is not authorized to perform: dynamodb:ConditionCheckItem .* \(step transact-write\)$/m,
+  );
   expect(stdout.match(/^ok\s/gm)).toHaveLength(4);
   expect(stdout).toMatch(/1 of 5 functions failed: a denied action is missing from the function’s role/);
 });
@@ -171,7 +176,12 @@ test('the same test delivered twice publishes its alert once', async () => {
 test('a retry after an attempt that stopped after its first write finishes it, and publishes once', async () => {
   const request = { id: 'st-retry-1', requestedAt: new Date().toISOString() };
   // What an attempt killed between its two writes leaves: the test's item, no alert.
-  await store.write([{ kind: 'put', item: { ...keys.selfTest('sweeper', request.id), requestedAt: request.requestedAt, version: 1, expiresAt: Math.floor(Date.now() / 1000) + 3600 } }]);
+  await store.write([
+    {
+      kind: 'put',
+      item: { ...keys.selfTest('sweeper', request.id), requestedAt: request.requestedAt, version: 1, expiresAt: Math.floor(Date.now() / 1000) + 3600 },
+    },
+  ]);
   const before = sns.taken.length;
   const release = enforceRoles(roles);
   try {
@@ -185,7 +195,10 @@ test('a retry after an attempt that stopped after its first write finishes it, a
 
 test('a malformed marker: reported, nothing written or published', async () => {
   const before = { taken: sns.taken.length, items: (await items()).length };
-  const report = (await handlers['job-log']({ ...selfTestEvent('job-log', { id: 'x', requestedAt: new Date().toISOString() }), [SELF_TEST_MARKER]: { id: 'not an id!' } }, context)) as SelfTestReport;
+  const report = (await handlers['job-log'](
+    { ...selfTestEvent('job-log', { id: 'x', requestedAt: new Date().toISOString() }), [SELF_TEST_MARKER]: { id: 'not an id!' } },
+    context,
+  )) as SelfTestReport;
   expect(report.selfTest).toMatchObject({ published: false, failure: { step: 'request' } });
   expect({ taken: sns.taken.length, items: (await items()).length }).toEqual(before);
 });
@@ -206,5 +219,9 @@ test('no Region anywhere (the real default chain, in a child process): exit 2 an
       resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
     });
   });
-  expect(run).toEqual({ code: 2, stdout: '', stderr: 'macie-alerts: no AWS Region: pass --region REGION, or set AWS_REGION (or a region in your AWS profile)\n' });
+  expect(run).toEqual({
+    code: 2,
+    stdout: '',
+    stderr: 'macie-alerts: no AWS Region: pass --region REGION, or set AWS_REGION (or a region in your AWS profile)\n',
+  });
 });

@@ -7,7 +7,11 @@ class ConditionalCheckFailedException extends Error {
 describe('errorText: a thrown value as one line', () => {
   it.each([
     ['an Error', new Error('boom'), 'Error: boom'],
-    ['an AWS SDK error class, by its name', new ConditionalCheckFailedException('The conditional request failed'), 'ConditionalCheckFailedException: The conditional request failed'],
+    [
+      'an AWS SDK error class, by its name',
+      new ConditionalCheckFailedException('The conditional request failed'),
+      'ConditionalCheckFailedException: The conditional request failed',
+    ],
     ['a TypeError', new TypeError("Cannot read properties of undefined (reading 'pk')"), "TypeError: Cannot read properties of undefined (reading 'pk')"],
     ['a thrown string', 'socket hang up', 'socket hang up'],
     ['a thrown object without a message', { code: 'ECONNRESET' }, '[object Object]'],

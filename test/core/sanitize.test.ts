@@ -84,7 +84,9 @@ describe('cleanLine / cleanParagraph', () => {
 
 describe('cleanProse', () => {
   it('puts prose that quotes event values on one line, every kind of line break shown as a mark', () => {
-    expect(cleanProse('Found in report.csv\r\nWhat to do\u2028Nothing\u0085now\u2029\v\fend.', 200)).toBe('Found in report.csv ⏎ What to do ⏎ Nothing ⏎ now ⏎ end.');
+    expect(cleanProse('Found in report.csv\r\nWhat to do\u2028Nothing\u0085now\u2029\v\fend.', 200)).toBe(
+      'Found in report.csv ⏎ What to do ⏎ Nothing ⏎ now ⏎ end.',
+    );
     expect(cleanProse('  no breaks  at\tall ', 200)).toBe('no breaks at all');
     expect(cleanProse('x'.repeat(300), 100)).toHaveLength(100);
   });

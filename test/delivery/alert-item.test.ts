@@ -88,7 +88,9 @@ describe('transitions on DynamoDB Local leave the item exactly as the codec writ
       const { op, claimed } = claimWrite(pending, T1, LEASE);
       await store.write([op]);
       await store.write([releaseWrite(claimed, LEASE, uncertain)]);
-      expect(await read()).toEqual(alertItemCodec.encode({ ...pending, ...(uncertain ? { interruptedAt: T1 } : {}), delivery: { status: 'PENDING', since: LEASE } }));
+      expect(await read()).toEqual(
+        alertItemCodec.encode({ ...pending, ...(uncertain ? { interruptedAt: T1 } : {}), delivery: { status: 'PENDING', since: LEASE } }),
+      );
     }
   });
 
@@ -100,7 +102,9 @@ describe('transitions on DynamoDB Local leave the item exactly as the codec writ
     const { op, claimed } = claimWrite(dead, T2, LEASE2);
     expect(claimed.repeat).toEqual({ interruptedAt: T1 });
     await store.write([op]);
-    expect(await read()).toEqual(alertItemCodec.encode({ ...pending, interruptedAt: T1, delivery: { status: 'SENDING', claimedAt: T2, leaseExpiresAt: LEASE2 } }));
+    expect(await read()).toEqual(
+      alertItemCodec.encode({ ...pending, interruptedAt: T1, delivery: { status: 'SENDING', claimedAt: T2, leaseExpiresAt: LEASE2 } }),
+    );
     // A second take-over decided on the same dead claim loses: it was taken over already.
     await expect(store.write([claimWrite(dead, T2, LEASE2).op])).rejects.toThrow();
   });

@@ -27,10 +27,7 @@ const at = new Date(); // TTLs are wall-clock: an event-time date would read as 
 
 async function writeAggregateWithAlerts(store: StateStore, ids: string[]) {
   const alerts = ids.map((id) => testAlert(id));
-  await store.write([
-    { kind: 'put', item: { ...owner, version: 1, pendingAlerts: withPending(undefined, ids) } },
-    ...outboxWrites(alerts, owner, at, 90),
-  ]);
+  await store.write([{ kind: 'put', item: { ...owner, version: 1, pendingAlerts: withPending(undefined, ids) } }, ...outboxWrites(alerts, owner, at, 90)]);
   return alerts;
 }
 
@@ -91,11 +88,13 @@ describe('outbox delivery', () => {
     const publisher = new FakePublisher();
     const ids = Array.from({ length: 25 }, (_, i) => `c${String(i).padStart(2, '0')}`);
     await writeAggregateWithAlerts(store, ids);
-    await Promise.all([
-      deliverPending(deps(store, publisher), [{ owner, alertIds: ids }]),
-      deliverPending(deps(store, publisher), [{ owner, alertIds: ids }]),
-    ]);
-    expect(publisher.calls.flat().map((a) => a.id).sort()).toEqual(ids);
+    await Promise.all([deliverPending(deps(store, publisher), [{ owner, alertIds: ids }]), deliverPending(deps(store, publisher), [{ owner, alertIds: ids }])]);
+    expect(
+      publisher.calls
+        .flat()
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(ids);
     expect(pendingIds(await store.get(owner))).toEqual([]);
   });
 
@@ -103,8 +102,14 @@ describe('outbox delivery', () => {
     const store = await freshStore();
     const publisher = new FakePublisher();
     await writeAggregateWithAlerts(store, ['t1', 't2']);
-    const throwing = { publish: async () => { throw new Error('socket hang up'); } };
-    await expect(deliverPending({ ...deps(store, publisher), publisher: throwing }, [{ owner, alertIds: ['t1', 't2'] }])).rejects.toBeInstanceOf(DeliveryFailed);
+    const throwing = {
+      publish: async () => {
+        throw new Error('socket hang up');
+      },
+    };
+    await expect(deliverPending({ ...deps(store, publisher), publisher: throwing }, [{ owner, alertIds: ['t1', 't2'] }])).rejects.toBeInstanceOf(
+      DeliveryFailed,
+    );
     expect(pendingIds(await store.get(owner)).sort()).toEqual(['t1', 't2']);
     expect(await store.get(keys.alert('t1'))).toMatchObject({ status: 'PENDING', interruptedAt: at.toISOString() });
     const retry = await deliverPending(deps(store, publisher), [{ owner, alertIds: ['t1', 't2'] }]);
@@ -118,8 +123,17 @@ describe('outbox delivery', () => {
   test('only an uncertain failure marks the alert: the next copy of a refused one is not labelled', async () => {
     const store = await freshStore();
     await writeAggregateWithAlerts(store, ['u1', 'r1']);
-    const reporting = { publish: async () => ({ failed: [{ alertId: 'u1', reason: 'timed out', uncertain: true }, { alertId: 'r1', reason: 'throttled' }] }) };
-    await expect(deliverPending({ ...deps(store, new FakePublisher()), publisher: reporting }, [{ owner, alertIds: ['u1', 'r1'] }])).rejects.toBeInstanceOf(DeliveryFailed);
+    const reporting = {
+      publish: async () => ({
+        failed: [
+          { alertId: 'u1', reason: 'timed out', uncertain: true },
+          { alertId: 'r1', reason: 'throttled' },
+        ],
+      }),
+    };
+    await expect(deliverPending({ ...deps(store, new FakePublisher()), publisher: reporting }, [{ owner, alertIds: ['u1', 'r1'] }])).rejects.toBeInstanceOf(
+      DeliveryFailed,
+    );
     const publisher = new FakePublisher();
     await deliverPending(deps(store, publisher), [{ owner, alertIds: ['u1', 'r1'] }]);
     expect([...(publisher.options[0].repeats?.keys() ?? [])]).toEqual(['u1']);
@@ -142,7 +156,7 @@ describe('claims and leases', () => {
     await expect(deliverPending(deps(throwingStore(store, 1, 'after'), new FakePublisher()), [{ owner, alertIds: ids }])).rejects.toThrow('after write 1');
   }
 
-  test('a claim leaves the id in the owner\'s set (it leaves only once SNS took the alert) and lists the alert by the end of its lease', async () => {
+  test("a claim leaves the id in the owner's set (it leaves only once SNS took the alert) and lists the alert by the end of its lease", async () => {
     const store = await freshStore();
     await writeAggregateWithAlerts(store, ['l1']);
     const before = await store.get(owner);
@@ -159,7 +173,9 @@ describe('claims and leases', () => {
     await claimAndDie(store, ['l1']);
     const telemetry = new RecordingTelemetry();
     const publisher = new FakePublisher();
-    const within = await deliverPending(deps(store, publisher, { telemetry, now: () => new Date(at.getTime() + LEASE_MS - 1_000) }), [{ owner, alertIds: ['l1', 'l2'] }]);
+    const within = await deliverPending(deps(store, publisher, { telemetry, now: () => new Date(at.getTime() + LEASE_MS - 1_000) }), [
+      { owner, alertIds: ['l1', 'l2'] },
+    ]);
     expect(within.published.map((a) => a.id)).toEqual(['l2']);
     expect(within.alreadySent).toBe(1);
     expect(pendingIds(await store.get(owner))).toEqual(['l1']);
@@ -184,7 +200,7 @@ describe('claims and leases', () => {
     await expect(store.write([releaseWrite(lateHolder, at.toISOString(), true)])).rejects.toBeInstanceOf(ConditionalWriteConflict);
   });
 
-  test('the settle bumps the owner\'s version, so a read-compute-write that read the set before it starts over', async () => {
+  test("the settle bumps the owner's version, so a read-compute-write that read the set before it starts over", async () => {
     const store = await freshStore();
     await writeAggregateWithAlerts(store, ['v1']);
     const read = await store.get(owner);
@@ -196,9 +212,21 @@ describe('claims and leases', () => {
 
 describe('claims at birth (the state write claims its first chunk)', () => {
   /** The aggregate and its alerts in one write, the first `room` of them (in id order) born SENDING. */
-  async function writeClaimed(store: StateStore, ids: string[], room = PUBLISH_CHUNK, d: DeliveryDeps = deps(store, new FakePublisher())): Promise<BirthClaims> {
+  async function writeClaimed(
+    store: StateStore,
+    ids: string[],
+    room = PUBLISH_CHUNK,
+    d: DeliveryDeps = deps(store, new FakePublisher()),
+  ): Promise<BirthClaims> {
     const claim = birthClaim(d)!;
-    const { ops, claims } = claimedOutboxWrites(ids.map((id) => testAlert(id)), owner, at, 90, claim, room);
+    const { ops, claims } = claimedOutboxWrites(
+      ids.map((id) => testAlert(id)),
+      owner,
+      at,
+      90,
+      claim,
+      room,
+    );
     await store.write([{ kind: 'put', item: { ...owner, version: 1, pendingAlerts: withPending(undefined, ids) } }, ...ops]);
     return { claims, stampedAt: claim.stampedAt };
   }
@@ -209,7 +237,13 @@ describe('claims at birth (the state write claims its first chunk)', () => {
     const born = await writeClaimed(store, ids);
     expect(born.claims.map((c) => c.alert.id)).toEqual([...ids].sort().slice(0, 10));
     const lease = new Date(at.getTime() + LEASE_MS).toISOString();
-    expect(await store.get(keys.alert('b00'))).toMatchObject({ status: 'SENDING', claimedAt: at.toISOString(), leaseExpiresAt: lease, gsi1pk: GSI1.sendingAlert, gsi1sk: lease });
+    expect(await store.get(keys.alert('b00'))).toMatchObject({
+      status: 'SENDING',
+      claimedAt: at.toISOString(),
+      leaseExpiresAt: lease,
+      gsi1pk: GSI1.sendingAlert,
+      gsi1sk: lease,
+    });
     expect(await store.get(keys.alert('b11'))).toMatchObject({ status: 'PENDING', gsi1pk: GSI1.pendingAlert });
   });
 
@@ -275,8 +309,13 @@ describe('claims at birth (the state write claims its first chunk)', () => {
         if (step === 'claim') throw new Error('thrown after the first claim');
       },
     });
-    const pending = [{ owner, alertIds: ['e1'] }, { owner: otherOwner, alertIds: ['e2'] }];
-    await expect(deliverPending(failing, pending, [first, { claims: second.claims, stampedAt: claim.stampedAt }])).rejects.toThrow('thrown after the first claim');
+    const pending = [
+      { owner, alertIds: ['e1'] },
+      { owner: otherOwner, alertIds: ['e2'] },
+    ];
+    await expect(deliverPending(failing, pending, [first, { claims: second.claims, stampedAt: claim.stampedAt }])).rejects.toThrow(
+      'thrown after the first claim',
+    );
     for (const id of ['e1', 'e2']) expect(await store.get(keys.alert(id))).toMatchObject({ status: 'PENDING' });
     const publisher = new FakePublisher();
     await deliverPending(deps(store, publisher), pending);
@@ -315,7 +354,10 @@ describe('state keys', () => {
     const store = await freshStore();
     const publisher = new FakePublisher();
     const id = `run:job:2024:${'x'.repeat(2000)}`;
-    await store.write([{ kind: 'put', item: { ...owner, version: 1, pendingAlerts: withPending(undefined, [id]) } }, ...outboxWrites([testAlert(id)], owner, at, 90)]);
+    await store.write([
+      { kind: 'put', item: { ...owner, version: 1, pendingAlerts: withPending(undefined, [id]) } },
+      ...outboxWrites([testAlert(id)], owner, at, 90),
+    ]);
     const report = await deliverPending(deps(store, publisher), [{ owner, alertIds: [id] }]);
     expect(report.published.map((a) => a.id)).toEqual([id]);
   });
@@ -326,7 +368,9 @@ describe('time guard', () => {
     const store = await freshStore();
     const publisher = new FakePublisher();
     await writeAggregateWithAlerts(store, ['g1']);
-    await expect(deliverPending(deps(store, publisher, { remainingMs: () => DEFAULT_MIN_REMAINING_MS - 1 }), [{ owner, alertIds: ['g1'] }])).rejects.toBeInstanceOf(TimeBudgetExhausted);
+    await expect(
+      deliverPending(deps(store, publisher, { remainingMs: () => DEFAULT_MIN_REMAINING_MS - 1 }), [{ owner, alertIds: ['g1'] }]),
+    ).rejects.toBeInstanceOf(TimeBudgetExhausted);
     expect(publisher.calls).toEqual([]);
     expect(pendingIds(await store.get(owner))).toEqual(['g1']);
     expect(await store.get(keys.alert('g1'))).toMatchObject({ status: 'PENDING' });

@@ -21,7 +21,7 @@ test('the line says when delivery was interrupted, that the alert may have arriv
 });
 
 describe.each(cases)('%s, labelled as a possible repeat', (_name, alert) => {
-  test('stays within every channel\'s limits', () => {
+  test("stays within every channel's limits", () => {
     expect(renderingProblems(alert, { repeat })).toEqual([]);
   });
 
@@ -29,7 +29,11 @@ describe.each(cases)('%s, labelled as a possible repeat', (_name, alert) => {
     const line = possibleRepeatLine(repeat);
     expect(renderEmailBody(alert, repeat).startsWith(`${line}\n\n`)).toBe(true);
     expect(renderChat(alert, repeat).content.description.startsWith(`${line}\n\n`)).toBe(true);
-    expect(JSON.parse(renderJson(alert, repeat))).toMatchObject({ possibleDuplicate: true, deliveryInterruptedAt: repeat.interruptedAt, possibleDuplicateNote: line });
+    expect(JSON.parse(renderJson(alert, repeat))).toMatchObject({
+      possibleDuplicate: true,
+      deliveryInterruptedAt: repeat.interruptedAt,
+      possibleDuplicateNote: line,
+    });
     expect(buildSnsMessage(alert, repeat).MessageAttributes.possibleDuplicate).toEqual({ DataType: 'String', StringValue: 'true' });
   });
 

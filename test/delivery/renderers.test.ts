@@ -5,15 +5,7 @@ import { EMAIL_BODY_MAX_BYTES, renderEmailBody, renderEmailSubject } from '../..
 import { ALERT_JSON_SCHEMA_VERSION, JSON_MAX_BYTES, renderJson } from '../../lambda/delivery/render-json';
 import { renderSms } from '../../lambda/delivery/render-sms';
 import { gsm7Length, isGsm7, isSafeConsoleUrl } from '../../lambda/core/sanitize';
-import {
-  CATALOGUE,
-  hostileBucketError,
-  oversized,
-  policyFindingRecurring,
-  revealApiCall,
-  runSummary,
-  sampleSensitiveData,
-} from '../support/alert-catalogue';
+import { CATALOGUE, hostileBucketError, oversized, policyFindingRecurring, revealApiCall, runSummary, sampleSensitiveData } from '../support/alert-catalogue';
 
 const INVISIBLE = /[\p{Cc}\p{Cf}]/u;
 const cases = CATALOGUE.map(({ name, alert }) => [name, alert] as [string, Alert]);
@@ -94,8 +86,26 @@ describe('JSON key order', () => {
     const reversed = Object.fromEntries(Object.entries(policyFindingRecurring).reverse()) as unknown as Alert;
     expect(renderJson(reversed)).toBe(renderJson(policyFindingRecurring));
     expect(Object.keys(JSON.parse(renderJson(runSummary)))).toEqual([
-      'schemaVersion', 'id', 'severity', 'severityScore', 'category', 'eventType', 'sample', 'accountId', 'region', 'job',
-      'occurredAt', 'count', 'headline', 'whatHappened', 'whatItMeans', 'whatToDo', 'details', 'affected', 'links', 'threadId',
+      'schemaVersion',
+      'id',
+      'severity',
+      'severityScore',
+      'category',
+      'eventType',
+      'sample',
+      'accountId',
+      'region',
+      'job',
+      'occurredAt',
+      'count',
+      'headline',
+      'whatHappened',
+      'whatItMeans',
+      'whatToDo',
+      'details',
+      'affected',
+      'links',
+      'threadId',
     ]);
   });
   it('keeps the whole alert content when it is small enough', () => {
@@ -134,7 +144,14 @@ describe('exact renderings', () => {
   it('email lists at most 10 resources per kind, then "and N more"', () => {
     const body = renderEmailBody(runSummary);
     expect(body).toContain(
-      ['Buckets (29):', ...runSummary.affected[0].items.slice(0, 10).map((b) => `- ${b}`), '  and 19 more', 'Accounts (2):', '- 111122223333', '- 444455556666'].join('\n'),
+      [
+        'Buckets (29):',
+        ...runSummary.affected[0].items.slice(0, 10).map((b) => `- ${b}`),
+        '  and 19 more',
+        'Accounts (2):',
+        '- 111122223333',
+        '- 444455556666',
+      ].join('\n'),
     );
     expect(body).not.toContain('customer-data-11');
   });

@@ -28,7 +28,13 @@ const ATTEMPT_MS = 400;
 function publisher(endpoint = sns.url) {
   const telemetry = new RecordingTelemetry();
   const client = new SNSClient({ ...SNS_CLIENT, endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-  const p = new SnsAlertPublisher({ client, topicArn: 'arn:aws:sns:us-east-1:123456789012:alerts', telemetry, sleep: async () => {}, attemptTimeoutMs: ATTEMPT_MS });
+  const p = new SnsAlertPublisher({
+    client,
+    topicArn: 'arn:aws:sns:us-east-1:123456789012:alerts',
+    telemetry,
+    sleep: async () => {},
+    attemptTimeoutMs: ATTEMPT_MS,
+  });
   return { publisher: p, telemetry };
 }
 
@@ -113,7 +119,7 @@ describe('SNS took the call but the answer was lost: the retry is labelled', () 
     expect(sns.taken.map(isLabelled)).toEqual([false, true, true, true]);
   });
 
-  test('a copy the caller labels stays labelled with the caller\'s time, whatever happens to its attempts', async () => {
+  test("a copy the caller labels stays labelled with the caller's time, whatever happens to its attempts", async () => {
     sns.hooks = onFirstCall({ taken: () => 'stall' });
     const { publisher: p } = publisher();
     const interruptedAt = '2024-04-14T18:00:00.000Z';

@@ -31,10 +31,22 @@ describe('messageRefusal: what SNS refuses in one message', () => {
     ['JSON structure with a non-string value', { Message: JSON.stringify({ default: 'x', sms: 1 }) }, 'InvalidParameter'],
     ['a structure other than json', { MessageStructure: 'xml' }, 'InvalidParameter'],
     ['a plain message', { MessageStructure: undefined, Message: 'plain text' }, undefined],
-    ['a message of exactly 256 KB with its attributes', { MessageStructure: undefined, Message: 'x'.repeat(256 * KB - 46), MessageAttributes: { severityScore: { DataType: 'Number', StringValue: '3' }, category: { DataType: 'String', StringValue: 'BUCKET_ERROR' } } }, undefined],
+    [
+      'a message of exactly 256 KB with its attributes',
+      {
+        MessageStructure: undefined,
+        Message: 'x'.repeat(256 * KB - 46),
+        MessageAttributes: { severityScore: { DataType: 'Number', StringValue: '3' }, category: { DataType: 'String', StringValue: 'BUCKET_ERROR' } },
+      },
+      undefined,
+    ],
     ['one byte more', { MessageStructure: undefined, Message: 'x'.repeat(256 * KB - 45) }, 'InvalidParameter'],
     ['an empty attribute value', { MessageAttributes: { jobId: { DataType: 'String', StringValue: '' } } }, 'ParameterValueInvalid'],
-    ['a Number attribute that is not a number', { MessageAttributes: { severityScore: { DataType: 'Number', StringValue: 'three' } } }, 'ParameterValueInvalid'],
+    [
+      'a Number attribute that is not a number',
+      { MessageAttributes: { severityScore: { DataType: 'Number', StringValue: 'three' } } },
+      'ParameterValueInvalid',
+    ],
     ['an unknown attribute type', { MessageAttributes: { a: { DataType: 'Text', StringValue: 'x' } } }, 'ParameterValueInvalid'],
     ['a custom type suffix', { MessageAttributes: { a: { DataType: 'String.alertId', StringValue: 'x' } } }, undefined],
     ['a reserved attribute name', { MessageAttributes: { 'AWS.category': { DataType: 'String', StringValue: 'x' } } }, 'ParameterValueInvalid'],
@@ -74,7 +86,8 @@ describe('every alert the pipelines can raise is one SNS accepts', () => {
 });
 
 describe('the SNS stand-ins refuse what SNS refuses, with its error', () => {
-  const client = (endpoint?: string) => new SNSClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1, ...(endpoint ? { endpoint } : {}) });
+  const client = (endpoint?: string) =>
+    new SNSClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1, ...(endpoint ? { endpoint } : {}) });
   const TOPIC = 'arn:aws:sns:us-east-1:123456789012:alerts';
   const tooLongSubject = { ...buildSnsMessage(testAlert('a')), Id: 'a', Subject: `[HIGH] ${'x'.repeat(100)}` };
 
@@ -96,8 +109,12 @@ describe('the SNS stand-ins refuse what SNS refuses, with its error', () => {
     const sns = await RecordingSnsEndpoint.start();
     try {
       const entries = Array.from({ length: 11 }, (_, i) => ({ ...buildSnsMessage(testAlert(`a${i}`)), Id: `a${i}` }));
-      const tooMany = await client(sns.url).send(new PublishBatchCommand({ TopicArn: TOPIC, PublishBatchRequestEntries: entries })).catch((e: unknown) => e);
-      const sameId = await client(sns.url).send(new PublishBatchCommand({ TopicArn: TOPIC, PublishBatchRequestEntries: [entries[0], entries[0]] })).catch((e: unknown) => e);
+      const tooMany = await client(sns.url)
+        .send(new PublishBatchCommand({ TopicArn: TOPIC, PublishBatchRequestEntries: entries }))
+        .catch((e: unknown) => e);
+      const sameId = await client(sns.url)
+        .send(new PublishBatchCommand({ TopicArn: TOPIC, PublishBatchRequestEntries: [entries[0], entries[0]] }))
+        .catch((e: unknown) => e);
       expect([(tooMany as Error).name, (sameId as Error).name]).toEqual(['TooManyEntriesInBatchRequestException', 'BatchEntryIdsNotDistinctException']);
       expect(sns.taken).toEqual([]);
     } finally {
@@ -109,14 +126,20 @@ describe('the SNS stand-ins refuse what SNS refuses, with its error', () => {
     const sns = mockClient(SNSClient);
     try {
       sns.on(PublishBatchCommand).resolves({ Successful: [{ Id: 'a', MessageId: 'm' }], Failed: [] });
-      const error = await client().send(new PublishBatchCommand({ TopicArn: TOPIC, PublishBatchRequestEntries: [tooLongSubject] })).catch((e: unknown) => e);
+      const error = await client()
+        .send(new PublishBatchCommand({ TopicArn: TOPIC, PublishBatchRequestEntries: [tooLongSubject] }))
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ name: 'InvalidParameterException', $metadata: { httpStatusCode: 400 } });
       // After a reset the mock is as strict as before.
       sns.reset();
       sns.on(PublishBatchCommand).resolves({ Successful: [], Failed: [] });
-      const empty = await client().send(new PublishBatchCommand({ TopicArn: TOPIC, PublishBatchRequestEntries: [] })).catch((e: unknown) => e);
+      const empty = await client()
+        .send(new PublishBatchCommand({ TopicArn: TOPIC, PublishBatchRequestEntries: [] }))
+        .catch((e: unknown) => e);
       expect((empty as Error).name).toBe('EmptyBatchRequestException');
-      const fine = await client().send(new PublishBatchCommand({ TopicArn: TOPIC, PublishBatchRequestEntries: [{ ...buildSnsMessage(testAlert('b')), Id: 'b' }] }));
+      const fine = await client().send(
+        new PublishBatchCommand({ TopicArn: TOPIC, PublishBatchRequestEntries: [{ ...buildSnsMessage(testAlert('b')), Id: 'b' }] }),
+      );
       expect(fine.Failed).toEqual([]);
     } finally {
       sns.restore();

@@ -157,7 +157,9 @@ describe('SnsAlertPublisher', () => {
   it('does not retry an entry SNS refuses for good (sender fault, not throttling)', async () => {
     const input = alerts(2);
     const bad = batchEntryId(input[0].id);
-    sns.on(PublishBatchCommand).callsFake(respond((id) => (id === bad ? { Code: 'InvalidParameter', SenderFault: true, Message: 'bad attribute' } : undefined)));
+    sns
+      .on(PublishBatchCommand)
+      .callsFake(respond((id) => (id === bad ? { Code: 'InvalidParameter', SenderFault: true, Message: 'bad attribute' } : undefined)));
     const { publisher, sleeps, telemetry } = setup();
     const result = await publisher.publish(input);
     expect(result.failed).toEqual([{ alertId: input[0].id, reason: 'InvalidParameter (sender fault): bad attribute' }]);

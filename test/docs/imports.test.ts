@@ -84,7 +84,10 @@ function foldersAllowed(): Map<string, string[]> {
     const rule = /May import:?\s+([\s\S]*?)(?:\n\n|$)/.exec(section);
     if (!rule) throw new Error(`docs/development.md: the section of ${heading[1]}/ says nothing about what it may import`);
     const list = rule[1].split(/\.\s|\.$|\(/)[0];
-    allowed.set(heading[1], [...list.matchAll(/`([^`]+)`/g)].map((m) => m[1]));
+    allowed.set(
+      heading[1],
+      [...list.matchAll(/`([^`]+)`/g)].map((m) => m[1]),
+    );
   }
   return allowed;
 }

@@ -16,7 +16,13 @@ import { anchors, codeSpans, githubSlug, links, markdownLines, referenceDefiniti
 const ROOT = resolve(__dirname, '..', '..');
 const README_MAX_LINES = 250;
 
-const PAGES = ['README.md', 'samples/README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const PAGES = [
+  'README.md',
+  'samples/README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const text = (page: string) => readFileSync(join(ROOT, page), 'utf8');
 const anchorsOf = new Map(PAGES.map((page) => [page, anchors(text(page))]));
 
@@ -190,10 +196,14 @@ describe('commands in the README and docs/', () => {
           : /deployed stack$/i.test(section)
             ? [['selftest', '--stack', 'MacieAlerts-eu-west-1', ...words(span)]]
             : /silenc/i.test(section)
-            ? ['add', 'list', 'expire'].map((action) => ['silence', action, ...words(span)])
-            : /acknowledg/i.test(section)
-            ? [['ack', 'run:job:first', ...words(span)], ['ack', 'list', ...words(span)], ['ack', 'expire', ...words(span)]]
-            : [['replay', ...words(span), 'input.json']];
+              ? ['add', 'list', 'expire'].map((action) => ['silence', action, ...words(span)])
+              : /acknowledg/i.test(section)
+                ? [
+                    ['ack', 'run:job:first', ...words(span)],
+                    ['ack', 'list', ...words(span)],
+                    ['ack', 'expire', ...words(span)],
+                  ]
+                : [['replay', ...words(span), 'input.json']];
         const unknowns = variants.map(unknownToCli);
         const unknown = unknowns.every((u) => u !== undefined) ? unknowns[0] : undefined;
         if (unknown) problems.push(`docs/cli.md:${line.number}: ${span}: ${unknown}`);
@@ -229,7 +239,13 @@ describe('commands in the README and docs/', () => {
 function pathExists(path: string): boolean {
   if (!path.includes('*')) return existsSync(join(ROOT, path));
   const dir = join(ROOT, dirname(path));
-  const name = new RegExp(`^${path.split('/').pop()!.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
+  const name = new RegExp(
+    `^${path
+      .split('/')
+      .pop()!
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '[^/]*')}$`,
+  );
   return existsSync(dir) && readdirSync(dir).some((f) => name.test(f));
 }
 
@@ -278,7 +294,9 @@ describe('the README quick start', () => {
     const output = await new Promise<string>((done, fail) =>
       execFile(process.execPath, args, { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => (error ? fail(error) : done(stdout))),
     );
-    const section = text('README.md').split(/^## /m).find((s) => s.startsWith('Quick start'))!;
+    const section = text('README.md')
+      .split(/^## /m)
+      .find((s) => s.startsWith('Quick start'))!;
     const blocks = [...section.matchAll(/^```text\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
     expect(blocks.length).toBeGreaterThanOrEqual(2);
     for (const block of blocks) expect(output).toContain(block);

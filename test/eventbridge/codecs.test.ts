@@ -101,7 +101,17 @@ describe.each(Object.entries(earlier))('%s', (_name, [codec, item]) => {
 });
 
 test('an event marker names the owner of its alerts', () => {
-  expect(EventMarkerCodec.decode({ pk: 'EVENT#finding:f-1:1', sk: 'EVENT', kind: 'finding', eventId: 'eb-7', appliedAt: 'x', ownerPk: 'JOB#j', ownerSk: 'FGROUP#r#b#t' })).toMatchObject({
+  expect(
+    EventMarkerCodec.decode({
+      pk: 'EVENT#finding:f-1:1',
+      sk: 'EVENT',
+      kind: 'finding',
+      eventId: 'eb-7',
+      appliedAt: 'x',
+      ownerPk: 'JOB#j',
+      ownerSk: 'FGROUP#r#b#t',
+    }),
+  ).toMatchObject({
     eventId: 'eb-7',
     owner: { pk: 'JOB#j', sk: 'FGROUP#r#b#t' },
   });

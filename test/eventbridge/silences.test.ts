@@ -32,7 +32,10 @@ const jobId = sensitive.detail.classificationDetails.jobId as string;
 const bucket = sensitive.detail.resourcesAffected.s3Bucket.name as string;
 /** The n-th finding of the same job, bucket and type, `minutes` after the fixture's time. */
 const finding = (n: number, minutes = n) =>
-  findingEvent(sensitive, { eventId: `sd-${n}`, detail: { id: `finding-${n}`, updatedAt: new Date(Date.parse(sensitive.detail.updatedAt) + minutes * 60_000).toISOString() } });
+  findingEvent(sensitive, {
+    eventId: `sd-${n}`,
+    detail: { id: `finding-${n}`, updatedAt: new Date(Date.parse(sensitive.detail.updatedAt) + minutes * 60_000).toISOString() },
+  });
 
 describe('silenced findings: counted in their group, never alerted, told afterwards', () => {
   test.each([
@@ -50,12 +53,18 @@ describe('silenced findings: counted in their group, never alerted, told afterwa
     expect(deps.publisher.alerts).toEqual([]);
     expect(silences.calls).toBe(1);
     const group = await deps.store.get(keys.findingGroup(jobId, 'UNKNOWN', bucket, sensitive.detail.type));
-    expect(group).toMatchObject({ count: 3, silenced: { 'S-7': { author: 'alice', reason: 'bucket migration', endsAt: UNTIL, events: { [sensitive.detail.type]: 3 } } } });
+    expect(group).toMatchObject({
+      count: 3,
+      silenced: { 'S-7': { author: 'alice', reason: 'bucket migration', endsAt: UNTIL, events: { [sensitive.detail.type]: 3 } } },
+    });
     expect(deps.telemetry.counters.AlertsSilenced).toBe(3);
   });
 
   test('a silence that matches something else changes nothing', async () => {
-    const deps = await testDeps({}, { silences: source(silence('S-7', { bucket: 'another-bucket' }), silence('S-8', { type: 'SensitiveData:S3Object/Credentials' })) });
+    const deps = await testDeps(
+      {},
+      { silences: source(silence('S-7', { bucket: 'another-bucket' }), silence('S-8', { type: 'SensitiveData:S3Object/Credentials' })) },
+    );
     const report = await processFindingBatch(sqsBatch([finding(1)]), deps);
     expect(report.records.map((r) => r.outcome)).toEqual(['alerted']);
     expect(deps.publisher.alerts).toHaveLength(1);

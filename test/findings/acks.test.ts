@@ -14,7 +14,14 @@ describe('an acknowledged findings group (DynamoDB Local)', () => {
     // One alert per bucket: under findingAlertsPer type another bucket of the type would be rolled up, not alert.
     const deps = await testDeps({ findingAlertsPer: 'bucket', repeatIntervalMinutes: 60 }, { store: await freshStore(() => new Date(T0)) });
     await setCurrentRun(deps.store, RUN);
-    await addAck(deps.store, { alertId: `${GROUP}:first`, startsAt: T0, endsAt: minutesAfter(T0, 130), author: 'alice', reason: 'classifying the bucket', createdAt: T0 });
+    await addAck(deps.store, {
+      alertId: `${GROUP}:first`,
+      startsAt: T0,
+      endsAt: minutesAfter(T0, 130),
+      author: 'alice',
+      reason: 'classifying the bucket',
+      createdAt: T0,
+    });
     for (let n = 0; n <= 7; n++) await processFindingBatch(sqsBatch([sensitiveFinding(n, { at: minutesAfter(T0, n * 20) })]), deps);
     await processFindingBatch(sqsBatch([sensitiveFinding(100, { bucket: 'bucket-b', at: minutesAfter(T0, 90) })]), deps);
     expect(deps.publisher.alerts.map((a) => a.id)).toEqual([`${GROUP}:first`, `${GROUP}:still:8`, `sd:${SENSITIVE_JOB_ID}:${RUN}:bucket-b:${TYPE}:first`]);

@@ -43,7 +43,12 @@ test("a recurring policy finding's subject differs from its first alert's within
 test('a sensitive-data finding alert names the job as the job log told it, shows each id once and nests no brackets', async () => {
   const deps = await testDeps();
   const runDate = '2024-04-14T17:00:00.000Z';
-  await deps.store.write([{ kind: 'put', item: { ...keys.job(SENSITIVE_JOB_ID), currentRunDate: runDate, jobName: 'Payroll_Scan', expiresAt: Math.floor(Date.now() / 1000) + 86400 } }]);
+  await deps.store.write([
+    {
+      kind: 'put',
+      item: { ...keys.job(SENSITIVE_JOB_ID), currentRunDate: runDate, jobName: 'Payroll_Scan', expiresAt: Math.floor(Date.now() / 1000) + 86400 },
+    },
+  ]);
   const event = sensitiveFinding(1);
   event.detail.resourcesAffected.s3Object.size = 7951;
   const [alert] = (await deliverOne(processFindingBatch, event, deps)).published;

@@ -27,7 +27,8 @@ const applied = (entries: Record<string, number>, outcomes: readonly { outcome: 
   return entries;
 };
 /** The line the engine logs per batch: how many transactions and attempts it took. */
-const batchLine = (lines: readonly { message: string; fields: Record<string, unknown> }[]) => lines.filter((l) => l.message === 'finding batch applied').at(-1)?.fields;
+const batchLine = (lines: readonly { message: string; fields: Record<string, unknown> }[]) =>
+  lines.filter((l) => l.message === 'finding batch applied').at(-1)?.fields;
 
 describe('bad records', () => {
   const good = sensitiveFinding(1);
@@ -84,15 +85,24 @@ describe('one batch, one read, a transaction per 100 operations', () => {
   test('40 findings of 2 groups: one transaction holds both groups, 40 markers and 2 alerts; the next batch costs one read and one write', async () => {
     const deps = await testDeps(PER_BUCKET);
     await setCurrentRun(deps.store, RUN);
-    const first = await processFindingBatch(sqsBatch(Array.from({ length: 40 }, (_, n) => sensitiveFinding(n, { bucket: n % 2 ? 'bucket-b' : 'bucket-a' }))), deps);
+    const first = await processFindingBatch(
+      sqsBatch(Array.from({ length: 40 }, (_, n) => sensitiveFinding(n, { bucket: n % 2 ? 'bucket-b' : 'bucket-a' }))),
+      deps,
+    );
     expect(applied({}, first.records)).toEqual({ alerted: 2, grouped: 38 });
     expect(batchLine(deps.telemetry.lines)).toMatchObject({ events: 40, applied: 40, transactions: 1, attempts: 1 });
     expect((await deps.store.get(group('bucket-a')))?.count).toBe(20);
     expect((await deps.store.get(group('bucket-b')))?.count).toBe(20);
-    expect(deps.publisher.alerts.map((a) => a.id)).toEqual([`sd:${SENSITIVE_JOB_ID}:${RUN}:bucket-a:${TYPE}:first`, `sd:${SENSITIVE_JOB_ID}:${RUN}:bucket-b:${TYPE}:first`]);
+    expect(deps.publisher.alerts.map((a) => a.id)).toEqual([
+      `sd:${SENSITIVE_JOB_ID}:${RUN}:bucket-a:${TYPE}:first`,
+      `sd:${SENSITIVE_JOB_ID}:${RUN}:bucket-b:${TYPE}:first`,
+    ]);
 
     const before = { ...deps.store.requests };
-    const second = await processFindingBatch(sqsBatch(Array.from({ length: 40 }, (_, n) => sensitiveFinding(100 + n, { bucket: n % 2 ? 'bucket-b' : 'bucket-a' }))), deps);
+    const second = await processFindingBatch(
+      sqsBatch(Array.from({ length: 40 }, (_, n) => sensitiveFinding(100 + n, { bucket: n % 2 ? 'bucket-b' : 'bucket-a' }))),
+      deps,
+    );
     expect(applied({}, second.records)).toEqual({ grouped: 40 });
     // The job and both groups in one BatchGetItem (this container remembers the job's run), one transaction.
     expect({ reads: deps.store.requests.reads - before.reads, writes: deps.store.requests.writes - before.writes }).toEqual({ reads: 1, writes: 1 });
@@ -124,16 +134,27 @@ describe('batched events give the state and alerts of one event per invocation',
   const policy = fixture('findings/policy-S3BucketPublic.json');
   const events = [
     ...Array.from({ length: 24 }, (_, n) =>
-      sensitiveFinding(n, { bucket: n % 3 ? 'bucket-b' : 'bucket-a', severity: (['High', 'Medium', 'Low'] as const)[n % 3], at: minutesAfter('2024-04-14T18:00:00.000Z', n * 8) }),
+      sensitiveFinding(n, {
+        bucket: n % 3 ? 'bucket-b' : 'bucket-a',
+        severity: (['High', 'Medium', 'Low'] as const)[n % 3],
+        at: minutesAfter('2024-04-14T18:00:00.000Z', n * 8),
+      }),
     ),
-    ...[1, 2, 3, 4].map((count) => findingEvent(policy, { eventId: `policy-${count}`, detail: { count, updatedAt: minutesAfter('2024-04-14T18:00:00.000Z', count * 600) } })),
+    ...[1, 2, 3, 4].map((count) =>
+      findingEvent(policy, { eventId: `policy-${count}`, detail: { count, updatedAt: minutesAfter('2024-04-14T18:00:00.000Z', count * 600) } }),
+    ),
   ];
 
   async function run(batches: readonly (readonly unknown[])[]) {
     const deps = await testDeps({ ...PER_BUCKET, repeatIntervalMinutes: 60, policyFindingRepeatHours: 12 });
     await setCurrentRun(deps.store, RUN);
     for (const batch of batches) expect((await processFindingBatch(sqsBatch(batch), deps)).batchItemFailures).toEqual([]);
-    return { alerts: deps.publisher.alerts, a: state(await deps.store.get(group('bucket-a'))), b: state(await deps.store.get(group('bucket-b'))), policy: state(await deps.store.get(keys.policyFinding(policy.detail.id))) };
+    return {
+      alerts: deps.publisher.alerts,
+      a: state(await deps.store.get(group('bucket-a'))),
+      b: state(await deps.store.get(group('bucket-b'))),
+      policy: state(await deps.store.get(keys.policyFinding(policy.detail.id))),
+    };
   }
 
   test('one batch of 28 and 28 batches of one: the same alerts, byte for byte and in order, and the same items', async () => {
@@ -249,7 +270,10 @@ describe('concurrent batches of the same groups (MaximumConcurrency raised to 10
     expect(groups.every((g) => g.alerts === 1 && g.pendingAlerts === undefined)).toBe(true);
     expect(deps.publisher.alerts).toHaveLength(6);
     // Records SQS had to deliver again because their groups kept changing under them (the bench reports the rate).
-    const outcomes = applied({}, run.responses.flatMap((r) => (r as { records: { outcome: string }[] }).records));
+    const outcomes = applied(
+      {},
+      run.responses.flatMap((r) => (r as { records: { outcome: string }[] }).records),
+    );
     expect(outcomes.alerted + outcomes.grouped).toBe(600);
     expect(outcomes.failed ?? 0).toBe(run.redelivered);
   }, 300_000);

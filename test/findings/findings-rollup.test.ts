@@ -47,7 +47,11 @@ describe('placeNewGroup', () => {
       { kind: 'rolled', after: 0, dueAt: '2024-04-14T19:00:00.000Z', reason: /another bucket of this batch/ },
     ],
     ['the bucket that claimed the type (its group expired) alerts alone', { bucket: 'bucket-first' }, { kind: 'alone', reason: /first alerted/ }],
-    ['a later bucket joins the open roll-up, due when the window ends', {}, { kind: 'rolled', after: 2, dueAt: '2024-04-14T18:30:00.000Z', reason: /at most once per 60 min/ }],
+    [
+      'a later bucket joins the open roll-up, due when the window ends',
+      {},
+      { kind: 'rolled', after: 2, dueAt: '2024-04-14T18:30:00.000Z', reason: /at most once per 60 min/ },
+    ],
     [
       'while a flush is sending, a new bucket joins the next roll-up',
       { rollup: rollup({ open: 3, flushing: true }) },
@@ -117,11 +121,15 @@ describe('rollupDue', () => {
 
 describe('rolledUpAlert', () => {
   test('names every bucket, the biggest first, says how many more than the text shows, and the full counts', () => {
-    const groups = Array.from({ length: 37 }, (_, i) => group(`bucket-${String(i).padStart(2, '0')}`, { after: 1 }, { count: i === 5 ? 50 : 3, accountId: i % 2 ? '111122223333' : '444455556666' }));
+    const groups = Array.from({ length: 37 }, (_, i) =>
+      group(`bucket-${String(i).padStart(2, '0')}`, { after: 1 }, { count: i === 5 ? 50 : 3, accountId: i % 2 ? '111122223333' : '444455556666' }),
+    );
     const alert = rolledUpAlert(rollup({ open: 2, flushing: true }), groups, { repeatIntervalMinutes: 60 });
     expect(alert.id).toBe(`sd:j:2024-04-14T17:09:30.000Z:${TYPE}:rollup:2`);
     expect(alert.headline).toBe('Macie found personal data in 37 more buckets');
-    expect(alert.whatHappened).toMatch(/^Macie job j \(run 2024-04-14T17:09:30.000Z\) found personal data in 37 more buckets of 2 accounts \(158 findings: 37 high, 74 medium\): bucket-05, bucket-00, bucket-01, /);
+    expect(alert.whatHappened).toMatch(
+      /^Macie job j \(run 2024-04-14T17:09:30.000Z\) found personal data in 37 more buckets of 2 accounts \(158 findings: 37 high, 74 medium\): bucket-05, bucket-00, bucket-01, /,
+    );
     expect(alert.whatHappened).toMatch(/, and 17 more\. The first bucket with this type of finding in this run, bucket-first, alerted at once;/);
     expect(alert.affected[0]).toEqual({ kind: 'bucket', items: expect.arrayContaining(groups.map((g) => g.bucket)), total: 37 });
     expect(alert.affected[0].items).toHaveLength(37);

@@ -46,7 +46,9 @@ describe('sensitive-data findings are grouped per (job run, bucket, type)', () =
     expect((await deliverOne(processFindingBatch, finding(3), deps)).outcome).toBe('grouped');
     const nextRun = '2024-04-15T17:09:30.000Z';
     // The job log shows the next run: the job item lists both starts.
-    await deps.store.write([{ kind: 'put', item: { ...keys.job(jobId), currentRunDate: nextRun, recentRunStarts: [RUN, nextRun], expiresAt: Math.floor(Date.now() / 1000) + 86400 } }]);
+    await deps.store.write([
+      { kind: 'put', item: { ...keys.job(jobId), currentRunDate: nextRun, recentRunStarts: [RUN, nextRun], expiresAt: Math.floor(Date.now() / 1000) + 86400 } },
+    ]);
     expect((await deliverOne(processFindingBatch, finding(4, { at: '2024-04-15T17:11:30.000Z' }), deps)).outcome).toBe('alerted');
     // A finding is counted in the run that started last before it was created, whatever run is current.
     expect((await deliverOne(processFindingBatch, finding(5), deps)).outcome).toBe('grouped');
@@ -60,7 +62,8 @@ describe('sensitive-data findings are grouped per (job run, bucket, type)', () =
     const t0 = '2024-04-14T18:00:00.000Z';
     const offsets = [0, 10, 59, 60, 61, 119, 130, 131];
     const outcomes = [];
-    for (const [i, minutes] of offsets.entries()) outcomes.push((await deliverOne(processFindingBatch, finding(i, { at: minutesAfter(t0, minutes) }), deps)).outcome);
+    for (const [i, minutes] of offsets.entries())
+      outcomes.push((await deliverOne(processFindingBatch, finding(i, { at: minutesAfter(t0, minutes) }), deps)).outcome);
     expect(outcomes).toEqual(['alerted', 'grouped', 'grouped', 'alerted', 'grouped', 'grouped', 'alerted', 'grouped']);
     const [, still1, still2] = deps.publisher.alerts;
     expect(still1.headline).toContain('Still occurring (4 findings so far)');
@@ -74,7 +77,9 @@ describe('sensitive-data findings are grouped per (job run, bucket, type)', () =
     await setCurrentRun(deps.store, RUN);
     const automated = fixture('findings/sensitive-automated-discovery.json');
     expect((await deliverOne(processFindingBatch, automated, deps)).outcome).toBe('alerted');
-    expect((await deliverOne(processFindingBatch, findingEvent(automated, { eventId: 'automated-2', detail: { id: 'automated-2' } }), deps)).outcome).toBe('grouped');
+    expect((await deliverOne(processFindingBatch, findingEvent(automated, { eventId: 'automated-2', detail: { id: 'automated-2' } }), deps)).outcome).toBe(
+      'grouped',
+    );
     const bucket = automated.detail.resourcesAffected.s3Bucket.name;
     expect(await deps.store.get(keys.automatedFindingGroup(automated.detail.accountId, bucket, automated.detail.type))).toMatchObject({ count: 2, alerts: 1 });
     expect(deps.publisher.alerts[0].threadId).toBe(bucket);
@@ -103,7 +108,10 @@ describe('sensitive-data findings are grouped per (job run, bucket, type)', () =
         at: minutesAfter('2024-04-14T18:00:00.000Z', (n / 5000) * 30),
       }),
     );
-    const run = await deliverBatches(mappingBatches(eventMessages(events), 100), (batch) => processFindingBatch(batch, deps), { batchSize: 100, concurrency: 2 });
+    const run = await deliverBatches(mappingBatches(eventMessages(events), 100), (batch) => processFindingBatch(batch, deps), {
+      batchSize: 100,
+      concurrency: 2,
+    });
     expect(run.invocations).toBe(50);
     expect(run.deadLettered).toEqual([]);
     const outcomes: Record<string, number> = {};

@@ -22,7 +22,9 @@ beforeAll(async () => {
 
 beforeEach(() => {
   sns.reset();
-  sns.on(PublishBatchCommand).callsFake((input) => ({ Successful: input.PublishBatchRequestEntries.map((e: { Id: string }) => ({ Id: e.Id, MessageId: `m-${e.Id}` })), Failed: [] }));
+  sns
+    .on(PublishBatchCommand)
+    .callsFake((input) => ({ Successful: input.PublishBatchRequestEntries.map((e: { Id: string }) => ({ Id: e.Id, MessageId: `m-${e.Id}` })), Failed: [] }));
 });
 
 const context = { getRemainingTimeInMillis: () => 60_000 };
@@ -37,7 +39,11 @@ test('the findings handler takes an SQS batch, publishes one SNS message for a n
   expect(calls).toHaveLength(1);
   const [entry] = calls[0].args[0].input.PublishBatchRequestEntries!;
   expect(calls[0].args[0].input.TopicArn).toBe('arn:aws:sns:us-east-1:123456789012:macie-alerts');
-  expect(entry.MessageAttributes).toMatchObject({ category: { StringValue: 'POLICY_FINDING' }, severity: { StringValue: 'HIGH' }, sample: { StringValue: 'false' } });
+  expect(entry.MessageAttributes).toMatchObject({
+    category: { StringValue: 'POLICY_FINDING' },
+    severity: { StringValue: 'HIGH' },
+    sample: { StringValue: 'false' },
+  });
   expect(entry.Subject).toContain('bucket is public');
 });
 

@@ -63,7 +63,10 @@ export async function setCurrentRun(store: StateStore, runDate: string, jobId = 
 export const minutesAfter = (start: string, minutes: number) => new Date(Date.parse(start) + minutes * 60_000).toISOString();
 
 /** Sensitive-data finding number n (event id event-n, finding id finding-n, object objects/n.csv) of the base job. */
-export function sensitiveFinding(n: number, opts: { bucket?: string; type?: string; at?: string; severity?: 'Low' | 'Medium' | 'High'; sample?: boolean } = {}): Record<string, any> {
+export function sensitiveFinding(
+  n: number,
+  opts: { bucket?: string; type?: string; at?: string; severity?: 'Low' | 'Medium' | 'High'; sample?: boolean } = {},
+): Record<string, any> {
   const bucket = opts.bucket ?? 'bucket-a';
   const at = opts.at ?? '2024-04-14T17:11:30.000Z';
   const severity = opts.severity ?? 'High';
@@ -109,7 +112,11 @@ export type BatchPipeline = (batch: unknown, deps: PipelineDeps) => Promise<Batc
  * One event delivered alone, in a batch of one (the same event gets the same message id again, as a
  * redelivery does): its record's outcome and reason, and what the invocation created and published.
  */
-export async function deliverOne(pipeline: BatchPipeline, event: unknown, deps: PipelineDeps): Promise<RecordReport & { published: readonly Alert[]; created: readonly Alert[] }> {
+export async function deliverOne(
+  pipeline: BatchPipeline,
+  event: unknown,
+  deps: PipelineDeps,
+): Promise<RecordReport & { published: readonly Alert[]; created: readonly Alert[] }> {
   const report = await pipeline(sqsBatch([event]), deps);
   return { ...report.records[0], published: report.published, created: report.created };
 }

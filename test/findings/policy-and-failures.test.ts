@@ -44,7 +44,10 @@ describe('policy findings', () => {
 
   test('the same (id, count) processed concurrently from two event ids is applied once and alerts once', async () => {
     const deps = await testDeps();
-    const reports = await Promise.all([deliverOne(processFindingBatch, occurrence(1, T0, 'x'), deps), deliverOne(processFindingBatch, occurrence(1, T0, 'y'), deps)]);
+    const reports = await Promise.all([
+      deliverOne(processFindingBatch, occurrence(1, T0, 'x'), deps),
+      deliverOne(processFindingBatch, occurrence(1, T0, 'y'), deps),
+    ]);
     expect(reports.map((r) => r.outcome).sort()).toEqual(['alerted', 'duplicate']);
     expect(deps.publisher.alerts).toHaveLength(1);
     expect(await deps.store.get(keys.policyFinding(publicBucket.detail.id))).toMatchObject({ lastCount: 1, alerts: 1 });
@@ -83,7 +86,17 @@ describe('malformed events', () => {
     const events = [
       undefined,
       { id: 'no-detail', version: '0' },
-      { version: '0', id: 'no-event-name', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.macie2', account: '1', time: '2024-04-14T17:11:30Z', region: 'us-east-1', resources: [], detail: { ...reveal, eventName: undefined } },
+      {
+        version: '0',
+        id: 'no-event-name',
+        'detail-type': 'AWS API Call via CloudTrail',
+        source: 'aws.macie2',
+        account: '1',
+        time: '2024-04-14T17:11:30Z',
+        region: 'us-east-1',
+        resources: [],
+        detail: { ...reveal, eventName: undefined },
+      },
     ];
     for (const event of events) expect((await deliverOne(processApiCallBatch, event, deps)).outcome).toBe('bad');
     expect(deps.telemetry.counters.BadRecords).toBe(3);
@@ -152,11 +165,14 @@ describe('delivery fails or is cut short after the state write', () => {
 
   test('a crash after publishing fails the invocation; the redelivered batch publishes nothing again', async () => {
     let crash = true;
-    const deps = await testDeps({}, {
-      afterStep: (step) => {
-        if (crash && step === 'publish') throw new Error('injected crash after publish');
+    const deps = await testDeps(
+      {},
+      {
+        afterStep: (step) => {
+          if (crash && step === 'publish') throw new Error('injected crash after publish');
+        },
       },
-    });
+    );
     await expect(deliverOne(processFindingBatch, event, deps)).rejects.toThrow('injected crash after publish');
     crash = false;
     const retry = await deliverOne(processFindingBatch, event, deps);

@@ -28,7 +28,14 @@ async function setup(start: string) {
   const clock = new TestClock(new Date(start));
   const store = await freshStore(clock.now);
   const publisher = new RecordingPublisher();
-  const deps: PipelineDeps = { store, publisher, telemetry: new RecordingTelemetry(), settings: resolveSettings({ repeatIntervalMinutes: 60 }), region: 'us-east-1', now: clock.now };
+  const deps: PipelineDeps = {
+    store,
+    publisher,
+    telemetry: new RecordingTelemetry(),
+    settings: resolveSettings({ repeatIntervalMinutes: 60 }),
+    region: 'us-east-1',
+    now: clock.now,
+  };
   return { clock, store, publisher, deps };
 }
 

@@ -52,7 +52,14 @@ export async function runScenario(s: Scenario): Promise<RecordingPublisher> {
   const clock = new TestClock(new Date(s.startAt));
   const store = await freshStore(clock.now);
   const publisher = new RecordingPublisher();
-  const deps: PipelineDeps = { store, publisher, telemetry: new RecordingTelemetry(), settings: resolveSettings(s.settings ?? {}), region: 'us-east-1', now: clock.now };
+  const deps: PipelineDeps = {
+    store,
+    publisher,
+    telemetry: new RecordingTelemetry(),
+    settings: resolveSettings(s.settings ?? {}),
+    region: 'us-east-1',
+    now: clock.now,
+  };
   await s.drive({
     clock,
     deps,
@@ -113,7 +120,8 @@ export const SCENARIOS: readonly Scenario[] = [
     startAt: '2024-04-14T17:12:00.000Z',
     drive: async (d) => {
       const base = fixture('findings/policy-S3BucketPublic.json');
-      const occurrence = (count: number, updatedAt: string) => findingEvent(base, { eventId: `policy-${count}`, detail: { count, createdAt: '2024-04-14T17:11:30.000Z', updatedAt } });
+      const occurrence = (count: number, updatedAt: string) =>
+        findingEvent(base, { eventId: `policy-${count}`, detail: { count, createdAt: '2024-04-14T17:11:30.000Z', updatedAt } });
       await d.findings([occurrence(1, '2024-04-14T17:11:30.000Z')]);
       await d.findings([occurrence(4, '2024-04-14T19:11:30.000Z')]);
     },
@@ -142,7 +150,11 @@ export const SCENARIOS: readonly Scenario[] = [
       const ev = jobStream(SENSITIVE_JOB_ID, 'Payroll_scan', '2024-04-14T17:00:00.000Z');
       await d.jobLog([ev('ONE_TIME_JOB_STARTED', '2024-04-14T17:00:00.000Z')]);
       await d.findings([sensitiveFinding(1, { at: '2024-04-14T17:11:30.000Z', bucket: 'amzn-s3-demo-payroll-00' })]);
-      await d.findings(Array.from({ length: 12 }, (_, i) => sensitiveFinding(2 + i, { at: '2024-04-14T17:20:00.000Z', bucket: `amzn-s3-demo-payroll-${String(i + 1).padStart(2, '0')}` })));
+      await d.findings(
+        Array.from({ length: 12 }, (_, i) =>
+          sensitiveFinding(2 + i, { at: '2024-04-14T17:20:00.000Z', bucket: `amzn-s3-demo-payroll-${String(i + 1).padStart(2, '0')}` }),
+        ),
+      );
       d.clock.set('2024-04-14T18:20:00.000Z');
       await d.sweep();
     },
@@ -167,7 +179,11 @@ export const SCENARIOS: readonly Scenario[] = [
     startAt: '2024-04-14T17:12:00.000Z',
     drive: async (d) => {
       for (const file of callFiles) await d.apiCalls([cloudTrailEvent(fixture(`api-calls/${file}`))]);
-      const denied = Object.assign(clone(fixture('api-calls/call-DisableMacie.json')), { eventID: 'denied-disable-macie', errorCode: 'AccessDeniedException', errorMessage: 'User is not authorized to perform: macie2:DisableMacie' });
+      const denied = Object.assign(clone(fixture('api-calls/call-DisableMacie.json')), {
+        eventID: 'denied-disable-macie',
+        errorCode: 'AccessDeniedException',
+        errorMessage: 'User is not authorized to perform: macie2:DisableMacie',
+      });
       await d.apiCalls([cloudTrailEvent(denied)]);
       await d.apiCalls([cloudTrailEvent(fixture('api-calls/seed-cloudtrail-get-sensitive-data-occurrences.json'))]);
     },

@@ -24,7 +24,11 @@ describe('selfTestRequestOf: the marker, at the handler boundary', () => {
   });
 
   test.each(['job-log', 'findings', 'api-calls', 'health', 'sweeper'] as const)('the CLI’s %s event is one, with its request', (fn) => {
-    expect(selfTestRequestOf(selfTestEvent(fn, { id: 'st-1', requestedAt: AT, accountId: '111122223333' }))).toEqual({ id: 'st-1', requestedAt: AT, accountId: '111122223333' });
+    expect(selfTestRequestOf(selfTestEvent(fn, { id: 'st-1', requestedAt: AT, accountId: '111122223333' }))).toEqual({
+      id: 'st-1',
+      requestedAt: AT,
+      accountId: '111122223333',
+    });
   });
 
   test.each([
@@ -42,9 +46,21 @@ describe('selfTestRequestOf: the marker, at the handler boundary', () => {
 
 describe('deniedActionOf: the action AWS names when it refuses', () => {
   test.each([
-    ['DynamoDB', 'AccessDeniedException: User: arn:aws:sts::1:assumed-role/r/f is not authorized to perform: dynamodb:ConditionCheckItem on resource: arn:aws:dynamodb:eu-west-1:1:table/t because no identity-based policy allows the dynamodb:ConditionCheckItem action', 'dynamodb:ConditionCheckItem'],
-    ['SNS', 'PublishBatch failed: AuthorizationErrorException: User: arn:aws:sts::1:assumed-role/r/f is not authorized to perform: SNS:Publish on resource: arn:aws:sns:eu-west-1:1:t', 'sns:Publish'],
-    ['KMS, through SNS', 'PublishBatch failed: KMSAccessDeniedException: User: arn:aws:sts::1:assumed-role/r/f is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:eu-west-1:1:key/k', 'kms:GenerateDataKey'],
+    [
+      'DynamoDB',
+      'AccessDeniedException: User: arn:aws:sts::1:assumed-role/r/f is not authorized to perform: dynamodb:ConditionCheckItem on resource: arn:aws:dynamodb:eu-west-1:1:table/t because no identity-based policy allows the dynamodb:ConditionCheckItem action',
+      'dynamodb:ConditionCheckItem',
+    ],
+    [
+      'SNS',
+      'PublishBatch failed: AuthorizationErrorException: User: arn:aws:sts::1:assumed-role/r/f is not authorized to perform: SNS:Publish on resource: arn:aws:sns:eu-west-1:1:t',
+      'sns:Publish',
+    ],
+    [
+      'KMS, through SNS',
+      'PublishBatch failed: KMSAccessDeniedException: User: arn:aws:sts::1:assumed-role/r/f is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:eu-west-1:1:key/k',
+      'kms:GenerateDataKey',
+    ],
     ['anything else', 'ConditionalCheckFailedException: The conditional request failed', undefined],
   ])('%s', (_name, reason, action) => {
     expect(deniedActionOf(reason)).toBe(action);
@@ -57,7 +73,10 @@ test('the daily digest leaves TEST alerts out: they are about the pipeline, not 
   const content = summarizeDigest({
     window,
     now: new Date('2024-04-16T09:05:00.000Z'),
-    alerts: [entry(selfTestAlert('findings', { id: 'st-1', requestedAt: AT }, 'eu-west-1')), entry(testAlert('run:job-1:2024-04-15:BUCKET_ACCESS_DENIED:first'))],
+    alerts: [
+      entry(selfTestAlert('findings', { id: 'st-1', requestedAt: AT }, 'eu-west-1')),
+      entry(testAlert('run:job-1:2024-04-15:BUCKET_ACCESS_DENIED:first')),
+    ],
     runs: [],
     silences: [],
   });

@@ -39,14 +39,33 @@ describe('AWS Health events about Macie', () => {
     expect(alert.whatHappened).toContain('it will expire and Macie will cancel it');
     expect(alert.whatHappened).toContain(`Affected: arn:aws:macie2:us-east-1:111122223333:classification-job/${JOB_ID} (PENDING).`);
     const detail = Object.fromEntries(alert.details.map((d) => [d.label, d.value]));
-    expect(detail).toMatchObject({ 'Event type code': 'AWS_MACIE_JOB_IMMINENT_EXPIRATION', Category: 'accountNotification', Status: 'open', 'Start time': '2026-12-03T09:00:00.000Z', Job: JOB_ID, 'Event ARN': EXPIRING.detail.eventArn });
+    expect(detail).toMatchObject({
+      'Event type code': 'AWS_MACIE_JOB_IMMINENT_EXPIRATION',
+      Category: 'accountNotification',
+      Status: 'open',
+      'Start time': '2026-12-03T09:00:00.000Z',
+      Job: JOB_ID,
+      'Event ARN': EXPIRING.detail.eventArn,
+    });
     expect(alert.links.map((l) => l.label)).toEqual(['Event in the AWS Health Dashboard', 'Job in the Macie console', "Job's log stream in CloudWatch Logs"]);
     expect(deps.telemetry.countersBy.HealthAlerts).toEqual({ HIGH: 1 });
   });
 
   test('a job the job log has named is named by its name', async () => {
     const deps = await testDeps();
-    await deps.store.write([{ kind: 'put', item: JobCodec.encode({ ...keys.job(JOB_ID), jobId: JOB_ID, jobName: 'Quarterly_HR_Scan', recentRunStarts: [], routedBatches: [], expiresAt: Math.floor(Date.now() / 1000) + 86400 }) }]);
+    await deps.store.write([
+      {
+        kind: 'put',
+        item: JobCodec.encode({
+          ...keys.job(JOB_ID),
+          jobId: JOB_ID,
+          jobName: 'Quarterly_HR_Scan',
+          recentRunStarts: [],
+          routedBatches: [],
+          expiresAt: Math.floor(Date.now() / 1000) + 86400,
+        }),
+      },
+    ]);
     await deliverOne(processHealthBatch, EXPIRING, deps);
     const [alert] = deps.publisher.alerts;
     expect(alert.job).toEqual({ id: JOB_ID, name: 'Quarterly_HR_Scan' });
@@ -68,7 +87,11 @@ describe('AWS Health events about Macie', () => {
     expect((await deliverOne(processHealthBatch, EXPIRING, deps)).outcome).toBe('duplicate');
     expect((await deliverOne(processHealthBatch, healthEvent(EXPIRING, { id: 'another-copy' }), deps)).outcome).toBe('duplicate');
     // The same content at a later update time, with nothing new to say: applied, no alert.
-    const touched = await deliverOne(processHealthBatch, healthEvent(EXPIRING, { id: 'touched', detail: { lastUpdatedTime: 'Thu, 03 Dec 2026 10:00:00 GMT' } }), deps);
+    const touched = await deliverOne(
+      processHealthBatch,
+      healthEvent(EXPIRING, { id: 'touched', detail: { lastUpdatedTime: 'Thu, 03 Dec 2026 10:00:00 GMT' } }),
+      deps,
+    );
     expect(touched.outcome).not.toBe('alerted');
     expect(deps.publisher.alerts).toHaveLength(1);
   });
@@ -83,7 +106,10 @@ describe('AWS Health events about Macie', () => {
   test('a status change gives one "updated" alert (resolved: INFO), however often it is delivered', async () => {
     const deps = await testDeps();
     await deliverOne(processHealthBatch, ISSUE, deps);
-    const closed = healthEvent(ISSUE, { id: 'closed', detail: { statusCode: 'closed', lastUpdatedTime: 'Fri, 04 Dec 2026 16:30:00 GMT', endTime: 'Fri, 04 Dec 2026 16:20:00 GMT' } });
+    const closed = healthEvent(ISSUE, {
+      id: 'closed',
+      detail: { statusCode: 'closed', lastUpdatedTime: 'Fri, 04 Dec 2026 16:30:00 GMT', endTime: 'Fri, 04 Dec 2026 16:20:00 GMT' },
+    });
     expect((await deliverOne(processHealthBatch, closed, deps)).outcome).toBe('alerted');
     expect((await deliverOne(processHealthBatch, healthEvent(closed, { id: 'closed-again' }), deps)).outcome).toBe('duplicate');
     expect(deps.publisher.alerts).toHaveLength(2);
@@ -106,19 +132,27 @@ describe('AWS Health events about Macie', () => {
     expect((await deliverOne(processHealthBatch, updated, deps)).outcome).toBe('alerted');
     const same = healthEvent(ISSUE, { id: 'u2', detail: { lastUpdatedTime: 'Fri, 04 Dec 2026 15:30:00 GMT', eventDescription: description } });
     expect((await deliverOne(processHealthBatch, same, deps)).outcome).not.toBe('alerted');
-    expect(deps.publisher.alerts.map((a) => [a.severity, a.headline.split(':')[0]])).toEqual([['MEDIUM', 'AWS Health'], ['MEDIUM', 'Updated']]);
+    expect(deps.publisher.alerts.map((a) => [a.severity, a.headline.split(':')[0]])).toEqual([
+      ['MEDIUM', 'AWS Health'],
+      ['MEDIUM', 'Updated'],
+    ]);
     expect(deps.publisher.alerts[1].whatHappened).toContain('AWS updated its description. AWS says: We have identified the cause');
   });
 
   test('pages of one event are one event: one alert, their entities merged and named by the next update', async () => {
     const deps = await testDeps();
     const entity = (n: number) => ({ entityValue: `arn:aws:macie2:us-east-1:111122223333:classification-job/job${n}`, status: 'PENDING' });
-    const page = (n: string, entities: object[]) => healthEvent(EXPIRING, { id: `page-${n}`, detail: { page: n, totalPages: '2', affectedEntities: entities } });
+    const page = (n: string, entities: object[]) =>
+      healthEvent(EXPIRING, { id: `page-${n}`, detail: { page: n, totalPages: '2', affectedEntities: entities } });
     const report = await processHealthBatch(sqsBatch([page('1', [entity(1), entity(2)]), page('2', [entity(3)])]), deps);
     expect(report.records.map((r) => r.outcome)).toEqual(['alerted', 'grouped']);
     expect(deps.publisher.alerts).toHaveLength(1);
     expect(deps.publisher.alerts[0].whatHappened).toContain('Pages received: 1 of 2');
-    await deliverOne(processHealthBatch, healthEvent(page('1', [entity(1)]), { id: 'closed', detail: { statusCode: 'closed', lastUpdatedTime: 'Thu, 10 Dec 2026 09:00:00 GMT' } }), deps);
+    await deliverOne(
+      processHealthBatch,
+      healthEvent(page('1', [entity(1)]), { id: 'closed', detail: { statusCode: 'closed', lastUpdatedTime: 'Thu, 10 Dec 2026 09:00:00 GMT' } }),
+      deps,
+    );
     expect(deps.publisher.alerts).toHaveLength(2);
     expect(deps.publisher.alerts[1].whatHappened).toMatch(/Affected: .*job1 \(PENDING\), .*job2 \(PENDING\), .*job3 \(PENDING\)\./);
   });
@@ -145,7 +179,14 @@ describe('AWS Health events about Macie', () => {
   test('a silence on the event type code holds its alert', async () => {
     const deps = await testDeps();
     const now = new Date().toISOString();
-    await addSilence(deps.store, { match: { type: 'AWS_MACIE_OPERATIONAL_ISSUE' }, startsAt: '2026-01-01T00:00:00.000Z', endsAt: '2099-01-01T00:00:00.000Z', author: 'ops', reason: 'known AWS issue', createdAt: now });
+    await addSilence(deps.store, {
+      match: { type: 'AWS_MACIE_OPERATIONAL_ISSUE' },
+      startsAt: '2026-01-01T00:00:00.000Z',
+      endsAt: '2099-01-01T00:00:00.000Z',
+      author: 'ops',
+      reason: 'known AWS issue',
+      createdAt: now,
+    });
     const report = await deliverOne(processHealthBatch, ISSUE, deps);
     expect(report.outcome).toBe('silenced');
     expect(deps.publisher.alerts).toEqual([]);

@@ -16,9 +16,19 @@ function variant(n: number, detail: Record<string, unknown>): Record<string, any
 }
 
 const HOSTILE: [string, Record<string, unknown>][] = [
-  ['control characters and markup in the description', { eventDescription: [{ language: 'en_US', latestDescription: 'Line\u0007one\r\n<b>bold</b> *star* `code` <@U123> @channel <!here> https://evil.example/x?y=1\u202Egnp.exe' }] }],
+  [
+    'control characters and markup in the description',
+    {
+      eventDescription: [
+        { language: 'en_US', latestDescription: 'Line\u0007one\r\n<b>bold</b> *star* `code` <@U123> @channel <!here> https://evil.example/x?y=1\u202Egnp.exe' },
+      ],
+    },
+  ],
   ['a 100 KB description', { eventDescription: [{ language: 'en_US', latestDescription: 'delay '.repeat(17_000) }] }],
-  ['500 affected entities with long values', { affectedEntities: Array.from({ length: 500 }, (_, i) => ({ entityValue: `arn:aws:s3:::bucket-${i}-${'x'.repeat(300)}`, status: 'IMPAIRED' })) }],
+  [
+    '500 affected entities with long values',
+    { affectedEntities: Array.from({ length: 500 }, (_, i) => ({ entityValue: `arn:aws:s3:::bucket-${i}-${'x'.repeat(300)}`, status: 'IMPAIRED' })) },
+  ],
   ['an odd event type code', { eventTypeCode: `AWS_MACIE_${'Ü🔥'.repeat(100)}` }],
   ['times that are no times', { startTime: 'soon', lastUpdatedTime: 'later', endTime: '' }],
   ['numeric pages', { page: 2, totalPages: 3 }],
@@ -57,7 +67,9 @@ describe('hostile AWS Health events', () => {
     breakIt(event);
     const report = await deliverOne(processHealthBatch, event, deps);
     expect(report.outcome).toBe('bad');
-    expect(deps.telemetry.lines.filter((l) => l.level !== 'info')).toEqual([expect.objectContaining({ fields: expect.objectContaining({ eventId: 'hostile-0', reason: expect.any(String) }) })]);
+    expect(deps.telemetry.lines.filter((l) => l.level !== 'info')).toEqual([
+      expect.objectContaining({ fields: expect.objectContaining({ eventId: 'hostile-0', reason: expect.any(String) }) }),
+    ]);
     expect(deps.telemetry.counters.BadRecords).toBe(1);
     expect(deps.publisher.alerts).toEqual([]);
   });

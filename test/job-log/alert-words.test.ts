@@ -42,7 +42,11 @@ describe('an error group: the first alert, then "still occurring"', () => {
   test('the first promises truthfully, the repeat says which buckets it lists, and neither repeats a detail', async () => {
     const h = await harness({ repeatIntervalMinutes: 60 });
     const ev = jobStream('job-grp', 'Grp', RUN);
-    await h.send([ev('SCHEDULED_RUN_STARTED', T0), ev('BUCKET_DOES_NOT_EXIST', at(T0, 1), bucketError('b0', '111122223333')), ev('BUCKET_DOES_NOT_EXIST', at(T0, 1), bucketError('b1', '111122223333'))]);
+    await h.send([
+      ev('SCHEDULED_RUN_STARTED', T0),
+      ev('BUCKET_DOES_NOT_EXIST', at(T0, 1), bucketError('b0', '111122223333')),
+      ev('BUCKET_DOES_NOT_EXIST', at(T0, 1), bucketError('b1', '111122223333')),
+    ]);
     await h.send([ev('BUCKET_DOES_NOT_EXIST', at(T0, 30), bucketError('b2', '111122223333'))]);
     await h.send([ev('BUCKET_DOES_NOT_EXIST', at(T0, 70), bucketError('b3', '111122223333'))]);
     const [first, repeat] = h.publisher.records;

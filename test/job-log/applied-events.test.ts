@@ -8,7 +8,7 @@ const ids = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `319531
 const has = (set: DigestSet, id: string) => set.has(digestOf(id));
 
 describe('applied log events: digests, and when a batch must look them up', () => {
-  test('stored digests are the first 8 bytes of each id\'s SHA-1, one after the other (the layout items already hold)', () => {
+  test("stored digests are the first 8 bytes of each id's SHA-1, one after the other (the layout items already hold)", () => {
     const all = digestsOf(['a', 'b', 'c']);
     expect(all.length).toBe(24);
     expect(all.subarray(8, 16)).toEqual(createHash('sha1').update('b').digest().subarray(0, 8));
@@ -34,7 +34,7 @@ describe('applied log events: digests, and when a batch must look them up', () =
     expect(new DigestSet().size).toBe(0);
   });
 
-  test('only a batch with an event no newer than the run\'s newest may repeat one', () => {
+  test("only a batch with an event no newer than the run's newest may repeat one", () => {
     const run = { lastEventAt: '2024-04-14T17:11:30.574809Z' };
     const at = (...times: string[]) => times.map((t) => ({ at: instantOf(t) }));
     expect(mayHaveApplied(undefined, at('2000-01-01T00:00:00Z'))).toBe(false);

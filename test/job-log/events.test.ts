@@ -36,7 +36,11 @@ describe('parseJobLogEvent', () => {
     ['missing jobId', JSON.stringify({ ...SEED_EXAMPLES['job-status-scheduled-run-completed'], jobId: undefined }), /jobId/],
     ['occurredAt not a date', JSON.stringify({ ...SEED_EXAMPLES['job-status-scheduled-run-completed'], occurredAt: 'yesterday' }), /occurredAt/],
     ['runDate a number', JSON.stringify({ ...SEED_EXAMPLES['job-status-scheduled-run-completed'], runDate: 12 }), /runDate/],
-    ['affectedResource without value', JSON.stringify({ ...SEED_EXAMPLES['bucket-level-bucket-access-denied'], affectedResource: { type: 'S3_BUCKET_NAME' } }), /affectedResource/],
+    [
+      'affectedResource without value',
+      JSON.stringify({ ...SEED_EXAMPLES['bucket-level-bucket-access-denied'], affectedResource: { type: 'S3_BUCKET_NAME' } }),
+      /affectedResource/,
+    ],
     ['an event type with spaces', JSON.stringify({ ...SEED_EXAMPLES['job-status-scheduled-run-completed'], eventType: 'DROP TABLE' }), /eventType/],
   ])('rejects %s with a reason', (_name, message, reason) => {
     const result = parseJobLogEvent(message);
@@ -45,7 +49,9 @@ describe('parseJobLogEvent', () => {
   });
 
   test('null optional fields count as absent', () => {
-    const result = parseJobLogEvent(JSON.stringify({ ...SEED_EXAMPLES['job-status-scheduled-run-completed'], affectedAccount: null, affectedResource: null, operation: null }));
+    const result = parseJobLogEvent(
+      JSON.stringify({ ...SEED_EXAMPLES['job-status-scheduled-run-completed'], affectedAccount: null, affectedResource: null, operation: null }),
+    );
     expect(result.ok && result.event.affectedAccount === undefined && result.event.affectedResource === undefined).toBe(true);
   });
 });
@@ -66,12 +72,20 @@ describe('decodeSubscriptionEvent', () => {
 });
 
 describe('classification table', () => {
-  const byCategory = (c: string) => Object.entries(JOB_EVENT_TYPES).filter(([, i]) => i.category === c).map(([t]) => t).sort();
+  const byCategory = (c: string) =>
+    Object.entries(JOB_EVENT_TYPES)
+      .filter(([, i]) => i.category === c)
+      .map(([t]) => t)
+      .sort();
 
   test('covers every event type of the seed: 12 status, 7 account-level, 5 bucket-level', () => {
     expect(Object.keys(JOB_EVENT_TYPES).sort()).toEqual(Object.keys(SEED_DESCRIPTIONS).sort());
     expect(byCategory('JOB_STATUS')).toHaveLength(12);
-    expect(byCategory('ACCOUNT_ERROR')).toEqual(Object.keys(SEED_DESCRIPTIONS).filter((t) => t.startsWith('ACCOUNT_')).sort());
+    expect(byCategory('ACCOUNT_ERROR')).toEqual(
+      Object.keys(SEED_DESCRIPTIONS)
+        .filter((t) => t.startsWith('ACCOUNT_'))
+        .sort(),
+    );
     expect(byCategory('BUCKET_ERROR')).toHaveLength(5);
   });
 
@@ -82,13 +96,28 @@ describe('classification table', () => {
   });
 
   test.each([
-    ['ACCOUNT_ACCESS_DENIED', 'HIGH'], ['ACCOUNT_SUSPENDED', 'HIGH'], ['ACCOUNT_DISASSOCIATED', 'HIGH'],
-    ['ACCOUNT_DISABLED', 'MEDIUM'], ['ACCOUNT_ISOLATED', 'MEDIUM'], ['ACCOUNT_REGION_DISABLED', 'MEDIUM'], ['ACCOUNT_TERMINATED', 'MEDIUM'],
-    ['BUCKET_ACCESS_DENIED', 'HIGH'], ['BUCKET_OWNER_CHANGED', 'HIGH'], ['BUCKET_IN_DIFFERENT_REGION', 'MEDIUM'],
-    ['BUCKET_DETAILS_UNAVAILABLE', 'LOW'], ['BUCKET_DOES_NOT_EXIST', 'LOW'],
-    ['NO_BUCKETS_MATCHED_THE_CRITERIA', 'MEDIUM'], ['JOB_PAUSED_BY_USER', 'LOW'], ['JOB_RESUMED_BY_USER', 'LOW'],
-    ['JOB_PAUSED_BY_MACIE_SERVICE_QUOTA_MET', 'HIGH'], ['JOB_RESUMED_BY_MACIE_SERVICE_QUOTA_LIFTED', 'LOW'], ['JOB_CANCELLED', 'HIGH'],
-    ['JOB_CREATED', 'INFO'], ['ONE_TIME_JOB_STARTED', 'INFO'], ['SCHEDULED_RUN_STARTED', 'INFO'], ['BUCKET_MATCHED_THE_CRITERIA', 'INFO'],
+    ['ACCOUNT_ACCESS_DENIED', 'HIGH'],
+    ['ACCOUNT_SUSPENDED', 'HIGH'],
+    ['ACCOUNT_DISASSOCIATED', 'HIGH'],
+    ['ACCOUNT_DISABLED', 'MEDIUM'],
+    ['ACCOUNT_ISOLATED', 'MEDIUM'],
+    ['ACCOUNT_REGION_DISABLED', 'MEDIUM'],
+    ['ACCOUNT_TERMINATED', 'MEDIUM'],
+    ['BUCKET_ACCESS_DENIED', 'HIGH'],
+    ['BUCKET_OWNER_CHANGED', 'HIGH'],
+    ['BUCKET_IN_DIFFERENT_REGION', 'MEDIUM'],
+    ['BUCKET_DETAILS_UNAVAILABLE', 'LOW'],
+    ['BUCKET_DOES_NOT_EXIST', 'LOW'],
+    ['NO_BUCKETS_MATCHED_THE_CRITERIA', 'MEDIUM'],
+    ['JOB_PAUSED_BY_USER', 'LOW'],
+    ['JOB_RESUMED_BY_USER', 'LOW'],
+    ['JOB_PAUSED_BY_MACIE_SERVICE_QUOTA_MET', 'HIGH'],
+    ['JOB_RESUMED_BY_MACIE_SERVICE_QUOTA_LIFTED', 'LOW'],
+    ['JOB_CANCELLED', 'HIGH'],
+    ['JOB_CREATED', 'INFO'],
+    ['ONE_TIME_JOB_STARTED', 'INFO'],
+    ['SCHEDULED_RUN_STARTED', 'INFO'],
+    ['BUCKET_MATCHED_THE_CRITERIA', 'INFO'],
   ])('%s defaults to %s (spec table)', (type, severity) => {
     expect(severityOf(type, settings)).toBe(severity);
   });

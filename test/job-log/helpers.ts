@@ -34,7 +34,15 @@ export async function harness(settings: Partial<PipelineSettings> = {}, store?: 
   const publisher = new RecordingPublisher();
   const telemetry = new RecordingTelemetry();
   // TTLs use the wall clock (an event-time TTL would read as expired); grouping uses event time only.
-  const deps: PipelineDeps = { store: s, publisher, telemetry, settings: { ...resolveSettings(), ...settings }, region: 'eu-west-1', now: () => new Date(), ...more };
+  const deps: PipelineDeps = {
+    store: s,
+    publisher,
+    telemetry,
+    settings: { ...resolveSettings(), ...settings },
+    region: 'eu-west-1',
+    now: () => new Date(),
+    ...more,
+  };
   return {
     store: s,
     publisher,
@@ -50,10 +58,49 @@ export async function harness(settings: Partial<PipelineSettings> = {}, store?: 
 export function runFacts(item: Record<string, unknown> | undefined) {
   if (!item) return undefined;
   const groups = Object.fromEntries(
-    Object.entries((item.groups ?? {}) as Record<string, { count: number; firstAt: string; lastAt: string }>).map(([k, g]) => [k, { count: g.count, firstAt: g.firstAt, lastAt: g.lastAt }]),
+    Object.entries((item.groups ?? {}) as Record<string, { count: number; firstAt: string; lastAt: string }>).map(([k, g]) => [
+      k,
+      { count: g.count, firstAt: g.firstAt, lastAt: g.lastAt },
+    ]),
   );
-  const { status, statusAt, statusEvent, startedAt, endedAt, lastEventAt, bucketsMatched, errors, affected, accountTypes, pausedBy, pausedAt, noBucketsAt, gsi1pk, gsi1sk, statusEvents } = item;
+  const {
+    status,
+    statusAt,
+    statusEvent,
+    startedAt,
+    endedAt,
+    lastEventAt,
+    bucketsMatched,
+    errors,
+    affected,
+    accountTypes,
+    pausedBy,
+    pausedAt,
+    noBucketsAt,
+    gsi1pk,
+    gsi1sk,
+    statusEvents,
+  } = item;
   // Whether an account error was told depends on how the events were cut into batches; which errors named the account does not.
   const accounts = Object.fromEntries([...unpackAccounts(item).flags].map(([a, f]) => [a, f & ~TOLD]));
-  return { status, statusAt, statusEvent, startedAt, endedAt, lastEventAt, bucketsMatched, errors, affected, accounts, accountTypes, pausedBy, pausedAt, noBucketsAt, gsi1pk, gsi1sk, statusEvents, groups };
+  return {
+    status,
+    statusAt,
+    statusEvent,
+    startedAt,
+    endedAt,
+    lastEventAt,
+    bucketsMatched,
+    errors,
+    affected,
+    accounts,
+    accountTypes,
+    pausedBy,
+    pausedAt,
+    noBucketsAt,
+    gsi1pk,
+    gsi1sk,
+    statusEvents,
+    groups,
+  };
 }

@@ -25,7 +25,7 @@ const nightly = (runDate: string) => {
 const ids = (alerts: readonly Alert[]) => alerts.map((a) => a.id.replace('run:job-inhibit:', ''));
 
 describe('an account error inhibits its bucket errors only when it was told in this run', () => {
-  test("night 2: the account error known from night 1 does not alert, so a new BUCKET_OWNER_CHANGED in its account alerts at once", async () => {
+  test('night 2: the account error known from night 1 does not alert, so a new BUCKET_OWNER_CHANGED in its account alerts at once', async () => {
     const h = await harness({}, undefined, { silences: source() });
     const [n1, n2] = NIGHTS.map(nightly);
     await h.send([n1.started()]);

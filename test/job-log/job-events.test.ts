@@ -43,7 +43,8 @@ describe('a cancel without runDate is a job event', () => {
     await reversed.send([undated('JOB_CANCELLED', at(RUN, 600))]);
     const late = await reversed.send([dated('SCHEDULED_RUN_COMPLETED', at(RUN, 40))]);
     expect(late.published.map((a) => a.whatHappened).join('\n')).toContain('Status changed from CANCELLED to COMPLETED.');
-    const facts = (run: Record<string, unknown> | undefined) => run && { status: run.status, endedAt: run.endedAt, statusEvent: run.statusEvent, statusAt: run.statusAt };
+    const facts = (run: Record<string, unknown> | undefined) =>
+      run && { status: run.status, endedAt: run.endedAt, statusEvent: run.statusEvent, statusAt: run.statusAt };
     expect(facts(await reversed.run(JOB, RUN))).toEqual(facts(await inOrder.run(JOB, RUN)));
     expect(facts(await inOrder.run(JOB, RUN))).toMatchObject({ status: 'COMPLETED', endedAt: at(RUN, 40) });
   });
@@ -67,7 +68,9 @@ describe('a paused job is a story of its own, whatever run the pause lands on', 
     const paused = await h.send([pause]);
     expect(ids(paused.published)).toEqual([`run:${JOB}:${RUN}:JOB_PAUSED_BY_USER:${at(RUN, 600)}`]);
     expect(paused.published[0]).toMatchObject({ severity: 'LOW', category: 'JOB_STATUS', headline: 'Macie job Nightly: job paused by a user' });
-    expect(paused.published[0].whatHappened).toContain(`between runs: its last run, of ${RUN}, completed at ${at(RUN, 40)}. While it is paused its scheduled runs do not start`);
+    expect(paused.published[0].whatHappened).toContain(
+      `between runs: its last run, of ${RUN}, completed at ${at(RUN, 40)}. While it is paused its scheduled runs do not start`,
+    );
     // The run's summary is not rewritten, and the job knows it is paused.
     expect(await h.run(JOB, RUN)).toMatchObject({ status: 'COMPLETED', summaryVersion: 1 });
     expect(await h.job(JOB)).toMatchObject({ jobStatus: 'USER_PAUSED', jobStatusAt: at(RUN, 600) });

@@ -57,7 +57,9 @@ describe('three consecutive runs of a daily job: a known bucket, a new bucket, t
     const s2 = (await h.send([n2.completed()])).published;
     expect(ids(s2)).toEqual([`${NIGHTS[1]}:summary`]);
     expect(s2[0]).toMatchObject({ severity: 'HIGH', headline: 'Macie job Nightly: run completed with 2 errors' });
-    expect(s2[0].whatHappened).toContain(`Compared with the last run (${NIGHTS[0]}), by bucket and account: 1 newly failing, 1 still failing, 0 no longer failing (fixed, or no longer in this run).`);
+    expect(s2[0].whatHappened).toContain(
+      `Compared with the last run (${NIGHTS[0]}), by bucket and account: 1 newly failing, 1 still failing, 0 no longer failing (fixed, or no longer in this run).`,
+    );
     expect(detail(s2[0], 'New since the last run')).toBe('1: bucket finance (BUCKET_ACCESS_DENIED)');
     expect(detail(s2[0], 'Still failing')).toBe('1: bucket locked (BUCKET_ACCESS_DENIED)');
     expect(detail(s2[0], 'No longer failing (fixed, or no longer in this run)')).toBe('none');
@@ -69,7 +71,9 @@ describe('three consecutive runs of a daily job: a known bucket, a new bucket, t
     expect(r3.published).toEqual([]);
     expect(ids(s3)).toEqual([`${NIGHTS[2]}:summary`]);
     expect(s3[0]).toMatchObject({ severity: 'MEDIUM', headline: 'Macie job Nightly: run completed with 1 error (nothing new, 1 not failing)' });
-    expect(s3[0].whatHappened).toContain(`Compared with the last run (${NIGHTS[1]}), by bucket and account: 0 newly failing, 1 still failing, 1 no longer failing (fixed, or no longer in this run).`);
+    expect(s3[0].whatHappened).toContain(
+      `Compared with the last run (${NIGHTS[1]}), by bucket and account: 0 newly failing, 1 still failing, 1 no longer failing (fixed, or no longer in this run).`,
+    );
     expect(detail(s3[0], 'No longer failing (fixed, or no longer in this run)')).toBe('1: bucket finance (BUCKET_ACCESS_DENIED)');
     expect(detail(s3[0], 'Still failing')).toBe('1: bucket locked (BUCKET_ACCESS_DENIED)');
 
@@ -160,7 +164,11 @@ describe('three consecutive runs of a daily job: a known bucket, a new bucket, t
   test('the fingerprint is a run fact: the same whatever order its events arrive in', async () => {
     const buckets = ['d', 'a', 'c', 'b', 'e'];
     const results = [];
-    for (const order of [[0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [2, 4, 0, 3, 1]]) {
+    for (const order of [
+      [0, 1, 2, 3, 4],
+      [4, 3, 2, 1, 0],
+      [2, 4, 0, 3, 1],
+    ]) {
       const h = await daily();
       const n1 = nightly(NIGHTS[0]);
       await h.send([n1.started()]);
@@ -202,7 +210,11 @@ describe('the fingerprint bound', () => {
       f = withResources(f, added);
       const union = [...new Set(seen.map(([t, r]) => `${t}\u0000${r}`))].sort();
       const kept = union.slice(0, FINGERPRINT_CAP);
-      expect(Object.entries(f.resources).flatMap(([t, rs]) => rs.map((r) => `${t}\u0000${r}`)).sort()).toEqual(kept);
+      expect(
+        Object.entries(f.resources)
+          .flatMap(([t, rs]) => rs.map((r) => `${t}\u0000${r}`))
+          .sort(),
+      ).toEqual(kept);
       expect(f.partial).toEqual([...new Set(union.slice(FINGERPRINT_CAP).map((p) => p.split('\u0000')[0]))].sort());
     }
     expect(f.partial.length).toBeGreaterThan(0);
@@ -210,11 +222,16 @@ describe('the fingerprint bound', () => {
 
   test('a name longer than any bucket name is kept short and unique: the fingerprint stays bounded whatever the events say', () => {
     const long = (c: string) => `${'🔥'.repeat(30)}${c.repeat(2000)}`;
-    const keys = [resourceKey({ affectedResource: { type: 'S3_BUCKET_NAME', value: long('a') } }), resourceKey({ affectedResource: { type: 'S3_BUCKET_NAME', value: long('b') } })];
+    const keys = [
+      resourceKey({ affectedResource: { type: 'S3_BUCKET_NAME', value: long('a') } }),
+      resourceKey({ affectedResource: { type: 'S3_BUCKET_NAME', value: long('b') } }),
+    ];
     expect(keys[0]).not.toBe(keys[1]);
     for (const key of keys) expect(Buffer.byteLength(key, 'utf8')).toBeLessThanOrEqual(2 + 40 + 17);
     expect(resourceKey({ affectedResource: { type: 'S3_BUCKET_NAME', value: long('a') } })).toBe(keys[0]);
-    expect(resourceKey({ affectedResource: { type: 'S3_BUCKET_NAME', value: 'amzn-s3-demo-bucket' }, affectedAccount: '111122223333' })).toBe('b:amzn-s3-demo-bucket');
+    expect(resourceKey({ affectedResource: { type: 'S3_BUCKET_NAME', value: 'amzn-s3-demo-bucket' }, affectedAccount: '111122223333' })).toBe(
+      'b:amzn-s3-demo-bucket',
+    );
     expect(resourceKey({ affectedAccount: '111122223333' })).toBe('a:111122223333');
     expect(resourceKey({})).toBe('-');
   });

@@ -1,7 +1,14 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { CloudWatchLogsEvent } from 'aws-lambda';
 import { describeIssues } from '../../lambda/core/event-report';
-import { CloudWatchLogsPayloadSchema, decodeSubscriptionEvent, JobLogEventSchema, parseJobLogEvent, type JobLogEvent, type ParseResult } from '../../lambda/job-log/log-events';
+import {
+  CloudWatchLogsPayloadSchema,
+  decodeSubscriptionEvent,
+  JobLogEventSchema,
+  parseJobLogEvent,
+  type JobLogEvent,
+  type ParseResult,
+} from '../../lambda/job-log/log-events';
 import { jobLogCorpus } from '../reliability/hostile-corpus';
 import { baseMessages, mutationCorpus } from './mutation-corpus';
 
@@ -17,7 +24,11 @@ function schemaVerdict(json: object): ParseResult {
   if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error.issues, { rootLabel: '(root)', countRest: false }) };
   // The fields this version knows, in the schema's order, absent ones left out (what the decoder returned).
   const e = parsed.data as Record<string, unknown>;
-  const event = Object.fromEntries(Object.keys(JobLogEventSchema.shape).filter((k) => e[k] !== undefined).map((k) => [k, e[k]])) as unknown as JobLogEvent;
+  const event = Object.fromEntries(
+    Object.keys(JobLogEventSchema.shape)
+      .filter((k) => e[k] !== undefined)
+      .map((k) => [k, e[k]]),
+  ) as unknown as JobLogEvent;
   return { ok: true, event };
 }
 
@@ -90,8 +101,12 @@ describe('parseJobLogEvent: the fast path says what JobLogEventSchema says', () 
     };
     expect(reason({ ...full, jobId: 'a b' })).toBe('jobId: jobId must not contain spaces or #');
     expect(reason({ ...full, jobId: [] })).toBe('jobId: Invalid input: expected string, received array; jobId: Too small: expected array to have >=1 items');
-    expect(reason({ ...full, adminAccountId: undefined, occurredAt: 'yesterday' })).toBe('adminAccountId: Invalid input: expected string, received undefined; occurredAt: Invalid ISO datetime');
-    expect(reason({ ...full, affectedResource: { type: 'S3_BUCKET_NAME' } })).toBe('affectedResource.value: Invalid input: expected string, received undefined');
+    expect(reason({ ...full, adminAccountId: undefined, occurredAt: 'yesterday' })).toBe(
+      'adminAccountId: Invalid input: expected string, received undefined; occurredAt: Invalid ISO datetime',
+    );
+    expect(reason({ ...full, affectedResource: { type: 'S3_BUCKET_NAME' } })).toBe(
+      'affectedResource.value: Invalid input: expected string, received undefined',
+    );
     expect(reason({ ...full, affectedAccount: '😀'.repeat(64) })).toBe('accepted');
     expect(reason({ ...full, affectedAccount: '😀'.repeat(65) })).toBe('affectedAccount: Too big: expected string to have <=64 characters');
   });
@@ -112,7 +127,14 @@ describe('parseJobLogEvent: the fast path says what JobLogEventSchema says', () 
 describe('decodeSubscriptionEvent: the fast path says what CloudWatchLogsPayloadSchema says', () => {
   const gz = (text: string): CloudWatchLogsEvent => ({ awslogs: { data: gzipSync(Buffer.from(text, 'utf8')).toString('base64') } });
   const logEvent = { id: '36532994045431480234890658826405045340734424467418669056', timestamp: 1713114690574, message: '{"a":1}' };
-  const payload = { messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/aws/macie/classificationjobs', logStream: 'job', subscriptionFilters: ['f'], logEvents: [logEvent] };
+  const payload = {
+    messageType: 'DATA_MESSAGE',
+    owner: '123456789012',
+    logGroup: '/aws/macie/classificationjobs',
+    logStream: 'job',
+    subscriptionFilters: ['f'],
+    logEvents: [logEvent],
+  };
 
   function schemaDecode(text: string) {
     const parsed = CloudWatchLogsPayloadSchema.safeParse(JSON.parse(text));

@@ -10,8 +10,27 @@ import { SEED_EXAMPLES } from '../fixtures/job-log/streams';
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Message = Record<string, Json>;
 
-const LIMITS: Record<string, number> = { adminAccountId: 64, jobId: 128, description: 4096, jobName: 1024, affectedAccount: 64, operation: 256, eventType: 100 };
-const TOP_FIELDS = ['adminAccountId', 'jobId', 'eventType', 'occurredAt', 'description', 'jobName', 'affectedAccount', 'affectedResource', 'operation', 'runDate'];
+const LIMITS: Record<string, number> = {
+  adminAccountId: 64,
+  jobId: 128,
+  description: 4096,
+  jobName: 1024,
+  affectedAccount: 64,
+  operation: 256,
+  eventType: 100,
+};
+const TOP_FIELDS = [
+  'adminAccountId',
+  'jobId',
+  'eventType',
+  'occurredAt',
+  'description',
+  'jobName',
+  'affectedAccount',
+  'affectedResource',
+  'operation',
+  'runDate',
+];
 
 const EMOJI = '😀'; // one code point, two UTF-16 units
 const LONE_HIGH = '\ud800';
@@ -64,7 +83,29 @@ function aroundLimit(max: number): string[] {
   return out;
 }
 
-const UNICODE = ['é', '日本語', EMOJI, `a${LONE_HIGH}`, `${LONE_LOW}z`, '\u0000', '\u0007', '\u2028', '\u202e', '\u200b', '\ufeff', '\u00a0', '\t', '\n', 'a b', 'a#b', '#', ' a', 'a ', '<!here>', '../../etc/passwd'];
+const UNICODE = [
+  'é',
+  '日本語',
+  EMOJI,
+  `a${LONE_HIGH}`,
+  `${LONE_LOW}z`,
+  '\u0000',
+  '\u0007',
+  '\u2028',
+  '\u202e',
+  '\u200b',
+  '\ufeff',
+  '\u00a0',
+  '\t',
+  '\n',
+  'a b',
+  'a#b',
+  '#',
+  ' a',
+  'a ',
+  '<!here>',
+  '../../etc/passwd',
+];
 
 /** Dates: valid shapes, invalid calendars, offsets in and out of range, missing parts, stray characters. */
 export const DATES = [
@@ -122,7 +163,22 @@ export const DATES = [
   '',
 ];
 
-const EVENT_TYPES = ['BUCKET_ACCESS_DENIED', 'bucket_access_denied', 'A', 'A'.repeat(100), 'A'.repeat(101), '1BUCKET', '_X', 'X-Y.Z:W', 'X@Y', 'X/Y', 'X Y', 'ÉVÉNEMENT', 'X\nY', 'JOB_V2_EVENT'];
+const EVENT_TYPES = [
+  'BUCKET_ACCESS_DENIED',
+  'bucket_access_denied',
+  'A',
+  'A'.repeat(100),
+  'A'.repeat(101),
+  '1BUCKET',
+  '_X',
+  'X-Y.Z:W',
+  'X@Y',
+  'X/Y',
+  'X Y',
+  'ÉVÉNEMENT',
+  'X\nY',
+  'JOB_V2_EVENT',
+];
 
 function clone(m: Message): Message {
   return JSON.parse(JSON.stringify(m)) as Message;
@@ -132,7 +188,10 @@ function withField(base: Message, field: string, value: Json | undefined): Messa
   const m = clone(base);
   if (field.startsWith('affectedResource.')) {
     const sub = field.slice('affectedResource.'.length);
-    const resource: Record<string, Json> = typeof m.affectedResource === 'object' && m.affectedResource !== null && !Array.isArray(m.affectedResource) ? m.affectedResource : { type: 'S3_BUCKET_NAME', value: 'b' };
+    const resource: Record<string, Json> =
+      typeof m.affectedResource === 'object' && m.affectedResource !== null && !Array.isArray(m.affectedResource)
+        ? m.affectedResource
+        : { type: 'S3_BUCKET_NAME', value: 'b' };
     if (value === undefined) delete resource[sub];
     else resource[sub] = value;
     m.affectedResource = resource;
@@ -152,7 +211,15 @@ function valuesFor(field: string): (Json | undefined)[] {
   if (max !== undefined) values.push(...aroundLimit(max));
   if (field === 'occurredAt' || field === 'runDate') values.push(...DATES);
   if (field === 'eventType') values.push(...EVENT_TYPES);
-  if (field === 'affectedResource') values.push('S3_BUCKET_NAME', { type: 'S3_BUCKET_NAME' }, { value: 'b' }, { type: 1, value: 'b' }, { type: 'S3_BUCKET_NAME', value: 'b', extra: [1] }, { type: '', value: '' });
+  if (field === 'affectedResource')
+    values.push(
+      'S3_BUCKET_NAME',
+      { type: 'S3_BUCKET_NAME' },
+      { value: 'b' },
+      { type: 1, value: 'b' },
+      { type: 'S3_BUCKET_NAME', value: 'b', extra: [1] },
+      { type: '', value: '' },
+    );
   return values;
 }
 
@@ -182,7 +249,8 @@ export function mutationCorpus(seed = 17, combinations = 3000): string[] {
   const single: { field: string; value: Json | undefined }[] = fields.flatMap((field) => valuesFor(field).map((value) => ({ field, value })));
   const out: string[] = [];
   for (const base of bases.slice(0, 2)) for (const { field, value } of single) out.push(JSON.stringify(withField(base, field, value)));
-  for (const base of bases.slice(2)) for (const { field, value } of single.filter((_, i) => i % 7 === 0)) out.push(JSON.stringify(withField(base, field, value)));
+  for (const base of bases.slice(2))
+    for (const { field, value } of single.filter((_, i) => i % 7 === 0)) out.push(JSON.stringify(withField(base, field, value)));
   const r = prng(seed);
   for (let c = 0; c < combinations; c++) {
     let m = bases[Math.floor(r() * bases.length)];

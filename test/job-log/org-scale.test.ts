@@ -38,7 +38,8 @@ test('an organisation-wide run: no failed batch, exact account counts, every ite
   let minute = 1;
   for (let i = 0; i < ACCOUNTS_DENIED; i++) events.push(ev('ACCOUNT_ACCESS_DENIED', at(RUN, minute++ / 100), { affectedAccount: account(i) }));
   for (let i = 0; i < OTHER_ACCOUNTS; i++) {
-    for (let b = 0; b < BUCKETS_PER_ACCOUNT; b++) events.push(ev('BUCKET_ACCESS_DENIED', at(RUN, minute++ / 100), bucketError(`bucket-${i}-${b}`, account(ACCOUNTS_DENIED + i))));
+    for (let b = 0; b < BUCKETS_PER_ACCOUNT; b++)
+      events.push(ev('BUCKET_ACCESS_DENIED', at(RUN, minute++ / 100), bucketError(`bucket-${i}-${b}`, account(ACCOUNTS_DENIED + i))));
   }
   events.push(ev('SCHEDULED_RUN_COMPLETED', at(RUN, 600)));
 

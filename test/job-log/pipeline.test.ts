@@ -17,7 +17,11 @@ describe('every event type of the seed', () => {
     const h = await harness();
     const ev = jobStream('job-types', 'Types_Job', RUN);
     await h.send([ev(type.startsWith('SCHEDULED') ? 'SCHEDULED_RUN_STARTED' : 'ONE_TIME_JOB_STARTED', T0)]);
-    const extra = type.startsWith('ACCOUNT_') ? { affectedAccount: '444455556666', operation: 'ListBuckets' } : type.startsWith('BUCKET_') ? bucketError('amzn-s3-demo-bucket', '111122223333') : {};
+    const extra = type.startsWith('ACCOUNT_')
+      ? { affectedAccount: '444455556666', operation: 'ListBuckets' }
+      : type.startsWith('BUCKET_')
+        ? bucketError('amzn-s3-demo-bucket', '111122223333')
+        : {};
     const report = await h.send([ev(type, at(T0, 2), extra)]);
     const c = classify(type);
     const run = await h.run('job-types', RUN);
@@ -39,7 +43,13 @@ describe('every event type of the seed', () => {
       if (c.effect === 'BUCKET_ERROR') expect(alert.whatHappened).toContain('amzn-s3-demo-bucket');
       if (c.effect === 'ACCOUNT_ERROR') expect(alert.whatHappened).toContain('444455556666');
     }
-    const expectedStatus: Record<string, string> = { NO_BUCKETS: 'NO_BUCKETS', PAUSED_BY_USER: 'PAUSED', PAUSED_BY_QUOTA: 'PAUSED', CANCELLED: 'CANCELLED', COMPLETED: 'COMPLETED' };
+    const expectedStatus: Record<string, string> = {
+      NO_BUCKETS: 'NO_BUCKETS',
+      PAUSED_BY_USER: 'PAUSED',
+      PAUSED_BY_QUOTA: 'PAUSED',
+      CANCELLED: 'CANCELLED',
+      COMPLETED: 'COMPLETED',
+    };
     expect(run?.status).toBe(expectedStatus[c.effect] ?? 'RUNNING');
     if (c.effect === 'BUCKET_MATCHED') expect(run?.bucketsMatched).toBe(1);
     if (c.category !== 'JOB_STATUS') expect(run?.errors).toEqual({ [type]: 1 });
@@ -75,15 +85,30 @@ describe('realistic run streams', () => {
   test('a one-time job that completes cleanly: one INFO summary, run closed, job tracked', async () => {
     const h = await harness();
     const ev = jobStream('job-clean', 'Clean_Job', RUN);
-    await h.send([jobStream('job-clean', 'Clean_Job', undefined)('JOB_CREATED', at(T0, -1)), ev('ONE_TIME_JOB_STARTED', T0), ev('BUCKET_MATCHED_THE_CRITERIA', at(T0, 1), { affectedResource: { type: 'S3_BUCKET_NAME', value: 'b1' } })]);
+    await h.send([
+      jobStream('job-clean', 'Clean_Job', undefined)('JOB_CREATED', at(T0, -1)),
+      ev('ONE_TIME_JOB_STARTED', T0),
+      ev('BUCKET_MATCHED_THE_CRITERIA', at(T0, 1), { affectedResource: { type: 'S3_BUCKET_NAME', value: 'b1' } }),
+    ]);
     await h.send([ev('BUCKET_MATCHED_THE_CRITERIA', at(T0, 1), { affectedResource: { type: 'S3_BUCKET_NAME', value: 'b2' } })]);
     const done = await h.send([ev('JOB_COMPLETED', at(T0, 75))]);
     expect(h.publisher.alerts.map((a) => a.id)).toEqual([`run:job-clean:${RUN}:summary`]);
     const summary = done.published[0];
-    expect(summary).toMatchObject({ severity: 'INFO', category: 'JOB_RUN_SUMMARY', eventType: 'JOB_COMPLETED', headline: 'Macie job Clean_Job: run completed' });
+    expect(summary).toMatchObject({
+      severity: 'INFO',
+      category: 'JOB_RUN_SUMMARY',
+      eventType: 'JOB_COMPLETED',
+      headline: 'Macie job Clean_Job: run completed',
+    });
     expect(summary.whatHappened).toContain('after 1 h 15 min');
     expect(summary.whatHappened).toContain("Macie logged 2 buckets as matching the job's criteria");
-    expect(summary.details).toEqual(expect.arrayContaining([{ label: 'Duration', value: '1 h 15 min' }, { label: 'Buckets matched', value: '2' }, { label: 'Errors', value: '0' }]));
+    expect(summary.details).toEqual(
+      expect.arrayContaining([
+        { label: 'Duration', value: '1 h 15 min' },
+        { label: 'Buckets matched', value: '2' },
+        { label: 'Errors', value: '0' },
+      ]),
+    );
     expect(summary.links.map((l) => l.url).join(' ')).toContain('macie/home?region=eu-west-1');
     const run = await h.run('job-clean', RUN);
     expect(run).toMatchObject({ status: 'COMPLETED', startedAt: T0, endedAt: at(T0, 75), bucketsMatched: 2, summarySentAt: at(T0, 75) });
@@ -97,7 +122,9 @@ describe('realistic run streams', () => {
     const h = await harness();
     const ev = jobStream('job-storm', 'Daily_Job', RUN);
     await h.send([ev('SCHEDULED_RUN_STARTED', T0)]);
-    const errors = Array.from({ length: 1000 }, (_, i) => ev('BUCKET_ACCESS_DENIED', at(T0, 1 + i * 0.05), bucketError(`bucket-${String(i).padStart(4, '0')}`, i % 2 ? '111122223333' : '444455556666')));
+    const errors = Array.from({ length: 1000 }, (_, i) =>
+      ev('BUCKET_ACCESS_DENIED', at(T0, 1 + i * 0.05), bucketError(`bucket-${String(i).padStart(4, '0')}`, i % 2 ? '111122223333' : '444455556666')),
+    );
     const costs: { reads: number; writes: number }[] = [];
     for (const batch of inBatches(errors, 50)) {
       const before = { ...h.store.requests };
@@ -111,11 +138,20 @@ describe('realistic run streams', () => {
     const done = await h.send([ev('SCHEDULED_RUN_COMPLETED', at(T0, 55))]);
     const ids = h.publisher.alerts.map((a) => a.id);
     expect(ids).toEqual([`run:job-storm:${RUN}:BUCKET_ACCESS_DENIED:first`, `run:job-storm:${RUN}:summary`]);
-    expect(h.publisher.alerts[0].affected[0]).toEqual({ kind: 'bucket', items: Array.from({ length: 10 }, (_, i) => `bucket-${String(i).padStart(4, '0')}`), total: 50 });
+    expect(h.publisher.alerts[0].affected[0]).toEqual({
+      kind: 'bucket',
+      items: Array.from({ length: 10 }, (_, i) => `bucket-${String(i).padStart(4, '0')}`),
+      total: 50,
+    });
     const summary = done.published[0];
     expect(summary.severity).toBe('HIGH');
     expect(summary.headline).toBe('Macie job Daily_Job: run completed with 1,000 errors');
-    expect(summary.details).toContainEqual({ label: 'Errors (BUCKET_ACCESS_DENIED)', value: expect.stringMatching(/^1,000 \(buckets: bucket-0000, .* bucket-0009 \(first 10 of at least 10 buckets\); accounts: 111122223333, 444455556666\)$/) });
+    expect(summary.details).toContainEqual({
+      label: 'Errors (BUCKET_ACCESS_DENIED)',
+      value: expect.stringMatching(
+        /^1,000 \(buckets: bucket-0000, .* bucket-0009 \(first 10 of at least 10 buckets\); accounts: 111122223333, 444455556666\)$/,
+      ),
+    });
     const run = await h.run('job-storm', RUN);
     expect(run?.errors).toEqual({ BUCKET_ACCESS_DENIED: 1000 });
     expect((run!.affected as Record<string, { total: number; buckets: string[] }>).BUCKET_ACCESS_DENIED.total).toBe(1000);
@@ -137,7 +173,10 @@ describe('realistic run streams', () => {
     const h = await harness();
     const ev = jobStream('job-inhibit', 'I', RUN);
     const r1 = await h.send([ev('ACCOUNT_ACCESS_DENIED', T0, { affectedAccount: '444455556666', operation: 'ListBuckets' })]);
-    const r2 = await h.send([ev('BUCKET_ACCESS_DENIED', at(T0, 1), bucketError('a-1', '444455556666')), ev('BUCKET_ACCESS_DENIED', at(T0, 2), bucketError('a-2', '444455556666'))]);
+    const r2 = await h.send([
+      ev('BUCKET_ACCESS_DENIED', at(T0, 1), bucketError('a-1', '444455556666')),
+      ev('BUCKET_ACCESS_DENIED', at(T0, 2), bucketError('a-2', '444455556666')),
+    ]);
     const r3 = await h.send([ev('BUCKET_ACCESS_DENIED', at(T0, 3), bucketError('b-1', '111122223333'))]);
     expect(r1.published.map((a) => a.eventType)).toEqual(['ACCOUNT_ACCESS_DENIED']);
     expect(r2.published).toEqual([]);
@@ -157,7 +196,13 @@ describe('realistic run streams', () => {
     const paused = await h.send([ev('JOB_PAUSED_BY_MACIE_SERVICE_QUOTA_MET', at(T0, 10))]);
     expect(paused.published.map((a) => [a.severity, a.category])).toEqual([['HIGH', 'JOB_STATUS']]);
     expect(paused.published[0].whatToDo).toMatch(/quota/);
-    expect(await h.run('job-quota', RUN)).toMatchObject({ status: 'PAUSED', pausedBy: 'QUOTA', pausedAt: at(T0, 10), gsi1pk: GSI1.openRun, gsi1sk: `job-quota#${RUN}` });
+    expect(await h.run('job-quota', RUN)).toMatchObject({
+      status: 'PAUSED',
+      pausedBy: 'QUOTA',
+      pausedAt: at(T0, 10),
+      gsi1pk: GSI1.openRun,
+      gsi1sk: `job-quota#${RUN}`,
+    });
     const resumed = await h.send([ev('JOB_RESUMED_BY_MACIE_SERVICE_QUOTA_LIFTED', at(T0, 60 * 24))]);
     expect(resumed.published.map((a) => [a.severity, a.headline])).toEqual([['LOW', 'Macie job Q: job resumed: quota lifted']]);
     const run = await h.run('job-quota', RUN);
@@ -174,7 +219,12 @@ describe('realistic run streams', () => {
     await h.send([ev('JOB_PAUSED_BY_USER', at(T0, 5))]);
     const cancelled = await h.send([ev('JOB_CANCELLED', at(T0, 30))]);
     expect(cancelled.published).toHaveLength(1);
-    expect(cancelled.published[0]).toMatchObject({ severity: 'HIGH', category: 'JOB_RUN_SUMMARY', eventType: 'JOB_CANCELLED', headline: 'Macie job C: run cancelled' });
+    expect(cancelled.published[0]).toMatchObject({
+      severity: 'HIGH',
+      category: 'JOB_RUN_SUMMARY',
+      eventType: 'JOB_CANCELLED',
+      headline: 'Macie job C: run cancelled',
+    });
     expect(cancelled.published[0].whatToDo).toMatch(/CloudTrail/);
     const run = await h.run('job-cancel', RUN);
     expect(run).toMatchObject({ status: 'CANCELLED', endedAt: at(T0, 30), bucketsMatched: 1 });
@@ -187,14 +237,25 @@ describe('realistic run streams', () => {
     await h.send([ev('ONE_TIME_JOB_STARTED', T0), ev('BUCKET_MATCHED_THE_CRITERIA', at(T0, 1))]);
     const done = await h.send([ev('JOB_COMPLETED', at(T0, 20))]);
     expect(done.published[0].severity).toBe('INFO');
-    const late1 = await h.send([ev('BUCKET_ACCESS_DENIED', at(T0, 15), bucketError('late-1', '111122223333')), ev('BUCKET_ACCESS_DENIED', at(T0, 16), bucketError('late-2', '111122223333'))]);
+    const late1 = await h.send([
+      ev('BUCKET_ACCESS_DENIED', at(T0, 15), bucketError('late-1', '111122223333')),
+      ev('BUCKET_ACCESS_DENIED', at(T0, 16), bucketError('late-2', '111122223333')),
+    ]);
     const late2 = await h.send([ev('BUCKET_DOES_NOT_EXIST', at(T0, 17), bucketError('gone', '111122223333'))]);
     expect(late1.published.map((a) => a.id)).toEqual([`run:job-late:${RUN}:summary-update:1`]);
-    expect(late1.published[0]).toMatchObject({ severity: 'HIGH', category: 'JOB_RUN_SUMMARY', headline: 'Run summary updated (now 2 errors, 0 findings): Macie job L' });
+    expect(late1.published[0]).toMatchObject({
+      severity: 'HIGH',
+      category: 'JOB_RUN_SUMMARY',
+      headline: 'Run summary updated (now 2 errors, 0 findings): Macie job L',
+    });
     expect(late1.published[0].whatHappened).toContain('BUCKET_ACCESS_DENIED: 2 more (2 in all)');
     expect(late2.published.map((a) => a.id)).toEqual([`run:job-late:${RUN}:summary-update:2`]);
     expect(late2.published[0].details).toContainEqual({ label: 'Errors', value: '3' });
-    expect(await h.run('job-late', RUN)).toMatchObject({ status: 'COMPLETED', endedAt: at(T0, 20), errors: { BUCKET_ACCESS_DENIED: 2, BUCKET_DOES_NOT_EXIST: 1 } });
+    expect(await h.run('job-late', RUN)).toMatchObject({
+      status: 'COMPLETED',
+      endedAt: at(T0, 20),
+      errors: { BUCKET_ACCESS_DENIED: 2, BUCKET_DOES_NOT_EXIST: 1 },
+    });
   });
 
   test('the summary lists the findings the run produced (read from the findings groups)', async () => {
@@ -205,18 +266,23 @@ describe('realistic run streams', () => {
       kind: 'put' as const,
       item: { ...keys.findingGroup('job-f', RUN, bucket, findingType), findingType, bucket, count, bySeverity, version: 1 },
     });
-    await h.store.write([group('b1', 'SensitiveData:S3Object/Personal', 7, { HIGH: 2, MEDIUM: 5 }), group('b2', 'SensitiveData:S3Object/Credentials', 3, { HIGH: 3 })]);
+    await h.store.write([
+      group('b1', 'SensitiveData:S3Object/Personal', 7, { HIGH: 2, MEDIUM: 5 }),
+      group('b2', 'SensitiveData:S3Object/Credentials', 3, { HIGH: 3 }),
+    ]);
     const done = await h.send([ev('JOB_COMPLETED', at(T0, 5))]);
     const s = done.published[0];
     expect(s.whatHappened).toContain('It produced 10 sensitive data findings (5 HIGH, 5 MEDIUM) in 2 buckets.');
-    expect(s.details).toEqual(expect.arrayContaining([
-      { label: 'Findings', value: '10' },
-      { label: 'Findings by type', value: 'SensitiveData:S3Object/Personal 7, SensitiveData:S3Object/Credentials 3' },
-      { label: 'Buckets with most findings', value: 'b1 (7), b2 (3)' },
-    ]));
+    expect(s.details).toEqual(
+      expect.arrayContaining([
+        { label: 'Findings', value: '10' },
+        { label: 'Findings by type', value: 'SensitiveData:S3Object/Personal 7, SensitiveData:S3Object/Credentials 3' },
+        { label: 'Buckets with most findings', value: 'b1 (7), b2 (3)' },
+      ]),
+    );
   });
 
-  test('events without runDate attach to the job\'s current run; with no run known, to UNKNOWN', async () => {
+  test("events without runDate attach to the job's current run; with no run known, to UNKNOWN", async () => {
     const h = await harness();
     const noRun = jobStream('job-nr', 'N', undefined);
     await h.send([noRun('BUCKET_ACCESS_DENIED', T0, bucketError('x', '111122223333'))]);
@@ -296,7 +362,10 @@ describe('idempotency, failures and concurrency', () => {
         x = (x * 1103515245 + 12345) % 2 ** 31;
         return x / 2 ** 31;
       };
-      const shuffled = events.map((e) => [rnd(), e] as const).sort(([p], [q]) => p - q).map(([, e]) => e);
+      const shuffled = events
+        .map((e) => [rnd(), e] as const)
+        .sort(([p], [q]) => p - q)
+        .map(([, e]) => e);
       for (let i = 0; i < shuffled.length; ) {
         const n = 1 + Math.floor(rnd() * 3);
         await h.send(shuffled.slice(i, i + n));
@@ -388,7 +457,9 @@ describe('idempotency, failures and concurrency', () => {
     const ev = jobStream('job-conc', 'Conc', RUN);
     await h.send([ev('SCHEDULED_RUN_STARTED', T0)]);
     const batches = Array.from({ length: 6 }, (_, b) =>
-      Array.from({ length: 10 }, (_, i) => ev(b % 2 ? 'BUCKET_ACCESS_DENIED' : 'BUCKET_MATCHED_THE_CRITERIA', at(T0, 1 + b + i / 100), bucketError(`c${b}-${i}`, '111122223333'))),
+      Array.from({ length: 10 }, (_, i) =>
+        ev(b % 2 ? 'BUCKET_ACCESS_DENIED' : 'BUCKET_MATCHED_THE_CRITERIA', at(T0, 1 + b + i / 100), bucketError(`c${b}-${i}`, '111122223333')),
+      ),
     );
     await Promise.all(batches.map((batch) => h.send(batch)));
     const run = await h.run('job-conc', RUN);
@@ -430,7 +501,10 @@ describe('idempotency, failures and concurrency', () => {
 
   test('a control message changes nothing', async () => {
     const h = await harness();
-    const report = await processLogsPayload(logsPayload([logEvent('CWL CONTROL MESSAGE: Checking health of destination Lambda function.')], { messageType: 'CONTROL_MESSAGE' }), h.deps);
+    const report = await processLogsPayload(
+      logsPayload([logEvent('CWL CONTROL MESSAGE: Checking health of destination Lambda function.')], { messageType: 'CONTROL_MESSAGE' }),
+      h.deps,
+    );
     expect(report).toMatchObject({ events: 0, bad: 0, published: [] });
     expect(h.store.requests).toEqual({ reads: 0, writes: 0 });
   });

@@ -21,10 +21,16 @@ describe('a run tells its whole story: pauses and their resumption', () => {
     'quota pause, resumption and completion in one batch (%s, %s, %s): the summary says it first, at least LOW',
     async (...order) => {
       const h = await harness();
-      const times: Record<string, string> = { JOB_PAUSED_BY_MACIE_SERVICE_QUOTA_MET: hours(1), JOB_RESUMED_BY_MACIE_SERVICE_QUOTA_LIFTED: hours(11), JOB_COMPLETED: hours(12) };
+      const times: Record<string, string> = {
+        JOB_PAUSED_BY_MACIE_SERVICE_QUOTA_MET: hours(1),
+        JOB_RESUMED_BY_MACIE_SERVICE_QUOTA_LIFTED: hours(11),
+        JOB_COMPLETED: hours(12),
+      };
       await h.send(started());
       const r = await h.send(order.map((type) => logEvent(ev(type, times[type]))));
-      expect(r.published.map((a) => [a.category, a.severity, a.headline])).toEqual([['JOB_RUN_SUMMARY', 'LOW', 'Macie job Story: run completed after a quota pause']]);
+      expect(r.published.map((a) => [a.category, a.severity, a.headline])).toEqual([
+        ['JOB_RUN_SUMMARY', 'LOW', 'Macie job Story: run completed after a quota pause'],
+      ]);
       expect(firstSentence(r.published[0].whatHappened)).toBe(
         `The run of Macie job "Story" (job-story) that started ${RUN} was paused by the monthly quota from ${hours(1)} to ${hours(11)} (10 h 0 min), then resumed, and completed at ${hours(12)} after 12 h 0 min.`,
       );
@@ -40,7 +46,9 @@ describe('a run tells its whole story: pauses and their resumption', () => {
       await h.send(started());
       const r = await h.send(order.map((type) => logEvent(ev(type, times[type]))));
       expect(r.published.map((a) => [a.category, a.severity])).toEqual([['JOB_RUN_SUMMARY', 'INFO']]);
-      expect(firstSentence(r.published[0].whatHappened)).toContain(`was paused by a user from ${hours(1)} to ${hours(2)} (1 h 0 min), then resumed, and completed at ${hours(3)}`);
+      expect(firstSentence(r.published[0].whatHappened)).toContain(
+        `was paused by a user from ${hours(1)} to ${hours(2)} (1 h 0 min), then resumed, and completed at ${hours(3)}`,
+      );
     },
   );
 
@@ -55,7 +63,9 @@ describe('a run tells its whole story: pauses and their resumption', () => {
     const r = await h.send(order.map((type) => logEvent(ev(type, times[type]))));
     expect(paused.published.map((a) => a.severity)).toEqual(['HIGH']);
     expect(r.published.map((a) => [a.category, a.severity])).toEqual([['JOB_RUN_SUMMARY', 'LOW']]);
-    expect(firstSentence(r.published[0].whatHappened)).toContain(`was paused by the monthly quota from ${hours(0.5)} to ${hours(10)} (9 h 30 min), then resumed, and completed`);
+    expect(firstSentence(r.published[0].whatHappened)).toContain(
+      `was paused by the monthly quota from ${hours(0.5)} to ${hours(10)} (9 h 30 min), then resumed, and completed`,
+    );
   });
 
   test('two pauses in one run, in any batch order: each is told, in event-time order', async () => {
@@ -69,7 +79,11 @@ describe('a run tells its whole story: pauses and their resumption', () => {
     const expected =
       `was paused 2 times: by a user from ${hours(1)} to ${hours(1.5)} (30 min 0 s), then resumed; ` +
       `by the monthly quota from ${hours(3)} to ${hours(13)} (10 h 0 min), then resumed, and completed at ${hours(14)}`;
-    for (const order of [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]]) {
+    for (const order of [
+      [0, 1, 2, 3],
+      [3, 2, 1, 0],
+      [2, 0, 3, 1],
+    ]) {
       const h = await harness();
       await h.send(started());
       for (const i of order) await h.send([stream[i]]);
@@ -85,6 +99,8 @@ describe('a run tells its whole story: pauses and their resumption', () => {
     const h = await harness();
     await h.send(started());
     const r = await h.send([logEvent(ev('JOB_PAUSED_BY_USER', hours(1))), logEvent(ev('JOB_CANCELLED', hours(2)))]);
-    expect(firstSentence(r.published[0].whatHappened)).toContain(`was paused by a user from ${hours(1)}, with no resumption logged, and was cancelled at ${hours(2)}`);
+    expect(firstSentence(r.published[0].whatHappened)).toContain(
+      `was paused by a user from ${hours(1)}, with no resumption logged, and was cancelled at ${hours(2)}`,
+    );
   });
 });

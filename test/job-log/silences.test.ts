@@ -62,7 +62,16 @@ describe('silenced job log events: counted in the run, never alerted, told in th
     const h = await harness({}, undefined, { silences: source(silence('S-3', { bucket: 'legacy-*' })) });
     await h.send([started()]);
     const r = await h.send([...legacy(3), denied('payroll', 2)]);
-    expect(r.published.map((a) => [a.eventType, a.count, a.affected])).toEqual([['BUCKET_ACCESS_DENIED', 1, [{ kind: 'bucket', items: ['payroll'], total: 1 }, { kind: 'account', items: [MEMBER], total: 1 }]]]);
+    expect(r.published.map((a) => [a.eventType, a.count, a.affected])).toEqual([
+      [
+        'BUCKET_ACCESS_DENIED',
+        1,
+        [
+          { kind: 'bucket', items: ['payroll'], total: 1 },
+          { kind: 'account', items: [MEMBER], total: 1 },
+        ],
+      ],
+    ]);
     const done = await h.send([completed()]);
     expect(done.published[0]).toMatchObject({ severity: 'HIGH', headline: 'Macie job Nightly: run completed with 4 errors (3 silenced)' });
     expect(done.published[0].whatHappened).toContain('3 bucket errors silenced: silence S-3 by alice');
@@ -140,18 +149,32 @@ describe('silenced job log events: counted in the run, never alerted, told in th
     const other = jobStream('job-t', 'Other', RUN);
     await h.send([started(), ev('BUCKET_MATCHED_THE_CRITERIA', at(RUN, 1), bucketError('a', MEMBER))]);
     expect(silences.calls).toBe(0);
-    await h.send([...legacy(40), denied('payroll', 5), other('SCHEDULED_RUN_STARTED', RUN), other('BUCKET_ACCESS_DENIED', at(RUN, 2), bucketError('legacy-x', MEMBER))]);
+    await h.send([
+      ...legacy(40),
+      denied('payroll', 5),
+      other('SCHEDULED_RUN_STARTED', RUN),
+      other('BUCKET_ACCESS_DENIED', at(RUN, 2), bucketError('legacy-x', MEMBER)),
+    ]);
     expect(silences.calls).toBe(1);
   });
 
   test('by default the pipeline reads the table\u2019s silences (DynamoDB Local), through the per-store cache', async () => {
     const store = await freshStore(() => new Date('2024-06-04T00:00:00.000Z'));
-    const s = await addSilence(store, { match: { bucket: 'legacy-*' }, startsAt: '2024-06-01T00:00:00.000Z', endsAt: UNTIL, author: 'bob', reason: 'migration', createdAt: '2024-06-01T00:00:00.000Z' });
+    const s = await addSilence(store, {
+      match: { bucket: 'legacy-*' },
+      startsAt: '2024-06-01T00:00:00.000Z',
+      endsAt: UNTIL,
+      author: 'bob',
+      reason: 'migration',
+      createdAt: '2024-06-01T00:00:00.000Z',
+    });
     const h = await harness({}, store);
     await h.send([started()]);
     const r = await h.send([...legacy(2), denied('payroll', 5)]);
     expect(r.published.map((a) => a.affected[0].items)).toEqual([['payroll']]);
-    expect((await h.run('job-s', RUN))?.silenced).toEqual({ [s.id]: { author: 'bob', reason: 'migration', endsAt: UNTIL, events: { BUCKET_ACCESS_DENIED: 2 } } });
+    expect((await h.run('job-s', RUN))?.silenced).toEqual({
+      [s.id]: { author: 'bob', reason: 'migration', endsAt: UNTIL, events: { BUCKET_ACCESS_DENIED: 2 } },
+    });
   });
 
   test('a recurring silence from the table (DynamoDB Local) hides the events inside its weekly window only, at their own time', async () => {
@@ -173,13 +196,19 @@ describe('silenced job log events: counted in the run, never alerted, told in th
     // 02:30:00 is the window's close (excluded): this one alerts.
     const after = await h.send([denied('legacy-c', 30)]);
     expect(after.published.map((a) => a.affected[0].items)).toEqual([['legacy-c']]);
-    expect((await h.run('job-s', RUN))?.silenced).toEqual({ [s.id]: { author: 'bob', reason: 'nightly maintenance', endsAt: UNTIL, events: { BUCKET_ACCESS_DENIED: 2 } } });
+    expect((await h.run('job-s', RUN))?.silenced).toEqual({
+      [s.id]: { author: 'bob', reason: 'nightly maintenance', endsAt: UNTIL, events: { BUCKET_ACCESS_DENIED: 2 } },
+    });
   });
 
   test('the silenced counts are run facts: the same whatever order and batching the events arrive in', async () => {
     const events = [...legacy(4), denied('payroll', 2), ev('ACCOUNT_ACCESS_DENIED', at(RUN, 3), { affectedAccount: OTHER }), denied('partner', 4, OTHER)];
     const results = [];
-    for (const order of [[0, 1, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1, 0], [3, 0, 6, 1, 5, 2, 4]]) {
+    for (const order of [
+      [0, 1, 2, 3, 4, 5, 6],
+      [6, 5, 4, 3, 2, 1, 0],
+      [3, 0, 6, 1, 5, 2, 4],
+    ]) {
       const h = await harness({}, undefined, { silences: source(silence('S-3', { bucket: 'legacy-*' }), silence('S-9', { accountId: OTHER })) });
       await h.send([started()]);
       for (const chunk of [order.slice(0, 3), order.slice(3)]) await h.send(chunk.map((i) => logEvent(events[i])));

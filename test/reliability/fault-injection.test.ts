@@ -179,7 +179,10 @@ describe('an error thrown after each step, then Lambda retries the same batch', 
   test('the state write landed but its answer was lost, and the release failed too: the 10 born claimed stay SENDING, a retry within the lease leaves them, a sweep after it sends them labelled', async () => {
     // Writes: 1 the state write (lands, then throws), 2 the release of its birth claims (throttled).
     const publisher = new FaultyPublisher();
-    const r = await runWithRetries({ store: (s) => throwingStore(throttledStore(s, throttleNth('TransactWriteItemsCommand', 2), () => NOW).store, 1, 'after'), publisher });
+    const r = await runWithRetries({
+      store: (s) => throwingStore(throttledStore(s, throttleNth('TransactWriteItemsCommand', 2), () => NOW).store, 1, 'after'),
+      publisher,
+    });
     await expectLeftSendingThenSweptLabelled(r, publisher, 10);
   });
 
@@ -278,10 +281,17 @@ describe('SNS faults through the real SnsAlertPublisher (aws-sdk-client-mock)', 
       for (const e of ok) if (e.MessageAttributes?.possibleDuplicate?.StringValue === 'true') labelled.push(String(e.MessageAttributes.alertId?.StringValue));
       return {
         Successful: ok.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}` })),
-        Failed: entries.filter((_, i) => verdicts[i] === 'fail-entry').map((e) => ({ Id: e.Id, Code: 'InternalError', SenderFault: false, Message: 'injected' })),
+        Failed: entries
+          .filter((_, i) => verdicts[i] === 'fail-entry')
+          .map((e) => ({ Id: e.Id, Code: 'InternalError', SenderFault: false, Message: 'injected' })),
       };
     });
-    const publisher = new SnsAlertPublisher({ client: new SNSClient({ region: 'us-east-1' }), topicArn: 'arn:aws:sns:us-east-1:123456789012:alerts', sleep: async () => {}, maxAttempts: 4 });
+    const publisher = new SnsAlertPublisher({
+      client: new SNSClient({ region: 'us-east-1' }),
+      topicArn: 'arn:aws:sns:us-east-1:123456789012:alerts',
+      sleep: async () => {},
+      maxAttempts: 4,
+    });
     return { publisher, accepted, labelled, calls: () => call };
   }
 
@@ -354,7 +364,8 @@ describe('when retries run out (the DLQ path)', () => {
   test('DynamoDB throttles the state write on all 3 attempts: nothing applied, nothing published', async () => {
     const publisher = new FaultyPublisher();
     const store = await freshStore(() => NOW);
-    const always: DynamoFaultPlan = (name) => (name === 'TransactWriteItemsCommand' ? Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }) : undefined);
+    const always: DynamoFaultPlan = (name) =>
+      name === 'TransactWriteItemsCommand' ? Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }) : undefined;
     const faulty = throttledStore(store, always, () => NOW).store;
     const outcome = await invokeWithRetries(() => processSubscriptionEvent(runBatch(), pipelineDeps(faulty, publisher)));
     expect(outcome.toDlq).toBe(true);
@@ -375,7 +386,9 @@ describe('concurrency', () => {
 
     const store = await freshStore(() => NOW);
     const publisher = new FaultyPublisher();
-    const results = await Promise.allSettled([...batches, batches[1]].map((b) => invokeWithRetries(() => processSubscriptionEvent(b, pipelineDeps(store, publisher)))));
+    const results = await Promise.allSettled(
+      [...batches, batches[1]].map((b) => invokeWithRetries(() => processSubscriptionEvent(b, pipelineDeps(store, publisher)))),
+    );
     expect(results.every((r) => r.status === 'fulfilled' && !r.value.toDlq)).toBe(true);
 
     const run = await store.get(RUN_KEY);

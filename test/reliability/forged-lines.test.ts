@@ -41,7 +41,11 @@ const KINDS: Record<string, (value: string) => Promise<Alert[]>> = {
     const deps = await testDeps();
     const ev = jobStream('job-forged', 'Forged', RUN);
     const r = await processLogsPayload(
-      logsPayload([logEvent(ev('BUCKET_ACCESS_DENIED', at(RUN, 1), { description: value, affectedResource: { type: 'S3_BUCKET_NAME', value }, affectedAccount: '111122223333' }))]),
+      logsPayload([
+        logEvent(
+          ev('BUCKET_ACCESS_DENIED', at(RUN, 1), { description: value, affectedResource: { type: 'S3_BUCKET_NAME', value }, affectedAccount: '111122223333' }),
+        ),
+      ]),
       deps,
     );
     return [...r.published];
@@ -50,12 +54,20 @@ const KINDS: Record<string, (value: string) => Promise<Alert[]>> = {
     const deps = await testDeps();
     const base = fixture('findings/sensitive-Personal.json');
     const s3Object = { ...base.detail.resourcesAffected.s3Object, key: value, path: `bucket/${value}` };
-    await deliverOne(processFindingBatch, findingEvent(base, { eventId: 'forged-sd', detail: { resourcesAffected: { ...base.detail.resourcesAffected, s3Object } } }), deps);
+    await deliverOne(
+      processFindingBatch,
+      findingEvent(base, { eventId: 'forged-sd', detail: { resourcesAffected: { ...base.detail.resourcesAffected, s3Object } } }),
+      deps,
+    );
     return [...deps.publisher.alerts];
   },
   'policy finding (title and description)': async (value) => {
     const deps = await testDeps();
-    await deliverOne(processFindingBatch, findingEvent(fixture('findings/policy-S3BucketPublic.json'), { eventId: 'forged-policy', detail: { title: value, description: value } }), deps);
+    await deliverOne(
+      processFindingBatch,
+      findingEvent(fixture('findings/policy-S3BucketPublic.json'), { eventId: 'forged-policy', detail: { title: value, description: value } }),
+      deps,
+    );
     return [...deps.publisher.alerts];
   },
   'API call (user agent and request parameters)': async (value) => {
@@ -88,7 +100,12 @@ describe.each(Object.keys(KINDS))('%s', (kind) => {
       expect(renderSms(alert)).not.toMatch(/[\r\n\u0085\u2028\u2029\v\f]/);
       // Chat: no line of the description or of a next step starts with the forged words.
       const chat = renderChat(alert);
-      const chatLines = [chat.content.title, ...chat.content.description.split('\n'), ...chat.content.nextSteps.flatMap((s) => s.split('\n')), ...chat.metadata.relatedResources];
+      const chatLines = [
+        chat.content.title,
+        ...chat.content.description.split('\n'),
+        ...chat.content.nextSteps.flatMap((s) => s.split('\n')),
+        ...chat.metadata.relatedResources,
+      ];
       expect(chatLines.map((l) => l.trim()).filter((l) => l.startsWith(FORGED_LINE) || l === 'What to do')).toEqual([]);
       expect(chat.content.description).toContain(QUOTED);
       // JSON: every display field on one line (whatToDo is our own advice), the exact value in raw where it names a resource.

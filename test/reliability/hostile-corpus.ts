@@ -46,7 +46,22 @@ export const MARKUP = [
 ] as const;
 
 /** Control, bidi, zero-width and other invisible characters. */
-export const INVISIBLES = ['\u0000', '\u0007', '\u001b[31m', '\r\n', '\u0085', '\u2028', '\u202e', '\u2066', '\u200b', '\ufeff', '\u00ad', '\udc00', '\t', '\u000b'] as const;
+export const INVISIBLES = [
+  '\u0000',
+  '\u0007',
+  '\u001b[31m',
+  '\r\n',
+  '\u0085',
+  '\u2028',
+  '\u202e',
+  '\u2066',
+  '\u200b',
+  '\ufeff',
+  '\u00ad',
+  '\udc00',
+  '\t',
+  '\u000b',
+] as const;
 
 /** What a correct rendering must never contain when event data carried MARKUP. */
 /** A URL from event data, standing on its own, that a client would turn into a link. */
@@ -115,20 +130,39 @@ function validJobEvent(r: Rand, jobId: string, runDate: string, minute: number, 
     runDate,
   };
   if (kind < 0.35) {
-    return { kind: 'matched' as const, event: { ...base, eventType: 'BUCKET_MATCHED_THE_CRITERIA', affectedAccount: '222233334444', affectedResource: { type: 'S3_BUCKET_NAME', value: text(`bucket-${minute}`) } } };
+    return {
+      kind: 'matched' as const,
+      event: {
+        ...base,
+        eventType: 'BUCKET_MATCHED_THE_CRITERIA',
+        affectedAccount: '222233334444',
+        affectedResource: { type: 'S3_BUCKET_NAME', value: text(`bucket-${minute}`) },
+      },
+    };
   }
   if (kind < 0.75) {
     const value = hostile && r() < 0.25 ? longName(r, 1024) : text(`bucket-${minute}`);
     return {
       kind: 'error' as const,
-      event: { ...base, eventType: pick(r, BUCKET_ERRORS), affectedAccount: '222233334444', operation: text('ListObjectsV2'), affectedResource: { type: 'S3_BUCKET_NAME', value } },
+      event: {
+        ...base,
+        eventType: pick(r, BUCKET_ERRORS),
+        affectedAccount: '222233334444',
+        operation: text('ListObjectsV2'),
+        affectedResource: { type: 'S3_BUCKET_NAME', value },
+      },
     };
   }
   if (kind < 0.85) return { kind: 'error' as const, event: { ...base, eventType: pick(r, ACCOUNT_ERRORS), affectedAccount: '111122223333' } };
   // Unknown (future) event types and future schema fields: valid, alerted as unrecognised.
   return {
     kind: 'error' as const,
-    event: { ...base, eventType: pick(r, ['BUCKET_TELEPORTED', 'ACCOUNT_MOVED_TO_MARS', 'JOB_V2_EVENT']), schemaVersion: '9.0', futureField: { nested: [1, 2, { deeper: true }] } },
+    event: {
+      ...base,
+      eventType: pick(r, ['BUCKET_TELEPORTED', 'ACCOUNT_MOVED_TO_MARS', 'JOB_V2_EVENT']),
+      schemaVersion: '9.0',
+      futureField: { nested: [1, 2, { deeper: true }] },
+    },
   };
 }
 
@@ -178,7 +212,12 @@ export function jobLogCorpus(seed: number, count: number): JobLogCase[] {
     if (envelope < 0.12) {
       const payload = JSON.stringify(logsPayload([{ id: `e${c}`, timestamp: 1, message: '{}' }]));
       const variants: [string, string][] = [
-        ['truncated gzip', gzipSync(Buffer.from(payload)).subarray(0, int(r, 5, 30)).toString('base64')],
+        [
+          'truncated gzip',
+          gzipSync(Buffer.from(payload))
+            .subarray(0, int(r, 5, 30))
+            .toString('base64'),
+        ],
         ['bad base64', `!!!not base64@@@${hostileText(r, 'x')}`],
         ['base64 of plain text, not gzip', Buffer.from(payload).toString('base64')],
         ['gzip of non-JSON', gzipSync(Buffer.from('not json at all')).toString('base64')],
@@ -186,12 +225,32 @@ export function jobLogCorpus(seed: number, count: number): JobLogCase[] {
         ['empty data', ''],
       ];
       const [what, data] = pick(r, variants);
-      cases.push({ name: `#${c} envelope: ${what}`, event: { awslogs: { data } }, badEnvelope: true, badIds: [], jobId, runDate, expectBucketsMatched: 0, expectErrorEvents: 0, expectAlerts: false });
+      cases.push({
+        name: `#${c} envelope: ${what}`,
+        event: { awslogs: { data } },
+        badEnvelope: true,
+        badIds: [],
+        jobId,
+        runDate,
+        expectBucketsMatched: 0,
+        expectErrorEvents: 0,
+        expectAlerts: false,
+      });
       continue;
     }
     if (envelope < 0.16) {
       // CloudWatch never sends an empty payload: like any payload not in CloudWatch's format, it is rejected whole.
-      cases.push({ name: `#${c} empty logEvents`, event: subscriptionEvent(logsPayload([], { logStream: jobId })), badEnvelope: true, badIds: [], jobId, runDate, expectBucketsMatched: 0, expectErrorEvents: 0, expectAlerts: false });
+      cases.push({
+        name: `#${c} empty logEvents`,
+        event: subscriptionEvent(logsPayload([], { logStream: jobId })),
+        badEnvelope: true,
+        badIds: [],
+        jobId,
+        runDate,
+        expectBucketsMatched: 0,
+        expectErrorEvents: 0,
+        expectAlerts: false,
+      });
       continue;
     }
     const logEvents: CloudWatchLogsLogEvent[] = [];
@@ -240,7 +299,6 @@ export function jobLogCorpus(seed: number, count: number): JobLogCase[] {
   return cases;
 }
 
-
 // ---------------------------------------------------------------------------------------------------------
 // EventBridge events: findings and CloudTrail API calls
 
@@ -283,7 +341,13 @@ function malformed(r: Rand, event: Record<string, any>, id: string): { event: un
 
 export function findingCorpus(seed: number, count: number): EventCase[] {
   const r = prng(seed);
-  const bases = ['findings/sensitive-Personal.json', 'findings/sensitive-Credentials.json', 'findings/policy-S3BucketPublic.json', 'findings/policy-S3BucketSharedExternally.json', 'findings/sensitive-automated-discovery.json'].map(fixture);
+  const bases = [
+    'findings/sensitive-Personal.json',
+    'findings/sensitive-Credentials.json',
+    'findings/policy-S3BucketPublic.json',
+    'findings/policy-S3BucketSharedExternally.json',
+    'findings/sensitive-automated-discovery.json',
+  ].map(fixture);
   const cases: EventCase[] = [];
   for (let c = 0; c < count; c++) {
     const base = clone(pick(r, bases));
@@ -298,7 +362,7 @@ export function findingCorpus(seed: number, count: number): EventCase[] {
     }
     if (roll < 0.35) {
       const variants: [string, (d: any) => void][] = [
-        ['severity of the wrong type', (d) => (d.severity = 'very'), ],
+        ['severity of the wrong type', (d) => (d.severity = 'very')],
         ['count a string', (d) => (d.count = 'many')],
         ['type missing', (d) => delete d.type],
         ['accountId an object', (d) => (d.accountId = { a: 1 })],
@@ -349,7 +413,14 @@ export function findingCorpus(seed: number, count: number): EventCase[] {
 
 export function apiCallCorpus(seed: number, count: number): EventCase[] {
   const r = prng(seed);
-  const records = ['api-calls/seed-cloudtrail-get-sensitive-data-occurrences.json', 'api-calls/call-DeleteMember.json', 'api-calls/call-DisableMacie.json', 'api-calls/call-UpdateFindingsFilter.json', 'api-calls/call-UpdateClassificationJob.json', 'api-calls/call-CreateFindingsFilter.json'].map(fixture);
+  const records = [
+    'api-calls/seed-cloudtrail-get-sensitive-data-occurrences.json',
+    'api-calls/call-DeleteMember.json',
+    'api-calls/call-DisableMacie.json',
+    'api-calls/call-UpdateFindingsFilter.json',
+    'api-calls/call-UpdateClassificationJob.json',
+    'api-calls/call-CreateFindingsFilter.json',
+  ].map(fixture);
   const cases: EventCase[] = [];
   for (let c = 0; c < count; c++) {
     const record = clone(pick(r, records));
@@ -382,7 +453,12 @@ export function apiCallCorpus(seed: number, count: number): EventCase[] {
     record.sourceIPAddress = r() < 0.5 ? hostileText(r, '198.51.100.7') : record.sourceIPAddress;
     whats.push('hostile user agent');
     if (record.requestParameters && typeof record.requestParameters === 'object' && r() < 0.5) {
-      record.requestParameters = { ...record.requestParameters, name: hostileText(r, 'filter'), description: hostileText(r, 'desc'), nested: { deeper: [hostileText(r, 'x')] } };
+      record.requestParameters = {
+        ...record.requestParameters,
+        name: hostileText(r, 'filter'),
+        description: hostileText(r, 'desc'),
+        nested: { deeper: [hostileText(r, 'x')] },
+      };
       whats.push('hostile parameters');
     }
     if (r() < 0.15) {

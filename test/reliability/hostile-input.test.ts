@@ -60,17 +60,22 @@ test('job log batches: no batch crashes, valid events around bad ones are applie
     const warnLines = d.telemetry.lines.filter((l) => l.level !== 'info');
     if (c.badEnvelope) {
       if (!report.badBatch) failures.push(`${c.name}: not reported as a bad batch`);
-      if (warnLines.length !== 1 || typeof warnLines[0].fields.reason !== 'string') failures.push(`${c.name}: expected one error line with a reason, got ${warnLines.length}`);
+      if (warnLines.length !== 1 || typeof warnLines[0].fields.reason !== 'string')
+        failures.push(`${c.name}: expected one error line with a reason, got ${warnLines.length}`);
       if (d.telemetry.counters.BadBatches !== 1) failures.push(`${c.name}: BadBatches not counted`);
       continue;
     }
     const badLines = warnLines.filter((l) => l.message === 'bad job log event');
     const loggedIds = badLines.map((l) => l.fields.logEventId).sort();
-    if (JSON.stringify(loggedIds) !== JSON.stringify([...c.badIds].sort())) failures.push(`${c.name}: bad lines name ${JSON.stringify(loggedIds)}, expected ${JSON.stringify(c.badIds)}`);
+    if (JSON.stringify(loggedIds) !== JSON.stringify([...c.badIds].sort()))
+      failures.push(`${c.name}: bad lines name ${JSON.stringify(loggedIds)}, expected ${JSON.stringify(c.badIds)}`);
     if (badLines.some((l) => typeof l.fields.reason !== 'string' || !l.fields.reason)) failures.push(`${c.name}: a bad line has no reason`);
     if (warnLines.length !== badLines.length) failures.push(`${c.name}: unexpected warn/error lines: ${warnLines.map((l) => l.message).join('; ')}`);
-    if ((d.telemetry.counters.BadRecords ?? 0) !== c.badIds.length) failures.push(`${c.name}: BadRecords ${d.telemetry.counters.BadRecords}, expected ${c.badIds.length}`);
-    for (const l of badLines) if (JSON.stringify(l).length > 4096) failures.push(`${c.name}: a bad-record log line is ${JSON.stringify(l).length} chars (a 1 MB message must not be logged whole)`);
+    if ((d.telemetry.counters.BadRecords ?? 0) !== c.badIds.length)
+      failures.push(`${c.name}: BadRecords ${d.telemetry.counters.BadRecords}, expected ${c.badIds.length}`);
+    for (const l of badLines)
+      if (JSON.stringify(l).length > 4096)
+        failures.push(`${c.name}: a bad-record log line is ${JSON.stringify(l).length} chars (a 1 MB message must not be logged whole)`);
 
     const run = await store.get(keys.run(c.jobId, c.runDate));
     const validEvents = c.expectBucketsMatched + c.expectErrorEvents;
@@ -109,7 +114,8 @@ async function runEventCorpus(kind: string, corpus: EventCase[], pipeline: Batch
     if (report.outcome === 'bad') {
       if (warnLines.length !== 1) failures.push(`${c.name}: ${warnLines.length} warn lines for one bad event`);
       else {
-        if (warnLines[0].fields.eventId !== c.eventId) failures.push(`${c.name}: warn line names ${String(warnLines[0].fields.eventId)}, expected ${String(c.eventId)}`);
+        if (warnLines[0].fields.eventId !== c.eventId)
+          failures.push(`${c.name}: warn line names ${String(warnLines[0].fields.eventId)}, expected ${String(c.eventId)}`);
         if (typeof warnLines[0].fields.reason !== 'string' || !warnLines[0].fields.reason) failures.push(`${c.name}: warn line has no reason`);
       }
       if (d.telemetry.counters.BadRecords !== 1) failures.push(`${c.name}: BadRecords not counted`);

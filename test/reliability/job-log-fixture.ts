@@ -33,11 +33,20 @@ const FUTURE_TYPES = ['BUCKET_QUANTUM_ENTANGLED', 'ACCOUNT_ON_VACATION', 'JOB_PO
 /** Macie events of one run: a start, matches, and errors of 12 groups (some groups with several events). */
 export function runEvents(): Record<string, unknown>[] {
   const events: Record<string, unknown>[] = [jobEvent('ONE_TIME_JOB_STARTED', 0, { runDate: RUN_DATE })];
-  for (let i = 0; i < 3; i++) events.push(jobEvent('BUCKET_MATCHED_THE_CRITERIA', 1, { affectedAccount: '222233334444', affectedResource: { type: 'S3_BUCKET_NAME', value: `matched-${i}` } }));
+  for (let i = 0; i < 3; i++)
+    events.push(
+      jobEvent('BUCKET_MATCHED_THE_CRITERIA', 1, { affectedAccount: '222233334444', affectedResource: { type: 'S3_BUCKET_NAME', value: `matched-${i}` } }),
+    );
   for (const [i, t] of ACCOUNT_ERRORS.entries()) events.push(jobEvent(t, 2 + i, { affectedAccount: '111122223333' }));
   BUCKET_ERRORS.forEach((t, i) => {
     for (let k = 0; k < 2; k++) {
-      events.push(jobEvent(t, 6 + i, { affectedAccount: '222233334444', operation: 'ListObjectsV2', affectedResource: { type: 'S3_BUCKET_NAME', value: `bucket-${i}-${k}` } }));
+      events.push(
+        jobEvent(t, 6 + i, {
+          affectedAccount: '222233334444',
+          operation: 'ListObjectsV2',
+          affectedResource: { type: 'S3_BUCKET_NAME', value: `bucket-${i}-${k}` },
+        }),
+      );
     }
   });
   for (const [i, t] of FUTURE_TYPES.entries()) events.push(jobEvent(t, 12 + i, { affectedAccount: '222233334444' }));
@@ -47,11 +56,18 @@ export function runEvents(): Record<string, unknown>[] {
 /** The subscription event Lambda receives, with fixed log event ids so a retry carries the same batch. */
 export function runBatch(events = runEvents(), idPrefix = 'b'): CloudWatchLogsEvent {
   return subscriptionEvent(
-    logsPayload(events.map((e, i) => logEvent(e, { id: `${idPrefix}${String(i).padStart(50, '0')}` })), { logStream: JOB_ID }),
+    logsPayload(
+      events.map((e, i) => logEvent(e, { id: `${idPrefix}${String(i).padStart(50, '0')}` })),
+      { logStream: JOB_ID },
+    ),
   );
 }
 
-export function pipelineDeps(store: StateStore, publisher: AlertPublisher, extra: Partial<PipelineDeps> = {}): PipelineDeps & { telemetry: RecordingTelemetry } {
+export function pipelineDeps(
+  store: StateStore,
+  publisher: AlertPublisher,
+  extra: Partial<PipelineDeps> = {},
+): PipelineDeps & { telemetry: RecordingTelemetry } {
   return {
     store,
     publisher,

@@ -97,7 +97,10 @@ class Driver {
     this.calls = [];
     this.kill = kill;
     this.killed = false;
-    this.current = processes.invoke(handler, event, { ...handlerEnv(handler, { dynamodb: proxy.url, sns: sns.url, table: store.tableName }, new Date(at).toISOString()), ...env });
+    this.current = processes.invoke(handler, event, {
+      ...handlerEnv(handler, { dynamodb: proxy.url, sns: sns.url, table: store.tableName }, new Date(at).toISOString()),
+      ...env,
+    });
     const exit = await this.current.exited;
     this.current = undefined;
     this.kill = undefined;
@@ -164,10 +167,12 @@ test('killed at every external call, as it arrives and after the service acted: 
     }
 
     const delivered = sns.alertIds();
-    if (JSON.stringify([...new Set(delivered)].sort()) !== JSON.stringify(AFTER_SWEEP)) failures.push(`${name}: SNS took ${JSON.stringify([...new Set(delivered)].sort())}`);
+    if (JSON.stringify([...new Set(delivered)].sort()) !== JSON.stringify(AFTER_SWEEP))
+      failures.push(`${name}: SNS took ${JSON.stringify([...new Set(delivered)].sort())}`);
     const repeated = AFTER_SWEEP.filter((id) => delivered.filter((d) => d === id).length > 1);
     const mayRepeat = AFTER_SWEEP.filter((id) => driver.takenInKilled.has(id) && !driver.settledInKilled.has(id));
-    if (JSON.stringify(repeated) !== JSON.stringify(mayRepeat)) failures.push(`${name}: repeated ${JSON.stringify(repeated)}, expected ${JSON.stringify(mayRepeat)}`);
+    if (JSON.stringify(repeated) !== JSON.stringify(mayRepeat))
+      failures.push(`${name}: repeated ${JSON.stringify(repeated)}, expected ${JSON.stringify(mayRepeat)}`);
     const seen = new Set<string>();
     for (const entry of sns.taken) {
       const id = entry.attributes.alertId;
@@ -210,12 +215,33 @@ describe('the daily digest, the sweeper killed', () => {
     // yesterday and today; the open runs, the silences; mark and alert in one transaction; the safety net's
     // two lists; then the delivery: read, claim, publish, settle.
     const alertDays = hour === 0 ? [query] : [query, query];
-    expect(digestCalls).toEqual([query, query, query, query, query, query, query, read, ...alertDays, query, query, query, query, write, query, query, read, 'DynamoDB UpdateItem', 'SNS PublishBatch', write]);
+    expect(digestCalls).toEqual([
+      query,
+      query,
+      query,
+      query,
+      query,
+      query,
+      query,
+      read,
+      ...alertDays,
+      query,
+      query,
+      query,
+      query,
+      write,
+      query,
+      query,
+      read,
+      'DynamoDB UpdateItem',
+      'SNS PublishBatch',
+      write,
+    ]);
     expect(sns.alertIds()).toEqual([DIGEST_ID]);
     expect(sns.taken[0].attributes).toMatchObject({ category: 'DIGEST', severity: 'INFO' });
   });
 
-  test('killed at every external call: the next sweep sends the day\'s digest, once unless SNS took it before the kill, a repeat labelled', async () => {
+  test("killed at every external call: the next sweep sends the day's digest, once unless SNS took it before the kill, a repeat labelled", async () => {
     const failures: string[] = [];
     let repeats = 0;
     const points: KillPoint[] = digestCalls.flatMap((_, i) => (['as it arrives', 'after the service acted'] as const).map((when) => ({ call: i + 1, when })));
@@ -231,13 +257,14 @@ describe('the daily digest, the sweeper killed', () => {
 
       if ((await store.get(keys.alert(DIGEST_ID)))?.status !== 'SENT') failures.push(`${name}: the digest is not SENT`);
       const mark = await store.get(keys.digest(DIGEST_ID.slice('digest:'.length)));
-      if (mark?.alertId !== DIGEST_ID || (Array.isArray(mark.pendingAlerts) && mark.pendingAlerts.length > 0)) failures.push(`${name}: mark ${JSON.stringify(mark)}`);
+      if (mark?.alertId !== DIGEST_ID || (Array.isArray(mark.pendingAlerts) && mark.pendingAlerts.length > 0))
+        failures.push(`${name}: mark ${JSON.stringify(mark)}`);
       if ((await store.listIndex(GSI1.pendingAlert)).length > 0) failures.push(`${name}: alerts still pending`);
       const delivered = sns.alertIds();
       if ([...new Set(delivered)].join() !== DIGEST_ID) failures.push(`${name}: SNS took ${JSON.stringify(delivered)}`);
       const mayRepeat = driver.takenInKilled.has(DIGEST_ID) && !driver.settledInKilled.has(DIGEST_ID);
       if (delivered.length > 1) repeats++;
-      if ((delivered.length > 1) !== mayRepeat || delivered.length > 2) failures.push(`${name}: ${delivered.length} copies, a repeat expected: ${mayRepeat}`);
+      if (delivered.length > 1 !== mayRepeat || delivered.length > 2) failures.push(`${name}: ${delivered.length} copies, a repeat expected: ${mayRepeat}`);
       if (sns.taken.slice(1).some((entry) => !isLabelled(entry))) failures.push(`${name}: a second copy is not labelled`);
       if (sns.taken.some((entry) => entry.attributes.category !== 'DIGEST' || entry.attributes.severity !== 'INFO')) failures.push(`${name}: not INFO DIGEST`);
     }
@@ -263,11 +290,26 @@ describe('the sweeper killed while it reports held counts', () => {
   const FLUSH_RUN = hoursAgo(10);
   const reveal = fixture('api-calls/seed-cloudtrail-get-sensitive-data-occurrences.json');
   const ARN = reveal.userIdentity.arn as string;
-  const revealAt = (iso: string, n: number) => cloudTrailEvent({ ...reveal, eventID: `reveal-${n}`, eventTime: iso, requestParameters: { findingId: `finding-${n}` } });
-  const occurrence = (count: number, at: string) => findingEvent(policy, { eventId: `count-${count}`, detail: { count, createdAt: hoursAgo(30), updatedAt: at } });
-  const jobEvent = (eventType: string, at: string) => ({ adminAccountId: '123456789012', jobId: SENSITIVE_JOB_ID, eventType, occurredAt: at, description: eventType, jobName: 'Nightly', runDate: FLUSH_RUN });
+  const revealAt = (iso: string, n: number) =>
+    cloudTrailEvent({ ...reveal, eventID: `reveal-${n}`, eventTime: iso, requestParameters: { findingId: `finding-${n}` } });
+  const occurrence = (count: number, at: string) =>
+    findingEvent(policy, { eventId: `count-${count}`, detail: { count, createdAt: hoursAgo(30), updatedAt: at } });
+  const jobEvent = (eventType: string, at: string) => ({
+    adminAccountId: '123456789012',
+    jobId: SENSITIVE_JOB_ID,
+    eventType,
+    occurredAt: at,
+    description: eventType,
+    jobName: 'Nightly',
+    runDate: FLUSH_RUN,
+  });
   const ROLLUP = `sd:${SENSITIVE_JOB_ID}:${FLUSH_RUN}:${TYPE}:rollup:1`;
-  const HELD = [`api:reveals:${ARN}:${hoursAgo(3)}:2`, `policy:${policy.detail.id}:2:held`, `run:${SENSITIVE_JOB_ID}:${FLUSH_RUN}:findings-update:1`, ROLLUP].sort();
+  const HELD = [
+    `api:reveals:${ARN}:${hoursAgo(3)}:2`,
+    `policy:${policy.detail.id}:2:held`,
+    `run:${SENSITIVE_JOB_ID}:${FLUSH_RUN}:findings-update:1`,
+    ROLLUP,
+  ].sort();
   let sweepCalls: string[] = [];
 
   /**
@@ -280,7 +322,9 @@ describe('the sweeper killed while it reports held counts', () => {
     await processApiCallBatch(sqsBatch([revealAt(hoursAgo(3), 1), revealAt(new Date(now - 3 * HOUR + 60_000).toISOString(), 2)]), deps);
     await processLogsPayload(logsPayload([logEvent(jobEvent('ONE_TIME_JOB_STARTED', FLUSH_RUN)), logEvent(jobEvent('JOB_COMPLETED', hoursAgo(9)))]), deps);
     await processFindingBatch(sqsBatch([sensitiveFinding(1000, { at: hoursAgo(9) }), sensitiveFinding(1001, { at: hoursAgo(9), bucket: 'bucket-b' })]), deps);
-    expect((await Promise.all([GSI1.heldRecurrence, GSI1.heldReveals, GSI1.lateFindings, GSI1.heldRollup].map((p) => deps.store.listIndex(p)))).map((l) => l.length)).toEqual([1, 1, 1, 1]);
+    expect(
+      (await Promise.all([GSI1.heldRecurrence, GSI1.heldReveals, GSI1.lateFindings, GSI1.heldRollup].map((p) => deps.store.listIndex(p)))).map((l) => l.length),
+    ).toEqual([1, 1, 1, 1]);
     return deps.store;
   }
 
@@ -292,13 +336,17 @@ describe('the sweeper killed while it reports held counts', () => {
     }
     for (const id of HELD) if ((await store.get(keys.alert(id)))?.status !== 'SENT') failures.push(`${id} is not SENT`);
     const finding = await store.get(keys.policyFinding(policy.detail.id));
-    if (finding?.lastAlertCount !== 2 || finding?.alerts !== 2) failures.push(`policy finding ${JSON.stringify({ lastAlertCount: finding?.lastAlertCount, alerts: finding?.alerts })}`);
+    if (finding?.lastAlertCount !== 2 || finding?.alerts !== 2)
+      failures.push(`policy finding ${JSON.stringify({ lastAlertCount: finding?.lastAlertCount, alerts: finding?.alerts })}`);
     const window = await store.get(keys.principalReveals(ARN));
-    if (window?.reported !== 2 || window?.alerts !== 2) failures.push(`reveal window ${JSON.stringify({ reported: window?.reported, alerts: window?.alerts })}`);
+    if (window?.reported !== 2 || window?.alerts !== 2)
+      failures.push(`reveal window ${JSON.stringify({ reported: window?.reported, alerts: window?.alerts })}`);
     const run = await store.get(keys.run(SENSITIVE_JOB_ID, FLUSH_RUN));
-    if ((run?.sweeper as { lateFindings?: { reported?: { total?: number } } })?.lateFindings?.reported?.total !== 2) failures.push('the run does not record the update');
+    if ((run?.sweeper as { lateFindings?: { reported?: { total?: number } } })?.lateFindings?.reported?.total !== 2)
+      failures.push('the run does not record the update');
     const rollup = await store.get(keys.findingRollup(SENSITIVE_JOB_ID, FLUSH_RUN, TYPE));
-    if (rollup?.alerts !== 1 || rollup?.bucketsNamed !== 1 || rollup?.flushing !== undefined) failures.push(`roll-up ${JSON.stringify({ alerts: rollup?.alerts, named: rollup?.bucketsNamed, flushing: rollup?.flushing })}`);
+    if (rollup?.alerts !== 1 || rollup?.bucketsNamed !== 1 || rollup?.flushing !== undefined)
+      failures.push(`roll-up ${JSON.stringify({ alerts: rollup?.alerts, named: rollup?.bucketsNamed, flushing: rollup?.flushing })}`);
     const delivered = sns.alertIds();
     if (JSON.stringify([...new Set(delivered)].sort()) !== JSON.stringify(HELD)) failures.push(`SNS took ${JSON.stringify([...new Set(delivered)].sort())}`);
     const repeated = HELD.filter((id) => delivered.filter((d) => d === id).length > 1);
@@ -319,7 +367,13 @@ describe('the sweeper killed while it reports held counts', () => {
     const clean = await driver.invoke('sweeper', {}, store, now);
     expect(clean).toMatchObject({ code: 0, killed: false });
     sweepCalls = [...driver.calls];
-    const [query, read, write, claim, publish] = ['DynamoDB Query', 'DynamoDB BatchGetItem', 'DynamoDB TransactWriteItems', 'DynamoDB UpdateItem', 'SNS PublishBatch'];
+    const [query, read, write, claim, publish] = [
+      'DynamoDB Query',
+      'DynamoDB BatchGetItem',
+      'DynamoDB TransactWriteItems',
+      'DynamoDB UpdateItem',
+      'SNS PublishBatch',
+    ];
     const delivery = [read, claim, publish, write];
     expect(sweepCalls).toEqual([
       query, // open runs
@@ -394,14 +448,16 @@ describe('the sweeper killed while it announces silences', () => {
 
   async function check(store: StateStore, driver: Driver): Promise<string[]> {
     const failures: string[] = [];
-    for (const partition of [GSI1.pendingAlert, GSI1.sendingAlert]) if ((await store.listIndex(partition)).length > 0) failures.push(`${partition} still lists alerts`);
+    for (const partition of [GSI1.pendingAlert, GSI1.sendingAlert])
+      if ((await store.listIndex(partition)).length > 0) failures.push(`${partition} still lists alerts`);
     for (const id of ANNOUNCED) if ((await store.get(keys.alert(id)))?.status !== 'SENT') failures.push(`${id} is not SENT`);
     const a = await store.get(keys.silence('S-KILA'));
     const b = await store.get(keys.silence('S-KILB'));
     if (!(a?.announced as { made?: string })?.made) failures.push('S-KILA not recorded as announced');
     if (!(b?.announced as { ended?: string })?.ended) failures.push('S-KILB not recorded as announced');
     const delivered = sns.alertIds();
-    if (JSON.stringify([...new Set(delivered)].sort()) !== JSON.stringify(ANNOUNCED)) failures.push(`SNS took ${JSON.stringify([...new Set(delivered)].sort())}`);
+    if (JSON.stringify([...new Set(delivered)].sort()) !== JSON.stringify(ANNOUNCED))
+      failures.push(`SNS took ${JSON.stringify([...new Set(delivered)].sort())}`);
     const repeated = ANNOUNCED.filter((id) => delivered.filter((d) => d === id).length > 1);
     const mayRepeat = ANNOUNCED.filter((id) => driver.takenInKilled.has(id) && !driver.settledInKilled.has(id));
     if (JSON.stringify(repeated) !== JSON.stringify(mayRepeat)) failures.push(`repeated ${JSON.stringify(repeated)}, expected ${JSON.stringify(mayRepeat)}`);
@@ -419,9 +475,29 @@ describe('the sweeper killed while it announces silences', () => {
     const driver = new Driver();
     expect(await driver.invoke('sweeper', {}, store, now)).toMatchObject({ code: 0, killed: false });
     sweepCalls = [...driver.calls];
-    const [query, read, write, claim, publish] = ['DynamoDB Query', 'DynamoDB BatchGetItem', 'DynamoDB TransactWriteItems', 'DynamoDB UpdateItem', 'SNS PublishBatch'];
+    const [query, read, write, claim, publish] = [
+      'DynamoDB Query',
+      'DynamoDB BatchGetItem',
+      'DynamoDB TransactWriteItems',
+      'DynamoDB UpdateItem',
+      'SNS PublishBatch',
+    ];
     // The open runs, periodic jobs and four held-count partitions (roll-ups, late findings, recurrences, reveals), then the silences.
-    expect(sweepCalls).toEqual([query, query, query, query, query, query, query, write, write, query, query, ...[read, claim, publish, write], ...[read, claim, publish, write]]);
+    expect(sweepCalls).toEqual([
+      query,
+      query,
+      query,
+      query,
+      query,
+      query,
+      query,
+      write,
+      write,
+      query,
+      query,
+      ...[read, claim, publish, write],
+      ...[read, claim, publish, write],
+    ]);
     expect(await check(store, driver)).toEqual([]);
     expect(sns.taken.map((e) => [e.attributes.alertId, e.attributes.category, e.attributes.severity])).toEqual(ANNOUNCED.map((id) => [id, 'PIPELINE', 'INFO']));
   }, 60_000);

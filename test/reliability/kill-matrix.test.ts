@@ -32,7 +32,11 @@ const BATCHES = [
     [
       jobEvent('BUCKET_TELEPORTED', 20, { affectedAccount: '222233334444' }),
       jobEvent('ACCOUNT_HIBERNATING', 21, { affectedAccount: '222233334444' }),
-      jobEvent('BUCKET_ACCESS_DENIED', 22, { affectedAccount: '222233334444', operation: 'ListObjectsV2', affectedResource: { type: 'S3_BUCKET_NAME', value: 'bucket-late' } }),
+      jobEvent('BUCKET_ACCESS_DENIED', 22, {
+        affectedAccount: '222233334444',
+        operation: 'ListObjectsV2',
+        affectedResource: { type: 'S3_BUCKET_NAME', value: 'bucket-late' },
+      }),
     ],
     'b',
   ),
@@ -108,20 +112,46 @@ class Driver {
 
   constructor() {
     sns.hooks = {
-      arrived: (call) => this.at(call, 'SNS PublishBatch', 'as it arrives', () => 'drop', () => 'take'),
+      arrived: (call) =>
+        this.at(
+          call,
+          'SNS PublishBatch',
+          'as it arrives',
+          () => 'drop',
+          () => 'take',
+        ),
       taken: (call) => {
         for (const e of call.entries) {
           this.takenInAttempt.add(e.attributes.alertId);
           this.takenBy.push(this.invocation);
         }
-        return this.at(call, undefined, 'after the service acted', () => 'drop', () => 'answer');
+        return this.at(
+          call,
+          undefined,
+          'after the service acted',
+          () => 'drop',
+          () => 'answer',
+        );
       },
     };
     proxy.hooks = {
-      arrived: (request) => this.at(request, `DynamoDB ${request.operation}`, 'as it arrives', () => 'drop', () => 'forward'),
+      arrived: (request) =>
+        this.at(
+          request,
+          `DynamoDB ${request.operation}`,
+          'as it arrives',
+          () => 'drop',
+          () => 'forward',
+        ),
       applied: (request) => {
         for (const id of confirmedIds(request)) this.settledInAttempt.add(id);
-        return this.at(request, undefined, 'after the service acted', () => 'drop', () => 'answer');
+        return this.at(
+          request,
+          undefined,
+          'after the service acted',
+          () => 'drop',
+          () => 'answer',
+        );
       },
     };
   }
@@ -141,7 +171,14 @@ class Driver {
     return pass();
   }
 
-  async invoke(name: string, handler: 'job-log' | 'sweeper', event: unknown, tableName: string, at: number, kill?: KillPoint): Promise<{ code: number | null; killed: boolean; calls: string[] }> {
+  async invoke(
+    name: string,
+    handler: 'job-log' | 'sweeper',
+    event: unknown,
+    tableName: string,
+    at: number,
+    kill?: KillPoint,
+  ): Promise<{ code: number | null; killed: boolean; calls: string[] }> {
     this.invocation = name;
     this.calls = [];
     this.kill = kill;
@@ -263,7 +300,10 @@ afterAll(async () => {
   processes?.dispose();
   if (process.env.KILL_MATRIX_OUT && matrix.length > 0) {
     const rows = matrix.map((m) => `| ${m.point} | ${m.timeline} | ${m.attempts} | ${m.copies} | ${m.repeats} | ${m.labelledCopies} | ${m.takenOverBy} |`);
-    const header = ['| kill point | timeline | attempts per batch | copies SNS took | alerts repeated | labelled copies | taken over by |', '| --- | --- | --- | --- | --- | --- | --- |'];
+    const header = [
+      '| kill point | timeline | attempts per batch | copies SNS took | alerts repeated | labelled copies | taken over by |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+    ];
     writeFileSync(process.env.KILL_MATRIX_OUT, [...header, ...rows, ''].join('\n'));
   }
 });
@@ -294,7 +334,10 @@ describe.each(Object.keys(TIMELINES) as Timeline[])('SIGKILL at each external ca
 
     const copies = new Map<string, number>();
     for (const id of delivered) copies.set(id, (copies.get(id) ?? 0) + 1);
-    const repeated = [...copies].filter(([, n]) => n > 1).map(([id]) => id).sort();
+    const repeated = [...copies]
+      .filter(([, n]) => n > 1)
+      .map(([id]) => id)
+      .sort();
     const mayRepeat = [...result.takenBeforeKill].filter((id) => !result.settledBeforeKill.has(id)).sort();
     expect(repeated).toEqual(mayRepeat);
     const seen = new Set<string>();

@@ -40,7 +40,9 @@ const jobEvent = (eventType: string, runDate: string, minute: number) => ({
 });
 /** 50 older runs (two writes each: the run and its applied events) and the run's completion. */
 const OLDER = Array.from({ length: 50 }, (_, i) => new Date(Date.parse(RUN) - (i + 1) * 86_400_000).toISOString());
-const completion = subscriptionEvent(logsPayload([...OLDER.map((d) => logEvent(jobEvent('BUCKET_MATCHED_THE_CRITERIA', d, 1))), logEvent(jobEvent('JOB_COMPLETED', RUN, 30))]));
+const completion = subscriptionEvent(
+  logsPayload([...OLDER.map((d) => logEvent(jobEvent('BUCKET_MATCHED_THE_CRITERIA', d, 1))), logEvent(jobEvent('JOB_COMPLETED', RUN, 30))]),
+);
 const lateFinding = sqsBatch([sensitiveFinding(11)]);
 
 let sns: RecordingSnsEndpoint;
@@ -56,7 +58,10 @@ class Driver {
   private readonly numbers = new WeakMap<object, number>();
 
   constructor() {
-    sns.hooks = { arrived: (call) => this.at(call, 'SNS PublishBatch', 'as it arrives', 'drop', 'take'), taken: (call) => this.at(call, undefined, 'after the service acted', 'drop', 'answer') };
+    sns.hooks = {
+      arrived: (call) => this.at(call, 'SNS PublishBatch', 'as it arrives', 'drop', 'take'),
+      taken: (call) => this.at(call, undefined, 'after the service acted', 'drop', 'answer'),
+    };
     proxy.hooks = {
       arrived: (request) => this.at(request, `DynamoDB ${request.operation}`, 'as it arrives', 'drop', 'forward'),
       applied: (request) => this.at(request, undefined, 'after the service acted', 'drop', 'answer'),
@@ -76,11 +81,21 @@ class Driver {
     return pass;
   }
 
-  async invoke(handler: HandlerName, event: unknown, store: StateStore, at: number, kill?: KillPoint): Promise<{ code: number | null; killed: boolean; stderr: string }> {
+  async invoke(
+    handler: HandlerName,
+    event: unknown,
+    store: StateStore,
+    at: number,
+    kill?: KillPoint,
+  ): Promise<{ code: number | null; killed: boolean; stderr: string }> {
     this.calls = [];
     this.kill = kill;
     this.killed = false;
-    this.current = processes.invoke(handler, event, handlerEnv(handler, { dynamodb: proxy.url, sns: sns.url, table: store.tableName }, new Date(at).toISOString()));
+    this.current = processes.invoke(
+      handler,
+      event,
+      handlerEnv(handler, { dynamodb: proxy.url, sns: sns.url, table: store.tableName }, new Date(at).toISOString()),
+    );
     const exit = await this.current.exited;
     this.current = undefined;
     this.kill = undefined;
@@ -120,7 +135,8 @@ async function check(name: string, store: StateStore): Promise<string[]> {
   if (group?.count !== 11) failures.push(`${name}: the group counts ${String(group?.count)}`);
   const { summary, more } = await told(store);
   const total = (summary ?? 0) + more.reduce((a, b) => a + b, 0);
-  if (summary === undefined || total !== 11) failures.push(`${name}: the summary told ${String(summary)} and the updates ${JSON.stringify(more)} more: ${total} of 11`);
+  if (summary === undefined || total !== 11)
+    failures.push(`${name}: the summary told ${String(summary)} and the updates ${JSON.stringify(more)} more: ${total} of 11`);
   return failures;
 }
 
@@ -140,7 +156,12 @@ afterAll(async () => {
 async function matrix(killed: 'job-log' | 'findings'): Promise<{ calls: string[]; failures: string[] }> {
   const event = killed === 'job-log' ? completion : lateFinding;
   const other = (deps: Awaited<ReturnType<typeof testDeps>>) =>
-    killed === 'job-log' ? processFindingBatch(lateFinding, deps) : processLogsPayload(logsPayload([...OLDER.map((d) => logEvent(jobEvent('BUCKET_MATCHED_THE_CRITERIA', d, 1))), logEvent(jobEvent('JOB_COMPLETED', RUN, 30))]), deps);
+    killed === 'job-log'
+      ? processFindingBatch(lateFinding, deps)
+      : processLogsPayload(
+          logsPayload([...OLDER.map((d) => logEvent(jobEvent('BUCKET_MATCHED_THE_CRITERIA', d, 1))), logEvent(jobEvent('JOB_COMPLETED', RUN, 30))]),
+          deps,
+        );
   const driver = new Driver();
   const clean = await driver.invoke(killed, event, await runWithTenFindings(), T0);
   expect(clean).toMatchObject({ code: 0, killed: false });

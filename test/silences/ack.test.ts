@@ -17,7 +17,10 @@ describe('the condition an alert id stands for: the alert and its repeats', () =
   test.each<[string, string]>([
     [`run:job-1:${RUN}:BUCKET_ACCESS_DENIED:first`, `run:job-1:${RUN}:BUCKET_ACCESS_DENIED`],
     [`run:job-1:${RUN}:BUCKET_ACCESS_DENIED:repeat:3`, `run:job-1:${RUN}:BUCKET_ACCESS_DENIED`],
-    ['sd:job-1:2024-06-03T02:00:00.000Z:bucket-a:SensitiveData:S3Object/Personal:first', 'sd:job-1:2024-06-03T02:00:00.000Z:bucket-a:SensitiveData:S3Object/Personal'],
+    [
+      'sd:job-1:2024-06-03T02:00:00.000Z:bucket-a:SensitiveData:S3Object/Personal:first',
+      'sd:job-1:2024-06-03T02:00:00.000Z:bucket-a:SensitiveData:S3Object/Personal',
+    ],
     ['sd:auto:111122223333:bucket-a:SensitiveData:S3Object/Personal:still:40', 'sd:auto:111122223333:bucket-a:SensitiveData:S3Object/Personal'],
     [`sweep:job-1:${RUN}:still-running`, `sweep:job-1:${RUN}:still-running`],
     ['policy:abc:1', 'policy:abc'],
@@ -29,7 +32,12 @@ describe('the condition an alert id stands for: the alert and its repeats', () =
 
 describe('acknowledger: which acknowledgement holds what, when', () => {
   const group = `run:job-1:${RUN}:BUCKET_ACCESS_DENIED`;
-  const acks = acknowledger([ack('A-2', `${group}:first`), ack('A-3', `sweep:job-2:${RUN}:quota-paused:${RUN}`), ack('A-4', 'sweep:job-3:missed-run:2024-06-02T00:00:00.000Z'), ack('A-6', 'sweep:job-4:paused:2024-06-01T10:00:00.000Z:2')]);
+  const acks = acknowledger([
+    ack('A-2', `${group}:first`),
+    ack('A-3', `sweep:job-2:${RUN}:quota-paused:${RUN}`),
+    ack('A-4', 'sweep:job-3:missed-run:2024-06-02T00:00:00.000Z'),
+    ack('A-6', 'sweep:job-4:paused:2024-06-01T10:00:00.000Z:2'),
+  ]);
   test.each<[string, () => Ack | undefined, string | undefined]>([
     ['the group, at the start (inclusive)', () => acks.subject(group, Date.parse(T0)), 'A-2'],
     ['the group, just before the end', () => acks.subject(group, Date.parse(END) - 1), 'A-2'],

@@ -1,4 +1,16 @@
-import { activeSilences, checkMatchers, describeMatchers, NEVER_SILENCED, normalizeSilenceId, randomSilenceId, SILENCE_ID, silenceLine, silencer, type Silence, type SilenceSubject } from '../../lambda/silences/silence';
+import {
+  activeSilences,
+  checkMatchers,
+  describeMatchers,
+  NEVER_SILENCED,
+  normalizeSilenceId,
+  randomSilenceId,
+  SILENCE_ID,
+  silenceLine,
+  silencer,
+  type Silence,
+  type SilenceSubject,
+} from '../../lambda/silences/silence';
 import { ALERTED_API_CALLS } from '../../lambda/api-calls/call-types';
 
 const START = '2024-06-03T00:00:00.000Z';
@@ -75,7 +87,11 @@ describe('a silence covers the events of [startsAt, endsAt), judged at their own
   });
 
   test('activeSilences: those started and not ended at a given instant', () => {
-    const list = [silence('S-A', { jobId: 'a' }), silence('S-B', { jobId: 'b' }, { startsAt: '2024-06-05T00:00:00.000Z' }), silence('S-C', { jobId: 'c' }, { endsAt: '2024-06-04T00:00:00.000Z' })];
+    const list = [
+      silence('S-A', { jobId: 'a' }),
+      silence('S-B', { jobId: 'b' }, { startsAt: '2024-06-05T00:00:00.000Z' }),
+      silence('S-C', { jobId: 'c' }, { endsAt: '2024-06-04T00:00:00.000Z' }),
+    ];
     expect(activeSilences(list, new Date('2024-06-04T00:00:00.000Z')).map((x) => x.id)).toEqual(['S-A']);
     expect(activeSilences(list, new Date('2024-06-05T00:00:00.000Z')).map((x) => x.id)).toEqual(['S-A', 'S-B']);
     expect(activeSilences(list, new Date(END)).map((x) => x.id)).toEqual([]);
@@ -96,7 +112,9 @@ describe('which silence wins, and what is never silenced', () => {
       expect(matched(silence('S-1', { accountId: '111122223333' }), { type, at: event.at, accountId: '111122223333' })).toBeUndefined();
       expect(() => checkMatchers({ type })).toThrow(`${type} alerts cannot be silenced`);
     }
-    expect(matched(silence('S-1', { accountId: '111122223333' }), { type: 'GetSensitiveDataOccurrences', at: event.at, accountId: '111122223333' })).toBe('S-1');
+    expect(matched(silence('S-1', { accountId: '111122223333' }), { type: 'GetSensitiveDataOccurrences', at: event.at, accountId: '111122223333' })).toBe(
+      'S-1',
+    );
   });
 });
 

@@ -35,8 +35,14 @@ describe('silences in the state table (DynamoDB Local)', () => {
 
     const later = inDays(1);
     const expired = await expireSilence(store, a.id, later);
-    expect(expired).toEqual({ silence: { ...listed.find((s) => s.id === a.id), endsAt: later.toISOString(), plannedEndsAt: inDays(7).toISOString(), version: 2 }, alreadyEnded: false });
-    expect(await store.get(keys.silence(a.id))).toMatchObject({ endsAt: later.toISOString(), expiresAt: Math.floor(inDays(1 + SILENCE_RECORD_DAYS).getTime() / 1000) });
+    expect(expired).toEqual({
+      silence: { ...listed.find((s) => s.id === a.id), endsAt: later.toISOString(), plannedEndsAt: inDays(7).toISOString(), version: 2 },
+      alreadyEnded: false,
+    });
+    expect(await store.get(keys.silence(a.id))).toMatchObject({
+      endsAt: later.toISOString(),
+      expiresAt: Math.floor(inDays(1 + SILENCE_RECORD_DAYS).getTime() / 1000),
+    });
     // Expiring it again changes nothing and says so; an unknown id is undefined.
     expect(await expireSilence(store, a.id, inDays(2))).toMatchObject({ alreadyEnded: true, silence: { endsAt: later.toISOString(), version: 2 } });
     expect(await expireSilence(store, 'S-NONE', later)).toBeUndefined();
@@ -80,7 +86,10 @@ describe('the per-container cache: at most 60 s old', () => {
   test('a silence added after a read is seen at 60 s, not at 59.999 s (DynamoDB Local)', async () => {
     const store = await storeAt();
     let t = NOW.getTime();
-    const cache = new SilenceCache(() => listSilences(store), () => new Date(t));
+    const cache = new SilenceCache(
+      () => listSilences(store),
+      () => new Date(t),
+    );
     expect(await cache.list()).toEqual([]);
     const s = await addSilence(store, draft({ bucket: 'logs-*' }));
     t += SILENCE_CACHE_MS - 1;
@@ -93,12 +102,15 @@ describe('the per-container cache: at most 60 s old', () => {
     let t = 0;
     let reads = 0;
     let fail = false;
-    const cache = new SilenceCache(async () => {
-      reads++;
-      await new Promise((r) => setTimeout(r, 5));
-      if (fail) throw new Error('throttled');
-      return [];
-    }, () => new Date(t));
+    const cache = new SilenceCache(
+      async () => {
+        reads++;
+        await new Promise((r) => setTimeout(r, 5));
+        if (fail) throw new Error('throttled');
+        return [];
+      },
+      () => new Date(t),
+    );
     await Promise.all([cache.list(), cache.list(), cache.list()]);
     expect(reads).toBe(1);
     t = 30_000;

@@ -4,7 +4,8 @@ import { bookkeepingItem, bookkeepingShape, compact, CorruptItemError, decodeOpt
 const Counter = itemCodec(
   'counter',
   z.object({ ...bookkeepingShape, count: z.number(), names: z.optional(stringSet) }),
-  (v: { pk: string; sk: string; count: number; names?: string[]; version?: number }) => compact({ pk: v.pk, sk: v.sk, count: v.count, names: toStringSet(v.names), ...bookkeepingItem(v) }),
+  (v: { pk: string; sk: string; count: number; names?: string[]; version?: number }) =>
+    compact({ pk: v.pk, sk: v.sk, count: v.count, names: toStringSet(v.names), ...bookkeepingItem(v) }),
 );
 
 describe('itemCodec', () => {

@@ -105,7 +105,8 @@ describe('job log: job and run items past their TTL', () => {
 
 describe('findings: groups, policy findings, alerts and the job guard past their TTL', () => {
   const automated = fixture('findings/sensitive-automated-discovery.json');
-  const automatedAt = (n: number, iso: string) => findingEvent(automated, { eventId: `auto-event-${n}`, detail: { id: `auto-finding-${n}`, createdAt: iso, updatedAt: iso } });
+  const automatedAt = (n: number, iso: string) =>
+    findingEvent(automated, { eventId: `auto-event-${n}`, detail: { id: `auto-finding-${n}`, createdAt: iso, updatedAt: iso } });
   const groupKey = keys.automatedFindingGroup(automated.detail.accountId, automated.detail.resourcesAffected.s3Bucket.name, automated.detail.type);
   const firstAlertId = `sd:auto:${automated.detail.accountId}:${automated.detail.resourcesAffected.s3Bucket.name}:${automated.detail.type}:first`;
 
@@ -165,7 +166,9 @@ describe('findings: groups, policy findings, alerts and the job guard past their
     // Created an hour ago, and its job shows no run (its item expired): past the hold, counted in run UNKNOWN.
     const report = await processFindingBatch(sqsBatch([sensitiveFinding(1, { at: new Date(Date.parse(LATER) - 3_600_000).toISOString() })]), w.deps);
     expect(report.records.map((r) => r.outcome)).toEqual(['alerted']);
-    const group = await w.store.get(keys.findingGroup(sensitiveFinding(1).detail.classificationDetails.jobId, UNKNOWN_RUN, 'bucket-a', sensitiveFinding(1).detail.type));
+    const group = await w.store.get(
+      keys.findingGroup(sensitiveFinding(1).detail.classificationDetails.jobId, UNKNOWN_RUN, 'bucket-a', sensitiveFinding(1).detail.type),
+    );
     expect(group).toMatchObject({ count: 1 });
     expect(group?.late).toBeUndefined();
     // Revived as a new ledger: the old summary's mark dropped, the write counted.
@@ -214,7 +217,14 @@ describe('API calls: reveal windows and event markers past their TTL', () => {
 describe('silences past their TTL', () => {
   test('a new silence may take the id of one past its TTL', async () => {
     const w = await world();
-    const silence = { match: { jobId: 'job-1' }, startsAt: DAY0, endsAt: new Date(Date.parse(DAY0) + DAY_MS).toISOString(), author: 'alice', reason: 'maintenance', createdAt: DAY0 };
+    const silence = {
+      match: { jobId: 'job-1' },
+      startsAt: DAY0,
+      endsAt: new Date(Date.parse(DAY0) + DAY_MS).toISOString(),
+      author: 'alice',
+      reason: 'maintenance',
+      createdAt: DAY0,
+    };
     const first = await addSilence(w.store, silence, () => 'S-TTL1');
     await expire(w, keys.silence(first.id));
 

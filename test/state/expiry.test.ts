@@ -1,5 +1,14 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { atVersion, conditionAsSent, ConditionalWriteConflict, isExpired, notExists, unchangedSince, type Condition, type WriteOp } from '../../lambda/state/store';
+import {
+  atVersion,
+  conditionAsSent,
+  ConditionalWriteConflict,
+  isExpired,
+  notExists,
+  unchangedSince,
+  type Condition,
+  type WriteOp,
+} from '../../lambda/state/store';
 import { TestClock } from '../support/clock';
 import { freshStore } from '../support/dynamodb';
 
@@ -47,7 +56,11 @@ describe('conditionAsSent', () => {
 describe('on DynamoDB Local', () => {
   const key = { pk: 'P#1', sk: 'S' };
   /** A put if absent, alive for 60 s from `clock`. */
-  const put = (clock: TestClock, n: number): WriteOp => ({ kind: 'put', item: { ...key, n, expiresAt: Math.floor(clock.at.getTime() / 1000) + 60 }, condition: notExists });
+  const put = (clock: TestClock, n: number): WriteOp => ({
+    kind: 'put',
+    item: { ...key, n, expiresAt: Math.floor(clock.at.getTime() / 1000) + 60 },
+    condition: notExists,
+  });
 
   test('a put if absent lands on an expired item and not on a live one, from the store clock', async () => {
     const clock = new TestClock(NOW);
@@ -67,7 +80,10 @@ describe('on DynamoDB Local', () => {
   test('an update and a condition check carry it too, with names and values of their own', async () => {
     const clock = new TestClock(NOW);
     const store = await freshStore(clock.now);
-    await store.write([{ kind: 'put', item: { ...key, n: 1, expiresAt: SECOND - 1 } }, { kind: 'put', item: { pk: 'P#2', sk: 'S', expiresAt: SECOND - 1 } }]);
+    await store.write([
+      { kind: 'put', item: { ...key, n: 1, expiresAt: SECOND - 1 } },
+      { kind: 'put', item: { pk: 'P#2', sk: 'S', expiresAt: SECOND - 1 } },
+    ]);
     await store.write([
       { kind: 'update', key, expression: 'SET #n = :n', names: { '#n': 'n' }, values: { ':n': 5 }, condition: notExists },
       { kind: 'condition-check', key: { pk: 'P#2', sk: 'S' }, condition: { expression: 'attribute_not_exists(pk)', orExpired: true } },

@@ -12,7 +12,10 @@ describe('run and job items through their codecs', () => {
   test('what the job-log pipeline writes decodes, and encodes back to the same item', async () => {
     const h = await harness();
     const ev = jobStream('job-c', 'Codec_Job', RUN);
-    await h.send([ev('SCHEDULED_RUN_STARTED', RUN), ev('BUCKET_ACCESS_DENIED', at(RUN, 1), { affectedResource: { type: 'S3_BUCKET_NAME', value: 'b1' }, affectedAccount: '111111111111' })]);
+    await h.send([
+      ev('SCHEDULED_RUN_STARTED', RUN),
+      ev('BUCKET_ACCESS_DENIED', at(RUN, 1), { affectedResource: { type: 'S3_BUCKET_NAME', value: 'b1' }, affectedAccount: '111111111111' }),
+    ]);
     await h.send([ev('SCHEDULED_RUN_COMPLETED', at(RUN, 2))]);
     const runItem = (await h.run('job-c', RUN))!;
     const jobItem = (await h.job('job-c'))!;
@@ -31,8 +34,19 @@ describe('run and job items through their codecs', () => {
 
   test('an item this version did not write is refused with its key and field named, and fails the batch', async () => {
     const h = await harness();
-    const bad = { ...keys.run('job-x', RUN), jobId: 'job-x', runDate: RUN, jobName: 'X', adminAccountId: 'a', region: 'r', status: 'RUNNING', errors: { BUCKET_ACCESS_DENIED: 'many' } };
-    expect(() => RunCodec.decode(bad)).toThrow(new CorruptItemError('run', keys.run('job-x', RUN), 'errors.BUCKET_ACCESS_DENIED: Invalid input: expected number, received string'));
+    const bad = {
+      ...keys.run('job-x', RUN),
+      jobId: 'job-x',
+      runDate: RUN,
+      jobName: 'X',
+      adminAccountId: 'a',
+      region: 'r',
+      status: 'RUNNING',
+      errors: { BUCKET_ACCESS_DENIED: 'many' },
+    };
+    expect(() => RunCodec.decode(bad)).toThrow(
+      new CorruptItemError('run', keys.run('job-x', RUN), 'errors.BUCKET_ACCESS_DENIED: Invalid input: expected number, received string'),
+    );
     await h.store.write([{ kind: 'put', item: bad }]);
     const ev = jobStream('job-x', 'X', RUN);
     await expect(h.send([ev('BUCKET_ACCESS_DENIED', RUN)])).rejects.toThrow(/run item JOB#job-x \/ RUN#.* is not readable: errors\.BUCKET_ACCESS_DENIED/);
@@ -46,14 +60,52 @@ describe('items the earlier version wrote, with its string forms', () => {
     const ev = jobStream('job-old', 'Old', RUN);
     const NEXT = at(RUN, 24 * 60);
     const undated = logEvent(jobStream('job-old', 'Old', undefined)('JOB_RESUMED_BY_USER', at(RUN, 8)), { id: 'undated-1' });
-    const common = { jobName: 'Old', adminAccountId: '123456789012', region: 'eu-west-1', bucketsMatched: 0, errors: {}, affected: {}, openAccountErrors: {}, groups: {}, version: 1 };
+    const common = {
+      jobName: 'Old',
+      adminAccountId: '123456789012',
+      region: 'eu-west-1',
+      bucketsMatched: 0,
+      errors: {},
+      affected: {},
+      openAccountErrors: {},
+      groups: {},
+      version: 1,
+    };
     await h.store.write([
-      { kind: 'put', item: { ...keys.job('job-old'), jobId: 'job-old', jobName: 'Old', kind: 'SCHEDULED', currentRunDate: NEXT, recentRunStarts: [RUN, NEXT], routedBatches: [`${batchKeyOf(['undated-1'])}=${RUN}`], version: 1 } },
       {
         kind: 'put',
-        item: { ...keys.run('job-old', RUN), jobId: 'job-old', runDate: RUN, ...common, status: 'PAUSED', statusAt: at(RUN, 5), statusEvent: 'JOB_PAUSED_BY_USER', pausedBy: 'USER', pausedAt: at(RUN, 5), lastEventAt: at(RUN, 5), statusEvents: [`JOB_PAUSED_BY_USER@${at(RUN, 5)}`], appliedBatches: ['old'] },
+        item: {
+          ...keys.job('job-old'),
+          jobId: 'job-old',
+          jobName: 'Old',
+          kind: 'SCHEDULED',
+          currentRunDate: NEXT,
+          recentRunStarts: [RUN, NEXT],
+          routedBatches: [`${batchKeyOf(['undated-1'])}=${RUN}`],
+          version: 1,
+        },
       },
-      { kind: 'put', item: { ...keys.run('job-old', NEXT), jobId: 'job-old', runDate: NEXT, ...common, status: 'RUNNING', statusEvents: [], appliedBatches: [] } },
+      {
+        kind: 'put',
+        item: {
+          ...keys.run('job-old', RUN),
+          jobId: 'job-old',
+          runDate: RUN,
+          ...common,
+          status: 'PAUSED',
+          statusAt: at(RUN, 5),
+          statusEvent: 'JOB_PAUSED_BY_USER',
+          pausedBy: 'USER',
+          pausedAt: at(RUN, 5),
+          lastEventAt: at(RUN, 5),
+          statusEvents: [`JOB_PAUSED_BY_USER@${at(RUN, 5)}`],
+          appliedBatches: ['old'],
+        },
+      },
+      {
+        kind: 'put',
+        item: { ...keys.run('job-old', NEXT), jobId: 'job-old', runDate: NEXT, ...common, status: 'RUNNING', statusEvents: [], appliedBatches: [] },
+      },
     ]);
     const again = await h.send([ev('JOB_PAUSED_BY_USER', at(RUN, 5))]);
     expect(again.published).toEqual([]);

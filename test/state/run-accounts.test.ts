@@ -1,4 +1,16 @@
-import { accountCount, firstAccounts, NO_ACCOUNTS, OTHER_ACCOUNTS_CAP, packAccounts, RunAccountsBuilder, TOLD, toldAccountSet, TYPE_BITS, unpackAccounts, type RunAccounts } from '../../lambda/state/run-accounts';
+import {
+  accountCount,
+  firstAccounts,
+  NO_ACCOUNTS,
+  OTHER_ACCOUNTS_CAP,
+  packAccounts,
+  RunAccountsBuilder,
+  TOLD,
+  toldAccountSet,
+  TYPE_BITS,
+  unpackAccounts,
+  type RunAccounts,
+} from '../../lambda/state/run-accounts';
 
 /** A run's accounts: exact counts per error type and in all, a told flag, and a stored form bounded by Macie's 10,000 accounts. */
 const id = (n: number) => String(n).padStart(12, '0');
@@ -30,7 +42,13 @@ describe('counts', () => {
 });
 
 test('the same adds in any order give the same accounts (types by name)', () => {
-  const adds: [string, string][] = [[id(5), 'C'], [id(6), 'A'], [id(5), 'B'], [id(7), 'A'], [id(6), 'C']];
+  const adds: [string, string][] = [
+    [id(5), 'C'],
+    [id(6), 'A'],
+    [id(5), 'B'],
+    [id(7), 'A'],
+    [id(6), 'C'],
+  ];
   const want = build(adds);
   expect(build([...adds].reverse())).toEqual(want);
   expect(build(adds.slice(2), build(adds.slice(0, 2)))).toEqual(want);
@@ -52,7 +70,11 @@ test(`ids that are not 12 digits: kept by name up to ${OTHER_ACCOUNTS_CAP}, then
 });
 
 test('the stored form reads back the same, and an account told in the layout before stays told', () => {
-  const accounts = build([[id(999_999_999_999), 'A', true], [id(0), 'B'], ['not-an-id', 'A']]);
+  const accounts = build([
+    [id(999_999_999_999), 'A', true],
+    [id(0), 'B'],
+    ['not-an-id', 'A'],
+  ]);
   expect(unpackAccounts(packAccounts(accounts))).toEqual(accounts);
   expect(unpackAccounts({}, [id(4)]).flags.get(id(4))).toBe(TOLD);
 });

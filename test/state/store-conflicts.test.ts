@@ -12,7 +12,9 @@ const ongoing = () => Object.assign(new Error('Transaction is ongoing for the it
 test('a plain write that meets a transaction in flight is contention, and the optimistic retry writes it', async () => {
   const store = await freshStore();
   const item = { pk: 'JOB#j-1', sk: 'JOB', version: 1 };
-  const error = await refusingStore(store, ongoing).write([{ kind: 'put', item }]).catch((e: unknown) => e);
+  const error = await refusingStore(store, ongoing)
+    .write([{ kind: 'put', item }])
+    .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ConditionalWriteConflict);
   expect((error as ConditionalWriteConflict).contention).toBe(true);
 

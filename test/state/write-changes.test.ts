@@ -56,7 +56,9 @@ test('nothing read: a put; the condition is kept either way, so a concurrent wri
   await store.write([{ kind: 'put', item: before }]);
   const read = await store.get(key);
   await store.write([{ kind: 'put', item: { ...before, version: 4 } }]);
-  await expect(store.write([writeChanges({ ...before, version: 4, status: 'COMPLETED' }, read, unchangedSince(read))])).rejects.toBeInstanceOf(ConditionalWriteConflict);
+  await expect(store.write([writeChanges({ ...before, version: 4, status: 'COMPLETED' }, read, unchangedSince(read))])).rejects.toBeInstanceOf(
+    ConditionalWriteConflict,
+  );
   expect((await store.get(key))?.status).toBe('RUNNING');
 });
 

@@ -55,7 +55,8 @@ export const quotaPaused: Alert = {
   headline: `Macie job ${JOB_NAME}: paused, the monthly sensitive data discovery quota is used up`,
   whatHappened: 'Macie paused the job because the account reached its monthly quota for sensitive data discovery.',
   whatItMeans: 'No more objects are analysed until the quota is raised or the month ends; the run stays incomplete.',
-  whatToDo: 'Raise the quota in Service Quotas (Amazon Macie, sensitive data discovery per month) or wait for the next month; the job resumes by itself when the quota is lifted.',
+  whatToDo:
+    'Raise the quota in Service Quotas (Amazon Macie, sensitive data discovery per month) or wait for the next month; the job resumes by itself when the quota is lifted.',
   details: [
     { label: 'Paused at', value: '2024-04-14T17:11:30.574Z' },
     { label: 'Buckets matched', value: '12' },
@@ -347,7 +348,11 @@ export const dailyDigest: Alert = (() => {
     run('5e6f7a8b9c0d4e1f8a2b3c4d5example', 'Weekly_Archive_Scan', '2024-04-15T06:00:00.000Z', { status: 'RUNNING' }),
   ];
   const raised = [runSummary, accountAccessDenied, hostileBucketError, quotaPaused, resumedByUser, policyFindingRecurring, sampleSensitiveData, revealApiCall];
-  const alerts = raised.map((alert, i) => ({ createdAt: `2024-04-14T${String(17 + (i % 6)).padStart(2, '0')}:30:00.000Z`, facts: alertFacts(alert), owner: { pk: alert.threadId, sk: alert.id } }));
+  const alerts = raised.map((alert, i) => ({
+    createdAt: `2024-04-14T${String(17 + (i % 6)).padStart(2, '0')}:30:00.000Z`,
+    facts: alertFacts(alert),
+    owner: { pk: alert.threadId, sk: alert.id },
+  }));
   const silence = {
     id: 'S-7KQ2',
     match: { bucket: 'logs-*', type: 'BUCKET_IN_DIFFERENT_REGION' },
@@ -366,25 +371,28 @@ export const selfTest: Alert = selfTestAlert('findings', { id: 'st-lq3x9k2a-5f1c
 /** A run's personal-data findings in 400 buckets of 63-character names (S3's longest), rolled up by the sweeper. */
 export const findingsRolledUp: Alert = (() => {
   const type = 'SensitiveData:S3Object/Personal';
-  const groups = Array.from({ length: 399 }, (_, i): FindingsGroup => ({
-    pk: `JOB#${JOB_ID}`,
-    sk: `FGROUP#${RUN}#b${i}#${type}`,
-    findingType: type,
-    bucket: `customer-exports-${String(i).padStart(4, '0')}-${'x'.repeat(63 - 22)}`,
-    accountId: String(111122220000 + (i % 40)),
-    origin: 'job',
-    jobId: JOB_ID,
-    runDate: RUN,
-    sample: false,
-    count: 50 - (i % 7),
-    bySeverity: i % 3 ? { MEDIUM: 50 - (i % 7) } : { HIGH: 50 - (i % 7) },
-    firstAt: '2024-04-14T17:20:00.000Z',
-    lastAt: '2024-04-14T18:05:00.000Z',
-    firstFindingId: `f-${i}-1`,
-    lastFindingId: `f-${i}-50`,
-    alerts: 0,
-    rolledUp: { after: 0 },
-  }));
+  const groups = Array.from(
+    { length: 399 },
+    (_, i): FindingsGroup => ({
+      pk: `JOB#${JOB_ID}`,
+      sk: `FGROUP#${RUN}#b${i}#${type}`,
+      findingType: type,
+      bucket: `customer-exports-${String(i).padStart(4, '0')}-${'x'.repeat(63 - 22)}`,
+      accountId: String(111122220000 + (i % 40)),
+      origin: 'job',
+      jobId: JOB_ID,
+      runDate: RUN,
+      sample: false,
+      count: 50 - (i % 7),
+      bySeverity: i % 3 ? { MEDIUM: 50 - (i % 7) } : { HIGH: 50 - (i % 7) },
+      firstAt: '2024-04-14T17:20:00.000Z',
+      lastAt: '2024-04-14T18:05:00.000Z',
+      firstFindingId: `f-${i}-1`,
+      lastFindingId: `f-${i}-50`,
+      alerts: 0,
+      rolledUp: { after: 0 },
+    }),
+  );
   const rollup = {
     pk: `JOB#${JOB_ID}`,
     sk: `FROLLUP#${RUN}#${type}`,

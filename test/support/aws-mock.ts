@@ -62,7 +62,8 @@ type StrictSend = ((...args: unknown[]) => unknown) & { [STUBBED]?: StrictSend }
 function snsRefusal(client: string, command: string, input: unknown): SnsRefusal | undefined {
   if (client !== 'SNSClient') return undefined;
   if (command === 'PublishCommand') return messageRefusal(input as SnsMessageRequest);
-  if (command === 'PublishBatchCommand') return publishBatchRefusal((input as { PublishBatchRequestEntries?: (SnsMessageRequest & { Id?: string })[] }).PublishBatchRequestEntries ?? []);
+  if (command === 'PublishBatchCommand')
+    return publishBatchRefusal((input as { PublishBatchRequestEntries?: (SnsMessageRequest & { Id?: string })[] }).PublishBatchRequestEntries ?? []);
   return undefined;
 }
 

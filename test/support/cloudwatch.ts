@@ -18,7 +18,8 @@ export function logEventId(timestamp: number): string {
 /** One log event; objects are JSON-encoded, strings are used as they are (to build bad records). */
 export function logEvent(message: unknown, opts: { id?: string; timestamp?: number } = {}): CloudWatchLogsLogEvent {
   const text = typeof message === 'string' ? message : JSON.stringify(message);
-  const occurred = typeof message === 'object' && message && 'occurredAt' in message ? Date.parse(String((message as { occurredAt: unknown }).occurredAt)) : NaN;
+  const occurred =
+    typeof message === 'object' && message && 'occurredAt' in message ? Date.parse(String((message as { occurredAt: unknown }).occurredAt)) : NaN;
   const timestamp = opts.timestamp ?? (Number.isFinite(occurred) ? occurred : Date.parse('2024-04-14T17:00:00Z'));
   return { id: opts.id ?? logEventId(timestamp), timestamp, message: text };
 }
@@ -55,7 +56,12 @@ export const subscriptionEvent = encodeSubscriptionEvent;
 
 /** Shorthand: messages (Macie events or raw strings) -> a subscription event of one stream. */
 export function subscriptionEventOf(messages: readonly unknown[], opts: PayloadOptions = {}): CloudWatchLogsEvent {
-  return subscriptionEvent(logsPayload(messages.map((m) => logEvent(m)), opts));
+  return subscriptionEvent(
+    logsPayload(
+      messages.map((m) => logEvent(m)),
+      opts,
+    ),
+  );
 }
 
 /** The reachability check CloudWatch Logs sends when a subscription filter is created. */

@@ -26,7 +26,10 @@ export const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 
 /** Alert ids a write confirmed (SENDING -> SENT), from the request as DynamoDB received it. */
 export function confirmedIds(request: DynamoRequest): string[] {
   if (!WRITE_OPERATIONS.has(request.operation)) return [];
-  const updates = request.operation === 'TransactWriteItems' ? ((request.body.TransactItems as { Update?: Record<string, unknown> }[]) ?? []).map((t) => t.Update) : [request.body];
+  const updates =
+    request.operation === 'TransactWriteItems'
+      ? ((request.body.TransactItems as { Update?: Record<string, unknown> }[]) ?? []).map((t) => t.Update)
+      : [request.body];
   return updates.flatMap((u) => {
     const values = u?.ExpressionAttributeValues as Record<string, { S?: string }> | undefined;
     const pk = (u?.Key as { pk?: { S?: string } } | undefined)?.pk?.S;
@@ -78,19 +81,16 @@ export class DynamoDbProxy {
   private forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
     return new Promise((resolve, reject) => {
       const headers = { ...req.headers, host: this.target.host };
-      const upstream = request(
-        { hostname: this.target.hostname, port: this.target.port, path: req.url, method: req.method, headers },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (c: Buffer) => chunks.push(c));
-          response.on('end', () => {
-            const out: Record<string, string | string[]> = {};
-            for (const [k, v] of Object.entries(response.headers)) if (v !== undefined) out[k] = v;
-            resolve({ status: response.statusCode ?? 500, headers: out, body: Buffer.concat(chunks) });
-          });
-          response.on('error', reject);
-        },
-      );
+      const upstream = request({ hostname: this.target.hostname, port: this.target.port, path: req.url, method: req.method, headers }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (c: Buffer) => chunks.push(c));
+        response.on('end', () => {
+          const out: Record<string, string | string[]> = {};
+          for (const [k, v] of Object.entries(response.headers)) if (v !== undefined) out[k] = v;
+          resolve({ status: response.statusCode ?? 500, headers: out, body: Buffer.concat(chunks) });
+        });
+        response.on('error', reject);
+      });
       upstream.on('error', reject);
       upstream.end(body);
     });

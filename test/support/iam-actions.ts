@@ -98,7 +98,10 @@ function dynamodbPermissions(operation: string, input: Record<string, unknown>):
         }),
       );
     case 'TransactGetItems':
-      return ((input.TransactItems ?? []) as { Get?: { TableName?: string } }[]).map((item) => ({ action: 'dynamodb:GetItem', resource: table(item.Get?.TableName) }));
+      return ((input.TransactItems ?? []) as { Get?: { TableName?: string } }[]).map((item) => ({
+        action: 'dynamodb:GetItem',
+        resource: table(item.Get?.TableName),
+      }));
     case 'BatchGetItem':
     case 'BatchWriteItem':
       return Object.keys((input.RequestItems ?? {}) as object).map(() => ({ action: `dynamodb:${operation}`, resource: 'table' }));

@@ -6,4 +6,8 @@ import { AWS_CALLS_ACTOR_ENV, AWS_CALLS_SOURCE_ENV, installSdkRecorder } from '.
  * Records only when the process is given the run's folder (handlerEnv passes it on).
  */
 const actor = process.env[AWS_CALLS_ACTOR_ENV];
-if (actor) installSdkRecorder(() => ({ actor }), () => process.env[AWS_CALLS_SOURCE_ENV] ?? 'unknown');
+if (actor)
+  installSdkRecorder(
+    () => ({ actor }),
+    () => process.env[AWS_CALLS_SOURCE_ENV] ?? 'unknown',
+  );

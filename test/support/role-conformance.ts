@@ -41,7 +41,9 @@ export function functionRoles(template: TemplateJson): FunctionRole[] {
   const resources = template.Resources;
   const typeOf = (id: string) => resources[id]?.Type;
   return Object.entries(resources)
-    .filter(([, r]) => r.Type === 'AWS::Lambda::Function' && String(r.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME ?? '').startsWith(SERVICE_PREFIX))
+    .filter(
+      ([, r]) => r.Type === 'AWS::Lambda::Function' && String(r.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME ?? '').startsWith(SERVICE_PREFIX),
+    )
     .map(([fnId, fn]) => {
       const props = fn.Properties!;
       const actor = String(props.Environment.Variables.POWERTOOLS_SERVICE_NAME).slice(SERVICE_PREFIX.length);
@@ -124,7 +126,12 @@ export function allows(grant: Permission, needed: Permission): boolean {
  * Both ways: every required permission is granted, and every grant is required by some recorded call or kept
  * on purpose (`kept`). `checkUnused` is false when the recordings cannot be complete (a partial jest run).
  */
-export function conformance(roles: readonly FunctionRole[], required: ReadonlyMap<string, readonly Permission[]>, kept: readonly KeptGrant[], checkUnused = true): Conformance {
+export function conformance(
+  roles: readonly FunctionRole[],
+  required: ReadonlyMap<string, readonly Permission[]>,
+  kept: readonly KeptGrant[],
+  checkUnused = true,
+): Conformance {
   const denied: string[] = [];
   const unused: string[] = [];
   const usedKept = new Set<KeptGrant>();
@@ -135,7 +142,9 @@ export function conformance(roles: readonly FunctionRole[], required: ReadonlyMa
       if (!role.grants.some((g) => allows(g, need))) denied.push(`${role.actor}: ${need.action} on ${need.resource}`);
     }
     for (const grant of role.grants) {
-      const keptFor = kept.find((k) => k.actors.includes(role.actor) && k.resource === grant.resource && k.actions.some((a) => a.toLowerCase() === grant.action.toLowerCase()));
+      const keptFor = kept.find(
+        (k) => k.actors.includes(role.actor) && k.resource === grant.resource && k.actions.some((a) => a.toLowerCase() === grant.action.toLowerCase()),
+      );
       if (keptFor) usedKept.add(keptFor);
       if (keptFor || !checkUnused) continue;
       if (!needs.some((need) => allows(grant, need))) unused.push(`${role.actor}: ${grant.action} on ${grant.resource}`);
@@ -146,7 +155,13 @@ export function conformance(roles: readonly FunctionRole[], required: ReadonlyMa
 }
 
 function wildcard(pattern: string, value: string, ignoreCase: boolean): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\/]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, ignoreCase ? 'i' : '');
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\/]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    ignoreCase ? 'i' : '',
+  );
   return re.test(value);
 }
 

@@ -84,7 +84,8 @@ export class RecordingSnsEndpoint {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const form = new URLSearchParams(await readBody(req));
     const action = form.get('Action');
-    if (action !== 'PublishBatch') return answerError(res, { status: 400, code: 'InvalidAction', message: `this stand-in answers PublishBatch only, not ${action}` });
+    if (action !== 'PublishBatch')
+      return answerError(res, { status: 400, code: 'InvalidAction', message: `this stand-in answers PublishBatch only, not ${action}` });
     const refusal = publishBatchRefusal(requestsOf(form));
     if (refusal) {
       const answer = { status: 400, ...refusal };

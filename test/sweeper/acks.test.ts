@@ -40,7 +40,14 @@ describe('the sweeper\u2019s reminders about an acknowledged run (DynamoDB Local
     await store.write([{ kind: 'put', item: run }]);
     // Acknowledged from an alert about the run (its first bucket error), for 30 hours.
     const start = Date.parse(RUN_DATE) + HOUR;
-    await addAck(store, { alertId: `run:${JOB}:${RUN_DATE}:BUCKET_ACCESS_DENIED:first`, startsAt: iso(start), endsAt: iso(start + 30 * HOUR), author: 'alice', reason: 'a large scope', createdAt: iso(start) });
+    await addAck(store, {
+      alertId: `run:${JOB}:${RUN_DATE}:BUCKET_ACCESS_DENIED:first`,
+      startsAt: iso(start),
+      endsAt: iso(start + 30 * HOUR),
+      author: 'alice',
+      reason: 'a large scope',
+      createdAt: iso(start),
+    });
     for (const h of [25, 26, 30]) {
       clock.set(iso(Date.parse(RUN_DATE) + h * HOUR));
       // A new container each time: its cache reads the acknowledgements afresh.

@@ -45,20 +45,32 @@ function run(i: number, errors: Record<string, { n: number; buckets: string[]; a
 function largeDay(hostile: boolean): DigestInputs {
   const r = prng(hostile ? 7 : 3);
   const name = (s: string) => (hostile ? hostileText(r, s) : s);
-  const bucket = (n: number) => (hostile && n % 3 === 0 ? `${name(`bucket-${n}`)}-${'😀é'.repeat(400)}` : `customer-data-bucket-with-a-long-name-${String(n).padStart(5, '0')}`);
+  const bucket = (n: number) =>
+    hostile && n % 3 === 0 ? `${name(`bucket-${n}`)}-${'😀é'.repeat(400)}` : `customer-data-bucket-with-a-long-name-${String(n).padStart(5, '0')}`;
   const knownTypes = Object.keys(JOB_EVENT_TYPES).filter((t) => /ERROR|DENIED|BUCKET_|ACCOUNT_/.test(t) && t !== 'BUCKET_MATCHED_THE_CRITERIA');
-  const unknownTypes = Array.from({ length: 40 }, (_, i) => (hostile ? `${name(`NEW_ERROR_${i}`)}${MARKUP[i % MARKUP.length]}${'X'.repeat(1500)}` : `NEW_MACIE_ERROR_TYPE_${i}`));
+  const unknownTypes = Array.from({ length: 40 }, (_, i) =>
+    hostile ? `${name(`NEW_ERROR_${i}`)}${MARKUP[i % MARKUP.length]}${'X'.repeat(1500)}` : `NEW_MACIE_ERROR_TYPE_${i}`,
+  );
   const types = [...knownTypes, ...unknownTypes];
   const runs = Array.from({ length: 600 }, (_, i) =>
     run(
       i,
       Object.fromEntries(
-        types.map((type, t) => [type, { n: 1 + ((i * 7 + t * 13) % 500), buckets: Array.from({ length: 10 }, (_, b) => bucket((i * 10 + b + t) % 5000)), accounts: [`1111222233${String(t % 100).padStart(2, '0')}`] }]),
+        types.map((type, t) => [
+          type,
+          {
+            n: 1 + ((i * 7 + t * 13) % 500),
+            buckets: Array.from({ length: 10 }, (_, b) => bucket((i * 10 + b + t) % 5000)),
+            accounts: [`1111222233${String(t % 100).padStart(2, '0')}`],
+          },
+        ]),
       ),
       name,
     ),
   );
-  const findingTypes = Array.from({ length: 60 }, (_, i) => (hostile ? name(`SensitiveData:S3Object/Custom${i}`) + 'Y'.repeat(600) : `SensitiveData:S3Object/Type${i}`));
+  const findingTypes = Array.from({ length: 60 }, (_, i) =>
+    hostile ? name(`SensitiveData:S3Object/Custom${i}`) + 'Y'.repeat(600) : `SensitiveData:S3Object/Type${i}`,
+  );
   const calls = Array.from({ length: 20 }, (_, i) => `MacieCall${i}${hostile ? name('') : ''}`);
   const categories: AlertCategory[] = ['JOB_STATUS', 'JOB_RUN_SUMMARY', 'BUCKET_ERROR', 'ACCOUNT_ERROR', 'STUCK_RUN', 'PIPELINE', 'UNKNOWN_EVENT'];
   const alerts: DigestIndexEntry[] = Array.from({ length: 30_000 }, (_, i) => {
@@ -66,9 +78,21 @@ function largeDay(hostile: boolean): DigestInputs {
     const severity = SEVERITIES[i % 4];
     const alert =
       kind === 0
-        ? testAlert(`f-${i}`, { category: i % 2 ? 'SENSITIVE_DATA_FINDING' : 'POLICY_FINDING', severity, eventType: findingTypes[i % 60], count: 1 + (i % 40), sample: i % 97 === 0, affected: [{ kind: 'bucket', items: [bucket(i % 5000)], total: 1 }] })
+        ? testAlert(`f-${i}`, {
+            category: i % 2 ? 'SENSITIVE_DATA_FINDING' : 'POLICY_FINDING',
+            severity,
+            eventType: findingTypes[i % 60],
+            count: 1 + (i % 40),
+            sample: i % 97 === 0,
+            affected: [{ kind: 'bucket', items: [bucket(i % 5000)], total: 1 }],
+          })
         : kind === 1
-          ? testAlert(`c-${i}`, { category: 'API_CALL', severity, eventType: calls[i % 20], affected: [{ kind: 'principal', items: [`arn:aws:sts::111122223333:assumed-role/${name(`Role${i % 300}`)}/${'session'.repeat(20)}`], total: 1 }] })
+          ? testAlert(`c-${i}`, {
+              category: 'API_CALL',
+              severity,
+              eventType: calls[i % 20],
+              affected: [{ kind: 'principal', items: [`arn:aws:sts::111122223333:assumed-role/${name(`Role${i % 300}`)}/${'session'.repeat(20)}`], total: 1 }],
+            })
           : testAlert(`o-${i}`, { category: categories[i % categories.length], severity });
     return { createdAt: IN_WINDOW, facts: alertFacts(alert), owner: { pk: `OWNER#${i % 9000}`, sk: 'X' } };
   });
@@ -127,7 +151,9 @@ describe('the digest of the largest day', () => {
     const top = content.errorTypes.slice(0, DIGEST_LIMITS.errorTypes);
     expect(top.map((t) => t.events)).toEqual([...top.map((t) => t.events)].sort((a, b) => b - a));
     // Each run kept the first 10 buckets of the type: the rest is a lower bound.
-    expect(alert.details.find((d) => d.label === `Errors: ${top[0].type}`)?.value).toMatch(/; buckets: (customer-data-bucket-with-a-long-name-\d{5} \(\d+ runs\), ){4}customer-data-bucket-with-a-long-name-\d{5} \(\d+ runs\) and at least [\d,]+ more$/);
+    expect(alert.details.find((d) => d.label === `Errors: ${top[0].type}`)?.value).toMatch(
+      /; buckets: (customer-data-bucket-with-a-long-name-\d{5} \(\d+ runs\), ){4}customer-data-bucket-with-a-long-name-\d{5} \(\d+ runs\) and at least [\d,]+ more$/,
+    );
     // Every row reaches the email and the JSON form whole: nothing left to "and N more details".
     const email = renderEmailBody(alert);
     expect(email).not.toContain('more details in the JSON form');

@@ -17,7 +17,11 @@ test.each<[string, TroubledRun, string]>([
   ['one error, still running', run('nightly', { completed: false }), 'nightly (run 2026-11-01 10:00 UTC): 1 error'],
   ['cancelled with errors', run('weekly', { trouble: 'cancelled', errors: 2, completed: false }), 'weekly (run 2026-11-01 10:00 UTC): cancelled, 2 errors'],
   ['cancelled, nothing else', run('weekly', { trouble: 'cancelled', errors: 0, completed: false }), 'weekly (run 2026-11-01 10:00 UTC): cancelled'],
-  ['paused by the quota, no errors', run('quota', { trouble: 'paused', errors: 0, completed: false, paused: true }), 'quota (run 2026-11-01 10:00 UTC): paused'],
+  [
+    'paused by the quota, no errors',
+    run('quota', { trouble: 'paused', errors: 0, completed: false, paused: true }),
+    'quota (run 2026-11-01 10:00 UTC): paused',
+  ],
   ['errors and a pause', run('quota', { errors: 1200, completed: false, paused: true }), 'quota (run 2026-11-01 10:00 UTC): 1,200 errors, paused'],
   ['a run date that is not a time', run('odd', { runDate: 'UNKNOWN' }), 'odd (run UNKNOWN): completed with 1 error'],
 ])('troubledRunText: %s', (_name, r, text) => {
@@ -46,7 +50,10 @@ test('an error type whose buckets were capped in a run says "at least" more, nev
       startedAt: '2026-11-01T10:00:00.000Z',
       status: 'RUNNING',
       errors: { BUCKET_ACCESS_DENIED: 60_000, BUCKET_DOES_NOT_EXIST: 7 },
-      affected: { BUCKET_ACCESS_DENIED: { buckets: names('denied', 10), accounts: [], total: 60_000 }, BUCKET_DOES_NOT_EXIST: { buckets: names('gone', 7), accounts: [], total: 7 } },
+      affected: {
+        BUCKET_ACCESS_DENIED: { buckets: names('denied', 10), accounts: [], total: 60_000 },
+        BUCKET_DOES_NOT_EXIST: { buckets: names('gone', 7), accounts: [], total: 7 },
+      },
     }),
   ];
   const digest = buildDigestAlert(summarizeDigest({ window, now: new Date(window.end), alerts: [], runs, silences: [] }), 'eu-west-1');

@@ -38,7 +38,11 @@ const END = '2026-11-02T09:00:00.000Z';
 const iso = (t: number) => new Date(t).toISOString();
 const plus = (at: string, ms: number) => iso(Date.parse(at) + ms);
 
-async function setup(settings: Partial<Record<keyof PipelineSettings, unknown>> = { digestHourUtc: 9 }, store?: StateStore, clock = new TestClock(new Date(START))) {
+async function setup(
+  settings: Partial<Record<keyof PipelineSettings, unknown>> = { digestHourUtc: 9 },
+  store?: StateStore,
+  clock = new TestClock(new Date(START)),
+) {
   const s = store ?? (await freshStore(clock.now));
   const publisher = new RecordingPublisher();
   const telemetry = new RecordingTelemetry();
@@ -53,7 +57,11 @@ function jobEvent(jobId: string, runDate: string, eventType: string, occurredAt:
   return { adminAccountId: '123456789012', jobId, jobName: `${jobId}_job`, eventType, occurredAt, runDate, description: `${eventType} happened`, ...extra };
 }
 function bucketError(jobId: string, runDate: string, eventType: string, bucket: string, occurredAt: string) {
-  return jobEvent(jobId, runDate, eventType, occurredAt, { operation: 'ListObjectsV2', affectedAccount: '111122223333', affectedResource: { type: 'S3_BUCKET_NAME', value: bucket } });
+  return jobEvent(jobId, runDate, eventType, occurredAt, {
+    operation: 'ListObjectsV2',
+    affectedAccount: '111122223333',
+    affectedResource: { type: 'S3_BUCKET_NAME', value: bucket },
+  });
 }
 
 /** Job log events through the job-log pipeline, processed at `processedAt`. */
@@ -88,20 +96,55 @@ describe('the daily digest of a seeded day', () => {
       const t = Date.parse(processedAt);
       if (t >= Date.parse(START) && t < Date.parse(END)) inWindow.push(...h.publisher.alerts.slice(before));
     };
-    await addSilence(h.store, { match: { type: 'BUCKET_DOES_NOT_EXIST' }, startsAt: '2026-11-01T00:00:00.000Z', endsAt: '2026-11-03T00:00:00.000Z', author: 'alice', reason: 'buckets being retired', createdAt: '2026-11-01T00:00:00.000Z' });
+    await addSilence(h.store, {
+      match: { type: 'BUCKET_DOES_NOT_EXIST' },
+      startsAt: '2026-11-01T00:00:00.000Z',
+      endsAt: '2026-11-03T00:00:00.000Z',
+      author: 'alice',
+      reason: 'buckets being retired',
+      createdAt: '2026-11-01T00:00:00.000Z',
+    });
 
     // An acknowledgement in force in the window is listed; one that ended before it is not.
     const acked = `run:nightly:2026-11-01T10:00:00.000Z:BUCKET_ACCESS_DENIED:first`;
-    const ack = await addAck(h.store, { alertId: acked, startsAt: '2026-11-01T10:30:00.000Z', endsAt: '2026-11-01T20:00:00.000Z', author: 'bob', reason: 'fixing the bucket policies', createdAt: '2026-11-01T10:30:00.000Z' });
-    await addAck(h.store, { alertId: 'sweep:old:missed-run:2026-10-30T00:00:00.000Z', startsAt: '2026-10-30T10:00:00.000Z', endsAt: '2026-11-01T08:00:00.000Z', author: 'bob', reason: 'old', createdAt: '2026-10-30T10:00:00.000Z' });
+    const ack = await addAck(h.store, {
+      alertId: acked,
+      startsAt: '2026-11-01T10:30:00.000Z',
+      endsAt: '2026-11-01T20:00:00.000Z',
+      author: 'bob',
+      reason: 'fixing the bucket policies',
+      createdAt: '2026-11-01T10:30:00.000Z',
+    });
+    await addAck(h.store, {
+      alertId: 'sweep:old:missed-run:2026-10-30T00:00:00.000Z',
+      startsAt: '2026-10-30T10:00:00.000Z',
+      endsAt: '2026-11-01T08:00:00.000Z',
+      author: 'bob',
+      reason: 'old',
+      createdAt: '2026-10-30T10:00:00.000Z',
+    });
 
     // R4 ran and ended before the window: not in this digest (nor is its summary, raised before it).
     const R4 = '2026-10-31T06:00:00.000Z';
-    await step('2026-11-01T08:31:00.000Z', () => logs(h, '2026-11-01T08:31:00.000Z', [jobEvent('early', R4, 'ONE_TIME_JOB_STARTED', R4), jobEvent('early', R4, 'JOB_COMPLETED', '2026-11-01T08:30:00.000Z')]));
+    await step('2026-11-01T08:31:00.000Z', () =>
+      logs(h, '2026-11-01T08:31:00.000Z', [
+        jobEvent('early', R4, 'ONE_TIME_JOB_STARTED', R4),
+        jobEvent('early', R4, 'JOB_COMPLETED', '2026-11-01T08:30:00.000Z'),
+      ]),
+    );
     // R3 started the day before and was cancelled in the window: its errors count, it did not start in it.
     const R3 = '2026-10-31T20:00:00.000Z';
-    await step('2026-10-31T21:01:00.000Z', () => logs(h, '2026-10-31T21:01:00.000Z', [jobEvent('weekly', R3, 'SCHEDULED_RUN_STARTED', R3), bucketError('weekly', R3, 'BUCKET_ACCESS_DENIED', 'b-1', '2026-10-31T21:00:00.000Z')]));
-    await step('2026-11-01T13:01:00.000Z', () => logs(h, '2026-11-01T13:01:00.000Z', [jobEvent('weekly', R3, 'ACCOUNT_ACCESS_DENIED', '2026-11-01T13:00:00.000Z', { affectedAccount: '444455556666', operation: 'ListBuckets' })]));
+    await step('2026-10-31T21:01:00.000Z', () =>
+      logs(h, '2026-10-31T21:01:00.000Z', [
+        jobEvent('weekly', R3, 'SCHEDULED_RUN_STARTED', R3),
+        bucketError('weekly', R3, 'BUCKET_ACCESS_DENIED', 'b-1', '2026-10-31T21:00:00.000Z'),
+      ]),
+    );
+    await step('2026-11-01T13:01:00.000Z', () =>
+      logs(h, '2026-11-01T13:01:00.000Z', [
+        jobEvent('weekly', R3, 'ACCOUNT_ACCESS_DENIED', '2026-11-01T13:00:00.000Z', { affectedAccount: '444455556666', operation: 'ListBuckets' }),
+      ]),
+    );
     await step('2026-11-01T15:01:00.000Z', () => logs(h, '2026-11-01T15:01:00.000Z', [jobEvent('weekly', R3, 'JOB_CANCELLED', '2026-11-01T15:00:00.000Z')]));
     // R1 started and completed in the window, with errors (one type silenced).
     const R1 = '2026-11-01T10:00:00.000Z';
@@ -114,11 +157,16 @@ describe('the daily digest of a seeded day', () => {
         bucketError('nightly', R1, 'BUCKET_DOES_NOT_EXIST', 'gone-1', '2026-11-01T10:08:00.000Z'),
       ]),
     );
-    await step('2026-11-01T12:01:00.000Z', () => logs(h, '2026-11-01T12:01:00.000Z', [jobEvent('nightly', R1, 'SCHEDULED_RUN_COMPLETED', '2026-11-01T12:00:00.000Z')]));
+    await step('2026-11-01T12:01:00.000Z', () =>
+      logs(h, '2026-11-01T12:01:00.000Z', [jobEvent('nightly', R1, 'SCHEDULED_RUN_COMPLETED', '2026-11-01T12:00:00.000Z')]),
+    );
     // R2 started in the window and was paused by the quota: still open.
     const R2 = '2026-11-01T11:00:00.000Z';
     await step('2026-11-01T11:31:00.000Z', () =>
-      logs(h, '2026-11-01T11:31:00.000Z', [jobEvent('quota', R2, 'ONE_TIME_JOB_STARTED', R2), jobEvent('quota', R2, 'JOB_PAUSED_BY_MACIE_SERVICE_QUOTA_MET', '2026-11-01T11:30:00.000Z')]),
+      logs(h, '2026-11-01T11:31:00.000Z', [
+        jobEvent('quota', R2, 'ONE_TIME_JOB_STARTED', R2),
+        jobEvent('quota', R2, 'JOB_PAUSED_BY_MACIE_SERVICE_QUOTA_MET', '2026-11-01T11:30:00.000Z'),
+      ]),
     );
     // R5 started in the window and ended just after it, before the sweep: it was still running at the end.
     const R5 = '2026-11-02T08:00:00.000Z';
@@ -131,7 +179,9 @@ describe('the daily digest of a seeded day', () => {
     // Findings: one group of 3 High Financial findings in bucket-a (first alert, then "still occurring" at 3),
     // one Medium Personal finding in bucket-b, and a sample finding. Their job's log shows no run: each is
     // counted in run UNKNOWN once it has waited HOLD_FOR_RUN_MINUTES for one (SQS's redeliveries before that).
-    await step('2026-11-01T14:41:00.000Z', () => processFindingBatch(sqsBatch([sensitiveFinding(1, { at: '2026-11-01T14:00:00.000Z' }), sensitiveFinding(2, { at: '2026-11-01T14:10:00.000Z' })]), h.deps));
+    await step('2026-11-01T14:41:00.000Z', () =>
+      processFindingBatch(sqsBatch([sensitiveFinding(1, { at: '2026-11-01T14:00:00.000Z' }), sensitiveFinding(2, { at: '2026-11-01T14:10:00.000Z' })]), h.deps),
+    );
     await step('2026-11-01T16:01:00.000Z', () => processFindingBatch(sqsBatch([sensitiveFinding(3, { at: '2026-11-01T15:30:00.000Z' })]), h.deps));
     await step('2026-11-01T16:31:00.000Z', () =>
       processFindingBatch(
@@ -144,7 +194,13 @@ describe('the daily digest of a seeded day', () => {
     );
     // API calls: a reveal of sensitive data and Macie disabled.
     await step('2026-11-01T17:00:00.000Z', () =>
-      processApiCallBatch(sqsBatch([cloudTrailEvent(fixture('api-calls/seed-cloudtrail-get-sensitive-data-occurrences.json')), cloudTrailEvent(fixture('api-calls/call-DisableMacie.json'))]), h.deps),
+      processApiCallBatch(
+        sqsBatch([
+          cloudTrailEvent(fixture('api-calls/seed-cloudtrail-get-sensitive-data-occurrences.json')),
+          cloudTrailEvent(fixture('api-calls/call-DisableMacie.json')),
+        ]),
+        h.deps,
+      ),
     );
     expect(digestsOf(h.publisher)).toEqual([]);
 
@@ -155,18 +211,30 @@ describe('the daily digest of a seeded day', () => {
     expect(more).toEqual([]);
     // The seeded silence is announced by the same sweep (silence-announcements.test.ts).
     expect(report.raised).toEqual([expect.stringMatching(/^silence:S-\w+:made$/), `digest:${END}`]);
-    expect(digest).toMatchObject({ id: `digest:${END}`, severity: 'INFO', category: 'DIGEST', accountId: '123456789012', region: 'eu-west-1', occurredAt: END });
+    expect(digest).toMatchObject({
+      id: `digest:${END}`,
+      severity: 'INFO',
+      category: 'DIGEST',
+      accountId: '123456789012',
+      region: 'eu-west-1',
+      occurredAt: END,
+    });
     expect(digest.headline).toBe('Macie daily digest 2026-11-02 09:00 UTC: 4 runs, 5 errors, 4 findings, 2 API-call alerts');
     expect(detail(digest, 'Window (UTC)')).toBe(`${START} to ${END} (24 h)`);
     expect(detail(digest, 'Job runs')).toBe('4 in the window: 3 started, 1 completed (1 with errors), 1 cancelled, 1 paused, 2 still running at the end');
     // Which runs went wrong, by job name and run date, most severe first.
-    const troubled = 'weekly_job (run 2026-10-31 20:00 UTC): cancelled, 2 errors; nightly_job (run 2026-11-01 10:00 UTC): completed with 3 errors; quota_job (run 2026-11-01 11:00 UTC): paused';
+    const troubled =
+      'weekly_job (run 2026-10-31 20:00 UTC): cancelled, 2 errors; nightly_job (run 2026-11-01 10:00 UTC): completed with 3 errors; quota_job (run 2026-11-01 11:00 UTC): paused';
     expect(detail(digest, 'Runs to look at')).toBe(troubled);
     expect(digest.whatHappened).toContain(`Runs to look at: ${troubled}.`);
     expect(detail(digest, 'Errors: BUCKET_ACCESS_DENIED')).toBe('4 events in 2 runs; buckets: b-1 (2 runs), b-2, b-3');
     expect(detail(digest, 'Errors: ACCOUNT_ACCESS_DENIED')).toBe('1 event in 1 run; accounts: 444455556666');
     expect(detail(digest, 'Errors: BUCKET_DOES_NOT_EXIST')).toBe('0 events in 1 run (and 1 silenced); buckets: gone-1');
-    expect(digest.details.map((d) => d.label).filter((l) => l.startsWith('Errors'))).toEqual(['Errors: BUCKET_ACCESS_DENIED', 'Errors: ACCOUNT_ACCESS_DENIED', 'Errors: BUCKET_DOES_NOT_EXIST']);
+    expect(digest.details.map((d) => d.label).filter((l) => l.startsWith('Errors'))).toEqual([
+      'Errors: BUCKET_ACCESS_DENIED',
+      'Errors: ACCOUNT_ACCESS_DENIED',
+      'Errors: BUCKET_DOES_NOT_EXIST',
+    ]);
     expect(detail(digest, 'Findings HIGH: SensitiveData:S3Object/Financial')).toBe('3 findings from 2 alerts; buckets: bucket-a (2 alerts)');
     expect(detail(digest, 'Findings MEDIUM: SensitiveData:S3Object/Personal')).toBe('1 finding from 1 alert; buckets: bucket-b');
     expect(detail(digest, 'Sample findings')).toBe("1 alert about Macie's sample findings (not your data)");
@@ -180,7 +248,9 @@ describe('the daily digest of a seeded day', () => {
     });
     expect(detail(digest, 'Alerts raised')).toBe(`${inWindow.length}: ${bySeverity.join(', ')}`);
     const [silence] = digest.details.filter((d) => d.label === 'Silence');
-    expect(silence.value).toMatch(/^S-\w+: type BUCKET_DOES_NOT_EXIST; from 2026-11-01T00:00:00.000Z until 2026-11-03T00:00:00.000Z; by alice: buckets being retired$/);
+    expect(silence.value).toMatch(
+      /^S-\w+: type BUCKET_DOES_NOT_EXIST; from 2026-11-01T00:00:00.000Z until 2026-11-03T00:00:00.000Z; by alice: buckets being retired$/,
+    );
     expect(digest.whatHappened).toContain('Errors in those runs: 5 events of 3 types, most of them BUCKET_ACCESS_DENIED (4 in 2 runs).');
     expect(digest.whatHappened).toContain('1 silence active now.');
     expect(digest.whatHappened).toContain('1 acknowledgement held reminders in the window.');
@@ -240,13 +310,27 @@ describe('the window', () => {
   test('counts a policy finding once however many times it occurred, and a findings group by its latest count', async () => {
     const h = await setup();
     const policy = (id: string, finding: string, count: number, at: string) =>
-      h.store.write(outboxWrites([testAlert(id, { category: 'POLICY_FINDING', eventType: 'Policy:IAMUser/S3BlockPublicAccessDisabled', count })], keys.policyFinding(finding), new Date(at), 90));
+      h.store.write(
+        outboxWrites(
+          [testAlert(id, { category: 'POLICY_FINDING', eventType: 'Policy:IAMUser/S3BlockPublicAccessDisabled', count })],
+          keys.policyFinding(finding),
+          new Date(at),
+          90,
+        ),
+      );
     // One finding alerted when new, then its held recurrences flushed (4 occurrences); another first alerted at its 10th.
     await policy('p-1:new', 'p-1', 1, plus(START, HOUR));
     await policy('p-1:held', 'p-1', 4, plus(START, 3 * HOUR));
     await policy('p-2:new', 'p-2', 10, plus(START, 5 * HOUR));
     const group = (id: string, count: number, at: string) =>
-      h.store.write(outboxWrites([testAlert(id, { category: 'SENSITIVE_DATA_FINDING', eventType: 'SensitiveData:S3Object/Financial', count })], keys.findingGroup('job', START, 'bucket-a', 'Financial'), new Date(at), 90));
+      h.store.write(
+        outboxWrites(
+          [testAlert(id, { category: 'SENSITIVE_DATA_FINDING', eventType: 'SensitiveData:S3Object/Financial', count })],
+          keys.findingGroup('job', START, 'bucket-a', 'Financial'),
+          new Date(at),
+          90,
+        ),
+      );
     await group('g:first', 1, plus(START, HOUR));
     await group('g:still', 7, plus(START, 2 * HOUR));
     h.clock.set(plus(END, DIGEST_SETTLE_MS));
@@ -394,7 +478,8 @@ describe('UTC, never local time', () => {
     ['Australia/Lord_Howe', '2026-04-05T09:00:00.000Z', -660, -630],
   ])('in %s, on a day its clocks go back: the 24 h before the UTC hour, from the handler itself', async (zone, end, offsetBefore, offsetAfter) => {
     // The zone changes its clocks inside the window (offsets in minutes, as getTimezoneOffset gives them).
-    const offset = (at: string) => Number(execFileSync(process.execPath, ['-e', `console.log(new Date(${JSON.stringify(at)}).getTimezoneOffset())`], { env: { TZ: zone } }).toString());
+    const offset = (at: string) =>
+      Number(execFileSync(process.execPath, ['-e', `console.log(new Date(${JSON.stringify(at)}).getTimezoneOffset())`], { env: { TZ: zone } }).toString());
     expect([offset(plus(end, -23 * HOUR)), offset(end)]).toEqual([offsetBefore, offsetAfter]);
 
     const store = await freshStore();
@@ -404,20 +489,24 @@ describe('UTC, never local time', () => {
     ]) {
       await store.write(outboxWrites([testAlert(id, { category: 'API_CALL', eventType: 'DeleteMember' })], keys.event(id), new Date(at), 90));
     }
-    const run = processes.invoke('sweeper', {}, {
-      TZ: zone,
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: process.env.TEST_DYNAMODB_ENDPOINT!,
-      AWS_ENDPOINT_URL_SNS: sns.url,
-      [ENV.tableName]: store.tableName,
-      [ENV.topicArn]: 'arn:aws:sns:eu-west-1:111122223333:alerts',
-      [ENV.digestHourUtc]: '9',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-      [TEST_CLOCK_ENV]: plus(end, DIGEST_SETTLE_MS + 60_000),
-    });
+    const run = processes.invoke(
+      'sweeper',
+      {},
+      {
+        TZ: zone,
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_ENDPOINT_URL_DYNAMODB: process.env.TEST_DYNAMODB_ENDPOINT!,
+        AWS_ENDPOINT_URL_SNS: sns.url,
+        [ENV.tableName]: store.tableName,
+        [ENV.topicArn]: 'arn:aws:sns:eu-west-1:111122223333:alerts',
+        [ENV.digestHourUtc]: '9',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        POWERTOOLS_LOG_LEVEL: 'ERROR',
+        [TEST_CLOCK_ENV]: plus(end, DIGEST_SETTLE_MS + 60_000),
+      },
+    );
     const exit = await run.exited;
     expect(exit.stderr).toBe('');
     expect(exit.code).toBe(0);
@@ -445,7 +534,8 @@ describe('never a day skipped, never one twice', () => {
   }
 
   /** n consecutive windows, the first ending at `firstEnd`. */
-  const windows = (firstEnd: string, n: number) => Array.from({ length: n }, (_, i) => `${plus(firstEnd, (i - 1) * DAY_MS)} to ${plus(firstEnd, i * DAY_MS)} (24 h)`);
+  const windows = (firstEnd: string, n: number) =>
+    Array.from({ length: n }, (_, i) => `${plus(firstEnd, (i - 1) * DAY_MS)} to ${plus(firstEnd, i * DAY_MS)} (24 h)`);
 
   test.each([
     // rate, first sweep, the day its first sweep raises, digests in 6 days
@@ -466,14 +556,18 @@ describe('never a day skipped, never one twice', () => {
     const ends = await sweepsEvery(60, '2026-11-01T15:00:00.000Z', 1);
     expect(ends).toEqual(windows('2026-11-01T06:00:00.000Z', 2));
   });
-
 });
 
 describe('the index it reads', () => {
   test('lists an alert once, under the day it was raised, with its facts only; delivering it changes nothing there', async () => {
     const h = await setup();
     h.clock.set('2026-11-01T23:59:59.000Z');
-    const alert = testAlert('x', { affected: [{ kind: 'bucket', items: ['a', 'b', 'c', 'd'], total: 9 }, { kind: 'object', items: ['k'], total: 1 }] });
+    const alert = testAlert('x', {
+      affected: [
+        { kind: 'bucket', items: ['a', 'b', 'c', 'd'], total: 9 },
+        { kind: 'object', items: ['k'], total: 1 },
+      ],
+    });
     await h.store.write(outboxWrites([alert], keys.event('x'), h.clock.at, 90));
     const indexed = () => h.store.listDigestIndex(GSI2.alerts('2026-11-01'), '2026-11-01', '2026-11-02');
     const [entry, ...more] = await indexed();
@@ -481,7 +575,15 @@ describe('the index it reads', () => {
     // Keys and the projected attributes: no alert body in the index.
     expect(Object.keys(entry).sort()).toEqual(['facts', 'gsi2pk', 'gsi2sk', 'ownerPk', 'ownerSk', 'pk', 'sk']);
     expect(entry).toMatchObject({ gsi2pk: 'ALERTS#2026-11-01', gsi2sk: '2026-11-01T23:59:59.000Z#x', ownerPk: 'EVENT#x' });
-    expect(entry.facts).toEqual({ category: 'BUCKET_ERROR', severity: 'HIGH', eventType: 'BUCKET_ACCESS_DENIED', count: 1, sample: false, accountId: '123456789012', affected: [{ kind: 'bucket', items: ['a', 'b', 'c'], total: 9 }] });
+    expect(entry.facts).toEqual({
+      category: 'BUCKET_ERROR',
+      severity: 'HIGH',
+      eventType: 'BUCKET_ACCESS_DENIED',
+      count: 1,
+      sample: false,
+      accountId: '123456789012',
+      affected: [{ kind: 'bucket', items: ['a', 'b', 'c'], total: 9 }],
+    });
     h.clock.set('2026-11-02T00:00:05.000Z');
     await deliverPending(deliveryDeps(h.deps), [{ owner: keys.event('x'), alertIds: ['x'] }]);
     expect((await h.store.get(keys.alert('x')))?.status).toBe('SENT');
@@ -518,8 +620,12 @@ describe('an end that reaches the pipeline after the digest covering its time', 
     await sweep(h.deps);
     const next = digestsOf(h.publisher)[1];
     expect(next.headline).toBe(`Macie daily digest ${plus(END, DAY_MS).slice(0, 10)} 09:00 UTC: 1 run, 0 errors, 0 findings, 0 API-call alerts`);
-    expect(detail(next, 'Job runs')).toBe('1 in the window: 0 started, 1 completed, 0 cancelled, 0 paused, 0 still running at the end, 1 reported late (ended before the window)');
-    expect(detail(next, 'Reported late')).toBe('ended before this window, reached this pipeline after the digest that covers their end: backlogged_job (COMPLETED 2026-11-02 08:00 UTC)');
+    expect(detail(next, 'Job runs')).toBe(
+      '1 in the window: 0 started, 1 completed, 0 cancelled, 0 paused, 0 still running at the end, 1 reported late (ended before the window)',
+    );
+    expect(detail(next, 'Reported late')).toBe(
+      'ended before this window, reached this pipeline after the digest that covers their end: backlogged_job (COMPLETED 2026-11-02 08:00 UTC)',
+    );
 
     h.clock.set(plus(END, 2 * DAY_MS + DIGEST_SETTLE_MS));
     await sweep(h.deps);

@@ -43,7 +43,15 @@ async function setup(store?: (s: StateStore) => StateStore) {
 }
 
 function jobEvent(eventType: string, minute: number) {
-  return { adminAccountId: '123456789012', jobId: JOB, eventType, occurredAt: minutesAfter(RUN, minute), description: `Macie reported ${eventType}.`, jobName: 'Org_PII_scan', runDate: RUN };
+  return {
+    adminAccountId: '123456789012',
+    jobId: JOB,
+    eventType,
+    occurredAt: minutesAfter(RUN, minute),
+    description: `Macie reported ${eventType}.`,
+    jobName: 'Org_PII_scan',
+    runDate: RUN,
+  };
 }
 const jobLog = (deps: PipelineDeps, events: readonly Record<string, unknown>[]) => processLogsPayload(logsPayload(events.map((e) => logEvent(e))), deps);
 
@@ -163,7 +171,10 @@ test('a sweep that fails after closing the roll-up, or while unmarking the group
     }),
   );
   await jobLog(deps, [jobEvent('ONE_TIME_JOB_STARTED', 0)]);
-  await deliver(deps, Array.from({ length: 150 }, (_, i) => finding(bucket(i), PERSONAL)));
+  await deliver(
+    deps,
+    Array.from({ length: 150 }, (_, i) => finding(bucket(i), PERSONAL)),
+  );
   clock.advance(61 * MINUTE);
   const items = (input: Record<string, unknown>) => (input.TransactItems as unknown[] | undefined)?.length ?? 0;
   // The write that names the buckets (the roll-up, the alert and 98 groups) fails after the close.

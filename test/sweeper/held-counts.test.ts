@@ -29,7 +29,14 @@ async function setup(start = T0) {
   const clock = new TestClock(new Date(start));
   const store = await freshStore(clock.now);
   const publisher = new RecordingPublisher();
-  const deps: PipelineDeps = { store, publisher, telemetry: new RecordingTelemetry(), settings: resolveSettings({ policyFindingRepeatHours: 24, repeatIntervalMinutes: 60 }), region: 'us-east-1', now: clock.now };
+  const deps: PipelineDeps = {
+    store,
+    publisher,
+    telemetry: new RecordingTelemetry(),
+    settings: resolveSettings({ policyFindingRepeatHours: 24, repeatIntervalMinutes: 60 }),
+    region: 'us-east-1',
+    now: clock.now,
+  };
   return { clock, store, publisher, deps };
 }
 
@@ -48,7 +55,13 @@ describe('held policy recurrences', () => {
     await processFindingBatch(sqsBatch([occurrence(2, at(T0, 1 * HOUR)), occurrence(3, at(T0, 5 * HOUR))]), deps);
     expect(ids(publisher)).toEqual([`policy:${FINDING_ID}:1`]);
     const heldUntil = at(T0, 24 * HOUR);
-    expect(await store.get(keys.policyFinding(FINDING_ID))).toMatchObject({ lastCount: 3, lastAlertCount: 1, heldUntil, gsi1pk: GSI1.heldRecurrence, gsi1sk: heldUntil });
+    expect(await store.get(keys.policyFinding(FINDING_ID))).toMatchObject({
+      lastCount: 3,
+      lastAlertCount: 1,
+      heldUntil,
+      gsi1pk: GSI1.heldRecurrence,
+      gsi1sk: heldUntil,
+    });
 
     clock.set(at(T0, 23 * HOUR));
     expect((await sweep(deps)).raised).toEqual([]);
@@ -61,8 +74,19 @@ describe('held policy recurrences', () => {
     expect(alert.headline).toBe('Macie policy finding (recurred 2 more times): bucket is public for bucket policy-bucket-3');
     expect(alert.whatHappened).toContain(`This finding recurred 2 more times since the last alert at ${T0}: 3 occurrences in all`);
     expect(alert.whatHappened).toContain(`that window ended at ${heldUntil} with no later occurrence`);
-    expect(alert).toMatchObject({ severity: 'HIGH', category: 'POLICY_FINDING', count: 2, threadId: FINDING_ID, accountId: policy.detail.accountId, region: policy.detail.region });
-    expect(Object.fromEntries(alert.details.map((d) => [d.label, d.value]))).toMatchObject({ Occurrences: '3', 'Since the last alert': '2', 'Last alert at': T0 });
+    expect(alert).toMatchObject({
+      severity: 'HIGH',
+      category: 'POLICY_FINDING',
+      count: 2,
+      threadId: FINDING_ID,
+      accountId: policy.detail.accountId,
+      region: policy.detail.region,
+    });
+    expect(Object.fromEntries(alert.details.map((d) => [d.label, d.value]))).toMatchObject({
+      Occurrences: '3',
+      'Since the last alert': '2',
+      'Last alert at': T0,
+    });
     const item = await store.get(keys.policyFinding(FINDING_ID));
     expect(item).toMatchObject({ lastCount: 3, lastAlertCount: 3, lastAlertAt: heldUntil, alerts: 2 });
     expect(item?.gsi1pk).toBeUndefined();
@@ -94,7 +118,15 @@ describe('held policy recurrences', () => {
   });
 
   test('a silence on the finding silences the flush too: the held count is reported as done, no alert; unsilenced, the flush lists what was silenced', async () => {
-    const silence = { id: 'S-7KQ2', match: { bucket: policy.detail.resourcesAffected.s3Bucket.name }, startsAt: T0, endsAt: at(T0, 6 * HOUR), author: 'alice', reason: 'bucket migration', createdAt: T0 };
+    const silence = {
+      id: 'S-7KQ2',
+      match: { bucket: policy.detail.resourcesAffected.s3Bucket.name },
+      startsAt: T0,
+      endsAt: at(T0, 6 * HOUR),
+      author: 'alice',
+      reason: 'bucket migration',
+      createdAt: T0,
+    };
     const { clock, store, publisher, deps } = await setup();
     const silenced = { ...deps, silences: { list: async () => [silence] } };
     await processFindingBatch(sqsBatch([occurrence(1, T0)]), deps);
@@ -116,7 +148,14 @@ describe('held policy recurrences', () => {
   test('acknowledged: recurrences are held past the window, by the pipeline and the sweep, and reported once after the acknowledgement', async () => {
     const { clock, store, publisher, deps } = await setup();
     const endsAt = at(T0, 73 * HOUR);
-    await addAck(store, { alertId: `policy:${FINDING_ID}:1`, startsAt: at(T0, HOUR), endsAt, author: 'alice', reason: 'policy change under review', createdAt: at(T0, HOUR) });
+    await addAck(store, {
+      alertId: `policy:${FINDING_ID}:1`,
+      startsAt: at(T0, HOUR),
+      endsAt,
+      author: 'alice',
+      reason: 'policy change under review',
+      createdAt: at(T0, HOUR),
+    });
     await processFindingBatch(sqsBatch([occurrence(1, T0)]), deps);
     await processFindingBatch(sqsBatch([occurrence(2, at(T0, HOUR))]), deps);
     clock.set(at(T0, 25 * HOUR));
@@ -145,7 +184,7 @@ describe('held policy recurrences', () => {
     expect(await store.get(keys.policyFinding(FINDING_ID))).toMatchObject({ lastAlertCount: 2, alerts: 2 });
   });
 
-  test('a new recurrence applied between the sweep\'s read and its write: the recurrence reports the held count, the sweep nothing', async () => {
+  test("a new recurrence applied between the sweep's read and its write: the recurrence reports the held count, the sweep nothing", async () => {
     const { clock, store, publisher, deps } = await setup();
     await processFindingBatch(sqsBatch([occurrence(1, T0), occurrence(2, at(T0, HOUR)), occurrence(3, at(T0, 2 * HOUR))]), deps);
     clock.set(at(T0, 25 * HOUR));
@@ -160,7 +199,7 @@ describe('held policy recurrences', () => {
     expect(item?.heldUntil).toBeUndefined();
   });
 
-  test('a sweep landing between a new recurrence\'s read and its write: the sweep reports the held count, the recurrence starts a fresh one', async () => {
+  test("a sweep landing between a new recurrence's read and its write: the sweep reports the held count, the recurrence starts a fresh one", async () => {
     const { clock, store, publisher, deps } = await setup();
     await processFindingBatch(sqsBatch([occurrence(1, T0), occurrence(2, at(T0, HOUR)), occurrence(3, at(T0, 2 * HOUR))]), deps);
     clock.set(at(T0, 25 * HOUR));
@@ -203,9 +242,19 @@ describe('held reveals', () => {
     expect([...a.raised, ...b.raised]).toEqual([`api:reveals:${ARN}:${R0}:3`]);
     const alert = publisher.alerts[1];
     expect(alert.headline).toBe('assumed-role/Admin/JohnDoe revealed sensitive data samples 2 more times since the last alert');
-    expect(alert.whatHappened).toContain(`made 2 more reveals of sensitive data samples (GetSensitiveDataOccurrences) since the last alert at ${R0}, the latest at ${at(R0, 10 * MINUTE)}`);
+    expect(alert.whatHappened).toContain(
+      `made 2 more reveals of sensitive data samples (GetSensitiveDataOccurrences) since the last alert at ${R0}, the latest at ${at(R0, 10 * MINUTE)}`,
+    );
     expect(alert.whatHappened).toContain('(findings revealed in the window: finding-0, finding-5)');
-    expect(alert).toMatchObject({ severity: 'HIGH', category: 'API_CALL', eventType: 'GetSensitiveDataOccurrences', count: 2, threadId: ARN, accountId: '111122223333', region: 'us-east-1' });
+    expect(alert).toMatchObject({
+      severity: 'HIGH',
+      category: 'API_CALL',
+      eventType: 'GetSensitiveDataOccurrences',
+      count: 2,
+      threadId: ARN,
+      accountId: '111122223333',
+      region: 'us-east-1',
+    });
     const item = await store.get(keys.principalReveals(ARN));
     expect(item).toMatchObject({ count: 3, reported: 3, findingIds: [], alerts: 2 });
     expect(item?.gsi1pk).toBeUndefined();

@@ -35,12 +35,27 @@ async function setup() {
   const publisher = new RecordingPublisher();
   // One alert per bucket: a new bucket's group is listed for its late findings at once (a run's roll-up per type
   // lists it for the roll-up first: finding-rollups.test.ts).
-  const deps: PipelineDeps = { store, publisher, telemetry: new RecordingTelemetry(), settings: resolveSettings({ repeatIntervalMinutes: 60, findingAlertsPer: 'bucket' }), region: 'us-east-1', now: clock.now };
+  const deps: PipelineDeps = {
+    store,
+    publisher,
+    telemetry: new RecordingTelemetry(),
+    settings: resolveSettings({ repeatIntervalMinutes: 60, findingAlertsPer: 'bucket' }),
+    region: 'us-east-1',
+    now: clock.now,
+  };
   return { clock, store, publisher, deps };
 }
 
 function jobEvent(eventType: string, minute: number) {
-  return { adminAccountId: '123456789012', jobId: JOB, eventType, occurredAt: minutesAfter(RUN, minute), description: `Macie reported ${eventType}.`, jobName: 'Nightly_PII_scan', runDate: RUN };
+  return {
+    adminAccountId: '123456789012',
+    jobId: JOB,
+    eventType,
+    occurredAt: minutesAfter(RUN, minute),
+    description: `Macie reported ${eventType}.`,
+    jobName: 'Nightly_PII_scan',
+    runDate: RUN,
+  };
 }
 
 const jobLog = (deps: PipelineDeps, events: readonly Record<string, unknown>[]) => processLogsPayload(logsPayload(events.map((e) => logEvent(e))), deps);
@@ -62,7 +77,8 @@ async function summarizedRun(deps: PipelineDeps, publisher: RecordingPublisher) 
   return summary;
 }
 
-const detail = (alert: { details: readonly { label: string; value: string }[] } | undefined, label: string) => alert?.details.find((d) => d.label === label)?.value;
+const detail = (alert: { details: readonly { label: string; value: string }[] } | undefined, label: string) =>
+  alert?.details.find((d) => d.label === label)?.value;
 
 test("findings before the summary mark nothing; the run's findings ledger counts their write and says the summary was saved", async () => {
   const { clock, store, publisher, deps } = await setup();
@@ -98,7 +114,9 @@ test('late findings: one update per interval with exact counts, a burst inside t
   expect(alert).toMatchObject({ category: 'JOB_RUN_SUMMARY', eventType: 'JOB_COMPLETED', job: { id: JOB, runDate: RUN }, threadId: JOB });
   expect(await store.listIndex(GSI1.lateFindings)).toEqual([]);
   const run = await store.get(keys.run(JOB, RUN));
-  expect(run?.sweeper).toMatchObject({ lateFindings: { updates: 1, lastAt: clock.at.toISOString(), reported: { total: 15, byType: { [FINANCIAL]: 13, [PERSONAL]: 2 } } } });
+  expect(run?.sweeper).toMatchObject({
+    lateFindings: { updates: 1, lastAt: clock.at.toISOString(), reported: { total: 15, byType: { [FINANCIAL]: 13, [PERSONAL]: 2 } } },
+  });
   expect(pendingIds(run)).toEqual([]);
 
   // A burst inside the interval: held until the interval has passed, then reported once, with no later event.
@@ -109,7 +127,9 @@ test('late findings: one update per interval with exact counts, a burst inside t
   expect((await store.listIndex(GSI1.lateFindings)).length).toBe(2);
   clock.advance(31 * MINUTE);
   expect((await sweep(deps)).raised).toEqual([update(2)]);
-  expect(publisher.alerts.at(-1)?.whatHappened).toContain(`Sensitive data findings: 5 more (20 in all). ${FINANCIAL}: 5 more (18 in all). Corrected totals follow.`);
+  expect(publisher.alerts.at(-1)?.whatHappened).toContain(
+    `Sensitive data findings: 5 more (20 in all). ${FINANCIAL}: 5 more (18 in all). Corrected totals follow.`,
+  );
   expect(detail(publisher.alerts.at(-1), 'Findings by type')).toBe(`${FINANCIAL} 18, ${PERSONAL} 2`);
   expect(await store.listIndex(GSI1.lateFindings)).toEqual([]);
 
@@ -122,7 +142,15 @@ test('late findings: one update per interval with exact counts, a burst inside t
 test("late findings a silence matches (their bucket) send no update; they count in the next update's totals", async () => {
   const { clock, publisher, deps } = await setup();
   await summarizedRun(deps, publisher);
-  const silence = { id: 'S-7KQ2', match: { bucket: 'bucket-m*' }, startsAt: RUN, endsAt: minutesAfter(RUN, 24 * 60), author: 'alice', reason: 'bucket migration', createdAt: RUN };
+  const silence = {
+    id: 'S-7KQ2',
+    match: { bucket: 'bucket-m*' },
+    startsAt: RUN,
+    endsAt: minutesAfter(RUN, 24 * 60),
+    author: 'alice',
+    reason: 'bucket migration',
+    createdAt: RUN,
+  };
   const silenced = { ...deps, silences: { list: async () => [silence] } };
   await count(silenced, findings(3, 'bucket-migrating'));
   clock.advance(10 * MINUTE);
@@ -132,7 +160,9 @@ test("late findings a silence matches (their bucket) send no update; they count 
   await count(silenced, findings(2, 'bucket-a'));
   clock.advance(61 * MINUTE);
   expect((await sweep(silenced)).raised).toEqual([update(1)]);
-  expect(publisher.alerts.at(-1)?.whatHappened).toContain(`Sensitive data findings: 2 more (15 in all). ${FINANCIAL}: 2 more (15 in all). Corrected totals follow.`);
+  expect(publisher.alerts.at(-1)?.whatHappened).toContain(
+    `Sensitive data findings: 2 more (15 in all). ${FINANCIAL}: 2 more (15 in all). Corrected totals follow.`,
+  );
 });
 
 test("late findings a late job event's own summary update already told are not told again by the sweeper", async () => {
@@ -184,7 +214,11 @@ test('late findings in more groups than one transaction holds: one update, every
   const { clock, store, publisher, deps } = await setup();
   await summarizedRun(deps, publisher);
   const buckets = Array.from({ length: 120 }, (_, i) => `late-${String(i).padStart(3, '0')}`);
-  for (let i = 0; i < buckets.length; i += 40) await count(deps, buckets.slice(i, i + 40).flatMap((b) => findings(1, b)));
+  for (let i = 0; i < buckets.length; i += 40)
+    await count(
+      deps,
+      buckets.slice(i, i + 40).flatMap((b) => findings(1, b)),
+    );
   expect((await store.listIndex(GSI1.lateFindings)).length).toBe(120);
   clock.advance(MINUTE);
   expect((await sweep(deps)).raised).toEqual([update(1)]);
@@ -202,7 +236,12 @@ test('a group left marked after its update (a crash before it was unmarked) is u
   clock.advance(MINUTE);
   await sweep(deps);
   // Put the mark back, as if the unmarking had never landed.
-  await store.write([{ kind: 'put', item: { ...(await store.get(keys.findingGroup(JOB, RUN, 'bucket-a', FINANCIAL))), late: marked?.late, gsi1pk: marked?.gsi1pk, gsi1sk: marked?.gsi1sk } }]);
+  await store.write([
+    {
+      kind: 'put',
+      item: { ...(await store.get(keys.findingGroup(JOB, RUN, 'bucket-a', FINANCIAL))), late: marked?.late, gsi1pk: marked?.gsi1pk, gsi1sk: marked?.gsi1sk },
+    },
+  ]);
   clock.advance(61 * MINUTE);
   expect((await sweep(deps)).raised).toEqual([]);
   expect(await store.listIndex(GSI1.lateFindings)).toEqual([]);
@@ -217,12 +256,19 @@ test("a finding counted while the run's summary is written (the summary lands be
   const racing = racingStore(store, writesGroup, () => jobLog(deps, [jobEvent('JOB_COMPLETED', 30)]));
   await count({ ...deps, store: racing }, findings(1, 'bucket-a'));
   expect(racing.raced).toBe(true);
-  expect(detail(publisher.alerts.find((a) => a.id === SUMMARY), 'Findings')).toBe('10');
+  expect(
+    detail(
+      publisher.alerts.find((a) => a.id === SUMMARY),
+      'Findings',
+    ),
+  ).toBe('10');
   expect((await store.get(keys.findingGroup(JOB, RUN, 'bucket-a', FINANCIAL)))?.count).toBe(11);
 
   clock.advance(MINUTE);
   expect((await sweep(deps)).raised).toEqual([update(1)]);
-  expect(publisher.alerts.at(-1)?.whatHappened).toContain(`Sensitive data findings: 1 more (11 in all). ${FINANCIAL}: 1 more (11 in all). Corrected totals follow.`);
+  expect(publisher.alerts.at(-1)?.whatHappened).toContain(
+    `Sensitive data findings: 1 more (11 in all). ${FINANCIAL}: 1 more (11 in all). Corrected totals follow.`,
+  );
   expect(await store.listIndex(GSI1.lateFindings)).toEqual([]);
 });
 
@@ -232,12 +278,19 @@ test("a finding counted after the completing batch listed the run's findings and
   await count(deps, findings(10, 'bucket-a'));
   // The write that saves the summary, whatever item carries the mark: the run with its summarySentAt.
   const savesSummary = (ops: readonly WriteOp[]) =>
-    ops.some((op) => (op.kind === 'update' && Object.values(op.names ?? {}).includes('summarySentAt')) || (op.kind === 'put' && op.item.summarySentAt !== undefined));
+    ops.some(
+      (op) => (op.kind === 'update' && Object.values(op.names ?? {}).includes('summarySentAt')) || (op.kind === 'put' && op.item.summarySentAt !== undefined),
+    );
   const racing = racingStore(store, savesSummary, () => count(deps, findings(1, 'bucket-a')));
   await jobLog({ ...deps, store: racing }, [jobEvent('JOB_COMPLETED', 30)]);
   expect(racing.raced).toBe(true);
   expect((await store.get(keys.findingGroup(JOB, RUN, 'bucket-a', FINANCIAL)))?.count).toBe(11);
-  expect(detail(publisher.alerts.find((a) => a.id === SUMMARY), 'Findings')).toBe('11');
+  expect(
+    detail(
+      publisher.alerts.find((a) => a.id === SUMMARY),
+      'Findings',
+    ),
+  ).toBe('11');
 
   clock.advance(MINUTE);
   expect((await sweep(deps)).raised).toEqual([]);
@@ -266,7 +319,12 @@ test('a run summarised by the version before the findings ledgers (listed on its
   await summarizedRun(deps, publisher);
   // What that version left: no ledger for the run, and the run in the job item's summarizedRuns.
   await store.write([
-    { kind: 'update', key: keys.runFindingsLedger(JOB, RUN), expression: 'REMOVE #s, #v, #e', names: { '#s': 'summarizedAt', '#v': 'findingsVersion', '#e': 'endedAt' } },
+    {
+      kind: 'update',
+      key: keys.runFindingsLedger(JOB, RUN),
+      expression: 'REMOVE #s, #v, #e',
+      names: { '#s': 'summarizedAt', '#v': 'findingsVersion', '#e': 'endedAt' },
+    },
     { kind: 'update', key: keys.job(JOB), expression: 'SET #r = :r', names: { '#r': 'summarizedRuns' }, values: { ':r': [RUN] } },
   ]);
   const job = await store.get(keys.job(JOB));
@@ -276,5 +334,10 @@ test('a run summarised by the version before the findings ledgers (listed on its
   expect((await store.listIndex(GSI1.lateFindings)).map((g) => g.sk)).toEqual([keys.findingGroup(JOB, RUN, 'bucket-a', FINANCIAL).sk]);
   clock.advance(61 * MINUTE);
   await sweep(deps);
-  expect(detail(publisher.alerts.find((a) => a.id === update(1)), 'Findings')).toBe('13');
+  expect(
+    detail(
+      publisher.alerts.find((a) => a.id === update(1)),
+      'Findings',
+    ),
+  ).toBe('13');
 });

@@ -20,7 +20,12 @@ describe('logClock: where a run log stands, in event time', () => {
   test.each([
     ['a run written before arrivals were kept: the wall clock', {}, now.getTime(), 0],
     ['its newest event arrived a minute after it occurred', { lastEventAt: RUN, lastEventArrivedAt: at(RUN, 1) }, now.getTime() - 60_000, 60_000],
-    ['a backlog: the newest event (14 h) arrived at 24.5 h', { lastEventAt: hoursAfter(14).toISOString(), lastEventArrivedAt: hoursAfter(24.5).toISOString() }, hoursAfter(14.5).getTime(), 10.5 * HOUR],
+    [
+      'a backlog: the newest event (14 h) arrived at 24.5 h',
+      { lastEventAt: hoursAfter(14).toISOString(), lastEventArrivedAt: hoursAfter(24.5).toISOString() },
+      hoursAfter(14.5).getTime(),
+      10.5 * HOUR,
+    ],
     ['stamped after it arrived (clocks that disagree): on time', { lastEventAt: at(RUN, 5), lastEventArrivedAt: RUN }, now.getTime(), 0],
     ['an unreadable arrival: the wall clock', { lastEventAt: RUN, lastEventArrivedAt: 'soon' }, now.getTime(), 0],
   ])('%s', (_name, run, expectedAt, lagMs) => {
@@ -58,7 +63,10 @@ describe('still running, judged by the run log', () => {
     await w.deliver(0.01, [ev('SCHEDULED_RUN_STARTED', RUN)]);
     // Lambda is throttled: events of the run's first 14 hours arrive 10.5 hours late, its completion later still.
     await w.deliver(24.5, [ev('BUCKET_ACCESS_DENIED', hoursAfter(14).toISOString(), bucketError('bucket-1', ADMIN))]);
-    expect(await w.store.get(keys.run(JOB, RUN))).toMatchObject({ lastEventAt: hoursAfter(14).toISOString(), lastEventArrivedAt: hoursAfter(24.5).toISOString() });
+    expect(await w.store.get(keys.run(JOB, RUN))).toMatchObject({
+      lastEventAt: hoursAfter(14).toISOString(),
+      lastEventArrivedAt: hoursAfter(24.5).toISOString(),
+    });
     expect(await w.sweepAt(25)).toEqual([]);
     await w.deliver(30, [ev('SCHEDULED_RUN_COMPLETED', hoursAfter(20).toISOString())]);
     expect(await w.sweepAt(31)).toEqual([]);

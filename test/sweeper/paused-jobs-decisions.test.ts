@@ -34,7 +34,15 @@ describe('a periodic job paused between runs: missed runs (or days) and when a r
     ['the next run half a day late', daily, P + DAY + 12 * HOUR, 0, true, 1, '1 missed runs since the pause, 0 told'],
     ['the same missed run, told', daily, P + 2 * DAY, 1, false, 1, '1 missed runs told already'],
     ['three missed runs, one told', daily, P + 3 * DAY + 13 * HOUR, 1, true, 3, '3 missed runs since the pause, 1 told'],
-    ['a slot before the pause is not counted', { intervalMs: DAY, lastStart: P - DAY }, P + DAY + 12 * HOUR, 0, true, 1, '1 missed runs since the pause, 0 told'],
+    [
+      'a slot before the pause is not counted',
+      { intervalMs: DAY, lastStart: P - DAY },
+      P + DAY + 12 * HOUR,
+      0,
+      true,
+      1,
+      '1 missed runs since the pause, 0 told',
+    ],
     ['no steady schedule: less than a day', undefined, pausedAt + 23 * HOUR, 0, false, 0, 'paused less than a day'],
     ['no steady schedule: whole days', undefined, pausedAt + 2 * DAY + HOUR, 1, true, 2, '2 days since the pause, 1 told'],
   ])('%s', (_name, schedule, now, told, due, missed, reason) => {

@@ -63,7 +63,11 @@ describe('a periodic job paused between runs is reminded of at each run it misse
     const raised = await t.sweepUntil('2026-11-08T23:00:00.000Z');
     expect(raised).toEqual([1, 2, 3].map((n) => `sweep:${JOB}:paused:${pausedAt}:${n}`));
     const third = alertOf(t.publisher.alerts, `sweep:${JOB}:paused:${pausedAt}:3`)!;
-    expect(third).toMatchObject({ severity: 'MEDIUM', eventType: 'SWEEPER_JOB_STILL_PAUSED', headline: 'Macie job Nightly: still paused, 3 scheduled runs skipped' });
+    expect(third).toMatchObject({
+      severity: 'MEDIUM',
+      eventType: 'SWEEPER_JOB_STILL_PAUSED',
+      headline: 'Macie job Nightly: still paused, 3 scheduled runs skipped',
+    });
     // Not the generic "scheduled run missed": the job says why its runs did not start.
     expect(t.publisher.alerts.filter((a) => a.eventType === 'SWEEPER_SCHEDULED_RUN_MISSED')).toEqual([]);
 
@@ -102,7 +106,9 @@ describe('a periodic job paused between runs is reminded of at each run it misse
     expect(racing.raced).toBe(true);
     expect(raced.raised).toEqual([`sweep:${JOB}:paused:${pausedAt}:3`]);
     expect((await sweep(t.deps)).raised).toEqual([]);
-    expect(t.publisher.alerts.filter((x) => x.eventType === 'SWEEPER_JOB_STILL_PAUSED').map((x) => x.id)).toEqual([2, 3].map((n) => `sweep:${JOB}:paused:${pausedAt}:${n}`));
+    expect(t.publisher.alerts.filter((x) => x.eventType === 'SWEEPER_JOB_STILL_PAUSED').map((x) => x.id)).toEqual(
+      [2, 3].map((n) => `sweep:${JOB}:paused:${pausedAt}:${n}`),
+    );
   });
 });
 
@@ -120,7 +126,14 @@ describe('an acknowledged pause reminder', () => {
     const reminder = (n: number) => `sweep:${JOB}:paused:${pausedAt}:${n}`;
     expect(await t.sweepUntil('2026-11-06T23:00:00.000Z')).toEqual([reminder(1)]);
     const ackedAt = t.clock.at.getTime();
-    await addAck(t.store, { alertId: reminder(1), startsAt: new Date(ackedAt).toISOString(), endsAt: new Date(ackedAt + 2 * DAY).toISOString(), author: 'alice', reason: 'paused for the migration', createdAt: new Date(ackedAt).toISOString() });
+    await addAck(t.store, {
+      alertId: reminder(1),
+      startsAt: new Date(ackedAt).toISOString(),
+      endsAt: new Date(ackedAt + 2 * DAY).toISOString(),
+      author: 'alice',
+      reason: 'paused for the migration',
+      createdAt: new Date(ackedAt).toISOString(),
+    });
     // Hourly sweeps, each in a new container (its cache reads the acknowledgement afresh).
     const sweepUntil = async (until: string) => {
       const raised: string[] = [];
@@ -132,7 +145,9 @@ describe('an acknowledged pause reminder', () => {
     };
     // Nov 7 and 8 are missed while the acknowledgement lasts: nothing.
     expect(await sweepUntil('2026-11-08T22:00:00.000Z')).toEqual([]);
-    expect((t.deps.telemetry as RecordingTelemetry).lines.filter((l) => l.message === 'sweeper: paused-job reminder held by an acknowledgement').length).toBeGreaterThan(0);
+    expect(
+      (t.deps.telemetry as RecordingTelemetry).lines.filter((l) => l.message === 'sweeper: paused-job reminder held by an acknowledgement').length,
+    ).toBeGreaterThan(0);
     // It ends at 23:00 on Nov 8: the next sweep says the job has now skipped 3 runs, once.
     expect(await sweepUntil('2026-11-09T01:00:00.000Z')).toEqual([reminder(3)]);
     expect(alertOf(t.publisher.alerts, reminder(3))?.headline).toBe('Macie job Nightly: still paused, 3 scheduled runs skipped');
@@ -156,10 +171,17 @@ describe('a run a user paused while it ran: reminded before Macie cancels it, an
     expect(await t.sweepUntil(at(pausedAt, 23 * 24 * 60 - 60), 6 * HOUR)).toEqual([]);
     expect(await t.sweepUntil(at(pausedAt, 29 * 24 * 60 + 60), 6 * HOUR)).toEqual([id('day-23'), id('day-29')]);
     const day23 = alertOf(t.publisher.alerts, id('day-23'))!;
-    expect(day23).toMatchObject({ severity: 'MEDIUM', eventType: 'SWEEPER_USER_PAUSE_EXPIRING', headline: 'Macie job Quarterly_audit: paused 23 days, will be cancelled on 2026-12-01 unless resumed' });
+    expect(day23).toMatchObject({
+      severity: 'MEDIUM',
+      eventType: 'SWEEPER_USER_PAUSE_EXPIRING',
+      headline: 'Macie job Quarterly_audit: paused 23 days, will be cancelled on 2026-12-01 unless resumed',
+    });
     expect(alertOf(t.publisher.alerts, id('day-29'))).toMatchObject({ severity: 'HIGH' });
     expect(await t.sweepUntil(at(pausedAt, 31 * 24 * 60), 6 * HOUR)).toEqual([id('expired')]);
-    expect(alertOf(t.publisher.alerts, id('expired'))).toMatchObject({ eventType: 'SWEEPER_USER_PAUSE_EXPIRED', headline: 'Macie job Quarterly_audit: paused 30 days, expired on 2026-12-01' });
+    expect(alertOf(t.publisher.alerts, id('expired'))).toMatchObject({
+      eventType: 'SWEEPER_USER_PAUSE_EXPIRED',
+      headline: 'Macie job Quarterly_audit: paused 30 days, expired on 2026-12-01',
+    });
     expect(await t.sweepUntil(at(pausedAt, 40 * 24 * 60), DAY)).toEqual([]);
   });
 

@@ -31,7 +31,8 @@ describe('announcementDue: what a sweep announces about a silence', () => {
     const due = announcementDue(silence, new Date(Date.parse(T0) + after));
     expect(due?.reason).toBe(reason);
     expect(due?.alert).toBe(alert);
-    if (due?.reason === 'ended' || due?.reason === 'ended-long-ago') expect(due.announced).toMatchObject({ made: expect.any(String), ended: expect.any(String) });
+    if (due?.reason === 'ended' || due?.reason === 'ended-long-ago')
+      expect(due.announced).toMatchObject({ made: expect.any(String), ended: expect.any(String) });
   });
 });
 
@@ -43,8 +44,16 @@ async function setup() {
   return { clock, store, publisher, deps };
 }
 
-const draft = (endsAt = at(48 * HOUR)) => ({ match: { bucket: 'legacy-*', accountId: '111122223333' }, startsAt: T0, endsAt, author: 'alice', reason: 'migration CHG-1', createdAt: T0 });
-const writesSilence = (ops: readonly WriteOp[]) => ops.some((op) => (op.kind === 'update' ? op.key.pk : op.kind === 'put' ? op.item.pk : undefined) === SILENCE_PARTITION);
+const draft = (endsAt = at(48 * HOUR)) => ({
+  match: { bucket: 'legacy-*', accountId: '111122223333' },
+  startsAt: T0,
+  endsAt,
+  author: 'alice',
+  reason: 'migration CHG-1',
+  createdAt: T0,
+});
+const writesSilence = (ops: readonly WriteOp[]) =>
+  ops.some((op) => (op.kind === 'update' ? op.key.pk : op.kind === 'put' ? op.item.pk : undefined) === SILENCE_PARTITION);
 const silenceAlerts = (publisher: RecordingPublisher) => publisher.alerts.filter((a) => a.id.startsWith('silence:'));
 
 describe('silences announce themselves, once each (DynamoDB Local)', () => {
@@ -71,7 +80,11 @@ describe('silences announce themselves, once each (DynamoDB Local)', () => {
     clock.set(at(3 * HOUR + 60_000));
     expect((await sweep(deps)).raised).toEqual([`silence:${s.id}:ended`]);
     const ended = silenceAlerts(publisher)[1];
-    expect(ended).toMatchObject({ severity: 'INFO', eventType: 'SILENCE_ENDED', headline: `Silence ${s.id} ended: buckets legacy-* in account 111122223333 alert again` });
+    expect(ended).toMatchObject({
+      severity: 'INFO',
+      eventType: 'SILENCE_ENDED',
+      headline: `Silence ${s.id} ended: buckets legacy-* in account 111122223333 alert again`,
+    });
     expect(ended.whatHappened).toBe(`Silence ${s.id} by alice (migration CHG-1) was expired early at ${at(3 * HOUR)}; it was to last until ${at(48 * HOUR)}.`);
     expect(ended.whatItMeans).toContain(`every run summary and group alert that counted a silenced event names ${s.id}`);
     expect(ended.details).toContainEqual({ label: 'Was until', value: at(48 * HOUR) });
@@ -91,7 +104,9 @@ describe('silences announce themselves, once each (DynamoDB Local)', () => {
     const brief = await addSilence(store, { ...draft(at(3 * HOUR)), match: { jobId: 'job-1' } });
     clock.set(at(3 * HOUR));
     expect([...(await sweep(deps)).raised].sort()).toEqual([`silence:${brief.id}:ended`, `silence:${long.id}:ended`].sort());
-    expect(silenceAlerts(publisher).find((a) => a.id === `silence:${long.id}:ended`)?.whatHappened).toBe(`Silence ${long.id} by alice (migration CHG-1) reached its end at ${at(2 * HOUR)}.`);
+    expect(silenceAlerts(publisher).find((a) => a.id === `silence:${long.id}:ended`)?.whatHappened).toBe(
+      `Silence ${long.id} by alice (migration CHG-1) reached its end at ${at(2 * HOUR)}.`,
+    );
     expect(silenceAlerts(publisher).map((a) => a.id)).not.toContain(`silence:${brief.id}:made`);
   });
 
@@ -124,7 +139,11 @@ describe('silences announce themselves, once each (DynamoDB Local)', () => {
     const added = [];
     for (const jobId of ['a', 'b', 'c', 'd']) added.push(await addSilence(store, { ...draft(), match: { jobId } }));
     await Promise.all([sweep(deps), sweep(deps), sweep(deps)]);
-    expect(silenceAlerts(publisher).map((a) => a.id).sort()).toEqual(added.map((s) => `silence:${s.id}:made`).sort());
+    expect(
+      silenceAlerts(publisher)
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(added.map((s) => `silence:${s.id}:made`).sort());
   });
 
   test('`silence expire` racing the sweep that announces the silence: it loses, and the next read announces the end only', async () => {

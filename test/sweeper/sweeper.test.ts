@@ -149,9 +149,7 @@ describe('sweeper: runs still RUNNING', () => {
     racing.write = async (ops: readonly WriteOp[]) => {
       if (!raced && ops.some((op) => op.kind === 'update' && op.expression.includes('#sweeper'))) {
         raced = true; // a pipeline invocation lands first: one more bucket, version + 1
-        await store.write([
-          { kind: 'update', key: keys.run(JOB, RUN_DATE), expression: 'ADD bucketsMatched :one, version :one', values: { ':one': 1 } },
-        ]);
+        await store.write([{ kind: 'update', key: keys.run(JOB, RUN_DATE), expression: 'ADD bucketsMatched :one, version :one', values: { ':one': 1 } }]);
       }
       return store.write(ops);
     };
@@ -299,7 +297,10 @@ describe('sweeper: scheduled runs missed', () => {
     const starts = startsEvery(DAY, last);
     await store.write([
       { kind: 'put', item: jobItem(starts) },
-      { kind: 'put', item: runItem({ ...keys.run(JOB, starts[4]), runDate: starts[4], startedAt: starts[4], status: 'PAUSED', pausedBy: 'USER', pausedAt: starts[4] }) },
+      {
+        kind: 'put',
+        item: runItem({ ...keys.run(JOB, starts[4]), runDate: starts[4], startedAt: starts[4], status: 'PAUSED', pausedBy: 'USER', pausedAt: starts[4] }),
+      },
     ]);
     clock.at = new Date(last + 3 * DAY);
     expect((await sweep(deps)).raised).toEqual([]);
@@ -307,7 +308,10 @@ describe('sweeper: scheduled runs missed', () => {
     const cancelled = await setup();
     await cancelled.store.write([
       { kind: 'put', item: jobItem(starts) },
-      { kind: 'put', item: runItem({ ...keys.run(JOB, starts[4]), runDate: starts[4], startedAt: starts[4], status: 'CANCELLED', gsi1pk: undefined, gsi1sk: undefined }) },
+      {
+        kind: 'put',
+        item: runItem({ ...keys.run(JOB, starts[4]), runDate: starts[4], startedAt: starts[4], status: 'CANCELLED', gsi1pk: undefined, gsi1sk: undefined }),
+      },
     ]);
     cancelled.clock.at = new Date(last + 3 * DAY);
     expect((await sweep(cancelled.deps)).raised).toEqual([]);
@@ -344,7 +348,12 @@ describe('sweeper: safety net for pending alerts', () => {
     clock.advance(20 * 60_000);
     const next = await sweep(deps);
     expect(next.published).toEqual(['run:jobC:recent']);
-    expect(publisher.calls.flat().map((a) => a.id).sort()).toEqual(['fg:jobB:z', 'run:jobA:x', 'run:jobA:y', 'run:jobC:recent']);
+    expect(
+      publisher.calls
+        .flat()
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(['fg:jobB:z', 'run:jobA:x', 'run:jobA:y', 'run:jobC:recent']);
   });
 
   /** What a delivery that died right after its claim leaves behind: the alert SENDING under a lease. */
@@ -388,7 +397,9 @@ describe('sweeper: safety net for pending alerts', () => {
     lagging.listIndex = async (partition, before) => {
       const items = await store.listIndex(partition, before);
       if (partition === GSI1.pendingAlert) {
-        await store.write([{ kind: 'update', key: keys.alert('run:jobA:x'), expression: 'SET #s = :sent', names: { '#s': 'status' }, values: { ':sent': 'SENT' } }]);
+        await store.write([
+          { kind: 'update', key: keys.alert('run:jobA:x'), expression: 'SET #s = :sent', names: { '#s': 'status' }, values: { ':sent': 'SENT' } },
+        ]);
       }
       return items;
     };
@@ -406,14 +417,21 @@ describe('sweeper: job status recorded by the job-log pipeline', () => {
     const first = Date.parse('2024-06-01T02:00:00.000Z');
     const env = await setup(new Date(first));
     const event = (eventType: string, occurredAt: number, runDate?: number) => ({
-      adminAccountId: '123456789012', jobId: 'daily-job', jobName: 'Daily', eventType,
-      occurredAt: new Date(occurredAt).toISOString(), description: eventType,
+      adminAccountId: '123456789012',
+      jobId: 'daily-job',
+      jobName: 'Daily',
+      eventType,
+      occurredAt: new Date(occurredAt).toISOString(),
+      description: eventType,
       ...(runDate === undefined ? {} : { runDate: new Date(runDate).toISOString() }),
     });
     for (let d = 0; d < 5; d++) {
       const start = first + d * DAY;
       env.clock.at = new Date(start + HOUR);
-      await processLogsPayload(logsPayload([logEvent(event('SCHEDULED_RUN_STARTED', start, start)), logEvent(event('SCHEDULED_RUN_COMPLETED', start + HOUR, start))]), env.deps);
+      await processLogsPayload(
+        logsPayload([logEvent(event('SCHEDULED_RUN_STARTED', start, start)), logEvent(event('SCHEDULED_RUN_COMPLETED', start + HOUR, start))]),
+        env.deps,
+      );
     }
     if (paused) await processLogsPayload(logsPayload([logEvent(event('JOB_PAUSED_BY_USER', first + 4 * DAY + 2 * HOUR))]), env.deps);
     env.clock.at = new Date(first + 6 * DAY + HOUR); // the run of day 6 is 23 h overdue

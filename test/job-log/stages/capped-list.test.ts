@@ -21,7 +21,10 @@ describe('the capped list of affected names', () => {
     const list = new CappedList(stored);
     list.add('c');
     list.add('a');
-    expect([stored, list.list]).toEqual([['b', 'd'], ['a', 'b', 'c', 'd']]);
+    expect([stored, list.list]).toEqual([
+      ['b', 'd'],
+      ['a', 'b', 'c', 'd'],
+    ]);
   });
 });
 
@@ -30,7 +33,7 @@ describe('how a capped list reads: exact when every name was kept, a lower bound
   const ids = (n: number) => Array.from({ length: n }, (_, i) => `1111222233${String(i).padStart(2, '0')}`);
   test.each<[string, number, boolean, string]>([
     ['one, all kept', 1, false, '1 account'],
-    ['14, all kept (the union of two types\' lists)', 14, false, '14 accounts'],
+    ["14, all kept (the union of two types' lists)", 14, false, '14 accounts'],
     ['the cap reached: 5,000 accounts read as at least 10, not 10', 10, true, 'at least 10 accounts'],
     ['two types capped: at least 20, not 20', 20, true, 'at least 20 accounts'],
     ['thousands kept', 1234, false, '1,234 accounts'],

@@ -63,7 +63,14 @@ const cases: Case[] = [
     name: "a bucket error of an account whose account error alerts is inhibited; other accounts' are not",
     events: [ev('ACCOUNT_ACCESS_DENIED', 1, { affectedAccount: MEMBER }), denied(2), denied(3, 'b9', OTHER)],
     run: { groups: { ACCOUNT_ACCESS_DENIED: group(), BUCKET_ACCESS_DENIED: group({ count: 2 }) } },
-    want: { outcomes: ['alerted', 'inhibited', 'alerted'], groups: [['ACCOUNT_ACCESS_DENIED', 'first'], ['BUCKET_ACCESS_DENIED', 'first']], toldAccounts: [MEMBER] },
+    want: {
+      outcomes: ['alerted', 'inhibited', 'alerted'],
+      groups: [
+        ['ACCOUNT_ACCESS_DENIED', 'first'],
+        ['BUCKET_ACCESS_DENIED', 'first'],
+      ],
+      toldAccounts: [MEMBER],
+    },
   },
   {
     name: 'a group whose every event is inhibited by an account error told earlier in the run sends nothing',
@@ -80,11 +87,18 @@ const cases: Case[] = [
     want: { outcomes: ['alerted'], groups: [['BUCKET_ACCESS_DENIED', 'first']], toldAccounts: [] },
   },
   {
-    name: "a known account error (failed the same way in the previous run) does not hide a new bucket error",
+    name: 'a known account error (failed the same way in the previous run) does not hide a new bucket error',
     events: [ev('ACCOUNT_ACCESS_DENIED', 1, { affectedAccount: MEMBER }), ev('BUCKET_OWNER_CHANGED', 2, bucket('b1'))],
     run: { groups: { ACCOUNT_ACCESS_DENIED: group(), BUCKET_OWNER_CHANGED: group() } },
     previous: { runDate: '2024-06-02T02:00:00.000Z', fingerprint: { resources: { ACCOUNT_ACCESS_DENIED: [`a:${MEMBER}`] }, partial: [] } },
-    want: { outcomes: ['known', 'alerted'], groups: [['ACCOUNT_ACCESS_DENIED', 'known'], ['BUCKET_OWNER_CHANGED', 'first']], toldAccounts: [] },
+    want: {
+      outcomes: ['known', 'alerted'],
+      groups: [
+        ['ACCOUNT_ACCESS_DENIED', 'known'],
+        ['BUCKET_OWNER_CHANGED', 'first'],
+      ],
+      toldAccounts: [],
+    },
   },
   {
     name: 'a silenced account error does not hide a new bucket error',
@@ -97,7 +111,14 @@ const cases: Case[] = [
     name: "an account error grouped into its group's alert is told: it inhibits its account's bucket errors",
     events: [ev('ACCOUNT_ACCESS_DENIED', 10, { affectedAccount: MEMBER }), denied(11)],
     run: { groups: { ACCOUNT_ACCESS_DENIED: group({ count: 2, alerts: 1, lastAlertAt: at(RUN, 5) }), BUCKET_ACCESS_DENIED: group() } },
-    want: { outcomes: ['grouped', 'inhibited'], groups: [['ACCOUNT_ACCESS_DENIED', 'hold'], ['BUCKET_ACCESS_DENIED', 'inhibited']], toldAccounts: [MEMBER] },
+    want: {
+      outcomes: ['grouped', 'inhibited'],
+      groups: [
+        ['ACCOUNT_ACCESS_DENIED', 'hold'],
+        ['BUCKET_ACCESS_DENIED', 'inhibited'],
+      ],
+      toldAccounts: [MEMBER],
+    },
   },
   {
     name: 'known: every resource failed the same way in the previous run',
@@ -171,7 +192,7 @@ const cases: Case[] = [
     want: { outcomes: ['duplicate', 'alerted'], jobAlerts: [1] },
   },
   {
-    name: 'after the summary, a cancel without runDate is about the job and alerts; one naming the run is the correction\'s',
+    name: "after the summary, a cancel without runDate is about the job and alerts; one naming the run is the correction's",
     events: [ev('JOB_CANCELLED', 600, { runDate: null }), ev('JOB_CANCELLED', 601)],
     run: { status: 'COMPLETED' },
     summary: { send: 'update', reason: 'late events changed what the summary said', version: 2, silenced: false },
@@ -212,7 +233,11 @@ describe('the counters, derived from the outcomes once', () => {
   test.each<[string, EventOutcome[], ReturnType<typeof countOutcomes>]>([
     ['nothing', [], { suppressed: 0, inhibited: 0, silenced: 0, known: 0 }],
     ['alerted and duplicate events are not suppressed', ['alerted', 'duplicate', 'alerted'], { suppressed: 0, inhibited: 0, silenced: 0, known: 0 }],
-    ['every other outcome is suppressed, and counted by kind', ['grouped', 'inhibited', 'known', 'silenced', 'grouped', 'alerted'], { suppressed: 5, inhibited: 1, silenced: 1, known: 1 }],
+    [
+      'every other outcome is suppressed, and counted by kind',
+      ['grouped', 'inhibited', 'known', 'silenced', 'grouped', 'alerted'],
+      { suppressed: 5, inhibited: 1, silenced: 1, known: 1 },
+    ],
   ])('%s', (_name, outcomes, want) => {
     expect(countOutcomes(outcomes)).toEqual(want);
   });

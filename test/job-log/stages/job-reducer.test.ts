@@ -7,7 +7,15 @@ import { at, ev, JOB, RUN, settings } from './stage-events';
 const NOW = new Date('2024-06-03T12:00:00.000Z');
 const NEXT = at(RUN, 24 * 60);
 const reduce = (current: JobState | undefined, events: LogEvent[], undatedKey?: string) => reduceJob(current, JOB, events, { settings, now: NOW }, undatedKey);
-const job = (j: Partial<JobState> = {}): JobState => ({ jobId: JOB, recentRunStarts: [RUN], routedBatches: [], currentRunDate: RUN, expiresAt: expiresAt(NOW, settings.stateRetentionDays), version: 1, ...j });
+const job = (j: Partial<JobState> = {}): JobState => ({
+  jobId: JOB,
+  recentRunStarts: [RUN],
+  routedBatches: [],
+  currentRunDate: RUN,
+  expiresAt: expiresAt(NOW, settings.stateRetentionDays),
+  version: 1,
+  ...j,
+});
 
 interface Case {
   readonly name: string;
@@ -73,7 +81,13 @@ const cases: Case[] = [
   },
   {
     name: 'nothing new but a TTL a day old: written, to refresh it',
-    current: job({ jobName: 'Nightly', adminAccountId: '123456789012', nameAt: at(RUN, 0), kind: 'SCHEDULED', expiresAt: expiresAt(NOW, settings.stateRetentionDays) - 86401 }),
+    current: job({
+      jobName: 'Nightly',
+      adminAccountId: '123456789012',
+      nameAt: at(RUN, 0),
+      kind: 'SCHEDULED',
+      expiresAt: expiresAt(NOW, settings.stateRetentionDays) - 86401,
+    }),
     events: [ev('BUCKET_MATCHED_THE_CRITERIA', 3)],
     want: { changed: true, version: 2, expiresAt: expiresAt(NOW, settings.stateRetentionDays) },
   },
@@ -94,7 +108,12 @@ describe('the job reducer', () => {
   });
 
   test('the same events give the same job in any order', () => {
-    const events = [ev('SCHEDULED_RUN_STARTED', 0), ev('JOB_PAUSED_BY_USER', 5), ev('JOB_RESUMED_BY_USER', 6), ev('SCHEDULED_RUN_STARTED', 60, { runDate: NEXT })];
+    const events = [
+      ev('SCHEDULED_RUN_STARTED', 0),
+      ev('JOB_PAUSED_BY_USER', 5),
+      ev('JOB_RESUMED_BY_USER', 6),
+      ev('SCHEDULED_RUN_STARTED', 60, { runDate: NEXT }),
+    ];
     const forward = reduce(undefined, events).job;
     expect(reduce(undefined, [...events].reverse()).job).toEqual(forward);
   });

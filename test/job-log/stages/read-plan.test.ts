@@ -31,7 +31,14 @@ describe('what a batch must read besides its run', () => {
     ['no previous run: never', oneTime, undefined, [ev('SCHEDULED_RUN_COMPLETED', 40)], {}, false],
     ['the summary compares with it', periodic, open(), [ev('SCHEDULED_RUN_COMPLETED', 40)], {}, true],
     ['a first error may be known', periodic, open(), [ev('BUCKET_ACCESS_DENIED', 1, bucket('b1'))], { knownErrors: 'summary' }, true],
-    ['a group that alerted already cannot be', periodic, open({ groups: { BUCKET_ACCESS_DENIED: { count: 1, firstAt: RUN, lastAt: RUN, alerts: 1 } } }), [ev('BUCKET_ACCESS_DENIED', 1, bucket('b1'))], { knownErrors: 'summary' }, false],
+    [
+      'a group that alerted already cannot be',
+      periodic,
+      open({ groups: { BUCKET_ACCESS_DENIED: { count: 1, firstAt: RUN, lastAt: RUN, alerts: 1 } } }),
+      [ev('BUCKET_ACCESS_DENIED', 1, bucket('b1'))],
+      { knownErrors: 'summary' },
+      false,
+    ],
     ['with knownErrors: alert, errors need no previous run', periodic, open(), [ev('BUCKET_ACCESS_DENIED', 1, bucket('b1'))], { knownErrors: 'alert' }, false],
     ['progress needs none', periodic, open(), [ev('BUCKET_MATCHED_THE_CRITERIA', 1)], { knownErrors: 'summary' }, false],
   ])('previous run: %s', (_name, job, run, events, overrides, want) => {

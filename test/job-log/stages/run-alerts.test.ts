@@ -28,12 +28,14 @@ describe('the words of a run alert', () => {
       occurredAt: at(RUN, 30),
       count: 1,
     });
-    expect(statusAlert(ev('JOB_PAUSED_BY_USER', 30), run, { ...ctx, settings: { ...settings, severityOverrides: { JOB_PAUSED_BY_USER: 'HIGH' } } }).severity).toBe('HIGH');
+    expect(
+      statusAlert(ev('JOB_PAUSED_BY_USER', 30), run, { ...ctx, settings: { ...settings, severityOverrides: { JOB_PAUSED_BY_USER: 'HIGH' } } }).severity,
+    ).toBe('HIGH');
   });
 
   test.each<[string, GroupDecision['verdict'], Partial<RunGroup>, Partial<ReturnType<typeof groupAlerts>[number]> | undefined]>([
     [
-      'first: the batch\'s events, where, and how many',
+      "first: the batch's events, where, and how many",
       'first',
       { count: 3 },
       { id: `run:${JOB}:${RUN}:BUCKET_ACCESS_DENIED:first`, headline: 'Macie job Nightly: bucket access denied', count: 3, occurredAt: at(RUN, 3) },
@@ -67,17 +69,34 @@ describe('the words of a run alert', () => {
     expect(alert.whatHappened).toBe(
       `Macie job "Nightly" (${JOB}), run of ${RUN}: bucket access denied for buckets b1, b2; account ${MEMBER} (operation ListObjectsV2). Macie says: ${events[0].event.description} 2 such events in this alert.`,
     );
-    expect(alert.details).toContainEqual({ label: 'Since the last run', value: 'new: bucket b2; failed the same way in the run of 2024-06-02T02:00:00.000Z: bucket b1' });
+    expect(alert.details).toContainEqual({
+      label: 'Since the last run',
+      value: 'new: bucket b2; failed the same way in the run of 2024-06-02T02:00:00.000Z: bucket b1',
+    });
   });
 
   test('an unknown type says so', () => {
     const [alert] = groupAlerts(decision('first', [ev('JOB_TELEPORTED', 1)]), group({}), run, ctx);
-    expect([alert.category, alert.severity, alert.details.at(-1)]).toEqual(['UNKNOWN_EVENT', 'MEDIUM', { label: 'Note', value: 'This event type is not in the classification table of this version.' }]);
+    expect([alert.category, alert.severity, alert.details.at(-1)]).toEqual([
+      'UNKNOWN_EVENT',
+      'MEDIUM',
+      { label: 'Note', value: 'This event type is not in the classification table of this version.' },
+    ]);
   });
 
   test.each<[string, Parameters<typeof describeChanges>[0], Partial<Parameters<typeof describeChanges>[1]>, string[]]>([
-    ['more errors', { status: 'COMPLETED', bucketsMatched: 2, errors: { BUCKET_ACCESS_DENIED: 1 } }, { errors: { BUCKET_ACCESS_DENIED: 3 } }, ['BUCKET_ACCESS_DENIED: 2 more (3 in all).']],
-    ['status and buckets', { status: 'COMPLETED', bucketsMatched: 2, errors: {} }, { status: 'CANCELLED', bucketsMatched: 3 }, ['Status changed from COMPLETED to CANCELLED.', 'Buckets matched: 2 -> 3.']],
+    [
+      'more errors',
+      { status: 'COMPLETED', bucketsMatched: 2, errors: { BUCKET_ACCESS_DENIED: 1 } },
+      { errors: { BUCKET_ACCESS_DENIED: 3 } },
+      ['BUCKET_ACCESS_DENIED: 2 more (3 in all).'],
+    ],
+    [
+      'status and buckets',
+      { status: 'COMPLETED', bucketsMatched: 2, errors: {} },
+      { status: 'CANCELLED', bucketsMatched: 3 },
+      ['Status changed from COMPLETED to CANCELLED.', 'Buckets matched: 2 -> 3.'],
+    ],
     ['nothing it lists', { status: 'COMPLETED', bucketsMatched: 2, errors: {} }, { endedAt: at(RUN, 50) }, ['Run details changed.']],
   ])('a correction lists what changed: %s', (_name, said, now, want) => {
     expect(describeChanges(said, testRun({ jobId: JOB, runDate: RUN, status: 'COMPLETED', bucketsMatched: 2, ...now }))).toEqual(want);

@@ -45,7 +45,13 @@ const cases: Case[] = [
     name: "a cancel without runDate after the run's completion keeps its status and end time, and is remembered",
     current: read({ status: 'COMPLETED', statusAt: at(RUN, 10), statusEvent: 'SCHEDULED_RUN_COMPLETED', endedAt: at(RUN, 10), lastEventAt: at(RUN, 10) }),
     events: [ev('JOB_CANCELLED', 600, { runDate: null })],
-    want: { status: 'COMPLETED', statusEvent: 'SCHEDULED_RUN_COMPLETED', endedAt: at(RUN, 10), lastEventAt: at(RUN, 600), statusEvents: [{ type: 'JOB_CANCELLED', at: at(RUN, 600) }] },
+    want: {
+      status: 'COMPLETED',
+      statusEvent: 'SCHEDULED_RUN_COMPLETED',
+      endedAt: at(RUN, 10),
+      lastEventAt: at(RUN, 600),
+      statusEvents: [{ type: 'JOB_CANCELLED', at: at(RUN, 600) }],
+    },
   },
   {
     name: 'a cancel without runDate in the batch that completes the run does not rewrite the completion',
@@ -54,7 +60,14 @@ const cases: Case[] = [
   },
   {
     name: 'a completion arriving after a cancel without runDate that ended the run wins, whatever their times: the same as in order',
-    current: read({ status: 'CANCELLED', statusAt: at(RUN, 600), statusEvent: 'JOB_CANCELLED', statusUndated: true, endedAt: at(RUN, 600), lastEventAt: at(RUN, 600) }),
+    current: read({
+      status: 'CANCELLED',
+      statusAt: at(RUN, 600),
+      statusEvent: 'JOB_CANCELLED',
+      statusUndated: true,
+      endedAt: at(RUN, 600),
+      lastEventAt: at(RUN, 600),
+    }),
     events: [ev('SCHEDULED_RUN_COMPLETED', 10)],
     want: { status: 'COMPLETED', statusEvent: 'SCHEDULED_RUN_COMPLETED', statusUndated: undefined, endedAt: at(RUN, 10) },
   },
@@ -65,7 +78,14 @@ const cases: Case[] = [
   },
   {
     name: 'a cancel without runDate ends a paused run',
-    current: read({ status: 'PAUSED', statusAt: at(RUN, 30), statusEvent: 'JOB_PAUSED_BY_USER', pausedBy: 'USER', pausedAt: at(RUN, 30), lastEventAt: at(RUN, 30) }),
+    current: read({
+      status: 'PAUSED',
+      statusAt: at(RUN, 30),
+      statusEvent: 'JOB_PAUSED_BY_USER',
+      pausedBy: 'USER',
+      pausedAt: at(RUN, 30),
+      lastEventAt: at(RUN, 30),
+    }),
     events: [ev('JOB_CANCELLED', 90, { runDate: null })],
     want: { status: 'CANCELLED', endedAt: at(RUN, 90), pausedBy: undefined },
   },
@@ -83,7 +103,14 @@ const cases: Case[] = [
   },
   {
     name: 'a resumption older than the pause as read changes nothing of the status',
-    current: read({ status: 'PAUSED', statusAt: at(RUN, 30), statusEvent: 'JOB_PAUSED_BY_USER', pausedBy: 'USER', pausedAt: at(RUN, 30), lastEventAt: at(RUN, 30) }),
+    current: read({
+      status: 'PAUSED',
+      statusAt: at(RUN, 30),
+      statusEvent: 'JOB_PAUSED_BY_USER',
+      pausedBy: 'USER',
+      pausedAt: at(RUN, 30),
+      lastEventAt: at(RUN, 30),
+    }),
     events: [ev('JOB_RESUMED_BY_USER', 20)],
     want: { status: 'PAUSED', pausedBy: 'USER', statusAt: at(RUN, 30), lastEventAt: at(RUN, 30) },
   },
@@ -114,11 +141,25 @@ const cases: Case[] = [
     name: 'every account an error names is kept, with the error types that named it',
     current: read({ accounts: unpackAccounts({ accountTypes: ['BUCKET_ACCESS_DENIED'], otherAccounts: { [MEMBER]: 1 } }) }),
     events: [ev('ACCOUNT_ACCESS_DENIED', 3, { affectedAccount: MEMBER }), ev('ACCOUNT_ACCESS_DENIED', 12, { affectedAccount: '444455556666' })],
-    want: { accounts: { types: ['ACCOUNT_ACCESS_DENIED', 'BUCKET_ACCESS_DENIED'], flags: new Map([[MEMBER, 3], ['444455556666', 1]]), dropped: 0 } },
+    want: {
+      accounts: {
+        types: ['ACCOUNT_ACCESS_DENIED', 'BUCKET_ACCESS_DENIED'],
+        flags: new Map([
+          [MEMBER, 3],
+          ['444455556666', 1],
+        ]),
+        dropped: 0,
+      },
+    },
   },
   {
     name: 'progress and no buckets: counted, the earliest no-buckets time kept',
-    events: [ev('BUCKET_MATCHED_THE_CRITERIA', 1), ev('BUCKET_MATCHED_THE_CRITERIA', 2), ev('NO_BUCKETS_MATCHED_THE_CRITERIA', 4), ev('NO_BUCKETS_MATCHED_THE_CRITERIA', 3)],
+    events: [
+      ev('BUCKET_MATCHED_THE_CRITERIA', 1),
+      ev('BUCKET_MATCHED_THE_CRITERIA', 2),
+      ev('NO_BUCKETS_MATCHED_THE_CRITERIA', 4),
+      ev('NO_BUCKETS_MATCHED_THE_CRITERIA', 3),
+    ],
     want: { bucketsMatched: 2, noBucketsAt: at(RUN, 3), status: 'NO_BUCKETS', errors: {} },
   },
   {
@@ -144,7 +185,11 @@ describe('run facts from events (no alerts)', () => {
     ];
     const byTime = (list: LogEvent[]) => [...list].sort((a, b) => a.at.ms - b.at.ms || (a.event.eventType < b.event.eventType ? -1 : 1));
     const inOneBatch = facts(undefined, byTime(events));
-    const orders = [[...events].reverse(), [...events.slice(7), ...events.slice(0, 7)], events.filter((_, i) => i % 2).concat(events.filter((_, i) => !(i % 2)))];
+    const orders = [
+      [...events].reverse(),
+      [...events.slice(7), ...events.slice(0, 7)],
+      events.filter((_, i) => i % 2).concat(events.filter((_, i) => !(i % 2))),
+    ];
     for (const order of orders) {
       for (const cut of [1, 6, 12]) {
         const first = facts(undefined, byTime(order.slice(0, cut)));

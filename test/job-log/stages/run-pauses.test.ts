@@ -12,7 +12,11 @@ const cases: { name: string; events: StatusEvent[]; want: RunPause[] }[] = [
   { name: 'a pause and its resumption', events: [event(QUOTA, 10), event(LIFTED, 70)], want: [{ by: 'QUOTA', from: at(RUN, 10), to: at(RUN, 70) }] },
   { name: 'a pause never resumed', events: [event('JOB_PAUSED_BY_USER', 10)], want: [{ by: 'USER', from: at(RUN, 10) }] },
   { name: 'a resumption with no pause before it tells nothing', events: [event('JOB_RESUMED_BY_USER', 10)], want: [] },
-  { name: 'the same cause again while paused is the same pause', events: [event(QUOTA, 10), event(QUOTA, 20), event(LIFTED, 30)], want: [{ by: 'QUOTA', from: at(RUN, 10), to: at(RUN, 30) }] },
+  {
+    name: 'the same cause again while paused is the same pause',
+    events: [event(QUOTA, 10), event(QUOTA, 20), event(LIFTED, 30)],
+    want: [{ by: 'QUOTA', from: at(RUN, 10), to: at(RUN, 30) }],
+  },
   {
     name: 'a user pausing a run the quota paused starts a second pause; the first has no resumption of its own',
     events: [event(QUOTA, 10), event('JOB_PAUSED_BY_USER', 20), event('JOB_RESUMED_BY_USER', 30)],

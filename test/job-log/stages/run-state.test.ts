@@ -7,16 +7,55 @@ import { at, bucket, ev, JOB, MEMBER, RUN, settings } from './stage-events';
 
 const NOW = new Date('2024-06-03T12:00:00.000Z');
 const ctx: ReduceContext = { settings, region: 'eu-west-1', now: NOW };
-const batch = (events: LogEvent[], batchKey = events.map((e) => e.id).join('+')) => ({ jobId: JOB, runDate: RUN, jobName: 'Nightly', adminAccountId: '123456789012', batchKey, events });
+const batch = (events: LogEvent[], batchKey = events.map((e) => e.id).join('+')) => ({
+  jobId: JOB,
+  runDate: RUN,
+  jobName: 'Nightly',
+  adminAccountId: '123456789012',
+  batchKey,
+  events,
+});
 const apply = (current: RunState | undefined, events: LogEvent[], more: Partial<ReduceContext> = {}) => reduceRun(current, batch(events), { ...ctx, ...more });
-const silence = (match: Silence['match']): Silence => ({ id: 'S-1', match, author: 'alice', reason: 'test', startsAt: RUN, endsAt: at(RUN, 600), createdAt: RUN });
-const summaryOf = (r: RunReduction) => ({ alerts: r.alerts.map((a) => a.id.slice(`run:${JOB}:${RUN}:`.length)), counts: r.counts, ended: r.ended, duplicate: r.duplicate, duplicateEvents: r.duplicateEvents });
+const silence = (match: Silence['match']): Silence => ({
+  id: 'S-1',
+  match,
+  author: 'alice',
+  reason: 'test',
+  startsAt: RUN,
+  endsAt: at(RUN, 600),
+  createdAt: RUN,
+});
+const summaryOf = (r: RunReduction) => ({
+  alerts: r.alerts.map((a) => a.id.slice(`run:${JOB}:${RUN}:`.length)),
+  counts: r.counts,
+  ended: r.ended,
+  duplicate: r.duplicate,
+  duplicateEvents: r.duplicateEvents,
+});
 
 describe('reduceRun composes the stages', () => {
   test('a run that starts, fails and ends in one batch: the summary alone, which lists the errors', () => {
-    const r = apply(undefined, [ev('SCHEDULED_RUN_STARTED', 0), ev('BUCKET_ACCESS_DENIED', 1, bucket('b1')), ev('JOB_PAUSED_BY_USER', 2), ev('SCHEDULED_RUN_COMPLETED', 9)]);
-    expect(summaryOf(r)).toEqual({ alerts: ['summary'], counts: { suppressed: 0, inhibited: 0, silenced: 0, known: 0 }, ended: 'COMPLETED', duplicate: false, duplicateEvents: 0 });
-    expect(r.run).toMatchObject({ status: 'COMPLETED', summaryVersion: 1, version: 1, appliedEventItems: 1, pendingAlerts: [r.alerts[0].id], groups: { BUCKET_ACCESS_DENIED: { alerts: 1 } } });
+    const r = apply(undefined, [
+      ev('SCHEDULED_RUN_STARTED', 0),
+      ev('BUCKET_ACCESS_DENIED', 1, bucket('b1')),
+      ev('JOB_PAUSED_BY_USER', 2),
+      ev('SCHEDULED_RUN_COMPLETED', 9),
+    ]);
+    expect(summaryOf(r)).toEqual({
+      alerts: ['summary'],
+      counts: { suppressed: 0, inhibited: 0, silenced: 0, known: 0 },
+      ended: 'COMPLETED',
+      duplicate: false,
+      duplicateEvents: 0,
+    });
+    expect(r.run).toMatchObject({
+      status: 'COMPLETED',
+      summaryVersion: 1,
+      version: 1,
+      appliedEventItems: 1,
+      pendingAlerts: [r.alerts[0].id],
+      groups: { BUCKET_ACCESS_DENIED: { alerts: 1 } },
+    });
   });
 
   test('counters come from the outcomes: grouped, inhibited, known and silenced in one batch', () => {
@@ -41,7 +80,13 @@ describe('reduceRun composes the stages', () => {
     const events = [ev('SCHEDULED_RUN_STARTED', 0), ev('BUCKET_ACCESS_DENIED', 1, bucket('b1'))];
     const once = apply(undefined, events);
     const again = apply(once.run, events);
-    expect(summaryOf(again)).toEqual({ alerts: [], counts: { suppressed: 0, inhibited: 0, silenced: 0, known: 0 }, ended: undefined, duplicate: true, duplicateEvents: 2 });
+    expect(summaryOf(again)).toEqual({
+      alerts: [],
+      counts: { suppressed: 0, inhibited: 0, silenced: 0, known: 0 },
+      ended: undefined,
+      duplicate: true,
+      duplicateEvents: 2,
+    });
     expect(again.run).toBe(once.run);
   });
 

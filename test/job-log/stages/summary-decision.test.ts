@@ -6,10 +6,19 @@ import { at, JOB, RUN, settings } from './stage-events';
 
 const ENDED = at(RUN, 40);
 const open = (r: Partial<RunState> = {}) => testRun({ jobId: JOB, runDate: RUN, status: 'RUNNING', bucketsMatched: 3, startedAt: RUN, ...r });
-const completed = (r: Partial<RunState> = {}) => open({ status: 'COMPLETED', statusEvent: 'SCHEDULED_RUN_COMPLETED', statusAt: ENDED, endedAt: ENDED, lastEventAt: ENDED, ...r });
+const completed = (r: Partial<RunState> = {}) =>
+  open({ status: 'COMPLETED', statusEvent: 'SCHEDULED_RUN_COMPLETED', statusAt: ENDED, endedAt: ENDED, lastEventAt: ENDED, ...r });
 const summarized = (r: Partial<RunState> = {}) =>
   completed({ summarySentAt: ENDED, summaryVersion: 1, summarized: { status: 'COMPLETED', bucketsMatched: 3, errors: {} }, ...r });
-const silence = (match: Silence['match']): Silence => ({ id: 'S-1', match, author: 'alice', reason: 'test', startsAt: RUN, endsAt: at(RUN, 600), createdAt: RUN });
+const silence = (match: Silence['match']): Silence => ({
+  id: 'S-1',
+  match,
+  author: 'alice',
+  reason: 'test',
+  startsAt: RUN,
+  endsAt: at(RUN, 600),
+  createdAt: RUN,
+});
 
 interface Case {
   readonly name: string;
@@ -20,8 +29,18 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'a run still open: nothing', current: open(), run: open({ errors: { BUCKET_ACCESS_DENIED: 1 } }), want: { send: 'nothing', reason: 'the run has not ended' } },
-  { name: 'the run ended with this batch: the summary', current: open(), run: completed(), want: { send: 'summary', reason: 'the run ended', silenced: false } },
+  {
+    name: 'a run still open: nothing',
+    current: open(),
+    run: open({ errors: { BUCKET_ACCESS_DENIED: 1 } }),
+    want: { send: 'nothing', reason: 'the run has not ended' },
+  },
+  {
+    name: 'the run ended with this batch: the summary',
+    current: open(),
+    run: completed(),
+    want: { send: 'summary', reason: 'the run ended', silenced: false },
+  },
   { name: 'a first batch that ends the run: the summary', run: completed(), want: { send: 'summary', reason: 'the run ended', silenced: false } },
   {
     name: 'a silence on the job silences its summary',
@@ -37,7 +56,12 @@ const cases: Case[] = [
     silences: [silence({ type: 'JOB_COMPLETED' })],
     want: { send: 'summary', reason: 'the run ended', silenced: false },
   },
-  { name: 'after the summary, late events that change nothing it said: nothing', current: summarized(), run: summarized({ lastEventAt: at(RUN, 50) }), want: { send: 'nothing', reason: 'the summary already says it' } },
+  {
+    name: 'after the summary, late events that change nothing it said: nothing',
+    current: summarized(),
+    run: summarized({ lastEventAt: at(RUN, 50) }),
+    want: { send: 'nothing', reason: 'the summary already says it' },
+  },
   {
     name: 'after the summary, a late error: correction 2',
     current: summarized(),
@@ -53,7 +77,10 @@ const cases: Case[] = [
   {
     name: 'a late silenced error changes nothing the summary said',
     current: summarized(),
-    run: summarized({ errors: { BUCKET_ACCESS_DENIED: 1 }, silenced: { 'S-1': { author: 'alice', reason: 'test', endsAt: at(RUN, 600), events: { BUCKET_ACCESS_DENIED: 1 } } } }),
+    run: summarized({
+      errors: { BUCKET_ACCESS_DENIED: 1 },
+      silenced: { 'S-1': { author: 'alice', reason: 'test', endsAt: at(RUN, 600), events: { BUCKET_ACCESS_DENIED: 1 } } },
+    }),
     want: { send: 'nothing', reason: 'the summary already says it' },
   },
 ];
@@ -72,7 +99,11 @@ describe('what the decision does to the run', () => {
     const { run, alert } = applySummary(completed({ errors: { BUCKET_ACCESS_DENIED: 2 } }), { send: 'summary', reason: 'the run ended', silenced: false }, ctx);
     expect(alert?.id).toBe(`run:${JOB}:${RUN}:summary`);
     expect(alert?.headline).toBe(`Macie job ${JOB}: run completed with 2 errors`);
-    expect(run).toMatchObject({ summarySentAt: ENDED, summaryVersion: 1, summarized: { status: 'COMPLETED', bucketsMatched: 3, errors: { BUCKET_ACCESS_DENIED: 2 } } });
+    expect(run).toMatchObject({
+      summarySentAt: ENDED,
+      summaryVersion: 1,
+      summarized: { status: 'COMPLETED', bucketsMatched: 3, errors: { BUCKET_ACCESS_DENIED: 2 } },
+    });
   });
 
   test('a silenced summary: the same bookkeeping, no alert', () => {
@@ -83,7 +114,11 @@ describe('what the decision does to the run', () => {
 
   test('a correction: numbered from 1, says what changed, and marks the findings it told for the sweeper', () => {
     const before = summarized({ errors: { BUCKET_ACCESS_DENIED: 1 } });
-    const { run, alert } = applySummary(before, { send: 'update', reason: 'late events changed what the summary said', version: 2, silenced: false }, { ...ctx, findings });
+    const { run, alert } = applySummary(
+      before,
+      { send: 'update', reason: 'late events changed what the summary said', version: 2, silenced: false },
+      { ...ctx, findings },
+    );
     expect(alert?.id).toBe(`run:${JOB}:${RUN}:summary-update:1`);
     expect(alert?.whatHappened).toContain('BUCKET_ACCESS_DENIED: 1 more (1 in all).');
     expect(run).toMatchObject({ summaryVersion: 2, summarized: { errors: { BUCKET_ACCESS_DENIED: 1 } } });
@@ -91,7 +126,11 @@ describe('what the decision does to the run', () => {
   });
 
   test('a silenced correction: counted as sent, no alert, no findings mark', () => {
-    const { run, alert } = applySummary(summarized({ bucketsMatched: 5 }), { send: 'update', reason: 'late events changed what the summary said', version: 2, silenced: true }, { ...ctx, findings });
+    const { run, alert } = applySummary(
+      summarized({ bucketsMatched: 5 }),
+      { send: 'update', reason: 'late events changed what the summary said', version: 2, silenced: true },
+      { ...ctx, findings },
+    );
     expect(alert).toBeUndefined();
     expect(run.summaryVersion).toBe(2);
     expect(run.sweeper?.lateFindings).toBeUndefined();

@@ -22,11 +22,35 @@ describe('a bucket error is inhibited only behind a told account error of its ac
   const told: ToldAccounts = new Set([MEMBER]);
   test.each([
     ['a bucket error of a told account', ev('BUCKET_ACCESS_DENIED', 2, bucket('b1')), told, true, 'an account error of its account was told in this run'],
-    ['a bucket error of another account', ev('BUCKET_ACCESS_DENIED', 2, bucket('b1', OTHER)), told, false, 'no account error of its account was told in this run'],
-    ['a bucket error when nothing was told', ev('BUCKET_OWNER_CHANGED', 2, bucket('b1')), new Set<string>(), false, 'no account error of its account was told in this run'],
-    ['a bucket error naming no account', ev('BUCKET_ACCESS_DENIED', 2, { affectedResource: { type: 'S3_BUCKET_NAME', value: 'b1' } }), told, false, 'it names no account'],
+    [
+      'a bucket error of another account',
+      ev('BUCKET_ACCESS_DENIED', 2, bucket('b1', OTHER)),
+      told,
+      false,
+      'no account error of its account was told in this run',
+    ],
+    [
+      'a bucket error when nothing was told',
+      ev('BUCKET_OWNER_CHANGED', 2, bucket('b1')),
+      new Set<string>(),
+      false,
+      'no account error of its account was told in this run',
+    ],
+    [
+      'a bucket error naming no account',
+      ev('BUCKET_ACCESS_DENIED', 2, { affectedResource: { type: 'S3_BUCKET_NAME', value: 'b1' } }),
+      told,
+      false,
+      'it names no account',
+    ],
     ['an account error', accountError(2), told, false, 'not a bucket error'],
-    ['an inherited key is no account', ev('BUCKET_ACCESS_DENIED', 2, bucket('b1', 'constructor')), told, false, 'no account error of its account was told in this run'],
+    [
+      'an inherited key is no account',
+      ev('BUCKET_ACCESS_DENIED', 2, bucket('b1', 'constructor')),
+      told,
+      false,
+      'no account error of its account was told in this run',
+    ],
   ])('%s', (_name, event, toldAccounts, inhibited, reason) => {
     expect(inhibition(event, toldAccounts)).toEqual({ inhibited, reason });
   });
