@@ -3,7 +3,8 @@ import { renderEmailBody, renderEmailSubject } from '../../lambda/delivery/rende
 import { renderJson } from '../../lambda/delivery/render-json';
 import { renderSms } from '../../lambda/delivery/render-sms';
 import { buildSnsMessage } from '../../lambda/delivery/sns-message';
-import { CATALOGUE, pipelineProblem, runSummary, sampleSensitiveData } from '../support/alert-catalogue';
+import { PUBLISHED_ALERTS } from '../golden/published-alerts';
+import { EDGE_CASES, pipelineProblem, runSummary, sampleSensitiveData } from '../support/alert-catalogue';
 
 describe('buildSnsMessage', () => {
   it('carries the exact filter attributes of a job alert', () => {
@@ -43,16 +44,19 @@ describe('buildSnsMessage', () => {
     expect(JSON.parse(byProtocol.https)).toEqual(renderChat(runSummary));
   });
 
-  it.each(CATALOGUE.map(({ name, alert }) => [name, alert] as const))('%s fits one SNS message (256 KB) with valid attributes', (_n, alert) => {
-    const message = buildSnsMessage(alert);
-    const attributeBytes = Object.entries(message.MessageAttributes).reduce(
-      (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v.DataType!) + Buffer.byteLength(v.StringValue!),
-      0,
-    );
-    expect(Buffer.byteLength(message.Message) + Buffer.byteLength(message.Subject) + attributeBytes).toBeLessThanOrEqual(256 * 1024);
-    for (const value of Object.values(message.MessageAttributes)) {
-      expect(value.StringValue!.length).toBeGreaterThan(0);
-      expect(value.StringValue).not.toMatch(/[\p{Cc}\p{Cf}]/u);
-    }
-  });
+  it.each([...PUBLISHED_ALERTS, ...EDGE_CASES].map(({ name, alert }) => [name, alert] as const))(
+    '%s fits one SNS message (256 KB) with valid attributes',
+    (_n, alert) => {
+      const message = buildSnsMessage(alert);
+      const attributeBytes = Object.entries(message.MessageAttributes).reduce(
+        (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v.DataType!) + Buffer.byteLength(v.StringValue!),
+        0,
+      );
+      expect(Buffer.byteLength(message.Message) + Buffer.byteLength(message.Subject) + attributeBytes).toBeLessThanOrEqual(256 * 1024);
+      for (const value of Object.values(message.MessageAttributes)) {
+        expect(value.StringValue!.length).toBeGreaterThan(0);
+        expect(value.StringValue).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+      }
+    },
+  );
 });

@@ -429,3 +429,11 @@ export const CATALOGUE: readonly { readonly name: string; readonly alert: Alert 
   { name: 'self-test (TEST)', alert: selfTest },
   { name: 'oversized alert, every field at its longest', alert: oversized },
 ];
+
+/**
+ * The alerts no pipeline run of the golden scenarios publishes: hostile text, every field at its longest, a
+ * roll-up of 399 buckets, the self-test. Suites test these beside the published alerts (test/golden).
+ */
+export const EDGE_CASES: readonly { readonly name: string; readonly alert: Alert }[] = CATALOGUE.filter(({ alert }) =>
+  [hostileBucketError, sampleSensitiveData, findingsRolledUp, selfTest, oversized].includes(alert),
+);
