@@ -6,8 +6,8 @@ import { renderEmailBody, renderEmailSubject } from '../../lambda/delivery/rende
 import { renderJson } from '../../lambda/delivery/render-json';
 import { SMS_MAX_SEPTETS, renderSms } from '../../lambda/delivery/render-sms';
 import { buildSnsMessage } from '../../lambda/delivery/sns-message';
-import { PUBLISHED_ALERTS } from '../golden/published-alerts';
-import { EDGE_CASES, accountAccessDenied } from '../support/alert-catalogue';
+import { PUBLISHED_ALERTS, publishedAlert } from '../golden/published-alerts';
+import { EDGE_CASES } from '../support/alert-catalogue';
 import { testAlert } from '../support/alerts';
 import { renderingProblems } from '../reliability/render-checks';
 
@@ -54,7 +54,7 @@ describe.each(cases)('%s, labelled as a possible repeat', (_name, alert) => {
 });
 
 test('an unlabelled copy has no trace of the label', () => {
-  const message = buildSnsMessage(accountAccessDenied);
+  const message = buildSnsMessage(publishedAlert('ACCOUNT_ERROR', 'ACCOUNT_ACCESS_DENIED'));
   expect(message.MessageAttributes.possibleDuplicate).toBeUndefined();
   expect(message.Message).not.toMatch(/possible repeat|possibleDuplicate/i);
 });

@@ -5,8 +5,10 @@ import { EMAIL_BODY_MAX_BYTES, renderEmailBody, renderEmailSubject } from '../..
 import { ALERT_JSON_SCHEMA_VERSION, JSON_MAX_BYTES, renderJson } from '../../lambda/delivery/render-json';
 import { renderSms } from '../../lambda/delivery/render-sms';
 import { gsm7Length, isGsm7, isSafeConsoleUrl } from '../../lambda/core/sanitize';
-import { PUBLISHED_ALERTS } from '../golden/published-alerts';
-import { EDGE_CASES, hostileBucketError, oversized, policyFindingRecurring, revealApiCall, runSummary, sampleSensitiveData } from '../support/alert-catalogue';
+import { PUBLISHED_ALERTS, publishedAlert } from '../golden/published-alerts';
+import { EDGE_CASES, hostileBucketError, oversized, revealApiCall, runSummary, sampleSensitiveData } from '../support/alert-catalogue';
+
+const policyFindingRecurring = publishedAlert('POLICY_FINDING');
 
 const INVISIBLE = /[\p{Cc}\p{Cf}]/u;
 const cases = [...PUBLISHED_ALERTS, ...EDGE_CASES].map(({ name, alert }) => [name, alert] as [string, Alert]);
