@@ -3,7 +3,11 @@ import { ALERT_CATEGORIES, type AlertCategory } from '../../lambda/core/alert';
 import { messageAttributes } from '../../lambda/delivery/sns-message';
 import { parseSettings } from '../../lib/context-settings';
 import { alertFilterPolicy, type FilterPolicyJson } from '../../lib/subscription-filters';
-import { CATALOGUE } from '../support/alert-catalogue';
+import { PUBLISHED_ALERTS } from '../golden/published-alerts';
+import { EDGE_CASES } from '../support/alert-catalogue';
+
+/** Every alert the pipelines publish in the golden scenarios, and the hand-made edge cases (the self-test among them). */
+const CATALOGUE = [...PUBLISHED_ALERTS, ...EDGE_CASES];
 import { buildStack, TEAM, TENANT } from './stack-fixture';
 
 type Sub = { Endpoint: string; Protocol: string; FilterPolicy?: unknown; TopicArn: { Ref: string } };
@@ -158,7 +162,7 @@ describe('the daily digest, taken alone or left out', () => {
       sample: ['false'],
     });
     const got = CATALOGUE.filter(({ alert }) => delivers(policy, messageAttributes(alert))).map(({ alert }) => alert);
-    expect(got.map((a) => a.category)).toEqual(['API_CALL', 'DIGEST', 'TEST']);
+    expect([...new Set(got.map((a) => a.category))]).toEqual(['API_CALL', 'DIGEST', 'TEST']);
     expect(got.every((a) => a.category === 'DIGEST' || a.category === 'TEST' || a.severity === 'HIGH')).toBe(true);
   });
 

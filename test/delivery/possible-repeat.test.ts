@@ -6,12 +6,13 @@ import { renderEmailBody, renderEmailSubject } from '../../lambda/delivery/rende
 import { renderJson } from '../../lambda/delivery/render-json';
 import { SMS_MAX_SEPTETS, renderSms } from '../../lambda/delivery/render-sms';
 import { buildSnsMessage } from '../../lambda/delivery/sns-message';
-import { CATALOGUE, accountAccessDenied } from '../support/alert-catalogue';
+import { PUBLISHED_ALERTS, publishedAlert } from '../golden/published-alerts';
+import { EDGE_CASES } from '../support/alert-catalogue';
 import { testAlert } from '../support/alerts';
 import { renderingProblems } from '../reliability/render-checks';
 
 const repeat = { interruptedAt: '2024-04-14T18:00:03.512Z' };
-const cases = CATALOGUE.map(({ name, alert }) => [name, alert] as [string, Alert]);
+const cases = [...PUBLISHED_ALERTS, ...EDGE_CASES].map(({ name, alert }) => [name, alert] as [string, Alert]);
 
 test('the line says when delivery was interrupted, that the alert may have arrived already, and under which id to match it', () => {
   expect(possibleRepeatLine(repeat)).toBe(
@@ -53,7 +54,7 @@ describe.each(cases)('%s, labelled as a possible repeat', (_name, alert) => {
 });
 
 test('an unlabelled copy has no trace of the label', () => {
-  const message = buildSnsMessage(accountAccessDenied);
+  const message = buildSnsMessage(publishedAlert('ACCOUNT_ERROR', 'ACCOUNT_ACCESS_DENIED'));
   expect(message.MessageAttributes.possibleDuplicate).toBeUndefined();
   expect(message.Message).not.toMatch(/possible repeat|possibleDuplicate/i);
 });

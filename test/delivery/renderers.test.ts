@@ -5,10 +5,13 @@ import { EMAIL_BODY_MAX_BYTES, renderEmailBody, renderEmailSubject } from '../..
 import { ALERT_JSON_SCHEMA_VERSION, JSON_MAX_BYTES, renderJson } from '../../lambda/delivery/render-json';
 import { renderSms } from '../../lambda/delivery/render-sms';
 import { gsm7Length, isGsm7, isSafeConsoleUrl } from '../../lambda/core/sanitize';
-import { CATALOGUE, hostileBucketError, oversized, policyFindingRecurring, revealApiCall, runSummary, sampleSensitiveData } from '../support/alert-catalogue';
+import { PUBLISHED_ALERTS, publishedAlert } from '../golden/published-alerts';
+import { EDGE_CASES, hostileBucketError, oversized, revealApiCall, runSummary, sampleSensitiveData } from '../support/alert-catalogue';
+
+const policyFindingRecurring = publishedAlert('POLICY_FINDING');
 
 const INVISIBLE = /[\p{Cc}\p{Cf}]/u;
-const cases = CATALOGUE.map(({ name, alert }) => [name, alert] as [string, Alert]);
+const cases = [...PUBLISHED_ALERTS, ...EDGE_CASES].map(({ name, alert }) => [name, alert] as [string, Alert]);
 
 /** Every string anywhere in a value. */
 /** Every display string of a rendering (the JSON form's `raw` names are exact by design, and left out). */

@@ -3,7 +3,11 @@ import { renderEmailBody, renderEmailSubject } from '../../lambda/delivery/rende
 import { renderJson } from '../../lambda/delivery/render-json';
 import { renderSms } from '../../lambda/delivery/render-sms';
 import { buildSnsMessage } from '../../lambda/delivery/sns-message';
-import { CATALOGUE, pipelineProblem, runSummary, sampleSensitiveData } from '../support/alert-catalogue';
+import { PUBLISHED_ALERTS, publishedAlert } from '../golden/published-alerts';
+import { EDGE_CASES, sampleSensitiveData } from '../support/alert-catalogue';
+
+const runSummary = publishedAlert('JOB_RUN_SUMMARY', 'JOB_COMPLETED');
+const silenceMade = publishedAlert('PIPELINE', 'SILENCE_MADE');
 
 describe('buildSnsMessage', () => {
   it('carries the exact filter attributes of a job alert', () => {
@@ -15,7 +19,7 @@ describe('buildSnsMessage', () => {
       accountId: { DataType: 'String', StringValue: '123456789012' },
       jobId: { DataType: 'String', StringValue: '85a55dc0fa6ed0be5939d0408example' },
       sample: { DataType: 'String', StringValue: 'false' },
-      alertId: { DataType: 'String', StringValue: 'run:85a55dc0fa6ed0be5939d0408example:2024-04-14T17:08:30.345Z:summary' },
+      alertId: { DataType: 'String', StringValue: 'run:85a55dc0fa6ed0be5939d0408example:2024-04-14T17:00:00.000Z:summary' },
     });
   });
 
@@ -24,8 +28,8 @@ describe('buildSnsMessage', () => {
     expect(attributes.jobId).toBeUndefined();
     expect(attributes.sample).toEqual({ DataType: 'String', StringValue: 'true' });
     expect(attributes.severityScore).toEqual({ DataType: 'Number', StringValue: '2' });
-    expect(buildSnsMessage(pipelineProblem).MessageAttributes.severityScore).toEqual({ DataType: 'Number', StringValue: '1' });
-    expect(buildSnsMessage({ ...pipelineProblem, severity: 'INFO' }).MessageAttributes.severityScore).toEqual({ DataType: 'Number', StringValue: '0' });
+    expect(buildSnsMessage({ ...silenceMade, severity: 'LOW' }).MessageAttributes.severityScore).toEqual({ DataType: 'Number', StringValue: '1' });
+    expect(buildSnsMessage(silenceMade).MessageAttributes.severityScore).toEqual({ DataType: 'Number', StringValue: '0' });
   });
 
   it('puts each rendering under its protocol key, with MessageStructure json', () => {
@@ -43,16 +47,19 @@ describe('buildSnsMessage', () => {
     expect(JSON.parse(byProtocol.https)).toEqual(renderChat(runSummary));
   });
 
-  it.each(CATALOGUE.map(({ name, alert }) => [name, alert] as const))('%s fits one SNS message (256 KB) with valid attributes', (_n, alert) => {
-    const message = buildSnsMessage(alert);
-    const attributeBytes = Object.entries(message.MessageAttributes).reduce(
-      (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v.DataType!) + Buffer.byteLength(v.StringValue!),
-      0,
-    );
-    expect(Buffer.byteLength(message.Message) + Buffer.byteLength(message.Subject) + attributeBytes).toBeLessThanOrEqual(256 * 1024);
-    for (const value of Object.values(message.MessageAttributes)) {
-      expect(value.StringValue!.length).toBeGreaterThan(0);
-      expect(value.StringValue).not.toMatch(/[\p{Cc}\p{Cf}]/u);
-    }
-  });
+  it.each([...PUBLISHED_ALERTS, ...EDGE_CASES].map(({ name, alert }) => [name, alert] as const))(
+    '%s fits one SNS message (256 KB) with valid attributes',
+    (_n, alert) => {
+      const message = buildSnsMessage(alert);
+      const attributeBytes = Object.entries(message.MessageAttributes).reduce(
+        (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v.DataType!) + Buffer.byteLength(v.StringValue!),
+        0,
+      );
+      expect(Buffer.byteLength(message.Message) + Buffer.byteLength(message.Subject) + attributeBytes).toBeLessThanOrEqual(256 * 1024);
+      for (const value of Object.values(message.MessageAttributes)) {
+        expect(value.StringValue!.length).toBeGreaterThan(0);
+        expect(value.StringValue).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+      }
+    },
+  );
 });

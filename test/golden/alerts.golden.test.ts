@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EMAIL_SUBJECT_MAX } from '../../lambda/delivery/render-email';
 import { EXAMPLES_HEADER, renderScenario } from './render-golden';
+import { PUBLISHED_ALERTS_JSON, publishedAlerts, type PublishedAlert } from './published-alerts';
 import { runScenario, SCENARIOS } from './scenarios';
 
 /**
@@ -11,14 +12,17 @@ import { runScenario, SCENARIOS } from './scenarios';
 
 const OUTPUT = join(__dirname, 'output');
 const DOCS = join(__dirname, '..', '..', 'docs', 'alert-examples.md');
+const ALERTS = join(OUTPUT, 'alerts.json');
 const update = process.env.UPDATE_GOLDEN === '1';
 const rendered = new Map<string, string>();
+const published = new Map<string, readonly PublishedAlert[]>();
 
 describe.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', (name, scenario) => {
   let records: Awaited<ReturnType<typeof runScenario>>['records'];
   beforeAll(async () => {
     records = (await runScenario(scenario)).records;
     rendered.set(name, renderScenario(scenario, records));
+    published.set(name, publishedAlerts(scenario, records));
   }, 60_000);
 
   test('publishes at least one alert, each within SNS limits (the recording publisher refuses what SNS refuses)', () => {
@@ -49,4 +53,10 @@ test('docs/alert-examples.md is the golden output, generated', () => {
   const page = [EXAMPLES_HEADER, ...SCENARIOS.map((s) => rendered.get(s.name))].join('\n');
   if (update) writeFileSync(DOCS, page);
   expect(readFileSync(DOCS, 'utf8')).toBe(page);
+});
+
+test("test/golden/output/alerts.json (the alerts other suites test) is every scenario's published alerts, generated", () => {
+  const json = PUBLISHED_ALERTS_JSON(SCENARIOS.flatMap((s) => published.get(s.name) ?? []));
+  if (update) writeFileSync(ALERTS, json);
+  expect(existsSync(ALERTS) ? readFileSync(ALERTS, 'utf8') : '(no alerts.json: run npm run docs:alerts)').toBe(json);
 });

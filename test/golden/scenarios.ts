@@ -8,12 +8,13 @@ import { processFindingBatch } from '../../lambda/findings/pipeline';
 import { processHealthBatch } from '../../lambda/health/pipeline';
 import { processLogsPayload } from '../../lambda/job-log/pipeline';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
+import { addSilence, expireSilence } from '../../lambda/silences/silence-store';
 import { sweep } from '../../lambda/sweeper/sweep';
 import { TestClock } from '../support/clock';
 import { logEvent, logsPayload } from '../support/cloudwatch';
 import { freshStore } from '../support/dynamodb';
 import { at, bucketError, jobStream } from '../fixtures/job-log/streams';
-import { clone, cloudTrailEvent, FIXTURES, findingEvent, fixture, sensitiveFinding, SENSITIVE_JOB_ID, sqsBatch } from '../findings/kit';
+import { clone, cloudTrailEvent, FIXTURES, findingEvent, fixture, minutesAfter, sensitiveFinding, SENSITIVE_JOB_ID, sqsBatch } from '../findings/kit';
 
 /**
  * The alerts as a specification: each scenario drives the real pipelines (DynamoDB Local, a test clock) with
@@ -32,6 +33,8 @@ export interface Drive {
   /** AWS Health events as one SQS batch to the Health pipeline. */
   health(events: readonly unknown[]): Promise<void>;
   sweep(): Promise<void>;
+  /** Drops what was published so far: a scenario's setup (a job's earlier runs) is not what it shows. */
+  forgetPublished(): void;
 }
 
 export interface Scenario {
@@ -68,8 +71,29 @@ export async function runScenario(s: Scenario): Promise<RecordingPublisher> {
     apiCalls: async (events) => void (await processApiCallBatch(sqsBatch(events), deps)),
     health: async (events) => void (await processHealthBatch(sqsBatch(events), deps)),
     sweep: async () => void (await sweep(deps)),
+    forgetPublished: () => void publisher.records.splice(0),
   });
   return publisher;
+}
+
+/** Five nightly runs of a scheduled job, each started and completed at 02:00 and 02:30: a schedule the sweeper can predict. Their summaries are forgotten. */
+const NIGHTS = ['2026-11-01', '2026-11-02', '2026-11-03', '2026-11-04', '2026-11-05'].map((d) => `${d}T02:00:00.000Z`);
+async function nightlyRuns(d: Drive, jobId: string, jobName: string): Promise<void> {
+  for (const night of NIGHTS) {
+    const ev = jobStream(jobId, jobName, night);
+    d.clock.set(night);
+    await d.jobLog([ev('SCHEDULED_RUN_STARTED', night)]);
+    d.clock.set(at(night, 30));
+    await d.jobLog([ev('SCHEDULED_RUN_COMPLETED', at(night, 30))]);
+  }
+  d.forgetPublished();
+}
+
+const reveal = fixture('api-calls/seed-cloudtrail-get-sensitive-data-occurrences.json');
+function revealAt(time: string, findingId: string) {
+  const record = clone(reveal);
+  Object.assign(record, { eventID: `reveal-${time}`, eventTime: time, requestParameters: { findingId } });
+  return cloudTrailEvent(record);
 }
 
 const callFiles = readdirSync(join(FIXTURES, 'api-calls'))
@@ -199,6 +223,122 @@ export const SCENARIOS: readonly Scenario[] = [
       await d.jobLog([ev('SCHEDULED_RUN_STARTED', run), ev('BUCKET_MATCHED_THE_CRITERIA', at(run, 1), bucketError('amzn-s3-demo-exports', MEMBER))]);
       await d.jobLog([ev('BUCKET_ACCESS_DENIED', at(run, 2), bucketError('amzn-s3-demo-locked', MEMBER)), ev('SCHEDULED_RUN_COMPLETED', at(run, 30))]);
       d.clock.set('2024-04-15T09:06:00.000Z');
+      await d.sweep();
+    },
+  },
+  {
+    name: 'missed-scheduled-run',
+    title: 'A scheduled run that does not start (the sweeper), then the schedule resumes',
+    startAt: NIGHTS[0],
+    drive: async (d) => {
+      await nightlyRuns(d, 'd1e2f3a4b5c6d7e8f9a0b1c2example', 'Nightly_inventory');
+      d.clock.set('2026-11-06T15:00:00.000Z');
+      await d.sweep();
+      const late = '2026-11-07T02:00:00.000Z';
+      d.clock.set(late);
+      await d.jobLog([jobStream('d1e2f3a4b5c6d7e8f9a0b1c2example', 'Nightly_inventory', late)('SCHEDULED_RUN_STARTED', late)]);
+      d.clock.set(at(late, 60));
+      await d.sweep();
+    },
+  },
+  {
+    name: 'paused-job',
+    title: 'A periodic job paused between runs: the pause, a reminder per missed night, the resumption',
+    startAt: NIGHTS[0],
+    drive: async (d) => {
+      const job = 'e5f6a7b8c9d0e1f2a3b4c5d6example';
+      await nightlyRuns(d, job, 'Nightly_HR_scan');
+      const pausedAt = at(NIGHTS[NIGHTS.length - 1], 8 * 60);
+      d.clock.set(pausedAt);
+      await d.jobLog([jobStream(job, 'Nightly_HR_scan', undefined)('JOB_PAUSED_BY_USER', pausedAt)]);
+      for (const sweepAt of ['2026-11-06T15:00:00.000Z', '2026-11-07T15:00:00.000Z', '2026-11-08T15:00:00.000Z']) {
+        d.clock.set(sweepAt);
+        await d.sweep();
+      }
+      const resumedAt = '2026-11-09T10:00:00.000Z';
+      d.clock.set(resumedAt);
+      await d.jobLog([jobStream(job, 'Nightly_HR_scan', undefined)('JOB_RESUMED_BY_USER', resumedAt)]);
+    },
+  },
+  {
+    name: 'silence-announcements',
+    title: 'A silence announced when made and when it ends',
+    startAt: '2024-06-03T10:00:00.000Z',
+    drive: async (d) => {
+      const silence = await addSilence(
+        d.deps.store,
+        {
+          match: { bucket: 'legacy-*', accountId: '111122223333' },
+          startsAt: '2024-06-03T10:00:00.000Z',
+          endsAt: '2024-06-05T10:00:00.000Z',
+          author: 'alice',
+          reason: 'migration CHG-1',
+          createdAt: '2024-06-03T10:00:00.000Z',
+        },
+        () => 'S-7K2M',
+      );
+      d.clock.set('2024-06-03T10:01:00.000Z');
+      await d.sweep();
+      await expireSilence(d.deps.store, silence.id, new Date('2024-06-03T13:00:00.000Z'));
+      d.clock.set('2024-06-03T13:01:00.000Z');
+      await d.sweep();
+    },
+  },
+  {
+    name: 'unknown-event-type',
+    title: 'A job log event type this version does not know: first alert, "still occurring"',
+    settings: { repeatIntervalMinutes: 60 },
+    startAt: at(RUN, 1),
+    drive: async (d) => {
+      const ev = jobStream('f0e1d2c3b4a5f6e7d8c9b0a1example', 'Weekly_archive', RUN);
+      await d.jobLog([ev('SCHEDULED_RUN_STARTED', RUN), ev('JOB_TELEPORTED', at(RUN, 1))]);
+      d.clock.set(at(RUN, 3));
+      await d.jobLog([ev('JOB_TELEPORTED', at(RUN, 2)), ev('JOB_TELEPORTED', at(RUN, 3))]);
+      d.clock.set(at(RUN, 75));
+      await d.jobLog([ev('JOB_TELEPORTED', at(RUN, 75))]);
+    },
+  },
+  {
+    name: 'late-findings',
+    title: 'Findings that arrive after their run\'s summary: "run summary updated", twice',
+    settings: { repeatIntervalMinutes: 60, findingAlertsPer: 'bucket' },
+    startAt: '2024-04-14T17:09:30.000Z',
+    drive: async (d) => {
+      const run = '2024-04-14T17:09:30.000Z';
+      const ev = jobStream(SENSITIVE_JOB_ID, 'Nightly_PII_scan', run);
+      let n = 0;
+      const found = (count: number, bucket: string) => Array.from({ length: count }, () => sensitiveFinding(++n, { bucket, at: minutesAfter(run, 5) }));
+      await d.jobLog([ev('ONE_TIME_JOB_STARTED', run)]);
+      await d.findings(found(10, 'amzn-s3-demo-bucket-a'));
+      d.clock.set(minutesAfter(run, 30));
+      await d.jobLog([ev('JOB_COMPLETED', minutesAfter(run, 30))]);
+      d.clock.set(minutesAfter(run, 40));
+      await d.findings(found(3, 'amzn-s3-demo-bucket-a'));
+      d.clock.set(minutesAfter(run, 45));
+      await d.sweep();
+      d.clock.set(minutesAfter(run, 60));
+      await d.findings(found(2, 'amzn-s3-demo-bucket-b'));
+      d.clock.set(minutesAfter(run, 110));
+      await d.sweep();
+    },
+  },
+  {
+    name: 'held-reveals',
+    title: 'Reveals of sensitive data by one principal within a repeat window, reported by the sweeper after it',
+    settings: { repeatIntervalMinutes: 60 },
+    startAt: '2024-04-14T10:00:00.000Z',
+    drive: async (d) => {
+      const reveals = [
+        [0, 'f1'],
+        [5, 'f2'],
+        [30, 'f3'],
+        [59, 'f2'],
+      ] as const;
+      for (const [minutes, finding] of reveals) {
+        d.clock.set(minutesAfter('2024-04-14T10:00:00.000Z', minutes));
+        await d.apiCalls([revealAt(minutesAfter('2024-04-14T10:00:00.000Z', minutes), finding)]);
+      }
+      d.clock.set('2024-04-14T11:10:00.000Z');
       await d.sweep();
     },
   },
