@@ -101,6 +101,8 @@ export interface OursPass extends PassResult {
   readonly alertsPerInvocation: readonly number[];
   /** The table's largest item after the pass, for scenarios that ask (scanned after measuring). */
   readonly largestItem?: LargestItem;
+  /** Of the alerts, those the closing sweep sent (the roll-ups), for scenarios that end with one. */
+  readonly sweptAlerts?: number;
 }
 
 export interface GroupsFound {
@@ -171,7 +173,9 @@ export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClien
     await invoke({ kind: 'findings', event: sqsEvent(batch) });
   }
   const whole = invocationLimit === Infinity;
+  let sweptAlerts: number | undefined;
   if (scenario.sweepAndScan && whole && pipelines.sweep) {
+    const messagesBefore = sns.messages;
     const cpu0 = cpuNowMs();
     const t0 = performance.now();
     // A repeat interval later: the sweep that sends the roll-ups of the run's findings.
@@ -181,6 +185,7 @@ export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClien
     cpuMs += cpuNowMs() - cpu0;
     invocations++;
     if (!report || report.failures.length > 0) failedInvocations++;
+    sweptAlerts = sns.messages - messagesBefore;
   }
   const measured = { ...metered };
   const largest = scenario.sweepAndScan && whole ? await largestItem(client, deps.store.tableName) : undefined;
@@ -200,6 +205,7 @@ export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClien
     groups,
     alertsPerInvocation,
     largestItem: largest,
+    sweptAlerts,
   };
 }
 

@@ -378,8 +378,8 @@ export function renderTables(results: BenchResults): string {
             () => '-',
           ),
           orgRow(
-            'alerts a subscriber gets',
-            (r) => fmt(r.ours.alerts),
+            'alerts a subscriber gets (of which the closing sweep)',
+            (r) => (r.ours.sweptAlerts === undefined ? fmt(r.ours.alerts) : `${fmt(r.ours.alerts)} (${fmt(r.ours.sweptAlerts)})`),
             (r) => (r.naive ? fmt(r.naive.alerts) : '-'),
           ),
           orgRow(

@@ -25,6 +25,8 @@ export interface ScenarioResult {
     readonly countsStable: boolean;
     /** The table's largest item after the last pass (scenarios that end with a sweep). */
     readonly largestItem?: LargestItem;
+    /** Of the alerts, those the closing sweep sent. */
+    readonly sweptAlerts?: number;
   };
   readonly floor: { readonly eventsPerSec: Spread; readonly cpuMsPer1k: Spread };
   /** ours / floor handler CPU, per measured run against the floor's median. */
@@ -157,6 +159,7 @@ export async function benchScenario(
       badRecords: last.telemetry.counters.BadRecords ?? 0,
       countsStable: new Set(ours.map(countsKey)).size === 1,
       largestItem: last.largestItem,
+      sweptAlerts: last.sweptAlerts,
     },
     floor: { eventsPerSec: summarize(floor.map((f) => (f.events * 1000) / f.wallMs)), cpuMsPer1k: summarize(floor.map((f) => perThousand(f.cpuMs, f.events))) },
     cpuRatio: summarize(ours.map((o) => o.cpuMs / floorCpu)),

@@ -132,6 +132,9 @@ describe('designs measured against DynamoDB Local', () => {
     expect(result.ours.groups).toMatchObject({ counted: 30, groups: org.expected!.sensitiveGroups });
     // The first finding of each type at once, its other buckets rolled up by the sweep, and the run's summary.
     expect(result.ours.alerts).toBeGreaterThan(org.expected!.sensitiveTypes + 1);
+    // The roll-ups are the sweep's: at most one per type.
+    expect(result.ours.sweptAlerts).toBeGreaterThan(0);
+    expect(result.ours.sweptAlerts).toBeLessThanOrEqual(org.expected!.sensitiveTypes);
     expect(result.ours.alerts).toBeLessThanOrEqual(25);
     expect(result.ours.alerts).toBeLessThan(org.expected!.sensitiveGroups + 1);
     const item = result.ours.largestItem!;
