@@ -10,9 +10,11 @@ import { keys } from '../lambda/state/table';
 import type { DimensionedMetricName, DimensionValueOf, PlainMetricName, Telemetry } from '../lambda/core/telemetry';
 import { createStateTable } from '../src/local/dynamodb-local';
 import { sqsEvent, type QueueMessage } from '../src/local/sqs-queue';
+import type { SweepReport } from '../lambda/sweeper/sweep';
 import { emptyDynamoCounts, meterDynamoDb, type DynamoCounts } from './dynamo-metering';
 import { decodeFloor } from './floor';
 import { processIoFloor } from './io-floor';
+import { largestItem, type LargestItem } from './item-size';
 import { processNaive } from './naive';
 import { emptySnsCounts, recordingSnsClient, type SnsCounts } from './recording-sns';
 import { REGION, type Invocation, type Scenario } from './scenarios';
@@ -33,6 +35,8 @@ export interface PassResult {
 export interface Pipelines {
   logs(event: CloudWatchLogsEvent, deps: PipelineDeps): Promise<unknown>;
   findings(event: SQSEvent, deps: PipelineDeps): Promise<BatchReport>;
+  /** The scheduled sweeper, for scenarios that end with a sweep. */
+  sweep?(deps: PipelineDeps): Promise<SweepReport>;
 }
 
 export const TOPIC_ARN = `arn:aws:sns:${REGION}:123456789012:macie-alerts`;
@@ -95,6 +99,10 @@ export interface OursPass extends PassResult {
   readonly groups?: GroupsFound;
   /** SNS messages each invocation published: the alerts the I/O floor must send too. */
   readonly alertsPerInvocation: readonly number[];
+  /** The table's largest item after the pass, for scenarios that ask (scanned after measuring). */
+  readonly largestItem?: LargestItem;
+  /** Of the alerts, those the closing sweep sent (the roll-ups), for scenarios that end with one. */
+  readonly sweptAlerts?: number;
 }
 
 export interface GroupsFound {
@@ -164,8 +172,24 @@ export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClien
     invocations++;
     await invoke({ kind: 'findings', event: sqsEvent(batch) });
   }
+  const whole = invocationLimit === Infinity;
+  let sweptAlerts: number | undefined;
+  if (scenario.sweepAndScan && whole && pipelines.sweep) {
+    const messagesBefore = sns.messages;
+    const cpu0 = cpuNowMs();
+    const t0 = performance.now();
+    // A repeat interval later: the sweep that sends the roll-ups of the run's findings.
+    const later = () => new Date(Date.now() + (deps.settings.repeatIntervalMinutes + 1) * 60_000);
+    const report = await pipelines.sweep({ ...deps, now: later }).catch(() => undefined);
+    wallMs += performance.now() - t0;
+    cpuMs += cpuNowMs() - cpu0;
+    invocations++;
+    if (!report || report.failures.length > 0) failedInvocations++;
+    sweptAlerts = sns.messages - messagesBefore;
+  }
   const measured = { ...metered };
-  const groups = scenario.expected && invocationLimit === Infinity ? await groupsFound(deps.store, scenario.expected.jobId) : undefined;
+  const largest = scenario.sweepAndScan && whole ? await largestItem(client, deps.store.tableName) : undefined;
+  const groups = scenario.expected && whole ? await groupsFound(deps.store, scenario.expected.jobId) : undefined;
   client.destroy();
   const events = scenario.invocations.slice(0, invocationLimit).reduce((n, inv) => n + inv.events, 0);
   return {
@@ -180,6 +204,8 @@ export async function runOurs(scenario: Scenario, newClient: () => DynamoDBClien
     redeliveredRecords,
     groups,
     alertsPerInvocation,
+    largestItem: largest,
+    sweptAlerts,
   };
 }
 

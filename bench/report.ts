@@ -42,6 +42,8 @@ const LIMITS = {
   findingsRequestsPerFinding: 0.1,
   findingsPerInvocation: 50,
   contentionRedeliveredPct: 5,
+  orgAlerts: 25,
+  orgLargestItemKb: 100,
 };
 /** Conditional writes per published chunk before confirmed delivery: the claim alone (PENDING -> SENT). */
 const DELIVERY_WRITES_BEFORE = 1;
@@ -94,6 +96,8 @@ export function checkTargets(scenarios: readonly ScenarioResult[], coldStart: Co
   }
   const findings = by('findings');
   if (findings) checks.push(...findingsTargets(findings));
+  const org = by('org');
+  if (org) checks.push(...orgTargets(org));
   if (contention) checks.push(...contentionTargets(contention));
   for (const s of scenarios) {
     if (s.ours.sns.calls === 0) continue;
@@ -154,6 +158,28 @@ function findingsTargets(f: ScenarioResult): TargetCheck[] {
     );
   }
   return checks;
+}
+
+function orgTargets(o: ScenarioResult): TargetCheck[] {
+  const g = o.ours.groups;
+  const item = o.ours.largestItem;
+  return [
+    {
+      target: `Org: at most ${LIMITS.orgAlerts} alerts for the run, summary and sweep included`,
+      actual: `${fmt(o.ours.alerts)} (naive: ${fmt(o.naive?.alerts)})`,
+      met: o.ours.alerts <= LIMITS.orgAlerts,
+    },
+    {
+      target: `Org: the largest item under ${LIMITS.orgLargestItemKb} KB`,
+      actual: item ? `${fmt(item.bytes / 1024, 1)} KB (${item.key}; ${fmt(item.items)} items)` : 'not scanned',
+      met: item ? item.bytes < LIMITS.orgLargestItemKb * 1024 : 'not measured',
+    },
+    {
+      target: 'Org: no failed invocation, every finding counted once',
+      actual: `${o.ours.failedInvocations} failed; ${g ? `${fmt(g.counted)} counted of ${fmt(g.expected.sensitiveFindings)}` : 'groups not read'}`,
+      met: o.ours.failedInvocations === 0 && (!g || g.counted === g.expected.sensitiveFindings),
+    },
+  ];
 }
 
 function contentionTargets(c: ContentionResult): TargetCheck[] {
@@ -319,6 +345,51 @@ export function renderTables(results: BenchResults): string {
         ],
       )
     : 'findings burst not measured';
+  const org = s.find((r) => r.name === 'org');
+  const storm = s.find((r) => r.name === 'storm');
+  const orgRow = (label: string, pick: (r: ScenarioResult) => string, naive: (r: ScenarioResult) => string) => [
+    label,
+    org ? pick(org) : '-',
+    storm ? pick(storm) : '-',
+    org ? naive(org) : '-',
+  ];
+  const orgTable = org
+    ? table(
+        ['org scale', 'org: ours', 'storm: ours', 'org: naive'],
+        [
+          orgRow(
+            'events (invocations, the sweep included)',
+            (r) => `${fmt(r.events)} (${fmt(r.ours.invocations)})`,
+            (r) => fmt(r.events),
+          ),
+          orgRow(
+            'DynamoDB requests per event',
+            (r) => fmt((r.ours.dynamo.reads + r.ours.dynamo.writes) / r.events, 3),
+            (r) => (r.naive ? fmt(r.naive.per1k.dynamoRequests / 1000, 1) : '-'),
+          ),
+          orgRow(
+            'capacity units (per 1k events)',
+            (r) => `${fmt(r.ours.dynamo.readCapacity + r.ours.dynamo.writeCapacity)} (${fmt(r.ours.per1k.capacityUnits, 1)})`,
+            (r) => (r.naive ? `${fmt(r.naive.dynamo.readCapacity + r.naive.dynamo.writeCapacity)} (${fmt(r.naive.per1k.capacityUnits, 0)})` : '-'),
+          ),
+          orgRow(
+            'largest item KB (items in the table)',
+            (r) => (r.ours.largestItem ? `${fmt(r.ours.largestItem.bytes / 1024, 1)} (${fmt(r.ours.largestItem.items)})` : '-'),
+            () => '-',
+          ),
+          orgRow(
+            'alerts a subscriber gets (of which the closing sweep)',
+            (r) => (r.ours.sweptAlerts === undefined ? fmt(r.ours.alerts) : `${fmt(r.ours.alerts)} (${fmt(r.ours.sweptAlerts)})`),
+            (r) => (r.naive ? fmt(r.naive.alerts) : '-'),
+          ),
+          orgRow(
+            'handler CPU ms per 1k events',
+            (r) => withSpread(r.ours.cpuMsPer1k, 1),
+            (r) => (r.naive ? fmt(r.naive.cpuMsPer1k.median, 0) : '-'),
+          ),
+        ],
+      )
+    : 'org scale not measured';
   const c = results.contention;
   const contentionTable = c
     ? table(
@@ -368,6 +439,9 @@ export function renderTables(results: BenchResults): string {
     '',
     '### Findings burst against the earlier design',
     findingsTable,
+    '',
+    `### Org scale${org ? `: ${org.title}` : ''}`,
+    orgTable,
     '',
     contentionTitle,
     contentionTable,

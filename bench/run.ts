@@ -9,7 +9,7 @@ import { DEFAULT_CONTENTION, runContention, type ContentionResult } from './cont
 import { ourPipelines } from './pipelines';
 import { checkTargets, renderTables, type BenchResults } from './report';
 import { DEFAULT_BENCH_OPTIONS, type ScenarioBenchOptions, type ScenarioResult } from './scenario-bench';
-import { allScenarios, type Scenario } from './scenarios';
+import { SCENARIO_NAMES, scenarioNamed, type Scenario } from './scenarios';
 import type { WorkerMessage, WorkerRequest } from './worker';
 
 /**
@@ -20,7 +20,7 @@ import type { WorkerMessage, WorkerRequest } from './worker';
  *   --seed N            scenario seed (default 7)
  *   --runs N            measured passes per scenario (default 3; fewer if --budget is spent)
  *   --budget S          seconds of measured passes per scenario before stopping early (default 90)
- *   --only a,b          scenarios to run (storm, fleet, findings, replay)
+ *   --only a,b          scenarios to run (storm, fleet, findings, replay, org)
  *   --naive-full        run the naive design over whole scenarios instead of the first 1,000 events
  *   --cold-runs N       cold container pairs (ours, I/O floor) per job-log scenario (default 3)
  *   --cold-node PATH    the node binary the cold containers run (default: this one), e.g. Node 24 as Lambda
@@ -30,7 +30,7 @@ import type { WorkerMessage, WorkerRequest } from './worker';
  *   --out FILE          where to write the JSON (default bench-results.json)
  */
 const repoRoot = resolve(__dirname, '..');
-const SCENARIOS: Scenario['name'][] = ['storm', 'fleet', 'findings', 'replay'];
+const SCENARIOS = SCENARIO_NAMES;
 /** Scenarios made of subscription batches: the job-log handler's, which the I/O floor and cold containers take. */
 const COLD_SCENARIOS: readonly Scenario['name'][] = ['storm', 'replay', 'fleet'];
 
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
       process.stderr.write('cold containers: bundling the job-log handler and the I/O floor\n');
       const bundles = await buildColdBundles(repoRoot);
       try {
-        for (const scenario of allScenarios(args.seed).filter((s) => cold.includes(s.name))) {
+        for (const scenario of cold.map((name) => scenarioNamed(name, args.seed))) {
           const figures = await benchCold(scenario, { repoRoot, endpoint: local.endpoint, bundles, runs: args.coldRuns, node: args.coldNode }, (m) =>
             process.stderr.write(`  ${m}\n`),
           );

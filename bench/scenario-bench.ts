@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoCounts } from './dynamo-metering';
 import type { ColdFigures } from './cold-container';
+import type { LargestItem } from './item-size';
 import { hasIoFloor, runFloor, runIoFloor, runNaive, runOurs, type GroupsFound, type OursPass, type PassResult, type Pipelines } from './measure';
 import type { SnsCounts } from './recording-sns';
 import type { ExpectedGroups, Scenario } from './scenarios';
@@ -22,6 +23,10 @@ export interface ScenarioResult {
     readonly badRecords: number;
     /** False if two measured runs disagreed on a count (a nondeterminism worth knowing about). */
     readonly countsStable: boolean;
+    /** The table's largest item after the last pass (scenarios that end with a sweep). */
+    readonly largestItem?: LargestItem;
+    /** Of the alerts, those the closing sweep sent. */
+    readonly sweptAlerts?: number;
   };
   readonly floor: { readonly eventsPerSec: Spread; readonly cpuMsPer1k: Spread };
   /** ours / floor handler CPU, per measured run against the floor's median. */
@@ -153,6 +158,8 @@ export async function benchScenario(
       groups: last.groups && scenario.expected ? { ...last.groups, expected: scenario.expected } : undefined,
       badRecords: last.telemetry.counters.BadRecords ?? 0,
       countsStable: new Set(ours.map(countsKey)).size === 1,
+      largestItem: last.largestItem,
+      sweptAlerts: last.sweptAlerts,
     },
     floor: { eventsPerSec: summarize(floor.map((f) => (f.events * 1000) / f.wallMs)), cpuMsPer1k: summarize(floor.map((f) => perThousand(f.cpuMs, f.events))) },
     cpuRatio: summarize(ours.map((o) => o.cpuMs / floorCpu)),

@@ -18,13 +18,15 @@ export type Invocation =
   | { readonly kind: 'findings'; readonly raw: string; readonly events: number };
 
 export interface Scenario {
-  readonly name: 'storm' | 'fleet' | 'findings' | 'replay';
+  readonly name: 'storm' | 'fleet' | 'findings' | 'replay' | 'org';
   readonly title: string;
   readonly invocations: readonly Invocation[];
   /** Log events plus findings: the unit of every "per 1,000 events" figure. */
   readonly eventCount: number;
   /** What exactly-once grouping must produce (the findings burst): the bench checks the state against it. */
   readonly expected?: ExpectedGroups;
+  /** One sweep after the last invocation (measured with them), and the table scanned for its largest item. */
+  readonly sweepAndScan?: boolean;
 }
 
 export interface ExpectedGroups {
@@ -48,6 +50,11 @@ export interface ScenarioSizes {
   readonly findings: number;
   readonly findingBuckets: number;
   readonly policyFindings: number;
+  readonly orgDeniedAccounts: number;
+  readonly orgBucketAccounts: number;
+  readonly orgBucketEvents: number;
+  readonly orgFindings: number;
+  readonly orgFindingBuckets: number;
 }
 
 export const FULL_SIZES: ScenarioSizes = {
@@ -59,6 +66,12 @@ export const FULL_SIZES: ScenarioSizes = {
   findings: 5_000,
   findingBuckets: 20,
   policyFindings: 50,
+  orgDeniedAccounts: 2_000,
+  orgBucketAccounts: 3_000,
+  // Issue 25 has 60,000; 4 per account keeps the bench short, and no item grows with buckets (docs/scale.md).
+  orgBucketEvents: 12_000,
+  orgFindings: 20_000,
+  orgFindingBuckets: 400,
 };
 
 export const ADMIN_ACCOUNT = '123456789012';
@@ -316,58 +329,7 @@ export function findingsScenario(seed: number, sizes: ScenarioSizes = FULL_SIZES
     const key = `exports/2024/04/${prng.pick(['customers', 'payroll', 'orders', 'tickets'])}-${String(i).padStart(5, '0')}.csv`;
     groups.add(`${bucket.name}\n${type}`);
     const detections = (DATA_TYPES[type] ?? []).map(([category, dataType]) => ({ category, dataType, count: prng.int(1, 400) }));
-    timed.push({
-      at,
-      raw: findingEvent(prng, time, {
-        schemaVersion: '1.0',
-        id: prng.uuid(),
-        accountId: ADMIN_ACCOUNT,
-        partition: 'aws',
-        region: REGION,
-        type,
-        title: 'The S3 object contains sensitive information',
-        description: 'The S3 object contains sensitive information.',
-        severity: { score, description: SEVERITY_NAMES[score] },
-        createdAt: time,
-        updatedAt: time,
-        count: 1,
-        resourcesAffected: {
-          s3Bucket: bucket,
-          s3Object: {
-            bucketArn: bucket.arn,
-            key,
-            path: `${bucket.name}/${key}`,
-            extension: 'csv',
-            lastModified: '2024-04-19T22:08:25.000Z',
-            versionId: '',
-            serverSideEncryption: { encryptionType: 'aws:kms', kmsMasterKeyId: bucket.defaultServerSideEncryption.kmsMasterKeyId },
-            size: prng.int(1_000, 5_000_000),
-            storageClass: 'STANDARD',
-            tags: [],
-            publicAccess: false,
-            etag: prng.hex(32),
-          },
-        },
-        category: 'CLASSIFICATION',
-        classificationDetails: {
-          jobArn: `arn:aws:macie2:${REGION}:${ADMIN_ACCOUNT}:classification-job/${jobId}`,
-          jobId,
-          result: {
-            status: { code: 'COMPLETE', reason: null },
-            sizeClassified: prng.int(1_000, 5_000_000),
-            mimeType: 'text/csv',
-            additionalOccurrences: true,
-            sensitiveData: groupDetections(detections),
-            customDataIdentifiers: { totalCount: 0, detections: [] },
-          },
-          detailedResultsLocation: `s3://macie-discovery-results/AWSLogs/${ADMIN_ACCOUNT}/Macie/${REGION}/${jobId}/${prng.uuid()}.jsonl.gz`,
-          originType: 'SENSITIVE_DATA_DISCOVERY_JOB',
-        },
-        policyDetails: null,
-        sample: false,
-        archived: false,
-      }),
-    });
+    timed.push({ at, raw: findingEvent(prng, time, sensitiveFindingDetail(prng, { jobId, bucket, type, score, key, time, detections })) });
   }
 
   // Policy findings recur (same id, count + 1) at the account's publishing frequency (15 minutes here).
@@ -470,6 +432,69 @@ export function findingsScenario(seed: number, sizes: ScenarioSizes = FULL_SIZES
   };
 }
 
+interface SensitiveFindingInput {
+  readonly jobId: string;
+  readonly bucket: ReturnType<typeof s3Bucket>;
+  readonly type: string;
+  readonly score: number;
+  readonly key: string;
+  readonly time: string;
+  readonly detections: { category: string; dataType: string; count: number }[];
+}
+
+/** A sensitive-data finding's detail, as Macie publishes it for a classification job's object. */
+function sensitiveFindingDetail(prng: Prng, { jobId, bucket, type, score, key, time, detections }: SensitiveFindingInput): Record<string, unknown> {
+  return {
+    schemaVersion: '1.0',
+    id: prng.uuid(),
+    accountId: ADMIN_ACCOUNT,
+    partition: 'aws',
+    region: REGION,
+    type,
+    title: 'The S3 object contains sensitive information',
+    description: 'The S3 object contains sensitive information.',
+    severity: { score, description: SEVERITY_NAMES[score] },
+    createdAt: time,
+    updatedAt: time,
+    count: 1,
+    resourcesAffected: {
+      s3Bucket: bucket,
+      s3Object: {
+        bucketArn: bucket.arn,
+        key,
+        path: `${bucket.name}/${key}`,
+        extension: 'csv',
+        lastModified: '2024-04-19T22:08:25.000Z',
+        versionId: '',
+        serverSideEncryption: { encryptionType: 'aws:kms', kmsMasterKeyId: bucket.defaultServerSideEncryption.kmsMasterKeyId },
+        size: prng.int(1_000, 5_000_000),
+        storageClass: 'STANDARD',
+        tags: [],
+        publicAccess: false,
+        etag: prng.hex(32),
+      },
+    },
+    category: 'CLASSIFICATION',
+    classificationDetails: {
+      jobArn: `arn:aws:macie2:${REGION}:${ADMIN_ACCOUNT}:classification-job/${jobId}`,
+      jobId,
+      result: {
+        status: { code: 'COMPLETE', reason: null },
+        sizeClassified: prng.int(1_000, 5_000_000),
+        mimeType: 'text/csv',
+        additionalOccurrences: true,
+        sensitiveData: groupDetections(detections),
+        customDataIdentifiers: { totalCount: 0, detections: [] },
+      },
+      detailedResultsLocation: `s3://macie-discovery-results/AWSLogs/${ADMIN_ACCOUNT}/Macie/${REGION}/${jobId}/${prng.uuid()}.jsonl.gz`,
+      originType: 'SENSITIVE_DATA_DISCOVERY_JOB',
+    },
+    policyDetails: null,
+    sample: false,
+    archived: false,
+  };
+}
+
 function groupDetections(detections: { category: string; dataType: string; count: number }[]) {
   const byCategory = new Map<string, { type: string; count: number }[]>();
   for (const d of detections) byCategory.set(d.category, [...(byCategory.get(d.category) ?? []), { type: d.dataType, count: d.count }]);
@@ -484,14 +509,117 @@ function groupDetections(detections: { category: string; dataType: string; count
   }));
 }
 
+/**
+ * 5. An organisation-wide run (issue 25): accounts whose access is denied, buckets denied in other accounts,
+ * and sensitive data found in hundreds of buckets, interleaved by time as the two pipelines receive them;
+ * then the run's end and (run.ts) a sweep.
+ */
+export function orgScenario(seed: number, sizes: ScenarioSizes = FULL_SIZES): Scenario {
+  const prng = new Prng(seed + 3);
+  const log = new LogBuilder(prng);
+  const jobId = prng.hex(32);
+  const jobName = 'Org_Wide_PII';
+  const start = Date.UTC(2024, 5, 2, 2, 0, 0, 0);
+  const runDate = macieTime(start, 0);
+  const account = (i: number) => String(200_000_000_000 + i);
+  const logSpacingMs = 200; // 14,000 log events over about 47 minutes of event time
+  const steps: JobEventInput[] = [];
+  for (let i = 0; i < sizes.orgDeniedAccounts; i++) {
+    steps.push({ jobId, jobName, eventType: 'ACCOUNT_ACCESS_DENIED', atMs: 0, runDate, operation: 'ListBuckets', affectedAccount: account(i) });
+  }
+  for (let i = 0; i < sizes.orgBucketEvents; i++) {
+    const owner = sizes.orgDeniedAccounts + (i % sizes.orgBucketAccounts);
+    steps.push({
+      jobId,
+      jobName,
+      eventType: 'BUCKET_ACCESS_DENIED',
+      atMs: 0,
+      runDate,
+      operation: prng.pick(S3_OPERATIONS),
+      affectedAccount: account(owner),
+      bucket: `org-${account(owner)}-${Math.floor(i / sizes.orgBucketAccounts)}`,
+    });
+  }
+  const timed: { at: number; invocation: Invocation }[] = [];
+  for (let i = 0; i < steps.length; i += sizes.stormBatchSize) {
+    const batch = steps.slice(i, i + sizes.stormBatchSize).map((step, j) => log.event({ ...step, atMs: start + 5_000 + (i + j) * logSpacingMs }));
+    timed.push({ at: start + 5_000 + (i + batch.length) * logSpacingMs, invocation: logs(jobId, batch) });
+  }
+
+  const buckets = Array.from({ length: sizes.orgFindingBuckets }, (_, i) => s3Bucket(`org-data-${String(i).padStart(3, '0')}-${prng.hex(6)}`, prng));
+  const findingSpacingMs = 100; // 20,000 findings over about 33 minutes
+  const findings: { at: number; raw: string }[] = [];
+  const groups = new Set<string>();
+  for (let i = 0; i < sizes.orgFindings; i++) {
+    const at = start + 60_000 + i * findingSpacingMs;
+    const time = new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    // Every bucket has findings: the first pass names each once, then random ones.
+    const bucket = i < buckets.length ? buckets[i] : prng.pick(buckets);
+    const type = prng.weighted(SENSITIVE_TYPES);
+    const score = type.endsWith('Credentials') || type.endsWith('Multiple') ? 3 : prng.int(1, 3);
+    const key = `shared/${prng.pick(['customers', 'payroll', 'orders', 'tickets'])}-${String(i).padStart(5, '0')}.csv`;
+    groups.add(`${bucket.name}\n${type}`);
+    const detections = (DATA_TYPES[type] ?? []).map(([category, dataType]) => ({ category, dataType, count: prng.int(1, 400) }));
+    findings.push({ at, raw: findingEvent(prng, time, sensitiveFindingDetail(prng, { jobId, bucket, type, score, key, time, detections })) });
+  }
+  const { findingsBatchSize: batchSize, findingsBatchWindowSeconds: seconds } = DEFAULT_BATCHING;
+  for (const batch of mappingBatches(findings, batchSize, { seconds, arrivalMs: (f) => f.at })) {
+    timed.push({
+      at: batch[batch.length - 1].at,
+      invocation: {
+        kind: 'findings',
+        raw: JSON.stringify(sqsEvent(batch.map(({ raw }) => ({ messageId: messageIdFor(raw), body: raw })))),
+        events: batch.length,
+      },
+    });
+  }
+  timed.sort((a, b) => a.at - b.at);
+  const end = Math.max(...timed.map((t) => t.at)) + 60_000;
+  const invocations: Invocation[] = [
+    logs(jobId, [log.event({ jobId, jobName, eventType: 'SCHEDULED_RUN_STARTED', atMs: start, runDate })]),
+    ...timed.map((t) => t.invocation),
+    logs(jobId, [log.event({ jobId, jobName, eventType: 'SCHEDULED_RUN_COMPLETED', atMs: end, runDate })]),
+  ];
+  const n = (v: number) => v.toLocaleString('en-US');
+  return {
+    ...scenario(
+      'org',
+      `Org: one run, ${n(sizes.orgDeniedAccounts)} accounts denied, ${n(sizes.orgBucketEvents)} bucket events denied in ${n(sizes.orgBucketAccounts)} other accounts, ${n(sizes.orgFindings)} findings in ${n(sizes.orgFindingBuckets)} buckets, then a sweep`,
+      invocations,
+    ),
+    expected: {
+      jobId,
+      sensitiveFindings: sizes.orgFindings,
+      sensitiveGroups: groups.size,
+      sensitiveTypes: new Set([...groups].map((g) => g.split('\n')[1])).size,
+      policyFindings: 0,
+    },
+    sweepAndScan: true,
+  };
+}
+
 /** 4. The storm delivered twice: CloudWatch Logs and Lambda deliver at least once. */
 export function replayScenario(seed: number, sizes: ScenarioSizes = FULL_SIZES): Scenario {
   const storm = stormScenario(seed, sizes);
   return scenario('replay', 'Replay: the storm delivered twice', [...storm.invocations, ...storm.invocations]);
 }
 
+const BUILDERS: Record<Scenario['name'], (seed: number, sizes: ScenarioSizes) => Scenario> = {
+  storm: stormScenario,
+  fleet: fleetScenario,
+  findings: findingsScenario,
+  replay: replayScenario,
+  org: orgScenario,
+};
+export const SCENARIO_NAMES = Object.keys(BUILDERS) as Scenario['name'][];
+
+/** One scenario by name, without building the others (the org scenario alone holds about 80,000 events). */
+export function scenarioNamed(name: Scenario['name'], seed: number, sizes: ScenarioSizes = FULL_SIZES): Scenario {
+  return BUILDERS[name](seed, sizes);
+}
+
 export function allScenarios(seed: number, sizes: ScenarioSizes = FULL_SIZES): Scenario[] {
-  return [stormScenario(seed, sizes), fleetScenario(seed, sizes), findingsScenario(seed, sizes), replayScenario(seed, sizes)];
+  return [stormScenario(seed, sizes), fleetScenario(seed, sizes), findingsScenario(seed, sizes), replayScenario(seed, sizes), orgScenario(seed, sizes)];
 }
 
 function logs(logStream: string, events: readonly LogEventInput[]): Invocation {

@@ -2,7 +2,7 @@ import { localDynamoClient } from '../src/local/dynamodb-local';
 import { runForked } from './forked-child';
 import { ourPipelines } from './pipelines';
 import { benchScenario, type ScenarioBenchOptions, type ScenarioResult } from './scenario-bench';
-import { allScenarios, FULL_SIZES, type Scenario, type ScenarioSizes } from './scenarios';
+import { FULL_SIZES, scenarioNamed, type Scenario, type ScenarioSizes } from './scenarios';
 
 /**
  * One scenario in its own node process, so that its peak RSS is its own and one scenario's heap and JIT
@@ -21,8 +21,7 @@ export type WorkerMessage = { readonly progress: string } | { readonly result: S
 async function main(): Promise<void> {
   const request = JSON.parse(process.argv[2]) as WorkerRequest;
   const send = (message: WorkerMessage) => process.send?.(message);
-  const scenario = allScenarios(request.seed, request.sizes ?? FULL_SIZES).find((s) => s.name === request.scenario);
-  if (!scenario) throw new Error(`no scenario ${request.scenario}`);
+  const scenario = scenarioNamed(request.scenario, request.seed, request.sizes ?? FULL_SIZES);
   const beforeMb = process.memoryUsage().rss / 1024 / 1024;
   const result = await benchScenario(
     scenario,

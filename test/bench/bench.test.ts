@@ -6,7 +6,18 @@ import { hasIoFloor, runFloor, runIoFloor, runNaive, runOurs } from '../../bench
 import { ourPipelines } from '../../bench/pipelines';
 import { summarizeProfiles } from '../../bench/profile';
 import { benchScenario, DEFAULT_BENCH_OPTIONS } from '../../bench/scenario-bench';
-import { allScenarios, fleetScenario, findingsScenario, replayScenario, stormScenario, type ScenarioSizes } from '../../bench/scenarios';
+import {
+  allScenarios,
+  fleetScenario,
+  findingsScenario,
+  orgScenario,
+  replayScenario,
+  scenarioNamed,
+  SCENARIO_NAMES,
+  stormScenario,
+  type ScenarioSizes,
+} from '../../bench/scenarios';
+import { decodeLogs } from '../../bench/floor';
 import { testDynamoClient } from '../support/dynamodb';
 
 /**
@@ -22,6 +33,11 @@ const TINY: ScenarioSizes = {
   findings: 12,
   findingBuckets: 3,
   policyFindings: 3,
+  orgDeniedAccounts: 15,
+  orgBucketAccounts: 12,
+  orgBucketEvents: 24,
+  orgFindings: 30,
+  orgFindingBuckets: 8,
 };
 
 describe('scenario generators', () => {
@@ -47,6 +63,25 @@ describe('scenario generators', () => {
     expect(findings.invocations[0].events).toBeGreaterThanOrEqual(12);
     expect(findings.eventCount).toBeGreaterThanOrEqual(12 + 3);
     expect(findings.expected).toMatchObject({ sensitiveFindings: 12, policyFindings: 3 });
+  });
+
+  it('build the org run: its start, log batches and findings batches interleaved by time, its end, then a sweep', () => {
+    const org = orgScenario(7, TINY);
+    expect(scenarioNamed('org', 7, TINY)).toEqual(org);
+    expect(SCENARIO_NAMES).toContain('org');
+    const logs = org.invocations.filter((inv) => inv.kind === 'logs');
+    const findings = org.invocations.filter((inv) => inv.kind === 'findings');
+    expect(org.invocations[0]).toMatchObject({ kind: 'logs', events: 1 });
+    expect(org.invocations.at(-1)).toMatchObject({ kind: 'logs', events: 1 });
+    // 15 accounts denied and 24 bucket events, in batches of 10, between the start and the end.
+    expect(logs.map((inv) => inv.events)).toEqual([1, 10, 10, 10, 9, 1]);
+    expect(findings.reduce((n, inv) => n + inv.events, 0)).toBe(30);
+    expect(org.eventCount).toBe(1 + 15 + 24 + 1 + 30);
+    expect(org.sweepAndScan).toBe(true);
+    expect(org.expected).toMatchObject({ sensitiveFindings: 30, policyFindings: 0 });
+    // Every finding bucket has at least one finding: one group per (bucket, type), so at least 8.
+    expect(org.expected!.sensitiveGroups).toBeGreaterThanOrEqual(8);
+    expect(logs.every((inv) => inv.kind === 'logs' && decodeLogs(inv.event).logStream === org.expected!.jobId)).toBe(true);
   });
 
   it('decode through the floor to every event they claim to hold', () => {
@@ -85,6 +120,29 @@ describe('designs measured against DynamoDB Local', () => {
     const replay = await runOurs(replayScenario(7, TINY), testDynamoClient, ourPipelines);
     expect(replay.failedInvocations).toBe(0);
     expect(replay.sns.messages).toBe(storm.sns.messages);
+  });
+
+  it('ours, org run: every finding counted once, a handful of alerts after the sweep, the largest item scanned', async () => {
+    const org = orgScenario(7, TINY);
+    const result = await benchScenario(org, testDynamoClient, ourPipelines, { ...DEFAULT_BENCH_OPTIONS, runs: 2, floorRuns: 1, naiveSampleEvents: 5 });
+    expect(result.ours.failedInvocations).toBe(0);
+    expect(result.ours.badRecords).toBe(0);
+    // The sweep is an invocation of its own.
+    expect(result.ours.invocations).toBe(org.invocations.length + 1);
+    expect(result.ours.groups).toMatchObject({ counted: 30, groups: org.expected!.sensitiveGroups });
+    // The first finding of each type at once, its other buckets rolled up by the sweep, and the run's summary.
+    expect(result.ours.alerts).toBeGreaterThan(org.expected!.sensitiveTypes + 1);
+    // The roll-ups are the sweep's: at most one per type.
+    expect(result.ours.sweptAlerts).toBeGreaterThan(0);
+    expect(result.ours.sweptAlerts).toBeLessThanOrEqual(org.expected!.sensitiveTypes);
+    expect(result.ours.alerts).toBeLessThanOrEqual(25);
+    expect(result.ours.alerts).toBeLessThan(org.expected!.sensitiveGroups + 1);
+    const item = result.ours.largestItem!;
+    expect(item.items).toBeGreaterThan(org.expected!.sensitiveGroups);
+    expect(item.bytes).toBeGreaterThan(0);
+    expect(item.bytes).toBeLessThan(100 * 1024);
+    expect(result.naive?.alerts).toBe(org.eventCount);
+    expect(result.ioFloor).toBeUndefined();
   });
 
   it('benchScenario: figures per 1,000 events, naive counts scaled from its sample', async () => {
