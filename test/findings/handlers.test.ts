@@ -65,3 +65,13 @@ test('malformed records and an invocation that is not an SQS batch resolve (no r
   await expect(handler({ id: 'broken' } as never, context)).resolves.toEqual({ batchItemFailures: [] });
   expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(0);
 });
+
+test('the AWS Health handler publishes one alert for a Health event about Macie, and none for its redelivery', async () => {
+  const { handler } = await import('../../lambda/handlers/health');
+  const batch = sqsBatch([fixture('health/paused-job-expiring.json')]);
+  expect(await handler(batch, context)).toEqual({ batchItemFailures: [] });
+  expect(await handler(batch, context)).toEqual({ batchItemFailures: [] });
+  const entries = sns.commandCalls(PublishBatchCommand).flatMap((c) => c.args[0].input.PublishBatchRequestEntries!);
+  expect(entries).toHaveLength(1);
+  expect(entries[0].MessageAttributes).toMatchObject({ category: { StringValue: 'HEALTH' }, severity: { StringValue: 'HIGH' } });
+});
