@@ -28,12 +28,12 @@ async function setup(start: string) {
   const publisher = new RecordingPublisher();
   const deps: PipelineDeps = { store, publisher, telemetry: new RecordingTelemetry(), settings: resolveSettings(), region: 'eu-west-1', now: clock.now };
   const log = (events: Record<string, unknown>[]) => processLogsPayload(logsPayload(events.map((e) => logEvent(e))), deps);
-  /** Sweeps every hour until `until` (event time), collecting what they raised. */
-  const sweepUntil = async (until: string, every = HOUR) => {
+  /** Sweeps every hour until `until` (event time), collecting what they raised; each in a new container if asked (its caches read afresh). */
+  const sweepUntil = async (until: string, every = HOUR, newContainers = false) => {
     const raised: string[] = [];
     while (clock.at.getTime() + every <= Date.parse(until)) {
       clock.advance(every);
-      const report = await sweep(deps);
+      const report = await sweep(newContainers ? { ...deps, store: Object.create(store) } : deps);
       expect(report.failures).toEqual([]);
       raised.push(...report.raised);
     }
@@ -43,6 +43,19 @@ async function setup(start: string) {
 }
 
 const alertOf = (alerts: readonly Alert[], id: string) => alerts.find((a) => a.id === id);
+
+/** The five nights run and complete, then a user pauses the job (the pause logged under `pauseRun`); returns when. */
+async function nightlyThenPaused(t: Awaited<ReturnType<typeof setup>>, pauseRun: string | undefined): Promise<string> {
+  for (const night of NIGHTS) {
+    const stream = jobStream(JOB, 'Nightly', night);
+    t.clock.set(night);
+    await t.log([stream('SCHEDULED_RUN_STARTED', night), stream('SCHEDULED_RUN_COMPLETED', at(night, 30))]);
+  }
+  const pausedAt = at(LAST, 8 * 60);
+  t.clock.set(pausedAt);
+  await t.log([jobStream(JOB, 'Nightly', pauseRun)('JOB_PAUSED_BY_USER', pausedAt)]);
+  return pausedAt;
+}
 
 describe('a periodic job paused between runs is reminded of at each run it misses, and its resumption ends it', () => {
   test('nightly job paused after its 5th run: one LOW pause alert, one reminder per missed night, none twice; resumed, the missed-run check counts from the resumption', async () => {
@@ -83,14 +96,7 @@ describe('a periodic job paused between runs is reminded of at each run it misse
 
   test('two sweeps racing each other raise each reminder once', async () => {
     const t = await setup(NIGHTS[0]);
-    for (const night of NIGHTS) {
-      const stream = jobStream(JOB, 'Nightly', night);
-      t.clock.set(night);
-      await t.log([stream('SCHEDULED_RUN_STARTED', night), stream('SCHEDULED_RUN_COMPLETED', at(night, 30))]);
-    }
-    const pausedAt = at(LAST, 8 * 60);
-    t.clock.set(pausedAt);
-    await t.log([jobStream(JOB, 'Nightly', LAST)('JOB_PAUSED_BY_USER', pausedAt)]);
+    const pausedAt = await nightlyThenPaused(t, LAST);
     t.clock.set('2026-11-07T15:00:00.000Z');
     const [a, b] = await Promise.all([sweep(t.deps), sweep(t.deps)]);
     // Both missed nights at once: one reminder that counts them both.
@@ -115,14 +121,7 @@ describe('a periodic job paused between runs is reminded of at each run it misse
 describe('an acknowledged pause reminder', () => {
   test('ack the first reminder for two days: no reminder while it lasts; after it, one that counts every run missed', async () => {
     const t = await setup(NIGHTS[0]);
-    for (const night of NIGHTS) {
-      const stream = jobStream(JOB, 'Nightly', night);
-      t.clock.set(night);
-      await t.log([stream('SCHEDULED_RUN_STARTED', night), stream('SCHEDULED_RUN_COMPLETED', at(night, 30))]);
-    }
-    const pausedAt = at(LAST, 8 * 60);
-    t.clock.set(pausedAt);
-    await t.log([jobStream(JOB, 'Nightly', undefined)('JOB_PAUSED_BY_USER', pausedAt)]);
+    const pausedAt = await nightlyThenPaused(t, undefined);
     const reminder = (n: number) => `sweep:${JOB}:paused:${pausedAt}:${n}`;
     expect(await t.sweepUntil('2026-11-06T23:00:00.000Z')).toEqual([reminder(1)]);
     const ackedAt = t.clock.at.getTime();
@@ -134,22 +133,13 @@ describe('an acknowledged pause reminder', () => {
       reason: 'paused for the migration',
       createdAt: new Date(ackedAt).toISOString(),
     });
-    // Hourly sweeps, each in a new container (its cache reads the acknowledgement afresh).
-    const sweepUntil = async (until: string) => {
-      const raised: string[] = [];
-      while (t.clock.at.getTime() + HOUR <= Date.parse(until)) {
-        t.clock.advance(HOUR);
-        raised.push(...(await sweep({ ...t.deps, store: Object.create(t.store) })).raised);
-      }
-      return raised;
-    };
-    // Nov 7 and 8 are missed while the acknowledgement lasts: nothing.
-    expect(await sweepUntil('2026-11-08T22:00:00.000Z')).toEqual([]);
+    // Nov 7 and 8 are missed while the acknowledgement lasts: nothing (each sweep a new container, which reads it).
+    expect(await t.sweepUntil('2026-11-08T22:00:00.000Z', HOUR, true)).toEqual([]);
     expect(
       (t.deps.telemetry as RecordingTelemetry).lines.filter((l) => l.message === 'sweeper: paused-job reminder held by an acknowledgement').length,
     ).toBeGreaterThan(0);
     // It ends at 23:00 on Nov 8: the next sweep says the job has now skipped 3 runs, once.
-    expect(await sweepUntil('2026-11-09T01:00:00.000Z')).toEqual([reminder(3)]);
+    expect(await t.sweepUntil('2026-11-09T01:00:00.000Z', HOUR, true)).toEqual([reminder(3)]);
     expect(alertOf(t.publisher.alerts, reminder(3))?.headline).toBe('Macie job Nightly: still paused, 3 scheduled runs skipped');
     expect(t.publisher.alerts.filter((a) => a.eventType === 'SWEEPER_JOB_STILL_PAUSED').map((a) => a.id)).toEqual([reminder(1), reminder(3)]);
   });
