@@ -10,6 +10,7 @@ import type { Item } from '../state/store';
 import { AFFECTED_CAP, countWords, firstOfWords, isCapped, namesWords } from './capped-list';
 import { accountCount, firstAccounts, type RunAccounts } from '../state/run-accounts';
 import { describeCompared, FINGERPRINT_CAP, type RunComparison } from './run-compare';
+import { summaryHeadline, type HeadlineFacts } from './summary-headline';
 
 /**
  * The run summary: the alert users read most. Pure: built from the run record (run-facts.ts) and the run's
@@ -245,16 +246,6 @@ function withDuration(from: string, to: string): string {
   return d ? ` (${d})` : '';
 }
 
-/** " (2 silenced)", " (nothing new, 3 not failing)": after "run completed with N errors", short enough for a subject. */
-function qualifiers(totalErrors: number, silencedErrors: number, comparison: RunComparison | undefined): string {
-  const q: string[] = [];
-  if (silencedErrors > 0) q.push(silencedErrors >= totalErrors ? 'all silenced' : `${num(silencedErrors)} silenced`);
-  if (comparison && comparison.newSince.length === 0) q.push('nothing new');
-  // Not "fixed": a resource that did not fail may have been fixed, or dropped from the job's scope.
-  if (comparison?.fixed.length) q.push(`${num(comparison.fixed.length)} not failing`);
-  return q.length > 0 ? ` (${q.join(', ')})` : '';
-}
-
 const SILENCED_WHAT: Record<string, [string, string]> = {
   BUCKET_ERROR: ['bucket error', 'bucket errors'],
   ACCOUNT_ERROR: ['account error', 'account errors'],
@@ -341,7 +332,7 @@ export function buildRunSummaryAlert(run: RunSummaryInput, opts: SummaryOptions)
     accountId: run.adminAccountId,
     region,
     job: { id: run.jobId, name: run.jobName, runDate: run.runDate },
-    headline: summaryHeadline(view),
+    headline: summaryHeadline(headlineFacts(view)),
     whatHappened: summarySentences(view).join(' '),
     whatItMeans: summaryMeaning(view),
     whatToDo: summaryToDo(view),
@@ -358,32 +349,20 @@ export function buildRunSummaryAlert(run: RunSummaryInput, opts: SummaryOptions)
   };
 }
 
-function summaryHeadline({ run, opts, totalErrors }: SummaryView): string {
-  const { comparison } = opts;
+function headlineFacts({ run, opts, totalErrors }: SummaryView): HeadlineFacts {
   const silencedErrors = totalErrors - Object.values(unsilencedErrors(run)).reduce((n, left) => n + Math.max(0, left), 0);
-  const headlineCore =
-    opts.kind === 'update'
-      ? 'run summary updated'
-      : run.status === 'CANCELLED'
-        ? 'run cancelled'
-        : totalErrors > 0
-          ? `run completed with ${plural(totalErrors, 'error')}${qualifiers(totalErrors, silencedErrors, comparison)}`
-          : run.noBucketsAt
-            ? 'run completed, no buckets matched'
-            : comparison?.fixed.length
-              ? "run completed, none of the last run's errors again"
-              : 'run completed';
-  const quotaPauses = run.pauses.filter((p) => p.by === 'QUOTA').length;
-  const afterPause =
-    opts.kind === 'summary' && quotaPauses > 0
-      ? `${totalErrors > 0 ? ',' : ''} after ${quotaPauses === 1 ? 'a quota pause' : `${num(quotaPauses)} quota pauses`}`
-      : '';
-  // An update tells itself from the summary and from other updates by its figures: they lead, before the job name a subject may cut.
-  if (opts.kind === 'update') {
-    const figures = [plural(totalErrors, 'error'), ...(opts.findings ? [plural(opts.findings.total, 'finding')] : [])];
-    return `Run summary updated (now ${figures.join(', ')}): Macie job ${run.jobName}`;
-  }
-  return `Macie job ${run.jobName}: ${headlineCore}${afterPause}`;
+  return {
+    kind: opts.kind,
+    jobName: run.jobName,
+    runDate: run.runDate,
+    status: run.status,
+    noBuckets: run.noBucketsAt !== undefined,
+    quotaPauses: run.pauses.filter((p) => p.by === 'QUOTA').length,
+    totalErrors,
+    silencedErrors,
+    ...(opts.findings ? { findings: opts.findings.total } : {}),
+    ...(opts.comparison ? { comparison: opts.comparison } : {}),
+  };
 }
 
 function summarySentences({ run, opts, errorTypes, totalErrors, accounts, start, end, duration, silenced, silencedFindings }: SummaryView): string[] {

@@ -342,4 +342,18 @@ export const SCENARIOS: readonly Scenario[] = [
       await d.sweep();
     },
   },
+  {
+    name: 'two-runs-of-a-job',
+    title: 'Two clean nightly runs of one job: their summaries differ by the run',
+    startAt: NIGHTS[0],
+    drive: async (d) => {
+      for (const night of NIGHTS.slice(0, 2)) {
+        const ev = jobStream('a1b2c3d4e5f6a7b8c9d0e1f2example', 'Nightly_contracts_scan', night);
+        d.clock.set(night);
+        await d.jobLog([ev('SCHEDULED_RUN_STARTED', night), ev('BUCKET_MATCHED_THE_CRITERIA', at(night, 1), bucketError('amzn-s3-demo-contracts', MEMBER))]);
+        d.clock.set(at(night, 30));
+        await d.jobLog([ev('SCHEDULED_RUN_COMPLETED', at(night, 30))]);
+      }
+    },
+  },
 ];
