@@ -1,4 +1,5 @@
 import { formatCount } from '../core/alert';
+import { subjectTime } from '../core/iso-time';
 import type { RunComparison } from './run-compare';
 
 /**
@@ -22,20 +23,12 @@ export interface HeadlineFacts {
 
 const plural = (n: number, one: string) => `${formatCount(n)} ${n === 1 ? one : `${one}s`}`;
 
-/** "2024-04-14 17:00 UTC": a run's date as a subject shows it (the raw text if it is not an ISO date-time). */
-export function runDateWords(runDate: string): string {
-  const ms = Date.parse(runDate);
-  if (!Number.isFinite(ms)) return runDate;
-  const iso = new Date(ms).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
-}
-
 export function summaryHeadline(f: HeadlineFacts): string {
-  const run = `run of ${runDateWords(f.runDate)}`;
+  const run = `run of ${subjectTime(f.runDate)}`;
   if (f.kind === 'update') return `Summary updated (${run}, now ${updateFigures(f)}): Macie job ${f.jobName}`;
   const quotaPause = f.quotaPauses === 1 ? 'a quota pause' : `${formatCount(f.quotaPauses)} quota pauses`;
   const afterPause = f.quotaPauses > 0 ? `${f.totalErrors > 0 ? ',' : ''} after ${quotaPause}` : '';
-  return `Run of ${runDateWords(f.runDate)} ${outcome(f)}${afterPause}: Macie job ${f.jobName}`;
+  return `Run of ${subjectTime(f.runDate)} ${outcome(f)}${afterPause}: Macie job ${f.jobName}`;
 }
 
 function updateFigures(f: HeadlineFacts): string {

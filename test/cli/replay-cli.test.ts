@@ -160,9 +160,7 @@ describe('macie-alerts replay (child process)', () => {
     expect(nights[1].email).toContain(
       '2 bucket errors silenced: silence S-7KQ2 by alice@example.com until 2024-06-07T00:00:00.000Z (moving to eu-west-1, change CHG-1234)',
     );
-    expect(nights[4].subject).toBe(
-      '[MEDIUM] Run of 2024-06-05 02:00 UTC completed with 1 error (nothing new, 3 not failing): Macie…',
-    );
+    expect(nights[4].subject).toBe('[MEDIUM] Run of 2024-06-05 02:00 UTC completed with 1 error (nothing new, 3 not failing): Macie…');
 
     // 10: AWS Health says a paused job is about to expire (HIGH, naming it), sends the notice again (a copy:
     // no alert), then closes it (INFO).
