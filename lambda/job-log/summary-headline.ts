@@ -31,8 +31,13 @@ export function summaryHeadline(f: HeadlineFacts): string {
   return `Run of ${subjectTime(f.runDate)} ${outcome(f)}${afterPause}: Macie job ${f.jobName}`;
 }
 
+/** "4 errors, 13 findings", "13 findings": only the figures there are (an update never takes one back to 0). */
 function updateFigures(f: HeadlineFacts): string {
-  return [plural(f.totalErrors, 'error'), ...(f.findings !== undefined ? [plural(f.findings, 'finding')] : [])].join(', ');
+  const figures = [
+    ...(f.totalErrors > 0 ? [plural(f.totalErrors, 'error')] : []),
+    ...(f.findings !== undefined && f.findings > 0 ? [plural(f.findings, 'finding')] : []),
+  ];
+  return figures.length > 0 ? figures.join(', ') : 'no errors or findings';
 }
 
 function outcome(f: HeadlineFacts): string {

@@ -246,7 +246,7 @@ describe('realistic run streams', () => {
     expect(late1.published[0]).toMatchObject({
       severity: 'HIGH',
       category: 'JOB_RUN_SUMMARY',
-      headline: 'Summary updated (run of 2024-04-14 17:09 UTC, now 2 errors, 0 findings): Macie job L',
+      headline: 'Summary updated (run of 2024-04-14 17:09 UTC, now 2 errors): Macie job L',
     });
     expect(late1.published[0].whatHappened).toContain('BUCKET_ACCESS_DENIED: 2 more (2 in all)');
     expect(late2.published.map((a) => a.id)).toEqual([`run:job-late:${RUN}:summary-update:2`]);

@@ -134,7 +134,7 @@ describe('silenced job log events: counted in the run, never alerted, told in th
     const lateSilenced = await h.send(legacy(2, 61));
     expect(lateSilenced.published).toEqual([]);
     const late = await h.send([denied('hr', 62)]);
-    expect(late.published.map((a) => a.headline)).toEqual(['Summary updated (run of 2024-06-04 02:00 UTC, now 4 errors, 0 findings): Macie job Nightly']);
+    expect(late.published.map((a) => a.headline)).toEqual(['Summary updated (run of 2024-06-04 02:00 UTC, now 4 errors): Macie job Nightly']);
     expect(late.published[0].whatHappened).toContain('2 bucket errors silenced: silence S-3');
   });
 
