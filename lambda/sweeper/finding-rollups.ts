@@ -26,7 +26,7 @@ const UNMARKS_PER_WRITE = 98;
 export async function flushFindingRollups(deps: PipelineDeps): Promise<CheckResult> {
   const result: CheckResult = { raised: [], failures: [] };
   const listed = (await deps.store.listIndex(GSI1.heldRollup, deps.now().toISOString())).filter(isKeyed);
-  const due = new Map<string, { owner: ItemKey; runPk: string; runDate: string }>();
+  const due = new Map<string, { owner: ItemKey; jobId: string; runPk: string; runDate: string }>();
   for (const item of listed) {
     try {
       const { jobId, runDate, findingType } = FindingsGroupCodec.decode(item);
