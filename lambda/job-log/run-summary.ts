@@ -11,6 +11,7 @@ import { AFFECTED_CAP, countWords, firstOfWords, isCapped, namesWords } from './
 import { accountCount, firstAccounts, type RunAccounts } from '../state/run-accounts';
 import { describeCompared, FINGERPRINT_CAP, type RunComparison } from './run-compare';
 import { summaryHeadline, type HeadlineFacts } from './summary-headline';
+import { moreAcks, type RunAcks } from './run-acks';
 
 /**
  * The run summary: the alert users read most. Pure: built from the run record (run-facts.ts) and the run's
@@ -282,6 +283,8 @@ export interface SummaryOptions {
   readonly changes?: SummaryChanges;
   /** A periodic job's run compared with its previous completed run (run-compare.ts). */
   readonly comparison?: RunComparison;
+  /** The acknowledgements of this run's alerts (run-acks.ts). */
+  readonly acks?: RunAcks;
 }
 
 /** What every part of the summary reads, worked out once. */
@@ -390,6 +393,7 @@ function summarySentences({ run, opts, errorTypes, totalErrors, accounts, start,
     sentences.push('No errors were logged.');
   }
   for (const s of silenced) sentences.push(`${s.what} silenced: ${describeSilence(s)}.`);
+  if (opts.acks?.named.length) sentences.push(`Repeats and reminders held: ${[...opts.acks.named, moreAcks(opts.acks.more)].filter(Boolean).join('; ')}.`);
   if (comparison) {
     sentences.push(
       `Compared with the last run (${comparison.previousRunDate}), by bucket and account${comparison.partial ? ` (exact up to ${num(FINGERPRINT_CAP)} per run)` : ''}: ` +
@@ -454,6 +458,7 @@ function summaryDetails({ run, opts, errorTypes, totalErrors, accounts, start, e
   if (findings) details.push(...findingsDetails(findings));
   for (const s of silenced) details.push({ label: 'Silenced', value: `${s.what}: ${describeSilence(s)}` });
   for (const f of silencedFindings) details.push({ label: 'Silenced', value: f.sentence });
+  for (const value of [...(opts.acks?.named ?? []), moreAcks(opts.acks?.more ?? 0)]) if (value) details.push({ label: 'Acknowledged', value });
   if (comparison) {
     details.push({ label: 'New since the last run', value: describeCompared(comparison.newSince) });
     details.push({ label: 'Still failing', value: describeCompared(comparison.stillFailing) });
