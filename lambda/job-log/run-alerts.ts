@@ -11,7 +11,8 @@ import { allFailedBefore, compareRuns, describeResource, resourceKey, type Previ
 import type { RunIdentity } from './run-facts';
 import { runAcks } from './run-acks';
 import { pausesOf } from './run-pauses';
-import { buildRunSummaryAlert, type FindingsSummary, type SummaryChanges } from './run-summary';
+import type { FindingsSummary } from './run-findings';
+import { buildRunSummaryAlert, type SummaryChanges } from './run-summary';
 import { countOf } from './type-maps';
 
 /** The words of a run's alerts: one per status event, one per error group (first, still occurring), the summary. */
