@@ -23,7 +23,7 @@ import { needsFindings, needsPrevious, previousRunDate } from './read-plan';
 import { asPreviousRun, type PreviousRun } from './run-compare';
 import { withArrival } from './run-arrival';
 import { reduceRun, type RunReduction } from './run-state';
-import { summarizeFindings, type FindingsSummary } from './run-summary';
+import { summarizeFindings, type FindingsSummary } from './run-findings';
 import { ackSource, silenceSource } from '../silences/cache';
 import type { Ack } from '../silences/ack';
 import type { Silence } from '../silences/silence';

@@ -1,4 +1,5 @@
 import type { Alert } from '../core/alert';
+import { subjectTime } from '../core/iso-time';
 import { macieSummaryLink } from '../core/links';
 import type { PipelineDeps } from '../pipeline-deps';
 import { describeMatchers, type Silence } from '../silences/silence';
@@ -127,7 +128,8 @@ function announcement(deps: PipelineDeps, s: Silence, what: 'made' | 'ended', no
       ...base,
       eventType: 'SILENCE_MADE',
       occurredAt: s.createdAt,
-      headline: `Silence ${s.id} by ${s.author}: ${matches}, until ${s.endsAt}`,
+      // The end time leads: what the matchers name may be cut, and a cut time reads as a different one.
+      headline: `Silence ${s.id} until ${subjectTime(s.endsAt, true)}: ${matches}, by ${s.author}`,
       whatHappened: `${s.author} made silence ${s.id} at ${s.createdAt}: it hides alerts about ${matches}, ${when} (${s.reason}).`,
       whatItMeans:
         'Events it matches are still counted, and the run summaries say what it silenced, but they raise no alert until it ends. Alerts about Macie being disabled or suspended, and about findings filters, are never silenced.',

@@ -342,4 +342,44 @@ export const SCENARIOS: readonly Scenario[] = [
       await d.sweep();
     },
   },
+  {
+    name: 'two-runs-of-a-job',
+    title: 'Two clean nightly runs of one job: their summaries differ by the run',
+    startAt: NIGHTS[0],
+    drive: async (d) => {
+      for (const night of NIGHTS.slice(0, 2)) {
+        const ev = jobStream('a1b2c3d4e5f6a7b8c9d0e1f2example', 'Nightly_contracts_scan', night);
+        d.clock.set(night);
+        await d.jobLog([ev('SCHEDULED_RUN_STARTED', night), ev('BUCKET_MATCHED_THE_CRITERIA', at(night, 1), bucketError('amzn-s3-demo-contracts', MEMBER))]);
+        d.clock.set(at(night, 30));
+        await d.jobLog([ev('SCHEDULED_RUN_COMPLETED', at(night, 30))]);
+      }
+    },
+  },
+  {
+    name: 'findings-roll-up-399-buckets',
+    title: "A run finding personal data in 400 buckets of 40 accounts, with names of S3's longest: the first at once, 399 rolled up",
+    settings: { repeatIntervalMinutes: 60 },
+    startAt: '2024-04-14T17:12:00.000Z',
+    drive: async (d) => {
+      const ev = jobStream(SENSITIVE_JOB_ID, 'Org_PII_scan', '2024-04-14T17:00:00.000Z');
+      await d.jobLog([ev('ONE_TIME_JOB_STARTED', '2024-04-14T17:00:00.000Z')]);
+      const found = (i: number, at: string) => {
+        const event = sensitiveFinding(1 + i, {
+          at,
+          bucket: `customer-exports-${String(i).padStart(4, '0')}-${'x'.repeat(63 - 22)}`,
+          severity: i % 3 ? 'Medium' : 'High',
+        });
+        const account = String(111122220000 + (i % 40));
+        Object.assign(event, { account });
+        Object.assign(event.detail, { accountId: account });
+        return event;
+      };
+      await d.findings([found(0, '2024-04-14T17:11:30.000Z')]);
+      for (let from = 1; from < 400; from += 100)
+        await d.findings(Array.from({ length: Math.min(100, 400 - from) }, (_, k) => found(from + k, '2024-04-14T17:20:00.000Z')));
+      d.clock.set('2024-04-14T18:20:00.000Z');
+      await d.sweep();
+    },
+  },
 ];

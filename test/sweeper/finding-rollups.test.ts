@@ -91,7 +91,7 @@ test('an org-wide run with findings in 400 buckets: one alert per type at once, 
   expect(first.failures).toEqual([]);
   expect([...first.raised].sort()).toEqual([`sd:${JOB}:${RUN}:${FINANCIAL}:rollup:1`, `sd:${JOB}:${RUN}:${PERSONAL}:rollup:1`]);
   const personal = publisher.alerts.find((a) => a.id === `sd:${JOB}:${RUN}:${PERSONAL}:rollup:1`);
-  expect(personal?.headline).toBe('Macie found personal data in 399 more buckets');
+  expect(personal?.headline).toBe('Macie found personal data in 399 more buckets (job Org_PII_scan)');
   expect(personal?.affected[0]).toMatchObject({ kind: 'bucket', total: 399 });
   expect(personal?.count).toBe(399 * 3);
   expect(await base.listIndex(GSI1.heldRollup)).toEqual([]);

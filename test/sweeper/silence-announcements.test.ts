@@ -1,6 +1,7 @@
 import { resolveSettings } from '../../lambda/core/settings';
 import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { pendingIds } from '../../lambda/delivery/outbox';
+import { renderEmailSubject } from '../../lambda/delivery/render-email';
 import { RecordingPublisher } from '../../lambda/delivery/recording-publisher';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
 import { addSilence, expireSilence, listSilences } from '../../lambda/silences/silence-store';
@@ -65,7 +66,10 @@ describe('silences announce themselves, once each (DynamoDB Local)', () => {
     expect(first.raised).toEqual([`silence:${s.id}:made`]);
     const [made] = silenceAlerts(publisher);
     expect(made).toMatchObject({ severity: 'INFO', category: 'PIPELINE', eventType: 'SILENCE_MADE', accountId: '111122223333', threadId: `silence:${s.id}` });
-    expect(made.headline).toBe(`Silence ${s.id} by alice: buckets legacy-* in account 111122223333, until ${at(48 * HOUR)}`);
+    expect(made.headline).toBe(`Silence ${s.id} until 2024-06-05 10:00 UTC: buckets legacy-* in account 111122223333, by alice`);
+    // Its end time is whole in the subject, however long what it matches.
+    const long = renderEmailSubject({ ...made, headline: made.headline.replace('legacy-*', `legacy-${'x'.repeat(120)}*`) });
+    expect(long).toContain('until 2024-06-05 10:00 UTC:');
     expect(made.whatHappened).toBe(
       `alice made silence ${s.id} at ${T0}: it hides alerts about buckets legacy-* in account 111122223333, from ${T0} until ${at(48 * HOUR)}, every Sat, Sun 00:00-06:00 UTC (migration CHG-1).`,
     );
