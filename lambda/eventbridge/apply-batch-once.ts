@@ -14,6 +14,7 @@ import { CorruptItemError, type Bookkeeping, type ItemCodec, type SilencedEvents
 import { atVersion, ConditionalWriteConflict, keyString, notExists, sleep, unchangedSince, type Item, type WriteOp } from '../state/store';
 import { expiresAt, keys, type ItemKey } from '../state/table';
 import { silencedCounts, withSilenced, type Silence } from '../silences/silence';
+import { silenceTallyCount, silenceTallyWrites } from '../silences/silence-tally';
 import { EventMarkerCodec } from './event-marker';
 import { errorText } from '../core/error-text';
 import { costIn, placeUnit, type PackedItems } from './transaction-packing';
@@ -443,10 +444,13 @@ function groupUnits<E>(
   let condition = unchangedSince(item);
   let version = read?.version ?? 0;
   let pending = read?.pendingAlerts ?? [];
+  let silencedBefore = read?.silenced;
+  const tallyRoom = silenceTallyCount(read?.silenced, steps.at(-1)?.silenced);
   for (let start = 0; start < steps.length; ) {
     let end = start;
     const checks = checksOf(start === 0);
-    for (let ops = 1 + checks.length; end < steps.length && ops + cost(steps[end]) <= MAX_OPS_PER_WRITE; end++) ops += cost(steps[end]);
+    // Room for a tally per silence the whole batch adds to, whichever chunk it falls in.
+    for (let ops = 1 + checks.length + tallyRoom; end < steps.length && ops + cost(steps[end]) <= MAX_OPS_PER_WRITE; end++) ops += cost(steps[end]);
     const chunk = steps.slice(start, end);
     const chunkEvents = events.slice(start, end);
     // An alert says what silences kept from alerting before it (the JSON form lists the counts).
@@ -462,6 +466,7 @@ function groupUnits<E>(
         { kind: 'put', item: aggregate.codec.encode(next), condition },
         ...chunkEvents.map((e) => marker(e, aggregate.key)),
         ...outboxWrites(alerts, aggregate.key, now, retention),
+        ...silenceTallyWrites(silencedBefore, last.silenced, aggregate.key, now, retention),
       ],
       checks,
       events: chunkEvents,
@@ -470,6 +475,7 @@ function groupUnits<E>(
       pendingAfter: pending,
     });
     condition = atVersion(version);
+    silencedBefore = last.silenced;
     start = end;
   }
   return units;

@@ -27,6 +27,7 @@ import { summarizeFindings, type FindingsSummary } from './run-findings';
 import { ackSource, silenceSource } from '../silences/cache';
 import type { Ack } from '../silences/ack';
 import type { Silence } from '../silences/silence';
+import { silenceTallyCount, silenceTallyWrites } from '../silences/silence-tally';
 import { decodeOptional } from '../state/codec';
 import { AppliedEventsCodec, DIGEST_BYTES, JobCodec, RunCodec, type AppliedEvents, type JobState, type RunState } from '../state/job-items';
 import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, writeChanges, type Item, type StateStore, type WriteOp } from '../state/store';
@@ -304,7 +305,12 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting
       (jobChanged ? 1 : 0) +
       fresh.reduce(
         (n, { read, r }) =>
-          n + 1 + (r.appliedEvents ? 1 : 0) + (read?.summarySentAt === undefined && r.run.summarySentAt !== undefined ? 1 : 0) + r.alerts.length,
+          n +
+          1 +
+          (r.appliedEvents ? 1 : 0) +
+          (read?.summarySentAt === undefined && r.run.summarySentAt !== undefined ? 1 : 0) +
+          silenceTallyCount(read?.silenced, r.run.silenced) +
+          r.alerts.length,
         0,
       );
     const claim = opCount <= MAX_OPS_PER_WRITE ? birthClaim(deliveryDeps(deps)) : undefined;
@@ -318,6 +324,7 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting
       const ops: WriteOp[] = [
         writeChanges(RunCodec.encode(r.run), store.lookup(found, key), unchangedSince(read)),
         ...(r.appliedEvents ? [{ kind: 'put' as const, item: AppliedEventsCodec.encode(r.appliedEvents) }] : []),
+        ...silenceTallyWrites(read?.silenced, r.run.silenced, key, now, settings.stateRetentionDays),
         // In the run's own transaction, whatever the split: the run reads as summarised only with its summary.
         ...(summarized && ledger
           ? [markSummarized(jobId, runDate, ledger, { summarizedAt: now.toISOString(), endedAt: r.run.endedAt }, expiresAt(now, settings.stateRetentionDays))]

@@ -279,6 +279,14 @@ export const SCENARIOS: readonly Scenario[] = [
       );
       d.clock.set('2024-06-03T10:01:00.000Z');
       await d.sweep();
+      // What it hides while in force: the end announcement totals it.
+      const night = '2024-06-03T11:00:00.000Z';
+      const ev = jobStream('3f6a1c9e8b7d4a2f9e0c1b2a3d4e5f60', 'Legacy_buckets_scan', night);
+      d.clock.set('2024-06-03T11:05:00.000Z');
+      await d.jobLog([
+        ev('SCHEDULED_RUN_STARTED', night),
+        ...['legacy-ledger', 'legacy-hr', 'legacy-exports'].map((b, i) => ev('BUCKET_ACCESS_DENIED', at(night, 1 + i), bucketError(b, '111122223333'))),
+      ]);
       await expireSilence(d.deps.store, silence.id, new Date('2024-06-03T13:00:00.000Z'));
       d.clock.set('2024-06-03T13:01:00.000Z');
       await d.sweep();
