@@ -3,7 +3,7 @@ import type { Alert } from '../core/alert';
 import { maxIso } from '../core/iso-time';
 import { decideRepeat, repeatDueAt } from '../core/repeat-decision';
 import type { PipelineSettings } from '../core/settings';
-import type { Aggregate, Step } from '../eventbridge/apply-batch-once';
+import type { Aggregate, Step } from '../eventbridge/aggregate';
 import type { SilenceSubject } from '../silences/silence';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from '../state/codec';
 import { GSI1, keys } from '../state/table';

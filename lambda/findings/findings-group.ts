@@ -5,7 +5,7 @@ import { maxIso, minIso } from '../core/iso-time';
 import { decideRepeat, repeatDueAt } from '../core/repeat-decision';
 import type { PipelineSettings } from '../core/settings';
 import { maxSeverity, severitiesPresent, type Severity } from '../core/severity';
-import type { Aggregate, Step } from '../eventbridge/apply-batch-once';
+import type { Aggregate, Step } from '../eventbridge/aggregate';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from '../state/codec';
 import { GSI1, keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
 import { alertSeverity, commonFields, findingIdentityDetails, findingLinks, iso, typeInfo } from './finding-alert';

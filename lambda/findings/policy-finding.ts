@@ -4,7 +4,7 @@ import { maxIso, minIso } from '../core/iso-time';
 import { decideRepeat, repeatDueAt, type RepeatDecision } from '../core/repeat-decision';
 import type { PipelineSettings } from '../core/settings';
 import type { Severity } from '../core/severity';
-import type { Aggregate, Step } from '../eventbridge/apply-batch-once';
+import type { Aggregate, Step } from '../eventbridge/aggregate';
 import { describeAck, NO_ACKS, type Ack, type Acknowledger } from '../silences/ack';
 import type { SilenceSubject } from '../silences/silence';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from '../state/codec';
