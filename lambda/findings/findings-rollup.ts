@@ -3,7 +3,7 @@ import { details, formatCount, type Alert } from '../core/alert';
 import { macieJobLink } from '../core/links';
 import type { FindingAlertsPer, PipelineSettings } from '../core/settings';
 import { maxSeverity, severitiesPresent, type Severity } from '../core/severity';
-import type { Guard } from '../eventbridge/apply-batch-once';
+import type { Guard } from '../eventbridge/aggregate';
 import type { SilenceSubject } from '../silences/silence';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from '../state/codec';
 import { notExists, type Condition } from '../state/store';

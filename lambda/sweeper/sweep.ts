@@ -99,26 +99,10 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
     failures.push({ key: 'daily digest', reason: errorText(error) });
   }
 
-  // Safety net: alerts nobody delivered, PENDING past the grace period or SENDING past their lease (their
-  // delivery died, so they go out again labelled). One delivery per owner, which also cleans its set.
-  const now = deps.now();
-  const cutoff = new Date(now.getTime() - PENDING_ALERT_GRACE_MINUTES * 60_000).toISOString();
-  const stranded = await deps.store.listIndex(GSI1.pendingAlert, cutoff);
-  const unconfirmed = await deps.store.listIndex(GSI1.sendingAlert, now.toISOString());
-  const byOwner = new Map<string, PendingAlerts & { alertIds: string[] }>();
-  for (const entry of [...stranded, ...unconfirmed].map(outboxEntry)) {
-    if (!entry || raisedNow.has(entry.alertId)) continue;
-    const k = keyString(entry.owner);
-    const group = byOwner.get(k) ?? { owner: entry.owner, alertIds: [] };
-    group.alertIds.push(entry.alertId);
-    byOwner.set(k, group);
-  }
-  if (byOwner.size > 0) {
-    deps.telemetry.info('sweeper: delivering stranded alerts', { pending: stranded.length, unconfirmed: unconfirmed.length, owners: byOwner.size });
-  }
+  const stranded = await strandedAlerts(deps, raisedNow);
 
   // A failure of one group (or an unreadable item) does not hold up the others.
-  for (const group of [...pending, ...byOwner.values()]) {
+  for (const group of [...pending, ...stranded]) {
     try {
       const report = await deliverPending(deliveryDeps(deps), [group]);
       published.push(...report.published.map((a) => a.id));
@@ -136,6 +120,29 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
     failures: failures.length,
   });
   return { openRuns: openRuns.length, periodicJobs: periodicJobs.length, raised, published, failures };
+}
+
+/**
+ * Safety net: alerts nobody delivered, PENDING past the grace period or SENDING past their lease (their
+ * delivery died, so they go out again labelled), grouped by owner: one delivery per owner, which also cleans its set.
+ */
+async function strandedAlerts(deps: PipelineDeps, raisedNow: ReadonlySet<string>): Promise<PendingAlerts[]> {
+  const now = deps.now();
+  const cutoff = new Date(now.getTime() - PENDING_ALERT_GRACE_MINUTES * 60_000).toISOString();
+  const stranded = await deps.store.listIndex(GSI1.pendingAlert, cutoff);
+  const unconfirmed = await deps.store.listIndex(GSI1.sendingAlert, now.toISOString());
+  const byOwner = new Map<string, PendingAlerts & { alertIds: string[] }>();
+  for (const entry of [...stranded, ...unconfirmed].map(outboxEntry)) {
+    if (!entry || raisedNow.has(entry.alertId)) continue;
+    const k = keyString(entry.owner);
+    const group = byOwner.get(k) ?? { owner: entry.owner, alertIds: [] };
+    group.alertIds.push(entry.alertId);
+    byOwner.set(k, group);
+  }
+  if (byOwner.size > 0) {
+    deps.telemetry.info('sweeper: delivering stranded alerts', { pending: stranded.length, unconfirmed: unconfirmed.length, owners: byOwner.size });
+  }
+  return [...byOwner.values()];
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { DEFAULT_SETTINGS, ENV } from '../../lambda/core/settings';
 import { MACIE_API_CALLS, MACIE_JOB_LOG_GROUP } from '../../lib/macie-alerts';
 import { buildStack } from './stack-fixture';
@@ -165,7 +166,9 @@ describe('handlers', () => {
     const groups = ofType('AWS::Logs::LogGroup');
     expect(groups).toHaveLength(6); // five handlers + the custom resource provider
     for (const [, g] of groups) expect(g.Properties.RetentionInDays).toBe(30);
-    expect(buildStack({ logRetentionDays: 365 }).template.findResources('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 365 } })).not.toEqual({});
+    expect(
+      buildStack({ logRetention: logs.RetentionDays.ONE_YEAR }).template.findResources('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 365 } }),
+    ).not.toEqual({});
   });
 
   it.each(['JobLogHandler', 'Sweeper'])('%s: async invocation retried twice, then recorded in its own encrypted, TLS-only queue', (id) => {
