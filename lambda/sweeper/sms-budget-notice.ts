@@ -36,7 +36,7 @@ export function smsNoticeDue(c: SmsBudgetCounter): SmsNoticeDue | undefined {
 
 /** One Query of the counters (at most SMS_BUDGET_TTL_HOURS of them), and a conditional write per counter with something untold. */
 export async function sendSmsBudgetNotices(deps: PipelineDeps, maxPerHour: number): Promise<CheckResult> {
-  const listed = await deps.store.listPrefix(SMS_BUDGET_PARTITION, '');
+  const listed = await deps.store.listPartition(SMS_BUDGET_PARTITION);
   const entries = listed.flatMap((item) => {
     try {
       const counter = smsBudgetCodec.decode(item);
