@@ -43,6 +43,8 @@ export interface PipelineSettingsProps {
   readonly knownErrors?: KnownErrors;
   /** The hour (UTC, 0 to 23) of the daily digest of the 24 hours before it. @default - no digest */
   readonly digestHourUtc?: number;
+  /** SMS subscribers receive at most this many alerts per fixed UTC hour (0 to 100; 0: no budget). @default 10 */
+  readonly smsMaxPerHour?: number;
   /** A job run's sensitive-data findings: one roll-up alert per finding type ('type'), or one alert per bucket ('bucket'). @default 'type' */
   readonly findingAlertsPer?: FindingAlertsPer;
 }

@@ -255,6 +255,7 @@ export class MacieAlerts extends Construct {
     return {
       environment: {
         ...settingsToEnv(this.settings),
+        ...smsPoliciesEnv(resolved),
         [ENV.tableName]: stateTable.table.tableName,
         [ENV.topicArn]: this.alertTopic.topicArn,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -380,4 +381,15 @@ export class MacieAlerts extends Construct {
       });
     }
   }
+}
+
+/**
+ * The SMS subscriptions' filter policies, for delivery to know which alerts count against the SMS budget
+ * (lambda/delivery/sms-routing.ts); each distinct policy once. None without SMS subscribers or a budget.
+ */
+function smsPoliciesEnv(resolved: ResolvedProps): Record<string, string> {
+  if (resolved.settings.smsMaxPerHour === 0) return {};
+  const sms = resolved.subscribers.flatMap(([kind, list]) => (kind === 'sms' ? list : []));
+  const policies = [...new Set(sms.map((s) => JSON.stringify(alertFilterPolicy(s, 'sms'))))];
+  return policies.length > 0 ? { [ENV.smsFilterPolicies]: `[${policies.join(',')}]` } : {};
 }

@@ -29,6 +29,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *                                       author, reason; beside the silences, so one Query reads both (ack-items.ts)
  *   SILENCED#<silenceId> / IN#<aggregate pk>|<aggregate sk>   what that silence hid in that aggregate, written with it
  *   DIGEST / <window end>               a daily digest sent: its window and the alert (digest-items.ts)
+ *   SMSBUDGET / <yyyy-mm-ddThh>         the SMS budget of one UTC hour: ids let through, refusals not told yet
+ *                                       (delivery/sms-budget.ts), kept two days
  *   SELFTEST / <function>#<test id>     a self-test's own item and the owner of its TEST alert
  *                                       (handlers/self-test.ts), expiring within the hour
  * The sparse index gsi1 lists what the sweeper must look at: OPEN_RUN (running or paused runs),

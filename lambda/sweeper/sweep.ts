@@ -16,6 +16,7 @@ import { logClock } from './log-clock';
 import { sendLateFindingUpdates } from './late-findings';
 import { nextStartAfter, pausedJobAlert, pausedJobReminder, stepsThrough, userPauseAlert, userPauseReminder } from './paused-jobs';
 import { announceSilences } from './silence-announcements';
+import { sendSmsBudgetNotices } from './sms-budget-notice';
 import { acknowledger, type Acknowledger } from '../silences/ack';
 import { ackSource } from '../silences/cache';
 
@@ -148,7 +149,8 @@ async function strandedAlerts(deps: PipelineDeps, raisedNow: ReadonlySet<string>
 /**
  * Counts the pipelines held back, reported once they are due (late-findings.ts, held-counts.ts): findings
  * counted after their run's summary, policy recurrences and reveals held inside a repeat window; and the
- * silences made or ended since the last sweep (silence-announcements.ts).
+ * silences made or ended since the last sweep (silence-announcements.ts); and, with an SMS budget, what it
+ * kept from SMS subscribers (sms-budget-notice.ts).
  */
 async function reportHeldCounts(deps: PipelineDeps, into: CheckResult): Promise<void> {
   const checks = [
@@ -156,6 +158,7 @@ async function reportHeldCounts(deps: PipelineDeps, into: CheckResult): Promise<
     ['late findings', sendLateFindingUpdates],
     ['held counts', flushHeldCounts],
     ['silence announcements', announceSilences],
+    ...smsNotices(deps),
   ] as const;
   for (const [name, check] of checks) {
     try {
@@ -167,6 +170,11 @@ async function reportHeldCounts(deps: PipelineDeps, into: CheckResult): Promise<
       into.failures.push({ key: name, reason: errorText(error) });
     }
   }
+}
+
+function smsNotices(deps: PipelineDeps): [string, (deps: PipelineDeps) => Promise<CheckResult>][] {
+  const budget = deliveryDeps(deps).smsBudget;
+  return budget ? [['SMS budget notices', (d) => sendSmsBudgetNotices(d, budget.maxPerHour)]] : [];
 }
 
 function time(value: string | undefined): number | undefined {

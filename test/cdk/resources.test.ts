@@ -4,6 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { DEFAULT_SETTINGS, ENV } from '../../lambda/core/settings';
 import { MACIE_API_CALLS, MACIE_JOB_LOG_GROUP } from '../../lib/macie-alerts';
 import { buildStack } from './stack-fixture';
+import { alertFilterPolicy } from '../../lib/subscription-filters';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
 
@@ -146,6 +147,7 @@ describe('handlers', () => {
       [ENV.severityOverrides]: '{}',
       [ENV.knownErrors]: DEFAULT_SETTINGS.knownErrors,
       [ENV.findingAlertsPer]: DEFAULT_SETTINGS.findingAlertsPer,
+      [ENV.smsMaxPerHour]: String(DEFAULT_SETTINGS.smsMaxPerHour),
       [ENV.tableName]: { Ref: expect.stringMatching(/^MacieAlertsStateTable/) },
       [ENV.topicArn]: { Ref: expect.stringMatching(/^MacieAlertsAlertTopic/) },
       POWERTOOLS_SERVICE_NAME: `macie-alerts-${expected[id].entry}`,
@@ -160,6 +162,21 @@ describe('handlers', () => {
     const on = buildStack({ pipelineSettings: { digestHourUtc: 7 } }).template.toJSON().Resources as Resources;
     const sweeper = Object.entries(on).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('MacieAlertsSweeper'))![1];
     expect(sweeper.Properties.Environment.Variables[ENV.digestHourUtc]).toBe('7');
+  });
+
+  it("passes the SMS subscriptions' filter policies, each once, only when there are SMS subscribers and a budget", () => {
+    expect(resources[functionId('JobLogHandler')].Properties.Environment.Variables[ENV.smsFilterPolicies]).toBeUndefined();
+    const env = (props: Parameters<typeof buildStack>[0]) => {
+      const built = buildStack(props).template.toJSON().Resources as Resources;
+      return Object.entries(built).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('MacieAlertsJobLogHandler'))![1].Properties.Environment
+        .Variables;
+    };
+    const sms = [
+      { endpoint: '+12065550100', minSeverity: 'HIGH' as const },
+      { endpoint: '+12065550101', minSeverity: 'HIGH' as const },
+    ];
+    expect(JSON.parse(env({ smsSubscribers: sms })[ENV.smsFilterPolicies])).toEqual([alertFilterPolicy(sms[0], 'sms')]);
+    expect(env({ smsSubscribers: sms, pipelineSettings: { smsMaxPerHour: 0 } })[ENV.smsFilterPolicies]).toBeUndefined();
   });
 
   it('gives every function its own log group with 30 days retention', () => {
