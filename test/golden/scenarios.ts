@@ -390,4 +390,17 @@ export const SCENARIOS: readonly Scenario[] = [
       await d.sweep();
     },
   },
+  {
+    name: 'many-buckets-two-accounts',
+    title: 'A run whose errors name 29 buckets in two accounts: lists cut at 10',
+    startAt: at(RUN, 1),
+    drive: async (d) => {
+      const ev = jobStream('5d4c3b2a1f0e9d8c7b6a5f4e3example', 'Customer_data_scan', RUN);
+      const denied = (i: number) =>
+        ev('BUCKET_ACCESS_DENIED', at(RUN, 2), bucketError(`customer-data-${String(i + 1).padStart(2, '0')}`, i % 2 === 0 ? '111122223333' : MEMBER));
+      await d.jobLog([ev('ONE_TIME_JOB_STARTED', RUN), ...Array.from({ length: 29 }, (_, i) => denied(i))]);
+      d.clock.set(at(RUN, 31));
+      await d.jobLog([ev('JOB_COMPLETED', at(RUN, 30))]);
+    },
+  },
 ];

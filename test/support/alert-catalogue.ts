@@ -3,10 +3,12 @@ import { cloudTrailEventLink, jobLogStreamLink, macieFindingLink, macieJobLink, 
 import { selfTestAlert } from '../../lambda/handlers/self-test';
 
 /**
- * Hand-made alerts for what the golden scenarios' real pipeline output (test/golden/published-alerts.ts) does
- * not hold: hostile text (what an attacker can put into event data), every field at its longest, the
- * self-test, and the exact renderings that need a run of 29 buckets in two accounts. (The roll-up of 399
- * buckets is a golden scenario.)
+ * Hand-made alerts for the renderers' own tests, inputs no pipeline produces: hostile text (what an attacker
+ * can put into event data, look-alike links included), every field at its longest, and a summary whose list
+ * holds 29 buckets in two accounts (the pipelines state "at least" past 10 buckets of a type until exact
+ * bucket counts land: golden scenario many-buckets-two-accounts shows what they say today). The self-test is
+ * built by the real selfTestAlert. Every documented example comes from the golden scenarios instead
+ * (test/golden/published-alerts.ts).
  */
 
 const REGION = 'us-east-1';
