@@ -5,8 +5,8 @@ import { FindingsRollupCodec, heldGroups, rolledUpAlert, rolledUpSubject, rollup
 import type { PipelineDeps } from '../pipeline-deps';
 import { silenceSource } from '../silences/cache';
 import { silencer } from '../silences/silence';
-import { decodeOptional, withIds } from '../state/codec';
-import { JobCodec } from '../state/job-items';
+import { withIds } from '../state/codec';
+import { readableJobName } from '../state/job-items';
 import { ConditionalWriteConflict, keyString, unchangedSince, withOptimisticRetry, type WriteOp } from '../state/store';
 import { expiresAt, GSI1, keys, type ItemKey } from '../state/table';
 import { errorText } from '../core/error-text';
@@ -75,7 +75,7 @@ async function flushRollup(
     const told = toName.filter((g) => !silenceOf(rolledUpSubject(g)));
     // A silenced bucket is counted (the summary has it) and not named, as its first finding would not have alerted.
     const alert =
-      told.length > 0 ? rolledUpAlert(rollup, told, deps.settings, decodeOptional(JobCodec, deps.store.lookup(read, keys.job(jobId)))?.jobName) : undefined;
+      told.length > 0 ? rolledUpAlert(rollup, told, deps.settings, readableJobName(deps.store.lookup(read, keys.job(jobId)))) : undefined;
     const unmarks = [...toName, ...named].map(unmarkWrite);
     rest = [...toName, ...named].slice(UNMARKS_PER_WRITE);
     const ids = alert ? [alert.id] : [];
