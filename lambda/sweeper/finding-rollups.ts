@@ -74,8 +74,7 @@ async function flushRollup(
     const silenceOf = silencer(await silenceSource(deps).list());
     const told = toName.filter((g) => !silenceOf(rolledUpSubject(g)));
     // A silenced bucket is counted (the summary has it) and not named, as its first finding would not have alerted.
-    const alert =
-      told.length > 0 ? rolledUpAlert(rollup, told, deps.settings, readableJobName(deps.store.lookup(read, keys.job(jobId)))) : undefined;
+    const alert = told.length > 0 ? rolledUpAlert(rollup, told, deps.settings, readableJobName(deps.store.lookup(read, keys.job(jobId)))) : undefined;
     const unmarks = [...toName, ...named].map(unmarkWrite);
     rest = [...toName, ...named].slice(UNMARKS_PER_WRITE);
     const ids = alert ? [alert.id] : [];

@@ -217,7 +217,10 @@ test('a new bucket counted after the summary: named by its roll-up, then told by
 test('a job item this version cannot read costs the roll-up only the job name: it goes out, naming the job by id', async () => {
   const { clock, publisher, deps, base } = await setup();
   await jobLog(deps, [jobEvent('ONE_TIME_JOB_STARTED', 0)]);
-  await deliver(deps, [0, 1, 2].map((i) => finding(bucket(i), PERSONAL)));
+  await deliver(
+    deps,
+    [0, 1, 2].map((i) => finding(bucket(i), PERSONAL)),
+  );
   // A job item without the attributes this version reads (written by hand, or by a version to come).
   await base.write([{ kind: 'put', item: { ...keys.job(JOB), currentRunDate: RUN } }]);
   clock.set(new Date(clock.now().getTime() + 61 * MINUTE).toISOString());
