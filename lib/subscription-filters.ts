@@ -1,5 +1,5 @@
 import { severityScore } from '../lambda/core/severity';
-import { SMS_ATTRIBUTE } from '../lambda/delivery/sms-budget';
+import { SMS_ATTRIBUTE } from '../lambda/delivery/sms-attribute';
 import type { Subscriber, SubscriberKind } from './context-settings';
 
 /**

@@ -3,6 +3,7 @@ import { SEVERITIES, type Severity } from '../core/severity';
 import { itemCodec } from '../state/codec';
 import { atVersion, type Item, type WriteOp } from '../state/store';
 import { keyPart, keys } from '../state/table';
+import type { SmsRoute } from './sms-attribute';
 
 /**
  * The SMS budget: SMS subscribers receive at most `smsMaxPerHour` alerts per fixed UTC hour. SNS filter
@@ -15,11 +16,7 @@ import { keyPart, keys } from '../state/table';
  * on the alert's own ALERT item in the same conditional write as the counter, so a retry, a take-over or a
  * labelled repeat of the alert reuses it: an alert never uses budget twice, and one refused stays refused.
  */
-export type SmsRoute = 'true' | 'false' | 'notice';
-
-/** The message attribute, and its value on alerts no budget decided (no SMS subscriber, budget off, not for SMS). */
-export const SMS_ATTRIBUTE = 'sms';
-export const SMS_UNBUDGETED: SmsRoute = 'true';
+export { SMS_ATTRIBUTE, SMS_UNBUDGETED, type SmsRoute } from './sms-attribute';
 
 /** The largest budget: the counter keeps the ids it let through, so its size is bounded by it. */
 export const SMS_MAX_PER_HOUR_LIMIT = 100;
