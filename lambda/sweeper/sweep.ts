@@ -112,6 +112,7 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
       failures.push({ key: `${group.owner.pk}/${group.owner.sk}`, reason: errorText(error) });
     }
   }
+  await deliverSmsNotices(deps, { raised, published, failures });
   for (const f of failures) deps.telemetry.error('sweeper: check or delivery failed, the next sweep retries', f);
   deps.telemetry.info('sweeper: done', {
     openRuns: openRuns.length,
@@ -149,8 +150,7 @@ async function strandedAlerts(deps: PipelineDeps, raisedNow: ReadonlySet<string>
 /**
  * Counts the pipelines held back, reported once they are due (late-findings.ts, held-counts.ts): findings
  * counted after their run's summary, policy recurrences and reveals held inside a repeat window; and the
- * silences made or ended since the last sweep (silence-announcements.ts); and, with an SMS budget, what it
- * kept from SMS subscribers (sms-budget-notice.ts).
+ * silences made or ended since the last sweep (silence-announcements.ts).
  */
 async function reportHeldCounts(deps: PipelineDeps, into: CheckResult): Promise<void> {
   const checks = [
@@ -158,8 +158,15 @@ async function reportHeldCounts(deps: PipelineDeps, into: CheckResult): Promise<
     ['late findings', sendLateFindingUpdates],
     ['held counts', flushHeldCounts],
     ['silence announcements', announceSilences],
-    ...smsNotices(deps),
   ] as const;
+  await runChecks(deps, checks, into);
+}
+
+async function runChecks(
+  deps: PipelineDeps,
+  checks: readonly (readonly [string, (deps: PipelineDeps) => Promise<CheckResult>])[],
+  into: CheckResult,
+): Promise<void> {
   for (const [name, check] of checks) {
     try {
       const result = await check(deps);
@@ -172,9 +179,29 @@ async function reportHeldCounts(deps: PipelineDeps, into: CheckResult): Promise<
   }
 }
 
-function smsNotices(deps: PipelineDeps): [string, (deps: PipelineDeps) => Promise<CheckResult>][] {
+/**
+ * With an SMS budget, what it kept from SMS subscribers (sms-budget-notice.ts): after every delivery of this
+ * sweep, so that the notice also counts the alerts the sweep itself delivered past the budget.
+ */
+async function deliverSmsNotices(
+  deps: PipelineDeps,
+  into: { raised: string[]; published: string[]; failures: { key: string; reason: string }[] },
+): Promise<void> {
   const budget = deliveryDeps(deps).smsBudget;
-  return budget ? [['SMS budget notices', (d) => sendSmsBudgetNotices(d, budget.maxPerHour)]] : [];
+  if (!budget) return;
+  const notices: CheckResult = { raised: [], failures: [] };
+  await runChecks(deps, [['SMS budget notices', (d) => sendSmsBudgetNotices(d, budget.maxPerHour)]], notices);
+  into.failures.push(...notices.failures);
+  for (const { owner, alerts } of notices.raised) {
+    const alertIds = alerts.map((a) => a.id);
+    into.raised.push(...alertIds);
+    try {
+      const report = await deliverPending(deliveryDeps(deps), [{ owner, alertIds }]);
+      into.published.push(...report.published.map((a) => a.id));
+    } catch (error) {
+      into.failures.push({ key: `${owner.pk}/${owner.sk}`, reason: errorText(error) });
+    }
+  }
 }
 
 function time(value: string | undefined): number | undefined {
