@@ -102,16 +102,7 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
 
   const stranded = await strandedAlerts(deps, raisedNow);
 
-  // A failure of one group (or an unreadable item) does not hold up the others.
-  for (const group of [...pending, ...stranded]) {
-    try {
-      const report = await deliverPending(deliveryDeps(deps), [group]);
-      published.push(...report.published.map((a) => a.id));
-    } catch (error) {
-      // Counted where it happens: PublishFailures by the publisher, delivery counts by deliverPending.
-      failures.push({ key: `${group.owner.pk}/${group.owner.sk}`, reason: errorText(error) });
-    }
-  }
+  await deliverEach(deps, [...pending, ...stranded], { published, failures });
   await deliverSmsNotices(deps, { raised, published, failures });
   for (const f of failures) deps.telemetry.error('sweeper: check or delivery failed, the next sweep retries', f);
   deps.telemetry.info('sweeper: done', {
@@ -192,14 +183,24 @@ async function deliverSmsNotices(
   const notices: CheckResult = { raised: [], failures: [] };
   await runChecks(deps, [['SMS budget notices', (d) => sendSmsBudgetNotices(d, budget.maxPerHour)]], notices);
   into.failures.push(...notices.failures);
-  for (const { owner, alerts } of notices.raised) {
-    const alertIds = alerts.map((a) => a.id);
-    into.raised.push(...alertIds);
+  const groups = notices.raised.map(({ owner, alerts }) => ({ owner, alertIds: alerts.map((a) => a.id) }));
+  for (const { alertIds } of groups) into.raised.push(...alertIds);
+  await deliverEach(deps, groups, into);
+}
+
+/** Each group delivered on its own: a failure of one (or an unreadable item) does not hold up the others. */
+async function deliverEach(
+  deps: PipelineDeps,
+  groups: readonly PendingAlerts[],
+  into: { published: string[]; failures: { key: string; reason: string }[] },
+): Promise<void> {
+  for (const group of groups) {
     try {
-      const report = await deliverPending(deliveryDeps(deps), [{ owner, alertIds }]);
+      const report = await deliverPending(deliveryDeps(deps), [group]);
       into.published.push(...report.published.map((a) => a.id));
     } catch (error) {
-      into.failures.push({ key: `${owner.pk}/${owner.sk}`, reason: errorText(error) });
+      // Counted where it happens: PublishFailures by the publisher, delivery counts by deliverPending.
+      into.failures.push({ key: `${group.owner.pk}/${group.owner.sk}`, reason: errorText(error) });
     }
   }
 }
