@@ -1,4 +1,4 @@
-import { acknowledger } from '../silences/ack';
+import { acknowledger, type Acknowledger } from '../silences/ack';
 import { ackSource } from '../silences/cache';
 import type { BatchReport, RecordReport } from '../core/event-report';
 import { atLeast } from '../core/severity';
@@ -8,7 +8,7 @@ import { processEventBatch, type EventPipeline } from '../eventbridge/event-batc
 import type { PipelineDeps } from '../pipeline-deps';
 import { decodeOptional } from '../state/codec';
 import { countBeforeSummary, readLedger } from '../state/findings-ledger';
-import { findingRun, runStartBefore } from './finding-run';
+import { findingRun, runStartBefore, type FindingRun } from './finding-run';
 import { keyString, type StateStore } from '../state/store';
 import { expiresAt, keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
 import { UNKNOWN_BUCKET } from './finding-alert';
@@ -81,91 +81,145 @@ function originOf(finding: FindingDetail): GroupOrigin {
  */
 const lastRunDates = new WeakMap<StateStore, Map<string, string>>();
 
-/**
- * Each finding's aggregate. A job's finding goes to the job's run that started last before the finding was
- * created (finding-run.ts: the JOB item, which the job-log pipeline keeps, lists the recent run starts); a
- * finding created after that run ended, or of a job the log has not shown, is held back (SQS delivers it
- * again) until the job log shows its run. A finding counted into a run whose summary was saved (its findings
- * ledger says so) marks its group as late; one counted before bumps the ledger in the same transaction, on
- * condition that the summary is still not saved (findings-ledger.ts), so the summary and the count cannot
- * miss each other. A job run's new group is placed in its type's roll-up (findings-rollup.ts): the first bucket
- * of a type claims the roll-up in the group's write, a later one is marked rolled up, on condition that the
- * roll-up is still open. One read covers the batch: its jobs, the ledger and groups of each job's run as last
- * seen, and every other aggregate (policy findings, automated discovery, samples); findings of another run
- * cost a second (with their types' roll-ups), and a new group whose roll-up was not read one more.
- */
+/** What the stages of one batch's route share: the deps, the batch's reads, the acknowledgements and its clock. */
+interface RouteContext {
+  readonly deps: PipelineDeps;
+  readonly reads: AttemptReads;
+  readonly acks: Acknowledger;
+  readonly now: Date;
+  readonly ttl: number;
+  readonly lateMarkAt: string;
+  readonly rollsUp: boolean;
+}
+
+/** Which run a finding is placed in, given its job (undefined: not placed yet). */
+type RunOf = (finding: FindingDetail, jobId: string) => string | undefined;
+
+/** Each finding's aggregate, in as few reads as the batch allows (the steps: docs/development.md, `lambda/findings/`). */
 async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<FindingDetail>[], reads: AttemptReads): Promise<Target<FindingDetail>[]> {
-  const lastRunDate = lastRunDates.get(deps.store) ?? new Map<string, string>();
-  lastRunDates.set(deps.store, lastRunDate);
+  const lastRunDate = lastRunDatesOf(deps.store);
+  const ctx = await routeContext(deps, reads);
+  const jobIds = [...new Set(events.flatMap((e) => jobOf(e.event) ?? []))];
+  const first = keysToRead(ctx, events, (_, jobId) => lastRunDate.get(jobId));
+  const expected = new Set(first.map(keyString));
+  await reads.read([...jobIds.map((id) => keys.job(id)), ...first]);
+  if (lastRunDate.size > 1000) lastRunDate.clear();
+  const startsOf = runStartsOf(reads, jobIds, lastRunDate);
+  const candidate: RunOf = (finding, jobId) => runStartBefore(finding.createdAt, startsOf.get(jobId) ?? []);
+  // Nothing when every finding's run was guessed right.
+  await reads.read(keysToRead(ctx, events, candidate, expected));
+  const placed = placeInRuns(ctx, events, startsOf, candidate);
+  const runOf = (finding: FindingDetail) => {
+    const p = placed.get(finding);
+    return p && 'run' in p ? p.run : undefined;
+  };
+  // Only findings counted in run UNKNOWN, rarely.
+  await reads.read(keysToRead(ctx, events, runOf, expected));
+  await reads.read(newGroupRollupKeys(ctx, events, runOf));
+  const placeOf = groupPlacer(ctx);
+  return events.map(({ event: finding }): Target<FindingDetail> => {
+    const jobId = jobOf(finding);
+    const p = placed.get(finding);
+    if (!jobId || !p) return targetOf(ctx, finding);
+    if ('held' in p) return { held: p.held };
+    const summarized = isSummarized(reads, jobId, p.run);
+    return targetOf(ctx, finding, p.run, summarized, isNewGroup(ctx, finding, p.run) ? placeOf(finding, jobId, p.run) : undefined);
+  });
+}
+
+function lastRunDatesOf(store: StateStore): Map<string, string> {
+  const lastRunDate = lastRunDates.get(store) ?? new Map<string, string>();
+  lastRunDates.set(store, lastRunDate);
+  return lastRunDate;
+}
+
+async function routeContext(deps: PipelineDeps, reads: AttemptReads): Promise<RouteContext> {
   // Read with the silences, through the same cache: no request of its own.
   const acks = acknowledger(await ackSource(deps).list());
   const now = deps.now();
-  const ttl = expiresAt(now, deps.settings.stateRetentionDays);
-  const lateMarkAt = now.toISOString();
-  const identity = (finding: FindingDetail, runDate?: string, summarized?: boolean, place?: GroupPlace): GroupIdentity =>
-    groupIdentity(
-      finding,
-      finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET,
-      originOf(finding),
-      runDate,
-      summarized ? lateMarkAt : undefined,
-      place,
-      jobNameOf(finding),
-    );
-  const target = (
-    finding: FindingDetail,
-    runDate?: string,
-    summarized?: boolean,
-    place?: GroupPlace,
-  ): Extract<Target<FindingDetail>, { readonly aggregate: unknown }> => {
-    if (!isSensitiveData(finding)) return { aggregate: policyFinding(finding.id, deps.settings, acks) };
-    const group = identity(finding, runDate, summarized, place);
-    const aggregate = findingsGroup(group, deps.settings, acks);
-    const jobId = jobOf(finding);
-    const rollup =
-      jobId && runDate && place
-        ? rollupGuard(place, rollupKey(jobId, runDate, finding.type), () =>
-            claimedRollup(finding, jobId, runDate, group.bucket, now, deps.settings.stateRetentionDays),
-          )
-        : undefined;
-    return {
-      aggregate: {
-        ...aggregate,
-        ...(jobId && runDate && !summarized ? { guard: countBeforeSummary(jobId, runDate, ttl) } : {}),
-        ...(rollup ? { guards: [rollup] } : {}),
-      },
-    };
+  return {
+    deps,
+    reads,
+    acks,
+    now,
+    ttl: expiresAt(now, deps.settings.stateRetentionDays),
+    lateMarkAt: now.toISOString(),
+    rollsUp: deps.settings.findingAlertsPer === 'type',
   };
-  const jobOf = (finding: FindingDetail) =>
-    isSensitiveData(finding) && originOf(finding) === 'job' ? (finding.classificationDetails?.jobId as string) : undefined;
-  const jobIds = [...new Set(events.flatMap((e) => jobOf(e.event) ?? []))];
-  // The job item is read with the batch: its name, as the job log told it, words the alerts.
-  const jobNameOf = (finding: FindingDetail) => {
-    const jobId = jobOf(finding);
-    const name = jobId ? reads.get(keys.job(jobId))?.jobName : undefined;
-    return typeof name === 'string' && name ? name : undefined;
+}
+
+/** The job whose run a finding is counted in: a job's sensitive-data finding only. */
+function jobOf(finding: FindingDetail): string | undefined {
+  return isSensitiveData(finding) && originOf(finding) === 'job' ? (finding.classificationDetails?.jobId as string) : undefined;
+}
+
+// The job item is read with the batch: its name, as the job log told it, words the alerts.
+function jobNameOf({ reads }: RouteContext, finding: FindingDetail): string | undefined {
+  const jobId = jobOf(finding);
+  const name = jobId ? reads.get(keys.job(jobId))?.jobName : undefined;
+  return typeof name === 'string' && name ? name : undefined;
+}
+
+function identityOf(ctx: RouteContext, finding: FindingDetail, runDate?: string, summarized?: boolean, place?: GroupPlace): GroupIdentity {
+  return groupIdentity(
+    finding,
+    finding.resourcesAffected?.s3Bucket?.name ?? UNKNOWN_BUCKET,
+    originOf(finding),
+    runDate,
+    summarized ? ctx.lateMarkAt : undefined,
+    place,
+    jobNameOf(ctx, finding),
+  );
+}
+
+function targetOf(
+  ctx: RouteContext,
+  finding: FindingDetail,
+  runDate?: string,
+  summarized?: boolean,
+  place?: GroupPlace,
+): Extract<Target<FindingDetail>, { readonly aggregate: unknown }> {
+  const { deps, acks, now, ttl } = ctx;
+  if (!isSensitiveData(finding)) return { aggregate: policyFinding(finding.id, deps.settings, acks) };
+  const group = identityOf(ctx, finding, runDate, summarized, place);
+  const aggregate = findingsGroup(group, deps.settings, acks);
+  const jobId = jobOf(finding);
+  const rollup =
+    jobId && runDate && place
+      ? rollupGuard(place, rollupKey(jobId, runDate, finding.type), () =>
+          claimedRollup(finding, jobId, runDate, group.bucket, now, deps.settings.stateRetentionDays),
+        )
+      : undefined;
+  return {
+    aggregate: {
+      ...aggregate,
+      ...(jobId && runDate && !summarized ? { guard: countBeforeSummary(jobId, runDate, ttl) } : {}),
+      ...(rollup ? { guards: [rollup] } : {}),
+    },
   };
-  const rollsUp = deps.settings.findingAlertsPer === 'type';
-  /** The groups the first read expected (undefined until it is made): a group it did not is read with its type's roll-up, in case it is new. */
-  let expected: Set<string> | undefined;
-  /** What a placement of the batch's findings needs read: each run's ledger and group, and the other aggregates. */
-  const keysOf = (runOf: (finding: FindingDetail, jobId: string) => string | undefined): ItemKey[] =>
-    events.flatMap(({ event: finding }) => {
-      const jobId = jobOf(finding);
-      const runDate = jobId && runOf(finding, jobId);
-      if (jobId && !runDate) return [];
-      const key = target(finding, runDate || undefined).aggregate.key;
-      const unexpected = jobId && runDate && expected && !expected.has(keyString(key));
-      return [
-        ...(jobId && runDate ? [keys.runFindingsLedger(jobId, runDate)] : []),
-        key,
-        ...(unexpected && rollsUp ? [rollupKey(jobId, runDate, finding.type)] : []),
-      ];
-    });
-  const first = keysOf((_, jobId) => lastRunDate.get(jobId));
-  expected = new Set(first.map(keyString));
-  await reads.read([...jobIds.map((id) => keys.job(id)), ...first]);
-  if (lastRunDate.size > 1000) lastRunDate.clear();
+}
+
+/**
+ * What placing the batch's findings by `runOf` needs read: each run's ledger and group, and the other
+ * aggregates; a group the first read did not expect (`expected`) is read with its type's roll-up.
+ */
+function keysToRead(ctx: RouteContext, events: readonly BatchEvent<FindingDetail>[], runOf: RunOf, expected?: ReadonlySet<string>): ItemKey[] {
+  return events.flatMap(({ event: finding }) => {
+    const jobId = jobOf(finding);
+    const runDate = jobId && runOf(finding, jobId);
+    if (jobId && !runDate) return [];
+    const key = targetOf(ctx, finding, runDate || undefined).aggregate.key;
+    const unexpected = jobId && runDate && expected && !expected.has(keyString(key));
+    return [
+      ...(jobId && runDate ? [keys.runFindingsLedger(jobId, runDate)] : []),
+      key,
+      ...(unexpected && ctx.rollsUp ? [rollupKey(jobId, runDate, finding.type)] : []),
+    ];
+  });
+}
+
+/** Each job's recent run starts (with its current run) as read; remembers each job's current run. */
+function runStartsOf(reads: AttemptReads, jobIds: readonly string[], lastRunDate: Map<string, string>): Map<string, string[]> {
   const startsOf = new Map<string, string[]>();
   for (const jobId of jobIds) {
     const job = reads.get(keys.job(jobId));
@@ -174,15 +228,17 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
     startsOf.set(jobId, [...new Set([...recent, ...(current ? [current] : [])])]);
     lastRunDate.set(jobId, current ?? UNKNOWN_RUN);
   }
-  // A run summarised by a version before the findings ledgers has no ledger: its job item lists it.
-  const summarizedBeforeLedgers = (jobId: string, runDate: string) => {
-    const list = reads.get(keys.job(jobId))?.summarizedRuns;
-    return Array.isArray(list) && list.includes(runDate);
-  };
-  const candidate = (finding: FindingDetail, jobId: string) => runStartBefore(finding.createdAt, startsOf.get(jobId) ?? []);
-  // Nothing when every finding's run was guessed right.
-  await reads.read(keysOf(candidate));
-  const placed = new Map<FindingDetail, ReturnType<typeof findingRun>>();
+  return startsOf;
+}
+
+/** Each job finding's run, or why it is held back: the candidate run's ledger says when that run ended. */
+function placeInRuns(
+  { reads, now }: RouteContext,
+  events: readonly BatchEvent<FindingDetail>[],
+  startsOf: ReadonlyMap<string, string[]>,
+  candidate: RunOf,
+): Map<FindingDetail, FindingRun> {
+  const placed = new Map<FindingDetail, FindingRun>();
   for (const { event: finding } of events) {
     const jobId = jobOf(finding);
     if (!jobId) continue;
@@ -190,25 +246,35 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
     const candidateEndedAt = run ? readLedger(reads.get(keys.runFindingsLedger(jobId, run))).endedAt : undefined;
     placed.set(finding, findingRun({ createdAt: finding.createdAt, starts: startsOf.get(jobId) ?? [], candidateEndedAt, now }));
   }
-  const runOf = (finding: FindingDetail) => {
-    const p = placed.get(finding);
-    return p && 'run' in p ? p.run : undefined;
-  };
-  // Only findings counted in run UNKNOWN, rarely.
-  await reads.read(keysOf(runOf));
-  // A job run's new groups (absent as read) are placed in their type's roll-up; a new group's roll-up not read
-  // yet (its group was expected by the first read) costs one more.
-  const isNew = (finding: FindingDetail) => {
-    const runDate = runOf(finding);
-    return runDate !== undefined && !reads.get(identity(finding, runDate).key);
-  };
-  await reads.read(
-    events.flatMap(({ event: finding }) => (rollsUp && isNew(finding) ? [rollupKey(jobOf(finding) as string, runOf(finding) as string, finding.type)] : [])),
+  return placed;
+}
+
+/** A run's summary was saved: its ledger says so, or, summarised before the findings ledgers, its job item lists it. */
+function isSummarized(reads: AttemptReads, jobId: string, runDate: string): boolean {
+  if (readLedger(reads.get(keys.runFindingsLedger(jobId, runDate))).summarizedAt !== undefined) return true;
+  const list = reads.get(keys.job(jobId))?.summarizedRuns;
+  return Array.isArray(list) && list.includes(runDate);
+}
+
+/** A job run's group absent as read. */
+function isNewGroup(ctx: RouteContext, finding: FindingDetail, runDate: string | undefined): boolean {
+  return runDate !== undefined && !ctx.reads.get(identityOf(ctx, finding, runDate).key);
+}
+
+// A new group's roll-up not read yet (its group was expected by the first read) costs one more read.
+function newGroupRollupKeys(ctx: RouteContext, events: readonly BatchEvent<FindingDetail>[], runOf: (finding: FindingDetail) => string | undefined): ItemKey[] {
+  return events.flatMap(({ event: finding }) =>
+    ctx.rollsUp && isNewGroup(ctx, finding, runOf(finding)) ? [rollupKey(jobOf(finding) as string, runOf(finding) as string, finding.type)] : [],
   );
+}
+
+/** Places each new group of the batch in its type's roll-up, once per group; the first bucket of a type claims it. */
+function groupPlacer(ctx: RouteContext): (finding: FindingDetail, jobId: string, runDate: string) => GroupPlace {
+  const { deps, reads, now } = ctx;
   const places = new Map<string, GroupPlace>();
   const claimed = new Set<string>();
-  const placeOf = (finding: FindingDetail, jobId: string, runDate: string): GroupPlace => {
-    const groupKey = keyString(identity(finding, runDate).key);
+  return (finding, jobId, runDate) => {
+    const groupKey = keyString(identityOf(ctx, finding, runDate).key);
     const known = places.get(groupKey);
     if (known) return known;
     const key = rollupKey(jobId, runDate, finding.type);
@@ -225,12 +291,4 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
     places.set(groupKey, place);
     return place;
   };
-  return events.map(({ event: finding }): Target<FindingDetail> => {
-    const jobId = jobOf(finding);
-    const p = placed.get(finding);
-    if (!jobId || !p) return target(finding);
-    if ('held' in p) return { held: p.held };
-    const summarized = readLedger(reads.get(keys.runFindingsLedger(jobId, p.run))).summarizedAt !== undefined || summarizedBeforeLedgers(jobId, p.run);
-    return target(finding, p.run, summarized, isNew(finding) ? placeOf(finding, jobId, p.run) : undefined);
-  });
 }
