@@ -213,14 +213,7 @@ async function reduceJobBatch(
     changed: jobChanged,
     undatedRun,
   } = reduceJob(jobRead, jobId, records, { settings, now }, undated.length > 0 ? batchKeyOf(undated.map((r) => r.id)) : undefined);
-  const byRun = new Map<string, LogEvent[]>();
-  for (const r of records) {
-    if (isJobOnlyEvent(r)) continue;
-    const runDate = r.event.runDate ?? undatedRun ?? UNKNOWN_RUN;
-    const list = byRun.get(runDate);
-    if (list) list.push(r);
-    else byRun.set(runDate, [r]);
-  }
+  const byRun = eventsByRun(records, undatedRun);
   const missing = [...byRun.keys()].filter((d) => !explicitRuns.includes(d));
   if (missing.length > 0) {
     // Only events without runDate whose run the batch does not name: rare, costs one more read.
@@ -244,16 +237,7 @@ async function reduceJobBatch(
     const key = keys.run(jobId, runDate);
     const read = readRuns.get(runDate);
     const batchKey = batchKeyOf(events.map((e) => e.id));
-    let findings: FindingsSummary | undefined;
-    let ledger: FindingsLedger | undefined;
-    if (needsFindings(read, events)) {
-      if (!read?.summarySentAt) {
-        // Rare: the run's ending event has no runDate.
-        if (!ledgersRead.has(runDate)) for (const [k, v] of await store.getMany([keys.runFindingsLedger(jobId, runDate)])) found.set(k, v);
-        ledger = readLedger(store.lookup(found, keys.runFindingsLedger(jobId, runDate)));
-      }
-      findings = summarizeFindings(await store.listPrefix(key.pk, keys.runFindingsPrefix(runDate)));
-    }
+    const { findings, ledger } = needsFindings(read, events) ? await readRunFindings(store, found, jobId, runDate, read, ledgersRead) : {};
     // Rare: a batch that may repeat events the run applied reads the run's digests.
     const applied =
       read?.appliedEventItems && !read.appliedBatches.includes(batchKey) && mayHaveApplied(read, events) ? await readApplied(store, read) : undefined;
@@ -268,6 +252,38 @@ async function reduceJobBatch(
     reductions.push({ key, runDate, read, r, ledger });
   }
   return { job, jobRead, jobChanged, found, reductions };
+}
+
+/** Each run's events: its runDate, else the run the batch routed undated events to, else UNKNOWN; job-only events go to none. */
+function eventsByRun(records: readonly LogEvent[], undatedRun: string | undefined): Map<string, LogEvent[]> {
+  const byRun = new Map<string, LogEvent[]>();
+  for (const r of records) {
+    if (isJobOnlyEvent(r)) continue;
+    const runDate = r.event.runDate ?? undatedRun ?? UNKNOWN_RUN;
+    const list = byRun.get(runDate);
+    if (list) list.push(r);
+    else byRun.set(runDate, [r]);
+  }
+  return byRun;
+}
+
+/** A run's findings, and for a run not summarised before, its findings ledger as read before they were listed. */
+async function readRunFindings(
+  store: StateStore,
+  found: Map<string, Item>,
+  jobId: string,
+  runDate: string,
+  read: RunState | undefined,
+  ledgersRead: ReadonlySet<string>,
+): Promise<{ findings: FindingsSummary; ledger?: FindingsLedger }> {
+  let ledger: FindingsLedger | undefined;
+  if (!read?.summarySentAt) {
+    // Rare: the run's ending event has no runDate.
+    if (!ledgersRead.has(runDate)) for (const [k, v] of await store.getMany([keys.runFindingsLedger(jobId, runDate)])) found.set(k, v);
+    ledger = readLedger(store.lookup(found, keys.runFindingsLedger(jobId, runDate)));
+  }
+  const findings = summarizeFindings(await store.listPrefix(keys.run(jobId, runDate).pk, keys.runFindingsPrefix(runDate)));
+  return { findings, ledger };
 }
 
 /** What holds alerts back, read once per invocation: the silences and the acknowledgements. */
