@@ -92,10 +92,7 @@ export function details(rows: readonly (readonly [string, string | number | unde
   return rows.flatMap(([label, value]) => (value === undefined || value === null || value === false || value === '' ? [] : [{ label, value: String(value) }]));
 }
 
-/**
- * A count as en-US writes it (1,234). Whole numbers are grouped here: toLocaleString loads ICU's number data on
- * a container's first call (5-10 ms of CPU, in the middle of its first alert).
- */
+/** A count as en-US writes it (1,234); whole numbers are grouped here because toLocaleString loads ICU's number data. */
 export function formatCount(n: number): string {
   return Number.isSafeInteger(n) && !Object.is(n, -0) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en-US');
 }

@@ -2,19 +2,8 @@ import type { Alert } from './alert';
 import type { Telemetry } from './telemetry';
 
 /**
- * What happened to one SQS record (one EventBridge event): the replay CLI prints it, the bench and the tests
- * assert on it.
- *   alerted          state written, and the event raised an alert (published now, or by whoever delivers next)
- *   grouped          state written (counted in its group), no alert due
- *   silenced         state written, and a silence matched it: counted, never alerted (lambda/silences)
- *   duplicate        applied before (a redelivery, or the same finding and count again): nothing changed;
- *                    pending alerts of its aggregate were delivered
- *   ignored          not something the pipeline alerts on (e.g. a call with harmless parameters, AWS Config)
- *   bad              malformed: logged and counted, never retried (a retry cannot fix it)
- *   below-threshold  below the configured minimum severity, or archived
- *   failed           its aggregate could not be written: listed in batchItemFailures, so SQS delivers it again
- *   held             not applied yet, on purpose (a finding whose run the job log has not shown): listed in
- *                    batchItemFailures, so SQS delivers it again after the queue's visibility timeout
+ * What happened to one SQS record (one EventBridge event), as the replay CLI prints it and the tests assert
+ * (each outcome: docs/development.md, "Design notes").
  */
 export type EventOutcome = 'alerted' | 'grouped' | 'silenced' | 'duplicate' | 'ignored' | 'bad' | 'below-threshold' | 'failed' | 'held';
 

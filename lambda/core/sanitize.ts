@@ -15,8 +15,7 @@ const ELLIPSIS = '…';
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\uFFFE\uFFFF]/gu;
 const LINE_BREAKS = /\r\n|[\n\r\u2028\u2029\u0085\v\f]/g;
 
-// Built on first use: only a text over its length cap needs it, and building it loads ICU's break data (about
-// 10 ms of CPU, which every cold start of every handler paid at load, most of them never truncating anything).
+// Built on first use: only a text over its length cap needs it, and building it loads ICU's break data.
 let segmenter: Intl.Segmenter | undefined;
 
 /** Removes control, bidi and zero-width characters. Tabs and line breaks become spaces unless `keepNewlines`. */
@@ -99,19 +98,8 @@ export function cleanParagraph(text: string, max: number): string {
 }
 
 /**
- * Neutralises chat markup in an untrusted value for Amazon Q Developer `client-markdown`, which is rendered
- * with the target client's own markdown (Slack mrkdwn, Teams markdown). Slack mrkdwn has no escape character,
- * so backslashes would show up literally; instead the characters that open markup are replaced by look-alikes
- * that no client interprets:
- *   < >  (Slack links and mentions such as <!here>, <@U123>, <http://x|label>)  -> ‹ ›
- *   [ ]  (markdown links)                                                        -> ［ ］
- *   * ~ ` |  (emphasis, strike, code, table / Slack link label separator)      -> ∗ ∼ ˋ ∣
- *   _    at a word edge (emphasis); kept inside words (My_Macie_Job)            -> ＿
- *   @    unless it follows a letter or digit (user@example.com stays)           -> ＠
- *   # >  at the start of the value (heading, quote)                            -> ＃ ›
- *   http(s)://  (bare URLs that clients turn into links, see defangUrls)        -> hxxp(s)://
- * The value stays readable, and nothing in it can mention people, create a link or change the layout.
- * Apply it after cleanLine/cleanParagraph (which remove the zero-width characters that could hide markup).
+ * Neutralises chat markup in an untrusted value (Slack mrkdwn has no escape character, so the characters that
+ * open markup become look-alikes no client interprets). Apply after cleanLine/cleanParagraph.
  */
 export function escapeChatMarkdown(text: string): string {
   return defangUrls(text)

@@ -4,11 +4,8 @@ import type { Item } from './store';
 import type { ItemKey } from './table';
 
 /**
- * Typed state. Every aggregate the table stores (job, run, findings group, policy finding, API-call window,
- * alert...) has one codec: the only code that knows how its item is laid out. `decode` validates what was
- * read and names the item when it is not what this version wrote; `encode` writes the whole item back, with
- * everything derived from the value (keys, index keys) computed here rather than kept in step by callers.
- * Reducers take and return the typed values, so the shape of an item is written down in one place.
+ * Typed state: the only code that knows an aggregate's item layout. `decode` validates and names an item this
+ * version did not write; `encode` writes the whole item, with its keys and index keys derived here.
  */
 export interface ItemCodec<T> {
   /** What the item is, for error messages and logs ("run", "job", "findings group"). */

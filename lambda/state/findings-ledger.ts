@@ -2,15 +2,8 @@ import type { Condition, Item, WriteOp } from './store';
 import { keys } from './table';
 
 /**
- * A job run's findings ledger: the small item that makes "counted before the summary" and "counted after it"
- * exclusive. Every findings write that counts into a run not summarised yet bumps its `version`, on condition
- * that the ledger has no `summarizedAt`; the job-log write that saves the run's summary sets `summarizedAt`, on
- * condition that the version is still the one it read before listing the run's findings groups. So a findings
- * write that lands after that listing makes the summary's write fail and list again, and one that comes after
- * the summary fails its own condition and counts the finding as late. The mark lives beside the summary, in
- * the same transaction as the run, so a job-log write split over two transactions cannot show the run as
- * summarised before its summary landed. A small item of its own, not an attribute of the run: the findings
- * write does not pay for rewriting the run item, and it can exist before the run does.
+ * A job run's findings ledger: makes "counted before the summary" and "counted after it" exclusive (the
+ * protocol: docs/development.md, "Design notes").
  */
 export interface FindingsLedger {
   /** Findings writes counted into the run before its summary (absent: none yet). */

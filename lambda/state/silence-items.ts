@@ -3,15 +3,8 @@ import { compact, itemCodec, stringSet, toStringSet } from './codec';
 import { keys } from './table';
 
 /**
- * The silences room's stored aggregate: one item per silence, SILENCE / <silenceId>.
- *
- * Key design: every silence lives in the one partition SILENCE, sorted by id, so a single Query lists them
- * all (the pipelines do, at most once a minute per container; lambda/silences/cache.ts). That is fine at
- * this scale: a team has tens of silences, not thousands (a page of a Query holds 1 MB, some 2,000 of them),
- * they are written at human speed, and even a hundred containers each reading once a minute is under two
- * reads a second, far below what one partition serves (3,000 reads a second). A sort key that orders by end
- * time would let the Query skip ended silences, but the end changes when a silence is expired, and the
- * pipelines want the recently ended ones too (an event is judged at its own time; see lambda/silences).
+ * The silences room's stored aggregate: one item per silence, SILENCE / <silenceId>, in one partition so that
+ * one Query lists them all (why that is enough: docs/development.md, "Design notes").
  */
 
 /** What a silence matches. Each given matcher must match; at least one is given. */

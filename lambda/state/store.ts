@@ -101,11 +101,8 @@ export function unchangedSince(read: { readonly version?: unknown } | undefined)
 const PRIMARY_KEY: ReadonlySet<string> = new Set([TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey]);
 
 /**
- * The write that turns `before` (the item as read) into `after`: a put when nothing was read, else an update
- * that sets only the attributes whose value changed and removes the ones `after` no longer has. Same item,
- * same condition, fewer bytes: the SDK serialises a request in JavaScript, character by character, so in a
- * job-log storm an unchanged 7 KB fingerprint written again at every batch is most of a write's cost.
- * Equality is strict (node's isDeepStrictEqual), so a doubt writes the attribute: never the reverse.
+ * The write that turns `before` (as read) into `after`: a put when nothing was read, else an update of only the
+ * changed attributes, since the SDK serialises every byte it sends. Equality is strict: a doubt writes the attribute.
  */
 export function writeChanges(after: Item, before: Item | undefined, condition?: Condition): WriteOp {
   if (!before) return { kind: 'put', item: after, ...(condition ? { condition } : {}) };
@@ -203,11 +200,8 @@ export class StateStore {
   }
 
   /**
-   * Entries of the digest's index gsi2 under one partition (GSI2) whose sort key is between `from` and `to`,
-   * both included. The index is eventually consistent, like every GSI, and holds only the keys and the
-   * projected attributes (TABLE_KEYS.gsi2.projected). No TTL is projected, so no entry is left out as expired:
-   * the digest reads alerts raised within the last days, younger than the retention it requires
-   * (DIGEST_MIN_RETENTION_DAYS), and runs by their keys, then reads the runs themselves.
+   * Digest index (gsi2) entries of one partition with a sort key in [from, to], eventually consistent. No TTL is
+   * projected: the digest reads only entries younger than the retention it requires (DIGEST_MIN_RETENTION_DAYS).
    */
   async listDigestIndex(partition: string, from: string, to: string): Promise<Item[]> {
     const { gsi2 } = TABLE_KEYS;
