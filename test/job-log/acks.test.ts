@@ -63,12 +63,20 @@ describe('an acknowledged error group (DynamoDB Local): its repeats held while t
     const acknowledged = summary.details.filter((d) => d.label === 'Acknowledged').map((d) => d.value);
     expect(acknowledged).toHaveLength(6);
     // Ids are random: the summary names the first five by id, whichever they are, each with its author and reason.
-    const named = ofRun.map((a) => a.id).sort().slice(0, 5);
+    const named = ofRun
+      .map((a) => a.id)
+      .sort()
+      .slice(0, 5);
     expect(acknowledged.slice(0, 5).map((d) => /\((A-[0-9A-Z]+) by /.exec(d)?.[1])).toEqual(named);
     if (named.includes(first.id))
       expect(acknowledged).toContain(`bucket no longer exists: acknowledged (${first.id} by alice until ${at(RUN, 100)}: on it, alice)`);
     else expect(acknowledged.join(' ')).not.toContain('alice');
-    expect(acknowledged.slice(0, 5).filter((d) => d.includes(' by bob until ')).every((d) => d.endsWith(': on it, bob)'))).toBe(true);
+    expect(
+      acknowledged
+        .slice(0, 5)
+        .filter((d) => d.includes(' by bob until '))
+        .every((d) => d.endsWith(': on it, bob)')),
+    ).toBe(true);
     expect(acknowledged.at(-1)).toBe('and 2 more acknowledgements');
     expect(acknowledged.join(' ')).not.toContain('carol');
     expect(summary.whatHappened).toContain(`Repeats and reminders held: `);
