@@ -8,19 +8,8 @@ import type { PossibleRepeat } from './possible-repeat';
 import type { SmsRoute } from './sms-budget';
 
 /**
- * The outbox's ALERT item (ALERT#<alertId> / ALERT): the one place that knows its layout. It lives with the
- * outbox rather than in state/ because its states and transitions are delivery's, not storage's:
- *
- *   PENDING --claim--> SENDING --settle: SNS took it--> SENT
- *      ^                  |
- *      +--settle: SNS did not take it (or may have: then `interruptedAt` is set)
- *   SENDING past its lease --claim (take-over)--> SENDING, with `interruptedAt` set
- *
- * An alert with `interruptedAt` may already have reached people, so every later copy of it is labelled as a
- * possible repeat. Index keys are derived from the status: PENDING alerts are listed under PENDING_ALERT by
- * the time they became pending, SENDING ones under SENDING_ALERT by the end of their lease (so the sweeper
- * finds both), SENT ones nowhere. Every alert is also listed, once, in the digest's index (gsi2) under the
- * day it was raised, with its `facts`: what the daily digest counts, without reading the body.
+ * The outbox's ALERT item (ALERT#<alertId> / ALERT) and its states, here rather than in state/ because its
+ * transitions are delivery's (the state diagram and index keys: docs/development.md, "Design notes").
  */
 export type AlertDelivery =
   | { readonly status: 'PENDING'; readonly since: string }

@@ -1,11 +1,8 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sns';
 
 /**
- * SNS subscription filter policies (scope MessageAttributes), evaluated as SNS evaluates them, for the
- * operators this app writes (lib/subscription-filters.ts): exact strings, `numeric` comparisons and `$or`.
- * Keys of a policy are ANDed; the values of one key are ORed; an attribute the message lacks matches
- * nothing. Delivery uses it to know whether an alert would reach an SMS subscriber (sms-budget.ts), and the
- * tests use it to say who receives what was published. An operator it does not know matches nothing.
+ * SNS subscription filter policies (scope MessageAttributes) evaluated as SNS does, for the operators this app
+ * writes; an operator it does not know matches nothing. Delivery asks it who would receive an SMS; tests, who receives what.
  */
 export type FilterPolicy = Readonly<Record<string, readonly unknown[]>>;
 

@@ -1,19 +1,4 @@
-/**
- * How long a delivery may hold an alert it claimed, derived from the request timeouts of the two SDK
- * clients. handlers/runtime.ts builds the clients from the settings below, so these are the bounds of a
- * deployed function, not estimates.
- *
- * A claim (PENDING -> SENDING) is stamped just before its write is sent. From that stamp on:
- *   1. the claim write itself:                         at most DYNAMODB_WRITE_MAX_MS
- *   2. the PublishBatch calls: the publisher starts no attempt that could still be running
- *      PUBLISH_WINDOW_MS after the stamp (the claim write plus one full call with its retries fit);
- *   3. the settle write (SENDING -> SENT, or back to PENDING):   at most DYNAMODB_WRITE_MAX_MS.
- * So a live delivery settles within CLAIM_MAX_MS of its stamp. The lease adds a margin for the clocks of two
- * Lambda hosts disagreeing, and only a delivery that died (or lost an unusual run of transaction conflicts
- * in its settle write, see outbox.ts) is still SENDING when it runs out. The lease (54 s) is also shorter
- * than the minute Lambda waits before retrying a failed asynchronous invocation, so the first retry after a
- * crash takes the alert over.
- */
+// How long a delivery may hold a claimed alert, derived from the SDK clients' timeouts (why: docs/development.md, "Design notes").
 
 /** SNS client: one SDK attempt per call (SnsAlertPublisher retries itself); a connection that cannot be made fails fast. */
 export const SNS_CLIENT = { maxAttempts: 1, requestHandler: { connectionTimeout: 1_000 } } as const;

@@ -10,22 +10,8 @@ import { routeSms, type SmsBudget } from './sms-routing';
 import type { SmsRoute } from './sms-budget';
 
 /**
- * The outbox: every alert reaches SNS at least once, and the only copies that can repeat one are labelled.
- *
- *   1. state write: the aggregate (run, findings group, ...) and its new alerts go in one atomic write, the
- *      alerts as ALERT items with status PENDING and their ids in the aggregate's `pendingAlerts` set;
- *   2. claim: just before a PublishBatch call, its alerts go PENDING -> SENDING under a lease (one
- *      conditional write);
- *   3. publish;
- *   4. settle (one conditional write): what SNS took becomes SENT and leaves the owner's `pendingAlerts`;
- *      the rest goes back to PENDING and the invocation fails, so Lambda's retry, or any later invocation
- *      touching the same aggregate, or the sweeper, publishes it.
- *
- * A process that dies between 2 and 4 leaves its alerts SENDING. Once the lease has run out (lease.ts: longer
- * than a live delivery can take), any later delivery takes them over and publishes them again, labelled as a
- * possible repeat because SNS may have taken them already. An alert whose SNS answer never came goes back
- * to PENDING marked the same way. A thrown error is not a crash: the process that catches it settles what
- * it claimed before the error goes up. The cost of knowing: one conditional write per published chunk (4).
+ * The outbox: every alert reaches SNS at least once, and only labelled copies can repeat one (its steps,
+ * state write, claim, publish, settle: docs/development.md, "Design notes").
  */
 export interface PendingAlerts {
   readonly owner: ItemKey;
@@ -95,12 +81,8 @@ export function outboxWrites(alerts: readonly Alert[], owner: ItemKey, at: Date,
 }
 
 /**
- * The first chunk of a state write's new alerts, claimed by that write: the alerts are born SENDING under a
- * lease, so their delivery needs neither a read nor a claim write (steps 1 and 2 in one request). Everything
- * the lease promises holds, because the state write is stamped and bounded like a claim write. The cost: an
- * invocation that dies after the state write lands and before it publishes leaves alerts that were never
- * sent marked as possibly sent, so their first copy is labelled a possible repeat (a claim write that lands
- * and is followed by a crash does the same). Claimed when at least minRemainingMs are left, as a claim is.
+ * The first chunk of a state write's new alerts, born SENDING under a lease, so their delivery needs no claim
+ * write; the cost is a possible-repeat label after a crash before the publish.
  */
 export interface BirthClaims {
   readonly claims: readonly Claimed[];
@@ -129,11 +111,8 @@ export function birthClaim(deps: DeliveryDeps): BirthClaim | undefined {
 }
 
 /**
- * Back to PENDING, unlabelled, for birth claims whose publish never started: the state write that made them
- * threw (it may or may not have landed), or something failed before delivery reached them. SNS never saw
- * them, so no copy is a repeat. One conditional write, all or nothing: if the state write did not land,
- * none of the claims exists and nothing changes. If even this fails they stay SENDING and are taken over,
- * labelled, once their lease runs out.
+ * Back to PENDING, unlabelled, for birth claims whose publish never started: SNS never saw them. One write, all
+ * or nothing; if it fails they are taken over, labelled, once their lease runs out.
  */
 export async function releaseBirthClaims(deps: Pick<DeliveryDeps, 'store' | 'now' | 'telemetry'>, claims: readonly Claimed[]): Promise<void> {
   if (claims.length === 0) return;
@@ -350,11 +329,8 @@ async function publish(
 }
 
 /**
- * One conditional write for the chunk: what SNS took becomes SENT and leaves its owner's `pendingAlerts`
- * (with the ids found already sent, `cleanup`); the rest goes back to PENDING, marked as interrupted where
- * SNS may have taken it. Returns the claims SNS took. A claim whose condition is lost was taken over after
- * its lease ran out (only a settle write slowed by a long run of transaction conflicts gets there): the
- * taker publishes and settles it, labelled.
+ * One conditional write per chunk: what SNS took becomes SENT and leaves its owner's `pendingAlerts`, the rest
+ * goes back to PENDING (interrupted where SNS may have taken it). Returns the claims SNS took.
  */
 async function settle(
   deps: DeliveryDeps,

@@ -30,15 +30,8 @@ const CAPS: readonly Caps[] = [
 const LAST_RESORT: Caps = { text: 100, prose: 500, items: 3, details: 10, raw: 0 };
 
 /**
- * The whole alert for automation subscribers (SQS, Lambda, email-json, default). Keys are always written in
- * the same order (schemaVersion first) so the output is stable and diffable; strings are stripped of control
- * and bidi characters and capped, and only safe console links are kept, like every other rendering.
- * A possible repeat carries three more fields at the end: `possibleDuplicate: true`, `deliveryInterruptedAt`
- * and `possibleDuplicateNote` (the line the other forms show).
- *
- * Text fields are for display, each on one line like in the other forms. Automation that must act on the
- * exact names (an object key with a line break in it, one longer than the display cap) finds them in
- * `affected[].raw`, present when a shown name differs from the name in the event.
+ * The whole alert for automation subscribers, keys in a stable order; exact names, when a shown one differs,
+ * in `affected[].raw`; a possible repeat adds its three fields at the end.
  */
 export function renderJson(alert: Alert, repeat?: PossibleRepeat): string {
   for (const caps of CAPS) {

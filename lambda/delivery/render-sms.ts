@@ -6,12 +6,9 @@ import { possibleRepeatSms, type PossibleRepeat } from './possible-repeat';
 export const SMS_MAX_SEPTETS = 160;
 
 /**
- * One line, severity first, then what (the headline) and where (account, Region, first affected resource):
- *   `HIGH SAMPLE: Macie job My_Job: bucket access denied | bucket my-bucket +2 | 123456789012 us-east-1`
- * When it does not fit, the least useful parts go first (affected, then where), and the headline is cut at a
- * word boundary. The result is always GSM-7 and at most 160 septets (extension characters count 2).
- * A possible repeat gets its label at the end when it still fits; otherwise the SMS stays as it is (the
- * message attribute and the other forms still say it).
+ * One GSM-7 line of at most 160 septets, severity first, such as
+ * `HIGH SAMPLE: Macie job My_Job: bucket access denied | bucket my-bucket +2 | 123456789012 us-east-1`.
+ * The least useful parts go first when it does not fit; a possible repeat's label only when it still fits.
  */
 export function renderSms(alert: Alert, repeat?: PossibleRepeat): string {
   const text = smsText(alert);

@@ -6,15 +6,8 @@ import { keyPart, keys } from '../state/table';
 import type { SmsRoute } from './sms-attribute';
 
 /**
- * The SMS budget: SMS subscribers receive at most `smsMaxPerHour` alerts per fixed UTC hour. SNS filter
- * policies are static, so every published alert carries the message attribute `sms` (SmsRoute), which every
- * SMS subscription's policy requires to be "true", and every other subscription's policy to be "true" or
- * "false" ("notice" is the sweeper's "N more alerts" SMS, for SMS subscriptions only).
- *
- * One counter item per hour (SMSBUDGET / <yyyy-mm-ddThh>) records the ids it let through (at most the
- * budget) and counts the alerts it refused, by severity, until a notice tells them. Each decision is written
- * on the alert's own ALERT item in the same conditional write as the counter, so a retry, a take-over or a
- * labelled repeat of the alert reuses it: an alert never uses budget twice, and one refused stays refused.
+ * The SMS budget: at most `smsMaxPerHour` alerts per UTC hour reach SMS subscribers, through the `sms` message
+ * attribute; each decision is written on the alert's own item, so an alert never uses budget twice.
  */
 export { SMS_ATTRIBUTE, SMS_UNBUDGETED, type SmsRoute } from './sms-attribute';
 

@@ -1,20 +1,6 @@
 /**
- * What SNS refuses in a Publish or PublishBatch request, with the error code it answers (the query
- * protocol's code: the SDK names the exception after it, ParameterValueInvalid being
- * InvalidParameterValueException). From the SNS API reference (Publish, PublishBatch,
- * MessageAttributeValue) and the developer guide's "Amazon SNS message attributes":
- *
- * - a message is not empty and, with its attributes (name, type and value), at most 256 KB;
- * - a subject is under 100 characters, not empty, with no line breaks or control characters;
- * - MessageStructure `json`: the message is a JSON object of strings with a `default` key;
- * - an attribute's name is 1-256 characters of A-Z a-z 0-9 _ - . (no leading, trailing or double period, no
- *   `AWS.`/`Amazon.` prefix), its type String, String.Array, Number or Binary (optionally with a custom
- *   suffix), its value not empty (a number for Number, a JSON array for String.Array);
- * - a batch holds 1 to 10 entries with distinct ids of 1-80 characters of A-Z a-z 0-9 _ -, and at most
- *   256 KB in all.
- *
- * The publisher chunks by these numbers; the SNS stand-ins of the tests (test/support) and the recording
- * publisher refuse what SNS would refuse, by these rules.
+ * What SNS refuses in Publish or PublishBatch, with the error code it answers (the rules:
+ * docs/development.md, "Design notes"). The publisher chunks by these; the tests' stand-ins refuse by them.
  */
 export const MESSAGE_MAX_BYTES = 256 * 1024;
 export const BATCH_MAX_ENTRIES = 10;

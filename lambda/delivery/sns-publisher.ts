@@ -56,18 +56,8 @@ interface AttemptOutcome {
 }
 
 /**
- * Publishes alerts with PublishBatch (10 entries and 256 KB per call). Per-entry failures (`Failed` in an
- * HTTP 200) and whole-call errors that can pass (throttling, 5xx, network, a timeout) are retried with
- * exponential backoff and full jitter; an entry SNS refuses for a reason that will not change (SenderFault,
- * not throttling) is returned at once. Whatever still fails is returned in `failed`, never thrown and never
- * dropped, so the outbox (outbox.ts) releases exactly those alerts for a later retry.
- *
- * An attempt can end without knowing what SNS did: the answer never came (the attempt timed out, or the
- * connection broke after the request was sent), or it could not be read, or SNS answered with a server
- * error. The entries of such an attempt may have been published, so their retries go out labelled as
- * possible repeats, and if they still fail they are reported `uncertain` (the outbox then labels the next
- * copy). Only an answer SNS gave (a 4xx, or an entry in `Failed`), or a request that never left (the
- * connection could not be made), is a definite "not published".
+ * Publishes alerts with PublishBatch, retrying what can pass; what still fails is returned, never thrown, and
+ * entries whose outcome is unknown are retried labelled and reported `uncertain`.
  */
 export class SnsAlertPublisher implements AlertPublisher {
   private readonly client: SNSClient;
@@ -295,11 +285,8 @@ function networkCode(error: unknown): string | undefined {
 }
 
 /**
- * Whether SNS may have published the entries of a call that ended in `error`. It did not when it answered
- * with a client error (4xx: throttled, refused, not authorised), or when the request never left: the
- * connection could not be made (refused, no such host, connection timeout). Anything else may have: no
- * answer after the request was sent (a timeout, a reset or broken connection), an answer that could not be
- * read (an HTTP 200 that failed to parse), or a server error (5xx: SNS does not say the call had no effect).
+ * Whether SNS may have published a call that ended in `error`: not after a 4xx or a connection never made;
+ * anything else (no answer, an unreadable answer, a 5xx) may have.
  */
 export function outcomeUnknown(error: unknown): boolean {
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
