@@ -15,28 +15,9 @@ import { EventMarkerCodec } from './event-marker';
 import { costIn, placeUnit, type PackedItems } from './transaction-packing';
 
 /**
- * A batch of EventBridge events applied exactly once, whatever SQS and EventBridge redeliver:
- *
- *   1. route: each event to the aggregate it changes (findings group, policy finding, reveal window), or to
- *      none (a single API call, whose marker owns its alert);
- *   2. read the aggregates (with what the route read to place the events), in one BatchGetItem per 100 keys;
- *   3. fold: each aggregate's new events, in arrival order, through its pure step: next state and alerts;
- *   4. write: transactions of up to 100 operations, each holding whole units: an aggregate put conditional
- *      on the version read, a marker per event it now counts (put if absent), and its new alerts (the
- *      outbox). An aggregate with more events than fit one transaction is cut into several units, each
- *      consistent on its own (the state after its last event, conditional on the previous unit's version);
- *   5. deliver the pending alerts of every aggregate touched, and of those whose events were applied before.
- *
- * The first attempt does not read the markers: events are new far more often than not, and a marker that
- * exists fails its transaction's condition anyway. Any lost condition (an event applied before or by another
- * invocation at the same time, an aggregate another invocation wrote first, an item the route read that
- * changed: the aggregate's guard) sends the events of the units
- * that lost to another attempt, which reads their markers with their aggregates: events already applied
- * are left out (their owners' pending alerts are delivered), the rest are folded again from fresh state. So
- * two batches on the same group at once lose no count and count nothing twice, and a redelivered batch
- * changes nothing. Events that still cannot be written after ATTEMPTS, or whose write failed for another
- * reason, are reported `failed`: the caller lists their records in batchItemFailures and SQS delivers them
- * again.
+ * A batch of EventBridge events applied exactly once, whatever SQS and EventBridge redeliver: route, read,
+ * fold, write in transactions of whole units, deliver; units that lose a condition are read and folded again
+ * (the steps and why: docs/development.md, "Design notes").
  */
 
 export interface BatchPlan<E> {
@@ -362,12 +343,8 @@ function groupUnits<E>(
 }
 
 /**
- * Writes the units in waves. A wave holds every unit whose aggregate has no earlier unit waiting, packed
- * first-fit into transactions of up to 100 operations; units that share an item (a run's findings ledger, a
- * roll-up) go in one transaction, or the later one waits for the next wave (transaction-packing.ts), so a
- * wave's transactions touch disjoint items and are written side by side. An aggregate's later units go in later waves, each conditional on the version the
- * previous one wrote. Returns the events of the units that lost a condition (their aggregate's later units
- * included), to be read and folded again.
+ * Writes the units in waves of side-by-side transactions that touch disjoint items, an aggregate's later units in
+ * later waves. Returns the events of the units that lost a condition, to be read and folded again.
  */
 async function execute<E>(run: Run<E>, units: readonly Unit<E>[]): Promise<BatchEvent<E>[]> {
   const retry: BatchEvent<E>[] = [];
@@ -447,11 +424,8 @@ function itemsOf<E>(unit: Unit<E>): PackedItems {
 const opKey = (op: WriteOp): string => (op.kind === 'put' ? keyString({ pk: op.item.pk as string, sk: op.item.sk as string }) : keyString(op.key));
 
 /**
- * The guards of a transaction's units, each item once (a transaction may name an item once): groups of the
- * same job run share one bump of the run's findings ledger, as a route places a job's findings in one run per
- * attempt. A claim of an item stands for the checks on it: the others' checks hold of the item it creates (a
- * route claims a run's roll-up of a type once per attempt, and the groups it places there check that roll-up
- * as new).
+ * The guards of a transaction's units, each item once (a transaction may name an item once); a claim of an item
+ * stands for the other checks on it, since they hold of the item it creates.
  */
 function checksOf<E>(transaction: readonly Unit<E>[]): WriteOp[] {
   const byItem = new Map<string, Guard>();

@@ -18,11 +18,8 @@ export interface BatchDeliveryInput {
 }
 
 /**
- * Publishes, in one delivery, the pending alerts the touched aggregates already held, then the new alerts in
- * the order of their events (as one event per invocation did). Alerts SNS refused, or that no time was left
- * to claim, stay PENDING; the events of their aggregates are returned as undelivered, so the caller lists
- * their records for SQS to deliver again within its visibility timeout: applied before, they change nothing
- * then, and deliver what is pending.
+ * Publishes the touched aggregates' earlier pending alerts, then the new ones in event order. Alerts left PENDING
+ * make their aggregates' events undelivered, so SQS delivers those records again and they deliver what is pending.
  */
 export async function deliverBatch(deps: PipelineDeps, run: BatchDeliveryInput): Promise<{ published: Alert[]; undeliveredOwners: ReadonlySet<string> }> {
   const earlier: PendingAlerts[] = [];

@@ -9,18 +9,8 @@ import type { AttemptReads } from './attempt-reads';
 import { decodeRecords, type ExpectedEvents } from './sqs-records';
 
 /**
- * One SQS batch of EventBridge events through one pipeline (findings, API calls): decode each record, let the
- * pipeline say what each valid event is, apply the batch exactly once, and report per record. The records in
- * `batchItemFailures` are those whose aggregate could not be written; bad, ignored, duplicate and
- * applied records are not, unless their aggregate's alerts could not be published: SQS's redelivery of such a
- * record is the retry of that publish (the record, applied before, changes nothing then), within the
- * queue's visibility timeout rather than at the next sweep.
- *
- * Powertools' batch utility (BatchProcessor, processPartialResponse) is not used: it hands each record to a
- * handler of its own and reports the records whose handler threw, which fits independent records. Here a
- * record is folded with the others of its aggregate and written in the same transaction as they are, so
- * whether it failed is its transaction's outcome, known only once the batch is written; the response is
- * built from that, and the utility would add a dependency without taking any of this work.
+ * One SQS batch of EventBridge events through one pipeline: decode, classify, apply exactly once, report per
+ * record. Not Powertools' batch utility: a record's failure is its transaction's, known only once the batch is written.
  */
 export interface EventPipeline<T, E> {
   readonly expected: ExpectedEvents<T>;

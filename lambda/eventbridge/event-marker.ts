@@ -3,15 +3,8 @@ import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping
 import type { ItemKey } from '../state/table';
 
 /**
- * EVENT#<event key> / EVENT: an event already applied. It is written in the same transaction as the
- * aggregate the event changed, so "the marker exists" and "the aggregate counts the event" are one fact.
- * The event key names the event's effect, not its delivery: a finding's id and count, a CloudTrail event id.
- * So an SQS redelivery, an EventBridge duplicate (same event id) and Macie publishing the same finding and
- * count twice (another event id) all find the marker and change nothing.
- *
- * `owner` is where the event's alerts wait in the outbox (the aggregate, or the marker itself for an event
- * without one, such as a single API call): a redelivery delivers the pending alerts of that owner, which is
- * how "state written, publish failed" completes.
+ * EVENT#<event key> / EVENT: an event already applied, written in the same transaction as its aggregate. The key
+ * names the event's effect, not its delivery; `owner` is where its alerts wait in the outbox.
  */
 export interface EventMarker extends Bookkeeping {
   readonly pk: string;

@@ -1,10 +1,5 @@
-/**
- * Where one unit of a wave goes: into a transaction of the wave, into a new one, or to the next wave. A
- * wave's transactions are written side by side, so two of them must never name the same item: DynamoDB would
- * cancel one (TransactionConflict), or a check would run before the claim it depends on. Units that share an
- * item go in one transaction when they fit, where a shared guard is named once; otherwise the later one waits
- * for the next wave, which starts after this one is written. Pure.
- */
+// Where one unit of a wave goes: a transaction of the wave, a new one, or the next wave, so that no two
+// side-by-side transactions name the same item. Pure.
 
 /** What a unit (or a transaction, the union of its units) names, as keyStrings. */
 export interface PackedItems {

@@ -2,15 +2,8 @@ import { randomInt } from 'node:crypto';
 import type { Ack } from '../state/ack-items';
 
 /**
- * Acknowledgements: "I am on it; stop reminding me until then". An acknowledgement names one alert (its
- * `alertId`) and holds that alert's repeats and reminders while it lasts: the "still occurring" alerts of
- * the same job-log error group or findings group, and, for an alert about a job run, the sweeper's checks of
- * that run (still running, still paused by the quota); for a missed-run alert, the job's next missed-run
- * alerts; for a "still paused" reminder of a job paused between runs, its next reminders; for a policy
- * finding, its recurrences (the pipeline's and the sweeper's flush of held ones). It never holds a new
- * problem: another error type, bucket or run alerts as ever. When it ends and the problem persists, the next repeat goes out (repeat windows count from the last alert sent).
- *
- * Judged like silences: a pipeline asks at the event's own time, the sweeper at its own clock.
+ * Acknowledgements: "I am on it; stop reminding me until then". One holds the repeats and reminders of the alert
+ * it names while it lasts, never a new problem. Judged like silences, at the event's own time.
  */
 export type { Ack } from '../state/ack-items';
 

@@ -6,15 +6,8 @@ import type { Silence, SilenceMatchers } from '../state/silence-items';
 import { compileWeeklyWindow, describeWeeklyWindow, inWeeklyWindow, nextOpening, type CompiledWindow, type Opening } from './weekly-window';
 
 /**
- * Silences, Alertmanager's model for Macie: a silence names what it matches (job, bucket or bucket prefix,
- * account, event or finding type; every matcher given must match), from when until when, who made it and
- * why. An event that a silence matches is still counted (run state, groups, summaries) but never alerted.
- *
- * An event is judged at its own time: a silence covers the events that occurred in [startsAt, endsAt), like
- * every window of this pipeline (grouping, repeats) follows event time. So a replay of recorded events gives
- * the same result as the live pipeline did, a batch retried an hour later is judged as it was the first
- * time, and an event delivered late is silenced when it happened during the silence. A recurring silence
- * (`every`) covers, within [startsAt, endsAt), only the events inside its weekly window (weekly-window.ts).
+ * Silences, Alertmanager's model for Macie: an event a silence matches is counted but never alerted. An event is
+ * judged at its own time, so a replay, a retry and a late delivery decide as the live pipeline did.
  */
 export type { Silence, SilenceMatchers } from '../state/silence-items';
 

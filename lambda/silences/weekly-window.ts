@@ -1,12 +1,8 @@
 import type { WeeklyWindowSpec } from '../state/silence-items';
 
 /**
- * Recurring silences (`--every 'sat,sun 00:00-06:00'`), Grafana's mute timings for this pipeline: a window
- * that opens on the given weekdays at a UTC time and closes at another. A window that closes at or before
- * the time it opens crosses midnight: `fri 22:00-02:00` opens on Friday and closes on Saturday (and
- * `sun 22:00-02:00` wraps into Monday, the week's end into its start). Each window covers [open, close),
- * like every silence covers [startsAt, endsAt). Times are UTC only: maintenance windows across daylight
- * saving changes would need a zone, which this does not do.
+ * Recurring silences (`--every 'sat,sun 00:00-06:00'`): windows on given weekdays, UTC only, each covering
+ * [open, close); one that closes at or before it opens crosses midnight.
  */
 export type { WeeklyWindowSpec } from '../state/silence-items';
 
