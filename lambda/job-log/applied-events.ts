@@ -4,24 +4,8 @@ import { DIGEST_BYTES, type RunState } from '../state/job-items';
 import type { LogEvent } from './log-events';
 
 /**
- * Which log events a run has already counted, so an event that comes back inside a differently composed
- * batch (CloudWatch Logs retrying part of a delivery, a redrive, a replay of overlapping exports) counts once.
- *
- * A run keeps an 8-byte digest of each applied log event id (SHA-1, first 8 bytes). They live outside the run
- * item, which every batch reads and writes whole: each batch that applies events to a run writes one
- * applied-events item with that batch's digests (JOB#<jobId> / APPLIED#<runDate>#<n>, n counting the run's
- * batches), in the same atomic write as the run. Those items are read only when a batch needs them: when it
- * holds an event that is not newer than every event the run has applied (the run's lastEventAt). An event
- * newer than all of them cannot be one of them, since a log event re-sent is the same message, with the same
- * time. Macie logs a run's events in time order and CloudWatch Logs delivers them in order, so most batches
- * need no read; a batch redelivered whole is recognised by its batch key (appliedBatches) before any of this.
- *
- * The read takes the run's newest items until they hold APPLIED_EVENTS_CAP digests. Up to that bound the
- * dedupe is exact but for a digest collision (about 1 in 10^10 for a full set); an event older than the
- * run's newest 20,000 that is re-sent in a new batch would count again.
- *
- * Runs written before this layout keep their digests in the run item (`appliedEvents`); the next batch
- * applied to such a run moves them into its applied-events item.
+ * Which log events a run has already counted, so an event that comes back in a differently composed batch counts
+ * once: 8-byte digests in applied-events items beside the run, read only for an event not newer than the run's newest.
  */
 export const APPLIED_EVENTS_CAP = 20_000;
 

@@ -13,13 +13,8 @@ import { inhibition, toldAccountsOf, withToldAccounts, type ToldAccounts } from 
 import { copyMap } from './type-maps';
 
 /**
- * What became of each alerting event of a batch (progress events never alert and get none):
- * - alerted: in an alert of this batch: its own, its group's, or the summary or correction it changed;
- * - grouped: counted into an alert sent before (its group's, or the summary it changes nothing of);
- * - inhibited: a bucket error of an account whose account error was told in the run (told-account-errors.ts);
- * - known: an error that failed the same way in the previous run (knownErrors: summary);
- * - silenced: a silence matched it (a silenced summary counts the run's ending event);
- * - duplicate: the same status event (type and time) was alerted before.
+ * What became of each alerting event of a batch (progress events get none; each outcome: docs/development.md,
+ * "Design notes").
  */
 export type EventOutcome = 'alerted' | 'grouped' | 'inhibited' | 'known' | 'silenced' | 'duplicate';
 

@@ -31,11 +31,9 @@ export interface JobReduction {
 }
 
 /**
- * The job record: name, kind, the current run (events without runDate attach to it) and the last run dates
- * (the sweeper spots missed scheduled runs from them). Pure, order-independent like the run facts.
- * @param undatedKey batch key of this batch's events that carry no runDate. They go to the job's current run;
- *   the choice is recorded on the job under this key, so a retry of the batch routes them to the same run even
- *   if a newer run started meanwhile (the run's appliedBatches then recognises the retry).
+ * The job record: name, kind, current run and last run dates (for missed scheduled runs). Pure, order-independent.
+ * @param undatedKey batch key of this batch's events without runDate: their run is recorded under it, so a retry
+ *   routes them to the same run even if a newer run started meanwhile.
  */
 export function reduceJob(
   current: JobState | undefined,

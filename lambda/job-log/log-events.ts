@@ -7,18 +7,8 @@ import { instantOf, type Instant } from '../core/iso-time';
 import { classify, type Classification } from './event-types';
 
 /**
- * Macie job log events: the log group /aws/macie/classificationjobs, one stream per job, one JSON object per
- * log event. Decoding is split in two on purpose:
- *   - the subscription envelope (base64 + gzip + CloudWatch payload) is all-or-nothing: a payload that does
- *     not decode cannot be fixed by a retry, so it is reported once and dropped (decodeSubscriptionEvent);
- *   - each log event is validated on its own (parseJobLogEvent), so one bad message never costs the good
- *     events next to it.
- *
- * Why not the Powertools parser (CloudWatchLogsSchema / CloudWatchEnvelope), as issue 7 suggested: it is
- * built on zod classic, which measured ~440 KB of the 560 KB minified job-log bundle and most of its cold
- * start (zod classic builds every schema method at import). zod/mini has the same validation core in ~30 KB,
- * and the envelope is three standard calls (base64, gunzip, JSON.parse) plus a small schema below. The
- * envelope would also fail the whole batch for one bad message, which we do not want anyway (see above).
+ * Macie job log events (/aws/macie/classificationjobs, one JSON object per log event): the subscription envelope
+ * decodes all or nothing, each log event is validated on its own, so one bad message never costs its neighbours.
  */
 
 // zod/mini ships without messages (every issue reads "Invalid input"): the English locale gives the per-record
@@ -125,11 +115,8 @@ export function parseJobLogEvent(message: string): ParseResult {
 }
 
 /**
- * The schema's verdict without zod, for messages that pass every check it makes (every message Macie
- * writes): the event, or undefined to let the schema decide (and word the reason). Validating through zod
- * cost about six times the JSON.parse of the message (issue 17). It may only ever say yes where the schema
- * says yes: lengths are compared in UTF-16 units, never fewer than the code points zod counts, so a string
- * short enough here is short enough for zod; a longer one goes to zod, which counts exactly.
+ * The schema's verdict without zod for messages that pass every check it makes, or undefined to let the schema
+ * decide. It may only say yes where the schema does: lengths in UTF-16 units, never fewer than zod's code points.
  */
 function acceptedAsIs(m: Record<string, unknown>): JobLogEvent | undefined {
   const { adminAccountId, jobId, eventType, occurredAt, description, jobName, affectedAccount, affectedResource, operation, runDate } = m;

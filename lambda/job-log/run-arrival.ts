@@ -2,12 +2,8 @@ import type { RunReduction } from './run-state';
 import { runEndedAt, type RunState } from '../state/job-items';
 
 /**
- * When a batch reached the pipeline, kept on the run beside Macie's event times: `lastEventArrivedAt` when the
- * batch holds the run's newest event, `endArrivedAt` when it ended the run (kept from then on). The sweeper
- * judges a run "still running" by how far its log has come, so a backlog of log events ahead of its
- * completion raises nothing (sweep.ts); the daily digest places an end that arrived after the digest covering
- * its time in the next one (runEndReportedAt). `now` is the invocation's clock; a duplicate batch writes
- * nothing, so changes nothing.
+ * When a batch reached the pipeline, kept on the run beside Macie's event times, so the sweeper judges a run by how
+ * far its log has come and the digest places a late end in the next digest. A duplicate batch changes nothing.
  */
 export function withArrival(r: RunReduction, read: RunState | undefined, now: Date): RunReduction {
   if (r.duplicate) return r;

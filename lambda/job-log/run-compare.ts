@@ -3,21 +3,12 @@ import { formatCount } from '../core/alert';
 import type { RunFingerprint, RunState } from '../state/job-items';
 import type { JobLogEvent } from './log-events';
 
-/**
- * "Same as the last run": each run of a job keeps a fingerprint of what failed (per error type, the buckets
- * and accounts affected), and a periodic job's next run compares with it. A group of errors whose every
- * resource failed the same way in the previous completed run is known; the run summary says what is new,
- * still failing and fixed. Pure functions over fingerprints; the reducer's stages (event-outcomes.ts,
- * run-alerts.ts) own when.
- */
+// "Same as the last run": each run keeps a fingerprint of what failed, which the job's next run compares with, so a
+// summary says what is new, still failing and fixed. Pure; the reducer's stages own when.
 
 /**
- * The fingerprint keeps at most this many (type, resource) pairs per run: exact up to it, beyond it the
- * smallest are kept and the types that lost some are marked partial (never taken as proof that an error is
- * known). Known errors are about the few resources that fail every run; a run with more failing than this is
- * news anyway. Names are at most NAME_BYTES (S3 bucket names have 63 characters), so the fingerprint is at
- * most about 13 KB of the run item whatever the events say (5 KB for 200 typical bucket names): the run item
- * is written whole at every batch, so its size is what every batch pays.
+ * Pairs of (type, resource) a run's fingerprint keeps: exact up to it, beyond it the smallest are kept and the types
+ * that lost some marked partial (never proof that an error is known); it bounds the run item every batch writes.
  */
 export const FINGERPRINT_CAP = 200;
 const NAME_BYTES = 64;
