@@ -3,11 +3,8 @@ import { EventBridgeEnvelopeShape } from '../eventbridge/envelope';
 import type { Severity } from '../core/severity';
 
 /**
- * The Macie Finding EventBridge event (detail-type "Macie Finding", source aws.macie), as far as the
- * pipeline reads it. Only what an alert needs is required; everything else is optional or nullish because
- * Macie sends null for absent objects (policyDetails on a sensitive-data finding, s3Object on a policy
- * finding) and may add fields in later schema versions (unknown keys are accepted and dropped).
- * zod/mini, not zod classic: see eventbridge/envelope.ts and job-log/log-events.ts (bundle size, cold start).
+ * The Macie Finding EventBridge event as far as the pipeline reads it: only what an alert needs is required, the
+ * rest nullish (Macie sends null for absent objects) and unknown keys dropped. zod/mini, as every event schema here.
  */
 const text = z.string();
 const optionalText = z.nullish(z.string());

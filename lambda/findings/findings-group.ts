@@ -14,12 +14,9 @@ import { bucketDetails, describeSensitiveData, formatBytes, objectDetails } from
 import type { GroupPlace, RolledUp } from './findings-rollup';
 
 /**
- * Sensitive-data findings of one (job run, bucket, type), or of automated discovery or Macie's samples per
- * (account, bucket, type). The first finding of a group alerts; the rest are counted (the job-log run summary
- * reads the counts), with one "still occurring" alert at most once per repeatIntervalMinutes of event time.
- * A finding counted after its run's summary went out marks the group as late (`late`, listed in
- * LATE_FINDINGS): the sweeper reports the run's late findings in one "run summary updated" alert per
- * repeatIntervalMinutes, and unmarks the groups.
+ * Sensitive-data findings of one (job run, bucket, type), or of automated discovery or samples per (account,
+ * bucket, type): the first alerts, the rest are counted, with one "still occurring" per repeat interval. A finding
+ * counted after its run's summary marks the group late, for the sweeper's "run summary updated".
  */
 export type GroupOrigin = 'job' | 'automated' | 'sample';
 type SeverityCounts = Partial<Record<Severity, number>>;

@@ -13,18 +13,9 @@ import type { FindingDetail } from './finding-events';
 import type { FindingsGroup, GroupOrigin } from './findings-group';
 
 /**
- * A job run's sensitive-data findings rolled up per finding type (findingAlertsPer: type). The first bucket
- * of a type alerts at once, as every group's first finding did, and claims the run's roll-up of the type
- * (this item). A later bucket of that type counts in its own group as always, without an alert: the group is
- * marked with the roll-up it joins (`rolledUp`, listed in HELD_ROLLUP by when it is due), and the sweeper
- * names the marked buckets in one alert per type per repeatIntervalMinutes.
- *
- * Exactly once: a group is marked only while the roll-up it joins is still open (its write checks `open` in
- * the same transaction). A flush first closes the roll-up (open + 1, `flushing`), so no group can join it any
- * more; then it reads the run's groups and writes the alert, the roll-up's bookkeeping and the unmarking of
- * the first groups in one write conditional on their versions. Groups beyond one transaction are unmarked
- * afterwards: one left marked by a crash joined a roll-up already announced (after < open, not flushing),
- * and is only unmarked.
+ * A job run's findings of one type rolled up (findingAlertsPer: type): the first bucket alerts and claims the
+ * roll-up; later buckets are marked and named by the sweeper in one alert per repeat interval (exactly once:
+ * docs/development.md, "Design notes").
  */
 export interface FindingsRollup extends Bookkeeping {
   readonly pk: string;

@@ -22,11 +22,8 @@ export type { BatchReport } from '../core/event-report';
 const AUTOMATED_ORIGIN = 'AUTOMATED_SENSITIVE_DATA_DISCOVERY';
 
 /**
- * One SQS batch of Macie Finding EventBridge events (the findings queue). Sensitive-data findings are grouped
- * per (job run or automated discovery or sample, bucket, type); policy findings per finding id. Each
- * finding's effect is applied once, keyed by its finding id and count: an SQS redelivery, an EventBridge
- * duplicate and Macie publishing the same finding and count again change nothing. Never throws for bad
- * input: a bad record is logged, counted and dropped, and the rest of the batch is applied.
+ * One SQS batch of Macie Finding events: sensitive-data findings grouped per run or origin, bucket and type, policy
+ * findings per id. Each finding's effect is applied once, keyed by id and count. Never throws for bad input.
  */
 export function processFindingBatch(batch: unknown, deps: PipelineDeps): Promise<BatchReport> {
   return processEventBatch(batch, deps, findingsPipeline(deps));

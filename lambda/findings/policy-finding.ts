@@ -14,11 +14,8 @@ import type { FindingDetail } from './finding-events';
 import { bucketDetails, policyActor, policyDetails } from './finding-format';
 
 /**
- * One policy finding (and findings of an unknown category: one per id, alerted like policy findings).
- * Macie re-publishes a policy finding when it recurs, same id, count incremented: it alerts when new, then at
- * most once per policyFindingRepeatHours, saying how often it occurred since the last alert. A recurrence
- * inside the window is held: reported by the next occurrence after the window, or, if none comes, by the
- * sweeper once the window has passed (flushHeldRecurrences), so no count waits for good.
+ * One policy finding (or of an unknown category): alerts when new, then at most once per policyFindingRepeatHours
+ * with how often it recurred; a recurrence inside the window is held for the next one or the sweeper's flush.
  */
 export interface PolicyFinding extends Bookkeeping {
   readonly pk: string;

@@ -6,17 +6,8 @@ import { expiresAt, GSI1, keys, SELF_TEST_PARTITION } from '../state/table';
 import { STATE_ACCESS, type FunctionName } from './state-access';
 
 /**
- * `macie-alerts selftest` (src/cli/selftest.ts) invokes each deployed function with an event of its trigger's
- * shape that carries SELF_TEST_MARKER beside the trigger's own fields: no CloudWatch Logs, SQS or EventBridge
- * event has that field, so the handler tells a self-test by one property lookup, before decoding anything.
- * The event under it is harmless if a handler that predates the marker gets it (a CloudWatch Logs control
- * message, an event from a source no pipeline accepts, a sweep).
- *
- * The self-test makes the kinds of AWS calls the function's real path makes (STATE_ACCESS: the IAM
- * conformance test checks the two match), so a permission the role lacks shows as the AccessDenied it is, and
- * publishes one alert of category TEST through the outbox as every alert goes. Its state is its own: a
- * SELFTEST item and the alert's outbox item, both expiring within SELF_TEST_TTL_HOURS; nothing a run, a
- * finding, a call or the daily digest reads.
+ * `macie-alerts selftest` invokes each function with an event of its trigger's shape marked by SELF_TEST_MARKER:
+ * the function makes its real path's kinds of AWS calls and publishes one TEST alert, on state of its own.
  */
 export const SELF_TEST_MARKER = 'macieAlertsSelfTest';
 export const SELF_TEST_TTL_HOURS = 1;

@@ -1,9 +1,6 @@
 /**
- * What each function does with the state table beyond what all of them do (BatchGetItem, Query, PutItem and
- * UpdateItem on the table): its role is granted exactly this (lib/state-table.ts), its self-test makes these
- * calls (self-test.ts), and test/cdk/roles.recorded.test.ts holds both against every call the tests record.
- * IAM authorizes each action of a TransactWriteItems on its own, so a ConditionCheck in one needs
- * dynamodb:ConditionCheckItem ("Using IAM with DynamoDB transactions").
+ * What each function does with the state table beyond what all do: its role is granted exactly this and its
+ * self-test does it. A ConditionCheck in a transaction needs dynamodb:ConditionCheckItem.
  */
 export type FunctionName = 'job-log' | 'findings' | 'api-calls' | 'health' | 'sweeper';
 

@@ -7,13 +7,8 @@ import { keys } from '../state/table';
 import { healthAlert, jobIdsOf } from './health-alert';
 import { descriptionOf, healthTime, type HealthNotice } from './health-events';
 
-/**
- * One AWS Health event about Macie, per (account, event ARN): what its alerts have told. The first page
- * alerts; the same event again (a redelivery, Health's backup copy, another page) is folded in without an
- * alert; a new status (open -> closed), or a later update with a changed description, alerts once as an
- * update. Pages of a long event carry different affected entities: they are merged here, and an update
- * names them all.
- */
+// One AWS Health event about Macie, per (account, event ARN): the first page alerts, a new status or a changed
+// description alerts once as an update, anything else is folded in; pages' affected entities are merged.
 
 /** Affected entities kept per event: enough to name them in an alert, bounded item size. */
 export const MAX_ENTITIES = 50;

@@ -13,11 +13,8 @@ export type { BatchReport } from '../core/event-report';
 const MACIE = 'MACIE';
 
 /**
- * One SQS batch of AWS Health events about Macie (the Health queue). Each event, per (account, event ARN),
- * alerts once, and once more for each change of status or described update (health-event.ts). A delivery is
- * keyed by what it says (status, last update, page), not by its EventBridge id, so Health's backup copies of
- * a page are applied once as an SQS redelivery is. Events of other services are ignored. Never throws for
- * bad input.
+ * One SQS batch of AWS Health events about Macie: each alerts once, and once per change (health-event.ts). Keyed by
+ * what a delivery says, not its EventBridge id, so Health's backup copies apply once. Never throws for bad input.
  */
 export function processHealthBatch(batch: unknown, deps: PipelineDeps): Promise<BatchReport> {
   return processEventBatch(batch, deps, healthPipeline(deps));
