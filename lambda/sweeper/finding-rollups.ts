@@ -12,13 +12,8 @@ import { expiresAt, GSI1, keys, type ItemKey } from '../state/table';
 import { errorText } from '../core/error-text';
 import { checkEach, isKeyed, type CheckResult } from './decision';
 
-/**
- * Buckets rolled up into their type's alert for a job run (findings-rollup.ts): one alert per (run, type)
- * per repeatIntervalMinutes names the buckets that joined since the last. Each waiting group is listed in
- * HELD_ROLLUP by when its roll-up is due; per roll-up due, the sweeper closes it (no group joins it after),
- * reads the run's groups (one Query), and writes the alert, the roll-up's bookkeeping and the unmarking of
- * the first groups in one write conditional on their versions.
- */
+// Buckets rolled up into their type's alert: per roll-up due, the sweeper closes it, lists the run's groups and
+// writes the alert, the roll-up and the unmarking in one write conditional on their versions.
 
 /** Operations of one transaction left for the unmarking, besides the roll-up's write and its alert. */
 const UNMARKS_PER_WRITE = 98;

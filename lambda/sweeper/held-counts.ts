@@ -12,19 +12,8 @@ import { unchangedSince } from '../state/store';
 import { expiresAt, GSI1 } from '../state/table';
 import { applyDecision, checkEach, isKeyed, type CheckResult } from './decision';
 
-/**
- * Counts the pipelines held back inside a repeat window, reported once the window has passed with no later
- * event to carry them: a policy finding's recurrences ("recurred 3 more times since the last alert") and a
- * principal's reveals ("2 more reveals since the last alert"). Each item with a held count is listed in a
- * sparse index partition by the end of its window, so a sweep costs one Query per kind and a write per item
- * due, nothing for the rest.
- *
- * Exactly once: the flush writes the item (its held count now reported, its index keys gone) and the alert
- * in one write conditional on the item's version. A second sweep, or the pipeline applying a new event of the
- * same finding or principal at the same moment, writes the same item conditional on the same version: one of
- * them wins, and the other reads again and finds nothing held (the sweep) or folds its event onto the
- * flushed state, a fresh count (the pipeline). Never both, never neither.
- */
+// Counts held inside a repeat window (policy recurrences, reveals), reported once the window has passed with no
+// later event to carry them; each flush is one write conditional on the item's version, so it happens once.
 
 /** One kind of held count: where its items are listed, their codec, and the room's pure flush. */
 interface HeldKind<S extends Bookkeeping> {

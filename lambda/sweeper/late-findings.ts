@@ -14,17 +14,8 @@ import { ConditionalWriteConflict, keyString, unchangedSince, type WriteOp } fro
 import { GSI1, keys, type ItemKey } from '../state/table';
 import { applyDecision, checkEach, isKeyed, ownerUpdate, type CheckResult } from './decision';
 
-/**
- * Findings counted after their run's summary went out. The findings pipeline marks each group that counts
- * one (listed in LATE_FINDINGS); per run with marked groups, the sweeper reads the run and lists the run's
- * groups (one Query), and sends one "run summary updated" alert with what changed since the last report and
- * the corrected totals, at most once per repeatIntervalMinutes (on its own clock: late findings are late by
- * delivery, not by their event time). The run's new bookkeeping (sweeper.lateFindings: what this update
- * reported) and the alert go in one write conditional on the run's version, with the unmarking of the groups
- * (each conditional on the version listed): two sweeps at once send it once, and a finding counted into a
- * group meanwhile makes the write start over, so it is in this update. Groups beyond one transaction are
- * unmarked afterwards; one left marked by a crash is found again with nothing new, and only unmarked.
- */
+// Findings counted after their run's summary: one "run summary updated" per run per repeat interval, on the
+// sweeper's clock, written with the groups' unmarking conditional on the versions it read.
 
 /** Operations of one transaction left for the unmarking, besides the run's write and its alert. */
 const UNMARKS_PER_WRITE = 98;

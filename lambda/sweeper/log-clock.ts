@@ -10,12 +10,8 @@ export interface LogClock {
 }
 
 /**
- * The run's log clock: the sweeper's clock less the delay with which the run's newest event reached the
- * pipeline (its event time against the time it was applied, lastEventArrivedAt). A backlog of log events
- * (Lambda throttled, CloudWatch Logs retrying) delays a run's completion as much as the events ahead of it,
- * so the checks that compare a run's start or pause with "now" compare it with this: a run whose completion is
- * still queued behind a backlog is not "still running". A run quiet since its last event ages with the wall
- * clock from there. Runs written before arrivals were recorded use the sweeper's clock as it is. Pure.
+ * The run's log clock: the sweeper's clock less how late the run's newest event reached the pipeline, so a run
+ * whose completion is queued behind a backlog is not "still running". Pure.
  */
 export function logClock(run: Pick<RunState, 'lastEventAt' | 'lastEventArrivedAt'>, now: Date): LogClock {
   const eventAt = Date.parse(run.lastEventAt ?? '');

@@ -2,14 +2,8 @@ import type { Alert } from '../core/alert';
 import { jobLinks } from '../core/links';
 import type { JobState, PausedJobMark, RunState } from '../state/job-items';
 
-/**
- * A job paused by a user is watched until it resumes. Paused while running (a one-time job, or a periodic job's
- * current run), Macie cancels it 30 days after the pause and sends an AWS Health event after 23 days: the run
- * check reminds at 23 and 29 days ("will be cancelled on <date> unless resumed"), then says when the expiry
- * passed. A periodic job paused between runs never expires but misses its scheduled runs: the job check reminds
- * at each run it misses (daily when its schedule is not steady enough to predict). Each reminder is decided
- * by a pure function here and raised through the sweeper's claim (decision.ts), once per condition.
- */
+// A job paused by a user is watched until it resumes: reminders before Macie cancels a paused run, and at each
+// scheduled run a job paused between runs misses; each decided by a pure function here, raised once.
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;

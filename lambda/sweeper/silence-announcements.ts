@@ -11,20 +11,8 @@ import { unchangedSince, type Item, type WriteOp } from '../state/store';
 import { keys, SILENCE_PARTITION, SILENCE_TALLY_SK_PREFIX } from '../state/table';
 import { applyDecision, checkEach, isKeyed, type CheckResult } from './decision';
 
-/**
- * Silences that announce themselves (alertmanager#730): the sweep after a silence is made sends one INFO
- * alert saying what it hides, until when, who made it and why; the sweep after it ends (its end reached, or
- * `silence expire`) sends one saying so. A silence nobody remembers no longer hides things unseen.
- *
- * Exactly once each: the silence item records what was announced (`announced`) in the same write that puts
- * the alert in the outbox, conditional on the item's version (decision.ts). Two sweeps at once, or a sweep
- * racing `silence expire`, write the same item at the same version: one wins, the other reads it again and
- * finds nothing left to announce (or, after an expire, the end to announce). The alert ids are fixed per
- * silence, so even a mark lost to a rewrite cannot raise one twice.
- *
- * The end announcement totals what the silence hid from its tallies (silence-tally.ts): one item per
- * aggregate it hid something in, written in that aggregate's own transaction, read here with one Query.
- */
+// Silences announce themselves (alertmanager#730): one INFO alert after one is made and one after it ends, each
+// written with the silence's `announced` mark conditional on its version, so each goes out once.
 
 /** An end older than this, never announced (a silence that ended before this version ran), is marked, not told. */
 export const STALE_END_HOURS = 24;

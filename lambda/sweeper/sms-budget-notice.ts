@@ -10,14 +10,8 @@ import { expiresAt } from '../state/table';
 import { checkEach, type CheckResult } from './decision';
 
 /**
- * Past the SMS budget (delivery/sms-budget.ts), one SMS at the next sweep says how many more alerts went to
- * the other channels only: "7 more HIGH alerts since 02:10 UTC: see email or chat". It goes out with the
- * `sms` attribute "notice", which only SMS subscriptions take, and uses no budget.
- *
- * Once per refusal: the notice's id is the hour and the refused count it tells, and the counter records it
- * told them (`told`, `untold` emptied) in the write that puts the notice in the outbox, conditional on the
- * counter's version. Two sweeps at once write the same version: one wins, the other reads the counter again
- * and finds nothing untold. Alerts refused after a notice, in the same hour, make the next notice.
+ * Past the SMS budget, one SMS-only notice at the next sweep says how many alerts went to the other channels only.
+ * Once per refusal: its id is the hour and count, recorded on the counter in the notice's write.
  */
 export interface SmsNoticeDue {
   readonly alertId: string;

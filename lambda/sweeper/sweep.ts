@@ -20,17 +20,8 @@ import { sendSmsBudgetNotices } from './sms-budget-notice';
 import { acknowledger, type Acknowledger } from '../silences/ack';
 import { ackSource } from '../silences/cache';
 
-/**
- * The scheduled checks that no event can trigger: a run that goes quiet, a quota pause nobody lifted, a
- * periodic job whose next run never came. It is the one part of the pipeline driven by the wall clock
- * (deps.now), and it is also the outbox's safety net: alerts left PENDING (their batch went to the DLQ, or
- * delivery failed and no later event touched the same aggregate) and alerts left SENDING past their lease
- * (the process delivering them died) are delivered from here. It also raises the daily digest (digest.ts).
- *
- * Every alert is raised once per condition: the condition is recorded on the item (`sweeper` map) in the
- * same atomic write that puts the alert in the outbox, conditional on the item's version, so a concurrent
- * pipeline write or a second sweeper makes this one re-read and re-decide instead of alerting twice.
- */
+// The scheduled checks no event can trigger, and the outbox's safety net. Each alert is raised once per
+// condition: recorded on the item in the write that puts the alert in the outbox, conditional on its version.
 
 /** Alerts PENDING for longer than this are the sweeper's to deliver (younger ones are still in flight). */
 export const PENDING_ALERT_GRACE_MINUTES = 15;
