@@ -7,15 +7,7 @@ import * as z from 'zod/mini';
  */
 export const FAILURE_QUEUES_OUTPUT = 'FailureQueues';
 
-/**
- * What a queue holds, which decides how it is redriven:
- *   lambda-on-failure        a function's on-failure destination: Lambda async invocation records, whose
- *                            requestPayload is re-invoked on the function
- *   eventbridge-dead-letter  an EventBridge rule target's dead-letter queue: the events EventBridge could not
- *                            deliver (each message body is the event), invoked on the target function or
- *                            sent to the target queue
- *   sqs-dead-letter          an SQS queue's dead-letter queue: moved back to its source queue by SQS itself
- */
+/** What a failure queue holds, which decides how it is redriven (each kind: docs/development.md, "Design notes"). */
 export const FAILURE_QUEUE_KINDS = ['lambda-on-failure', 'eventbridge-dead-letter', 'sqs-dead-letter'] as const;
 export type FailureQueueKind = (typeof FAILURE_QUEUE_KINDS)[number];
 

@@ -121,10 +121,8 @@ export interface MacieAlertsProps {
    */
   readonly logLevel?: LogLevel;
   /**
-   * Bundle the AWS SDK clients into each function instead of using the SDK that the Lambda Node.js runtime
-   * ships. Bundling pins the exact client versions the tests ran with, at the cost of ~550 KB per function
-   * (650-710 KB bundles instead of 70-125 KB) for about the same load time. The handlers use only long-stable
-   * APIs (BatchGetItem, PutItem/UpdateItem, TransactWriteItems, Query, PublishBatch).
+   * Bundle the AWS SDK clients into each function instead of using the runtime's, to pin the exact client versions
+   * the tests ran with, at the cost of larger bundles (docs/performance.md). The handlers use only long-stable APIs.
    * @default false
    */
   readonly bundleAwsSdk?: boolean;

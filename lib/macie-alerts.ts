@@ -36,13 +36,6 @@ export const MACIE_API_CALLS: readonly string[] = ALERTED_API_CALLS;
 /** Macie's job log group, which the construct subscribes to (and creates if Macie has not yet). */
 export { MACIE_JOB_LOG_GROUP };
 
-/**
- * Everything the pipeline needs in one Region: Macie job log subscription, finding and API-call rules, the
- * sweeper, the state table, the alert topic with per-subscriber filter policies, chat, and alarms on the
- * pipeline itself. Its parts (lib/alert-topics.ts, state-table.ts, pipeline-function.ts,
- * queued-event-source.ts, failure-queues.ts, pipeline-alarms.ts) make their resources in this construct's
- * own scope: construct ids are a contract with deployed stacks (test/cdk/logical-ids.test.ts).
- */
 /** AWS Health events about Macie are few: a small batch at once, two writers, no setting of their own. */
 export const HEALTH_BATCHING = { batchSize: 10, windowSeconds: 0, maxConcurrency: 2 } as const;
 
@@ -55,6 +48,10 @@ interface QueuedHandler {
   readonly queue: sqs.Queue;
 }
 
+/**
+ * Everything the pipeline needs in one Region, composed of parts that make their resources in this construct's
+ * own scope: construct ids are a contract with deployed stacks (test/cdk/logical-ids.test.ts).
+ */
 export class MacieAlerts extends Construct {
   /** Alerts from the handlers (MessageStructure json, with message attributes for filtering). */
   readonly alertTopic: sns.Topic;

@@ -55,12 +55,8 @@ export interface QueuedEventSourceProps {
 }
 
 /**
- * EventBridge -> SQS -> Lambda: a rule whose target is a queue that `fn` reads in batches. Encrypted with
- * SSE-SQS: EventBridge cannot send to a queue under the AWS managed key aws/sqs (a customer key would need a
- * policy for events.amazonaws.com). A record the handler cannot apply comes back after the visibility
- * timeout, and after MAX_RECEIVE_COUNT receives moves to the dead-letter queue, whose alarm goes to the alarm
- * topic. A part of MacieAlerts: its resources are made in the construct's own scope, so their logical ids
- * stay what deployed stacks have.
+ * EventBridge -> SQS -> Lambda, with a dead-letter queue and its alarm. SSE-SQS, since EventBridge cannot send to a
+ * queue under the AWS managed key aws/sqs. Made in the construct's own scope, so logical ids stay as deployed.
  */
 export class QueuedEventSource {
   readonly queue: sqs.Queue;

@@ -43,11 +43,8 @@ export class StateTable {
   }
 
   /**
-   * Exactly the state table actions the function's code performs (STATE_ACCESS): reads (BatchGetItem, Query
-   * within a partition), puts and updates, plain or in a transaction, where IAM also checks each
-   * ConditionCheck as dynamodb:ConditionCheckItem; the indexes only for the sweeper. No GetItem: StateStore
-   * reads even one item with BatchGetItem. test/cdk/roles.recorded.test.ts holds this against every call
-   * the tests make.
+   * Exactly the state table actions the function's code performs (STATE_ACCESS), ConditionCheckItem included for
+   * transactions; no GetItem (StateStore reads with BatchGetItem). test/cdk/roles.recorded.test.ts holds this.
    */
   grant(role: iam.Role, access: StateAccess): void {
     role.addToPrincipalPolicy(

@@ -3,22 +3,9 @@ import { SMS_ATTRIBUTE } from '../lambda/delivery/sms-attribute';
 import type { Subscriber, SubscriberKind } from './context-settings';
 
 /**
- * The SNS filter policy (scope MessageAttributes) of one subscriber on the alert topic, as plain JSON so
- * tests and the README can show it exactly.
- *
- * Keys are the message attributes the publisher sets on every alert: severityScore (Number), category
- * (String), sample (String "true"/"false") and sms (String, lambda/delivery/sms-budget.ts: "true", "false"
- * past the SMS budget, "notice" for the SMS that tells what the budget held back). SNS allows at most 5 keys
- * and 150 value combinations; this uses at most 4 keys and (2 + 12) x 2 combinations for email and HTTPS,
- * 1 + 2 + 12 for SMS (SNS counts each `$or` branch, times the keys beside the `$or`).
- *
- * The daily digest is INFO. A subscriber whose categories name DIGEST asked for it, so it gets it whatever
- * its minimum severity: the policy is then `$or` of the digest and the rest (SNS's OR operator). The TEST
- * alerts of `macie-alerts selftest` (INFO) reach every subscriber the same way, whatever its categories and
- * minimum severity: a self-test is there to show that each endpoint receives alerts.
- *
- * SMS: an alert past the hour's budget goes out with sms "false", so only "true" reaches a phone, and the
- * budget's notice (sms "notice") reaches every SMS subscriber, whatever its filter, and nobody else.
+ * The SNS filter policy (scope MessageAttributes) of one subscriber, as plain JSON so tests and the README show it
+ * exactly; within SNS's key and combination limits (the attributes and the digest, TEST and SMS rules:
+ * docs/development.md, "Design notes").
  */
 export type FilterPolicyJson = Record<string, unknown[]>;
 
