@@ -7,12 +7,8 @@ import { deliverBatches, MAX_RECEIVE_COUNT, mappingBatches, messageIdFor } from 
 import { describeOrigin, eventCount, type EventBridgeEvent, type InputProblem, type LogsPayload, type ReplayUnit } from './inputs';
 
 /**
- * The replay engine: hands each unit to the pipeline Lambda would run for it, in input order, one at a time
- * (as a single Lambda container would), and keeps score. EventBridge events go through their queue as in
- * AWS: consecutive events of one kind become SQS batches of up to the batch size (a replay is a backlog, so
- * batches are full), and the records a batch could not apply are delivered again, up to the queue's
- * maxReceiveCount. Pipelines are passed in so the engine does not care which handler code is current, and so
- * the engine can be driven without DynamoDB.
+ * The replay engine: each unit to the pipeline Lambda would run for it, in input order, one at a time, EventBridge
+ * events in full SQS batches with redeliveries. Pipelines are passed in, so it runs without DynamoDB too.
  */
 export interface Pipelines {
   subscriptionEvent(event: { awslogs: { data: string } }, deps: PipelineDeps): Promise<unknown>;

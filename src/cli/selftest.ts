@@ -19,11 +19,8 @@ import { RegionMissing, RegionUnknown } from './aws-region';
 import { findOutput, StackLookupFailed, StackNotFound, stackOutputs } from './stack-outputs';
 
 /**
- * `macie-alerts selftest --stack NAME`: after a deploy, checks that each function of the stack can do what
- * Macie's events will ask of it, before Macie sends the first one. Each function is invoked (synchronously)
- * with an event of its trigger's shape marked as a test (lambda/handlers/self-test.ts): it reads and writes
- * its state table the way its real path does and publishes one TEST alert to the alert topic; its answer
- * says what worked, or which step failed and the action AWS refused.
+ * `macie-alerts selftest --stack NAME`: after a deploy, invokes each function with a marked test event, which
+ * exercises its state table calls and publishes one TEST alert; the answer names what failed and the action refused.
  */
 export const SELFTEST_USAGE = `Usage: macie-alerts selftest --stack NAME [--region REGION]
 
