@@ -7,7 +7,7 @@ z.config(en());
 
 /**
  * The fields of an EventBridge event, with the rules of Powertools' EventBridgeSchema (which we no longer
- * import: it is built on zod classic, ~440 KB of each handler's bundle; see job-log/log-events.ts). Spread it into
+ * import: it is built on zod classic, most of a handler's bundle; see job-log/log-events.ts). Spread it into
  * z.object with the event's own `detail` schema: the spread keeps the key order, so issues come in the same order.
  */
 export const EventBridgeEnvelopeShape = {

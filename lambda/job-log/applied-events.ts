@@ -9,8 +9,8 @@ import type { LogEvent } from './log-events';
  */
 export const APPLIED_EVENTS_CAP = 20_000;
 
-// crypto.hash (Node 20.12+) is the one-shot form. Hex text, not a Buffer: a Buffer made in native code for each
-// id cost twice the hash (a storm batch hashes 1,000 ids); the batch's digests become bytes in one call.
+// crypto.hash (Node 20.12+) is the one-shot form. Hex text, not a Buffer per id, which cost more than the hash;
+// the batch's digests become bytes in one call.
 const sha1Hex: (id: string) => string =
   typeof crypto.hash === 'function' ? (id) => crypto.hash('sha1', id, 'hex') : (id) => crypto.createHash('sha1').update(id).digest('hex');
 
