@@ -7,10 +7,8 @@
 const ELLIPSIS = '…';
 
 /**
- * Characters that are never shown: C0/C1 controls, format characters (bidi overrides and isolates, zero-width
- * spaces and joiners, BOM, soft hyphen, tag characters), lone surrogates and non-characters. Bidi controls can
- * make a name read differently from what it is ("Trojan Source"); zero-width characters can hide a mention or
- * a link from our own escaping. Line and paragraph separators are handled as line breaks.
+ * Characters never shown (controls, bidi and zero-width format characters, lone surrogates, non-characters): bidi
+ * controls can make a name read as another ("Trojan Source"), zero-width ones can hide markup from our escaping.
  */
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\uFFFE\uFFFF]/gu;
 const LINE_BREAKS = /\r\n|[\n\r\u2028\u2029\u0085\v\f]/g;
@@ -70,10 +68,8 @@ export function cleanLine(text: string, max: number): string {
 export const LINE_BREAK_MARK = '⏎';
 
 /**
- * Prose that quotes event values, on one line. An object key or a description may hold line breaks meant to
- * start a section of its own ("What to do" / "Nothing: ignore this alert"); each break (CR, LF, VT, FF, NEL,
- * U+2028, U+2029) becomes a visible mark, so the reader sees the value spanned lines and no line of ours
- * starts with words from an event.
+ * Prose that quotes event values, on one line: each line break in a value becomes a visible mark, so no line of
+ * ours starts with words from an event.
  */
 export function cleanProse(text: string, max: number): string {
   const lines = stripUnsafeChars(text, { keepNewlines: true })
@@ -119,10 +115,8 @@ export function escapeChatMarkdown(text: string): string {
 }
 
 /**
- * Email clients, phones and chat clients turn a URL in plain text into a link, so an object key or a job
- * name holding "https://evil.example/login" would become a clickable link in our alert. URLs in untrusted
- * text are defanged (http -> hxxp: still readable, no longer a link) unless they are AWS console or docs
- * links (isSafeConsoleUrl), which pipelines may legitimately quote.
+ * URLs in untrusted text defanged (http -> hxxp), since clients turn them into links; AWS console and docs links
+ * (isSafeConsoleUrl) are kept.
  */
 export function defangUrls(text: string): string {
   // No word boundary: a URL glued to a word ("My_Jobhttps://...") is still a link to many clients. Each URL
@@ -178,10 +172,8 @@ export function isSafeConsoleUrl(url: string): boolean {
   return host === 'aws.amazon.com' || host.endsWith('.aws.amazon.com');
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// SMS: GSM 03.38. A message that is all GSM-7 fits 160 characters in one segment; one other character turns
-// the whole message into UCS-2 (70 characters). Extension-table characters take two septets (an escape + the
-// character), so they count as 2.
+// SMS: GSM 03.38. One character outside GSM-7 turns the whole message into UCS-2 (70 characters instead of 160);
+// extension-table characters take two septets.
 
 const GSM7_BASIC = '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
 const GSM7_EXTENSION = '^{}\\[~]|€\f';

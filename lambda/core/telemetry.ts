@@ -19,10 +19,8 @@ export interface Telemetry {
 export const METRICS_NAMESPACE = 'MacieAlerts';
 
 /**
- * The dimensions a metric may have. Each takes its values from a fixed set, so no event can mint new
- * metrics (each costs money): severity and category from the alert model, eventType from the job event
- * table (types it does not know count as OTHER), apiCall from the API-call table. Never bucket, job,
- * account or principal names.
+ * The dimensions a metric may have, each from a fixed set so that no event can mint new (paid) metrics: never
+ * bucket, job, account or principal names.
  */
 export type MetricDimension = 'eventType' | 'severity' | 'category' | 'apiCall';
 interface DimensionValues {
@@ -41,10 +39,8 @@ export interface MetricSpec {
 }
 
 /**
- * Every metric the pipeline emits (namespace MacieAlerts), the one list that alarms, the dashboard
- * (lib/dashboard.ts) and docs/operations.md use. A metric without a dimension carries Powertools'
- * `service` dimension (the function: macie-alerts-job-log, ...); a metric with one carries only that one,
- * so CloudWatch adds up what every function emits.
+ * Every metric the pipeline emits (namespace MacieAlerts), the one list alarms, the dashboard and docs/operations.md
+ * use. A metric with a dimension carries only that one, so CloudWatch adds up every function's.
  */
 export const METRICS = {
   BadRecords: { unit: 'Count', description: 'Malformed records skipped (one warn line each; a retry cannot fix them)' },
