@@ -3,10 +3,8 @@ import { compact, itemCodec } from './codec';
 import { keys } from './table';
 
 /**
- * The acknowledgements' stored aggregate: one item per acknowledgement, SILENCE / <ackId>, in the silences'
- * partition (ids `A-`, silences' `S-`), so the one Query the pipelines make for the silences reads them too
- * (silence-items.ts, for why one partition is fine at this scale: a team acknowledges a handful of alerts a
- * day, each for hours or days).
+ * One item per acknowledgement, SILENCE / <ackId>, in the silences' partition, so the pipelines' one Query for the
+ * silences reads them too.
  */
 export interface Ack {
   /** `A-` and a few letters and digits (lambda/silences/ack.ts makes them). */

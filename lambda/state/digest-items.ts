@@ -3,10 +3,8 @@ import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping
 import { keys } from './table';
 
 /**
- * The sweeper's daily digest (lambda/sweeper/digest.ts) records each digest it raised in one item,
- * DIGEST / <window end>, written in the same conditional write as the digest's alert: the item existing and
- * the alert being in the outbox are one fact, so two sweeps racing for the same day raise it once. The item
- * owns its alert in the outbox (pendingAlerts) until it is delivered, like every aggregate.
+ * One item per daily digest raised, DIGEST / <window end>, written with the digest's alert: two sweeps racing for
+ * the same day raise it once. It owns its alert in the outbox until delivered.
  */
 export interface DigestMark extends Bookkeeping {
   /** The window the digest covers: [windowStart, windowEnd), ISO 8601 in UTC. */

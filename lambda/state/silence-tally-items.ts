@@ -3,10 +3,8 @@ import { compact, itemCodec } from './codec';
 import { SILENCE_TALLY_PREFIX } from './table';
 
 /**
- * What one silence hid in one aggregate (a job run, a findings group, a policy finding, a reveal window, a
- * Health event): SILENCED#<silenceId> / <aggregate key>. Written in the aggregate's own transaction whenever
- * its count for that silence changes, so the tally is exactly the aggregate's `silenced` entry, and the
- * silence's end announcement totals them with one Query of one partition.
+ * What one silence hid in one aggregate, SILENCED#<silenceId> / <aggregate key>, written in the aggregate's own
+ * transaction, so the silence's end announcement totals them with one Query.
  */
 export interface SilenceTally {
   readonly silenceId: string;
