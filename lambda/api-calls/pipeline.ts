@@ -14,10 +14,8 @@ const MACIE_EVENT_SOURCE = 'macie2.amazonaws.com';
 const AWS_CONFIG = 'config.amazonaws.com';
 
 /**
- * One SQS batch of "AWS API Call via CloudTrail" events for Macie calls (the API-call queue). Calls in the
- * spec's table alert (a denied attempt one level lower); reveals of sensitive data by one principal are
- * grouped per repeat window; everything else, and calls by AWS Config, is ignored. Each call is applied once,
- * keyed by its CloudTrail event id. Never throws for bad input.
+ * One SQS batch of CloudTrail-recorded Macie API calls: the table's calls alert, reveals are grouped per principal
+ * and repeat window, the rest is ignored. Each call applied once, by its event id. Never throws for bad input.
  */
 export function processApiCallBatch(batch: unknown, deps: PipelineDeps): Promise<BatchReport> {
   return processEventBatch(batch, deps, apiCallPipeline(deps));

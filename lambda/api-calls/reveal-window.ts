@@ -132,9 +132,7 @@ export function stepRevealWindow(arn: string, settings: PipelineSettings, state:
 }
 
 /**
- * The reveals a window held, once it has ended (`now`, the sweeper's clock) with no later reveal by the
- * principal to report them: one alert, "N more reveals since the last alert". A reveal after it opens a
- * new window as always (or, sent late with a time inside this one, is held and flushed in turn). Pure;
+ * The reveals a window held, once it ended with no later reveal to report them: one "N more reveals" alert. Pure;
  * undefined when nothing is due.
  */
 export function flushHeldReveals(
