@@ -2,10 +2,8 @@ import * as z from 'zod/mini';
 import { EventBridgeEnvelopeShape } from '../eventbridge/envelope';
 
 /**
- * An AWS Health event about Macie as EventBridge delivers it (source aws.health, detail-type "AWS Health
- * Event", detail.service MACIE). Health writes its times in RFC 1123 form ("Wed, 24 May 2023 18:00:00 GMT")
- * or ISO 8601: both are kept as text and read with Date.parse. Only the event ARN, its type code and its
- * category are required; everything else Health may leave out.
+ * An AWS Health event about Macie as EventBridge delivers it. Times (RFC 1123 or ISO 8601) stay text, read with
+ * Date.parse; only the event ARN, type code and category are required.
  */
 const optionalText = z.nullish(z.string());
 /** Health writes page numbers as text ("1"); accept numbers too. */
