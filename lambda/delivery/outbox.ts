@@ -189,10 +189,8 @@ export function pendingIds(item: Item | undefined): string[] {
 }
 
 /**
- * Publishes every pending alert of the given aggregates: PENDING ones, and SENDING ones whose lease has run
- * out (labelled). Alerts another delivery holds within its lease are left to it. Alerts go out in the order
- * given (callers give them in event order), ten to a PublishBatch call. Alerts their state write claimed at
- * birth (`births`, a chunk each) go first, as that write left them: they are neither read nor claimed again.
+ * Publishes every pending alert of the given aggregates, in the order given, ten to a call: PENDING ones and SENDING
+ * ones past their lease (labelled). Birth claims go first, neither read nor claimed again.
  */
 export async function deliverPending(deps: DeliveryDeps, pending: readonly PendingAlerts[], births: readonly BirthClaims[] = []): Promise<DeliveryReport> {
   const ownerOf = new Map<string, ItemKey>();

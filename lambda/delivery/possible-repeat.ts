@@ -1,8 +1,6 @@
 /**
- * The label on a copy of an alert that may have reached people already. A delivery that was interrupted
- * after it may have handed the alert to SNS (the process died, or SNS's answer never came) cannot know
- * whether the first copy went out, so the next copy says so, in every form, with the time of the
- * interrupted delivery. Both copies carry the same alert id, which is what consumers dedupe on.
+ * The label on a copy of an alert that may have reached people already (its delivery was interrupted after the
+ * handoff to SNS); both copies carry the same alert id, which consumers dedupe on.
  */
 export interface PossibleRepeat {
   /** When the interrupted delivery claimed the alert (ISO 8601). */

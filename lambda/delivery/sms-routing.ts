@@ -26,10 +26,8 @@ export interface RoutingDeps {
 }
 
 /**
- * The `sms` attribute of each claimed alert, decided before it is published: the decision recorded on the
- * alert's item when there is one; otherwise, for alerts an SMS subscriber would receive, the hour's counter
- * decides, and the counter and the decisions are written together in one conditional write (one read and
- * one write per chunk). The other alerts are not counted. Alerts absent from the map go out as "true".
+ * The `sms` attribute of each claimed alert, decided before its publish: as recorded on its item, else by the
+ * hour's counter, written with the decisions in one conditional write. Absent from the map: "true".
  */
 export async function routeSms(deps: RoutingDeps, claimed: readonly Claimed[]): Promise<Map<string, SmsRoute>> {
   const routes = new Map<string, SmsRoute>();

@@ -29,10 +29,8 @@ export interface SnsProtocolMessages {
 }
 
 /**
- * One alert -> one SNS message. Machines (default, sqs, lambda, email-json) get the JSON form, people get the
- * email and SMS forms, and https subscribers (Amazon Q Developer in chat applications) get the custom
- * notification. The attributes are what subscription filter policies match on. A copy that may repeat an
- * earlier one (`repeat`) says so in every form and in the `possibleDuplicate` attribute.
+ * One alert -> one SNS message with a form per protocol (JSON for machines, email and SMS for people, the custom
+ * notification for chat) and the attributes filter policies match; a possible repeat says so in every form.
  */
 export function buildSnsMessage(alert: Alert, repeat?: PossibleRepeat, sms?: SmsRoute): SnsAlertMessage {
   const json = renderJson(alert, repeat);
