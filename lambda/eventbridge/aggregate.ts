@@ -30,17 +30,13 @@ export interface Aggregate<S extends Bookkeeping, E> {
   readonly codec: ItemCodec<S>;
   step(state: S | undefined, event: E): Step<S>;
   /**
-   * What the route read that must still hold when the aggregate is written, written in the same transaction:
-   * a condition on an item the route read, or a conditional update of it (a finding bumps its run's findings
-   * ledger while the run is not summarised). When it no longer holds, the events go to another attempt, whose
-   * route reads again.
+   * What the route read that must still hold when the aggregate is written, checked (or updated) in the same
+   * transaction; when it no longer holds, the events go to another attempt, whose route reads again.
    */
   readonly guard?: Guard;
   /**
-   * More guards, on other items (a run's roll-up of the finding type). A `put` claims its item: it is written,
-   * on its condition, with the aggregate's first write only (the aggregate's later units find it claimed). A
-   * transaction names an item once: a claim stands for the checks on the same item of the other aggregates in
-   * its transaction.
+   * Guards on other items (a run's roll-up of the finding type). A `put` claims its item with the aggregate's first
+   * write only; since a transaction names an item once, a claim stands for the other aggregates' checks on it.
    */
   readonly guards?: readonly Guard[];
 }

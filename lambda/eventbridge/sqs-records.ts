@@ -4,10 +4,8 @@ import type { Telemetry } from '../core/telemetry';
 import { EventBridgeEnvelopeShape } from './envelope';
 
 /**
- * EventBridge events as they arrive through an SQS queue: each record's body is the event, as JSON text.
- * A record that is not a valid event of the expected source and detail-type is bad: one warn line with its
- * message id and the reason, one BadRecords count, and it is never retried (a retry cannot fix it). The
- * other records of the batch are decoded as usual.
+ * EventBridge events as they arrive through SQS. A record that is not a valid expected event is bad: one warn line,
+ * one BadRecords count, never retried (a retry cannot fix it); the rest of the batch goes on.
  */
 export interface ExpectedEvents<T> {
   /** What the records are, for log lines ("finding", "API call"). */
