@@ -2,10 +2,8 @@ import { compareIso } from '../core/iso-time';
 import { UNKNOWN_RUN } from '../state/table';
 
 /**
- * How long a finding whose run the job log has not shown yet is held back, from its creation (Macie's
- * `createdAt`) on the wall clock: SQS delivers it again meanwhile. The job log shows a run's start within
- * minutes of it; past this a run is not coming (the log group is not subscribed, or its events were lost),
- * and the finding is counted in run UNKNOWN rather than kept from alerting, or dead-lettered.
+ * How long a finding whose run the job log has not shown is held back from its creation; past this the run is not
+ * coming, and the finding is counted in run UNKNOWN rather than kept from alerting or dead-lettered.
  */
 export const HOLD_FOR_RUN_MINUTES = 30;
 

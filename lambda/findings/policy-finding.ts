@@ -167,10 +167,8 @@ export interface FlushContext {
 }
 
 /**
- * The occurrences a repeat window held, once it has passed (`now`, the sweeper's clock) with no later
- * occurrence to report them: one alert, "recurred N more times since the last alert". The next window starts
- * where this one ended, so the finding still alerts at most once per policyFindingRepeatHours; a later
- * occurrence starts a fresh count. Pure; undefined when nothing is due.
+ * The occurrences a repeat window held, once it passed with no later occurrence to report them: one "recurred N
+ * more times" alert; the next window starts where this one ended. Pure; undefined when nothing is due.
  */
 export function flushHeldRecurrences(state: PolicyFinding, ctx: FlushContext): Step<PolicyFinding> | undefined {
   const { now } = ctx;
