@@ -1,10 +1,8 @@
 import type { LogEvent } from './log-events';
 
 /**
- * Events about the job, not a run: a pause or resumption once the run it lands on was summarised (a periodic
- * job paused between runs; the event, dated or not, goes to its last run), and a cancel without runDate that
- * found its run ended (undated-cancel.ts). The run's summary cannot tell them, so each is told on its own, once
- * (the run's status events remember it).
+ * Events about the job, not a run (a pause or resumption after the run's summary, a cancel without runDate after the
+ * run ended): the summary cannot tell them, so each is told on its own, once.
  */
 export type JobEventTelling =
   | { readonly tell: true; readonly reason: 'the job was paused or resumed after its run was summarised' | 'the job was cancelled after its run ended' }

@@ -19,10 +19,8 @@ z.config(en());
 const isoDateTime = z.iso.datetime({ offset: true });
 
 /**
- * The patterns the schema checks, as shared objects: the fast path below tests the very same ones. A jobId is
- * part of item keys ('#' separates key parts). Event types become DynamoDB map keys and parts of alert ids, so
- * they are restricted to what Macie uses (UPPER_SNAKE_CASE) with some slack for future types; an unknown type
- * that fits is classified UNKNOWN_EVENT.
+ * The patterns the schema checks, shared with the fast path below. A jobId is part of item keys ('#' separates
+ * parts); event types become map keys and alert id parts, so they are restricted to Macie's form, with some slack.
  */
 const JOB_ID = /^[^\s#]+$/;
 const EVENT_TYPE = /^[A-Za-z][A-Za-z0-9_.:-]{0,99}$/;
@@ -37,10 +35,8 @@ const absentIfNull = <T extends z.ZodMiniType>(schema: T) =>
 const optionalText = (max: number) => absentIfNull(z.string().check(z.maxLength(max)));
 
 /**
- * What a job log event must be. The hot path (parseJobLogEvent) decides the common case without it (see
- * acceptedAsIs); this schema decides every other message and words every rejection, and the tests hold the
- * two to the same verdicts. Macie may add fields: they are allowed and ignored (looseObject), never a reason
- * to reject an event.
+ * What a job log event must be: the schema decides every message the fast path (acceptedAsIs) does not, and words
+ * every rejection. Fields Macie may add are allowed and ignored, never a reason to reject.
  */
 export const JobLogEventSchema = z.looseObject({
   adminAccountId: z.string().check(z.minLength(1), z.maxLength(64)),

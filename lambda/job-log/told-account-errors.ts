@@ -4,10 +4,8 @@ import type { GroupDecision, GroupVerdict } from './event-outcomes';
 import type { LogEvent } from './log-events';
 
 /**
- * Which accounts of a run have an account error that was told (alerted, or grouped into an alert that was
- * sent): the one set inhibition reads. A bucket error is hidden only behind an alert someone received; an
- * account error that was known from the previous run, or silenced, hides nothing. The set is kept on the run
- * item (a flag of each account in `accounts`, state/run-accounts.ts), and decided here alone.
+ * Accounts of a run whose account error was told (alerted, or grouped into an alert sent): the one set inhibition
+ * reads, since a bucket error is hidden only behind an alert someone received.
  */
 export type ToldAccounts = ReadonlySet<string>;
 
