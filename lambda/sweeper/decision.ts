@@ -7,10 +7,8 @@ import type { ItemKey } from '../state/table';
 import { errorText } from '../core/error-text';
 
 /**
- * How every sweeper check raises its alerts once: decide on the item, then write what the decision changes on
- * it together with the alerts (the outbox) in one write conditioned on the item's version. A concurrent
- * pipeline write or a second sweeper makes the write lose its condition; the item is then read afresh and
- * the decision made again, so the condition is alerted on once.
+ * How every sweeper check raises its alerts once: decide on the item, then write the change and its alerts in one
+ * write conditioned on the item's version; a lost condition reads afresh and decides again.
  */
 export type Decide = (item: Item, now: Date) => Promise<Decision | undefined>;
 
@@ -35,10 +33,8 @@ export function isKeyed(item: Item): item is Item & { pk: string; sk: string } {
 }
 
 /**
- * Decide on the item as the index listed it (or as just read), and write the decision with its alerts in one
- * write conditioned on that item's version. The index projects whole items but is eventually consistent: a
- * listed copy that is stale fails the condition, and only then is the item read afresh and the decision made
- * again (so a sweep costs no read per listed item when nothing changed under it).
+ * Decide on the item as the index listed it and write with its version as the condition: a stale listed copy fails
+ * the condition, and only then is the item read afresh, so a quiet sweep reads nothing per listed item.
  */
 export async function applyDecision(deps: PipelineDeps, owner: ItemKey, listed: Item, decide: Decide): Promise<Alert[]> {
   let unread: Item | undefined = listed;
