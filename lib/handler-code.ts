@@ -4,10 +4,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 
 /**
- * Where a function's code comes from. In this repository (lib/*.ts run from source) NodejsFunction bundles
- * lambda/handlers/*.ts with esbuild at synth. In the installed package (dist/lib/*.js) there is no TypeScript:
- * `npm run build` put each handler's bundle, made by that same NodejsFunction bundling, in
- * dist/handler-bundles/<sdk choice>/<handler>/, and the construct deploys it as it is.
+ * Where a function's code comes from: in this repository, NodejsFunction bundles lambda/handlers/*.ts at synth; in
+ * the installed package, the bundle `npm run build` made with that same bundling is deployed as it is.
  */
 export type HandlerCodeSource =
   | { readonly from: 'package-bundle'; readonly directory: string; readonly reason: 'the installed package ships this bundle' }

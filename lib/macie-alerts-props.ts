@@ -82,9 +82,8 @@ export interface MacieAlertsProps {
    */
   readonly teams?: TeamsChannel;
   /**
-   * Lowest severity meant for chat. The chat service creates its own SNS subscription, which CloudFormation
-   * cannot give a filter policy, so the stack outputs the policy (ChatFilterPolicy) to apply once with
-   * `aws sns set-subscription-attributes` (README, "Chat").
+   * Lowest severity meant for chat. CloudFormation cannot give the chat service's own subscription a filter policy,
+   * so the stack outputs it (ChatFilterPolicy) to apply once (README, "Chat").
    * @default INFO (every alert)
    */
   readonly chatMinSeverity?: Severity;
