@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto';
 
-/**
- * CloudTrail records as people have them (a trail's log files in S3, `aws cloudtrail lookup-events`, one
- * record copied from the console) turned into what the API-call pipeline gets: the EventBridge event
- * "AWS API Call via CloudTrail", whose detail is the record itself. Only Macie's records (eventSource
- * macie2.amazonaws.com) are wanted; a trail records every service, so the others are recognised and counted.
- */
+// CloudTrail records as people have them (log files, lookup-events, one copied record) turned into the
+// EventBridge events the API-call pipeline gets; records of other services are recognised and counted.
 
 export const MACIE_EVENT_SOURCE = 'macie2.amazonaws.com';
 

@@ -26,10 +26,8 @@ export type EventSource = 'jobLogEvents' | 'findings' | 'apiCalls' | 'healthEven
 export interface ReplayTally {
   readonly events: Record<EventSource, number>;
   /**
-   * Events by what the pipelines did with them: alerted, grouped (counted into an earlier alert or a run
-   * summary), inhibited (grouped because an account-level error covers the bucket), silenced (a silence
-   * matched them), known (failed the same way in the job's previous run), duplicate, ignored,
-   * below-threshold, bad.
+   * Events by what the pipelines did with them (alerted, grouped, inhibited, silenced, known, duplicate, ignored,
+   * below-threshold, bad).
    */
   readonly outcomes: Record<string, number>;
   /** Inputs the pipeline could not process (an exception, or a record never applied): replay goes on with the next one. */

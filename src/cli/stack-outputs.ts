@@ -38,10 +38,8 @@ export async function stackOutputs(client: CloudFormationClient, stackName: stri
 }
 
 /**
- * An output by the name the construct gives it, in either form CDK writes: `name` itself (an output made in
- * the stack), or the construct's path, the name and an 8-character hash (MacieAlertsStateTableNameDAAD2577)
- * for an output made inside a construct, whatever id the construct was given. Two matches is an error:
- * which one was meant cannot be told.
+ * An output by the name the construct gives it, as CDK writes it: the name itself, or the construct's path, the
+ * name and a hash. Two matches is an error: which one was meant cannot be told.
  */
 export function findOutput(outputs: readonly Output[], name: string): Output | undefined {
   const exact = outputs.find((o) => o.OutputKey === name);

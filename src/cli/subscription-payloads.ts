@@ -22,10 +22,8 @@ export interface LogsPayload {
 /** What the replay puts in subscriptionFilters of the payloads it builds, so they are recognisable. */
 export const REPLAY_FILTER_NAME = 'macie-alerts-replay';
 /**
- * Job log events without their subscription payload (filter-log-events output, bare events) are cut into the
- * batches a subscription would have delivered: per stream, at most this many log events, and never across a
- * pause longer than BATCH_GAP_MS (a subscription delivers within seconds, so a pause and its resume days
- * later are never one batch).
+ * Bare job log events are cut into the batches a subscription would have delivered: per stream, at most this many,
+ * and never across a pause longer than BATCH_GAP_MS (a subscription delivers within seconds).
  */
 export const MAX_EVENTS_PER_PAYLOAD = 100;
 export const BATCH_GAP_MS = 60_000;

@@ -2,10 +2,8 @@ import { createHash } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 
 /**
- * SQS as the findings and API-call handlers see it, for the replay CLI, the bench and the tests: SQS events
- * as Lambda's event source mapping builds them, batches cut the way the mapping cuts them, and a queue that
- * delivers again the records a handler lists in batchItemFailures, up to maxReceiveCount, then dead-letters
- * them. Here rather than in test/support so that the replay and the bench do not depend on test code.
+ * SQS as the findings and API-call handlers see it (event source mapping batches, redelivery of batchItemFailures,
+ * dead-lettering), here rather than in test/support so that replay and the bench do not depend on test code.
  */
 export interface QueueMessage {
   readonly messageId: string;
@@ -100,10 +98,8 @@ export interface QueueRun {
 }
 
 /**
- * Delivers the batches to `invoke`, up to `concurrency` invocations at once. Records listed in
- * batchItemFailures come back after the current ones (as after their visibility timeout), in batches of at
- * most `batchSize`, until they have been received maxReceiveCount times. A throwing invocation fails its
- * whole batch, as in Lambda.
+ * Delivers the batches, up to `concurrency` at once; records listed in batchItemFailures come back after the current
+ * ones until received maxReceiveCount times. A throwing invocation fails its whole batch, as in Lambda.
  */
 export async function deliverBatches<R extends { readonly batchItemFailures: readonly { readonly itemIdentifier: string }[] }>(
   batches: readonly (readonly QueueMessage[])[],
