@@ -107,8 +107,8 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
   await reads.read(keysToRead(ctx, events, candidate, expected));
   const placed = placeInRuns(ctx, events, startsOf, candidate);
   const runOf = (finding: FindingDetail) => {
-    const p = placed.get(finding);
-    return p && 'run' in p ? p.run : undefined;
+    const placement = placed.get(finding);
+    return placement && 'run' in placement ? placement.run : undefined;
   };
   // Only findings counted in run UNKNOWN, rarely.
   await reads.read(keysToRead(ctx, events, runOf, expected));
@@ -116,11 +116,11 @@ async function routeFindings(deps: PipelineDeps, events: readonly BatchEvent<Fin
   const placeOf = groupPlacer(ctx);
   return events.map(({ event: finding }): Target<FindingDetail> => {
     const jobId = jobOf(finding);
-    const p = placed.get(finding);
-    if (!jobId || !p) return targetOf(ctx, finding);
-    if ('held' in p) return { held: p.held };
-    const summarized = isSummarized(reads, jobId, p.run);
-    return targetOf(ctx, finding, p.run, summarized, isNewGroup(ctx, finding, p.run) ? placeOf(finding, jobId, p.run) : undefined);
+    const placement = placed.get(finding);
+    if (!jobId || !placement) return targetOf(ctx, finding);
+    if ('held' in placement) return { held: placement.held };
+    const { run } = placement;
+    return targetOf(ctx, finding, run, isSummarized(reads, jobId, run), isNewGroup(ctx, finding, run) ? placeOf(finding, jobId, run) : undefined);
   });
 }
 
