@@ -7,7 +7,7 @@ import * as z from 'zod/mini';
  */
 export const FAILURE_QUEUES_OUTPUT = 'FailureQueues';
 
-/** What a failure queue holds, which decides how it is redriven (each kind: docs/development.md, "Design notes"). */
+/** What a failure queue holds, which decides how it is redriven (each kind: docs/design-notes.md). */
 export const FAILURE_QUEUE_KINDS = ['lambda-on-failure', 'eventbridge-dead-letter', 'sqs-dead-letter'] as const;
 export type FailureQueueKind = (typeof FAILURE_QUEUE_KINDS)[number];
 

@@ -5,7 +5,7 @@ import type { Subscriber, SubscriberKind } from './context-settings';
 /**
  * The SNS filter policy (scope MessageAttributes) of one subscriber, as plain JSON so tests and the README show it
  * exactly; within SNS's key and combination limits (the attributes and the digest, TEST and SMS rules:
- * docs/development.md, "Design notes").
+ * docs/design-notes.md).
  */
 export type FilterPolicyJson = Record<string, unknown[]>;
 

@@ -3,7 +3,7 @@ import type { Telemetry } from './telemetry';
 
 /**
  * What happened to one SQS record (one EventBridge event), as the replay CLI prints it and the tests assert
- * (each outcome: docs/development.md, "Design notes").
+ * (each outcome: docs/design-notes.md).
  */
 export type EventOutcome = 'alerted' | 'grouped' | 'silenced' | 'duplicate' | 'ignored' | 'bad' | 'below-threshold' | 'failed' | 'held';
 

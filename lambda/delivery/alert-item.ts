@@ -9,7 +9,7 @@ import type { SmsRoute } from './sms-budget';
 
 /**
  * The outbox's ALERT item (ALERT#<alertId> / ALERT) and its states, here rather than in state/ because its
- * transitions are delivery's (the state diagram and index keys: docs/development.md, "Design notes").
+ * transitions are delivery's (the state diagram and index keys: docs/design-notes.md).
  */
 export type AlertDelivery =
   | { readonly status: 'PENDING'; readonly since: string }

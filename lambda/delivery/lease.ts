@@ -1,4 +1,4 @@
-// How long a delivery may hold a claimed alert, derived from the SDK clients' timeouts (why: docs/development.md, "Design notes").
+// How long a delivery may hold a claimed alert, derived from the SDK clients' timeouts (why: docs/design-notes.md).
 
 /** SNS client: one SDK attempt per call (SnsAlertPublisher retries itself); a connection that cannot be made fails fast. */
 export const SNS_CLIENT = { maxAttempts: 1, requestHandler: { connectionTimeout: 1_000 } } as const;

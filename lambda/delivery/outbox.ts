@@ -11,7 +11,7 @@ import type { SmsRoute } from './sms-budget';
 
 /**
  * The outbox: every alert reaches SNS at least once, and only labelled copies can repeat one (its steps,
- * state write, claim, publish, settle: docs/development.md, "Design notes").
+ * state write, claim, publish, settle: docs/design-notes.md).
  */
 export interface PendingAlerts {
   readonly owner: ItemKey;

@@ -1,6 +1,6 @@
 /**
  * What SNS refuses in Publish or PublishBatch, with the error code it answers (the rules:
- * docs/development.md, "Design notes"). The publisher chunks by these; the tests' stand-ins refuse by them.
+ * docs/design-notes.md). The publisher chunks by these; the tests' stand-ins refuse by them.
  */
 export const MESSAGE_MAX_BYTES = 256 * 1024;
 export const BATCH_MAX_ENTRIES = 10;

@@ -17,7 +17,7 @@ import { costIn, placeUnit, type PackedItems } from './transaction-packing';
 /**
  * A batch of EventBridge events applied exactly once, whatever SQS and EventBridge redeliver: route, read,
  * fold, write in transactions of whole units, deliver; units that lose a condition are read and folded again
- * (the steps and why: docs/development.md, "Design notes").
+ * (the steps and why: docs/design-notes.md).
  */
 
 export interface BatchPlan<E> {

@@ -15,7 +15,7 @@ import type { FindingsGroup, GroupOrigin } from './findings-group';
 /**
  * A job run's findings of one type rolled up (findingAlertsPer: type): the first bucket alerts and claims the
  * roll-up; later buckets are marked and named by the sweeper in one alert per repeat interval (exactly once:
- * docs/development.md, "Design notes").
+ * docs/design-notes.md).
  */
 export interface FindingsRollup extends Bookkeeping {
   readonly pk: string;

@@ -13,8 +13,7 @@ import { inhibition, toldAccountsOf, withToldAccounts, type ToldAccounts } from 
 import { copyMap } from './type-maps';
 
 /**
- * What became of each alerting event of a batch (progress events get none; each outcome: docs/development.md,
- * "Design notes").
+ * What became of each alerting event of a batch (progress events get none; each outcome: docs/design-notes.md).
  */
 export type EventOutcome = 'alerted' | 'grouped' | 'inhibited' | 'known' | 'silenced' | 'duplicate';
 

@@ -3,7 +3,7 @@ import { keys } from './table';
 
 /**
  * A job run's findings ledger: makes "counted before the summary" and "counted after it" exclusive (the
- * protocol: docs/development.md, "Design notes").
+ * protocol: docs/design-notes.md).
  */
 export interface FindingsLedger {
   /** Findings writes counted into the run before its summary (absent: none yet). */

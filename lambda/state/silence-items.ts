@@ -4,7 +4,7 @@ import { keys } from './table';
 
 /**
  * The silences room's stored aggregate: one item per silence, SILENCE / <silenceId>, in one partition so that
- * one Query lists them all (why that is enough: docs/development.md, "Design notes").
+ * one Query lists them all (why that is enough: docs/design-notes.md).
  */
 
 /** What a silence matches. Each given matcher must match; at least one is given. */
