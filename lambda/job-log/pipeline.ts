@@ -14,6 +14,9 @@ import {
 import type { Claimed } from '../delivery/alert-item';
 import { compareInstants, compareIso } from '../core/iso-time';
 import { APPLIED_EVENTS_CAP, DigestSet, mayHaveApplied, newestDigests } from './applied-events';
+import { bucketPagesToRead, namedBuckets, PagesBehindRun, type PagesRead } from './bucket-counts';
+import { AFFECTED_CAP } from './capped-list';
+import { BucketPageCodec } from '../state/bucket-pages';
 import { decodeSubscriptionEvent, parseJobLogEvent, toLogEvent, type LogEvent } from './log-events';
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
 import { eventTypeDimension } from './event-types';
@@ -213,6 +216,7 @@ async function reduceJobBatch(
     keys.job(jobId),
     ...explicitRuns.map((d) => keys.run(jobId, d)),
     ...[...ledgersRead].map((d) => keys.runFindingsLedger(jobId, d)),
+    ...firstBucketPages(jobId, records),
   ]);
   const jobRead = decodeOptional(JobCodec, store.lookup(found, keys.job(jobId)));
   // Route events to runs: runDate if present, else the job's current run (as of this batch), else UNKNOWN.
@@ -248,6 +252,7 @@ async function reduceJobBatch(
     deps,
   );
 
+  const pagesOf = await bucketPages(jobId, byRun, readRuns, found, store);
   const reductions: RunStep[] = [];
   for (const runDate of runDates) {
     const events = byRun.get(runDate)!;
@@ -268,11 +273,18 @@ async function reduceJobBatch(
     const applied =
       read?.appliedEventItems && !read.appliedBatches.includes(batchKey) && mayHaveApplied(read, events) ? await readApplied(store, read) : undefined;
     const newest = events.reduce((n, e) => (compareInstants(e.at, n.at) > 0 ? e : n)).event;
-    let r = reduceRun(
-      read,
-      { jobId, runDate, batchKey, events, jobName: job.jobName ?? newest.jobName, adminAccountId: job.adminAccountId ?? newest.adminAccountId },
-      { settings, region: deps.region, now, findings, silences, acks, previous: previousOf(runDate, reductions), applied },
-    );
+    let r: RunReduction;
+    try {
+      r = reduceRun(
+        read,
+        { jobId, runDate, batchKey, events, jobName: job.jobName ?? newest.jobName, adminAccountId: job.adminAccountId ?? newest.adminAccountId },
+        { settings, region: deps.region, now, findings, silences, acks, previous: previousOf(runDate, reductions), applied, bucketPages: pagesOf.get(runDate) },
+      );
+    } catch (error) {
+      // A page read before a write the run was read after: read and reduce again, as after a lost condition.
+      if (error instanceof PagesBehindRun) throw new ConditionalWriteConflict([], true);
+      throw error;
+    }
     r = withArrival(r, read, now);
     if (existingAlerts.size > 0 && !r.duplicate) r = dropExisting(r, existingAlerts);
     reductions.push({ key, runDate, read, r, ledger });
@@ -304,7 +316,7 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting
       (jobChanged ? 1 : 0) +
       fresh.reduce(
         (n, { read, r }) =>
-          n + 1 + (r.appliedEvents ? 1 : 0) + (read?.summarySentAt === undefined && r.run.summarySentAt !== undefined ? 1 : 0) + r.alerts.length,
+          n + 1 + (r.appliedEvents ? 1 : 0) + (r.bucketPages?.length ?? 0) + (read?.summarySentAt === undefined && r.run.summarySentAt !== undefined ? 1 : 0) + r.alerts.length,
         0,
       );
     const claim = opCount <= MAX_OPS_PER_WRITE ? birthClaim(deliveryDeps(deps)) : undefined;
@@ -318,6 +330,11 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting
       const ops: WriteOp[] = [
         writeChanges(RunCodec.encode(r.run), store.lookup(found, key), unchangedSince(read)),
         ...(r.appliedEvents ? [{ kind: 'put' as const, item: AppliedEventsCodec.encode(r.appliedEvents) }] : []),
+        // Unconditional: the run's version condition orders them, and the count on the run checks them on read.
+        ...(r.bucketPages ?? []).map((p) => ({
+          kind: 'put' as const,
+          item: BucketPageCodec.encode({ jobId, runDate, ...p, expiresAt: expiresAt(now, settings.stateRetentionDays) }),
+        })),
         // In the run's own transaction, whatever the split: the run reads as summarised only with its summary.
         ...(summarized && ledger
           ? [markSummarized(jobId, runDate, ledger, { summarizedAt: now.toISOString(), endedAt: r.run.endedAt }, expiresAt(now, settings.stateRetentionDays))]
@@ -364,6 +381,52 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting
       born: claim && born.length > 0 ? { claims: born, stampedAt: claim.stampedAt } : undefined,
     };
   });
+}
+
+/**
+ * The first bucket page of each type a batch names more than AFFECTED_CAP buckets of, in a run it names: that
+ * type is paged whatever the run holds, so its first page is read with the run, in the same request (a storm's
+ * run has one page up to 4,096 buckets: no request more).
+ */
+function firstBucketPages(jobId: string, records: readonly LogEvent[]): ItemKey[] {
+  const byRun = new Map<string, LogEvent[]>();
+  for (const r of records) if (r.event.runDate) byRun.set(r.event.runDate, [...(byRun.get(r.event.runDate) ?? []), r]);
+  return [...byRun].flatMap(([runDate, events]) =>
+    [...namedBuckets(events)].filter(([, named]) => named.size > AFFECTED_CAP).map(([type]) => keys.runBucketPage(jobId, runDate, type, 0)),
+  );
+}
+
+/**
+ * The bucket pages each run's batch must read to count its buckets (bucketPagesToRead), by run and type: those
+ * not read with the run (or not found then: it may have been read before the write that made it) in one request.
+ */
+async function bucketPages(
+  jobId: string,
+  byRun: ReadonlyMap<string, readonly LogEvent[]>,
+  runs: ReadonlyMap<string, RunState | undefined>,
+  found: Map<string, Item>,
+  store: StateStore,
+): Promise<Map<string, Map<string, PagesRead>>> {
+  const wanted: { runDate: string; type: string; pages: ItemKey[] }[] = [];
+  for (const [runDate, events] of byRun) {
+    for (const [type, named] of namedBuckets(events)) {
+      const plan = bucketPagesToRead(runs.get(runDate), type, named);
+      if (plan.reason !== 'paged') continue;
+      wanted.push({ runDate, type, pages: Array.from({ length: plan.pages }, (_, n) => keys.runBucketPage(jobId, runDate, type, n)) });
+    }
+  }
+  const unread = wanted.flatMap((w) => w.pages).filter((k) => !store.lookup(found, k));
+  if (unread.length > 0) for (const [k, v] of await store.getMany(unread)) found.set(k, v);
+  const out = new Map<string, Map<string, PagesRead>>();
+  for (const { runDate, type, pages } of wanted) {
+    const read = pages.map((k) => {
+      const item = store.lookup(found, k);
+      return item && BucketPageCodec.decode(item).digests;
+    });
+    if (!out.has(runDate)) out.set(runDate, new Map());
+    out.get(runDate)!.set(type, read);
+  }
+  return out;
 }
 
 /**

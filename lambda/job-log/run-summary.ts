@@ -7,6 +7,7 @@ import { describeSilence } from '../silences/silence';
 import * as z from 'zod/mini';
 import { SilencedEventsSchema, type SilencedEvents } from '../state/codec';
 import type { Item } from '../state/store';
+import { bucketsOfRun, bucketsOfType } from './bucket-counts';
 import { AFFECTED_CAP, countWords, firstOfWords, isCapped, namesWords } from './capped-list';
 import { accountCount, firstAccounts, type RunAccounts } from '../state/run-accounts';
 import { describeCompared, FINGERPRINT_CAP, type RunComparison } from './run-compare';
@@ -32,6 +33,8 @@ export interface RunSummaryInput {
   readonly pausedBy?: string;
   readonly errors: Readonly<Record<string, number>>;
   readonly affected: Readonly<Record<string, { buckets: readonly string[]; accounts: readonly string[]; total: number }>>;
+  /** Distinct buckets per error type, exact (bucket-counts.ts); a type without one has only its capped list. */
+  readonly bucketCounts?: Readonly<Record<string, number>>;
   /** Every pause of the run, oldest first (see run-pauses.ts). */
   readonly pauses: readonly RunPause[];
   /** Every account the errors named (runs written before it was kept: the affected lists alone). */
@@ -179,7 +182,10 @@ function errorTypesBySize(run: RunSummaryInput): [string, number][] {
 function errorLine(type: string, count: number, run: RunSummaryInput): string {
   const a = run.affected[type];
   const parts: string[] = [];
-  if (a?.buckets.length) parts.push(`buckets: ${namesWords(a.buckets, isCapped(a.buckets), ['bucket', 'buckets'])}`);
+  if (a?.buckets.length) {
+    const buckets = bucketsOfType(run, type);
+    parts.push(`buckets: ${firstOfWords(a.buckets, buckets.count, buckets.exact, ['bucket', 'buckets'])}`);
+  }
   if (a?.accounts.length) parts.push(`accounts: ${accountsOfType(run, type, a.accounts)}`);
   return `${num(count)}${parts.length ? ` (${parts.join('; ')})` : ''}`;
 }
@@ -506,8 +512,8 @@ function findingsDetails(findings: FindingsSummary): AlertDetail[] {
 
 /** The buckets the run's errors name (the names kept), and whether a capped list may have left some out. */
 function failingBuckets(run: RunSummaryInput): { names: string[]; total: number; atLeast: boolean } {
-  const names = [...new Set(Object.values(run.affected).flatMap((a) => a.buckets))].sort();
-  return { names, total: names.length, atLeast: anyCapped(run, 'buckets') };
+  const { names, count, exact } = bucketsOfRun(run);
+  return { names, total: count, atLeast: !exact };
 }
 
 /**
