@@ -1,7 +1,7 @@
 import { BUCKET_DIGEST_BYTES, BUCKET_PAGE_DIGESTS, pageCount } from '../state/bucket-pages';
 import type { RunState } from '../state/job-items';
 import { digestOf } from './applied-events';
-import { AFFECTED_CAP } from './capped-list';
+import { AFFECTED_CAP, unionTotal, type NameTotal } from './capped-list';
 import { isErrorEffect } from './event-types';
 import type { LogEvent } from './log-events';
 import { own } from './type-maps';
@@ -156,33 +156,20 @@ export function runBucketCounts(
   return { counts: Object.keys(counts).length > 0 ? counts : undefined, pages };
 }
 
-/** How many buckets, and whether that is exact. */
-export interface BucketTotal {
-  readonly count: number;
-  readonly exact: boolean;
-}
-
 type CountedRun = { readonly affected: Readonly<Record<string, { readonly buckets: readonly string[] }>>; readonly bucketCounts?: Readonly<Record<string, number>> };
 
 /** The distinct buckets of one error type: exact when counted, else its capped list's length, exact only below the cap. Pure. */
-export function bucketsOfType(run: CountedRun, type: string): BucketTotal {
+export function bucketsOfType(run: CountedRun, type: string): NameTotal {
   const list = own(run.affected, type)?.buckets ?? [];
   const count = run.bucketCounts && own(run.bucketCounts, type);
   if (count !== undefined) return { count, exact: true };
   return { count: list.length, exact: list.length < AFFECTED_CAP };
 }
 
-/**
- * The distinct buckets any error named, with the names kept (the union of the lists). Exact when one type names
- * buckets, or when every list holds all its type's buckets; otherwise types share buckets the run did not keep
- * by name, and the largest count is a lower bound. Pure.
- */
-export function bucketsOfRun(run: CountedRun): BucketTotal & { readonly names: string[] } {
+/** The distinct buckets any error of the run named (unionTotal of its types), with the names kept. Pure. */
+export function bucketsOfRun(run: CountedRun): NameTotal & { readonly names: string[] } {
   const types = Object.keys(run.affected).filter((t) => (own(run.affected, t)?.buckets.length ?? 0) > 0);
   const names = [...new Set(types.flatMap((t) => own(run.affected, t)!.buckets))].sort();
-  const totals = types.map((t) => bucketsOfType(run, t));
-  if (types.length === 1) return { names, ...totals[0] };
-  const complete = types.every((t, i) => totals[i].exact && totals[i].count === own(run.affected, t)!.buckets.length);
-  if (complete) return { names, count: names.length, exact: true };
-  return { names, count: Math.max(names.length, ...totals.map((t) => t.count)), exact: false };
+  if (types.length === 0) return { names, count: 0, exact: true };
+  return { names, ...unionTotal(types.map((t) => ({ total: bucketsOfType(run, t), listed: own(run.affected, t)!.buckets.length })), names.length) };
 }

@@ -1,6 +1,8 @@
 import { details, formatCount, type Alert, type AlertCategory, type AlertDetail } from '../core/alert';
 import { macieSummaryLink } from '../core/links';
-import { isCapped } from '../job-log/capped-list';
+import { AFFECTED_CAP, unionTotal, type NameTotal } from '../job-log/capped-list';
+import { bucketsOfType } from '../job-log/bucket-counts';
+import { accountCount } from '../state/run-accounts';
 import { JOB_EVENT_TYPES } from '../job-log/event-types';
 import { SEVERITIES, type Severity } from '../core/severity';
 import { digestIndexEntry, type DigestIndexEntry } from '../delivery/alert-item';
@@ -323,6 +325,25 @@ class Counter {
   }
 }
 
+/** One run's count of an error type's buckets or accounts, and how many names it kept. */
+interface CountedPart {
+  readonly total: NameTotal;
+  readonly listed: number;
+}
+
+/** The names ranked, their number the exact count of the runs' sets when it is known (unionTotal). */
+function counted(ranked: Ranked, parts: readonly CountedPart[]): Ranked {
+  const total = unionTotal(parts, ranked.distinct);
+  return { ...ranked, distinct: total.count, ...(total.exact ? {} : { atLeast: true }) };
+}
+
+/** The accounts one error type of a run named: exact from its account set, else its capped list. */
+function accountsOfType(run: RunState, type: string, listed: readonly string[]): NameTotal {
+  const fromSet = accountCount(run.accounts, type);
+  if (fromSet.count > 0) return fromSet;
+  return { count: listed.length, exact: listed.length < AFFECTED_CAP };
+}
+
 function mostFrequent(values: readonly string[]): string | undefined {
   const c = new Counter();
   for (const v of values) if (v) c.add(v);
@@ -375,7 +396,7 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
   // Errors of those runs, by type.
   const byType = new Map<
     string,
-    { events: number; silenced: number; runs: number; buckets: Counter; accounts: Counter; capped: { buckets: boolean; accounts: boolean } }
+    { events: number; silenced: number; runs: number; buckets: Counter; accounts: Counter; totals: { buckets: CountedPart[]; accounts: CountedPart[] } }
   >();
   for (const r of active) {
     for (const [type, n] of Object.entries(r.errors)) {
@@ -386,7 +407,7 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
         runs: 0,
         buckets: new Counter(),
         accounts: new Counter(),
-        capped: { buckets: false, accounts: false },
+        totals: { buckets: [], accounts: [] },
       };
       const silenced = Math.min(n, silencedOf(r, type));
       t.events += n - silenced;
@@ -395,8 +416,8 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
       const affected = Object.hasOwn(r.affected, type) ? r.affected[type] : undefined;
       for (const b of affected?.buckets ?? []) t.buckets.add(b);
       for (const a of affected?.accounts ?? []) t.accounts.add(a);
-      t.capped.buckets ||= isCapped(affected?.buckets ?? []);
-      t.capped.accounts ||= isCapped(affected?.accounts ?? []);
+      t.totals.buckets.push({ total: bucketsOfType(r, type), listed: affected?.buckets.length ?? 0 });
+      t.totals.accounts.push({ total: accountsOfType(r, type, affected?.accounts ?? []), listed: affected?.accounts.length ?? 0 });
       byType.set(type, t);
     }
   }
@@ -410,7 +431,7 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
             silenced: t.silenced,
             runs: t.runs,
             resourceKind: 'bucket' as const,
-            resources: { ...buckets, ...(t.capped.buckets ? { atLeast: true } : {}) },
+            resources: counted(buckets, t.totals.buckets),
           }
         : {
             type,
@@ -418,7 +439,7 @@ export function summarizeDigest(inputs: DigestInputs): DigestContent {
             silenced: t.silenced,
             runs: t.runs,
             resourceKind: 'account' as const,
-            resources: { ...t.accounts.ranked(N), ...(t.capped.accounts ? { atLeast: true } : {}) },
+            resources: counted(t.accounts.ranked(N), t.totals.accounts),
           };
     })
     .sort((a, b) => b.events + b.silenced - (a.events + a.silenced) || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
