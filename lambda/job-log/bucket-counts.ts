@@ -21,8 +21,8 @@ export function namedBuckets(events: readonly LogEvent[]): Map<string, Set<strin
   for (const { event, kind } of events) {
     const bucket = event.affectedResource?.value;
     if (!bucket || !isErrorEffect(kind.effect)) continue;
-    let set = named.get(event.eventType);
-    if (!set) named.set(event.eventType, (set = new Set()));
+    const set = named.get(event.eventType) ?? new Set<string>();
+    named.set(event.eventType, set);
     set.add(bucket);
   }
   return named;
@@ -156,7 +156,10 @@ export function runBucketCounts(
   return { counts: Object.keys(counts).length > 0 ? counts : undefined, pages };
 }
 
-type CountedRun = { readonly affected: Readonly<Record<string, { readonly buckets: readonly string[] }>>; readonly bucketCounts?: Readonly<Record<string, number>> };
+type CountedRun = {
+  readonly affected: Readonly<Record<string, { readonly buckets: readonly string[] }>>;
+  readonly bucketCounts?: Readonly<Record<string, number>>;
+};
 
 /** The distinct buckets of one error type: exact when counted, else its capped list's length, exact only below the cap. Pure. */
 export function bucketsOfType(run: CountedRun, type: string): NameTotal {
@@ -171,5 +174,11 @@ export function bucketsOfRun(run: CountedRun): NameTotal & { readonly names: str
   const types = Object.keys(run.affected).filter((t) => (own(run.affected, t)?.buckets.length ?? 0) > 0);
   const names = [...new Set(types.flatMap((t) => own(run.affected, t)!.buckets))].sort();
   if (types.length === 0) return { names, count: 0, exact: true };
-  return { names, ...unionTotal(types.map((t) => ({ total: bucketsOfType(run, t), listed: own(run.affected, t)!.buckets.length })), names.length) };
+  return {
+    names,
+    ...unionTotal(
+      types.map((t) => ({ total: bucketsOfType(run, t), listed: own(run.affected, t)!.buckets.length })),
+      names.length,
+    ),
+  };
 }

@@ -316,7 +316,12 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting
       (jobChanged ? 1 : 0) +
       fresh.reduce(
         (n, { read, r }) =>
-          n + 1 + (r.appliedEvents ? 1 : 0) + (r.bucketPages?.length ?? 0) + (read?.summarySentAt === undefined && r.run.summarySentAt !== undefined ? 1 : 0) + r.alerts.length,
+          n +
+          1 +
+          (r.appliedEvents ? 1 : 0) +
+          (r.bucketPages?.length ?? 0) +
+          (read?.summarySentAt === undefined && r.run.summarySentAt !== undefined ? 1 : 0) +
+          r.alerts.length,
         0,
       );
     const claim = opCount <= MAX_OPS_PER_WRITE ? birthClaim(deliveryDeps(deps)) : undefined;

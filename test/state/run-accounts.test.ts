@@ -97,7 +97,9 @@ test.each<[number, number, number]>([
   [TYPE_BITS, 4, 9],
 ])('%d types: %d flag byte(s), %d bytes per account', (types, bytes, perAccount) => {
   expect(flagBytes(types)).toBe(bytes);
-  const accounts = build(Array.from({ length: Math.max(1, types) }, (_, i) => [id(i), types === 0 ? undefined : `T${String(i).padStart(2, '0')}`, i % 2 === 0]));
+  const accounts = build(
+    Array.from({ length: Math.max(1, types) }, (_, i) => [id(i), types === 0 ? undefined : `T${String(i).padStart(2, '0')}`, i % 2 === 0]),
+  );
   const stored = packAccounts(accounts);
   expect(stored.accountIds!.byteLength / accounts.flags.size).toBe(perAccount);
   expect(unpackAccounts(stored)).toEqual(accounts);
@@ -105,7 +107,13 @@ test.each<[number, number, number]>([
 
 test('an eighth type gets an exact count of its own, and which types count does not depend on arrival order', () => {
   const types = Array.from({ length: 9 }, (_, i) => `T${i}`);
-  const adds: [string, string, boolean][] = types.flatMap((t, i) => [[id(i), t, i === 8], [id(100 + i), t, false]] as [string, string, boolean][]);
+  const adds: [string, string, boolean][] = types.flatMap(
+    (t, i) =>
+      [
+        [id(i), t, i === 8],
+        [id(100 + i), t, false],
+      ] as [string, string, boolean][],
+  );
   const forward = build(adds);
   const backward = build([...adds].reverse());
   expect(backward).toEqual(forward);

@@ -1,4 +1,6 @@
-import { buildDigestAlert, summarizeDigest, troubledRunOrder, troubledRunText, windowEndingAt, type TroubledRun } from '../../lambda/sweeper/digest';
+import { windowEndingAt } from '../../lambda/sweeper/digest';
+import { buildDigestAlert, troubledRunText } from '../../lambda/sweeper/digest-alert';
+import { summarizeDigest, troubledRunOrder, type TroubledRun } from '../../lambda/sweeper/digest-content';
 import { testRun } from '../support/runs';
 
 /** The runs the daily digest names: in which order, and in which words. */

@@ -53,7 +53,10 @@ describe('how a run counts the distinct buckets of an error type', () => {
 });
 
 describe('which pages a batch reads', () => {
-  const run = (list: string[], count?: number) => ({ affected: { BUCKET_ACCESS_DENIED: { buckets: list, accounts: [], total: 1 } }, bucketCounts: count === undefined ? undefined : { BUCKET_ACCESS_DENIED: count } });
+  const run = (list: string[], count?: number) => ({
+    affected: { BUCKET_ACCESS_DENIED: { buckets: list, accounts: [], total: 1 } },
+    bucketCounts: count === undefined ? undefined : { BUCKET_ACCESS_DENIED: count },
+  });
   test.each<[string, ReturnType<typeof run> | undefined, string[], ReturnType<typeof bucketPagesToRead>]>([
     ['a new run', undefined, names(20), { reason: 'list-holds-all', pages: 0 }],
     ['buckets the list holds', run(ten, 9_000), [ten[0]], { reason: 'in-list', pages: 0 }],
@@ -72,8 +75,16 @@ describe("a run's bucket totals", () => {
   test.each<[string, Parameters<typeof bucketsOfRun>[0], { count: number; exact: boolean }]>([
     ['one type, counted', { affected: { [A]: set(ten) }, bucketCounts: { [A]: 6_000 } }, { count: 6_000, exact: true }],
     ['one type, a run written before the counts', { affected: { [A]: set(ten) } }, { count: 10, exact: false }],
-    ['two small types sharing a bucket: the union', { affected: { [A]: set(['a', 'b']), [B]: set(['b', 'c']) }, bucketCounts: { [A]: 2, [B]: 2 } }, { count: 3, exact: true }],
-    ['two types, one paged: the larger count, at least', { affected: { [A]: set(ten), [B]: set(['zz']) }, bucketCounts: { [A]: 40, [B]: 1 } }, { count: 40, exact: false }],
+    [
+      'two small types sharing a bucket: the union',
+      { affected: { [A]: set(['a', 'b']), [B]: set(['b', 'c']) }, bucketCounts: { [A]: 2, [B]: 2 } },
+      { count: 3, exact: true },
+    ],
+    [
+      'two types, one paged: the larger count, at least',
+      { affected: { [A]: set(ten), [B]: set(['zz']) }, bucketCounts: { [A]: 40, [B]: 1 } },
+      { count: 40, exact: false },
+    ],
   ])('%s', (_name, run, want) => {
     const { count, exact } = bucketsOfRun(run);
     expect({ count, exact }).toEqual(want);
@@ -88,6 +99,9 @@ describe('a batch of events', () => {
   test('counts its distinct buckets per type and names the pages to write', () => {
     const events = names(12).flatMap((b, i) => [ev('BUCKET_ACCESS_DENIED', i, bucket(b)), ev('BUCKET_ACCESS_DENIED', i, bucket(b))]);
     const got = runBucketCounts(undefined, events);
-    expect([got.counts, got.pages.map((p) => [p.errorType, p.n, p.digests.byteLength])]).toEqual([{ BUCKET_ACCESS_DENIED: 12 }, [['BUCKET_ACCESS_DENIED', 0, 96]]]);
+    expect([got.counts, got.pages.map((p) => [p.errorType, p.n, p.digests.byteLength])]).toEqual([
+      { BUCKET_ACCESS_DENIED: 12 },
+      [['BUCKET_ACCESS_DENIED', 0, 96]],
+    ]);
   });
 });
