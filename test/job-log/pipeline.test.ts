@@ -149,7 +149,7 @@ describe('realistic run streams', () => {
     expect(summary.details).toContainEqual({
       label: 'Errors (BUCKET_ACCESS_DENIED)',
       value: expect.stringMatching(
-        /^1,000 \(buckets: bucket-0000, .* bucket-0009 \(first 10 of at least 10 buckets\); accounts: 111122223333, 444455556666\)$/,
+        /^1,000 \(buckets: bucket-0000, .* bucket-0009 \(first 10 of 1,000 buckets\); accounts: 111122223333, 444455556666\)$/,
       ),
     });
     const run = await h.run('job-storm', RUN);
