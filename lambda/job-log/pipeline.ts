@@ -395,7 +395,12 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting
  */
 function firstBucketPages(jobId: string, records: readonly LogEvent[]): ItemKey[] {
   const byRun = new Map<string, LogEvent[]>();
-  for (const r of records) if (r.event.runDate) byRun.set(r.event.runDate, [...(byRun.get(r.event.runDate) ?? []), r]);
+  for (const r of records) {
+    if (!r.event.runDate) continue;
+    const list = byRun.get(r.event.runDate);
+    if (list) list.push(r);
+    else byRun.set(r.event.runDate, [r]);
+  }
   return [...byRun].flatMap(([runDate, events]) =>
     [...namedBuckets(events)].filter(([, named]) => named.size > AFFECTED_CAP).map(([type]) => keys.runBucketPage(jobId, runDate, type, 0)),
   );
