@@ -1,4 +1,5 @@
 import type { DeliveryDeps } from './delivery/outbox';
+import type { FilterPolicy } from './delivery/filter-policy';
 import type { AlertPublisher } from './delivery/publisher';
 import type { PipelineSettings } from './core/settings';
 import type { AckSource, SilenceSource } from './silences/cache';
@@ -25,6 +26,8 @@ export interface PipelineDeps {
   readonly acks?: AckSource;
   /** Fault-injection seam for the reliability tests (see delivery/outbox.ts). */
   readonly afterStep?: DeliveryDeps['afterStep'];
+  /** The SMS subscriptions' filter policies (SMS_FILTER_POLICIES): none, no SMS budget. */
+  readonly smsPolicies?: readonly FilterPolicy[];
 }
 
 export function deliveryDeps(deps: PipelineDeps): DeliveryDeps {
@@ -36,5 +39,10 @@ export function deliveryDeps(deps: PipelineDeps): DeliveryDeps {
     remainingMs: deps.remainingMs,
     telemetry: deps.telemetry,
     afterStep: deps.afterStep,
+    // No SMS subscriber, or smsMaxPerHour 0: no budget, and no budget write.
+    smsBudget:
+      deps.settings.smsMaxPerHour > 0 && deps.smsPolicies && deps.smsPolicies.length > 0
+        ? { maxPerHour: deps.settings.smsMaxPerHour, policies: deps.smsPolicies }
+        : undefined,
   };
 }

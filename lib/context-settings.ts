@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { ALERT_CATEGORIES, type AlertCategory } from '../lambda/core/alert';
 import { JOB_EVENT_TYPES } from '../lambda/job-log/event-types';
 import { isSeverity, type Severity } from '../lambda/core/severity';
@@ -60,6 +61,7 @@ export const CONTEXT_KEYS = [
   'knownErrors',
   'findingAlertsPer',
   'digestHourUtc',
+  'smsMaxPerHour',
   'sweeperRateMinutes',
   'apiCallAlerts',
   'healthEventAlerts',
@@ -359,6 +361,7 @@ export function parseSettings(input: Readonly<Record<string, unknown>>): ParsedS
       knownErrors: emptyToUndefined(input.knownErrors),
       findingAlertsPer: emptyToUndefined(input.findingAlertsPer),
       digestHourUtc: emptyToUndefined(input.digestHourUtc),
+      smsMaxPerHour: emptyToUndefined(input.smsMaxPerHour),
     }),
     emailSubscribers: parseSubscribers('alertEmails', 'email', input.alertEmails),
     smsSubscribers: parseSubscribers('alertSmsNumbers', 'sms', input.alertSmsNumbers),
@@ -459,9 +462,17 @@ export function settingsWarnings(settings: ParsedSettings, given: Readonly<Recor
   return warnings;
 }
 
-/** The construct's props of parsed settings: the context keys' numbers become Durations (Regions are the app's). */
+/** The construct's props of parsed settings: the context keys' numbers become Durations and RetentionDays (Regions are the app's). */
 export function settingsToProps(settings: ParsedSettings): MacieAlertsProps {
-  const { regions: _regions, pipelineSettings, sweeperRateMinutes, findingsBatchWindowSeconds, apiCallsBatchWindowSeconds, ...same } = settings;
+  const {
+    regions: _regions,
+    pipelineSettings,
+    sweeperRateMinutes,
+    findingsBatchWindowSeconds,
+    apiCallsBatchWindowSeconds,
+    logRetentionDays,
+    ...same
+  } = settings;
   const { repeatIntervalMinutes, policyFindingRepeatHours, longRunningRunHours, stateRetentionDays, ...untimed } = pipelineSettings;
   return {
     ...same,
@@ -475,5 +486,6 @@ export function settingsToProps(settings: ParsedSettings): MacieAlertsProps {
     sweeperRate: Duration.minutes(sweeperRateMinutes),
     findingsBatchingWindow: Duration.seconds(findingsBatchWindowSeconds),
     apiCallsBatchingWindow: Duration.seconds(apiCallsBatchWindowSeconds),
+    logRetention: logRetentionDays as logs.RetentionDays,
   };
 }

@@ -68,7 +68,7 @@ export class PipelineDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineDashboardProps) {
     super(scope, id);
-    const { functions, eventFunctions, jobLog } = props;
+    const { functions } = props;
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
       defaultInterval: Duration.days(7),
@@ -95,6 +95,14 @@ export class PipelineDashboard extends Construct {
       lambdaGraph('Errors (retried, then sent to the failure queue)', (fn, o) => fn.metricErrors(o)),
       lambdaGraph('Throttles', (fn, o) => fn.metricThrottles(o)),
     );
+    this.addDeliveryAndBacklog(props);
+    this.addAlertsAndEvents(props);
+    this.addMacieActivity(props);
+  }
+
+  /** Where records and alerts wait or fail: failure queues, delivery, the event queues' backlog, retries. */
+  private addDeliveryAndBacklog(props: PipelineDashboardProps): void {
+    const { functions } = props;
     this.dashboard.addWidgets(
       graph(
         'Failure and dead-letter queues: messages waiting (macie-alerts redrive)',
@@ -136,6 +144,11 @@ export class PipelineDashboard extends Construct {
         12,
       ),
     );
+  }
+
+  /** What the pipeline sent and applied: alerts by severity and category, bad records, events grouped. */
+  private addAlertsAndEvents(props: PipelineDashboardProps): void {
+    const { eventFunctions, jobLog } = props;
     this.dashboard.addWidgets(
       graph('Alerts published by severity', byDimension('AlertsBySeverity'), 12, true),
       graph('Alerts published by category', byDimension('AlertsByCategory'), 12, true),
@@ -152,7 +165,6 @@ export class PipelineDashboard extends Construct {
         12,
       ),
     );
-    this.addMacieActivity(props);
   }
 
   /** What Macie did, from the functions' own metrics: below the pipeline's health. */

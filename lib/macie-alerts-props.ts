@@ -43,6 +43,8 @@ export interface PipelineSettingsProps {
   readonly knownErrors?: KnownErrors;
   /** The hour (UTC, 0 to 23) of the daily digest of the 24 hours before it. @default - no digest */
   readonly digestHourUtc?: number;
+  /** SMS subscribers receive at most this many alerts per fixed UTC hour (0 to 100; 0: no budget). @default 10 */
+  readonly smsMaxPerHour?: number;
   /** A job run's sensitive-data findings: one roll-up alert per finding type ('type'), or one alert per bucket ('bucket'). @default 'type' */
   readonly findingAlertsPer?: FindingAlertsPer;
 }
@@ -109,10 +111,10 @@ export interface MacieAlertsProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Retention of the handlers' own log groups, in days (a value CloudWatch Logs accepts).
-   * @default 30
+   * Retention of the handlers' own log groups (context key `logRetentionDays`, in days).
+   * @default logs.RetentionDays.ONE_MONTH
    */
-  readonly logRetentionDays?: number;
+  readonly logRetention?: logs.RetentionDays;
   /**
    * Log level of the handlers.
    * @default 'INFO'
@@ -189,7 +191,7 @@ export function resolveProps(props: MacieAlertsProps): ResolvedProps {
   const batching = resolveBatching(batchingInput(props));
   const chatMinSeverity = checkSeverity('chatMinSeverity', props.chatMinSeverity ?? 'INFO');
   const sweeperRateMinutes = checkSweeperRateMinutes(props.sweeperRate?.toMinutes({ integral: false }) ?? DEFAULT_SWEEPER_RATE_MINUTES);
-  const logRetentionDays = checkLogRetentionDays(props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS);
+  const logRetention = checkLogRetentionDays(props.logRetention ?? DEFAULT_LOG_RETENTION_DAYS) as logs.RetentionDays;
   const logLevel = checkLogLevel(props.logLevel ?? 'INFO');
   const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
   if (removalPolicy !== RemovalPolicy.RETAIN && removalPolicy !== RemovalPolicy.DESTROY) {
@@ -217,7 +219,7 @@ export function resolveProps(props: MacieAlertsProps): ResolvedProps {
     batching,
     chatMinSeverity,
     sweeperRate: Duration.minutes(sweeperRateMinutes),
-    logRetention: logRetentionDays as logs.RetentionDays,
+    logRetention,
     logLevel,
     bundleAwsSdk,
     removalPolicy,

@@ -46,6 +46,15 @@ export { MACIE_JOB_LOG_GROUP };
 /** AWS Health events about Macie are few: a small batch at once, two writers, no setting of their own. */
 export const HEALTH_BATCHING = { batchSize: 10, windowSeconds: 0, maxConcurrency: 2 } as const;
 
+/** Makes one pipeline function with the shared settings. */
+type MakeFunction = (spec: HandlerSpec) => nodejs.NodejsFunction;
+
+/** A queued event source's function and queue. */
+interface QueuedHandler {
+  readonly handler: nodejs.NodejsFunction;
+  readonly queue: sqs.Queue;
+}
+
 export class MacieAlerts extends Construct {
   /** Alerts from the handlers (MessageStructure json, with message attributes for filtering). */
   readonly alertTopic: sns.Topic;
@@ -95,114 +104,22 @@ export class MacieAlerts extends Construct {
     const shared = this.functionShared(resolved, stateTable);
     const fn = (spec: HandlerSpec) => this.pipelineFunction(shared, spec);
 
-    // --- Job log events: subscription filter on Macie's log group.
-    this.jobLogHandler = fn({
-      id: 'JobLogHandler',
-      name: 'job-log',
-      description: 'Macie classification job log events -> run state and alerts',
-      memorySize: 512,
-      timeout: Duration.minutes(5),
-      invokedBy: 'async',
-    });
-    new JobLogSubscription(this, this.jobLogHandler, resolved.logRetention);
-
-    // --- Findings: filtered in the pattern (free) rather than in Lambda (an invocation each), then queued so
-    // a burst of thousands becomes batches worked off by findingsMaxConcurrency writers.
-    this.findingsHandler = fn({
-      id: 'FindingsHandler',
-      name: 'findings',
-      description: 'Macie findings (EventBridge -> SQS) -> grouped alerts',
-      memorySize: 256,
-      timeout: QUEUE_HANDLER_TIMEOUT,
-      invokedBy: 'queue',
-    });
-    this.findingsQueue = this.queuedEventSource({
-      queueId: 'FindingsQueue',
-      ruleId: 'FindingRule',
-      ruleDescription: 'Macie findings, not archived, at or above the minimum severity',
-      eventPattern: {
-        source: ['aws.macie'],
-        detailType: ['Macie Finding'],
-        detail: { archived: [false], severity: { score: events.Match.greaterThanOrEqual(Math.max(1, severityScore(this.settings.minFindingSeverity))) } },
-      },
-      record: 'finding',
-      fn: this.findingsHandler,
-      batching: {
-        batchSize: this.batching.findingsBatchSize,
-        windowSeconds: this.batching.findingsBatchWindowSeconds,
-        maxConcurrency: this.batching.findingsMaxConcurrency,
-      },
-    }).queue;
-
-    // --- Macie API calls through CloudTrail (read-only calls need the rule state below).
+    this.jobLogHandler = this.jobLogSource(fn, resolved);
+    const findings = this.findingsSource(fn);
+    this.findingsHandler = findings.handler;
+    this.findingsQueue = findings.queue;
     if (props.apiCallAlerts ?? true) {
-      this.apiCallHandler = fn({
-        id: 'ApiCallHandler',
-        name: 'api-calls',
-        description: 'Security-relevant Macie API calls (CloudTrail -> EventBridge -> SQS) -> alerts',
-        memorySize: 256,
-        timeout: QUEUE_HANDLER_TIMEOUT,
-        invokedBy: 'queue',
-      });
-      // Its own queue: a backlog of findings must never hold back "someone disabled Macie".
-      const apiCalls = this.queuedEventSource({
-        queueId: 'ApiCallQueue',
-        ruleId: 'ApiCallRule',
-        ruleDescription: 'Security-relevant Macie API calls, including read-only reveals of sensitive data',
-        eventPattern: {
-          source: ['aws.macie2'],
-          detailType: ['AWS API Call via CloudTrail'],
-          detail: { eventSource: ['macie2.amazonaws.com'], eventName: [...MACIE_API_CALLS] },
-        },
-        record: 'API call',
-        fn: this.apiCallHandler,
-        batching: {
-          batchSize: this.batching.apiCallsBatchSize,
-          windowSeconds: this.batching.apiCallsBatchWindowSeconds,
-          maxConcurrency: this.batching.apiCallsMaxConcurrency,
-        },
-      });
+      const apiCalls = this.apiCallSource(fn);
+      this.apiCallHandler = apiCalls.handler;
       this.apiCallQueue = apiCalls.queue;
-      // Without this state EventBridge drops read-only calls, and GetSensitiveDataOccurrences is one.
-      (apiCalls.rule.node.defaultChild as events.CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
     }
-
-    // --- AWS Health events about Macie (every event type code), queued like the API calls.
     if (props.healthEventAlerts ?? true) {
-      this.healthHandler = fn({
-        id: 'HealthHandler',
-        name: 'health',
-        description: 'AWS Health events about Macie (EventBridge -> SQS) -> alerts',
-        memorySize: 256,
-        timeout: QUEUE_HANDLER_TIMEOUT,
-        invokedBy: 'queue',
-      });
-      this.healthQueue = this.queuedEventSource({
-        queueId: 'HealthQueue',
-        ruleId: 'HealthRule',
-        ruleDescription: 'AWS Health events about Macie',
-        eventPattern: { source: ['aws.health'], detailType: ['AWS Health Event'], detail: { service: ['MACIE'] } },
-        record: 'AWS Health event',
-        fn: this.healthHandler,
-        batching: HEALTH_BATCHING,
-      }).queue;
+      const health = this.healthSource(fn);
+      this.healthHandler = health.handler;
+      this.healthQueue = health.queue;
     }
     // A new queued event source (EventBridge -> SQS -> function) goes here, as the three above.
-
-    // --- Sweeper: the clock-driven checks and the outbox safety net.
-    this.sweeper = fn({
-      id: 'Sweeper',
-      name: 'sweeper',
-      description: 'Scheduled: stuck runs, missed periodic runs, undelivered alerts, the daily digest',
-      memorySize: 256,
-      timeout: Duration.minutes(5),
-      invokedBy: 'async',
-    });
-    new events.Rule(this, 'SweeperSchedule', {
-      description: 'Runs the Macie alerts sweeper',
-      schedule: events.Schedule.rate(resolved.sweeperRate),
-      targets: [functionTarget(this.failureQueues, 'SweeperSchedule', this.sweeper)],
-    });
+    this.sweeper = this.sweeperSchedule(fn, resolved);
 
     for (const [kind, list] of resolved.subscribers) {
       for (const subscriber of list) this.topics.subscribe(kind, subscriber);
@@ -214,11 +131,131 @@ export class MacieAlerts extends Construct {
     if (props.dashboard ?? true) this.dashboard = this.pipelineDashboard();
   }
 
+  /** Job log events: a subscription filter on Macie's log group. */
+  private jobLogSource(fn: MakeFunction, resolved: ResolvedProps): nodejs.NodejsFunction {
+    const handler = fn({
+      id: 'JobLogHandler',
+      name: 'job-log',
+      description: 'Macie classification job log events -> run state and alerts',
+      memorySize: 512,
+      timeout: Duration.minutes(5),
+      invokedBy: 'async',
+    });
+    new JobLogSubscription(this, handler, resolved.logRetention);
+    return handler;
+  }
+
+  /**
+   * Findings: filtered in the pattern (free) rather than in Lambda (an invocation each), then queued so a
+   * burst of thousands becomes batches worked off by findingsMaxConcurrency writers.
+   */
+  private findingsSource(fn: MakeFunction): QueuedHandler {
+    const handler = fn({
+      id: 'FindingsHandler',
+      name: 'findings',
+      description: 'Macie findings (EventBridge -> SQS) -> grouped alerts',
+      memorySize: 256,
+      timeout: QUEUE_HANDLER_TIMEOUT,
+      invokedBy: 'queue',
+    });
+    const { queue } = this.queuedEventSource({
+      queueId: 'FindingsQueue',
+      ruleId: 'FindingRule',
+      ruleDescription: 'Macie findings, not archived, at or above the minimum severity',
+      eventPattern: {
+        source: ['aws.macie'],
+        detailType: ['Macie Finding'],
+        detail: { archived: [false], severity: { score: events.Match.greaterThanOrEqual(Math.max(1, severityScore(this.settings.minFindingSeverity))) } },
+      },
+      record: 'finding',
+      fn: handler,
+      batching: {
+        batchSize: this.batching.findingsBatchSize,
+        windowSeconds: this.batching.findingsBatchWindowSeconds,
+        maxConcurrency: this.batching.findingsMaxConcurrency,
+      },
+    });
+    return { handler, queue };
+  }
+
+  /** Macie API calls through CloudTrail, on a queue of their own: a backlog of findings never holds back "someone disabled Macie". */
+  private apiCallSource(fn: MakeFunction): QueuedHandler {
+    const handler = fn({
+      id: 'ApiCallHandler',
+      name: 'api-calls',
+      description: 'Security-relevant Macie API calls (CloudTrail -> EventBridge -> SQS) -> alerts',
+      memorySize: 256,
+      timeout: QUEUE_HANDLER_TIMEOUT,
+      invokedBy: 'queue',
+    });
+    const apiCalls = this.queuedEventSource({
+      queueId: 'ApiCallQueue',
+      ruleId: 'ApiCallRule',
+      ruleDescription: 'Security-relevant Macie API calls, including read-only reveals of sensitive data',
+      eventPattern: {
+        source: ['aws.macie2'],
+        detailType: ['AWS API Call via CloudTrail'],
+        detail: { eventSource: ['macie2.amazonaws.com'], eventName: [...MACIE_API_CALLS] },
+      },
+      record: 'API call',
+      fn: handler,
+      batching: {
+        batchSize: this.batching.apiCallsBatchSize,
+        windowSeconds: this.batching.apiCallsBatchWindowSeconds,
+        maxConcurrency: this.batching.apiCallsMaxConcurrency,
+      },
+    });
+    // Without this state EventBridge drops read-only calls, and GetSensitiveDataOccurrences is one.
+    (apiCalls.rule.node.defaultChild as events.CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
+    return { handler, queue: apiCalls.queue };
+  }
+
+  /** AWS Health events about Macie (every event type code), queued like the API calls. */
+  private healthSource(fn: MakeFunction): QueuedHandler {
+    const handler = fn({
+      id: 'HealthHandler',
+      name: 'health',
+      description: 'AWS Health events about Macie (EventBridge -> SQS) -> alerts',
+      memorySize: 256,
+      timeout: QUEUE_HANDLER_TIMEOUT,
+      invokedBy: 'queue',
+    });
+    const { queue } = this.queuedEventSource({
+      queueId: 'HealthQueue',
+      ruleId: 'HealthRule',
+      ruleDescription: 'AWS Health events about Macie',
+      eventPattern: { source: ['aws.health'], detailType: ['AWS Health Event'], detail: { service: ['MACIE'] } },
+      record: 'AWS Health event',
+      fn: handler,
+      batching: HEALTH_BATCHING,
+    });
+    return { handler, queue };
+  }
+
+  /** The sweeper: the clock-driven checks and the outbox safety net. */
+  private sweeperSchedule(fn: MakeFunction, resolved: ResolvedProps): nodejs.NodejsFunction {
+    const sweeper = fn({
+      id: 'Sweeper',
+      name: 'sweeper',
+      description: 'Scheduled: stuck runs, missed periodic runs, undelivered alerts, the daily digest',
+      memorySize: 256,
+      timeout: Duration.minutes(5),
+      invokedBy: 'async',
+    });
+    new events.Rule(this, 'SweeperSchedule', {
+      description: 'Runs the Macie alerts sweeper',
+      schedule: events.Schedule.rate(resolved.sweeperRate),
+      targets: [functionTarget(this.failureQueues, 'SweeperSchedule', sweeper)],
+    });
+    return sweeper;
+  }
+
   /** The environment, log settings, table, topics, alarms and failure queues every function shares. */
   private functionShared(resolved: ResolvedProps, stateTable: StateTable): PipelineFunctionShared {
     return {
       environment: {
         ...settingsToEnv(this.settings),
+        ...smsPoliciesEnv(resolved),
         [ENV.tableName]: stateTable.table.tableName,
         [ENV.topicArn]: this.alertTopic.topicArn,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -344,4 +381,15 @@ export class MacieAlerts extends Construct {
       });
     }
   }
+}
+
+/**
+ * The SMS subscriptions' filter policies, for delivery to know which alerts count against the SMS budget
+ * (lambda/delivery/sms-routing.ts); each distinct policy once. None without SMS subscribers or a budget.
+ */
+function smsPoliciesEnv(resolved: ResolvedProps): Record<string, string> {
+  if (resolved.settings.smsMaxPerHour === 0) return {};
+  const sms = resolved.subscribers.flatMap(([kind, list]) => (kind === 'sms' ? list : []));
+  const policies = [...new Set(sms.map((s) => JSON.stringify(alertFilterPolicy(s, 'sms'))))];
+  return policies.length > 0 ? { [ENV.smsFilterPolicies]: `[${policies.join(',')}]` } : {};
 }

@@ -1,6 +1,6 @@
 import type { BatchReport } from '../core/event-report';
 import { ignoredRecord } from '../core/event-report';
-import type { Target } from '../eventbridge/apply-batch-once';
+import type { Target } from '../eventbridge/aggregate';
 import { processEventBatch, type EventPipeline } from '../eventbridge/event-batch';
 import type { PipelineDeps } from '../pipeline-deps';
 import { callAlert, REVEAL, type CallContext, type Principal } from './call-alert';

@@ -1,8 +1,9 @@
 import * as z from 'zod/mini';
 import type { Alert } from '../core/alert';
 import { maxIso } from '../core/iso-time';
+import { decideRepeat, repeatDueAt } from '../core/repeat-decision';
 import type { PipelineSettings } from '../core/settings';
-import type { Aggregate, Step } from '../eventbridge/apply-batch-once';
+import type { Aggregate, Step } from '../eventbridge/aggregate';
 import type { SilenceSubject } from '../silences/silence';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from '../state/codec';
 import { GSI1, keys } from '../state/table';
@@ -91,7 +92,8 @@ export function stepRevealWindow(arn: string, settings: PipelineSettings, state:
   const findingId = String(param(ctx.record.requestParameters, 'findingId') ?? '');
   const windowStart = state?.windowStart;
   const windowMs = settings.repeatIntervalMinutes * 60_000;
-  const inWindow = !!windowStart && Date.parse(eventAt) - Date.parse(windowStart) < windowMs;
+  // A window opens with the alert of its first reveal; a reveal inside it is counted, not alerted.
+  const inWindow = decideRepeat({ alerted: !!windowStart, dueAt: repeatDueAt(windowStart, windowMs), at: Date.parse(eventAt) }).kind === 'hold';
   const prevCount = state?.count ?? 0;
   const prevReported = state?.reported ?? 1;
   const prevIds = state?.findingIds ?? [];
@@ -99,7 +101,7 @@ export function stepRevealWindow(arn: string, settings: PipelineSettings, state:
   let alert: Alert | undefined;
   let next: Pick<RevealWindow, 'windowStart' | 'count' | 'reported' | 'findingIds'>;
   let reason: string;
-  if (inWindow) {
+  if (inWindow && windowStart) {
     const ids = findingId && !prevIds.includes(findingId) && prevIds.length < MAX_FINDING_IDS ? [...prevIds, findingId] : prevIds;
     next = { windowStart, count: prevCount + 1, reported: prevReported, findingIds: ids };
     reason = `reveal ${prevCount + 1} by ${arn} since ${windowStart}: counted`;
@@ -140,7 +142,7 @@ export function flushHeldReveals(
   ctx: { readonly settings: PipelineSettings; readonly region: string; readonly now: Date },
 ): Step<RevealWindow> | undefined {
   const { heldUntil } = state;
-  if (!heldUntil || Date.parse(heldUntil) > ctx.now.getTime()) return undefined;
+  if (!heldUntil || decideRepeat({ alerted: true, dueAt: Date.parse(heldUntil), at: ctx.now.getTime() }).kind === 'hold') return undefined;
   const held = state.count - (state.reported ?? 1);
   const next = { ...state, reported: state.count, findingIds: [], heldUntil: undefined };
   if (held <= 0) return { state: next, reason: 'nothing held' };

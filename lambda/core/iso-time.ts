@@ -54,3 +54,15 @@ export function later(a: Instant | undefined, b: Instant): Instant {
 export function earlier(a: Instant | undefined, b: Instant): Instant {
   return a !== undefined && compareInstants(a, b) <= 0 ? a : b;
 }
+
+/**
+ * "2024-06-05 10:00 UTC": a time as a subject line shows it, to the minute; with `seconds`, a time that has
+ * them shows them ("10:00:30 UTC"), for an end that must not read earlier than it is. Text that is no
+ * date-time, as it is.
+ */
+export function subjectTime(iso: string, seconds = false): string {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return iso;
+  const t = new Date(ms).toISOString();
+  return `${t.slice(0, 10)} ${t.slice(11, seconds && t.slice(17, 19) !== '00' ? 19 : 16)} UTC`;
+}

@@ -35,6 +35,11 @@ export interface PipelineSettings {
    * no digest (the default).
    */
   readonly digestHourUtc: number | undefined;
+  /**
+   * SMS subscribers receive at most this many alerts per fixed UTC hour (0 to 100; 0: no budget). Past it,
+   * alerts still go to every other channel, and the next sweep sends one SMS saying how many.
+   */
+  readonly smsMaxPerHour: number;
 }
 
 export const KNOWN_ERRORS = ['alert', 'summary'] as const;
@@ -52,6 +57,7 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
   knownErrors: 'summary',
   findingAlertsPer: 'type',
   digestHourUtc: undefined,
+  smsMaxPerHour: 10,
 };
 
 /**
@@ -74,6 +80,9 @@ export const ENV = {
   knownErrors: 'KNOWN_ERRORS',
   findingAlertsPer: 'FINDING_ALERTS_PER',
   digestHourUtc: 'DIGEST_HOUR_UTC',
+  smsMaxPerHour: 'SMS_MAX_PER_HOUR',
+  /** The SMS subscriptions' filter policies (JSON array), set by the construct: what counts against the budget. */
+  smsFilterPolicies: 'SMS_FILTER_POLICIES',
 } as const;
 
 export class SettingsError extends Error {
@@ -120,6 +129,14 @@ function digestHour(value: unknown): number | undefined {
   if (value === undefined || value === null || value === '' || value === 'off') return undefined;
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d{1,2}\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > 23) throw new SettingsError('digestHourUtc', value, 'expected a whole hour from 0 to 23 (UTC), or off');
+  return n;
+}
+
+/** The SMS budget: a whole number of alerts per hour, 0 (no budget) to 100 (the counter keeps the ids it let through). */
+function smsMaxPerHour(value: unknown): number {
+  if (value === undefined || value === null || value === '') return DEFAULT_SETTINGS.smsMaxPerHour;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d{1,3}\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 100) throw new SettingsError('smsMaxPerHour', value, 'expected a whole number of alerts from 0 (no budget) to 100');
   return n;
 }
 
@@ -177,6 +194,7 @@ export function resolveSettings(input: Partial<Record<keyof PipelineSettings, un
     knownErrors: input.knownErrors === undefined ? d.knownErrors : knownErrors(input.knownErrors),
     findingAlertsPer: input.findingAlertsPer === undefined ? d.findingAlertsPer : findingAlertsPer(input.findingAlertsPer),
     digestHourUtc: digestHour(input.digestHourUtc),
+    smsMaxPerHour: smsMaxPerHour(input.smsMaxPerHour),
   };
   if (settings.digestHourUtc !== undefined && settings.stateRetentionDays < DIGEST_MIN_RETENTION_DAYS) {
     throw new SettingsError(
@@ -274,6 +292,7 @@ export function settingsToEnv(settings: PipelineSettings): Record<string, string
     [ENV.severityOverrides]: JSON.stringify(settings.severityOverrides),
     [ENV.knownErrors]: settings.knownErrors,
     [ENV.findingAlertsPer]: settings.findingAlertsPer,
+    [ENV.smsMaxPerHour]: String(settings.smsMaxPerHour),
     // Only when on: an absent variable is the default (off).
     ...(settings.digestHourUtc !== undefined ? { [ENV.digestHourUtc]: String(settings.digestHourUtc) } : {}),
   };
@@ -290,6 +309,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): PipelineSettings {
     knownErrors: env[ENV.knownErrors],
     findingAlertsPer: env[ENV.findingAlertsPer],
     digestHourUtc: env[ENV.digestHourUtc],
+    smsMaxPerHour: env[ENV.smsMaxPerHour],
   });
 }
 

@@ -5,6 +5,7 @@ import { CorruptItemError, compact, itemCodec } from '../state/codec';
 import type { Condition, Item, WriteOp } from '../state/store';
 import { GSI1, GSI2, keyPart, keys, utcDay, type ItemKey } from '../state/table';
 import type { PossibleRepeat } from './possible-repeat';
+import type { SmsRoute } from './sms-budget';
 
 /**
  * The outbox's ALERT item (ALERT#<alertId> / ALERT): the one place that knows its layout. It lives with the
@@ -36,6 +37,8 @@ export interface OutboxAlert {
   readonly expiresAt: number;
   /** When a delivery that may have handed the alert to SNS was interrupted; later copies are labelled. */
   readonly interruptedAt?: string;
+  /** The SMS budget's decision (sms-budget.ts), once made: every later copy of the alert carries the same. */
+  readonly smsRoute?: SmsRoute;
   readonly delivery: AlertDelivery;
 }
 
@@ -46,6 +49,8 @@ export interface Claimed {
   readonly claimedAt: string;
   /** Set when an earlier delivery of the alert was interrupted: this copy is labelled. */
   readonly repeat?: PossibleRepeat;
+  /** The SMS budget's decision recorded on the item before this claim, if any. */
+  readonly smsRoute?: SmsRoute;
 }
 
 const schema = z.object({
@@ -61,6 +66,7 @@ const schema = z.object({
   leaseExpiresAt: z.optional(z.string()),
   sentAt: z.optional(z.string()),
   interruptedAt: z.optional(z.string()),
+  smsRoute: z.optional(z.enum(['true', 'false', 'notice'])),
   gsi1sk: z.optional(z.string()),
   expiresAt: z.number(),
 });
@@ -173,6 +179,7 @@ export const alertItemCodec = itemCodec(
       leaseExpiresAt: v.delivery.status === 'SENDING' ? v.delivery.leaseExpiresAt : undefined,
       sentAt: v.delivery.status === 'SENT' ? v.delivery.sentAt : undefined,
       interruptedAt: v.interruptedAt,
+      smsRoute: v.smsRoute,
       ...indexKeys(v.delivery),
       facts: alertFacts(v.alert),
       gsi2pk: GSI2.alerts(utcDay(v.createdAt)),
@@ -187,6 +194,7 @@ export const alertItemCodec = itemCodec(
       createdAt: item.createdAt,
       expiresAt: item.expiresAt,
       interruptedAt: item.interruptedAt,
+      smsRoute: item.smsRoute,
       delivery: delivery(item, key),
     }) as unknown as OutboxAlert;
   },
@@ -244,7 +252,14 @@ export function claimWrite(read: OutboxAlert, claimedAt: string, leaseExpiresAt:
     },
     condition,
   };
-  return { op, claimed: { alert: read.alert, owner: read.owner, claimedAt, ...(interruptedAt !== undefined ? { repeat: { interruptedAt } } : {}) } };
+  const claimed: Claimed = {
+    alert: read.alert,
+    owner: read.owner,
+    claimedAt,
+    ...(interruptedAt !== undefined ? { repeat: { interruptedAt } } : {}),
+    ...(read.smsRoute !== undefined ? { smsRoute: read.smsRoute } : {}),
+  };
+  return { op, claimed };
 }
 
 /** The claim is still ours: nobody took it over after its lease ran out. */

@@ -6,6 +6,8 @@ import { expiresAt, keys, type ItemKey } from '../state/table';
 import { alertItemCodec, claimable, claimWrite, confirmWrite, releaseWrite, type Claimed, type OutboxAlert } from './alert-item';
 import { CLAIM_MAX_MS, LEASE_MS, PUBLISH_WINDOW_MS } from './lease';
 import { errorText } from '../core/error-text';
+import { routeSms, type SmsBudget } from './sms-routing';
+import type { SmsRoute } from './sms-budget';
 
 /**
  * The outbox: every alert reaches SNS at least once, and the only copies that can repeat one are labelled.
@@ -42,6 +44,8 @@ export interface DeliveryDeps {
   readonly minRemainingMs?: number;
   /** Counts AlertsPublished / AlertsAlreadySent / AlertsRepublished here, once, for every pipeline. */
   readonly telemetry?: Telemetry;
+  /** The SMS budget (sms-routing.ts): undefined when there is none, and every alert goes out with sms "true". */
+  readonly smsBudget?: SmsBudget;
   /**
    * Test seam for thrown-error faults: called after each step; what it throws goes up like any error in
    * this process (what was claimed is settled first). Crashes are tested by killing a process instead.
@@ -273,8 +277,10 @@ async function deliverAll(deps: DeliveryDeps, ownerOf: Map<string, ItemKey>, uns
     let failed: readonly PublishFailure[] | undefined; // undefined: not handed to the publisher (yet)
     try {
       if (claimed.length > 0) {
+        // Under the claim: a decision can only be recorded while the claim holds, and its time comes out of the publish window.
+        const smsRoutes = await routeSms(deps, claimed);
         await deps.afterStep?.('claim', claimedIds);
-        failed = await publish(deps, claimed, stampedAt);
+        failed = await publish(deps, claimed, stampedAt, smsRoutes);
         await deps.afterStep?.('publish', claimedIds);
       }
     } catch (error) {
@@ -324,12 +330,17 @@ async function claim(deps: DeliveryDeps, chunk: readonly OutboxAlert[]): Promise
 }
 
 /** Hands the claimed alerts to the publisher, labelled where an earlier delivery was interrupted. */
-async function publish(deps: DeliveryDeps, claimed: readonly Claimed[], stampedAt: number): Promise<readonly PublishFailure[]> {
+async function publish(
+  deps: DeliveryDeps,
+  claimed: readonly Claimed[],
+  stampedAt: number,
+  smsRoutes: ReadonlyMap<string, SmsRoute>,
+): Promise<readonly PublishFailure[]> {
   const repeats = new Map(claimed.flatMap((c) => (c.repeat ? [[c.alert.id, c.repeat] as const] : [])));
   try {
     const { failed } = await deps.publisher.publish(
       claimed.map((c) => c.alert),
-      { repeats, budgetMs: PUBLISH_WINDOW_MS - (performance.now() - stampedAt) },
+      { repeats, budgetMs: PUBLISH_WINDOW_MS - (performance.now() - stampedAt), ...(smsRoutes.size > 0 ? { smsRoutes } : {}) },
     );
     return failed;
   } catch (error) {

@@ -1,5 +1,6 @@
 import type { Alert } from '../core/alert';
 import type { PossibleRepeat } from './possible-repeat';
+import type { SmsRoute } from './sms-budget';
 
 export interface PublishFailure {
   readonly alertId: string;
@@ -15,6 +16,8 @@ export interface PublishFailure {
 export interface PublishOptions {
   /** Alerts whose earlier delivery was interrupted: their copies carry the possible-repeat label. */
   readonly repeats?: ReadonlyMap<string, PossibleRepeat>;
+  /** The `sms` attribute per alert (the SMS budget's decisions); an alert not in it gets "true". */
+  readonly smsRoutes?: ReadonlyMap<string, SmsRoute>;
   /**
    * Milliseconds from now within which every SNS call must be over: no attempt that could still be running
    * then is started, and the alerts it would have carried are reported failed (see delivery/lease.ts).

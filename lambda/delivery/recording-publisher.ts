@@ -60,7 +60,7 @@ export class RecordingPublisher implements AlertPublisher {
         continue;
       }
       const repeat = options.repeats?.get(alert.id);
-      const message = buildSnsMessage(alert, repeat);
+      const message = buildSnsMessage(alert, repeat, options.smsRoutes?.get(alert.id));
       // Refused as SNS would refuse it: a replay or a test must not show an alert that could never go out.
       const refusal = messageRefusal(message);
       if (refusal) {

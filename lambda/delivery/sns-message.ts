@@ -7,6 +7,7 @@ import { renderSms } from './render-sms';
 import { POSSIBLE_DUPLICATE_ATTRIBUTE, type PossibleRepeat } from './possible-repeat';
 import { cleanLine } from '../core/sanitize';
 import { severityScore } from '../core/severity';
+import { SMS_ATTRIBUTE, SMS_UNBUDGETED, type SmsRoute } from './sms-budget';
 
 /** What one alert becomes on the topic: one Publish / PublishBatch entry with a message per protocol. */
 export interface SnsAlertMessage {
@@ -33,7 +34,7 @@ export interface SnsProtocolMessages {
  * notification. The attributes are what subscription filter policies match on. A copy that may repeat an
  * earlier one (`repeat`) says so in every form and in the `possibleDuplicate` attribute.
  */
-export function buildSnsMessage(alert: Alert, repeat?: PossibleRepeat): SnsAlertMessage {
+export function buildSnsMessage(alert: Alert, repeat?: PossibleRepeat, sms?: SmsRoute): SnsAlertMessage {
   const json = renderJson(alert, repeat);
   const messages: SnsProtocolMessages = {
     default: json,
@@ -48,7 +49,7 @@ export function buildSnsMessage(alert: Alert, repeat?: PossibleRepeat): SnsAlert
     Message: JSON.stringify(messages),
     MessageStructure: 'json',
     Subject: renderEmailSubject(alert),
-    MessageAttributes: messageAttributes(alert, repeat),
+    MessageAttributes: messageAttributes(alert, repeat, sms),
   };
 }
 
@@ -56,7 +57,7 @@ export function buildSnsMessage(alert: Alert, repeat?: PossibleRepeat): SnsAlert
  * Attribute values must be non-empty; ids come from events, so they are cleaned too (a filter policy compares
  * them exactly, and a control character in an attribute would be rejected by SNS).
  */
-export function messageAttributes(alert: Alert, repeat?: PossibleRepeat): Record<string, MessageAttributeValue> {
+export function messageAttributes(alert: Alert, repeat?: PossibleRepeat, sms: SmsRoute = SMS_UNBUDGETED): Record<string, MessageAttributeValue> {
   const str = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
   const attributes: Record<string, MessageAttributeValue> = {
     severity: str(alert.severity),
@@ -66,6 +67,8 @@ export function messageAttributes(alert: Alert, repeat?: PossibleRepeat): Record
     accountId: str(cleanLine(alert.accountId, 64) || 'unknown'),
     sample: str(alert.sample ? 'true' : 'false'),
     alertId: str(cleanLine(alert.id, 512) || 'unknown'),
+    // Who may get it by SMS (sms-budget.ts): every subscription's filter policy names the values it takes.
+    [SMS_ATTRIBUTE]: str(sms),
   };
   const jobId = alert.job ? cleanLine(alert.job.id, 256) : '';
   if (jobId) attributes.jobId = str(jobId);

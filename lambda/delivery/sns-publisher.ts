@@ -5,6 +5,7 @@ import type { AlertPublisher, PublishFailure, PublishOptions } from './publisher
 import type { PossibleRepeat } from './possible-repeat';
 import { SNS_ATTEMPT_TIMEOUT_MS, SNS_RETRY } from './lease';
 import { buildSnsMessage } from './sns-message';
+import type { SmsRoute } from './sms-budget';
 import { BATCH_MAX_BYTES, BATCH_MAX_ENTRIES, messageBytes } from './sns-limits';
 import type { Telemetry } from '../core/telemetry';
 import { errorText } from '../core/error-text';
@@ -44,6 +45,8 @@ interface Pending {
   /** Labelled here, after such an attempt (counted as AlertsRepublished once SNS takes it). */
   readonly labelledHere?: boolean;
   readonly lastReason?: string;
+  /** The `sms` attribute the caller decided (SMS budget). */
+  readonly sms?: SmsRoute;
 }
 
 /** What one attempt left to do: entries to try again, and entries that failed for good. */
@@ -112,7 +115,7 @@ export class SnsAlertPublisher implements AlertPublisher {
       seen.add(alert.id);
       const id = batchEntryId(alert.id, usedEntryIds);
       usedEntryIds.add(id);
-      const p = this.pending(alert, id, options.repeats?.get(alert.id), 0, false);
+      const p = this.pending(alert, id, options.repeats?.get(alert.id), options.smsRoutes?.get(alert.id), 0, false);
       if (typeof p === 'string') fail(alert.id, p);
       else pending.push(p);
     }
@@ -151,23 +154,40 @@ export class SnsAlertPublisher implements AlertPublisher {
   }
 
   /** An entry for the alert, or why it cannot be sent at all. */
-  private pending(alert: Alert, id: string, repeat: PossibleRepeat | undefined, attempts: number, doubt: boolean, lastReason?: string): Pending | string {
+  private pending(
+    alert: Alert,
+    id: string,
+    repeat: PossibleRepeat | undefined,
+    sms: SmsRoute | undefined,
+    attempts: number,
+    doubt: boolean,
+    lastReason?: string,
+  ): Pending | string {
     let message: ReturnType<typeof buildSnsMessage>;
     try {
-      message = buildSnsMessage(alert, repeat);
+      message = buildSnsMessage(alert, repeat, sms);
     } catch (error) {
       return `could not render: ${errorText(error)}`;
     }
     const entry: PublishBatchRequestEntry = { Id: id, ...message };
     const bytes = entryBytes(entry);
     if (bytes > BATCH_MAX_BYTES) return `message is ${bytes} bytes, over the SNS limit of ${BATCH_MAX_BYTES}`;
-    return { alert, entry, bytes, attempts, doubt, ...(repeat ? { repeat } : {}), ...(lastReason !== undefined ? { lastReason } : {}) };
+    return {
+      alert,
+      entry,
+      bytes,
+      attempts,
+      doubt,
+      ...(repeat ? { repeat } : {}),
+      ...(lastReason !== undefined ? { lastReason } : {}),
+      ...(sms !== undefined ? { sms } : {}),
+    };
   }
 
   /** The entry for its next attempt: labelled from now on if SNS may already have it. */
   private relabelled(p: Pending, attempts: number): Pending | string {
     if (!p.doubt || p.repeat) return { ...p, attempts };
-    const next = this.pending(p.alert, p.entry.Id!, { interruptedAt: this.now().toISOString() }, attempts, true, p.lastReason);
+    const next = this.pending(p.alert, p.entry.Id!, { interruptedAt: this.now().toISOString() }, p.sms, attempts, true, p.lastReason);
     return typeof next === 'string' ? next : { ...next, labelledHere: true };
   }
 

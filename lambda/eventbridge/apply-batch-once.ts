@@ -1,21 +1,17 @@
 import type { Alert } from '../core/alert';
-import {
-  DEFAULT_MIN_REMAINING_MS,
-  DeliveryFailed,
-  deliverPending,
-  lostAlertIds,
-  outboxWrites,
-  pendingIds,
-  TimeBudgetExhausted,
-  type PendingAlerts,
-} from '../delivery/outbox';
+import { errorText } from '../core/error-text';
+import { DEFAULT_MIN_REMAINING_MS, outboxWrites } from '../delivery/outbox';
+import { MAX_OPS_PER_TRANSACTION, OutboxWriter } from '../delivery/outbox-writer';
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
-import { CorruptItemError, type Bookkeeping, type ItemCodec, type SilencedEvents } from '../state/codec';
+import { silencedCounts, withSilenced, type Silence } from '../silences/silence';
+import { CorruptItemError, type Bookkeeping, type SilencedEvents } from '../state/codec';
 import { atVersion, ConditionalWriteConflict, keyString, notExists, sleep, unchangedSince, type Item, type WriteOp } from '../state/store';
 import { expiresAt, keys, type ItemKey } from '../state/table';
-import { silencedCounts, withSilenced, type Silence } from '../silences/silence';
+import { silenceTallyCount, silenceTallyWrites } from '../silences/silence-tally';
+import { fold, guardKey, type Aggregate, type BatchEvent, type Guard, type HeldEvent, type SingleEvent, type Step, type Target } from './aggregate';
+import { AttemptReads } from './attempt-reads';
+import { deliverBatch } from './batch-delivery';
 import { EventMarkerCodec } from './event-marker';
-import { errorText } from '../core/error-text';
 import { costIn, placeUnit, type PackedItems } from './transaction-packing';
 
 /**
@@ -42,120 +38,6 @@ import { costIn, placeUnit, type PackedItems } from './transaction-packing';
  * reason, are reported `failed`: the caller lists their records in batchItemFailures and SQS delivers them
  * again.
  */
-
-/** One event of the batch, decoded and valid. */
-export interface BatchEvent<E> {
-  /** What makes two deliveries the same event (the finding id and count, the CloudTrail event id): its marker's key. */
-  readonly key: string;
-  /** The EventBridge event id, for logs. */
-  readonly eventId: string;
-  readonly event: E;
-}
-
-/** One event applied to an aggregate's state. */
-export interface Step<S> {
-  readonly state: S;
-  readonly alert?: Alert;
-  /** Why it alerted or was only counted (logs, replay). */
-  readonly reason: string;
-}
-
-/**
- * An aggregate events change. `step` is pure and reads only the domain state, never the bookkeeping (version,
- * pendingAlerts, TTL: the engine keeps those). Folding events one at a time is what lets the engine cut a
- * group's events into several transactions: the state after each cut is the state after its last event.
- */
-export interface Aggregate<S extends Bookkeeping, E> {
-  readonly key: ItemKey;
-  readonly codec: ItemCodec<S>;
-  step(state: S | undefined, event: E): Step<S>;
-  /**
-   * What the route read that must still hold when the aggregate is written, written in the same transaction:
-   * a condition on an item the route read, or a conditional update of it (a finding bumps its run's findings
-   * ledger while the run is not summarised). When it no longer holds, the events go to another attempt, whose
-   * route reads again.
-   */
-  readonly guard?: Guard;
-  /**
-   * More guards, on other items (a run's roll-up of the finding type). A `put` claims its item: it is written,
-   * on its condition, with the aggregate's first write only (the aggregate's later units find it claimed). A
-   * transaction names an item once: a claim stands for the checks on the same item of the other aggregates in
-   * its transaction.
-   */
-  readonly guards?: readonly Guard[];
-}
-
-/**
- * An aggregate's guard: a condition on an item, a conditional update of it, or a conditional put that claims
- * it. At most one per item in a transaction, shared by every unit of the transaction that names it.
- */
-export type Guard = Extract<WriteOp, { kind: 'condition-check' } | { kind: 'update' } | { kind: 'put' }>;
-
-/** The item a guard names. */
-function guardItem(guard: Guard): ItemKey {
-  return guard.kind === 'put' ? { pk: guard.item.pk as string, sk: guard.item.sk as string } : guard.key;
-}
-
-const guardKey = (guard: Guard): string => keyString(guardItem(guard));
-
-/** An event with no aggregate of its own (a single API call): its marker owns its alert. */
-export interface SingleEvent<E> {
-  readonly single: (event: E) => { readonly alert?: Alert; readonly reason?: string };
-}
-
-/** An event the route holds back, not applied now: SQS delivers it again (a finding whose run is not known yet). */
-export interface HeldEvent {
-  readonly held: string;
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: aggregates of different state types are applied side by side; each one's S is its own business.
-export type Target<E> = { readonly aggregate: Aggregate<any, E> } | SingleEvent<E> | HeldEvent;
-
-/** The batch's events folded through an aggregate, one at a time in arrival order. */
-export function fold<S extends Bookkeeping, E>(aggregate: Pick<Aggregate<S, E>, 'step'>, state: S | undefined, events: readonly E[]): Step<S>[] {
-  const steps: Step<S>[] = [];
-  let current = state;
-  for (const event of events) {
-    const step = aggregate.step(current, event);
-    steps.push(step);
-    current = step.state;
-  }
-  return steps;
-}
-
-/**
- * The items one attempt has read. A key asked for once is known, found or absent, so what the route read
- * (a finding's job, and the groups it guessed) is not read again for the aggregates.
- */
-export class AttemptReads {
-  private readonly asked = new Set<string>();
-  private readonly found = new Map<string, Item>();
-
-  /** @param withFirstRead keys to fetch along with whatever is read first (the engine's markers, on a retry) */
-  constructor(
-    private readonly store: PipelineDeps['store'],
-    private withFirstRead: readonly ItemKey[] = [],
-  ) {}
-
-  /** Reads the keys not read yet: one BatchGetItem per 100 keys, none when every key is known. */
-  async read(itemKeys: readonly ItemKey[]): Promise<void> {
-    const wanted = [...this.withFirstRead, ...itemKeys];
-    this.withFirstRead = [];
-    const missing = [...new Map(wanted.map((k) => [keyString(k), k])).entries()].filter(([k]) => !this.asked.has(k));
-    if (missing.length === 0) return;
-    const got = await this.store.getMany(missing.map(([, key]) => key));
-    for (const [k] of missing) this.asked.add(k);
-    for (const [k, item] of got) this.found.set(k, item);
-  }
-
-  get(key: ItemKey): Item | undefined {
-    return this.found.get(keyString(key));
-  }
-
-  entries(): IterableIterator<[string, Item]> {
-    return this.found.entries();
-  }
-}
 
 export interface BatchPlan<E> {
   /** The pipeline, recorded on the markers: finding, api-call. */
@@ -191,7 +73,6 @@ export interface AppliedBatch {
   readonly undelivered: ReadonlySet<string>;
 }
 
-const MAX_OPS_PER_WRITE = 100;
 /** Transactions of one wave in flight at once. */
 const PARALLEL_WRITES = 10;
 /** Write attempts per event before it is left to SQS's redelivery. */
@@ -218,8 +99,8 @@ interface Run<E> {
   readonly plan: BatchPlan<E>;
   readonly arrival: ReadonlyMap<string, number>;
   readonly results: Map<string, EventResult>;
-  /** Alert ids that turned out to exist already (raised before): never put in the outbox again. */
-  readonly existing: Set<string>;
+  /** The outbox's part of the writes: alerts raised before are never put in the outbox again. */
+  readonly outbox: OutboxWriter;
   /** Owners this invocation wrote, with their pending alerts after its last write. */
   readonly written: Map<string, { readonly owner: ItemKey; readonly pending: readonly string[] }>;
   /** Owners of events applied before (from their markers). */
@@ -238,7 +119,7 @@ export async function applyBatchOnce<E>(deps: PipelineDeps, plan: BatchPlan<E>):
     plan,
     arrival: new Map(plan.events.map((e, i) => [e.key, i])),
     results: new Map(),
-    existing: new Set(),
+    outbox: new OutboxWriter(deliveryDeps(deps)),
     written: new Map(),
     earlierOwners: new Map(),
     ownerOfEvent: new Map(),
@@ -277,7 +158,7 @@ export async function applyBatchOnce<E>(deps: PipelineDeps, plan: BatchPlan<E>):
   }
   for (const e of pending) run.results.set(e.key, { outcome: 'failed', reason: gaveUp });
 
-  const { published, undeliveredOwners } = await deliver(run);
+  const { published, undeliveredOwners } = await deliverBatch(deps, run);
   const undelivered = new Set([...run.ownerOfEvent].filter(([, owner]) => undeliveredOwners.has(owner)).map(([key]) => key));
   const count = (outcome: EventResult['outcome']) => [...run.results.values()].filter((r) => r.outcome === outcome).length;
   const applied = count('alerted') + count('grouped') + count('silenced');
@@ -381,7 +262,7 @@ function planUnits<E>(run: Run<E>, fresh: readonly { event: BatchEvent<E>; targe
     if (slot.kind === 'single') {
       const { alert, reason } = slot.single(slot.event.event);
       const silence = alert && run.plan.silenceOf?.(slot.event.event)?.silence;
-      const alerts = alert && !silence && !run.existing.has(alert.id) ? [alert] : [];
+      const alerts = alert && !silence && !run.outbox.raisedBefore(alert.id) ? [alert] : [];
       const owner = keys.event(slot.event.key);
       const ids = alerts.map((a) => a.id);
       units.push({
@@ -434,7 +315,7 @@ function groupUnits<E>(
     silenced = withSilenced(silenced, matched.silence, matched.what);
     return { ...step, silence: matched.silence, silenced };
   });
-  const isNew = (s: (typeof steps)[number]) => s.alert !== undefined && !s.silence && !run.existing.has(s.alert.id);
+  const isNew = (s: (typeof steps)[number]) => s.alert !== undefined && !s.silence && !run.outbox.raisedBefore(s.alert.id);
   const cost = (s: (typeof steps)[number]) => 1 + (isNew(s) ? 1 : 0);
   const guards = [...(aggregate.guard ? [aggregate.guard] : []), ...(aggregate.guards ?? [])];
   // A claim goes with the first write only: the later units of the aggregate find its item claimed.
@@ -443,10 +324,13 @@ function groupUnits<E>(
   let condition = unchangedSince(item);
   let version = read?.version ?? 0;
   let pending = read?.pendingAlerts ?? [];
+  let silencedBefore = read?.silenced;
+  const tallyRoom = silenceTallyCount(read?.silenced, steps.at(-1)?.silenced);
   for (let start = 0; start < steps.length; ) {
     let end = start;
     const checks = checksOf(start === 0);
-    for (let ops = 1 + checks.length; end < steps.length && ops + cost(steps[end]) <= MAX_OPS_PER_WRITE; end++) ops += cost(steps[end]);
+    // Room for a tally per silence the whole batch adds to, whichever chunk it falls in.
+    for (let ops = 1 + checks.length + tallyRoom; end < steps.length && ops + cost(steps[end]) <= MAX_OPS_PER_TRANSACTION; end++) ops += cost(steps[end]);
     const chunk = steps.slice(start, end);
     const chunkEvents = events.slice(start, end);
     // An alert says what silences kept from alerting before it (the JSON form lists the counts).
@@ -462,6 +346,7 @@ function groupUnits<E>(
         { kind: 'put', item: aggregate.codec.encode(next), condition },
         ...chunkEvents.map((e) => marker(e, aggregate.key)),
         ...outboxWrites(alerts, aggregate.key, now, retention),
+        ...silenceTallyWrites(silencedBefore, last.silenced, aggregate.key, now, retention),
       ],
       checks,
       events: chunkEvents,
@@ -470,6 +355,7 @@ function groupUnits<E>(
       pendingAfter: pending,
     });
     condition = atVersion(version);
+    silencedBefore = last.silenced;
     start = end;
   }
   return units;
@@ -503,7 +389,7 @@ async function execute<E>(run: Run<E>, units: readonly Unit<E>[]): Promise<Batch
       }
       if (group !== undefined) inWave.add(group);
       const items = itemsOf(unit);
-      const placement = placeUnit(items, transactions, MAX_OPS_PER_WRITE);
+      const placement = placeUnit(items, transactions, MAX_OPS_PER_TRANSACTION);
       if (placement.kind === 'next-wave') {
         rest.push(unit);
         continue;
@@ -531,7 +417,7 @@ async function writeUnits<E>(run: Run<E>, transaction: readonly Unit<E>[], dirty
   const writeOps = [...transaction.flatMap((u) => u.ops), ...checksOf(transaction)];
   run.transactions++;
   try {
-    await deps.store.write(writeOps);
+    await run.outbox.write(writeOps);
   } catch (error) {
     for (const unit of transaction) if (unit.group !== undefined) dirty.add(unit.group);
     if (!(error instanceof ConditionalWriteConflict)) {
@@ -544,14 +430,8 @@ async function writeUnits<E>(run: Run<E>, transaction: readonly Unit<E>[], dirty
       for (const unit of transaction) for (const e of unit.events) run.results.set(e.key, { outcome: 'failed', reason: `write failed: ${errorText(error)}` });
       return;
     }
-    // Only ALERT puts lost: those alerts exist already (state was lost, or another event raised them), so the
-    // retry must not raise them again. Any other lost condition is an event applied before or a concurrent
-    // writer: the retry reads the markers and the aggregates again.
-    const lost = lostAlertIds(error, writeOps);
-    if (lost.length > 0 && lost.length === error.failedIndexes.length) {
-      for (const id of lost) run.existing.add(id);
-      deps.telemetry.warn('alert already exists: not sent again', { alertIds: lost });
-    }
+    // The outbox recorded alerts raised before; any other lost condition is an event applied before or a
+    // concurrent writer: the retry reads the markers and the aggregates again.
     for (const unit of transaction) retry.push(...unit.events);
     return;
   }
@@ -609,52 +489,4 @@ function applied<E>(run: Run<E>, unit: Unit<E>): void {
     if (sent) run.created.push({ alert: sent, owner: unit.owner, arrival: run.arrival.get(event.key) ?? 0 });
   });
   run.written.set(keyString(unit.owner), { owner: unit.owner, pending: unit.pendingAfter });
-}
-
-/**
- * Publishes, in one delivery, the pending alerts the touched aggregates already held, then the new alerts in
- * the order of their events (as one event per invocation did). Alerts SNS refused, or that no time was left
- * to claim, stay PENDING; the events of their aggregates are returned as undelivered, so the caller lists
- * their records for SQS to deliver again within its visibility timeout: applied before, they change nothing
- * then, and deliver what is pending.
- */
-async function deliver<E>(run: Run<E>): Promise<{ published: Alert[]; undeliveredOwners: ReadonlySet<string> }> {
-  const { deps } = run;
-  const earlier: PendingAlerts[] = [];
-  const createdIds = new Set(run.created.map((c) => c.alert.id));
-  for (const { owner, pending } of run.written.values()) {
-    const ids = pending.filter((id) => !createdIds.has(id));
-    if (ids.length > 0) earlier.push({ owner, alertIds: ids });
-  }
-  const others = [...run.earlierOwners.entries()].filter(([k]) => !run.written.has(k));
-  const unread = others.filter(([k]) => !run.read.has(k)).map(([, owner]) => owner);
-  try {
-    if (unread.length > 0) for (const [k, item] of await deps.store.getMany(unread)) run.read.set(k, item);
-  } catch (error) {
-    deps.telemetry.error('Could not read the owners of already applied events: their pending alerts wait for the sweeper', { error: errorText(error) });
-  }
-  for (const [k, owner] of others) {
-    const ids = pendingIds(run.read.get(k));
-    if (ids.length > 0) earlier.push({ owner, alertIds: ids });
-  }
-  const created = [...run.created].sort((a, b) => a.arrival - b.arrival).map(({ alert, owner }) => ({ owner, alertIds: [alert.id] }));
-  const pending = [...earlier, ...created];
-  if (pending.length === 0) return { published: [], undeliveredOwners: new Set() };
-
-  try {
-    return { published: [...(await deliverPending(deliveryDeps(deps), pending)).published], undeliveredOwners: new Set() };
-  } catch (error) {
-    // Anything but these (a DynamoDB error while claiming) fails the invocation: SQS delivers the whole
-    // batch again, and its records, now duplicates, deliver their aggregates' pending alerts.
-    if (!(error instanceof DeliveryFailed || error instanceof TimeBudgetExhausted)) throw error;
-    // Refused by SNS, or (out of time) not reached at all.
-    const sent = new Set(error.published.map((a) => a.id));
-    const failedIds = error instanceof DeliveryFailed ? new Set(error.failures.map((f) => f.alertId)) : undefined;
-    const undelivered = pending.filter((p) => p.alertIds.some((id) => (failedIds ? failedIds.has(id) : !sent.has(id))));
-    deps.telemetry.error('Alerts not delivered: their records go back to SQS, which delivers them again', {
-      error: errorText(error),
-      alertIds: undelivered.flatMap((p) => p.alertIds).slice(0, 20),
-    });
-    return { published: [...error.published], undeliveredOwners: new Set(undelivered.map((p) => keyString(p.owner))) };
-  }
 }

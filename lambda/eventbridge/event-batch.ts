@@ -3,7 +3,9 @@ import type { BatchReport, RecordReport } from '../core/event-report';
 import type { PipelineDeps } from '../pipeline-deps';
 import { silenceSource } from '../silences/cache';
 import { silencer, type SilenceSubject } from '../silences/silence';
-import { applyBatchOnce, type AppliedBatch, type AttemptReads, type BatchEvent, type Target } from './apply-batch-once';
+import type { BatchEvent, Target } from './aggregate';
+import { applyBatchOnce, type AppliedBatch } from './apply-batch-once';
+import type { AttemptReads } from './attempt-reads';
 import { decodeRecords, type ExpectedEvents } from './sqs-records';
 
 /**

@@ -1,10 +1,11 @@
-import { describeAck, NO_ACKS, type Ack, type Acknowledger } from '../silences/ack';
+import { describeAck, NO_ACKS, type Acknowledger } from '../silences/ack';
 import * as z from 'zod/mini';
 import { details, formatCount, type Alert } from '../core/alert';
 import { maxIso, minIso } from '../core/iso-time';
+import { decideRepeat, repeatDueAt } from '../core/repeat-decision';
 import type { PipelineSettings } from '../core/settings';
 import { maxSeverity, severitiesPresent, type Severity } from '../core/severity';
-import type { Aggregate, Step } from '../eventbridge/apply-batch-once';
+import type { Aggregate, Step } from '../eventbridge/aggregate';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from '../state/codec';
 import { GSI1, keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
 import { alertSeverity, commonFields, findingIdentityDetails, findingLinks, iso, typeInfo } from './finding-alert';
@@ -177,18 +178,22 @@ export function stepFindingsGroup(
   const rolledUp = state ? state.rolledUp : place?.kind === 'rolled' ? { after: place.after, dueAt: place.dueAt } : undefined;
   let alert: Alert | undefined;
   let reason: string;
-  const repeatDue = !rolledUp && prevAlerts > 0 && !!prevLastAlertAt && Date.parse(eventAt) - Date.parse(prevLastAlertAt) >= repeatMs;
-  const ack: Ack | undefined = repeatDue ? acks.subject(group.alertIdPrefix, Date.parse(eventAt)) : undefined;
+  const repeat = decideRepeat({
+    alerted: prevAlerts > 0,
+    dueAt: prevLastAlertAt ? repeatDueAt(prevLastAlertAt, repeatMs) : undefined,
+    at: Date.parse(eventAt),
+    ackAt: (at) => acks.subject(group.alertIdPrefix, at),
+  });
   if (rolledUp) {
     // Rolled up: named in its type's roll-up alert by the sweeper, never alerted on its own.
     reason = place ? place.reason : `counted in its bucket (${count} so far); the bucket is named in its type's roll-up`;
-  } else if (prevAlerts === 0) {
+  } else if (repeat.kind === 'first') {
     alert = firstSensitiveDataAlert(finding, group, `${group.alertIdPrefix}:first`, place?.kind === 'first');
     reason = 'first finding of its group';
-  } else if (ack) {
+  } else if (repeat.ack) {
     // Held, not marked: the repeat goes out with the first finding after the acknowledgement ends.
-    reason = `counted in its group (${count} so far); its "still occurring" alert is held: ${describeAck(ack)}`;
-  } else if (repeatDue && prevLastAlertAt) {
+    reason = `counted in its group (${count} so far); its "still occurring" alert is held: ${describeAck(repeat.ack)}`;
+  } else if (repeat.kind === 'repeat' && prevLastAlertAt) {
     alert = stillOccurringAlert(finding, group, `${group.alertIdPrefix}:still:${count}`, { count, bySeverity, firstAt, lastAt, sinceAlert: prevLastAlertAt });
     reason = `group still growing: ${count} so far`;
   } else {

@@ -3,7 +3,7 @@ import { details, formatCount, type Alert } from '../core/alert';
 import { macieJobLink } from '../core/links';
 import type { FindingAlertsPer, PipelineSettings } from '../core/settings';
 import { maxSeverity, severitiesPresent, type Severity } from '../core/severity';
-import type { Guard } from '../eventbridge/apply-batch-once';
+import type { Guard } from '../eventbridge/aggregate';
 import type { SilenceSubject } from '../silences/silence';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from '../state/codec';
 import { notExists, type Condition } from '../state/store';
@@ -191,12 +191,18 @@ export function rolledUpSubject(g: FindingsGroup): SilenceSubject {
 const ROLLUP_IN_TEXT = 20;
 export const ROLLUP_LISTED = 500;
 
-function runText(r: FindingsRollup): string {
-  return `Macie job ${r.jobId}${r.runDate !== UNKNOWN_RUN ? ` (run ${r.runDate})` : ''}`;
+function runText(r: FindingsRollup, jobName: string | undefined): string {
+  return `Macie job ${jobName ? `"${jobName}" (${r.jobId})` : r.jobId}${r.runDate !== UNKNOWN_RUN ? ` (run ${r.runDate})` : ''}`;
 }
 
 /** "personal information in 37 more buckets: a, b, c, and 34 more": one alert for the buckets a window rolled up. */
-export function rolledUpAlert(r: FindingsRollup, groups: readonly FindingsGroup[], settings: Pick<PipelineSettings, 'repeatIntervalMinutes'>): Alert {
+/** `jobName`: the job's name, when the job log told it (its JOB item); the job id otherwise. */
+export function rolledUpAlert(
+  r: FindingsRollup,
+  groups: readonly FindingsGroup[],
+  settings: Pick<PipelineSettings, 'repeatIntervalMinutes'>,
+  jobName?: string,
+): Alert {
   const { info, known } = typeInfo({ type: r.findingType }, 'sensitive-data');
   const sorted = [...groups].sort((a, b) => b.count - a.count || (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0));
   const buckets = sorted.map((g) => g.bucket);
@@ -220,10 +226,11 @@ export function rolledUpAlert(r: FindingsRollup, groups: readonly FindingsGroup[
     accountId: r.accountId,
     region: r.region,
     sample: false,
-    job: { id: r.jobId, runDate: r.runDate },
-    headline: `Macie found ${info.short} in ${plural(n, 'more bucket', 'more buckets')}`,
+    job: { id: r.jobId, ...(jobName ? { name: jobName } : {}), runDate: r.runDate },
+    // The count tells roll-ups of one run apart: it leads, before the job's name, which may be cut.
+    headline: `Macie found ${info.short} in ${plural(n, 'more bucket', 'more buckets')} (job ${jobName || r.jobId})`,
     whatHappened:
-      `${runText(r)} found ${info.short} in ${plural(n, 'more bucket', 'more buckets')}` +
+      `${runText(r, jobName)} found ${info.short} in ${plural(n, 'more bucket', 'more buckets')}` +
       `${accounts.length > 1 ? ` of ${plural(accounts.length, 'account', 'accounts')}` : ''} (${plural(findings, 'finding', 'findings')}: ${breakdown}): ` +
       `${shown.join(', ')}${rest > 0 ? `, and ${formatCount(rest)} more` : ''}. ` +
       `The first bucket with this type of finding in this run, ${r.firstBucket}, alerted at once; further buckets are named together, ` +
@@ -238,7 +245,7 @@ export function rolledUpAlert(r: FindingsRollup, groups: readonly FindingsGroup[
       ['By severity', breakdown],
       ['Accounts', accounts.length > 1 ? formatCount(accounts.length) : accounts[0]],
       ['First bucket (alerted at once)', r.firstBucket],
-      ['Source', runText(r)],
+      ['Source', runText(r, jobName)],
       ['Region', r.region],
     ]),
     affected: [

@@ -1,10 +1,11 @@
 import * as z from 'zod/mini';
 import { details, formatCount, type Alert } from '../core/alert';
 import { maxIso, minIso } from '../core/iso-time';
+import { decideRepeat, repeatDueAt, type RepeatDecision } from '../core/repeat-decision';
 import type { PipelineSettings } from '../core/settings';
 import type { Severity } from '../core/severity';
-import type { Aggregate, Step } from '../eventbridge/apply-batch-once';
-import { describeAck, NO_ACKS, type Acknowledger } from '../silences/ack';
+import type { Aggregate, Step } from '../eventbridge/aggregate';
+import { describeAck, NO_ACKS, type Ack, type Acknowledger } from '../silences/ack';
 import type { SilenceSubject } from '../silences/silence';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from '../state/codec';
 import { GSI1, keys } from '../state/table';
@@ -110,23 +111,18 @@ export function stepPolicyFinding(
   const lastAlertAt = state?.lastAlertAt;
   const repeatMs = settings.policyFindingRepeatHours * 3_600_000;
 
-  let due: boolean;
-  let reason: string;
-  if (finding.count <= lastAlertCount) {
-    due = false;
-    reason = `occurrence ${finding.count} already alerted (or an older one than the last alert)`;
-  } else if (!lastAlertAt) {
-    due = true;
-    reason = finding.count === 1 ? 'new policy finding' : `first event seen for this finding (occurrence ${finding.count})`;
-  } else if (Date.parse(eventAt) - Date.parse(lastAlertAt) >= repeatMs) {
-    // Held, the recurrence waits in the count: the first alert after the acknowledgement reports it.
-    const ack = acks.subject(policyAckSubject(finding.id), Date.parse(eventAt));
-    due = ack === undefined;
-    reason = ack ? `recurrence ${finding.count} held: ${describeAck(ack)}` : `recurrence ${finding.count}, last alert at ${lastAlertAt}`;
-  } else {
-    due = false;
-    reason = `recurrence ${finding.count} within ${settings.policyFindingRepeatHours} h of the last alert (${lastAlertAt})`;
-  }
+  const repeat = decideRepeat({
+    alerted: !!lastAlertAt,
+    dueAt: lastAlertAt ? repeatDueAt(lastAlertAt, repeatMs) : undefined,
+    at: Date.parse(eventAt),
+    ackAt: (at) => acks.subject(policyAckSubject(finding.id), at),
+  });
+  // An occurrence already counted never alerts again, whatever the window says.
+  const told = finding.count <= lastAlertCount;
+  const due = !told && repeat.kind !== 'hold';
+  const reason = told
+    ? `occurrence ${finding.count} already alerted (or an older one than the last alert)`
+    : recurrenceReason(repeat, finding.count, lastAlertAt, settings);
   const alert = due ? policyAlert(finding, `policy:${finding.id}:${finding.count}`, lastAlertCount, lastAlertAt) : undefined;
   const lastCount = Math.max(state?.lastCount ?? 0, finding.count);
   const nextAlertAt = due ? maxIso(lastAlertAt, eventAt) : lastAlertAt;
@@ -157,6 +153,15 @@ export function stepPolicyFinding(
   };
 }
 
+/** Why an occurrence not alerted before alerts or waits, in words. */
+function recurrenceReason(repeat: RepeatDecision<Ack>, count: number, lastAlertAt: string | undefined, settings: PipelineSettings): string {
+  if (repeat.kind === 'first') return count === 1 ? 'new policy finding' : `first event seen for this finding (occurrence ${count})`;
+  // Held, the recurrence waits in the count: the first alert after the acknowledgement reports it.
+  if (repeat.ack) return `recurrence ${count} held: ${describeAck(repeat.ack)}`;
+  if (repeat.kind === 'repeat') return `recurrence ${count}, last alert at ${lastAlertAt}`;
+  return `recurrence ${count} within ${settings.policyFindingRepeatHours} h of the last alert (${lastAlertAt})`;
+}
+
 /** What a flush needs besides the state: the sweeper's clock, and the Region for items that did not record theirs. */
 export interface FlushContext {
   readonly settings: PipelineSettings;
@@ -173,7 +178,7 @@ export interface FlushContext {
 export function flushHeldRecurrences(state: PolicyFinding, ctx: FlushContext): Step<PolicyFinding> | undefined {
   const { now } = ctx;
   const { heldUntil } = state;
-  if (!heldUntil || Date.parse(heldUntil) > now.getTime()) return undefined;
+  if (!heldUntil || decideRepeat({ alerted: true, dueAt: Date.parse(heldUntil), at: now.getTime() }).kind === 'hold') return undefined;
   const held = state.lastCount - (state.lastAlertCount ?? 0);
   const next = { ...state, lastAlertCount: state.lastCount, lastAlertAt: heldUntil, heldUntil: undefined };
   if (held <= 0) return { state: next, reason: 'nothing held' };

@@ -5,6 +5,7 @@ import { ENV, SettingsError, requiredEnv, settingsFromEnv } from '../core/settin
 import { DYNAMODB_CLIENT, SNS_CLIENT } from '../delivery/lease';
 import { SnsAlertPublisher } from '../delivery/sns-publisher';
 import { StateStore } from '../state/store';
+import type { FilterPolicy } from '../delivery/filter-policy';
 import { PowertoolsTelemetry } from '../core/telemetry';
 
 /**
@@ -38,8 +39,24 @@ export function createRuntime(serviceName: string, env: NodeJS.ProcessEnv = proc
     telemetry,
     region: env.AWS_REGION ?? 'us-east-1',
     now,
+    smsPolicies: smsPolicies(env[ENV.smsFilterPolicies]),
   };
   return { deps, telemetry };
+}
+
+/** The SMS subscriptions' filter policies, as the construct wrote them (absent: no SMS subscriber). */
+function smsPolicies(json: string | undefined): FilterPolicy[] | undefined {
+  if (!json) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new SettingsError(ENV.smsFilterPolicies, json, 'not JSON');
+  }
+  if (!Array.isArray(parsed) || !parsed.every((p) => typeof p === 'object' && p !== null && !Array.isArray(p))) {
+    throw new SettingsError(ENV.smsFilterPolicies, json, 'expected an array of filter policies');
+  }
+  return parsed as FilterPolicy[];
 }
 
 /** The wall clock, or one that started at `start` and runs at the wall clock's pace. */

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { truncateText } from '../core/sanitize';
 import { compareIso, maxIso } from '../core/iso-time';
-import type { Aggregate, Step } from '../eventbridge/apply-batch-once';
+import type { Aggregate, Step } from '../eventbridge/aggregate';
 import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from '../state/codec';
 import { keys } from '../state/table';
 import { healthAlert, jobIdsOf } from './health-alert';

@@ -2,8 +2,7 @@ import type { BatchReport } from '../core/event-report';
 import { ignoredRecord } from '../core/event-report';
 import { processEventBatch, type EventPipeline } from '../eventbridge/event-batch';
 import type { PipelineDeps } from '../pipeline-deps';
-import { CorruptItemError } from '../state/codec';
-import { JobCodec } from '../state/job-items';
+import { readableJobName } from '../state/job-items';
 import { keys } from '../state/table';
 import { jobIdsOf } from './health-alert';
 import { healthEvent } from './health-event';
@@ -46,13 +45,8 @@ function healthPipeline(deps: PipelineDeps): EventPipeline<HealthEvent, HealthNo
       await reads.read([...jobIds.map((id) => keys.job(id)), ...events.map(({ event }) => keys.healthEvent(event.accountId, event.detail.eventArn))]);
       const jobNames = new Map<string, string>();
       for (const id of jobIds) {
-        try {
-          const name = JobCodec.decode(reads.get(keys.job(id)) ?? {})?.jobName;
-          if (name) jobNames.set(id, name);
-        } catch (error) {
-          // A job item this version cannot read only costs the alert the job's name.
-          if (!(error instanceof CorruptItemError)) throw error;
-        }
+        const name = readableJobName(reads.get(keys.job(id)));
+        if (name) jobNames.set(id, name);
       }
       return events.map(({ event }) => ({ aggregate: healthEvent(event.accountId, event.detail.eventArn, jobNames) }));
     },

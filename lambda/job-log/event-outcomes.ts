@@ -1,5 +1,6 @@
 import { describeAck, type Ack } from '../silences/ack';
 import { later, type Instant } from '../core/iso-time';
+import { decideRepeat, repeatDueAt } from '../core/repeat-decision';
 import type { PipelineSettings } from '../core/settings';
 import type { RunGroup, RunState } from '../state/job-items';
 import { isErrorEffect } from './event-types';
@@ -167,7 +168,13 @@ export function decideGroup(
   const decision = (verdict: GroupVerdict, reason: string): GroupDecision => ({ type, verdict, reason, ...events, newest });
   if (!newest) return decision('inhibited', 'every event is inhibited by an account error');
   if (ctx.summaryNow) return decision('summary', 'the summary sent with this batch lists the group');
-  if (group.alerts === 0) {
+  const repeat = decideRepeat({
+    alerted: group.alerts > 0,
+    dueAt: repeatDueAt(group.lastAlertAt, ctx.settings.repeatIntervalMinutes * 60_000),
+    at: newest.ms,
+    ackAt: (at) => ctx.acked?.(type, at),
+  });
+  if (repeat.kind === 'first') {
     const { previous } = ctx;
     if (
       previous &&
@@ -182,12 +189,9 @@ export function decideGroup(
     }
     return decision('first', 'the first of its type in the run');
   }
-  if (group.lastAlertAt && Date.parse(group.lastAlertAt) + ctx.settings.repeatIntervalMinutes * 60_000 <= newest.ms) {
-    // Held, not marked: the repeat window still counts from the last alert sent, so it goes out once the ack ends.
-    const ack = ctx.acked?.(type, newest.ms);
-    if (ack) return decision('hold', describeAck(ack));
-    return decision('repeat', `${ctx.settings.repeatIntervalMinutes} min of event time since the group's last alert`);
-  }
+  // An acknowledged repeat is held, not marked: the window still counts from the last alert sent.
+  if (repeat.ack) return decision('hold', describeAck(repeat.ack));
+  if (repeat.kind === 'repeat') return decision('repeat', `${ctx.settings.repeatIntervalMinutes} min of event time since the group's last alert`);
   return decision('hold', `less than ${ctx.settings.repeatIntervalMinutes} min of event time since the group's last alert`);
 }
 

@@ -4,7 +4,8 @@ import type { FindingsSnapshot, RunState } from '../state/job-items';
 import { compareRuns, type PreviousRun } from './run-compare';
 import { runAlertId } from './run-alerts';
 import { pausesOf } from './run-pauses';
-import { buildRunSummaryAlert, type FindingsSummary } from './run-summary';
+import type { FindingsSummary } from './run-findings';
+import { buildRunSummaryAlert } from './run-summary';
 
 /**
  * "Run summary updated" for sensitive-data findings counted after the run's summary went out. The sweeper

@@ -1,17 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from 'aws-lambda';
 import type { Alert } from '../core/alert';
-import {
-  birthClaim,
-  claimedOutboxWrites,
-  deliverPending,
-  releaseBirthClaims,
-  lostAlertIds,
-  PUBLISH_CHUNK,
-  type BirthClaims,
-  type PendingAlerts,
-} from '../delivery/outbox';
-import type { Claimed } from '../delivery/alert-item';
+import { deliverPending, releaseBirthClaims, type BirthClaims, type PendingAlerts } from '../delivery/outbox';
+import { MAX_OPS_PER_TRANSACTION, OutboxWriter } from '../delivery/outbox-writer';
 import { compareInstants, compareIso } from '../core/iso-time';
 import { APPLIED_EVENTS_CAP, DigestSet, mayHaveApplied, newestDigests } from './applied-events';
 import { bucketPagesToRead, namedBuckets, PagesBehindRun, type PagesRead } from './bucket-counts';
@@ -26,10 +17,11 @@ import { needsFindings, needsPrevious, previousRunDate } from './read-plan';
 import { asPreviousRun, type PreviousRun } from './run-compare';
 import { withArrival } from './run-arrival';
 import { reduceRun, type RunReduction } from './run-state';
-import { summarizeFindings, type FindingsSummary } from './run-summary';
+import { summarizeFindings, type FindingsSummary } from './run-findings';
 import { ackSource, silenceSource } from '../silences/cache';
 import type { Ack } from '../silences/ack';
 import type { Silence } from '../silences/silence';
+import { silenceTallyCount, silenceTallyWrites } from '../silences/silence-tally';
 import { decodeOptional } from '../state/codec';
 import { AppliedEventsCodec, DIGEST_BYTES, JobCodec, RunCodec, type AppliedEvents, type JobState, type RunState } from '../state/job-items';
 import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, writeChanges, type Item, type StateStore, type WriteOp } from '../state/store';
@@ -174,8 +166,6 @@ interface JobOutcome {
   born?: BirthClaims;
 }
 
-const MAX_OPS_PER_WRITE = 100;
-
 /** One run of a job batch: its key, the run as read and its reduction. */
 interface RunStep {
   readonly key: ItemKey;
@@ -198,13 +188,13 @@ interface JobBatchReduction {
 
 /**
  * One job's events: one read of the job and its runs (and, when needed, their findings, applied digests and
- * previous runs), then the pure reducers. `existingAlerts`: alert ids an earlier attempt found existing.
+ * previous runs), then the pure reducers, leaving out alerts an earlier attempt found raised before.
  */
 async function reduceJobBatch(
   jobId: string,
   records: readonly LogEvent[],
   { silences, acks }: Muting,
-  existingAlerts: ReadonlySet<string>,
+  outbox: Pick<OutboxWriter, 'anyRaisedBefore' | 'raisedBefore'>,
   deps: PipelineDeps,
   now: Date,
 ): Promise<JobBatchReduction> {
@@ -286,7 +276,7 @@ async function reduceJobBatch(
       throw error;
     }
     r = withArrival(r, read, now);
-    if (existingAlerts.size > 0 && !r.duplicate) r = dropExisting(r, existingAlerts);
+    if (outbox.anyRaisedBefore && !r.duplicate) r = dropRaisedBefore(r, outbox);
     reductions.push({ key, runDate, read, r, ledger });
   }
   return { job, jobRead, jobChanged, found, reductions };
@@ -301,16 +291,12 @@ interface Muting {
 async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting: Muting, deps: PipelineDeps): Promise<JobOutcome> {
   const { store, settings } = deps;
   const now = deps.now();
-  // Alert ids that turned out to exist already (see the write below): skipped on the next attempt.
-  const existingAlerts = new Set<string>();
+  const outbox = new OutboxWriter(deliveryDeps(deps));
   return withOptimisticRetry(async () => {
-    const { job, jobRead, jobChanged, found, reductions } = await reduceJobBatch(jobId, records, muting, existingAlerts, deps, now);
+    const { job, jobRead, jobChanged, found, reductions } = await reduceJobBatch(jobId, records, muting, outbox, deps, now);
 
-    // One atomic write per job batch (split only past DynamoDB's 100 operations per transaction; each run
-    // stays atomic with its alerts, and a retry after a partial split finds those runs already applied).
-    // The first chunk of new alerts is claimed by this write (outbox.ts, BirthClaims), so delivery needs
-    // neither a read nor a claim write for it; only when the write goes in one request, since a retry after
-    // a partial split would find the claims of the part that landed held.
+    // One atomic write per job batch, split only past one transaction's operations; each run stays atomic
+    // with its alerts, and a retry after a partial split finds those runs already applied.
     const fresh = reductions.filter((x) => !x.r.duplicate);
     const opCount =
       (jobChanged ? 1 : 0) +
@@ -321,18 +307,16 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting
           (r.appliedEvents ? 1 : 0) +
           (r.bucketPages?.length ?? 0) +
           (read?.summarySentAt === undefined && r.run.summarySentAt !== undefined ? 1 : 0) +
+          silenceTallyCount(read?.silenced, r.run.silenced) +
           r.alerts.length,
         0,
       );
-    const claim = opCount <= MAX_OPS_PER_WRITE ? birthClaim(deliveryDeps(deps)) : undefined;
-    const born: Claimed[] = [];
-    const groups: WriteOp[][] = [];
-    let currentOps: WriteOp[] = jobChanged ? [writeChanges(JobCodec.encode(job), store.lookup(found, keys.job(jobId)), unchangedSince(jobRead))] : [];
-    for (const { key, runDate, read, r, ledger } of reductions) {
-      if (r.duplicate) continue;
+    const write = outbox.attempt(opCount <= MAX_OPS_PER_TRANSACTION);
+    const units: WriteOp[][] = jobChanged ? [[writeChanges(JobCodec.encode(job), store.lookup(found, keys.job(jobId)), unchangedSince(jobRead))]] : [];
+    for (const { key, runDate, read, r, ledger } of fresh) {
       const summarized = read?.summarySentAt === undefined && r.run.summarySentAt !== undefined;
       if (summarized && !ledger) throw new Error(`run ${jobId} ${runDate} is summarised without its findings ledger read`);
-      const ops: WriteOp[] = [
+      units.push([
         writeChanges(RunCodec.encode(r.run), store.lookup(found, key), unchangedSince(read)),
         ...(r.appliedEvents ? [{ kind: 'put' as const, item: AppliedEventsCodec.encode(r.appliedEvents) }] : []),
         // Unconditional: the run's version condition orders them, and the count on the run checks them on read.
@@ -340,41 +324,15 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting
           kind: 'put' as const,
           item: BucketPageCodec.encode({ jobId, runDate, ...p, expiresAt: expiresAt(now, settings.stateRetentionDays) }),
         })),
+        ...silenceTallyWrites(read?.silenced, r.run.silenced, key, now, settings.stateRetentionDays),
         // In the run's own transaction, whatever the split: the run reads as summarised only with its summary.
         ...(summarized && ledger
           ? [markSummarized(jobId, runDate, ledger, { summarizedAt: now.toISOString(), endedAt: r.run.endedAt }, expiresAt(now, settings.stateRetentionDays))]
           : []),
-      ];
-      const outbox = claimedOutboxWrites(r.alerts, key, now, settings.stateRetentionDays, claim, PUBLISH_CHUNK - born.length);
-      ops.push(...outbox.ops);
-      born.push(...outbox.claims);
-      if (currentOps.length + ops.length > MAX_OPS_PER_WRITE && currentOps.length > 0) {
-        groups.push(currentOps);
-        currentOps = [];
-      }
-      currentOps.push(...ops);
+        ...write.alertOps(r.alerts, key, now, settings.stateRetentionDays),
+      ]);
     }
-    if (currentOps.length > 0) groups.push(currentOps);
-    for (const ops of groups) {
-      try {
-        await store.write(ops);
-      } catch (error) {
-        // The write may have landed with its answer lost: its birth claims go back to PENDING, unpublished.
-        if (!(error instanceof ConditionalWriteConflict)) await releaseBirthClaims(deliveryDeps(deps), born);
-        // Ids are unique by construction, so an existing ALERT item means state was lost (a run item deleted
-        // by hand, say). Without this, the recompute would produce the same id and conflict forever. Only when
-        // nothing but ALERT puts lost: a lost run or job condition is a concurrent writer, whose state the
-        // recompute decides from.
-        if (error instanceof ConditionalWriteConflict) {
-          const ids = lostAlertIds(error, ops);
-          if (ids.length > 0 && ids.length === error.failedIndexes.length) {
-            for (const id of ids) existingAlerts.add(id);
-            deps.telemetry.warn('alert already exists: not sent again', { alertIds: ids });
-          }
-        }
-        throw error;
-      }
-    }
+    await write.commit(units);
 
     return {
       duplicates: reductions.reduce((s, x) => s + x.r.duplicateEvents, 0),
@@ -383,7 +341,7 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting
       counts: reductions.reduce((sum, x) => addOutcomeCounts(sum, x.r.counts), NO_OUTCOMES),
       runs: reductions.map((x) => `${jobId}#${x.runDate}`),
       pending: reductions.map((x) => ({ owner: x.key, alertIds: [...(x.r.run.pendingAlerts ?? [])] })).filter((p) => p.alertIds.length > 0),
-      born: claim && born.length > 0 ? { claims: born, stampedAt: claim.stampedAt } : undefined,
+      born: write.births(),
     };
   });
 }
@@ -491,11 +449,11 @@ async function readApplied(store: StateStore, run: RunState): Promise<DigestSet>
   return new DigestSet(newestDigests(run.appliedEvents ? [...digests, run.appliedEvents] : digests));
 }
 
-function dropExisting(r: RunReduction, existing: ReadonlySet<string>): RunReduction {
-  const pendingAlerts = r.run.pendingAlerts?.filter((id) => !existing.has(id));
+function dropRaisedBefore(r: RunReduction, outbox: Pick<OutboxWriter, 'raisedBefore'>): RunReduction {
+  const pendingAlerts = r.run.pendingAlerts?.filter((id) => !outbox.raisedBefore(id));
   return {
     ...r,
-    alerts: r.alerts.filter((a) => !existing.has(a.id)),
+    alerts: r.alerts.filter((a) => !outbox.raisedBefore(a.id)),
     run: { ...r.run, pendingAlerts: pendingAlerts && pendingAlerts.length > 0 ? pendingAlerts : undefined },
   };
 }

@@ -1,6 +1,7 @@
 import { formatCount, type AffectedResources, type Alert, type AlertDetail } from '../core/alert';
 import { jobLinks } from '../core/links';
 import type { PipelineSettings } from '../core/settings';
+import type { Ack } from '../silences/ack';
 import type { RunGroup, RunState, SummarySnapshot } from '../state/job-items';
 import { AFFECTED_CAP } from './capped-list';
 import { classify, severityOf, type EventEffect } from './event-types';
@@ -8,8 +9,10 @@ import type { GroupDecision } from './event-outcomes';
 import type { JobLogEvent, LogEvent } from './log-events';
 import { allFailedBefore, compareRuns, describeResource, resourceKey, type PreviousRun } from './run-compare';
 import type { RunIdentity } from './run-facts';
+import { runAcks } from './run-acks';
 import { pausesOf } from './run-pauses';
-import { buildRunSummaryAlert, type FindingsSummary, type SummaryChanges } from './run-summary';
+import type { FindingsSummary } from './run-findings';
+import { buildRunSummaryAlert, type SummaryChanges } from './run-summary';
 import { countOf } from './type-maps';
 
 /** The words of a run's alerts: one per status event, one per error group (first, still occurring), the summary. */
@@ -19,6 +22,8 @@ export interface RunAlertContext {
   readonly region: string;
   readonly findings?: FindingsSummary;
   readonly previous?: PreviousRun;
+  /** The acknowledgements as read for this batch: the summary names those of this run's alerts. */
+  readonly acks?: readonly Ack[];
 }
 
 export function runAlertId(jobId: string, runDate: string, suffix: string): string {
@@ -193,6 +198,7 @@ export function summaryAlert(
       settings: ctx.settings,
       findings: ctx.findings,
       comparison: ctx.previous ? compareRuns(ctx.previous, run.fingerprint, run.status === 'COMPLETED') : undefined,
+      acks: runAcks(ctx.acks ?? [], run.jobId, run.runDate, run.startedAt ?? run.runDate, run.endedAt),
     },
   );
 }

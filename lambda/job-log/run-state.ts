@@ -16,7 +16,7 @@ import type { PreviousRun } from './run-compare';
 import { foldRunFacts, type RunIdentity } from './run-facts';
 import { matchSilences } from './run-silences';
 import { isTerminal } from './run-status';
-import type { FindingsSummary } from './run-summary';
+import type { FindingsSummary } from './run-findings';
 import { applySummary, decideSummary } from './summary-decision';
 
 export type { RunStatus } from '../state/job-items';

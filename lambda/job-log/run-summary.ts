@@ -4,13 +4,14 @@ import { jobLinks } from '../core/links';
 import type { PipelineSettings } from '../core/settings';
 import { atLeast, maxSeverity, severitiesPresent, type Severity } from '../core/severity';
 import { describeSilence } from '../silences/silence';
-import * as z from 'zod/mini';
-import { SilencedEventsSchema, type SilencedEvents } from '../state/codec';
-import type { Item } from '../state/store';
+import type { SilencedEvents } from '../state/codec';
 import { bucketsOfRun, bucketsOfType } from './bucket-counts';
 import { AFFECTED_CAP, countWords, firstOfWords, isCapped, namesWords } from './capped-list';
 import { accountCount, firstAccounts, type RunAccounts } from '../state/run-accounts';
 import { describeCompared, FINGERPRINT_CAP, type RunComparison } from './run-compare';
+import type { FindingsSummary } from './run-findings';
+import { summaryHeadline, type HeadlineFacts } from './summary-headline';
+import { moreAcks, type RunAcks } from './run-acks';
 
 /**
  * The run summary: the alert users read most. Pure: built from the run record (run-facts.ts) and the run's
@@ -53,17 +54,6 @@ export interface RunPause {
   readonly to?: string;
 }
 
-export interface FindingsSummary {
-  readonly total: number;
-  readonly bySeverity: Readonly<Record<string, number>>;
-  readonly byType: Readonly<Record<string, number>>;
-  /** Buckets with the most findings, most first (at most 10). */
-  readonly topBuckets: readonly { bucket: string; count: number }[];
-  readonly bucketCount: number;
-  /** Findings a silence matched (counted in the totals, not alerted), by silence id. */
-  readonly silenced?: Readonly<Record<string, SilencedEvents>>;
-}
-
 /** What changed since the last summary, for a "run summary updated" alert. */
 export interface SummaryChanges {
   readonly lines: readonly string[];
@@ -71,49 +61,6 @@ export interface SummaryChanges {
 
 const num = formatCount;
 const plural = (n: number, one: string, many = `${one}s`) => `${num(n)} ${n === 1 ? one : many}`;
-
-export function summarizeFindings(items: readonly Item[]): FindingsSummary {
-  const bySeverity: Record<string, number> = {};
-  const byType: Record<string, number> = {};
-  const byBucket = new Map<string, number>();
-  let total = 0;
-  for (const item of items) {
-    const count = typeof item.count === 'number' && Number.isFinite(item.count) ? item.count : 0;
-    if (count <= 0) continue;
-    total += count;
-    const type = typeof item.findingType === 'string' ? item.findingType : 'unknown';
-    byType[type] = (byType[type] ?? 0) + count;
-    const bucket = typeof item.bucket === 'string' ? item.bucket : 'unknown';
-    byBucket.set(bucket, (byBucket.get(bucket) ?? 0) + count);
-    const sev = item.bySeverity;
-    if (sev && typeof sev === 'object') {
-      for (const [k, v] of Object.entries(sev as Record<string, unknown>)) {
-        if (typeof v === 'number' && Number.isFinite(v)) bySeverity[k] = (bySeverity[k] ?? 0) + v;
-      }
-    }
-  }
-  const topBuckets = [...byBucket.entries()]
-    .map(([bucket, count]) => ({ bucket, count }))
-    .sort((a, b) => b.count - a.count || (a.bucket < b.bucket ? -1 : 1))
-    .slice(0, 10);
-  const silenced = silencedFindings(items);
-  return { total, bySeverity, byType, topBuckets, bucketCount: byBucket.size, ...(silenced ? { silenced } : {}) };
-}
-
-/** The groups' silenced findings added up per silence (the groups' own bookkeeping, see lambda/state/codec.ts). */
-function silencedFindings(items: readonly Item[]): Record<string, SilencedEvents> | undefined {
-  const all: Record<string, SilencedEvents> = Object.create(null);
-  for (const item of items) {
-    const parsed = z.optional(z.record(z.string(), SilencedEventsSchema)).safeParse(item.silenced);
-    if (!parsed.success || !parsed.data) continue;
-    for (const [id, s] of Object.entries(parsed.data)) {
-      const events: Record<string, number> = Object.assign(Object.create(null), Object.hasOwn(all, id) ? all[id].events : undefined);
-      for (const [type, n] of Object.entries(s.events)) events[type] = (Object.hasOwn(events, type) ? events[type] : 0) + n;
-      all[id] = { ...s, events };
-    }
-  }
-  return Object.keys(all).length > 0 ? all : undefined;
-}
 
 /** "5 findings silenced: silence S-3 by alice until ... (reason)", per silence, with the JSON form's counts. */
 function silencedFindingLines(findings: FindingsSummary | undefined): { sentence: string; counts: SilencedCount[] }[] {
@@ -251,16 +198,6 @@ function withDuration(from: string, to: string): string {
   return d ? ` (${d})` : '';
 }
 
-/** " (2 silenced)", " (nothing new, 3 not failing)": after "run completed with N errors", short enough for a subject. */
-function qualifiers(totalErrors: number, silencedErrors: number, comparison: RunComparison | undefined): string {
-  const q: string[] = [];
-  if (silencedErrors > 0) q.push(silencedErrors >= totalErrors ? 'all silenced' : `${num(silencedErrors)} silenced`);
-  if (comparison && comparison.newSince.length === 0) q.push('nothing new');
-  // Not "fixed": a resource that did not fail may have been fixed, or dropped from the job's scope.
-  if (comparison?.fixed.length) q.push(`${num(comparison.fixed.length)} not failing`);
-  return q.length > 0 ? ` (${q.join(', ')})` : '';
-}
-
 const SILENCED_WHAT: Record<string, [string, string]> = {
   BUCKET_ERROR: ['bucket error', 'bucket errors'],
   ACCOUNT_ERROR: ['account error', 'account errors'],
@@ -297,6 +234,8 @@ export interface SummaryOptions {
   readonly changes?: SummaryChanges;
   /** A periodic job's run compared with its previous completed run (run-compare.ts). */
   readonly comparison?: RunComparison;
+  /** The acknowledgements of this run's alerts (run-acks.ts). */
+  readonly acks?: RunAcks;
 }
 
 /** What every part of the summary reads, worked out once. */
@@ -347,7 +286,7 @@ export function buildRunSummaryAlert(run: RunSummaryInput, opts: SummaryOptions)
     accountId: run.adminAccountId,
     region,
     job: { id: run.jobId, name: run.jobName, runDate: run.runDate },
-    headline: summaryHeadline(view),
+    headline: summaryHeadline(headlineFacts(view)),
     whatHappened: summarySentences(view).join(' '),
     whatItMeans: summaryMeaning(view),
     whatToDo: summaryToDo(view),
@@ -364,32 +303,20 @@ export function buildRunSummaryAlert(run: RunSummaryInput, opts: SummaryOptions)
   };
 }
 
-function summaryHeadline({ run, opts, totalErrors }: SummaryView): string {
-  const { comparison } = opts;
+function headlineFacts({ run, opts, totalErrors }: SummaryView): HeadlineFacts {
   const silencedErrors = totalErrors - Object.values(unsilencedErrors(run)).reduce((n, left) => n + Math.max(0, left), 0);
-  const headlineCore =
-    opts.kind === 'update'
-      ? 'run summary updated'
-      : run.status === 'CANCELLED'
-        ? 'run cancelled'
-        : totalErrors > 0
-          ? `run completed with ${plural(totalErrors, 'error')}${qualifiers(totalErrors, silencedErrors, comparison)}`
-          : run.noBucketsAt
-            ? 'run completed, no buckets matched'
-            : comparison?.fixed.length
-              ? "run completed, none of the last run's errors again"
-              : 'run completed';
-  const quotaPauses = run.pauses.filter((p) => p.by === 'QUOTA').length;
-  const afterPause =
-    opts.kind === 'summary' && quotaPauses > 0
-      ? `${totalErrors > 0 ? ',' : ''} after ${quotaPauses === 1 ? 'a quota pause' : `${num(quotaPauses)} quota pauses`}`
-      : '';
-  // An update tells itself from the summary and from other updates by its figures: they lead, before the job name a subject may cut.
-  if (opts.kind === 'update') {
-    const figures = [plural(totalErrors, 'error'), ...(opts.findings ? [plural(opts.findings.total, 'finding')] : [])];
-    return `Run summary updated (now ${figures.join(', ')}): Macie job ${run.jobName}`;
-  }
-  return `Macie job ${run.jobName}: ${headlineCore}${afterPause}`;
+  return {
+    kind: opts.kind,
+    jobName: run.jobName,
+    runDate: run.runDate,
+    status: run.status,
+    noBuckets: run.noBucketsAt !== undefined,
+    quotaPauses: run.pauses.filter((p) => p.by === 'QUOTA').length,
+    totalErrors,
+    silencedErrors,
+    ...(opts.findings ? { findings: opts.findings.total } : {}),
+    ...(opts.comparison ? { comparison: opts.comparison } : {}),
+  };
 }
 
 function summarySentences({ run, opts, errorTypes, totalErrors, accounts, start, end, duration, silenced, silencedFindings }: SummaryView): string[] {
@@ -417,6 +344,7 @@ function summarySentences({ run, opts, errorTypes, totalErrors, accounts, start,
     sentences.push('No errors were logged.');
   }
   for (const s of silenced) sentences.push(`${s.what} silenced: ${describeSilence(s)}.`);
+  if (opts.acks?.named.length) sentences.push(`Repeats and reminders held: ${[...opts.acks.named, moreAcks(opts.acks.more)].filter(Boolean).join('; ')}.`);
   if (comparison) {
     sentences.push(
       `Compared with the last run (${comparison.previousRunDate}), by bucket and account${comparison.partial ? ` (exact up to ${num(FINGERPRINT_CAP)} per run)` : ''}: ` +
@@ -481,6 +409,7 @@ function summaryDetails({ run, opts, errorTypes, totalErrors, accounts, start, e
   if (findings) details.push(...findingsDetails(findings));
   for (const s of silenced) details.push({ label: 'Silenced', value: `${s.what}: ${describeSilence(s)}` });
   for (const f of silencedFindings) details.push({ label: 'Silenced', value: f.sentence });
+  for (const value of [...(opts.acks?.named ?? []), moreAcks(opts.acks?.more ?? 0)]) if (value) details.push({ label: 'Acknowledged', value });
   if (comparison) {
     details.push({ label: 'New since the last run', value: describeCompared(comparison.newSince) });
     details.push({ label: 'Still failing', value: describeCompared(comparison.stillFailing) });

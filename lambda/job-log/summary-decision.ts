@@ -3,7 +3,8 @@ import type { LateFindingsMark, RunState, SummarySnapshot } from '../state/job-i
 import { describeChanges, runAlertId, summaryAlert, type RunAlertContext } from './run-alerts';
 import { isTerminal } from './run-status';
 import type { SilenceOf } from './run-silences';
-import { unsilencedErrors, type FindingsSummary } from './run-summary';
+import type { FindingsSummary } from './run-findings';
+import { unsilencedErrors } from './run-summary';
 
 /** Whether this batch sends the run's summary, a correction of it, or neither, and why. */
 export type SummaryDecision =

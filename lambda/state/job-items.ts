@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { bookkeepingItem, bookkeepingShape, compact, itemCodec, type Bookkeeping } from './codec';
+import { bookkeepingItem, bookkeepingShape, compact, CorruptItemError, itemCodec, type Bookkeeping } from './codec';
 import type { Item } from './store';
 import { NO_ACCOUNTS, packAccounts, RunAccountsBuilder, unpackAccounts, type RunAccounts } from './run-accounts';
 import { GSI1, GSI2, keys, utcDay } from './table';
@@ -478,6 +478,17 @@ export const AppliedEventsCodec = itemCodec(
   }),
   (parsed): AppliedEvents => withoutKeys(parsed),
 );
+
+/** The job's name as its item holds it; undefined when absent or unreadable: a name is only ever a label. */
+export function readableJobName(item: Item | undefined): string | undefined {
+  if (item === undefined) return undefined;
+  try {
+    return JobCodec.decode(item).jobName;
+  } catch (error) {
+    if (error instanceof CorruptItemError) return undefined;
+    throw error;
+  }
+}
 
 /** The job item. A job known to be periodic is listed in PERIODIC_JOB for the sweeper. */
 export const JobCodec = itemCodec(

@@ -29,7 +29,10 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *                                       one Query reads every silence (see silence-items.ts for why that is fine)
  *   SILENCE / <ackId>                   an acknowledgement of one alert (A-XXXX): its alert id, until when,
  *                                       author, reason; beside the silences, so one Query reads both (ack-items.ts)
+ *   SILENCED#<silenceId> / IN#<aggregate pk>|<aggregate sk>   what that silence hid in that aggregate, written with it
  *   DIGEST / <window end>               a daily digest sent: its window and the alert (digest-items.ts)
+ *   SMSBUDGET / <yyyy-mm-ddThh>         the SMS budget of one UTC hour: ids let through, refusals not told yet
+ *                                       (delivery/sms-budget.ts), kept two days
  *   SELFTEST / <function>#<test id>     a self-test's own item and the owner of its TEST alert
  *                                       (handlers/self-test.ts), expiring within the hour
  * The sparse index gsi1 lists what the sweeper must look at: OPEN_RUN (running or paused runs),
@@ -136,6 +139,11 @@ export const keys = {
   healthEvent: (accountId: string, eventArn: string) => ({ pk: `HEALTH#${k(accountId)}#${k(eventArn)}`, sk: 'HEALTH' }),
   /** Silence ids are short and checked (S-XXXX), so they need no keyPart. */
   silence: (silenceId: string) => ({ pk: SILENCE_PARTITION, sk: silenceId }),
+  /** What one silence hid in one aggregate (silence-tally-items.ts): one partition per silence, so its end reads them in one Query. */
+  silenceTally: (silenceId: string, aggregate: ItemKey) => ({
+    pk: `${SILENCE_TALLY_PREFIX}${silenceId}`,
+    sk: `${SILENCE_TALLY_SK_PREFIX}${aggregate.pk}|${aggregate.sk}`,
+  }),
   /** Acknowledgement ids are short and checked (A-XXXX), so they need no keyPart. */
   ack: (ackId: string) => ({ pk: SILENCE_PARTITION, sk: ackId }),
   /** A digest, by the end of its window (ISO 8601, UTC): one partition, so recent digests are one Query. */
@@ -144,6 +152,10 @@ export const keys = {
   selfTest: (fn: string, testId: string) => ({ pk: SELF_TEST_PARTITION, sk: `${fn}#${testId}` }),
 };
 
+/** A silence's tally partition is this and its id (keys.silenceTally). */
+export const SILENCE_TALLY_PREFIX = 'SILENCED#';
+/** Every tally's sort key starts with this (a Query's key condition needs a non-empty prefix). */
+export const SILENCE_TALLY_SK_PREFIX = 'IN#';
 /** The partition holding every silence (keys.silence) and every acknowledgement (keys.ack). */
 export const SILENCE_PARTITION = 'SILENCE';
 /** The partition holding every digest mark (keys.digest). */

@@ -6,6 +6,7 @@ import type { PipelineDeps } from '../pipeline-deps';
 import { silenceSource } from '../silences/cache';
 import { silencer } from '../silences/silence';
 import { withIds } from '../state/codec';
+import { readableJobName } from '../state/job-items';
 import { ConditionalWriteConflict, keyString, unchangedSince, withOptimisticRetry, type WriteOp } from '../state/store';
 import { expiresAt, GSI1, keys, type ItemKey } from '../state/table';
 import { errorText } from '../core/error-text';
@@ -25,13 +26,13 @@ const UNMARKS_PER_WRITE = 98;
 export async function flushFindingRollups(deps: PipelineDeps): Promise<CheckResult> {
   const result: CheckResult = { raised: [], failures: [] };
   const listed = (await deps.store.listIndex(GSI1.heldRollup, deps.now().toISOString())).filter(isKeyed);
-  const due = new Map<string, { owner: ItemKey; runPk: string; runDate: string }>();
+  const due = new Map<string, { owner: ItemKey; jobId: string; runPk: string; runDate: string }>();
   for (const item of listed) {
     try {
       const { jobId, runDate, findingType } = FindingsGroupCodec.decode(item);
       if (!jobId || !runDate) continue;
       const owner = rollupKey(jobId, runDate, findingType);
-      due.set(keyString(owner), { owner, runPk: keys.run(jobId, runDate).pk, runDate });
+      due.set(keyString(owner), { owner, jobId, runPk: keys.run(jobId, runDate).pk, runDate });
     } catch (error) {
       result.failures.push({ key: `${item.pk}/${item.sk}`, reason: errorText(error) });
     }
@@ -40,11 +41,16 @@ export async function flushFindingRollups(deps: PipelineDeps): Promise<CheckResu
   return checkEach(due.values(), (entry) => flushRollup(deps, entry), result);
 }
 
-async function flushRollup(deps: PipelineDeps, { owner, runPk, runDate }: { owner: ItemKey; runPk: string; runDate: string }): Promise<Alert[]> {
+async function flushRollup(
+  deps: PipelineDeps,
+  { owner, jobId, runPk, runDate }: { owner: ItemKey; jobId: string; runPk: string; runDate: string },
+): Promise<Alert[]> {
   let rest: FindingsGroup[] = [];
   const alerts = await withOptimisticRetry(async (): Promise<Alert[]> => {
     rest = [];
-    const item = await deps.store.get(owner);
+    // The job item, read with the roll-up in one request, names the job in the alert.
+    const read = await deps.store.getMany([owner, keys.job(jobId)]);
+    const item = deps.store.lookup(read, owner);
     const now = deps.now();
     const groupsOf = async () => (await deps.store.listPrefix(runPk, keys.runFindingsPrefix(runDate))).map((g) => FindingsGroupCodec.decode(g));
     if (!item) {
@@ -68,7 +74,7 @@ async function flushRollup(deps: PipelineDeps, { owner, runPk, runDate }: { owne
     const silenceOf = silencer(await silenceSource(deps).list());
     const told = toName.filter((g) => !silenceOf(rolledUpSubject(g)));
     // A silenced bucket is counted (the summary has it) and not named, as its first finding would not have alerted.
-    const alert = told.length > 0 ? rolledUpAlert(rollup, told, deps.settings) : undefined;
+    const alert = told.length > 0 ? rolledUpAlert(rollup, told, deps.settings, readableJobName(deps.store.lookup(read, keys.job(jobId)))) : undefined;
     const unmarks = [...toName, ...named].map(unmarkWrite);
     rest = [...toName, ...named].slice(UNMARKS_PER_WRITE);
     const ids = alert ? [alert.id] : [];

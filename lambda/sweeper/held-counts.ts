@@ -1,4 +1,5 @@
 import type { Alert } from '../core/alert';
+import { decideRepeat } from '../core/repeat-decision';
 import type { PipelineSettings } from '../core/settings';
 import { flushHeldReveals, RevealWindowCodec, revealWindowSubject } from '../api-calls/reveal-window';
 import { flushHeldRecurrences, policyAckSubject, PolicyFindingCodec, policyFindingId, policyFindingSubject } from '../findings/policy-finding';
@@ -71,9 +72,15 @@ async function flushKind<S extends Bookkeeping>(deps: PipelineDeps, kind: HeldKi
         const step = kind.flush(state, { settings: deps.settings, region: deps.region, now });
         if (!step) return undefined;
         // Acknowledged: nothing is written, so the count stays held and the first sweep after the end reports it.
-        const ack = step.alert && kind.ackSubject ? acks.subject(kind.ackSubject(state), now.getTime()) : undefined;
-        if (ack) {
-          deps.telemetry.info('sweeper: held count kept by an acknowledgement', { pk: owner.pk, reason: describeAck(ack) });
+        const { ackSubject } = kind;
+        const repeat = decideRepeat({
+          alerted: true,
+          dueAt: now.getTime(),
+          at: now.getTime(),
+          ackAt: step.alert && ackSubject ? (at) => acks.subject(ackSubject(state), at) : undefined,
+        });
+        if (repeat.ack) {
+          deps.telemetry.info('sweeper: held count kept by an acknowledgement', { pk: owner.pk, reason: describeAck(repeat.ack) });
           return undefined;
         }
         // Silenced: the count is reported as done, without an alert. Otherwise the alert says what silences

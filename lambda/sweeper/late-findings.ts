@@ -4,7 +4,7 @@ import { FindingsGroupCodec, type FindingsGroup } from '../findings/findings-gro
 import { findingsChanges, findingsSnapshot, findingsUpdateAlert, reportedBySummary } from '../job-log/findings-update';
 import { asPreviousRun, type PreviousRun } from '../job-log/run-compare';
 import { previousRunDate } from '../job-log/read-plan';
-import { summarizeFindings } from '../job-log/run-summary';
+import { summarizeFindings } from '../job-log/run-findings';
 import type { PipelineDeps } from '../pipeline-deps';
 import { silenceSource } from '../silences/cache';
 import { silencer } from '../silences/silence';

@@ -1,11 +1,14 @@
 import type { Alert } from '../core/alert';
+import { subjectTime } from '../core/iso-time';
 import { macieSummaryLink } from '../core/links';
 import type { PipelineDeps } from '../pipeline-deps';
 import { describeMatchers, type Silence } from '../silences/silence';
 import { describeWeeklyWindow } from '../silences/weekly-window';
+import { totalHidden, type HiddenTotal } from '../silences/silence-tally';
 import { SilenceCodec, type SilenceAnnounced } from '../state/silence-items';
+import { SilenceTallyCodec } from '../state/silence-tally-items';
 import { unchangedSince, type Item, type WriteOp } from '../state/store';
-import { keys, SILENCE_PARTITION } from '../state/table';
+import { keys, SILENCE_PARTITION, SILENCE_TALLY_SK_PREFIX } from '../state/table';
 import { applyDecision, checkEach, isKeyed, type CheckResult } from './decision';
 
 /**
@@ -19,11 +22,8 @@ import { applyDecision, checkEach, isKeyed, type CheckResult } from './decision'
  * finds nothing left to announce (or, after an expire, the end to announce). The alert ids are fixed per
  * silence, so even a mark lost to a rewrite cannot raise one twice.
  *
- * What the end announcement does not say: how many events the silence hid. Those counts live on each run,
- * findings group, policy finding and reveal window it matched (their `silenced` map, by silence id), and no
- * index leads from a silence to them: totalling them would read every aggregate in the table. So it says
- * where the counts are (every summary and group alert that counted one names the silence, and their JSON
- * form's `silenced` lists them by silence id) rather than a number it cannot vouch for.
+ * The end announcement totals what the silence hid from its tallies (silence-tally.ts): one item per
+ * aggregate it hid something in, written in that aggregate's own transaction, read here with one Query.
  */
 
 /** An end older than this, never announced (a silence that ended before this version ran), is marked, not told. */
@@ -73,7 +73,8 @@ export async function announceSilences(deps: PipelineDeps): Promise<CheckResult>
       const silence = SilenceCodec.decode(item);
       const due = announcementDue(silence, at);
       if (!due) return undefined;
-      const alerts = due.alert ? [announcement(deps, silence, due.alert, at)] : [];
+      const hidden = due.alert === 'ended' ? await readHidden(deps, silence.id) : undefined;
+      const alerts = due.alert ? [announcement(deps, silence, due.alert, at, hidden)] : [];
       return { alerts, writes: (ids) => [markAnnounced(owner, item, due.announced, ids)] };
     }),
   );
@@ -91,11 +92,46 @@ function markAnnounced(owner: { pk: string; sk: string }, read: Item, announced:
   };
 }
 
+/** At most this many tallies are read (aggregates the silence hid something in); past it the total says "at least". */
+export const TALLY_READ_CAP = 20_000;
+
+export interface Hidden extends HiddenTotal {
+  /** More tallies than TALLY_READ_CAP: the figures are lower bounds. */
+  readonly capped: boolean;
+}
+
+async function readHidden(deps: PipelineDeps, silenceId: string): Promise<Hidden> {
+  const { pk } = keys.silenceTally(silenceId, { pk: '', sk: '' });
+  const items = await deps.store.listPrefixNewestFirst(pk, SILENCE_TALLY_SK_PREFIX, (read) => TALLY_READ_CAP + 1 - read.length);
+  const tallies = items.slice(0, TALLY_READ_CAP).flatMap((item) => {
+    try {
+      return [SilenceTallyCodec.decode(item)];
+    } catch {
+      return [];
+    }
+  });
+  return { ...totalHidden(tallies), capped: items.length > TALLY_READ_CAP };
+}
+
+/** "It hid 12 events: 9 S3_BUCKET_ACCESS_DENIED, 3 UpdateClassificationJob", or that it hid nothing. Pure. */
+export function describeHidden(h: Hidden, silenceId: string): string {
+  if (h.events === 0) return `Silence ${silenceId} matched nothing in its life: it hid no event.`;
+  const shown = h.byType.slice(0, HIDDEN_TYPES_SHOWN).map(([type, n]) => `${n.toLocaleString('en-US')} ${type}`);
+  const more = h.byType.length > HIDDEN_TYPES_SHOWN ? `, and ${h.byType.length - HIDDEN_TYPES_SHOWN} more types` : '';
+  const least = h.capped ? 'at least ' : '';
+  const events = `${least}${h.events.toLocaleString('en-US')} event${h.events === 1 ? '' : 's'}`;
+  const places = `${least}${h.aggregates.toLocaleString('en-US')} ${h.aggregates === 1 ? 'run or group' : 'runs or groups'}`;
+  return `Silence ${silenceId} hid ${events} in ${places}: ${shown.join(', ')}${more}.`;
+}
+
+/** Event types named in the end announcement; the rest are counted as "N more types". */
+export const HIDDEN_TYPES_SHOWN = 8;
+
 export function announcementId(silenceId: string, what: 'made' | 'ended'): string {
   return `silence:${silenceId}:${what}`;
 }
 
-function announcement(deps: PipelineDeps, s: Silence, what: 'made' | 'ended', now: Date): Alert {
+function announcement(deps: PipelineDeps, s: Silence, what: 'made' | 'ended', now: Date, hidden?: Hidden): Alert {
   const matches = describeMatchers(s.match);
   const every = s.every ? describeWeeklyWindow(s.every) : undefined;
   const when = every ? `from ${s.startsAt} until ${s.endsAt}, ${every}` : `from ${s.startsAt} until ${s.endsAt}`;
@@ -127,7 +163,8 @@ function announcement(deps: PipelineDeps, s: Silence, what: 'made' | 'ended', no
       ...base,
       eventType: 'SILENCE_MADE',
       occurredAt: s.createdAt,
-      headline: `Silence ${s.id} by ${s.author}: ${matches}, until ${s.endsAt}`,
+      // The end time leads: what the matchers name may be cut, and a cut time reads as a different one.
+      headline: `Silence ${s.id} until ${subjectTime(s.endsAt, true)}: ${matches}, by ${s.author}`,
       whatHappened: `${s.author} made silence ${s.id} at ${s.createdAt}: it hides alerts about ${matches}, ${when} (${s.reason}).`,
       whatItMeans:
         'Events it matches are still counted, and the run summaries say what it silenced, but they raise no alert until it ends. Alerts about Macie being disabled or suspended, and about findings filters, are never silenced.',
@@ -139,13 +176,17 @@ function announcement(deps: PipelineDeps, s: Silence, what: 'made' | 'ended', no
     ...base,
     eventType: 'SILENCE_ENDED',
     occurredAt: s.endsAt,
-    headline: `Silence ${s.id} ended: ${matches} alert again`,
+    headline: `Silence ${s.id} ended${hidden ? `, ${hiddenCount(hidden)} hidden` : ''}: ${matches} alert again`,
     whatHappened: early
       ? `Silence ${s.id} by ${s.author} (${s.reason}) was expired early at ${s.endsAt}; it was to last until ${s.plannedEndsAt}.`
       : `Silence ${s.id} by ${s.author} (${s.reason}) reached its end at ${s.endsAt}.`,
-    whatItMeans: `Events about ${matches} that occur from ${s.endsAt} on alert again. What it hid while in force is counted where it happened: every run summary and group alert that counted a silenced event names ${s.id} (the JSON form lists them under "silenced" by silence id); this alert does not total them.`,
+    whatItMeans: `Events about ${matches} that occur from ${s.endsAt} on alert again. ${hidden ? describeHidden(hidden, s.id) : ''}${hidden?.events === 0 ? '' : ` Every run summary and group alert that counted one of them names ${s.id} (the JSON form lists them under "silenced").`}`,
     whatToDo:
       'If the work it covered is not finished, make a new silence (macie-alerts silence add). A burst of alerts after this one is what the silence was holding back.',
-    details: [...rows, { label: 'Announced', value: now.toISOString() }],
+    details: [...rows, ...(hidden ? [{ label: 'Hidden', value: hiddenCount(hidden) }] : []), { label: 'Announced', value: now.toISOString() }],
   };
+}
+
+function hiddenCount(h: Hidden): string {
+  return `${h.capped ? 'at least ' : ''}${h.events.toLocaleString('en-US')} event${h.events === 1 ? '' : 's'}`;
 }

@@ -16,6 +16,7 @@ import { logClock } from './log-clock';
 import { sendLateFindingUpdates } from './late-findings';
 import { nextStartAfter, pausedJobAlert, pausedJobReminder, stepsThrough, userPauseAlert, userPauseReminder } from './paused-jobs';
 import { announceSilences } from './silence-announcements';
+import { sendSmsBudgetNotices } from './sms-budget-notice';
 import { acknowledger, type Acknowledger } from '../silences/ack';
 import { ackSource } from '../silences/cache';
 
@@ -99,8 +100,26 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
     failures.push({ key: 'daily digest', reason: errorText(error) });
   }
 
-  // Safety net: alerts nobody delivered, PENDING past the grace period or SENDING past their lease (their
-  // delivery died, so they go out again labelled). One delivery per owner, which also cleans its set.
+  const stranded = await strandedAlerts(deps, raisedNow);
+
+  await deliverEach(deps, [...pending, ...stranded], { published, failures });
+  await deliverSmsNotices(deps, { raised, published, failures });
+  for (const f of failures) deps.telemetry.error('sweeper: check or delivery failed, the next sweep retries', f);
+  deps.telemetry.info('sweeper: done', {
+    openRuns: openRuns.length,
+    periodicJobs: periodicJobs.length,
+    raised: raised.length,
+    published: published.length,
+    failures: failures.length,
+  });
+  return { openRuns: openRuns.length, periodicJobs: periodicJobs.length, raised, published, failures };
+}
+
+/**
+ * Safety net: alerts nobody delivered, PENDING past the grace period or SENDING past their lease (their
+ * delivery died, so they go out again labelled), grouped by owner: one delivery per owner, which also cleans its set.
+ */
+async function strandedAlerts(deps: PipelineDeps, raisedNow: ReadonlySet<string>): Promise<PendingAlerts[]> {
   const now = deps.now();
   const cutoff = new Date(now.getTime() - PENDING_ALERT_GRACE_MINUTES * 60_000).toISOString();
   const stranded = await deps.store.listIndex(GSI1.pendingAlert, cutoff);
@@ -116,26 +135,7 @@ export async function sweep(deps: PipelineDeps): Promise<SweepReport> {
   if (byOwner.size > 0) {
     deps.telemetry.info('sweeper: delivering stranded alerts', { pending: stranded.length, unconfirmed: unconfirmed.length, owners: byOwner.size });
   }
-
-  // A failure of one group (or an unreadable item) does not hold up the others.
-  for (const group of [...pending, ...byOwner.values()]) {
-    try {
-      const report = await deliverPending(deliveryDeps(deps), [group]);
-      published.push(...report.published.map((a) => a.id));
-    } catch (error) {
-      // Counted where it happens: PublishFailures by the publisher, delivery counts by deliverPending.
-      failures.push({ key: `${group.owner.pk}/${group.owner.sk}`, reason: errorText(error) });
-    }
-  }
-  for (const f of failures) deps.telemetry.error('sweeper: check or delivery failed, the next sweep retries', f);
-  deps.telemetry.info('sweeper: done', {
-    openRuns: openRuns.length,
-    periodicJobs: periodicJobs.length,
-    raised: raised.length,
-    published: published.length,
-    failures: failures.length,
-  });
-  return { openRuns: openRuns.length, periodicJobs: periodicJobs.length, raised, published, failures };
+  return [...byOwner.values()];
 }
 
 /**
@@ -150,6 +150,14 @@ async function reportHeldCounts(deps: PipelineDeps, into: CheckResult): Promise<
     ['held counts', flushHeldCounts],
     ['silence announcements', announceSilences],
   ] as const;
+  await runChecks(deps, checks, into);
+}
+
+async function runChecks(
+  deps: PipelineDeps,
+  checks: readonly (readonly [string, (deps: PipelineDeps) => Promise<CheckResult>])[],
+  into: CheckResult,
+): Promise<void> {
   for (const [name, check] of checks) {
     try {
       const result = await check(deps);
@@ -158,6 +166,41 @@ async function reportHeldCounts(deps: PipelineDeps, into: CheckResult): Promise<
     } catch (error) {
       // The listing itself failed (DynamoDB unavailable): the next sweep lists again.
       into.failures.push({ key: name, reason: errorText(error) });
+    }
+  }
+}
+
+/**
+ * With an SMS budget, what it kept from SMS subscribers (sms-budget-notice.ts): after every delivery of this
+ * sweep, so that the notice also counts the alerts the sweep itself delivered past the budget.
+ */
+async function deliverSmsNotices(
+  deps: PipelineDeps,
+  into: { raised: string[]; published: string[]; failures: { key: string; reason: string }[] },
+): Promise<void> {
+  const budget = deliveryDeps(deps).smsBudget;
+  if (!budget) return;
+  const notices: CheckResult = { raised: [], failures: [] };
+  await runChecks(deps, [['SMS budget notices', (d) => sendSmsBudgetNotices(d, budget.maxPerHour)]], notices);
+  into.failures.push(...notices.failures);
+  const groups = notices.raised.map(({ owner, alerts }) => ({ owner, alertIds: alerts.map((a) => a.id) }));
+  for (const { alertIds } of groups) into.raised.push(...alertIds);
+  await deliverEach(deps, groups, into);
+}
+
+/** Each group delivered on its own: a failure of one (or an unreadable item) does not hold up the others. */
+async function deliverEach(
+  deps: PipelineDeps,
+  groups: readonly PendingAlerts[],
+  into: { published: string[]; failures: { key: string; reason: string }[] },
+): Promise<void> {
+  for (const group of groups) {
+    try {
+      const report = await deliverPending(deliveryDeps(deps), [group]);
+      into.published.push(...report.published.map((a) => a.id));
+    } catch (error) {
+      // Counted where it happens: PublishFailures by the publisher, delivery counts by deliverPending.
+      into.failures.push({ key: `${group.owner.pk}/${group.owner.sk}`, reason: errorText(error) });
     }
   }
 }

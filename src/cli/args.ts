@@ -74,13 +74,14 @@ export const REDRIVE_USAGE = `Usage: macie-alerts redrive --stack NAME [--region
 Puts the messages of a deployed stack's failure and dead-letter queues back through the pipeline, with your
 AWS credentials (the standard chain: environment, AWS_PROFILE or ~/.aws, SSO, an instance role). The stack's
 FailureQueues output says which queues there are and what each holds:
-  Lambda on-failure queues (job-log, findings, api-calls, sweeper): each message is an invocation record; the
+  Lambda on-failure queues (job-log, sweeper): each message is an invocation record; the
     function is invoked again (synchronously) with the record's original requestPayload, and the message is
     deleted only once the function succeeded.
   EventBridge dead-letter queues (finding-rule, api-call-rule, health-rule, sweeper-schedule): each message is an event the
     rule could not deliver; the target function is invoked with it (or, for a queue target, it is sent to that
     queue), and the message deleted once that succeeded.
-  SQS dead-letter queues: SQS's own message move task moves them back to their source queue.
+  SQS dead-letter queues (findings-queue, api-call-queue, health-queue): SQS's own message move task moves
+    them back to their source queue.
 The pipeline applies every event once, so a message redriven twice changes nothing the second time.
 
 Options:

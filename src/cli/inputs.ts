@@ -1,10 +1,12 @@
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { MACIE_JOB_LOG_GROUP } from '../../lambda/core/links';
 import { cloudTrailEvent, isCloudTrailRecord, isLookupEvent, isMacieRecord } from './cloudtrail';
 import { inputText } from './input-text';
+import { ownerOf, subscriptionPayloads, syntheticLogEventId, type LogsPayload, type StreamEntry } from './subscription-payloads';
+
+export { BATCH_GAP_MS, MAX_EVENTS_PER_PAYLOAD, REPLAY_FILTER_NAME, syntheticLogEventId } from './subscription-payloads';
+export type { LogEvent, LogsPayload } from './subscription-payloads';
 
 /**
  * Reading replay inputs: files and directories, JSON and JSON Lines (gzipped or not), and the detection of
@@ -34,22 +36,6 @@ export function describeOrigin(origin: Origin): string {
   const place = `${origin.file}${first.startsWith(':') || first === '' ? '' : ' '}${first}`;
   if (!origin.batch || origin.batch.events < 2) return place;
   return `${place} to ${at(origin.batch.last, 'line ')} (a batch of ${origin.batch.events} job log events)`;
-}
-
-export interface LogEvent {
-  readonly id: string;
-  readonly timestamp: number;
-  readonly message: string;
-}
-
-/** A decoded CloudWatch Logs subscription payload (what `awslogs.data` holds once un-gzipped). */
-export interface LogsPayload {
-  readonly messageType: string;
-  readonly owner: string;
-  readonly logGroup: string;
-  readonly logStream: string;
-  readonly subscriptionFilters: readonly string[];
-  readonly logEvents: readonly LogEvent[];
 }
 
 export interface EventBridgeEvent {
@@ -92,17 +78,6 @@ export interface ReadResult {
   /** CloudTrail records of services other than Macie: read and left out, as the stack's EventBridge rule leaves them. */
   readonly otherServiceRecords: number;
 }
-
-/** What the replay puts in subscriptionFilters of the payloads it builds, so they are recognisable. */
-export const REPLAY_FILTER_NAME = 'macie-alerts-replay';
-/**
- * Job log events without their subscription payload (filter-log-events output, bare events) are cut into the
- * batches a subscription would have delivered: per stream, at most this many log events, and never across a
- * pause longer than BATCH_GAP_MS (a subscription delivers within seconds, so a pause and its resume days
- * later are never one batch).
- */
-export const MAX_EVENTS_PER_PAYLOAD = 100;
-export const BATCH_GAP_MS = 60_000;
 
 /** Settings for --config, not events: skipped when a directory is read (samples/demo.config.json). */
 const CONFIG_SUFFIX = '.config.json';
@@ -411,14 +386,6 @@ function payloadProblem(payload: unknown): string | undefined {
   return undefined;
 }
 
-/** One job log event on its way into a payload: its stream, the log group's owner, and what it came from. */
-interface StreamEntry<T> {
-  readonly logStream: string;
-  readonly owner: string;
-  readonly logEvent: LogEvent;
-  readonly item: T;
-}
-
 /**
  * A bare job log event (e.g. copied from the console) as its log event. Its id is derived from the message,
  * so replaying it twice gives the same id, as a redelivery would.
@@ -449,12 +416,6 @@ function flushJobLogEvents(acc: Pick<Accumulator, 'jobLogEvents' | 'units'>): vo
   acc.jobLogEvents = [];
 }
 
-/** CloudWatch Logs event ids are 56 decimal digits; this one is a hash of the message, so it is stable. */
-export function syntheticLogEventId(message: string): string {
-  const digest = createHash('sha256').update(message).digest('hex');
-  return BigInt(`0x${digest}`).toString().padStart(56, '0').slice(-56);
-}
-
 /**
  * `aws logs filter-log-events` output: events of several streams, in time order. They become payloads per
  * stream (one stream per job), cut the way a subscription batches them (subscriptionPayloads).
@@ -471,60 +432,4 @@ function fromFilterLogEvents(events: unknown[]): Classified {
     entries.push({ logStream: e.logStreamName, owner: ownerOf(e.message), logEvent: { id, timestamp, message: e.message }, item: undefined });
   }
   return { units: subscriptionPayloads(entries).map(({ payload }) => ({ kind: 'logs-payload', payload })) };
-}
-
-/**
- * Log events as a subscription delivers them: per stream (in the order streams first appear), in batches cut
- * by subscriptionBatches. The owner of a stream's payloads is that of its first event.
- */
-function subscriptionPayloads<T>(entries: readonly StreamEntry<T>[]): { payload: LogsPayload; items: T[] }[] {
-  const byStream = new Map<string, StreamEntry<T>[]>();
-  for (const entry of entries) {
-    const list = byStream.get(entry.logStream) ?? [];
-    list.push(entry);
-    byStream.set(entry.logStream, list);
-  }
-  const payloads: { payload: LogsPayload; items: T[] }[] = [];
-  for (const [logStream, list] of byStream) {
-    for (const batch of subscriptionBatches(list)) {
-      payloads.push({
-        payload: {
-          messageType: 'DATA_MESSAGE',
-          owner: list[0].owner,
-          logGroup: MACIE_JOB_LOG_GROUP,
-          logStream,
-          subscriptionFilters: [REPLAY_FILTER_NAME],
-          logEvents: batch.map((e) => e.logEvent),
-        },
-        items: batch.map((e) => e.item),
-      });
-    }
-  }
-  return payloads;
-}
-
-function subscriptionBatches<E extends { readonly logEvent: LogEvent }>(entries: readonly E[]): E[][] {
-  const batches: E[][] = [];
-  let current: E[] = [];
-  for (const e of entries) {
-    const previous = current[current.length - 1];
-    if (current.length >= MAX_EVENTS_PER_PAYLOAD || (previous && Math.abs(e.logEvent.timestamp - previous.logEvent.timestamp) > BATCH_GAP_MS)) {
-      batches.push(current);
-      current = [];
-    }
-    current.push(e);
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
-}
-
-/** The admin account that owns the log group: the event's adminAccountId, when the message is a Macie event. */
-function ownerOf(message: string): string {
-  try {
-    const parsed = JSON.parse(message) as unknown;
-    if (isObject(parsed) && typeof parsed.adminAccountId === 'string') return parsed.adminAccountId;
-  } catch {
-    // Not JSON: the pipeline reports it as a bad record; the owner is only cosmetic.
-  }
-  return '000000000000';
 }

@@ -120,72 +120,73 @@ function describeQueue(q: FailureQueue): string {
 
 async function redriveQueue(q: FailureQueue, dryRun: boolean, clients: AwsClients, out: RedriveOutput): Promise<QueueResult> {
   const result: QueueResult = { redriven: 0, failed: 0, moves: 0 };
-  let arn: string;
-  let waiting: number;
-  try {
-    const { Attributes = {} } = await clients.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: q.url, AttributeNames: ['QueueArn', 'ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-    );
-    arn = Attributes.QueueArn ?? '';
-    waiting = Number(Attributes.ApproximateNumberOfMessages ?? 0);
-    const inFlight = Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
-    out.line(`${q.name}: ${describeQueue(q)}: ${waiting} message(s) waiting${inFlight > 0 ? `, ${inFlight} being received elsewhere (not touched)` : ''}`);
-  } catch (error) {
-    out.line(`${q.name}: FAILED: ${awsErrorText(error, `read queue ${q.url} (sqs:GetQueueAttributes)`)}`);
+  const attributes = await readQueue(q, clients, out);
+  if (!attributes) {
     result.failed++;
     return result;
   }
-
-  if (q.kind === 'sqs-dead-letter') {
-    if (dryRun) {
-      out.line(`  dry run: would start an SQS message move task back to ${q.source}`);
-      return result;
-    }
-    if (waiting === 0) {
-      out.line('  empty: no move task started');
-      return result;
-    }
-    try {
-      const { TaskHandle } = await clients.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: arn, DestinationArn: q.source }));
-      out.line(`  move task started back to ${q.source}: ${TaskHandle}`);
-      out.line(`  follow it with: aws sqs list-message-move-tasks --source-arn ${arn}`);
-      result.moves++;
-    } catch (error) {
-      out.line(`  FAILED: ${awsErrorText(error, 'start the message move task (sqs:StartMessageMoveTask)')}`);
-      result.failed++;
-    }
-    return result;
-  }
-
+  if (q.kind === 'sqs-dead-letter') return startMoveTask(q, attributes, dryRun, clients, out, result);
   if (dryRun) {
     const what = q.kind === 'lambda-on-failure' ? "each message's original requestPayload" : 'each event';
     const how = q.function ? `invoke ${q.function} with ${what}` : `send ${what} to ${q.queue}`;
     out.line(`  dry run: would ${how}, and delete each message once that succeeded`);
     return result;
   }
+  return redriveMessages(q, clients, out, result);
+}
 
-  // One message at a time: each stays hidden while its invocation runs; failures are made visible again at the end.
+/** The queue's ARN and the messages waiting, printed; undefined (and the failure printed) when it cannot be read. */
+async function readQueue(q: FailureQueue, clients: AwsClients, out: RedriveOutput): Promise<{ arn: string; waiting: number } | undefined> {
+  try {
+    const { Attributes = {} } = await clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: q.url, AttributeNames: ['QueueArn', 'ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
+    const waiting = Number(Attributes.ApproximateNumberOfMessages ?? 0);
+    const inFlight = Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+    out.line(`${q.name}: ${describeQueue(q)}: ${waiting} message(s) waiting${inFlight > 0 ? `, ${inFlight} being received elsewhere (not touched)` : ''}`);
+    return { arn: Attributes.QueueArn ?? '', waiting };
+  } catch (error) {
+    out.line(`${q.name}: FAILED: ${awsErrorText(error, `read queue ${q.url} (sqs:GetQueueAttributes)`)}`);
+    return undefined;
+  }
+}
+
+/** An SQS dead-letter queue goes back to its source by SQS's own message move task. */
+async function startMoveTask(
+  q: FailureQueue,
+  { arn, waiting }: { arn: string; waiting: number },
+  dryRun: boolean,
+  clients: AwsClients,
+  out: RedriveOutput,
+  result: QueueResult,
+): Promise<QueueResult> {
+  if (dryRun) {
+    out.line(`  dry run: would start an SQS message move task back to ${q.source}`);
+    return result;
+  }
+  if (waiting === 0) {
+    out.line('  empty: no move task started');
+    return result;
+  }
+  try {
+    const { TaskHandle } = await clients.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: arn, DestinationArn: q.source }));
+    out.line(`  move task started back to ${q.source}: ${TaskHandle}`);
+    out.line(`  follow it with: aws sqs list-message-move-tasks --source-arn ${arn}`);
+    result.moves++;
+  } catch (error) {
+    out.line(`  FAILED: ${awsErrorText(error, 'start the message move task (sqs:StartMessageMoveTask)')}`);
+    result.failed++;
+  }
+  return result;
+}
+
+/** One message at a time: each stays hidden while its invocation runs; failures are made visible again at the end. */
+async function redriveMessages(q: FailureQueue, clients: AwsClients, out: RedriveOutput, result: QueueResult): Promise<QueueResult> {
   const seen = new Set<string>();
   const keep: string[] = [];
   try {
     for (;;) {
-      let message: Message | undefined;
-      try {
-        const { Messages = [] } = await clients.sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: q.url,
-            MaxNumberOfMessages: 1,
-            WaitTimeSeconds: 1,
-            VisibilityTimeout: VISIBILITY_TIMEOUT_SECONDS,
-            MessageAttributeNames: ['All'],
-          }),
-        );
-        message = Messages[0];
-      } catch (error) {
-        out.line(`  FAILED: ${awsErrorText(error, `receive from ${q.url} (sqs:ReceiveMessage)`)}`);
-        result.failed++;
-        break;
-      }
+      const message = await receiveOne(q, clients, out, result);
       if (!message?.ReceiptHandle) break;
       // Received again in this run (its visibility ran out): every message had its one try.
       if (seen.has(message.MessageId ?? message.ReceiptHandle)) {
@@ -214,6 +215,26 @@ async function redriveQueue(q: FailureQueue, dryRun: boolean, clients: AwsClient
   }
   if (seen.size === 0) out.line('  empty: nothing to redrive');
   return result;
+}
+
+/** The next message, or undefined when the queue is empty or cannot be received from (counted as a failure). */
+async function receiveOne(q: FailureQueue, clients: AwsClients, out: RedriveOutput, result: QueueResult): Promise<Message | undefined> {
+  try {
+    const { Messages = [] } = await clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: q.url,
+        MaxNumberOfMessages: 1,
+        WaitTimeSeconds: 1,
+        VisibilityTimeout: VISIBILITY_TIMEOUT_SECONDS,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    return Messages[0];
+  } catch (error) {
+    out.line(`  FAILED: ${awsErrorText(error, `receive from ${q.url} (sqs:ReceiveMessage)`)}`);
+    result.failed++;
+    return undefined;
+  }
 }
 
 type MessageOutcome = { readonly ok: true; readonly what: string } | { readonly ok: false; readonly what: string; readonly reason: string };

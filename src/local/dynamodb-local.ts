@@ -52,6 +52,9 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
   });
 }
 
+/** Java's start on a loaded two-core machine has taken over a minute; a laptop takes a few seconds. */
+export const DYNAMODB_LOCAL_START_TIMEOUT_MS = 180_000;
+
 export async function startDynamoDbLocal(options: { timeoutMs?: number } = {}): Promise<LocalDynamoDb> {
   if (!javaAvailable()) throw new JavaMissingError();
   const port = await freePort();
@@ -59,7 +62,7 @@ export async function startDynamoDbLocal(options: { timeoutMs?: number } = {}): 
   const child: ChildProcess = spawn({ port, sharedDb: true, stdio: 'ignore', detached: false });
   const endpoint = `http://127.0.0.1:${port}`;
   const client = localDynamoClient(endpoint);
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  const deadline = Date.now() + (options.timeoutMs ?? DYNAMODB_LOCAL_START_TIMEOUT_MS);
   let exited = false;
   child.once('exit', () => {
     exited = true;
@@ -72,7 +75,7 @@ export async function startDynamoDbLocal(options: { timeoutMs?: number } = {}): 
       if (exited) throw new Error(`DynamoDB Local exited before it was ready on ${endpoint}`);
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${options.timeoutMs ?? 60_000} ms: ${String(error)}`);
+        throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${options.timeoutMs ?? DYNAMODB_LOCAL_START_TIMEOUT_MS} ms: ${String(error)}`);
       }
       await new Promise((r) => setTimeout(r, 200));
     }

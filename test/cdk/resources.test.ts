@@ -1,8 +1,10 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { DEFAULT_SETTINGS, ENV } from '../../lambda/core/settings';
 import { MACIE_API_CALLS, MACIE_JOB_LOG_GROUP } from '../../lib/macie-alerts';
 import { buildStack } from './stack-fixture';
+import { alertFilterPolicy } from '../../lib/subscription-filters';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
 
@@ -145,6 +147,7 @@ describe('handlers', () => {
       [ENV.severityOverrides]: '{}',
       [ENV.knownErrors]: DEFAULT_SETTINGS.knownErrors,
       [ENV.findingAlertsPer]: DEFAULT_SETTINGS.findingAlertsPer,
+      [ENV.smsMaxPerHour]: String(DEFAULT_SETTINGS.smsMaxPerHour),
       [ENV.tableName]: { Ref: expect.stringMatching(/^MacieAlertsStateTable/) },
       [ENV.topicArn]: { Ref: expect.stringMatching(/^MacieAlertsAlertTopic/) },
       POWERTOOLS_SERVICE_NAME: `macie-alerts-${expected[id].entry}`,
@@ -161,11 +164,28 @@ describe('handlers', () => {
     expect(sweeper.Properties.Environment.Variables[ENV.digestHourUtc]).toBe('7');
   });
 
+  it("passes the SMS subscriptions' filter policies, each once, only when there are SMS subscribers and a budget", () => {
+    expect(resources[functionId('JobLogHandler')].Properties.Environment.Variables[ENV.smsFilterPolicies]).toBeUndefined();
+    const env = (props: Parameters<typeof buildStack>[0]) => {
+      const built = buildStack(props).template.toJSON().Resources as Resources;
+      return Object.entries(built).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('MacieAlertsJobLogHandler'))![1].Properties.Environment
+        .Variables;
+    };
+    const sms = [
+      { endpoint: '+12065550100', minSeverity: 'HIGH' as const },
+      { endpoint: '+12065550101', minSeverity: 'HIGH' as const },
+    ];
+    expect(JSON.parse(env({ smsSubscribers: sms })[ENV.smsFilterPolicies])).toEqual([alertFilterPolicy(sms[0], 'sms')]);
+    expect(env({ smsSubscribers: sms, pipelineSettings: { smsMaxPerHour: 0 } })[ENV.smsFilterPolicies]).toBeUndefined();
+  });
+
   it('gives every function its own log group with 30 days retention', () => {
     const groups = ofType('AWS::Logs::LogGroup');
     expect(groups).toHaveLength(6); // five handlers + the custom resource provider
     for (const [, g] of groups) expect(g.Properties.RetentionInDays).toBe(30);
-    expect(buildStack({ logRetentionDays: 365 }).template.findResources('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 365 } })).not.toEqual({});
+    expect(
+      buildStack({ logRetention: logs.RetentionDays.ONE_YEAR }).template.findResources('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 365 } }),
+    ).not.toEqual({});
   });
 
   it.each(['JobLogHandler', 'Sweeper'])('%s: async invocation retried twice, then recorded in its own encrypted, TLS-only queue', (id) => {

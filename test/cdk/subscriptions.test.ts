@@ -1,5 +1,5 @@
-import type { MessageAttributeValue } from '@aws-sdk/client-sns';
 import { ALERT_CATEGORIES, type AlertCategory } from '../../lambda/core/alert';
+import { filterPolicyMatches } from '../../lambda/delivery/filter-policy';
 import { messageAttributes } from '../../lambda/delivery/sns-message';
 import { parseSettings } from '../../lib/context-settings';
 import { alertFilterPolicy, type FilterPolicyJson } from '../../lib/subscription-filters';
@@ -20,28 +20,41 @@ const onAlertTopic = (s: Sub) => s.TopicArn.Ref.startsWith('MacieAlertsAlertTopi
 
 describe('filter policies generated from settings', () => {
   it.each([
-    ['email, no minimum', { endpoint: 'a@example.com' }, 'email', undefined],
+    ['email, no minimum: everything but the SMS budget notice', { endpoint: 'a@example.com' }, 'email', { sms: ['true', 'false'] }],
     [
       'email, MEDIUM',
       { endpoint: 'a@example.com', minSeverity: 'MEDIUM' },
       'email',
-      { $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 2] }] }] },
+      { $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 2] }] }], sms: ['true', 'false'] },
     ],
     [
       'email, HIGH, categories',
       { endpoint: 'a@example.com', minSeverity: 'HIGH', categories: ['API_CALL', 'POLICY_FINDING'] },
       'email',
-      { $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 3] }], category: ['API_CALL', 'POLICY_FINDING', 'PIPELINE'] }] },
+      {
+        $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 3] }], category: ['API_CALL', 'POLICY_FINDING', 'PIPELINE'] }],
+        sms: ['true', 'false'],
+      },
     ],
-    ['email, categories, no minimum', { endpoint: 'a@example.com', categories: ['API_CALL'] }, 'email', { category: ['API_CALL', 'PIPELINE', 'TEST'] }],
-    ['sms, no minimum: still no samples', { endpoint: '+12065550100' }, 'sms', { sample: ['false'] }],
+    [
+      'email, categories, no minimum',
+      { endpoint: 'a@example.com', categories: ['API_CALL'] },
+      'email',
+      { category: ['API_CALL', 'PIPELINE', 'TEST'], sms: ['true', 'false'] },
+    ],
+    [
+      'sms, no minimum: still no samples, within the budget, or the notice',
+      { endpoint: '+12065550100' },
+      'sms',
+      { sample: ['false'], $or: [{ sms: ['notice'] }, { sms: ['true'] }] },
+    ],
     [
       'sms, LOW',
       { endpoint: '+12065550100', minSeverity: 'LOW' },
       'sms',
-      { $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 1] }] }], sample: ['false'] },
+      { sample: ['false'], $or: [{ sms: ['notice'] }, { category: ['TEST'], sms: ['true'] }, { severityScore: [{ numeric: ['>=', 1] }], sms: ['true'] }] },
     ],
-    ['https, INFO explicitly', { endpoint: 'https://h.example.com/x', minSeverity: 'INFO' }, 'https', undefined],
+    ['https, INFO explicitly', { endpoint: 'https://h.example.com/x', minSeverity: 'INFO' }, 'https', { sms: ['true', 'false'] }],
   ] as const)('%s', (_name, subscriber, kind, expected) => {
     expect(alertFilterPolicy(subscriber, kind)).toEqual(expected);
   });
@@ -57,14 +70,20 @@ describe('filter policies generated from settings', () => {
         {
           Endpoint: 'ops@example.com',
           Protocol: 'email',
-          FilterPolicy: { $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 3] }], category: ['BUCKET_ERROR', 'PIPELINE'] }] },
+          FilterPolicy: {
+            $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 3] }], category: ['BUCKET_ERROR', 'PIPELINE'] }],
+            sms: ['true', 'false'],
+          },
         },
         {
           Endpoint: '+12065550100',
           Protocol: 'sms',
-          FilterPolicy: { $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 2] }] }], sample: ['false'] },
+          FilterPolicy: {
+            sample: ['false'],
+            $or: [{ sms: ['notice'] }, { category: ['TEST'], sms: ['true'] }, { severityScore: [{ numeric: ['>=', 2] }], sms: ['true'] }],
+          },
         },
-        { Endpoint: 'https://hooks.example.com/macie', Protocol: 'https', FilterPolicy: undefined },
+        { Endpoint: 'https://hooks.example.com/macie', Protocol: 'https', FilterPolicy: { sms: ['true', 'false'] } },
       ]),
     );
     const alarmSubs = subs.filter((s) => !onAlertTopic(s));
@@ -80,7 +99,9 @@ describe('filter policies generated from settings', () => {
 
   it('spells a severity given in another case (plain JavaScript props) as the policy needs it, not as no minimum', () => {
     const subs = subscriptions({ emailSubscribers: [{ endpoint: 'ops@example.com', minSeverity: 'high' as never }] });
-    expect(subs.filter(onAlertTopic).map((s) => s.FilterPolicy)).toEqual([{ $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 3] }] }] }]);
+    expect(subs.filter(onAlertTopic).map((s) => s.FilterPolicy)).toEqual([
+      { $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 3] }] }], sms: ['true', 'false'] },
+    ]);
   });
 
   it('stays within SNS limits (5 keys, 150 combinations) for the widest subscriber', () => {
@@ -108,33 +129,20 @@ describe('filter policies generated from settings', () => {
     const combinations = (p: FilterPolicyJson): number =>
       Object.entries(p).reduce((n, [k, v]) => n * (k === '$or' ? (v as FilterPolicyJson[]).reduce((sum, b) => sum + combinations(b), 0) : v.length), 1);
     const everything = alertFilterPolicy({ endpoint: '+12065550100', minSeverity: 'LOW', categories: [...ALERT_CATEGORIES] }, 'sms')!;
-    for (const p of [policy, everything]) {
+    const everythingByEmail = alertFilterPolicy({ endpoint: 'a@example.com', minSeverity: 'LOW', categories: [...ALERT_CATEGORIES] }, 'email')!;
+    for (const p of [policy, everything, everythingByEmail]) {
       expect(keys(p).size).toBeLessThanOrEqual(5);
       expect(combinations(p)).toBeLessThanOrEqual(150);
     }
-    // Every category once: TEST and DIGEST in the branch of any severity, the others in the other.
-    expect(combinations(everything)).toBe(ALERT_CATEGORIES.length);
+    // Every category once (TEST and DIGEST in the branch of any severity, the others in the other), and the notice.
+    expect(combinations(everything)).toBe(ALERT_CATEGORIES.length + 1);
+    // By email, every category with sms "true" and "false".
+    expect(combinations(everythingByEmail)).toBe(ALERT_CATEGORIES.length * 2);
   });
 });
 
-/**
- * What SNS does with a policy and a message's attributes, for the operators these policies use (exact
- * strings, numeric >=, and $or of branches; AWS's "AND/OR logic" and "Numeric value matching" pages).
- */
-function delivers(policy: FilterPolicyJson | undefined, attributes: Record<string, MessageAttributeValue>): boolean {
-  if (!policy) return true;
-  return Object.entries(policy).every(([key, conditions]) => {
-    if (key === '$or') return (conditions as FilterPolicyJson[]).some((branch) => delivers(branch, attributes));
-    const value = attributes[key]?.StringValue;
-    if (value === undefined) return false;
-    return conditions.some((c) => {
-      if (typeof c === 'string') return c === value;
-      const [op, n] = (c as { numeric: [string, number] }).numeric;
-      if (op !== '>=') throw new Error(`operator ${op} not modelled`);
-      return Number(value) >= n;
-    });
-  });
-}
+/** What SNS does with a policy and a message's attributes (lambda/delivery/filter-policy.ts, with its own table test). */
+const delivers = filterPolicyMatches;
 
 describe('the daily digest, taken alone or left out', () => {
   const everythingButDigest = ALERT_CATEGORIES.filter((c) => c !== 'DIGEST');
@@ -144,13 +152,13 @@ describe('the daily digest, taken alone or left out', () => {
 
   it('digest only: categories DIGEST (with PIPELINE, as always)', () => {
     const policy = alertFilterPolicy({ endpoint: 'ops@example.com', categories: ['DIGEST'] }, 'email');
-    expect(policy).toEqual({ category: ['DIGEST', 'PIPELINE', 'TEST'] });
+    expect(policy).toEqual({ category: ['DIGEST', 'PIPELINE', 'TEST'], sms: ['true', 'false'] });
     expect([...new Set(received(policy))].sort()).toEqual(['DIGEST', 'PIPELINE', 'TEST']);
   });
 
   it('everything but the digest: every other category', () => {
     const policy = alertFilterPolicy({ endpoint: 'ops@example.com', categories: everythingButDigest }, 'email');
-    expect(policy).toEqual({ category: everythingButDigest });
+    expect(policy).toEqual({ category: everythingButDigest, sms: ['true', 'false'] });
     expect(received(policy)).toEqual(all.filter((c) => c !== 'DIGEST'));
   });
 
@@ -158,8 +166,12 @@ describe('the daily digest, taken alone or left out', () => {
     expect(received(alertFilterPolicy({ endpoint: 'a@example.com', minSeverity: 'MEDIUM' }, 'email'))).not.toContain('DIGEST');
     const policy = alertFilterPolicy({ endpoint: '+12065550100', minSeverity: 'HIGH', categories: ['API_CALL', 'DIGEST'] }, 'sms');
     expect(policy).toEqual({
-      $or: [{ category: ['TEST', 'DIGEST'] }, { severityScore: [{ numeric: ['>=', 3] }], category: ['API_CALL', 'PIPELINE'] }],
       sample: ['false'],
+      $or: [
+        { sms: ['notice'] },
+        { category: ['TEST', 'DIGEST'], sms: ['true'] },
+        { severityScore: [{ numeric: ['>=', 3] }], category: ['API_CALL', 'PIPELINE'], sms: ['true'] },
+      ],
     });
     const got = CATALOGUE.filter(({ alert }) => delivers(policy, messageAttributes(alert))).map(({ alert }) => alert);
     expect([...new Set(got.map((a) => a.category))]).toEqual(['API_CALL', 'DIGEST', 'TEST']);
@@ -176,13 +188,17 @@ describe('the daily digest, taken alone or left out', () => {
       .map((r) => r.Properties as Sub)
       .filter(onAlertTopic);
     expect(subs.map(({ Endpoint, FilterPolicy }) => ({ Endpoint, FilterPolicy }))).toEqual([
-      { Endpoint: 'digest@example.com', FilterPolicy: { category: ['DIGEST', 'PIPELINE', 'TEST'] } },
-      { Endpoint: 'rest@example.com', FilterPolicy: { category: everythingButDigest } },
+      { Endpoint: 'digest@example.com', FilterPolicy: { category: ['DIGEST', 'PIPELINE', 'TEST'], sms: ['true', 'false'] } },
+      { Endpoint: 'rest@example.com', FilterPolicy: { category: everythingButDigest, sms: ['true', 'false'] } },
       {
         Endpoint: '+12065550100',
         FilterPolicy: {
-          $or: [{ category: ['TEST', 'DIGEST'] }, { severityScore: [{ numeric: ['>=', 3] }], category: ['API_CALL', 'PIPELINE'] }],
           sample: ['false'],
+          $or: [
+            { sms: ['notice'] },
+            { category: ['TEST', 'DIGEST'], sms: ['true'] },
+            { severityScore: [{ numeric: ['>=', 3] }], category: ['API_CALL', 'PIPELINE'], sms: ['true'] },
+          ],
         },
       },
     ]);
@@ -273,13 +289,16 @@ describe('chat minimum severity', () => {
     const { template } = buildStack({ slack, chatMinSeverity: 'MEDIUM' });
     const outputs = Object.entries(template.findOutputs('*')).filter(([id]) => id.includes('ChatFilterPolicy'));
     expect(outputs).toHaveLength(1);
-    expect(JSON.parse(outputs[0][1].Value as string)).toEqual({ $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 2] }] }] });
+    expect(JSON.parse(outputs[0][1].Value as string)).toEqual({
+      $or: [{ category: ['TEST'] }, { severityScore: [{ numeric: ['>=', 2] }] }],
+      sms: ['true', 'false'],
+    });
   });
 
-  it('outputs no chat policy at INFO or without a chat channel', () => {
-    for (const props of [{ slack }, { chatMinSeverity: 'HIGH' as const }]) {
-      const ids = Object.keys(buildStack(props).template.findOutputs('*'));
-      expect(ids.filter((id) => id.includes('ChatFilterPolicy'))).toEqual([]);
-    }
+  it("outputs a chat policy at INFO too, which keeps the SMS budget's notice out of chat, and none without a chat channel", () => {
+    const outputs = Object.entries(buildStack({ slack }).template.findOutputs('*')).filter(([id]) => id.includes('ChatFilterPolicy'));
+    expect(outputs.map(([, o]) => JSON.parse(o.Value as string))).toEqual([{ sms: ['true', 'false'] }]);
+    const ids = Object.keys(buildStack({ chatMinSeverity: 'HIGH' as const }).template.findOutputs('*'));
+    expect(ids.filter((id) => id.includes('ChatFilterPolicy'))).toEqual([]);
   });
 });

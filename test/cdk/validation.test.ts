@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { MacieAlertsProps } from '../../lib/macie-alerts';
 import { buildStack, TEAM, TENANT } from './stack-fixture';
 
@@ -26,7 +27,7 @@ describe('bad props fail the synth with the setting and the value', () => {
     ['chatMinSeverity', { chatMinSeverity: 'LOUD' as never }, /Invalid setting chatMinSeverity="LOUD"/],
     ['sweeperRate of zero', { sweeperRate: Duration.minutes(0) }, /Invalid setting sweeperRateMinutes=0/],
     ['sweeperRate not whole minutes', { sweeperRate: Duration.seconds(150) }, /Invalid setting sweeperRateMinutes=2.5/],
-    ['logRetentionDays', { logRetentionDays: 45 }, /Invalid setting logRetentionDays=45: expected one of 1, 3/],
+    ['logRetention', { logRetention: 45 as logs.RetentionDays }, /Invalid setting logRetentionDays=45: expected one of 1, 3/],
     ['logLevel', { logLevel: 'TRACE' as never }, /Invalid setting logLevel="TRACE"/],
     ['removalPolicy', { removalPolicy: RemovalPolicy.SNAPSHOT }, /Invalid setting removalPolicy="snapshot"/],
     ['teams channel', { teams: { tenantId: TENANT, teamId: TEAM, channelId: '19:abc@thread.tacv2' } }, /Invalid setting teams.channelId="19:abc@thread.tacv2"/],

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
@@ -12,6 +12,7 @@ import { mockClient } from '../support/aws-mock';
 import { ENV } from '../../lambda/core/settings';
 import { StateStore } from '../../lambda/state/store';
 import { keys } from '../../lambda/state/table';
+import { REDRIVE_USAGE } from '../../src/cli/args';
 import { main } from '../../src/cli/main';
 import { FAILURE_QUEUES_OUTPUT, parseFailureQueues, type FailureQueue } from '../../lib/failure-queues-output';
 import type { AwsClients } from '../../src/cli/redrive';
@@ -462,5 +463,30 @@ describe('macie-alerts redrive: what it refuses, plainly', () => {
     });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^macie-alerts: no AWS credentials found \(the standard chain: .*\): configure some/);
+  });
+});
+
+describe('macie-alerts redrive: the help and docs/cli.md name each queue under the kind it really is', () => {
+  const headings: Record<FailureQueue['kind'], RegExp> = {
+    'lambda-on-failure': /Lambda on-failure\s*queues?\**\s*\(([^)]*)\)/,
+    'eventbridge-dead-letter': /EventBridge dead-letter\s*queues?\**\s*\(([^)]*)\)/,
+    'sqs-dead-letter': /SQS dead-letter\s*queues?\**\s*\(([^)]*)\)/,
+  };
+  const listed = (text: string, kind: FailureQueue['kind']) =>
+    new Set(
+      (headings[kind].exec(text.replace(/\s+/g, ' '))?.[1] ?? '')
+        .split(',')
+        .map((item) => /^`?([a-z][a-z-]*[a-z])`?$/.exec(item.trim())?.[1])
+        .filter((name) => name !== undefined),
+    );
+  const docs = readFileSync(join(__dirname, '../../docs/cli.md'), 'utf8');
+  test.each(Object.keys(headings) as FailureQueue['kind'][])('%s', (kind) => {
+    const synthesized = queues.filter((q) => q.kind === kind).map((q) => q.name);
+    expect(synthesized.length).toBeGreaterThan(0);
+    for (const text of [REDRIVE_USAGE, docs]) {
+      const named = listed(text, kind);
+      for (const name of synthesized) expect(named).toContain(name);
+      expect([...named].sort()).toEqual([...synthesized].sort());
+    }
   });
 });

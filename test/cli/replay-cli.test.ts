@@ -160,7 +160,7 @@ describe('macie-alerts replay (child process)', () => {
     expect(nights[1].email).toContain(
       '2 bucket errors silenced: silence S-7KQ2 by alice@example.com until 2024-06-07T00:00:00.000Z (moving to eu-west-1, change CHG-1234)',
     );
-    expect(nights[4].subject).toBe('[MEDIUM] Macie job Nightly_Compliance_Scan: run completed with 1 error (nothing new, 3 not failing)');
+    expect(nights[4].subject).toBe('[MEDIUM] Run of 2024-06-05 02:00 UTC completed with 1 error (nothing new, 3 not failing): Macie…');
 
     // 10: AWS Health says a paused job is about to expire (HIGH, naming it), sends the notice again (a copy:
     // no alert), then closes it (INFO).
@@ -368,7 +368,7 @@ describe('macie-alerts replay (child process)', () => {
     const dir = tempDir({ 'run.jsonl': run.map((e) => JSON.stringify(e)).join('\n') });
     const replayed = await replayJson(join(dir, 'run.jsonl'));
     expect(replayed.code).toBe(0);
-    expect(replayed.lines.map((l) => l.subject)).toEqual(['[HIGH] Macie job Quarterly_Scan: run completed with 3 errors']);
+    expect(replayed.lines.map((l) => l.subject)).toEqual(['[HIGH] Run of 2024-08-20 08:00 UTC completed with 3 errors: Macie job Quarterly_Scan']);
   });
 
   test('without Java the embedded DynamoDB gives one clear line and exit 1', async () => {

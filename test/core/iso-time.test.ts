@@ -1,4 +1,4 @@
-import { compareInstants, compareIso, earlier, instantOf, later, maxIso, minIso } from '../../lambda/core/iso-time';
+import { compareInstants, compareIso, earlier, instantOf, later, maxIso, minIso, subjectTime } from '../../lambda/core/iso-time';
 
 /** The order every comparison must give: Date.parse of both texts, then the texts (NaN and ties included). */
 function oracle(a: string, b: string): number {
@@ -61,5 +61,17 @@ describe('ISO times compared by instant', () => {
     const [first, second] = [instantOf(TIMES[5]), instantOf(TIMES[5])];
     expect([later(first, second), earlier(first, second), later(undefined, second)]).toEqual([first, first, second]);
     expect(later(first, second)).toBe(first);
+  });
+
+  test.each([
+    ['2024-06-05T10:00:00.000Z', false, '2024-06-05 10:00 UTC'],
+    ['2024-06-05T10:00:45.123Z', false, '2024-06-05 10:00 UTC'],
+    ['2024-06-05T10:00:45.123Z', true, '2024-06-05 10:00:45 UTC'],
+    ['2024-06-05T10:00:00.900Z', true, '2024-06-05 10:00 UTC'],
+    ['2024-04-14T17:09:30.574809Z', false, '2024-04-14 17:09 UTC'],
+    ['2024-06-05T12:00:00+02:00', false, '2024-06-05 10:00 UTC'],
+    ['not a time', true, 'not a time'],
+  ] as const)('subjectTime(%s, seconds %s) is %s', (iso, seconds, words) => {
+    expect(subjectTime(iso, seconds)).toBe(words);
   });
 });

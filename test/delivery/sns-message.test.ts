@@ -20,7 +20,15 @@ describe('buildSnsMessage', () => {
       jobId: { DataType: 'String', StringValue: '85a55dc0fa6ed0be5939d0408example' },
       sample: { DataType: 'String', StringValue: 'false' },
       alertId: { DataType: 'String', StringValue: 'run:85a55dc0fa6ed0be5939d0408example:2024-04-14T17:00:00.000Z:summary' },
+      sms: { DataType: 'String', StringValue: 'true' },
     });
+  });
+
+  it('carries the SMS budget\'s decision in the sms attribute, "true" when nothing decided', () => {
+    expect(buildSnsMessage(runSummary, undefined, 'false').MessageAttributes.sms).toEqual({ DataType: 'String', StringValue: 'false' });
+    expect(buildSnsMessage(runSummary, undefined, 'notice').MessageAttributes.sms).toEqual({ DataType: 'String', StringValue: 'notice' });
+    // With the possible-repeat label too: 10 attributes, SNS's most.
+    expect(Object.keys(buildSnsMessage(runSummary, { interruptedAt: '2024-04-14T17:00:00.000Z' }, 'false').MessageAttributes)).toHaveLength(10);
   });
 
   it('has no jobId when there is no job, and sample "true" for sample findings', () => {

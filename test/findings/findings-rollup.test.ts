@@ -124,11 +124,12 @@ describe('rolledUpAlert', () => {
     const groups = Array.from({ length: 37 }, (_, i) =>
       group(`bucket-${String(i).padStart(2, '0')}`, { after: 1 }, { count: i === 5 ? 50 : 3, accountId: i % 2 ? '111122223333' : '444455556666' }),
     );
-    const alert = rolledUpAlert(rollup({ open: 2, flushing: true }), groups, { repeatIntervalMinutes: 60 });
+    const alert = rolledUpAlert(rollup({ open: 2, flushing: true }), groups, { repeatIntervalMinutes: 60 }, 'Payroll_scan');
     expect(alert.id).toBe(`sd:j:2024-04-14T17:09:30.000Z:${TYPE}:rollup:2`);
-    expect(alert.headline).toBe('Macie found personal data in 37 more buckets');
+    expect(alert.headline).toBe('Macie found personal data in 37 more buckets (job Payroll_scan)');
+    expect(alert.job).toEqual({ id: 'j', name: 'Payroll_scan', runDate: '2024-04-14T17:09:30.000Z' });
     expect(alert.whatHappened).toMatch(
-      /^Macie job j \(run 2024-04-14T17:09:30.000Z\) found personal data in 37 more buckets of 2 accounts \(158 findings: 37 high, 74 medium\): bucket-05, bucket-00, bucket-01, /,
+      /^Macie job "Payroll_scan" \(j\) \(run 2024-04-14T17:09:30.000Z\) found personal data in 37 more buckets of 2 accounts \(158 findings: 37 high, 74 medium\): bucket-05, bucket-00, bucket-01, /,
     );
     expect(alert.whatHappened).toMatch(/, and 17 more\. The first bucket with this type of finding in this run, bucket-first, alerted at once;/);
     expect(alert.affected[0]).toEqual({ kind: 'bucket', items: expect.arrayContaining(groups.map((g) => g.bucket)), total: 37 });
@@ -140,7 +141,8 @@ describe('rolledUpAlert', () => {
 
   test('one bucket: singular words, no account count', () => {
     const alert = rolledUpAlert(rollup({ open: 1, flushing: true }), [group('only', { after: 0 }, { bySeverity: { LOW: 3 } })], { repeatIntervalMinutes: 30 });
-    expect(alert.headline).toBe('Macie found personal data in 1 more bucket');
+    // A job the job log never named: its id.
+    expect(alert.headline).toBe('Macie found personal data in 1 more bucket (job j)');
     expect(alert.whatHappened).toContain('in 1 more bucket (3 findings: 3 low): only. ');
     expect(alert.whatHappened).toContain('at most once per 30 min per finding type');
     expect(alert.affected).toHaveLength(1);

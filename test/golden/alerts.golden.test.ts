@@ -49,6 +49,15 @@ describe.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', (name, scenario)
   });
 });
 
+test('the scenarios hold summaries of two runs of one job, so the subject check compares them', () => {
+  const runsByJob = new Map<string, Set<string>>();
+  for (const alerts of published.values())
+    for (const { alert } of alerts)
+      if (alert.category === 'JOB_RUN_SUMMARY' && alert.job)
+        runsByJob.set(alert.job.id, (runsByJob.get(alert.job.id) ?? new Set()).add(alert.job.runDate ?? ''));
+  expect(Math.max(...[...runsByJob.values()].map((runs) => runs.size))).toBeGreaterThanOrEqual(2);
+});
+
 test('docs/alert-examples.md is the golden output, generated', () => {
   const page = [EXAMPLES_HEADER, ...SCENARIOS.map((s) => rendered.get(s.name))].join('\n');
   if (update) writeFileSync(DOCS, page);

@@ -279,6 +279,14 @@ export const SCENARIOS: readonly Scenario[] = [
       );
       d.clock.set('2024-06-03T10:01:00.000Z');
       await d.sweep();
+      // What it hides while in force: the end announcement totals it.
+      const night = '2024-06-03T11:00:00.000Z';
+      const ev = jobStream('3f6a1c9e8b7d4a2f9e0c1b2a3d4e5f60', 'Legacy_buckets_scan', night);
+      d.clock.set('2024-06-03T11:05:00.000Z');
+      await d.jobLog([
+        ev('SCHEDULED_RUN_STARTED', night),
+        ...['legacy-ledger', 'legacy-hr', 'legacy-exports'].map((b, i) => ev('BUCKET_ACCESS_DENIED', at(night, 1 + i), bucketError(b, '111122223333'))),
+      ]);
       await expireSilence(d.deps.store, silence.id, new Date('2024-06-03T13:00:00.000Z'));
       d.clock.set('2024-06-03T13:01:00.000Z');
       await d.sweep();
@@ -340,6 +348,59 @@ export const SCENARIOS: readonly Scenario[] = [
       }
       d.clock.set('2024-04-14T11:10:00.000Z');
       await d.sweep();
+    },
+  },
+  {
+    name: 'two-runs-of-a-job',
+    title: 'Two clean nightly runs of one job: their summaries differ by the run',
+    startAt: NIGHTS[0],
+    drive: async (d) => {
+      for (const night of NIGHTS.slice(0, 2)) {
+        const ev = jobStream('a1b2c3d4e5f6a7b8c9d0e1f2example', 'Nightly_contracts_scan', night);
+        d.clock.set(night);
+        await d.jobLog([ev('SCHEDULED_RUN_STARTED', night), ev('BUCKET_MATCHED_THE_CRITERIA', at(night, 1), bucketError('amzn-s3-demo-contracts', MEMBER))]);
+        d.clock.set(at(night, 30));
+        await d.jobLog([ev('SCHEDULED_RUN_COMPLETED', at(night, 30))]);
+      }
+    },
+  },
+  {
+    name: 'findings-roll-up-399-buckets',
+    title: "A run finding personal data in 400 buckets of 40 accounts, with names of S3's longest: the first at once, 399 rolled up",
+    settings: { repeatIntervalMinutes: 60 },
+    startAt: '2024-04-14T17:12:00.000Z',
+    drive: async (d) => {
+      const ev = jobStream(SENSITIVE_JOB_ID, 'Org_PII_scan', '2024-04-14T17:00:00.000Z');
+      await d.jobLog([ev('ONE_TIME_JOB_STARTED', '2024-04-14T17:00:00.000Z')]);
+      const found = (i: number, at: string) => {
+        const event = sensitiveFinding(1 + i, {
+          at,
+          bucket: `customer-exports-${String(i).padStart(4, '0')}-${'x'.repeat(63 - 22)}`,
+          severity: i % 3 ? 'Medium' : 'High',
+        });
+        const account = String(111122220000 + (i % 40));
+        Object.assign(event, { account });
+        Object.assign(event.detail, { accountId: account });
+        return event;
+      };
+      await d.findings([found(0, '2024-04-14T17:11:30.000Z')]);
+      for (let from = 1; from < 400; from += 100)
+        await d.findings(Array.from({ length: Math.min(100, 400 - from) }, (_, k) => found(from + k, '2024-04-14T17:20:00.000Z')));
+      d.clock.set('2024-04-14T18:20:00.000Z');
+      await d.sweep();
+    },
+  },
+  {
+    name: 'many-buckets-two-accounts',
+    title: 'A run whose errors name 29 buckets in two accounts: lists cut at 10',
+    startAt: at(RUN, 1),
+    drive: async (d) => {
+      const ev = jobStream('5d4c3b2a1f0e9d8c7b6a5f4e3example', 'Customer_data_scan', RUN);
+      const denied = (i: number) =>
+        ev('BUCKET_ACCESS_DENIED', at(RUN, 2), bucketError(`customer-data-${String(i + 1).padStart(2, '0')}`, i % 2 === 0 ? '111122223333' : MEMBER));
+      await d.jobLog([ev('ONE_TIME_JOB_STARTED', RUN), ...Array.from({ length: 29 }, (_, i) => denied(i))]);
+      d.clock.set(at(RUN, 31));
+      await d.jobLog([ev('JOB_COMPLETED', at(RUN, 30))]);
     },
   },
 ];

@@ -45,4 +45,58 @@ describe('an acknowledged error group (DynamoDB Local): its repeats held while t
     await next.send([missing(63)]);
     expect(next.publisher.alerts.map((a) => tail(a.id))).toEqual(['repeat:1']);
   });
+
+  test('the run summary names the acknowledgements of its alerts: which, who, until when, why; at most 5, then how many more', async () => {
+    const store = await freshStore(() => new Date(RUN));
+    const h = await harness({ repeatIntervalMinutes: 60 }, store);
+    const ack = (alertId: string, author: string) =>
+      addAck(store, { alertId, startsAt: at(RUN, 0), endsAt: at(RUN, 100), author, reason: `on it, ${author}`, createdAt: at(RUN, 0) });
+    const first = await ack(FIRST, 'alice');
+    // Six more of this run's alerts, and one of another run, which this summary does not name.
+    const ofRun = [first];
+    for (const type of ['BUCKET_ACCESS_DENIED', 'ACCOUNT_ACCESS_DENIED', 'BUCKET_IN_DIFFERENT_REGION', 'KMS_ACCESS_DENIED', 'OBJECT_ACCESS_DENIED', 'T6'])
+      ofRun.push(await ack(`run:job-ack:${RUN}:${type}:first`, 'bob'));
+    await ack('run:job-ack:2024-04-13T17:09:30.574809Z:BUCKET_DOES_NOT_EXIST:first', 'carol');
+    await h.send([missing(0)]);
+    await h.send([missing(30), ev('JOB_COMPLETED', at(RUN, 40))]);
+    const summary = h.publisher.alerts.find((a) => a.category === 'JOB_RUN_SUMMARY')!;
+    const acknowledged = summary.details.filter((d) => d.label === 'Acknowledged').map((d) => d.value);
+    expect(acknowledged).toHaveLength(6);
+    // Ids are random: the summary names the first five by id, whichever they are, each with its author and reason.
+    const named = ofRun
+      .map((a) => a.id)
+      .sort()
+      .slice(0, 5);
+    expect(acknowledged.slice(0, 5).map((d) => /\((A-[0-9A-Z]+) by /.exec(d)?.[1])).toEqual(named);
+    if (named.includes(first.id))
+      expect(acknowledged).toContain(`bucket no longer exists: acknowledged (${first.id} by alice until ${at(RUN, 100)}: on it, alice)`);
+    else expect(acknowledged.join(' ')).not.toContain('alice');
+    expect(
+      acknowledged
+        .slice(0, 5)
+        .filter((d) => d.includes(' by bob until '))
+        .every((d) => d.endsWith(': on it, bob)')),
+    ).toBe(true);
+    expect(acknowledged.at(-1)).toBe('and 2 more acknowledgements');
+    expect(acknowledged.join(' ')).not.toContain('carol');
+    expect(summary.whatHappened).toContain(`Repeats and reminders held: `);
+    expect(summary.whatHappened).toContain(`; and 2 more acknowledgements.`);
+  });
+
+  test('a summary names no acknowledgement when none was of its run', async () => {
+    const store = await freshStore(() => new Date(RUN));
+    const h = await harness({}, store);
+    await addAck(store, {
+      alertId: 'run:other-job:x:BUCKET_DOES_NOT_EXIST:first',
+      startsAt: at(RUN, 0),
+      endsAt: at(RUN, 100),
+      author: 'a',
+      reason: 'r',
+      createdAt: at(RUN, 0),
+    });
+    await h.send([missing(0), ev('JOB_COMPLETED', at(RUN, 40))]);
+    const summary = h.publisher.alerts.find((a) => a.category === 'JOB_RUN_SUMMARY')!;
+    expect(summary.details.map((d) => d.label)).not.toContain('Acknowledged');
+    expect(summary.whatHappened).not.toContain('held');
+  });
 });

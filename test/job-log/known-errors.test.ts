@@ -41,7 +41,7 @@ describe('three consecutive runs of a daily job: a known bucket, a new bucket, t
     const r1 = await h.send([n1.denied('locked')]);
     const s1 = (await h.send([n1.completed()])).published;
     expect(ids([...r1.published, ...s1])).toEqual([`${NIGHTS[0]}:BUCKET_ACCESS_DENIED:first`, `${NIGHTS[0]}:summary`]);
-    expect(s1[0]).toMatchObject({ severity: 'HIGH', headline: 'Macie job Nightly: run completed with 1 error' });
+    expect(s1[0]).toMatchObject({ severity: 'HIGH', headline: 'Run of 2024-06-03 02:00 UTC completed with 1 error: Macie job Nightly' });
     expect(detail(s1[0], 'New since the last run')).toBeUndefined();
     expect(detail(r1.published[0], 'Since the last run')).toBeUndefined();
 
@@ -56,7 +56,7 @@ describe('three consecutive runs of a daily job: a known bucket, a new bucket, t
     expect(detail(fresh.published[0], 'Since the last run')).toBe('new: bucket finance');
     const s2 = (await h.send([n2.completed()])).published;
     expect(ids(s2)).toEqual([`${NIGHTS[1]}:summary`]);
-    expect(s2[0]).toMatchObject({ severity: 'HIGH', headline: 'Macie job Nightly: run completed with 2 errors' });
+    expect(s2[0]).toMatchObject({ severity: 'HIGH', headline: 'Run of 2024-06-04 02:00 UTC completed with 2 errors: Macie job Nightly' });
     expect(s2[0].whatHappened).toContain(
       `Compared with the last run (${NIGHTS[0]}), by bucket and account: 1 newly failing, 1 still failing, 0 no longer failing (fixed, or no longer in this run).`,
     );
@@ -70,7 +70,10 @@ describe('three consecutive runs of a daily job: a known bucket, a new bucket, t
     const s3 = (await h.send([n3.completed()])).published;
     expect(r3.published).toEqual([]);
     expect(ids(s3)).toEqual([`${NIGHTS[2]}:summary`]);
-    expect(s3[0]).toMatchObject({ severity: 'MEDIUM', headline: 'Macie job Nightly: run completed with 1 error (nothing new, 1 not failing)' });
+    expect(s3[0]).toMatchObject({
+      severity: 'MEDIUM',
+      headline: 'Run of 2024-06-05 02:00 UTC completed with 1 error (nothing new, 1 not failing): Macie job Nightly',
+    });
     expect(s3[0].whatHappened).toContain(
       `Compared with the last run (${NIGHTS[1]}), by bucket and account: 0 newly failing, 1 still failing, 1 no longer failing (fixed, or no longer in this run).`,
     );
@@ -80,7 +83,10 @@ describe('three consecutive runs of a daily job: a known bucket, a new bucket, t
     // Night 4: the locked bucket is unlocked: a clean run that says every error of the last run is fixed.
     await h.send([n4.started(), n4.matched('locked'), n4.matched('finance')]);
     const s4 = (await h.send([n4.completed()])).published;
-    expect(s4[0]).toMatchObject({ severity: 'INFO', headline: "Macie job Nightly: run completed, none of the last run's errors again" });
+    expect(s4[0]).toMatchObject({
+      severity: 'INFO',
+      headline: "Run of 2024-06-06 02:00 UTC completed, none of the last run's errors again: Macie job Nightly",
+    });
     expect(detail(s4[0], 'No longer failing (fixed, or no longer in this run)')).toBe('1: bucket locked (BUCKET_ACCESS_DENIED)');
 
     expect(h.publisher.alerts).toHaveLength(6);

@@ -5,6 +5,7 @@ import { testDynamoClient } from '../support/dynamodb';
 import { at, bucketError, jobStream } from '../fixtures/job-log/streams';
 import { harness, toLogEvents } from './helpers';
 import { runAlertId } from '../../lambda/job-log/run-alerts';
+import { itemBytes } from '../../bench/item-size';
 
 /**
  * One run of an organisation-wide job: 2,000 accounts whose access is denied and buckets denied in 3,000
@@ -19,17 +20,6 @@ const OTHER_ACCOUNTS = 3_000;
 const BUCKETS_PER_ACCOUNT = 2;
 const BATCH = 1_000;
 const account = (i: number) => String(200_000_000_000 + i);
-
-/** DynamoDB's item size: attribute names and values, as its documentation counts them (a few bytes over, never under). */
-function itemBytes(value: unknown): number {
-  if (value instanceof Uint8Array) return value.byteLength;
-  if (typeof value === 'string') return Buffer.byteLength(value);
-  if (typeof value === 'number') return 21;
-  if (typeof value === 'boolean' || value === null || value === undefined) return 1;
-  if (value instanceof Set) return [...value].reduce((n: number, v) => n + itemBytes(v), 0);
-  if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + 1 + itemBytes(v), 0);
-  return 3 + Object.entries(value as Record<string, unknown>).reduce((n, [k, v]) => n + Buffer.byteLength(k) + 1 + itemBytes(v), 0);
-}
 
 test('an organisation-wide run: no failed batch, exact account and bucket counts, every item under 100 KB, a handful of alerts within every channel', async () => {
   const h = await harness();

@@ -37,7 +37,7 @@ describe('every event type of the seed', () => {
       const alert = report.published[0];
       expect(alert.severity).toBe(c.effect === 'COMPLETED' ? 'INFO' : severityOf(type, settings));
       expect(alert.category).toBe(c.effect === 'COMPLETED' || c.effect === 'CANCELLED' ? 'JOB_RUN_SUMMARY' : c.category);
-      expect(alert.headline).toContain('Macie job Types_Job: ');
+      expect(alert.headline).toContain(c.effect === 'COMPLETED' || c.effect === 'CANCELLED' ? ': Macie job Types_Job' : 'Macie job Types_Job: ');
       expect(alert.whatToDo.length).toBeGreaterThan(5);
       expect(alert).toMatchObject({ accountId: ADMIN, region: 'eu-west-1', threadId: 'job-types', sample: false, occurredAt: at(T0, 2) });
       if (c.effect === 'BUCKET_ERROR') expect(alert.whatHappened).toContain('amzn-s3-demo-bucket');
@@ -98,7 +98,7 @@ describe('realistic run streams', () => {
       severity: 'INFO',
       category: 'JOB_RUN_SUMMARY',
       eventType: 'JOB_COMPLETED',
-      headline: 'Macie job Clean_Job: run completed',
+      headline: 'Run of 2024-04-14 17:09 UTC completed: Macie job Clean_Job',
     });
     expect(summary.whatHappened).toContain('after 1 h 15 min');
     expect(summary.whatHappened).toContain("Macie logged 2 buckets as matching the job's criteria");
@@ -145,7 +145,7 @@ describe('realistic run streams', () => {
     });
     const summary = done.published[0];
     expect(summary.severity).toBe('HIGH');
-    expect(summary.headline).toBe('Macie job Daily_Job: run completed with 1,000 errors');
+    expect(summary.headline).toBe('Run of 2024-04-14 17:09 UTC completed with 1,000 errors: Macie job Daily_Job');
     expect(summary.details).toContainEqual({
       label: 'Errors (BUCKET_ACCESS_DENIED)',
       value: expect.stringMatching(/^1,000 \(buckets: bucket-0000, .* bucket-0009 \(first 10 of 1,000 buckets\); accounts: 111122223333, 444455556666\)$/),
@@ -221,7 +221,7 @@ describe('realistic run streams', () => {
       severity: 'HIGH',
       category: 'JOB_RUN_SUMMARY',
       eventType: 'JOB_CANCELLED',
-      headline: 'Macie job C: run cancelled',
+      headline: 'Run of 2024-04-14 17:09 UTC cancelled: Macie job C',
     });
     expect(cancelled.published[0].whatToDo).toMatch(/CloudTrail/);
     const run = await h.run('job-cancel', RUN);
@@ -244,7 +244,7 @@ describe('realistic run streams', () => {
     expect(late1.published[0]).toMatchObject({
       severity: 'HIGH',
       category: 'JOB_RUN_SUMMARY',
-      headline: 'Run summary updated (now 2 errors, 0 findings): Macie job L',
+      headline: 'Summary updated (run of 2024-04-14 17:09 UTC, now 2 errors): Macie job L',
     });
     expect(late1.published[0].whatHappened).toContain('BUCKET_ACCESS_DENIED: 2 more (2 in all)');
     expect(late2.published.map((a) => a.id)).toEqual([`run:job-late:${RUN}:summary-update:2`]);

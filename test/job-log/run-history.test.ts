@@ -29,7 +29,7 @@ describe('a run tells its whole story: pauses and their resumption', () => {
       await h.send(started());
       const r = await h.send(order.map((type) => logEvent(ev(type, times[type]))));
       expect(r.published.map((a) => [a.category, a.severity, a.headline])).toEqual([
-        ['JOB_RUN_SUMMARY', 'LOW', 'Macie job Story: run completed after a quota pause'],
+        ['JOB_RUN_SUMMARY', 'LOW', 'Run of 2024-05-29 09:02 UTC completed after a quota pause: Macie job Story'],
       ]);
       expect(firstSentence(r.published[0].whatHappened)).toBe(
         `The run of Macie job "Story" (job-story) that started ${RUN} was paused by the monthly quota from ${hours(1)} to ${hours(11)} (10 h 0 min), then resumed, and completed at ${hours(12)} after 12 h 0 min.`,

@@ -44,7 +44,7 @@ describe('silenced job log events: counted in the run, never alerted, told in th
     const done = await h.send([completed()]);
     expect(done.published).toHaveLength(1);
     const summary = done.published[0];
-    expect(summary).toMatchObject({ severity: 'INFO', headline: 'Macie job Nightly: run completed with 12 errors (all silenced)' });
+    expect(summary).toMatchObject({ severity: 'INFO', headline: 'Run of 2024-06-04 02:00 UTC completed with 12 errors (all silenced): Macie job Nightly' });
     expect(summary.whatHappened).toContain(`12 bucket errors silenced: silence S-3 by alice until ${UNTIL} (bucket migration).`);
     expect(summary.details).toContainEqual({ label: 'Silenced', value: `12 bucket errors: silence S-3 by alice until ${UNTIL} (bucket migration)` });
     expect(summary.details).toContainEqual({ label: 'Errors (BUCKET_ACCESS_DENIED)', value: expect.stringMatching(/^12 \(buckets: legacy-00, /) });
@@ -73,7 +73,10 @@ describe('silenced job log events: counted in the run, never alerted, told in th
       ],
     ]);
     const done = await h.send([completed()]);
-    expect(done.published[0]).toMatchObject({ severity: 'HIGH', headline: 'Macie job Nightly: run completed with 4 errors (3 silenced)' });
+    expect(done.published[0]).toMatchObject({
+      severity: 'HIGH',
+      headline: 'Run of 2024-06-04 02:00 UTC completed with 4 errors (3 silenced): Macie job Nightly',
+    });
     expect(done.published[0].whatHappened).toContain('3 bucket errors silenced: silence S-3 by alice');
   });
 
@@ -131,7 +134,7 @@ describe('silenced job log events: counted in the run, never alerted, told in th
     const lateSilenced = await h.send(legacy(2, 61));
     expect(lateSilenced.published).toEqual([]);
     const late = await h.send([denied('hr', 62)]);
-    expect(late.published.map((a) => a.headline)).toEqual(['Run summary updated (now 4 errors, 0 findings): Macie job Nightly']);
+    expect(late.published.map((a) => a.headline)).toEqual(['Summary updated (run of 2024-06-04 02:00 UTC, now 4 errors): Macie job Nightly']);
     expect(late.published[0].whatHappened).toContain('2 bucket errors silenced: silence S-3');
   });
 

@@ -493,7 +493,8 @@ describe('the sweeper killed while it announces silences', () => {
       'DynamoDB UpdateItem',
       'SNS PublishBatch',
     ];
-    // The open runs, periodic jobs and four held-count partitions (roll-ups, late findings, recurrences, reveals), then the silences.
+    // The open runs, periodic jobs and four held-count partitions (roll-ups, late findings, recurrences, reveals), then the silences;
+    // the ended one's tallies (what it hid) are read before its announcement is written.
     expect(sweepCalls).toEqual([
       query,
       query,
@@ -503,6 +504,7 @@ describe('the sweeper killed while it announces silences', () => {
       query,
       query,
       write,
+      query,
       write,
       query,
       query,

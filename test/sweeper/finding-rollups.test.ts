@@ -91,7 +91,7 @@ test('an org-wide run with findings in 400 buckets: one alert per type at once, 
   expect(first.failures).toEqual([]);
   expect([...first.raised].sort()).toEqual([`sd:${JOB}:${RUN}:${FINANCIAL}:rollup:1`, `sd:${JOB}:${RUN}:${PERSONAL}:rollup:1`]);
   const personal = publisher.alerts.find((a) => a.id === `sd:${JOB}:${RUN}:${PERSONAL}:rollup:1`);
-  expect(personal?.headline).toBe('Macie found personal data in 399 more buckets');
+  expect(personal?.headline).toBe('Macie found personal data in 399 more buckets (job Org_PII_scan)');
   expect(personal?.affected[0]).toMatchObject({ kind: 'bucket', total: 399 });
   expect(personal?.count).toBe(399 * 3);
   expect(await base.listIndex(GSI1.heldRollup)).toEqual([]);
@@ -212,4 +212,19 @@ test('a new bucket counted after the summary: named by its roll-up, then told by
   expect(publisher.alerts.at(-1)?.whatHappened).toContain('Sensitive data findings: 1 more (3 in all).');
   expect(await base.listIndex(GSI1.heldRollup)).toEqual([]);
   expect(await base.listIndex(GSI1.lateFindings)).toEqual([]);
+});
+
+test('a job item this version cannot read costs the roll-up only the job name: it goes out, naming the job by id', async () => {
+  const { clock, publisher, deps, base } = await setup();
+  await jobLog(deps, [jobEvent('ONE_TIME_JOB_STARTED', 0)]);
+  await deliver(
+    deps,
+    [0, 1, 2].map((i) => finding(bucket(i), PERSONAL)),
+  );
+  // A job item without the attributes this version reads (written by hand, or by a version to come).
+  await base.write([{ kind: 'put', item: { ...keys.job(JOB), currentRunDate: RUN } }]);
+  clock.set(new Date(clock.now().getTime() + 61 * MINUTE).toISOString());
+  const swept = await sweep(deps);
+  expect(swept.failures).toEqual([]);
+  expect(rollups(publisher.alerts).map((a) => a.headline)).toEqual([`Macie found personal data in 2 more buckets (job ${JOB})`]);
 });

@@ -105,7 +105,7 @@ test('late findings: one update per interval with exact counts, a burst inside t
   expect(first.raised).toEqual([update(1)]);
   const alert = publisher.alerts.at(-1)!;
   expect(alert.id).toBe(update(1));
-  expect(alert.headline).toBe('Run summary updated (now 0 errors, 15 findings): Macie job Nightly_PII_scan');
+  expect(alert.headline).toBe('Summary updated (run of 2024-04-14 17:09 UTC, now 15 findings): Macie job Nightly_PII_scan');
   expect(alert.whatHappened).toContain(
     `Events arrived after the summary of this run was sent. Sensitive data findings: 5 more (15 in all). ${FINANCIAL}: 3 more (13 in all). ${PERSONAL}: 2 more (2 in all). Corrected totals follow.`,
   );

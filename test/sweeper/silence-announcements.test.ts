@@ -1,6 +1,7 @@
 import { resolveSettings } from '../../lambda/core/settings';
 import { RecordingTelemetry } from '../../lambda/core/telemetry';
 import { pendingIds } from '../../lambda/delivery/outbox';
+import { renderEmailSubject } from '../../lambda/delivery/render-email';
 import { RecordingPublisher } from '../../lambda/delivery/recording-publisher';
 import type { PipelineDeps } from '../../lambda/pipeline-deps';
 import { addSilence, expireSilence, listSilences } from '../../lambda/silences/silence-store';
@@ -65,7 +66,10 @@ describe('silences announce themselves, once each (DynamoDB Local)', () => {
     expect(first.raised).toEqual([`silence:${s.id}:made`]);
     const [made] = silenceAlerts(publisher);
     expect(made).toMatchObject({ severity: 'INFO', category: 'PIPELINE', eventType: 'SILENCE_MADE', accountId: '111122223333', threadId: `silence:${s.id}` });
-    expect(made.headline).toBe(`Silence ${s.id} by alice: buckets legacy-* in account 111122223333, until ${at(48 * HOUR)}`);
+    expect(made.headline).toBe(`Silence ${s.id} until 2024-06-05 10:00 UTC: buckets legacy-* in account 111122223333, by alice`);
+    // Its end time is whole in the subject, however long what it matches.
+    const long = renderEmailSubject({ ...made, headline: made.headline.replace('legacy-*', `legacy-${'x'.repeat(120)}*`) });
+    expect(long).toContain('until 2024-06-05 10:00 UTC:');
     expect(made.whatHappened).toBe(
       `alice made silence ${s.id} at ${T0}: it hides alerts about buckets legacy-* in account 111122223333, from ${T0} until ${at(48 * HOUR)}, every Sat, Sun 00:00-06:00 UTC (migration CHG-1).`,
     );
@@ -83,10 +87,10 @@ describe('silences announce themselves, once each (DynamoDB Local)', () => {
     expect(ended).toMatchObject({
       severity: 'INFO',
       eventType: 'SILENCE_ENDED',
-      headline: `Silence ${s.id} ended: buckets legacy-* in account 111122223333 alert again`,
+      headline: `Silence ${s.id} ended, 0 events hidden: buckets legacy-* in account 111122223333 alert again`,
     });
     expect(ended.whatHappened).toBe(`Silence ${s.id} by alice (migration CHG-1) was expired early at ${at(3 * HOUR)}; it was to last until ${at(48 * HOUR)}.`);
-    expect(ended.whatItMeans).toContain(`every run summary and group alert that counted a silenced event names ${s.id}`);
+    expect(ended.whatItMeans).toMatch(new RegExp(`Silence ${s.id} matched nothing in its life: it hid no event\\.$`));
     expect(ended.details).toContainEqual({ label: 'Was until', value: at(48 * HOUR) });
     // The end alert does not undo the expiry, and the record keeps what was announced.
     const [stored] = await listSilences(store);

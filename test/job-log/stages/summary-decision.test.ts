@@ -98,7 +98,7 @@ describe('what the decision does to the run', () => {
   test('the summary: sent at the end, version 1, what it said remembered', () => {
     const { run, alert } = applySummary(completed({ errors: { BUCKET_ACCESS_DENIED: 2 } }), { send: 'summary', reason: 'the run ended', silenced: false }, ctx);
     expect(alert?.id).toBe(`run:${JOB}:${RUN}:summary`);
-    expect(alert?.headline).toBe(`Macie job ${JOB}: run completed with 2 errors`);
+    expect(alert?.headline).toBe(`Run of 2024-06-03 02:00 UTC completed with 2 errors: Macie job ${JOB}`);
     expect(run).toMatchObject({
       summarySentAt: ENDED,
       summaryVersion: 1,
