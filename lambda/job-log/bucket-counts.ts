@@ -77,15 +77,15 @@ export function countBuckets(
   if (known <= AFFECTED_CAP) {
     const all = new Set([...list, ...named]);
     if (all.size <= AFFECTED_CAP) return { reason: 'list-holds-all', count: all.size, pages: NO_PAGES };
-    return { reason: 'list-holds-all', count: all.size, pages: appendDigests([], [...new Set([...all].map(digestOf))]) };
+    return { reason: 'list-holds-all', count: all.size, pages: appendDigests([], [...new Set([...all].map(bucketDigest))]) };
   }
   if (!read || read.length < pageCount(known)) throw new Error(`countBuckets: ${pageCount(known)} bucket pages needed, ${read?.length ?? 0} read`);
   if (read.some((p) => p === undefined)) return { reason: 'pages-lost', pages: NO_PAGES };
   const pages = read as readonly Uint8Array[];
   const held = pages.reduce((n, p) => n + p.byteLength / BUCKET_DIGEST_BYTES, 0);
   if (held !== known) throw new PagesBehindRun(held, known);
-  const have = new Set(pages.flatMap((p) => hexDigests(p)));
-  const fresh = [...new Set(unlisted.map(digestOf))].filter((d) => !have.has(d));
+  const have = digestSet(pages);
+  const fresh = [...new Set(unlisted.map(bucketDigest))].filter((d) => !have.has(d));
   if (fresh.length === 0) return { reason: 'paged', count: known, pages: NO_PAGES };
   return { reason: 'paged', count: known + fresh.length, pages: appendDigests(pages, fresh) };
 }
@@ -116,6 +116,31 @@ export function appendDigests(pages: readonly Uint8Array[], digests: readonly st
   }
   if (gained) out.set(n, Buffer.from(current.join(''), 'hex'));
   return out;
+}
+
+// Memos, not state: a container's next batch of the run counts with the same pages (bucket-page-cache.ts) and names the same buckets.
+const digestSets = new WeakMap<readonly Uint8Array[], ReadonlySet<string>>();
+const bucketDigests = new Map<string, string>();
+const BUCKET_DIGEST_MEMO = 65_536;
+
+function digestSet(pages: readonly Uint8Array[]): ReadonlySet<string> {
+  let set = digestSets.get(pages);
+  if (!set) {
+    set = new Set(pages.flatMap((p) => hexDigests(p)));
+    digestSets.set(pages, set);
+  }
+  return set;
+}
+
+/** digestOf a bucket name. */
+function bucketDigest(bucket: string): string {
+  let digest = bucketDigests.get(bucket);
+  if (digest === undefined) {
+    if (bucketDigests.size >= BUCKET_DIGEST_MEMO) bucketDigests.clear();
+    digest = digestOf(bucket);
+    bucketDigests.set(bucket, digest);
+  }
+  return digest;
 }
 
 function hexDigests(page: Uint8Array): string[] {

@@ -7,7 +7,9 @@ import { compareInstants, compareIso } from '../core/iso-time';
 import { APPLIED_EVENTS_CAP, DigestSet, mayHaveApplied, newestDigests } from './applied-events';
 import { bucketPagesToRead, namedBuckets, PagesBehindRun, type PagesRead } from './bucket-counts';
 import { AFFECTED_CAP } from './capped-list';
-import { BucketPageCodec } from '../state/bucket-pages';
+import { BUCKET_DIGEST_BYTES, BucketPageCodec } from '../state/bucket-pages';
+import { bucketPageCache, type BucketPageCache } from './bucket-page-cache';
+import { own } from './type-maps';
 import { decodeSubscriptionEvent, parseJobLogEvent, toLogEvent, type LogEvent } from './log-events';
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
 import { eventTypeDimension } from './event-types';
@@ -184,6 +186,8 @@ interface JobBatchReduction {
   /** The items as read, by key: what each write is conditional on. */
   readonly found: Map<string, Item>;
   readonly reductions: readonly RunStep[];
+  /** The bucket pages each run's reduction counted with, by run and type. */
+  readonly pagesOf: ReadonlyMap<string, ReadonlyMap<string, PagesRead>>;
 }
 
 /**
@@ -199,6 +203,7 @@ async function reduceJobBatch(
   now: Date,
 ): Promise<JobBatchReduction> {
   const { store, settings } = deps;
+  const pageCache = bucketPageCache(store);
   const explicitRuns = [...new Set(records.map((r) => r.event.runDate).filter((d): d is string => !!d))];
   // The findings ledger of a run this batch may summarise, read before its findings are listed (findings-ledger.ts).
   const ledgersRead = new Set(records.flatMap((r) => (r.event.runDate && endsRun(r.kind.effect) ? [r.event.runDate] : [])));
@@ -206,7 +211,7 @@ async function reduceJobBatch(
     keys.job(jobId),
     ...explicitRuns.map((d) => keys.run(jobId, d)),
     ...[...ledgersRead].map((d) => keys.runFindingsLedger(jobId, d)),
-    ...firstBucketPages(jobId, records),
+    ...firstBucketPages(jobId, records, pageCache, now.getTime()),
   ]);
   const jobRead = decodeOptional(JobCodec, store.lookup(found, keys.job(jobId)));
   // Route events to runs: runDate if present, else the job's current run (as of this batch), else UNKNOWN.
@@ -242,7 +247,7 @@ async function reduceJobBatch(
     deps,
   );
 
-  const pagesOf = await bucketPages(jobId, byRun, readRuns, found, store);
+  const pagesOf = await bucketPages(jobId, byRun, readRuns, found, store, pageCache, now.getTime());
   const reductions: RunStep[] = [];
   for (const runDate of runDates) {
     const events = byRun.get(runDate)!;
@@ -279,7 +284,7 @@ async function reduceJobBatch(
     if (outbox.anyRaisedBefore && !r.duplicate) r = dropRaisedBefore(r, outbox);
     reductions.push({ key, runDate, read, r, ledger });
   }
-  return { job, jobRead, jobChanged, found, reductions };
+  return { job, jobRead, jobChanged, found, reductions, pagesOf };
 }
 
 /** What holds alerts back, read once per invocation: the silences and the acknowledgements. */
@@ -293,7 +298,7 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting
   const now = deps.now();
   const outbox = new OutboxWriter(deliveryDeps(deps));
   return withOptimisticRetry(async () => {
-    const { job, jobRead, jobChanged, found, reductions } = await reduceJobBatch(jobId, records, muting, outbox, deps, now);
+    const { job, jobRead, jobChanged, found, reductions, pagesOf } = await reduceJobBatch(jobId, records, muting, outbox, deps, now);
 
     // One atomic write per job batch, split only past one transaction's operations; each run stays atomic
     // with its alerts, and a retry after a partial split finds those runs already applied.
@@ -333,6 +338,7 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting
       ]);
     }
     await write.commit(units);
+    for (const { runDate, r } of fresh) rememberPages(bucketPageCache(store), jobId, runDate, r, pagesOf.get(runDate), now.getTime());
 
     return {
       duplicates: reductions.reduce((s, x) => s + x.r.duplicateEvents, 0),
@@ -351,7 +357,7 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting
  * type is paged whatever the run holds, so its first page is read with the run, in the same request (a storm's
  * run has one page up to 4,096 buckets: no request more).
  */
-function firstBucketPages(jobId: string, records: readonly LogEvent[]): ItemKey[] {
+function firstBucketPages(jobId: string, records: readonly LogEvent[], cache: BucketPageCache, nowMs: number): ItemKey[] {
   const byRun = new Map<string, LogEvent[]>();
   for (const r of records) {
     if (!r.event.runDate) continue;
@@ -360,7 +366,9 @@ function firstBucketPages(jobId: string, records: readonly LogEvent[]): ItemKey[
     else byRun.set(r.event.runDate, [r]);
   }
   return [...byRun].flatMap(([runDate, events]) =>
-    [...namedBuckets(events)].filter(([, named]) => named.size > AFFECTED_CAP).map(([type]) => keys.runBucketPage(jobId, runDate, type, 0)),
+    [...namedBuckets(events)]
+      .filter(([type, named]) => named.size > AFFECTED_CAP && !cache.has(jobId, runDate, type, nowMs))
+      .map(([type]) => keys.runBucketPage(jobId, runDate, type, 0)),
   );
 }
 
@@ -374,18 +382,26 @@ async function bucketPages(
   runs: ReadonlyMap<string, RunState | undefined>,
   found: Map<string, Item>,
   store: StateStore,
+  cache: BucketPageCache,
+  nowMs: number,
 ): Promise<Map<string, Map<string, PagesRead>>> {
+  const out = new Map<string, Map<string, PagesRead>>();
   const wanted: { runDate: string; type: string; pages: ItemKey[] }[] = [];
   for (const [runDate, events] of byRun) {
     for (const [type, named] of namedBuckets(events)) {
       const plan = bucketPagesToRead(runs.get(runDate), type, named);
       if (plan.reason !== 'paged') continue;
+      const cached = cache.pages(jobId, runDate, type, bucketCountOf(runs.get(runDate), type), nowMs);
+      if (cached) {
+        if (!out.has(runDate)) out.set(runDate, new Map());
+        out.get(runDate)!.set(type, cached);
+        continue;
+      }
       wanted.push({ runDate, type, pages: Array.from({ length: plan.pages }, (_, n) => keys.runBucketPage(jobId, runDate, type, n)) });
     }
   }
   const unread = wanted.flatMap((w) => w.pages).filter((k) => !store.lookup(found, k));
   if (unread.length > 0) for (const [k, v] of await store.getMany(unread)) found.set(k, v);
-  const out = new Map<string, Map<string, PagesRead>>();
   for (const { runDate, type, pages } of wanted) {
     const read = pages.map((k) => {
       const item = store.lookup(found, k);
@@ -395,6 +411,32 @@ async function bucketPages(
     out.get(runDate)!.set(type, read);
   }
   return out;
+}
+
+function bucketCountOf(run: RunState | undefined, type: string): number {
+  return (run?.bucketCounts && own(run.bucketCounts, type)) ?? -1;
+}
+
+/** After the run's write landed: each type's pages as the table now holds them, the read ones with the written ones over them. */
+function rememberPages(
+  cache: BucketPageCache,
+  jobId: string,
+  runDate: string,
+  r: RunReduction,
+  read: ReadonlyMap<string, PagesRead> | undefined,
+  nowMs: number,
+): void {
+  const types = new Set([...(read?.keys() ?? []), ...(r.bucketPages ?? []).map((p) => p.errorType)]);
+  for (const type of types) {
+    const pages = [...(read?.get(type) ?? [])];
+    for (const p of r.bucketPages ?? []) if (p.errorType === type) pages[p.n] = p.digests;
+    const count = r.run.bucketCounts && own(r.run.bucketCounts, type);
+    // Only a whole set that matches the run's count: anything else is read again next time.
+    if (count === undefined || Array.from(pages).some((p) => p === undefined)) continue;
+    const complete = pages as Uint8Array[];
+    if (complete.reduce((n, p) => n + p.byteLength, 0) !== count * BUCKET_DIGEST_BYTES) continue;
+    cache.remember(jobId, runDate, type, complete, nowMs);
+  }
 }
 
 /**
