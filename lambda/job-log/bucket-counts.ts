@@ -18,14 +18,43 @@ import { own } from './type-maps';
 /** The distinct buckets each error type of these events names. Pure. */
 export function namedBuckets(events: readonly LogEvent[]): Map<string, Set<string>> {
   const named = new Map<string, Set<string>>();
-  for (const { event, kind } of events) {
-    const bucket = event.affectedResource?.value;
-    if (!bucket || !isErrorEffect(kind.effect)) continue;
-    const set = named.get(event.eventType) ?? new Set<string>();
-    named.set(event.eventType, set);
-    set.add(bucket);
-  }
+  for (const e of events) addNamed(named, e);
   return named;
+}
+
+/** namedBuckets of each run's events, `runOf` naming the run (undefined: none), in one pass. Pure. */
+export function namedBucketsByRun(events: readonly LogEvent[], runOf: (e: LogEvent) => string | undefined): Map<string, NamedInRun> {
+  const byRun = new Map<string, NamedInRun>();
+  for (const e of events) {
+    const runDate = runOf(e);
+    if (runDate === undefined) continue;
+    let run = byRun.get(runDate);
+    if (!run) {
+      run = { events: 0, named: new Map() };
+      byRun.set(runDate, run);
+    }
+    run.events++;
+    addNamed(run.named, e);
+  }
+  return byRun;
+}
+
+/** A run's named buckets, and how many of the batch's events they were counted from. */
+export interface NamedInRun {
+  events: number;
+  readonly named: Map<string, Set<string>>;
+}
+
+function addNamed(named: Map<string, Set<string>>, { event, kind }: LogEvent): void {
+  if (!isErrorEffect(kind.effect)) return;
+  const bucket = event.affectedResource?.value;
+  if (!bucket) return;
+  let set = named.get(event.eventType);
+  if (!set) {
+    set = new Set<string>();
+    named.set(event.eventType, set);
+  }
+  set.add(bucket);
 }
 
 /** Why a type's pages are read or not. */
@@ -166,8 +195,8 @@ export function runBucketCounts(
   current: Pick<RunState, 'affected' | 'bucketCounts'> | undefined,
   events: readonly LogEvent[],
   pagesRead: ReadonlyMap<string, PagesRead> = new Map(),
+  named: ReadonlyMap<string, ReadonlySet<string>> = namedBuckets(events),
 ): { counts: Record<string, number> | undefined; pages: PageWrite[] } {
-  const named = namedBuckets(events);
   if (named.size === 0) return { counts: current?.bucketCounts, pages: [] };
   const counts: Record<string, number> = Object.assign(Object.create(null), current?.bucketCounts);
   const pages: PageWrite[] = [];

@@ -5,7 +5,7 @@ import { deliverPending, releaseBirthClaims, type BirthClaims, type PendingAlert
 import { MAX_OPS_PER_TRANSACTION, OutboxWriter } from '../delivery/outbox-writer';
 import { compareInstants, compareIso } from '../core/iso-time';
 import { APPLIED_EVENTS_CAP, DigestSet, mayHaveApplied, newestDigests } from './applied-events';
-import { bucketPagesToRead, namedBuckets, PagesBehindRun, type PagesRead } from './bucket-counts';
+import { bucketPagesToRead, namedBuckets, namedBucketsByRun, PagesBehindRun, type NamedInRun, type PagesRead } from './bucket-counts';
 import { AFFECTED_CAP } from './capped-list';
 import { BUCKET_DIGEST_BYTES, BucketPageCodec } from '../state/bucket-pages';
 import { bucketPageCache, type BucketPageCache } from './bucket-page-cache';
@@ -204,6 +204,7 @@ async function reduceJobBatch(
 ): Promise<JobBatchReduction> {
   const { store, settings } = deps;
   const pageCache = bucketPageCache(store);
+  const explicitNamed = namedBucketsByRun(records, (r) => (isJobOnlyEvent(r) ? undefined : r.event.runDate));
   const explicitRuns = [...new Set(records.map((r) => r.event.runDate).filter((d): d is string => !!d))];
   // The findings ledger of a run this batch may summarise, read before its findings are listed (findings-ledger.ts).
   const ledgersRead = new Set(records.flatMap((r) => (r.event.runDate && endsRun(r.kind.effect) ? [r.event.runDate] : [])));
@@ -211,7 +212,7 @@ async function reduceJobBatch(
     keys.job(jobId),
     ...explicitRuns.map((d) => keys.run(jobId, d)),
     ...[...ledgersRead].map((d) => keys.runFindingsLedger(jobId, d)),
-    ...firstBucketPages(jobId, records, pageCache, now.getTime()),
+    ...firstBucketPages(jobId, explicitNamed, pageCache, now.getTime()),
   ]);
   const jobRead = decodeOptional(JobCodec, store.lookup(found, keys.job(jobId)));
   // Route events to runs: runDate if present, else the job's current run (as of this batch), else UNKNOWN.
@@ -247,7 +248,10 @@ async function reduceJobBatch(
     deps,
   );
 
-  const pagesOf = await bucketPages(jobId, byRun, readRuns, found, store, pageCache, now.getTime());
+  const namedOf = new Map(
+    [...byRun].map(([d, events]) => [d, explicitNamed.get(d)?.events === events.length ? explicitNamed.get(d)!.named : namedBuckets(events)]),
+  );
+  const pagesOf = await bucketPages(jobId, namedOf, readRuns, found, store, pageCache, now.getTime());
   const reductions: RunStep[] = [];
   for (const runDate of runDates) {
     const events = byRun.get(runDate)!;
@@ -273,7 +277,18 @@ async function reduceJobBatch(
       r = reduceRun(
         read,
         { jobId, runDate, batchKey, events, jobName: job.jobName ?? newest.jobName, adminAccountId: job.adminAccountId ?? newest.adminAccountId },
-        { settings, region: deps.region, now, findings, silences, acks, previous: previousOf(runDate, reductions), applied, bucketPages: pagesOf.get(runDate) },
+        {
+          settings,
+          region: deps.region,
+          now,
+          findings,
+          silences,
+          acks,
+          previous: previousOf(runDate, reductions),
+          applied,
+          bucketPages: pagesOf.get(runDate),
+          namedBuckets: namedOf.get(runDate),
+        },
       );
     } catch (error) {
       // A page read before a write the run was read after: read and reduce again, as after a lost condition.
@@ -357,17 +372,10 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting
  * type is paged whatever the run holds, so its first page is read with the run, in the same request (a storm's
  * run has one page up to 4,096 buckets: no request more).
  */
-function firstBucketPages(jobId: string, records: readonly LogEvent[], cache: BucketPageCache, nowMs: number): ItemKey[] {
-  const byRun = new Map<string, LogEvent[]>();
-  for (const r of records) {
-    if (!r.event.runDate) continue;
-    const list = byRun.get(r.event.runDate);
-    if (list) list.push(r);
-    else byRun.set(r.event.runDate, [r]);
-  }
-  return [...byRun].flatMap(([runDate, events]) =>
-    [...namedBuckets(events)]
-      .filter(([type, named]) => named.size > AFFECTED_CAP && !cache.has(jobId, runDate, type, nowMs))
+function firstBucketPages(jobId: string, named: ReadonlyMap<string, NamedInRun>, cache: BucketPageCache, nowMs: number): ItemKey[] {
+  return [...named].flatMap(([runDate, run]) =>
+    [...run.named]
+      .filter(([type, buckets]) => buckets.size > AFFECTED_CAP && !cache.has(jobId, runDate, type, nowMs))
       .map(([type]) => keys.runBucketPage(jobId, runDate, type, 0)),
   );
 }
@@ -378,7 +386,7 @@ function firstBucketPages(jobId: string, records: readonly LogEvent[], cache: Bu
  */
 async function bucketPages(
   jobId: string,
-  byRun: ReadonlyMap<string, readonly LogEvent[]>,
+  namedOf: ReadonlyMap<string, ReadonlyMap<string, ReadonlySet<string>>>,
   runs: ReadonlyMap<string, RunState | undefined>,
   found: Map<string, Item>,
   store: StateStore,
@@ -387,8 +395,8 @@ async function bucketPages(
 ): Promise<Map<string, Map<string, PagesRead>>> {
   const out = new Map<string, Map<string, PagesRead>>();
   const wanted: { runDate: string; type: string; pages: ItemKey[] }[] = [];
-  for (const [runDate, events] of byRun) {
-    for (const [type, named] of namedBuckets(events)) {
+  for (const [runDate, namedByType] of namedOf) {
+    for (const [type, named] of namedByType) {
       const plan = bucketPagesToRead(runs.get(runDate), type, named);
       if (plan.reason !== 'paged') continue;
       const cached = cache.pages(jobId, runDate, type, bucketCountOf(runs.get(runDate), type), nowMs);

@@ -52,6 +52,8 @@ export interface ReduceContext {
   readonly applied?: DigestSet;
   /** The bucket pages of each error type the batch must read to count its buckets (bucketPagesToRead). */
   readonly bucketPages?: ReadonlyMap<string, PagesRead>;
+  /** namedBuckets of the batch's events, when the pipeline has it. */
+  readonly namedBuckets?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export interface RunReduction {
@@ -79,7 +81,7 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
   if (current && fresh.length === 0) return unchanged(current, batch.events.length);
   const events = [...fresh].sort(byTimeThenType);
   const silenceOf = ctx.silences?.length ? silencer(ctx.silences) : undefined;
-  const buckets = runBucketCounts(current, events, ctx.bucketPages);
+  const buckets = runBucketCounts(current, events, ctx.bucketPages, fresh.length === batch.events.length ? ctx.namedBuckets : undefined);
   const facts = { ...foldRunFacts(current, events, batch, ctx.region), bucketCounts: buckets.counts };
   const silencing = matchSilences(current?.silenced, events, batch.jobId, silenceOf);
   const run: RunState = { ...facts, silenced: silencing.silenced };
