@@ -70,7 +70,7 @@ export function bucketPagesToRead(run: Pick<RunState, 'affected' | 'bucketCounts
   const count = run?.bucketCounts && own(run.bucketCounts, type);
   const list = run ? (own(run.affected, type)?.buckets ?? []) : [];
   if (count === undefined && list.length >= AFFECTED_CAP) return { reason: 'untracked', pages: 0 };
-  if ([...named].every((b) => list.includes(b))) return { reason: 'in-list', pages: 0 };
+  if (allListed(list, named)) return { reason: 'in-list', pages: 0 };
   if (count === undefined || count <= AFFECTED_CAP) return { reason: 'list-holds-all', pages: 0 };
   return { reason: 'paged', pages: pageCount(count) };
 }
@@ -101,8 +101,7 @@ export function countBuckets(
 ): BucketCount {
   if (count === undefined && list.length >= AFFECTED_CAP) return { reason: 'untracked', pages: NO_PAGES };
   const known = count ?? list.length;
-  const unlisted = [...named].filter((b) => !list.includes(b));
-  if (unlisted.length === 0) return { reason: 'in-list', count: known, pages: NO_PAGES };
+  if (allListed(list, named)) return { reason: 'in-list', count: known, pages: NO_PAGES };
   if (known <= AFFECTED_CAP) {
     const all = new Set([...list, ...named]);
     if (all.size <= AFFECTED_CAP) return { reason: 'list-holds-all', count: all.size, pages: NO_PAGES };
@@ -114,9 +113,22 @@ export function countBuckets(
   const held = pages.reduce((n, p) => n + p.byteLength / BUCKET_DIGEST_BYTES, 0);
   if (held !== known) throw new PagesBehindRun(held, known);
   const have = digestSet(pages);
-  const fresh = [...new Set(unlisted.map(bucketDigest))].filter((d) => !have.has(d));
-  if (fresh.length === 0) return { reason: 'paged', count: known, pages: NO_PAGES };
-  return { reason: 'paged', count: known + fresh.length, pages: appendDigests(pages, fresh) };
+  const listed = new Set(list);
+  const fresh = new Set<string>();
+  for (const b of named) {
+    if (listed.has(b)) continue;
+    const d = bucketDigest(b);
+    if (!have.has(d)) fresh.add(d);
+  }
+  if (fresh.size === 0) return { reason: 'paged', count: known, pages: NO_PAGES };
+  return { reason: 'paged', count: known + fresh.size, pages: appendDigests(pages, [...fresh]) };
+}
+
+function allListed(list: readonly string[], named: ReadonlySet<string>): boolean {
+  if (named.size > list.length) return false;
+  const listed = new Set(list);
+  for (const b of named) if (!listed.has(b)) return false;
+  return true;
 }
 
 /** The pages read disagree with the run read with them: a write landed between the two reads. */
