@@ -66,3 +66,21 @@ export function firstOfWords(first: readonly string[], total: number, exact: boo
   if (exact && names.length >= total) return names.join(', ');
   return `${names.join(', ')} (first ${formatCount(names.length)} of ${countWords(total, !exact, unit)})`;
 }
+
+/** A count of distinct names, and whether it is exact. */
+export interface NameTotal {
+  readonly count: number;
+  readonly exact: boolean;
+}
+
+/**
+ * The distinct names of a union of sets (one per run, or per error type), each with its own count and the names
+ * it kept (`listed`), and `union` the distinct names kept in all. One set: its count. Sets whose lists hold all
+ * their names: the union of the lists, exact. Otherwise the sets may share names not kept, so the larger of the
+ * union and the largest count is a lower bound. Pure.
+ */
+export function unionTotal(parts: readonly { readonly total: NameTotal; readonly listed: number }[], union: number): NameTotal {
+  if (parts.length === 1) return parts[0].total;
+  if (parts.every((p) => p.total.exact && p.total.count === p.listed)) return { count: union, exact: true };
+  return { count: Math.max(union, ...parts.map((p) => p.total.count)), exact: false };
+}

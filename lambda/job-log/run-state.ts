@@ -8,6 +8,7 @@ import type { AppliedEvents, RunState } from '../state/job-items';
 import { RunAccountsBuilder, type RunAccounts } from '../state/run-accounts';
 import { expiresAt } from '../state/table';
 import { freshEvents, type DigestSet } from './applied-events';
+import { runBucketCounts, type PagesRead, type PageWrite } from './bucket-counts';
 import { countOutcomes, eventOutcomes, withGroupAlerts, type OutcomeCounts } from './event-outcomes';
 import type { LogEvent } from './log-events';
 import { groupAlerts, jobEventAlert, runAlertId, statusAlert } from './run-alerts';
@@ -49,6 +50,10 @@ export interface ReduceContext {
   readonly previous?: PreviousRun;
   /** The run's applied digests, read when the batch may repeat events the run applied (mayHaveApplied). */
   readonly applied?: DigestSet;
+  /** The bucket pages of each error type the batch must read to count its buckets (bucketPagesToRead). */
+  readonly bucketPages?: ReadonlyMap<string, PagesRead>;
+  /** namedBuckets of the batch's events, when the pipeline has it. */
+  readonly namedBuckets?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export interface RunReduction {
@@ -63,6 +68,8 @@ export interface RunReduction {
   readonly run: RunState;
   /** The digests of the events applied now, to write with the run (absent for a duplicate). */
   readonly appliedEvents?: AppliedEvents;
+  /** Bucket pages to write with the run (bucket-counts.ts). */
+  readonly bucketPages?: readonly PageWrite[];
   readonly alerts: Alert[];
   readonly counts: OutcomeCounts;
 }
@@ -74,7 +81,8 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
   if (current && fresh.length === 0) return unchanged(current, batch.events.length);
   const events = [...fresh].sort(byTimeThenType);
   const silenceOf = ctx.silences?.length ? silencer(ctx.silences) : undefined;
-  const facts = foldRunFacts(current, events, batch, ctx.region);
+  const buckets = runBucketCounts(current, events, ctx.bucketPages, fresh.length === batch.events.length ? ctx.namedBuckets : undefined);
+  const facts = { ...foldRunFacts(current, events, batch, ctx.region), bucketCounts: buckets.counts };
   const silencing = matchSilences(current?.silenced, events, batch.jobId, silenceOf);
   const run: RunState = { ...facts, silenced: silencing.silenced };
   const summary = decideSummary(current, run, silenceOf);
@@ -121,6 +129,7 @@ export function reduceRun(current: RunState | undefined, batch: RunBatch, ctx: R
     freshEvents: fresh,
     run: written,
     appliedEvents,
+    ...(buckets.pages.length > 0 ? { bucketPages: buckets.pages } : {}),
     alerts,
     counts: countOutcomes(outcomes.byEvent.values()),
     ...(ended ? { ended } : {}),

@@ -5,6 +5,7 @@ import type { PipelineSettings } from '../core/settings';
 import { atLeast, maxSeverity, severitiesPresent, type Severity } from '../core/severity';
 import { describeSilence } from '../silences/silence';
 import type { SilencedEvents } from '../state/codec';
+import { bucketsOfRun, bucketsOfType } from './bucket-counts';
 import { AFFECTED_CAP, countWords, firstOfWords, isCapped, namesWords } from './capped-list';
 import { accountCount, firstAccounts, type RunAccounts } from '../state/run-accounts';
 import { describeCompared, FINGERPRINT_CAP, type RunComparison } from './run-compare';
@@ -33,6 +34,8 @@ export interface RunSummaryInput {
   readonly pausedBy?: string;
   readonly errors: Readonly<Record<string, number>>;
   readonly affected: Readonly<Record<string, { buckets: readonly string[]; accounts: readonly string[]; total: number }>>;
+  /** Distinct buckets per error type, exact (bucket-counts.ts); a type without one has only its capped list. */
+  readonly bucketCounts?: Readonly<Record<string, number>>;
   /** Every pause of the run, oldest first (see run-pauses.ts). */
   readonly pauses: readonly RunPause[];
   /** Every account the errors named (runs written before it was kept: the affected lists alone). */
@@ -126,7 +129,10 @@ function errorTypesBySize(run: RunSummaryInput): [string, number][] {
 function errorLine(type: string, count: number, run: RunSummaryInput): string {
   const a = run.affected[type];
   const parts: string[] = [];
-  if (a?.buckets.length) parts.push(`buckets: ${namesWords(a.buckets, isCapped(a.buckets), ['bucket', 'buckets'])}`);
+  if (a?.buckets.length) {
+    const buckets = bucketsOfType(run, type);
+    parts.push(`buckets: ${firstOfWords(a.buckets, buckets.count, buckets.exact, ['bucket', 'buckets'])}`);
+  }
   if (a?.accounts.length) parts.push(`accounts: ${accountsOfType(run, type, a.accounts)}`);
   return `${num(count)}${parts.length ? ` (${parts.join('; ')})` : ''}`;
 }
@@ -435,8 +441,8 @@ function findingsDetails(findings: FindingsSummary): AlertDetail[] {
 
 /** The buckets the run's errors name (the names kept), and whether a capped list may have left some out. */
 function failingBuckets(run: RunSummaryInput): { names: string[]; total: number; atLeast: boolean } {
-  const names = [...new Set(Object.values(run.affected).flatMap((a) => a.buckets))].sort();
-  return { names, total: names.length, atLeast: anyCapped(run, 'buckets') };
+  const { names, count, exact } = bucketsOfRun(run);
+  return { names, total: count, atLeast: !exact };
 }
 
 /**

@@ -150,6 +150,11 @@ export interface RunState extends Bookkeeping {
   /** Events per error type. */
   readonly errors: Readonly<Record<string, number>>;
   readonly affected: Readonly<Record<string, AffectedSet>>;
+  /**
+   * Distinct buckets per error type, exact; past the capped list's 10 names their digests are in bucket pages
+   * (bucket-pages.ts). A type with buckets and no count is of a run written before: its count is a lower bound.
+   */
+  readonly bucketCounts?: Readonly<Record<string, number>>;
   /** Every account the run's errors named, by error type, and whether an account error of it was told (run-accounts.ts). */
   readonly accounts: RunAccounts;
   /** What failed, per error type, for the next run's comparison. */
@@ -292,6 +297,7 @@ const RunItemSchema = z.object({
   pausedAt: optionalText,
   errors: map(count),
   affected: map(AffectedSetSchema),
+  bucketCounts: z.optional(z.record(z.string(), count)),
   accountIds: z.optional(z.instanceof(Uint8Array)),
   accountTypes: z.optional(z.array(text)),
   otherAccounts: z.optional(z.record(z.string(), count)),
@@ -394,6 +400,7 @@ export const RunCodec = itemCodec(
       pausedAt: run.pausedAt,
       errors: { ...run.errors },
       affected: { ...run.affected },
+      bucketCounts: run.bucketCounts && { ...run.bucketCounts },
       ...packAccounts(run.accounts),
       fingerprint: run.fingerprint && JSON.stringify({ resources: run.fingerprint.resources, partial: run.fingerprint.partial }),
       silenced: run.silenced && Object.fromEntries(Object.entries(run.silenced).map(([id, s]) => [id, { ...s, events: { ...s.events } }])),

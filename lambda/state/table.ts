@@ -10,6 +10,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   JOB#<jobId> / RUN#<runDate>         run record: status, counts, groups, applied batches, pending alerts
  *   JOB#<jobId> / APPLIED#<runDate>#<n> the digests of the log events the run's n-th batch applied (dedupe;
  *                                       job-log/applied-events.ts), written with the run
+ *   JOB#<jobId> / BUCKETS#<runDate>#<type>#<n>  page n of the distinct buckets one error type of the run named,
+ *                                       as 8-byte digests (state/bucket-pages.ts), written with the run
  *   ALERT#<alertId> / ALERT             outbox: the alert, PENDING, SENDING while claimed (under a lease), then
  *                                       SENT once SNS took it (layout: delivery/alert-item.ts)
  *   EVENT#<eventId> / EVENT             an EventBridge event already applied (dedupe of redeliveries), with
@@ -102,6 +104,11 @@ export const keys = {
     sk: `${appliedEventsPrefix(runDate)}${String(n).padStart(10, '0')}`,
   }),
   runAppliedEventsPrefix: (runDate: string) => appliedEventsPrefix(runDate),
+  /** Page n (from 0) of the distinct buckets one error type of a run named (bucket-pages.ts). */
+  runBucketPage: (jobId: string, runDate: string, errorType: string, n: number) => ({
+    pk: `JOB#${k(jobId)}`,
+    sk: `BUCKETS#${k(runDate)}#${k(errorType)}#${String(n).padStart(4, '0')}`,
+  }),
   alert: (alertId: string) => ({ pk: `ALERT#${k(alertId)}`, sk: 'ALERT' }),
   event: (eventId: string) => ({ pk: `EVENT#${k(eventId)}`, sk: 'EVENT' }),
   /** Under the job's partition, so the run summary lists a run's findings with one query (runFindingsPrefix). */

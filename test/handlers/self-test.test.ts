@@ -1,6 +1,7 @@
 import { alertFacts } from '../../lambda/delivery/alert-item';
 import { deniedActionOf, SELF_TEST_MARKER, selfTestAlert, selfTestRequestOf } from '../../lambda/handlers/self-test';
-import { summarizeDigest, windowEndingAt } from '../../lambda/sweeper/digest';
+import { windowEndingAt } from '../../lambda/sweeper/digest';
+import { summarizeDigest } from '../../lambda/sweeper/digest-content';
 import { selfTestEvent } from '../../src/cli/selftest';
 import { controlMessageEvent } from '../support/cloudwatch';
 import { cloudTrailEvent, fixture, sqsBatch } from '../findings/kit';

@@ -3,7 +3,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { renderingProblems } from '../reliability/render-checks';
 import { testDynamoClient } from '../support/dynamodb';
 import { at, bucketError, jobStream } from '../fixtures/job-log/streams';
-import { harness } from './helpers';
+import { harness, toLogEvents } from './helpers';
 import { runAlertId } from '../../lambda/job-log/run-alerts';
 import { itemBytes } from '../../bench/item-size';
 
@@ -21,7 +21,7 @@ const BUCKETS_PER_ACCOUNT = 2;
 const BATCH = 1_000;
 const account = (i: number) => String(200_000_000_000 + i);
 
-test('an organisation-wide run: no failed batch, exact account counts, every item under 100 KB, a handful of alerts within every channel', async () => {
+test('an organisation-wide run: no failed batch, exact account and bucket counts, every item under 100 KB, a handful of alerts within every channel', async () => {
   const h = await harness();
   const ev = jobStream('job-org', 'Org_Wide_PII', RUN);
   const events: Record<string, unknown>[] = [ev('SCHEDULED_RUN_STARTED', RUN)];
@@ -31,18 +31,33 @@ test('an organisation-wide run: no failed batch, exact account counts, every ite
     for (let b = 0; b < BUCKETS_PER_ACCOUNT; b++)
       events.push(ev('BUCKET_ACCESS_DENIED', at(RUN, minute++ / 100), bucketError(`bucket-${i}-${b}`, account(ACCOUNTS_DENIED + i))));
   }
-  events.push(ev('SCHEDULED_RUN_COMPLETED', at(RUN, 600)));
+  const logged = toLogEvents(events);
+  // Before the end: 500 events applied before, in a batch of another composition (CloudWatch Logs resending part
+  // of a delivery), with 10 new events: 5 of buckets the run counted already and 5 of new buckets.
+  const again = [
+    ...logged.slice(2_000, 2_500),
+    ...toLogEvents(
+      [...Array.from({ length: 5 }, (_, i) => `bucket-${i}-0`), ...Array.from({ length: 5 }, (_, i) => `bucket-new-${i}`)].map((name, i) =>
+        ev('BUCKET_ACCESS_DENIED', at(RUN, 500 + i), bucketError(name, account(ACCOUNTS_DENIED + i))),
+      ),
+    ),
+  ];
+  const end = toLogEvents([ev('SCHEDULED_RUN_COMPLETED', at(RUN, 600))]);
+  const batches = [...Array.from({ length: Math.ceil(logged.length / BATCH) }, (_, i) => logged.slice(i * BATCH, (i + 1) * BATCH)), again, end];
 
   let failed = 0;
-  for (let i = 0; i < events.length; i += BATCH) {
+  for (const batch of batches) {
     // A batch the pipeline cannot apply throws (Lambda retries the invocation); a rejected event is counted as bad.
-    const report = await h.send(events.slice(i, i + BATCH)).catch(() => undefined);
+    const report = await h.send(batch).catch(() => undefined);
     failed += !report || report.badBatch ? 1 : report.bad;
   }
   expect(failed).toBe(0);
 
   const run = await h.run('job-org', RUN);
-  expect(run?.errors).toEqual({ ACCOUNT_ACCESS_DENIED: ACCOUNTS_DENIED, BUCKET_ACCESS_DENIED: OTHER_ACCOUNTS * BUCKETS_PER_ACCOUNT });
+  const bucketErrors = OTHER_ACCOUNTS * BUCKETS_PER_ACCOUNT + 10;
+  const buckets = OTHER_ACCOUNTS * BUCKETS_PER_ACCOUNT + 5;
+  expect(run?.errors).toEqual({ ACCOUNT_ACCESS_DENIED: ACCOUNTS_DENIED, BUCKET_ACCESS_DENIED: bucketErrors });
+  expect(run?.bucketCounts).toEqual({ BUCKET_ACCESS_DENIED: buckets });
 
   const summary = h.publisher.records.find((r) => r.alert.id === runAlertId('job-org', RUN, 'summary'));
   expect(summary).toBeDefined();
@@ -53,6 +68,10 @@ test('an organisation-wide run: no failed batch, exact account counts, every ite
   expect(details['Accounts affected']).toContain(`(first 10 of ${(ACCOUNTS_DENIED + OTHER_ACCOUNTS).toLocaleString('en-US')} accounts)`);
   expect(details['Errors (ACCOUNT_ACCESS_DENIED)']).toContain(`first 10 of ${ACCOUNTS_DENIED.toLocaleString('en-US')} accounts`);
   expect(details['Errors (BUCKET_ACCESS_DENIED)']).toContain(`first 10 of ${OTHER_ACCOUNTS.toLocaleString('en-US')} accounts`);
+  expect(details['Errors (BUCKET_ACCESS_DENIED)']).toContain(`(first 10 of ${buckets.toLocaleString('en-US')} buckets)`);
+  expect(summary!.alert.affected.find((a) => a.kind === 'bucket')).toMatchObject({ total: buckets });
+  expect(summary!.alert.affected.find((a) => a.kind === 'bucket')?.atLeast).toBeUndefined();
+  expect(JSON.stringify(summary!.alert)).not.toContain('at least');
   expect(summary!.alert.affected.find((a) => a.kind === 'account')).toMatchObject({ total: ACCOUNTS_DENIED + OTHER_ACCOUNTS });
   expect(summary!.alert.affected.find((a) => a.kind === 'account')?.atLeast).toBeUndefined();
 

@@ -31,11 +31,14 @@ const BATCHES = [
     [
       jobEvent('BUCKET_TELEPORTED', 20, { affectedAccount: '222233334444' }),
       jobEvent('ACCOUNT_HIBERNATING', 21, { affectedAccount: '222233334444' }),
-      jobEvent('BUCKET_ACCESS_DENIED', 22, {
-        affectedAccount: '222233334444',
-        operation: 'ListObjectsV2',
-        affectedResource: { type: 'S3_BUCKET_NAME', value: 'bucket-late' },
-      }),
+      // Ten more buckets of a type that named two: the run's bucket count moves to bucket pages in this write.
+      ...Array.from({ length: 10 }, (_, i) =>
+        jobEvent('BUCKET_ACCESS_DENIED', 22, {
+          affectedAccount: '222233334444',
+          operation: 'ListObjectsV2',
+          affectedResource: { type: 'S3_BUCKET_NAME', value: `bucket-late-${i}` },
+        }),
+      ),
     ],
     'b',
   ),
@@ -343,6 +346,9 @@ export function describeKillMatrix(variant: KillMatrixVariant): void {
     expect(alerts.every((a) => a.status === 'SENT' && a.gsi1pk === undefined)).toBe(true);
     const run = baseline.items.find((i) => String(i.sk).startsWith('RUN#'));
     expect(run).toMatchObject({ status: 'COMPLETED' });
+    // The second batch's write holds a bucket page: every kill point of that write covers it.
+    expect(run?.bucketCounts).toMatchObject({ BUCKET_ACCESS_DENIED: 12 });
+    expect(baseline.items.filter((i) => String(i.sk).startsWith('BUCKETS#'))).toHaveLength(1);
     expect(run?.pendingAlerts).toBeUndefined();
   });
 

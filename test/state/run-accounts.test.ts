@@ -4,6 +4,7 @@ import {
   NO_ACCOUNTS,
   OTHER_ACCOUNTS_CAP,
   packAccounts,
+  flagBytes,
   RunAccountsBuilder,
   TOLD,
   toldAccountSet,
@@ -84,4 +85,45 @@ test("10,000 accounts (Macie's most per administrator) store in 60,000 bytes", (
   const stored = packAccounts(accounts);
   expect(stored.accountIds?.byteLength).toBe(60_000);
   expect(unpackAccounts(stored)).toEqual(accounts);
+});
+
+test.each<[number, number, number]>([
+  // [error types that named accounts, flag bytes per record, bytes per account]
+  [0, 1, 6],
+  [7, 1, 6],
+  [8, 2, 7],
+  [15, 2, 7],
+  [16, 3, 8],
+  [TYPE_BITS, 4, 9],
+])('%d types: %d flag byte(s), %d bytes per account', (types, bytes, perAccount) => {
+  expect(flagBytes(types)).toBe(bytes);
+  const accounts = build(
+    Array.from({ length: Math.max(1, types) }, (_, i) => [id(i), types === 0 ? undefined : `T${String(i).padStart(2, '0')}`, i % 2 === 0]),
+  );
+  const stored = packAccounts(accounts);
+  expect(stored.accountIds!.byteLength / accounts.flags.size).toBe(perAccount);
+  expect(unpackAccounts(stored)).toEqual(accounts);
+});
+
+test('an eighth type gets an exact count of its own, and which types count does not depend on arrival order', () => {
+  const types = Array.from({ length: 9 }, (_, i) => `T${i}`);
+  const adds: [string, string, boolean][] = types.flatMap(
+    (t, i) =>
+      [
+        [id(i), t, i === 8],
+        [id(100 + i), t, false],
+      ] as [string, string, boolean][],
+  );
+  const forward = build(adds);
+  const backward = build([...adds].reverse());
+  expect(backward).toEqual(forward);
+  for (const t of types) expect(accountCount(forward, t)).toEqual({ count: 2, exact: true });
+  expect(unpackAccounts(packAccounts(forward))).toEqual(forward);
+  expect([...toldAccountSet(forward)]).toEqual([id(8)]);
+});
+
+test('a run stored before the wider flags (one byte, told in bit 7) reads the same', () => {
+  const before = new Uint8Array([0, 0, 0, 0, 1, 0x81, 0, 0, 0, 0, 2, 0x02]);
+  const accounts = unpackAccounts({ accountIds: before, accountTypes: ['A', 'B'], otherAccounts: { 'not-an-id': 0x81 } });
+  expect([accountCount(accounts, 'A').count, accountCount(accounts, 'B').count, [...toldAccountSet(accounts)]]).toEqual([2, 1, [id(1), 'not-an-id']]);
 });

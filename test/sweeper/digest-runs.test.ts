@@ -1,4 +1,6 @@
-import { buildDigestAlert, summarizeDigest, troubledRunOrder, troubledRunText, windowEndingAt, type TroubledRun } from '../../lambda/sweeper/digest';
+import { windowEndingAt } from '../../lambda/sweeper/digest';
+import { buildDigestAlert, troubledRunText } from '../../lambda/sweeper/digest-alert';
+import { summarizeDigest, troubledRunOrder, type TroubledRun } from '../../lambda/sweeper/digest-content';
 import { testRun } from '../support/runs';
 
 /** The runs the daily digest names: in which order, and in which words. */
@@ -60,4 +62,33 @@ test('an error type whose buckets were capped in a run says "at least" more, nev
   const row = (label: string) => digest.details.find((d) => d.label === label)?.value;
   expect(row('Errors: BUCKET_ACCESS_DENIED')).toBe(`60,000 events in 1 run; buckets: ${names('denied', 5).join(', ')} and at least 5 more`);
   expect(row('Errors: BUCKET_DOES_NOT_EXIST')).toBe(`7 events in 1 run; buckets: ${names('gone', 5).join(', ')} and 2 more`);
+});
+
+describe("an error type's buckets in the digest, from the runs' exact counts", () => {
+  const window = windowEndingAt(new Date('2026-11-02T09:00:00.000Z'));
+  const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(2, '0')}`);
+  const denied = (jobId: string, buckets: string[], counted: number | undefined) =>
+    testRun({
+      jobId,
+      runDate: '2026-11-01T10:00:00.000Z',
+      startedAt: '2026-11-01T10:00:00.000Z',
+      status: 'RUNNING',
+      errors: { BUCKET_ACCESS_DENIED: 60_000 },
+      affected: { BUCKET_ACCESS_DENIED: { buckets, accounts: [], total: 60_000 } },
+      ...(counted === undefined ? {} : { bucketCounts: { BUCKET_ACCESS_DENIED: counted } }),
+    });
+  const row = (runs: ReturnType<typeof denied>[]) =>
+    buildDigestAlert(summarizeDigest({ window, now: new Date(window.end), alerts: [], runs, silences: [] }), 'eu-west-1').details.find(
+      (d) => d.label === 'Errors: BUCKET_ACCESS_DENIED',
+    )?.value;
+
+  test.each<[string, ReturnType<typeof denied>[], string]>([
+    ['one run that counted 6,000 buckets: the exact rest', [denied('org', names('denied', 10), 6_000)], 'and 5,995 more'],
+    ['two runs whose lists hold every bucket: their union', [denied('a', names('x', 4), 4), denied('b', names('x', 6), 6)], 'and 1 more'],
+    ['two runs, one past its list: a lower bound, the larger count', [denied('a', names('x', 10), 900), denied('b', ['y'], 1)], 'and at least 895 more'],
+    ['a run written before the counts, its list capped: "at least", as before', [denied('org', names('denied', 10), undefined)], 'and at least 5 more'],
+  ])('%s', (_name, runs, tail) => {
+    expect(row(runs)).toMatch(new RegExp(`${tail}$`));
+    if (!tail.includes('at least')) expect(row(runs)).not.toContain('at least');
+  });
 });
