@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto';
 import { compareInstants, instantOf, type Instant } from '../core/iso-time';
-import { DIGEST_BYTES, type RunState } from '../state/job-items';
+import { DIGEST_BYTES } from '../state/applied-events-items';
+import type { RunState } from '../state/job-items';
 import type { LogEvent } from './log-events';
 
 /**

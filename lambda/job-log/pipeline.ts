@@ -5,11 +5,9 @@ import { deliverPending, releaseBirthClaims, type BirthClaims, type PendingAlert
 import { MAX_OPS_PER_TRANSACTION, OutboxWriter } from '../delivery/outbox-writer';
 import { compareInstants, compareIso } from '../core/iso-time';
 import { APPLIED_EVENTS_CAP, DigestSet, mayHaveApplied, newestDigests } from './applied-events';
-import { bucketPagesToRead, namedBuckets, namedBucketsByRun, PagesBehindRun, type NamedInRun, type PagesRead } from './bucket-counts';
-import { AFFECTED_CAP } from './capped-list';
-import { BUCKET_DIGEST_BYTES, BucketPageCodec } from '../state/bucket-pages';
-import { bucketPageCache, type BucketPageCache } from './bucket-page-cache';
-import { own } from './type-maps';
+import { PagesBehindRun } from './bucket-counts';
+import { BucketPageReads } from './bucket-page-reads';
+import { BucketPageCodec } from '../state/bucket-pages';
 import { decodeSubscriptionEvent, parseJobLogEvent, toLogEvent, type LogEvent } from './log-events';
 import { deliveryDeps, type PipelineDeps } from '../pipeline-deps';
 import { eventTypeDimension } from './event-types';
@@ -25,7 +23,8 @@ import type { Ack } from '../silences/ack';
 import type { Silence } from '../silences/silence';
 import { silenceTallyCount, silenceTallyWrites } from '../silences/silence-tally';
 import { decodeOptional } from '../state/codec';
-import { AppliedEventsCodec, DIGEST_BYTES, JobCodec, RunCodec, type AppliedEvents, type JobState, type RunState } from '../state/job-items';
+import { AppliedEventsCodec, DIGEST_BYTES, type AppliedEvents } from '../state/applied-events-items';
+import { JobCodec, RunCodec, type JobState, type RunState } from '../state/job-items';
 import { ConditionalWriteConflict, unchangedSince, withOptimisticRetry, writeChanges, type Item, type StateStore, type WriteOp } from '../state/store';
 import { markSummarized, readLedger, type FindingsLedger } from '../state/findings-ledger';
 import { expiresAt, keys, UNKNOWN_RUN, type ItemKey } from '../state/table';
@@ -186,8 +185,8 @@ interface JobBatchReduction {
   /** The items as read, by key: what each write is conditional on. */
   readonly found: Map<string, Item>;
   readonly reductions: readonly RunStep[];
-  /** The bucket pages each run's reduction counted with, by run and type. */
-  readonly pagesOf: ReadonlyMap<string, ReadonlyMap<string, PagesRead>>;
+  /** The bucket pages the reductions counted with, remembered once the write landed. */
+  readonly pages: BucketPageReads;
 }
 
 /**
@@ -203,8 +202,7 @@ async function reduceJobBatch(
   now: Date,
 ): Promise<JobBatchReduction> {
   const { store, settings } = deps;
-  const pageCache = bucketPageCache(store);
-  const explicitNamed = namedBucketsByRun(records, (r) => (isJobOnlyEvent(r) ? undefined : r.event.runDate));
+  const pages = new BucketPageReads(jobId, records, store, now.getTime());
   const explicitRuns = [...new Set(records.map((r) => r.event.runDate).filter((d): d is string => !!d))];
   // The findings ledger of a run this batch may summarise, read before its findings are listed (findings-ledger.ts).
   const ledgersRead = new Set(records.flatMap((r) => (r.event.runDate && endsRun(r.kind.effect) ? [r.event.runDate] : [])));
@@ -212,7 +210,7 @@ async function reduceJobBatch(
     keys.job(jobId),
     ...explicitRuns.map((d) => keys.run(jobId, d)),
     ...[...ledgersRead].map((d) => keys.runFindingsLedger(jobId, d)),
-    ...firstBucketPages(jobId, explicitNamed, pageCache, now.getTime()),
+    ...pages.firstPages(),
   ]);
   const jobRead = decodeOptional(JobCodec, store.lookup(found, keys.job(jobId)));
   // Route events to runs: runDate if present, else the job's current run (as of this batch), else UNKNOWN.
@@ -241,10 +239,7 @@ async function reduceJobBatch(
     deps,
   );
 
-  const namedOf = new Map(
-    [...byRun].map(([d, events]) => [d, explicitNamed.get(d)?.events === events.length ? explicitNamed.get(d)!.named : namedBuckets(events)]),
-  );
-  const pagesOf = await bucketPages(jobId, namedOf, readRuns, found, store, pageCache, now.getTime());
+  await pages.read(byRun, readRuns, found);
   const reductions: RunStep[] = [];
   for (const runDate of runDates) {
     const events = byRun.get(runDate)!;
@@ -261,18 +256,7 @@ async function reduceJobBatch(
       r = reduceRun(
         read,
         { jobId, runDate, batchKey, events, jobName: job.jobName ?? newest.jobName, adminAccountId: job.adminAccountId ?? newest.adminAccountId },
-        {
-          settings,
-          region: deps.region,
-          now,
-          findings,
-          silences,
-          acks,
-          previous: previousOf(runDate, reductions),
-          applied,
-          bucketPages: pagesOf.get(runDate),
-          namedBuckets: namedOf.get(runDate),
-        },
+        { settings, region: deps.region, now, findings, silences, acks, previous: previousOf(runDate, reductions), applied, ...pages.of(runDate) },
       );
     } catch (error) {
       // A page read before a write the run was read after: read and reduce again, as after a lost condition.
@@ -283,7 +267,7 @@ async function reduceJobBatch(
     if (outbox.anyRaisedBefore && !r.duplicate) r = dropRaisedBefore(r, outbox);
     reductions.push({ key, runDate, read, r, ledger });
   }
-  return { job, jobRead, jobChanged, found, reductions, pagesOf };
+  return { job, jobRead, jobChanged, found, reductions, pages };
 }
 
 /** Each run's events: its runDate, else the run the batch routed undated events to, else UNKNOWN; job-only events go to none. */
@@ -329,7 +313,7 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting
   const now = deps.now();
   const outbox = new OutboxWriter(deliveryDeps(deps));
   return withOptimisticRetry(async () => {
-    const { job, jobRead, jobChanged, found, reductions, pagesOf } = await reduceJobBatch(jobId, records, muting, outbox, deps, now);
+    const { job, jobRead, jobChanged, found, reductions, pages } = await reduceJobBatch(jobId, records, muting, outbox, deps, now);
 
     // One atomic write per job batch, split only past one transaction's operations; each run stays atomic
     // with its alerts, and a retry after a partial split finds those runs already applied.
@@ -369,7 +353,7 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting
       ]);
     }
     await write.commit(units);
-    for (const { runDate, r } of fresh) rememberPages(bucketPageCache(store), jobId, runDate, r, pagesOf.get(runDate), now.getTime());
+    pages.remember(fresh);
 
     return {
       duplicates: reductions.reduce((s, x) => s + x.r.duplicateEvents, 0),
@@ -381,86 +365,6 @@ async function applyJobBatch(jobId: string, records: readonly LogEvent[], muting
       born: write.births(),
     };
   });
-}
-
-/**
- * The first bucket page of each type a batch names more than AFFECTED_CAP buckets of, in a run it names: that
- * type is paged whatever the run holds, so its first page is read with the run, in the same request (a storm's
- * run has one page up to 4,096 buckets: no request more).
- */
-function firstBucketPages(jobId: string, named: ReadonlyMap<string, NamedInRun>, cache: BucketPageCache, nowMs: number): ItemKey[] {
-  return [...named].flatMap(([runDate, run]) =>
-    [...run.named]
-      .filter(([type, buckets]) => buckets.size > AFFECTED_CAP && !cache.has(jobId, runDate, type, nowMs))
-      .map(([type]) => keys.runBucketPage(jobId, runDate, type, 0)),
-  );
-}
-
-/**
- * The bucket pages each run's batch must read to count its buckets (bucketPagesToRead), by run and type: those
- * not read with the run (or not found then: it may have been read before the write that made it) in one request.
- */
-async function bucketPages(
-  jobId: string,
-  namedOf: ReadonlyMap<string, ReadonlyMap<string, ReadonlySet<string>>>,
-  runs: ReadonlyMap<string, RunState | undefined>,
-  found: Map<string, Item>,
-  store: StateStore,
-  cache: BucketPageCache,
-  nowMs: number,
-): Promise<Map<string, Map<string, PagesRead>>> {
-  const out = new Map<string, Map<string, PagesRead>>();
-  const wanted: { runDate: string; type: string; pages: ItemKey[] }[] = [];
-  for (const [runDate, namedByType] of namedOf) {
-    for (const [type, named] of namedByType) {
-      const plan = bucketPagesToRead(runs.get(runDate), type, named);
-      if (plan.reason !== 'paged') continue;
-      const cached = cache.pages(jobId, runDate, type, bucketCountOf(runs.get(runDate), type), nowMs);
-      if (cached) {
-        if (!out.has(runDate)) out.set(runDate, new Map());
-        out.get(runDate)!.set(type, cached);
-        continue;
-      }
-      wanted.push({ runDate, type, pages: Array.from({ length: plan.pages }, (_, n) => keys.runBucketPage(jobId, runDate, type, n)) });
-    }
-  }
-  const unread = wanted.flatMap((w) => w.pages).filter((k) => !store.lookup(found, k));
-  if (unread.length > 0) for (const [k, v] of await store.getMany(unread)) found.set(k, v);
-  for (const { runDate, type, pages } of wanted) {
-    const read = pages.map((k) => {
-      const item = store.lookup(found, k);
-      return item && BucketPageCodec.decode(item).digests;
-    });
-    if (!out.has(runDate)) out.set(runDate, new Map());
-    out.get(runDate)!.set(type, read);
-  }
-  return out;
-}
-
-function bucketCountOf(run: RunState | undefined, type: string): number {
-  return (run?.bucketCounts && own(run.bucketCounts, type)) ?? -1;
-}
-
-/** After the run's write landed: each type's pages as the table now holds them, the read ones with the written ones over them. */
-function rememberPages(
-  cache: BucketPageCache,
-  jobId: string,
-  runDate: string,
-  r: RunReduction,
-  read: ReadonlyMap<string, PagesRead> | undefined,
-  nowMs: number,
-): void {
-  const types = new Set([...(read?.keys() ?? []), ...(r.bucketPages ?? []).map((p) => p.errorType)]);
-  for (const type of types) {
-    const pages = [...(read?.get(type) ?? [])];
-    for (const p of r.bucketPages ?? []) if (p.errorType === type) pages[p.n] = p.digests;
-    const count = r.run.bucketCounts && own(r.run.bucketCounts, type);
-    // Only a whole set that matches the run's count: anything else is read again next time.
-    if (count === undefined || Array.from(pages).some((p) => p === undefined)) continue;
-    const complete = pages as Uint8Array[];
-    if (complete.reduce((n, p) => n + p.byteLength, 0) !== count * BUCKET_DIGEST_BYTES) continue;
-    cache.remember(jobId, runDate, type, complete, nowMs);
-  }
 }
 
 /**

@@ -4,9 +4,6 @@ import type { Item } from './store';
 import { NO_ACCOUNTS, packAccounts, RunAccountsBuilder, unpackAccounts, type RunAccounts } from './run-accounts';
 import { GSI1, GSI2, keys, utcDay } from './table';
 
-/** The size of one log event digest (job-log/applied-events.ts). */
-export const DIGEST_BYTES = 8;
-
 /**
  * The job-log room's stored aggregates: the job item (JOB#<jobId> / JOB) and one run item per run (JOB#<jobId> /
  * RUN#<runDate>). The job-log reducers (lambda/job-log/run-state.ts, job-reducer.ts) own their facts; the sweeper
@@ -443,41 +440,6 @@ function accountsBefore(affected: Readonly<Record<string, AffectedSet>>, open: R
   const accounts = builder.result;
   return capped ? { ...accounts, dropped: Math.max(accounts.dropped, 1) } : accounts;
 }
-
-/** The digests of the log events one batch applied to a run (the n-th batch applied to it). */
-export interface AppliedEvents {
-  readonly jobId: string;
-  readonly runDate: string;
-  readonly n: number;
-  /** 8 bytes per log event id (job-log/applied-events.ts). */
-  readonly digests: Uint8Array;
-  readonly expiresAt: number;
-}
-
-const AppliedEventsSchema = z.object({
-  pk: text,
-  sk: text,
-  jobId: text,
-  runDate: text,
-  n: count,
-  digests: z.instanceof(Uint8Array).check(z.refine((d) => d.byteLength % DIGEST_BYTES === 0, `not a whole number of ${DIGEST_BYTES}-byte digests`)),
-  expiresAt: count,
-});
-
-/** An applied-events item: written once, with the run's write, and never changed (it expires with the run). */
-export const AppliedEventsCodec = itemCodec(
-  'applied events',
-  AppliedEventsSchema,
-  (a: AppliedEvents) => ({
-    ...keys.runAppliedEvents(a.jobId, a.runDate, a.n),
-    jobId: a.jobId,
-    runDate: a.runDate,
-    n: a.n,
-    digests: a.digests,
-    expiresAt: a.expiresAt,
-  }),
-  (parsed): AppliedEvents => withoutKeys(parsed),
-);
 
 /** The job's name as its item holds it; undefined when absent or unreadable: a name is only ever a label. */
 export function readableJobName(item: Item | undefined): string | undefined {
