@@ -68,8 +68,7 @@ export const FULL_SIZES: ScenarioSizes = {
   policyFindings: 50,
   orgDeniedAccounts: 2_000,
   orgBucketAccounts: 3_000,
-  // Issue 25 has 60,000; 4 per account keeps the bench short, and no item grows with buckets (docs/scale.md).
-  orgBucketEvents: 12_000,
+  orgBucketEvents: 60_000,
   orgFindings: 20_000,
   orgFindingBuckets: 400,
 };
